@@ -1,0 +1,62 @@
+// The house rules of ../shared/docs/style.md that a linter can check.
+import js from '@eslint/js';
+import importX from 'eslint-plugin-import-x';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+import tseslint from 'typescript-eslint';
+
+const NODE_BUILTINS = [
+  'assert', 'async_hooks', 'buffer', 'child_process', 'cluster', 'crypto', 'dgram', 'dns', 'events', 'fs',
+  'fs/promises', 'http', 'http2', 'https', 'net', 'os', 'path', 'perf_hooks', 'process', 'readline', 'stream',
+  'timers', 'tls', 'url', 'util', 'v8', 'vm', 'worker_threads', 'zlib',
+];
+const IO_LIBRARIES = ['kafkajs', 'pino', 'express', '@temporalio/client', '@temporalio/worker', '@temporalio/activity', '@govmesh/infra'];
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/.turbo/**', '.vitest/**', '**/bin/*.js'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/resolver-next': [createTypeScriptImportResolver({ alwaysTryTypes: true, noWarnOnMultipleProjects: true })],
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      'import-x/no-cycle': 'error',
+      // A package is a room with a door: reach another package only through its `exports`.
+      'import-x/no-relative-packages': 'error',
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@govmesh/*/src/*', '@govmesh/*/dist/*'], message: 'import a package through its exports, not its insides' }] },
+      ],
+      'no-console': 'error',
+    },
+  },
+  {
+    files: ['**/*.config.{js,ts}', 'eslint.config.js'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    // Workflow code is replayed: it must be deterministic and free of I/O.
+    files: ['workflows/src/**/*.ts', '**/*.workflow.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [...NODE_BUILTINS, ...IO_LIBRARIES].map((name) => ({ name, message: 'workflow code must not do I/O: use an activity' })),
+          patterns: [{ group: ['node:*'], message: 'workflow code must not use Node built-ins: use an activity' }],
+        },
+      ],
+      'no-restricted-globals': [
+        'error',
+        { name: 'fetch', message: 'workflow code must not do I/O: use an activity' },
+        { name: 'setInterval', message: 'use sleep() or condition() from @temporalio/workflow' },
+      ],
+    },
+  },
+);

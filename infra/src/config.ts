@@ -1,0 +1,107 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(1).max(65535);
+const brokerList = z
+  .string()
+  .trim()
+  .min(1)
+  .transform((raw) => raw.split(',').map((b) => b.trim()).filter((b) => b.length > 0))
+  .pipe(z.array(z.string().regex(/^[^\s:]+:\d+$/, 'each broker must be host:port')).min(1));
+
+/**
+ * Everything infra reads from the environment. Defaults keep clear of the ports a developer's own
+ * Kafka (9092) and Temporal (7233, UI 8233) use, so govmesh can run beside them.
+ */
+const InfraEnv = z.object({
+  HOME: z.string().optional(),
+  XDG_CACHE_HOME: z.string().optional(),
+  XDG_STATE_HOME: z.string().optional(),
+  GOVMESH_CACHE_DIR: z.string().optional(),
+  GOVMESH_DATA_DIR: z.string().optional(),
+  KAFKA_BROKERS: brokerList.optional(),
+  TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port').optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  GOVMESH_KAFKA_VERSION: z.string().regex(/^\d+\.\d+\.\d+$/, 'must be a Kafka release such as 4.4.0').default('4.4.0'),
+  GOVMESH_KAFKA_PORT: port.default(19092),
+  GOVMESH_KAFKA_CONTROLLER_PORT: port.default(19093),
+  GOVMESH_KAFKA_HEAP: z.string().regex(/^\d+[mMgG]$/, 'must be a JVM size such as 512m').default('512m'),
+  GOVMESH_TEMPORAL_CLI_VERSION: z.string().regex(/^\d+\.\d+\.\d+$/).default('1.5.1'),
+  GOVMESH_TEMPORAL_PORT: port.default(17233),
+  GOVMESH_TEMPORAL_UI_PORT: port.default(18233),
+  GOVMESH_TEMPORAL_HTTP_PORT: port.default(17243),
+  GOVMESH_TEMPORAL_METRICS_PORT: port.default(17244),
+  GOVMESH_READY_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
+});
+
+export interface InfraConfig {
+  /** Downloads and builds, shared by every clone, keyed by version. */
+  readonly cacheDir: string;
+  /** Engine data, logs and pid files. */
+  readonly dataDir: string;
+  /** The environment that java, mvn, go and the engines run with. */
+  readonly processEnv: Readonly<Record<string, string | undefined>>;
+  readonly readyTimeoutMs: number;
+  readonly kafka: {
+    /** `external` when KAFKA_BROKERS names a cluster: then nothing is started. */
+    readonly mode: 'embedded' | 'external';
+    readonly brokers: readonly string[];
+    readonly version: string;
+    readonly port: number;
+    readonly controllerPort: number;
+    readonly heap: string;
+  };
+  readonly temporal: {
+    readonly mode: 'embedded' | 'external';
+    readonly address: string;
+    readonly namespace: string;
+    readonly cliVersion: string;
+    readonly port: number;
+    readonly uiPort: number;
+    readonly httpPort: number;
+    readonly metricsPort: number;
+  };
+}
+
+export class InfraConfigError extends Error {
+  constructor(readonly issues: readonly string[]) {
+    super(`invalid infra configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+    this.name = 'InfraConfigError';
+  }
+}
+
+export function loadInfraConfig(env: Record<string, string | undefined> = process.env): InfraConfig {
+  const parsed = InfraEnv.safeParse(env);
+  if (!parsed.success) {
+    throw new InfraConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const home = e.HOME ?? homedir();
+  const cacheDir = e.GOVMESH_CACHE_DIR ?? join(e.XDG_CACHE_HOME ?? join(home, '.cache'), 'govmesh');
+  const dataDir = e.GOVMESH_DATA_DIR ?? join(e.XDG_STATE_HOME ?? join(home, '.local', 'state'), 'govmesh');
+  return {
+    cacheDir,
+    dataDir,
+    processEnv: env,
+    readyTimeoutMs: e.GOVMESH_READY_TIMEOUT_MS,
+    kafka: {
+      mode: e.KAFKA_BROKERS ? 'external' : 'embedded',
+      brokers: e.KAFKA_BROKERS ?? [`127.0.0.1:${e.GOVMESH_KAFKA_PORT}`],
+      version: e.GOVMESH_KAFKA_VERSION,
+      port: e.GOVMESH_KAFKA_PORT,
+      controllerPort: e.GOVMESH_KAFKA_CONTROLLER_PORT,
+      heap: e.GOVMESH_KAFKA_HEAP,
+    },
+    temporal: {
+      mode: e.TEMPORAL_ADDRESS ? 'external' : 'embedded',
+      address: e.TEMPORAL_ADDRESS ?? `127.0.0.1:${e.GOVMESH_TEMPORAL_PORT}`,
+      namespace: e.TEMPORAL_NAMESPACE,
+      cliVersion: e.GOVMESH_TEMPORAL_CLI_VERSION,
+      port: e.GOVMESH_TEMPORAL_PORT,
+      uiPort: e.GOVMESH_TEMPORAL_UI_PORT,
+      httpPort: e.GOVMESH_TEMPORAL_HTTP_PORT,
+      metricsPort: e.GOVMESH_TEMPORAL_METRICS_PORT,
+    },
+  };
+}

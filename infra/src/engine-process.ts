@@ -1,0 +1,147 @@
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+
+import { EngineBuildError, type EngineName } from './errors.js';
+
+/** What `up` leaves behind so that `down` stops exactly what it started and `status` can tell. */
+export interface PidRecord {
+  readonly engine: EngineName;
+  readonly pid: number;
+  readonly address: string;
+  readonly logFile: string;
+  readonly startedAt: string;
+  /** A word of the process's command line, so a recycled pid is never mistaken for ours. */
+  readonly marker: string;
+}
+
+export function pidFilePath(dataDir: string, engine: EngineName): string {
+  return join(dataDir, 'run', `${engine}.json`);
+}
+
+export function readPidRecord(dataDir: string, engine: EngineName): PidRecord | undefined {
+  const file = pidFilePath(dataDir, engine);
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as PidRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+export function writePidRecord(dataDir: string, record: PidRecord): void {
+  const file = pidFilePath(dataDir, record.engine);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);
+}
+
+export function removePidRecord(dataDir: string, engine: EngineName): void {
+  rmSync(pidFilePath(dataDir, engine), { force: true });
+}
+
+export function isAlive(record: Pick<PidRecord, 'pid' | 'marker'>): boolean {
+  try {
+    process.kill(record.pid, 0);
+  } catch {
+    return false;
+  }
+  const cmdline = `/proc/${record.pid}/cmdline`;
+  if (!existsSync('/proc/self/cmdline')) return true; // no procfs (macOS): the pid check is all we have
+  try {
+    return readFileSync(cmdline, 'utf8').includes(record.marker);
+  } catch {
+    return false;
+  }
+}
+
+/** Starts a long-running engine in its own process group, its output appended to `logFile`. */
+export function spawnEngine(
+  command: string,
+  args: readonly string[],
+  options: { logFile: string; cwd: string; env: Readonly<Record<string, string | undefined>> },
+): number {
+  mkdirSync(dirname(options.logFile), { recursive: true });
+  const fd = openSync(options.logFile, 'a');
+  try {
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env, detached: true, stdio: ['ignore', fd, fd] });
+    if (child.pid === undefined) throw new Error(`could not start ${command}`);
+    child.unref();
+    return child.pid;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Sends SIGTERM to the engine's process group, then SIGKILL if it has not gone within `graceMs`. */
+export async function stopEngine(record: PidRecord, graceMs = 20_000): Promise<'stopped' | 'killed' | 'not-running'> {
+  if (!isAlive(record)) return 'not-running';
+  signalGroup(record.pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline) {
+    if (!isAlive(record)) return 'stopped';
+    await sleep(200);
+  }
+  signalGroup(record.pid, 'SIGKILL');
+  while (isAlive(record)) await sleep(100);
+  return 'killed';
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** Runs a one-off command (mvn, go install, the Kafka storage tool) with its output in `logFile`. */
+export function runLogged(
+  engine: EngineName,
+  command: string,
+  args: readonly string[],
+  options: { logFile: string; cwd?: string; env: Readonly<Record<string, string | undefined>> },
+): Promise<void> {
+  mkdirSync(dirname(options.logFile), { recursive: true });
+  writeFileSync(options.logFile, `$ ${command} ${args.join(' ')}\n`, { flag: 'a' });
+  const fd = openSync(options.logFile, 'a');
+  return new Promise<void>((resolve, reject) => {
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', fd, fd] });
+    child.on('error', (err) => {
+      closeSync(fd);
+      reject(new EngineBuildError(engine, `could not run ${command}: ${err.message}`, options.logFile, err));
+    });
+    child.on('close', (code) => {
+      closeSync(fd);
+      if (code === 0) resolve();
+      else {
+        const tail = tailOf(options.logFile, 15);
+        reject(new EngineBuildError(engine, `${command} exited with code ${code}:\n${tail}`, options.logFile));
+      }
+    });
+  });
+}
+
+export function tailOf(file: string, lines: number): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+export function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,152 @@
+import type { InfraConfig } from './config.js';
+import { isAlive, readPidRecord, removePidRecord, stopEngine, type PidRecord } from './engine-process.js';
+import { engineTitle, type EngineName } from './errors.js';
+import { prepareKafka, startKafka, waitForKafka } from './kafka.js';
+import { silentProgress, type Progress } from './progress.js';
+import { prepareTemporal, startTemporal, waitForTemporal } from './temporal.js';
+
+export interface EngineStatus {
+  readonly engine: EngineName;
+  /** `embedded`: started by govmesh on loopback; `external`: named by KAFKA_BROKERS / TEMPORAL_ADDRESS. */
+  readonly mode: 'embedded' | 'external';
+  readonly state: 'running' | 'stopped' | 'unreachable';
+  readonly address: string;
+  readonly pid?: number;
+  readonly logFile?: string;
+  readonly uiUrl?: string;
+  /** True when this call started the process (so whoever called `up` may stop it again). */
+  readonly startedNow: boolean;
+}
+
+export interface InfraStatus {
+  readonly kafka: EngineStatus;
+  readonly temporal: EngineStatus;
+}
+
+/**
+ * Brings both engines up, or reuses them when they already run. External engines are only
+ * checked. Fetching and building for both run side by side, as do the two start-ups.
+ */
+export async function infraUp(config: InfraConfig, progress: Progress = silentProgress): Promise<InfraStatus> {
+  const [kafka, temporal] = await Promise.all([kafkaUp(config, progress), temporalUp(config, progress)]);
+  return { kafka, temporal };
+}
+
+async function kafkaUp(config: InfraConfig, progress: Progress): Promise<EngineStatus> {
+  const address = config.kafka.brokers.join(',');
+  if (config.kafka.mode === 'external') {
+    await waitForKafka(config.kafka.brokers, Math.min(config.readyTimeoutMs, 15_000));
+    progress({ engine: 'kafka', message: `using existing Kafka at ${address}` });
+    return { engine: 'kafka', mode: 'external', state: 'running', address, startedNow: false };
+  }
+  const running = runningRecord(config, 'kafka');
+  if (running) {
+    await waitForKafka(config.kafka.brokers, config.readyTimeoutMs, running);
+    progress({ engine: 'kafka', message: `reusing Kafka already running at ${address} (pid ${running.pid})` });
+    return embedded(running, false);
+  }
+  await prepareKafka(config, progress);
+  const record = await startKafka(config, progress);
+  await waitForKafka(config.kafka.brokers, config.readyTimeoutMs, record);
+  progress({ engine: 'kafka', message: `Kafka is ready at ${address}` });
+  return embedded(record, true);
+}
+
+async function temporalUp(config: InfraConfig, progress: Progress): Promise<EngineStatus> {
+  const t = config.temporal;
+  if (t.mode === 'external') {
+    await waitForTemporal(t.address, t.namespace, Math.min(config.readyTimeoutMs, 15_000));
+    progress({ engine: 'temporal', message: `using existing Temporal at ${t.address}` });
+    return { engine: 'temporal', mode: 'external', state: 'running', address: t.address, startedNow: false };
+  }
+  const running = runningRecord(config, 'temporal');
+  if (running) {
+    await waitForTemporal(t.address, t.namespace, config.readyTimeoutMs, running);
+    progress({ engine: 'temporal', message: `reusing Temporal already running at ${t.address} (pid ${running.pid})` });
+    return embedded(running, false, uiUrl(config));
+  }
+  await prepareTemporal(config, progress);
+  const record = await startTemporal(config, progress);
+  await waitForTemporal(t.address, t.namespace, config.readyTimeoutMs, record);
+  progress({ engine: 'temporal', message: `Temporal is ready at ${t.address}` });
+  return embedded(record, true, uiUrl(config));
+}
+
+/** Stops the engines `up` started (from their pid files); external engines are never touched. */
+export async function infraDown(
+  config: InfraConfig,
+  progress: Progress = silentProgress,
+  engines: readonly EngineName[] = ['temporal', 'kafka'],
+): Promise<void> {
+  for (const engine of engines) {
+    const record = readPidRecord(config.dataDir, engine);
+    if (!record) continue;
+    const outcome = await stopEngine(record);
+    removePidRecord(config.dataDir, engine);
+    if (outcome !== 'not-running') progress({ engine, message: `${engineTitle(engine)} (pid ${record.pid}) ${outcome}` });
+  }
+}
+
+/** Tells what runs where, without starting anything. */
+export async function infraStatus(config: InfraConfig): Promise<InfraStatus> {
+  const probeMs = 3_000;
+  const reachable = async (check: () => Promise<void>): Promise<boolean> =>
+    check().then(
+      () => true,
+      () => false,
+    );
+  const kafkaAddress = config.kafka.brokers.join(',');
+  const t = config.temporal;
+
+  const kafkaRecord = config.kafka.mode === 'embedded' ? runningRecord(config, 'kafka') : undefined;
+  const temporalRecord = t.mode === 'embedded' ? runningRecord(config, 'temporal') : undefined;
+  const [kafkaUp, temporalUp] = await Promise.all([
+    config.kafka.mode === 'external' || kafkaRecord ? reachable(() => waitForKafka(config.kafka.brokers, probeMs)) : false,
+    t.mode === 'external' || temporalRecord ? reachable(() => waitForTemporal(t.address, t.namespace, probeMs)) : false,
+  ]);
+  const state = (present: boolean, answers: boolean): EngineStatus['state'] =>
+    !present ? 'stopped' : answers ? 'running' : 'unreachable';
+  return {
+    kafka: {
+      engine: 'kafka',
+      mode: config.kafka.mode,
+      state: state(config.kafka.mode === 'external' || kafkaRecord !== undefined, kafkaUp),
+      address: kafkaAddress,
+      ...(kafkaRecord ? { pid: kafkaRecord.pid, logFile: kafkaRecord.logFile } : {}),
+      startedNow: false,
+    },
+    temporal: {
+      engine: 'temporal',
+      mode: t.mode,
+      state: state(t.mode === 'external' || temporalRecord !== undefined, temporalUp),
+      address: t.address,
+      ...(temporalRecord ? { pid: temporalRecord.pid, logFile: temporalRecord.logFile, uiUrl: uiUrl(config) } : {}),
+      startedNow: false,
+    },
+  };
+}
+
+function runningRecord(config: InfraConfig, engine: EngineName): PidRecord | undefined {
+  const record = readPidRecord(config.dataDir, engine);
+  if (!record) return undefined;
+  if (isAlive(record)) return record;
+  removePidRecord(config.dataDir, engine); // stale: the process died or the machine restarted
+  return undefined;
+}
+
+function embedded(record: PidRecord, startedNow: boolean, ui?: string): EngineStatus {
+  return {
+    engine: record.engine,
+    mode: 'embedded',
+    state: 'running',
+    address: record.address,
+    pid: record.pid,
+    logFile: record.logFile,
+    ...(ui ? { uiUrl: ui } : {}),
+    startedNow,
+  };
+}
+
+function uiUrl(config: InfraConfig): string {
+  return `http://127.0.0.1:${config.temporal.uiPort}`;
+}

@@ -1,0 +1,71 @@
+/**
+ * Every failure of the embedded engines carries a stable `code`, whether retrying could help,
+ * and a `hint` that tells the user what to do next. The CLI prints message and hint; the test
+ * harness rethrows them so a failing suite says which engine is missing and how to get it.
+ */
+export class InfraError extends Error {
+  readonly code: string;
+  readonly retriable: boolean;
+  readonly hint: string | undefined;
+
+  constructor(code: string, message: string, options: { hint?: string; retriable?: boolean; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.retriable = options.retriable ?? false;
+    this.hint = options.hint;
+  }
+}
+
+/** A program the embedded engines need (java, mvn, go) is absent or too old. */
+export class MissingToolError extends InfraError {
+  constructor(
+    readonly tool: string,
+    readonly required: string,
+    readonly found: string | undefined,
+    hint: string,
+  ) {
+    super(
+      'INFRA.MISSING_TOOL',
+      found === undefined
+        ? `${tool} ${required} is needed but was not found on PATH`
+        : `${tool} ${required} is needed but ${found} was found`,
+      { hint },
+    );
+  }
+}
+
+/** Fetching or building an engine (Maven, go install) failed. */
+export class EngineBuildError extends InfraError {
+  constructor(readonly engine: EngineName, message: string, readonly logFile: string, cause?: unknown) {
+    super('INFRA.BUILD_FAILED', message, { hint: `see ${logFile}`, retriable: true, cause });
+  }
+}
+
+/** An engine did not answer within the readiness bound, or its process exited while starting. */
+export class EngineNotReadyError extends InfraError {
+  constructor(
+    readonly engine: EngineName,
+    readonly address: string,
+    message: string,
+    hint: string,
+    cause?: unknown,
+  ) {
+    super('INFRA.NOT_READY', message, { hint, retriable: true, cause });
+  }
+}
+
+/** Another program already listens where an embedded engine should. */
+export class PortInUseError extends InfraError {
+  constructor(readonly engine: EngineName, readonly port: number, readonly variable: string) {
+    super('INFRA.PORT_IN_USE', `${engineTitle(engine)} cannot start: port ${port} on 127.0.0.1 is taken by another program`, {
+      hint: `stop that program, or choose another port with ${variable}=<port>`,
+    });
+  }
+}
+
+export type EngineName = 'kafka' | 'temporal';
+
+export function engineTitle(engine: EngineName): string {
+  return engine === 'kafka' ? 'Kafka' : 'Temporal';
+}

@@ -1,0 +1,15 @@
+export { loadInfraConfig, InfraConfigError, type InfraConfig } from './config.js';
+export { infraUp, infraDown, infraStatus, type EngineStatus, type InfraStatus } from './engines.js';
+export {
+  InfraError,
+  MissingToolError,
+  EngineBuildError,
+  EngineNotReadyError,
+  PortInUseError,
+  engineTitle,
+  type EngineName,
+} from './errors.js';
+export { waitForKafka } from './kafka.js';
+export { waitForTemporal, temporalCliPath } from './temporal.js';
+export { infraCommand, terminalProgress } from './infra-command.js';
+export type { Progress, ProgressEvent } from './progress.js';

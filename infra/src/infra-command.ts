@@ -1,0 +1,50 @@
+import { Command } from 'commander';
+
+import { loadInfraConfig, type InfraConfig } from './config.js';
+import { infraDown, infraStatus, infraUp, type EngineStatus, type InfraStatus } from './engines.js';
+import { engineTitle } from './errors.js';
+import type { Progress } from './progress.js';
+
+/** Human progress for a terminal: one line per event, on stderr so that `--json` stays clean. */
+export const terminalProgress: Progress = (event) => {
+  const elapsed = event.elapsedMs === undefined ? '' : ` (${Math.round(event.elapsedMs / 1000)} s)`;
+  process.stderr.write(`[${event.engine}] ${event.message}${elapsed}\n`);
+};
+
+function describe(status: EngineStatus): string {
+  const where = status.mode === 'external' ? 'external' : `pid ${status.pid ?? '-'}`;
+  const ui = status.uiUrl ? `, UI ${status.uiUrl}` : '';
+  const log = status.logFile ? `, log ${status.logFile}` : '';
+  return `${engineTitle(status.engine).padEnd(9)} ${status.state.padEnd(11)} ${status.address} (${where}${ui}${log})`;
+}
+
+function print(status: InfraStatus, json: boolean): void {
+  process.stdout.write(json ? `${JSON.stringify(status, null, 2)}\n` : `${describe(status.kafka)}\n${describe(status.temporal)}\n`);
+}
+
+/** `govmesh infra up | down | status`, mounted by the govmesh command line. */
+export function infraCommand(loadConfig: () => InfraConfig = () => loadInfraConfig()): Command {
+  const infra = new Command('infra').description('start, stop or inspect the embedded Kafka and Temporal on loopback');
+  infra
+    .command('up')
+    .description('start Kafka and Temporal (or reuse running ones; with KAFKA_BROKERS / TEMPORAL_ADDRESS only check them)')
+    .option('--json', 'print the status as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const status = await infraUp(loadConfig(), terminalProgress);
+      print(status, opts.json === true);
+    });
+  infra
+    .command('down')
+    .description('stop the engines that `up` started; external clusters are never touched')
+    .action(async () => {
+      await infraDown(loadConfig(), terminalProgress);
+    });
+  infra
+    .command('status')
+    .description('tell what runs where')
+    .option('--json', 'print the status as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      print(await infraStatus(loadConfig()), opts.json === true);
+    });
+  return infra;
+}

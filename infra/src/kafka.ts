@@ -1,0 +1,205 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { Kafka, logLevel } from 'kafkajs';
+
+import type { InfraConfig } from './config.js';
+import {
+  isAlive,
+  isPortFree,
+  runLogged,
+  sleep,
+  spawnEngine,
+  tailOf,
+  writePidRecord,
+  type PidRecord,
+} from './engine-process.js';
+import { EngineNotReadyError, PortInUseError } from './errors.js';
+import { withHeartbeat, type Progress } from './progress.js';
+import { requireJava, requireMaven } from './toolchain.js';
+
+const POM = join(dirname(fileURLToPath(import.meta.url)), '..', 'kafka', 'pom.xml');
+const MARKER = 'kafka.Kafka';
+
+function kafkaPaths(config: InfraConfig) {
+  const home = join(config.cacheDir, 'kafka', config.kafka.version);
+  const data = join(config.dataDir, 'kafka');
+  return {
+    libs: join(home, 'libs'),
+    complete: join(home, 'libs', '.complete'),
+    data,
+    logDir: join(data, 'log'),
+    properties: join(data, 'server.properties'),
+    log4j: join(data, 'log4j2.properties'),
+    logFile: join(config.dataDir, 'logs', 'kafka.log'),
+    setupLog: join(config.dataDir, 'logs', 'kafka-setup.log'),
+  };
+}
+
+/** Fetches the broker's jars through Maven once per version; later calls return at once. */
+export async function prepareKafka(config: InfraConfig, progress: Progress): Promise<void> {
+  const p = kafkaPaths(config);
+  await requireJava(config.processEnv);
+  if (existsSync(p.complete)) return;
+  await requireMaven(config.processEnv);
+  const staging = `${p.libs}.partial`;
+  rmSync(staging, { recursive: true, force: true });
+  await withHeartbeat(progress, 'kafka', `fetching Apache Kafka ${config.kafka.version} from Maven Central (first run only, ~1 min)`, () =>
+    runLogged(
+      'kafka',
+      'mvn',
+      [
+        '-B',
+        '-q',
+        '-f',
+        POM,
+        `-Dkafka.version=${config.kafka.version}`,
+        `-Dmaven.repo.local=${join(config.cacheDir, 'm2')}`,
+        'dependency:copy-dependencies',
+        `-DoutputDirectory=${staging}`,
+        '-DincludeScope=runtime',
+      ],
+      { logFile: p.setupLog, env: config.processEnv },
+    ),
+  );
+  rmSync(p.libs, { recursive: true, force: true });
+  renameSync(staging, p.libs);
+  writeFileSync(p.complete, `${new Date().toISOString()}\n`);
+}
+
+export function kafkaProperties(config: InfraConfig, logDir: string): string {
+  const { port, controllerPort } = config.kafka;
+  return [
+    '# written by govmesh infra on every start; edit GOVMESH_KAFKA_* variables instead',
+    'process.roles=broker,controller',
+    'node.id=1',
+    `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
+    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+    'controller.listener.names=CONTROLLER',
+    'inter.broker.listener.name=PLAINTEXT',
+    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    `log.dirs=${logDir}`,
+    'num.partitions=3',
+    // govmesh creates every topic it uses, as production clusters require.
+    'auto.create.topics.enable=false',
+    'offsets.topic.replication.factor=1',
+    'offsets.topic.num.partitions=10',
+    'transaction.state.log.replication.factor=1',
+    'transaction.state.log.min.isr=1',
+    'share.coordinator.state.topic.replication.factor=1',
+    'share.coordinator.state.topic.min.isr=1',
+    'group.initial.rebalance.delay.ms=0',
+    '',
+  ].join('\n');
+}
+
+const LOG4J2 = [
+  'status = warn',
+  'appender.out.type = Console',
+  'appender.out.name = STDOUT',
+  'appender.out.layout.type = PatternLayout',
+  'appender.out.layout.pattern = [%d] %p %m (%c)%n',
+  'rootLogger.level = WARN',
+  'rootLogger.appenderRef.out.ref = STDOUT',
+  'logger.server.name = kafka.server',
+  'logger.server.level = INFO',
+  '',
+].join('\n');
+
+/** Formats KRaft storage on the first start and runs one combined broker and controller. */
+export async function startKafka(config: InfraConfig, progress: Progress): Promise<PidRecord> {
+  const p = kafkaPaths(config);
+  for (const [port, variable] of [
+    [config.kafka.port, 'GOVMESH_KAFKA_PORT'],
+    [config.kafka.controllerPort, 'GOVMESH_KAFKA_CONTROLLER_PORT'],
+  ] as const) {
+    if (!(await isPortFree(port))) throw new PortInUseError('kafka', port, variable);
+  }
+  mkdirSync(p.logDir, { recursive: true });
+  writeFileSync(p.properties, kafkaProperties(config, p.logDir));
+  writeFileSync(p.log4j, LOG4J2);
+  const classpath = `${p.libs}/*`; // the JVM expands the wildcard itself
+  const jvm = ['-Djava.awt.headless=true', `-Dlog4j2.configurationFile=${p.log4j}`, '-cp', classpath];
+
+  if (!existsSync(join(p.logDir, 'meta.properties'))) {
+    const clusterId = randomBytes(16).toString('base64url');
+    progress({ engine: 'kafka', message: `formatting KRaft storage in ${p.logDir} (cluster ${clusterId})` });
+    await runLogged('kafka', 'java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', p.properties], {
+      logFile: p.setupLog,
+      env: config.processEnv,
+    });
+  }
+
+  const heap = config.kafka.heap;
+  const pid = spawnEngine(
+    'java',
+    [`-Xms${heap}`, `-Xmx${heap}`, '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', ...jvm, MARKER, p.properties],
+    { logFile: p.logFile, cwd: p.data, env: config.processEnv },
+  );
+  const record: PidRecord = {
+    engine: 'kafka',
+    pid,
+    address: config.kafka.brokers.join(','),
+    logFile: p.logFile,
+    startedAt: new Date().toISOString(),
+    marker: MARKER,
+  };
+  writePidRecord(config.dataDir, record);
+  progress({ engine: 'kafka', message: `started Kafka ${config.kafka.version} (pid ${pid}), log in ${p.logFile}` });
+  return record;
+}
+
+/**
+ * Waits until the brokers answer a metadata request. `process`, when given, is watched so that
+ * a broker that exits while starting fails at once with the end of its log.
+ */
+export async function waitForKafka(
+  brokers: readonly string[],
+  timeoutMs: number,
+  process?: PidRecord,
+): Promise<void> {
+  const kafka = new Kafka({
+    clientId: 'govmesh-infra',
+    brokers: [...brokers],
+    connectionTimeout: 1_000,
+    requestTimeout: 2_000,
+    retry: { retries: 0 },
+    logLevel: logLevel.NOTHING,
+  });
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    if (process && !isAlive(process)) {
+      throw new EngineNotReadyError(
+        'kafka',
+        brokers.join(','),
+        `Kafka exited while starting:\n${tailOf(process.logFile, 20)}`,
+        `see ${process.logFile}`,
+      );
+    }
+    const admin = kafka.admin();
+    try {
+      await admin.connect();
+      await admin.describeCluster();
+      return;
+    } catch (err) {
+      last = err;
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+    await sleep(500);
+  }
+  throw new EngineNotReadyError(
+    'kafka',
+    brokers.join(','),
+    `Kafka at ${brokers.join(',')} did not answer a metadata request within ${Math.round(timeoutMs / 1000)} s` +
+      (last instanceof Error ? ` (last error: ${last.message})` : ''),
+    process
+      ? `see ${process.logFile}; a slow first start may need GOVMESH_READY_TIMEOUT_MS`
+      : 'check KAFKA_BROKERS, or unset it to let govmesh start an embedded Kafka',
+    last,
+  );
+}

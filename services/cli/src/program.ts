@@ -1,0 +1,10 @@
+import { infraCommand } from '@govmesh/infra';
+import { Command } from 'commander';
+
+/** The whole govmesh command line; `main.ts` runs it, tests call it with their own argv. */
+export function govmeshProgram(): Command {
+  return new Command('govmesh')
+    .description('govmesh: a networked virtual government on Kafka and Temporal')
+    .showHelpAfterError()
+    .addCommand(infraCommand());
+}
