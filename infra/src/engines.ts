@@ -32,6 +32,11 @@ export async function infraUp(config: InfraConfig, progress: Progress = silentPr
   return { kafka, temporal };
 }
 
+/** Brings up one engine only (a test's private broker, say). */
+export async function engineUp(config: InfraConfig, engine: EngineName, progress: Progress = silentProgress): Promise<EngineStatus> {
+  return engine === 'kafka' ? kafkaUp(config, progress) : temporalUp(config, progress);
+}
+
 async function kafkaUp(config: InfraConfig, progress: Progress): Promise<EngineStatus> {
   const address = config.kafka.brokers.join(',');
   if (config.kafka.mode === 'external') {

@@ -1,3 +1,6 @@
+import { connect } from 'node:net';
+
+import { engineTitle, type EngineStatus } from '@govmesh/infra';
 import { Kafka, logLevel } from 'kafkajs';
 import { inject } from 'vitest';
 
@@ -11,13 +14,34 @@ export function engines(): { kafkaBrokers: string[]; temporalAddress: string } {
  * A kafkajs client that gives up within seconds, so a dead broker fails a test instead of
  * hanging it in kafkajs's default retry schedule.
  */
-export function kafkaClient(clientId: string): Kafka {
+export function kafkaClient(clientId: string, brokers: string[] = engines().kafkaBrokers): Kafka {
   return new Kafka({
     clientId,
-    brokers: engines().kafkaBrokers,
+    brokers,
     connectionTimeout: 2_000,
     requestTimeout: 10_000,
     retry: { retries: 4, initialRetryTime: 200, maxRetryTime: 2_000 },
     logLevel: logLevel.NOTHING,
   });
+}
+
+function answers(address: string, timeoutMs: number): Promise<boolean> {
+  const [host = '127.0.0.1', port = '0'] = address.split(',')[0]?.split(':') ?? [];
+  return new Promise((resolve) => {
+    const socket = connect({ host, port: Number(port), timeout: timeoutMs });
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('timeout', () => done(false));
+    socket.once('error', () => done(false));
+  });
+}
+
+/** Fails, naming the engine, its pid and log, when it no longer accepts connections. */
+export async function assertEngineAnswers(status: EngineStatus): Promise<void> {
+  if (await answers(status.address, 2_000)) return;
+  const where = status.mode === 'embedded' ? ` (pid ${status.pid ?? '?'}, log ${status.logFile ?? '?'})` : '';
+  throw new Error(`${engineTitle(status.engine)} at ${status.address} stopped answering during the suite${where}`);
 }

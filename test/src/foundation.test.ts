@@ -6,13 +6,14 @@ import { promisify } from 'node:util';
 import { loadInfraConfig, temporalCliPath } from '@govmesh/infra';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { ConfigResourceTypes } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 import { engines, kafkaClient } from './engines.js';
 import { createGreetingActivities } from './fixtures/greeting.activities.js';
 import { greetApplicant } from './fixtures/greeting.workflow.js';
+import { installTestRuntime } from './temporal-runtime.js';
 
 const run = promisify(execFile);
 
@@ -80,8 +81,7 @@ describe('Kafka, as kafkajs 2.2.4 uses it', () => {
 
 describe('Temporal', () => {
   beforeAll(() => {
-    // The worker's core logs go nowhere near the test output unless something is wrong.
-    Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } } });
+    installTestRuntime();
   });
 
   it('runs a workflow and its activity on a real worker', async () => {

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+
+import { loadInfraConfig } from './config.js';
+import { isPortFree } from './engine-process.js';
+import { EngineNotReadyError } from './errors.js';
+import { kafkaProperties, waitForKafka } from './kafka.js';
+
+describe('embedded Kafka', () => {
+  it('runs one combined broker and controller on loopback only', () => {
+    const config = loadInfraConfig({ HOME: '/h', GOVMESH_KAFKA_PORT: '29092', GOVMESH_KAFKA_CONTROLLER_PORT: '29093' });
+    const properties = kafkaProperties(config, '/data/kafka/log');
+    expect(properties).toContain('process.roles=broker,controller');
+    expect(properties).toContain('listeners=PLAINTEXT://127.0.0.1:29092,CONTROLLER://127.0.0.1:29093');
+    expect(properties).toContain('controller.quorum.voters=1@127.0.0.1:29093');
+    expect(properties).toContain('log.dirs=/data/kafka/log');
+    expect(properties).toContain('offsets.topic.replication.factor=1');
+    expect(properties).not.toMatch(/0\.0\.0\.0/);
+  });
+
+  it('fails within its bound, naming Kafka and its address, when no broker answers', async () => {
+    let port = 39_092;
+    while (!(await isPortFree(port))) port += 1;
+    const started = Date.now();
+    const error = await waitForKafka([`127.0.0.1:${port}`], 1_500).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(EngineNotReadyError);
+    expect((error as Error).message).toMatch(new RegExp(`^Kafka at 127\\.0\\.0\\.1:${port} did not answer a metadata request within 2 s`));
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+});
