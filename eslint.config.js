@@ -34,6 +34,7 @@ export default tseslint.config(
         { patterns: [{ group: ['@govmesh/*/src/*', '@govmesh/*/dist/*'], message: 'import a package through its exports, not its insides' }] },
       ],
       'no-console': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }],
     },
   },
   {
