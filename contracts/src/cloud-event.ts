@@ -1,0 +1,35 @@
+import { z } from 'zod';
+
+/** RFC 3339 timestamp with an explicit offset, as CloudEvents `time` and task deadlines need. */
+export const Rfc3339 = z.iso.datetime({ offset: true });
+
+/** Reverse-DNS, versioned event types: `gov.govmesh.<area>.<event>.v<major>`. */
+export const EventType = z.string().regex(/^gov\.govmesh\.[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)*\.v[1-9]\d*$/, 'a type is gov.govmesh.<area>.<event>.v<major>');
+
+/**
+ * The CloudEvents 1.0 attributes of every govmesh message, in structured-mode JSON.
+ * `dataschema` names the JSON Schema of `data` as a URN, one per exported schema file
+ * (`urn:govmesh:schema:<name>` ↔ `contracts/schemas/json-schema/<name>.schema.json`).
+ */
+export const CloudEventAttributes = z.object({
+  specversion: z.literal('1.0'),
+  id: z.string().min(1),
+  /** Who produced it: `/govmesh/<component>` for the platform, `/partners/<partnerId>` for a partner. */
+  source: z.string().min(1),
+  type: EventType,
+  subject: z.string().min(1).optional(),
+  time: Rfc3339,
+  datacontenttype: z.literal('application/json'),
+  dataschema: z.string().regex(/^urn:govmesh:schema:[a-z0-9.@-]+$/, 'dataschema is urn:govmesh:schema:<name>'),
+});
+export type CloudEventAttributes = z.infer<typeof CloudEventAttributes>;
+
+/** A CloudEvent of one fixed `type` whose `data` matches `data`. */
+export function cloudEvent<const T extends string, D extends z.ZodType>(type: T, data: D) {
+  return CloudEventAttributes.extend({ type: z.literal(type), data });
+}
+
+/** The URN under which a schema is published, used as a message's `dataschema`. */
+export function schemaUrn(name: string): string {
+  return `urn:govmesh:schema:${name}`;
+}

@@ -1,0 +1,136 @@
+import { z } from 'zod';
+
+import { Rfc3339, cloudEvent, type CloudEventAttributes } from './cloud-event.js';
+import { RejectionCode } from './task-messages.js';
+import { TaskTypeRef } from './task-type-ref.js';
+import { PartnerId } from './topics.js';
+
+/**
+ * What every domain event's `data` carries besides its own fields. Events hold identifiers,
+ * codes and field *names*, never a citizen's personal data: the ledger is readable by auditors.
+ */
+const Causality = {
+  /** The case this event belongs to. */
+  correlationId: z.string().min(1),
+  /** The id of the event or command that caused this one. */
+  causationId: z.string().min(1),
+};
+const StepId = z.string().min(1);
+const ExecutionModeName = z.enum(['in-house', 'controlled', 'outsourced']);
+
+function domainEvent<const T extends string, S extends z.ZodRawShape>(type: T, shape: S) {
+  return { type, data: z.object({ ...Causality, ...shape }) } as const;
+}
+
+/** Every state change of a case, as recorded in the audit ledger on `govmesh.events`. */
+export const DOMAIN_EVENTS = {
+  caseSubmitted: domainEvent('gov.govmesh.case.submitted.v1', {
+    serviceId: z.string().min(1),
+    serviceVersion: z.number().int().min(1),
+  }),
+  stepStarted: domainEvent('gov.govmesh.step.started.v1', { stepId: StepId, mode: ExecutionModeName }),
+  stepCompleted: domainEvent('gov.govmesh.step.completed.v1', {
+    stepId: StepId,
+    mode: ExecutionModeName,
+    outcome: z.enum(['completed', 'skipped', 'failed']),
+  }),
+  taskDispatched: domainEvent('gov.govmesh.task.dispatched.v1', {
+    stepId: StepId,
+    taskId: z.string().min(1),
+    partnerId: PartnerId,
+    taskType: TaskTypeRef,
+    attempt: z.number().int().min(1),
+    deadline: Rfc3339,
+    /** The names of the application fields handed over, for the data-minimization audit. */
+    sharedFields: z.array(z.string()),
+  }),
+  dispatchRefused: domainEvent('gov.govmesh.task.dispatch-refused.v1', {
+    stepId: StepId,
+    code: z.string().min(1),
+    reasons: z.array(z.string()).min(1),
+  }),
+  resultAccepted: domainEvent('gov.govmesh.task.result-accepted.v1', {
+    stepId: StepId,
+    taskId: z.string().min(1),
+    partnerId: PartnerId,
+    attempt: z.number().int().min(1),
+    outcome: z.enum(['completed', 'failed']),
+  }),
+  resultRejected: domainEvent('gov.govmesh.task.result-rejected.v1', {
+    taskId: z.string().min(1),
+    partnerId: PartnerId,
+    attempt: z.number().int().min(1).optional(),
+    code: RejectionCode,
+    reasons: z.array(z.string()).min(1),
+  }),
+  reviewDecided: domainEvent('gov.govmesh.review.decided.v1', {
+    stepId: StepId,
+    role: z.string().min(1),
+    officerId: z.string().min(1),
+    decision: z.enum(['approve', 'reject', 'request-rework', 'request-information']),
+  }),
+  deadlineBreached: domainEvent('gov.govmesh.task.deadline-breached.v1', {
+    stepId: StepId,
+    taskId: z.string().min(1),
+    partnerId: PartnerId,
+    attempt: z.number().int().min(1),
+    deadline: Rfc3339,
+  }),
+  taskReassigned: domainEvent('gov.govmesh.task.reassigned.v1', {
+    stepId: StepId,
+    taskId: z.string().min(1),
+    fromPartnerId: PartnerId,
+    toPartnerId: PartnerId,
+    attempt: z.number().int().min(1),
+    reason: z.string().min(1),
+  }),
+  fellBackInHouse: domainEvent('gov.govmesh.step.fell-back-in-house.v1', {
+    stepId: StepId,
+    role: z.string().min(1),
+    reason: z.string().min(1),
+  }),
+  citizenInputRequested: domainEvent('gov.govmesh.citizen-input.requested.v1', {
+    stepId: StepId,
+    fields: z.array(z.string()).min(1),
+  }),
+  citizenInputProvided: domainEvent('gov.govmesh.citizen-input.provided.v1', {
+    stepId: StepId,
+    fields: z.array(z.string()).min(1),
+  }),
+  lookupPerformed: domainEvent('gov.govmesh.lookup.performed.v1', {
+    stepId: StepId,
+    agency: z.string().min(1),
+    registry: z.string().min(1),
+    purpose: z.string().min(1),
+  }),
+  satisfactionRated: domainEvent('gov.govmesh.satisfaction.rated.v1', {
+    score: z.number().int().min(1).max(5),
+  }),
+  caseCompleted: domainEvent('gov.govmesh.case.completed.v1', {
+    decision: z.enum(['approved', 'rejected', 'completed']),
+  }),
+  caseFailed: domainEvent('gov.govmesh.case.failed.v1', {
+    code: z.string().min(1),
+    reason: z.string().min(1),
+  }),
+} as const;
+
+export type DomainEventKind = keyof typeof DOMAIN_EVENTS;
+export type DomainEventData<K extends DomainEventKind> = z.infer<(typeof DOMAIN_EVENTS)[K]['data']>;
+
+/** A domain event of one kind, in its CloudEvent envelope. */
+export type DomainEventOf<K extends DomainEventKind> = Omit<CloudEventAttributes, 'type'> & {
+  type: (typeof DOMAIN_EVENTS)[K]['type'];
+  data: DomainEventData<K>;
+};
+export type DomainEvent = { [K in DomainEventKind]: DomainEventOf<K> }[DomainEventKind];
+
+const envelopes = Object.values(DOMAIN_EVENTS).map((def) => cloudEvent(def.type, def.data));
+
+/** The CloudEvent envelope of one domain event kind. */
+export function domainEventEnvelope<K extends DomainEventKind>(kind: K): z.ZodType<DomainEventOf<K>> {
+  return cloudEvent(DOMAIN_EVENTS[kind].type, DOMAIN_EVENTS[kind].data) as unknown as z.ZodType<DomainEventOf<K>>;
+}
+
+/** Any message on `govmesh.events`, told apart by `type`. */
+export const DomainEvent = z.discriminatedUnion('type', envelopes as [(typeof envelopes)[number], ...typeof envelopes]) as unknown as z.ZodType<DomainEvent>;

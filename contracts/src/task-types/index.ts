@@ -1,0 +1,2 @@
+export { TaskTypeRegistry, IncompatibleRevision, revisionBreaks, type TaskContract } from './task-type-registry.js';
+export * from './catalogue.js';

@@ -1,0 +1,247 @@
+import { z } from 'zod';
+
+import { APPLICATION_SCHEMAS } from './applications.js';
+import { controlPolicy, effectiveMode, isAtLeastAsStrict } from './control-policy.js';
+import { scanJsonLogic } from './json-logic.js';
+import { hasPath, toJsonSchema, type JsonSchema } from './json-schema.js';
+import {
+  CitizenInputStep,
+  LookupStep,
+  ServiceDefinition,
+  TaskStep,
+  type ExecutionMode,
+  type Step,
+} from './service-definition.js';
+import { defaultTaskTypes } from './task-types/catalogue.js';
+import type { TaskTypeRegistry } from './task-types/task-type-registry.js';
+
+/** One thing wrong with a definition: the step it concerns (null for the service), the rule, a sentence. */
+export interface DefinitionProblem {
+  readonly step: string | null;
+  readonly rule: string;
+  readonly message: string;
+}
+
+export interface DefinitionReport {
+  readonly valid: boolean;
+  /** Every task, citizen-input and lookup step with the mode it runs in (parallel groups flattened). */
+  readonly steps: ReadonlyArray<{ readonly id: string; readonly mode: ExecutionMode }>;
+  readonly problems: readonly DefinitionProblem[];
+  /** The parsed definition, only when valid. */
+  readonly definition?: ServiceDefinition;
+}
+
+export interface ValidationContext {
+  readonly taskTypes: TaskTypeRegistry;
+  readonly applicationSchemas: Readonly<Record<string, z.ZodObject>>;
+}
+
+/** A step that parsed, with the index of its top-level position (parallel members share it). */
+interface Placed {
+  readonly step: Step;
+  readonly order: number;
+}
+
+const Header = ServiceDefinition.omit({ steps: true }).extend({ steps: z.array(z.unknown()).min(1, 'a service has at least one step') });
+
+/**
+ * Checks a service definition against the format and the control policy and returns every
+ * problem at once, each naming its step and rule. A definition that would hand
+ * core-and-critical work to a partner is never valid.
+ */
+export function validateServiceDefinition(raw: unknown, context?: Partial<ValidationContext>): DefinitionReport {
+  const ctx: ValidationContext = {
+    taskTypes: context?.taskTypes ?? defaultTaskTypes(),
+    applicationSchemas: context?.applicationSchemas ?? APPLICATION_SCHEMAS,
+  };
+  const problems: DefinitionProblem[] = [];
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    return { valid: false, steps: [], problems: [{ step: null, rule: 'schema', message: 'a service definition is an object (apiVersion, kind, id, …, steps)' }] };
+  }
+
+  const header = Header.safeParse(raw);
+  if (!header.success) problems.push(...zodProblems(header.error, null, ''));
+  const rawSteps = Array.isArray((raw as { steps?: unknown }).steps) ? ((raw as { steps: unknown[] }).steps) : [];
+  const placed: Placed[] = [];
+  rawSteps.forEach((s, i) => parseStep(s, `steps[${i}]`, i, placed, problems));
+
+  let application: JsonSchema | undefined;
+  if (header.success) {
+    const schema = ctx.applicationSchemas[header.data.application.schema];
+    if (schema) application = toJsonSchema(schema);
+    else {
+      problems.push({
+        step: null,
+        rule: 'unknown-application-schema',
+        message: `application.schema ${header.data.application.schema} is not a known application schema (known: ${Object.keys(ctx.applicationSchemas).join(', ')})`,
+      });
+    }
+  }
+
+  checkIds(placed, problems);
+  const summary: Array<{ id: string; mode: ExecutionMode }> = [];
+  for (const p of placed) checkStep(p, placed, application, ctx, problems, summary);
+
+  const valid = problems.length === 0;
+  return valid ? { valid, steps: summary, problems, definition: ServiceDefinition.parse(raw) } : { valid, steps: summary, problems };
+}
+
+function parseStep(raw: unknown, path: string, order: number, placed: Placed[], problems: DefinitionProblem[]): void {
+  const id = typeof (raw as { id?: unknown })?.id === 'string' ? (raw as { id: string }).id : null;
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    problems.push({ step: id, rule: 'schema', message: `${path}: a step is an object with an id` });
+    return;
+  }
+  if ('parallel' in raw) {
+    const group = raw as { parallel?: unknown };
+    const members = Array.isArray(group.parallel) ? group.parallel : [];
+    const { parallel: _members, ...rest } = raw as Record<string, unknown>;
+    const shell = z.object({ id: TaskStep.shape.id, title: z.string().optional(), when: z.unknown().optional() }).strict().safeParse(rest);
+    if (!shell.success) problems.push(...zodProblems(shell.error, id, path));
+    if (members.length < 2) problems.push({ step: id, rule: 'schema', message: `${path}.parallel: a parallel group has at least two steps` });
+    if (shell.success) placed.push({ step: { ...shell.data, parallel: [] }, order });
+    members.forEach((m, j) => parseStep(m, `${path}.parallel[${j}]`, order, placed, problems));
+    return;
+  }
+  const schema = 'citizenInput' in raw ? CitizenInputStep : 'lookup' in raw ? LookupStep : TaskStep;
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) placed.push({ step: parsed.data, order });
+  else problems.push(...zodProblems(parsed.error, id, path));
+}
+
+function zodProblems(error: z.ZodError, step: string | null, prefix: string): DefinitionProblem[] {
+  return error.issues.map((issue) => {
+    const where = [prefix, ...issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))].join('').replace(/^\./, '');
+    return { step, rule: 'schema', message: `${where || '(root)'}: ${issue.message}` };
+  });
+}
+
+function checkIds(placed: readonly Placed[], problems: DefinitionProblem[]): void {
+  const seen = new Set<string>();
+  for (const { step } of placed) {
+    if (seen.has(step.id)) problems.push({ step: step.id, rule: 'duplicate-step-id', message: `step id ${step.id} is used more than once` });
+    seen.add(step.id);
+  }
+}
+
+function checkStep(
+  { step, order }: Placed,
+  placed: readonly Placed[],
+  application: JsonSchema | undefined,
+  ctx: ValidationContext,
+  problems: DefinitionProblem[],
+  summary: Array<{ id: string; mode: ExecutionMode }>,
+): void {
+  const problem = (rule: string, message: string): void => void problems.push({ step: step.id, rule, message: `step ${step.id}: ${message}` });
+  if (step.when !== undefined) checkWhen(step.id, step.when, order, placed, application, problem);
+
+  if ('parallel' in step) return;
+  if ('citizenInput' in step) {
+    summary.push({ id: step.id, mode: 'in-house' });
+    for (const field of step.citizenInput.fields) {
+      if (application && !hasPath(application, field)) problem('unknown-field', `citizenInput asks for ${field}, which the application schema lacks`);
+    }
+    return;
+  }
+  if ('lookup' in step) {
+    summary.push({ id: step.id, mode: 'in-house' });
+    if (application && !hasPath(application, step.lookup.key)) problem('unknown-field', `lookup key ${step.lookup.key} is not a field of the application schema`);
+    return;
+  }
+
+  const derived = controlPolicy(step.classification);
+  const mode = effectiveMode(step);
+  summary.push({ id: step.id, mode });
+  if (step.mode && !isAtLeastAsStrict(step.mode, derived)) {
+    problem('mode-weaker-than-classification', `mode ${step.mode} is weaker than ${derived}, which its classification requires`);
+  }
+  if (step.classification.core && step.classification.critical && step.partners) {
+    problem('core-critical-to-partner', 'core-and-critical work never leaves the government: remove partners and use run or officer');
+    return;
+  }
+  const executors = [step.run && 'run', step.officer && 'officer', step.partners && 'partners'].filter(Boolean);
+  if (executors.length > 1) {
+    problem('ambiguous-executor', `has ${executors.join(' and ')}; a step has exactly one of run, officer or partners`);
+    return;
+  }
+  if (mode === 'in-house') {
+    if (step.partners) problem('in-house-with-partners', 'runs in-house, so it cannot have partners');
+    else if (!step.run && !step.officer) problem('in-house-without-executor', 'runs in-house and needs run (an agency activity) or officer (a role)');
+    return;
+  }
+  if (!step.partners) {
+    problem('partner-step-without-partners', `runs ${mode}, so it needs partners (or a stricter classification)`);
+    return;
+  }
+  if (!step.deadline) problem('partner-step-without-deadline', 'every partner task needs a deadline');
+  if (mode === 'controlled' && !step.review) problem('controlled-without-review', 'runs controlled, so an officer must review its output: add review.role');
+  checkTaskAndShare(step, application, ctx, problem);
+}
+
+function checkTaskAndShare(
+  step: z.infer<typeof TaskStep>,
+  application: JsonSchema | undefined,
+  ctx: ValidationContext,
+  problem: (rule: string, message: string) => void,
+): void {
+  const unknownShared = application ? step.share.filter((f) => !hasPath(application, f)) : [];
+  for (const field of unknownShared) problem('share-unknown-field', `share names ${field}, which the application schema lacks`);
+  if (!step.task) {
+    problem('partner-step-without-task', 'a partner step names the task type partners perform (task: name@version)');
+    return;
+  }
+  const contract = ctx.taskTypes.get(step.task);
+  if (!contract) {
+    const name = step.task.split('@')[0];
+    const known = ctx.taskTypes.refs().filter((r) => r.startsWith(`${name}@`));
+    problem('unknown-task-type', `task ${step.task} is not a known task type${known.length ? ` (served: ${known.join(', ')})` : ''}`);
+    return;
+  }
+  // Data minimization: the partner sees exactly what its contract declares, taken from the application.
+  const input = toJsonSchema(contract.input);
+  for (const field of step.share) {
+    if (!unknownShared.includes(field) && !hasPath(input, field)) {
+      problem('share-beyond-contract', `share names ${field}, which the ${step.task} contract does not declare as input`);
+    }
+  }
+  // Inputs the application does not hold (a fee amount, a document reference) come from elsewhere.
+  for (const field of requiredLeaves(input)) {
+    if (application && hasPath(application, field) && !step.share.some((s) => s === field || field.startsWith(`${s}.`))) {
+      problem('task-input-not-shared', `the ${step.task} contract requires ${field}, which the application holds but share does not include`);
+    }
+  }
+}
+
+function requiredLeaves(schema: JsonSchema, prefix = ''): string[] {
+  const required = new Set(schema.required ?? []);
+  return Object.entries(schema.properties ?? {}).flatMap(([key, child]) => {
+    if (!required.has(key)) return [];
+    const path = prefix ? `${prefix}.${key}` : key;
+    return child.properties ? requiredLeaves(child, path) : [path];
+  });
+}
+
+function checkWhen(
+  stepId: string,
+  rule: unknown,
+  order: number,
+  placed: readonly Placed[],
+  application: JsonSchema | undefined,
+  problem: (rule: string, message: string) => void,
+): void {
+  const { vars, unknownOperators } = scanJsonLogic(rule);
+  for (const op of unknownOperators) problem('when-unknown-operator', `when uses ${op}, which is not a JSON Logic operator`);
+  for (const v of vars) {
+    const [root, ref, ...rest] = v.split('.');
+    if (root === 'steps' && ref) {
+      const target = placed.find((p) => p.step.id === ref);
+      if (!target) problem('when-unknown-step', `when reads ${v}, but there is no step ${ref}`);
+      else if (target.order >= order) problem('when-step-not-run-yet', `when reads ${v}, but step ${ref} has not run yet when ${stepId} starts`);
+    } else if (root === 'application') {
+      const field = [ref, ...rest].join('.');
+      if (application && !hasPath(application, field)) problem('when-unknown-field', `when reads ${v}, which the application schema lacks`);
+    } else {
+      problem('when-unknown-variable', `when reads ${v}; a condition reads application.<field> or steps.<id>.output.<field>`);
+    }
+  }
+}
