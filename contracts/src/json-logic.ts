@@ -21,7 +21,7 @@ export function scanJsonLogic(rule: unknown): JsonLogicScan {
       return;
     }
     if (node === null || typeof node !== 'object') return;
-    const entries = Object.entries(node);
+    const entries: Array<[string, unknown]> = Object.entries(node as Record<string, unknown>);
     if (entries.length !== 1) {
       unknownOperators.push(`an object with ${entries.length} keys`);
       return;
@@ -29,15 +29,16 @@ export function scanJsonLogic(rule: unknown): JsonLogicScan {
     const [op, args] = entries[0]!;
     if (!JSON_LOGIC_OPERATORS.has(op)) unknownOperators.push(op);
     if (op === 'var') {
-      const path = Array.isArray(args) ? args[0] : args;
+      const path: unknown = Array.isArray(args) ? (args as unknown[])[0] : args;
       // Inside map/filter/reduce/all/none/some, `var` reads the current item, not the case.
       if (typeof path === 'string' && path !== '' && !scoped) vars.push(path);
       else if (typeof path === 'object') visit(path, scoped);
       return;
     }
     if (['map', 'filter', 'reduce', 'all', 'none', 'some'].includes(op) && Array.isArray(args)) {
-      visit(args[0], scoped);
-      args.slice(1).forEach((a) => visit(a, true));
+      const [collection, ...body] = args as unknown[];
+      visit(collection, scoped);
+      body.forEach((a) => visit(a, true));
       return;
     }
     visit(args, scoped);

@@ -110,7 +110,7 @@ describe('validateServiceDefinition', () => {
     expect(report.problems).toEqual([
       { step: 'verify-identity', rule: 'schema', message: 'steps[0].classification.core: Invalid input: expected boolean, received string' },
       { step: 'background-check', rule: 'schema', message: 'steps[1].deadline: a deadline has exactly one of workingDays, days, hours or minutes' },
-      { step: 'site-inspection', rule: 'controlled-without-review', message: expect.stringContaining('add review.role') },
+      { step: 'site-inspection', rule: 'controlled-without-review', message: 'step site-inspection: runs controlled, so an officer must review its output: add review.role' },
     ]);
   });
 
