@@ -12,7 +12,7 @@ const engine = new LogicEngine();
 
 /** The operators this evaluator supports, for the contracts' definition-time check. */
 export function supportedOperators(): ReadonlySet<string> {
-  return new Set(Object.keys(engine.methods));
+  return new Set(Object.keys(engine.methods as Record<string, unknown>));
 }
 
 /** Whether a `when` rule holds, with JSON Logic's truthiness (an empty array is false). */
