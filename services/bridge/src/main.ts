@@ -1,0 +1,32 @@
+import { createKafka, CloudEventPublisher, ensureTopics } from '@govmesh/messaging';
+import { Client, Connection } from '@temporalio/client';
+import { pino } from 'pino';
+
+import { loadConfig } from './config.js';
+import { createResultBridge } from './result-bridge.js';
+
+const config = loadConfig();
+const logger = pino({ name: 'govmesh-bridge', level: config.LOG_LEVEL });
+const kafka = createKafka({ clientId: 'govmesh-bridge', brokers: config.KAFKA_BROKERS, logger });
+await ensureTopics(kafka);
+const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+const publisher = new CloudEventPublisher(kafka);
+const bridge = createResultBridge({
+  kafka,
+  client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
+  publisher,
+  logger,
+  groupId: config.GOVMESH_BRIDGE_GROUP,
+});
+await bridge.start();
+logger.info('bridge running');
+
+const stop = async (signal: string): Promise<void> => {
+  logger.info({ signal }, 'bridge stopping');
+  await bridge.stop();
+  await publisher.close();
+  await connection.close();
+  process.exit(0);
+};
+process.once('SIGTERM', () => void stop('SIGTERM'));
+process.once('SIGINT', () => void stop('SIGINT'));

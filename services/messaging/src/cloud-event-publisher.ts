@@ -1,0 +1,53 @@
+import { schemaUrn } from '@govmesh/contracts/cloud-event';
+import { Partitioners, type Kafka, type Producer } from 'kafkajs';
+
+export interface OutgoingEvent {
+  readonly id: string;
+  readonly type: string;
+  /** `/govmesh/<component>` for the platform, `/partners/<id>` for a partner. */
+  readonly source: string;
+  readonly subject?: string;
+  readonly data: unknown;
+}
+
+/** Publishes CloudEvents 1.0 in structured mode (the whole event is the JSON value). */
+export class CloudEventPublisher {
+  private readonly producer: Producer;
+  private connected: Promise<void> | undefined;
+
+  constructor(kafka: Kafka, private readonly now: () => Date = () => new Date()) {
+    // Idempotent: a retried send is written once. kafkajs keeps that guarantee only with unbounded
+    // retries; callers bound the wait (an activity's start-to-close timeout, a consumer's session).
+    this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5_000 },
+    });
+  }
+
+  async publish(topic: string, key: string, event: OutgoingEvent): Promise<void> {
+    this.connected ??= this.producer.connect();
+    await this.connected;
+    const message = {
+      specversion: '1.0',
+      id: event.id,
+      source: event.source,
+      type: event.type,
+      ...(event.subject ? { subject: event.subject } : {}),
+      time: this.now().toISOString(),
+      datacontenttype: 'application/json',
+      dataschema: schemaUrn(event.type),
+      data: event.data,
+    };
+    await this.producer.send({
+      topic,
+      messages: [{ key, value: JSON.stringify(message), headers: { 'content-type': 'application/cloudevents+json; charset=UTF-8' } }],
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.connected) await this.producer.disconnect();
+  }
+}

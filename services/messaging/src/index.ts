@@ -1,0 +1,3 @@
+export { createKafka, pinoLogCreator } from './kafka-client.js';
+export { ensureTopics } from './topics.js';
+export { CloudEventPublisher, type OutgoingEvent } from './cloud-event-publisher.js';

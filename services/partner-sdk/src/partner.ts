@@ -1,0 +1,133 @@
+import { randomUUID } from 'node:crypto';
+
+import { TASK_RESULT, TaskTopicMessage, type TaskAssignedData, type TaskRejectionData, type TaskResultData } from '@govmesh/contracts/task-messages';
+import { defaultTaskTypes } from '@govmesh/contracts/task-types';
+import { resultTopic, taskTopic } from '@govmesh/contracts/topics';
+import { CloudEventPublisher, createKafka } from '@govmesh/messaging';
+import type { Kafka } from 'kafkajs';
+import { pino, type Logger } from 'pino';
+
+export interface TaskContext {
+  readonly task: TaskAssignedData;
+  /** Fires when govmesh revokes the task (deadline passed, reassigned): stop working on it. */
+  readonly signal: AbortSignal;
+  readonly logger: Logger;
+}
+
+/** Does one task of one type; returns the output its contract asks for. */
+export type TaskHandler = (input: Record<string, unknown>, context: TaskContext) => Promise<Record<string, unknown>>;
+
+export interface PartnerOptions {
+  readonly partnerId: string;
+  /** Either the brokers, or a ready kafkajs client. */
+  readonly brokers?: readonly string[];
+  readonly kafka?: Kafka;
+  /** By task type with contract version: `{ 'background-check@1': async (input, ctx) => output }`. */
+  readonly handlers: Readonly<Record<string, TaskHandler>>;
+  readonly logger?: Logger;
+  /** Called for every result govmesh refused, with its code and reasons. */
+  readonly onRejection?: (rejection: TaskRejectionData) => void;
+  /** Called when govmesh takes a task back. */
+  readonly onRevocation?: (revocation: TaskRejectionData) => void;
+}
+
+export interface Partner {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Publishes a result by hand (a correction after a rejection, say). */
+  publishResult(result: TaskResultData): Promise<void>;
+  /** Results govmesh refused, in the order they came. */
+  readonly rejections: readonly TaskRejectionData[];
+}
+
+/**
+ * A partner of govmesh: subscribes to its task topic, validates each task's input against the
+ * contract, runs the handler with an abort signal that fires on revocation, and publishes the
+ * result on its own result topic.
+ */
+export function createPartner(options: PartnerOptions): Partner {
+  const logger = (options.logger ?? pino({ name: 'govmesh-partner' })).child({ partnerId: options.partnerId });
+  const kafka = options.kafka ?? createKafka({ clientId: `partner-${options.partnerId}`, brokers: options.brokers ?? [], logger });
+  const consumer = kafka.consumer({ groupId: `partner-${options.partnerId}`, allowAutoTopicCreation: false });
+  const publisher = new CloudEventPublisher(kafka);
+  const taskTypes = defaultTaskTypes();
+  const running = new Map<string, AbortController>();
+  const inFlight = new Set<Promise<void>>();
+  const rejections: TaskRejectionData[] = [];
+
+  async function publishResult(result: TaskResultData): Promise<void> {
+    const caseId = result.taskId.slice(0, Math.max(0, result.taskId.lastIndexOf(':'))) || result.taskId;
+    await publisher.publish(resultTopic(options.partnerId), caseId, {
+      id: randomUUID(), type: TASK_RESULT, source: `/partners/${options.partnerId}`, subject: caseId, data: result,
+    });
+  }
+
+  async function work(task: TaskAssignedData): Promise<void> {
+    const key = `${task.taskId}/${task.attempt}`;
+    const controller = new AbortController();
+    running.set(key, controller);
+    const taskLog = logger.child({ taskId: task.taskId, attempt: task.attempt, taskType: task.taskType });
+    try {
+      const handler = options.handlers[task.taskType];
+      const contract = taskTypes.get(task.taskType);
+      if (!handler) {
+        await publishResult({ taskId: task.taskId, attempt: task.attempt, outcome: 'failed', reason: `${options.partnerId} has no handler for ${task.taskType}` });
+        return;
+      }
+      const input = contract?.input.safeParse(task.input);
+      if (input && !input.success) {
+        await publishResult({ taskId: task.taskId, attempt: task.attempt, outcome: 'failed', reason: `the task input does not match ${task.taskType}: ${input.error.message}` });
+        return;
+      }
+      const output = await handler(task.input, { task, signal: controller.signal, logger: taskLog });
+      if (controller.signal.aborted) return;
+      await publishResult({ taskId: task.taskId, attempt: task.attempt, outcome: 'completed', output });
+    } catch (err) {
+      if (controller.signal.aborted) return;
+      taskLog.warn({ err }, 'task failed');
+      await publishResult({ taskId: task.taskId, attempt: task.attempt, outcome: 'failed', reason: (err as Error).message || 'the partner could not do the task' });
+    } finally {
+      running.delete(key);
+    }
+  }
+
+  return {
+    rejections,
+    publishResult,
+    async start() {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [taskTopic(options.partnerId)], fromBeginning: true });
+      await consumer.run({
+        eachMessage: ({ message }) => {
+          const parsed = TaskTopicMessage.safeParse(JSON.parse(message.value?.toString('utf8') ?? 'null'));
+          if (!parsed.success) {
+            logger.error({ issues: parsed.error.issues }, 'a message on the task topic does not match the contract');
+            return Promise.resolve();
+          }
+          const event = parsed.data;
+          if (event.type === 'gov.govmesh.task.assigned.v1') {
+            // Work runs beside the consumer, so a revocation can arrive while a task is in hand.
+            const job = work(event.data).catch((err: unknown) => logger.error({ err }, 'could not publish a result'));
+            inFlight.add(job);
+            void job.finally(() => inFlight.delete(job));
+          } else if (event.type === 'gov.govmesh.task.revoked.v1') {
+            running.get(`${event.data.taskId}/${event.data.attempt}`)?.abort(event.data.code);
+            logger.warn({ taskId: event.data.taskId, code: event.data.code }, 'task revoked');
+            options.onRevocation?.(event.data);
+          } else {
+            rejections.push(event.data);
+            logger.warn({ taskId: event.data.taskId, code: event.data.code, reasons: event.data.reasons }, 'result rejected');
+            options.onRejection?.(event.data);
+          }
+          return Promise.resolve();
+        },
+      });
+    },
+    async stop() {
+      for (const controller of running.values()) controller.abort('stopping');
+      await consumer.disconnect();
+      await Promise.allSettled([...inFlight]);
+      await publisher.close();
+    },
+  };
+}

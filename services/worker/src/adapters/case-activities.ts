@@ -1,0 +1,101 @@
+import { DOMAIN_EVENTS } from '@govmesh/contracts/domain-events';
+import { TASK_ASSIGNED, TASK_REVOKED, type TaskAssignedData, type TaskRejectionData } from '@govmesh/contracts/task-messages';
+import { EVENTS_TOPIC, taskTopic } from '@govmesh/contracts/topics';
+import type { CloudEventPublisher } from '@govmesh/messaging';
+import type { CaseActivities, DomainEventRecord } from '@govmesh/workflows/case-activities';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Logger } from 'pino';
+
+import { dueAt } from '../domain/deadline.js';
+import type { PartnerDirectory } from '../domain/partner-directory.js';
+import type { RegistryDirectory } from './registries.js';
+
+export interface CaseActivityDeps {
+  readonly publisher: CloudEventPublisher;
+  readonly partners: PartnerDirectory;
+  readonly registries: RegistryDirectory;
+  readonly logger: Logger;
+  readonly now?: () => Date;
+}
+
+const SOURCE = '/govmesh/worker';
+
+/** Deterministic from the case and its event counter, so a retried activity writes the same id. */
+export function domainEventId(event: Pick<DomainEventRecord, 'caseId' | 'stepId' | 'attempt' | 'kind' | 'sequence'>): string {
+  return [event.caseId, event.stepId ?? 'case', event.attempt ?? 0, event.kind, event.sequence].join('/');
+}
+
+function leafPaths(value: unknown, prefix = ''): string[] {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return prefix ? [prefix] : [];
+  return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => leafPaths(v, prefix ? `${prefix}.${k}` : k));
+}
+
+export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
+  const log = deps.logger.child({ component: 'case-activities' });
+  const now = deps.now ?? (() => new Date());
+
+  async function recordDomainEvent(event: DomainEventRecord): Promise<string> {
+    const def = DOMAIN_EVENTS[event.kind];
+    const data = def.data.safeParse({ correlationId: event.caseId, causationId: event.causationId, ...event.data });
+    if (!data.success) {
+      throw ApplicationFailure.nonRetryable(`domain event ${event.kind} does not match its contract: ${data.error.message}`, 'CONTRACT.INVALID_EVENT');
+    }
+    const id = domainEventId(event);
+    await deps.publisher.publish(EVENTS_TOPIC, event.caseId, { id, type: def.type, source: SOURCE, subject: event.caseId, data: data.data });
+    return id;
+  }
+
+  return {
+    selectPartner({ taskType, exclude, only }) {
+      return Promise.resolve(deps.partners.select(taskType, exclude, only));
+    },
+
+    async dispatchTask(request) {
+      // Defence in depth: a forged or stale definition must still never send core-and-critical work out.
+      if ((request.classification.core && request.classification.critical) || request.mode === 'in-house') {
+        const reasons = [`step ${request.stepId} is ${request.mode === 'in-house' ? 'in-house' : 'core and critical'}; it never leaves the government`];
+        await recordDomainEvent({
+          kind: 'dispatchRefused', caseId: request.caseId, stepId: request.stepId, attempt: request.attempt,
+          causationId: request.causationId, sequence: 0, data: { stepId: request.stepId, code: 'CONTROL.CORE_CRITICAL_DISPATCH', reasons },
+        });
+        log.error({ caseId: request.caseId, stepId: request.stepId, partnerId: request.partnerId }, 'refused to dispatch core-and-critical work');
+        throw ApplicationFailure.nonRetryable(reasons[0], 'CONTROL.CORE_CRITICAL_DISPATCH');
+      }
+      // Counted from when the dispatch was first scheduled, so a retry does not move the deadline.
+      const scheduled = new Date(Context.current().info.scheduledTimestampMs);
+      const deadline = dueAt(scheduled, request.deadline);
+      const data: TaskAssignedData = {
+        taskId: request.taskId, caseId: request.caseId, stepId: request.stepId, taskType: request.taskType,
+        attempt: request.attempt, deadline: deadline.toISOString(), input: request.input,
+      };
+      await deps.publisher.publish(taskTopic(request.partnerId), request.caseId, {
+        id: `${request.taskId}/${request.attempt}/assigned`, type: TASK_ASSIGNED, source: '/govmesh/dispatch', subject: request.caseId, data,
+      });
+      await deps.publisher.publish(EVENTS_TOPIC, request.caseId, {
+        id: `${request.caseId}/${request.stepId}/${request.attempt}/taskDispatched`,
+        type: DOMAIN_EVENTS.taskDispatched.type, source: SOURCE, subject: request.caseId,
+        data: DOMAIN_EVENTS.taskDispatched.data.parse({
+          correlationId: request.caseId, causationId: request.causationId, stepId: request.stepId, taskId: request.taskId,
+          partnerId: request.partnerId, taskType: request.taskType, attempt: request.attempt, deadline: data.deadline,
+          sharedFields: leafPaths(request.input),
+        }),
+      });
+      log.info({ caseId: request.caseId, stepId: request.stepId, partnerId: request.partnerId, attempt: request.attempt }, 'task dispatched');
+      return { deadline: data.deadline, deadlineInMs: Math.max(0, deadline.getTime() - now().getTime()) };
+    },
+
+    async revokeTask(request) {
+      const data: TaskRejectionData = { taskId: request.taskId, attempt: request.attempt, code: request.code, reasons: [...request.reasons] };
+      await deps.publisher.publish(taskTopic(request.partnerId), request.caseId, {
+        id: `${request.taskId}/${request.attempt}/revoked`, type: TASK_REVOKED, source: '/govmesh/dispatch', subject: request.caseId, data,
+      });
+    },
+
+    recordDomainEvent,
+
+    performLookup(request) {
+      return Promise.resolve(deps.registries.lookup(request.agency, request.registry, request.key));
+    },
+  };
+}

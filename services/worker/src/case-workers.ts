@@ -1,0 +1,51 @@
+import { fileURLToPath } from 'node:url';
+
+import type { CloudEventPublisher } from '@govmesh/messaging';
+import type { AgencyActivity } from '@govmesh/workflows/case-activities';
+import { CASE_TASK_QUEUE, agencyTaskQueue } from '@govmesh/workflows/task-queues';
+import { type NativeConnection, Worker } from '@temporalio/worker';
+import type { Logger } from 'pino';
+
+import { createCaseActivities } from './adapters/case-activities.js';
+import type { RegistryDirectory } from './adapters/registries.js';
+import type { PartnerDirectory } from './domain/partner-directory.js';
+
+export interface CaseWorkerDeps {
+  readonly connection: NativeConnection;
+  readonly namespace: string;
+  readonly publisher: CloudEventPublisher;
+  readonly partners: PartnerDirectory;
+  readonly registries: RegistryDirectory;
+  /** Agency → its in-house activities, each agency on its own task queue. */
+  readonly agencies: Readonly<Record<string, Readonly<Record<string, AgencyActivity>>>>;
+  readonly logger: Logger;
+  /** The case task queue; tests use their own so that runs do not share workers. */
+  readonly taskQueue?: string;
+}
+
+/** Where the bundler finds the workflow code. */
+export function workflowsPath(): string {
+  return fileURLToPath(import.meta.resolve('@govmesh/workflows/service-case'));
+}
+
+/** One worker for cases and one per agency; `run` until `shutdown` (or SIGTERM in main). */
+export async function createCaseWorkers(deps: CaseWorkerDeps): Promise<Worker[]> {
+  const caseWorker = await Worker.create({
+    connection: deps.connection,
+    namespace: deps.namespace,
+    taskQueue: deps.taskQueue ?? CASE_TASK_QUEUE,
+    workflowsPath: workflowsPath(),
+    activities: createCaseActivities({ publisher: deps.publisher, partners: deps.partners, registries: deps.registries, logger: deps.logger }),
+  });
+  const agencyWorkers = await Promise.all(
+    Object.entries(deps.agencies).map(([agency, activities]) =>
+      Worker.create({
+        connection: deps.connection,
+        namespace: deps.namespace,
+        taskQueue: agencyTaskQueue(agency),
+        activities,
+      }),
+    ),
+  );
+  return [caseWorker, ...agencyWorkers];
+}

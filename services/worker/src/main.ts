@@ -1,0 +1,38 @@
+import { createKafka, CloudEventPublisher, ensureTopics } from '@govmesh/messaging';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { pino } from 'pino';
+
+import { DEMO_AGENCY_ACTIVITIES } from './adapters/agency-activities.js';
+import { DEMO_REGISTRIES } from './adapters/registries.js';
+import { createCaseWorkers } from './case-workers.js';
+import { loadConfig } from './config.js';
+import { PartnerDirectory } from './domain/partner-directory.js';
+import { readPartnersFile } from './partners-file.js';
+
+const config = loadConfig();
+const logger = pino({ name: 'govmesh-worker', level: config.LOG_LEVEL });
+const temporalLog = logger.child({ component: 'temporal' });
+Runtime.install({
+  logger: new DefaultLogger('WARN', (entry) => temporalLog[entry.level === 'ERROR' ? 'error' : 'warn']({ ...entry.meta }, entry.message)),
+});
+
+const partners = readPartnersFile(config.GOVMESH_PARTNERS_FILE);
+const kafka = createKafka({ clientId: 'govmesh-worker', brokers: config.KAFKA_BROKERS, logger });
+await ensureTopics(kafka, partners.map((p) => p.id));
+const publisher = new CloudEventPublisher(kafka);
+const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+const workers = await createCaseWorkers({
+  connection,
+  namespace: config.TEMPORAL_NAMESPACE,
+  publisher,
+  partners: new PartnerDirectory(partners),
+  registries: DEMO_REGISTRIES,
+  agencies: DEMO_AGENCY_ACTIVITIES,
+  logger,
+});
+logger.info({ partners: partners.length, agencies: Object.keys(DEMO_AGENCY_ACTIVITIES) }, 'worker running');
+// The SDK shuts the workers down gracefully on SIGTERM and SIGINT.
+await Promise.all(workers.map((w) => w.run()));
+await publisher.close();
+await connection.close();
+logger.info('worker stopped');

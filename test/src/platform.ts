@@ -1,0 +1,88 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+
+import { createResultBridge, type ResultBridge } from '@govmesh/bridge';
+import type { PartnerProfile } from '@govmesh/contracts/partner-profile';
+import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
+import { validateServiceDefinition } from '@govmesh/contracts/validate-service-definition';
+import { CloudEventPublisher, createKafka, ensureTopics } from '@govmesh/messaging';
+import { DEMO_AGENCY_ACTIVITIES, DEMO_REGISTRIES, PartnerDirectory, createCaseWorkers } from '@govmesh/worker';
+import { caseStateQuery, type CaseState } from '@govmesh/workflows/case-api';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { Kafka } from 'kafkajs';
+import { pino } from 'pino';
+import { parse } from 'yaml';
+
+import { engines } from './engines.js';
+import { installTestRuntime } from './temporal-runtime.js';
+
+export const logger = pino({ level: 'warn' });
+
+/** A service definition from examples/, validated as an agency would publish it. */
+export function exampleDefinition(file: string): ServiceDefinition {
+  const report = validateServiceDefinition(parse(readFileSync(new URL(`../../examples/${file}`, import.meta.url), 'utf8')));
+  if (!report.definition) throw new Error(`${file}: ${JSON.stringify(report.problems)}`);
+  return report.definition;
+}
+
+/** Partner ids with a suffix of this run, so runs never share topics or consumer groups. */
+export function runScoped(profiles: readonly PartnerProfile[]): { profiles: PartnerProfile[]; id: (base: string) => string; suffix: string } {
+  const suffix = randomBytes(3).toString('hex');
+  const id = (base: string): string => `${base}-${suffix}`;
+  return { profiles: profiles.map((p) => ({ ...p, id: id(p.id) })), id, suffix };
+}
+
+export interface TestPlatform {
+  readonly client: Client;
+  readonly kafka: Kafka;
+  readonly taskQueue: string;
+  stop(): Promise<void>;
+}
+
+/** The worker (cases and agencies) and the result bridge, in this process, on the real engines. */
+export async function startPlatform(profiles: readonly PartnerProfile[], suffix: string): Promise<TestPlatform> {
+  installTestRuntime();
+  const { kafkaBrokers, temporalAddress } = engines();
+  const kafka = createKafka({ clientId: `e2e-${suffix}`, brokers: kafkaBrokers, logger });
+  await ensureTopics(kafka, profiles.map((p) => p.id));
+  const publisher = new CloudEventPublisher(kafka);
+  const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
+  const connection = await Connection.connect({ address: temporalAddress });
+  const client = new Client({ connection });
+  const taskQueue = `e2e-cases-${suffix}`;
+  const workers: Worker[] = await createCaseWorkers({
+    connection: nativeConnection, namespace: 'default', publisher, partners: new PartnerDirectory(profiles),
+    registries: DEMO_REGISTRIES, agencies: DEMO_AGENCY_ACTIVITIES, logger, taskQueue,
+  });
+  const running = workers.map((w) => w.run());
+  const ids = profiles.map((p) => p.id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+  const bridge: ResultBridge = createResultBridge({
+    kafka, client, publisher, logger, groupId: `e2e-bridge-${suffix}`, topicPattern: new RegExp(`^govmesh\\.results\\.(${ids})$`),
+  });
+  await bridge.start();
+  return {
+    client,
+    kafka,
+    taskQueue,
+    async stop() {
+      await bridge.stop();
+      workers.forEach((w) => w.shutdown());
+      await Promise.all(running);
+      await publisher.close();
+      await connection.close();
+      await nativeConnection.close();
+    },
+  };
+}
+
+/** Waits until the case's step reaches `status` (as the API's officer work list would show it). */
+export async function untilStep(handle: WorkflowHandle, stepId: string, status: string, timeoutMs = 30_000): Promise<CaseState> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const state = await handle.query(caseStateQuery);
+    if (state.steps[stepId]?.status === status) return state;
+    if (Date.now() > deadline) throw new Error(`step ${stepId} did not reach ${status} within ${timeoutMs} ms: ${JSON.stringify(state.steps[stepId])}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,0 +1,65 @@
+import type { DomainEventKind } from '@govmesh/contracts/domain-events';
+import type { Classification, Deadline, ExecutionMode, PartnerSelection } from '@govmesh/contracts/service-definition';
+
+/**
+ * The activities the service-case workflow calls: ports, implemented by the worker. The
+ * workflow sees only these types, never the code that does I/O.
+ */
+export interface DispatchRequest {
+  readonly caseId: string;
+  readonly stepId: string;
+  readonly taskId: string;
+  readonly taskType: string;
+  readonly partnerId: string;
+  readonly attempt: number;
+  /** Re-checked by the activity: core-and-critical work is refused even if a definition was forged. */
+  readonly classification: Classification;
+  readonly mode: ExecutionMode;
+  readonly deadline: Deadline;
+  /** Only the application fields the step's `share` list names. */
+  readonly input: Record<string, unknown>;
+  readonly causationId: string;
+}
+
+export interface DispatchReceipt {
+  /** RFC 3339. */
+  readonly deadline: string;
+  /** Milliseconds from dispatch to the deadline, for the workflow's timer. */
+  readonly deadlineInMs: number;
+}
+
+export interface RevokeRequest {
+  readonly caseId: string;
+  readonly taskId: string;
+  readonly partnerId: string;
+  readonly attempt: number;
+  readonly code: 'TASK.REVOKED' | 'TASK.DEADLINE_PASSED';
+  readonly reasons: readonly string[];
+}
+
+export interface DomainEventRecord {
+  readonly kind: DomainEventKind;
+  readonly caseId: string;
+  readonly stepId?: string;
+  readonly attempt?: number;
+  readonly causationId: string;
+  /** Counts the case's events, so that an id is the same on every replay and retry. */
+  readonly sequence: number;
+  readonly data: Record<string, unknown>;
+}
+
+export interface CaseActivities {
+  /** The partner to try next: active, holding the capability, not yet tried for this step. */
+  selectPartner(request: { taskType: string; strategy: PartnerSelection['select']; only?: readonly string[]; exclude: readonly string[] }): Promise<string | null>;
+  /** Publishes `task.assigned` to the partner's task topic. */
+  dispatchTask(request: DispatchRequest): Promise<DispatchReceipt>;
+  /** Publishes `task.revoked` to the partner's task topic. */
+  revokeTask(request: RevokeRequest): Promise<void>;
+  /** Publishes a domain event to the audit topic; returns its (deterministic) id. */
+  recordDomainEvent(event: DomainEventRecord): Promise<string>;
+  /** Reads another agency's registry for a stated purpose. */
+  performLookup(request: { caseId: string; stepId: string; agency: string; registry: string; key: unknown; purpose: string }): Promise<Record<string, unknown>>;
+}
+
+/** An agency's in-house automated step, run on that agency's own task queue. */
+export type AgencyActivity = (request: { caseId: string; stepId: string; application: Record<string, unknown> }) => Promise<Record<string, unknown>>;

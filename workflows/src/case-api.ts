@@ -1,0 +1,80 @@
+import type { ExecutionMode, ServiceDefinition } from '@govmesh/contracts/service-definition';
+import type { TaskResultData } from '@govmesh/contracts/task-messages';
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+
+/** What starts a case: the definition snapshot (so the case finishes on its version) and the application. */
+export interface ServiceCaseInput {
+  readonly caseId: string;
+  readonly definition: ServiceDefinition;
+  readonly application: Record<string, unknown>;
+}
+
+export type StepStatus =
+  | 'pending'
+  | 'skipped'
+  | 'running'
+  | 'awaiting-partner'
+  | 'awaiting-review'
+  | 'awaiting-officer'
+  | 'awaiting-citizen'
+  | 'completed'
+  | 'failed';
+
+export interface StepState {
+  readonly id: string;
+  mode: ExecutionMode;
+  status: StepStatus;
+  /** The role that must decide, while the step waits for an officer. */
+  role?: string;
+  partnerId?: string;
+  taskId?: string;
+  attempt?: number;
+  deadline?: string;
+  output?: Record<string, unknown>;
+  /** Why the step failed, for the officer and the API. */
+  reason?: string;
+}
+
+export interface CaseState {
+  readonly caseId: string;
+  readonly serviceId: string;
+  readonly serviceVersion: number;
+  status: 'running' | 'completed' | 'failed';
+  decision?: 'approved' | 'rejected' | 'completed';
+  steps: Record<string, StepState>;
+}
+
+export type CaseOutcome = Pick<CaseState, 'caseId' | 'status' | 'decision'> & { reason?: string };
+
+/** A partner's result, as the bridge hands it over; the partner is the topic it came on. */
+export interface PartnerResult {
+  readonly partnerId: string;
+  readonly result: TaskResultData;
+}
+
+export type OfficerDecisionKind = 'approve' | 'reject' | 'request-information' | 'request-rework';
+
+export interface OfficerDecision {
+  readonly stepId: string;
+  readonly officerId: string;
+  /** The role the officer acts in; must be the one the step requires. */
+  readonly role: string;
+  readonly decision: OfficerDecisionKind;
+  /** What the officer records as the step's output (e.g. the reasons for a decision). */
+  readonly output?: Record<string, unknown>;
+}
+
+export interface CitizenInput {
+  readonly stepId: string;
+  /** Values by dotted application path, e.g. `{ "income.monthlyNet": 1830 }`. */
+  readonly values: Record<string, unknown>;
+}
+
+/** The bridge resumes a case with a partner's result; the validator refuses anything not assigned. */
+export const submitTaskResult = defineUpdate<'accepted', [PartnerResult]>('submitTaskResult');
+/** An officer decides an officer step or reviews a controlled step's output. */
+export const decideOfficerTask = defineUpdate<'accepted', [OfficerDecision]>('decideOfficerTask');
+/** The citizen supplies what a citizen-input step (or an officer) asked for. */
+export const provideCitizenInput = defineUpdate<'accepted', [CitizenInput]>('provideCitizenInput');
+/** The whole state of a case, for the API and the officer's work list. */
+export const caseStateQuery = defineQuery<CaseState>('caseState');

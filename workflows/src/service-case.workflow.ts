@@ -1,0 +1,348 @@
+import { effectiveMode } from '@govmesh/contracts/control-policy';
+import type { CitizenInputStep, LookupStep, ServiceDefinition, Step, TaskStep } from '@govmesh/contracts/service-definition';
+import type { TaskResultData } from '@govmesh/contracts/task-messages';
+import { defaultTaskTypes } from '@govmesh/contracts/task-types';
+import { ActivityFailure, ApplicationFailure, condition, log, proxyActivities, setHandler } from '@temporalio/workflow';
+
+import {
+  caseStateQuery,
+  decideOfficerTask,
+  provideCitizenInput,
+  submitTaskResult,
+  type CaseOutcome,
+  type CaseState,
+  type CitizenInput,
+  type OfficerDecision,
+  type PartnerResult,
+  type ServiceCaseInput,
+  type StepState,
+} from './case-api.js';
+import type { AgencyActivity, CaseActivities } from './case-activities.js';
+import type { DomainEventKind } from '@govmesh/contracts/domain-events';
+import { conditionHolds } from './step-condition.js';
+import { agencyTaskQueue } from './task-queues.js';
+
+const activities = proxyActivities<CaseActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: ['CONTROL.CORE_CRITICAL_DISPATCH'] },
+});
+const taskTypes = defaultTaskTypes();
+const MAX_REWORKS = 2;
+
+/** A partner task as the case knows it; the source of truth for which result may be accepted. */
+interface Assignment {
+  readonly stepId: string;
+  readonly taskType: string;
+  partnerId: string;
+  attempt: number;
+  open: boolean;
+  result?: TaskResultData;
+}
+
+interface OfficerTask {
+  readonly role: string;
+  readonly kind: 'officer' | 'review' | 'fallback';
+  decision?: OfficerDecision;
+}
+
+class StepFailed extends Error {
+  constructor(readonly stepId: string, readonly code: string, reason: string) {
+    super(reason);
+  }
+}
+
+/**
+ * One citizen's case: interprets the service definition it was started with, step by step.
+ * In-house work runs on the agency's own task queue or waits for an officer; partner work is
+ * dispatched over Kafka and resumes when the bridge hands over a result the case accepts.
+ */
+export async function serviceCase(input: ServiceCaseInput): Promise<CaseOutcome> {
+  const { caseId, definition } = input;
+  const application: Record<string, unknown> = clone(input.application);
+  const state: CaseState = { caseId, serviceId: definition.id, serviceVersion: definition.version, status: 'running', steps: {} };
+  const assignments = new Map<string, Assignment>();
+  const officerTasks = new Map<string, OfficerTask>();
+  const citizenRequests = new Map<string, { fields: readonly string[]; provided?: Record<string, unknown> }>();
+  let lastEventId = caseId;
+  let eventSequence = 0;
+
+  for (const step of flatten(definition.steps)) {
+    state.steps[step.id] = { id: step.id, mode: 'classification' in step ? effectiveMode(step) : 'in-house', status: 'pending' };
+  }
+
+  setHandler(caseStateQuery, () => state);
+  setHandler(submitTaskResult, (r) => acceptResult(r), { validator: (r: PartnerResult) => validateResult(assignments, r) });
+  setHandler(
+    decideOfficerTask,
+    (d) => {
+      officerTasks.get(d.stepId)!.decision = d;
+      return 'accepted' as const;
+    },
+    { validator: (d: OfficerDecision) => validateDecision(officerTasks, d) },
+  );
+  setHandler(
+    provideCitizenInput,
+    (c) => {
+      citizenRequests.get(c.stepId)!.provided = c.values;
+      return 'accepted' as const;
+    },
+    {
+      validator: (c: CitizenInput) => {
+        const request = citizenRequests.get(c.stepId);
+        if (!request || request.provided) throw ApplicationFailure.create({ type: 'CASE.NOT_AWAITING_INPUT', message: `step ${c.stepId} is not waiting for citizen input`, nonRetryable: true });
+        const missing = request.fields.filter((f) => !(f in c.values));
+        if (missing.length) throw ApplicationFailure.create({ type: 'CASE.INPUT_INCOMPLETE', message: `missing ${missing.join(', ')}`, nonRetryable: true });
+      },
+    },
+  );
+
+  function acceptResult({ result }: PartnerResult): 'accepted' {
+    assignments.get(result.taskId)!.result = result;
+    return 'accepted';
+  }
+
+  async function record(kind: DomainEventKind, data: Record<string, unknown>, stepId?: string, attempt?: number): Promise<void> {
+    eventSequence += 1;
+    lastEventId = await activities.recordDomainEvent({ kind, caseId, causationId: lastEventId, sequence: eventSequence, data, ...(stepId ? { stepId } : {}), ...(attempt ? { attempt } : {}) });
+  }
+
+  async function runStep(step: Step): Promise<void> {
+    const stepState = state.steps[step.id];
+    if (step.when !== undefined && !conditionHolds(step.when, { application: { ...application }, steps: state.steps })) {
+      if (stepState) stepState.status = 'skipped';
+      if (stepState) await record('stepCompleted', { stepId: step.id, mode: stepState.mode, outcome: 'skipped' }, step.id);
+      return;
+    }
+    if ('parallel' in step) {
+      await Promise.all(step.parallel.map(runStep));
+      return;
+    }
+    const s = stepState!;
+    s.status = 'running';
+    await record('stepStarted', { stepId: step.id, mode: s.mode }, step.id);
+    if ('citizenInput' in step) s.output = await runCitizenInput(step, s);
+    else if ('lookup' in step) s.output = await runLookup(step);
+    else s.output = await runTask(step, s);
+    s.status = 'completed';
+    await record('stepCompleted', { stepId: step.id, mode: s.mode, outcome: 'completed' }, step.id);
+  }
+
+  async function runTask(step: TaskStep, s: StepState): Promise<Record<string, unknown>> {
+    if (s.mode === 'in-house') {
+      if (step.run) {
+        const agency = proxyActivities<Record<string, AgencyActivity>>({ taskQueue: agencyTaskQueue(step.run.agency), startToCloseTimeout: '1 minute' });
+        return await agency[step.run.activity]!({ caseId, stepId: step.id, application });
+      }
+      return await awaitOfficer(step.id, s, step.officer!.role, 'officer');
+    }
+    return await runPartnerTask(step, s);
+  }
+
+  async function runPartnerTask(step: TaskStep, s: StepState): Promise<Record<string, unknown>> {
+    const selection = step.partners!;
+    const taskId = `${caseId}:${step.id}`;
+    const tried: string[] = [];
+    let attempt = 0;
+    let reworks = 0;
+    let partnerId: string | null = null;
+    while (tried.length <= selection.maxReassignments) {
+      partnerId = partnerId ?? (await activities.selectPartner({ taskType: step.task!, strategy: selection.select, exclude: tried, ...(selection.only ? { only: selection.only } : {}) }));
+      if (!partnerId) break;
+      attempt += 1;
+      const assignment: Assignment = { stepId: step.id, taskType: step.task!, partnerId, attempt, open: true };
+      assignments.set(taskId, assignment);
+      Object.assign(s, { status: 'awaiting-partner', partnerId, taskId, attempt });
+      const receipt = await dispatch(step, s, taskId, partnerId, attempt);
+      s.deadline = receipt.deadline;
+      const answered = await condition(() => assignment.result !== undefined, receipt.deadlineInMs);
+      assignment.open = false;
+      if (!answered) {
+        await activities.revokeTask({ caseId, taskId, partnerId, attempt, code: 'TASK.DEADLINE_PASSED', reasons: [`the deadline ${receipt.deadline} passed`] });
+        await record('deadlineBreached', { stepId: step.id, taskId, partnerId, attempt, deadline: receipt.deadline }, step.id, attempt);
+      } else {
+        const result = assignment.result!;
+        await record('resultAccepted', { stepId: step.id, taskId, partnerId, attempt, outcome: result.outcome }, step.id, attempt);
+        if (result.outcome === 'completed') {
+          if (s.mode !== 'controlled') return result.output;
+          s.output = result.output;
+          const review = await awaitOfficerDecision(step.id, s, step.review!.role, 'review');
+          if (review.decision === 'approve') return result.output;
+          if (review.decision === 'request-rework' && reworks < MAX_REWORKS) {
+            reworks += 1;
+            continue; // the same partner does the work again, as a new attempt
+          }
+        }
+      }
+      tried.push(partnerId);
+      const previous = partnerId;
+      partnerId = tried.length <= selection.maxReassignments
+        ? await activities.selectPartner({ taskType: step.task!, strategy: selection.select, exclude: tried, ...(selection.only ? { only: selection.only } : {}) })
+        : null;
+      if (partnerId) {
+        await record('taskReassigned', { stepId: step.id, taskId, fromPartnerId: previous, toPartnerId: partnerId, attempt: attempt + 1, reason: answered ? 'the result was not usable' : 'the deadline passed' }, step.id, attempt + 1);
+      } else break;
+    }
+    const fallback = selection.fallback;
+    if ('role' in fallback) {
+      await record('fellBackInHouse', { stepId: step.id, role: fallback.role, reason: tried.length ? `no partner delivered after ${tried.length} partner(s)` : 'no eligible partner' }, step.id);
+      s.mode = 'in-house';
+      return await awaitOfficer(step.id, s, fallback.role, 'fallback');
+    }
+    throw new StepFailed(step.id, 'STEP.NO_PARTNER_DELIVERED', `no partner delivered ${step.task} and the step's fallback is to fail`);
+  }
+
+  async function dispatch(step: TaskStep, s: StepState, taskId: string, partnerId: string, attempt: number) {
+    try {
+      return await activities.dispatchTask({
+        caseId, stepId: step.id, taskId, taskType: step.task!, partnerId, attempt,
+        classification: step.classification, mode: s.mode, deadline: step.deadline!,
+        input: pick(application, step.share), causationId: lastEventId,
+      });
+    } catch (err) {
+      if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === 'CONTROL.CORE_CRITICAL_DISPATCH') {
+        throw new StepFailed(step.id, err.cause.type, err.cause.message);
+      }
+      throw err;
+    }
+  }
+
+  async function awaitOfficer(stepId: string, s: StepState, role: string, kind: OfficerTask['kind']): Promise<Record<string, unknown>> {
+    for (;;) {
+      const d = await awaitOfficerDecision(stepId, s, role, kind);
+      if (d.decision !== 'request-information') {
+        if (kind === 'officer') state.decision = d.decision === 'approve' ? 'approved' : 'rejected';
+        return { ...(d.output ?? {}), decision: d.decision, decidedBy: d.officerId };
+      }
+      const fields = Array.isArray(d.output?.fields) ? (d.output.fields as string[]) : [];
+      await collectCitizenInput(stepId, s, fields);
+    }
+  }
+
+  async function awaitOfficerDecision(stepId: string, s: StepState, role: string, kind: OfficerTask['kind']): Promise<OfficerDecision> {
+    const task: OfficerTask = { role, kind };
+    officerTasks.set(stepId, task);
+    Object.assign(s, { status: kind === 'review' ? 'awaiting-review' : 'awaiting-officer', role });
+    await condition(() => task.decision !== undefined);
+    officerTasks.delete(stepId);
+    const d = task.decision!;
+    await record('reviewDecided', { stepId, role, officerId: d.officerId, decision: d.decision }, stepId);
+    s.status = 'running';
+    delete s.role;
+    return d;
+  }
+
+  async function collectCitizenInput(stepId: string, s: StepState, fields: readonly string[]): Promise<Record<string, unknown>> {
+    const request: { fields: readonly string[]; provided?: Record<string, unknown> } = { fields };
+    citizenRequests.set(stepId, request);
+    s.status = 'awaiting-citizen';
+    await record('citizenInputRequested', { stepId, fields: fields.length ? [...fields] : ['(free text)'] }, stepId);
+    await condition(() => request.provided !== undefined);
+    citizenRequests.delete(stepId);
+    for (const [path, value] of Object.entries(request.provided!)) assign(application, path, value);
+    await record('citizenInputProvided', { stepId, fields: Object.keys(request.provided!).length ? Object.keys(request.provided!) : ['(free text)'] }, stepId);
+    s.status = 'running';
+    return request.provided!;
+  }
+
+  async function runCitizenInput(step: CitizenInputStep, s: StepState): Promise<Record<string, unknown>> {
+    return await collectCitizenInput(step.id, s, step.citizenInput.fields);
+  }
+
+  async function runLookup(step: LookupStep): Promise<Record<string, unknown>> {
+    const { agency, registry, purpose, key } = step.lookup;
+    const found = await activities.performLookup({ caseId, stepId: step.id, agency, registry, purpose, key: get(application, key) });
+    await record('lookupPerformed', { stepId: step.id, agency, registry, purpose }, step.id);
+    return found;
+  }
+
+  await record('caseSubmitted', { serviceId: definition.id, serviceVersion: definition.version });
+  try {
+    for (const step of definition.steps) await runStep(step);
+  } catch (err) {
+    if (!(err instanceof StepFailed)) throw err;
+    state.status = 'failed';
+    const s = state.steps[err.stepId];
+    if (s) Object.assign(s, { status: 'failed', reason: err.message });
+    log.warn('case failed', { caseId, stepId: err.stepId, code: err.code });
+    await record('caseFailed', { code: err.code, reason: err.message });
+    return { caseId, status: 'failed', reason: err.message };
+  }
+  state.status = 'completed';
+  state.decision = state.decision ?? 'completed';
+  await record('caseCompleted', { decision: state.decision });
+  return { caseId, status: 'completed', decision: state.decision };
+}
+
+/** Refuses a result the case did not ask this partner for, a second result, or an invalid output. */
+function validateResult(assignments: ReadonlyMap<string, Assignment>, { partnerId, result }: PartnerResult): void {
+  const refuse = (type: string, message: string, reasons: string[] = [message]): never => {
+    throw ApplicationFailure.create({ type, message, details: [reasons], nonRetryable: true });
+  };
+  const assignment = assignments.get(result.taskId);
+  if (!assignment) refuse('TASK.UNKNOWN', `task ${result.taskId} is not part of this case`);
+  const a = assignment!;
+  if (a.partnerId !== partnerId || a.attempt !== result.attempt) {
+    refuse('TASK.NOT_ASSIGNED', `task ${result.taskId} attempt ${result.attempt} is not assigned to ${partnerId}`);
+  }
+  if (a.result) refuse('TASK.DUPLICATE_RESULT', `task ${result.taskId} attempt ${result.attempt} already has a result`);
+  if (!a.open) refuse('TASK.NOT_ASSIGNED', `task ${result.taskId} attempt ${result.attempt} is no longer open`);
+  if (result.outcome === 'completed') {
+    const contract = taskTypes.get(a.taskType);
+    const parsed = contract?.output.safeParse(result.output);
+    if (parsed && !parsed.success) {
+      const reasons = parsed.error.issues.map((i) => `output.${i.path.map(String).join('.')}: ${i.message}`);
+      refuse('CONTRACT.INVALID_OUTPUT', `the output does not match ${a.taskType}`, reasons);
+    }
+  }
+}
+
+const ALLOWED: Record<OfficerTask['kind'], readonly string[]> = {
+  officer: ['approve', 'reject', 'request-information'],
+  fallback: ['approve', 'reject', 'request-information'],
+  review: ['approve', 'reject', 'request-rework'],
+};
+
+function validateDecision(tasks: ReadonlyMap<string, OfficerTask>, d: OfficerDecision): void {
+  const task = tasks.get(d.stepId);
+  const refuse = (type: string, message: string): never => {
+    throw ApplicationFailure.create({ type, message, nonRetryable: true });
+  };
+  if (!task || task.decision) refuse('CASE.NOT_AWAITING_DECISION', `step ${d.stepId} is not waiting for an officer`);
+  if (task!.role !== d.role) refuse('CASE.WRONG_ROLE', `step ${d.stepId} must be decided by a ${task!.role}, not a ${d.role}`);
+  if (!ALLOWED[task!.kind].includes(d.decision)) refuse('CASE.DECISION_NOT_ALLOWED', `a ${task!.kind} decision is one of ${ALLOWED[task!.kind].join(', ')}`);
+}
+
+function flatten(steps: readonly Step[]): Step[] {
+  return steps.flatMap((s) => ('parallel' in s ? [s, ...flatten(s.parallel)] : [s])).filter((s) => !('parallel' in s));
+}
+
+function get(source: Record<string, unknown>, path: string): unknown {
+  return path.split('.').reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), source);
+}
+
+function assign(target: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    if (!node[key] || typeof node[key] !== 'object') node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys.at(-1)!] = value;
+}
+
+/** Plain JSON data only crosses into a case, so a JSON round trip is a faithful copy. */
+function clone<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+/** Data minimization: a copy of the application holding only the `share` paths. */
+export function pick(source: Record<string, unknown>, paths: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const path of paths) {
+    const value = get(source, path);
+    if (value !== undefined) assign(out, path, clone(value));
+  }
+  return out;
+}
+
+export type { ServiceDefinition };
