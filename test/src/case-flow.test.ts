@@ -1,7 +1,7 @@
 import type { PartnerProfile } from '@govmesh/contracts/partner-profile';
 import type { TaskAssignedData, TaskRejectionData } from '@govmesh/contracts/task-messages';
 import { createPartner, createSimulatedPartner, type Partner } from '@govmesh/partner-sdk';
-import { decideOfficerTask, type CaseOutcome } from '@govmesh/workflows/case-api';
+import { caseStateQuery, decideOfficerTask, type CaseOutcome } from '@govmesh/workflows/case-api';
 import { serviceCase } from '@govmesh/workflows/service-case';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -69,7 +69,7 @@ describe('a business-licence case on the real engines', () => {
     const outcome: CaseOutcome = await handle.result();
     expect(outcome).toEqual({ caseId, status: 'completed', decision: 'approved' });
 
-    const state = await handle.query('caseState');
+    const state = await handle.query(caseStateQuery);
     expect(state).toMatchObject({
       steps: {
         'verify-identity': { status: 'completed', mode: 'in-house', output: { verified: true, method: 'register-match' } },

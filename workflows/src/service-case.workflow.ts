@@ -128,14 +128,15 @@ export async function serviceCase(input: ServiceCaseInput): Promise<CaseOutcome>
   }
 
   async function runTask(step: TaskStep, s: StepState): Promise<Record<string, unknown>> {
-    if (s.mode === 'in-house') {
-      if (step.run) {
-        const agency = proxyActivities<Record<string, AgencyActivity>>({ taskQueue: agencyTaskQueue(step.run.agency), startToCloseTimeout: '1 minute' });
-        return await agency[step.run.activity]!({ caseId, stepId: step.id, application });
-      }
-      return await awaitOfficer(step.id, s, step.officer!.role, 'officer');
+    // Routed by who does the work, not by mode: a forged in-house step with partners still goes
+    // through dispatchTask, which refuses it and records the refusal in the ledger.
+    if (step.partners) return await runPartnerTask(step, s);
+    if (step.run) {
+      const agency = proxyActivities<Record<string, AgencyActivity>>({ taskQueue: agencyTaskQueue(step.run.agency), startToCloseTimeout: '1 minute' });
+      return await agency[step.run.activity]!({ caseId, stepId: step.id, application });
     }
-    return await runPartnerTask(step, s);
+    if (step.officer) return await awaitOfficer(step.id, s, step.officer.role, 'officer');
+    throw new StepFailed(step.id, 'DEFINITION.NO_EXECUTOR', `step ${step.id} has no run, officer or partners`);
   }
 
   async function runPartnerTask(step: TaskStep, s: StepState): Promise<Record<string, unknown>> {

@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+
+import type { PartnerProfile } from '@govmesh/contracts/partner-profile';
+import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
+import type { TaskAssignedData, TaskRejectionData } from '@govmesh/contracts/task-messages';
+import { DEAD_LETTER_TOPIC, resultTopic } from '@govmesh/contracts/topics';
+import { createPartner, type Partner } from '@govmesh/partner-sdk';
+import { caseStateQuery } from '@govmesh/workflows/case-api';
+import { serviceCase } from '@govmesh/workflows/service-case';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { logger, runScoped, startPlatform, untilStep, type TestPlatform } from './platform.js';
+
+const terms = { deadline: { hours: 48 }, capacity: 10 };
+const { profiles, id, suffix } = runScoped([
+  { id: 'alpha', name: 'Alpha Checks', capabilities: ['background-check@1'], terms: { 'background-check@1': terms }, status: 'active' },
+  { id: 'beta', name: 'Beta Checks', capabilities: ['background-check@1'], terms: { 'background-check@1': terms }, status: 'active' },
+] satisfies PartnerProfile[]);
+
+/** One outsourced background check: the smallest service with a partner step. */
+const definition: ServiceDefinition = {
+  apiVersion: 'govmesh/v1', kind: 'Service', id: 'vetting', version: 1, title: 'Vetting', ownerAgency: 'market-regulation',
+  application: { schema: 'business-licence-application@1' },
+  steps: [{
+    id: 'background-check', task: 'background-check@1', classification: { core: false, critical: false },
+    partners: { select: 'first-eligible', maxReassignments: 0, fallback: { fail: true } }, deadline: { hours: 48 },
+    share: ['applicant.name', 'applicant.dateOfBirth'],
+  }],
+};
+const application = {
+  applicant: { name: 'Grace Hopper', dateOfBirth: '1976-12-09', nationalId: 'NID-7', email: 'grace@example.org' },
+  business: { name: 'Cobol Cafe', address: '2 Harbour Road', activity: 'cafe' },
+};
+
+/** Collects what a partner hears, and lets a test wait for it. */
+class Inbox<T> {
+  readonly items: T[] = [];
+  private waiters: Array<{ match: (t: T) => boolean; resolve: (t: T) => void }> = [];
+  push = (item: T): void => {
+    this.items.push(item);
+    this.waiters = this.waiters.filter((w) => (w.match(item) ? (w.resolve(item), false) : true));
+  };
+  next(match: (t: T) => boolean, timeoutMs = 20_000): Promise<T> {
+    const found = this.items.find(match);
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('nothing arrived in time')), timeoutMs);
+      this.waiters.push({ match, resolve: (t) => (clearTimeout(timer), resolve(t)) });
+    });
+  }
+}
+
+describe('results the case did not ask for', () => {
+  let platform: TestPlatform;
+  let alpha: Partner;
+  let beta: Partner;
+  const alphaTasks = new Inbox<TaskAssignedData>();
+  const alphaRejections = new Inbox<TaskRejectionData>();
+  const betaRejections = new Inbox<TaskRejectionData>();
+  /** Alpha answers each case as the test says. */
+  const alphaAnswers = new Map<string, () => Promise<Record<string, unknown>>>();
+
+  beforeAll(async () => {
+    platform = await startPlatform(profiles, suffix);
+    alpha = createPartner({
+      partnerId: id('alpha'), kafka: platform.kafka, logger, onRejection: alphaRejections.push,
+      handlers: {
+        'background-check@1': (_input, { task }) => {
+          alphaTasks.push(task);
+          return alphaAnswers.get(task.caseId)?.() ?? Promise.resolve({ clear: true, findings: [] });
+        },
+      },
+    });
+    beta = createPartner({ partnerId: id('beta'), kafka: platform.kafka, logger, handlers: {}, onRejection: betaRejections.push });
+    await Promise.all([alpha.start(), beta.start()]);
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all([alpha?.stop(), beta?.stop()]);
+    await platform?.stop();
+  });
+
+  function start(caseId: string, def: ServiceDefinition = definition) {
+    return platform.client.workflow.start(serviceCase, { taskQueue: platform.taskQueue, workflowId: caseId, args: [{ caseId, definition: def, application }] });
+  }
+
+  it('rejects an invalid output with the zod issue paths; the case waits and completes on a valid result', async () => {
+    const caseId = `vet-${suffix}-invalid`;
+    alphaAnswers.set(caseId, () => Promise.resolve({ clear: 'yes', findings: 'none' }));
+    const handle = await start(caseId);
+
+    const rejection = await alphaRejections.next((r) => r.taskId === `${caseId}:background-check`);
+    expect(rejection).toMatchObject({ code: 'CONTRACT.INVALID_OUTPUT', attempt: 1 });
+    expect(rejection.reasons).toEqual([
+      'output.clear: Invalid input: expected boolean, received string',
+      'output.findings: Invalid input: expected array, received string',
+    ]);
+    expect(alpha.rejections).toContainEqual(rejection);
+    await untilStep(handle, 'background-check', 'awaiting-partner');
+
+    await alpha.publishResult({ taskId: `${caseId}:background-check`, attempt: 1, outcome: 'completed', output: { clear: false, findings: ['late filing'] } });
+    expect(await handle.result()).toEqual({ caseId, status: 'completed', decision: 'completed' });
+    const state = await handle.query(caseStateQuery);
+    expect(state.steps['background-check']?.output).toEqual({ clear: false, findings: ['late filing'] });
+  });
+
+  it("rejects a result sent on partner B's topic for partner A's task as TASK.NOT_ASSIGNED; it never reaches the case", async () => {
+    const caseId = `vet-${suffix}-foreign`;
+    let release: (output: Record<string, unknown>) => void = () => undefined;
+    alphaAnswers.set(caseId, () => new Promise((resolve) => (release = resolve)));
+    const handle = await start(caseId);
+    await alphaTasks.next((t) => t.caseId === caseId);
+
+    await beta.publishResult({ taskId: `${caseId}:background-check`, attempt: 1, outcome: 'completed', output: { clear: true, findings: [] } });
+    const rejection = await betaRejections.next((r) => r.taskId === `${caseId}:background-check`);
+    expect(rejection).toMatchObject({ code: 'TASK.NOT_ASSIGNED', reasons: [`task ${caseId}:background-check attempt 1 is not assigned to ${id('beta')}`] });
+    expect((await untilStep(handle, 'background-check', 'awaiting-partner')).steps['background-check']).toMatchObject({ partnerId: id('alpha') });
+
+    release({ clear: true, findings: [] });
+    await handle.result();
+    const history = await handle.fetchHistory();
+    const results = (history.events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'submitTaskResult');
+    expect(results).toHaveLength(1);
+  });
+
+  it('puts a message that is not even JSON on the dead-letter topic and tells the partner', async () => {
+    const marker = randomUUID();
+    const producer = platform.kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: resultTopic(id('beta')), messages: [{ value: `not json ${marker}` }] });
+    await producer.disconnect();
+
+    const rejection = await betaRejections.next((r) => r.taskId === '(unparseable)');
+    expect(rejection.code).toBe('CONTRACT.INVALID_ENVELOPE');
+    expect(rejection.reasons[0]).toMatch(/^the message is not JSON/);
+
+    const consumer = platform.kafka.consumer({ groupId: `e2e-dlq-${randomUUID()}` });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [DEAD_LETTER_TOPIC], fromBeginning: true });
+    const letter = await new Promise<{ data: { topic: string; valueBase64: string; reasons: string[] } }>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no dead letter within 20 s')), 20_000);
+      void consumer.run({
+        eachMessage: ({ message }) => {
+          const event = JSON.parse(message.value!.toString()) as { data: { topic: string; valueBase64: string; reasons: string[] } };
+          if (Buffer.from(event.data.valueBase64, 'base64').toString().includes(marker)) {
+            clearTimeout(timer);
+            resolve(event);
+          }
+          return Promise.resolve();
+        },
+      });
+    });
+    await consumer.disconnect();
+    expect(letter.data.topic).toBe(resultTopic(id('beta')));
+    expect(letter.data.reasons[0]).toMatch(/^the message is not JSON/);
+  });
+
+  it('never dispatches a core-and-critical step, even from a forged definition', async () => {
+    const caseId = `vet-${suffix}-forged`;
+    const forged = structuredClone(definition);
+    const step = forged.steps[0] as { classification: { core: boolean; critical: boolean } };
+    step.classification = { core: true, critical: true };
+    const outcome = await (await start(caseId, forged)).result();
+    expect(outcome).toMatchObject({ caseId, status: 'failed', reason: 'step background-check is in-house; it never leaves the government' });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(alphaTasks.items.filter((t) => t.caseId === caseId)).toEqual([]);
+  });
+});
