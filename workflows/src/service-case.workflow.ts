@@ -23,7 +23,8 @@ import { conditionHolds } from './step-condition.js';
 import { agencyTaskQueue } from './task-queues.js';
 
 const activities = proxyActivities<CaseActivities>({
-  startToCloseTimeout: '30 seconds',
+  // Each is a publish or a look-up: a worker that died holding one is noticed within seconds.
+  startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: ['CONTROL.CORE_CRITICAL_DISPATCH'] },
 });
 const taskTypes = defaultTaskTypes();

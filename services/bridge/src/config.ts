@@ -5,6 +5,18 @@ const Env = z.object({
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:17233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   GOVMESH_BRIDGE_GROUP: z.string().default('govmesh-bridge'),
+  /** Which result topics to read (a regular expression); every partner's by default. */
+  GOVMESH_BRIDGE_TOPIC_PATTERN: z
+    .string()
+    .optional()
+    .refine((p) => {
+      try {
+        return p === undefined || new RegExp(p) instanceof RegExp;
+      } catch {
+        return false;
+      }
+    }, 'must be a regular expression')
+    .transform((p) => (p === undefined ? undefined : new RegExp(p))),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
 });
 

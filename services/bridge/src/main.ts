@@ -17,6 +17,7 @@ const bridge = createResultBridge({
   publisher,
   logger,
   groupId: config.GOVMESH_BRIDGE_GROUP,
+  ...(config.GOVMESH_BRIDGE_TOPIC_PATTERN ? { topicPattern: config.GOVMESH_BRIDGE_TOPIC_PATTERN } : {}),
 });
 await bridge.start();
 logger.info('bridge running');

@@ -28,7 +28,13 @@ export interface ResultBridge {
  */
 export function createResultBridge(deps: ResultBridgeDeps): ResultBridge {
   const log = deps.logger.child({ component: 'result-bridge' });
-  const consumer = deps.kafka.consumer({ groupId: deps.groupId ?? 'govmesh-bridge', allowAutoTopicCreation: false });
+  // A short session lets a restarted bridge take over a crashed one's partitions within seconds.
+  const consumer = deps.kafka.consumer({
+    groupId: deps.groupId ?? 'govmesh-bridge',
+    allowAutoTopicCreation: false,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 3_000,
+  });
   return {
     async start() {
       await consumer.connect();

@@ -6,6 +6,8 @@ const Env = z.object({
   TEMPORAL_NAMESPACE: z.string().default('default'),
   /** YAML or JSON list of partner profiles. */
   GOVMESH_PARTNERS_FILE: z.string().default('examples/partners/demo-partners.yaml'),
+  /** The task queue the case workflows run on (a test isolates its runs with its own). */
+  GOVMESH_CASE_TASK_QUEUE: z.string().min(1).default('govmesh-cases'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
 });
 
