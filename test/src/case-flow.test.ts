@@ -6,7 +6,7 @@ import { serviceCase } from '@govmesh/workflows/service-case';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { exampleDefinition, logger, runScoped, startPlatform, untilStep, type TestPlatform } from './platform.js';
+import { caseEvents, exampleDefinition, logger, runScoped, startPlatform, untilStep, type TestPlatform } from './platform.js';
 
 const terms = { deadline: { hours: 48 }, capacity: 10 };
 const { profiles, id, suffix } = runScoped([
@@ -89,6 +89,18 @@ describe('a business-licence case on the real engines', () => {
     const accepted = (history.events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'submitTaskResult');
     expect(accepted).toHaveLength(3);
     expect(rejections).toEqual([]);
+
+    // The audit ledger: every state change, each caused by the one before, with ids a replay reproduces.
+    const events = await caseEvents(platform.kafka, caseId, 'gov.govmesh.case.completed.v1');
+    expect(events[0]).toMatchObject({ id: `${caseId}/case/0/caseSubmitted/1`, type: 'gov.govmesh.case.submitted.v1', data: { correlationId: caseId, causationId: caseId } });
+    expect(events.filter((e) => e.type === 'gov.govmesh.task.dispatched.v1').map((e) => e.data.partnerId)).toEqual([id('acme-checks'), id('civic-inspect'), id('swift-courier')]);
+    expect(events.filter((e) => e.type === 'gov.govmesh.task.dispatched.v1')[0]?.data.sharedFields).toEqual(['applicant.name', 'applicant.dateOfBirth']);
+    expect(events.filter((e) => e.type === 'gov.govmesh.task.result-accepted.v1')).toHaveLength(3);
+    expect(events.filter((e) => e.type === 'gov.govmesh.review.decided.v1').map((e) => e.data.decision)).toEqual(['approve', 'approve']);
+    expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
+    const recorded = events.filter((e) => e.type !== 'gov.govmesh.task.dispatched.v1');
+    recorded.slice(1).forEach((e, i) => expect(e.data.causationId).toBe(recorded[i]!.id));
+    for (const e of events) expect(JSON.stringify(e)).not.toContain('NID-0042');
   });
 
   it('hands a partner only the fields its step shares', () => {

@@ -86,3 +86,39 @@ export async function untilStep(handle: WorkflowHandle, stepId: string, status: 
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+export interface LedgerEvent {
+  readonly id: string;
+  readonly type: string;
+  readonly data: { correlationId: string; causationId: string } & Record<string, unknown>;
+}
+
+/** The domain events of one case on `govmesh.events`, read until `until` is among them. */
+export async function caseEvents(kafka: Kafka, caseId: string, until: string, timeoutMs = 20_000): Promise<LedgerEvent[]> {
+  const { EVENTS_TOPIC } = await import('@govmesh/contracts/topics');
+  const consumer = kafka.consumer({ groupId: `e2e-ledger-${randomBytes(4).toString('hex')}` });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [EVENTS_TOPIC], fromBeginning: true });
+  const events: LedgerEvent[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${until} for ${caseId} within ${timeoutMs} ms; saw ${events.map((e) => e.type).join(', ')}`)), timeoutMs);
+      void consumer.run({
+        eachMessage: ({ message }) => {
+          if (message.key?.toString() === caseId) {
+            const event = JSON.parse(message.value!.toString()) as LedgerEvent;
+            events.push(event);
+            if (event.type === until) {
+              clearTimeout(timer);
+              resolve();
+            }
+          }
+          return Promise.resolve();
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return events;
+}

@@ -9,7 +9,7 @@ import { caseStateQuery } from '@govmesh/workflows/case-api';
 import { serviceCase } from '@govmesh/workflows/service-case';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { logger, runScoped, startPlatform, untilStep, type TestPlatform } from './platform.js';
+import { caseEvents, logger, runScoped, startPlatform, untilStep, type TestPlatform } from './platform.js';
 
 const terms = { deadline: { hours: 48 }, capacity: 10 };
 const { profiles, id, suffix } = runScoped([
@@ -155,6 +155,12 @@ describe('results the case did not ask for', () => {
     expect(letter.data.reasons[0]).toMatch(/^the message is not JSON/);
   });
 
+  it('records every rejection in the audit ledger', async () => {
+    const caseId = `vet-${suffix}-foreign`;
+    const events = await caseEvents(platform.kafka, caseId, 'gov.govmesh.task.result-rejected.v1');
+    expect(events.find((e) => e.type === 'gov.govmesh.task.result-rejected.v1')?.data).toMatchObject({ partnerId: id('beta'), code: 'TASK.NOT_ASSIGNED' });
+  });
+
   it('never dispatches a core-and-critical step, even from a forged definition', async () => {
     const caseId = `vet-${suffix}-forged`;
     const forged = structuredClone(definition);
@@ -164,5 +170,8 @@ describe('results the case did not ask for', () => {
     expect(outcome).toMatchObject({ caseId, status: 'failed', reason: 'step background-check is in-house; it never leaves the government' });
     await new Promise((r) => setTimeout(r, 500));
     expect(alphaTasks.items.filter((t) => t.caseId === caseId)).toEqual([]);
+    const events = await caseEvents(platform.kafka, caseId, 'gov.govmesh.case.failed.v1');
+    expect(events.find((e) => e.type === 'gov.govmesh.task.dispatch-refused.v1')?.data).toMatchObject({ stepId: 'background-check', code: 'CONTROL.CORE_CRITICAL_DISPATCH' });
+    expect(events.map((e) => e.type)).not.toContain('gov.govmesh.task.dispatched.v1');
   });
 });
