@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { PartnerProfile } from '@govmesh/contracts/partner-profile';
 import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
 import { createSimulatedPartner, type Partner } from '@govmesh/partner-sdk';
+import { caseStateQuery } from '@govmesh/workflows/case-api';
 import { serviceCase } from '@govmesh/workflows/service-case';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,21 +38,24 @@ const application = {
   business: { name: 'Harbour Bakery', address: '1 Quay Street', activity: 'bakery' },
 };
 
-/** A govmesh process (worker or bridge), started from its built main, ready once it says so. */
-function startProcess(pkg: 'worker' | 'bridge', env: Record<string, string>): Promise<ChildProcess> {
+/**
+ * A govmesh process (worker or bridge), started from its built main, ready once it says so.
+ * Its output goes straight to a file: a pipe this process drains could block the child.
+ */
+async function startProcess(pkg: 'worker' | 'bridge', env: Record<string, string>, logDir: string): Promise<ChildProcess> {
+  const logFile = join(logDir, `${pkg}-${Date.now()}.log`);
+  const fd = openSync(logFile, 'a');
   const child = spawn(process.execPath, [join(root, 'services', pkg, 'dist', 'main.js')], {
-    cwd: root, env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'inherit'],
+    cwd: root, env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', fd, fd],
   });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${pkg} did not start within 60 s`)), 60_000);
-    child.once('exit', (code) => reject(new Error(`${pkg} exited with ${code} while starting`)));
-    child.stdout.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes(`"msg":"${pkg} running"`)) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    });
-  });
+  closeSync(fd);
+  const deadline = Date.now() + 60_000;
+  while (!readFileSync(logFile, 'utf8').includes(`"msg":"${pkg} running"`)) {
+    if (child.exitCode !== null) throw new Error(`${pkg} exited with ${child.exitCode} while starting; see ${logFile}`);
+    if (Date.now() > deadline) throw new Error(`${pkg} did not start within 60 s; see ${logFile}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return child;
 }
 
 function kill(child: ChildProcess | undefined): Promise<void> {
@@ -62,6 +66,17 @@ function kill(child: ChildProcess | undefined): Promise<void> {
   });
 }
 
+/** What the open cases wait for, so a hang says where it hangs. */
+async function stuck(handles: ReadonlyArray<WorkflowHandle<typeof serviceCase>>): Promise<string> {
+  const open = [];
+  for (const h of handles) {
+    if ((await h.describe()).status.name !== 'RUNNING') continue;
+    const state = await h.query(caseStateQuery);
+    open.push(`${h.workflowId}: ${JSON.stringify(Object.values(state.steps).map((st) => [st.id, st.status, st.attempt]))}`);
+  }
+  return `${open.length}\n${open.slice(0, 10).join('\n')}`;
+}
+
 describe('a worker and a bridge killed in the middle of 50 open cases', () => {
   const N = 50;
   let client: Client;
@@ -69,10 +84,12 @@ describe('a worker and a bridge killed in the middle of 50 open cases', () => {
   const partners: Partner[] = [];
   const processes: ChildProcess[] = [];
   let env: Record<string, string>;
+  let logDir: string;
 
   beforeAll(async () => {
     const { kafkaBrokers, temporalAddress } = engines();
     const dir = mkdtempSync(join(tmpdir(), 'govmesh-crash-'));
+    logDir = dir;
     writeFileSync(join(dir, 'partners.json'), JSON.stringify(profiles));
     env = {
       KAFKA_BROKERS: kafkaBrokers.join(','), TEMPORAL_ADDRESS: temporalAddress,
@@ -96,7 +113,7 @@ describe('a worker and a bridge killed in the middle of 50 open cases', () => {
   });
 
   it('completes all 50, and applies no result twice', async () => {
-    processes.push(await startProcess('worker', env), await startProcess('bridge', env));
+    processes.push(await startProcess('worker', env, logDir), await startProcess('bridge', env, logDir));
     const handles: Array<WorkflowHandle<typeof serviceCase>> = [];
     for (let i = 0; i < N; i += 1) {
       const caseId = `crash-${suffix}-${i}`;
@@ -107,8 +124,11 @@ describe('a worker and a bridge killed in the middle of 50 open cases', () => {
     const open = (await Promise.all(handles.map((h) => h.describe()))).filter((d) => d.status.name === 'RUNNING').length;
     expect(open).toBeGreaterThan(0); // the kill really hit cases in flight
 
-    processes.push(await startProcess('worker', env), await startProcess('bridge', env));
-    const outcomes = await Promise.all(handles.map((h) => h.result()));
+    processes.push(await startProcess('worker', env, logDir), await startProcess('bridge', env, logDir));
+    const outcomes = await Promise.race([
+      Promise.all(handles.map((h) => h.result())),
+      new Promise<never>((_, reject) => setTimeout(() => void stuck(handles).then((s) => reject(new Error(`cases still open after 150 s (process logs in ${logDir}): ${s}`))), 150_000)),
+    ]);
     expect(outcomes.filter((o) => o.status === 'completed')).toHaveLength(N);
 
     for (const handle of handles) {

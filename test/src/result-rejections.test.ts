@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type { PartnerProfile } from '@govmesh/contracts/partner-profile';
 import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
 import type { TaskAssignedData, TaskRejectionData } from '@govmesh/contracts/task-messages';
-import { DEAD_LETTER_TOPIC, resultTopic } from '@govmesh/contracts/topics';
+import { DEAD_LETTER_TOPIC, resultTopic, taskTopic } from '@govmesh/contracts/topics';
+import { CloudEventPublisher } from '@govmesh/messaging';
 import { createPartner, type Partner } from '@govmesh/partner-sdk';
 import { caseStateQuery } from '@govmesh/workflows/case-api';
 import { serviceCase } from '@govmesh/workflows/service-case';
@@ -56,6 +57,8 @@ describe('results the case did not ask for', () => {
   let beta: Partner;
   const alphaTasks = new Inbox<TaskAssignedData>();
   const alphaRejections = new Inbox<TaskRejectionData>();
+  const alphaRevocations = new Inbox<TaskRejectionData>();
+  const alphaSignals = new Map<string, AbortSignal>();
   const betaRejections = new Inbox<TaskRejectionData>();
   /** Alpha answers each case as the test says. */
   const alphaAnswers = new Map<string, () => Promise<Record<string, unknown>>>();
@@ -63,9 +66,10 @@ describe('results the case did not ask for', () => {
   beforeAll(async () => {
     platform = await startPlatform(profiles, suffix);
     alpha = createPartner({
-      partnerId: id('alpha'), kafka: platform.kafka, logger, onRejection: alphaRejections.push,
+      partnerId: id('alpha'), kafka: platform.kafka, logger, onRejection: alphaRejections.push, onRevocation: alphaRevocations.push,
       handlers: {
-        'background-check@1': (_input, { task }) => {
+        'background-check@1': (_input, { task, signal }) => {
+          alphaSignals.set(`${task.taskId}/${task.attempt}`, signal);
           alphaTasks.push(task);
           return alphaAnswers.get(task.caseId)?.() ?? Promise.resolve({ clear: true, findings: [] });
         },
@@ -159,6 +163,25 @@ describe('results the case did not ask for', () => {
     const caseId = `vet-${suffix}-foreign`;
     const events = await caseEvents(platform.kafka, caseId, 'gov.govmesh.task.result-rejected.v1');
     expect(events.find((e) => e.type === 'gov.govmesh.task.result-rejected.v1')?.data).toMatchObject({ partnerId: id('beta'), code: 'TASK.NOT_ASSIGNED' });
+  });
+
+  it('aborts the partner’s work when the task is revoked', async () => {
+    const caseId = `vet-${suffix}-revoked`;
+    alphaAnswers.set(caseId, () => new Promise((_, reject) => alphaSignals.get(`${caseId}:background-check/1`)?.addEventListener('abort', () => reject(new Error('revoked')))));
+    const handle = await start(caseId);
+    const task = await alphaTasks.next((t) => t.caseId === caseId);
+    const signal = alphaSignals.get(`${task.taskId}/${task.attempt}`)!;
+    const aborted = new Promise((resolve) => signal.addEventListener('abort', () => resolve(signal.reason), { once: true }));
+
+    const publisher = new CloudEventPublisher(platform.kafka);
+    await publisher.publish(taskTopic(id('alpha')), caseId, {
+      id: randomUUID(), type: 'gov.govmesh.task.revoked.v1', source: '/govmesh/dispatch', subject: caseId,
+      data: { taskId: task.taskId, attempt: task.attempt, code: 'TASK.REVOKED', reasons: ['revoked by the test'] },
+    });
+    await publisher.close();
+    expect(await aborted).toBe('TASK.REVOKED');
+    expect(await alphaRevocations.next((r) => r.taskId === task.taskId)).toMatchObject({ code: 'TASK.REVOKED' });
+    await handle.terminate('revocation test done');
   });
 
   it('never dispatches a core-and-critical step, even from a forged definition', async () => {

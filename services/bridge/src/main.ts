@@ -17,6 +17,8 @@ const bridge = createResultBridge({
   publisher,
   logger,
   groupId: config.GOVMESH_BRIDGE_GROUP,
+  // Exit so that the supervisor (systemd, Kubernetes, npm start) restarts a bridge that stopped reading.
+  onFatal: () => process.exit(1),
   ...(config.GOVMESH_BRIDGE_TOPIC_PATTERN ? { topicPattern: config.GOVMESH_BRIDGE_TOPIC_PATTERN } : {}),
 });
 await bridge.start();

@@ -14,6 +14,8 @@ export interface ResultBridgeDeps {
   readonly groupId?: string;
   /** Which result topics to read; every partner's by default. */
   readonly topicPattern?: RegExp;
+  /** Called if the consumer stops for good; the process should then exit so it is restarted. */
+  readonly onFatal?: (error: Error) => void;
 }
 
 export interface ResultBridge {
@@ -22,33 +24,43 @@ export interface ResultBridge {
 }
 
 /**
- * Consumes every partner's result topic. An offset is committed only once the case accepted
- * the result or the rejection was published, so a crash re-reads the message and the update id
- * keeps it from being applied twice.
+ * Consumes every partner's result topic. kafkajs commits only the offsets of messages whose
+ * handler returned, that is after the case accepted the result or the rejection was published;
+ * a crash re-reads the message and the update id keeps it from being applied twice.
  */
 export function createResultBridge(deps: ResultBridgeDeps): ResultBridge {
   const log = deps.logger.child({ component: 'result-bridge' });
-  // A short session lets a restarted bridge take over a crashed one's partitions within seconds.
+  // A short session lets a restarted bridge take over a crashed one's partitions within seconds;
+  // the heartbeat below keeps a slow hand-over (a case whose worker is restarting) in the group.
   const consumer = deps.kafka.consumer({
     groupId: deps.groupId ?? 'govmesh-bridge',
     allowAutoTopicCreation: false,
     sessionTimeout: 10_000,
     heartbeatInterval: 3_000,
   });
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    if (payload.restart) return;
+    log.fatal({ err: payload.error }, 'the result consumer stopped');
+    deps.onFatal?.(payload.error);
+  });
   return {
     async start() {
       await consumer.connect();
       await consumer.subscribe({ topics: [deps.topicPattern ?? RESULT_TOPIC_PATTERN], fromBeginning: true });
       await consumer.run({
-        autoCommit: false,
-        eachMessage: async ({ topic, partition, message }) => {
+        autoCommit: true,
+        eachMessage: async (payload) => {
+          const { topic, partition, message } = payload;
           const partnerId = partnerOfResultTopic(topic);
-          if (partnerId) {
+          if (!partnerId) return;
+          const beating = setInterval(() => void payload.heartbeat().catch(() => undefined), 2_000);
+          try {
             const outcome = await handleResultMessage({ partnerId, topic, partition, offset: message.offset, value: message.value }, deps);
             if (outcome.accepted) log.info({ partnerId, caseId: outcome.caseId }, 'result accepted');
             else log.warn({ partnerId, code: outcome.code, reasons: outcome.reasons }, 'result rejected');
+          } finally {
+            clearInterval(beating);
           }
-          await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
         },
       });
     },

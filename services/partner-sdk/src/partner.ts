@@ -29,6 +29,8 @@ export interface PartnerOptions {
   readonly onRejection?: (rejection: TaskRejectionData) => void;
   /** Called when govmesh takes a task back. */
   readonly onRevocation?: (revocation: TaskRejectionData) => void;
+  /** How long `stop` waits for handlers to finish after aborting them (5 s). */
+  readonly stopGraceMs?: number;
 }
 
 export interface Partner {
@@ -126,7 +128,8 @@ export function createPartner(options: PartnerOptions): Partner {
     async stop() {
       for (const controller of running.values()) controller.abort('stopping');
       await consumer.disconnect();
-      await Promise.allSettled([...inFlight]);
+      // A handler that ignores its abort signal must not keep the partner from stopping.
+      await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => setTimeout(r, options.stopGraceMs ?? 5_000).unref())]);
       await publisher.close();
     },
   };
