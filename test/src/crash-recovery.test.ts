@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import type { PartnerProfile } from '@govmesh/contracts/partner-profile';
-import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
 import { createSimulatedPartner, type Partner } from '@govmesh/partner-sdk';
 import { caseStateQuery } from '@govmesh/workflows/case-api';
 import { serviceCase } from '@govmesh/workflows/service-case';
@@ -13,7 +12,7 @@ import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { engines } from './engines.js';
-import { logger, runScoped } from './platform.js';
+import { logger, outsourcedStep, runScoped, serviceWith } from './platform.js';
 import { createKafka, ensureTopics } from '@govmesh/messaging';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -23,16 +22,10 @@ const { profiles, id, suffix } = runScoped([
   { id: 'swift-courier', name: 'Swift', capabilities: ['certificate-delivery@1'], terms: { 'certificate-delivery@1': terms }, status: 'active' },
 ] satisfies PartnerProfile[]);
 
-const definition: ServiceDefinition = {
-  apiVersion: 'govmesh/v1', kind: 'Service', id: 'quick-licence', version: 1, title: 'Quick licence', ownerAgency: 'market-regulation',
-  application: { schema: 'business-licence-application@1' },
-  steps: [
-    { id: 'background-check', task: 'background-check@1', classification: { core: false, critical: false },
-      partners: { select: 'first-eligible', maxReassignments: 0, fallback: { fail: true } }, deadline: { hours: 1 }, share: ['applicant.name', 'applicant.dateOfBirth'] },
-    { id: 'deliver-certificate', task: 'certificate-delivery@1', classification: { core: false, critical: false },
-      partners: { select: 'first-eligible', maxReassignments: 0, fallback: { fail: true } }, deadline: { hours: 1 }, share: ['applicant.name', 'business.address'] },
-  ],
-};
+const definition = serviceWith('quick-licence', [
+  outsourcedStep('background-check', 'background-check@1', ['applicant.name', 'applicant.dateOfBirth']),
+  outsourcedStep('deliver-certificate', 'certificate-delivery@1', ['applicant.name', 'business.address']),
+]);
 const application = {
   applicant: { name: 'Ada Lovelace', dateOfBirth: '1985-12-10', nationalId: 'NID-1', email: 'ada@example.org' },
   business: { name: 'Harbour Bakery', address: '1 Quay Street', activity: 'bakery' },

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 
 import { createResultBridge, type ResultBridge } from '@govmesh/bridge';
 import type { PartnerProfile } from '@govmesh/contracts/partner-profile';
-import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
+import type { ServiceDefinition, TaskStep } from '@govmesh/contracts/service-definition';
 import { validateServiceDefinition } from '@govmesh/contracts/validate-service-definition';
 import { CloudEventPublisher, createKafka, ensureTopics } from '@govmesh/messaging';
 import { DEMO_AGENCY_ACTIVITIES, DEMO_REGISTRIES, PartnerDirectory, createCaseWorkers } from '@govmesh/worker';
@@ -121,4 +121,25 @@ export async function caseEvents(kafka: Kafka, caseId: string, until: string, ti
     await consumer.disconnect();
   }
   return events;
+}
+
+/** An outsourced step handing `task` to partners, as the tests need it. */
+export function outsourcedStep(
+  id: string,
+  task: string,
+  share: string[],
+  partners: Partial<NonNullable<TaskStep['partners']>> = {},
+): TaskStep {
+  return {
+    id, task, classification: { core: false, critical: false }, deadline: { hours: 1 }, share,
+    partners: { select: 'first-eligible', maxReassignments: 0, fallback: { fail: true }, ...partners },
+  };
+}
+
+/** A service over the business-licence application with the given steps. */
+export function serviceWith(id: string, steps: ServiceDefinition['steps']): ServiceDefinition {
+  return {
+    apiVersion: 'govmesh/v1', kind: 'Service', id, version: 1, title: id, ownerAgency: 'market-regulation',
+    application: { schema: 'business-licence-application@1' }, steps,
+  };
 }

@@ -5,7 +5,7 @@ import { caseStateQuery, decideOfficerTask } from '@govmesh/workflows/case-api';
 import { serviceCase } from '@govmesh/workflows/service-case';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { caseEvents, logger, runScoped, startPlatform, untilStep, type TestPlatform } from './platform.js';
+import { caseEvents, logger, outsourcedStep, runScoped, serviceWith, startPlatform, untilStep, type TestPlatform } from './platform.js';
 
 const terms = { deadline: { hours: 48 }, capacity: 10 };
 const { profiles, id, suffix } = runScoped([
@@ -13,14 +13,8 @@ const { profiles, id, suffix } = runScoped([
   { id: 'second', name: 'Second Checks', capabilities: ['background-check@1'], terms: { 'background-check@1': terms }, status: 'active' },
 ] satisfies PartnerProfile[]);
 
-const definition = (fallback: { role: string } | { fail: true }): ServiceDefinition => ({
-  apiVersion: 'govmesh/v1', kind: 'Service', id: 'vetting', version: 1, title: 'Vetting', ownerAgency: 'market-regulation',
-  application: { schema: 'business-licence-application@1' },
-  steps: [{
-    id: 'background-check', task: 'background-check@1', classification: { core: false, critical: false },
-    partners: { select: 'first-eligible', maxReassignments: 1, fallback }, deadline: { hours: 48 }, share: ['applicant.name', 'applicant.dateOfBirth'],
-  }],
-});
+const definition = (fallback: { role: string } | { fail: true }): ServiceDefinition =>
+  serviceWith('vetting', [outsourcedStep('background-check', 'background-check@1', ['applicant.name', 'applicant.dateOfBirth'], { maxReassignments: 1, fallback })]);
 const application = {
   applicant: { name: 'Alan Turing', dateOfBirth: '1982-06-23', nationalId: 'NID-9', email: 'alan@example.org' },
   business: { name: 'Enigma Books', address: '3 Bletchley Lane', activity: 'books' },

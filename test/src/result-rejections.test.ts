@@ -10,7 +10,7 @@ import { caseStateQuery } from '@govmesh/workflows/case-api';
 import { serviceCase } from '@govmesh/workflows/service-case';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { caseEvents, logger, runScoped, startPlatform, untilStep, type TestPlatform } from './platform.js';
+import { caseEvents, logger, outsourcedStep, runScoped, serviceWith, startPlatform, untilStep, type TestPlatform } from './platform.js';
 
 const terms = { deadline: { hours: 48 }, capacity: 10 };
 const { profiles, id, suffix } = runScoped([
@@ -19,15 +19,7 @@ const { profiles, id, suffix } = runScoped([
 ] satisfies PartnerProfile[]);
 
 /** One outsourced background check: the smallest service with a partner step. */
-const definition: ServiceDefinition = {
-  apiVersion: 'govmesh/v1', kind: 'Service', id: 'vetting', version: 1, title: 'Vetting', ownerAgency: 'market-regulation',
-  application: { schema: 'business-licence-application@1' },
-  steps: [{
-    id: 'background-check', task: 'background-check@1', classification: { core: false, critical: false },
-    partners: { select: 'first-eligible', maxReassignments: 0, fallback: { fail: true } }, deadline: { hours: 48 },
-    share: ['applicant.name', 'applicant.dateOfBirth'],
-  }],
-};
+const definition = serviceWith('vetting', [outsourcedStep('background-check', 'background-check@1', ['applicant.name', 'applicant.dateOfBirth'])]);
 const application = {
   applicant: { name: 'Grace Hopper', dateOfBirth: '1976-12-09', nationalId: 'NID-7', email: 'grace@example.org' },
   business: { name: 'Cobol Cafe', address: '2 Harbour Road', activity: 'cafe' },
