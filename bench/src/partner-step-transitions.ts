@@ -8,10 +8,11 @@ import { infraUp, loadInfraConfig } from '@govmesh/infra';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 
+import { loadBenchConfig } from './config.js';
 import { createPartnerStepActivities } from './partner-step.activities.js';
 import { bareStep, resultSignal, resultUpdate, stepViaAsyncCompletion, stepViaSignal, stepViaUpdate } from './partner-step.workflows.js';
 
-const CASES = Number(process.env.BENCH_CASES ?? 20);
+const CASES = loadBenchConfig().BENCH_CASES;
 const out = (line: string): boolean => process.stdout.write(`${line}\n`);
 
 const infra = await infraUp(loadInfraConfig(), (e) => process.stderr.write(`[${e.engine}] ${e.message}\n`));
