@@ -1,3 +1,4 @@
 export { createKafka, pinoLogCreator } from './kafka-client.js';
 export { ensureTopics } from './topics.js';
 export { CloudEventPublisher, type OutgoingEvent } from './cloud-event-publisher.js';
+export { PlatformEnv, loadProcessConfig } from './process-config.js';

@@ -1,0 +1,26 @@
+import { z } from 'zod';
+
+/**
+ * The variables every govmesh process reads to reach the engines, with defaults that match the
+ * embedded ones `govmesh infra up` starts. A process extends this with its own.
+ */
+export const PlatformEnv = z.object({
+  KAFKA_BROKERS: z
+    .string()
+    .default('127.0.0.1:19092')
+    .transform((s) => s.split(',').map((b) => b.trim()))
+    .pipe(z.array(z.string().regex(/^[^\s:]+:\d+$/, 'each broker must be host:port')).min(1)),
+  TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port').default('127.0.0.1:17233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+});
+
+/** Parses a process's configuration once; on a bad value prints every problem and exits 1. */
+export function loadProcessConfig<S extends z.ZodType>(process_: string, schema: S, env: Record<string, string | undefined>): z.infer<S> {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    process.stderr.write(`govmesh ${process_}: invalid configuration\n${z.prettifyError(parsed.error)}\n`);
+    process.exit(1);
+  }
+  return parsed.data;
+}
