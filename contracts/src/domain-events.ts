@@ -27,6 +27,8 @@ export const DOMAIN_EVENTS = {
   caseSubmitted: domainEvent('gov.govmesh.case.submitted.v1', {
     serviceId: z.string().min(1),
     serviceVersion: z.number().int().min(1),
+    /** When the whole service is due by law, if its definition states a statutory deadline. */
+    statutoryDeadline: Rfc3339.optional(),
   }),
   stepStarted: domainEvent('gov.govmesh.step.started.v1', { stepId: StepId, mode: ExecutionModeName }),
   stepCompleted: domainEvent('gov.govmesh.step.completed.v1', {
@@ -68,6 +70,12 @@ export const DOMAIN_EVENTS = {
     role: z.string().min(1),
     officerId: z.string().min(1),
     decision: z.enum(['approve', 'reject', 'request-rework', 'request-information']),
+    /** What was decided: an officer step, a review of a partner's result, or a fallback. */
+    task: z.enum(['officer', 'review', 'fallback']).optional(),
+    /** For a review: the partner task whose result was judged, so rework counts against its partner. */
+    taskId: z.string().min(1).optional(),
+    partnerId: PartnerId.optional(),
+    attempt: z.number().int().min(1).optional(),
   }),
   deadlineBreached: domainEvent('gov.govmesh.task.deadline-breached.v1', {
     stepId: StepId,

@@ -6,7 +6,7 @@ import type { PartnerProfile } from '@govmesh/contracts/partner-profile';
 import type { ServiceDefinition, TaskStep } from '@govmesh/contracts/service-definition';
 import { validateServiceDefinition } from '@govmesh/contracts/validate-service-definition';
 import { CloudEventPublisher, createKafka, ensureTopics } from '@govmesh/messaging';
-import { DEMO_AGENCY_ACTIVITIES, DEMO_REGISTRIES, PartnerDirectory, createCaseWorkers } from '@govmesh/worker';
+import { DEMO_AGENCY_ACTIVITIES, DEMO_REGISTRIES, PartnerDirectory, createCaseWorkers, type PartnerStandings } from '@govmesh/worker';
 import { caseStateQuery, type CaseState } from '@govmesh/workflows/case-api';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
@@ -41,7 +41,7 @@ export interface TestPlatform {
 }
 
 /** The worker (cases and agencies) and the result bridge, in this process, on the real engines. */
-export async function startPlatform(profiles: readonly PartnerProfile[], suffix: string): Promise<TestPlatform> {
+export async function startPlatform(profiles: readonly PartnerProfile[], suffix: string, options: { standings?: PartnerStandings } = {}): Promise<TestPlatform> {
   installTestRuntime();
   const { kafkaBrokers, temporalAddress } = engines();
   const kafka = createKafka({ clientId: `e2e-${suffix}`, brokers: kafkaBrokers, logger });
@@ -52,7 +52,7 @@ export async function startPlatform(profiles: readonly PartnerProfile[], suffix:
   const client = new Client({ connection });
   const taskQueue = `e2e-cases-${suffix}`;
   const workers: Worker[] = await createCaseWorkers({
-    connection: nativeConnection, namespace: 'default', publisher, partners: new PartnerDirectory(profiles),
+    connection: nativeConnection, namespace: 'default', publisher, partners: new PartnerDirectory(profiles, options.standings),
     registries: DEMO_REGISTRIES, agencies: DEMO_AGENCY_ACTIVITIES, logger, taskQueue,
   });
   const running = workers.map((w) => w.run());

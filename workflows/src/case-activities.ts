@@ -57,6 +57,8 @@ export interface CaseActivities {
   revokeTask(request: RevokeRequest): Promise<void>;
   /** Publishes a domain event to the audit topic; returns its (deterministic) id. */
   recordDomainEvent(event: DomainEventRecord): Promise<string>;
+  /** When a deadline counted from now falls due (working days need the calendar, which is I/O). */
+  computeDueDate(request: { deadline: Deadline }): Promise<{ due: string; inMs: number }>;
   /** Reads another agency's registry for a stated purpose. */
   performLookup(request: { caseId: string; stepId: string; agency: string; registry: string; key: unknown; purpose: string }): Promise<Record<string, unknown>>;
 }

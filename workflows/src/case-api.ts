@@ -41,6 +41,8 @@ export interface CaseState {
   readonly serviceVersion: number;
   status: 'running' | 'completed' | 'failed';
   decision?: 'approved' | 'rejected' | 'completed';
+  /** RFC 3339: when the whole case is due by law, if the service states a statutory deadline. */
+  deadline?: string;
   steps: Record<string, StepState>;
 }
 

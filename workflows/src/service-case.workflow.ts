@@ -167,7 +167,7 @@ export async function serviceCase(input: ServiceCaseInput): Promise<CaseOutcome>
         if (result.outcome === 'completed') {
           if (s.mode !== 'controlled') return result.output;
           s.output = result.output;
-          const review = await awaitOfficerDecision(step.id, s, step.review!.role, 'review');
+          const review = await awaitOfficerDecision(step.id, s, step.review!.role, 'review', { taskId, partnerId, attempt });
           if (review.decision === 'approve') return result.output;
           if (review.decision === 'request-rework' && reworks < MAX_REWORKS) {
             reworks += 1;
@@ -220,16 +220,20 @@ export async function serviceCase(input: ServiceCaseInput): Promise<CaseOutcome>
     }
   }
 
-  async function awaitOfficerDecision(stepId: string, s: StepState, role: string, kind: OfficerTask['kind']): Promise<OfficerDecision> {
+  async function awaitOfficerDecision(
+    stepId: string, s: StepState, role: string, kind: OfficerTask['kind'],
+    reviewOf?: { taskId: string; partnerId: string; attempt: number },
+  ): Promise<OfficerDecision> {
     const task: OfficerTask = { role, kind };
     officerTasks.set(stepId, task);
     Object.assign(s, { status: kind === 'review' ? 'awaiting-review' : 'awaiting-officer', role });
     await condition(() => task.decision !== undefined);
     officerTasks.delete(stepId);
     const d = task.decision!;
-    await record('reviewDecided', { stepId, role, officerId: d.officerId, decision: d.decision }, stepId);
+    // Before the record: whoever asks right after deciding must not see the task still waiting.
     s.status = 'running';
     delete s.role;
+    await record('reviewDecided', { stepId, role, officerId: d.officerId, decision: d.decision, task: kind, ...reviewOf }, stepId);
     return d;
   }
 
@@ -257,7 +261,8 @@ export async function serviceCase(input: ServiceCaseInput): Promise<CaseOutcome>
     return found;
   }
 
-  await record('caseSubmitted', { serviceId: definition.id, serviceVersion: definition.version });
+  if (definition.statutoryDeadline) state.deadline = (await activities.computeDueDate({ deadline: definition.statutoryDeadline })).due;
+  await record('caseSubmitted', { serviceId: definition.id, serviceVersion: definition.version, ...(state.deadline ? { statutoryDeadline: state.deadline } : {}) });
   try {
     for (const step of definition.steps) await runStep(step);
   } catch (err) {

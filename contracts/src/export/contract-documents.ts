@@ -1,10 +1,12 @@
 import { z } from 'zod';
 
 import { APPLICATION_SCHEMAS } from '../applications.js';
+import { AuditCheckpoint, AuditRecord, LedgerExportHeader } from '../audit-record.js';
 import { DeadLetter, DEAD_LETTER } from '../dead-letter.js';
 import { DOMAIN_EVENTS, domainEventEnvelope, type DomainEventKind } from '../domain-events.js';
 import { toJsonSchema, type JsonSchema } from '../json-schema.js';
 import { PartnerProfile } from '../partner-profile.js';
+import { PartnerScorecard, ServiceTransparency } from '../partner-scorecard.js';
 import { ServiceDefinition } from '../service-definition.js';
 import { TaskAssigned, TaskRejected, TaskResult, TaskRevoked, TASK_ASSIGNED, TASK_REJECTED, TASK_RESULT, TASK_REVOKED } from '../task-messages.js';
 import { defaultTaskTypes } from '../task-types/catalogue.js';
@@ -42,6 +44,11 @@ export function jsonSchemaFiles(): Record<string, JsonSchema> {
   for (const [ref, schema] of Object.entries(APPLICATION_SCHEMAS)) files[`applications/${ref}.json`] = toJsonSchema(schema);
   files['service-definition.json'] = toJsonSchema(ServiceDefinition);
   files['partner-profile.json'] = toJsonSchema(PartnerProfile);
+  files['audit/record.json'] = toJsonSchema(AuditRecord);
+  files['partner-scorecard.json'] = toJsonSchema(PartnerScorecard);
+  files['service-transparency.json'] = toJsonSchema(ServiceTransparency);
+  files['audit/checkpoint.json'] = toJsonSchema(AuditCheckpoint);
+  files['audit/export-header.json'] = toJsonSchema(LedgerExportHeader);
   return files;
 }
 

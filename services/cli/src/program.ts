@@ -1,6 +1,7 @@
 import { infraCommand } from '@govmesh/infra';
 import { Command } from 'commander';
 
+import { auditCommand } from './audit-command.js';
 import { serviceCommand } from './service-command.js';
 
 /** The whole govmesh command line; `main.ts` runs it, tests call it with their own argv. */
@@ -9,5 +10,6 @@ export function govmeshProgram(): Command {
     .description('govmesh: a networked virtual government on Kafka and Temporal')
     .showHelpAfterError()
     .addCommand(infraCommand())
-    .addCommand(serviceCommand());
+    .addCommand(serviceCommand())
+    .addCommand(auditCommand());
 }

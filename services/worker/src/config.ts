@@ -1,3 +1,4 @@
+import { LedgerLocationEnv, type LedgerLocation } from '@govmesh/audit';
 import { PlatformEnv, loadProcessConfig } from '@govmesh/messaging';
 import { z } from 'zod';
 
@@ -8,8 +9,9 @@ const WorkerEnv = PlatformEnv.extend({
   GOVMESH_CASE_TASK_QUEUE: z.string().min(1).default('govmesh-cases'),
 });
 
-export type WorkerConfig = z.infer<typeof WorkerEnv>;
+export type WorkerConfig = z.infer<typeof WorkerEnv> & LedgerLocation;
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): WorkerConfig {
-  return loadProcessConfig('worker', WorkerEnv, env);
+  // The ledger's location, to read partner scorecards for `best-score` selection.
+  return { ...loadProcessConfig('worker', WorkerEnv, env), ...loadProcessConfig('worker', LedgerLocationEnv, env) };
 }

@@ -2,5 +2,5 @@ export { createCaseWorkers, workflowsPath, type CaseWorkerDeps } from './case-wo
 export { createCaseActivities, domainEventId } from './adapters/case-activities.js';
 export { DEMO_AGENCY_ACTIVITIES } from './adapters/agency-activities.js';
 export { DEMO_REGISTRIES, RegistryDirectory } from './adapters/registries.js';
-export { PartnerDirectory } from './domain/partner-directory.js';
+export { PartnerDirectory, TRIAL_TASKS, type PartnerStandings } from './domain/partner-directory.js';
 export { readPartnersFile } from './partners-file.js';

@@ -1,3 +1,4 @@
+import { LedgerScoreboard } from '@govmesh/audit';
 import { createKafka, CloudEventPublisher, ensureTopics } from '@govmesh/messaging';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { pino } from 'pino';
@@ -25,7 +26,7 @@ const workers = await createCaseWorkers({
   connection,
   namespace: config.TEMPORAL_NAMESPACE,
   publisher,
-  partners: new PartnerDirectory(partners),
+  partners: new PartnerDirectory(partners, LedgerScoreboard.fromSqliteFile(config.ledgerFile)),
   registries: DEMO_REGISTRIES,
   agencies: DEMO_AGENCY_ACTIVITIES,
   logger,

@@ -47,8 +47,8 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
   }
 
   return {
-    selectPartner({ taskType, exclude, only }) {
-      return Promise.resolve(deps.partners.select(taskType, exclude, only));
+    selectPartner({ taskType, strategy, exclude, only }) {
+      return deps.partners.select({ taskType, strategy, exclude, ...(only ? { only } : {}) });
     },
 
     async dispatchTask(request) {
@@ -93,6 +93,12 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
     },
 
     recordDomainEvent,
+
+    computeDueDate({ deadline }) {
+      // From when the activity was first scheduled, so a retry lands on the same day.
+      const due = dueAt(new Date(Context.current().info.scheduledTimestampMs), deadline);
+      return Promise.resolve({ due: due.toISOString(), inMs: Math.max(0, due.getTime() - now().getTime()) });
+    },
 
     performLookup(request) {
       return Promise.resolve(deps.registries.lookup(request.agency, request.registry, request.key));

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+
+import { Rfc3339 } from './cloud-event.js';
+
+const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 digest in lowercase hex');
+
+/** Who caused a ledger record. A citizen is never named: the ledger holds no personal data. */
+export const AuditActor = z.object({
+  kind: z.enum(['agency', 'officer', 'partner', 'citizen', 'system']),
+  id: z.string().min(1),
+});
+export type AuditActor = z.infer<typeof AuditActor>;
+
+/**
+ * One record of the hash-chained audit ledger. `hash` is SHA-256 over the RFC 8785 canonical
+ * JSON of every other field; `prevHash` is the hash of the record before (64 zeros for the first).
+ */
+export const AuditRecord = z.object({
+  seq: z.number().int().min(1),
+  eventId: z.string().min(1),
+  time: Rfc3339,
+  type: z.string().min(1),
+  caseId: z.string().min(1),
+  actor: AuditActor,
+  /** Identifiers, codes and field names from the event; free text is only digested. */
+  facts: z.record(z.string(), z.unknown()),
+  /** SHA-256 over the canonical JSON of the event's whole `data`. */
+  payloadDigest: Sha256Hex,
+  prevHash: Sha256Hex,
+  hash: Sha256Hex,
+});
+export type AuditRecord = z.infer<typeof AuditRecord>;
+
+/** A signed statement of the chain's head: Ed25519 over the canonical JSON of the other four fields. */
+export const AuditCheckpoint = z.object({
+  seq: z.number().int().min(1),
+  headHash: Sha256Hex,
+  signedAt: Rfc3339,
+  /** SHA-256 of the signing public key (SPKI DER), hex. */
+  keyId: Sha256Hex,
+  signature: z.string().min(1),
+});
+export type AuditCheckpoint = z.infer<typeof AuditCheckpoint>;
+
+export const LEDGER_EXPORT_FORMAT = 'govmesh-ledger-export/1';
+
+/**
+ * An exported ledger is JSON Lines: this header, then one `{ "record": … }` per record in order,
+ * then one `{ "checkpoint": … }` per signed checkpoint.
+ */
+export const LedgerExportHeader = z.object({
+  format: z.literal(LEDGER_EXPORT_FORMAT),
+  exportedAt: Rfc3339,
+  records: z.number().int().min(0),
+  /** For information only: a verifier uses the public key it got from the agency, not this one. */
+  publicKey: z.string().optional(),
+});
+export const ExportRecordLine = z.object({ record: AuditRecord }).strict();
+export const ExportCheckpointLine = z.object({ checkpoint: AuditCheckpoint }).strict();
+export const LedgerExportLine = z.union([ExportRecordLine, ExportCheckpointLine]);
+export type LedgerExportLine = z.infer<typeof LedgerExportLine>;

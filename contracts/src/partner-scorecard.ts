@@ -1,0 +1,54 @@
+import { z } from 'zod';
+
+import { Rfc3339 } from './cloud-event.js';
+import { PartnerId } from './topics.js';
+
+const Rate = z.number().min(0).max(1).nullable();
+
+/**
+ * How one partner performed on one task type over a time window, from the audit ledger.
+ * Rates are null where there is nothing to divide by yet.
+ */
+export const PartnerScorecard = z.object({
+  partnerId: PartnerId,
+  taskType: z.string().min(1),
+  window: z.object({ from: Rfc3339.nullable(), to: Rfc3339.nullable() }),
+  /** Tasks dispatched to the partner (each attempt counts). */
+  assigned: z.number().int().min(0),
+  completedOnTime: z.number().int().min(0),
+  /** Deadlines breached, and completed results that arrived after the deadline. */
+  late: z.number().int().min(0),
+  /** Tasks taken back from the partner (a breached deadline, an officer, a suspension). */
+  revoked: z.number().int().min(0),
+  /** Results the partner itself reported as `failed`. */
+  failed: z.number().int().min(0),
+  /** Results refused because the output broke the task type's contract. */
+  rejectedInvalid: z.number().int().min(0),
+  /** Results refused for any other reason (late, foreign, duplicate). */
+  rejectedOther: z.number().int().min(0),
+  /** Accepted results an officer sent back for rework. */
+  sentBackForRework: z.number().int().min(0),
+  /** From dispatch to an accepted completed result. */
+  turnaroundMs: z.object({ median: z.number().nullable(), p95: z.number().nullable(), samples: z.number().int().min(0) }),
+  reviews: z.number().int().min(0),
+  reviewApprovalRate: Rate,
+  satisfaction: z.object({ ratings: z.number().int().min(0), average: z.number().min(1).max(5).nullable() }),
+  onTimeRate: Rate,
+  validityRate: Rate,
+  /** 0..1; see the README for the formula. Null until the partner has any settled work. */
+  score: Rate,
+});
+export type PartnerScorecard = z.infer<typeof PartnerScorecard>;
+
+/** Published per service, with no case or person in it. */
+export const ServiceTransparency = z.object({
+  serviceId: z.string().min(1),
+  received: z.number().int().min(0),
+  completed: z.number().int().min(0),
+  failed: z.number().int().min(0),
+  /** Of the completed cases that had a statutory deadline, the share completed by it. */
+  withinStatutoryDeadline: Rate,
+  medianProcessingMs: z.number().nullable(),
+  satisfaction: z.object({ ratings: z.number().int().min(0), average: z.number().min(1).max(5).nullable() }),
+});
+export type ServiceTransparency = z.infer<typeof ServiceTransparency>;

@@ -1,0 +1,63 @@
+import type { LedgerRecord } from './ledger-record.js';
+
+/** One line of a case's history as an auditor sees it: everything, with who did it. */
+export interface AuditTimelineEntry {
+  readonly seq: number;
+  readonly time: string;
+  readonly type: string;
+  readonly actor: LedgerRecord['actor'];
+  readonly facts: LedgerRecord['facts'];
+  readonly hash: string;
+}
+
+/** One line of a case's history as its applicant sees it: plain words, no internals. */
+export interface CitizenTimelineEntry {
+  readonly time: string;
+  readonly what: string;
+}
+
+export function auditTimeline(records: readonly LedgerRecord[]): AuditTimelineEntry[] {
+  return [...records].sort((a, b) => a.seq - b.seq).map(({ seq, time, type, actor, facts, hash }) => ({ seq, time, type, actor, facts, hash }));
+}
+
+const text = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
+const words = (id: unknown) => text(id).replace(/-/g, ' ');
+
+/**
+ * Which partner did the work, reviews, rejections, deadlines and reassignments are internal;
+ * a citizen sees what happened to their application and which registries were read about them.
+ */
+function plainWords(r: LedgerRecord): string | undefined {
+  const f = r.facts;
+  switch (r.type) {
+    case 'gov.govmesh.case.submitted.v1':
+      return f.statutoryDeadline ? `Your application was received; it is due by ${text(f.statutoryDeadline)}` : 'Your application was received';
+    case 'gov.govmesh.step.started.v1':
+      return `Started: ${words(f.stepId)}`;
+    case 'gov.govmesh.step.completed.v1':
+      return f.outcome === 'skipped' ? `Not needed for your case: ${words(f.stepId)}` : `Done: ${words(f.stepId)}`;
+    case 'gov.govmesh.citizen-input.requested.v1':
+      return `We need more information from you: ${(f.fields as string[]).join(', ')}`;
+    case 'gov.govmesh.citizen-input.provided.v1':
+      return 'You sent the information we asked for';
+    case 'gov.govmesh.lookup.performed.v1':
+      return `We read the ${words(f.registry)} of ${words(f.agency)} instead of asking you, to ${text(f.purpose)}`;
+    case 'gov.govmesh.case.completed.v1':
+      return f.decision === 'completed' ? 'Your case is complete' : `Your case was decided: ${text(f.decision)}`;
+    case 'gov.govmesh.case.failed.v1':
+      return 'Your case could not be completed; the agency will contact you';
+    case 'gov.govmesh.satisfaction.rated.v1':
+      return 'You rated the service';
+    default:
+      return undefined;
+  }
+}
+
+export function citizenTimeline(records: readonly LedgerRecord[]): CitizenTimelineEntry[] {
+  return [...records]
+    .sort((a, b) => a.seq - b.seq)
+    .flatMap((r) => {
+      const what = plainWords(r);
+      return what ? [{ time: r.time, what }] : [];
+    });
+}

@@ -1,0 +1,137 @@
+import { DEAD_LETTER, type DeadLetterData } from '@govmesh/contracts/dead-letter';
+import { DomainEvent } from '@govmesh/contracts/domain-events';
+import { DEAD_LETTER_TOPIC, EVENTS_TOPIC } from '@govmesh/contracts/topics';
+import type { CloudEventPublisher } from '@govmesh/messaging';
+import type { Kafka, KafkaMessage } from 'kafkajs';
+import type { Logger } from 'pino';
+
+import type { CheckpointSigner } from './checkpoint-signing.js';
+import { ledgerEntryOf, type LedgerEntry } from './ledger-record.js';
+import type { LedgerStore } from './ledger-store.js';
+
+export interface LedgerConsumerDeps {
+  readonly kafka: Kafka;
+  readonly store: LedgerStore;
+  readonly publisher: CloudEventPublisher;
+  readonly logger: Logger;
+  readonly signer: CheckpointSigner;
+  readonly groupId?: string;
+  /** A checkpoint is signed once this many records were appended since the last one… */
+  readonly checkpointEvery?: number;
+  /** …or this long after the first unsigned record, whichever comes first. */
+  readonly checkpointIntervalMs?: number;
+  /** Called after a batch is in the ledger and before its offsets are committed (fault injection in tests). */
+  readonly afterAppend?: (appended: number) => void;
+  readonly onFatal?: (error: Error) => void;
+  readonly now?: () => Date;
+}
+
+export interface LedgerConsumer {
+  start(): Promise<void>;
+  /** Signs the head, then leaves the group. */
+  stop(): Promise<void>;
+  /** Records appended and duplicates ignored since start. */
+  stats(): { appended: number; duplicates: number; deadLettered: number };
+}
+
+const SOURCE = '/govmesh/audit';
+
+/**
+ * Appends every domain event to the ledger. A batch's offsets are committed only after its ledger
+ * transaction, so a crash between the two replays the batch, and the event ids keep it from being
+ * stored twice. A message that is not a domain event goes to the dead-letter topic with the reason.
+ */
+export function createLedgerConsumer(deps: LedgerConsumerDeps): LedgerConsumer {
+  const log = deps.logger.child({ component: 'ledger-consumer' });
+  const now = deps.now ?? (() => new Date());
+  const every = deps.checkpointEvery ?? 1_000;
+  const counts = { appended: 0, duplicates: 0, deadLettered: 0 };
+  let unsignedSince: number | undefined;
+  let unsigned = 0;
+  const consumer = deps.kafka.consumer({ groupId: deps.groupId ?? 'govmesh-audit', allowAutoTopicCreation: false, sessionTimeout: 15_000 });
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    if (payload.restart) return;
+    log.fatal({ err: payload.error }, 'the ledger consumer stopped');
+    deps.onFatal?.(payload.error);
+  });
+  const timer = setInterval(() => void signIfDue(true).catch((err: unknown) => log.error({ err }, 'could not sign a checkpoint')), Math.min(deps.checkpointIntervalMs ?? 10_000, 10_000));
+  timer.unref();
+
+  async function signIfDue(byTime: boolean): Promise<void> {
+    if (unsigned === 0) return;
+    const due = unsigned >= every || (byTime && unsignedSince !== undefined && now().getTime() - unsignedSince >= (deps.checkpointIntervalMs ?? 10_000));
+    if (!due) return;
+    await signHead();
+  }
+
+  async function signHead(): Promise<void> {
+    const head = await deps.store.head();
+    if (head.seq === 0) return;
+    await deps.store.addCheckpoint(deps.signer.sign(head.seq, head.hash, now()));
+    log.info({ seq: head.seq }, 'checkpoint signed');
+    unsigned = 0;
+    unsignedSince = undefined;
+  }
+
+  async function deadLetter(topic: string, partition: number, message: KafkaMessage, reasons: string[]): Promise<void> {
+    const data: DeadLetterData = {
+      topic, partition, offset: message.offset, receivedAt: now().toISOString(), reasons,
+      valueBase64: (message.value ?? Buffer.alloc(0)).toString('base64'),
+    };
+    await deps.publisher.publish(DEAD_LETTER_TOPIC, topic, { id: `${topic}/${partition}/${message.offset}/dead-letter`, type: DEAD_LETTER, source: SOURCE, subject: topic, data });
+    counts.deadLettered += 1;
+    log.warn({ topic, partition, offset: message.offset, reasons }, 'not a domain event: sent to the dead-letter topic');
+  }
+
+  return {
+    async start() {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [EVENTS_TOPIC], fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        eachBatch: async (payload) => {
+          const { batch } = payload;
+          if (!payload.isRunning() || payload.isStale() || batch.messages.length === 0) return;
+          const entries: LedgerEntry[] = [];
+          for (const message of batch.messages) {
+            let json: unknown;
+            try {
+              json = JSON.parse(message.value?.toString('utf8') ?? '');
+            } catch (err) {
+              await deadLetter(batch.topic, batch.partition, message, [`the message is not JSON: ${(err as Error).message}`]);
+              continue;
+            }
+            const event = DomainEvent.safeParse(json);
+            if (!event.success) {
+              const reasons = event.error.issues.map((i) => `${i.path.map(String).join('.') || '(message)'}: ${i.message}`);
+              await deadLetter(batch.topic, batch.partition, message, reasons);
+              continue;
+            }
+            entries.push(ledgerEntryOf(event.data));
+          }
+          const outcome = await deps.store.append(entries);
+          counts.appended += outcome.appended.length;
+          counts.duplicates += outcome.duplicates;
+          if (outcome.duplicates) log.info({ duplicates: outcome.duplicates }, 'replayed events already in the ledger were ignored');
+          if (outcome.appended.length) {
+            unsigned += outcome.appended.length;
+            unsignedSince ??= now().getTime();
+          }
+          deps.afterAppend?.(outcome.appended.length);
+          const last = batch.messages.at(-1)!;
+          payload.resolveOffset(last.offset);
+          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }]);
+          await payload.heartbeat();
+          await signIfDue(false);
+        },
+      });
+    },
+    async stop() {
+      clearInterval(timer);
+      await consumer.disconnect();
+      await signHead();
+    },
+    stats: () => ({ ...counts }),
+  };
+}

@@ -1,0 +1,203 @@
+import type { PartnerScorecard } from '@govmesh/contracts/partner-scorecard';
+
+import type { LedgerRecord } from './ledger-record.js';
+
+export interface ScorecardWindow {
+  readonly from?: Date;
+  readonly to?: Date;
+}
+
+/**
+ * The composite score's weights. Each component is a rate in 0..1; a component with no data yet
+ * is left out and the others are re-weighted, so a new partner is judged on what is known.
+ */
+export const SCORE_WEIGHTS = { onTime: 0.4, validity: 0.25, reviewApproval: 0.2, satisfaction: 0.15 } as const;
+
+interface Dispatch {
+  readonly partnerId: string;
+  readonly taskType: string;
+  readonly at: number;
+  readonly deadline: number;
+}
+
+interface Tally {
+  assigned: number;
+  completedOnTime: number;
+  completedLate: number;
+  breached: number;
+  failed: number;
+  rejectedInvalid: number;
+  rejectedOther: number;
+  rework: number;
+  reviews: number;
+  approvals: number;
+  turnarounds: number[];
+  cases: Set<string>;
+}
+
+const emptyTally = (): Tally => ({
+  assigned: 0, completedOnTime: 0, completedLate: 0, breached: 0, failed: 0, rejectedInvalid: 0,
+  rejectedOther: 0, rework: 0, reviews: 0, approvals: 0, turnarounds: [], cases: new Set(),
+});
+
+/** The median of sorted numbers (the mean of the middle two for an even count). */
+export function median(sorted: readonly number[]): number | null {
+  if (sorted.length === 0) return null;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** A percentile of sorted numbers by the nearest-rank method. */
+export function percentile(sorted: readonly number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/**
+ * Folds ledger records, in order, into per-partner, per-task-type figures. Records outside the
+ * window still teach it which partner holds which task, so a result inside the window whose
+ * dispatch was before it is attributed correctly.
+ */
+export class ScorecardTally {
+  private readonly dispatches = new Map<string, Dispatch>();
+  private readonly latestAttempt = new Map<string, number>();
+  private readonly tallies = new Map<string, Tally>();
+  private readonly ratings = new Map<string, number[]>();
+  private lastSeq = 0;
+
+  constructor(private readonly window: ScorecardWindow = {}) {}
+
+  /** The sequence number of the last record added, to read on from there. */
+  get seq(): number {
+    return this.lastSeq;
+  }
+
+  private inWindow(time: number): boolean {
+    return (!this.window.from || time >= this.window.from.getTime()) && (!this.window.to || time < this.window.to.getTime());
+  }
+
+  private tally(partnerId: string, taskType: string): Tally {
+    const key = `${partnerId}\u0000${taskType}`;
+    let t = this.tallies.get(key);
+    if (!t) this.tallies.set(key, (t = emptyTally()));
+    return t;
+  }
+
+  private dispatchOf(taskId: string, attempt: unknown): Dispatch | undefined {
+    const a = typeof attempt === 'number' ? attempt : this.latestAttempt.get(taskId);
+    return this.dispatches.get(`${taskId}#${a}`);
+  }
+
+  add(record: LedgerRecord): void {
+    this.lastSeq = record.seq;
+    const f = record.facts;
+    const time = Date.parse(record.time);
+    const counted = this.inWindow(time);
+    switch (record.type) {
+      case 'gov.govmesh.task.dispatched.v1': {
+        const d: Dispatch = { partnerId: String(f.partnerId), taskType: String(f.taskType), at: time, deadline: Date.parse(String(f.deadline)) };
+        this.dispatches.set(`${String(f.taskId)}#${Number(f.attempt)}`, d);
+        this.latestAttempt.set(String(f.taskId), Number(f.attempt));
+        if (counted) {
+          const t = this.tally(d.partnerId, d.taskType);
+          t.assigned += 1;
+          t.cases.add(record.caseId);
+        }
+        return;
+      }
+      case 'gov.govmesh.task.result-accepted.v1': {
+        const d = this.dispatchOf(String(f.taskId), f.attempt);
+        if (!d || !counted) return;
+        const t = this.tally(d.partnerId, d.taskType);
+        if (f.outcome === 'failed') {
+          t.failed += 1;
+          return;
+        }
+        if (time <= d.deadline) t.completedOnTime += 1;
+        else t.completedLate += 1;
+        t.turnarounds.push(time - d.at);
+        return;
+      }
+      case 'gov.govmesh.task.result-rejected.v1': {
+        if (!counted) return;
+        const d = this.dispatchOf(String(f.taskId), f.attempt);
+        // A result for someone else's task still counts against the partner that sent it.
+        const t = this.tally(String(f.partnerId), d?.taskType ?? '(unknown)');
+        if (f.code === 'CONTRACT.INVALID_OUTPUT') t.rejectedInvalid += 1;
+        else t.rejectedOther += 1;
+        return;
+      }
+      case 'gov.govmesh.task.deadline-breached.v1': {
+        const d = this.dispatchOf(String(f.taskId), f.attempt);
+        if (d && counted) this.tally(d.partnerId, d.taskType).breached += 1;
+        return;
+      }
+      case 'gov.govmesh.review.decided.v1': {
+        if (f.task !== 'review' || typeof f.taskId !== 'string' || !counted) return;
+        const d = this.dispatchOf(f.taskId, f.attempt);
+        if (!d) return;
+        const t = this.tally(d.partnerId, d.taskType);
+        t.reviews += 1;
+        if (f.decision === 'approve') t.approvals += 1;
+        if (f.decision === 'request-rework') t.rework += 1;
+        return;
+      }
+      case 'gov.govmesh.satisfaction.rated.v1': {
+        if (!counted) return;
+        const list = this.ratings.get(record.caseId) ?? [];
+        list.push(Number(f.score));
+        this.ratings.set(record.caseId, list);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  scorecards(): PartnerScorecard[] {
+    const cards: PartnerScorecard[] = [];
+    for (const [key, t] of this.tallies) {
+      const [partnerId, taskType] = key.split('\u0000') as [string, string];
+      const turnarounds = [...t.turnarounds].sort((a, b) => a - b);
+      const ratings = [...t.cases].flatMap((c) => this.ratings.get(c) ?? []);
+      const settled = t.completedOnTime + t.completedLate + t.breached + t.failed;
+      const judged = t.completedOnTime + t.completedLate + t.failed + t.rejectedInvalid;
+      const average = ratings.length ? ratings.reduce((a, b) => a + b, 0) / ratings.length : null;
+      const onTimeRate = settled ? t.completedOnTime / settled : null;
+      const validityRate = judged ? 1 - t.rejectedInvalid / judged : null;
+      const reviewApprovalRate = t.reviews ? t.approvals / t.reviews : null;
+      cards.push({
+        partnerId, taskType,
+        window: { from: this.window.from?.toISOString() ?? null, to: this.window.to?.toISOString() ?? null },
+        assigned: t.assigned, completedOnTime: t.completedOnTime, late: t.breached + t.completedLate, revoked: t.breached,
+        failed: t.failed, rejectedInvalid: t.rejectedInvalid, rejectedOther: t.rejectedOther, sentBackForRework: t.rework,
+        turnaroundMs: { median: median(turnarounds), p95: percentile(turnarounds, 95), samples: turnarounds.length },
+        reviews: t.reviews, reviewApprovalRate,
+        satisfaction: { ratings: ratings.length, average },
+        onTimeRate, validityRate,
+        score: compositeScore({ onTime: onTimeRate, validity: validityRate, reviewApproval: reviewApprovalRate, satisfaction: average === null ? null : (average - 1) / 4 }),
+      });
+    }
+    return cards.sort((a, b) => a.partnerId.localeCompare(b.partnerId) || a.taskType.localeCompare(b.taskType));
+  }
+}
+
+/** The weighted mean of the components that have data; null when none has. */
+export function compositeScore(components: Record<keyof typeof SCORE_WEIGHTS, number | null>): number | null {
+  let sum = 0;
+  let weight = 0;
+  for (const [name, w] of Object.entries(SCORE_WEIGHTS) as Array<[keyof typeof SCORE_WEIGHTS, number]>) {
+    const value = components[name];
+    if (value === null) continue;
+    sum += w * value;
+    weight += w;
+  }
+  return weight ? sum / weight : null;
+}
+
+/** Scorecards over a window, read from the ledger in one pass. */
+export async function scorecardsOf(records: AsyncIterable<LedgerRecord> | Iterable<LedgerRecord>, window: ScorecardWindow = {}): Promise<PartnerScorecard[]> {
+  const tally = new ScorecardTally(window);
+  for await (const record of records) tally.add(record);
+  return tally.scorecards();
+}

@@ -1,0 +1,165 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+import Database from 'better-sqlite3';
+
+import { canonicalJson } from './canonical-hash.js';
+import { GENESIS_HASH, recordHash, type ActorKind, type LedgerEntry, type LedgerRecord } from './ledger-record.js';
+import type { AppendOutcome, LedgerStore, SignedCheckpoint } from './ledger-store.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS ledger_records (
+  seq INTEGER PRIMARY KEY,
+  event_id TEXT NOT NULL UNIQUE,
+  time TEXT NOT NULL,
+  type TEXT NOT NULL,
+  case_id TEXT NOT NULL,
+  actor_kind TEXT NOT NULL,
+  actor_id TEXT NOT NULL,
+  facts TEXT NOT NULL,
+  payload_digest TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ledger_records_case ON ledger_records (case_id, seq);
+CREATE TABLE IF NOT EXISTS ledger_checkpoints (
+  seq INTEGER PRIMARY KEY,
+  head_hash TEXT NOT NULL,
+  signed_at TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  signature TEXT NOT NULL
+);
+-- Stops accidents; tampering by someone who can drop these is what the hash chain catches.
+CREATE TRIGGER IF NOT EXISTS ledger_records_no_update BEFORE UPDATE ON ledger_records
+  BEGIN SELECT RAISE(ABORT, 'the audit ledger is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS ledger_records_no_delete BEFORE DELETE ON ledger_records
+  BEGIN SELECT RAISE(ABORT, 'the audit ledger is append-only'); END;
+`;
+
+interface Row {
+  seq: number;
+  event_id: string;
+  time: string;
+  type: string;
+  case_id: string;
+  actor_kind: string;
+  actor_id: string;
+  facts: string;
+  payload_digest: string;
+  prev_hash: string;
+  hash: string;
+}
+
+function toRecord(row: Row): LedgerRecord {
+  return {
+    seq: row.seq,
+    eventId: row.event_id,
+    time: row.time,
+    type: row.type,
+    caseId: row.case_id,
+    actor: { kind: row.actor_kind as ActorKind, id: row.actor_id },
+    facts: JSON.parse(row.facts) as Record<string, unknown>,
+    payloadDigest: row.payload_digest,
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
+}
+
+export interface SqliteLedgerOptions {
+  /** Readers (verification, scorecards, the CLI) open the file without write access. */
+  readonly readonly?: boolean;
+}
+
+/** The ledger in one SQLite file, in WAL mode so readers never block the writer. */
+export class SqliteLedgerStore implements LedgerStore {
+  private readonly db: Database.Database;
+
+  constructor(readonly path: string, options: SqliteLedgerOptions = {}) {
+    if (options.readonly) {
+      this.db = new Database(path, { readonly: true, fileMustExist: true });
+    } else {
+      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      this.db = new Database(path);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = FULL');
+      this.db.exec(SCHEMA);
+    }
+    this.db.pragma('busy_timeout = 5000');
+  }
+
+  append(entries: readonly LedgerEntry[]): Promise<AppendOutcome> {
+    const exists = this.db.prepare<[string], { seq: number }>('SELECT seq FROM ledger_records WHERE event_id = ?');
+    const insert = this.db.prepare(
+      `INSERT INTO ledger_records (seq, event_id, time, type, case_id, actor_kind, actor_id, facts, payload_digest, prev_hash, hash)
+       VALUES (@seq, @eventId, @time, @type, @caseId, @actorKind, @actorId, @facts, @payloadDigest, @prevHash, @hash)`,
+    );
+    const run = this.db.transaction((batch: readonly LedgerEntry[]): AppendOutcome => {
+      let { seq, hash } = this.headSync();
+      const appended: LedgerRecord[] = [];
+      let duplicates = 0;
+      for (const entry of batch) {
+        if (exists.get(entry.eventId)) {
+          duplicates += 1;
+          continue;
+        }
+        const unsigned = { ...entry, seq: seq + 1, prevHash: hash };
+        const record: LedgerRecord = { ...unsigned, hash: recordHash(unsigned) };
+        insert.run({
+          seq: record.seq, eventId: record.eventId, time: record.time, type: record.type, caseId: record.caseId,
+          actorKind: record.actor.kind, actorId: record.actor.id, facts: canonicalJson(record.facts),
+          payloadDigest: record.payloadDigest, prevHash: record.prevHash, hash: record.hash,
+        });
+        appended.push(record);
+        ({ seq, hash } = record);
+      }
+      return { appended, duplicates };
+    });
+    // IMMEDIATE takes the write lock first, so two writers can never read the same head.
+    return Promise.resolve(run.immediate(entries));
+  }
+
+  private headSync(): { seq: number; hash: string } {
+    const row = this.db.prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM ledger_records ORDER BY seq DESC LIMIT 1').get();
+    return row ?? { seq: 0, hash: GENESIS_HASH };
+  }
+
+  head(): Promise<{ seq: number; hash: string }> {
+    return Promise.resolve(this.headSync());
+  }
+
+  async *records(fromSeq = 1): AsyncIterable<LedgerRecord> {
+    // Paged, so a reader holds no long transaction against the writer.
+    const page = this.db.prepare<[number], Row>('SELECT * FROM ledger_records WHERE seq >= ? ORDER BY seq LIMIT 5000');
+    let next = fromSeq;
+    for (;;) {
+      const rows = page.all(next);
+      for (const row of rows) yield toRecord(row);
+      if (rows.length < 5000) return;
+      next = rows.at(-1)!.seq + 1;
+      await Promise.resolve();
+    }
+  }
+
+  caseRecords(caseId: string): Promise<LedgerRecord[]> {
+    const rows = this.db.prepare<[string], Row>('SELECT * FROM ledger_records WHERE case_id = ? ORDER BY seq').all(caseId);
+    return Promise.resolve(rows.map(toRecord));
+  }
+
+  addCheckpoint(c: SignedCheckpoint): Promise<void> {
+    this.db
+      .prepare('INSERT OR REPLACE INTO ledger_checkpoints (seq, head_hash, signed_at, key_id, signature) VALUES (?, ?, ?, ?, ?)')
+      .run(c.seq, c.headHash, c.signedAt, c.keyId, c.signature);
+    return Promise.resolve();
+  }
+
+  checkpoints(): Promise<SignedCheckpoint[]> {
+    const rows = this.db
+      .prepare<[], { seq: number; head_hash: string; signed_at: string; key_id: string; signature: string }>('SELECT * FROM ledger_checkpoints ORDER BY seq')
+      .all();
+    return Promise.resolve(rows.map((r) => ({ seq: r.seq, headHash: r.head_hash, signedAt: r.signed_at, keyId: r.key_id, signature: r.signature })));
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
