@@ -16,6 +16,7 @@ const Causality = {
   causationId: z.string().min(1),
 };
 const StepId = z.string().min(1);
+const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 digest in lowercase hex');
 const ExecutionModeName = z.enum(['in-house', 'controlled', 'outsourced']);
 
 function domainEvent<const T extends string, S extends z.ZodRawShape>(type: T, shape: S) {
@@ -57,6 +58,18 @@ export const DOMAIN_EVENTS = {
     partnerId: PartnerId,
     attempt: z.number().int().min(1),
     outcome: z.enum(['completed', 'failed']),
+    /** SHA-256 of the canonical JSON of the accepted output, so a review can be bound to it. */
+    outputDigest: Sha256.optional(),
+  }),
+  taskRevoked: domainEvent('gov.govmesh.task.revocation-recorded.v1', {
+    stepId: StepId,
+    taskId: z.string().min(1),
+    partnerId: PartnerId,
+    attempt: z.number().int().min(1),
+    code: z.enum(['TASK.REVOKED', 'PARTNER.SUSPENDED']),
+    /** The officer who took the task back, or `system` (a suspension). */
+    revokedBy: z.string().min(1),
+    reason: z.string().min(1),
   }),
   resultRejected: domainEvent('gov.govmesh.task.result-rejected.v1', {
     taskId: z.string().min(1),
@@ -76,6 +89,17 @@ export const DOMAIN_EVENTS = {
     taskId: z.string().min(1).optional(),
     partnerId: PartnerId.optional(),
     attempt: z.number().int().min(1).optional(),
+    /** For a review: the digest of the result judged, binding the decision to exactly that output. */
+    resultDigest: Sha256.optional(),
+    /** The officer's reasons (sent to the partner for rework); the ledger keeps only their digest. */
+    reasons: z.array(z.string().min(1)).optional(),
+  }),
+  officerTaskEscalated: domainEvent('gov.govmesh.officer-task.escalated.v1', {
+    stepId: StepId,
+    fromRole: z.string().min(1),
+    toRole: z.string().min(1),
+    /** When the escalated task is due in turn. */
+    deadline: Rfc3339,
   }),
   deadlineBreached: domainEvent('gov.govmesh.task.deadline-breached.v1', {
     stepId: StepId,
@@ -101,6 +125,11 @@ export const DOMAIN_EVENTS = {
     stepId: StepId,
     fields: z.array(z.string()).min(1),
   }),
+  citizenInputReminded: domainEvent('gov.govmesh.citizen-input.reminded.v1', {
+    stepId: StepId,
+    fields: z.array(z.string()).min(1),
+    deadline: Rfc3339,
+  }),
   citizenInputProvided: domainEvent('gov.govmesh.citizen-input.provided.v1', {
     stepId: StepId,
     fields: z.array(z.string()).min(1),
@@ -110,12 +139,19 @@ export const DOMAIN_EVENTS = {
     agency: z.string().min(1),
     registry: z.string().min(1),
     purpose: z.string().min(1),
+    /** The names of the record's fields that entered the case (never their values). */
+    fields: z.array(z.string()).optional(),
+    found: z.boolean().optional(),
   }),
   satisfactionRated: domainEvent('gov.govmesh.satisfaction.rated.v1', {
     score: z.number().int().min(1).max(5),
   }),
   caseCompleted: domainEvent('gov.govmesh.case.completed.v1', {
     decision: z.enum(['approved', 'rejected', 'completed']),
+  }),
+  caseWithdrawn: domainEvent('gov.govmesh.case.withdrawn.v1', {
+    code: z.string().min(1),
+    reason: z.string().min(1),
   }),
   caseFailed: domainEvent('gov.govmesh.case.failed.v1', {
     code: z.string().min(1),

@@ -17,17 +17,21 @@ const StepIdentifier = z.string().regex(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/, 'a step
 /** A dotted path into the application, e.g. `applicant.name`. */
 const FieldPath = z.string().regex(/^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)*$/, 'a field is a dotted path such as applicant.name');
 
-/** Exactly one of: working days (the law's measure), days, hours or minutes. */
+/**
+ * Exactly one of: working days (the law's measure, by the jurisdiction's calendar), days, hours,
+ * minutes, or seconds (for drills and tests).
+ */
 export const Deadline = z
   .object({
     workingDays: z.number().int().min(1).max(365).optional(),
     days: z.number().int().min(1).max(365).optional(),
     hours: z.number().int().min(1).max(24 * 365).optional(),
     minutes: z.number().int().min(1).max(60 * 24 * 365).optional(),
+    seconds: z.number().int().min(1).max(60 * 60 * 24).optional(),
   })
   .strict()
   .refine((d) => Object.values(d).filter((v) => v !== undefined).length === 1, {
-    message: 'a deadline has exactly one of workingDays, days, hours or minutes',
+    message: 'a deadline has exactly one of workingDays, days, hours, minutes or seconds',
   });
 export type Deadline = z.infer<typeof Deadline>;
 
@@ -67,10 +71,20 @@ export const TaskStep = z
     ...Classified,
     task: TaskTypeRef.optional(),
     run: z.object({ agency: Agency, activity: z.string().regex(/^[a-z][A-Za-z0-9]*$/, 'an activity is a camelCase name') }).strict().optional(),
-    officer: z.object({ role: Role, deadline: Deadline.optional() }).strict().optional(),
+    /** An officer's task; past its deadline it is escalated to `escalateTo` (by default `<role>-supervisor`). */
+    officer: z.object({ role: Role, deadline: Deadline.optional(), escalateTo: Role.optional() }).strict().optional(),
     partners: PartnerSelection.optional(),
     /** Officer review of a partner's output before the case uses it (controlled steps). */
-    review: z.object({ role: Role, deadline: Deadline.optional() }).strict().optional(),
+    review: z
+      .object({
+        role: Role,
+        deadline: Deadline.optional(),
+        escalateTo: Role.optional(),
+        /** How often a result may go back to the same partner for rework before the task moves on. */
+        maxReworks: z.number().int().min(0).max(5).default(2),
+      })
+      .strict()
+      .optional(),
     deadline: Deadline.optional(),
     /** The application fields the partner may see; none by default. */
     share: z.array(FieldPath).default([]),
@@ -87,6 +101,10 @@ export const CitizenInputStep = z
         fields: z.array(FieldPath).min(1),
         prompt: z.string().min(1).max(1000),
         deadline: Deadline.optional(),
+        /** Reminders sent, each followed by another `deadline`, before `onExpiry`. */
+        reminders: z.number().int().min(0).max(3).default(1),
+        /** What happens when the citizen never answers: the case is withdrawn, or goes on without it. */
+        onExpiry: z.enum(['withdraw', 'continue']).default('withdraw'),
       })
       .strict(),
   })
@@ -103,6 +121,8 @@ export const LookupStep = z
         registry: z.string().regex(/^[a-z][a-z0-9-]*$/, 'a registry is a kebab-case name'),
         purpose: z.string().min(10, 'a lookup states its purpose in a sentence').max(500),
         key: FieldPath,
+        /** The record's fields that enter the case; nothing else the registry holds does. */
+        fields: z.array(z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/, 'a registry field is a plain name such as status')).min(1),
       })
       .strict(),
   })

@@ -24,6 +24,8 @@ export const TaskAssignedData = z.object({
   deadline: Rfc3339,
   /** The application fields the step's `share` list allows, nothing else (data minimization). */
   input: z.record(z.string(), z.unknown()),
+  /** Present when an officer sent the partner's earlier result back: what to correct. */
+  rework: z.object({ previousAttempt: Attempt, reasons: z.array(z.string().min(1)).min(1) }).optional(),
 });
 export type TaskAssignedData = z.infer<typeof TaskAssignedData>;
 

@@ -109,7 +109,7 @@ describe('validateServiceDefinition', () => {
     const report = validateServiceDefinition(JSON.parse(JSON.stringify(def)));
     expect(report.problems).toEqual([
       { step: 'verify-identity', rule: 'schema', message: 'steps[0].classification.core: Invalid input: expected boolean, received string' },
-      { step: 'background-check', rule: 'schema', message: 'steps[1].deadline: a deadline has exactly one of workingDays, days, hours or minutes' },
+      { step: 'background-check', rule: 'schema', message: 'steps[1].deadline: a deadline has exactly one of workingDays, days, hours, minutes or seconds' },
       { step: 'site-inspection', rule: 'controlled-without-review', message: 'step site-inspection: runs controlled, so an officer must review its output: add review.role' },
     ]);
   });

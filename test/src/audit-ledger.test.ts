@@ -46,7 +46,7 @@ describe('the audit ledger on a scripted run of partners', () => {
     outsourcedStep('background-check', 'background-check@1', ['applicant.name', 'applicant.dateOfBirth'], { maxReassignments: 1 }),
     {
       id: 'site-inspection', task: 'site-inspection@1', classification: { core: true, critical: false }, deadline: { hours: 1 },
-      share: ['business.address'], review: { role: 'inspector' },
+      share: ['business.address'], review: { role: 'inspector', maxReworks: 2 },
       partners: { select: 'first-eligible', maxReassignments: 0, fallback: { fail: true }, only: [id('steady')] },
     },
   ]);

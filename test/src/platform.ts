@@ -35,6 +35,8 @@ export function runScoped(profiles: readonly PartnerProfile[]): { profiles: Part
 
 export interface TestPlatform {
   readonly client: Client;
+  /** The worker's partners: a test suspends one here, as the API will. */
+  readonly directory: PartnerDirectory;
   readonly kafka: Kafka;
   readonly taskQueue: string;
   stop(): Promise<void>;
@@ -51,8 +53,9 @@ export async function startPlatform(profiles: readonly PartnerProfile[], suffix:
   const connection = await Connection.connect({ address: temporalAddress });
   const client = new Client({ connection });
   const taskQueue = `e2e-cases-${suffix}`;
+  const directory = new PartnerDirectory(profiles, options.standings);
   const workers: Worker[] = await createCaseWorkers({
-    connection: nativeConnection, namespace: 'default', publisher, partners: new PartnerDirectory(profiles, options.standings),
+    connection: nativeConnection, namespace: 'default', publisher, partners: directory,
     registries: DEMO_REGISTRIES, agencies: DEMO_AGENCY_ACTIVITIES, logger, taskQueue,
   });
   const running = workers.map((w) => w.run());
@@ -63,6 +66,7 @@ export async function startPlatform(profiles: readonly PartnerProfile[], suffix:
   await bridge.start();
   return {
     client,
+    directory,
     kafka,
     taskQueue,
     async stop() {

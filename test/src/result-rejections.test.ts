@@ -10,6 +10,7 @@ import { caseStateQuery } from '@govmesh/workflows/case-api';
 import { serviceCase } from '@govmesh/workflows/service-case';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { Inbox } from './inbox.js';
 import { caseEvents, logger, outsourcedStep, runScoped, serviceWith, startPlatform, untilStep, type TestPlatform } from './platform.js';
 
 const terms = { deadline: { hours: 48 }, capacity: 10 };
@@ -24,24 +25,6 @@ const application = {
   applicant: { name: 'Grace Hopper', dateOfBirth: '1976-12-09', nationalId: 'NID-7', email: 'grace@example.org' },
   business: { name: 'Cobol Cafe', address: '2 Harbour Road', activity: 'cafe' },
 };
-
-/** Collects what a partner hears, and lets a test wait for it. */
-class Inbox<T> {
-  readonly items: T[] = [];
-  private waiters: Array<{ match: (t: T) => boolean; resolve: (t: T) => void }> = [];
-  push = (item: T): void => {
-    this.items.push(item);
-    this.waiters = this.waiters.filter((w) => (w.match(item) ? (w.resolve(item), false) : true));
-  };
-  next(match: (t: T) => boolean, timeoutMs = 20_000): Promise<T> {
-    const found = this.items.find(match);
-    if (found) return Promise.resolve(found);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('nothing arrived in time')), timeoutMs);
-      this.waiters.push({ match, resolve: (t) => (clearTimeout(timer), resolve(t)) });
-    });
-  }
-}
 
 describe('results the case did not ask for', () => {
   let platform: TestPlatform;

@@ -19,6 +19,8 @@ export interface DispatchRequest {
   /** Only the application fields the step's `share` list names. */
   readonly input: Record<string, unknown>;
   readonly causationId: string;
+  /** When an officer sent the previous result back: what the partner must correct. */
+  readonly rework?: { readonly previousAttempt: number; readonly reasons: readonly string[] };
 }
 
 export interface DispatchReceipt {
@@ -33,7 +35,7 @@ export interface RevokeRequest {
   readonly taskId: string;
   readonly partnerId: string;
   readonly attempt: number;
-  readonly code: 'TASK.REVOKED' | 'TASK.DEADLINE_PASSED';
+  readonly code: 'TASK.REVOKED' | 'TASK.DEADLINE_PASSED' | 'PARTNER.SUSPENDED';
   readonly reasons: readonly string[];
 }
 

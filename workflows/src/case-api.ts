@@ -33,13 +33,15 @@ export interface StepState {
   output?: Record<string, unknown>;
   /** Why the step failed, for the officer and the API. */
   reason?: string;
+  /** Set when an officer task passed its deadline and went to a supervisor role. */
+  escalatedFrom?: string;
 }
 
 export interface CaseState {
   readonly caseId: string;
   readonly serviceId: string;
   readonly serviceVersion: number;
-  status: 'running' | 'completed' | 'failed';
+  status: 'running' | 'completed' | 'failed' | 'withdrawn';
   decision?: 'approved' | 'rejected' | 'completed';
   /** RFC 3339: when the whole case is due by law, if the service states a statutory deadline. */
   deadline?: string;
@@ -52,6 +54,8 @@ export type CaseOutcome = Pick<CaseState, 'caseId' | 'status' | 'decision'> & { 
 export interface PartnerResult {
   readonly partnerId: string;
   readonly result: TaskResultData;
+  /** SHA-256 of the canonical JSON of the output, computed where the message arrived. */
+  readonly outputDigest?: string;
 }
 
 export type OfficerDecisionKind = 'approve' | 'reject' | 'request-information' | 'request-rework';
@@ -62,8 +66,21 @@ export interface OfficerDecision {
   /** The role the officer acts in; must be the one the step requires. */
   readonly role: string;
   readonly decision: OfficerDecisionKind;
-  /** What the officer records as the step's output (e.g. the reasons for a decision). */
+  /** What the officer records as the step's output. */
   readonly output?: Record<string, unknown>;
+  /** Why: sent to the partner with a rework request, and digested into the ledger. */
+  readonly reasons?: readonly string[];
+}
+
+/** Takes an open partner task back from its partner; the case moves it to the next eligible one. */
+export interface PartnerTaskRevocation {
+  readonly stepId: string;
+  /** The officer's id, or `system` for a suspension. */
+  readonly revokedBy: string;
+  readonly reason: string;
+  readonly code?: 'TASK.REVOKED' | 'PARTNER.SUSPENDED';
+  /** Only if the task is still with this partner (a suspension must not hit the next one). */
+  readonly partnerId?: string;
 }
 
 export interface CitizenInput {
@@ -78,5 +95,7 @@ export const submitTaskResult = defineUpdate<'accepted', [PartnerResult]>('submi
 export const decideOfficerTask = defineUpdate<'accepted', [OfficerDecision]>('decideOfficerTask');
 /** The citizen supplies what a citizen-input step (or an officer) asked for. */
 export const provideCitizenInput = defineUpdate<'accepted', [CitizenInput]>('provideCitizenInput');
+/** An officer (or a suspension) takes a partner task back, with a reason. */
+export const revokePartnerTask = defineUpdate<'revoked', [PartnerTaskRevocation]>('revokePartnerTask');
 /** The whole state of a case, for the API and the officer's work list. */
 export const caseStateQuery = defineQuery<CaseState>('caseState');

@@ -1,5 +1,6 @@
 import { effectiveMode } from '@govmesh/contracts/control-policy';
-import type { CitizenInputStep, LookupStep, ServiceDefinition, Step, TaskStep } from '@govmesh/contracts/service-definition';
+import { APPLICATION_SCHEMAS } from '@govmesh/contracts/applications';
+import type { CitizenInputStep, Deadline, LookupStep, ServiceDefinition, Step, TaskStep } from '@govmesh/contracts/service-definition';
 import type { TaskResultData } from '@govmesh/contracts/task-messages';
 import { defaultTaskTypes } from '@govmesh/contracts/task-types';
 import { ActivityFailure, ApplicationFailure, condition, log, proxyActivities, setHandler } from '@temporalio/workflow';
@@ -8,12 +9,14 @@ import {
   caseStateQuery,
   decideOfficerTask,
   provideCitizenInput,
+  revokePartnerTask,
   submitTaskResult,
   type CaseOutcome,
   type CaseState,
   type CitizenInput,
   type OfficerDecision,
   type PartnerResult,
+  type PartnerTaskRevocation,
   type ServiceCaseInput,
   type StepState,
 } from './case-api.js';
@@ -28,7 +31,6 @@ const activities = proxyActivities<CaseActivities>({
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: ['CONTROL.CORE_CRITICAL_DISPATCH'] },
 });
 const taskTypes = defaultTaskTypes();
-const MAX_REWORKS = 2;
 
 /** A partner task as the case knows it; the source of truth for which result may be accepted. */
 interface Assignment {
@@ -38,15 +40,30 @@ interface Assignment {
   attempt: number;
   open: boolean;
   result?: TaskResultData;
+  outputDigest?: string;
+  revocation?: PartnerTaskRevocation;
+}
+
+interface OfficerTiming {
+  readonly deadline?: Deadline | undefined;
+  readonly escalateTo?: string | undefined;
+  readonly reviewOf?: { taskId: string; partnerId: string; attempt: number; resultDigest?: string };
 }
 
 interface OfficerTask {
-  readonly role: string;
+  role: string;
   readonly kind: 'officer' | 'review' | 'fallback';
   decision?: OfficerDecision;
 }
 
 class StepFailed extends Error {
+  constructor(readonly stepId: string, readonly code: string, reason: string) {
+    super(reason);
+  }
+}
+
+/** The applicant never answered and the definition says to withdraw the case. */
+class CaseWithdrawn extends Error {
   constructor(readonly stepId: string, readonly code: string, reason: string) {
     super(reason);
   }
@@ -64,6 +81,8 @@ export async function serviceCase(input: ServiceCaseInput): Promise<CaseOutcome>
   const assignments = new Map<string, Assignment>();
   const officerTasks = new Map<string, OfficerTask>();
   const citizenRequests = new Map<string, { fields: readonly string[]; provided?: Record<string, unknown> }>();
+  /** `taskId#partnerId#attempt` of every attempt taken back: a late answer to one is TASK.REVOKED. */
+  const revokedAttempts = new Set<string>();
   let lastEventId = caseId;
   let eventSequence = 0;
 
@@ -72,7 +91,24 @@ export async function serviceCase(input: ServiceCaseInput): Promise<CaseOutcome>
   }
 
   setHandler(caseStateQuery, () => state);
-  setHandler(submitTaskResult, (r) => acceptResult(r), { validator: (r: PartnerResult) => validateResult(assignments, r) });
+  setHandler(submitTaskResult, (r) => acceptResult(r), { validator: (r: PartnerResult) => validateResult(assignments, revokedAttempts, r) });
+  setHandler(
+    revokePartnerTask,
+    (r) => {
+      assignments.get(`${caseId}:${r.stepId}`)!.revocation = r;
+      return 'revoked' as const;
+    },
+    {
+      validator: (r: PartnerTaskRevocation) => {
+        const a = assignments.get(`${caseId}:${r.stepId}`);
+        const refuse = (type: string, message: string): never => {
+          throw ApplicationFailure.create({ type, message, nonRetryable: true });
+        };
+        if (!a || !a.open || a.result || a.revocation) refuse('CASE.NO_OPEN_PARTNER_TASK', `step ${r.stepId} has no partner task to revoke`);
+        if (r.partnerId && a!.partnerId !== r.partnerId) refuse('CASE.NOT_WITH_PARTNER', `step ${r.stepId} is with ${a!.partnerId}, not ${r.partnerId}`);
+      },
+    },
+  );
   setHandler(
     decideOfficerTask,
     (d) => {
@@ -93,12 +129,16 @@ export async function serviceCase(input: ServiceCaseInput): Promise<CaseOutcome>
         if (!request || request.provided) throw ApplicationFailure.create({ type: 'CASE.NOT_AWAITING_INPUT', message: `step ${c.stepId} is not waiting for citizen input`, nonRetryable: true });
         const missing = request.fields.filter((f) => !(f in c.values));
         if (missing.length) throw ApplicationFailure.create({ type: 'CASE.INPUT_INCOMPLETE', message: `missing ${missing.join(', ')}`, nonRetryable: true });
+        const problems = invalidInput(definition.application.schema, application, c.values);
+        if (problems.length) throw ApplicationFailure.create({ type: 'CASE.INPUT_INVALID', message: problems.join('; '), details: [problems], nonRetryable: true });
       },
     },
   );
 
-  function acceptResult({ result }: PartnerResult): 'accepted' {
-    assignments.get(result.taskId)!.result = result;
+  function acceptResult({ result, outputDigest }: PartnerResult): 'accepted' {
+    const assignment = assignments.get(result.taskId)!;
+    assignment.result = result;
+    if (outputDigest) assignment.outputDigest = outputDigest;
     return 'accepted';
   }
 
@@ -136,69 +176,92 @@ export async function serviceCase(input: ServiceCaseInput): Promise<CaseOutcome>
       const agency = proxyActivities<Record<string, AgencyActivity>>({ taskQueue: agencyTaskQueue(step.run.agency), startToCloseTimeout: '1 minute' });
       return await agency[step.run.activity]!({ caseId, stepId: step.id, application });
     }
-    if (step.officer) return await awaitOfficer(step.id, s, step.officer.role, 'officer');
+    if (step.officer) return await awaitOfficer(step.id, s, step.officer.role, 'officer', { deadline: step.officer.deadline, escalateTo: step.officer.escalateTo });
     throw new StepFailed(step.id, 'DEFINITION.NO_EXECUTOR', `step ${step.id} has no run, officer or partners`);
   }
 
   async function runPartnerTask(step: TaskStep, s: StepState): Promise<Record<string, unknown>> {
     const selection = step.partners!;
     const taskId = `${caseId}:${step.id}`;
+    const select = (exclude: readonly string[]) =>
+      activities.selectPartner({ taskType: step.task!, strategy: selection.select, exclude: [...exclude], ...(selection.only ? { only: selection.only } : {}) });
     const tried: string[] = [];
     let attempt = 0;
     let reworks = 0;
+    let rework: { previousAttempt: number; reasons: string[] } | undefined;
     let partnerId: string | null = null;
     while (tried.length <= selection.maxReassignments) {
-      partnerId = partnerId ?? (await activities.selectPartner({ taskType: step.task!, strategy: selection.select, exclude: tried, ...(selection.only ? { only: selection.only } : {}) }));
+      partnerId = partnerId ?? (await select(tried));
       if (!partnerId) break;
       attempt += 1;
       const assignment: Assignment = { stepId: step.id, taskType: step.task!, partnerId, attempt, open: true };
       assignments.set(taskId, assignment);
       Object.assign(s, { status: 'awaiting-partner', partnerId, taskId, attempt });
-      const receipt = await dispatch(step, s, taskId, partnerId, attempt);
+      const receipt = await dispatch(step, s, taskId, partnerId, attempt, rework);
+      rework = undefined;
       s.deadline = receipt.deadline;
-      const answered = await condition(() => assignment.result !== undefined, receipt.deadlineInMs);
+      const settled = await condition(() => assignment.result !== undefined || assignment.revocation !== undefined, receipt.deadlineInMs);
       assignment.open = false;
-      if (!answered) {
-        await activities.revokeTask({ caseId, taskId, partnerId, attempt, code: 'TASK.DEADLINE_PASSED', reasons: [`the deadline ${receipt.deadline} passed`] });
-        await record('deadlineBreached', { stepId: step.id, taskId, partnerId, attempt, deadline: receipt.deadline }, step.id, attempt);
+      let why: string;
+      if (!assignment.result) {
+        revokedAttempts.add(`${taskId}#${partnerId}#${attempt}`);
+        const r = assignment.revocation;
+        if (settled && r) {
+          const code = r.code ?? 'TASK.REVOKED';
+          await activities.revokeTask({ caseId, taskId, partnerId, attempt, code, reasons: [r.reason] });
+          await record('taskRevoked', { stepId: step.id, taskId, partnerId, attempt, code, revokedBy: r.revokedBy, reason: r.reason }, step.id, attempt);
+          why = r.reason;
+        } else {
+          await activities.revokeTask({ caseId, taskId, partnerId, attempt, code: 'TASK.DEADLINE_PASSED', reasons: [`the deadline ${receipt.deadline} passed`] });
+          await record('deadlineBreached', { stepId: step.id, taskId, partnerId, attempt, deadline: receipt.deadline }, step.id, attempt);
+          why = 'the deadline passed';
+        }
       } else {
-        const result = assignment.result!;
-        await record('resultAccepted', { stepId: step.id, taskId, partnerId, attempt, outcome: result.outcome }, step.id, attempt);
+        const result = assignment.result;
+        const outputDigest = assignment.outputDigest;
+        await record('resultAccepted', { stepId: step.id, taskId, partnerId, attempt, outcome: result.outcome, ...(outputDigest ? { outputDigest } : {}) }, step.id, attempt);
+        why = 'the partner could not do the task';
         if (result.outcome === 'completed') {
           if (s.mode !== 'controlled') return result.output;
           s.output = result.output;
-          const review = await awaitOfficerDecision(step.id, s, step.review!.role, 'review', { taskId, partnerId, attempt });
+          const review = await awaitOfficerDecision(step.id, s, step.review!.role, 'review', {
+            deadline: step.review!.deadline, escalateTo: step.review!.escalateTo,
+            reviewOf: { taskId, partnerId, attempt, ...(outputDigest ? { resultDigest: outputDigest } : {}) },
+          });
           if (review.decision === 'approve') return result.output;
-          if (review.decision === 'request-rework' && reworks < MAX_REWORKS) {
+          delete s.output;
+          const reasons = review.reasons?.length ? [...review.reasons] : ['the reviewing officer gave no reasons'];
+          if (review.decision === 'request-rework' && reworks < (step.review!.maxReworks ?? 2)) {
             reworks += 1;
-            continue; // the same partner does the work again, as a new attempt
+            rework = { previousAttempt: attempt, reasons };
+            continue; // the same partner does the work again, as a new attempt, with the reasons
           }
+          why = `the reviewing officer did not accept the result: ${reasons.join('; ')}`;
         }
       }
       tried.push(partnerId);
       const previous = partnerId;
-      partnerId = tried.length <= selection.maxReassignments
-        ? await activities.selectPartner({ taskType: step.task!, strategy: selection.select, exclude: tried, ...(selection.only ? { only: selection.only } : {}) })
-        : null;
+      partnerId = tried.length <= selection.maxReassignments ? await select(tried) : null;
       if (partnerId) {
-        await record('taskReassigned', { stepId: step.id, taskId, fromPartnerId: previous, toPartnerId: partnerId, attempt: attempt + 1, reason: answered ? 'the result was not usable' : 'the deadline passed' }, step.id, attempt + 1);
+        await record('taskReassigned', { stepId: step.id, taskId, fromPartnerId: previous, toPartnerId: partnerId, attempt: attempt + 1, reason: why }, step.id, attempt + 1);
       } else break;
     }
     const fallback = selection.fallback;
     if ('role' in fallback) {
       await record('fellBackInHouse', { stepId: step.id, role: fallback.role, reason: tried.length ? `no partner delivered after ${tried.length} partner(s)` : 'no eligible partner' }, step.id);
       s.mode = 'in-house';
-      return await awaitOfficer(step.id, s, fallback.role, 'fallback');
+      // The officer gets the same time the partners had: the case never waits without a deadline.
+      return await awaitOfficer(step.id, s, fallback.role, 'fallback', { deadline: step.deadline });
     }
     throw new StepFailed(step.id, 'STEP.NO_PARTNER_DELIVERED', `no partner delivered ${step.task} and the step's fallback is to fail`);
   }
 
-  async function dispatch(step: TaskStep, s: StepState, taskId: string, partnerId: string, attempt: number) {
+  async function dispatch(step: TaskStep, s: StepState, taskId: string, partnerId: string, attempt: number, rework?: { previousAttempt: number; reasons: string[] }) {
     try {
       return await activities.dispatchTask({
         caseId, stepId: step.id, taskId, taskType: step.task!, partnerId, attempt,
         classification: step.classification, mode: s.mode, deadline: step.deadline!,
-        input: pick(application, step.share), causationId: lastEventId,
+        input: pick(application, step.share), causationId: lastEventId, ...(rework ? { rework } : {}),
       });
     } catch (err) {
       if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === 'CONTROL.CORE_CRITICAL_DISPATCH') {
@@ -208,9 +271,9 @@ export async function serviceCase(input: ServiceCaseInput): Promise<CaseOutcome>
     }
   }
 
-  async function awaitOfficer(stepId: string, s: StepState, role: string, kind: OfficerTask['kind']): Promise<Record<string, unknown>> {
+  async function awaitOfficer(stepId: string, s: StepState, role: string, kind: OfficerTask['kind'], timing: OfficerTiming = {}): Promise<Record<string, unknown>> {
     for (;;) {
-      const d = await awaitOfficerDecision(stepId, s, role, kind);
+      const d = await awaitOfficerDecision(stepId, s, role, kind, timing);
       if (d.decision !== 'request-information') {
         if (kind === 'officer') state.decision = d.decision === 'approve' ? 'approved' : 'rejected';
         return { ...(d.output ?? {}), decision: d.decision, decidedBy: d.officerId };
@@ -220,29 +283,62 @@ export async function serviceCase(input: ServiceCaseInput): Promise<CaseOutcome>
     }
   }
 
-  async function awaitOfficerDecision(
-    stepId: string, s: StepState, role: string, kind: OfficerTask['kind'],
-    reviewOf?: { taskId: string; partnerId: string; attempt: number },
-  ): Promise<OfficerDecision> {
+  /**
+   * Waits for an officer's decision. Past the deadline the task is escalated to a supervisor role
+   * and recorded; the supervisor gets the same time again, and so on, so nothing waits unnoticed.
+   */
+  async function awaitOfficerDecision(stepId: string, s: StepState, role: string, kind: OfficerTask['kind'], timing: OfficerTiming = {}): Promise<OfficerDecision> {
     const task: OfficerTask = { role, kind };
     officerTasks.set(stepId, task);
     Object.assign(s, { status: kind === 'review' ? 'awaiting-review' : 'awaiting-officer', role });
-    await condition(() => task.decision !== undefined);
+    if (!timing.deadline) await condition(() => task.decision !== undefined);
+    else {
+      let due = await activities.computeDueDate({ deadline: timing.deadline });
+      s.deadline = due.due;
+      while (!(await condition(() => task.decision !== undefined, due.inMs))) {
+        const toRole = timing.escalateTo ?? `${role}-supervisor`;
+        due = await activities.computeDueDate({ deadline: timing.deadline });
+        await record('officerTaskEscalated', { stepId, fromRole: task.role, toRole, deadline: due.due }, stepId);
+        s.escalatedFrom ??= task.role;
+        task.role = toRole;
+        Object.assign(s, { role: toRole, deadline: due.due });
+      }
+    }
     officerTasks.delete(stepId);
     const d = task.decision!;
     // Before the record: whoever asks right after deciding must not see the task still waiting.
     s.status = 'running';
     delete s.role;
-    await record('reviewDecided', { stepId, role, officerId: d.officerId, decision: d.decision, task: kind, ...reviewOf }, stepId);
+    const reasons = d.reasons?.length ? { reasons: [...d.reasons] } : {};
+    await record('reviewDecided', { stepId, role: d.role, officerId: d.officerId, decision: d.decision, task: kind, ...timing.reviewOf, ...reasons }, stepId);
     return d;
   }
 
-  async function collectCitizenInput(stepId: string, s: StepState, fields: readonly string[]): Promise<Record<string, unknown>> {
+  async function collectCitizenInput(stepId: string, s: StepState, fields: readonly string[], timing?: CitizenInputStep['citizenInput']): Promise<Record<string, unknown>> {
     const request: { fields: readonly string[]; provided?: Record<string, unknown> } = { fields };
     citizenRequests.set(stepId, request);
     s.status = 'awaiting-citizen';
-    await record('citizenInputRequested', { stepId, fields: fields.length ? [...fields] : ['(free text)'] }, stepId);
-    await condition(() => request.provided !== undefined);
+    const named = fields.length ? [...fields] : ['(free text)'];
+    await record('citizenInputRequested', { stepId, fields: named }, stepId);
+    if (!timing?.deadline) await condition(() => request.provided !== undefined);
+    else {
+      let due = await activities.computeDueDate({ deadline: timing.deadline });
+      s.deadline = due.due;
+      for (let reminded = 0; !(await condition(() => request.provided !== undefined, due.inMs)); reminded += 1) {
+        if (reminded < (timing.reminders ?? 1)) {
+          due = await activities.computeDueDate({ deadline: timing.deadline });
+          s.deadline = due.due;
+          await record('citizenInputReminded', { stepId, fields: named, deadline: due.due }, stepId);
+          continue;
+        }
+        citizenRequests.delete(stepId);
+        if ((timing.onExpiry ?? 'withdraw') === 'withdraw') {
+          throw new CaseWithdrawn(stepId, 'CASE.NO_CITIZEN_INPUT', `the applicant did not provide ${named.join(', ')} by ${due.due}`);
+        }
+        s.status = 'running';
+        return {};
+      }
+    }
     citizenRequests.delete(stepId);
     for (const [path, value] of Object.entries(request.provided!)) assign(application, path, value);
     await record('citizenInputProvided', { stepId, fields: Object.keys(request.provided!).length ? Object.keys(request.provided!) : ['(free text)'] }, stepId);
@@ -251,14 +347,18 @@ export async function serviceCase(input: ServiceCaseInput): Promise<CaseOutcome>
   }
 
   async function runCitizenInput(step: CitizenInputStep, s: StepState): Promise<Record<string, unknown>> {
-    return await collectCitizenInput(step.id, s, step.citizenInput.fields);
+    return await collectCitizenInput(step.id, s, step.citizenInput.fields, step.citizenInput);
   }
 
   async function runLookup(step: LookupStep): Promise<Record<string, unknown>> {
-    const { agency, registry, purpose, key } = step.lookup;
-    const found = await activities.performLookup({ caseId, stepId: step.id, agency, registry, purpose, key: get(application, key) });
-    await record('lookupPerformed', { stepId: step.id, agency, registry, purpose }, step.id);
-    return found;
+    const { agency, registry, purpose, key, fields } = step.lookup;
+    const record_ = await activities.performLookup({ caseId, stepId: step.id, agency, registry, purpose, key: get(application, key) });
+    // Once-only, and no more than that: the case takes the named fields and nothing else.
+    const found = record_.found === true;
+    const taken: Record<string, unknown> = { found };
+    for (const field of fields) if (found && field in record_) taken[field] = record_[field];
+    await record('lookupPerformed', { stepId: step.id, agency, registry, purpose, found, fields: Object.keys(taken).filter((f) => f !== 'found') }, step.id);
+    return taken;
   }
 
   if (definition.statutoryDeadline) state.deadline = (await activities.computeDueDate({ deadline: definition.statutoryDeadline })).due;
@@ -266,6 +366,13 @@ export async function serviceCase(input: ServiceCaseInput): Promise<CaseOutcome>
   try {
     for (const step of definition.steps) await runStep(step);
   } catch (err) {
+    if (err instanceof CaseWithdrawn) {
+      state.status = 'withdrawn';
+      const s = state.steps[err.stepId];
+      if (s) Object.assign(s, { status: 'failed', reason: err.message });
+      await record('caseWithdrawn', { code: err.code, reason: err.message });
+      return { caseId, status: 'withdrawn', reason: err.message };
+    }
     if (!(err instanceof StepFailed)) throw err;
     state.status = 'failed';
     const s = state.steps[err.stepId];
@@ -281,10 +388,13 @@ export async function serviceCase(input: ServiceCaseInput): Promise<CaseOutcome>
 }
 
 /** Refuses a result the case did not ask this partner for, a second result, or an invalid output. */
-function validateResult(assignments: ReadonlyMap<string, Assignment>, { partnerId, result }: PartnerResult): void {
+function validateResult(assignments: ReadonlyMap<string, Assignment>, revoked: ReadonlySet<string>, { partnerId, result }: PartnerResult): void {
   const refuse = (type: string, message: string, reasons: string[] = [message]): never => {
     throw ApplicationFailure.create({ type, message, details: [reasons], nonRetryable: true });
   };
+  if (revoked.has(`${result.taskId}#${partnerId}#${result.attempt}`)) {
+    refuse('TASK.REVOKED', `task ${result.taskId} attempt ${result.attempt} was taken back from ${partnerId} before this result arrived`);
+  }
   const assignment = assignments.get(result.taskId);
   if (!assignment) refuse('TASK.UNKNOWN', `task ${result.taskId} is not part of this case`);
   const a = assignment!;
@@ -308,6 +418,21 @@ const ALLOWED: Record<OfficerTask['kind'], readonly string[]> = {
   fallback: ['approve', 'reject', 'request-information'],
   review: ['approve', 'reject', 'request-rework'],
 };
+
+/** Problems with a citizen's values, checked against the service's application schema. */
+function invalidInput(schemaRef: string, application: Record<string, unknown>, values: Record<string, unknown>): string[] {
+  const schema = APPLICATION_SCHEMAS[schemaRef];
+  if (!schema) return [];
+  const merged = clone(application);
+  for (const [path, value] of Object.entries(values)) assign(merged, path, value);
+  const parsed = schema.safeParse(merged);
+  if (parsed.success) return [];
+  const paths = Object.keys(values);
+  return parsed.error.issues
+    .map((i) => ({ path: i.path.map(String).join('.'), message: i.message }))
+    .filter((i) => paths.some((p) => i.path === p || i.path.startsWith(`${p}.`)))
+    .map((i) => `${i.path}: ${i.message}`);
+}
 
 function validateDecision(tasks: ReadonlyMap<string, OfficerTask>, d: OfficerDecision): void {
   const task = tasks.get(d.stepId);

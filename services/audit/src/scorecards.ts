@@ -25,6 +25,7 @@ interface Tally {
   completedOnTime: number;
   completedLate: number;
   breached: number;
+  takenBack: number;
   failed: number;
   rejectedInvalid: number;
   rejectedOther: number;
@@ -36,7 +37,7 @@ interface Tally {
 }
 
 const emptyTally = (): Tally => ({
-  assigned: 0, completedOnTime: 0, completedLate: 0, breached: 0, failed: 0, rejectedInvalid: 0,
+  assigned: 0, completedOnTime: 0, completedLate: 0, breached: 0, takenBack: 0, failed: 0, rejectedInvalid: 0,
   rejectedOther: 0, rework: 0, reviews: 0, approvals: 0, turnarounds: [], cases: new Set(),
 });
 
@@ -127,6 +128,11 @@ export class ScorecardTally {
         else t.rejectedOther += 1;
         return;
       }
+      case 'gov.govmesh.task.revocation-recorded.v1': {
+        const d = this.dispatchOf(String(f.taskId), f.attempt);
+        if (d && counted) this.tally(d.partnerId, d.taskType).takenBack += 1;
+        return;
+      }
       case 'gov.govmesh.task.deadline-breached.v1': {
         const d = this.dispatchOf(String(f.taskId), f.attempt);
         if (d && counted) this.tally(d.partnerId, d.taskType).breached += 1;
@@ -169,7 +175,7 @@ export class ScorecardTally {
       cards.push({
         partnerId, taskType,
         window: { from: this.window.from?.toISOString() ?? null, to: this.window.to?.toISOString() ?? null },
-        assigned: t.assigned, completedOnTime: t.completedOnTime, late: t.breached + t.completedLate, revoked: t.breached,
+        assigned: t.assigned, completedOnTime: t.completedOnTime, late: t.breached + t.completedLate, revoked: t.breached + t.takenBack,
         failed: t.failed, rejectedInvalid: t.rejectedInvalid, rejectedOther: t.rejectedOther, sentBackForRework: t.rework,
         turnaroundMs: { median: median(turnarounds), p95: percentile(turnarounds, 95), samples: turnarounds.length },
         reviews: t.reviews, reviewApprovalRate,

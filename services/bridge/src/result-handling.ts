@@ -2,7 +2,7 @@ import { DOMAIN_EVENTS } from '@govmesh/contracts/domain-events';
 import { DEAD_LETTER, type DeadLetterData } from '@govmesh/contracts/dead-letter';
 import { TASK_REJECTED, TaskResult, type RejectionCode, type TaskRejectionData } from '@govmesh/contracts/task-messages';
 import { DEAD_LETTER_TOPIC, EVENTS_TOPIC, taskTopic } from '@govmesh/contracts/topics';
-import type { CloudEventPublisher } from '@govmesh/messaging';
+import { digestOf, type CloudEventPublisher } from '@govmesh/messaging';
 import { submitTaskResult } from '@govmesh/workflows/case-api';
 import { ApplicationFailure, type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 
@@ -58,7 +58,7 @@ export async function handleResultMessage(message: ResultMessage, deps: ResultHa
 
   try {
     await deps.client.workflow.getHandle(caseId).executeUpdate(submitTaskResult, {
-      args: [{ partnerId: message.partnerId, result }],
+      args: [{ partnerId: message.partnerId, result, ...(result.outcome === 'completed' ? { outputDigest: digestOf(result.output) } : {}) }],
       // The same message delivered twice is applied once.
       updateId: `${message.partnerId}/${envelope.data.id}`,
     });

@@ -2,3 +2,4 @@ export { createKafka, pinoLogCreator } from './kafka-client.js';
 export { ensureTopics } from './topics.js';
 export { CloudEventPublisher, type OutgoingEvent } from './cloud-event-publisher.js';
 export { PlatformEnv, loadProcessConfig } from './process-config.js';
+export { canonicalJson, digestOf } from './canonical-json.js';

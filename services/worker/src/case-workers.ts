@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { createCaseActivities } from './adapters/case-activities.js';
 import type { RegistryDirectory } from './adapters/registries.js';
 import type { PartnerDirectory } from './domain/partner-directory.js';
+import type { WorkingCalendar } from './domain/working-calendar.js';
 
 export interface CaseWorkerDeps {
   readonly connection: NativeConnection;
@@ -19,6 +20,7 @@ export interface CaseWorkerDeps {
   /** Agency → its in-house activities, each agency on its own task queue. */
   readonly agencies: Readonly<Record<string, Readonly<Record<string, AgencyActivity>>>>;
   readonly logger: Logger;
+  readonly calendar?: WorkingCalendar;
   /** The case task queue; tests use their own so that runs do not share workers. */
   readonly taskQueue?: string;
 }
@@ -35,7 +37,9 @@ export async function createCaseWorkers(deps: CaseWorkerDeps): Promise<Worker[]>
     namespace: deps.namespace,
     taskQueue: deps.taskQueue ?? CASE_TASK_QUEUE,
     workflowsPath: workflowsPath(),
-    activities: createCaseActivities({ publisher: deps.publisher, partners: deps.partners, registries: deps.registries, logger: deps.logger }),
+    activities: createCaseActivities({ publisher: deps.publisher, partners: deps.partners, registries: deps.registries, logger: deps.logger,
+      ...(deps.calendar ? { calendar: deps.calendar } : {}),
+    }),
   });
   const agencyWorkers = await Promise.all(
     Object.entries(deps.agencies).map(([agency, activities]) =>

@@ -7,6 +7,8 @@ const WorkerEnv = PlatformEnv.extend({
   GOVMESH_PARTNERS_FILE: z.string().default('examples/partners/demo-partners.yaml'),
   /** The task queue the case workflows run on (a test isolates its runs with its own). */
   GOVMESH_CASE_TASK_QUEUE: z.string().min(1).default('govmesh-cases'),
+  /** The jurisdiction's weekends and public holidays, for deadlines in working days. */
+  GOVMESH_CALENDAR_FILE: z.string().default('examples/calendars/demo-jurisdiction.yaml'),
 });
 
 export type WorkerConfig = z.infer<typeof WorkerEnv> & LedgerLocation;

@@ -4,3 +4,6 @@ export { DEMO_AGENCY_ACTIVITIES } from './adapters/agency-activities.js';
 export { DEMO_REGISTRIES, RegistryDirectory } from './adapters/registries.js';
 export { PartnerDirectory, TRIAL_TASKS, type PartnerStandings } from './domain/partner-directory.js';
 export { readPartnersFile } from './partners-file.js';
+export { WorkingCalendar } from './domain/working-calendar.js';
+export { dueAt } from './domain/deadline.js';
+export { suspendPartner, type PartnerSuspensionDeps, type SuspensionOutcome, type HeldTask } from './control/partner-suspension.js';

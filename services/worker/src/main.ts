@@ -8,6 +8,7 @@ import { DEMO_REGISTRIES } from './adapters/registries.js';
 import { createCaseWorkers } from './case-workers.js';
 import { loadConfig } from './config.js';
 import { PartnerDirectory } from './domain/partner-directory.js';
+import { WorkingCalendar } from './domain/working-calendar.js';
 import { readPartnersFile } from './partners-file.js';
 
 const config = loadConfig();
@@ -28,6 +29,7 @@ const workers = await createCaseWorkers({
   publisher,
   partners: new PartnerDirectory(partners, LedgerScoreboard.fromSqliteFile(config.ledgerFile)),
   registries: DEMO_REGISTRIES,
+  calendar: WorkingCalendar.fromFile(config.GOVMESH_CALENDAR_FILE),
   agencies: DEMO_AGENCY_ACTIVITIES,
   logger,
   taskQueue: config.GOVMESH_CASE_TASK_QUEUE,

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 
 import { dueAt } from '../domain/deadline.js';
 import type { PartnerDirectory } from '../domain/partner-directory.js';
+import type { WorkingCalendar } from '../domain/working-calendar.js';
 import type { RegistryDirectory } from './registries.js';
 
 export interface CaseActivityDeps {
@@ -16,6 +17,8 @@ export interface CaseActivityDeps {
   readonly partners: PartnerDirectory;
   readonly registries: RegistryDirectory;
   readonly logger: Logger;
+  /** Weekends and public holidays for working-day deadlines; Monday to Friday in UTC by default. */
+  readonly calendar?: WorkingCalendar;
   readonly now?: () => Date;
 }
 
@@ -64,10 +67,11 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
       }
       // Counted from when the dispatch was first scheduled, so a retry does not move the deadline.
       const scheduled = new Date(Context.current().info.scheduledTimestampMs);
-      const deadline = dueAt(scheduled, request.deadline);
+      const deadline = dueAt(scheduled, request.deadline, deps.calendar);
       const data: TaskAssignedData = {
         taskId: request.taskId, caseId: request.caseId, stepId: request.stepId, taskType: request.taskType,
         attempt: request.attempt, deadline: deadline.toISOString(), input: request.input,
+        ...(request.rework ? { rework: { previousAttempt: request.rework.previousAttempt, reasons: [...request.rework.reasons] } } : {}),
       };
       await deps.publisher.publish(taskTopic(request.partnerId), request.caseId, {
         id: `${request.taskId}/${request.attempt}/assigned`, type: TASK_ASSIGNED, source: '/govmesh/dispatch', subject: request.caseId, data,
@@ -96,7 +100,7 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
 
     computeDueDate({ deadline }) {
       // From when the activity was first scheduled, so a retry lands on the same day.
-      const due = dueAt(new Date(Context.current().info.scheduledTimestampMs), deadline);
+      const due = dueAt(new Date(Context.current().info.scheduledTimestampMs), deadline, deps.calendar);
       return Promise.resolve({ due: due.toISOString(), inMs: Math.max(0, due.getTime() - now().getTime()) });
     },
 

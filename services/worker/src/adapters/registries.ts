@@ -13,8 +13,9 @@ export class RegistryDirectory {
 
 export const DEMO_REGISTRIES = new RegistryDirectory({
   'market-regulation/enterprise-registry': {
-    'ENT-1001': { name: 'Harbour Bakery Ltd', status: 'active' },
-    'ENT-1002': { name: 'Northside Logistics', status: 'active' },
-    'ENT-1003': { name: 'Old Mill Textiles', status: 'dissolved' },
+    // More than any one step needs, as a real registry holds: a lookup takes only the fields it names.
+    'ENT-1001': { name: 'Harbour Bakery Ltd', status: 'active', registeredAddress: '1 Quay Street', directors: ['M. Baker'], vatNumber: 'VAT-55-1001' },
+    'ENT-1002': { name: 'Northside Logistics', status: 'active', registeredAddress: '9 Depot Lane', directors: ['R. Haul'], vatNumber: 'VAT-55-1002' },
+    'ENT-1003': { name: 'Old Mill Textiles', status: 'dissolved', registeredAddress: '3 Mill Road', directors: ['T. Weaver'], vatNumber: 'VAT-55-1003' },
   },
 });

@@ -60,6 +60,13 @@ export class PartnerDirectory {
     return ranked.sort((a, b) => (b.score ?? 0) - (a.score ?? 0))[0]!.id;
   }
 
+  /** Suspended or terminated partners get no new tasks from the next selection on. */
+  setStatus(partnerId: string, status: PartnerProfile['status']): void {
+    const index = this.profiles.findIndex((p) => p.id === partnerId);
+    if (index < 0) throw new Error(`no partner ${partnerId} in the directory`);
+    this.profiles[index] = { ...this.profiles[index]!, status };
+  }
+
   ids(): string[] {
     return this.profiles.map((p) => p.id);
   }

@@ -1,0 +1,67 @@
+import { readFileSync } from 'node:fs';
+
+import { tz } from '@date-fns/tz';
+import { addDays, format, getDay } from 'date-fns';
+import { parse } from 'yaml';
+import { z } from 'zod';
+
+const DAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'] as const;
+
+const CalendarFile = z
+  .object({
+    jurisdiction: z.string().min(1),
+    /** IANA time zone: a working day starts and ends at local midnight. */
+    timeZone: z.string().refine((zone) => {
+      try {
+        return Boolean(new Intl.DateTimeFormat('en', { timeZone: zone }));
+      } catch {
+        return false;
+      }
+    }, 'timeZone must be an IANA time zone such as Europe/Berlin'),
+    weekend: z.array(z.enum(DAYS)).max(6).default(['saturday', 'sunday']),
+    holidays: z.array(z.object({ date: z.iso.date(), name: z.string().min(1) }).strict()).default([]),
+  })
+  .strict();
+
+/** Weekends and public holidays of one jurisdiction. */
+export class WorkingCalendar {
+  private readonly weekend: ReadonlySet<number>;
+  private readonly holidays: ReadonlyMap<string, string>;
+  private readonly zone: ReturnType<typeof tz>;
+
+  constructor(readonly jurisdiction: string, readonly timeZone: string, weekend: readonly (typeof DAYS)[number][], holidays: ReadonlyArray<{ date: string; name: string }>) {
+    this.weekend = new Set(weekend.map((d) => DAYS.indexOf(d)));
+    this.holidays = new Map(holidays.map((h) => [h.date, h.name]));
+    this.zone = tz(timeZone);
+  }
+
+  /** Monday to Friday, no holidays, in UTC: what a deadline falls back to without a calendar. */
+  static readonly WEEKDAYS_UTC = new WorkingCalendar('weekdays', 'UTC', ['saturday', 'sunday'], []);
+
+  static fromFile(path: string): WorkingCalendar {
+    const parsed = CalendarFile.safeParse(parse(readFileSync(path, 'utf8')));
+    if (!parsed.success) {
+      throw new Error(`${path}: invalid working-day calendar\n${parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+    }
+    const c = parsed.data;
+    return new WorkingCalendar(c.jurisdiction, c.timeZone, c.weekend, c.holidays);
+  }
+
+  isWorkingDay(instant: Date): boolean {
+    return !this.weekend.has(getDay(instant, { in: this.zone })) && !this.holidays.has(format(instant, 'yyyy-MM-dd', { in: this.zone }));
+  }
+
+  /**
+   * `n` working days after `from`, at the same local time: the day of submission does not count,
+   * as in most administrative law. Holidays and weekend days are skipped.
+   */
+  addWorkingDays(from: Date, n: number): Date {
+    let day = from;
+    let left = n;
+    while (left > 0) {
+      day = addDays(day, 1, { in: this.zone });
+      if (this.isWorkingDay(day)) left -= 1;
+    }
+    return new Date(day.getTime());
+  }
+}
