@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+import { cloudEvent } from './cloud-event.js';
 import { Deadline } from './service-definition.js';
 import { TaskTypeRef } from './task-type-ref.js';
 import { PartnerId } from './topics.js';
@@ -42,6 +43,11 @@ export const PartnerProfile = z
     }
   });
 export type PartnerProfile = z.infer<typeof PartnerProfile>;
+
+export const PARTNER_PROFILE = 'gov.govmesh.partner.profile.v1';
+/** On `govmesh.partners`: a partner's profile as of now (onboarded, suspended, reinstated, terminated). */
+export const PartnerProfileEvent = cloudEvent(PARTNER_PROFILE, PartnerProfile);
+export type PartnerProfileEvent = z.infer<typeof PartnerProfileEvent>;
 
 /** Whether a partner may receive a task of this type now. */
 export function isEligible(profile: PartnerProfile, taskType: TaskTypeRef): boolean {

@@ -14,6 +14,8 @@ export type PartnerId = z.infer<typeof PartnerId>;
 export const EVENTS_TOPIC = 'govmesh.events';
 /** Messages that could not even be parsed, with the reason. */
 export const DEAD_LETTER_TOPIC = 'govmesh.dlq';
+/** The partner registry: the latest profile of each partner, keyed by partner id (compacted). */
+export const PARTNERS_TOPIC = 'govmesh.partners';
 
 const TASKS_PREFIX = 'govmesh.tasks.';
 const RESULTS_PREFIX = 'govmesh.results.';

@@ -125,7 +125,9 @@ export async function startKafka(config: InfraConfig, progress: Progress): Promi
   const jvm = ['-Djava.awt.headless=true', `-Dlog4j2.configurationFile=${p.log4j}`, '-cp', classpath];
 
   if (!existsSync(join(p.logDir, 'meta.properties'))) {
-    const clusterId = randomBytes(16).toString('base64url');
+    // base64url may start with '-', which the storage tool would read as an option.
+    let clusterId = randomBytes(16).toString('base64url');
+    while (clusterId.startsWith('-')) clusterId = randomBytes(16).toString('base64url');
     progress({ engine: 'kafka', message: `formatting KRaft storage in ${p.logDir} (cluster ${clusterId})` });
     await runLogged('kafka', 'java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', p.properties], {
       logFile: p.setupLog,

@@ -22,9 +22,10 @@ const { profiles, id, suffix } = runScoped([
   { id: 'swift-courier', name: 'Swift', capabilities: ['certificate-delivery@1'], terms: { 'certificate-delivery@1': terms }, status: 'active' },
 ] satisfies PartnerProfile[]);
 
+// `only` this run's partners: the worker processes also follow the shared partner registry topic.
 const definition = serviceWith('quick-licence', [
-  outsourcedStep('background-check', 'background-check@1', ['applicant.name', 'applicant.dateOfBirth']),
-  outsourcedStep('deliver-certificate', 'certificate-delivery@1', ['applicant.name', 'business.address']),
+  outsourcedStep('background-check', 'background-check@1', ['applicant.name', 'applicant.dateOfBirth'], { only: [id('acme-checks')] }),
+  outsourcedStep('deliver-certificate', 'certificate-delivery@1', ['applicant.name', 'business.address'], { only: [id('swift-courier')] }),
 ]);
 const application = {
   applicant: { name: 'Ada Lovelace', dateOfBirth: '1985-12-10', nationalId: 'NID-1', email: 'ada@example.org' },

@@ -6,7 +6,7 @@ import type { PartnerProfile } from '@govmesh/contracts/partner-profile';
 import type { ServiceDefinition, TaskStep } from '@govmesh/contracts/service-definition';
 import { validateServiceDefinition } from '@govmesh/contracts/validate-service-definition';
 import { CloudEventPublisher, createKafka, ensureTopics } from '@govmesh/messaging';
-import { DEMO_AGENCY_ACTIVITIES, DEMO_REGISTRIES, PartnerDirectory, createCaseWorkers, type PartnerStandings } from '@govmesh/worker';
+import { DEMO_AGENCY_ACTIVITIES, DEMO_REGISTRIES, PartnerDirectory, createCaseWorkers, followPartnerRegistry, type PartnerStandings } from '@govmesh/worker';
 import { caseStateQuery, type CaseState } from '@govmesh/workflows/case-api';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
@@ -43,7 +43,15 @@ export interface TestPlatform {
 }
 
 /** The worker (cases and agencies) and the result bridge, in this process, on the real engines. */
-export async function startPlatform(profiles: readonly PartnerProfile[], suffix: string, options: { standings?: PartnerStandings } = {}): Promise<TestPlatform> {
+export async function startPlatform(
+  profiles: readonly PartnerProfile[],
+  suffix: string,
+  options: {
+    standings?: PartnerStandings;
+    /** Start with no partners and take them from the partner registry topic instead (those this accepts). */
+    registry?: (profile: PartnerProfile) => boolean;
+  } = {},
+): Promise<TestPlatform> {
   installTestRuntime();
   const { kafkaBrokers, temporalAddress } = engines();
   const kafka = createKafka({ clientId: `e2e-${suffix}`, brokers: kafkaBrokers, logger });
@@ -53,7 +61,9 @@ export async function startPlatform(profiles: readonly PartnerProfile[], suffix:
   const connection = await Connection.connect({ address: temporalAddress });
   const client = new Client({ connection });
   const taskQueue = `e2e-cases-${suffix}`;
-  const directory = new PartnerDirectory(profiles, options.standings);
+  const directory = new PartnerDirectory(options.registry ? [] : profiles, options.standings);
+  const registry = options.registry ? await followPartnerRegistry({ kafka, directory, logger, accept: options.registry }) : undefined;
+  await registry?.caughtUp;
   const workers: Worker[] = await createCaseWorkers({
     connection: nativeConnection, namespace: 'default', publisher, partners: directory,
     registries: DEMO_REGISTRIES, agencies: DEMO_AGENCY_ACTIVITIES, logger, taskQueue,
@@ -70,6 +80,7 @@ export async function startPlatform(profiles: readonly PartnerProfile[], suffix:
     kafka,
     taskQueue,
     async stop() {
+      await registry?.stop();
       await bridge.stop();
       workers.forEach((w) => w.shutdown());
       await Promise.all(running);

@@ -20,6 +20,7 @@ export const LedgerLocationEnv = z
   .transform((e) => {
     const dataDir = e.GOVMESH_DATA_DIR ?? join(e.XDG_STATE_HOME ?? join(e.HOME ?? homedir(), '.local', 'state'), 'govmesh');
     return {
+      dataDir,
       ledgerFile: e.GOVMESH_AUDIT_DB ?? join(dataDir, 'audit', 'ledger.sqlite'),
       signingKeyFile: e.GOVMESH_AUDIT_SIGNING_KEY_FILE ?? join(dataDir, 'audit', 'ledger-signing-key.pem'),
     };

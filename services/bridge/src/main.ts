@@ -1,4 +1,4 @@
-import { createKafka, CloudEventPublisher, ensureTopics } from '@govmesh/messaging';
+import { createKafka, CloudEventPublisher, ensureTopics, watchPartnerRegistry } from '@govmesh/messaging';
 import { Client, Connection } from '@temporalio/client';
 import { pino } from 'pino';
 
@@ -22,10 +22,26 @@ const bridge = createResultBridge({
   ...(config.GOVMESH_BRIDGE_TOPIC_PATTERN ? { topicPattern: config.GOVMESH_BRIDGE_TOPIC_PATTERN } : {}),
 });
 await bridge.start();
+// A partner onboarded later brings new result topics: subscribe again once its profile appears.
+const known = new Set<string>();
+let refresh: NodeJS.Timeout | undefined;
+const registry = await watchPartnerRegistry({
+  kafka,
+  logger,
+  onProfile: (profile) => {
+    if (known.has(profile.id)) return;
+    known.add(profile.id);
+    clearTimeout(refresh);
+    refresh = setTimeout(() => void bridge.refresh().catch((err: unknown) => logger.error({ err }, 'could not re-subscribe')), 500);
+  },
+});
+await registry.caughtUp;
 logger.info('bridge running');
 
 const stop = async (signal: string): Promise<void> => {
   logger.info({ signal }, 'bridge stopping');
+  clearTimeout(refresh);
+  await registry.stop();
   await bridge.stop();
   await publisher.close();
   await connection.close();

@@ -21,6 +21,8 @@ export interface ResultBridgeDeps {
 export interface ResultBridge {
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** Subscribes again, to take in the result topics of partners onboarded since the start. */
+  refresh(): Promise<void>;
 }
 
 /**
@@ -32,40 +34,59 @@ export function createResultBridge(deps: ResultBridgeDeps): ResultBridge {
   const log = deps.logger.child({ component: 'result-bridge' });
   // A short session lets a restarted bridge take over a crashed one's partitions within seconds;
   // the heartbeat below keeps a slow hand-over (a case whose worker is restarting) in the group.
-  const consumer = deps.kafka.consumer({
-    groupId: deps.groupId ?? 'govmesh-bridge',
-    allowAutoTopicCreation: false,
-    sessionTimeout: 10_000,
-    heartbeatInterval: 3_000,
-  });
-  consumer.on(consumer.events.CRASH, ({ payload }) => {
-    if (payload.restart) return;
-    log.fatal({ err: payload.error }, 'the result consumer stopped');
-    deps.onFatal?.(payload.error);
-  });
+  const makeConsumer = () => {
+    const consumer = deps.kafka.consumer({
+      groupId: deps.groupId ?? 'govmesh-bridge',
+      allowAutoTopicCreation: false,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 3_000,
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (payload.restart) return;
+      log.fatal({ err: payload.error }, 'the result consumer stopped');
+      deps.onFatal?.(payload.error);
+    });
+    return consumer;
+  };
+  let consumer = makeConsumer();
+
+  async function run(): Promise<void> {
+    await consumer.connect();
+    await consumer.subscribe({ topics: [deps.topicPattern ?? RESULT_TOPIC_PATTERN], fromBeginning: true });
+    await consumer.run({
+      autoCommit: true,
+      eachMessage: async (payload) => {
+        const { topic, partition, message } = payload;
+        const partnerId = partnerOfResultTopic(topic);
+        if (!partnerId) return;
+        const beating = setInterval(() => void payload.heartbeat().catch(() => undefined), 2_000);
+        try {
+          const outcome = await handleResultMessage({ partnerId, topic, partition, offset: message.offset, value: message.value }, deps);
+          if (outcome.accepted) log.info({ partnerId, caseId: outcome.caseId }, 'result accepted');
+          else log.warn({ partnerId, code: outcome.code, reasons: outcome.reasons }, 'result rejected');
+        } finally {
+          clearInterval(beating);
+        }
+      },
+    });
+  }
+
+  let refreshing: Promise<void> = Promise.resolve();
   return {
-    async start() {
-      await consumer.connect();
-      await consumer.subscribe({ topics: [deps.topicPattern ?? RESULT_TOPIC_PATTERN], fromBeginning: true });
-      await consumer.run({
-        autoCommit: true,
-        eachMessage: async (payload) => {
-          const { topic, partition, message } = payload;
-          const partnerId = partnerOfResultTopic(topic);
-          if (!partnerId) return;
-          const beating = setInterval(() => void payload.heartbeat().catch(() => undefined), 2_000);
-          try {
-            const outcome = await handleResultMessage({ partnerId, topic, partition, offset: message.offset, value: message.value }, deps);
-            if (outcome.accepted) log.info({ partnerId, caseId: outcome.caseId }, 'result accepted');
-            else log.warn({ partnerId, code: outcome.code, reasons: outcome.reasons }, 'result rejected');
-          } finally {
-            clearInterval(beating);
-          }
-        },
-      });
-    },
+    start: run,
     async stop() {
+      await refreshing;
       await consumer.disconnect();
+    },
+    refresh() {
+      // kafkajs resolves a pattern subscription once: a new partner's topic needs a new subscription.
+      refreshing = refreshing.then(async () => {
+        await consumer.disconnect();
+        consumer = makeConsumer();
+        await run();
+        log.info('result topics re-read after a partner was onboarded');
+      });
+      return refreshing;
     },
   };
 }

@@ -1,4 +1,4 @@
-import { DEAD_LETTER_TOPIC, EVENTS_TOPIC, resultTopic, taskTopic } from '@govmesh/contracts/topics';
+import { DEAD_LETTER_TOPIC, EVENTS_TOPIC, PARTNERS_TOPIC, resultTopic, taskTopic } from '@govmesh/contracts/topics';
 import type { Kafka } from 'kafkajs';
 
 /** Partitions keyed by case id: a case's messages stay in order, cases spread over consumers. */
@@ -15,13 +15,15 @@ export async function ensureTopics(kafka: Kafka, partnerIds: readonly string[] =
       // The audit ledger is kept for good; a dead letter waits a month for someone to look.
       { topic: EVENTS_TOPIC, configEntries: [{ name: 'retention.ms', value: '-1' }] },
       { topic: DEAD_LETTER_TOPIC, configEntries: [{ name: 'retention.ms', value: String(30 * 24 * 3600 * 1000) }] },
+      // The registry keeps each partner's latest profile for good; one partition keeps it in order.
+      { topic: PARTNERS_TOPIC, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
       ...partnerIds.flatMap((id) => [
         { topic: taskTopic(id), configEntries: [{ name: 'retention.ms', value: String(2 * WEEK_MS) }] },
         { topic: resultTopic(id), configEntries: [{ name: 'retention.ms', value: String(2 * WEEK_MS) }] },
       ]),
     ].filter((t) => !existing.has(t.topic));
     if (wanted.length === 0) return;
-    await admin.createTopics({ topics: wanted.map((t) => ({ ...t, numPartitions: PARTITIONS, replicationFactor: -1 })), waitForLeaders: true });
+    await admin.createTopics({ topics: wanted.map((t) => ({ numPartitions: PARTITIONS, ...t, replicationFactor: -1 })), waitForLeaders: true });
   } finally {
     await admin.disconnect();
   }

@@ -7,3 +7,4 @@ export { readPartnersFile } from './partners-file.js';
 export { WorkingCalendar } from './domain/working-calendar.js';
 export { dueAt } from './domain/deadline.js';
 export { suspendPartner, type PartnerSuspensionDeps, type SuspensionOutcome, type HeldTask } from './control/partner-suspension.js';
+export { followPartnerRegistry } from './adapters/partner-registry-feed.js';

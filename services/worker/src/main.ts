@@ -9,6 +9,7 @@ import { createCaseWorkers } from './case-workers.js';
 import { loadConfig } from './config.js';
 import { PartnerDirectory } from './domain/partner-directory.js';
 import { WorkingCalendar } from './domain/working-calendar.js';
+import { followPartnerRegistry } from './adapters/partner-registry-feed.js';
 import { readPartnersFile } from './partners-file.js';
 
 const config = loadConfig();
@@ -23,11 +24,15 @@ const kafka = createKafka({ clientId: 'govmesh-worker', brokers: config.KAFKA_BR
 await ensureTopics(kafka, partners.map((p) => p.id));
 const publisher = new CloudEventPublisher(kafka);
 const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+// The file seeds the directory; the registry topic (the API's onboarding and suspensions) updates it.
+const directory = new PartnerDirectory(partners, LedgerScoreboard.fromSqliteFile(config.ledgerFile));
+const registry = await followPartnerRegistry({ kafka, directory, logger });
+await registry.caughtUp;
 const workers = await createCaseWorkers({
   connection,
   namespace: config.TEMPORAL_NAMESPACE,
   publisher,
-  partners: new PartnerDirectory(partners, LedgerScoreboard.fromSqliteFile(config.ledgerFile)),
+  partners: directory,
   registries: DEMO_REGISTRIES,
   calendar: WorkingCalendar.fromFile(config.GOVMESH_CALENDAR_FILE),
   agencies: DEMO_AGENCY_ACTIVITIES,
@@ -37,6 +42,7 @@ const workers = await createCaseWorkers({
 logger.info({ taskQueue: config.GOVMESH_CASE_TASK_QUEUE, partners: partners.length, agencies: Object.keys(DEMO_AGENCY_ACTIVITIES) }, 'worker running');
 // The SDK shuts the workers down gracefully on SIGTERM and SIGINT.
 await Promise.all(workers.map((w) => w.run()));
+await registry.stop();
 await publisher.close();
 await connection.close();
 logger.info('worker stopped');

@@ -14,7 +14,8 @@ export interface HeldTask {
 
 export interface PartnerSuspensionDeps {
   readonly client: Client;
-  readonly directory: PartnerDirectory;
+  /** Where the status takes effect for selection (the worker's directory, or the partner registry). */
+  readonly directory: Pick<PartnerDirectory, 'setStatus'>;
   /** The partner's open tasks (from the ledger: `openPartnerTasks` in @govmesh/audit). */
   readonly openTasks: (partnerId: string) => Promise<readonly HeldTask[]>;
   readonly logger: Logger;

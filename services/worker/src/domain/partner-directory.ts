@@ -60,6 +60,20 @@ export class PartnerDirectory {
     return ranked.sort((a, b) => (b.score ?? 0) - (a.score ?? 0))[0]!.id;
   }
 
+  /** Adds a partner or replaces its profile (from the partner registry). */
+  upsert(profile: PartnerProfile): void {
+    const index = this.profiles.findIndex((p) => p.id === profile.id);
+    if (index >= 0) this.profiles[index] = profile;
+    else {
+      this.profiles.push(profile);
+      this.profiles.sort((a, b) => a.id.localeCompare(b.id));
+    }
+  }
+
+  has(partnerId: string): boolean {
+    return this.profiles.some((p) => p.id === partnerId);
+  }
+
   /** Suspended or terminated partners get no new tasks from the next selection on. */
   setStatus(partnerId: string, status: PartnerProfile['status']): void {
     const index = this.profiles.findIndex((p) => p.id === partnerId);

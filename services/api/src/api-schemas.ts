@@ -1,0 +1,105 @@
+import { PartnerProfile, PartnerStatus } from '@govmesh/contracts/partner-profile';
+import { PartnerScorecard, ServiceTransparency } from '@govmesh/contracts/partner-scorecard';
+import { z } from 'zod';
+
+export const Problem = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  instance: z.string(),
+  code: z.string().optional(),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});
+
+export const IdParams = z.object({ id: z.string().min(1).max(200) });
+export const VersionParams = z.object({ id: z.string().min(1).max(200), version: z.coerce.number().int().min(1) });
+
+/** A service definition as published; its full format is `contracts/schemas/json-schema/service-definition.json`. */
+export const DefinitionBody = z.record(z.string(), z.unknown());
+
+export const ServiceSummary = z.object({
+  id: z.string(),
+  version: z.number().int(),
+  title: z.string(),
+  ownerAgency: z.string(),
+  publishedAt: z.string(),
+});
+export const ServiceDetail = ServiceSummary.extend({
+  definition: z.record(z.string(), z.unknown()),
+  versions: z.array(z.object({ version: z.number().int(), publishedAt: z.string(), publishedBy: z.string() })),
+});
+
+export const SubmitCase = z.object({
+  serviceId: z.string().min(1),
+  application: z.record(z.string(), z.unknown()),
+});
+export const CaseAccepted = z.object({ caseId: z.string(), serviceId: z.string(), serviceVersion: z.number().int(), status: z.literal('submitted') });
+
+export const CaseView = z.object({
+  caseId: z.string(),
+  serviceId: z.string(),
+  serviceVersion: z.number().int(),
+  status: z.enum(['running', 'completed', 'failed', 'withdrawn']),
+  decision: z.string().optional(),
+  currentStep: z.object({ stepId: z.string(), says: z.string(), deadline: z.string().optional() }).nullable(),
+  deadline: z.string().nullable(),
+  timeline: z.array(z.object({ time: z.string(), what: z.string() })),
+});
+
+export const CitizenInputBody = z.object({
+  stepId: z.string().min(1),
+  values: z.record(z.string(), z.unknown()).refine((v) => Object.keys(v).length > 0, 'give at least one value'),
+});
+export const RatingBody = z.object({ score: z.number().int().min(1).max(5) });
+
+export const OfficerTaskView = z.object({
+  taskId: z.string(),
+  caseId: z.string(),
+  stepId: z.string(),
+  serviceId: z.string(),
+  kind: z.enum(['officer', 'review']),
+  role: z.string(),
+  deadline: z.string().nullable(),
+  /** For a review: the partner's output waiting for approval. */
+  output: z.record(z.string(), z.unknown()).optional(),
+});
+export const TaskIdParams = z.object({ id: z.string().regex(/^.+:[a-z][a-z0-9-]*$/, 'a task id is <caseId>:<stepId>') });
+export const DecisionBody = z.object({
+  decision: z.enum(['approve', 'reject', 'request-rework', 'request-information']),
+  reasons: z.array(z.string().min(1).max(2000)).max(20).optional(),
+  output: z.record(z.string(), z.unknown()).optional(),
+});
+export const RevokeBody = z.object({ reason: z.string().min(5, 'say why, in a few words').max(2000) });
+
+export const OnboardPartner = z.object({
+  id: z.string(),
+  name: z.string(),
+  capabilities: z.array(z.string()),
+  terms: z.record(z.string(), z.unknown()),
+  status: PartnerStatus.optional(),
+});
+export const PartnerChange = z.object({ status: PartnerStatus, reason: z.string().min(5, 'say why, in a few words').max(2000) });
+export const PartnerChanged = z.object({ profile: PartnerProfile, moved: z.array(z.string()) });
+export const ScorecardQuery = z.object({
+  since: z.iso.datetime({ offset: true }).optional(),
+  until: z.iso.datetime({ offset: true }).optional(),
+});
+
+export const VerifyResult = z.object({
+  ok: z.boolean(),
+  records: z.number().int(),
+  firstBroken: z.number().int().nullable(),
+  reason: z.string().nullable(),
+  signedThrough: z.number().int(),
+});
+export const AuditEntry = z.object({
+  seq: z.number().int(),
+  time: z.string(),
+  type: z.string(),
+  actor: z.object({ kind: z.string(), id: z.string() }),
+  facts: z.record(z.string(), z.unknown()),
+  hash: z.string(),
+});
+
+export { PartnerProfile, PartnerScorecard, ServiceTransparency };

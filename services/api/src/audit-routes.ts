@@ -1,0 +1,35 @@
+import { auditTimeline } from '@govmesh/audit';
+
+import { AuditEntry, IdParams, Problem, ServiceTransparency, VerifyResult } from './api-schemas.js';
+import { notFound } from './problems.js';
+import { route, type RouteSpec } from './route-spec.js';
+
+export const auditRoutes: RouteSpec[] = [
+  route({
+    method: 'get', path: '/v1/cases/{id}/audit', tag: 'Audit', roles: ['auditor', 'agency-admin'],
+    summary: 'Every recorded event of a case, in order, with its actor and hash',
+    params: IdParams,
+    responses: { 200: { description: 'the timeline', schema: AuditEntry.array() }, 404: { description: 'nothing recorded for this case', schema: Problem } },
+    async handle({ params }, deps) {
+      const records = await deps.audit.caseRecords(params.id);
+      if (records.length === 0) throw notFound(`the ledger holds nothing for case ${params.id}`);
+      return { status: 200, body: auditTimeline(records) };
+    },
+  }),
+  route({
+    method: 'get', path: '/v1/audit/verify', tag: 'Audit', roles: ['auditor', 'agency-admin'],
+    summary: 'Recompute the hash chain and check the signed checkpoints',
+    responses: { 200: { description: 'the verdict (ok false names the first broken record)', schema: VerifyResult } },
+    async handle(_input, deps) {
+      return { status: 200, body: await deps.audit.verify() };
+    },
+  }),
+  route({
+    method: 'get', path: '/v1/transparency', tag: 'Public', roles: 'public',
+    summary: 'Per service, anonymized: cases received and completed, on-time share, median processing time, satisfaction',
+    responses: { 200: { description: 'the figures', schema: ServiceTransparency.array() } },
+    async handle(_input, deps) {
+      return { status: 200, body: await deps.audit.transparency() };
+    },
+  }),
+];

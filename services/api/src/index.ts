@@ -1,0 +1,12 @@
+export { createServer, ROUTES } from './server.js';
+export { TokenAuthority, ROLES, type Caller, type Role } from './auth.js';
+export { PlatformStore } from './platform-store.js';
+export { CaseRefusal, type CaseEngine, type PartnerRegistry, type AuditReader, type EventRecorder, type Readiness } from './ports.js';
+export { TemporalCaseEngine } from './adapters/temporal-case-engine.js';
+export { KafkaPartnerRegistry } from './adapters/kafka-partner-registry.js';
+export { LedgerAuditReader } from './adapters/ledger-audit-reader.js';
+export { KafkaEventRecorder, EngineReadiness } from './adapters/kafka-event-recorder.js';
+export { createMetrics, type ApiMetrics } from './metrics.js';
+export { openApiDocument } from './openapi.js';
+export { DEVELOPMENT_JWT_SECRET } from './config.js';
+export type { ApiDeps } from './route-spec.js';

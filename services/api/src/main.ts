@@ -1,0 +1,58 @@
+import { CloudEventPublisher, createKafka, ensureTopics } from '@govmesh/messaging';
+import { Client, Connection } from '@temporalio/client';
+import { pino } from 'pino';
+
+import { KafkaEventRecorder, EngineReadiness } from './adapters/kafka-event-recorder.js';
+import { KafkaPartnerRegistry } from './adapters/kafka-partner-registry.js';
+import { LedgerAuditReader } from './adapters/ledger-audit-reader.js';
+import { TemporalCaseEngine } from './adapters/temporal-case-engine.js';
+import { TokenAuthority } from './auth.js';
+import { DEVELOPMENT_JWT_SECRET, loadConfig } from './config.js';
+import { createMetrics } from './metrics.js';
+import { PlatformStore } from './platform-store.js';
+import { createServer } from './server.js';
+
+const config = loadConfig();
+const logger = pino({ name: 'govmesh-api', level: config.LOG_LEVEL });
+if (config.GOVMESH_API_JWT_SECRET === DEVELOPMENT_JWT_SECRET) logger.warn('using the development token secret; set GOVMESH_API_JWT_SECRET outside a laptop');
+const kafka = createKafka({ clientId: 'govmesh-api', brokers: config.KAFKA_BROKERS, logger });
+await ensureTopics(kafka);
+const publisher = new CloudEventPublisher(kafka);
+const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+const store = new PlatformStore(config.platformDb);
+const audit = new LedgerAuditReader(config.ledgerFile, config.signingKeyFile);
+const app = createServer({
+  store,
+  cases: new TemporalCaseEngine(client, config.GOVMESH_CASE_TASK_QUEUE),
+  partners: new KafkaPartnerRegistry({ kafka, publisher, client, logger, openTasks: (id) => audit.openTasks(id) }),
+  audit,
+  events: new KafkaEventRecorder(publisher),
+  readiness: new EngineReadiness(kafka, connection),
+  tokens: new TokenAuthority(config.GOVMESH_API_JWT_SECRET),
+  logger,
+  metrics: createMetrics(audit),
+  rateLimitPerMinute: config.GOVMESH_API_RATE_LIMIT,
+});
+const server = app.listen(config.GOVMESH_API_PORT, config.GOVMESH_API_HOST, () => {
+  logger.info({ url: `http://${config.GOVMESH_API_HOST}:${config.GOVMESH_API_PORT}`, docs: `http://${config.GOVMESH_API_HOST}:${config.GOVMESH_API_PORT}/docs` }, 'api running');
+});
+server.on('error', (err) => {
+  logger.fatal({ err }, `cannot listen on ${config.GOVMESH_API_HOST}:${config.GOVMESH_API_PORT}`);
+  process.exit(1);
+});
+
+const stop = (signal: string): void => {
+  logger.info({ signal }, 'api stopping');
+  server.close(() => {
+    void (async () => {
+      await publisher.close();
+      await connection.close();
+      store.close();
+      audit.close();
+      process.exit(0);
+    })();
+  });
+};
+process.once('SIGTERM', () => stop('SIGTERM'));
+process.once('SIGINT', () => stop('SIGINT'));

@@ -1,0 +1,38 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+import type { AuditReader } from './ports.js';
+
+export interface ApiMetrics {
+  readonly registry: Registry;
+  readonly requests: Counter<'method' | 'route' | 'status'>;
+  readonly duration: Histogram<'method' | 'route'>;
+  readonly casesSubmitted: Counter<'service'>;
+}
+
+/** Prometheus metrics at /metrics: requests, cases submitted, and partner turnaround from the ledger. */
+export function createMetrics(audit?: AuditReader): ApiMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'govmesh_api_' });
+  const turnaround = new Gauge({
+    name: 'govmesh_partner_task_turnaround_seconds',
+    help: 'Partner task turnaround (dispatch to accepted result), median and p95, from the audit ledger',
+    labelNames: ['partner', 'task_type', 'quantile'] as const,
+    registers: [registry],
+    async collect() {
+      if (!audit) return;
+      this.reset();
+      for (const card of await audit.scorecards()) {
+        const { median, p95 } = card.turnaroundMs;
+        if (median !== null) this.set({ partner: card.partnerId, task_type: card.taskType, quantile: '0.5' }, median / 1000);
+        if (p95 !== null) this.set({ partner: card.partnerId, task_type: card.taskType, quantile: '0.95' }, p95 / 1000);
+      }
+    },
+  });
+  void turnaround;
+  return {
+    registry,
+    requests: new Counter({ name: 'govmesh_api_requests_total', help: 'HTTP requests', labelNames: ['method', 'route', 'status'] as const, registers: [registry] }),
+    duration: new Histogram({ name: 'govmesh_api_request_duration_seconds', help: 'HTTP request duration', labelNames: ['method', 'route'] as const, registers: [registry] }),
+    casesSubmitted: new Counter({ name: 'govmesh_cases_submitted_total', help: 'Cases submitted through the API', labelNames: ['service'] as const, registers: [registry] }),
+  };
+}

@@ -1,0 +1,74 @@
+import { DecisionBody, OfficerTaskView, Problem, RevokeBody, TaskIdParams } from './api-schemas.js';
+import type { Caller } from './auth.js';
+import { caseFor } from './case-routes.js';
+import { forbidden, notFound } from './problems.js';
+import { route, type ApiDeps, type RouteSpec } from './route-spec.js';
+
+function splitTaskId(taskId: string): { caseId: string; stepId: string } {
+  const at = taskId.lastIndexOf(':');
+  return { caseId: taskId.slice(0, at), stepId: taskId.slice(at + 1) };
+}
+
+/** The step's waiting task, checked against the roles the officer holds. */
+async function officerStep(caller: Caller, taskId: string, deps: ApiDeps) {
+  const { caseId, stepId } = splitTaskId(taskId);
+  caseFor(caller, caseId, deps);
+  const state = await deps.cases.state(caseId);
+  const step = state?.steps[stepId];
+  if (!state || !step) throw notFound(`no task ${taskId}`);
+  return { caseId, stepId, step };
+}
+
+export const officerRoutes: RouteSpec[] = [
+  route({
+    method: 'get', path: '/v1/tasks', tag: 'Officers', roles: ['officer'],
+    summary: "The officer's inbox: officer decisions, reviews and fallbacks waiting for a role the caller holds, with deadlines",
+    responses: { 200: { description: 'the waiting tasks, oldest case first', schema: OfficerTaskView.array() } },
+    async handle({ caller }, deps) {
+      const tasks = [];
+      for (const record of deps.store.openCases()) {
+        const state = await deps.cases.state(record.caseId);
+        if (!state) continue;
+        if (state.status !== 'running') {
+          deps.store.closeCase(record.caseId);
+          continue;
+        }
+        for (const step of Object.values(state.steps)) {
+          if ((step.status !== 'awaiting-officer' && step.status !== 'awaiting-review') || !step.role || !caller!.officerRoles.includes(step.role)) continue;
+          tasks.push({
+            taskId: `${record.caseId}:${step.id}`, caseId: record.caseId, stepId: step.id, serviceId: record.serviceId,
+            kind: step.status === 'awaiting-review' ? 'review' : 'officer', role: step.role, deadline: step.deadline ?? null,
+            ...(step.status === 'awaiting-review' && step.output ? { output: step.output } : {}),
+          });
+        }
+      }
+      return { status: 200, body: tasks };
+    },
+  }),
+  route({
+    method: 'post', path: '/v1/tasks/{id}/decision', tag: 'Officers', roles: ['officer'],
+    summary: 'Decide an officer task or review (approve, reject, request-rework with reasons, request-information)',
+    params: TaskIdParams, body: DecisionBody,
+    responses: { 202: { description: 'recorded; the case goes on' }, 403: { description: 'the task needs a role the caller does not hold', schema: Problem }, 404: { description: 'no such task', schema: Problem }, 409: { description: 'the task is not waiting for a decision', schema: Problem } },
+    async handle({ params, body, caller }, deps) {
+      const { caseId, stepId, step } = await officerStep(caller!, params.id, deps);
+      if (step.role && !caller!.officerRoles.includes(step.role)) throw forbidden(`task ${params.id} is for a ${step.role}; you hold ${caller!.officerRoles.join(', ') || 'no officer role'}`);
+      await deps.cases.decide(caseId, {
+        stepId, officerId: caller!.subject, role: step.role ?? '(none)', decision: body.decision,
+        ...(body.output ? { output: body.output } : {}), ...(body.reasons ? { reasons: body.reasons } : {}),
+      });
+      return { status: 202, body: { accepted: true } };
+    },
+  }),
+  route({
+    method: 'post', path: '/v1/tasks/{id}/revoke', tag: 'Officers', roles: ['officer'],
+    summary: 'Take a partner task back from its partner, with a reason; the case moves it to the next eligible partner',
+    params: TaskIdParams, body: RevokeBody,
+    responses: { 202: { description: 'revoked' }, 404: { description: 'no such task', schema: Problem }, 409: { description: 'no partner holds the task now', schema: Problem } },
+    async handle({ params, body, caller }, deps) {
+      const { caseId, stepId } = await officerStep(caller!, params.id, deps);
+      await deps.cases.revoke(caseId, { stepId, revokedBy: caller!.subject, reason: body.reason });
+      return { status: 202, body: { revoked: true } };
+    },
+  }),
+];

@@ -1,0 +1,84 @@
+import { PartnerProfile } from '@govmesh/contracts/partner-profile';
+
+import { IdParams, OnboardPartner, PartnerChange, PartnerChanged, PartnerScorecard, Problem, ScorecardQuery } from './api-schemas.js';
+import type { Caller } from './auth.js';
+import { ApiProblem, forbidden, invalidRequest, notFound } from './problems.js';
+import { route, type RouteSpec } from './route-spec.js';
+
+/** A partner sees only itself. */
+function mayRead(caller: Caller, partnerId: string): void {
+  if (caller.role === 'partner' && caller.subject !== partnerId) throw forbidden('a partner sees only its own profile and scorecard');
+}
+
+const windowOf = (q: { since?: string | undefined; until?: string | undefined }) => ({
+  ...(q.since ? { from: new Date(q.since) } : {}),
+  ...(q.until ? { to: new Date(q.until) } : {}),
+});
+
+export const partnerRoutes: RouteSpec[] = [
+  route({
+    method: 'post', path: '/v1/partners', tag: 'Partners', roles: ['agency-admin'],
+    summary: "Onboard a partner: its profile and capabilities; creates its task and result topics",
+    body: OnboardPartner,
+    responses: { 201: { description: 'onboarded', schema: PartnerProfile }, 409: { description: 'the partner exists', schema: Problem } },
+    async handle({ body }, deps) {
+      const parsed = PartnerProfile.safeParse({ ...body, status: body.status ?? 'active' });
+      if (!parsed.success) throw invalidRequest('body', parsed.error);
+      if (deps.store.partner(parsed.data.id)) throw new ApiProblem(409, 'Partner exists', `${parsed.data.id} is onboarded already; PATCH it to change its status`, { code: 'PARTNER.EXISTS' });
+      await deps.partners.onboard(parsed.data);
+      deps.store.savePartner(parsed.data, deps.now?.() ?? new Date());
+      return { status: 201, body: parsed.data };
+    },
+  }),
+  route({
+    method: 'get', path: '/v1/partners', tag: 'Partners', roles: ['agency-admin', 'auditor'], summary: 'Every partner with its status',
+    responses: { 200: { description: 'the partners', schema: PartnerProfile.array() } },
+    handle(_input, deps) {
+      return Promise.resolve({ status: 200, body: deps.store.partners() });
+    },
+  }),
+  route({
+    method: 'get', path: '/v1/partners/{id}', tag: 'Partners', roles: ['agency-admin', 'auditor', 'partner'], summary: "A partner's profile (a partner reads only its own)",
+    params: IdParams,
+    responses: { 200: { description: 'the profile', schema: PartnerProfile }, 403: { description: "another partner's", schema: Problem }, 404: { description: 'no such partner', schema: Problem } },
+    handle({ params, caller }, deps) {
+      mayRead(caller!, params.id);
+      const profile = deps.store.partner(params.id);
+      if (!profile) throw notFound(`no partner ${params.id}`);
+      return Promise.resolve({ status: 200, body: profile });
+    },
+  }),
+  route({
+    method: 'patch', path: '/v1/partners/{id}', tag: 'Partners', roles: ['agency-admin'],
+    summary: 'Suspend, reinstate or terminate a partner; a suspended partner gets no new tasks and its open tasks move to others',
+    params: IdParams, body: PartnerChange,
+    responses: { 200: { description: 'changed', schema: PartnerChanged }, 404: { description: 'no such partner', schema: Problem } },
+    async handle({ params, body }, deps) {
+      const profile = deps.store.partner(params.id);
+      if (!profile) throw notFound(`no partner ${params.id}`);
+      const changed = { ...profile, status: body.status };
+      const { moved } = await deps.partners.changeStatus(changed, body.reason);
+      deps.store.savePartner(changed, deps.now?.() ?? new Date());
+      return { status: 200, body: { profile: changed, moved } };
+    },
+  }),
+  route({
+    method: 'get', path: '/v1/partners/{id}/scorecard', tag: 'Audit', roles: ['agency-admin', 'auditor', 'partner'],
+    summary: "A partner's scorecards, one per task type, over an optional window",
+    params: IdParams, query: ScorecardQuery,
+    responses: { 200: { description: 'the scorecards', schema: PartnerScorecard.array() }, 403: { description: "another partner's", schema: Problem } },
+    async handle({ params, query, caller }, deps) {
+      mayRead(caller!, params.id);
+      const cards = await deps.audit.scorecards(windowOf(query));
+      return { status: 200, body: cards.filter((c) => c.partnerId === params.id) };
+    },
+  }),
+  route({
+    method: 'get', path: '/v1/scorecards', tag: 'Audit', roles: ['agency-admin', 'auditor'], summary: 'Every partner scorecard, over an optional window',
+    query: ScorecardQuery,
+    responses: { 200: { description: 'the scorecards', schema: PartnerScorecard.array() } },
+    async handle({ query }, deps) {
+      return { status: 200, body: await deps.audit.scorecards(windowOf(query)) };
+    },
+  }),
+];

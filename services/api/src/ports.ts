@@ -1,0 +1,48 @@
+import type { LedgerRecord, LedgerVerdict } from '@govmesh/audit';
+import type { PartnerProfile } from '@govmesh/contracts/partner-profile';
+import type { PartnerScorecard, ServiceTransparency } from '@govmesh/contracts/partner-scorecard';
+import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
+import type { CaseState, CitizenInput, OfficerDecision, PartnerTaskRevocation } from '@govmesh/workflows/case-api';
+
+/** A case refused a command (not waiting for it, wrong role, invalid input): the code says which. */
+export class CaseRefusal extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+    this.name = 'CaseRefusal';
+  }
+}
+
+/** The running cases, in Temporal. */
+export interface CaseEngine {
+  start(caseId: string, definition: ServiceDefinition, application: Record<string, unknown>): Promise<void>;
+  /** Undefined when there is no such case. */
+  state(caseId: string): Promise<CaseState | undefined>;
+  decide(caseId: string, decision: OfficerDecision): Promise<void>;
+  provideInput(caseId: string, input: CitizenInput): Promise<void>;
+  revoke(caseId: string, revocation: PartnerTaskRevocation): Promise<void>;
+}
+
+/** The partner registry on Kafka: topics, profiles, and taking work back on suspension. */
+export interface PartnerRegistry {
+  onboard(profile: PartnerProfile): Promise<void>;
+  /** Publishes the new status; on suspension or termination, returns the tasks moved elsewhere. */
+  changeStatus(profile: PartnerProfile, reason: string): Promise<{ moved: readonly string[] }>;
+}
+
+/** The audit ledger, read-only. */
+export interface AuditReader {
+  scorecards(window?: { from?: Date; to?: Date }): Promise<PartnerScorecard[]>;
+  caseRecords(caseId: string): Promise<LedgerRecord[]>;
+  verify(): Promise<LedgerVerdict>;
+  transparency(): Promise<ServiceTransparency[]>;
+}
+
+/** Events the API itself records (a citizen's rating). */
+export interface EventRecorder {
+  satisfactionRated(caseId: string, score: number): Promise<void>;
+}
+
+export interface Readiness {
+  /** Each engine with whether it answers. */
+  check(): Promise<Record<string, { ok: boolean; detail?: string }>>;
+}

@@ -1,0 +1,59 @@
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+
+import type { Caller, Role, TokenAuthority } from './auth.js';
+import type { ApiMetrics } from './metrics.js';
+import type { PlatformStore } from './platform-store.js';
+import type { AuditReader, CaseEngine, EventRecorder, PartnerRegistry, Readiness } from './ports.js';
+
+export interface ApiDeps {
+  readonly store: PlatformStore;
+  readonly cases: CaseEngine;
+  readonly partners: PartnerRegistry;
+  readonly audit: AuditReader;
+  readonly events: EventRecorder;
+  readonly readiness: Readiness;
+  readonly tokens: TokenAuthority;
+  readonly logger: Logger;
+  readonly metrics?: ApiMetrics;
+  /** Requests per caller per minute (600). */
+  readonly rateLimitPerMinute?: number;
+  readonly now?: () => Date;
+  readonly newCaseId?: () => string;
+}
+
+export interface RouteInput<P, Q, B> {
+  readonly caller: Caller | undefined;
+  readonly params: P;
+  readonly query: Q;
+  readonly body: B;
+  readonly header: (name: string) => string | undefined;
+}
+
+export interface RouteOutput {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+/**
+ * One route: how it is reached, who may call it, what it takes and gives. The server and the
+ * OpenAPI document are both built from these, so the documentation cannot drift from the code.
+ */
+export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
+  readonly method: 'get' | 'post' | 'put' | 'patch';
+  /** OpenAPI style: `/v1/cases/{id}`. */
+  readonly path: string;
+  readonly summary: string;
+  readonly tag: 'Agencies' | 'Citizens' | 'Officers' | 'Partners' | 'Audit' | 'Public';
+  readonly roles: readonly Role[] | 'public';
+  readonly params?: z.ZodType<P>;
+  readonly query?: z.ZodType<Q>;
+  readonly body?: z.ZodType<B>;
+  readonly responses: Readonly<Record<number, { readonly description: string; readonly schema?: z.ZodType }>>;
+  handle(input: RouteInput<P, Q, B>, deps: ApiDeps): Promise<RouteOutput>;
+}
+
+/** Keeps each route's own parameter types while collecting them in one list. */
+export function route<P, Q, B>(spec: RouteSpec<P, Q, B>): RouteSpec {
+  return spec;
+}

@@ -1,0 +1,59 @@
+import { z } from 'zod';
+
+const CliEnv = z.object({
+  GOVMESH_API_URL: z.url().default('http://127.0.0.1:17243'),
+  GOVMESH_TOKEN: z.string().min(1).optional(),
+});
+
+/** Exit codes scripts can trust: 0 done, 1 refused by the API (4xx), 3 the API could not be reached or failed. */
+export class ApiCallFailed extends Error {
+  constructor(message: string, readonly exitCode: 1 | 3, readonly problem?: unknown) {
+    super(message);
+  }
+}
+
+interface Problem {
+  title?: string;
+  detail?: string;
+  status?: number;
+  errors?: Array<{ path: string; message: string }>;
+}
+
+/** One call to the govmesh API with the caller's token; a problem document becomes an ApiCallFailed. */
+export async function callApi<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, env: Record<string, string | undefined> = process.env): Promise<T> {
+  const config = CliEnv.parse(env);
+  let response: Response;
+  try {
+    response = await fetch(new URL(path, config.GOVMESH_API_URL), {
+      method,
+      headers: {
+        accept: 'application/json',
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(config.GOVMESH_TOKEN ? { authorization: `Bearer ${config.GOVMESH_TOKEN}` } : {}),
+        ...headers,
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  } catch (err) {
+    throw new ApiCallFailed(`cannot reach the govmesh API at ${config.GOVMESH_API_URL} (${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}); start it with npm start or set GOVMESH_API_URL`, 3);
+  }
+  const text = await response.text();
+  const json = text ? (JSON.parse(text) as unknown) : undefined;
+  if (!response.ok) {
+    const p = (json ?? {}) as Problem;
+    const lines = [`${response.status} ${p.title ?? response.statusText}: ${p.detail ?? ''}`, ...(p.errors ?? []).map((e) => `  - ${e.path}: ${e.message}`)];
+    if (response.status === 401) lines.push('  (set GOVMESH_TOKEN; `govmesh token mint --role <role> --sub <id>` makes one for development)');
+    throw new ApiCallFailed(lines.join('\n'), response.status >= 500 ? 3 : 1, json);
+  }
+  return json as T;
+}
+
+/** Rows as an aligned text table. */
+export function table(rows: ReadonlyArray<Record<string, unknown>>): string {
+  if (rows.length === 0) return '(none)\n';
+  const keys = Object.keys(rows[0]!);
+  const cell = (v: unknown): string => (v === null || v === undefined ? '-' : typeof v === 'string' ? v : JSON.stringify(v));
+  const width = keys.map((k) => Math.max(k.length, ...rows.map((r) => cell(r[k]).length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(width[i]!)).join('  ').trimEnd();
+  return `${[line(keys), ...rows.map((r) => line(keys.map((k) => cell(r[k]))))].join('\n')}\n`;
+}

@@ -1,0 +1,108 @@
+import { readFileSync } from 'node:fs';
+
+import { DEVELOPMENT_JWT_SECRET, ROLES, TokenAuthority, type Role } from '@govmesh/api';
+import { Command, Option } from 'commander';
+import { parse } from 'yaml';
+
+import { ApiCallFailed, callApi, table } from './api-client.js';
+
+type Json = Record<string, unknown>;
+
+/** Runs an action; prints the result as JSON or as text, and sets an exit code scripts can trust. */
+function action<O extends { json?: boolean }>(run: (opts: O, ...args: string[]) => Promise<{ data: unknown; text: string }>) {
+  return async function (this: Command, ...args: unknown[]): Promise<void> {
+    const opts = this.opts<O>();
+    try {
+      const { data, text } = await run(opts, ...(args.filter((a) => typeof a === 'string')));
+      process.stdout.write(opts.json ? `${JSON.stringify(data, null, 2)}\n` : text);
+    } catch (err) {
+      if (!(err instanceof ApiCallFailed)) throw err;
+      if (opts.json && err.problem) process.stdout.write(`${JSON.stringify(err.problem, null, 2)}\n`);
+      process.stderr.write(`govmesh: ${err.message}\n`);
+      process.exitCode = err.exitCode;
+    }
+  };
+}
+
+function readDocument(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ApiCallFailed(`cannot read ${path}: ${(err as Error).message}`, 1);
+  }
+  return parse(text) as unknown;
+}
+
+export function platformCommands(): Command[] {
+  const service = new Command('service');
+  service.command('apply').description('publish a definition through the API (422 lists every problem)').requiredOption('-f, --file <file>').option('--json')
+    .action(action<{ file: string; json?: boolean }>(async (o) => {
+      const doc = readDocument(o.file) as Json;
+      const data = await callApi<Json>('PUT', `/v1/services/${encodeURIComponent(String(doc.id))}`, doc);
+      return { data, text: `published ${String(data.id)} version ${String(data.version)}\n` };
+    }));
+  service.command('list').description('the catalogue').option('--json')
+    .action(action(async () => {
+      const data = await callApi<Json[]>('GET', '/v1/services');
+      return { data, text: table(data.map((s) => ({ id: s.id, version: s.version, title: s.title, agency: s.ownerAgency }))) };
+    }));
+
+  const kase = new Command('case').description('citizens: apply and track');
+  kase.command('submit').description('apply for a service').requiredOption('--service <id>').requiredOption('-f, --file <application>', 'the application (YAML or JSON)')
+    .option('--idempotency-key <key>').option('--json')
+    .action(action<{ service: string; file: string; idempotencyKey?: string; json?: boolean }>(async (o) => {
+      const data = await callApi<Json>('POST', '/v1/cases', { serviceId: o.service, application: readDocument(o.file) }, o.idempotencyKey ? { 'idempotency-key': o.idempotencyKey } : {});
+      return { data, text: `submitted: case ${String(data.caseId)}\n` };
+    }));
+  kase.command('status').description('where a case is, in plain words').argument('<caseId>').option('--json')
+    .action(action<{ json?: boolean }>(async (_o, caseId) => {
+      const data = await callApi<{ caseId: string; status: string; decision?: string; currentStep: { says: string; deadline?: string } | null; timeline: Json[] }>('GET', `/v1/cases/${encodeURIComponent(caseId)}`);
+      const now = data.currentStep ? `now: ${data.currentStep.says}${data.currentStep.deadline ? ` (due ${data.currentStep.deadline})` : ''}\n` : '';
+      return { data, text: `case ${data.caseId}: ${data.status}${data.decision ? ` (${data.decision})` : ''}\n${now}${table(data.timeline)}` };
+    }));
+
+  const task = new Command('task').description("officers: the inbox and decisions");
+  task.command('list').description("tasks waiting for the caller's roles").option('--json')
+    .action(action(async () => {
+      const data = await callApi<Json[]>('GET', '/v1/tasks');
+      return { data, text: table(data.map((t) => ({ task: t.taskId, kind: t.kind, role: t.role, due: t.deadline }))) };
+    }));
+  task.command('decide').description('decide an officer task or review').argument('<taskId>')
+    .addOption(new Option('--decision <decision>').choices(['approve', 'reject', 'request-rework', 'request-information']).makeOptionMandatory())
+    .option('--reason <reason...>', 'why (sent to the partner on rework)').option('--json')
+    .action(action<{ decision: string; reason?: string[]; json?: boolean }>(async (o, taskId) => {
+      const data = await callApi<Json>('POST', `/v1/tasks/${encodeURIComponent(taskId)}/decision`, { decision: o.decision, ...(o.reason ? { reasons: o.reason } : {}) });
+      return { data, text: `${o.decision}: ${taskId}\n` };
+    }));
+
+  const partner = new Command('partner').description('administrators: partners and their performance');
+  partner.command('onboard').description('onboard a partner from its profile').requiredOption('-f, --file <profile>').option('--json')
+    .action(action<{ file: string; json?: boolean }>(async (o) => {
+      const data = await callApi<Json>('POST', '/v1/partners', readDocument(o.file));
+      return { data, text: `onboarded ${String(data.id)}\n` };
+    }));
+  partner.command('suspend').description('suspend a partner; its open tasks move to others').argument('<partnerId>').requiredOption('--reason <reason>').option('--json')
+    .action(action<{ reason: string; json?: boolean }>(async (o, id) => {
+      const data = await callApi<{ moved: string[] }>('PATCH', `/v1/partners/${encodeURIComponent(id)}`, { status: 'suspended', reason: o.reason });
+      return { data, text: `suspended ${id}; ${data.moved.length} open task(s) moved to other partners\n` };
+    }));
+  partner.command('scorecard').description("a partner's scorecards").argument('<partnerId>').option('--json')
+    .action(action<{ json?: boolean }>(async (_o, id) => {
+      const data = await callApi<Json[]>('GET', `/v1/partners/${encodeURIComponent(id)}/scorecard`);
+      return { data, text: table(data.map((c) => ({ task: c.taskType, assigned: c.assigned, 'on time': c.completedOnTime, late: c.late, invalid: c.rejectedInvalid, score: typeof c.score === 'number' ? c.score.toFixed(2) : '-' }))) };
+    }));
+
+  const token = new Command('token').description('development tokens');
+  token.command('mint').description('a bearer token signed with GOVMESH_API_JWT_SECRET (the development secret by default)')
+    .addOption(new Option('--role <role>').choices([...ROLES]).makeOptionMandatory())
+    .requiredOption('--sub <id>', 'the agency, officer, partner or citizen id')
+    .option('--officer-roles <roles>', 'comma-separated, for officers (e.g. licensing-officer,inspector)')
+    .option('--expires <duration>', 'e.g. 12h, 7d', '12h')
+    .action(async function (this: Command) {
+      const o = this.opts<{ role: Role; sub: string; officerRoles?: string; expires: string }>();
+      const authority = new TokenAuthority(process.env.GOVMESH_API_JWT_SECRET ?? DEVELOPMENT_JWT_SECRET);
+      process.stdout.write(`${await authority.mint({ role: o.role, subject: o.sub, officerRoles: o.officerRoles?.split(',').filter(Boolean) ?? [] }, o.expires)}\n`);
+    });
+  return [service, kase, task, partner, token];
+}
