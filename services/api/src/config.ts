@@ -9,7 +9,7 @@ export const DEVELOPMENT_JWT_SECRET = 'govmesh-development-secret-do-not-use-in-
 
 const ApiEnv = PlatformEnv.extend({
   GOVMESH_API_HOST: z.string().min(1).default('127.0.0.1'),
-  GOVMESH_API_PORT: z.coerce.number().int().min(1).max(65_535).default(17_243),
+  GOVMESH_API_PORT: z.coerce.number().int().min(1).max(65_535).default(17_280),
   GOVMESH_API_JWT_SECRET: z.string().min(32, 'use at least 32 characters').default(DEVELOPMENT_JWT_SECRET),
   GOVMESH_API_DB: z.string().min(1).optional(),
   /** Requests per caller per minute. */

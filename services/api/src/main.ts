@@ -34,12 +34,13 @@ const app = createServer({
   metrics: createMetrics(audit),
   rateLimitPerMinute: config.GOVMESH_API_RATE_LIMIT,
 });
-const server = app.listen(config.GOVMESH_API_PORT, config.GOVMESH_API_HOST, () => {
+const server = app.listen(config.GOVMESH_API_PORT, config.GOVMESH_API_HOST, (err?: Error) => {
+  // express 5 hands a failed listen (port taken) to this callback.
+  if (err) {
+    logger.fatal({ err }, `cannot listen on ${config.GOVMESH_API_HOST}:${config.GOVMESH_API_PORT}; set GOVMESH_API_PORT`);
+    process.exit(1);
+  }
   logger.info({ url: `http://${config.GOVMESH_API_HOST}:${config.GOVMESH_API_PORT}`, docs: `http://${config.GOVMESH_API_HOST}:${config.GOVMESH_API_PORT}/docs` }, 'api running');
-});
-server.on('error', (err) => {
-  logger.fatal({ err }, `cannot listen on ${config.GOVMESH_API_HOST}:${config.GOVMESH_API_PORT}`);
-  process.exit(1);
 });
 
 const stop = (signal: string): void => {

@@ -11,6 +11,9 @@ const kafka = createKafka({ clientId: 'govmesh-bridge', brokers: config.KAFKA_BR
 await ensureTopics(kafka);
 const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
 const publisher = new CloudEventPublisher(kafka);
+// The partners to read results from: those on the registry that are not terminated (a suspended
+// partner's late answers must still be heard, and rejected).
+const partners = new Map<string, string>();
 const bridge = createResultBridge({
   kafka,
   client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
@@ -19,23 +22,27 @@ const bridge = createResultBridge({
   groupId: config.GOVMESH_BRIDGE_GROUP,
   // Exit so that the supervisor (systemd, Kubernetes, npm start) restarts a bridge that stopped reading.
   onFatal: () => process.exit(1),
-  ...(config.GOVMESH_BRIDGE_TOPIC_PATTERN ? { topicPattern: config.GOVMESH_BRIDGE_TOPIC_PATTERN } : {}),
+  ...(config.GOVMESH_BRIDGE_TOPIC_PATTERN
+    ? { topicPattern: config.GOVMESH_BRIDGE_TOPIC_PATTERN }
+    : { partners: () => [...partners].filter(([, status]) => status !== 'terminated').map(([id]) => id) }),
 });
-await bridge.start();
-// A partner onboarded later brings new result topics: subscribe again once its profile appears.
-const known = new Set<string>();
+let caughtUp = false;
 let refresh: NodeJS.Timeout | undefined;
 const registry = await watchPartnerRegistry({
   kafka,
   logger,
   onProfile: (profile) => {
-    if (known.has(profile.id)) return;
-    known.add(profile.id);
+    const before = partners.get(profile.id);
+    partners.set(profile.id, profile.status);
+    const listening = (s: string | undefined) => s !== undefined && s !== 'terminated';
+    if (!caughtUp || listening(before) === listening(profile.status)) return;
     clearTimeout(refresh);
     refresh = setTimeout(() => void bridge.refresh().catch((err: unknown) => logger.error({ err }, 'could not re-subscribe')), 500);
   },
 });
 await registry.caughtUp;
+caughtUp = true;
+await bridge.start();
 logger.info('bridge running');
 
 const stop = async (signal: string): Promise<void> => {

@@ -1,4 +1,4 @@
-import { RESULT_TOPIC_PATTERN, partnerOfResultTopic } from '@govmesh/contracts/topics';
+import { RESULT_TOPIC_PATTERN, partnerOfResultTopic, resultTopic } from '@govmesh/contracts/topics';
 import type { CloudEventPublisher } from '@govmesh/messaging';
 import type { Client } from '@temporalio/client';
 import type { Kafka } from 'kafkajs';
@@ -14,6 +14,8 @@ export interface ResultBridgeDeps {
   readonly groupId?: string;
   /** Which result topics to read; every partner's by default. */
   readonly topicPattern?: RegExp;
+  /** Or exactly these partners' result topics, asked again on every refresh (the partner registry). */
+  readonly partners?: () => readonly string[];
   /** Called if the consumer stops for good; the process should then exit so it is restarted. */
   readonly onFatal?: (error: Error) => void;
 }
@@ -50,9 +52,13 @@ export function createResultBridge(deps: ResultBridgeDeps): ResultBridge {
   };
   let consumer = makeConsumer();
 
+  let running = false;
   async function run(): Promise<void> {
+    const topics = deps.partners ? deps.partners().map(resultTopic) : [deps.topicPattern ?? RESULT_TOPIC_PATTERN];
+    if (topics.length === 0) return; // no partner yet: a refresh starts reading when one is onboarded
+    running = true;
     await consumer.connect();
-    await consumer.subscribe({ topics: [deps.topicPattern ?? RESULT_TOPIC_PATTERN], fromBeginning: true });
+    await consumer.subscribe({ topics, fromBeginning: true });
     await consumer.run({
       autoCommit: true,
       eachMessage: async (payload) => {
@@ -76,12 +82,13 @@ export function createResultBridge(deps: ResultBridgeDeps): ResultBridge {
     start: run,
     async stop() {
       await refreshing;
-      await consumer.disconnect();
+      if (running) await consumer.disconnect();
     },
     refresh() {
-      // kafkajs resolves a pattern subscription once: a new partner's topic needs a new subscription.
+      // kafkajs resolves a subscription once: a new partner's topic needs a new one.
       refreshing = refreshing.then(async () => {
-        await consumer.disconnect();
+        if (running) await consumer.disconnect();
+        running = false;
         consumer = makeConsumer();
         await run();
         log.info('result topics re-read after a partner was onboarded');

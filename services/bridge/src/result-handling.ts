@@ -21,6 +21,8 @@ export interface ResultHandlingDeps {
   readonly client: Client;
   readonly publisher: CloudEventPublisher;
   readonly now?: () => Date;
+  /** How long a case may take to accept a result before the message is retried (30 s). */
+  readonly updateTimeoutMs?: number;
 }
 
 const SOURCE = '/govmesh/bridge';
@@ -57,10 +59,19 @@ export async function handleResultMessage(message: ResultMessage, deps: ResultHa
   if (!caseId) return reject('TASK.UNKNOWN', [`task ${result.taskId} is not a govmesh task`], result.taskId, result.attempt);
 
   try {
-    await deps.client.workflow.getHandle(caseId).executeUpdate(submitTaskResult, {
-      args: [{ partnerId: message.partnerId, result, ...(result.outcome === 'completed' ? { outputDigest: digestOf(result.output) } : {}) }],
-      // The same message delivered twice is applied once.
-      updateId: `${message.partnerId}/${envelope.data.id}`,
+    // A case whose worker is down cannot take the result; after a while the message is retried
+    // (nothing is lost), and the log says which case is holding the partition up.
+    await deps.client.withDeadline(Date.now() + (deps.updateTimeoutMs ?? 30_000), () =>
+      deps.client.workflow.getHandle(caseId).executeUpdate(submitTaskResult, {
+        args: [{ partnerId: message.partnerId, result, ...(result.outcome === 'completed' ? { outputDigest: digestOf(result.output) } : {}) }],
+        // The same message delivered twice is applied once.
+        updateId: `${message.partnerId}/${envelope.data.id}`,
+      }),
+    ).catch((err: unknown) => {
+      if ((err as { code?: number }).code === 4 || /deadline/i.test((err as Error).message)) {
+        throw new Error(`case ${caseId} did not take the result within ${(deps.updateTimeoutMs ?? 30_000) / 1000} s (is its worker running?); it will be retried`, { cause: err });
+      }
+      throw err;
     });
     return { accepted: true, caseId };
   } catch (err) {

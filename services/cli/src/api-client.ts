@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 const CliEnv = z.object({
-  GOVMESH_API_URL: z.url().default('http://127.0.0.1:17243'),
+  GOVMESH_API_URL: z.url().default('http://127.0.0.1:17280'),
   GOVMESH_TOKEN: z.string().min(1).optional(),
 });
 

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 
 import { auditCommand } from './audit-command.js';
 import { platformCommands } from './platform-commands.js';
+import { upCommands } from './up-command.js';
 import { serviceCommand } from './service-command.js';
 
 /** The whole govmesh command line; `main.ts` runs it, tests call it with their own argv. */
@@ -13,7 +14,7 @@ export function govmeshProgram(): Command {
     .addCommand(infraCommand())
     .addCommand(serviceCommand())
     .addCommand(auditCommand());
-  for (const command of platformCommands()) {
+  for (const command of [...platformCommands(), ...upCommands()]) {
     // `service` already exists (validate): its API subcommands join it.
     const existing = program.commands.find((c) => c.name() === command.name());
     if (existing) for (const sub of command.commands) existing.addCommand(sub);

@@ -4,7 +4,7 @@ import { z } from 'zod';
 
 const WorkerEnv = PlatformEnv.extend({
   /** YAML or JSON list of partner profiles. */
-  GOVMESH_PARTNERS_FILE: z.string().default('examples/partners/demo-partners.yaml'),
+  GOVMESH_PARTNERS_FILE: z.string().min(1).optional(),
   /** The task queue the case workflows run on (a test isolates its runs with its own). */
   GOVMESH_CASE_TASK_QUEUE: z.string().min(1).default('govmesh-cases'),
   /** The jurisdiction's weekends and public holidays, for deadlines in working days. */

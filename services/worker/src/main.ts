@@ -19,7 +19,8 @@ Runtime.install({
   logger: new DefaultLogger('WARN', (entry) => temporalLog[entry.level === 'ERROR' ? 'error' : 'warn']({ ...entry.meta }, entry.message)),
 });
 
-const partners = readPartnersFile(config.GOVMESH_PARTNERS_FILE);
+// Optional seed; the partner registry topic (onboarding through the API) is the source of truth.
+const partners = config.GOVMESH_PARTNERS_FILE ? readPartnersFile(config.GOVMESH_PARTNERS_FILE) : [];
 const kafka = createKafka({ clientId: 'govmesh-worker', brokers: config.KAFKA_BROKERS, logger });
 await ensureTopics(kafka, partners.map((p) => p.id));
 const publisher = new CloudEventPublisher(kafka);

@@ -1,0 +1,44 @@
+import { TokenAuthority, type Role } from '@govmesh/api';
+
+/** The demo's calls to the API, each as the kind of user who would make it. */
+export class ApiSession {
+  private readonly tokens: TokenAuthority;
+  private readonly cache = new Map<string, Promise<string>>();
+
+  constructor(readonly baseUrl: string, secret: string) {
+    this.tokens = new TokenAuthority(secret);
+  }
+
+  private token(role: Role, subject: string, officerRoles: string[] = []): Promise<string> {
+    const key = `${role}:${subject}`;
+    let token = this.cache.get(key);
+    if (!token) this.cache.set(key, (token = this.tokens.mint({ role, subject, officerRoles }, '24h')));
+    return token;
+  }
+
+  async call<T>(as: { role: Role; subject: string; officerRoles?: string[] }, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T }> {
+    const response = await fetch(new URL(path, this.baseUrl), {
+      method,
+      headers: {
+        authorization: `Bearer ${await this.token(as.role, as.subject, as.officerRoles)}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+  }
+
+  /** Fails loudly on anything but the statuses given. */
+  async expect<T>(ok: readonly number[], as: { role: Role; subject: string; officerRoles?: string[] }, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<T> {
+    const r = await this.call<T>(as, method, path, body, headers);
+    if (!ok.includes(r.status)) throw new Error(`${method} ${path} answered ${r.status}: ${JSON.stringify(r.body)}`);
+    return r.body;
+  }
+}
+
+export const ADMIN = { role: 'agency-admin' as const, subject: 'demo-agency' };
+export const AUDITOR = { role: 'auditor' as const, subject: 'demo-auditor' };
+export const OFFICER = { role: 'officer' as const, subject: 'demo-officer', officerRoles: ['licensing-officer', 'inspector', 'benefits-officer', 'social-worker'] };
+export const citizen = (n: number) => ({ role: 'citizen' as const, subject: `demo-citizen-${n}` });

@@ -1,0 +1,131 @@
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+
+import { DEVELOPMENT_JWT_SECRET } from '@govmesh/api';
+import { infraDown, infraUp, loadInfraConfig, terminalProgress, type InfraStatus } from '@govmesh/infra';
+import { createKafka } from '@govmesh/messaging';
+import { pino } from 'pino';
+
+import { ApiSession } from './api-session.js';
+import { runDemoBatch, type DemoProgress, type DemoSummary } from './demo-batch.js';
+import { startPlatformStack, type PlatformStack } from './platform-stack.js';
+
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+
+export interface UpOptions {
+  readonly demo: boolean;
+  readonly cases: number;
+  /** Machine-readable: only the summary JSON on stdout. */
+  readonly json?: boolean;
+  /** Keep serving until Ctrl-C (npm start); otherwise stop everything after the batch. */
+  readonly serve: boolean;
+  readonly env?: Record<string, string | undefined>;
+}
+
+function say(json: boolean | undefined, line: string): void {
+  (json ? process.stderr : process.stdout).write(`${line}\n`);
+}
+
+async function apiAnswers(url: string): Promise<boolean> {
+  try {
+    return (await fetch(new URL('/healthz', url), { signal: AbortSignal.timeout(1_000) })).ok;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `govmesh up [--demo]` and `govmesh demo`: engines (embedded unless external ones are named),
+ * every govmesh process, then the demo batch, a summary, and (for `up`) serving until Ctrl-C,
+ * which stops everything this command started.
+ */
+export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
+  const env = o.env ?? process.env;
+  const infraConfig = loadInfraConfig(env);
+  const apiPort = env.GOVMESH_API_PORT ?? '17280';
+  const apiUrl = env.GOVMESH_API_URL ?? `http://127.0.0.1:${apiPort}`;
+  const secret = env.GOVMESH_API_JWT_SECRET ?? DEVELOPMENT_JWT_SECRET;
+  let engines: InfraStatus | undefined;
+  let stack: PlatformStack | undefined;
+  let stopping = false;
+  const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
+    say(o.json, 'stopping govmesh …');
+    await stack?.stop();
+    const ours = engines ? (['temporal', 'kafka'] as const).filter((e) => engines![e].startedNow) : [];
+    if (ours.length) await infraDown(infraConfig, terminalProgress, ours);
+    say(o.json, 'stopped: nothing of this run is left running');
+  };
+
+  try {
+    const alreadyServing = !o.serve && (await apiAnswers(apiUrl));
+    const t0 = Date.now();
+    if (!alreadyServing) {
+      engines = await infraUp(infraConfig, terminalProgress);
+      say(o.json, `engines ready in ${((Date.now() - t0) / 1000).toFixed(1)} s: Kafka ${engines.kafka.address}, Temporal ${engines.temporal.address}`);
+      const logFile = join(infraConfig.dataDir, 'logs', 'govmesh.log');
+      const t1 = Date.now();
+      stack = await startPlatformStack({
+        root, logFile,
+        env: Object.fromEntries(Object.entries({
+          ...env, KAFKA_BROKERS: engines.kafka.address, TEMPORAL_ADDRESS: engines.temporal.address, GOVMESH_API_PORT: apiPort, GOVMESH_API_JWT_SECRET: secret,
+        }).filter((e): e is [string, string] => e[1] !== undefined)),
+        onNotice: (line) => say(o.json, line),
+      });
+      say(o.json, `govmesh processes ready in ${((Date.now() - t1) / 1000).toFixed(1)} s; their log: ${logFile}`);
+    }
+    let summary: DemoSummary | undefined;
+    if (o.demo) {
+      const brokers = engines?.kafka.address ?? env.KAFKA_BROKERS ?? '127.0.0.1:19092';
+      // The partners' own warnings (a revoked task, a rejected draft) are part of the show, not problems.
+      const logger = pino({ level: 'error' }, pino.destination(2));
+      const kafka = createKafka({ clientId: 'govmesh-demo', brokers: brokers.split(','), logger });
+      let last = 0;
+      summary = await runDemoBatch({
+        api: new ApiSession(apiUrl, secret), kafka, logger, root, cases: o.cases,
+        onProgress: (p: DemoProgress) => {
+          if (Date.now() - last < 2_000 && p.running > 0) return;
+          last = Date.now();
+          say(o.json, `progress: ${p.submitted} submitted · ${p.running} running · ${p.completed} completed`);
+        },
+      });
+      if (o.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+      else process.stdout.write(describeSummary(summary, apiUrl, engines?.temporal.uiUrl));
+    }
+    if (o.serve) {
+      say(o.json, `\ngovmesh is serving: API ${apiUrl} (docs ${apiUrl}/docs)${engines?.temporal.uiUrl ? `, Temporal UI ${engines.temporal.uiUrl}` : ''}. Press Ctrl-C to stop everything.`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+    }
+    return summary;
+  } finally {
+    await shutdown();
+  }
+}
+
+export function summaryIsClean(s: DemoSummary): boolean {
+  return s.lost === 0 && s.stuck === 0 && s.unexpected === 0 && s.ledgerVerified && s.completed === s.submitted;
+}
+
+function describeSummary(s: DemoSummary, apiUrl: string, temporalUi: string | undefined): string {
+  const outcomes = Object.entries(s.outcomes).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(' · ');
+  const rows = s.partners.map((c) => [c.partnerId, c.taskType, c.assigned, c.completedOnTime, c.late, c.rejectedInvalid, c.turnaroundMs.median === null ? '-' : `${(c.turnaroundMs.median / 1000).toFixed(1)}s`, c.score === null ? '-' : c.score.toFixed(2)].map(String));
+  const head = ['partner', 'task', 'assigned', 'on time', 'late', 'invalid', 'median', 'score'];
+  const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => `  ${cells.map((c, i) => c.padEnd(width[i]!)).join('  ')}`.trimEnd();
+  return [
+    '',
+    `demo batch: ${s.submitted} cases in ${s.seconds} s — ${s.completed} completed, ${s.lost} lost, ${s.stuck} stuck, ${s.unexpected} unexpected`,
+    `outcomes: ${outcomes}`,
+    'partner scorecards:',
+    line(head),
+    ...rows.map(line),
+    `audit ledger: ${s.ledgerVerified ? 'verified' : 'BROKEN'}`,
+    ...s.problems.slice(0, 10).map((p) => `  ! ${p}`),
+    `look next: API docs ${apiUrl}/docs${temporalUi ? ` · Temporal UI ${temporalUi}` : ''} · \`npx govmesh audit timeline <caseId>\``,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,6 @@
+export { runUp, summaryIsClean, type UpOptions } from './demo-command.js';
+export { runDemoBatch, type DemoSummary, type DemoProgress } from './demo-batch.js';
+export { SCENARIOS, outcomesOf, endedAsExpected, type Scenario } from './scenarios.js';
+export { DEMO_PARTNERS } from './demo-partners.js';
+export { onDemoClock } from './demo-catalogue.js';
+export { tagged } from './platform-stack.js';

@@ -1,0 +1,94 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+/** The govmesh processes, in the order they start; each says `<name> running` when ready. */
+export const COMPONENTS = [
+  { name: 'audit', ready: 'audit ledger running' },
+  { name: 'worker', ready: 'worker running' },
+  { name: 'bridge', ready: 'bridge running' },
+  { name: 'api', ready: 'api running' },
+] as const;
+
+export interface StackOptions {
+  readonly root: string;
+  readonly env: Record<string, string>;
+  /** Every component's log, one readable tagged line per entry. */
+  readonly logFile: string;
+  /** Also told about warnings and errors, and each component starting. */
+  readonly onNotice?: (line: string) => void;
+}
+
+export interface PlatformStack {
+  stop(): Promise<void>;
+}
+
+const LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
+
+/** `12:00:01 [worker] task dispatched caseId=… partnerId=…` from a pino JSON line. */
+export function tagged(component: string, raw: string): { text: string; level: number } {
+  try {
+    const entry = JSON.parse(raw) as Record<string, unknown> & { level?: number; time?: number; msg?: string };
+    const { level = 30, time = Date.now(), msg = '', pid: _pid, hostname: _host, name: _name, ...rest } = entry;
+    const fields = Object.entries(rest)
+      .filter(([k, v]) => k !== 'err' && (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean'))
+      .map(([k, v]) => `${k}=${String(v)}`)
+      .join(' ');
+    const err = (entry.err as { message?: string } | undefined)?.message;
+    const label = level >= 40 ? ` ${LEVELS[level] ?? level}` : '';
+    return { text: `${new Date(time).toISOString().slice(11, 19)} [${component}]${label} ${msg}${fields ? ` ${fields}` : ''}${err ? ` (${err})` : ''}`, level };
+  } catch {
+    return { text: `${new Date().toISOString().slice(11, 19)} [${component}] ${raw}`, level: 30 };
+  }
+}
+
+/** Starts every govmesh process from its built main and waits until each is ready. */
+export async function startPlatformStack(o: StackOptions): Promise<PlatformStack> {
+  mkdirSync(dirname(o.logFile), { recursive: true });
+  const log: WriteStream = createWriteStream(o.logFile, { flags: 'a' });
+  const children: ChildProcess[] = [];
+  let stopping = false;
+  const stop = async (): Promise<void> => {
+    stopping = true;
+    for (const child of [...children].reverse()) {
+      if (child.exitCode !== null || child.signalCode !== null) continue;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    await new Promise((resolve) => log.end(resolve));
+  };
+  try {
+    for (const component of COMPONENTS) {
+      const child = spawn(process.execPath, [join(o.root, 'services', component.name, 'dist', 'main.js')], {
+        cwd: o.root, env: { ...process.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      children.push(child);
+      let ready: () => void = () => undefined;
+      const isReady = new Promise<void>((resolve) => (ready = resolve));
+      for (const stream of [child.stdout, child.stderr]) {
+        createInterface({ input: stream }).on('line', (raw) => {
+          const { text, level } = tagged(component.name, raw);
+          log.write(`${text}\n`);
+          if (level >= 40) o.onNotice?.(text);
+          if (raw.includes(`"msg":"${component.ready}"`)) ready();
+        });
+      }
+      const failed = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`${component.name} exited with ${code ?? 'a signal'} while starting; see ${o.logFile}`))));
+      const slow = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${component.name} did not start within 60 s; see ${o.logFile}`)), 60_000).unref());
+      await Promise.race([isReady, failed, slow]);
+      failed.catch(() => undefined);
+      child.once('exit', (code) => {
+        if (!stopping) o.onNotice?.(`${new Date().toISOString().slice(11, 19)} [${component.name}] FATAL exited with ${code ?? 'a signal'}; see ${o.logFile}`);
+      });
+      o.onNotice?.(`${new Date().toISOString().slice(11, 19)} [${component.name}] running`);
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { stop };
+}
