@@ -26,7 +26,13 @@ export const officerRoutes: RouteSpec[] = [
     responses: { 200: { description: 'the waiting tasks, oldest case first', schema: OfficerTaskView.array() } },
     async handle({ caller }, deps) {
       const tasks = [];
+      const running = await deps.cases.runningCaseIds();
       for (const record of deps.store.openCases()) {
+        // Ended (or terminated by an operator): never asked again.
+        if (!running.has(record.caseId)) {
+          deps.store.closeCase(record.caseId);
+          continue;
+        }
         const state = await deps.cases.state(record.caseId);
         if (!state) continue;
         if (state.status !== 'running') {

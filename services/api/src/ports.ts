@@ -17,6 +17,8 @@ export interface CaseEngine {
   start(caseId: string, definition: ServiceDefinition, application: Record<string, unknown>): Promise<void>;
   /** Undefined when there is no such case. */
   state(caseId: string): Promise<CaseState | undefined>;
+  /** The ids of the cases still running, from one visibility query (for the officers' inbox). */
+  runningCaseIds(): Promise<ReadonlySet<string>>;
   decide(caseId: string, decision: OfficerDecision): Promise<void>;
   provideInput(caseId: string, input: CitizenInput): Promise<void>;
   revoke(caseId: string, revocation: PartnerTaskRevocation): Promise<void>;

@@ -55,6 +55,9 @@ class RecordingCases implements CaseEngine {
     this.inputs.push(input);
     return Promise.reject(new CaseRefusal('CASE.NOT_AWAITING_INPUT', 'step registration is not waiting for citizen input'));
   }
+  runningCaseIds() {
+    return Promise.resolve(new Set([...this.states.values()].filter((s) => s.status === 'running').map((s) => s.caseId)));
+  }
   revoke(_caseId: string, r: PartnerTaskRevocation) {
     this.revocations.push(r);
     return Promise.resolve();

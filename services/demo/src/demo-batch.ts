@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { ADMIN, AUDITOR, citizen, type ApiSession } from './api-session.js';
 import { DEMO_SERVICES, demoApplication, onDemoClock, readExample } from './demo-catalogue.js';
 import { startDemoOfficer } from './demo-officer.js';
-import { DEMO_PARTNERS, startDemoPartners } from './demo-partners.js';
+import { demoPartners, startDemoPartners } from './demo-partners.js';
 import { SCENARIOS, endedAsExpected, outcomesOf, scenarioFor, type Scenario, type TrailEntry } from './scenarios.js';
 
 /** What `govmesh demo --json` prints. */
@@ -63,7 +63,7 @@ export async function runDemoBatch(o: DemoBatchOptions): Promise<DemoSummary> {
     // 409: this version is published already (an earlier run); the catalogue keeps it.
     await api.expect([201, 409], ADMIN, 'PUT', `/v1/services/${String(definition.id)}`, definition);
   }
-  for (const { profile } of DEMO_PARTNERS) {
+  for (const { profile } of demoPartners()) {
     const created = await api.call(ADMIN, 'POST', '/v1/partners', profile);
     if (created.status === 409) await api.expect([200], ADMIN, 'PATCH', `/v1/partners/${profile.id}`, { status: 'active', reason: 'demo run: active again' });
     else if (created.status !== 201) throw new Error(`could not onboard ${profile.id}: ${created.status} ${JSON.stringify(created.body)}`);
@@ -87,7 +87,7 @@ export async function runDemoBatch(o: DemoBatchOptions): Promise<DemoSummary> {
 
     const ended = new Map<string, CaseView>();
     const lost = new Set<string>();
-    const timeoutAt = started + (o.timeoutMs ?? 180_000 + o.cases * 1_000);
+    const timeoutAt = started + (o.timeoutMs ?? 180_000 + o.cases * 6_000);
     while (ended.size + lost.size < cases.length && Date.now() < timeoutAt) {
       for (const c of cases) {
         if (ended.has(c.caseId) || lost.has(c.caseId)) continue;
@@ -120,7 +120,7 @@ export async function runDemoBatch(o: DemoBatchOptions): Promise<DemoSummary> {
     for (const id of lost) problems.push(`${id} is unknown to the platform`);
     const verdict = await api.expect<{ ok: boolean; reason: string | null }>([200], AUDITOR, 'GET', '/v1/audit/verify');
     if (!verdict.ok) problems.push(`the ledger did not verify: ${verdict.reason ?? ''}`);
-    const ids = new Set<string>(DEMO_PARTNERS.map((p) => p.profile.id));
+    const ids = new Set<string>(demoPartners().map((p) => p.profile.id));
     const cards = (await api.expect<PartnerScorecard[]>([200], AUDITOR, 'GET', '/v1/scorecards')).filter((c) => ids.has(c.partnerId));
     return {
       submitted: cases.length, completed: [...ended.values()].filter((v) => v.status === 'completed').length, lost: lost.size, stuck: stuck.length,

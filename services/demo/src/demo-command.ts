@@ -58,6 +58,16 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
     say(o.json, 'stopped: nothing of this run is left running');
   };
 
+  // Ctrl-C (or a supervisor's SIGTERM) at any point stops what this command started, engines included.
+  let interrupted: () => void = () => undefined;
+  const interruption = new Promise<void>((resolve) => (interrupted = resolve));
+  let serving = false;
+  const onSignal = () => {
+    if (serving) interrupted();
+    else void shutdown().then(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     const alreadyServing = !o.serve && (await apiAnswers(apiUrl));
     const t0 = Date.now();
@@ -95,14 +105,14 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
     }
     if (o.serve) {
       say(o.json, `\ngovmesh is serving: API ${apiUrl} (docs ${apiUrl}/docs)${engines?.temporal.uiUrl ? `, Temporal UI ${engines.temporal.uiUrl}` : ''}. Press Ctrl-C to stop everything.`);
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
+      serving = true;
+      await interruption;
     }
     return summary;
   } finally {
     await shutdown();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }
 

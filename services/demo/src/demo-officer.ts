@@ -30,7 +30,7 @@ export function startDemoOfficer(api: ApiSession, logger: Logger, scenarioOf: (c
       } catch (err) {
         logger.warn({ err }, 'the demo officer could not read the inbox');
       }
-      await new Promise((r) => setTimeout(r, 400));
+      await new Promise((r) => setTimeout(r, 1_000));
     }
   })();
 

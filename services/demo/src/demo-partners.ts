@@ -13,12 +13,21 @@ const partner = (id: string, name: string, quality: Quality, capabilities: strin
 });
 
 /** Four partners of different quality; every task type of the catalogue has at least one reliable one. */
-export const DEMO_PARTNERS = [
+const BASE_PARTNERS = [
   partner('swift-checks', 'Swift Checks (fast and reliable)', 'fast', ['background-check@1', 'income-verification@1', 'certificate-delivery@1']),
   partner('steady-inspections', 'Steady Inspections (slow but sure)', 'slow', ['site-inspection@1', 'home-visit@1', 'certificate-delivery@1']),
   partner('sloppy-services', 'Sloppy Services (sometimes invalid, then corrects)', 'sloppy', ['background-check@1', 'income-verification@1', 'certificate-delivery@1']),
   partner('silent-partners', 'Silent Partners (never answers)', 'silent', ['background-check@1', 'site-inspection@1']),
 ] as const;
+
+/**
+ * The demo partners; with a suffix (GOVMESH_DEMO_PARTNER_SUFFIX), ids of their own, so that a run
+ * never reads the topics of an earlier one (the end-to-end test uses this).
+ */
+export function demoPartners(suffix = process.env.GOVMESH_DEMO_PARTNER_SUFFIX ?? ''): Array<(typeof BASE_PARTNERS)[number]> {
+  return BASE_PARTNERS.map((p) => (suffix ? { ...p, profile: { ...p.profile, id: `${p.profile.id}-${suffix}` } } : p));
+}
+export const DEMO_PARTNERS = BASE_PARTNERS;
 
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
@@ -33,7 +42,7 @@ const never = (signal: AbortSignal) => new Promise<never>((_, reject) => signal.
  */
 export async function startDemoPartners(kafka: Kafka, logger: Logger, scenarioOf: (caseId: string) => Scenario | undefined): Promise<Partner[]> {
   const partners: Partner[] = [];
-  for (const { profile, quality } of DEMO_PARTNERS) {
+  for (const { profile, quality } of demoPartners()) {
     const pending = new Map<string, TaskAssignedData>();
     const valid = (task: TaskAssignedData) => SAMPLE_OUTPUTS[task.taskType]!(task.input);
     const handler = async (_input: Record<string, unknown>, { task, signal }: { task: TaskAssignedData; signal: AbortSignal }) => {

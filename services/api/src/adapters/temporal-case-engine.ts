@@ -21,6 +21,12 @@ export class TemporalCaseEngine implements CaseEngine {
     }
   }
 
+  async runningCaseIds(): Promise<ReadonlySet<string>> {
+    const ids = new Set<string>();
+    for await (const w of this.client.workflow.list({ query: `WorkflowType="serviceCase" AND ExecutionStatus="Running" AND TaskQueue="${this.taskQueue}"` })) ids.add(w.workflowId);
+    return ids;
+  }
+
   decide(caseId: string, decision: Parameters<CaseEngine['decide']>[1]): Promise<void> {
     return this.update(caseId, () => this.client.workflow.getHandle(caseId).executeUpdate(decideOfficerTask, { args: [decision] }));
   }
