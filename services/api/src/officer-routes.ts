@@ -4,6 +4,9 @@ import { caseFor } from './case-routes.js';
 import { forbidden, notFound } from './problems.js';
 import { route, type ApiDeps, type RouteSpec } from './route-spec.js';
 
+/** How long a new case may be missing from Temporal's visibility index before the inbox believes it. */
+const VISIBILITY_LAG_MS = 120_000;
+
 function splitTaskId(taskId: string): { caseId: string; stepId: string } {
   const at = taskId.lastIndexOf(':');
   return { caseId: taskId.slice(0, at), stepId: taskId.slice(at + 1) };
@@ -27,9 +30,12 @@ export const officerRoutes: RouteSpec[] = [
     async handle({ caller }, deps) {
       const tasks = [];
       const running = await deps.cases.runningCaseIds();
+      const now = (deps.now?.() ?? new Date()).getTime();
       for (const record of deps.store.openCases()) {
-        // Ended (or terminated by an operator): never asked again.
-        if (!running.has(record.caseId)) {
+        // Not running by the visibility index: ended, or terminated by an operator, and never asked
+        // again. The index lags a new case by a moment, so a young case is asked all the same.
+        const young = now - Date.parse(record.submittedAt) < VISIBILITY_LAG_MS;
+        if (!running.has(record.caseId) && !young) {
           deps.store.closeCase(record.caseId);
           continue;
         }

@@ -145,6 +145,13 @@ describe('the govmesh HTTP API', () => {
     expect(body(bad).errors[0]?.path).toBe('body.decision');
   });
 
+  it('still shows a new case that the visibility index does not list yet', async () => {
+    const created = await request(app).post('/v1/cases').set('authorization', await as('citizen')).send({ serviceId: 'business-licence', application }).expect(202);
+    cases.runningCaseIds = () => Promise.resolve(new Set<string>()); // Temporal's index lags a fresh case
+    const inbox = await request(app).get('/v1/tasks').set('authorization', await as('officer')).expect(200);
+    expect((inbox.body as Array<{ caseId: string }>).map((t) => t.caseId)).toEqual([body(created).caseId]);
+  });
+
   it("turns a case's refusals into problems with its code", async () => {
     const created = await request(app).post('/v1/cases').set('authorization', await as('citizen')).send({ serviceId: 'business-licence', application }).expect(202);
     const invalid = await request(app).post(`/v1/cases/${body(created).caseId}/input`).set('authorization', await as('citizen')).send({ stepId: 'registration', values: { 'business.registrationNumber': 7 } }).expect(422);

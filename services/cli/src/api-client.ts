@@ -1,9 +1,4 @@
-import { z } from 'zod';
-
-const CliEnv = z.object({
-  GOVMESH_API_URL: z.url().default('http://127.0.0.1:17280'),
-  GOVMESH_TOKEN: z.string().min(1).optional(),
-});
+import { loadCliConfig, type CliConfig } from './config.js';
 
 /** Exit codes scripts can trust: 0 done, 1 refused by the API (4xx), 3 the API could not be reached or failed. */
 export class ApiCallFailed extends Error {
@@ -20,8 +15,7 @@ interface Problem {
 }
 
 /** One call to the govmesh API with the caller's token; a problem document becomes an ApiCallFailed. */
-export async function callApi<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, env: Record<string, string | undefined> = process.env): Promise<T> {
-  const config = CliEnv.parse(env);
+export async function callApi<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, config: CliConfig = loadCliConfig()): Promise<T> {
   let response: Response;
   try {
     response = await fetch(new URL(path, config.GOVMESH_API_URL), {

@@ -2,18 +2,20 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 
 import {
-  CheckpointSigner, LedgerExportInvalid, LedgerLocationEnv, SqliteLedgerStore, auditTimeline, citizenTimeline,
+  CheckpointSigner, LedgerExportInvalid, SqliteLedgerStore, auditTimeline, citizenTimeline,
   exportLedger, scorecardsOf, verifyExport, verifyLedger, type LedgerLocation, type LedgerVerdict,
 } from '@govmesh/audit';
 import { Command } from 'commander';
+
+import { loadCliConfig } from './config.js';
 
 /** Exit codes scripts can trust: 0 verified, 1 the ledger is broken, 2 it could not be checked. */
 export class AuditCommandError extends Error {
   readonly exitCode = 2;
 }
 
-function location(env: Record<string, string | undefined>): LedgerLocation {
-  return LedgerLocationEnv.parse(env);
+function location(): LedgerLocation {
+  return loadCliConfig().ledger;
 }
 
 function openLedger(where: LedgerLocation): SqliteLedgerStore {
@@ -36,7 +38,7 @@ function signerAt(where: LedgerLocation): CheckpointSigner | undefined {
 }
 
 /** Verifies the live ledger, or an exported file with nothing but a public key. */
-export async function auditVerify(opts: { file?: string; publicKey?: string }, env: Record<string, string | undefined> = process.env): Promise<LedgerVerdict> {
+export async function auditVerify(opts: { file?: string; publicKey?: string }, where: LedgerLocation = location()): Promise<LedgerVerdict> {
   if (opts.file) {
     if (!opts.publicKey) throw new AuditCommandError('--file needs --public-key <pem>: an export is verified against the key the agency published');
     try {
@@ -47,7 +49,6 @@ export async function auditVerify(opts: { file?: string; publicKey?: string }, e
       throw err;
     }
   }
-  const where = location(env);
   const store = openLedger(where);
   try {
     const key = opts.publicKey ? readPublicKey(opts.publicKey) : signerAt(where)?.publicKey;
@@ -108,7 +109,7 @@ export function auditCommand(): Command {
     .action(function (this: Command) {
       const { out } = this.opts<{ out: string }>();
       return run(async () => {
-        const where = location(process.env);
+        const where = location();
         openLedger(where).close();
         const signer = signerAt(where);
         const store = new SqliteLedgerStore(where.ledgerFile);
@@ -127,7 +128,7 @@ export function auditCommand(): Command {
     .description('print the public key that verifies this ledger\'s checkpoints (give it to auditors)')
     .action(() =>
       run(() => {
-        const signer = signerAt(location(process.env));
+        const signer = signerAt(location());
         if (!signer) throw new AuditCommandError('no signing key yet: it is made when the audit service first starts');
         process.stdout.write(signer.publicKeyPem());
         return Promise.resolve();
@@ -144,7 +145,7 @@ export function auditCommand(): Command {
       return run(async () => {
         const since = opts.since ? new Date(opts.since) : undefined;
         if (since && Number.isNaN(since.getTime())) throw new AuditCommandError(`--since ${opts.since} is not a time (use RFC 3339)`);
-        const store = openLedger(location(process.env));
+        const store = openLedger(location());
         try {
           const cards = await scorecardsOf(store.records(), since ? { from: since } : {});
           process.stdout.write(opts.json ? `${JSON.stringify(cards, null, 2)}\n` : table(cards.map((c) => ({
@@ -167,7 +168,7 @@ export function auditCommand(): Command {
     .action(function (this: Command, caseId: string) {
       const opts = this.opts<{ citizen?: boolean; json?: boolean }>();
       return run(async () => {
-        const store = openLedger(location(process.env));
+        const store = openLedger(location());
         try {
           const records = await store.caseRecords(caseId);
           if (records.length === 0) throw new AuditCommandError(`the ledger holds nothing for case ${caseId}`);

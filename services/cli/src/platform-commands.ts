@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 
-import { DEVELOPMENT_JWT_SECRET, ROLES, TokenAuthority, type Role } from '@govmesh/api';
+import { ROLES, TokenAuthority, type Role } from '@govmesh/api';
 import { Command, Option } from 'commander';
 import { parse } from 'yaml';
 
 import { ApiCallFailed, callApi, table } from './api-client.js';
+import { loadCliConfig } from './config.js';
 
 type Json = Record<string, unknown>;
 
@@ -101,7 +102,7 @@ export function platformCommands(): Command[] {
     .option('--expires <duration>', 'e.g. 12h, 7d', '12h')
     .action(async function (this: Command) {
       const o = this.opts<{ role: Role; sub: string; officerRoles?: string; expires: string }>();
-      const authority = new TokenAuthority(process.env.GOVMESH_API_JWT_SECRET ?? DEVELOPMENT_JWT_SECRET);
+      const authority = new TokenAuthority(loadCliConfig().GOVMESH_API_JWT_SECRET);
       process.stdout.write(`${await authority.mint({ role: o.role, subject: o.sub, officerRoles: o.officerRoles?.split(',').filter(Boolean) ?? [] }, o.expires)}\n`);
     });
   return [service, kase, task, partner, token];
