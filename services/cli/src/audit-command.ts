@@ -8,6 +8,7 @@ import {
 import { Command } from 'commander';
 
 import { loadCliConfig } from './config.js';
+import { table } from './text-table.js';
 
 /** Exit codes scripts can trust: 0 verified, 1 the ledger is broken, 2 it could not be checked. */
 export class AuditCommandError extends Error {
@@ -61,14 +62,6 @@ export async function auditVerify(opts: { file?: string; publicKey?: string }, w
 function describeVerdict(v: LedgerVerdict): string {
   if (v.ok) return `ledger verified: ${v.records} records, signed through record ${v.signedThrough}\n`;
   return `LEDGER BROKEN at record ${v.firstBroken}: ${v.reason}\n(${v.records} records checked)\n`;
-}
-
-function table(rows: ReadonlyArray<Record<string, string | number>>): string {
-  if (rows.length === 0) return '(none)\n';
-  const keys = Object.keys(rows[0]!);
-  const width = keys.map((k) => Math.max(k.length, ...rows.map((r) => String(r[k]).length)));
-  const line = (cells: Array<string | number>) => cells.map((c, i) => String(c).padEnd(width[i]!)).join('  ').trimEnd();
-  return `${[line(keys), ...rows.map((r) => line(keys.map((k) => r[k]!)))].join('\n')}\n`;
 }
 
 const pct = (rate: number | null) => (rate === null ? '-' : `${Math.round(rate * 100)}%`);

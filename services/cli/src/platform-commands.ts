@@ -4,8 +4,9 @@ import { ROLES, TokenAuthority, type Role } from '@govmesh/api';
 import { Command, Option } from 'commander';
 import { parse } from 'yaml';
 
-import { ApiCallFailed, callApi, table } from './api-client.js';
+import { ApiCallFailed, callApi } from './api-client.js';
 import { loadCliConfig } from './config.js';
+import { table } from './text-table.js';
 
 type Json = Record<string, unknown>;
 

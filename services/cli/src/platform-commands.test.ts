@@ -1,0 +1,88 @@
+import { execFile } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
+
+import { PlatformStore, TokenAuthority, createServer } from '@govmesh/api';
+import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
+import type { CaseState } from '@govmesh/workflows/case-api';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = new URL('../../..', import.meta.url).pathname;
+const secret = 'cli-test-secret-that-is-long-enough';
+
+/**
+ * The `govmesh` subcommands that talk to the API, run as a user runs them, against the API's
+ * express app with ports that keep cases in memory (Temporal stays out of this unit test).
+ */
+describe('govmesh over the API', () => {
+  const states = new Map<string, CaseState>();
+  let url: string;
+  let close: () => void;
+  const tokens = new TokenAuthority(secret);
+
+  beforeAll(async () => {
+    const app = createServer({
+      store: new PlatformStore(':memory:'), tokens, logger: pino({ level: 'silent' }), newCaseId: () => `case-${states.size + 1}`,
+      cases: {
+        start: (caseId: string, d: ServiceDefinition) => (states.set(caseId, { caseId, serviceId: d.id, serviceVersion: d.version, status: 'running', steps: { decision: { id: 'decision', mode: 'in-house', status: 'awaiting-officer', role: 'licensing-officer' } } }), Promise.resolve()),
+        state: (caseId: string) => Promise.resolve(states.get(caseId)),
+        runningCaseIds: () => Promise.resolve(new Set(states.keys())),
+        decide: () => Promise.resolve(),
+        provideInput: () => Promise.resolve(),
+        revoke: () => Promise.resolve(),
+      },
+      partners: { onboard: () => Promise.resolve(), changeStatus: () => Promise.resolve({ moved: [] }) },
+      audit: { scorecards: () => Promise.resolve([]), caseRecords: () => Promise.resolve([]), verify: () => Promise.reject(new Error('unused')), transparency: () => Promise.resolve([]) },
+      events: { satisfactionRated: () => Promise.resolve() }, readiness: { check: () => Promise.resolve({}) },
+    });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    close = () => server.close();
+  });
+  afterAll(() => close());
+
+  const govmesh = async (args: string[], token?: string) => {
+    try {
+      const { stdout, stderr } = await run(process.execPath, ['services/cli/bin/govmesh.js', ...args], {
+        cwd: root, env: { ...process.env, GOVMESH_API_URL: url, GOVMESH_API_JWT_SECRET: secret, ...(token ? { GOVMESH_TOKEN: token } : {}) },
+      });
+      return { code: 0, stdout, stderr };
+    } catch (err) {
+      const e = err as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+  };
+
+  it('publishes, refuses a bad definition with every problem, lists, submits, and works the inbox', async () => {
+    const admin = (await govmesh(['token', 'mint', '--role', 'agency-admin', '--sub', 'market-regulation'])).stdout.trim();
+    expect(await govmesh(['service', 'apply', '-f', 'examples/business-licence.yaml'], admin)).toMatchObject({ code: 0, stdout: 'published business-licence version 3\n' });
+    const bad = await govmesh(['service', 'apply', '-f', 'examples/invalid/five-mistakes.yaml'], admin);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.match(/^ {2}- body/gm)).toHaveLength(5);
+    const list = await govmesh(['service', 'list', '--json']);
+    expect(JSON.parse(list.stdout)).toEqual([expect.objectContaining({ id: 'business-licence', version: 3 })]);
+
+    const citizen = await tokens.mint({ role: 'citizen', subject: 'citizen-1' });
+    const submitted = await govmesh(['case', 'submit', '--service', 'business-licence', '-f', 'examples/applications/business-licence.yaml', '--json'], citizen);
+    expect(submitted.code, submitted.stderr).toBe(0);
+    const { caseId } = JSON.parse(submitted.stdout) as { caseId: string };
+    expect((await govmesh(['case', 'status', caseId], citizen)).stdout).toContain('now: An officer is deciding: decision');
+
+    const officer = await tokens.mint({ role: 'officer', subject: 'officer-1', officerRoles: ['licensing-officer'] });
+    expect((await govmesh(['task', 'list'], officer)).stdout).toMatch(new RegExp(`${caseId}:decision\\s+officer\\s+licensing-officer`));
+    expect(await govmesh(['task', 'decide', `${caseId}:decision`, '--decision', 'approve'], officer)).toMatchObject({ code: 0 });
+    // Refused by the API: exit 1 with the problem; no token: 401 with a hint.
+    expect(await govmesh(['task', 'list'], citizen)).toMatchObject({ code: 1, stderr: expect.stringContaining('403 Forbidden') as unknown });
+    expect(await govmesh(['task', 'list'])).toMatchObject({ code: 1, stderr: expect.stringContaining('govmesh token mint') as unknown });
+  }, 60_000);
+
+  it('exits 3 when the API cannot be reached', async () => {
+    const { code, stderr } = await run(process.execPath, ['services/cli/bin/govmesh.js', 'service', 'list'], { cwd: root, env: { ...process.env, GOVMESH_API_URL: 'http://127.0.0.1:9' } })
+      .then((r) => ({ code: 0, ...r }), (e: { code: number; stderr: string }) => e);
+    expect(code).toBe(3);
+    expect(stderr).toMatch(/cannot reach the govmesh API at http:\/\/127\.0\.0\.1:9/);
+  }, 20_000);
+});
