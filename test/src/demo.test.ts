@@ -6,9 +6,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 import type { DemoSummary } from '@govmesh/demo';
+import { watchPartnerRegistry } from '@govmesh/messaging';
 import { describe, expect, it } from 'vitest';
 
-import { engines } from './engines.js';
+import { engines, kafkaClient } from './engines.js';
+import { logger } from './platform.js';
 
 const run = promisify(execFile);
 const root = new URL('../..', import.meta.url).pathname;
@@ -48,6 +50,13 @@ describe('govmesh demo', () => {
       outcomes: { 'on-time': 1, reassigned: 1, fallback: 1, 'invalid-corrected': 1, 'review-rework': 1, other: 0 },
     });
     expect(summary.seconds).toBeGreaterThan(0);
-    expect(summary.partners.map((c) => c.partnerId)).toEqual(expect.arrayContaining(['swift-checks', 'steady-inspections', 'sloppy-services', 'silent-partners'].map((p) => `${p}-${suffix}`)));
+    const ids = ['swift-checks', 'steady-inspections', 'sloppy-services', 'silent-partners'].map((p) => `${p}-${suffix}`);
+    expect(summary.partners.map((c) => c.partnerId)).toEqual(expect.arrayContaining(ids));
+    // Nobody plays these partners any more: the registry must not offer them work.
+    const statuses = new Map<string, string>();
+    const registry = await watchPartnerRegistry({ kafka: kafkaClient('e2e-demo-registry'), logger, onProfile: (p) => statuses.set(p.id, p.status) });
+    await registry.caughtUp;
+    await registry.stop();
+    expect(ids.map((id) => statuses.get(id))).toEqual(ids.map(() => 'terminated'));
   }, 240_000);
 });

@@ -8,6 +8,7 @@ import { pino } from 'pino';
 
 import { ApiSession } from './api-session.js';
 import { runDemoBatch, type DemoProgress, type DemoSummary } from './demo-batch.js';
+import { startDemoCrew, type DemoCrew } from './demo-crew.js';
 import { startPlatformStack, type PlatformStack } from './platform-stack.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
@@ -47,22 +48,24 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
   const secret = env.GOVMESH_API_JWT_SECRET ?? DEVELOPMENT_JWT_SECRET;
   let engines: InfraStatus | undefined;
   let stack: PlatformStack | undefined;
-  let stopping = false;
-  const shutdown = async () => {
-    if (stopping) return;
-    stopping = true;
+  let crew: DemoCrew | undefined;
+  let stopping: Promise<void> | undefined;
+  const shutdown = () => (stopping ??= (async () => {
     say(o.json, 'stopping govmesh …');
+    await crew?.stop().catch(() => undefined);
     await stack?.stop();
     const ours = engines ? (['temporal', 'kafka'] as const).filter((e) => engines![e].startedNow) : [];
     if (ours.length) await infraDown(infraConfig, terminalProgress, ours);
     say(o.json, 'stopped: nothing of this run is left running');
-  };
+  })());
 
   // Ctrl-C (or a supervisor's SIGTERM) at any point stops what this command started, engines included.
   let interrupted: () => void = () => undefined;
   const interruption = new Promise<void>((resolve) => (interrupted = resolve));
   let serving = false;
+  let signalled = false;
   const onSignal = () => {
+    signalled = true;
     if (serving) interrupted();
     else void shutdown().then(() => process.exit(130));
   };
@@ -91,24 +94,33 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
       // The partners' own warnings (a revoked task, a rejected draft) are part of the show, not problems.
       const logger = pino({ level: 'error' }, pino.destination(2));
       const kafka = createKafka({ clientId: 'govmesh-demo', brokers: brokers.split(','), logger });
+      const api = new ApiSession(apiUrl, secret);
+      crew = await startDemoCrew({ api, kafka, logger, root });
       let last = 0;
       summary = await runDemoBatch({
-        api: new ApiSession(apiUrl, secret), kafka, logger, root, cases: o.cases,
+        api, crew, cases: o.cases,
         onProgress: (p: DemoProgress) => {
           if (Date.now() - last < 2_000 && p.running > 0) return;
           last = Date.now();
-          say(o.json, `progress: ${p.submitted} submitted · ${p.running} running · ${p.completed} completed`);
+          const marks = Object.entries(p.outcomes).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ');
+          say(o.json, `progress: ${p.submitted}/${o.cases} submitted · ${p.running} running · ${p.completed} completed${marks ? ` (${marks})` : ''}`);
         },
       });
       if (o.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
       else process.stdout.write(describeSummary(summary, apiUrl, engines?.temporal.uiUrl));
     }
     if (o.serve) {
-      say(o.json, `\ngovmesh is serving: API ${apiUrl} (docs ${apiUrl}/docs)${engines?.temporal.uiUrl ? `, Temporal UI ${engines.temporal.uiUrl}` : ''}. Press Ctrl-C to stop everything.`);
+      say(o.json, `\ngovmesh is serving: API ${apiUrl} (docs ${apiUrl}/docs)${engines?.temporal.uiUrl ? `, Temporal UI ${engines.temporal.uiUrl}` : ''}.`);
+      if (crew) say(o.json, 'The demo partners and the demo officer keep working: try `GOVMESH_TOKEN=$(npx govmesh token mint --role citizen --sub citizen-1) npx govmesh case submit --service business-licence -f examples/applications/business-licence.yaml`.');
+      say(o.json, 'Press Ctrl-C to stop everything.');
       serving = true;
       await interruption;
     }
     return summary;
+  } catch (err) {
+    // Ctrl-C in the middle of the batch: its calls fail as the processes stop; that is no error.
+    if (signalled) await new Promise<never>(() => void shutdown().then(() => process.exit(130)));
+    throw err;
   } finally {
     await shutdown();
     process.off('SIGINT', onSignal);

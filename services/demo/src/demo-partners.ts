@@ -24,8 +24,8 @@ const BASE_PARTNERS = [
  * The demo partners; with a suffix (GOVMESH_DEMO_PARTNER_SUFFIX), ids of their own, so that a run
  * never reads the topics of an earlier one (the end-to-end test uses this).
  */
-export function demoPartners(suffix = process.env.GOVMESH_DEMO_PARTNER_SUFFIX ?? ''): Array<(typeof BASE_PARTNERS)[number]> {
-  return BASE_PARTNERS.map((p) => (suffix ? { ...p, profile: { ...p.profile, id: `${p.profile.id}-${suffix}` } } : p));
+export function demoPartners(suffix = process.env.GOVMESH_DEMO_PARTNER_SUFFIX ?? ''): Array<(typeof BASE_PARTNERS)[number] & { base: string }> {
+  return BASE_PARTNERS.map((p) => ({ ...p, base: p.profile.id, profile: { ...p.profile, id: suffix ? `${p.profile.id}-${suffix}` : p.profile.id } }));
 }
 export const DEMO_PARTNERS = BASE_PARTNERS;
 

@@ -1,0 +1,74 @@
+import type { Kafka } from 'kafkajs';
+import type { Logger } from 'pino';
+
+import { ADMIN, type ApiSession } from './api-session.js';
+import { DEMO_SERVICES, onDemoClock, readExample } from './demo-catalogue.js';
+import { startDemoOfficer } from './demo-officer.js';
+import { demoPartners, startDemoPartners } from './demo-partners.js';
+import type { Scenario } from './scenarios.js';
+
+/**
+ * Everyone the demo plays: the catalogue published, the simulated partners on duty and the demo
+ * officer at the inbox. `npm start` keeps the crew working after the batch, so that a case a user
+ * submits by hand flows too.
+ */
+export interface DemoCrew {
+  /** Which scenario each demo case plays; a case not in here is treated as a plain one. */
+  readonly scenarios: Map<string, Scenario>;
+  /** Which partner ids this crew plays (for the scorecards). */
+  readonly partnerIds: ReadonlySet<string>;
+  /** Stops the partners and the officer and takes the partners off the registry's active list. */
+  stop(): Promise<void>;
+}
+
+export interface DemoCrewOptions {
+  readonly api: ApiSession;
+  readonly kafka: Kafka;
+  readonly logger: Logger;
+  readonly root: string;
+  /** How long a partner has on the demo clock (5 s). */
+  readonly partnerSeconds?: number;
+}
+
+export async function startDemoCrew(o: DemoCrewOptions): Promise<DemoCrew> {
+  const { api } = o;
+  for (const file of DEMO_SERVICES) {
+    const definition = onDemoClock(readExample(o.root, file), o.partnerSeconds ?? 5);
+    // 409: this version is published already (an earlier run); the catalogue keeps it.
+    await api.expect([201, 409], ADMIN, 'PUT', `/v1/services/${String(definition.id)}`, definition);
+  }
+  const crew = demoPartners();
+  // Partners of a run with its own ids (a test) are terminated at the end; the standing demo
+  // partners are only suspended, so that their scorecards carry over to the next `npm start`.
+  const ownIds = crew.some((p) => p.profile.id !== p.base);
+  for (const { profile } of crew) {
+    const created = await api.call(ADMIN, 'POST', '/v1/partners', profile);
+    if (created.status === 409) await api.expect([200], ADMIN, 'PATCH', `/v1/partners/${profile.id}`, { status: 'active', reason: 'demo run: back on duty' });
+    else if (created.status !== 201) throw new Error(`could not onboard ${profile.id}: ${created.status} ${JSON.stringify(created.body)}`);
+  }
+  // Give workers and the bridge a moment to read the registry and subscribe to the new topics.
+  await new Promise((r) => setTimeout(r, 2_000));
+
+  const scenarios = new Map<string, Scenario>();
+  const partners = await startDemoPartners(o.kafka, o.logger, (caseId) => scenarios.get(caseId));
+  const officer = startDemoOfficer(api, o.logger, (caseId) => scenarios.get(caseId));
+  let stopped: Promise<void> | undefined;
+  return {
+    scenarios,
+    partnerIds: new Set(crew.map((p) => p.profile.id)),
+    stop() {
+      stopped ??= (async () => {
+        await officer.stop();
+        await Promise.all(partners.map((p) => p.stop()));
+        // A partner nobody plays any more must not be sent work: the next case would wait out
+        // its deadline for nothing (a test run's partners left active did exactly that).
+        const status = ownIds ? 'terminated' : 'suspended';
+        for (const { profile } of crew) {
+          const r = await api.call(ADMIN, 'PATCH', `/v1/partners/${profile.id}`, { status, reason: 'demo run ended: partner off duty' }).catch((err: unknown) => ({ status: 0, body: err }));
+          if (r.status !== 200) o.logger.warn({ partnerId: profile.id, status: r.status }, 'could not take a demo partner off duty');
+        }
+      })();
+      return stopped;
+    },
+  };
+}
