@@ -71,6 +71,7 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
   try {
     const alreadyServing = !o.serve && (await apiAnswers(apiUrl));
     const t0 = Date.now();
@@ -125,6 +126,7 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
     await shutdown();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
   }
 }
 

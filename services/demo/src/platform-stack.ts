@@ -65,6 +65,9 @@ export async function startPlatformStack(o: StackOptions): Promise<PlatformStack
     for (const component of COMPONENTS) {
       const child = spawn(process.execPath, [join(o.root, 'services', component.name, 'dist', 'main.js')], {
         cwd: o.root, env: { ...process.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'],
+        // A group of its own: Ctrl-C reaches only this supervisor, which stops the demo crew while
+        // the API still answers, then each process in turn (a terminal's SIGINT would stop all at once).
+        detached: true,
       });
       children.push(child);
       let ready: () => void = () => undefined;
