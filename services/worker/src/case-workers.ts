@@ -23,6 +23,8 @@ export interface CaseWorkerDeps {
   readonly calendar?: WorkingCalendar;
   /** The case task queue; tests use their own so that runs do not share workers. */
   readonly taskQueue?: string;
+  /** How many cases stay cached between steps (the SDK's default when absent). */
+  readonly maxCachedCases?: number;
 }
 
 /** Where the bundler finds the workflow code. */
@@ -37,6 +39,7 @@ export async function createCaseWorkers(deps: CaseWorkerDeps): Promise<Worker[]>
     namespace: deps.namespace,
     taskQueue: deps.taskQueue ?? CASE_TASK_QUEUE,
     workflowsPath: workflowsPath(),
+    ...(deps.maxCachedCases !== undefined ? { maxCachedWorkflows: deps.maxCachedCases } : {}),
     activities: createCaseActivities({ publisher: deps.publisher, partners: deps.partners, registries: deps.registries, logger: deps.logger,
       ...(deps.calendar ? { calendar: deps.calendar } : {}),
     }),

@@ -9,6 +9,13 @@ const WorkerEnv = PlatformEnv.extend({
   GOVMESH_CASE_TASK_QUEUE: z.string().min(1).default('govmesh-cases'),
   /** The jurisdiction's weekends and public holidays, for deadlines in working days. */
   GOVMESH_CALENDAR_FILE: z.string().default('examples/calendars/demo-jurisdiction.yaml'),
+  /**
+   * Cases kept in memory between their steps (Temporal's sticky cache). Each costs about 1.5 MiB
+   * of resident memory; a case evicted from it is replayed from its history when it next moves.
+   * The SDK's own default grows with the heap (about 2,300 on a 4 GiB heap), so the worker's
+   * memory would grow with open cases to several GiB (bench/RESULTS.md has the measurements).
+   */
+  GOVMESH_WORKER_MAX_CACHED_CASES: z.coerce.number().int().min(0).default(100),
 });
 
 export type WorkerConfig = z.infer<typeof WorkerEnv> & LedgerLocation;

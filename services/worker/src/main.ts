@@ -39,8 +39,9 @@ const workers = await createCaseWorkers({
   agencies: DEMO_AGENCY_ACTIVITIES,
   logger,
   taskQueue: config.GOVMESH_CASE_TASK_QUEUE,
+  maxCachedCases: config.GOVMESH_WORKER_MAX_CACHED_CASES,
 });
-logger.info({ taskQueue: config.GOVMESH_CASE_TASK_QUEUE, partners: partners.length, agencies: Object.keys(DEMO_AGENCY_ACTIVITIES) }, 'worker running');
+logger.info({ taskQueue: config.GOVMESH_CASE_TASK_QUEUE, maxCachedCases: config.GOVMESH_WORKER_MAX_CACHED_CASES, partners: partners.length, agencies: Object.keys(DEMO_AGENCY_ACTIVITIES) }, 'worker running');
 // The SDK shuts the workers down gracefully on SIGTERM and SIGINT.
 await Promise.all(workers.map((w) => w.run()));
 await registry.stop();

@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+
+import { createResultBridge } from '@govmesh/bridge';
+import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
+import { infraUp, loadInfraConfig } from '@govmesh/infra';
+import { CloudEventPublisher, createKafka, ensureTopics } from '@govmesh/messaging';
+import { SAMPLE_OUTPUTS, createPartner } from '@govmesh/partner-sdk';
+import { DEMO_AGENCY_ACTIVITIES, DEMO_REGISTRIES, PartnerDirectory, createCaseWorkers } from '@govmesh/worker';
+import { serviceCase } from '@govmesh/workflows/service-case';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { pino } from 'pino';
+
+import { bareSteps } from './quick.workflows.js';
+import { say } from './stats.js';
+
+export const application = { applicant: { name: 'Bench', dateOfBirth: '1980-01-01', nationalId: 'B-1', email: 'b@example.org' }, business: { name: 'B', address: 'B', activity: 'b' } };
+
+/** A service of `steps` outsourced background checks, each answered by the instant partner. */
+export const benchDefinition = (steps: number, deadline: { hours: number } = { hours: 1 }, only?: [string]): ServiceDefinition => ({
+  apiVersion: 'govmesh/v1', kind: 'Service', id: 'bench', version: 1, title: 'bench', ownerAgency: 'bench',
+  application: { schema: 'business-licence-application@1' },
+  steps: Array.from({ length: steps }, (_, i) => ({
+    id: `check-${i}`, task: 'background-check@1', classification: { core: false, critical: false }, deadline,
+    share: ['applicant.name', 'applicant.dateOfBirth'], partners: { select: 'first-eligible', maxReassignments: 0, fallback: { fail: true }, ...(only ? { only } : {}) },
+  })),
+});
+
+/**
+ * The engines, and in this process a govmesh platform (case workers, result bridge, an instant
+ * partner) beside a bare Temporal worker on its own queue, all with ids of this run.
+ */
+export async function startBenchPlatform() {
+  const infra = await infraUp(loadInfraConfig(), (e) => say(`[${e.engine}] ${e.message}`));
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const logger = pino({ level: 'warn' });
+  const run = randomUUID().slice(0, 8);
+  const kafka = createKafka({ clientId: `bench-${run}`, brokers: infra.kafka.address.split(','), logger });
+  const partnerId = `bench-partner-${run}`;
+  await ensureTopics(kafka, [partnerId]);
+  const publisher = new CloudEventPublisher(kafka);
+  const native = await NativeConnection.connect({ address: infra.temporal.address });
+  const connection = await Connection.connect({ address: infra.temporal.address });
+  const client = new Client({ connection });
+  const caseQueue = `bench-cases-${run}`;
+  const bareQueue = `bench-bare-${run}`;
+  const profile = { id: partnerId, name: 'instant', capabilities: ['background-check@1'], terms: { 'background-check@1': { deadline: { hours: 1 }, capacity: 100_000 } }, status: 'active' as const };
+  const workers = await createCaseWorkers({
+    connection: native, namespace: 'default', publisher, partners: new PartnerDirectory([profile]), registries: DEMO_REGISTRIES,
+    agencies: DEMO_AGENCY_ACTIVITIES, logger, taskQueue: caseQueue,
+  });
+  const bareWorker = await Worker.create({
+    connection: native, taskQueue: bareQueue, workflowsPath: fileURLToPath(new URL('./quick.workflows.ts', import.meta.url)),
+    activities: { noop: () => Promise.resolve() },
+  });
+  const running = [...workers, bareWorker].map((w) => w.run());
+  const bridge = createResultBridge({ kafka, client, publisher, logger, groupId: `bench-bridge-${run}`, topicPattern: new RegExp(`^govmesh\\.results\\.${partnerId}$`) });
+  await bridge.start();
+  const partner = createPartner({ partnerId, kafka, logger, handlers: { 'background-check@1': (input) => Promise.resolve(SAMPLE_OUTPUTS['background-check@1']!(input)) } });
+  await partner.start();
+
+  /** State transitions Temporal recorded for a closed workflow (from describing it). */
+  const transitions = async (handle: WorkflowHandle): Promise<number> =>
+    Number((await handle.describe()).raw.workflowExecutionInfo?.stateTransitionCount ?? Number.NaN);
+
+  return {
+    infra, run, kafka, logger, publisher, client, partner, partnerId, caseQueue, bareQueue,
+    /** A govmesh case of `steps` partner steps, start to end, in ms; with its handle. */
+    async govmeshCase(steps: number): Promise<{ ms: number; handle: WorkflowHandle }> {
+      const caseId = `bench-${randomUUID()}`;
+      const t = performance.now();
+      const handle = await client.workflow.start(serviceCase, { taskQueue: caseQueue, workflowId: caseId, args: [{ caseId, definition: benchDefinition(steps), application }] });
+      await handle.result();
+      return { ms: performance.now() - t, handle };
+    },
+    /** A bare workflow of `steps` sequential no-op activities, start to end, in ms. */
+    async bareCase(steps: number): Promise<{ ms: number; handle: WorkflowHandle }> {
+      const t = performance.now();
+      const handle = await client.workflow.start(bareSteps, { taskQueue: bareQueue, workflowId: `bench-bare-${randomUUID()}`, args: [steps] });
+      await handle.result();
+      return { ms: performance.now() - t, handle };
+    },
+    transitions,
+    async stop(): Promise<void> {
+      await partner.stop();
+      await bridge.stop();
+      [...workers, bareWorker].forEach((w) => w.shutdown());
+      await Promise.all(running);
+      await publisher.close();
+      await connection.close();
+      await native.close();
+    },
+  };
+}
+export type BenchPlatform = Awaited<ReturnType<typeof startBenchPlatform>>;

@@ -1,0 +1,97 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+import { ensureTopics } from '@govmesh/messaging';
+import { serviceCase } from '@govmesh/workflows/service-case';
+
+import { application, benchDefinition, type BenchPlatform } from './bench-platform.js';
+import { say } from './stats.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Resident memory of a process, in MiB, from /proc. */
+const rssMiB = (child: ChildProcess): number => {
+  const line = readFileSync(`/proc/${child.pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:')) ?? '';
+  return Number(/(\d+)/.exec(line)?.[1] ?? Number.NaN) / 1024;
+};
+
+function startProcess(name: 'worker' | 'bridge', env: Record<string, string>, onLine: (line: string) => void): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [join(root, 'services', name, 'dist', 'main.js')], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      onLine(line);
+      if (line.includes(`"msg":"${name} running"`)) resolve(child);
+    });
+    child.once('exit', (code) => reject(new Error(`the bench's ${name} exited with ${code ?? 'a signal'} while starting`)));
+  });
+}
+
+export interface ScaleFigures {
+  readonly openCases: number;
+  readonly workerRssMiB: number;
+  readonly bridgeRssMiB: number;
+  /** From the first start to the last task dispatched. */
+  readonly secondsToDispatchAll: number;
+}
+
+/** The worker's case cache in this run (its own default unless the environment sets it). */
+export const workerMaxCachedCases = (): number => Number(process.env.GOVMESH_WORKER_MAX_CACHED_CASES ?? 100);
+
+/**
+ * Opens cases waiting on a partner that never answers, with the worker and the bridge as their
+ * own processes (as in production), and reads their resident memory at each level.
+ */
+export async function scaleBench(p: BenchPlatform, levels: readonly number[]): Promise<{ workerMaxCachedCases: number; idle: { workerRssMiB: number; bridgeRssMiB: number }; levels: ScaleFigures[] }> {
+  const partnerId = `bench-silent-${p.run}`;
+  await ensureTopics(p.kafka, [partnerId]);
+  const dir = mkdtempSync(join(tmpdir(), 'govmesh-bench-scale-'));
+  const partnersFile = join(dir, 'partners.yaml');
+  writeFileSync(partnersFile, `- id: ${partnerId}\n  name: never answers\n  capabilities: [background-check@1]\n  terms:\n    background-check@1: { deadline: { hours: 24 }, capacity: 1000000 }\n  status: active\n`);
+  const taskQueue = `bench-scale-${p.run}`;
+  const env = { KAFKA_BROKERS: p.infra.kafka.address, TEMPORAL_ADDRESS: p.infra.temporal.address, LOG_LEVEL: 'info' };
+  let dispatched = 0;
+  const worker = await startProcess('worker', { ...env, GOVMESH_CASE_TASK_QUEUE: taskQueue, GOVMESH_PARTNERS_FILE: partnersFile }, (l) => {
+    if (l.includes('"msg":"task dispatched"')) dispatched += 1;
+  });
+  const bridge = await startProcess('bridge', { ...env, GOVMESH_BRIDGE_GROUP: `bench-scale-${p.run}`, GOVMESH_BRIDGE_TOPIC_PATTERN: `^govmesh\\.results\\.${partnerId}$` }, () => undefined);
+  const definition = benchDefinition(1, { hours: 24 }, [partnerId]);
+  const idle = { workerRssMiB: rssMiB(worker), bridgeRssMiB: rssMiB(bridge) };
+  const figures: ScaleFigures[] = [];
+  try {
+    let opened = 0;
+    const t = performance.now();
+    for (const level of levels) {
+      // Started 50 at a time: the client is not the thing measured.
+      while (opened < level) {
+        const batch = Array.from({ length: Math.min(50, level - opened) }, (_, i) => opened + i);
+        await Promise.all(batch.map((n) => p.client.workflow.start(serviceCase, {
+          taskQueue, workflowId: `bench-scale-${p.run}-${n}`, args: [{ caseId: `bench-scale-${p.run}-${n}`, definition, application }],
+        })));
+        opened += batch.length;
+      }
+      let shown = 0;
+      while (dispatched < level) {
+        if (dispatched - shown >= 250) say(`  scale: ${(shown = dispatched)}/${level} dispatched`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      const secondsToDispatchAll = (performance.now() - t) / 1000;
+      await new Promise((r) => setTimeout(r, 2_000)); // let the heap settle before reading it
+      figures.push({ openCases: level, workerRssMiB: rssMiB(worker), bridgeRssMiB: rssMiB(bridge), secondsToDispatchAll });
+      say(`  scale: ${level} open cases: worker ${figures.at(-1)!.workerRssMiB.toFixed(0)} MiB, bridge ${figures.at(-1)!.bridgeRssMiB.toFixed(0)} MiB, ${secondsToDispatchAll.toFixed(1)} s to dispatch all`);
+    }
+  } finally {
+    worker.kill('SIGTERM');
+    bridge.kill('SIGTERM');
+    // The open cases are the bench's own; a batch terminate closes them without a worker.
+    await p.client.workflowService.startBatchOperation({
+      namespace: 'default', jobId: `bench-scale-cleanup-${p.run}`, reason: 'bench scale run done',
+      visibilityQuery: `TaskQueue = "${taskQueue}" AND ExecutionStatus = "Running"`,
+      terminationOperation: {},
+    }).catch((err: unknown) => say(`  scale: could not close the bench's open cases: ${(err as Error).message}`));
+  }
+  return { workerMaxCachedCases: workerMaxCachedCases(), idle, levels: figures };
+}
