@@ -34,7 +34,8 @@ export const benchDefinition = (steps: number, deadline: { hours: number } = { h
 export async function startBenchPlatform() {
   const infra = await infraUp(loadInfraConfig(), (e) => say(`[${e.engine}] ${e.message}`));
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const logger = pino({ level: 'warn' });
+  // stderr: stdout carries the report.
+  const logger = pino({ level: 'warn' }, pino.destination(2));
   const run = randomUUID().slice(0, 8);
   const kafka = createKafka({ clientId: `bench-${run}`, brokers: infra.kafka.address.split(','), logger });
   const partnerId = `bench-partner-${run}`;

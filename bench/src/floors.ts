@@ -16,7 +16,7 @@ const settle = () => new Promise((r) => setTimeout(r, 3_000)); // consumer group
 
 /** Raw kafkajs ping-pong: request topic → echo consumer → reply topic; same acks, partitions and size as a task. */
 export async function kafkaPingPong(p: BenchPlatform, inFlight: number, samples: number): Promise<Latency> {
-  const [ping, pong] = [`bench.ping.${p.run}`, `bench.pong.${p.run}`];
+  const [ping, pong] = [`bench.ping.${p.run}.${inFlight}`, `bench.pong.${p.run}.${inFlight}`];
   const admin = p.kafka.admin();
   await admin.connect();
   await admin.createTopics({ topics: [ping, pong].map((topic) => ({ topic, numPartitions: 6 })), waitForLeaders: true });
