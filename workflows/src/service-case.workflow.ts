@@ -34,10 +34,10 @@ const activities = proxyActivities<CaseActivities>(ACTIVITY_OPTIONS);
 /**
  * Recording a domain event and choosing a partner run as local activities: in the worker, without
  * a round trip to the Temporal server each (a partner step went from 20 state transitions to
- * fewer than half; bench/RESULTS.md). A local activity may run twice if the worker dies before
+ * 4; bench/RESULTS.md). A local activity may run twice if the worker dies before
  * the workflow task completes; the event id is the case's sequence number, so the ledger keeps one.
  */
-const localActivities = proxyLocalActivities<Pick<CaseActivities, 'recordDomainEvent' | 'selectPartner'>>(ACTIVITY_OPTIONS);
+const localActivities = proxyLocalActivities<Pick<CaseActivities, 'recordDomainEvent' | 'selectPartner' | 'dispatchTask' | 'computeDueDate'>>(ACTIVITY_OPTIONS);
 const taskTypes = defaultTaskTypes();
 
 /** A partner task as the case knows it; the source of truth for which result may be accepted. */
@@ -93,6 +93,10 @@ export async function serviceCase(input: ServiceCaseInput): Promise<CaseOutcome>
   const revokedAttempts = new Set<string>();
   // Cases started before events were recorded locally replay with the activities they ran then.
   const local = patched('local-events-and-selection') ? localActivities : activities;
+  // Dispatching and reckoning deadlines locally too: the partner step then costs no remote activity,
+  // only the Kafka leg and the Update. A task sent twice (a worker crash) has the same task id and
+  // attempt; the case takes one answer and refuses the second as TASK.DUPLICATE_RESULT.
+  const localDispatch = patched('local-dispatch-and-deadlines') ? localActivities : activities;
   let lastEventId = caseId;
   let eventSequence = 0;
 
@@ -268,14 +272,17 @@ export async function serviceCase(input: ServiceCaseInput): Promise<CaseOutcome>
 
   async function dispatch(step: TaskStep, s: StepState, taskId: string, partnerId: string, attempt: number, rework?: { previousAttempt: number; reasons: string[] }) {
     try {
-      return await activities.dispatchTask({
+      return await localDispatch.dispatchTask({
         caseId, stepId: step.id, taskId, taskType: step.task!, partnerId, attempt,
         classification: step.classification, mode: s.mode, deadline: step.deadline!,
         input: pick(application, step.share), causationId: lastEventId, ...(rework ? { rework } : {}),
       });
     } catch (err) {
-      if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === 'CONTROL.CORE_CRITICAL_DISPATCH') {
-        throw new StepFailed(step.id, err.cause.type, err.cause.message);
+      // A remote activity's failure arrives as an ActivityFailure around it, a local one's may not.
+      let refusal: unknown = err;
+      while (refusal instanceof ActivityFailure) refusal = refusal.cause;
+      if (refusal instanceof ApplicationFailure && refusal.type === 'CONTROL.CORE_CRITICAL_DISPATCH') {
+        throw new StepFailed(step.id, refusal.type, refusal.message);
       }
       throw err;
     }
@@ -303,11 +310,11 @@ export async function serviceCase(input: ServiceCaseInput): Promise<CaseOutcome>
     Object.assign(s, { status: kind === 'review' ? 'awaiting-review' : 'awaiting-officer', role });
     if (!timing.deadline) await condition(() => task.decision !== undefined);
     else {
-      let due = await activities.computeDueDate({ deadline: timing.deadline });
+      let due = await localDispatch.computeDueDate({ deadline: timing.deadline });
       s.deadline = due.due;
       while (!(await condition(() => task.decision !== undefined, due.inMs))) {
         const toRole = timing.escalateTo ?? `${role}-supervisor`;
-        due = await activities.computeDueDate({ deadline: timing.deadline });
+        due = await localDispatch.computeDueDate({ deadline: timing.deadline });
         await record('officerTaskEscalated', { stepId, fromRole: task.role, toRole, deadline: due.due }, stepId);
         s.escalatedFrom ??= task.role;
         task.role = toRole;
@@ -332,11 +339,11 @@ export async function serviceCase(input: ServiceCaseInput): Promise<CaseOutcome>
     await record('citizenInputRequested', { stepId, fields: named }, stepId);
     if (!timing?.deadline) await condition(() => request.provided !== undefined);
     else {
-      let due = await activities.computeDueDate({ deadline: timing.deadline });
+      let due = await localDispatch.computeDueDate({ deadline: timing.deadline });
       s.deadline = due.due;
       for (let reminded = 0; !(await condition(() => request.provided !== undefined, due.inMs)); reminded += 1) {
         if (reminded < (timing.reminders ?? 1)) {
-          due = await activities.computeDueDate({ deadline: timing.deadline });
+          due = await localDispatch.computeDueDate({ deadline: timing.deadline });
           s.deadline = due.due;
           await record('citizenInputReminded', { stepId, fields: named, deadline: due.due }, stepId);
           continue;
@@ -371,7 +378,7 @@ export async function serviceCase(input: ServiceCaseInput): Promise<CaseOutcome>
     return taken;
   }
 
-  if (definition.statutoryDeadline) state.deadline = (await activities.computeDueDate({ deadline: definition.statutoryDeadline })).due;
+  if (definition.statutoryDeadline) state.deadline = (await localDispatch.computeDueDate({ deadline: definition.statutoryDeadline })).due;
   await record('caseSubmitted', { serviceId: definition.id, serviceVersion: definition.version, ...(state.deadline ? { statutoryDeadline: state.deadline } : {}) });
   try {
     for (const step of definition.steps) await runStep(step);
