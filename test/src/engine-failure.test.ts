@@ -8,13 +8,19 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 import { assertEngineAnswers, kafkaClient } from './engines.js';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+/**
+ * A free port below Linux's ephemeral range (32768 and up). A port the OS handed out could be handed
+ * out again once the killed broker lets go of it: to another test's listener (the demo test's API
+ * once answered on it) or as a client's source port, and the dead broker would seem to answer.
+ */
+async function freePort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 10_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer().once('error', () => resolve(false)).listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
     });
-  });
+    if (free) return port;
+  }
 }
 
 // This kills a broker, so it runs only where govmesh starts its own: it must never touch an
