@@ -38,8 +38,6 @@ export interface ScaleFigures {
   readonly secondsToDispatchAll: number;
 }
 
-/** The worker's case cache in this run (its own default unless the environment sets it). */
-export const workerMaxCachedCases = (): number => Number(process.env.GOVMESH_WORKER_MAX_CACHED_CASES ?? 100);
 
 /**
  * Opens cases waiting on a partner that never answers, with the worker and the bridge as their
@@ -54,8 +52,10 @@ export async function scaleBench(p: BenchPlatform, levels: readonly number[]): P
   const taskQueue = `bench-scale-${p.run}`;
   const env = { KAFKA_BROKERS: p.infra.kafka.address, TEMPORAL_ADDRESS: p.infra.temporal.address, LOG_LEVEL: 'info' };
   let dispatched = 0;
+  let workerMaxCachedCases = Number.NaN; // as the worker read it from its own configuration
   const worker = await startProcess('worker', { ...env, GOVMESH_CASE_TASK_QUEUE: taskQueue, GOVMESH_PARTNERS_FILE: partnersFile }, (l) => {
     if (l.includes('"msg":"task dispatched"')) dispatched += 1;
+    else if (l.includes('"msg":"worker running"')) workerMaxCachedCases = Number((JSON.parse(l) as { maxCachedCases?: number }).maxCachedCases);
   });
   const bridge = await startProcess('bridge', { ...env, GOVMESH_BRIDGE_GROUP: `bench-scale-${p.run}`, GOVMESH_BRIDGE_TOPIC_PATTERN: `^govmesh\\.results\\.${partnerId}$` }, () => undefined);
   const definition = benchDefinition(1, { hours: 24 }, [partnerId]);
@@ -93,5 +93,5 @@ export async function scaleBench(p: BenchPlatform, levels: readonly number[]): P
       terminationOperation: {},
     }).catch((err: unknown) => say(`  scale: could not close the bench's open cases: ${(err as Error).message}`));
   }
-  return { workerMaxCachedCases: workerMaxCachedCases(), idle, levels: figures };
+  return { workerMaxCachedCases, idle, levels: figures };
 }
