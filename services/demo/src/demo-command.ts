@@ -1,12 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
-import { DEVELOPMENT_JWT_SECRET } from '@govmesh/api';
 import { infraDown, infraUp, loadInfraConfig, terminalProgress, type InfraStatus } from '@govmesh/infra';
 import { createKafka } from '@govmesh/messaging';
 import { pino } from 'pino';
 
 import { ApiSession } from './api-session.js';
+import { loadDemoConfig } from './config.js';
 import { runDemoBatch, type DemoProgress, type DemoSummary } from './demo-batch.js';
 import { startDemoCrew, type DemoCrew } from './demo-crew.js';
 import { startPlatformStack, type PlatformStack } from './platform-stack.js';
@@ -43,9 +43,9 @@ async function apiAnswers(url: string): Promise<boolean> {
 export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
   const env = o.env ?? process.env;
   const infraConfig = loadInfraConfig(env);
-  const apiPort = env.GOVMESH_API_PORT ?? '17280';
-  const apiUrl = env.GOVMESH_API_URL ?? `http://127.0.0.1:${apiPort}`;
-  const secret = env.GOVMESH_API_JWT_SECRET ?? DEVELOPMENT_JWT_SECRET;
+  const config = loadDemoConfig(env);
+  const { apiUrl, GOVMESH_API_JWT_SECRET: secret } = config;
+  const apiPort = String(config.GOVMESH_API_PORT);
   let engines: InfraStatus | undefined;
   let stack: PlatformStack | undefined;
   let crew: DemoCrew | undefined;
@@ -91,12 +91,12 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
     }
     let summary: DemoSummary | undefined;
     if (o.demo) {
-      const brokers = engines?.kafka.address ?? env.KAFKA_BROKERS ?? '127.0.0.1:19092';
+      const brokers = engines?.kafka.address ?? config.KAFKA_BROKERS;
       // The partners' own warnings (a revoked task, a rejected draft) are part of the show, not problems.
       const logger = pino({ level: 'error' }, pino.destination(2));
       const kafka = createKafka({ clientId: 'govmesh-demo', brokers: brokers.split(','), logger });
       const api = new ApiSession(apiUrl, secret);
-      crew = await startDemoCrew({ api, kafka, logger, root });
+      crew = await startDemoCrew({ api, kafka, logger, root, partnerSuffix: config.GOVMESH_DEMO_PARTNER_SUFFIX });
       let last = 0;
       summary = await runDemoBatch({
         api, crew, cases: o.cases,

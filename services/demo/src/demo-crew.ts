@@ -28,6 +28,8 @@ export interface DemoCrewOptions {
   readonly root: string;
   /** How long a partner has on the demo clock (5 s). */
   readonly partnerSeconds?: number;
+  /** Partner ids of this run's own (a test); the standing demo partners when empty. */
+  readonly partnerSuffix?: string;
 }
 
 export async function startDemoCrew(o: DemoCrewOptions): Promise<DemoCrew> {
@@ -37,7 +39,7 @@ export async function startDemoCrew(o: DemoCrewOptions): Promise<DemoCrew> {
     // 409: this version is published already (an earlier run); the catalogue keeps it.
     await api.expect([201, 409], ADMIN, 'PUT', `/v1/services/${String(definition.id)}`, definition);
   }
-  const crew = demoPartners();
+  const crew = demoPartners(o.partnerSuffix);
   // Partners of a run with its own ids (a test) are terminated at the end; the standing demo
   // partners are only suspended, so that their scorecards carry over to the next `npm start`.
   const ownIds = crew.some((p) => p.profile.id !== p.base);
@@ -50,7 +52,7 @@ export async function startDemoCrew(o: DemoCrewOptions): Promise<DemoCrew> {
   await new Promise((r) => setTimeout(r, 2_000));
 
   const scenarios = new Map<string, Scenario>();
-  const partners = await startDemoPartners(o.kafka, o.logger, (caseId) => scenarios.get(caseId));
+  const partners = await startDemoPartners(crew, o.kafka, o.logger, (caseId) => scenarios.get(caseId));
   const officer = startDemoOfficer(api, o.logger, (caseId) => scenarios.get(caseId));
   let stopped: Promise<void> | undefined;
   return {

@@ -24,7 +24,8 @@ const BASE_PARTNERS = [
  * The demo partners; with a suffix (GOVMESH_DEMO_PARTNER_SUFFIX), ids of their own, so that a run
  * never reads the topics of an earlier one (the end-to-end test uses this).
  */
-export function demoPartners(suffix = process.env.GOVMESH_DEMO_PARTNER_SUFFIX ?? ''): Array<(typeof BASE_PARTNERS)[number] & { base: string }> {
+export type DemoPartner = (typeof BASE_PARTNERS)[number] & { base: string };
+export function demoPartners(suffix = ''): DemoPartner[] {
   return BASE_PARTNERS.map((p) => ({ ...p, base: p.profile.id, profile: { ...p.profile, id: suffix ? `${p.profile.id}-${suffix}` : p.profile.id } }));
 }
 export const DEMO_PARTNERS = BASE_PARTNERS;
@@ -40,9 +41,9 @@ const never = (signal: AbortSignal) => new Promise<never>((_, reject) => signal.
  * Starts the demo partners. Each behaves by its quality, except where the case's scenario says
  * otherwise for the background check (the scripted silence, failure or invalid first answer).
  */
-export async function startDemoPartners(kafka: Kafka, logger: Logger, scenarioOf: (caseId: string) => Scenario | undefined): Promise<Partner[]> {
+export async function startDemoPartners(crew: readonly DemoPartner[], kafka: Kafka, logger: Logger, scenarioOf: (caseId: string) => Scenario | undefined): Promise<Partner[]> {
   const partners: Partner[] = [];
-  for (const { profile, quality } of demoPartners()) {
+  for (const { profile, quality } of crew) {
     const pending = new Map<string, TaskAssignedData>();
     const valid = (task: TaskAssignedData) => SAMPLE_OUTPUTS[task.taskType]!(task.input);
     const handler = async (_input: Record<string, unknown>, { task, signal }: { task: TaskAssignedData; signal: AbortSignal }) => {

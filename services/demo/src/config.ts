@@ -1,0 +1,22 @@
+import { DEVELOPMENT_JWT_SECRET } from '@govmesh/api';
+import { z } from 'zod';
+
+/** What `govmesh up` and `govmesh demo` read from the environment, parsed once, with laptop defaults. */
+const DemoEnv = z.object({
+  GOVMESH_API_PORT: z.coerce.number().int().min(1).max(65_535).default(17_280),
+  /** An API already serving elsewhere; by default the one this command starts. */
+  GOVMESH_API_URL: z.url().optional(),
+  GOVMESH_API_JWT_SECRET: z.string().min(32, 'use at least 32 characters').default(DEVELOPMENT_JWT_SECRET),
+  /** Used only when no engines are started here (an external cluster). */
+  KAFKA_BROKERS: z.string().min(1).default('127.0.0.1:19092'),
+  /** Partner ids of this run's own (`swift-checks-<suffix>`), so a test never reads an earlier run's topics. */
+  GOVMESH_DEMO_PARTNER_SUFFIX: z.string().regex(/^[a-z0-9-]*$/, 'lower-case letters, digits and dashes').default(''),
+});
+
+export type DemoConfig = z.infer<typeof DemoEnv> & { readonly apiUrl: string };
+
+/** Throws a ZodError naming each bad variable; the CLI prints it. */
+export function loadDemoConfig(env: Record<string, string | undefined>): DemoConfig {
+  const parsed = DemoEnv.parse(env);
+  return { ...parsed, apiUrl: parsed.GOVMESH_API_URL ?? `http://127.0.0.1:${parsed.GOVMESH_API_PORT}` };
+}
