@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 
 import { createResultBridge } from '@govmesh/bridge';
 import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
-import { infraUp, loadInfraConfig } from '@govmesh/infra';
+import { infraDown, infraUp, loadInfraConfig } from '@govmesh/infra';
 import { CloudEventPublisher, createKafka, ensureTopics } from '@govmesh/messaging';
 import { SAMPLE_OUTPUTS, createPartner } from '@govmesh/partner-sdk';
 import { DEMO_AGENCY_ACTIVITIES, DEMO_REGISTRIES, PartnerDirectory, createCaseWorkers } from '@govmesh/worker';
@@ -32,7 +32,9 @@ export const benchDefinition = (steps: number, deadline: { hours: number } = { h
  * partner) beside a bare Temporal worker on its own queue, all with ids of this run.
  */
 export async function startBenchPlatform() {
-  const infra = await infraUp(loadInfraConfig(), (e) => say(`[${e.engine}] ${e.message}`));
+  const infraConfig = loadInfraConfig();
+  const progress = (e: { engine: string; message: string }) => say(`[${e.engine}] ${e.message}`);
+  const infra = await infraUp(infraConfig, progress);
   Runtime.install({ logger: new DefaultLogger('WARN') });
   // stderr: stdout carries the report.
   const logger = pino({ level: 'warn' }, pino.destination(2));
@@ -91,6 +93,9 @@ export async function startBenchPlatform() {
       await publisher.close();
       await connection.close();
       await native.close();
+      // Engines the bench started are stopped again; ones it found running are left as found.
+      const ours = ([infra.temporal, infra.kafka] as const).filter((e) => e.startedNow).map((e) => e.engine);
+      if (ours.length > 0) await infraDown(infraConfig, progress, ours);
     },
   };
 }

@@ -29,7 +29,10 @@ for (let r = 0; r < ROUNDS; r += 1) {
   verify.push(a.verify);
 }
 
-const p = await startBenchPlatform();
+const p = await startBenchPlatform().catch((err: unknown) => {
+  say(`the bench could not start its platform: ${(err as Error).name}: ${(err as Error).message}`);
+  process.exit(1);
+});
 const results: Record<string, unknown> = { ledger: { events, rawSha256PerSecond: spread(raw), appendPerSecond: spread(append), verifyPerSecond: spread(verify) } };
 try {
   for (let i = 0; i < 3; i += 1) await p.govmeshCase(1); // warm-up: bundles, caches, consumer groups

@@ -1,5 +1,5 @@
 export { createKafka, pinoLogCreator } from './kafka-client.js';
-export { ensureTopics } from './topics.js';
+export { ensureTopics, waitForLeaders, TopicsNotReady } from './topics.js';
 export { CloudEventPublisher, type OutgoingEvent } from './cloud-event-publisher.js';
 export { PlatformEnv, loadProcessConfig } from './process-config.js';
 export { canonicalJson, digestOf } from './canonical-json.js';

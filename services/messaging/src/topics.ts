@@ -1,5 +1,5 @@
 import { DEAD_LETTER_TOPIC, EVENTS_TOPIC, PARTNERS_TOPIC, resultTopic, taskTopic } from '@govmesh/contracts/topics';
-import type { Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 
 /** Partitions keyed by case id: a case's messages stay in order, cases spread over consumers. */
 const PARTITIONS = 6;
@@ -23,8 +23,42 @@ export async function ensureTopics(kafka: Kafka, partnerIds: readonly string[] =
       ]),
     ].filter((t) => !existing.has(t.topic));
     if (wanted.length === 0) return;
-    await admin.createTopics({ topics: wanted.map((t) => ({ numPartitions: PARTITIONS, ...t, replicationFactor: -1 })), waitForLeaders: true });
+    // kafkajs's own wait for leaders gives up on the first UNKNOWN_TOPIC_OR_PARTITION, which a
+    // broker restarted over many topics answers for a while after it accepts the creation.
+    await admin.createTopics({ topics: wanted.map((t) => ({ numPartitions: PARTITIONS, ...t, replicationFactor: -1 })), waitForLeaders: false });
+    await waitForLeaders(admin, wanted.map((t) => t.topic));
   } finally {
     await admin.disconnect();
+  }
+}
+
+/** Raised when new topics still have no leader after the wait; names them and the last answer. */
+export class TopicsNotReady extends Error {
+  override readonly name = 'TopicsNotReady';
+  constructor(readonly topics: readonly string[], readonly waitedMs: number, readonly lastError: string) {
+    super(`Kafka created ${topics.join(', ')} but gave ${topics.length === 1 ? 'it' : 'them'} no leader within ${waitedMs} ms (last answer: ${lastError})`);
+  }
+}
+
+/** The broker's answers while a new topic's partitions are still being placed. */
+const SETTLING = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE', 'NOT_LEADER_FOR_PARTITION']);
+
+/** Waits until every partition of `topics` has a leader, so the first produce or subscribe finds it. */
+export async function waitForLeaders(admin: Admin, topics: readonly string[], maxWaitMs = 60_000): Promise<void> {
+  const started = Date.now();
+  let lastError = 'none';
+  for (let delay = 50; ; delay = Math.min(delay * 2, 1_000)) {
+    try {
+      const { topics: found } = await admin.fetchTopicMetadata({ topics: [...topics] });
+      const leaderless = found.filter((t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0));
+      if (leaderless.length === 0) return;
+      lastError = `no leader yet for ${leaderless.map((t) => t.name).join(', ')}`;
+    } catch (err) {
+      const type = (err as { type?: string }).type;
+      if (type === undefined || !SETTLING.has(type)) throw err;
+      lastError = type;
+    }
+    if (Date.now() - started > maxWaitMs) throw new TopicsNotReady(topics, Date.now() - started, lastError);
+    await new Promise((resolve) => setTimeout(resolve, delay));
   }
 }
