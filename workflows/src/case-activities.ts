@@ -3,7 +3,7 @@ import type { Classification, Deadline, ExecutionMode, PartnerSelection } from '
 
 /**
  * The activities the service-case workflow calls: ports, implemented by the worker. The
- * workflow sees only these types, never the code that does I/O.
+ * workflow sees only these types (and the pure `domainEventId`), never the code that does I/O.
  */
 export interface DispatchRequest {
   readonly caseId: string;
@@ -21,6 +21,8 @@ export interface DispatchRequest {
   readonly causationId: string;
   /** When an officer sent the previous result back: what the partner must correct. */
   readonly rework?: { readonly previousAttempt: number; readonly reasons: readonly string[] };
+  /** The case's events recorded since its last publish, published first, in the same send. */
+  readonly precedingEvents?: readonly DomainEventRecord[];
 }
 
 export interface DispatchReceipt {
@@ -50,6 +52,11 @@ export interface DomainEventRecord {
   readonly data: Record<string, unknown>;
 }
 
+/** Deterministic from the case and its event counter, so a retried publish writes the same id. */
+export function domainEventId(event: Pick<DomainEventRecord, 'caseId' | 'stepId' | 'attempt' | 'kind' | 'sequence'>): string {
+  return [event.caseId, event.stepId ?? 'case', event.attempt ?? 0, event.kind, event.sequence].join('/');
+}
+
 export interface CaseActivities {
   /** The partner to try next: active, holding the capability, not yet tried for this step. */
   selectPartner(request: { taskType: string; strategy: PartnerSelection['select']; only?: readonly string[]; exclude: readonly string[] }): Promise<string | null>;
@@ -57,8 +64,10 @@ export interface CaseActivities {
   dispatchTask(request: DispatchRequest): Promise<DispatchReceipt>;
   /** Publishes `task.revoked` to the partner's task topic. */
   revokeTask(request: RevokeRequest): Promise<void>;
-  /** Publishes a domain event to the audit topic; returns its (deterministic) id. */
+  /** Publishes a domain event to the audit topic; returns its (deterministic) id. Cases started before events were batched. */
   recordDomainEvent(event: DomainEventRecord): Promise<string>;
+  /** Publishes a case's events to the audit topic, in order, in one send. */
+  recordDomainEvents(events: readonly DomainEventRecord[]): Promise<void>;
   /** When a deadline counted from now falls due (working days need the calendar, which is I/O). */
   computeDueDate(request: { deadline: Deadline }): Promise<{ due: string; inMs: number }>;
   /** Reads another agency's registry for a stated purpose. */

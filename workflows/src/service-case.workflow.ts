@@ -3,7 +3,7 @@ import { APPLICATION_SCHEMAS } from '@govmesh/contracts/applications';
 import type { CitizenInputStep, Deadline, LookupStep, ServiceDefinition, Step, TaskStep } from '@govmesh/contracts/service-definition';
 import type { TaskResultData } from '@govmesh/contracts/task-messages';
 import { defaultTaskTypes } from '@govmesh/contracts/task-types';
-import { ActivityFailure, type ActivityOptions, ApplicationFailure, condition, log, patched, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, type ActivityOptions, ApplicationFailure, CancellationScope, condition, log, patched, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 
 import {
   caseStateQuery,
@@ -20,7 +20,7 @@ import {
   type ServiceCaseInput,
   type StepState,
 } from './case-api.js';
-import type { AgencyActivity, CaseActivities } from './case-activities.js';
+import { domainEventId, type AgencyActivity, type CaseActivities, type DomainEventRecord } from './case-activities.js';
 import type { DomainEventKind } from '@govmesh/contracts/domain-events';
 import { conditionHolds } from './step-condition.js';
 import { agencyTaskQueue } from './task-queues.js';
@@ -37,7 +37,7 @@ const activities = proxyActivities<CaseActivities>(ACTIVITY_OPTIONS);
  * 4; bench/RESULTS.md). A local activity may run twice if the worker dies before
  * the workflow task completes; the event id is the case's sequence number, so the ledger keeps one.
  */
-const localActivities = proxyLocalActivities<Pick<CaseActivities, 'recordDomainEvent' | 'selectPartner' | 'dispatchTask' | 'computeDueDate'>>(ACTIVITY_OPTIONS);
+const localActivities = proxyLocalActivities<Pick<CaseActivities, 'recordDomainEvent' | 'recordDomainEvents' | 'selectPartner' | 'dispatchTask' | 'computeDueDate'>>(ACTIVITY_OPTIONS);
 const taskTypes = defaultTaskTypes();
 
 /** A partner task as the case knows it; the source of truth for which result may be accepted. */
@@ -97,6 +97,15 @@ export async function serviceCase(input: ServiceCaseInput): Promise<CaseOutcome>
   // only the Kafka leg and the Update. A task sent twice (a worker crash) has the same task id and
   // attempt; the case takes one answer and refuses the second as TASK.DUPLICATE_RESULT.
   const localDispatch = patched('local-dispatch-and-deadlines') ? localActivities : activities;
+  // Events are kept until the case next waits, calls out or ends, then published in one batch
+  // (with a dispatch, in the same send as the task): a partner step costs one publish, not five.
+  // Not inside parallel steps: there, how branches interleave would decide how many publishes
+  // there are, and a replay that sees two results at once, where the first run saw them one
+  // after the other, would schedule them differently (a nondeterminism error). Branches record
+  // each event as it happens, as before batching.
+  const batched = patched('batched-domain-events');
+  const recorded: DomainEventRecord[] = [];
+  let parallelDepth = 0;
   let lastEventId = caseId;
   let eventSequence = 0;
 
@@ -158,7 +167,30 @@ export async function serviceCase(input: ServiceCaseInput): Promise<CaseOutcome>
 
   async function record(kind: DomainEventKind, data: Record<string, unknown>, stepId?: string, attempt?: number): Promise<void> {
     eventSequence += 1;
-    lastEventId = await local.recordDomainEvent({ kind, caseId, causationId: lastEventId, sequence: eventSequence, data, ...(stepId ? { stepId } : {}), ...(attempt ? { attempt } : {}) });
+    const event: DomainEventRecord = { kind, caseId, causationId: lastEventId, sequence: eventSequence, data, ...(stepId ? { stepId } : {}), ...(attempt ? { attempt } : {}) };
+    if (!batched || parallelDepth > 0) {
+      lastEventId = await local.recordDomainEvent(event);
+      return;
+    }
+    recorded.push(event);
+    lastEventId = domainEventId(event);
+  }
+
+  /**
+   * Publishes what was recorded since the last publish; nothing waits or ends unrecorded. Callers
+   * check `recorded.length` first: with nothing to publish the case must not await at all, so that
+   * its steps interleave exactly as they did before batching.
+   */
+  async function publishRecorded(): Promise<void> {
+    await localActivities.recordDomainEvents(recorded.splice(0));
+  }
+
+  /** `condition`, once the ledger has every event so far: a case may wait for weeks. */
+  function waitUntil(fn: () => boolean): Promise<void>;
+  function waitUntil(fn: () => boolean, timeoutMs: number): Promise<boolean>;
+  function waitUntil(fn: () => boolean, timeoutMs?: number): Promise<void | boolean> {
+    const wait = (): Promise<void | boolean> => (timeoutMs === undefined ? condition(fn) : condition(fn, timeoutMs));
+    return recorded.length > 0 ? publishRecorded().then(wait) : wait();
   }
 
   async function runStep(step: Step): Promise<void> {
@@ -169,7 +201,13 @@ export async function serviceCase(input: ServiceCaseInput): Promise<CaseOutcome>
       return;
     }
     if ('parallel' in step) {
-      await Promise.all(step.parallel.map(runStep));
+      if (recorded.length > 0) await publishRecorded();
+      parallelDepth += 1;
+      try {
+        await Promise.all(step.parallel.map(runStep));
+      } finally {
+        parallelDepth -= 1;
+      }
       return;
     }
     const s = stepState!;
@@ -188,6 +226,7 @@ export async function serviceCase(input: ServiceCaseInput): Promise<CaseOutcome>
     if (step.partners) return await runPartnerTask(step, s);
     if (step.run) {
       const agency = proxyActivities<Record<string, AgencyActivity>>({ taskQueue: agencyTaskQueue(step.run.agency), startToCloseTimeout: '1 minute' });
+      if (recorded.length > 0) await publishRecorded();
       return await agency[step.run.activity]!({ caseId, stepId: step.id, application });
     }
     if (step.officer) return await awaitOfficer(step.id, s, step.officer.role, 'officer', { deadline: step.officer.deadline, escalateTo: step.officer.escalateTo });
@@ -214,7 +253,7 @@ export async function serviceCase(input: ServiceCaseInput): Promise<CaseOutcome>
       const receipt = await dispatch(step, s, taskId, partnerId, attempt, rework);
       rework = undefined;
       s.deadline = receipt.deadline;
-      const settled = await condition(() => assignment.result !== undefined || assignment.revocation !== undefined, receipt.deadlineInMs);
+      const settled = await waitUntil(() => assignment.result !== undefined || assignment.revocation !== undefined, receipt.deadlineInMs);
       assignment.open = false;
       let why: string;
       if (!assignment.result) {
@@ -222,10 +261,12 @@ export async function serviceCase(input: ServiceCaseInput): Promise<CaseOutcome>
         const r = assignment.revocation;
         if (settled && r) {
           const code = r.code ?? 'TASK.REVOKED';
+          if (recorded.length > 0) await publishRecorded();
           await activities.revokeTask({ caseId, taskId, partnerId, attempt, code, reasons: [r.reason] });
           await record('taskRevoked', { stepId: step.id, taskId, partnerId, attempt, code, revokedBy: r.revokedBy, reason: r.reason }, step.id, attempt);
           why = r.reason;
         } else {
+          if (recorded.length > 0) await publishRecorded();
           await activities.revokeTask({ caseId, taskId, partnerId, attempt, code: 'TASK.DEADLINE_PASSED', reasons: [`the deadline ${receipt.deadline} passed`] });
           await record('deadlineBreached', { stepId: step.id, taskId, partnerId, attempt, deadline: receipt.deadline }, step.id, attempt);
           why = 'the deadline passed';
@@ -276,6 +317,7 @@ export async function serviceCase(input: ServiceCaseInput): Promise<CaseOutcome>
         caseId, stepId: step.id, taskId, taskType: step.task!, partnerId, attempt,
         classification: step.classification, mode: s.mode, deadline: step.deadline!,
         input: pick(application, step.share), causationId: lastEventId, ...(rework ? { rework } : {}),
+        ...(recorded.length > 0 ? { precedingEvents: recorded.splice(0) } : {}),
       });
     } catch (err) {
       // A remote activity's failure arrives as an ActivityFailure around it, a local one's may not.
@@ -308,11 +350,11 @@ export async function serviceCase(input: ServiceCaseInput): Promise<CaseOutcome>
     const task: OfficerTask = { role, kind };
     officerTasks.set(stepId, task);
     Object.assign(s, { status: kind === 'review' ? 'awaiting-review' : 'awaiting-officer', role });
-    if (!timing.deadline) await condition(() => task.decision !== undefined);
+    if (!timing.deadline) await waitUntil(() => task.decision !== undefined);
     else {
       let due = await localDispatch.computeDueDate({ deadline: timing.deadline });
       s.deadline = due.due;
-      while (!(await condition(() => task.decision !== undefined, due.inMs))) {
+      while (!(await waitUntil(() => task.decision !== undefined, due.inMs))) {
         const toRole = timing.escalateTo ?? `${role}-supervisor`;
         due = await localDispatch.computeDueDate({ deadline: timing.deadline });
         await record('officerTaskEscalated', { stepId, fromRole: task.role, toRole, deadline: due.due }, stepId);
@@ -337,11 +379,11 @@ export async function serviceCase(input: ServiceCaseInput): Promise<CaseOutcome>
     s.status = 'awaiting-citizen';
     const named = fields.length ? [...fields] : ['(free text)'];
     await record('citizenInputRequested', { stepId, fields: named }, stepId);
-    if (!timing?.deadline) await condition(() => request.provided !== undefined);
+    if (!timing?.deadline) await waitUntil(() => request.provided !== undefined);
     else {
       let due = await localDispatch.computeDueDate({ deadline: timing.deadline });
       s.deadline = due.due;
-      for (let reminded = 0; !(await condition(() => request.provided !== undefined, due.inMs)); reminded += 1) {
+      for (let reminded = 0; !(await waitUntil(() => request.provided !== undefined, due.inMs)); reminded += 1) {
         if (reminded < (timing.reminders ?? 1)) {
           due = await localDispatch.computeDueDate({ deadline: timing.deadline });
           s.deadline = due.due;
@@ -369,6 +411,7 @@ export async function serviceCase(input: ServiceCaseInput): Promise<CaseOutcome>
 
   async function runLookup(step: LookupStep): Promise<Record<string, unknown>> {
     const { agency, registry, purpose, key, fields } = step.lookup;
+    if (recorded.length > 0) await publishRecorded();
     const record_ = await activities.performLookup({ caseId, stepId: step.id, agency, registry, purpose, key: get(application, key) });
     // Once-only, and no more than that: the case takes the named fields and nothing else.
     const found = record_.found === true;
@@ -378,30 +421,42 @@ export async function serviceCase(input: ServiceCaseInput): Promise<CaseOutcome>
     return taken;
   }
 
-  if (definition.statutoryDeadline) state.deadline = (await localDispatch.computeDueDate({ deadline: definition.statutoryDeadline })).due;
-  await record('caseSubmitted', { serviceId: definition.id, serviceVersion: definition.version, ...(state.deadline ? { statutoryDeadline: state.deadline } : {}) });
-  try {
-    for (const step of definition.steps) await runStep(step);
-  } catch (err) {
-    if (err instanceof CaseWithdrawn) {
-      state.status = 'withdrawn';
+  async function runCase(): Promise<CaseOutcome> {
+    if (definition.statutoryDeadline) state.deadline = (await localDispatch.computeDueDate({ deadline: definition.statutoryDeadline })).due;
+    await record('caseSubmitted', { serviceId: definition.id, serviceVersion: definition.version, ...(state.deadline ? { statutoryDeadline: state.deadline } : {}) });
+    try {
+      for (const step of definition.steps) await runStep(step);
+    } catch (err) {
+      if (err instanceof CaseWithdrawn) {
+        state.status = 'withdrawn';
+        const s = state.steps[err.stepId];
+        if (s) Object.assign(s, { status: 'failed', reason: err.message });
+        await record('caseWithdrawn', { code: err.code, reason: err.message });
+        return { caseId, status: 'withdrawn', reason: err.message };
+      }
+      if (!(err instanceof StepFailed)) throw err;
+      state.status = 'failed';
       const s = state.steps[err.stepId];
       if (s) Object.assign(s, { status: 'failed', reason: err.message });
-      await record('caseWithdrawn', { code: err.code, reason: err.message });
-      return { caseId, status: 'withdrawn', reason: err.message };
+      log.warn('case failed', { caseId, stepId: err.stepId, code: err.code });
+      await record('caseFailed', { code: err.code, reason: err.message });
+      return { caseId, status: 'failed', reason: err.message };
     }
-    if (!(err instanceof StepFailed)) throw err;
-    state.status = 'failed';
-    const s = state.steps[err.stepId];
-    if (s) Object.assign(s, { status: 'failed', reason: err.message });
-    log.warn('case failed', { caseId, stepId: err.stepId, code: err.code });
-    await record('caseFailed', { code: err.code, reason: err.message });
-    return { caseId, status: 'failed', reason: err.message };
+    state.status = 'completed';
+    state.decision = state.decision ?? 'completed';
+    await record('caseCompleted', { decision: state.decision });
+    return { caseId, status: 'completed', decision: state.decision };
   }
-  state.status = 'completed';
-  state.decision = state.decision ?? 'completed';
-  await record('caseCompleted', { decision: state.decision });
-  return { caseId, status: 'completed', decision: state.decision };
+
+  try {
+    const outcome = await runCase();
+    if (recorded.length > 0) await publishRecorded();
+    return outcome;
+  } catch (err) {
+    // Even a case that fails or is cancelled leaves its whole trail in the ledger.
+    if (recorded.length > 0) await CancellationScope.nonCancellable(publishRecorded);
+    throw err;
+  }
 }
 
 /** Refuses a result the case did not ask this partner for, a second result, or an invalid output. */

@@ -1,8 +1,10 @@
 import { PlatformEnv, loadProcessConfig } from '@govmesh/messaging';
 import { z } from 'zod';
 
-const BridgeEnv = PlatformEnv.extend({
+export const BridgeEnv = PlatformEnv.extend({
   GOVMESH_BRIDGE_GROUP: z.string().min(1).default('govmesh-bridge'),
+  /** Result partitions handed over at once; each partition stays in order. */
+  GOVMESH_BRIDGE_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   /** Which result topics to read (a regular expression); every partner's by default. */
   GOVMESH_BRIDGE_TOPIC_PATTERN: z
     .string()

@@ -20,6 +20,7 @@ const bridge = createResultBridge({
   publisher,
   logger,
   groupId: config.GOVMESH_BRIDGE_GROUP,
+  concurrency: config.GOVMESH_BRIDGE_CONCURRENCY,
   // Exit so that the supervisor (systemd, Kubernetes, npm start) restarts a bridge that stopped reading.
   onFatal: () => process.exit(1),
   ...(config.GOVMESH_BRIDGE_TOPIC_PATTERN

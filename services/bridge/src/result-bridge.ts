@@ -18,6 +18,8 @@ export interface ResultBridgeDeps {
   readonly partners?: () => readonly string[];
   /** Called if the consumer stops for good; the process should then exit so it is restarted. */
   readonly onFatal?: (error: Error) => void;
+  /** Partitions handled at once (each still in order); 8 by default. */
+  readonly concurrency?: number;
 }
 
 export interface ResultBridge {
@@ -61,6 +63,9 @@ export function createResultBridge(deps: ResultBridgeDeps): ResultBridge {
     await consumer.subscribe({ topics, fromBeginning: true });
     await consumer.run({
       autoCommit: true,
+      // An Update returns only once the case's next workflow task is done (its next dispatch
+      // included): one partition at a time, every case on the platform waited in that one line.
+      partitionsConsumedConcurrently: deps.concurrency ?? 8,
       eachMessage: async (payload) => {
         const { topic, partition, message } = payload;
         const partnerId = partnerOfResultTopic(topic);

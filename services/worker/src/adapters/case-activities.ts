@@ -2,7 +2,7 @@ import { DOMAIN_EVENTS } from '@govmesh/contracts/domain-events';
 import { TASK_ASSIGNED, TASK_REVOKED, type TaskAssignedData, type TaskRejectionData } from '@govmesh/contracts/task-messages';
 import { EVENTS_TOPIC, taskTopic } from '@govmesh/contracts/topics';
 import type { CloudEventPublisher } from '@govmesh/messaging';
-import type { CaseActivities, DomainEventRecord } from '@govmesh/workflows/case-activities';
+import { domainEventId, type CaseActivities, type DomainEventRecord } from '@govmesh/workflows/case-activities';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
@@ -24,10 +24,7 @@ export interface CaseActivityDeps {
 
 const SOURCE = '/govmesh/worker';
 
-/** Deterministic from the case and its event counter, so a retried activity writes the same id. */
-export function domainEventId(event: Pick<DomainEventRecord, 'caseId' | 'stepId' | 'attempt' | 'kind' | 'sequence'>): string {
-  return [event.caseId, event.stepId ?? 'case', event.attempt ?? 0, event.kind, event.sequence].join('/');
-}
+export { domainEventId };
 
 function leafPaths(value: unknown, prefix = ''): string[] {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return prefix ? [prefix] : [];
@@ -38,15 +35,24 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
   const log = deps.logger.child({ component: 'case-activities' });
   const now = deps.now ?? (() => new Date());
 
-  async function recordDomainEvent(event: DomainEventRecord): Promise<string> {
+  /** The event as it goes on the audit topic; refused when it does not match its contract. */
+  function domainEvent(event: DomainEventRecord) {
     const def = DOMAIN_EVENTS[event.kind];
     const data = def.data.safeParse({ correlationId: event.caseId, causationId: event.causationId, ...event.data });
     if (!data.success) {
       throw ApplicationFailure.nonRetryable(`domain event ${event.kind} does not match its contract: ${data.error.message}`, 'CONTRACT.INVALID_EVENT');
     }
-    const id = domainEventId(event);
-    await deps.publisher.publish(EVENTS_TOPIC, event.caseId, { id, type: def.type, source: SOURCE, subject: event.caseId, data: data.data });
-    return id;
+    return { topic: EVENTS_TOPIC, key: event.caseId, event: { id: domainEventId(event), type: def.type, source: SOURCE, subject: event.caseId, data: data.data } };
+  }
+
+  async function recordDomainEvent(event: DomainEventRecord): Promise<string> {
+    const message = domainEvent(event);
+    await deps.publisher.publishAll([message]);
+    return message.event.id;
+  }
+
+  async function recordDomainEvents(events: readonly DomainEventRecord[]): Promise<void> {
+    await deps.publisher.publishAll(events.map(domainEvent));
   }
 
   return {
@@ -55,13 +61,14 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
     },
 
     async dispatchTask(request) {
+      const preceding = (request.precedingEvents ?? []).map(domainEvent);
       // Defence in depth: a forged or stale definition must still never send core-and-critical work out.
       if ((request.classification.core && request.classification.critical) || request.mode === 'in-house') {
         const reasons = [`step ${request.stepId} is ${request.mode === 'in-house' ? 'in-house' : 'core and critical'}; it never leaves the government`];
-        await recordDomainEvent({
+        await deps.publisher.publishAll([...preceding, domainEvent({
           kind: 'dispatchRefused', caseId: request.caseId, stepId: request.stepId, attempt: request.attempt,
           causationId: request.causationId, sequence: 0, data: { stepId: request.stepId, code: 'CONTROL.CORE_CRITICAL_DISPATCH', reasons },
-        });
+        })]);
         log.error({ caseId: request.caseId, stepId: request.stepId, partnerId: request.partnerId }, 'refused to dispatch core-and-critical work');
         throw ApplicationFailure.nonRetryable(reasons[0], 'CONTROL.CORE_CRITICAL_DISPATCH');
       }
@@ -73,18 +80,22 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
         attempt: request.attempt, deadline: deadline.toISOString(), input: request.input,
         ...(request.rework ? { rework: { previousAttempt: request.rework.previousAttempt, reasons: [...request.rework.reasons] } } : {}),
       };
-      await deps.publisher.publish(taskTopic(request.partnerId), request.caseId, {
-        id: `${request.taskId}/${request.attempt}/assigned`, type: TASK_ASSIGNED, source: '/govmesh/dispatch', subject: request.caseId, data,
-      });
-      await deps.publisher.publish(EVENTS_TOPIC, request.caseId, {
-        id: `${request.caseId}/${request.stepId}/${request.attempt}/taskDispatched`,
-        type: DOMAIN_EVENTS.taskDispatched.type, source: SOURCE, subject: request.caseId,
-        data: DOMAIN_EVENTS.taskDispatched.data.parse({
-          correlationId: request.caseId, causationId: request.causationId, stepId: request.stepId, taskId: request.taskId,
-          partnerId: request.partnerId, taskType: request.taskType, attempt: request.attempt, deadline: data.deadline,
-          sharedFields: leafPaths(request.input),
-        }),
-      });
+      // One send: the case's events so far, the task to the partner and its taskDispatched event.
+      await deps.publisher.publishAll([
+        ...preceding,
+        { topic: taskTopic(request.partnerId), key: request.caseId, event: {
+          id: `${request.taskId}/${request.attempt}/assigned`, type: TASK_ASSIGNED, source: '/govmesh/dispatch', subject: request.caseId, data,
+        } },
+        { topic: EVENTS_TOPIC, key: request.caseId, event: {
+          id: `${request.caseId}/${request.stepId}/${request.attempt}/taskDispatched`,
+          type: DOMAIN_EVENTS.taskDispatched.type, source: SOURCE, subject: request.caseId,
+          data: DOMAIN_EVENTS.taskDispatched.data.parse({
+            correlationId: request.caseId, causationId: request.causationId, stepId: request.stepId, taskId: request.taskId,
+            partnerId: request.partnerId, taskType: request.taskType, attempt: request.attempt, deadline: data.deadline,
+            sharedFields: leafPaths(request.input),
+          }),
+        } },
+      ]);
       log.info({ caseId: request.caseId, stepId: request.stepId, partnerId: request.partnerId, attempt: request.attempt }, 'task dispatched');
       return { deadline: data.deadline, deadlineInMs: Math.max(0, deadline.getTime() - now().getTime()) };
     },
@@ -97,6 +108,7 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
     },
 
     recordDomainEvent,
+    recordDomainEvents,
 
     computeDueDate({ deadline }) {
       // From when the activity was first scheduled, so a retry lands on the same day.
