@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 
 import { createResultBridge } from '@govmesh/bridge';
 import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
-import { infraDown, infraUp, loadInfraConfig } from '@govmesh/infra';
+import { infraDown, infraUp, loadInfraConfig, platformCredentials } from '@govmesh/infra';
 import { CloudEventPublisher, createKafka, ensureTopics } from '@govmesh/messaging';
 import { SAMPLE_OUTPUTS, createPartner } from '@govmesh/partner-sdk';
 import { DEMO_AGENCY_ACTIVITIES, DEMO_REGISTRIES, PartnerDirectory, createCaseWorkers } from '@govmesh/worker';
@@ -39,7 +39,7 @@ export async function startBenchPlatform() {
   // stderr: stdout carries the report.
   const logger = pino({ level: 'warn' }, pino.destination(2));
   const run = randomUUID().slice(0, 8);
-  const kafka = createKafka({ clientId: `bench-${run}`, brokers: infra.kafka.address.split(','), logger });
+  const kafka = createKafka({ clientId: `bench-${run}`, brokers: infra.kafka.address.split(','), logger, credentials: platformCredentials(infraConfig, 'admin') });
   const partnerId = `bench-partner-${run}`;
   await ensureTopics(kafka, [partnerId]);
   const publisher = new CloudEventPublisher(kafka);

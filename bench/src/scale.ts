@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-import { ensureTopics } from '@govmesh/messaging';
+import { loadInfraConfig, platformCredentials } from '@govmesh/infra';
+import { credentialsEnv, ensureTopics } from '@govmesh/messaging';
 import { serviceCase } from '@govmesh/workflows/service-case';
 
 import { application, benchDefinition, type BenchPlatform } from './bench-platform.js';
@@ -20,7 +21,9 @@ const rssMiB = (child: ChildProcess): number => {
 };
 
 function startProcess(name: 'worker' | 'bridge', env: Record<string, string>, onLine: (line: string) => void): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(root, 'services', name, 'dist', 'main.js')], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  // Each as its own Kafka principal, as `govmesh up` starts them.
+  const principal = credentialsEnv(platformCredentials(loadInfraConfig(), name));
+  const child = spawn(process.execPath, [join(root, 'services', name, 'dist', 'main.js')], { cwd: root, env: { ...process.env, ...env, ...principal }, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     createInterface({ input: child.stdout }).on('line', (line) => {
       onLine(line);
@@ -57,7 +60,7 @@ export async function scaleBench(p: BenchPlatform, levels: readonly number[]): P
     if (l.includes('"msg":"task dispatched"')) dispatched += 1;
     else if (l.includes('"msg":"worker running"')) workerMaxCachedCases = Number((JSON.parse(l) as { maxCachedCases?: number }).maxCachedCases);
   });
-  const bridge = await startProcess('bridge', { ...env, GOVMESH_BRIDGE_GROUP: `bench-scale-${p.run}`, GOVMESH_BRIDGE_TOPIC_PATTERN: `^govmesh\\.results\\.${partnerId}$` }, () => undefined);
+  const bridge = await startProcess('bridge', { ...env, GOVMESH_BRIDGE_GROUP: `govmesh-bridge-bench-scale-${p.run}`, GOVMESH_BRIDGE_TOPIC_PATTERN: `^govmesh\\.results\\.${partnerId}$` }, () => undefined);
   const definition = benchDefinition(1, { hours: 24 }, [partnerId]);
   const idle = { workerRssMiB: rssMiB(worker), bridgeRssMiB: rssMiB(bridge) };
   const figures: ScaleFigures[] = [];

@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { KafkaSaslMechanism, credentialsFromEnv, type KafkaCredentials } from '@govmesh/messaging';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(1).max(65535);
@@ -21,6 +22,10 @@ const InfraEnv = z.object({
   GOVMESH_CACHE_DIR: z.string().optional(),
   GOVMESH_DATA_DIR: z.string().optional(),
   KAFKA_BROKERS: brokerList.optional(),
+  // With KAFKA_BROKERS: the principal infra and `govmesh kafka acl apply` act as (an admin's).
+  KAFKA_SASL_MECHANISM: KafkaSaslMechanism.default('scram-sha-512'),
+  KAFKA_SASL_USERNAME: z.string().min(1).optional(),
+  KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
   TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port').optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   GOVMESH_KAFKA_VERSION: z.string().regex(/^\d+\.\d+\.\d+$/, 'must be a Kafka release such as 4.4.0').default('4.4.0'),
@@ -51,6 +56,8 @@ export interface InfraConfig {
     readonly port: number;
     readonly controllerPort: number;
     readonly heap: string;
+    /** External only: the admin principal KAFKA_SASL_* names, if any. */
+    readonly credentials?: KafkaCredentials | undefined;
   };
   readonly temporal: {
     readonly mode: 'embedded' | 'external';
@@ -92,6 +99,7 @@ export function loadInfraConfig(env: Record<string, string | undefined> = proces
       port: e.GOVMESH_KAFKA_PORT,
       controllerPort: e.GOVMESH_KAFKA_CONTROLLER_PORT,
       heap: e.GOVMESH_KAFKA_HEAP,
+      credentials: credentialsFromEnv(e),
     },
     temporal: {
       mode: e.TEMPORAL_ADDRESS ? 'external' : 'embedded',

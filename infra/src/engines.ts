@@ -2,6 +2,7 @@ import type { InfraConfig } from './config.js';
 import { isAlive, readPidRecord, removePidRecord, stopEngine, type PidRecord } from './engine-process.js';
 import { engineTitle, type EngineName } from './errors.js';
 import { prepareKafka, startKafka, waitForKafka } from './kafka.js';
+import { adminSecretExists, platformCredentials, provisionEmbeddedKafka } from './kafka-principals.js';
 import { silentProgress, type Progress } from './progress.js';
 import { prepareTemporal, startTemporal, waitForTemporal } from './temporal.js';
 
@@ -40,20 +41,28 @@ export async function engineUp(config: InfraConfig, engine: EngineName, progress
 async function kafkaUp(config: InfraConfig, progress: Progress): Promise<EngineStatus> {
   const address = config.kafka.brokers.join(',');
   if (config.kafka.mode === 'external') {
-    await waitForKafka(config.kafka.brokers, Math.min(config.readyTimeoutMs, 15_000));
+    await waitForKafka(config.kafka.brokers, Math.min(config.readyTimeoutMs, 15_000), undefined, config.kafka.credentials);
     progress({ engine: 'kafka', message: `using existing Kafka at ${address}` });
     return { engine: 'kafka', mode: 'external', state: 'running', address, startedNow: false };
   }
-  const running = runningRecord(config, 'kafka');
+  let running = runningRecord(config, 'kafka');
+  if (running && !adminSecretExists(config.dataDir)) {
+    // A broker started before govmesh secured it takes anonymous clients: replace it.
+    progress({ engine: 'kafka', message: `restarting Kafka (pid ${running.pid}): it was started without SASL` });
+    await infraDown(config, progress, ['kafka']);
+    running = undefined;
+  }
   if (running) {
-    await waitForKafka(config.kafka.brokers, config.readyTimeoutMs, running);
+    await waitForKafka(config.kafka.brokers, config.readyTimeoutMs, running, platformCredentials(config, 'admin'));
+    await provisionEmbeddedKafka(config);
     progress({ engine: 'kafka', message: `reusing Kafka already running at ${address} (pid ${running.pid})` });
     return embedded(running, false);
   }
   await prepareKafka(config, progress);
   const record = await startKafka(config, progress);
-  await waitForKafka(config.kafka.brokers, config.readyTimeoutMs, record);
-  progress({ engine: 'kafka', message: `Kafka is ready at ${address}` });
+  await waitForKafka(config.kafka.brokers, config.readyTimeoutMs, record, platformCredentials(config, 'admin'));
+  await provisionEmbeddedKafka(config);
+  progress({ engine: 'kafka', message: `Kafka is ready at ${address} (SASL/SCRAM, ACLs)` });
   return embedded(record, true);
 }
 
@@ -106,7 +115,9 @@ export async function infraStatus(config: InfraConfig): Promise<InfraStatus> {
   const kafkaRecord = config.kafka.mode === 'embedded' ? runningRecord(config, 'kafka') : undefined;
   const temporalRecord = t.mode === 'embedded' ? runningRecord(config, 'temporal') : undefined;
   const [kafkaUp, temporalUp] = await Promise.all([
-    config.kafka.mode === 'external' || kafkaRecord ? reachable(() => waitForKafka(config.kafka.brokers, probeMs)) : false,
+    config.kafka.mode === 'external' || kafkaRecord
+      ? reachable(() => waitForKafka(config.kafka.brokers, probeMs, undefined, config.kafka.mode === 'external' ? config.kafka.credentials : platformCredentials(config, 'admin')))
+      : false,
     t.mode === 'external' || temporalRecord ? reachable(() => waitForTemporal(t.address, t.namespace, probeMs)) : false,
   ]);
   const state = (present: boolean, answers: boolean): EngineStatus['state'] =>

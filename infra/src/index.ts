@@ -10,6 +10,8 @@ export {
   type EngineName,
 } from './errors.js';
 export { waitForKafka } from './kafka.js';
+export { platformCredentials, principalsDir, KafkaCredentialsMissing } from './kafka-principals.js';
 export { waitForTemporal, temporalCliPath } from './temporal.js';
 export { infraCommand, terminalProgress } from './infra-command.js';
+export { kafkaCommand, aclTable } from './kafka-command.js';
 export type { Progress, ProgressEvent } from './progress.js';

@@ -8,13 +8,26 @@ import { kafkaProperties, waitForKafka } from './kafka.js';
 describe('embedded Kafka', () => {
   it('runs one combined broker and controller on loopback only', () => {
     const config = loadInfraConfig({ HOME: '/h', GOVMESH_KAFKA_PORT: '29092', GOVMESH_KAFKA_CONTROLLER_PORT: '29093' });
-    const properties = kafkaProperties(config, '/data/kafka/log');
+    const properties = kafkaProperties(config, '/data/kafka/log', 'secret');
     expect(properties).toContain('process.roles=broker,controller');
-    expect(properties).toContain('listeners=PLAINTEXT://127.0.0.1:29092,CONTROLLER://127.0.0.1:29093');
+    expect(properties).toContain('listeners=CLIENT://127.0.0.1:29092,CONTROLLER://127.0.0.1:29093');
     expect(properties).toContain('controller.quorum.voters=1@127.0.0.1:29093');
     expect(properties).toContain('log.dirs=/data/kafka/log');
     expect(properties).toContain('offsets.topic.replication.factor=1');
     expect(properties).not.toMatch(/0\.0\.0\.0/);
+  });
+
+  it('authenticates every listener and authorizes every request, with the admin as the only super user', () => {
+    const config = loadInfraConfig({ HOME: '/h' });
+    const properties = kafkaProperties(config, '/data/kafka/log', 'a"b\\c');
+    expect(properties).toContain('listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,CLIENT:SASL_PLAINTEXT');
+    expect(properties).toContain('sasl.enabled.mechanisms=SCRAM-SHA-512');
+    expect(properties).toContain('authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer');
+    expect(properties).toContain('allow.everyone.if.no.acl.found=false');
+    expect(properties).toContain('super.users=User:govmesh-admin\n');
+    expect(properties).not.toMatch(/PLAINTEXT:PLAINTEXT|ANONYMOUS/);
+    // A quote or backslash in the secret cannot end the JAAS string early.
+    expect(properties).toContain('password="a\\"b\\\\c"');
   });
 
   it('fails within its bound, naming Kafka and its address, when no broker answers', async () => {

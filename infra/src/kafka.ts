@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { PLATFORM_PRINCIPALS, saslOf, type KafkaCredentials } from '@govmesh/messaging';
 import { Kafka, logLevel } from 'kafkajs';
 
 import type { InfraConfig } from './config.js';
@@ -17,6 +18,7 @@ import {
   type PidRecord,
 } from './engine-process.js';
 import { EngineNotReadyError, PortInUseError } from './errors.js';
+import { adminSecretExists, platformCredentials } from './kafka-principals.js';
 import { withHeartbeat, type Progress } from './progress.js';
 import { requireJava, requireMaven } from './toolchain.js';
 
@@ -69,18 +71,36 @@ export async function prepareKafka(config: InfraConfig, progress: Progress): Pro
   writeFileSync(p.complete, `${new Date().toISOString()}\n`);
 }
 
-export function kafkaProperties(config: InfraConfig, logDir: string): string {
+/**
+ * One combined broker and controller. Clients reach the CLIENT listener with SASL/SCRAM-SHA-512;
+ * the controller listener stays on loopback and takes only the admin (SASL/PLAIN against a secret
+ * in this file, since SCRAM users live in the metadata the controller itself serves). Every request
+ * is authorized by ACLs, and nothing is allowed that no ACL names.
+ */
+export function kafkaProperties(config: InfraConfig, logDir: string, adminSecret: string): string {
   const { port, controllerPort } = config.kafka;
+  const admin = PLATFORM_PRINCIPALS.admin;
+  const jaasString = (s: string): string => s.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
+  const secret = jaasString(adminSecret);
   return [
-    '# written by govmesh infra on every start; edit GOVMESH_KAFKA_* variables instead',
+    '# written by govmesh infra on every start (mode 0600: it holds the admin secret); edit GOVMESH_KAFKA_* variables instead',
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+    `listeners=CLIENT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+    `advertised.listeners=CLIENT://127.0.0.1:${port}`,
     'controller.listener.names=CONTROLLER',
-    'inter.broker.listener.name=PLAINTEXT',
-    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    'inter.broker.listener.name=CLIENT',
+    'listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,CLIENT:SASL_PLAINTEXT',
+    'sasl.enabled.mechanisms=SCRAM-SHA-512',
+    'sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512',
+    `listener.name.client.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${admin}" password="${secret}";`,
+    'sasl.mechanism.controller.protocol=PLAIN',
+    'listener.name.controller.sasl.enabled.mechanisms=PLAIN',
+    `listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="${admin}" password="${secret}" user_${admin}="${secret}";`,
+    'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+    `super.users=User:${admin}`,
+    'allow.everyone.if.no.acl.found=false',
     `log.dirs=${logDir}`,
     'num.partitions=3',
     // govmesh creates every topic it uses, as production clusters require.
@@ -118,8 +138,17 @@ export async function startKafka(config: InfraConfig, progress: Progress): Promi
   ] as const) {
     if (!(await isPortFree(port))) throw new PortInUseError('kafka', port, variable);
   }
+  if (existsSync(join(p.logDir, 'meta.properties')) && !adminSecretExists(config.dataDir)) {
+    // Formatted before govmesh secured its broker: no admin user exists in its metadata, and one
+    // cannot be added to formatted storage. Keep the old data beside it and start afresh.
+    const kept = `${p.data}.before-sasl-${Date.now()}`;
+    renameSync(p.data, kept);
+    progress({ engine: 'kafka', message: `the Kafka data in ${p.data} predates SASL; moved to ${kept} and starting with new storage` });
+  }
   mkdirSync(p.logDir, { recursive: true });
-  writeFileSync(p.properties, kafkaProperties(config, p.logDir));
+  const admin = platformCredentials(config, 'admin');
+  writeFileSync(p.properties, kafkaProperties(config, p.logDir, admin.password), { mode: 0o600 });
+  chmodSync(p.properties, 0o600);
   writeFileSync(p.log4j, LOG4J2);
   const classpath = `${p.libs}/*`; // the JVM expands the wildcard itself
   const jvm = ['-Djava.awt.headless=true', `-Dlog4j2.configurationFile=${p.log4j}`, '-cp', classpath];
@@ -129,7 +158,10 @@ export async function startKafka(config: InfraConfig, progress: Progress): Promi
     let clusterId = randomBytes(16).toString('base64url');
     while (clusterId.startsWith('-')) clusterId = randomBytes(16).toString('base64url');
     progress({ engine: 'kafka', message: `formatting KRaft storage in ${p.logDir} (cluster ${clusterId})` });
-    await runLogged('kafka', 'java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', p.properties], {
+    // The admin's SCRAM credential is written into the bootstrap metadata (KIP-900): the only user
+    // that exists before the broker first answers. The others are made through the admin API.
+    const scram = `SCRAM-SHA-512=[name=${admin.username},password=${admin.password}]`;
+    await runLogged('kafka', 'java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', p.properties, '--add-scram', scram], {
       logFile: p.setupLog,
       env: config.processEnv,
     });
@@ -162,10 +194,12 @@ export async function waitForKafka(
   brokers: readonly string[],
   timeoutMs: number,
   process?: PidRecord,
+  credentials?: KafkaCredentials,
 ): Promise<void> {
   const kafka = new Kafka({
     clientId: 'govmesh-infra',
     brokers: [...brokers],
+    ...(credentials ? { sasl: saslOf(credentials) } : {}),
     connectionTimeout: 1_000,
     requestTimeout: 2_000,
     retry: { retries: 0 },
@@ -189,6 +223,18 @@ export async function waitForKafka(
       return;
     } catch (err) {
       last = err;
+      if (err instanceof Error && err.name === 'KafkaJSSASLAuthenticationError') {
+        // A refused password stays refused: say so at once instead of retrying until the timeout.
+        throw new EngineNotReadyError(
+          'kafka',
+          brokers.join(','),
+          `Kafka at ${brokers.join(',')} refused ${credentials ? `the principal ${credentials.username}` : 'an anonymous client'}: ${err.message}`,
+          process
+            ? `the embedded broker's admin secret is in its data folder (kafka/principals); if it was changed by hand, restore it or remove the data folder`
+            : 'check KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD and KAFKA_SASL_MECHANISM',
+          err,
+        );
+      }
     } finally {
       await admin.disconnect().catch(() => undefined);
     }

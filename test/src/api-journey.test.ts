@@ -3,7 +3,7 @@ import {
 } from '@govmesh/api';
 import { DOMAIN_EVENTS } from '@govmesh/contracts/domain-events';
 import type { PartnerProfile } from '@govmesh/contracts/partner-profile';
-import { CloudEventPublisher } from '@govmesh/messaging';
+import { CloudEventPublisher, PartnerKafkaAccess } from '@govmesh/messaging';
 import { createSimulatedPartner, type Partner } from '@govmesh/partner-sdk';
 import { Connection } from '@temporalio/client';
 import request from 'supertest';
@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 
-import { engines } from './engines.js';
+import { engines, platformPrincipal } from './engines.js';
 import { startLedger, untilLedgered, type TestLedger } from './ledger.js';
 import { logger, runScoped, startPlatform, type TestPlatform } from './platform.js';
 
@@ -43,10 +43,13 @@ describe('a business licence, driven only through the API, on the real engines',
   const as = async (role: Role, subject: string, officerRoles: string[] = []) => `Bearer ${await tokens.mint({ role, subject, officerRoles })}`;
 
   beforeAll(async () => {
-    const { createKafka } = await import('@govmesh/messaging');
-    const kafka = createKafka({ clientId: `e2e-api-${suffix}`, brokers: engines().kafkaBrokers, logger });
+    const { createKafka, ScramUsers } = await import('@govmesh/messaging');
+    const kafka = createKafka({ clientId: `e2e-ledger-${suffix}`, brokers: engines().kafkaBrokers, logger, credentials: platformPrincipal('admin') });
     ledger = await startLedger(kafka, suffix);
-    publisher = new CloudEventPublisher(kafka);
+    // The API acts as its own principal, as in production: onboarding makes the partners' Kafka users.
+    const apiCredentials = platformPrincipal('api');
+    const apiKafka = createKafka({ clientId: `e2e-api-${suffix}`, brokers: engines().kafkaBrokers, logger, credentials: apiCredentials });
+    publisher = new CloudEventPublisher(apiKafka);
     connection = await Connection.connect({ address: engines().temporalAddress });
     const { Client } = await import('@temporalio/client');
     const client = new Client({ connection });
@@ -54,8 +57,11 @@ describe('a business licence, driven only through the API, on the real engines',
     app = createServer({
       store: new PlatformStore(':memory:'),
       cases: new TemporalCaseEngine(client, `e2e-cases-${suffix}`),
-      partners: new KafkaPartnerRegistry({ kafka, publisher, client, logger, openTasks: (p) => audit.openTasks(p) }),
-      audit, events: new KafkaEventRecorder(publisher), readiness: new EngineReadiness(kafka, connection), tokens, logger,
+      partners: new KafkaPartnerRegistry({
+        kafka: apiKafka, publisher, client, logger, openTasks: (p) => audit.openTasks(p),
+        users: new ScramUsers(engines().kafkaBrokers, apiCredentials), partnerBrokers: engines().kafkaBrokers,
+      }),
+      audit, events: new KafkaEventRecorder(publisher), readiness: new EngineReadiness(apiKafka, connection), tokens, logger,
     });
   }, 60_000);
 
@@ -77,15 +83,18 @@ describe('a business licence, driven only through the API, on the real engines',
     const admin = await as('agency-admin', 'market-regulation');
     expect((await request(app).get('/readyz')).body).toMatchObject({ ok: true });
     await request(app).put(`/v1/services/${String(definition.id)}`).set('authorization', admin).send(definition).expect(201);
+    const access = new Map<string, PartnerKafkaAccess>();
     for (const profile of profiles) {
       const { status: _status, ...body } = profile;
-      await request(app).post('/v1/partners').set('authorization', admin).send(body).expect(201);
+      const onboarded = await request(app).post('/v1/partners').set('authorization', admin).send(body).expect(201);
+      access.set(profile.id, PartnerKafkaAccess.parse((onboarded.body as { kafka: unknown }).kafka));
     }
     // The worker knows no partner but what the registry topic tells it.
     platform = await startPlatform(profiles, suffix, { registry: (p) => p.id.endsWith(`-${suffix}`) });
     expect(platform.directory.ids()).toEqual(profiles.map((p) => p.id).sort());
     for (const profile of profiles) {
-      const partner = createSimulatedPartner({ partnerId: profile.id, kafka: platform.kafka, logger, capabilities: profile.capabilities, behaviour: { latencyMs: { min: 20, max: 60 } } });
+      // Each partner connects as itself, with the credentials its onboarding answered.
+      const partner = createSimulatedPartner({ partnerId: profile.id, access: access.get(profile.id), logger, capabilities: profile.capabilities, behaviour: { latencyMs: { min: 20, max: 60 } } });
       partners.push(partner);
       await partner.start();
     }

@@ -202,9 +202,9 @@ describe('best-score partner selection', () => {
 
   beforeAll(async () => {
     const { createKafka } = await import('@govmesh/messaging');
-    const { engines } = await import('./engines.js');
+    const { engines, platformPrincipal } = await import('./engines.js');
     // The ledger first: the worker's scoreboard reads the file it writes.
-    const kafka = createKafka({ clientId: `e2e-score-${suffix}`, brokers: engines().kafkaBrokers, logger });
+    const kafka = createKafka({ clientId: `e2e-score-${suffix}`, brokers: engines().kafkaBrokers, logger, credentials: platformPrincipal('admin') });
     ledger = await startLedger(kafka, suffix);
     platform = await startPlatform(profiles, suffix, { standings: LedgerScoreboard.fromSqliteFile(ledger.file, 0) });
     partners = [

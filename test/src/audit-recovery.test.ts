@@ -9,7 +9,7 @@ import { EVENTS_TOPIC } from '@govmesh/contracts/topics';
 import { CloudEventPublisher, createKafka } from '@govmesh/messaging';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { engines } from './engines.js';
+import { engines, platformPrincipal, principalEnv } from './engines.js';
 import { logger } from './platform.js';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -18,7 +18,7 @@ const root = new URL('../..', import.meta.url).pathname;
 function startAudit(env: Record<string, string>, logFile: string): ChildProcess {
   const fd = openSync(logFile, 'a');
   const child = spawn(process.execPath, [join(root, 'services/audit/dist/main.js')], {
-    cwd: root, env: { ...process.env, LOG_LEVEL: 'info', KAFKA_BROKERS: engines().kafkaBrokers.join(','), ...env }, stdio: ['ignore', fd, fd],
+    cwd: root, env: { ...process.env, LOG_LEVEL: 'info', KAFKA_BROKERS: engines().kafkaBrokers.join(','), ...principalEnv('audit'), ...env }, stdio: ['ignore', fd, fd],
   });
   closeSync(fd);
   return child;
@@ -31,7 +31,7 @@ function exited(child: ChildProcess): Promise<{ code: number | null; signal: Nod
 
 /** Every distinct domain event id on the topic below the current high watermarks. */
 async function eventIdsOnTopic(suffix: string): Promise<Set<string>> {
-  const kafka = createKafka({ clientId: `e2e-topic-reader-${suffix}`, brokers: engines().kafkaBrokers, logger });
+  const kafka = createKafka({ clientId: `e2e-topic-reader-${suffix}`, brokers: engines().kafkaBrokers, logger, credentials: platformPrincipal('admin') });
   const admin = kafka.admin();
   await admin.connect();
   const ends = new Map((await admin.fetchTopicOffsets(EVENTS_TOPIC)).map((p) => [p.partition, BigInt(p.high)]));
@@ -69,9 +69,9 @@ describe('the audit ledger after a crash between the ledger write and the offset
   it('loses no event and stores none twice', async () => {
     const suffix = Math.random().toString(16).slice(2, 8);
     const dir = mkdtempSync(join(tmpdir(), 'govmesh-e2e-audit-crash-'));
-    const env = { GOVMESH_AUDIT_DB: join(dir, 'ledger.sqlite'), GOVMESH_AUDIT_SIGNING_KEY_FILE: join(dir, 'key.pem'), GOVMESH_AUDIT_GROUP: `e2e-audit-crash-${suffix}` };
+    const env = { GOVMESH_AUDIT_DB: join(dir, 'ledger.sqlite'), GOVMESH_AUDIT_SIGNING_KEY_FILE: join(dir, 'key.pem'), GOVMESH_AUDIT_GROUP: `govmesh-audit-e2e-crash-${suffix}` };
     // Fresh events of this run, on every partition, so there is always a batch to die on.
-    const kafka = createKafka({ clientId: `e2e-audit-crash-${suffix}`, brokers: engines().kafkaBrokers, logger });
+    const kafka = createKafka({ clientId: `e2e-audit-crash-${suffix}`, brokers: engines().kafkaBrokers, logger, credentials: platformPrincipal('admin') });
     const publisher = new CloudEventPublisher(kafka);
     for (let n = 0; n < 60; n += 1) {
       const caseId = `crash-${suffix}-${n}`;

@@ -11,7 +11,7 @@ import { serviceCase } from '@govmesh/workflows/service-case';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { engines } from './engines.js';
+import { engines, platformPrincipal, principalEnv } from './engines.js';
 import { logger, outsourcedStep, runScoped, serviceWith } from './platform.js';
 import { createKafka, ensureTopics } from '@govmesh/messaging';
 
@@ -40,7 +40,7 @@ async function startProcess(pkg: 'worker' | 'bridge', env: Record<string, string
   const logFile = join(logDir, `${pkg}-${Date.now()}.log`);
   const fd = openSync(logFile, 'a');
   const child = spawn(process.execPath, [join(root, 'services', pkg, 'dist', 'main.js')], {
-    cwd: root, env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', fd, fd],
+    cwd: root, env: { ...process.env, LOG_LEVEL: 'info', ...env, ...principalEnv(pkg) }, stdio: ['ignore', fd, fd],
   });
   closeSync(fd);
   const deadline = Date.now() + 60_000;
@@ -88,9 +88,9 @@ describe('a worker and a bridge killed in the middle of 50 open cases', () => {
     env = {
       KAFKA_BROKERS: kafkaBrokers.join(','), TEMPORAL_ADDRESS: temporalAddress,
       GOVMESH_PARTNERS_FILE: join(dir, 'partners.json'), GOVMESH_CASE_TASK_QUEUE: `e2e-crash-${suffix}`,
-      GOVMESH_BRIDGE_GROUP: `e2e-crash-bridge-${suffix}`, GOVMESH_BRIDGE_TOPIC_PATTERN: `^govmesh\\.results\\.(${profiles.map((p) => p.id).join('|')})$`,
+      GOVMESH_BRIDGE_GROUP: `govmesh-bridge-e2e-crash-${suffix}`, GOVMESH_BRIDGE_TOPIC_PATTERN: `^govmesh\\.results\\.(${profiles.map((p) => p.id).join('|')})$`,
     };
-    const kafka = createKafka({ clientId: `e2e-crash-${suffix}`, brokers: kafkaBrokers, logger });
+    const kafka = createKafka({ clientId: `e2e-crash-${suffix}`, brokers: kafkaBrokers, logger, credentials: platformPrincipal('admin') });
     await ensureTopics(kafka, profiles.map((p) => p.id));
     for (const [base, capability] of [['acme-checks', 'background-check@1'], ['swift-courier', 'certificate-delivery@1']] as const) {
       partners.push(createSimulatedPartner({ partnerId: id(base), kafka, logger, capabilities: [capability], behaviour: { latencyMs: { min: 200, max: 1500 } } }));

@@ -9,7 +9,7 @@ import type { DemoSummary } from '@govmesh/demo';
 import { watchPartnerRegistry } from '@govmesh/messaging';
 import { describe, expect, it } from 'vitest';
 
-import { engines, kafkaClient } from './engines.js';
+import { engines, kafkaClient, principalEnv } from './engines.js';
 import { logger } from './platform.js';
 
 const run = promisify(execFile);
@@ -33,8 +33,10 @@ describe('govmesh demo', () => {
     const env = {
       ...process.env,
       KAFKA_BROKERS: kafkaBrokers.join(','), TEMPORAL_ADDRESS: temporalAddress, GOVMESH_DATA_DIR: dir,
+      // The suite's broker is an existing cluster to this run: its processes act as the admin named here.
+      ...principalEnv('admin'),
       GOVMESH_API_PORT: String(await freePort()), GOVMESH_API_DB: join(dir, 'api.sqlite'),
-      GOVMESH_AUDIT_DB: join(dir, 'ledger.sqlite'), GOVMESH_AUDIT_SIGNING_KEY_FILE: join(dir, 'key.pem'), GOVMESH_AUDIT_GROUP: `e2e-demo-audit-${suffix}`,
+      GOVMESH_AUDIT_DB: join(dir, 'ledger.sqlite'), GOVMESH_AUDIT_SIGNING_KEY_FILE: join(dir, 'key.pem'), GOVMESH_AUDIT_GROUP: `govmesh-audit-e2e-demo-${suffix}`,
       // The bridge keeps the default consumer group, as `npm start` does: a new group would first
       // replay every earlier result on the demo partners' topics, and the 5-second demo deadlines
       // would pass while it catches up.

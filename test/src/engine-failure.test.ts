@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { engineUp, infraDown, loadInfraConfig, type EngineStatus, type InfraConfig } from '@govmesh/infra';
+import { engineUp, infraDown, loadInfraConfig, platformCredentials, type EngineStatus, type InfraConfig } from '@govmesh/infra';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 import { assertEngineAnswers, kafkaClient } from './engines.js';
@@ -49,7 +49,8 @@ describe.runIf(inject('infra').kafka.mode === 'embedded')('when Kafka dies durin
   });
 
   it('fails the work in flight quickly with an error that names the broker', async () => {
-    const admin = kafkaClient('govmesh-e2e-dying', [...config.kafka.brokers]).admin();
+    // Its own broker has its own admin secret, in its own data folder.
+    const admin = kafkaClient('govmesh-e2e-dying', [...config.kafka.brokers], platformCredentials(config, 'admin')).admin();
     await admin.connect();
     await expect(admin.describeCluster()).resolves.toMatchObject({ brokers: [expect.anything()] });
 

@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 
-import { engineTitle, type EngineStatus } from '@govmesh/infra';
+import { engineTitle, loadInfraConfig, platformCredentials, type EngineStatus } from '@govmesh/infra';
+import { credentialsEnv, saslOf, type KafkaCredentials, type PlatformComponent } from '@govmesh/messaging';
 import { Kafka, logLevel } from 'kafkajs';
 import { inject } from 'vitest';
 
@@ -11,13 +12,28 @@ export function engines(): { kafkaBrokers: string[]; temporalAddress: string } {
 }
 
 /**
- * A kafkajs client that gives up within seconds, so a dead broker fails a test instead of
- * hanging it in kafkajs's default retry schedule.
+ * The credentials of one of govmesh's principals on the suite's broker. The harness itself plays
+ * the platform's part (it creates topics, reads the ledger) as the admin; a test that starts a
+ * service process gives it that service's own principal, as `govmesh up` does.
  */
-export function kafkaClient(clientId: string, brokers: string[] = engines().kafkaBrokers): Kafka {
+export function platformPrincipal(component: PlatformComponent): KafkaCredentials {
+  return platformCredentials(loadInfraConfig(), component);
+}
+
+/** The environment that makes a spawned service authenticate as itself. */
+export function principalEnv(component: PlatformComponent): Record<string, string> {
+  return credentialsEnv(platformPrincipal(component));
+}
+
+/**
+ * A kafkajs client that gives up within seconds, so a dead broker fails a test instead of
+ * hanging it in kafkajs's default retry schedule. The admin's, unless other credentials are given.
+ */
+export function kafkaClient(clientId: string, brokers: string[] = engines().kafkaBrokers, credentials: KafkaCredentials | null = platformPrincipal('admin')): Kafka {
   return new Kafka({
     clientId,
     brokers,
+    ...(credentials ? { sasl: saslOf(credentials) } : {}),
     connectionTimeout: 2_000,
     requestTimeout: 10_000,
     retry: { retries: 4, initialRetryTime: 200, maxRetryTime: 2_000 },

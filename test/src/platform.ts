@@ -14,7 +14,7 @@ import type { Kafka } from 'kafkajs';
 import { pino } from 'pino';
 import { parse } from 'yaml';
 
-import { engines } from './engines.js';
+import { engines, platformPrincipal } from './engines.js';
 import { installTestRuntime } from './temporal-runtime.js';
 
 export const logger = pino({ level: 'warn' });
@@ -54,7 +54,7 @@ export async function startPlatform(
 ): Promise<TestPlatform> {
   installTestRuntime();
   const { kafkaBrokers, temporalAddress } = engines();
-  const kafka = createKafka({ clientId: `e2e-${suffix}`, brokers: kafkaBrokers, logger });
+  const kafka = createKafka({ clientId: `e2e-${suffix}`, brokers: kafkaBrokers, logger, credentials: platformPrincipal('admin') });
   await ensureTopics(kafka, profiles.map((p) => p.id));
   const publisher = new CloudEventPublisher(kafka);
   const nativeConnection = await NativeConnection.connect({ address: temporalAddress });

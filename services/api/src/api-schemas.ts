@@ -1,5 +1,6 @@
 import { PartnerProfile, PartnerStatus } from '@govmesh/contracts/partner-profile';
 import { PartnerScorecard, ServiceTransparency } from '@govmesh/contracts/partner-scorecard';
+import { PartnerKafkaAccess } from '@govmesh/messaging';
 import { z } from 'zod';
 
 export const Problem = z.object({
@@ -79,6 +80,9 @@ export const OnboardPartner = z.object({
   terms: z.record(z.string(), z.unknown()),
   status: PartnerStatus.optional(),
 });
+/** The answer to onboarding: the profile, and the partner's Kafka access, shown this once. */
+export const OnboardedPartner = PartnerProfile.extend({ kafka: PartnerKafkaAccess });
+export const PartnerCredentials = z.object({ kafka: PartnerKafkaAccess });
 export const PartnerChange = z.object({ status: PartnerStatus, reason: z.string().min(5, 'say why, in a few words').max(2000) });
 export const PartnerChanged = z.object({ profile: PartnerProfile, moved: z.array(z.string()) });
 export const ScorecardQuery = z.object({

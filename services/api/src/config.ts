@@ -15,6 +15,12 @@ const ApiEnv = PlatformEnv.extend({
   /** Requests per caller per minute. */
   GOVMESH_API_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
   GOVMESH_CASE_TASK_QUEUE: z.string().min(1).default('govmesh-cases'),
+  /** The brokers partners are told at onboarding, when they reach Kafka by other addresses than the API does. */
+  GOVMESH_PARTNER_KAFKA_BROKERS: z
+    .string()
+    .transform((s) => s.split(',').map((b) => b.trim()))
+    .pipe(z.array(z.string().regex(/^[^\s:]+:\d+$/, 'each broker must be host:port')).min(1))
+    .optional(),
 });
 
 export type ApiConfig = z.infer<typeof ApiEnv> & { readonly ledgerFile: string; readonly signingKeyFile: string; readonly platformDb: string };

@@ -1,4 +1,4 @@
-import { CloudEventPublisher, createKafka, ensureTopics } from '@govmesh/messaging';
+import { CloudEventPublisher, ScramUsers, createKafka, credentialsFromEnv, ensureTopics } from '@govmesh/messaging';
 import { Client, Connection } from '@temporalio/client';
 import { pino } from 'pino';
 
@@ -15,7 +15,8 @@ import { createServer } from './server.js';
 const config = loadConfig();
 const logger = pino({ name: 'govmesh-api', level: config.LOG_LEVEL });
 if (config.GOVMESH_API_JWT_SECRET === DEVELOPMENT_JWT_SECRET) logger.warn('using the development token secret; set GOVMESH_API_JWT_SECRET outside a laptop');
-const kafka = createKafka({ clientId: 'govmesh-api', brokers: config.KAFKA_BROKERS, logger });
+const credentials = credentialsFromEnv(config);
+const kafka = createKafka({ clientId: 'govmesh-api', brokers: config.KAFKA_BROKERS, logger, credentials });
 await ensureTopics(kafka);
 const publisher = new CloudEventPublisher(kafka);
 const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
@@ -25,7 +26,11 @@ const audit = new LedgerAuditReader(config.ledgerFile, config.signingKeyFile);
 const app = createServer({
   store,
   cases: new TemporalCaseEngine(client, config.GOVMESH_CASE_TASK_QUEUE),
-  partners: new KafkaPartnerRegistry({ kafka, publisher, client, logger, openTasks: (id) => audit.openTasks(id) }),
+  partners: new KafkaPartnerRegistry({
+    kafka, publisher, client, logger, openTasks: (id) => audit.openTasks(id),
+    users: new ScramUsers(config.KAFKA_BROKERS, credentials),
+    partnerBrokers: config.GOVMESH_PARTNER_KAFKA_BROKERS ?? config.KAFKA_BROKERS,
+  }),
   audit,
   events: new KafkaEventRecorder(publisher),
   readiness: new EngineReadiness(kafka, connection),

@@ -1,6 +1,6 @@
 import { PartnerProfile } from '@govmesh/contracts/partner-profile';
 
-import { IdParams, OnboardPartner, PartnerChange, PartnerChanged, PartnerScorecard, Problem, ScorecardQuery } from './api-schemas.js';
+import { IdParams, OnboardPartner, OnboardedPartner, PartnerChange, PartnerCredentials, PartnerChanged, PartnerScorecard, Problem, ScorecardQuery } from './api-schemas.js';
 import type { Caller } from './auth.js';
 import { ApiProblem, forbidden, invalidRequest, notFound } from './problems.js';
 import { route, type RouteSpec } from './route-spec.js';
@@ -18,16 +18,30 @@ const windowOf = (q: { since?: string | undefined; until?: string | undefined })
 export const partnerRoutes: RouteSpec[] = [
   route({
     method: 'post', path: '/v1/partners', tag: 'Partners', roles: ['agency-admin'],
-    summary: "Onboard a partner: its profile and capabilities; creates its task and result topics",
+    summary: "Onboard a partner: its profile and capabilities; creates its task and result topics and its Kafka user, whose password is answered this once",
     body: OnboardPartner,
-    responses: { 201: { description: 'onboarded', schema: PartnerProfile }, 409: { description: 'the partner exists', schema: Problem } },
+    responses: { 201: { description: 'onboarded, with its Kafka access (kept nowhere: store it now)', schema: OnboardedPartner }, 409: { description: 'the partner exists', schema: Problem } },
     async handle({ body }, deps) {
       const parsed = PartnerProfile.safeParse({ ...body, status: body.status ?? 'active' });
       if (!parsed.success) throw invalidRequest('body', parsed.error);
       if (deps.store.partner(parsed.data.id)) throw new ApiProblem(409, 'Partner exists', `${parsed.data.id} is onboarded already; PATCH it to change its status`, { code: 'PARTNER.EXISTS' });
-      await deps.partners.onboard(parsed.data);
+      const kafka = await deps.partners.onboard(parsed.data);
       deps.store.savePartner(parsed.data, deps.now?.() ?? new Date());
-      return { status: 201, body: parsed.data };
+      return { status: 201, body: { ...parsed.data, kafka } };
+    },
+  }),
+  route({
+    method: 'post', path: '/v1/partners/{id}/credentials', tag: 'Partners', roles: ['agency-admin'],
+    summary: "Rotate a partner's Kafka password: the new one is answered this once, the old one stops working at once",
+    params: IdParams,
+    responses: { 200: { description: 'the new Kafka access', schema: PartnerCredentials }, 404: { description: 'no such partner', schema: Problem }, 409: { description: 'the partner is terminated', schema: Problem } },
+    async handle({ params }, deps) {
+      const profile = deps.store.partner(params.id);
+      if (!profile) throw notFound(`no partner ${params.id}`);
+      if (profile.status === 'terminated') {
+        throw new ApiProblem(409, 'Partner terminated', `${params.id} is terminated; reinstate it (PATCH status active) before it gets credentials again`, { code: 'PARTNER.TERMINATED' });
+      }
+      return { status: 200, body: { kafka: await deps.partners.rotateCredentials(params.id) } };
     },
   }),
   route({

@@ -1,5 +1,6 @@
 import type { LedgerRecord, LedgerVerdict } from '@govmesh/audit';
 import type { PartnerProfile } from '@govmesh/contracts/partner-profile';
+import type { PartnerKafkaAccess } from '@govmesh/messaging';
 import type { PartnerScorecard, ServiceTransparency } from '@govmesh/contracts/partner-scorecard';
 import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
 import type { CaseState, CitizenInput, OfficerDecision, PartnerTaskRevocation } from '@govmesh/workflows/case-api';
@@ -24,10 +25,13 @@ export interface CaseEngine {
   revoke(caseId: string, revocation: PartnerTaskRevocation): Promise<void>;
 }
 
-/** The partner registry on Kafka: topics, profiles, and taking work back on suspension. */
+/** The partner registry on Kafka: topics, credentials, profiles, and taking work back on suspension. */
 export interface PartnerRegistry {
-  onboard(profile: PartnerProfile): Promise<void>;
-  /** Publishes the new status; on suspension or termination, returns the tasks moved elsewhere. */
+  /** Creates the partner's topics, its Kafka user and ACLs; the access is answered once, never kept. */
+  onboard(profile: PartnerProfile): Promise<PartnerKafkaAccess>;
+  /** Gives the partner's Kafka user a new password; the old one stops working at once. */
+  rotateCredentials(partnerId: string): Promise<PartnerKafkaAccess>;
+  /** Publishes the new status; on suspension or termination, returns the tasks moved elsewhere. Termination revokes the Kafka user. */
   changeStatus(profile: PartnerProfile, reason: string): Promise<{ moved: readonly string[] }>;
 }
 

@@ -88,8 +88,11 @@ describe('the govmesh HTTP API', () => {
   beforeEach(async () => {
     cases = new RecordingCases();
     onboarded = [];
+    let issued = 0;
+    const accessOf = (id: string) => ({ brokers: ['kafka.example:9093'], mechanism: 'scram-sha-512' as const, username: `partner-${id}`, password: `secret-${++issued}` });
     const partners: PartnerRegistry = {
-      onboard: (p) => (onboarded.push(p.id), Promise.resolve()),
+      onboard: (p) => (onboarded.push(p.id), Promise.resolve(accessOf(p.id))),
+      rotateCredentials: (id) => Promise.resolve(accessOf(id)),
       changeStatus: () => Promise.resolve({ moved: ['case-1:background-check'] }),
     };
     app = createServer({
@@ -166,8 +169,16 @@ describe('the govmesh HTTP API', () => {
 
   it('onboards and suspends partners; a partner reads only its own profile and scorecard', async () => {
     const admin = await as('agency-admin');
-    await request(app).post('/v1/partners').set('authorization', admin).send(profile).expect(201);
+    const created = await request(app).post('/v1/partners').set('authorization', admin).send(profile).expect(201);
     expect(onboarded).toEqual(['acme-checks']);
+    // The Kafka access is answered with the profile, once; reading the profile never shows it.
+    expect(created.body).toMatchObject({ id: 'acme-checks', kafka: { username: 'partner-acme-checks', password: 'secret-1', mechanism: 'scram-sha-512', brokers: ['kafka.example:9093'] } });
+    const read = await request(app).get('/v1/partners/acme-checks').set('authorization', admin).expect(200);
+    expect(read.body).not.toHaveProperty('kafka');
+    const rotated = await request(app).post('/v1/partners/acme-checks/credentials').set('authorization', admin).expect(200);
+    expect(rotated.body).toEqual({ kafka: expect.objectContaining({ password: 'secret-2' }) as unknown });
+    await request(app).post('/v1/partners/acme-checks/credentials').set('authorization', await as('partner', 'acme-checks')).expect(403);
+    await request(app).post('/v1/partners/nobody/credentials').set('authorization', admin).expect(404);
     await request(app).post('/v1/partners').set('authorization', admin).send(profile).expect(409);
     const bad = await request(app).post('/v1/partners').set('authorization', admin).send({ ...profile, id: 'Bad Id', capabilities: [] }).expect(400);
     expect(body(bad).errors.map((e: { path: string }) => e.path)).toEqual(expect.arrayContaining(['body.id', 'body.capabilities']));
@@ -203,7 +214,7 @@ describe('the govmesh HTTP API', () => {
   it('limits the rate per caller', async () => {
     const limited = createServer({
       store: new PlatformStore(':memory:'), cases, audit, tokens, logger: pino({ level: 'silent' }), rateLimitPerMinute: 2,
-      partners: { onboard: () => Promise.resolve(), changeStatus: () => Promise.resolve({ moved: [] }) },
+      partners: { onboard: () => Promise.reject(new Error('unused')), rotateCredentials: () => Promise.reject(new Error('unused')), changeStatus: () => Promise.resolve({ moved: [] }) },
       events: { satisfactionRated: () => Promise.resolve() }, readiness: { check: () => Promise.resolve({}) },
     });
     const auditor = await as('auditor');
@@ -232,6 +243,7 @@ describe('the govmesh HTTP API', () => {
     ['get', '/v1/partners/acme-checks', ['agency-admin', 'auditor', 'partner']],
     ['patch', '/v1/partners/acme-checks', ['agency-admin'], { status: 'active', reason: 'reinstated after review' }],
     ['get', '/v1/partners/acme-checks/scorecard', ['agency-admin', 'auditor', 'partner']],
+    ['post', '/v1/partners/acme-checks/credentials', ['agency-admin']],
     ['get', '/v1/scorecards', ['agency-admin', 'auditor']],
     ['get', '/v1/cases/case-1/audit', ['auditor', 'agency-admin']],
     ['get', '/v1/audit/verify', ['auditor', 'agency-admin']],

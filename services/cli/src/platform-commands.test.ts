@@ -33,7 +33,7 @@ describe('govmesh over the API', () => {
         provideInput: () => Promise.resolve(),
         revoke: () => Promise.resolve(),
       },
-      partners: { onboard: () => Promise.resolve(), changeStatus: () => Promise.resolve({ moved: [] }) },
+      partners: { onboard: () => Promise.reject(new Error('unused')), rotateCredentials: () => Promise.reject(new Error('unused')), changeStatus: () => Promise.resolve({ moved: [] }) },
       audit: { scorecards: () => Promise.resolve([]), caseRecords: () => Promise.resolve([]), verify: () => Promise.reject(new Error('unused')), transparency: () => Promise.resolve([]) },
       events: { satisfactionRated: () => Promise.resolve() }, readiness: { check: () => Promise.resolve({}) },
     });

@@ -78,11 +78,26 @@ export function platformCommands(): Command[] {
       return { data, text: `${o.decision}: ${taskId}\n` };
     }));
 
+  /** Shown once: govmesh keeps no copy of the password, so the operator hands it to the partner now. */
+  const kafkaAccessText = (kafka: unknown): string => {
+    const k = (kafka ?? {}) as Json;
+    return (
+      `Kafka access (shown once; hand it to the partner over a secure channel):\n` +
+      `  brokers:   ${Array.isArray(k.brokers) ? k.brokers.join(',') : ''}\n  mechanism: ${String(k.mechanism)}\n` +
+      `  username:  ${String(k.username)}\n  password:  ${String(k.password)}\n`
+    );
+  };
   const partner = new Command('partner').description('administrators: partners and their performance');
   partner.command('onboard').description('onboard a partner from its profile').requiredOption('-f, --file <profile>').option('--json')
     .action(action<{ file: string; json?: boolean }>(async (o) => {
       const data = await callApi<Json>('POST', '/v1/partners', readDocument(o.file));
-      return { data, text: `onboarded ${String(data.id)}\n` };
+      return { data, text: `onboarded ${String(data.id)}\n${kafkaAccessText(data.kafka)}` };
+    }));
+  partner.command('credentials').description("a partner's Kafka credentials")
+    .command('rotate').description('issue a new Kafka password; the old one stops working at once').argument('<partnerId>').option('--json')
+    .action(action<{ json?: boolean }>(async (_o, id) => {
+      const data = await callApi<Json>('POST', `/v1/partners/${encodeURIComponent(id)}/credentials`);
+      return { data, text: `new Kafka credentials for ${id}\n${kafkaAccessText(data.kafka)}` };
     }));
   partner.command('suspend').description('suspend a partner; its open tasks move to others').argument('<partnerId>').requiredOption('--reason <reason>').option('--json')
     .action(action<{ reason: string; json?: boolean }>(async (o, id) => {

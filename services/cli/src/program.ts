@@ -1,4 +1,4 @@
-import { infraCommand } from '@govmesh/infra';
+import { infraCommand, kafkaCommand } from '@govmesh/infra';
 import { Command } from 'commander';
 
 import { auditCommand } from './audit-command.js';
@@ -12,6 +12,7 @@ export function govmeshProgram(): Command {
     .description('govmesh: a networked virtual government on Kafka and Temporal')
     .showHelpAfterError()
     .addCommand(infraCommand())
+    .addCommand(kafkaCommand())
     .addCommand(serviceCommand())
     .addCommand(auditCommand());
   for (const command of [...platformCommands(), ...upCommands()]) {

@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
-import { infraDown, infraUp, loadInfraConfig, terminalProgress, type InfraStatus } from '@govmesh/infra';
-import { createKafka } from '@govmesh/messaging';
+import { infraDown, infraUp, loadInfraConfig, platformCredentials, terminalProgress, type InfraStatus } from '@govmesh/infra';
+import { credentialsEnv } from '@govmesh/messaging';
 import { pino } from 'pino';
 
 import { ApiSession } from './api-session.js';
@@ -85,18 +85,20 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
         env: Object.fromEntries(Object.entries({
           ...env, KAFKA_BROKERS: engines.kafka.address, TEMPORAL_ADDRESS: engines.temporal.address, GOVMESH_API_PORT: apiPort, GOVMESH_API_JWT_SECRET: secret,
         }).filter((e): e is [string, string] => e[1] !== undefined)),
+        // Each process proves who it is with its own principal (the embedded broker's; an external
+        // cluster's come from the environment the operator set).
+        envOf: (component) => (infraConfig.kafka.mode === 'embedded' ? credentialsEnv(platformCredentials(infraConfig, component)) : {}),
         onNotice: (line) => say(o.json, line),
       });
       say(o.json, `govmesh processes ready in ${((Date.now() - t1) / 1000).toFixed(1)} s; their log: ${logFile}`);
     }
     let summary: DemoSummary | undefined;
     if (o.demo) {
-      const brokers = engines?.kafka.address ?? config.KAFKA_BROKERS;
       // The partners' own warnings (a revoked task, a rejected draft) are part of the show, not problems.
       const logger = pino({ level: 'error' }, pino.destination(2));
-      const kafka = createKafka({ clientId: 'govmesh-demo', brokers: brokers.split(','), logger });
       const api = new ApiSession(apiUrl, secret);
-      crew = await startDemoCrew({ api, kafka, logger, root, partnerSuffix: config.GOVMESH_DEMO_PARTNER_SUFFIX });
+      // Each demo partner connects with the Kafka credentials its onboarding answered, like any partner.
+      crew = await startDemoCrew({ api, logger, root, partnerSuffix: config.GOVMESH_DEMO_PARTNER_SUFFIX });
       let last = 0;
       summary = await runDemoBatch({
         api, crew, cases: o.cases,

@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import { PartnerKafkaAccess } from '@govmesh/messaging';
 import type { Logger } from 'pino';
 
 import { ADMIN, type ApiSession } from './api-session.js';
@@ -23,7 +23,6 @@ export interface DemoCrew {
 
 export interface DemoCrewOptions {
   readonly api: ApiSession;
-  readonly kafka: Kafka;
   readonly logger: Logger;
   readonly root: string;
   /** How long a partner has on the demo clock (5 s). */
@@ -43,16 +42,22 @@ export async function startDemoCrew(o: DemoCrewOptions): Promise<DemoCrew> {
   // Partners of a run with its own ids (a test) are terminated at the end; the standing demo
   // partners are only suspended, so that their scorecards carry over to the next `npm start`.
   const ownIds = crew.some((p) => p.profile.id !== p.base);
+  const access = new Map<string, PartnerKafkaAccess>();
   for (const { profile } of crew) {
     const created = await api.call(ADMIN, 'POST', '/v1/partners', profile);
-    if (created.status === 409) await api.expect([200], ADMIN, 'PATCH', `/v1/partners/${profile.id}`, { status: 'active', reason: 'demo run: back on duty' });
-    else if (created.status !== 201) throw new Error(`could not onboard ${profile.id}: ${created.status} ${JSON.stringify(created.body)}`);
+    let answer = created.body;
+    if (created.status === 409) {
+      // A standing partner from an earlier run: back on duty, with a new password (the old one is not kept anywhere).
+      await api.expect([200], ADMIN, 'PATCH', `/v1/partners/${profile.id}`, { status: 'active', reason: 'demo run: back on duty' });
+      answer = await api.expect([200], ADMIN, 'POST', `/v1/partners/${profile.id}/credentials`);
+    } else if (created.status !== 201) throw new Error(`could not onboard ${profile.id}: ${created.status} ${JSON.stringify(created.body)}`);
+    access.set(profile.id, PartnerKafkaAccess.parse((answer as { kafka?: unknown }).kafka));
   }
   // Give workers and the bridge a moment to read the registry and subscribe to the new topics.
   await new Promise((r) => setTimeout(r, 2_000));
 
   const scenarios = new Map<string, Scenario>();
-  const partners = await startDemoPartners(crew, o.kafka, o.logger, (caseId) => scenarios.get(caseId));
+  const partners = await startDemoPartners(crew, access, o.logger, (caseId) => scenarios.get(caseId));
   const officer = startDemoOfficer(api, o.logger, (caseId) => scenarios.get(caseId));
   let stopped: Promise<void> | undefined;
   return {

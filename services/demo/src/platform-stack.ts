@@ -14,6 +14,8 @@ export const COMPONENTS = [
 export interface StackOptions {
   readonly root: string;
   readonly env: Record<string, string>;
+  /** What one component gets on top of `env`: its own Kafka principal. */
+  readonly envOf?: (component: (typeof COMPONENTS)[number]['name']) => Record<string, string>;
   /** Every component's log, one readable tagged line per entry. */
   readonly logFile: string;
   /** Also told about warnings and errors, and each component starting. */
@@ -64,7 +66,7 @@ export async function startPlatformStack(o: StackOptions): Promise<PlatformStack
   try {
     for (const component of COMPONENTS) {
       const child = spawn(process.execPath, [join(o.root, 'services', component.name, 'dist', 'main.js')], {
-        cwd: o.root, env: { ...process.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'],
+        cwd: o.root, env: { ...process.env, ...o.env, ...o.envOf?.(component.name) }, stdio: ['ignore', 'pipe', 'pipe'],
         // A group of its own: Ctrl-C reaches only this supervisor, which stops the demo crew while
         // the API still answers, then each process in turn (a terminal's SIGINT would stop all at once).
         detached: true,

@@ -1,4 +1,27 @@
-export { createKafka, pinoLogCreator } from './kafka-client.js';
+export { createKafka, pinoLogCreator, saslOf } from './kafka-client.js';
+export {
+  KafkaCredentials,
+  KafkaSaslMechanism,
+  PartnerKafkaAccess,
+  PLATFORM_PRINCIPALS,
+  credentialsEnv,
+  credentialsFromEnv,
+  partnerPrincipal,
+  type PlatformComponent,
+} from './kafka-security.js';
+export {
+  REGISTRY_FOLLOWER_GROUP_PREFIX,
+  aclEntries,
+  applyAcls,
+  partnerGrants,
+  partnerGroup,
+  platformAclEntries,
+  platformGrants,
+  removePartnerAcls,
+  type AclOperation,
+  type Grant,
+} from './kafka-acls.js';
+export { ScramUsers, ScramUserChangeRefused, newSecret } from './scram-users.js';
 export { ensureTopics, waitForLeaders, TopicsNotReady } from './topics.js';
 export { CloudEventPublisher, type OutgoingEvent } from './cloud-event-publisher.js';
 export { PlatformEnv, loadProcessConfig } from './process-config.js';

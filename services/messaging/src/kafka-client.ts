@@ -1,5 +1,7 @@
-import { Kafka, logLevel, type logCreator } from 'kafkajs';
+import { Kafka, logLevel, type SASLOptions, type logCreator } from 'kafkajs';
 import type { Logger } from 'pino';
+
+import type { KafkaCredentials } from './kafka-security.js';
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',
@@ -16,12 +18,28 @@ export function pinoLogCreator(logger: Logger): logCreator {
   };
 }
 
-export function createKafka(options: { clientId: string; brokers: readonly string[]; logger: Logger }): Kafka {
+/** A kafkajs client that logs through pino and, given credentials, authenticates with SASL. */
+export function createKafka(options: { clientId: string; brokers: readonly string[]; logger: Logger; credentials?: KafkaCredentials | undefined }): Kafka {
+  const { credentials } = options;
   return new Kafka({
     clientId: options.clientId,
     brokers: [...options.brokers],
+    ...(credentials ? { sasl: saslOf(credentials) } : {}),
     logLevel: logLevel.WARN,
     logCreator: pinoLogCreator(options.logger),
     retry: { initialRetryTime: 300, retries: 8 },
   });
+}
+
+/** kafkajs's SASL options for `credentials` (its type wants the mechanism as a literal). */
+export function saslOf(credentials: KafkaCredentials): SASLOptions {
+  const { username, password } = credentials;
+  switch (credentials.mechanism) {
+    case 'scram-sha-512':
+      return { mechanism: 'scram-sha-512', username, password };
+    case 'scram-sha-256':
+      return { mechanism: 'scram-sha-256', username, password };
+    case 'plain':
+      return { mechanism: 'plain', username, password };
+  }
 }

@@ -6,6 +6,7 @@ import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 
 import type { CloudEventPublisher } from './cloud-event-publisher.js';
+import { REGISTRY_FOLLOWER_GROUP_PREFIX } from './kafka-acls.js';
 
 export interface PartnerRegistryWatch {
   /** Resolves once every profile on the registry at start has been read. */
@@ -28,7 +29,7 @@ export async function watchPartnerRegistry(deps: { kafka: Kafka; logger: Logger;
   const ready = new Promise<void>((resolve) => (caughtUp = resolve));
   if (behind.size === 0) caughtUp();
 
-  const consumer = deps.kafka.consumer({ groupId: `govmesh-partner-registry-${randomUUID()}` });
+  const consumer = deps.kafka.consumer({ groupId: `${REGISTRY_FOLLOWER_GROUP_PREFIX}${randomUUID()}` });
   await consumer.connect();
   await consumer.subscribe({ topics: [PARTNERS_TOPIC], fromBeginning: true });
   await consumer.run({

@@ -6,6 +6,7 @@ describe('PlatformEnv', () => {
   it('defaults to the embedded engines', () => {
     expect(PlatformEnv.parse({})).toEqual({
       KAFKA_BROKERS: ['127.0.0.1:19092'],
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
       TEMPORAL_ADDRESS: '127.0.0.1:17233',
       TEMPORAL_NAMESPACE: 'default',
       LOG_LEVEL: 'info',

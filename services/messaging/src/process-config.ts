@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+import { KafkaSaslMechanism } from './kafka-security.js';
+
 /**
  * The variables every govmesh process reads to reach the engines, with defaults that match the
  * embedded ones `govmesh infra up` starts. A process extends this with its own.
@@ -10,6 +12,10 @@ export const PlatformEnv = z.object({
     .default('127.0.0.1:19092')
     .transform((s) => s.split(',').map((b) => b.trim()))
     .pipe(z.array(z.string().regex(/^[^\s:]+:\d+$/, 'each broker must be host:port')).min(1)),
+  // Each process proves who it is; `govmesh up` passes each its own principal.
+  KAFKA_SASL_MECHANISM: KafkaSaslMechanism.default('scram-sha-512'),
+  KAFKA_SASL_USERNAME: z.string().min(1).optional(),
+  KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
   TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port').default('127.0.0.1:17233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
@@ -20,6 +26,10 @@ export function loadProcessConfig<S extends z.ZodType>(process_: string, schema:
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
     process.stderr.write(`govmesh ${process_}: invalid configuration\n${z.prettifyError(parsed.error)}\n`);
+    process.exit(1);
+  }
+  if ((env.KAFKA_SASL_USERNAME === undefined) !== (env.KAFKA_SASL_PASSWORD === undefined)) {
+    process.stderr.write(`govmesh ${process_}: invalid configuration\n✖ set KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD together, or neither\n`);
     process.exit(1);
   }
   return parsed.data;

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { TASK_RESULT, TaskTopicMessage, type TaskAssignedData, type TaskRejectionData, type TaskResultData } from '@govmesh/contracts/task-messages';
 import { defaultTaskTypes } from '@govmesh/contracts/task-types';
 import { resultTopic, taskTopic } from '@govmesh/contracts/topics';
-import { CloudEventPublisher, createKafka } from '@govmesh/messaging';
+import { CloudEventPublisher, createKafka, partnerGroup, type PartnerKafkaAccess } from '@govmesh/messaging';
 import type { Kafka } from 'kafkajs';
 import { pino, type Logger } from 'pino';
 
@@ -19,7 +19,9 @@ export type TaskHandler = (input: Record<string, unknown>, context: TaskContext)
 
 export interface PartnerOptions {
   readonly partnerId: string;
-  /** Either the brokers, or a ready kafkajs client. */
+  /** What onboarding (or a rotation) answered: brokers, mechanism, user name and password. */
+  readonly access?: PartnerKafkaAccess;
+  /** Or the brokers of an open cluster, or a ready kafkajs client. */
   readonly brokers?: readonly string[];
   readonly kafka?: Kafka;
   /** By task type with contract version: `{ 'background-check@1': async (input, ctx) => output }`. */
@@ -49,8 +51,11 @@ export interface Partner {
  */
 export function createPartner(options: PartnerOptions): Partner {
   const logger = (options.logger ?? pino({ name: 'govmesh-partner' })).child({ partnerId: options.partnerId });
-  const kafka = options.kafka ?? createKafka({ clientId: `partner-${options.partnerId}`, brokers: options.brokers ?? [], logger });
-  const consumer = kafka.consumer({ groupId: `partner-${options.partnerId}`, allowAutoTopicCreation: false });
+  const { access } = options;
+  const brokers = access?.brokers ?? options.brokers ?? [];
+  const kafka = options.kafka ?? createKafka({ clientId: `partner-${options.partnerId}`, brokers, logger, credentials: access });
+  // The group the partner's ACLs allow: its own, so no other partner can join it.
+  const consumer = kafka.consumer({ groupId: partnerGroup(options.partnerId), allowAutoTopicCreation: false });
   const publisher = new CloudEventPublisher(kafka);
   const taskTypes = defaultTaskTypes();
   const running = new Map<string, AbortController>();
@@ -97,7 +102,14 @@ export function createPartner(options: PartnerOptions): Partner {
     rejections,
     publishResult,
     async start() {
-      await consumer.connect();
+      try {
+        await consumer.connect();
+      } catch (err) {
+        if (err instanceof Error && err.name === 'KafkaJSSASLAuthenticationError') {
+          throw new PartnerAccessRefused(options.partnerId, brokers, access?.username, err);
+        }
+        throw err;
+      }
       await consumer.subscribe({ topics: [taskTopic(options.partnerId)], fromBeginning: true });
       await consumer.run({
         eachMessage: ({ message }) => {
@@ -133,4 +145,26 @@ export function createPartner(options: PartnerOptions): Partner {
       await publisher.close();
     },
   };
+}
+
+/**
+ * The broker refused the partner's credentials: a wrong or rotated password, or a terminated
+ * partner. Not retriable: a retry storm would not change the answer.
+ */
+export class PartnerAccessRefused extends Error {
+  override readonly name = 'PartnerAccessRefused';
+  readonly code = 'PARTNER.ACCESS_REFUSED';
+  readonly retriable = false;
+  constructor(
+    readonly partnerId: string,
+    readonly brokers: readonly string[],
+    username: string | undefined,
+    cause: Error,
+  ) {
+    super(
+      `Kafka at ${brokers.join(',')} refused partner ${partnerId}${username ? ` (user ${username})` : ' (no credentials given)'}: ${cause.message}. ` +
+        'Use the credentials onboarding answered, or ask the agency for new ones (govmesh partner credentials rotate).',
+      { cause },
+    );
+  }
 }

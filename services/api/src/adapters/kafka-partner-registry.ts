@@ -1,5 +1,17 @@
 import type { PartnerProfile } from '@govmesh/contracts/partner-profile';
-import { ensureTopics, publishPartnerProfile, type CloudEventPublisher } from '@govmesh/messaging';
+import {
+  aclEntries,
+  applyAcls,
+  ensureTopics,
+  newSecret,
+  partnerGrants,
+  partnerPrincipal,
+  publishPartnerProfile,
+  removePartnerAcls,
+  type CloudEventPublisher,
+  type PartnerKafkaAccess,
+  type ScramUsers,
+} from '@govmesh/messaging';
 import { suspendPartner, type HeldTask } from '@govmesh/worker';
 import type { Client } from '@temporalio/client';
 import type { Kafka } from 'kafkajs';
@@ -8,25 +20,69 @@ import type { Logger } from 'pino';
 import type { PartnerRegistry } from '../ports.js';
 
 /**
- * Onboarding creates the partner's topics and publishes its profile on the registry topic, which
- * every worker and bridge follows. A suspension is published the same way, then the partner's open
- * tasks (from the ledger) are revoked, and each case moves its task on.
+ * Onboarding creates the partner's topics, its Kafka user (SCRAM-SHA-512) and the ACLs that let it
+ * read its tasks and write its results and nothing else, then publishes its profile on the
+ * registry topic, which every worker and bridge follows. A suspension is published the same way,
+ * then the partner's open tasks (from the ledger) are revoked, and each case moves its task on; the
+ * credentials stay, so late results still arrive and are refused with a reason. Termination also
+ * deletes the user and its ACLs: the broker refuses it from then on.
  */
 export class KafkaPartnerRegistry implements PartnerRegistry {
-  constructor(private readonly deps: { kafka: Kafka; publisher: CloudEventPublisher; client: Client; logger: Logger; openTasks: (partnerId: string) => Promise<readonly HeldTask[]> }) {}
+  constructor(
+    private readonly deps: {
+      kafka: Kafka;
+      publisher: CloudEventPublisher;
+      client: Client;
+      logger: Logger;
+      openTasks: (partnerId: string) => Promise<readonly HeldTask[]>;
+      users: ScramUsers;
+      /** The brokers a partner is told to connect to (they may differ from the API's own). */
+      partnerBrokers: readonly string[];
+    },
+  ) {}
 
-  async onboard(profile: PartnerProfile): Promise<void> {
+  async onboard(profile: PartnerProfile): Promise<PartnerKafkaAccess> {
     await ensureTopics(this.deps.kafka, [profile.id]);
+    const access = await this.rotateCredentials(profile.id);
     await publishPartnerProfile(this.deps.publisher, profile, '/govmesh/api');
+    return access;
+  }
+
+  /** Also re-grants the ACLs (idempotent), so a partner terminated and taken back gets its access again. */
+  async rotateCredentials(partnerId: string): Promise<PartnerKafkaAccess> {
+    const password = newSecret();
+    await this.deps.users.upsert(partnerPrincipal(partnerId), password);
+    const admin = this.deps.kafka.admin();
+    await admin.connect();
+    try {
+      await applyAcls(admin, aclEntries(partnerPrincipal(partnerId), partnerGrants(partnerId)));
+    } finally {
+      await admin.disconnect();
+    }
+    this.deps.logger.info({ partnerId }, 'partner Kafka credentials issued');
+    return { brokers: [...this.deps.partnerBrokers], mechanism: 'scram-sha-512', username: partnerPrincipal(partnerId), password };
   }
 
   async changeStatus(profile: PartnerProfile, reason: string): Promise<{ moved: readonly string[] }> {
     await publishPartnerProfile(this.deps.publisher, profile, '/govmesh/api');
     if (profile.status === 'active') return { moved: [] };
+    if (profile.status === 'terminated') await this.revokeAccess(profile.id);
     const outcome = await suspendPartner(
       { client: this.deps.client, logger: this.deps.logger, openTasks: this.deps.openTasks, directory: { setStatus: () => undefined } },
       profile.id, reason, profile.status,
     );
     return { moved: outcome.moved };
+  }
+
+  private async revokeAccess(partnerId: string): Promise<void> {
+    await this.deps.users.delete(partnerPrincipal(partnerId));
+    const admin = this.deps.kafka.admin();
+    await admin.connect();
+    try {
+      await removePartnerAcls(admin, partnerId);
+    } finally {
+      await admin.disconnect();
+    }
+    this.deps.logger.info({ partnerId }, 'partner Kafka credentials revoked');
   }
 }

@@ -1,0 +1,195 @@
+import { KafkaPartnerRegistry } from '@govmesh/api';
+import type { PartnerProfile } from '@govmesh/contracts/partner-profile';
+import { EVENTS_TOPIC, PARTNERS_TOPIC, resultTopic, taskTopic } from '@govmesh/contracts/topics';
+import { CloudEventPublisher, ScramUsers, createKafka, partnerGroup, saslOf, type KafkaCredentials, type PartnerKafkaAccess } from '@govmesh/messaging';
+import { PartnerAccessRefused, createPartner } from '@govmesh/partner-sdk';
+import { Client, Connection } from '@temporalio/client';
+import kafkajs, { type Kafka } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { engines, kafkaClient, platformPrincipal } from './engines.js';
+import { logger, runScoped } from './platform.js';
+
+const { profiles, id } = runScoped(
+  ['alpha', 'beta'].map((name) => ({
+    id: name, name: `Trust ${name}`, capabilities: ['background-check@1'],
+    terms: { 'background-check@1': { deadline: { hours: 1 }, capacity: 5 } }, status: 'active' as const,
+  })) satisfies PartnerProfile[],
+);
+
+/** A client that does not retry, so a refusal is seen as the broker's first answer. */
+const clientOf = (credentials: KafkaCredentials | null, name: string): Kafka =>
+  kafkaClient(`e2e-trust-${name}`, engines().kafkaBrokers, credentials);
+
+/** What the broker answers when `credentials` sends one record to `topic`. */
+async function produceAs(credentials: KafkaCredentials | null, topic: string): Promise<string> {
+  const producer = clientOf(credentials, 'producer').producer({ allowAutoTopicCreation: false, retry: { retries: 1 } });
+  try {
+    await producer.connect();
+    await producer.send({ topic, messages: [{ key: 'forged', value: JSON.stringify({ specversion: '1.0', type: 'gov.govmesh.task.dispatched.v1', source: '/govmesh/worker', id: 'forged' }) }] });
+    return 'accepted';
+  } catch (err) {
+    return `${(err as Error).name}: ${(err as Error).message}`;
+  } finally {
+    await producer.disconnect().catch(() => undefined);
+  }
+}
+
+/**
+ * What happens when `credentials` reads `topic` from the start in `groupId`: `read` when a record
+ * arrives, else the error the consumer stopped with (kafkajs checks rights only once it joins and
+ * fetches, not at subscribe).
+ */
+async function readAs(credentials: KafkaCredentials | null, topic: string, groupId: string, waitMs = 15_000): Promise<string> {
+  // kafkajs reports a refused group as "Failed to find group coordinator" and keeps the broker's
+  // own answer in a debug line: collect those answers so the test sees what the broker said.
+  const refusals = new Set<string>();
+  const client = new kafkajs.Kafka({
+    clientId: 'e2e-trust-consumer', brokers: engines().kafkaBrokers, logLevel: kafkajs.logLevel.DEBUG,
+    ...(credentials ? { sasl: saslOf(credentials) } : {}),
+    logCreator: () => ({ log }) => {
+      const type = (log as { error?: { type?: string } }).error?.type ?? (log as { type?: string }).type;
+      if (type?.endsWith('_AUTHORIZATION_FAILED')) refusals.add(type);
+    },
+  });
+  const consumer = client.consumer({ groupId, allowAutoTopicCreation: false, retry: { retries: 0 } });
+  const described = (err: unknown) => `${(err as Error).name}: ${(err as Error).message}${refusals.size ? ` [${[...refusals].join(', ')}]` : ''}`;
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    return await new Promise<string>((resolve) => {
+      const timer = setTimeout(() => resolve('nothing read'), waitMs);
+      const done = (answer: string) => {
+        clearTimeout(timer);
+        resolve(answer);
+      };
+      consumer.on(consumer.events.CRASH, ({ payload }) => done(described(payload.error)));
+      consumer.run({ eachMessage: () => Promise.resolve(done('read')) }).catch((err: unknown) => done(described(err)));
+    });
+  } catch (err) {
+    return described(err);
+  } finally {
+    await consumer.disconnect().catch(() => undefined);
+  }
+}
+
+async function connectsAs(credentials: KafkaCredentials | null): Promise<string> {
+  const admin = clientOf(credentials, 'connect').admin();
+  try {
+    await admin.connect();
+    await admin.listTopics();
+    return 'connected';
+  } catch (err) {
+    return `${(err as Error).name}: ${(err as Error).message}`;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+const DENIED = /not authorized|authorization failed|_AUTHORIZATION_FAILED/i;
+const BAD_PASSWORD = /^KafkaJSSASLAuthenticationError: .*(invalid credentials|authentication failed)/i;
+
+describe('the trust boundary on the real broker (SASL/SCRAM, ACLs)', () => {
+  let registry: KafkaPartnerRegistry;
+  let apiKafka: Kafka;
+  let publisher: CloudEventPublisher;
+  let connection: Connection;
+  const access = new Map<string, PartnerKafkaAccess>();
+
+  beforeAll(async () => {
+    // Onboarding as the API does it, as the API's own principal.
+    const api = platformPrincipal('api');
+    apiKafka = createKafka({ clientId: 'e2e-trust-api', brokers: engines().kafkaBrokers, logger, credentials: api });
+    publisher = new CloudEventPublisher(apiKafka);
+    connection = await Connection.connect({ address: engines().temporalAddress });
+    registry = new KafkaPartnerRegistry({
+      kafka: apiKafka, publisher, client: new Client({ connection }), logger, openTasks: () => Promise.resolve([]),
+      users: new ScramUsers(engines().kafkaBrokers, api), partnerBrokers: engines().kafkaBrokers,
+    });
+    for (const profile of profiles) access.set(profile.id, await registry.onboard(profile));
+    // A task waits on each partner's topic, put there as the worker puts them.
+    for (const profile of profiles) expect(await produceAs(platformPrincipal('worker'), taskTopic(profile.id))).toBe('accepted');
+  });
+
+  afterAll(async () => {
+    for (const profile of profiles) await registry.changeStatus({ ...profile, status: 'terminated' }, 'end of the test run').catch(() => undefined);
+    await publisher?.close();
+    await connection?.close();
+  });
+
+  const alpha = () => access.get(id('alpha'))!;
+
+  it('refuses an anonymous client', async () => {
+    expect(await connectsAs(null)).not.toBe('connected');
+    expect(await produceAs(null, taskTopic(id('beta')))).not.toBe('accepted');
+  });
+
+  it('answers onboarding with SCRAM credentials of the partner only', () => {
+    expect(alpha()).toEqual({ brokers: engines().kafkaBrokers, mechanism: 'scram-sha-512', username: `partner-${id('alpha')}`, password: expect.stringMatching(/^[\w-]{40,}$/) as unknown });
+    expect(access.get(id('beta'))!.password).not.toBe(alpha().password);
+  });
+
+  it("lets a partner see its own topics and no other, read its tasks and write its results", async () => {
+    const admin = clientOf(alpha(), 'describe').admin();
+    await admin.connect();
+    const visible = await admin.listTopics();
+    await admin.disconnect();
+    expect(visible.sort()).toEqual([resultTopic(id('alpha')), taskTopic(id('alpha'))].sort());
+    expect(await readAs(alpha(), taskTopic(id('alpha')), partnerGroup(id('alpha')))).toBe('read');
+    expect(await produceAs(alpha(), resultTopic(id('alpha')))).toBe('accepted');
+  });
+
+  it("refuses a partner another partner's tasks, results and consumer group, and the platform's topics", async () => {
+    expect(await readAs(alpha(), taskTopic(id('beta')), partnerGroup(id('alpha')))).toMatch(/TOPIC_AUTHORIZATION_FAILED|not authorized to access topics/i);
+    expect(await readAs(alpha(), taskTopic(id('alpha')), partnerGroup(id('beta')))).toMatch(/GROUP_AUTHORIZATION_FAILED/);
+    expect(await produceAs(alpha(), resultTopic(id('beta')))).toMatch(DENIED);
+    expect(await produceAs(alpha(), taskTopic(id('alpha')))).toMatch(DENIED);
+    // A forged ledger event or registry entry is refused by the broker before it exists.
+    expect(await produceAs(alpha(), EVENTS_TOPIC)).toMatch(DENIED);
+    expect(await produceAs(alpha(), PARTNERS_TOPIC)).toMatch(DENIED);
+    expect(await readAs(alpha(), EVENTS_TOPIC, partnerGroup(id('alpha')))).toMatch(DENIED);
+  });
+
+  it("gives each platform component only its own part: the worker reads no results, the audit service writes no events", async () => {
+    expect(await readAs(platformPrincipal('worker'), resultTopic(id('alpha')), `govmesh-registry-follower-e2e-${id('trust')}`)).toMatch(/TOPIC_AUTHORIZATION_FAILED|not authorized to access topics/i);
+    expect(await produceAs(platformPrincipal('audit'), EVENTS_TOPIC)).toMatch(DENIED);
+    expect(await produceAs(platformPrincipal('audit'), taskTopic(id('alpha')))).toMatch(DENIED);
+    expect(await produceAs(platformPrincipal('worker'), PARTNERS_TOPIC)).toMatch(DENIED);
+    expect(await produceAs(platformPrincipal('worker'), taskTopic(id('alpha')))).toBe('accepted');
+  });
+
+  it('stops the old password at once when the credentials are rotated', async () => {
+    const before = access.get(id('beta'))!;
+    const after = await registry.rotateCredentials(id('beta'));
+    access.set(id('beta'), after);
+    expect(after.password).not.toBe(before.password);
+    expect(await connectsAs(before)).toMatch(BAD_PASSWORD);
+    expect(await connectsAs(after)).toBe('connected');
+  });
+
+  it('tells a partner SDK with a wrong password so at once, naming the partner and the broker', async () => {
+    const started = Date.now();
+    const partner = createPartner({ partnerId: id('alpha'), access: { ...alpha(), password: 'not-the-password' }, logger, handlers: {} });
+    const error = await partner.start().then(() => undefined, (err: unknown) => err);
+    await partner.stop().catch(() => undefined);
+    expect(error).toBeInstanceOf(PartnerAccessRefused);
+    expect((error as Error).message).toContain(`refused partner ${id('alpha')} (user partner-${id('alpha')})`);
+    expect((error as Error).message).toContain(engines().kafkaBrokers.join(','));
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+
+  it('refuses a terminated partner: its user and its ACLs are gone', async () => {
+    const alphaProfile = profiles.find((p) => p.id === id('alpha'))!;
+    expect(await connectsAs(alpha())).toBe('connected');
+    await registry.changeStatus({ ...alphaProfile, status: 'terminated' }, 'contract ended');
+    expect(await connectsAs(alpha())).toMatch(BAD_PASSWORD);
+    const admin = kafkaClient('e2e-trust-acls').admin();
+    await admin.connect();
+    const { resources } = await admin.describeAcls({
+      resourceType: kafkajs.AclResourceTypes.ANY, resourcePatternType: kafkajs.ResourcePatternTypes.ANY,
+      principal: `User:partner-${id('alpha')}`, operation: kafkajs.AclOperationTypes.ANY, permissionType: kafkajs.AclPermissionTypes.ANY,
+    });
+    await admin.disconnect();
+    expect(resources).toEqual([]);
+  });
+});
