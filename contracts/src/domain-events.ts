@@ -178,3 +178,22 @@ export function domainEventEnvelope<K extends DomainEventKind>(kind: K): z.ZodTy
 
 /** Any message on `govmesh.events`, told apart by `type`. */
 export const DomainEvent = z.discriminatedUnion('type', envelopes as [(typeof envelopes)[number], ...typeof envelopes]) as unknown as z.ZodType<DomainEvent>;
+
+/** The `source` of each platform component that emits domain events. */
+export const EVENT_SOURCES = { worker: '/govmesh/worker', bridge: '/govmesh/bridge', api: '/govmesh/api' } as const;
+
+/**
+ * Who may say what: the one component allowed to emit each kind of domain event. Cases speak
+ * through the worker; the bridge alone refuses results; the API alone records a citizen's rating.
+ * The audit ledger refuses an event from any other source.
+ */
+const EMITTER: Partial<Record<DomainEventKind, (typeof EVENT_SOURCES)[keyof typeof EVENT_SOURCES]>> = {
+  resultRejected: EVENT_SOURCES.bridge,
+  satisfactionRated: EVENT_SOURCES.api,
+};
+
+/** The source allowed to emit events of `type`, or undefined for a type that is no domain event. */
+export function allowedSourceOf(type: string): string | undefined {
+  const kind = (Object.keys(DOMAIN_EVENTS) as DomainEventKind[]).find((k) => DOMAIN_EVENTS[k].type === type);
+  return kind === undefined ? undefined : (EMITTER[kind] ?? EVENT_SOURCES.worker);
+}

@@ -1,6 +1,7 @@
 import { KafkaPartnerRegistry } from '@govmesh/api';
 import type { PartnerProfile } from '@govmesh/contracts/partner-profile';
-import { EVENTS_TOPIC, PARTNERS_TOPIC, resultTopic, taskTopic } from '@govmesh/contracts/topics';
+import { DOMAIN_EVENTS, EVENT_SOURCES } from '@govmesh/contracts/domain-events';
+import { DEAD_LETTER_TOPIC, EVENTS_TOPIC, PARTNERS_TOPIC, resultTopic, taskTopic } from '@govmesh/contracts/topics';
 import { CloudEventPublisher, ScramUsers, createKafka, partnerGroup, saslOf, type KafkaCredentials, type PartnerKafkaAccess } from '@govmesh/messaging';
 import { PartnerAccessRefused, createPartner } from '@govmesh/partner-sdk';
 import { Client, Connection } from '@temporalio/client';
@@ -8,6 +9,7 @@ import kafkajs, { type Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { engines, kafkaClient, platformPrincipal } from './engines.js';
+import { startLedger, untilLedgered } from './ledger.js';
 import { logger, runScoped } from './platform.js';
 
 const { profiles, id } = runScoped(
@@ -86,6 +88,30 @@ async function connectsAs(credentials: KafkaCredentials | null): Promise<string>
   }
 }
 
+/** The dead letter whose original message contains `marker`, read from the start of the topic. */
+async function deadLetterWith(marker: string, timeoutMs = 20_000): Promise<{ topic: string; reasons: string[] }> {
+  const consumer = kafkaClient('e2e-trust-dlq').consumer({ groupId: `e2e-trust-dlq-${marker}` });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [DEAD_LETTER_TOPIC], fromBeginning: true });
+  try {
+    return await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no dead letter for ${marker} within ${timeoutMs} ms`)), timeoutMs);
+      void consumer.run({
+        eachMessage: ({ message }) => {
+          const event = JSON.parse(message.value!.toString()) as { data: { topic: string; valueBase64: string; reasons: string[] } };
+          if (Buffer.from(event.data.valueBase64, 'base64').toString().includes(marker)) {
+            clearTimeout(timer);
+            resolve(event.data);
+          }
+          return Promise.resolve();
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
 const DENIED = /not authorized|authorization failed|_AUTHORIZATION_FAILED/i;
 const BAD_PASSWORD = /^KafkaJSSASLAuthenticationError: .*(invalid credentials|authentication failed)/i;
 
@@ -156,6 +182,35 @@ describe('the trust boundary on the real broker (SASL/SCRAM, ACLs)', () => {
     expect(await produceAs(platformPrincipal('audit'), taskTopic(id('alpha')))).toMatch(DENIED);
     expect(await produceAs(platformPrincipal('worker'), PARTNERS_TOPIC)).toMatch(DENIED);
     expect(await produceAs(platformPrincipal('worker'), taskTopic(id('alpha')))).toBe('accepted');
+  });
+
+  it('keeps out of the ledger an event from a component that may not emit it, and says why on the dead-letter topic', async () => {
+    const ledger = await startLedger(createKafka({ clientId: 'e2e-trust-ledger', brokers: engines().kafkaBrokers, logger, credentials: platformPrincipal('admin') }), id('trust'));
+    // The bridge may write govmesh.events (it records refused results), but a dispatch is the worker's to record.
+    const bridge = new CloudEventPublisher(createKafka({ clientId: 'e2e-trust-bridge', brokers: engines().kafkaBrokers, logger, credentials: platformPrincipal('bridge') }));
+    const worker = new CloudEventPublisher(createKafka({ clientId: 'e2e-trust-worker', brokers: engines().kafkaBrokers, logger, credentials: platformPrincipal('worker') }));
+    const caseId = `forged-${id('case')}`;
+    try {
+      await bridge.publish(EVENTS_TOPIC, caseId, {
+        id: `${caseId}/forged-dispatch`, type: DOMAIN_EVENTS.taskDispatched.type, source: EVENT_SOURCES.bridge, subject: caseId,
+        data: {
+          correlationId: caseId, causationId: caseId, stepId: 'background-check', taskId: `${caseId}:background-check`, partnerId: id('alpha'),
+          taskType: 'background-check@1', attempt: 1, deadline: new Date().toISOString(), sharedFields: [],
+        },
+      });
+      await worker.publish(EVENTS_TOPIC, caseId, {
+        id: `${caseId}/case/0/caseSubmitted/1`, type: DOMAIN_EVENTS.caseSubmitted.type, source: EVENT_SOURCES.worker, subject: caseId,
+        data: { correlationId: caseId, causationId: caseId, serviceId: 'trust-test', serviceVersion: 1 },
+      });
+      const records = await untilLedgered(ledger.store, caseId, DOMAIN_EVENTS.caseSubmitted.type);
+      expect(records.map((r) => r.type)).toEqual([DOMAIN_EVENTS.caseSubmitted.type]);
+      const letter = await deadLetterWith(`${caseId}/forged-dispatch`);
+      expect(letter.reasons).toEqual([`source: /govmesh/bridge may not emit ${DOMAIN_EVENTS.taskDispatched.type}; only /govmesh/worker does`]);
+    } finally {
+      await bridge.close();
+      await worker.close();
+      await ledger.stop();
+    }
   });
 
   it('stops the old password at once when the credentials are rotated', async () => {

@@ -1,5 +1,5 @@
 import { DEAD_LETTER, type DeadLetterData } from '@govmesh/contracts/dead-letter';
-import { DomainEvent } from '@govmesh/contracts/domain-events';
+import { DomainEvent, allowedSourceOf } from '@govmesh/contracts/domain-events';
 import { DEAD_LETTER_TOPIC, EVENTS_TOPIC } from '@govmesh/contracts/topics';
 import type { CloudEventPublisher } from '@govmesh/messaging';
 import type { Kafka, KafkaMessage } from 'kafkajs';
@@ -39,7 +39,8 @@ const SOURCE = '/govmesh/audit';
 /**
  * Appends every domain event to the ledger. A batch's offsets are committed only after its ledger
  * transaction, so a crash between the two replays the batch, and the event ids keep it from being
- * stored twice. A message that is not a domain event goes to the dead-letter topic with the reason.
+ * stored twice. A message that is not a domain event, or one from a source not allowed to emit
+ * its type, goes to the dead-letter topic with the reason.
  */
 export function createLedgerConsumer(deps: LedgerConsumerDeps): LedgerConsumer {
   const log = deps.logger.child({ component: 'ledger-consumer' });
@@ -80,7 +81,7 @@ export function createLedgerConsumer(deps: LedgerConsumerDeps): LedgerConsumer {
     };
     await deps.publisher.publish(DEAD_LETTER_TOPIC, topic, { id: `${topic}/${partition}/${message.offset}/dead-letter`, type: DEAD_LETTER, source: SOURCE, subject: topic, data });
     counts.deadLettered += 1;
-    log.warn({ topic, partition, offset: message.offset, reasons }, 'not a domain event: sent to the dead-letter topic');
+    log.warn({ topic, partition, offset: message.offset, reasons }, 'not for the ledger: sent to the dead-letter topic');
   }
 
   return {
@@ -106,6 +107,13 @@ export function createLedgerConsumer(deps: LedgerConsumerDeps): LedgerConsumer {
             if (!event.success) {
               const reasons = event.error.issues.map((i) => `${i.path.map(String).join('.') || '(message)'}: ${i.message}`);
               await deadLetter(batch.topic, batch.partition, message, reasons);
+              continue;
+            }
+            // The broker's ACLs already keep anyone but the platform off this topic; within the
+            // platform, each kind of event has one author, and the ledger chains only what it said.
+            const allowed = allowedSourceOf(event.data.type);
+            if (event.data.source !== allowed) {
+              await deadLetter(batch.topic, batch.partition, message, [`source: ${event.data.source} may not emit ${event.data.type}; only ${allowed ?? 'no component'} does`]);
               continue;
             }
             entries.push(ledgerEntryOf(event.data));

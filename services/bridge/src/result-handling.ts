@@ -1,4 +1,4 @@
-import { DOMAIN_EVENTS } from '@govmesh/contracts/domain-events';
+import { DOMAIN_EVENTS, EVENT_SOURCES } from '@govmesh/contracts/domain-events';
 import { DEAD_LETTER, type DeadLetterData } from '@govmesh/contracts/dead-letter';
 import { TASK_REJECTED, TaskResult, type RejectionCode, type TaskRejectionData } from '@govmesh/contracts/task-messages';
 import { DEAD_LETTER_TOPIC, EVENTS_TOPIC, taskTopic } from '@govmesh/contracts/topics';
@@ -25,7 +25,7 @@ export interface ResultHandlingDeps {
   readonly updateTimeoutMs?: number;
 }
 
-const SOURCE = '/govmesh/bridge';
+const SOURCE = EVENT_SOURCES.bridge;
 const CASE_CLOSED = /already completed|not found/i;
 
 /**

@@ -1,4 +1,4 @@
-import { DOMAIN_EVENTS } from '@govmesh/contracts/domain-events';
+import { DOMAIN_EVENTS, EVENT_SOURCES } from '@govmesh/contracts/domain-events';
 import { EVENTS_TOPIC } from '@govmesh/contracts/topics';
 import type { CloudEventPublisher } from '@govmesh/messaging';
 import type { Kafka } from 'kafkajs';
@@ -12,7 +12,7 @@ export class KafkaEventRecorder implements EventRecorder {
 
   async satisfactionRated(caseId: string, score: number): Promise<void> {
     await this.publisher.publish(EVENTS_TOPIC, caseId, {
-      id: `${caseId}/case/0/satisfactionRated/rating`, type: DOMAIN_EVENTS.satisfactionRated.type, source: '/govmesh/api', subject: caseId,
+      id: `${caseId}/case/0/satisfactionRated/rating`, type: DOMAIN_EVENTS.satisfactionRated.type, source: EVENT_SOURCES.api, subject: caseId,
       data: DOMAIN_EVENTS.satisfactionRated.data.parse({ correlationId: caseId, causationId: caseId, score }),
     });
   }

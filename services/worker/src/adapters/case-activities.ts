@@ -1,4 +1,4 @@
-import { DOMAIN_EVENTS } from '@govmesh/contracts/domain-events';
+import { DOMAIN_EVENTS, EVENT_SOURCES } from '@govmesh/contracts/domain-events';
 import { TASK_ASSIGNED, TASK_REVOKED, type TaskAssignedData, type TaskRejectionData } from '@govmesh/contracts/task-messages';
 import { EVENTS_TOPIC, taskTopic } from '@govmesh/contracts/topics';
 import type { CloudEventPublisher } from '@govmesh/messaging';
@@ -22,7 +22,7 @@ export interface CaseActivityDeps {
   readonly now?: () => Date;
 }
 
-const SOURCE = '/govmesh/worker';
+const SOURCE = EVENT_SOURCES.worker;
 
 export { domainEventId };
 
