@@ -2,7 +2,7 @@ import type { InfraConfig } from './config.js';
 import { isAlive, readPidRecord, removePidRecord, stopEngine, type PidRecord } from './engine-process.js';
 import { engineTitle, type EngineName } from './errors.js';
 import { prepareKafka, startKafka, waitForKafka } from './kafka.js';
-import { adminSecretExists, platformCredentials, provisionEmbeddedKafka } from './kafka-principals.js';
+import { adminSecretExists, assertPlatformUsers, platformCredentials, provisionEmbeddedKafka } from './kafka-principals.js';
 import { silentProgress, type Progress } from './progress.js';
 import { prepareTemporal, startTemporal, waitForTemporal } from './temporal.js';
 
@@ -53,6 +53,7 @@ async function kafkaUp(config: InfraConfig, progress: Progress): Promise<EngineS
     running = undefined;
   }
   if (running) {
+    await assertPlatformUsers(config, config.readyTimeoutMs, () => isAlive(running!));
     await waitForKafka(config.kafka.brokers, config.readyTimeoutMs, running, platformCredentials(config, 'admin'));
     await provisionEmbeddedKafka(config);
     progress({ engine: 'kafka', message: `reusing Kafka already running at ${address} (pid ${running.pid})` });
@@ -60,6 +61,7 @@ async function kafkaUp(config: InfraConfig, progress: Progress): Promise<EngineS
   }
   await prepareKafka(config, progress);
   const record = await startKafka(config, progress);
+  await assertPlatformUsers(config, config.readyTimeoutMs, () => isAlive(record));
   await waitForKafka(config.kafka.brokers, config.readyTimeoutMs, record, platformCredentials(config, 'admin'));
   await provisionEmbeddedKafka(config);
   progress({ engine: 'kafka', message: `Kafka is ready at ${address} (SASL/SCRAM, ACLs)` });

@@ -64,17 +64,36 @@ export function platformCredentials(config: InfraConfig, component: PlatformComp
 }
 
 /**
- * Makes the broker ready for govmesh: each component's SASL user (re-keyed to the secret in the
- * data folder), the ACL table, and the platform's topics. Everything here is idempotent, so it
+ * Writes the SCRAM users of govmesh's own principals, the admin's included, through the embedded
+ * controller's listener, where the admin signs in with SASL/PLAIN against the secret in the broker's
+ * configuration: that works even when the broker has lost its SCRAM users, which Kafka 4.4 was seen
+ * to do on a restart (see ScramUsers.revoke), so every start repairs them. Waits for the controller
+ * to listen, up to `timeoutMs`.
+ */
+export async function assertPlatformUsers(config: InfraConfig, timeoutMs: number, stillStarting: () => boolean = () => true): Promise<void> {
+  const admin = platformCredentials(config, 'admin');
+  const users = new ScramUsers([`127.0.0.1:${config.kafka.controllerPort}`], { mechanism: 'plain', username: admin.username, password: admin.password });
+  const deadline = Date.now() + timeoutMs;
+  for (const component of Object.keys(PLATFORM_PRINCIPALS) as PlatformComponent[]) {
+    for (;;) {
+      try {
+        await users.upsert(PLATFORM_PRINCIPALS[component], platformCredentials(config, component).password);
+        break;
+      } catch (err) {
+        // A broker that died while starting is reported by the readiness wait, with its log.
+        if (Date.now() > deadline || !stillStarting()) return;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
+  }
+}
+
+/**
+ * Makes the broker ready for govmesh: the ACL table and the platform's topics. Idempotent, so it
  * runs on every `up`, and a broker restored from an older data folder is brought up to date.
  */
 export async function provisionEmbeddedKafka(config: InfraConfig): Promise<void> {
   const admin = platformCredentials(config, 'admin');
-  const users = new ScramUsers(config.kafka.brokers, admin);
-  for (const component of Object.keys(PLATFORM_PRINCIPALS) as PlatformComponent[]) {
-    if (component === 'admin') continue;
-    await users.upsert(PLATFORM_PRINCIPALS[component], platformCredentials(config, component).password);
-  }
   const kafka = createKafka({ clientId: 'govmesh-infra', brokers: config.kafka.brokers, credentials: admin, logger: pino({ level: 'silent' }) });
   const kafkaAdmin = kafka.admin();
   await kafkaAdmin.connect();

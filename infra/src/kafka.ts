@@ -223,8 +223,9 @@ export async function waitForKafka(
       return;
     } catch (err) {
       last = err;
-      if (err instanceof Error && err.name === 'KafkaJSSASLAuthenticationError') {
+      if (err instanceof Error && err.name === 'KafkaJSSASLAuthenticationError' && !process) {
         // A refused password stays refused: say so at once instead of retrying until the timeout.
+        // (A broker govmesh just started may refuse for a moment while it loads its users.)
         throw new EngineNotReadyError(
           'kafka',
           brokers.join(','),

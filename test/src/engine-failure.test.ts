@@ -1,27 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { engineUp, infraDown, loadInfraConfig, platformCredentials, type EngineStatus, type InfraConfig } from '@govmesh/infra';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
-import { assertEngineAnswers, kafkaClient } from './engines.js';
-
-/**
- * A free port below Linux's ephemeral range (32768 and up). A port the OS handed out could be handed
- * out again once the killed broker lets go of it: to another test's listener (the demo test's API
- * once answered on it) or as a client's source port, and the dead broker would seem to answer.
- */
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 10_000);
-    const free = await new Promise<boolean>((resolve) => {
-      const server = createServer().once('error', () => resolve(false)).listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
-}
+import { assertEngineAnswers, freePort, kafkaClient } from './engines.js';
 
 // This kills a broker, so it runs only where govmesh starts its own: it must never touch an
 // external cluster named by KAFKA_BROKERS.

@@ -1,4 +1,4 @@
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 
 import { engineTitle, loadInfraConfig, platformCredentials, type EngineStatus } from '@govmesh/infra';
 import { credentialsEnv, saslOf, type KafkaCredentials, type PlatformComponent } from '@govmesh/messaging';
@@ -60,4 +60,19 @@ export async function assertEngineAnswers(status: EngineStatus): Promise<void> {
   if (await answers(status.address, 2_000)) return;
   const where = status.mode === 'embedded' ? ` (pid ${status.pid ?? '?'}, log ${status.logFile ?? '?'})` : '';
   throw new Error(`${engineTitle(status.engine)} at ${status.address} stopped answering during the suite${where}`);
+}
+
+/**
+ * A free port below Linux's ephemeral range (32768 and up). A port the OS handed out could be handed
+ * out again once the killed broker lets go of it: to another test's listener (the demo test's API
+ * once answered on it) or as a client's source port, and the dead broker would seem to answer.
+ */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 10_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer().once('error', () => resolve(false)).listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
 }

@@ -233,7 +233,7 @@ describe('the trust boundary on the real broker (SASL/SCRAM, ACLs)', () => {
     expect(Date.now() - started).toBeLessThan(15_000);
   });
 
-  it('refuses a terminated partner: its user and its ACLs are gone', async () => {
+  it('refuses a terminated partner: its password no longer works and its ACLs are gone', async () => {
     const alphaProfile = profiles.find((p) => p.id === id('alpha'))!;
     expect(await connectsAs(alpha())).toBe('connected');
     await registry.changeStatus({ ...alphaProfile, status: 'terminated' }, 'contract ended');

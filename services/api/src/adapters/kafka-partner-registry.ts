@@ -25,7 +25,7 @@ import type { PartnerRegistry } from '../ports.js';
  * registry topic, which every worker and bridge follows. A suspension is published the same way,
  * then the partner's open tasks (from the ledger) are revoked, and each case moves its task on; the
  * credentials stay, so late results still arrive and are refused with a reason. Termination also
- * deletes the user and its ACLs: the broker refuses it from then on.
+ * revokes the user (a password nobody holds) and deletes its ACLs: the broker refuses it from then on.
  */
 export class KafkaPartnerRegistry implements PartnerRegistry {
   constructor(
@@ -75,7 +75,7 @@ export class KafkaPartnerRegistry implements PartnerRegistry {
   }
 
   private async revokeAccess(partnerId: string): Promise<void> {
-    await this.deps.users.delete(partnerPrincipal(partnerId));
+    await this.deps.users.revoke(partnerPrincipal(partnerId));
     const admin = this.deps.kafka.admin();
     await admin.connect();
     try {
