@@ -53,7 +53,8 @@ async function kafkaUp(config: InfraConfig, progress: Progress): Promise<EngineS
     running = undefined;
   }
   if (running) {
-    await assertPlatformUsers(config, config.readyTimeoutMs, () => isAlive(running!));
+    const current = running;
+    await assertPlatformUsers(config, config.readyTimeoutMs, () => isAlive(current));
     await waitForKafka(config.kafka.brokers, config.readyTimeoutMs, running, platformCredentials(config, 'admin'));
     await provisionEmbeddedKafka(config);
     progress({ engine: 'kafka', message: `reusing Kafka already running at ${address} (pid ${running.pid})` });

@@ -79,8 +79,9 @@ export async function assertPlatformUsers(config: InfraConfig, timeoutMs: number
       try {
         await users.upsert(PLATFORM_PRINCIPALS[component], platformCredentials(config, component).password);
         break;
-      } catch (err) {
-        // A broker that died while starting is reported by the readiness wait, with its log.
+      } catch {
+        // Not listening yet. A broker that died, or never listened, is reported by the readiness
+        // wait that follows, with its log.
         if (Date.now() > deadline || !stillStarting()) return;
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
