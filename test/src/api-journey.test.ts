@@ -1,5 +1,5 @@
 import {
-  EngineReadiness, KafkaEventRecorder, KafkaPartnerRegistry, LedgerAuditReader, PlatformStore, TemporalCaseEngine, TokenAuthority, createServer, type Role,
+  EngineReadiness, KafkaEventRecorder, KafkaPartnerRegistry, LedgerAuditReader, PlatformStore, TemporalCaseEngine, DevelopmentIssuer, createServer, type Role,
 } from '@govmesh/api';
 import { DOMAIN_EVENTS } from '@govmesh/contracts/domain-events';
 import type { PartnerProfile } from '@govmesh/contracts/partner-profile';
@@ -39,10 +39,12 @@ describe('a business licence, driven only through the API, on the real engines',
   let publisher: CloudEventPublisher;
   let audit: LedgerAuditReader;
   const partners: Partner[] = [];
-  const tokens = new TokenAuthority('e2e-secret-that-is-long-enough-000');
-  const as = async (role: Role, subject: string, officerRoles: string[] = []) => `Bearer ${await tokens.mint({ role, subject, officerRoles })}`;
+  let tokens: DevelopmentIssuer;
+  const as = async (role: Role, subject: string, officerRoles: string[] = []) =>
+    `Bearer ${await tokens.mint({ role, subject, officerRoles, ...(role === 'agency-admin' ? { agency: subject } : {}) })}`;
 
   beforeAll(async () => {
+    tokens = await DevelopmentIssuer.ephemeral();
     const { createKafka, ScramUsers } = await import('@govmesh/messaging');
     const kafka = createKafka({ clientId: `e2e-ledger-${suffix}`, brokers: engines().kafkaBrokers, logger, credentials: platformPrincipal('admin') });
     ledger = await startLedger(kafka, suffix);
@@ -61,7 +63,7 @@ describe('a business licence, driven only through the API, on the real engines',
         kafka: apiKafka, publisher, client, logger, openTasks: (p) => audit.openTasks(p),
         users: new ScramUsers(engines().kafkaBrokers, apiCredentials), partnerBrokers: engines().kafkaBrokers,
       }),
-      audit, events: new KafkaEventRecorder(publisher), readiness: new EngineReadiness(apiKafka, connection), tokens, logger,
+      audit, events: new KafkaEventRecorder(publisher), readiness: new EngineReadiness(apiKafka, connection), tokens: tokens.verifier(), logger,
     });
   }, 60_000);
 

@@ -4,13 +4,20 @@ import { LedgerLocationEnv } from '@govmesh/audit';
 import { PlatformEnv, loadProcessConfig } from '@govmesh/messaging';
 import { z } from 'zod';
 
-/** For a laptop only: `main` warns when it is in use. Production sets GOVMESH_API_JWT_SECRET. */
-export const DEVELOPMENT_JWT_SECRET = 'govmesh-development-secret-do-not-use-in-production';
+/** Where govmesh's development issuer keeps its key pair (the API serves it, `token mint` signs with it). */
+export function developmentIssuerKeyFile(dataDir: string): string {
+  return join(dataDir, 'api', 'development-issuer.json');
+}
 
 const ApiEnv = PlatformEnv.extend({
   GOVMESH_API_HOST: z.string().min(1).default('127.0.0.1'),
   GOVMESH_API_PORT: z.coerce.number().int().min(1).max(65_535).default(17_280),
-  GOVMESH_API_JWT_SECRET: z.string().min(32, 'use at least 32 characters').default(DEVELOPMENT_JWT_SECRET),
+  /** The OpenID Connect issuer whose tokens the API accepts; unset: govmesh's development issuer (a laptop only). */
+  GOVMESH_OIDC_ISSUER: z.url('must be the issuer URL, e.g. https://login.agency.gov/realms/govmesh').optional(),
+  GOVMESH_OIDC_AUDIENCE: z.string().min(1).default('govmesh-api'),
+  NODE_ENV: z.string().optional(),
+  /** Production without NODE_ENV: refuse the development issuer. */
+  GOVMESH_PRODUCTION: z.stringbool().default(false),
   GOVMESH_API_DB: z.string().min(1).optional(),
   /** Requests per caller per minute. */
   GOVMESH_API_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
@@ -23,10 +30,27 @@ const ApiEnv = PlatformEnv.extend({
     .optional(),
 });
 
-export type ApiConfig = z.infer<typeof ApiEnv> & { readonly ledgerFile: string; readonly signingKeyFile: string; readonly platformDb: string };
+export type ApiConfig = z.infer<typeof ApiEnv> & {
+  readonly ledgerFile: string;
+  readonly signingKeyFile: string;
+  readonly platformDb: string;
+  readonly developmentIssuerKeyFile: string;
+  /** NODE_ENV=production or GOVMESH_PRODUCTION=true: no development issuer. */
+  readonly production: boolean;
+};
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): ApiConfig {
   const api = loadProcessConfig('api', ApiEnv, env);
   const where = loadProcessConfig('api', LedgerLocationEnv, env);
-  return { ...api, ledgerFile: where.ledgerFile, signingKeyFile: where.signingKeyFile, platformDb: api.GOVMESH_API_DB ?? join(where.dataDir, 'api', 'platform.sqlite') };
+  const production = api.NODE_ENV === 'production' || api.GOVMESH_PRODUCTION;
+  if (production && !api.GOVMESH_OIDC_ISSUER) {
+    process.stderr.write('govmesh api: invalid configuration\n✖ in production the API needs an OpenID Connect issuer: set GOVMESH_OIDC_ISSUER (and GOVMESH_OIDC_AUDIENCE)\n  → at GOVMESH_OIDC_ISSUER\n');
+    process.exit(1);
+  }
+  return {
+    ...api, production,
+    ledgerFile: where.ledgerFile, signingKeyFile: where.signingKeyFile,
+    platformDb: api.GOVMESH_API_DB ?? join(where.dataDir, 'api', 'platform.sqlite'),
+    developmentIssuerKeyFile: developmentIssuerKeyFile(where.dataDir),
+  };
 }

@@ -1,5 +1,6 @@
 export { createServer, ROUTES } from './server.js';
-export { TokenAuthority, ROLES, type Caller, type Role } from './auth.js';
+export { ROLES, Unauthenticated, type Caller, type Role } from './auth.js';
+export { DEVELOPMENT_ISSUER, DevelopmentIssuer, IssuerTokenVerifier, IssuerUnavailable, discoverIssuer, type TokenVerifier } from './identity.js';
 export { PlatformStore } from './platform-store.js';
 export { CaseRefusal, type CaseEngine, type PartnerRegistry, type AuditReader, type EventRecorder, type Readiness } from './ports.js';
 export { TemporalCaseEngine } from './adapters/temporal-case-engine.js';
@@ -8,5 +9,5 @@ export { LedgerAuditReader } from './adapters/ledger-audit-reader.js';
 export { KafkaEventRecorder, EngineReadiness } from './adapters/kafka-event-recorder.js';
 export { createMetrics, type ApiMetrics } from './metrics.js';
 export { openApiDocument } from './openapi.js';
-export { DEVELOPMENT_JWT_SECRET } from './config.js';
+export { developmentIssuerKeyFile } from './config.js';
 export type { ApiDeps } from './route-spec.js';

@@ -6,15 +6,25 @@ import { KafkaEventRecorder, EngineReadiness } from './adapters/kafka-event-reco
 import { KafkaPartnerRegistry } from './adapters/kafka-partner-registry.js';
 import { LedgerAuditReader } from './adapters/ledger-audit-reader.js';
 import { TemporalCaseEngine } from './adapters/temporal-case-engine.js';
-import { TokenAuthority } from './auth.js';
-import { DEVELOPMENT_JWT_SECRET, loadConfig } from './config.js';
+import { loadConfig } from './config.js';
+import { DevelopmentIssuer, discoverIssuer } from './identity.js';
 import { createMetrics } from './metrics.js';
 import { PlatformStore } from './platform-store.js';
 import { createServer } from './server.js';
 
 const config = loadConfig();
 const logger = pino({ name: 'govmesh-api', level: config.LOG_LEVEL });
-if (config.GOVMESH_API_JWT_SECRET === DEVELOPMENT_JWT_SECRET) logger.warn('using the development token secret; set GOVMESH_API_JWT_SECRET outside a laptop');
+// Tokens come from an OpenID Connect issuer; on a laptop, from govmesh's own development issuer.
+const developmentIssuer = config.GOVMESH_OIDC_ISSUER ? undefined : await DevelopmentIssuer.open(config.developmentIssuerKeyFile, config.GOVMESH_OIDC_AUDIENCE);
+let tokens;
+try {
+  tokens = developmentIssuer?.verifier() ?? (await discoverIssuer(config.GOVMESH_OIDC_ISSUER!, config.GOVMESH_OIDC_AUDIENCE));
+} catch (err) {
+  logger.fatal({ code: (err as { code?: string }).code }, (err as Error).message);
+  process.exit(1);
+}
+if (developmentIssuer) logger.warn('accepting tokens of the development issuer (`govmesh token mint`); set GOVMESH_OIDC_ISSUER outside a laptop');
+else logger.info({ issuer: config.GOVMESH_OIDC_ISSUER, audience: config.GOVMESH_OIDC_AUDIENCE }, 'accepting tokens of the OpenID Connect issuer');
 const credentials = credentialsFromEnv(config);
 const kafka = createKafka({ clientId: 'govmesh-api', brokers: config.KAFKA_BROKERS, logger, credentials });
 await ensureTopics(kafka);
@@ -34,7 +44,8 @@ const app = createServer({
   audit,
   events: new KafkaEventRecorder(publisher),
   readiness: new EngineReadiness(kafka, connection),
-  tokens: new TokenAuthority(config.GOVMESH_API_JWT_SECRET),
+  tokens,
+  ...(developmentIssuer ? { developmentIssuer } : {}),
   logger,
   metrics: createMetrics(audit),
   rateLimitPerMinute: config.GOVMESH_API_RATE_LIMIT,

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 
-import type { Caller, Role, TokenAuthority } from './auth.js';
+import type { Caller, Role } from './auth.js';
+import type { DevelopmentIssuer, TokenVerifier } from './identity.js';
 import type { ApiMetrics } from './metrics.js';
 import type { PlatformStore } from './platform-store.js';
 import type { AuditReader, CaseEngine, EventRecorder, PartnerRegistry, Readiness } from './ports.js';
@@ -13,7 +14,9 @@ export interface ApiDeps {
   readonly audit: AuditReader;
   readonly events: EventRecorder;
   readonly readiness: Readiness;
-  readonly tokens: TokenAuthority;
+  readonly tokens: TokenVerifier;
+  /** When the API runs govmesh's development issuer, it serves the issuer's discovery document and keys. */
+  readonly developmentIssuer?: DevelopmentIssuer;
   readonly logger: Logger;
   readonly metrics?: ApiMetrics;
   /** Requests per caller per minute (600). */

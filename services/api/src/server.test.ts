@@ -7,10 +7,11 @@ import type { CaseState, CitizenInput, OfficerDecision, PartnerTaskRevocation } 
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { pino } from 'pino';
 import request from 'supertest';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
-import { ROLES, TokenAuthority, type Role } from './auth.js';
+import { ROLES, type Role } from './auth.js';
+import { DevelopmentIssuer } from './identity.js';
 import { PlatformStore } from './platform-store.js';
 import { CaseRefusal, type AuditReader, type CaseEngine, type PartnerRegistry } from './ports.js';
 import { ROUTES, createServer } from './server.js';
@@ -77,12 +78,17 @@ const audit: AuditReader = {
 };
 
 describe('the govmesh HTTP API', () => {
-  const tokens = new TokenAuthority('x'.repeat(40));
+  let tokens: DevelopmentIssuer;
+  beforeAll(async () => {
+    tokens = await DevelopmentIssuer.ephemeral();
+  });
   let cases: RecordingCases;
   let onboarded: string[];
   let app: ReturnType<typeof createServer>;
   let ids = 0;
-  const token = (role: Role, subject = `${role}-1`, officerRoles: string[] = role === 'officer' ? ['licensing-officer'] : []) => tokens.mint({ role, subject, officerRoles });
+  // Administrators act for market-regulation, which owns the business licence.
+  const token = (role: Role, subject = `${role}-1`, officerRoles: string[] = role === 'officer' ? ['licensing-officer'] : []) =>
+    tokens.mint({ role, subject, officerRoles, ...(role === 'agency-admin' ? { agency: 'market-regulation' } : {}) });
   const as = async (role: Role, subject?: string) => `Bearer ${await token(role, subject)}`;
 
   beforeEach(async () => {
@@ -96,7 +102,7 @@ describe('the govmesh HTTP API', () => {
       changeStatus: () => Promise.resolve({ moved: ['case-1:background-check'] }),
     };
     app = createServer({
-      store: new PlatformStore(':memory:'), cases, partners, audit, tokens, logger: pino({ level: 'silent' }),
+      store: new PlatformStore(':memory:'), cases, partners, audit, tokens: tokens.verifier(), developmentIssuer: tokens, logger: pino({ level: 'silent' }),
       events: { satisfactionRated: () => Promise.resolve() }, readiness: { check: () => Promise.resolve({ kafka: { ok: true }, temporal: { ok: false, detail: 'no answer within 3 s' } }) },
       newCaseId: () => `case-${++ids}`, rateLimitPerMinute: 1000,
     });
@@ -167,6 +173,21 @@ describe('the govmesh HTTP API', () => {
     await request(app).post(`/v1/cases/${body(created).caseId}/rating`).set('authorization', await as('citizen')).send({ score: 4 }).expect(409);
   });
 
+  it("lets an administrator publish only its own agency's services, naming the owner when it refuses", async () => {
+    const taxOffice = `Bearer ${await tokens.mint({ role: 'agency-admin', subject: 'admin-tax', agency: 'tax-office' })}`;
+    const next = { ...example('business-licence.yaml'), version: 4 };
+    const foreign = await request(app).put('/v1/services/business-licence').set('authorization', taxOffice).send(next).expect(403);
+    expect(body(foreign)).toMatchObject({ code: 'AUTH.NOT_OWNER', detail: 'business-licence is owned by market-regulation; your token acts for tax-office' });
+    // Nor by naming itself the owner of a service another agency published.
+    await request(app).put('/v1/services/business-licence').set('authorization', taxOffice).send({ ...next, ownerAgency: 'tax-office' }).expect(403);
+    // A new service of another agency is refused too, with the field to correct.
+    const other = await request(app).put('/v1/services/market-stall').set('authorization', taxOffice).send({ ...next, id: 'market-stall' }).expect(403);
+    expect(body(other).errors).toEqual([{ path: 'body.ownerAgency', message: 'must be tax-office, the agency your token acts for' }]);
+    const nobody = `Bearer ${await tokens.mint({ role: 'agency-admin', subject: 'admin-x' })}`;
+    expect(body(await request(app).put('/v1/services/business-licence').set('authorization', nobody).send(next).expect(403)).detail).toMatch(/names no agency/);
+    await request(app).put('/v1/services/business-licence').set('authorization', await as('agency-admin')).send(next).expect(201);
+  });
+
   it('onboards and suspends partners; a partner reads only its own profile and scorecard', async () => {
     const admin = await as('agency-admin');
     const created = await request(app).post('/v1/partners').set('authorization', admin).send(profile).expect(201);
@@ -205,15 +226,29 @@ describe('the govmesh HTTP API', () => {
     expect(none.headers['www-authenticate']).toBe('Bearer realm="govmesh"');
     expect(none.body).toMatchObject({ status: 401, code: 'AUTH.UNAUTHENTICATED', instance: '/v1/scorecards' });
     await request(app).get('/v1/scorecards').set('authorization', 'Bearer not-a-token').expect(401);
-    await request(app).get('/v1/scorecards').set('authorization', `Bearer ${await new TokenAuthority('y'.repeat(40)).mint({ role: 'auditor', subject: 'a' })}`).expect(401);
+    // A token signed by any other key (a forged role, say) is refused, and so is an expired one.
+    const forged = await (await DevelopmentIssuer.ephemeral()).mint({ role: 'auditor', subject: 'a' });
+    expect(body(await request(app).get('/v1/scorecards').set('authorization', `Bearer ${forged}`).expect(401)).detail).toBe('the bearer token is not valid for this API');
+    const expired = await tokens.mint({ role: 'auditor', subject: 'a' }, Math.floor(Date.now() / 1000) - 60);
+    expect(body(await request(app).get('/v1/scorecards').set('authorization', `Bearer ${expired}`).expect(401)).detail).toBe('the token has expired');
     await request(app).post('/v1/cases').set('authorization', await as('citizen')).set('content-type', 'application/json').send('{"serviceId":').expect(400);
     await request(app).post('/v1/cases').set('authorization', await as('citizen')).send({ serviceId: 'x', application: { blob: 'a'.repeat(300_000) } }).expect(413);
     await request(app).get('/v1/nowhere').expect(404);
   });
 
+  it("serves the development issuer's discovery document and public key, never the private one", async () => {
+    const discovery = (await request(app).get('/.well-known/openid-configuration').expect(200)).body as { issuer: string; jwks_uri: string };
+    expect(discovery.issuer).toBe('urn:govmesh:development-issuer');
+    expect(discovery.jwks_uri).toMatch(/\/jwks\.json$/);
+    const jwks = (await request(app).get('/jwks.json').expect(200)).body as { keys: Array<Record<string, unknown>> };
+    expect(jwks.keys).toHaveLength(1);
+    expect(jwks.keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256' });
+    expect(jwks.keys[0]).not.toHaveProperty('d');
+  });
+
   it('limits the rate per caller', async () => {
     const limited = createServer({
-      store: new PlatformStore(':memory:'), cases, audit, tokens, logger: pino({ level: 'silent' }), rateLimitPerMinute: 2,
+      store: new PlatformStore(':memory:'), cases, audit, tokens: tokens.verifier(), logger: pino({ level: 'silent' }), rateLimitPerMinute: 2,
       partners: { onboard: () => Promise.reject(new Error('unused')), rotateCredentials: () => Promise.reject(new Error('unused')), changeStatus: () => Promise.resolve({ moved: [] }) },
       events: { satisfactionRated: () => Promise.resolve() }, readiness: { check: () => Promise.resolve({}) },
     });

@@ -4,6 +4,7 @@ import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
 
 import type { Caller } from './auth.js';
+import { DEVELOPMENT_ISSUER } from './identity.js';
 import { auditRoutes } from './audit-routes.js';
 import { caseRoutes } from './case-routes.js';
 import { officerRoutes } from './officer-routes.js';
@@ -35,6 +36,15 @@ export function createServer(deps: ApiDeps): express.Express {
   app.get('/openapi.json', (_req, res) => void res.json(document));
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'govmesh API' }));
   app.get('/healthz', (_req, res) => void res.json({ ok: true }));
+  const issuer = deps.developmentIssuer;
+  if (issuer) {
+    // The development issuer's public face, as an OpenID Connect issuer would show it.
+    app.get('/.well-known/openid-configuration', (req, res) => {
+      const base = `${req.protocol}://${req.get('host') ?? '127.0.0.1'}`;
+      res.json({ issuer: DEVELOPMENT_ISSUER, jwks_uri: `${base}/jwks.json`, id_token_signing_alg_values_supported: ['ES256'], 'x-govmesh': 'development issuer: tokens from `govmesh token mint`; never for production' });
+    });
+    app.get('/jwks.json', (_req, res) => void res.json(issuer.jwks()));
+  }
   app.get('/readyz', (_req, res, next) => {
     deps.readiness.check().then((checks) => {
       const ok = Object.values(checks).every((c) => c.ok);

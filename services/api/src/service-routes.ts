@@ -1,9 +1,16 @@
 import { validateServiceDefinition } from '@govmesh/contracts/validate-service-definition';
 
 import { DefinitionBody, IdParams, Problem, ServiceDetail, ServiceSummary, VersionParams } from './api-schemas.js';
-import { ApiProblem, notFound } from './problems.js';
+import { ApiProblem, forbidden, notFound } from './problems.js';
 import { route, type RouteSpec } from './route-spec.js';
 import type { ServiceVersion } from './platform-store.js';
+
+/** 403 naming the owner: the agency in the caller's token is not the one that owns the service. */
+function notYourService(id: string, owner: string, agency: string): ApiProblem {
+  return new ApiProblem(403, "Another agency's service", `${id} is owned by ${owner}; your token acts for ${agency}`, {
+    code: 'AUTH.NOT_OWNER', errors: [{ path: 'body.ownerAgency', message: `must be ${agency}, the agency your token acts for` }],
+  });
+}
 
 const summary = (v: ServiceVersion) => ({
   id: v.definition.id, version: v.definition.version, title: v.definition.title, ownerAgency: v.definition.ownerAgency, publishedAt: v.publishedAt,
@@ -15,14 +22,25 @@ export const serviceRoutes: RouteSpec[] = [
     method: 'put', path: '/v1/services/{id}', tag: 'Agencies', roles: ['agency-admin'],
     summary: 'Publish a new version of a service definition (every problem is reported at once)',
     params: IdParams, body: DefinitionBody,
-    responses: { 201: { description: 'published', schema: ServiceSummary }, 409: { description: 'that version exists', schema: Problem }, 422: { description: 'the definition has problems', schema: Problem } },
+    responses: {
+      201: { description: 'published', schema: ServiceSummary },
+      403: { description: "another agency's service, or a token that names no agency", schema: Problem },
+      409: { description: 'that version exists', schema: Problem },
+      422: { description: 'the definition has problems', schema: Problem },
+    },
     handle({ params, body, caller }, deps) {
+      // An administrator acts for one agency: it publishes that agency's services and no other's.
+      const agency = caller!.agency;
+      if (!agency) throw forbidden('your token names no agency (claim govmesh_agency); an administrator publishes only for the agency it acts for');
+      const owner = deps.store.serviceVersions(params.id).at(-1)?.definition.ownerAgency;
+      if (owner !== undefined && owner !== agency) throw notYourService(params.id, owner, agency);
       const report = validateServiceDefinition(body);
       if (!report.valid || !report.definition) {
         const errors = report.problems.map((p) => ({ path: p.step ? `body.steps.${p.step}` : 'body', message: `${p.message} [${p.rule}]` }));
         throw new ApiProblem(422, 'The definition has problems', `${errors.length} problem(s): ${errors.map((e) => e.message).join('; ')}`, { code: 'DEFINITION.INVALID', errors });
       }
       const definition = report.definition;
+      if (definition.ownerAgency !== agency) throw notYourService(params.id, definition.ownerAgency, agency);
       if (definition.id !== params.id) throw new ApiProblem(422, 'The definition has problems', `the body's id ${definition.id} is not the id in the path, ${params.id}`, { code: 'DEFINITION.ID_MISMATCH', errors: [{ path: 'body.id', message: `must be ${params.id}` }] });
       const latest = deps.store.serviceVersions(params.id).at(-1);
       if (latest && latest.definition.version >= definition.version) {

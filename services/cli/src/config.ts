@@ -1,4 +1,3 @@
-import { DEVELOPMENT_JWT_SECRET } from '@govmesh/api';
 import { LedgerLocationEnv, type LedgerLocation } from '@govmesh/audit';
 import { z } from 'zod';
 
@@ -6,8 +5,6 @@ import { z } from 'zod';
 const CliEnv = z.object({
   GOVMESH_API_URL: z.url().default('http://127.0.0.1:17280'),
   GOVMESH_TOKEN: z.string().min(1).optional(),
-  /** For `token mint`: the API's signing secret (the development one by default). */
-  GOVMESH_API_JWT_SECRET: z.string().min(32, 'use at least 32 characters').default(DEVELOPMENT_JWT_SECRET),
 });
 
 export type CliConfig = z.infer<typeof CliEnv> & { readonly ledger: LedgerLocation };

@@ -1,8 +1,11 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 
-import { PlatformStore, TokenAuthority, createServer } from '@govmesh/api';
+import { DevelopmentIssuer, PlatformStore, createServer, developmentIssuerKeyFile } from '@govmesh/api';
 import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
 import type { CaseState } from '@govmesh/workflows/case-api';
 import { pino } from 'pino';
@@ -10,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 const root = new URL('../../..', import.meta.url).pathname;
-const secret = 'cli-test-secret-that-is-long-enough';
+// `govmesh token mint` and this API share a development issuer's key in a data folder of the test's own.
+const dataDir = mkdtempSync(join(tmpdir(), 'govmesh-cli-test-'));
 
 /**
  * The `govmesh` subcommands that talk to the API, run as a user runs them, against the API's
@@ -20,9 +24,9 @@ describe('govmesh over the API', () => {
   const states = new Map<string, CaseState>();
   let url: string;
   let close: () => void;
-  const tokens = new TokenAuthority(secret);
 
   beforeAll(async () => {
+    const tokens = (await DevelopmentIssuer.open(developmentIssuerKeyFile(dataDir))).verifier();
     const app = createServer({
       store: new PlatformStore(':memory:'), tokens, logger: pino({ level: 'silent' }), newCaseId: () => `case-${states.size + 1}`,
       cases: {
@@ -47,7 +51,7 @@ describe('govmesh over the API', () => {
   const govmesh = async (args: string[], token?: string) => {
     try {
       const { stdout, stderr } = await run(process.execPath, ['services/cli/bin/govmesh.js', ...args], {
-        cwd: root, env: { ...process.env, GOVMESH_API_URL: url, GOVMESH_API_JWT_SECRET: secret, ...(token ? { GOVMESH_TOKEN: token } : {}) },
+        cwd: root, env: { ...process.env, GOVMESH_API_URL: url, GOVMESH_DATA_DIR: dataDir, ...(token ? { GOVMESH_TOKEN: token } : {}) },
       });
       return { code: 0, stdout, stderr };
     } catch (err) {
@@ -57,7 +61,7 @@ describe('govmesh over the API', () => {
   };
 
   it('publishes, refuses a bad definition with every problem, lists, submits, and works the inbox', async () => {
-    const admin = (await govmesh(['token', 'mint', '--role', 'agency-admin', '--sub', 'market-regulation'])).stdout.trim();
+    const admin = (await govmesh(['token', 'mint', '--role', 'agency-admin', '--sub', 'admin-ada', '--agency', 'market-regulation'])).stdout.trim();
     expect(await govmesh(['service', 'apply', '-f', 'examples/business-licence.yaml'], admin)).toMatchObject({ code: 0, stdout: 'published business-licence version 3\n' });
     const bad = await govmesh(['service', 'apply', '-f', 'examples/invalid/five-mistakes.yaml'], admin);
     expect(bad.code).toBe(1);
@@ -65,13 +69,13 @@ describe('govmesh over the API', () => {
     const list = await govmesh(['service', 'list', '--json']);
     expect(JSON.parse(list.stdout)).toEqual([expect.objectContaining({ id: 'business-licence', version: 3 })]);
 
-    const citizen = await tokens.mint({ role: 'citizen', subject: 'citizen-1' });
+    const citizen = (await govmesh(['token', 'mint', '--role', 'citizen', '--sub', 'citizen-1'])).stdout.trim();
     const submitted = await govmesh(['case', 'submit', '--service', 'business-licence', '-f', 'examples/applications/business-licence.yaml', '--json'], citizen);
     expect(submitted.code, submitted.stderr).toBe(0);
     const { caseId } = JSON.parse(submitted.stdout) as { caseId: string };
     expect((await govmesh(['case', 'status', caseId], citizen)).stdout).toContain('now: An officer is deciding: decision');
 
-    const officer = await tokens.mint({ role: 'officer', subject: 'officer-1', officerRoles: ['licensing-officer'] });
+    const officer = (await govmesh(['token', 'mint', '--role', 'officer', '--sub', 'officer-1', '--officer-roles', 'licensing-officer'])).stdout.trim();
     expect((await govmesh(['task', 'list'], officer)).stdout).toMatch(new RegExp(`${caseId}:decision\\s+officer\\s+licensing-officer`));
     expect(await govmesh(['task', 'decide', `${caseId}:decision`, '--decision', 'approve'], officer)).toMatchObject({ code: 0 });
     // Refused by the API: exit 1 with the problem; no token: 401 with a hint.

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 
-import { ROLES, TokenAuthority, type Role } from '@govmesh/api';
+import { DevelopmentIssuer, ROLES, developmentIssuerKeyFile, type Role } from '@govmesh/api';
 import { Command, Option } from 'commander';
 import { parse } from 'yaml';
 
@@ -111,15 +111,17 @@ export function platformCommands(): Command[] {
     }));
 
   const token = new Command('token').description('development tokens');
-  token.command('mint').description('a bearer token signed with GOVMESH_API_JWT_SECRET (the development secret by default)')
+  token.command('mint').description("a bearer token from govmesh's development issuer (a key pair in the data folder); for a laptop only: a production API accepts only its OpenID Connect issuer's tokens")
     .addOption(new Option('--role <role>').choices([...ROLES]).makeOptionMandatory())
     .requiredOption('--sub <id>', 'the agency, officer, partner or citizen id')
     .option('--officer-roles <roles>', 'comma-separated, for officers (e.g. licensing-officer,inspector)')
+    .option('--agency <agency>', 'for administrators and officers: the agency they act for (e.g. market-regulation)')
     .option('--expires <duration>', 'e.g. 12h, 7d', '12h')
     .action(async function (this: Command) {
-      const o = this.opts<{ role: Role; sub: string; officerRoles?: string; expires: string }>();
-      const authority = new TokenAuthority(loadCliConfig().GOVMESH_API_JWT_SECRET);
-      process.stdout.write(`${await authority.mint({ role: o.role, subject: o.sub, officerRoles: o.officerRoles?.split(',').filter(Boolean) ?? [] }, o.expires)}\n`);
+      const o = this.opts<{ role: Role; sub: string; officerRoles?: string; agency?: string; expires: string }>();
+      const issuer = await DevelopmentIssuer.open(developmentIssuerKeyFile(loadCliConfig().ledger.dataDir));
+      process.stderr.write('govmesh: a token of the development issuer (a laptop only; a production API takes only its OpenID Connect issuer\'s tokens)\n');
+      process.stdout.write(`${await issuer.mint({ role: o.role, subject: o.sub, officerRoles: o.officerRoles?.split(',').filter(Boolean) ?? [], agency: o.agency }, o.expires)}\n`);
     });
   return [service, kase, task, partner, token];
 }

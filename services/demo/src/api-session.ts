@@ -1,26 +1,27 @@
-import { TokenAuthority, type Role } from '@govmesh/api';
+import type { DevelopmentIssuer, Role } from '@govmesh/api';
 
 /** The demo's calls to the API, each as the kind of user who would make it. */
 export class ApiSession {
-  private readonly tokens: TokenAuthority;
   private readonly cache = new Map<string, Promise<string>>();
 
-  constructor(readonly baseUrl: string, secret: string) {
-    this.tokens = new TokenAuthority(secret);
-  }
+  /** The demo's users hold tokens of govmesh's development issuer, as `govmesh token mint` makes them. */
+  constructor(
+    readonly baseUrl: string,
+    private readonly tokens: DevelopmentIssuer,
+  ) {}
 
-  private token(role: Role, subject: string, officerRoles: string[] = []): Promise<string> {
-    const key = `${role}:${subject}`;
+  private token(role: Role, subject: string, officerRoles: string[] = [], agency?: string): Promise<string> {
+    const key = `${role}:${subject}:${agency ?? ''}`;
     let token = this.cache.get(key);
-    if (!token) this.cache.set(key, (token = this.tokens.mint({ role, subject, officerRoles }, '24h')));
+    if (!token) this.cache.set(key, (token = this.tokens.mint({ role, subject, officerRoles, agency }, '24h')));
     return token;
   }
 
-  async call<T>(as: { role: Role; subject: string; officerRoles?: string[] }, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T }> {
+  async call<T>(as: { role: Role; subject: string; officerRoles?: string[]; agency?: string }, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T }> {
     const response = await fetch(new URL(path, this.baseUrl), {
       method,
       headers: {
-        authorization: `Bearer ${await this.token(as.role, as.subject, as.officerRoles)}`,
+        authorization: `Bearer ${await this.token(as.role, as.subject, as.officerRoles, as.agency)}`,
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         ...headers,
       },
@@ -31,7 +32,7 @@ export class ApiSession {
   }
 
   /** Fails loudly on anything but the statuses given. */
-  async expect<T>(ok: readonly number[], as: { role: Role; subject: string; officerRoles?: string[] }, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<T> {
+  async expect<T>(ok: readonly number[], as: { role: Role; subject: string; officerRoles?: string[]; agency?: string }, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<T> {
     const r = await this.call<T>(as, method, path, body, headers);
     if (!ok.includes(r.status)) throw new Error(`${method} ${path} answered ${r.status}: ${JSON.stringify(r.body)}`);
     return r.body;
@@ -39,6 +40,8 @@ export class ApiSession {
 }
 
 export const ADMIN = { role: 'agency-admin' as const, subject: 'demo-agency' };
+/** The administrator of one agency: it alone publishes that agency's services. */
+export const adminOf = (agency: string) => ({ role: 'agency-admin' as const, subject: `demo-admin-${agency}`, agency });
 export const AUDITOR = { role: 'auditor' as const, subject: 'demo-auditor' };
 export const OFFICER = { role: 'officer' as const, subject: 'demo-officer', officerRoles: ['licensing-officer', 'inspector', 'benefits-officer', 'social-worker'] };
 export const citizen = (n: number) => ({ role: 'citizen' as const, subject: `demo-citizen-${n}` });

@@ -1,4 +1,3 @@
-import { DEVELOPMENT_JWT_SECRET } from '@govmesh/api';
 import { z } from 'zod';
 
 /** What `govmesh up` and `govmesh demo` read from the environment, parsed once, with laptop defaults. */
@@ -6,7 +5,6 @@ const DemoEnv = z.object({
   GOVMESH_API_PORT: z.coerce.number().int().min(1).max(65_535).default(17_280),
   /** An API already serving elsewhere; by default the one this command starts. */
   GOVMESH_API_URL: z.url().optional(),
-  GOVMESH_API_JWT_SECRET: z.string().min(32, 'use at least 32 characters').default(DEVELOPMENT_JWT_SECRET),
   /** Used only when no engines are started here (an external cluster). */
   KAFKA_BROKERS: z.string().min(1).default('127.0.0.1:19092'),
   /** Partner ids of this run's own (`swift-checks-<suffix>`), so a test never reads an earlier run's topics. */

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
 import { infraDown, infraUp, loadInfraConfig, platformCredentials, terminalProgress, type InfraStatus } from '@govmesh/infra';
+import { DevelopmentIssuer, developmentIssuerKeyFile } from '@govmesh/api';
 import { credentialsEnv } from '@govmesh/messaging';
 import { pino } from 'pino';
 
@@ -44,7 +45,7 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
   const env = o.env ?? process.env;
   const infraConfig = loadInfraConfig(env);
   const config = loadDemoConfig(env);
-  const { apiUrl, GOVMESH_API_JWT_SECRET: secret } = config;
+  const { apiUrl } = config;
   const apiPort = String(config.GOVMESH_API_PORT);
   let engines: InfraStatus | undefined;
   let stack: PlatformStack | undefined;
@@ -83,7 +84,7 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
       stack = await startPlatformStack({
         root, logFile,
         env: Object.fromEntries(Object.entries({
-          ...env, KAFKA_BROKERS: engines.kafka.address, TEMPORAL_ADDRESS: engines.temporal.address, GOVMESH_API_PORT: apiPort, GOVMESH_API_JWT_SECRET: secret,
+          ...env, KAFKA_BROKERS: engines.kafka.address, TEMPORAL_ADDRESS: engines.temporal.address, GOVMESH_API_PORT: apiPort,
         }).filter((e): e is [string, string] => e[1] !== undefined)),
         // Each process proves who it is with its own principal (the embedded broker's; an external
         // cluster's come from the environment the operator set).
@@ -96,7 +97,7 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
     if (o.demo) {
       // The partners' own warnings (a revoked task, a rejected draft) are part of the show, not problems.
       const logger = pino({ level: 'error' }, pino.destination(2));
-      const api = new ApiSession(apiUrl, secret);
+      const api = new ApiSession(apiUrl, await DevelopmentIssuer.open(developmentIssuerKeyFile(infraConfig.dataDir)));
       // Each demo partner connects with the Kafka credentials its onboarding answered, like any partner.
       crew = await startDemoCrew({ api, logger, root, partnerSuffix: config.GOVMESH_DEMO_PARTNER_SUFFIX });
       let last = 0;

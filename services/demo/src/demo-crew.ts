@@ -1,7 +1,7 @@
 import { PartnerKafkaAccess } from '@govmesh/messaging';
 import type { Logger } from 'pino';
 
-import { ADMIN, type ApiSession } from './api-session.js';
+import { ADMIN, adminOf, type ApiSession } from './api-session.js';
 import { DEMO_SERVICES, onDemoClock, readExample } from './demo-catalogue.js';
 import { startDemoOfficer } from './demo-officer.js';
 import { demoPartners, startDemoPartners } from './demo-partners.js';
@@ -36,7 +36,7 @@ export async function startDemoCrew(o: DemoCrewOptions): Promise<DemoCrew> {
   for (const file of DEMO_SERVICES) {
     const definition = onDemoClock(readExample(o.root, file), o.partnerSeconds ?? 5);
     // 409: this version is published already (an earlier run); the catalogue keeps it.
-    await api.expect([201, 409], ADMIN, 'PUT', `/v1/services/${String(definition.id)}`, definition);
+    await api.expect([201, 409], adminOf(String(definition.ownerAgency)), 'PUT', `/v1/services/${String(definition.id)}`, definition);
   }
   const crew = demoPartners(o.partnerSuffix);
   // Partners of a run with its own ids (a test) are terminated at the end; the standing demo
