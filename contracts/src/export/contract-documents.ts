@@ -79,7 +79,15 @@ export function asyncApiDocument(): Record<string, unknown> {
     },
     defaultContentType: CONTENT_TYPE,
     servers: {
-      embedded: { host: '127.0.0.1:19092', protocol: 'kafka', description: 'The embedded Kafka that `govmesh infra up` starts.' },
+      embedded: {
+        host: '127.0.0.1:19092',
+        protocol: 'kafka',
+        description:
+          'The embedded Kafka that `govmesh infra up` starts. Every client signs in with SASL/SCRAM-SHA-512 (security.protocol SASL_PLAINTEXT on loopback): ' +
+          'a partner as `partner-<partnerId>` with the password its onboarding answered, consuming in the group `govmesh-partner-<partnerId>`. ' +
+          'Its ACLs let it read its task topic and write its result topic, nothing else.',
+        security: [{ $ref: '#/components/securitySchemes/scramSha512' }],
+      },
     },
     channels: {
       partnerTasks: { address: 'govmesh.tasks.{partnerId}', title: "A partner's task topic", parameters: { partnerId }, messages: refs('tasks') },
@@ -94,6 +102,12 @@ export function asyncApiDocument(): Record<string, unknown> {
       sendDeadLetter: { action: 'send', title: 'govmesh keeps what it could not parse', channel: { $ref: '#/channels/deadLetters' }, messages: opMessages('deadLetters', 'dlq') },
     },
     components: {
+      securitySchemes: {
+        scramSha512: {
+          type: 'scramSha512',
+          description: 'Credentials from partner onboarding (`POST /v1/partners` answers `kafka: { brokers, mechanism, username, password }` once); `POST /v1/partners/{id}/credentials` rotates them.',
+        },
+      },
       messages: Object.fromEntries(
         all.map((m) => [
           m.name,
