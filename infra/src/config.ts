@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { KafkaSaslMechanism, credentialsFromEnv, type KafkaCredentials } from '@govmesh/messaging';
+import { KafkaSaslMechanism, credentialsFromEnv, tlsFromEnv, type KafkaCredentials, type KafkaTls } from '@govmesh/messaging';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(1).max(65535);
@@ -26,6 +26,14 @@ const InfraEnv = z.object({
   KAFKA_SASL_MECHANISM: KafkaSaslMechanism.default('scram-sha-512'),
   KAFKA_SASL_USERNAME: z.string().min(1).optional(),
   KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
+  KAFKA_SSL: z.stringbool().default(false),
+  KAFKA_SSL_CA_FILE: z.string().min(1).optional(),
+  KAFKA_SSL_CERT_FILE: z.string().min(1).optional(),
+  KAFKA_SSL_KEY_FILE: z.string().min(1).optional(),
+  // The embedded broker's client listener takes TLS (SASL_SSL) when all three PEM files are given.
+  GOVMESH_KAFKA_TLS_CERT_FILE: z.string().min(1).optional(),
+  GOVMESH_KAFKA_TLS_KEY_FILE: z.string().min(1).optional(),
+  GOVMESH_KAFKA_TLS_CA_FILE: z.string().min(1).optional(),
   TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port').optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   GOVMESH_KAFKA_VERSION: z.string().regex(/^\d+\.\d+\.\d+$/, 'must be a Kafka release such as 4.4.0').default('4.4.0'),
@@ -58,6 +66,10 @@ export interface InfraConfig {
     readonly heap: string;
     /** External only: the admin principal KAFKA_SASL_* names, if any. */
     readonly credentials?: KafkaCredentials | undefined;
+    /** External: TLS as KAFKA_SSL_* says. Embedded: the CA of the broker's own certificate. */
+    readonly clientTls?: KafkaTls | undefined;
+    /** Embedded only: the PEM files of the client listener's TLS, when configured. */
+    readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly caFile: string } | undefined;
   };
   readonly temporal: {
     readonly mode: 'embedded' | 'external';
@@ -76,6 +88,18 @@ export class InfraConfigError extends Error {
     super(`invalid infra configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
     this.name = 'InfraConfigError';
   }
+}
+
+/** TLS settings: the embedded listener's files (all three, or none), or the external cluster's KAFKA_SSL_*. */
+function kafkaTlsOf(e: z.infer<typeof InfraEnv>): { tls?: { certFile: string; keyFile: string; caFile: string }; clientTls?: KafkaTls } {
+  if (e.KAFKA_BROKERS) return { clientTls: tlsFromEnv(e) };
+  const files = [e.GOVMESH_KAFKA_TLS_CERT_FILE, e.GOVMESH_KAFKA_TLS_KEY_FILE, e.GOVMESH_KAFKA_TLS_CA_FILE];
+  if (files.every((f) => f === undefined)) return {};
+  const [certFile, keyFile, caFile] = files;
+  if (!certFile || !keyFile || !caFile) {
+    throw new InfraConfigError(['GOVMESH_KAFKA_TLS_CERT_FILE, GOVMESH_KAFKA_TLS_KEY_FILE, GOVMESH_KAFKA_TLS_CA_FILE: set all three (PEM), or none']);
+  }
+  return { tls: { certFile, keyFile, caFile }, clientTls: tlsFromEnv({ KAFKA_SSL: true, KAFKA_SSL_CA_FILE: caFile }) };
 }
 
 export function loadInfraConfig(env: Record<string, string | undefined> = process.env): InfraConfig {
@@ -100,6 +124,7 @@ export function loadInfraConfig(env: Record<string, string | undefined> = proces
       controllerPort: e.GOVMESH_KAFKA_CONTROLLER_PORT,
       heap: e.GOVMESH_KAFKA_HEAP,
       credentials: credentialsFromEnv(e),
+      ...kafkaTlsOf(e),
     },
     temporal: {
       mode: e.TEMPORAL_ADDRESS ? 'external' : 'embedded',

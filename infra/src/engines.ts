@@ -41,7 +41,7 @@ export async function engineUp(config: InfraConfig, engine: EngineName, progress
 async function kafkaUp(config: InfraConfig, progress: Progress): Promise<EngineStatus> {
   const address = config.kafka.brokers.join(',');
   if (config.kafka.mode === 'external') {
-    await waitForKafka(config.kafka.brokers, Math.min(config.readyTimeoutMs, 15_000), undefined, config.kafka.credentials);
+    await waitForKafka(config.kafka.brokers, Math.min(config.readyTimeoutMs, 15_000), undefined, config.kafka.credentials, config.kafka.clientTls);
     progress({ engine: 'kafka', message: `using existing Kafka at ${address}` });
     return { engine: 'kafka', mode: 'external', state: 'running', address, startedNow: false };
   }
@@ -55,7 +55,7 @@ async function kafkaUp(config: InfraConfig, progress: Progress): Promise<EngineS
   if (running) {
     const current = running;
     await assertPlatformUsers(config, config.readyTimeoutMs, () => isAlive(current));
-    await waitForKafka(config.kafka.brokers, config.readyTimeoutMs, running, platformCredentials(config, 'admin'));
+    await waitForKafka(config.kafka.brokers, config.readyTimeoutMs, running, platformCredentials(config, 'admin'), config.kafka.clientTls);
     await provisionEmbeddedKafka(config);
     progress({ engine: 'kafka', message: `reusing Kafka already running at ${address} (pid ${running.pid})` });
     return embedded(running, false);
@@ -63,7 +63,7 @@ async function kafkaUp(config: InfraConfig, progress: Progress): Promise<EngineS
   await prepareKafka(config, progress);
   const record = await startKafka(config, progress);
   await assertPlatformUsers(config, config.readyTimeoutMs, () => isAlive(record));
-  await waitForKafka(config.kafka.brokers, config.readyTimeoutMs, record, platformCredentials(config, 'admin'));
+  await waitForKafka(config.kafka.brokers, config.readyTimeoutMs, record, platformCredentials(config, 'admin'), config.kafka.clientTls);
   await provisionEmbeddedKafka(config);
   progress({ engine: 'kafka', message: `Kafka is ready at ${address} (SASL/SCRAM, ACLs)` });
   return embedded(record, true);
@@ -119,7 +119,7 @@ export async function infraStatus(config: InfraConfig): Promise<InfraStatus> {
   const temporalRecord = t.mode === 'embedded' ? runningRecord(config, 'temporal') : undefined;
   const [kafkaUp, temporalUp] = await Promise.all([
     config.kafka.mode === 'external' || kafkaRecord
-      ? reachable(() => waitForKafka(config.kafka.brokers, probeMs, undefined, config.kafka.mode === 'external' ? config.kafka.credentials : platformCredentials(config, 'admin')))
+      ? reachable(() => waitForKafka(config.kafka.brokers, probeMs, undefined, config.kafka.mode === 'external' ? config.kafka.credentials : platformCredentials(config, 'admin'), config.kafka.clientTls))
       : false,
     t.mode === 'external' || temporalRecord ? reachable(() => waitForTemporal(t.address, t.namespace, probeMs)) : false,
   ]);

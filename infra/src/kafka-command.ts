@@ -39,7 +39,7 @@ export function kafkaCommand(loadConfig: () => InfraConfig = () => loadInfraConf
     .action(async () => {
       const config = loadConfig();
       const entries = platformAclEntries();
-      const client = createKafka({ clientId: 'govmesh-acl', brokers: config.kafka.brokers, credentials: platformCredentials(config, 'admin'), logger: pino({ level: 'silent' }) });
+      const client = createKafka({ clientId: 'govmesh-acl', brokers: config.kafka.brokers, credentials: platformCredentials(config, 'admin'), tls: config.kafka.clientTls, logger: pino({ level: 'silent' }) });
       const admin = client.admin();
       await admin.connect();
       try {

@@ -95,7 +95,7 @@ export async function assertPlatformUsers(config: InfraConfig, timeoutMs: number
  */
 export async function provisionEmbeddedKafka(config: InfraConfig): Promise<void> {
   const admin = platformCredentials(config, 'admin');
-  const kafka = createKafka({ clientId: 'govmesh-infra', brokers: config.kafka.brokers, credentials: admin, logger: pino({ level: 'silent' }) });
+  const kafka = createKafka({ clientId: 'govmesh-infra', brokers: config.kafka.brokers, credentials: admin, tls: config.kafka.clientTls, logger: pino({ level: 'silent' }) });
   const kafkaAdmin = kafka.admin();
   await kafkaAdmin.connect();
   try {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { loadInfraConfig } from './config.js';
+import { InfraConfigError, loadInfraConfig } from './config.js';
 import { isPortFree } from './engine-process.js';
 import { EngineNotReadyError } from './errors.js';
 import { kafkaProperties, waitForKafka } from './kafka.js';
@@ -28,6 +28,12 @@ describe('embedded Kafka', () => {
     expect(properties).not.toMatch(/PLAINTEXT:PLAINTEXT|ANONYMOUS/);
     // A quote or backslash in the secret cannot end the JAAS string early.
     expect(properties).toContain('password="a\\"b\\\\c"');
+  });
+
+  it('speaks TLS on the client listener only when all three certificate files are given', () => {
+    const files = { GOVMESH_KAFKA_TLS_CERT_FILE: '/c.pem', GOVMESH_KAFKA_TLS_KEY_FILE: '/k.pem', GOVMESH_KAFKA_TLS_CA_FILE: '/ca.pem' };
+    expect(() => loadInfraConfig({ HOME: '/h', ...files, GOVMESH_KAFKA_TLS_CA_FILE: undefined })).toThrow(InfraConfigError);
+    expect(() => loadInfraConfig({ HOME: '/h', ...files })).toThrow(/KAFKA_SSL_CA_FILE: cannot read \/ca\.pem/);
   });
 
   it('fails within its bound, naming Kafka and its address, when no broker answers', async () => {

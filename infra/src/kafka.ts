@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { PLATFORM_PRINCIPALS, saslOf, type KafkaCredentials } from '@govmesh/messaging';
+import { PLATFORM_PRINCIPALS, saslOf, type KafkaCredentials, type KafkaTls } from '@govmesh/messaging';
 import { Kafka, logLevel } from 'kafkajs';
 
 import type { InfraConfig } from './config.js';
@@ -77,8 +77,9 @@ export async function prepareKafka(config: InfraConfig, progress: Progress): Pro
  * in this file, since SCRAM users live in the metadata the controller itself serves). Every request
  * is authorized by ACLs, and nothing is allowed that no ACL names.
  */
-export function kafkaProperties(config: InfraConfig, logDir: string, adminSecret: string): string {
-  const { port, controllerPort } = config.kafka;
+export function kafkaProperties(config: InfraConfig, logDir: string, adminSecret: string, keystoreFile?: string): string {
+  const { port, controllerPort, tls } = config.kafka;
+  const client = tls ? 'SASL_SSL' : 'SASL_PLAINTEXT';
   const admin = PLATFORM_PRINCIPALS.admin;
   const jaasString = (s: string): string => s.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
   const secret = jaasString(adminSecret);
@@ -91,7 +92,11 @@ export function kafkaProperties(config: InfraConfig, logDir: string, adminSecret
     `advertised.listeners=CLIENT://127.0.0.1:${port}`,
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=CLIENT',
-    'listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,CLIENT:SASL_PLAINTEXT',
+    `listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,CLIENT:${client}`,
+    // With certificates configured, the client listener speaks TLS (PEM key and chain, PEM CA).
+    ...(tls && keystoreFile
+      ? ['ssl.keystore.type=PEM', `ssl.keystore.location=${keystoreFile}`, 'ssl.truststore.type=PEM', `ssl.truststore.location=${tls.caFile}`]
+      : []),
     'sasl.enabled.mechanisms=SCRAM-SHA-512',
     'sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512',
     `listener.name.client.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${admin}" password="${secret}";`,
@@ -147,7 +152,13 @@ export async function startKafka(config: InfraConfig, progress: Progress): Promi
   }
   mkdirSync(p.logDir, { recursive: true });
   const admin = platformCredentials(config, 'admin');
-  writeFileSync(p.properties, kafkaProperties(config, p.logDir, admin.password), { mode: 0o600 });
+  const tls = config.kafka.tls;
+  const keystore = join(p.data, 'tls-keystore.pem');
+  if (tls) {
+    // Kafka's PEM keystore is one file: the private key (PKCS#8), then the certificate chain.
+    writeFileSync(keystore, `${readFileSync(tls.keyFile, 'utf8').trim()}\n${readFileSync(tls.certFile, 'utf8').trim()}\n`, { mode: 0o600 });
+  }
+  writeFileSync(p.properties, kafkaProperties(config, p.logDir, admin.password, tls ? keystore : undefined), { mode: 0o600 });
   chmodSync(p.properties, 0o600);
   writeFileSync(p.log4j, LOG4J2);
   const classpath = `${p.libs}/*`; // the JVM expands the wildcard itself
@@ -195,11 +206,13 @@ export async function waitForKafka(
   timeoutMs: number,
   process?: PidRecord,
   credentials?: KafkaCredentials,
+  tls?: KafkaTls,
 ): Promise<void> {
   const kafka = new Kafka({
     clientId: 'govmesh-infra',
     brokers: [...brokers],
     ...(credentials ? { sasl: saslOf(credentials) } : {}),
+    ...(tls ? { ssl: { ...tls } } : {}),
     connectionTimeout: 1_000,
     requestTimeout: 2_000,
     retry: { retries: 0 },

@@ -41,7 +41,7 @@ describe('a business licence, driven only through the API, on the real engines',
   const partners: Partner[] = [];
   let tokens: DevelopmentIssuer;
   const as = async (role: Role, subject: string, officerRoles: string[] = []) =>
-    `Bearer ${await tokens.mint({ role, subject, officerRoles, ...(role === 'agency-admin' ? { agency: subject } : {}) })}`;
+    `Bearer ${await tokens.mint({ role, subject, officerRoles, ...(role === 'agency-admin' ? { agency: subject } : role === 'officer' ? { agency: 'market-regulation' } : {}) })}`;
 
   beforeAll(async () => {
     tokens = await DevelopmentIssuer.ephemeral();

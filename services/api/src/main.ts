@@ -1,4 +1,4 @@
-import { CloudEventPublisher, ScramUsers, createKafka, credentialsFromEnv, ensureTopics } from '@govmesh/messaging';
+import { CloudEventPublisher, ScramUsers, createKafka, credentialsFromEnv, ensureTopics, tlsFromEnv } from '@govmesh/messaging';
 import { Client, Connection } from '@temporalio/client';
 import { pino } from 'pino';
 
@@ -26,7 +26,8 @@ try {
 if (developmentIssuer) logger.warn('accepting tokens of the development issuer (`govmesh token mint`); set GOVMESH_OIDC_ISSUER outside a laptop');
 else logger.info({ issuer: config.GOVMESH_OIDC_ISSUER, audience: config.GOVMESH_OIDC_AUDIENCE }, 'accepting tokens of the OpenID Connect issuer');
 const credentials = credentialsFromEnv(config);
-const kafka = createKafka({ clientId: 'govmesh-api', brokers: config.KAFKA_BROKERS, logger, credentials });
+const tls = tlsFromEnv(config);
+const kafka = createKafka({ clientId: 'govmesh-api', brokers: config.KAFKA_BROKERS, logger, credentials, tls });
 await ensureTopics(kafka);
 const publisher = new CloudEventPublisher(kafka);
 const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
@@ -38,8 +39,9 @@ const app = createServer({
   cases: new TemporalCaseEngine(client, config.GOVMESH_CASE_TASK_QUEUE),
   partners: new KafkaPartnerRegistry({
     kafka, publisher, client, logger, openTasks: (id) => audit.openTasks(id),
-    users: new ScramUsers(config.KAFKA_BROKERS, credentials),
+    users: new ScramUsers(config.KAFKA_BROKERS, credentials, tls),
     partnerBrokers: config.GOVMESH_PARTNER_KAFKA_BROKERS ?? config.KAFKA_BROKERS,
+    partnerTls: tls !== undefined,
   }),
   audit,
   events: new KafkaEventRecorder(publisher),

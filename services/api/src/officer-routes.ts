@@ -12,10 +12,23 @@ function splitTaskId(taskId: string): { caseId: string; stepId: string } {
   return { caseId: taskId.slice(0, at), stepId: taskId.slice(at + 1) };
 }
 
-/** The step's waiting task, checked against the roles the officer holds. */
+/** The agency that owns a service, from the catalogue. */
+function ownerOf(serviceId: string, deps: ApiDeps): string | undefined {
+  return deps.store.serviceVersions(serviceId).at(-1)?.definition.ownerAgency;
+}
+
+/** An officer acts for one agency (claim govmesh_agency): only on cases of that agency's services. */
+function mayWorkOn(caller: Caller, serviceId: string, deps: ApiDeps): boolean {
+  return caller.agency !== undefined && ownerOf(serviceId, deps) === caller.agency;
+}
+
+/** The step's waiting task, checked against the officer's agency and the roles the officer holds. */
 async function officerStep(caller: Caller, taskId: string, deps: ApiDeps) {
   const { caseId, stepId } = splitTaskId(taskId);
-  caseFor(caller, caseId, deps);
+  const record = caseFor(caller, caseId, deps);
+  if (!mayWorkOn(caller, record.serviceId, deps)) {
+    throw forbidden(`task ${taskId} is a case of ${record.serviceId}, owned by ${ownerOf(record.serviceId, deps) ?? 'no agency'}; your token acts for ${caller.agency ?? 'no agency'}`);
+  }
   const state = await deps.cases.state(caseId);
   const step = state?.steps[stepId];
   if (!state || !step) throw notFound(`no task ${taskId}`);
@@ -32,6 +45,7 @@ export const officerRoutes: RouteSpec[] = [
       const running = await deps.cases.runningCaseIds();
       const now = (deps.now?.() ?? new Date()).getTime();
       for (const record of deps.store.openCases()) {
+        if (!mayWorkOn(caller!, record.serviceId, deps)) continue;
         // Not running by the visibility index: ended, or terminated by an operator, and never asked
         // again. The index lags a new case by a moment, so a young case is asked all the same.
         const young = now - Date.parse(record.submittedAt) < VISIBILITY_LAG_MS;

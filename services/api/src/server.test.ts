@@ -88,14 +88,14 @@ describe('the govmesh HTTP API', () => {
   let ids = 0;
   // Administrators act for market-regulation, which owns the business licence.
   const token = (role: Role, subject = `${role}-1`, officerRoles: string[] = role === 'officer' ? ['licensing-officer'] : []) =>
-    tokens.mint({ role, subject, officerRoles, ...(role === 'agency-admin' ? { agency: 'market-regulation' } : {}) });
+    tokens.mint({ role, subject, officerRoles, ...(role === 'agency-admin' || role === 'officer' ? { agency: 'market-regulation' } : {}) });
   const as = async (role: Role, subject?: string) => `Bearer ${await token(role, subject)}`;
 
   beforeEach(async () => {
     cases = new RecordingCases();
     onboarded = [];
     let issued = 0;
-    const accessOf = (id: string) => ({ brokers: ['kafka.example:9093'], mechanism: 'scram-sha-512' as const, username: `partner-${id}`, password: `secret-${++issued}` });
+    const accessOf = (id: string) => ({ brokers: ['kafka.example:9093'], mechanism: 'scram-sha-512' as const, username: `partner-${id}`, password: `secret-${++issued}`, tls: true });
     const partners: PartnerRegistry = {
       onboard: (p) => (onboarded.push(p.id), Promise.resolve(accessOf(p.id))),
       rotateCredentials: (id) => Promise.resolve(accessOf(id)),
@@ -147,6 +147,11 @@ describe('the govmesh HTTP API', () => {
     expect(inbox.body).toEqual([expect.objectContaining({ taskId: `${body(created).caseId}:decision`, kind: 'officer', role: 'licensing-officer', deadline: '2026-12-01T10:00:00.000Z' })]);
     const other = await request(app).get('/v1/tasks').set('authorization', `Bearer ${await token('officer', 'officer-ina', ['inspector'])}`).expect(200);
     expect(other.body).toEqual([]);
+    // An officer of another agency sees none of market-regulation's tasks and may not decide them.
+    const taxOfficer = `Bearer ${await tokens.mint({ role: 'officer', subject: 'officer-tax', officerRoles: ['licensing-officer'], agency: 'tax-office' })}`;
+    expect((await request(app).get('/v1/tasks').set('authorization', taxOfficer).expect(200)).body).toEqual([]);
+    const foreign = await request(app).post(`/v1/tasks/${body(created).caseId}:decision/decision`).set('authorization', taxOfficer).send({ decision: 'approve' }).expect(403);
+    expect(body(foreign).detail).toBe(`task ${body(created).caseId}:decision is a case of business-licence, owned by market-regulation; your token acts for tax-office`);
     await request(app).post(`/v1/tasks/${body(created).caseId}:decision/decision`).set('authorization', `Bearer ${await token('officer', 'officer-ina', ['inspector'])}`).send({ decision: 'approve' }).expect(403);
     await request(app).post(`/v1/tasks/${body(created).caseId}:decision/decision`).set('authorization', `Bearer ${await token('officer', 'officer-lin', ['licensing-officer'])}`).send({ decision: 'approve', reasons: ['all in order'] }).expect(202);
     expect(cases.decisions).toEqual([{ stepId: 'decision', officerId: 'officer-lin', role: 'licensing-officer', decision: 'approve', reasons: ['all in order'] }]);
@@ -193,7 +198,7 @@ describe('the govmesh HTTP API', () => {
     const created = await request(app).post('/v1/partners').set('authorization', admin).send(profile).expect(201);
     expect(onboarded).toEqual(['acme-checks']);
     // The Kafka access is answered with the profile, once; reading the profile never shows it.
-    expect(created.body).toMatchObject({ id: 'acme-checks', kafka: { username: 'partner-acme-checks', password: 'secret-1', mechanism: 'scram-sha-512', brokers: ['kafka.example:9093'] } });
+    expect(created.body).toMatchObject({ id: 'acme-checks', kafka: { username: 'partner-acme-checks', password: 'secret-1', mechanism: 'scram-sha-512', brokers: ['kafka.example:9093'], tls: true } });
     const read = await request(app).get('/v1/partners/acme-checks').set('authorization', admin).expect(200);
     expect(read.body).not.toHaveProperty('kafka');
     const rotated = await request(app).post('/v1/partners/acme-checks/credentials').set('authorization', admin).expect(200);

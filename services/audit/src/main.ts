@@ -1,4 +1,4 @@
-import { CloudEventPublisher, createKafka, ensureTopics, credentialsFromEnv } from '@govmesh/messaging';
+import { CloudEventPublisher, createKafka, ensureTopics, credentialsFromEnv, tlsFromEnv } from '@govmesh/messaging';
 import { pino } from 'pino';
 
 import { loadOrCreateSigningKey } from './checkpoint-signing.js';
@@ -8,7 +8,7 @@ import { SqliteLedgerStore } from './sqlite-ledger-store.js';
 
 const config = loadConfig();
 const logger = pino({ name: 'govmesh-audit', level: config.LOG_LEVEL });
-const kafka = createKafka({ clientId: 'govmesh-audit', brokers: config.KAFKA_BROKERS, logger, credentials: credentialsFromEnv(config) });
+const kafka = createKafka({ clientId: 'govmesh-audit', brokers: config.KAFKA_BROKERS, logger, credentials: credentialsFromEnv(config), tls: tlsFromEnv(config) });
 await ensureTopics(kafka);
 const store = new SqliteLedgerStore(config.ledgerFile);
 const signer = loadOrCreateSigningKey(config.signingKeyFile);

@@ -1,4 +1,4 @@
-import { createKafka, CloudEventPublisher, ensureTopics, watchPartnerRegistry, credentialsFromEnv } from '@govmesh/messaging';
+import { createKafka, CloudEventPublisher, ensureTopics, watchPartnerRegistry, credentialsFromEnv, tlsFromEnv } from '@govmesh/messaging';
 import { Client, Connection } from '@temporalio/client';
 import { pino } from 'pino';
 
@@ -7,7 +7,7 @@ import { createResultBridge } from './result-bridge.js';
 
 const config = loadConfig();
 const logger = pino({ name: 'govmesh-bridge', level: config.LOG_LEVEL });
-const kafka = createKafka({ clientId: 'govmesh-bridge', brokers: config.KAFKA_BROKERS, logger, credentials: credentialsFromEnv(config) });
+const kafka = createKafka({ clientId: 'govmesh-bridge', brokers: config.KAFKA_BROKERS, logger, credentials: credentialsFromEnv(config), tls: tlsFromEnv(config) });
 await ensureTopics(kafka);
 const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
 const publisher = new CloudEventPublisher(kafka);

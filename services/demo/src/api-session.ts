@@ -43,5 +43,8 @@ export const ADMIN = { role: 'agency-admin' as const, subject: 'demo-agency' };
 /** The administrator of one agency: it alone publishes that agency's services. */
 export const adminOf = (agency: string) => ({ role: 'agency-admin' as const, subject: `demo-admin-${agency}`, agency });
 export const AUDITOR = { role: 'auditor' as const, subject: 'demo-auditor' };
-export const OFFICER = { role: 'officer' as const, subject: 'demo-officer', officerRoles: ['licensing-officer', 'inspector', 'benefits-officer', 'social-worker'] };
+/** An officer acts for one agency: the demo has one in each agency whose services it runs. */
+export const officerOf = (agency: string) => ({
+  role: 'officer' as const, subject: `demo-officer-${agency}`, agency, officerRoles: ['licensing-officer', 'inspector', 'benefits-officer', 'social-worker'],
+});
 export const citizen = (n: number) => ({ role: 'citizen' as const, subject: `demo-citizen-${n}` });

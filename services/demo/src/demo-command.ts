@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 import { infraDown, infraUp, loadInfraConfig, platformCredentials, terminalProgress, type InfraStatus } from '@govmesh/infra';
 import { DevelopmentIssuer, developmentIssuerKeyFile } from '@govmesh/api';
-import { credentialsEnv } from '@govmesh/messaging';
+import { credentialsEnv, tlsEnv } from '@govmesh/messaging';
 import { pino } from 'pino';
 
 import { ApiSession } from './api-session.js';
@@ -88,7 +88,8 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
         }).filter((e): e is [string, string] => e[1] !== undefined)),
         // Each process proves who it is with its own principal (the embedded broker's; an external
         // cluster's come from the environment the operator set).
-        envOf: (component) => (infraConfig.kafka.mode === 'embedded' ? credentialsEnv(platformCredentials(infraConfig, component)) : {}),
+        envOf: (component) =>
+          infraConfig.kafka.mode === 'embedded' ? { ...credentialsEnv(platformCredentials(infraConfig, component)), ...tlsEnv(infraConfig.kafka.tls) } : {},
         onNotice: (line) => say(o.json, line),
       });
       say(o.json, `govmesh processes ready in ${((Date.now() - t1) / 1000).toFixed(1)} s; their log: ${logFile}`);
@@ -99,7 +100,7 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
       const logger = pino({ level: 'error' }, pino.destination(2));
       const api = new ApiSession(apiUrl, await DevelopmentIssuer.open(developmentIssuerKeyFile(infraConfig.dataDir)));
       // Each demo partner connects with the Kafka credentials its onboarding answered, like any partner.
-      crew = await startDemoCrew({ api, logger, root, partnerSuffix: config.GOVMESH_DEMO_PARTNER_SUFFIX });
+      crew = await startDemoCrew({ api, logger, root, partnerSuffix: config.GOVMESH_DEMO_PARTNER_SUFFIX, tls: infraConfig.kafka.clientTls });
       let last = 0;
       summary = await runDemoBatch({
         api, crew, cases: o.cases,

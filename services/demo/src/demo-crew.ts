@@ -1,4 +1,4 @@
-import { PartnerKafkaAccess } from '@govmesh/messaging';
+import { PartnerKafkaAccess, type KafkaTls } from '@govmesh/messaging';
 import type { Logger } from 'pino';
 
 import { ADMIN, adminOf, type ApiSession } from './api-session.js';
@@ -29,12 +29,16 @@ export interface DemoCrewOptions {
   readonly partnerSeconds?: number;
   /** Partner ids of this run's own (a test); the standing demo partners when empty. */
   readonly partnerSuffix?: string;
+  /** TLS towards the brokers (their CA), when the cluster takes TLS. */
+  readonly tls?: KafkaTls | undefined;
 }
 
 export async function startDemoCrew(o: DemoCrewOptions): Promise<DemoCrew> {
   const { api } = o;
+  const agencies = new Set<string>();
   for (const file of DEMO_SERVICES) {
     const definition = onDemoClock(readExample(o.root, file), o.partnerSeconds ?? 5);
+    agencies.add(String(definition.ownerAgency));
     // 409: this version is published already (an earlier run); the catalogue keeps it.
     await api.expect([201, 409], adminOf(String(definition.ownerAgency)), 'PUT', `/v1/services/${String(definition.id)}`, definition);
   }
@@ -57,8 +61,8 @@ export async function startDemoCrew(o: DemoCrewOptions): Promise<DemoCrew> {
   await new Promise((r) => setTimeout(r, 2_000));
 
   const scenarios = new Map<string, Scenario>();
-  const partners = await startDemoPartners(crew, access, o.logger, (caseId) => scenarios.get(caseId));
-  const officer = startDemoOfficer(api, o.logger, (caseId) => scenarios.get(caseId));
+  const partners = await startDemoPartners(crew, access, o.logger, (caseId) => scenarios.get(caseId), o.tls);
+  const officer = startDemoOfficer(api, o.logger, (caseId) => scenarios.get(caseId), [...agencies]);
   let stopped: Promise<void> | undefined;
   return {
     scenarios,

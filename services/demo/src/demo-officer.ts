@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 
-import { OFFICER, type ApiSession } from './api-session.js';
+import { officerOf, type ApiSession } from './api-session.js';
 import type { Scenario } from './scenarios.js';
 
 interface InboxTask {
@@ -14,18 +14,27 @@ interface InboxTask {
  * An officer who works the inbox: decides each waiting task after a short delay. Reviews are
  * approved, except the first review of a `review-rework` case, which goes back with reasons.
  */
-export function startDemoOfficer(api: ApiSession, logger: Logger, scenarioOf: (caseId: string) => Scenario | undefined, delayMs = 500): { stop(): Promise<void> } {
+export function startDemoOfficer(
+  api: ApiSession,
+  logger: Logger,
+  scenarioOf: (caseId: string) => Scenario | undefined,
+  agencies: readonly string[],
+  delayMs = 500,
+): { stop(): Promise<void> } {
+  const officers = agencies.map(officerOf);
   const reviewsSeen = new Map<string, number>();
   const deciding = new Set<string>();
   let running = true;
   const loop = (async () => {
     while (running) {
       try {
-        const inbox = await api.expect<InboxTask[]>([200], OFFICER, 'GET', '/v1/tasks');
-        for (const task of inbox) {
-          if (deciding.has(task.taskId) || !running) continue;
-          deciding.add(task.taskId);
-          setTimeout(() => void decide(task).finally(() => deciding.delete(task.taskId)), delayMs);
+        for (const officer of officers) {
+          const inbox = await api.expect<InboxTask[]>([200], officer, 'GET', '/v1/tasks');
+          for (const task of inbox) {
+            if (deciding.has(task.taskId) || !running) continue;
+            deciding.add(task.taskId);
+            setTimeout(() => void decide(officer, task).finally(() => deciding.delete(task.taskId)), delayMs);
+          }
         }
       } catch (err) {
         logger.warn({ err }, 'the demo officer could not read the inbox');
@@ -34,7 +43,7 @@ export function startDemoOfficer(api: ApiSession, logger: Logger, scenarioOf: (c
     }
   })();
 
-  async function decide(task: InboxTask): Promise<void> {
+  async function decide(officer: ReturnType<typeof officerOf>, task: InboxTask): Promise<void> {
     let body: Record<string, unknown> = { decision: 'approve' };
     if (task.kind === 'review') {
       const seen = (reviewsSeen.get(task.taskId) ?? 0) + 1;
@@ -46,7 +55,7 @@ export function startDemoOfficer(api: ApiSession, logger: Logger, scenarioOf: (c
       // A fallback: the officer does the partner's work in-house and records its result.
       body = { decision: 'approve', output: { clear: true, findings: [] } };
     }
-    const r = await api.call(OFFICER, 'POST', `/v1/tasks/${encodeURIComponent(task.taskId)}/decision`, body);
+    const r = await api.call(officer, 'POST', `/v1/tasks/${encodeURIComponent(task.taskId)}/decision`, body);
     if (r.status !== 202 && r.status !== 409) logger.warn({ taskId: task.taskId, status: r.status }, 'the demo officer could not decide');
   }
 

@@ -1,7 +1,7 @@
 import type { PartnerProfile } from '@govmesh/contracts/partner-profile';
 import type { TaskAssignedData } from '@govmesh/contracts/task-messages';
 import { SAMPLE_OUTPUTS, createPartner, type Partner } from '@govmesh/partner-sdk';
-import type { PartnerKafkaAccess } from '@govmesh/messaging';
+import type { KafkaTls, PartnerKafkaAccess } from '@govmesh/messaging';
 import type { Logger } from 'pino';
 
 import type { Scenario } from './scenarios.js';
@@ -41,7 +41,13 @@ const never = (signal: AbortSignal) => new Promise<never>((_, reject) => signal.
  * Starts the demo partners. Each behaves by its quality, except where the case's scenario says
  * otherwise for the background check (the scripted silence, failure or invalid first answer).
  */
-export async function startDemoPartners(crew: readonly DemoPartner[], access: ReadonlyMap<string, PartnerKafkaAccess>, logger: Logger, scenarioOf: (caseId: string) => Scenario | undefined): Promise<Partner[]> {
+export async function startDemoPartners(
+  crew: readonly DemoPartner[],
+  access: ReadonlyMap<string, PartnerKafkaAccess>,
+  logger: Logger,
+  scenarioOf: (caseId: string) => Scenario | undefined,
+  tls?: KafkaTls,
+): Promise<Partner[]> {
   const partners: Partner[] = [];
   for (const { profile, quality } of crew) {
     const pending = new Map<string, TaskAssignedData>();
@@ -62,7 +68,7 @@ export async function startDemoPartners(crew: readonly DemoPartner[], access: Re
       return valid(task);
     };
     const p: Partner = createPartner({
-      partnerId: profile.id, access: access.get(profile.id), logger,
+      partnerId: profile.id, access: access.get(profile.id), logger, ...(tls ? { tls } : {}),
       handlers: Object.fromEntries(profile.capabilities.map((c) => [c, handler])),
       // A rejected draft is corrected and sent again, as a careful partner would.
       onRejection: (r) => {

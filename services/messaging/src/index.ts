@@ -1,6 +1,9 @@
 export { createKafka, pinoLogCreator, saslOf } from './kafka-client.js';
 export {
   KafkaCredentials,
+  tlsEnv,
+  tlsFromEnv,
+  type KafkaTls,
   KafkaSaslMechanism,
   PartnerKafkaAccess,
   PLATFORM_PRINCIPALS,

@@ -1,7 +1,11 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import { describe, expect, it } from 'vitest';
 
 import { aclEntries, partnerGrants, platformGrants } from './kafka-acls.js';
-import { credentialsEnv, credentialsFromEnv } from './kafka-security.js';
+import { credentialsEnv, credentialsFromEnv, tlsEnv, tlsFromEnv } from './kafka-security.js';
 
 describe('the ACL table', () => {
   it("grants a partner its own task topic to read, its own result topic to write, and its own groups; nothing prefixed that another id could share", () => {
@@ -36,5 +40,15 @@ describe('Kafka credentials in the environment', () => {
     const credentials = { mechanism: 'scram-sha-512' as const, username: 'govmesh-worker', password: 's3cret' };
     expect(credentialsFromEnv({ ...credentialsEnv(credentials), KAFKA_SASL_MECHANISM: 'scram-sha-512' })).toEqual(credentials);
     expect(credentialsFromEnv({ KAFKA_SASL_MECHANISM: 'scram-sha-512' })).toBeUndefined();
+  });
+
+  it('reads TLS files when asked, and names the variable whose file cannot be read', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'govmesh-tls-env-'));
+    writeFileSync(join(dir, 'ca.pem'), 'PEM');
+    expect(tlsFromEnv({})).toBeUndefined();
+    expect(tlsFromEnv({ KAFKA_SSL: true })).toEqual({});
+    expect(tlsFromEnv({ KAFKA_SSL_CA_FILE: join(dir, 'ca.pem') })).toEqual({ ca: 'PEM' });
+    expect(() => tlsFromEnv({ KAFKA_SSL_CERT_FILE: join(dir, 'missing.pem') })).toThrow(`KAFKA_SSL_CERT_FILE: cannot read ${join(dir, 'missing.pem')} (ENOENT)`);
+    expect(tlsEnv({ caFile: '/ca.pem' })).toEqual({ KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: '/ca.pem' });
   });
 });

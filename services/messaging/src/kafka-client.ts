@@ -1,7 +1,7 @@
 import { Kafka, logLevel, type SASLOptions, type logCreator } from 'kafkajs';
 import type { Logger } from 'pino';
 
-import type { KafkaCredentials } from './kafka-security.js';
+import type { KafkaCredentials, KafkaTls } from './kafka-security.js';
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',
@@ -19,12 +19,20 @@ export function pinoLogCreator(logger: Logger): logCreator {
 }
 
 /** A kafkajs client that logs through pino and, given credentials, authenticates with SASL. */
-export function createKafka(options: { clientId: string; brokers: readonly string[]; logger: Logger; credentials?: KafkaCredentials | undefined }): Kafka {
-  const { credentials } = options;
+export function createKafka(options: {
+  clientId: string;
+  brokers: readonly string[];
+  logger: Logger;
+  credentials?: KafkaCredentials | undefined;
+  /** TLS towards the brokers; plain TCP when absent. */
+  tls?: KafkaTls | undefined;
+}): Kafka {
+  const { credentials, tls } = options;
   return new Kafka({
     clientId: options.clientId,
     brokers: [...options.brokers],
     ...(credentials ? { sasl: saslOf(credentials) } : {}),
+    ...(tls ? { ssl: { ...tls } } : {}),
     logLevel: logLevel.WARN,
     logCreator: pinoLogCreator(options.logger),
     retry: { initialRetryTime: 300, retries: 8 },

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 import { z } from 'zod';
 
 /** The SASL mechanisms govmesh speaks; SCRAM-SHA-512 is what the embedded broker offers. */
@@ -12,8 +14,48 @@ export const KafkaCredentials = z.object({
 });
 export type KafkaCredentials = z.infer<typeof KafkaCredentials>;
 
+/** TLS towards the brokers: the CA that signed their certificates, and a client certificate if the cluster asks for one (PEM). */
+export interface KafkaTls {
+  readonly ca?: string;
+  readonly cert?: string;
+  readonly key?: string;
+}
+
+/**
+ * The TLS a parsed environment asks for: KAFKA_SSL=true, or any KAFKA_SSL_*_FILE set. Reads the
+ * files now, so a wrong path fails at start with the variable's name.
+ */
+export function tlsFromEnv(env: {
+  KAFKA_SSL?: boolean | undefined;
+  KAFKA_SSL_CA_FILE?: string | undefined;
+  KAFKA_SSL_CERT_FILE?: string | undefined;
+  KAFKA_SSL_KEY_FILE?: string | undefined;
+}): KafkaTls | undefined {
+  const files = { ca: env.KAFKA_SSL_CA_FILE, cert: env.KAFKA_SSL_CERT_FILE, key: env.KAFKA_SSL_KEY_FILE };
+  if (!env.KAFKA_SSL && !files.ca && !files.cert && !files.key) return undefined;
+  const read = (variable: string, file: string | undefined): string | undefined => {
+    if (!file) return undefined;
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new Error(`${variable}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err });
+    }
+  };
+  const tls = { ca: read('KAFKA_SSL_CA_FILE', files.ca), cert: read('KAFKA_SSL_CERT_FILE', files.cert), key: read('KAFKA_SSL_KEY_FILE', files.key) };
+  return Object.fromEntries(Object.entries(tls).filter(([, v]) => v !== undefined));
+}
+
+/** The environment that hands TLS settings to a child process (files, not their contents). */
+export function tlsEnv(files: { caFile?: string | undefined } | undefined): Record<string, string> {
+  return files ? { KAFKA_SSL: 'true', ...(files.caFile ? { KAFKA_SSL_CA_FILE: files.caFile } : {}) } : {};
+}
+
 /** What a partner is given once at onboarding (and at each rotation) to reach its topics. */
-export const PartnerKafkaAccess = KafkaCredentials.extend({ brokers: z.array(z.string()).min(1) });
+export const PartnerKafkaAccess = KafkaCredentials.extend({
+  brokers: z.array(z.string()).min(1),
+  /** SASL_SSL when true (use the cluster's CA), SASL_PLAINTEXT otherwise. */
+  tls: z.boolean().default(false),
+});
 export type PartnerKafkaAccess = z.infer<typeof PartnerKafkaAccess>;
 
 /**

@@ -7,6 +7,7 @@ describe('PlatformEnv', () => {
     expect(PlatformEnv.parse({})).toEqual({
       KAFKA_BROKERS: ['127.0.0.1:19092'],
       KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SSL: false,
       TEMPORAL_ADDRESS: '127.0.0.1:17233',
       TEMPORAL_NAMESPACE: 'default',
       LOG_LEVEL: 'info',

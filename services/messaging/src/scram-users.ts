@@ -2,7 +2,7 @@ import { pbkdf2Sync, randomBytes } from 'node:crypto';
 
 import { Connection, alterUserScramCredentialsV0 } from '@platformatic/kafka';
 
-import type { KafkaCredentials } from './kafka-security.js';
+import type { KafkaCredentials, KafkaTls } from './kafka-security.js';
 
 const SASL_MECHANISMS = { 'scram-sha-512': 'SCRAM-SHA-512', 'scram-sha-256': 'SCRAM-SHA-256', plain: 'PLAIN' } as const;
 
@@ -43,6 +43,7 @@ export class ScramUsers {
      * embedded controller's); undefined on an open cluster, where no user can be made.
      */
     private readonly admin: KafkaCredentials | undefined,
+    private readonly tls?: KafkaTls,
   ) {}
 
   /** Creates the user, or gives it a new password (the old one stops working at once). */
@@ -71,6 +72,7 @@ export class ScramUsers {
       connectTimeout: 5_000,
       requestTimeout: 10_000,
       sasl: { mechanism: SASL_MECHANISMS[admin.mechanism], username: admin.username, password: admin.password },
+      ...(this.tls ? { tls: { ...this.tls } } : {}),
     });
     const [host = '127.0.0.1', port = '9092'] = (this.brokers[0] ?? '').split(':');
     try {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { TASK_RESULT, TaskTopicMessage, type TaskAssignedData, type TaskRejectionData, type TaskResultData } from '@govmesh/contracts/task-messages';
 import { defaultTaskTypes } from '@govmesh/contracts/task-types';
 import { resultTopic, taskTopic } from '@govmesh/contracts/topics';
-import { CloudEventPublisher, createKafka, partnerGroup, type PartnerKafkaAccess } from '@govmesh/messaging';
+import { CloudEventPublisher, createKafka, partnerGroup, type KafkaTls, type PartnerKafkaAccess } from '@govmesh/messaging';
 import type { Kafka } from 'kafkajs';
 import { pino, type Logger } from 'pino';
 
@@ -24,6 +24,8 @@ export interface PartnerOptions {
   /** Or the brokers of an open cluster, or a ready kafkajs client. */
   readonly brokers?: readonly string[];
   readonly kafka?: Kafka;
+  /** TLS towards the brokers (the cluster's CA); by default the system's CAs when `access.tls` says so. */
+  readonly tls?: KafkaTls;
   /** By task type with contract version: `{ 'background-check@1': async (input, ctx) => output }`. */
   readonly handlers: Readonly<Record<string, TaskHandler>>;
   readonly logger?: Logger;
@@ -53,7 +55,8 @@ export function createPartner(options: PartnerOptions): Partner {
   const logger = (options.logger ?? pino({ name: 'govmesh-partner' })).child({ partnerId: options.partnerId });
   const { access } = options;
   const brokers = access?.brokers ?? options.brokers ?? [];
-  const kafka = options.kafka ?? createKafka({ clientId: `partner-${options.partnerId}`, brokers, logger, credentials: access });
+  const tls = options.tls ?? (access?.tls ? {} : undefined);
+  const kafka = options.kafka ?? createKafka({ clientId: `partner-${options.partnerId}`, brokers, logger, credentials: access, tls });
   // The group the partner's ACLs allow: its own, so no other partner can join it.
   const consumer = kafka.consumer({ groupId: partnerGroup(options.partnerId), allowAutoTopicCreation: false });
   const publisher = new CloudEventPublisher(kafka);

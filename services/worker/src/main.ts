@@ -1,5 +1,5 @@
 import { LedgerScoreboard } from '@govmesh/audit';
-import { createKafka, CloudEventPublisher, ensureTopics, credentialsFromEnv } from '@govmesh/messaging';
+import { createKafka, CloudEventPublisher, ensureTopics, credentialsFromEnv, tlsFromEnv } from '@govmesh/messaging';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { pino } from 'pino';
 
@@ -21,7 +21,7 @@ Runtime.install({
 
 // Optional seed; the partner registry topic (onboarding through the API) is the source of truth.
 const partners = config.GOVMESH_PARTNERS_FILE ? readPartnersFile(config.GOVMESH_PARTNERS_FILE) : [];
-const kafka = createKafka({ clientId: 'govmesh-worker', brokers: config.KAFKA_BROKERS, logger, credentials: credentialsFromEnv(config) });
+const kafka = createKafka({ clientId: 'govmesh-worker', brokers: config.KAFKA_BROKERS, logger, credentials: credentialsFromEnv(config), tls: tlsFromEnv(config) });
 await ensureTopics(kafka, partners.map((p) => p.id));
 const publisher = new CloudEventPublisher(kafka);
 const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });

@@ -38,6 +38,8 @@ export class KafkaPartnerRegistry implements PartnerRegistry {
       users: ScramUsers;
       /** The brokers a partner is told to connect to (they may differ from the API's own). */
       partnerBrokers: readonly string[];
+      /** Whether partners reach the brokers over TLS (SASL_SSL). */
+      partnerTls?: boolean;
     },
   ) {}
 
@@ -60,7 +62,7 @@ export class KafkaPartnerRegistry implements PartnerRegistry {
       await admin.disconnect();
     }
     this.deps.logger.info({ partnerId }, 'partner Kafka credentials issued');
-    return { brokers: [...this.deps.partnerBrokers], mechanism: 'scram-sha-512', username: partnerPrincipal(partnerId), password };
+    return { brokers: [...this.deps.partnerBrokers], mechanism: 'scram-sha-512', username: partnerPrincipal(partnerId), password, tls: this.deps.partnerTls ?? false };
   }
 
   async changeStatus(profile: PartnerProfile, reason: string): Promise<{ moved: readonly string[] }> {
