@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { KafkaSaslMechanism, credentialsFromEnv, tlsFromEnv, type KafkaCredentials, type KafkaTls } from '@govmesh/messaging';
+import { KafkaSecurityEnvShape, credentialsFromEnv, tlsFromEnv, type KafkaCredentials, type KafkaTls } from '@govmesh/messaging';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(1).max(65535);
@@ -23,13 +23,7 @@ const InfraEnv = z.object({
   GOVMESH_DATA_DIR: z.string().optional(),
   KAFKA_BROKERS: brokerList.optional(),
   // With KAFKA_BROKERS: the principal infra and `govmesh kafka acl apply` act as (an admin's).
-  KAFKA_SASL_MECHANISM: KafkaSaslMechanism.default('scram-sha-512'),
-  KAFKA_SASL_USERNAME: z.string().min(1).optional(),
-  KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
-  KAFKA_SSL: z.stringbool().default(false),
-  KAFKA_SSL_CA_FILE: z.string().min(1).optional(),
-  KAFKA_SSL_CERT_FILE: z.string().min(1).optional(),
-  KAFKA_SSL_KEY_FILE: z.string().min(1).optional(),
+  ...KafkaSecurityEnvShape,
   // The embedded broker's client listener takes TLS (SASL_SSL) when all three PEM files are given.
   GOVMESH_KAFKA_TLS_CERT_FILE: z.string().min(1).optional(),
   GOVMESH_KAFKA_TLS_KEY_FILE: z.string().min(1).optional(),

@@ -6,20 +6,9 @@ import { engineUp, infraDown, loadInfraConfig, platformCredentials, type InfraCo
 import { ScramUsers, newSecret, type KafkaCredentials, type PlatformComponent } from '@govmesh/messaging';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
-import { freePort, kafkaClient } from './engines.js';
+import { freePort, signInAs } from './engines.js';
 
-async function connects(config: InfraConfig, credentials: KafkaCredentials): Promise<string> {
-  const admin = kafkaClient('e2e-restart', [...config.kafka.brokers], credentials).admin();
-  try {
-    await admin.connect();
-    await admin.listTopics();
-    return 'connected';
-  } catch (err) {
-    return `${(err as Error).name}: ${(err as Error).message}`;
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
-}
+const connects = (config: InfraConfig, credentials: KafkaCredentials) => signInAs(config.kafka.brokers, credentials);
 
 // Restarts a broker of its own, so it runs only where govmesh starts its brokers.
 describe.runIf(inject('infra').kafka.mode === 'embedded')('a broker restarted after partners came and went', () => {

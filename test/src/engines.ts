@@ -1,7 +1,7 @@
 import { connect, createServer } from 'node:net';
 
 import { engineTitle, loadInfraConfig, platformCredentials, type EngineStatus } from '@govmesh/infra';
-import { credentialsEnv, saslOf, type KafkaCredentials, type PlatformComponent } from '@govmesh/messaging';
+import { credentialsEnv, saslOf, type KafkaCredentials, type KafkaTls, type PlatformComponent } from '@govmesh/messaging';
 import { Kafka, logLevel } from 'kafkajs';
 import { inject } from 'vitest';
 
@@ -74,5 +74,25 @@ export async function freePort(): Promise<number> {
       const server = createServer().once('error', () => resolve(false)).listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
     });
     if (free) return port;
+  }
+}
+
+/**
+ * What the broker answers when `credentials` sign in and list topics: `connected`, or the error's
+ * name and message. No retries, so a refusal is the broker's first answer.
+ */
+export async function signInAs(brokers: readonly string[], credentials: KafkaCredentials | null, tls?: KafkaTls): Promise<string> {
+  const admin = new Kafka({
+    clientId: 'e2e-sign-in', brokers: [...brokers], logLevel: logLevel.NOTHING, connectionTimeout: 3_000, retry: { retries: 0 },
+    ...(credentials ? { sasl: saslOf(credentials) } : {}), ...(tls ? { ssl: { ...tls } } : {}),
+  }).admin();
+  try {
+    await admin.connect();
+    await admin.listTopics();
+    return 'connected';
+  } catch (err) {
+    return `${(err as Error).name}: ${(err as Error).message}`;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
   }
 }

@@ -4,11 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { engineUp, infraDown, loadInfraConfig, platformCredentials, type InfraConfig } from '@govmesh/infra';
-import { ScramUsers, newSecret, saslOf, type KafkaCredentials, type KafkaTls } from '@govmesh/messaging';
-import { Kafka, logLevel } from 'kafkajs';
+import { ScramUsers, newSecret, type KafkaCredentials, type KafkaTls } from '@govmesh/messaging';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
-import { freePort } from './engines.js';
+import { freePort, signInAs } from './engines.js';
 
 /** A CA and a certificate for 127.0.0.1 that it signed, made with openssl for this test only. */
 function makeCertificates(dir: string): { caFile: string; certFile: string; keyFile: string } {
@@ -21,21 +20,7 @@ function makeCertificates(dir: string): { caFile: string; certFile: string; keyF
   return { caFile: at('ca.pem'), certFile: at('broker.pem'), keyFile: at('broker.key') };
 }
 
-async function connects(config: InfraConfig, credentials: KafkaCredentials, tls: KafkaTls | undefined): Promise<string> {
-  const admin = new Kafka({
-    clientId: 'e2e-tls', brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING, connectionTimeout: 3_000, retry: { retries: 0 },
-    sasl: saslOf(credentials), ...(tls ? { ssl: { ...tls } } : {}),
-  }).admin();
-  try {
-    await admin.connect();
-    await admin.listTopics();
-    return 'connected';
-  } catch (err) {
-    return `${(err as Error).name}: ${(err as Error).message}`;
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
-}
+const connects = (config: InfraConfig, credentials: KafkaCredentials, tls: KafkaTls | undefined) => signInAs(config.kafka.brokers, credentials, tls);
 
 // Starts a broker of its own, with a TLS client listener, where govmesh starts its brokers.
 describe.runIf(inject('infra').kafka.mode === 'embedded')('the embedded broker with certificates configured', () => {

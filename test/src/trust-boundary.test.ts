@@ -8,7 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import kafkajs, { type Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { engines, kafkaClient, platformPrincipal } from './engines.js';
+import { engines, kafkaClient, platformPrincipal, signInAs } from './engines.js';
 import { startLedger, untilLedgered } from './ledger.js';
 import { logger, runScoped } from './platform.js';
 
@@ -75,18 +75,7 @@ async function readAs(credentials: KafkaCredentials | null, topic: string, group
   }
 }
 
-async function connectsAs(credentials: KafkaCredentials | null): Promise<string> {
-  const admin = clientOf(credentials, 'connect').admin();
-  try {
-    await admin.connect();
-    await admin.listTopics();
-    return 'connected';
-  } catch (err) {
-    return `${(err as Error).name}: ${(err as Error).message}`;
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
-}
+const connectsAs = (credentials: KafkaCredentials | null) => signInAs(engines().kafkaBrokers, credentials);
 
 /** The dead letter whose original message contains `marker`, read from the start of the topic. */
 async function deadLetterWith(marker: string, timeoutMs = 20_000): Promise<{ topic: string; reasons: string[] }> {

@@ -5,6 +5,7 @@ export {
   tlsFromEnv,
   type KafkaTls,
   KafkaSaslMechanism,
+  KafkaSecurityEnvShape,
   PartnerKafkaAccess,
   PLATFORM_PRINCIPALS,
   credentialsEnv,

@@ -14,6 +14,21 @@ export const KafkaCredentials = z.object({
 });
 export type KafkaCredentials = z.infer<typeof KafkaCredentials>;
 
+/**
+ * The variables that say how a process proves who it is to Kafka and whether it speaks TLS; every
+ * process's schema (and infra's) spreads these in, so they mean one thing everywhere.
+ */
+export const KafkaSecurityEnvShape = {
+  KAFKA_SASL_MECHANISM: KafkaSaslMechanism.default('scram-sha-512'),
+  KAFKA_SASL_USERNAME: z.string().min(1).optional(),
+  KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
+  // TLS towards the brokers: on with KAFKA_SSL=true or any of the files (PEM).
+  KAFKA_SSL: z.stringbool().default(false),
+  KAFKA_SSL_CA_FILE: z.string().min(1).optional(),
+  KAFKA_SSL_CERT_FILE: z.string().min(1).optional(),
+  KAFKA_SSL_KEY_FILE: z.string().min(1).optional(),
+};
+
 /** TLS towards the brokers: the CA that signed their certificates, and a client certificate if the cluster asks for one (PEM). */
 export interface KafkaTls {
   readonly ca?: string;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { KafkaSaslMechanism } from './kafka-security.js';
+import { KafkaSecurityEnvShape } from './kafka-security.js';
 
 /**
  * The variables every govmesh process reads to reach the engines, with defaults that match the
@@ -13,14 +13,7 @@ export const PlatformEnv = z.object({
     .transform((s) => s.split(',').map((b) => b.trim()))
     .pipe(z.array(z.string().regex(/^[^\s:]+:\d+$/, 'each broker must be host:port')).min(1)),
   // Each process proves who it is; `govmesh up` passes each its own principal.
-  KAFKA_SASL_MECHANISM: KafkaSaslMechanism.default('scram-sha-512'),
-  KAFKA_SASL_USERNAME: z.string().min(1).optional(),
-  KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
-  // TLS towards the brokers: on with KAFKA_SSL=true or any of the files (PEM).
-  KAFKA_SSL: z.stringbool().default(false),
-  KAFKA_SSL_CA_FILE: z.string().min(1).optional(),
-  KAFKA_SSL_CERT_FILE: z.string().min(1).optional(),
-  KAFKA_SSL_KEY_FILE: z.string().min(1).optional(),
+  ...KafkaSecurityEnvShape,
   TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port').default('127.0.0.1:17233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
