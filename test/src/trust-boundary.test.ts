@@ -140,7 +140,7 @@ describe('the trust boundary on the real broker (SASL/SCRAM, ACLs)', () => {
   });
 
   it('answers onboarding with SCRAM credentials of the partner only', () => {
-    expect(alpha()).toEqual({ brokers: engines().kafkaBrokers, mechanism: 'scram-sha-512', username: `partner-${id('alpha')}`, password: expect.stringMatching(/^[\w-]{40,}$/) as unknown });
+    expect(alpha()).toEqual({ brokers: engines().kafkaBrokers, mechanism: 'scram-sha-512', username: `partner-${id('alpha')}`, password: expect.stringMatching(/^[\w-]{40,}$/) as unknown, tls: false });
     expect(access.get(id('beta'))!.password).not.toBe(alpha().password);
   });
 

@@ -3,7 +3,21 @@ import { PartnerProfile } from '@govmesh/contracts/partner-profile';
 import { IdParams, OnboardPartner, OnboardedPartner, PartnerChange, PartnerCredentials, PartnerChanged, PartnerScorecard, Problem, ScorecardQuery } from './api-schemas.js';
 import type { Caller } from './auth.js';
 import { ApiProblem, forbidden, invalidRequest, notFound } from './problems.js';
-import { route, type RouteSpec } from './route-spec.js';
+import { route, type ApiDeps, type RouteSpec } from './route-spec.js';
+
+/**
+ * An administrator changes only the partners its own agency contracted. A partner onboarded before
+ * agencies were recorded is taken on by the first agency that acts on it.
+ */
+function ownPartner(caller: Caller, partnerId: string, deps: ApiDeps): void {
+  const agency = caller.agency;
+  if (!agency) throw forbidden('your token names no agency (claim govmesh_agency); an administrator acts only for the agency it names');
+  const owner = deps.store.partnerAgency(partnerId);
+  if (owner === undefined) deps.store.setPartnerAgency(partnerId, agency);
+  else if (owner !== agency) {
+    throw new ApiProblem(403, "Another agency's partner", `${partnerId} was contracted by ${owner}; your token acts for ${agency}`, { code: 'AUTH.NOT_OWNER' });
+  }
+}
 
 /** A partner sees only itself. */
 function mayRead(caller: Caller, partnerId: string): void {
@@ -20,13 +34,19 @@ export const partnerRoutes: RouteSpec[] = [
     method: 'post', path: '/v1/partners', tag: 'Partners', roles: ['agency-admin'],
     summary: "Onboard a partner: its profile and capabilities; creates its task and result topics and its Kafka user, whose password is answered this once",
     body: OnboardPartner,
-    responses: { 201: { description: 'onboarded, with its Kafka access (kept nowhere: store it now)', schema: OnboardedPartner }, 409: { description: 'the partner exists', schema: Problem } },
-    async handle({ body }, deps) {
+    responses: {
+      201: { description: 'onboarded, with its Kafka access (kept nowhere: store it now)', schema: OnboardedPartner },
+      403: { description: 'a token that names no agency', schema: Problem },
+      409: { description: 'the partner exists', schema: Problem },
+    },
+    async handle({ body, caller }, deps) {
+      if (!caller!.agency) throw forbidden('your token names no agency (claim govmesh_agency); a partner is onboarded by the agency that contracts it');
       const parsed = PartnerProfile.safeParse({ ...body, status: body.status ?? 'active' });
       if (!parsed.success) throw invalidRequest('body', parsed.error);
       if (deps.store.partner(parsed.data.id)) throw new ApiProblem(409, 'Partner exists', `${parsed.data.id} is onboarded already; PATCH it to change its status`, { code: 'PARTNER.EXISTS' });
       const kafka = await deps.partners.onboard(parsed.data);
       deps.store.savePartner(parsed.data, deps.now?.() ?? new Date());
+      deps.store.setPartnerAgency(parsed.data.id, caller!.agency);
       return { status: 201, body: { ...parsed.data, kafka } };
     },
   }),
@@ -34,10 +54,16 @@ export const partnerRoutes: RouteSpec[] = [
     method: 'post', path: '/v1/partners/{id}/credentials', tag: 'Partners', roles: ['agency-admin'],
     summary: "Rotate a partner's Kafka password: the new one is answered this once, the old one stops working at once",
     params: IdParams,
-    responses: { 200: { description: 'the new Kafka access', schema: PartnerCredentials }, 404: { description: 'no such partner', schema: Problem }, 409: { description: 'the partner is terminated', schema: Problem } },
-    async handle({ params }, deps) {
+    responses: {
+      200: { description: 'the new Kafka access', schema: PartnerCredentials },
+      403: { description: "another agency's partner", schema: Problem },
+      404: { description: 'no such partner', schema: Problem },
+      409: { description: 'the partner is terminated', schema: Problem },
+    },
+    async handle({ params, caller }, deps) {
       const profile = deps.store.partner(params.id);
       if (!profile) throw notFound(`no partner ${params.id}`);
+      ownPartner(caller!, params.id, deps);
       if (profile.status === 'terminated') {
         throw new ApiProblem(409, 'Partner terminated', `${params.id} is terminated; reinstate it (PATCH status active) before it gets credentials again`, { code: 'PARTNER.TERMINATED' });
       }
@@ -66,10 +92,11 @@ export const partnerRoutes: RouteSpec[] = [
     method: 'patch', path: '/v1/partners/{id}', tag: 'Partners', roles: ['agency-admin'],
     summary: 'Suspend, reinstate or terminate a partner; a suspended partner gets no new tasks and its open tasks move to others',
     params: IdParams, body: PartnerChange,
-    responses: { 200: { description: 'changed', schema: PartnerChanged }, 404: { description: 'no such partner', schema: Problem } },
-    async handle({ params, body }, deps) {
+    responses: { 200: { description: 'changed', schema: PartnerChanged }, 403: { description: "another agency's partner", schema: Problem }, 404: { description: 'no such partner', schema: Problem } },
+    async handle({ params, body, caller }, deps) {
       const profile = deps.store.partner(params.id);
       if (!profile) throw notFound(`no partner ${params.id}`);
+      ownPartner(caller!, params.id, deps);
       const changed = { ...profile, status: body.status };
       const { moved } = await deps.partners.changeStatus(changed, body.reason);
       deps.store.savePartner(changed, deps.now?.() ?? new Date());

@@ -16,6 +16,8 @@ CREATE TABLE IF NOT EXISTS cases (
   submitted_at TEXT NOT NULL, idempotency_key TEXT, closed INTEGER NOT NULL DEFAULT 0
 );
 CREATE UNIQUE INDEX IF NOT EXISTS cases_idempotency ON cases (citizen, idempotency_key) WHERE idempotency_key IS NOT NULL;
+-- The agency that contracted each partner: only its administrators change the partner or its credentials.
+CREATE TABLE IF NOT EXISTS partner_agencies (partner_id TEXT PRIMARY KEY, agency TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS ratings (case_id TEXT PRIMARY KEY, score INTEGER NOT NULL, rated_at TEXT NOT NULL);
 `;
 
@@ -74,6 +76,15 @@ export class PlatformStore {
 
   savePartner(profile: PartnerProfile, at: Date): void {
     this.db.prepare('INSERT INTO partners VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET profile = excluded.profile, updated_at = excluded.updated_at').run(profile.id, JSON.stringify(profile), at.toISOString());
+  }
+
+  /** The agency that contracted the partner; undefined for one onboarded before agencies were recorded. */
+  partnerAgency(id: string): string | undefined {
+    return this.db.prepare<[string], { agency: string }>('SELECT agency FROM partner_agencies WHERE partner_id = ?').get(id)?.agency;
+  }
+
+  setPartnerAgency(id: string, agency: string): void {
+    this.db.prepare('INSERT INTO partner_agencies VALUES (?, ?) ON CONFLICT (partner_id) DO UPDATE SET agency = excluded.agency').run(id, agency);
   }
 
   partner(id: string): PartnerProfile | undefined {

@@ -205,6 +205,13 @@ describe('the govmesh HTTP API', () => {
     expect(rotated.body).toEqual({ kafka: expect.objectContaining({ password: 'secret-2' }) as unknown });
     await request(app).post('/v1/partners/acme-checks/credentials').set('authorization', await as('partner', 'acme-checks')).expect(403);
     await request(app).post('/v1/partners/nobody/credentials').set('authorization', admin).expect(404);
+    // Only the agency that contracted the partner manages it or sees its credentials.
+    const taxOffice = `Bearer ${await tokens.mint({ role: 'agency-admin', subject: 'admin-tax', agency: 'tax-office' })}`;
+    const foreign = await request(app).post('/v1/partners/acme-checks/credentials').set('authorization', taxOffice).expect(403);
+    expect(body(foreign)).toMatchObject({ code: 'AUTH.NOT_OWNER', detail: 'acme-checks was contracted by market-regulation; your token acts for tax-office' });
+    await request(app).patch('/v1/partners/acme-checks').set('authorization', taxOffice).send({ status: 'terminated', reason: 'not ours to end' }).expect(403);
+    const nobody = `Bearer ${await tokens.mint({ role: 'agency-admin', subject: 'admin-x' })}`;
+    await request(app).post('/v1/partners').set('authorization', nobody).send({ ...profile, id: 'stray-co' }).expect(403);
     await request(app).post('/v1/partners').set('authorization', admin).send(profile).expect(409);
     const bad = await request(app).post('/v1/partners').set('authorization', admin).send({ ...profile, id: 'Bad Id', capabilities: [] }).expect(400);
     expect(body(bad).errors.map((e: { path: string }) => e.path)).toEqual(expect.arrayContaining(['body.id', 'body.capabilities']));

@@ -39,7 +39,6 @@ export class ApiSession {
   }
 }
 
-export const ADMIN = { role: 'agency-admin' as const, subject: 'demo-agency' };
 /** The administrator of one agency: it alone publishes that agency's services. */
 export const adminOf = (agency: string) => ({ role: 'agency-admin' as const, subject: `demo-admin-${agency}`, agency });
 export const AUDITOR = { role: 'auditor' as const, subject: 'demo-auditor' };

@@ -1,7 +1,10 @@
 import { PartnerKafkaAccess, type KafkaTls } from '@govmesh/messaging';
 import type { Logger } from 'pino';
 
-import { ADMIN, adminOf, type ApiSession } from './api-session.js';
+import { adminOf, type ApiSession } from './api-session.js';
+
+/** The demo's partners are contracted by one agency, whose administrator onboards and manages them. */
+const CONTRACTOR = adminOf('market-regulation');
 import { DEMO_SERVICES, onDemoClock, readExample } from './demo-catalogue.js';
 import { startDemoOfficer } from './demo-officer.js';
 import { demoPartners, startDemoPartners } from './demo-partners.js';
@@ -48,12 +51,12 @@ export async function startDemoCrew(o: DemoCrewOptions): Promise<DemoCrew> {
   const ownIds = crew.some((p) => p.profile.id !== p.base);
   const access = new Map<string, PartnerKafkaAccess>();
   for (const { profile } of crew) {
-    const created = await api.call(ADMIN, 'POST', '/v1/partners', profile);
+    const created = await api.call(CONTRACTOR, 'POST', '/v1/partners', profile);
     let answer = created.body;
     if (created.status === 409) {
       // A standing partner from an earlier run: back on duty, with a new password (the old one is not kept anywhere).
-      await api.expect([200], ADMIN, 'PATCH', `/v1/partners/${profile.id}`, { status: 'active', reason: 'demo run: back on duty' });
-      answer = await api.expect([200], ADMIN, 'POST', `/v1/partners/${profile.id}/credentials`);
+      await api.expect([200], CONTRACTOR, 'PATCH', `/v1/partners/${profile.id}`, { status: 'active', reason: 'demo run: back on duty' });
+      answer = await api.expect([200], CONTRACTOR, 'POST', `/v1/partners/${profile.id}/credentials`);
     } else if (created.status !== 201) throw new Error(`could not onboard ${profile.id}: ${created.status} ${JSON.stringify(created.body)}`);
     access.set(profile.id, PartnerKafkaAccess.parse((answer as { kafka?: unknown }).kafka));
   }
@@ -75,7 +78,7 @@ export async function startDemoCrew(o: DemoCrewOptions): Promise<DemoCrew> {
         // its deadline for nothing (a test run's partners left active did exactly that).
         const status = ownIds ? 'terminated' : 'suspended';
         for (const { profile } of crew) {
-          const r = await api.call(ADMIN, 'PATCH', `/v1/partners/${profile.id}`, { status, reason: 'demo run ended: partner off duty' }).catch((err: unknown) => ({ status: 0, body: err }));
+          const r = await api.call(CONTRACTOR, 'PATCH', `/v1/partners/${profile.id}`, { status, reason: 'demo run ended: partner off duty' }).catch((err: unknown) => ({ status: 0, body: err }));
           if (r.status !== 200) o.logger.warn({ partnerId: profile.id, status: r.status }, 'could not take a demo partner off duty');
         }
       })();
