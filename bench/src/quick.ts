@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 import { startBenchPlatform } from './bench-platform.js';
 import { bridgeWake, kafkaPingPong, messagingPath, signalWake } from './floors.js';
+import { saslCost, type SaslCost } from './sasl-cost.js';
 import { ledgerBench } from './ledger-bench.js';
 import { scaleBench } from './scale.js';
 import { closedLoop, latency, median, say, spread, type Latency, type Spread } from './stats.js';
@@ -92,6 +93,13 @@ try {
   }
   results.kafkaFloor = kafkaFloor;
 
+  // ── 1b. What SASL costs: the same ping-pong against a plaintext broker started beside ours ────
+  say(`[${elapsed()}] SASL cost: ping-pong on the SASL/SCRAM broker and on a plaintext one …`);
+  results.saslCost = await saslCost(p, [
+    { inFlight: 1, samples: quick ? 40 : 200 },
+    { inFlight: 32, samples: quick ? 640 : 3200 },
+  ]);
+
   // ── 3. Wake-up: a client signal against a partner result through the bridge ─────────────────
   say(`[${elapsed()}] wake-up: a signal vs a partner result through the bridge …`);
   const [signal, bridge]: [number[], number[]] = [[], []];
@@ -140,6 +148,7 @@ interface Report {
   perStep: { caseMs: Record<string, { bare: Spread; govmesh: Spread }>; stateTransitions: Record<string, { bare: number; govmesh: number }>; msPerStep: { bare: number; govmesh: number }; transitionsPerStep: { bare: number; govmesh: number } };
   caseThroughput: Record<string, { bare: Spread; govmesh: Spread; ratio: number; cpuMsPerCase: { bare: number; govmesh: number } }>;
   kafkaFloor: Record<string, { pingPong: Latency; govmesh: Latency }>;
+  saslCost: SaslCost[];
   wakeUp: { signalMs: Latency; bridgeResultMs: Latency };
   scale: { workerMaxCachedCases: number; idle: { workerRssMiB: number; bridgeRssMiB: number }; levels: Array<{ openCases: number; workerRssMiB: number; bridgeRssMiB: number; secondsToDispatchAll: number }> };
   ledger: { events: number; rawSha256PerSecond: Spread; appendPerSecond: Spread; verifyPerSecond: Spread };
@@ -164,6 +173,9 @@ function report(r: Report): string {
     `## Kafka floor: raw ping-pong vs dispatch → partner SDK → result → bridge (case step stubbed)`, '',
     `| in flight | ping-pong p50 / p99 ms | govmesh p50 / p99 ms | ping-pong msg/s | govmesh msg/s |`, `|---|---|---|---|---|`,
     ...Object.entries(r.kafkaFloor).map(([k, v]) => `| ${k} | ${f(v.pingPong.p50, 1)} / ${f(v.pingPong.p99, 1)} | ${f(v.govmesh.p50, 1)} / ${f(v.govmesh.p99, 1)} | ${f(v.pingPong.perSecond, 0)} | ${f(v.govmesh.perSecond, 0)} |`), '',
+    `## What SASL/SCRAM costs: raw ping-pong, the same run, a plaintext broker of the same build beside ours`, '',
+    `| in flight | SASL p50 / p99 ms | plaintext p50 / p99 ms | SASL msg/s | plaintext msg/s | msg/s ratio SASL / plaintext |`, `|---|---|---|---|---|---|`,
+    ...r.saslCost.map((c) => `| ${c.inFlight} | ${f(c.sasl.p50, 1)} / ${f(c.sasl.p99, 1)} | ${f(c.plaintext.p50, 1)} / ${f(c.plaintext.p99, 1)} | ${f(c.sasl.perSecond, 0)} | ${f(c.plaintext.perSecond, 0)} | ${f(c.sasl.perSecond / c.plaintext.perSecond)} |`), '',
     `## Wake-up: a waiting workflow woken by a client signal vs by a partner result through the bridge`, '',
     `| path | p50 ms | p99 ms |`, `|---|---|---|`,
     `| client signal | ${f(r.wakeUp.signalMs.p50, 1)} | ${f(r.wakeUp.signalMs.p99, 1)} |`,

@@ -89,6 +89,18 @@ async function temporalUp(config: InfraConfig, progress: Progress): Promise<Engi
   return embedded(record, true, uiUrl(config));
 }
 
+/**
+ * A plaintext broker with no users and no ACLs, for the bench alone: it measures what SASL costs
+ * beside the secured one, in the same run. No command or variable of govmesh starts one. Stop it
+ * with `infraDown(config, progress, ['kafka'])` on the same config (its own data folder and ports).
+ */
+export async function startPlaintextKafkaForComparison(config: InfraConfig, progress: Progress = silentProgress): Promise<EngineStatus> {
+  await prepareKafka(config, progress);
+  const record = await startKafka(config, progress, 'none');
+  await waitForKafka(config.kafka.brokers, config.readyTimeoutMs, record);
+  return embedded(record, true);
+}
+
 /** Stops the engines `up` started (from their pid files); external engines are never touched. */
 export async function infraDown(
   config: InfraConfig,

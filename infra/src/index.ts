@@ -1,5 +1,5 @@
 export { loadInfraConfig, InfraConfigError, type InfraConfig } from './config.js';
-export { infraUp, engineUp, infraDown, infraStatus, type EngineStatus, type InfraStatus } from './engines.js';
+export { infraUp, engineUp, infraDown, infraStatus, startPlaintextKafkaForComparison, type EngineStatus, type InfraStatus } from './engines.js';
 export {
   InfraError,
   MissingToolError,

@@ -77,9 +77,23 @@ export async function prepareKafka(config: InfraConfig, progress: Progress): Pro
  * in this file, since SCRAM users live in the metadata the controller itself serves). Every request
  * is authorized by ACLs, and nothing is allowed that no ACL names.
  */
-export function kafkaProperties(config: InfraConfig, logDir: string, adminSecret: string, keystoreFile?: string): string {
+export function kafkaProperties(config: InfraConfig, logDir: string, adminSecret: string, keystoreFile?: string, security: KafkaSecurity = 'sasl'): string {
   const { port, controllerPort, tls } = config.kafka;
   const client = tls ? 'SASL_SSL' : 'SASL_PLAINTEXT';
+  if (security === 'none') {
+    return [
+      '# an unsecured broker, started only by the bench to measure what SASL costs; never by govmesh itself',
+      'process.roles=broker,controller',
+      'node.id=1',
+      `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
+      `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+      `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+      'controller.listener.names=CONTROLLER',
+      'inter.broker.listener.name=PLAINTEXT',
+      'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+      ...commonProperties(logDir),
+    ].join('\n');
+  }
   const admin = PLATFORM_PRINCIPALS.admin;
   const jaasString = (s: string): string => s.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
   const secret = jaasString(adminSecret);
@@ -106,6 +120,15 @@ export function kafkaProperties(config: InfraConfig, logDir: string, adminSecret
     'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
     `super.users=User:${admin}`,
     'allow.everyone.if.no.acl.found=false',
+    ...commonProperties(logDir),
+  ].join('\n');
+}
+
+/** `sasl`: what govmesh always runs. `none`: a plaintext broker the bench starts beside it, to compare. */
+export type KafkaSecurity = 'sasl' | 'none';
+
+function commonProperties(logDir: string): string[] {
+  return [
     `log.dirs=${logDir}`,
     'num.partitions=3',
     // govmesh creates every topic it uses, as production clusters require.
@@ -118,7 +141,7 @@ export function kafkaProperties(config: InfraConfig, logDir: string, adminSecret
     'share.coordinator.state.topic.min.isr=1',
     'group.initial.rebalance.delay.ms=0',
     '',
-  ].join('\n');
+  ];
 }
 
 const LOG4J2 = [
@@ -135,7 +158,7 @@ const LOG4J2 = [
 ].join('\n');
 
 /** Formats KRaft storage on the first start and runs one combined broker and controller. */
-export async function startKafka(config: InfraConfig, progress: Progress): Promise<PidRecord> {
+export async function startKafka(config: InfraConfig, progress: Progress, security: KafkaSecurity = 'sasl'): Promise<PidRecord> {
   const p = kafkaPaths(config);
   for (const [port, variable] of [
     [config.kafka.port, 'GOVMESH_KAFKA_PORT'],
@@ -143,7 +166,7 @@ export async function startKafka(config: InfraConfig, progress: Progress): Promi
   ] as const) {
     if (!(await isPortFree(port))) throw new PortInUseError('kafka', port, variable);
   }
-  if (existsSync(join(p.logDir, 'meta.properties')) && !adminSecretExists(config.dataDir)) {
+  if (security === 'sasl' && existsSync(join(p.logDir, 'meta.properties')) && !adminSecretExists(config.dataDir)) {
     // Formatted before govmesh secured its broker: no admin user exists in its metadata, and one
     // cannot be added to formatted storage. Keep the old data beside it and start afresh.
     const kept = `${p.data}.before-sasl-${Date.now()}`;
@@ -158,7 +181,7 @@ export async function startKafka(config: InfraConfig, progress: Progress): Promi
     // Kafka's PEM keystore is one file: the private key (PKCS#8), then the certificate chain.
     writeFileSync(keystore, `${readFileSync(tls.keyFile, 'utf8').trim()}\n${readFileSync(tls.certFile, 'utf8').trim()}\n`, { mode: 0o600 });
   }
-  writeFileSync(p.properties, kafkaProperties(config, p.logDir, admin.password, tls ? keystore : undefined), { mode: 0o600 });
+  writeFileSync(p.properties, kafkaProperties(config, p.logDir, admin.password, tls ? keystore : undefined, security), { mode: 0o600 });
   chmodSync(p.properties, 0o600);
   writeFileSync(p.log4j, LOG4J2);
   const classpath = `${p.libs}/*`; // the JVM expands the wildcard itself
@@ -171,8 +194,8 @@ export async function startKafka(config: InfraConfig, progress: Progress): Promi
     progress({ engine: 'kafka', message: `formatting KRaft storage in ${p.logDir} (cluster ${clusterId})` });
     // The admin's SCRAM credential is written into the bootstrap metadata (KIP-900): the only user
     // that exists before the broker first answers. The others are made through the admin API.
-    const scram = `SCRAM-SHA-512=[name=${admin.username},password=${admin.password}]`;
-    await runLogged('kafka', 'java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', p.properties, '--add-scram', scram], {
+    const scram = security === 'sasl' ? ['--add-scram', `SCRAM-SHA-512=[name=${admin.username},password=${admin.password}]`] : [];
+    await runLogged('kafka', 'java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', p.properties, ...scram], {
       logFile: p.setupLog,
       env: config.processEnv,
     });

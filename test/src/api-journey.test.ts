@@ -85,6 +85,14 @@ describe('a business licence, driven only through the API, on the real engines',
     const admin = await as('agency-admin', 'market-regulation');
     expect((await request(app).get('/readyz')).body).toMatchObject({ ok: true });
     await request(app).put(`/v1/services/${String(definition.id)}`).set('authorization', admin).send(definition).expect(201);
+    // Another agency cannot publish it; a token of another issuer, or an expired one, is refused.
+    const taxOffice = await as('agency-admin', 'tax-office');
+    const next = { ...definition, version: Number((definition as Record<string, unknown>).version) + 1 };
+    expect((await request(app).put(`/v1/services/${String(definition.id)}`).set('authorization', taxOffice).send(next).expect(403)).body).toMatchObject({ code: 'AUTH.NOT_OWNER' });
+    const forged = await (await DevelopmentIssuer.ephemeral()).mint({ role: 'agency-admin', subject: 'mallory', agency: 'market-regulation' });
+    await request(app).put(`/v1/services/${String(definition.id)}`).set('authorization', `Bearer ${forged}`).send(next).expect(401);
+    const expired = await tokens.mint({ role: 'agency-admin', subject: 'market-regulation', agency: 'market-regulation' }, Math.floor(Date.now() / 1000) - 60);
+    await request(app).put(`/v1/services/${String(definition.id)}`).set('authorization', `Bearer ${expired}`).send(next).expect(401);
     const access = new Map<string, PartnerKafkaAccess>();
     for (const profile of profiles) {
       const { status: _status, ...body } = profile;
