@@ -68,7 +68,7 @@ export async function startBenchPlatform() {
     Number((await handle.describe()).raw.workflowExecutionInfo?.stateTransitionCount ?? Number.NaN);
 
   return {
-    infra, run, kafka, logger, publisher, client, partner, partnerId, caseQueue, bareQueue,
+    infra, infraConfig, run, kafka, logger, publisher, client, partner, partnerId, caseQueue, bareQueue,
     /** A govmesh case of `steps` partner steps, start to end, in ms; with its handle. */
     async govmeshCase(steps: number): Promise<{ ms: number; handle: WorkflowHandle }> {
       const caseId = `bench-${randomUUID()}`;

@@ -33,8 +33,9 @@ export interface SaslCost {
  */
 export async function saslCost(p: BenchPlatform, levels: ReadonlyArray<{ inFlight: number; samples: number }>): Promise<SaslCost[]> {
   const dataDir = mkdtempSync(join(tmpdir(), 'govmesh-bench-plain-kafka-'));
+  // The bench's own environment (read once, by its infra config), with a data folder and ports of its own.
   const config = loadInfraConfig({
-    ...process.env, KAFKA_BROKERS: undefined, GOVMESH_DATA_DIR: dataDir,
+    ...p.infraConfig.processEnv, KAFKA_BROKERS: undefined, GOVMESH_DATA_DIR: dataDir,
     GOVMESH_KAFKA_PORT: String(await freePort()), GOVMESH_KAFKA_CONTROLLER_PORT: String(await freePort()),
   });
   try {

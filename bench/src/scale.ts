@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-import { loadInfraConfig, platformCredentials } from '@govmesh/infra';
+import { platformCredentials, type InfraConfig } from '@govmesh/infra';
 import { credentialsEnv, ensureTopics } from '@govmesh/messaging';
 import { serviceCase } from '@govmesh/workflows/service-case';
 
@@ -20,10 +20,10 @@ const rssMiB = (child: ChildProcess): number => {
   return Number(/(\d+)/.exec(line)?.[1] ?? Number.NaN) / 1024;
 };
 
-function startProcess(name: 'worker' | 'bridge', env: Record<string, string>, onLine: (line: string) => void): Promise<ChildProcess> {
-  // Each as its own Kafka principal, as `govmesh up` starts them.
-  const principal = credentialsEnv(platformCredentials(loadInfraConfig(), name));
-  const child = spawn(process.execPath, [join(root, 'services', name, 'dist', 'main.js')], { cwd: root, env: { ...process.env, ...env, ...principal }, stdio: ['ignore', 'pipe', 'inherit'] });
+function startProcess(infraConfig: InfraConfig, name: 'worker' | 'bridge', env: Record<string, string>, onLine: (line: string) => void): Promise<ChildProcess> {
+  // Each as its own Kafka principal, as `govmesh up` starts them, in the bench's own environment.
+  const principal = credentialsEnv(platformCredentials(infraConfig, name));
+  const child = spawn(process.execPath, [join(root, 'services', name, 'dist', 'main.js')], { cwd: root, env: { ...infraConfig.processEnv, ...env, ...principal }, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     createInterface({ input: child.stdout }).on('line', (line) => {
       onLine(line);
@@ -56,11 +56,11 @@ export async function scaleBench(p: BenchPlatform, levels: readonly number[]): P
   const env = { KAFKA_BROKERS: p.infra.kafka.address, TEMPORAL_ADDRESS: p.infra.temporal.address, LOG_LEVEL: 'info' };
   let dispatched = 0;
   let workerMaxCachedCases = Number.NaN; // as the worker read it from its own configuration
-  const worker = await startProcess('worker', { ...env, GOVMESH_CASE_TASK_QUEUE: taskQueue, GOVMESH_PARTNERS_FILE: partnersFile }, (l) => {
+  const worker = await startProcess(p.infraConfig, 'worker', { ...env, GOVMESH_CASE_TASK_QUEUE: taskQueue, GOVMESH_PARTNERS_FILE: partnersFile }, (l) => {
     if (l.includes('"msg":"task dispatched"')) dispatched += 1;
     else if (l.includes('"msg":"worker running"')) workerMaxCachedCases = Number((JSON.parse(l) as { maxCachedCases?: number }).maxCachedCases);
   });
-  const bridge = await startProcess('bridge', { ...env, GOVMESH_BRIDGE_GROUP: `govmesh-bridge-bench-scale-${p.run}`, GOVMESH_BRIDGE_TOPIC_PATTERN: `^govmesh\\.results\\.${partnerId}$` }, () => undefined);
+  const bridge = await startProcess(p.infraConfig, 'bridge', { ...env, GOVMESH_BRIDGE_GROUP: `govmesh-bridge-bench-scale-${p.run}`, GOVMESH_BRIDGE_TOPIC_PATTERN: `^govmesh\\.results\\.${partnerId}$` }, () => undefined);
   const definition = benchDefinition(1, { hours: 24 }, [partnerId]);
   const idle = { workerRssMiB: rssMiB(worker), bridgeRssMiB: rssMiB(bridge) };
   const figures: ScaleFigures[] = [];

@@ -1,15 +1,9 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { KafkaSecurityEnvShape, credentialsFromEnv, tlsFromEnv, type KafkaCredentials, type KafkaTls } from '@govmesh/messaging';
+import { BrokerList, KafkaSecurityEnvShape, credentialsFromEnv, tlsFromEnv, type KafkaCredentials, type KafkaTls } from '@govmesh/messaging';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(1).max(65535);
-const brokerList = z
-  .string()
-  .trim()
-  .min(1)
-  .transform((raw) => raw.split(',').map((b) => b.trim()).filter((b) => b.length > 0))
-  .pipe(z.array(z.string().regex(/^[^\s:]+:\d+$/, 'each broker must be host:port')).min(1));
 
 /**
  * Everything infra reads from the environment. Defaults keep clear of the ports a developer's own
@@ -21,7 +15,7 @@ const InfraEnv = z.object({
   XDG_STATE_HOME: z.string().optional(),
   GOVMESH_CACHE_DIR: z.string().optional(),
   GOVMESH_DATA_DIR: z.string().optional(),
-  KAFKA_BROKERS: brokerList.optional(),
+  KAFKA_BROKERS: BrokerList.optional(),
   // With KAFKA_BROKERS: the principal infra and `govmesh kafka acl apply` act as (an admin's).
   ...KafkaSecurityEnvShape,
   // The embedded broker's client listener takes TLS (SASL_SSL) when all three PEM files are given.

@@ -53,20 +53,22 @@ async function kafkaUp(config: InfraConfig, progress: Progress): Promise<EngineS
     running = undefined;
   }
   if (running) {
-    const current = running;
-    await assertPlatformUsers(config, config.readyTimeoutMs, () => isAlive(current));
-    await waitForKafka(config.kafka.brokers, config.readyTimeoutMs, running, platformCredentials(config, 'admin'), config.kafka.clientTls);
-    await provisionEmbeddedKafka(config);
+    await readyForGovmesh(config, running);
     progress({ engine: 'kafka', message: `reusing Kafka already running at ${address} (pid ${running.pid})` });
     return embedded(running, false);
   }
   await prepareKafka(config, progress);
   const record = await startKafka(config, progress);
-  await assertPlatformUsers(config, config.readyTimeoutMs, () => isAlive(record));
-  await waitForKafka(config.kafka.brokers, config.readyTimeoutMs, record, platformCredentials(config, 'admin'), config.kafka.clientTls);
-  await provisionEmbeddedKafka(config);
+  await readyForGovmesh(config, record);
   progress({ engine: 'kafka', message: `Kafka is ready at ${address} (SASL/SCRAM, ACLs)` });
   return embedded(record, true);
+}
+
+/** Our SCRAM users rewritten, the broker answering the admin, then the ACL table and the topics. */
+async function readyForGovmesh(config: InfraConfig, broker: PidRecord): Promise<void> {
+  await assertPlatformUsers(config, config.readyTimeoutMs, () => isAlive(broker));
+  await waitForKafka(config.kafka.brokers, config.readyTimeoutMs, broker, platformCredentials(config, 'admin'), config.kafka.clientTls);
+  await provisionEmbeddedKafka(config);
 }
 
 async function temporalUp(config: InfraConfig, progress: Progress): Promise<EngineStatus> {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 
 import { LedgerLocationEnv } from '@govmesh/audit';
-import { PlatformEnv, loadProcessConfig } from '@govmesh/messaging';
+import { BrokerList, PlatformEnv, loadProcessConfig } from '@govmesh/messaging';
 import { z } from 'zod';
 
 /** Where govmesh's development issuer keeps its key pair (the API serves it, `token mint` signs with it). */
@@ -23,11 +23,7 @@ const ApiEnv = PlatformEnv.extend({
   GOVMESH_API_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
   GOVMESH_CASE_TASK_QUEUE: z.string().min(1).default('govmesh-cases'),
   /** The brokers partners are told at onboarding, when they reach Kafka by other addresses than the API does. */
-  GOVMESH_PARTNER_KAFKA_BROKERS: z
-    .string()
-    .transform((s) => s.split(',').map((b) => b.trim()))
-    .pipe(z.array(z.string().regex(/^[^\s:]+:\d+$/, 'each broker must be host:port')).min(1))
-    .optional(),
+  GOVMESH_PARTNER_KAFKA_BROKERS: BrokerList.optional(),
 });
 
 export type ApiConfig = z.infer<typeof ApiEnv> & {
@@ -35,20 +31,18 @@ export type ApiConfig = z.infer<typeof ApiEnv> & {
   readonly signingKeyFile: string;
   readonly platformDb: string;
   readonly developmentIssuerKeyFile: string;
-  /** NODE_ENV=production or GOVMESH_PRODUCTION=true: no development issuer. */
-  readonly production: boolean;
 };
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): ApiConfig {
   const api = loadProcessConfig('api', ApiEnv, env);
   const where = loadProcessConfig('api', LedgerLocationEnv, env);
-  const production = api.NODE_ENV === 'production' || api.GOVMESH_PRODUCTION;
-  if (production && !api.GOVMESH_OIDC_ISSUER) {
+  // Production (NODE_ENV=production or GOVMESH_PRODUCTION=true) never runs the development issuer.
+  if ((api.NODE_ENV === 'production' || api.GOVMESH_PRODUCTION) && !api.GOVMESH_OIDC_ISSUER) {
     process.stderr.write('govmesh api: invalid configuration\n✖ in production the API needs an OpenID Connect issuer: set GOVMESH_OIDC_ISSUER (and GOVMESH_OIDC_AUDIENCE)\n  → at GOVMESH_OIDC_ISSUER\n');
     process.exit(1);
   }
   return {
-    ...api, production,
+    ...api,
     ledgerFile: where.ledgerFile, signingKeyFile: where.signingKeyFile,
     platformDb: api.GOVMESH_API_DB ?? join(where.dataDir, 'api', 'platform.sqlite'),
     developmentIssuerKeyFile: developmentIssuerKeyFile(where.dataDir),

@@ -81,11 +81,11 @@ export class IssuerUnavailable extends Error {
 const Discovery = z.object({ issuer: z.string().min(1), jwks_uri: z.url() });
 
 /** Reads the issuer's discovery document and verifies tokens against its JWKS (fetched and cached by jose). */
-export async function discoverIssuer(issuer: string, audience: string, fetchImpl: typeof fetch = fetch): Promise<IssuerTokenVerifier> {
+export async function discoverIssuer(issuer: string, audience: string): Promise<IssuerTokenVerifier> {
   const url = `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
   let document: unknown;
   try {
-    const response = await fetchImpl(url, { signal: AbortSignal.timeout(5_000) });
+    const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
     if (!response.ok) throw new Error(`${url} answered ${response.status}`);
     document = await response.json();
   } catch (err) {

@@ -5,8 +5,6 @@ const DemoEnv = z.object({
   GOVMESH_API_PORT: z.coerce.number().int().min(1).max(65_535).default(17_280),
   /** An API already serving elsewhere; by default the one this command starts. */
   GOVMESH_API_URL: z.url().optional(),
-  /** Used only when no engines are started here (an external cluster). */
-  KAFKA_BROKERS: z.string().min(1).default('127.0.0.1:19092'),
   /** Partner ids of this run's own (`swift-checks-<suffix>`), so a test never reads an earlier run's topics. */
   GOVMESH_DEMO_PARTNER_SUFFIX: z.string().regex(/^[a-z0-9-]*$/, 'lower-case letters, digits and dashes').default(''),
 });

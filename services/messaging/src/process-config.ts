@@ -6,12 +6,16 @@ import { KafkaSecurityEnvShape } from './kafka-security.js';
  * The variables every govmesh process reads to reach the engines, with defaults that match the
  * embedded ones `govmesh infra up` starts. A process extends this with its own.
  */
+/** `host:port,host:port`: a list of Kafka brokers, as every variable that names brokers spells it. */
+export const BrokerList = z
+  .string()
+  .trim()
+  .min(1)
+  .transform((raw) => raw.split(',').map((b) => b.trim()).filter((b) => b.length > 0))
+  .pipe(z.array(z.string().regex(/^[^\s:]+:\d+$/, 'each broker must be host:port')).min(1));
+
 export const PlatformEnv = z.object({
-  KAFKA_BROKERS: z
-    .string()
-    .default('127.0.0.1:19092')
-    .transform((s) => s.split(',').map((b) => b.trim()))
-    .pipe(z.array(z.string().regex(/^[^\s:]+:\d+$/, 'each broker must be host:port')).min(1)),
+  KAFKA_BROKERS: z.string().default('127.0.0.1:19092').pipe(BrokerList),
   // Each process proves who it is; `govmesh up` passes each its own principal.
   ...KafkaSecurityEnvShape,
   TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port').default('127.0.0.1:17233'),
