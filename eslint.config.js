@@ -5,11 +5,45 @@ import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescrip
 import tseslint from 'typescript-eslint';
 
 const NODE_BUILTINS = [
-  'assert', 'async_hooks', 'buffer', 'child_process', 'cluster', 'crypto', 'dgram', 'dns', 'events', 'fs',
-  'fs/promises', 'http', 'http2', 'https', 'net', 'os', 'path', 'perf_hooks', 'process', 'readline', 'stream',
-  'timers', 'tls', 'url', 'util', 'v8', 'vm', 'worker_threads', 'zlib',
+  'assert',
+  'async_hooks',
+  'buffer',
+  'child_process',
+  'cluster',
+  'crypto',
+  'dgram',
+  'dns',
+  'events',
+  'fs',
+  'fs/promises',
+  'http',
+  'http2',
+  'https',
+  'net',
+  'os',
+  'path',
+  'perf_hooks',
+  'process',
+  'readline',
+  'stream',
+  'timers',
+  'tls',
+  'url',
+  'util',
+  'v8',
+  'vm',
+  'worker_threads',
+  'zlib',
 ];
-const IO_LIBRARIES = ['kafkajs', 'pino', 'express', '@temporalio/client', '@temporalio/worker', '@temporalio/activity', '@govmesh/infra'];
+const IO_LIBRARIES = [
+  'kafkajs',
+  'pino',
+  'express',
+  '@temporalio/client',
+  '@temporalio/worker',
+  '@temporalio/activity',
+  '@govmesh/infra',
+];
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '**/.turbo/**', '.vitest/**', '**/bin/*.js'] },
@@ -21,7 +55,9 @@ export default tseslint.config(
     },
     plugins: { 'import-x': importX },
     settings: {
-      'import-x/resolver-next': [createTypeScriptImportResolver({ alwaysTryTypes: true, noWarnOnMultipleProjects: true })],
+      'import-x/resolver-next': [
+        createTypeScriptImportResolver({ alwaysTryTypes: true, noWarnOnMultipleProjects: true }),
+      ],
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
@@ -31,10 +67,20 @@ export default tseslint.config(
       'import-x/no-relative-packages': 'error',
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@govmesh/*/src/*', '@govmesh/*/dist/*'], message: 'import a package through its exports, not its insides' }] },
+        {
+          patterns: [
+            {
+              group: ['@govmesh/*/src/*', '@govmesh/*/dist/*'],
+              message: 'import a package through its exports, not its insides',
+            },
+          ],
+        },
       ],
       'no-console': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
     },
   },
   {
@@ -49,7 +95,10 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: [...NODE_BUILTINS, ...IO_LIBRARIES].map((name) => ({ name, message: 'workflow code must not do I/O: use an activity' })),
+          paths: [...NODE_BUILTINS, ...IO_LIBRARIES].map((name) => ({
+            name,
+            message: 'workflow code must not do I/O: use an activity',
+          })),
           patterns: [{ group: ['node:*'], message: 'workflow code must not use Node built-ins: use an activity' }],
         },
       ],

@@ -15,15 +15,31 @@ import { pino } from 'pino';
 import { bareSteps } from './quick.workflows.js';
 import { say } from './stats.js';
 
-export const application = { applicant: { name: 'Bench', dateOfBirth: '1980-01-01', nationalId: 'B-1', email: 'b@example.org' }, business: { name: 'B', address: 'B', activity: 'b' } };
+export const application = {
+  applicant: { name: 'Bench', dateOfBirth: '1980-01-01', nationalId: 'B-1', email: 'b@example.org' },
+  business: { name: 'B', address: 'B', activity: 'b' },
+};
 
 /** A service of `steps` outsourced background checks, each answered by the instant partner. */
-export const benchDefinition = (steps: number, deadline: { hours: number } = { hours: 1 }, only?: [string]): ServiceDefinition => ({
-  apiVersion: 'govmesh/v1', kind: 'Service', id: 'bench', version: 1, title: 'bench', ownerAgency: 'bench',
+export const benchDefinition = (
+  steps: number,
+  deadline: { hours: number } = { hours: 1 },
+  only?: [string],
+): ServiceDefinition => ({
+  apiVersion: 'govmesh/v1',
+  kind: 'Service',
+  id: 'bench',
+  version: 1,
+  title: 'bench',
+  ownerAgency: 'bench',
   application: { schema: 'business-licence-application@1' },
   steps: Array.from({ length: steps }, (_, i) => ({
-    id: `check-${i}`, task: 'background-check@1', classification: { core: false, critical: false }, deadline,
-    share: ['applicant.name', 'applicant.dateOfBirth'], partners: { select: 'first-eligible', maxReassignments: 0, fallback: { fail: true }, ...(only ? { only } : {}) },
+    id: `check-${i}`,
+    task: 'background-check@1',
+    classification: { core: false, critical: false },
+    deadline,
+    share: ['applicant.name', 'applicant.dateOfBirth'],
+    partners: { select: 'first-eligible', maxReassignments: 0, fallback: { fail: true }, ...(only ? { only } : {}) },
   })),
 });
 
@@ -39,7 +55,12 @@ export async function startBenchPlatform() {
   // stderr: stdout carries the report.
   const logger = pino({ level: 'warn' }, pino.destination(2));
   const run = randomUUID().slice(0, 8);
-  const kafka = createKafka({ clientId: `bench-${run}`, brokers: infra.kafka.address.split(','), logger, credentials: platformCredentials(infraConfig, 'admin') });
+  const kafka = createKafka({
+    clientId: `bench-${run}`,
+    brokers: infra.kafka.address.split(','),
+    logger,
+    credentials: platformCredentials(infraConfig, 'admin'),
+  });
   const partnerId = `bench-partner-${run}`;
   await ensureTopics(kafka, [partnerId]);
   const publisher = new CloudEventPublisher(kafka);
@@ -48,19 +69,45 @@ export async function startBenchPlatform() {
   const client = new Client({ connection });
   const caseQueue = `bench-cases-${run}`;
   const bareQueue = `bench-bare-${run}`;
-  const profile = { id: partnerId, name: 'instant', capabilities: ['background-check@1'], terms: { 'background-check@1': { deadline: { hours: 1 }, capacity: 100_000 } }, status: 'active' as const };
+  const profile = {
+    id: partnerId,
+    name: 'instant',
+    capabilities: ['background-check@1'],
+    terms: { 'background-check@1': { deadline: { hours: 1 }, capacity: 100_000 } },
+    status: 'active' as const,
+  };
   const workers = await createCaseWorkers({
-    connection: native, namespace: 'default', publisher, partners: new PartnerDirectory([profile]), registries: DEMO_REGISTRIES,
-    agencies: DEMO_AGENCY_ACTIVITIES, logger, taskQueue: caseQueue,
+    connection: native,
+    namespace: 'default',
+    publisher,
+    partners: new PartnerDirectory([profile]),
+    registries: DEMO_REGISTRIES,
+    agencies: DEMO_AGENCY_ACTIVITIES,
+    logger,
+    taskQueue: caseQueue,
   });
   const bareWorker = await Worker.create({
-    connection: native, taskQueue: bareQueue, workflowsPath: fileURLToPath(new URL('./quick.workflows.ts', import.meta.url)),
+    connection: native,
+    taskQueue: bareQueue,
+    workflowsPath: fileURLToPath(new URL('./quick.workflows.ts', import.meta.url)),
     activities: { noop: () => Promise.resolve() },
   });
   const running = [...workers, bareWorker].map((w) => w.run());
-  const bridge = createResultBridge({ kafka, client, publisher, logger, groupId: `bench-bridge-${run}`, topicPattern: new RegExp(`^govmesh\\.results\\.${partnerId}$`) });
+  const bridge = createResultBridge({
+    kafka,
+    client,
+    publisher,
+    logger,
+    groupId: `bench-bridge-${run}`,
+    topicPattern: new RegExp(`^govmesh\\.results\\.${partnerId}$`),
+  });
   await bridge.start();
-  const partner = createPartner({ partnerId, kafka, logger, handlers: { 'background-check@1': (input) => Promise.resolve(SAMPLE_OUTPUTS['background-check@1']!(input)) } });
+  const partner = createPartner({
+    partnerId,
+    kafka,
+    logger,
+    handlers: { 'background-check@1': (input) => Promise.resolve(SAMPLE_OUTPUTS['background-check@1']!(input)) },
+  });
   await partner.start();
 
   /** State transitions Temporal recorded for a closed workflow (from describing it). */
@@ -68,19 +115,37 @@ export async function startBenchPlatform() {
     Number((await handle.describe()).raw.workflowExecutionInfo?.stateTransitionCount ?? Number.NaN);
 
   return {
-    infra, infraConfig, run, kafka, logger, publisher, client, partner, partnerId, caseQueue, bareQueue,
+    infra,
+    infraConfig,
+    run,
+    kafka,
+    logger,
+    publisher,
+    client,
+    partner,
+    partnerId,
+    caseQueue,
+    bareQueue,
     /** A govmesh case of `steps` partner steps, start to end, in ms; with its handle. */
     async govmeshCase(steps: number): Promise<{ ms: number; handle: WorkflowHandle }> {
       const caseId = `bench-${randomUUID()}`;
       const t = performance.now();
-      const handle = await client.workflow.start(serviceCase, { taskQueue: caseQueue, workflowId: caseId, args: [{ caseId, definition: benchDefinition(steps), application }] });
+      const handle = await client.workflow.start(serviceCase, {
+        taskQueue: caseQueue,
+        workflowId: caseId,
+        args: [{ caseId, definition: benchDefinition(steps), application }],
+      });
       await handle.result();
       return { ms: performance.now() - t, handle };
     },
     /** A bare workflow of `steps` sequential no-op activities, start to end, in ms. */
     async bareCase(steps: number): Promise<{ ms: number; handle: WorkflowHandle }> {
       const t = performance.now();
-      const handle = await client.workflow.start(bareSteps, { taskQueue: bareQueue, workflowId: `bench-bare-${randomUUID()}`, args: [steps] });
+      const handle = await client.workflow.start(bareSteps, {
+        taskQueue: bareQueue,
+        workflowId: `bench-bare-${randomUUID()}`,
+        args: [steps],
+      });
       await handle.result();
       return { ms: performance.now() - t, handle };
     },

@@ -19,14 +19,20 @@ export async function kafkaPingPong(p: BenchPlatform, inFlight: number, samples:
   const [ping, pong] = [`bench.ping.${p.run}.${inFlight}`, `bench.pong.${p.run}.${inFlight}`];
   const admin = p.kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [ping, pong].map((topic) => ({ topic, numPartitions: 6 })), waitForLeaders: true });
+  await admin.createTopics({
+    topics: [ping, pong].map((topic) => ({ topic, numPartitions: 6 })),
+    waitForLeaders: true,
+  });
   await admin.disconnect();
   const producer = p.kafka.producer({ idempotent: true });
   await producer.connect();
   const echo = p.kafka.consumer({ groupId: `bench-echo-${p.run}-${inFlight}` });
   await echo.connect();
   await echo.subscribe({ topics: [ping], fromBeginning: false });
-  await echo.run({ eachMessage: async ({ message }) => void (await producer.send({ topic: pong, acks: -1, messages: [{ key: message.key, value: message.value }] })) });
+  await echo.run({
+    eachMessage: async ({ message }) =>
+      void (await producer.send({ topic: pong, acks: -1, messages: [{ key: message.key, value: message.value }] })),
+  });
   const waitingFor = new Map<string, () => void>();
   const replies = p.kafka.consumer({ groupId: `bench-replies-${p.run}-${inFlight}` });
   await replies.connect();
@@ -35,14 +41,18 @@ export async function kafkaPingPong(p: BenchPlatform, inFlight: number, samples:
   await settle();
   const payload = Buffer.alloc(600, 'x'); // about the size of a task.assigned message
   const t = performance.now();
-  const { samples: ms } = await closedLoop(async () => {
-    const key = randomUUID();
-    const s = performance.now();
-    const done = new Promise<void>((resolve) => waitingFor.set(key, resolve));
-    await producer.send({ topic: ping, acks: -1, messages: [{ key, value: payload }] });
-    await done;
-    return performance.now() - s;
-  }, inFlight, samples);
+  const { samples: ms } = await closedLoop(
+    async () => {
+      const key = randomUUID();
+      const s = performance.now();
+      const done = new Promise<void>((resolve) => waitingFor.set(key, resolve));
+      await producer.send({ topic: ping, acks: -1, messages: [{ key, value: payload }] });
+      await done;
+      return performance.now() - s;
+    },
+    inFlight,
+    samples,
+  );
   const seconds = (performance.now() - t) / 1000;
   await Promise.all([echo.disconnect(), replies.disconnect(), producer.disconnect()]);
   return latency(ms, seconds);
@@ -61,28 +71,58 @@ export async function messagingPath(p: BenchPlatform, inFlight: number, samples:
     withDeadline: (_deadline: number, fn: () => Promise<unknown>) => fn(),
     workflow: {
       getHandle: () => ({
-        executeUpdate: (_update: unknown, o: { args: [PartnerResult] }) => (arrived.get(o.args[0].result.taskId)?.(), Promise.resolve('accepted')),
+        executeUpdate: (_update: unknown, o: { args: [PartnerResult] }) => (
+          arrived.get(o.args[0].result.taskId)?.(),
+          Promise.resolve('accepted')
+        ),
       }),
     },
   } as unknown as Client;
-  const bridge = createResultBridge({ kafka: p.kafka, client: standIn, publisher: p.publisher, logger: p.logger, groupId: `bench-stub-bridge-${partnerId}`, topicPattern: new RegExp(`^govmesh\\.results\\.${partnerId}$`) });
+  const bridge = createResultBridge({
+    kafka: p.kafka,
+    client: standIn,
+    publisher: p.publisher,
+    logger: p.logger,
+    groupId: `bench-stub-bridge-${partnerId}`,
+    topicPattern: new RegExp(`^govmesh\\.results\\.${partnerId}$`),
+  });
   await bridge.start();
-  const partner = createPartner({ partnerId, kafka: p.kafka, logger: p.logger, handlers: { 'background-check@1': (input) => Promise.resolve(SAMPLE_OUTPUTS['background-check@1']!(input)) } });
+  const partner = createPartner({
+    partnerId,
+    kafka: p.kafka,
+    logger: p.logger,
+    handlers: { 'background-check@1': (input) => Promise.resolve(SAMPLE_OUTPUTS['background-check@1']!(input)) },
+  });
   await partner.start();
   await settle();
   const t = performance.now();
-  const { samples: ms } = await closedLoop(async () => {
-    const caseId = `bench-stub-${randomUUID()}`;
-    const data: TaskAssignedData = {
-      taskId: `${caseId}:check-0`, caseId, stepId: 'check-0', taskType: 'background-check@1', attempt: 1,
-      deadline: new Date(Date.now() + 3_600_000).toISOString(), input: { applicant: { name: 'Bench', dateOfBirth: '1980-01-01' } },
-    };
-    const s = performance.now();
-    const done = new Promise<void>((resolve) => arrived.set(data.taskId, resolve));
-    await p.publisher.publish(taskTopic(partnerId), caseId, { id: `${data.taskId}/1/assigned`, type: TASK_ASSIGNED, source: '/govmesh/dispatch', subject: caseId, data });
-    await done;
-    return performance.now() - s;
-  }, inFlight, samples);
+  const { samples: ms } = await closedLoop(
+    async () => {
+      const caseId = `bench-stub-${randomUUID()}`;
+      const data: TaskAssignedData = {
+        taskId: `${caseId}:check-0`,
+        caseId,
+        stepId: 'check-0',
+        taskType: 'background-check@1',
+        attempt: 1,
+        deadline: new Date(Date.now() + 3_600_000).toISOString(),
+        input: { applicant: { name: 'Bench', dateOfBirth: '1980-01-01' } },
+      };
+      const s = performance.now();
+      const done = new Promise<void>((resolve) => arrived.set(data.taskId, resolve));
+      await p.publisher.publish(taskTopic(partnerId), caseId, {
+        id: `${data.taskId}/1/assigned`,
+        type: TASK_ASSIGNED,
+        source: '/govmesh/dispatch',
+        subject: caseId,
+        data,
+      });
+      await done;
+      return performance.now() - s;
+    },
+    inFlight,
+    samples,
+  );
   const seconds = (performance.now() - t) / 1000;
   await partner.stop();
   await bridge.stop();
@@ -97,7 +137,10 @@ async function untilWaiting(handle: WorkflowHandle): Promise<void> {
 export async function signalWake(p: BenchPlatform, samples: number): Promise<number[]> {
   const ms: number[] = [];
   for (let i = 0; i < samples; i += 1) {
-    const handle = await p.client.workflow.start(awaitSignal, { taskQueue: p.bareQueue, workflowId: `bench-wake-${randomUUID()}` });
+    const handle = await p.client.workflow.start(awaitSignal, {
+      taskQueue: p.bareQueue,
+      workflowId: `bench-wake-${randomUUID()}`,
+    });
     await untilWaiting(handle);
     const t = performance.now();
     await handle.signal(wake);
@@ -115,7 +158,12 @@ export async function bridgeWake(p: BenchPlatform, samples: number): Promise<num
     const handle = await p.client.workflow.start(awaitPartnerResult, { taskQueue: p.bareQueue, workflowId: caseId });
     await untilWaiting(handle);
     const t = performance.now();
-    await p.partner.publishResult({ taskId: `${caseId}:check-0`, attempt: 1, outcome: 'completed', output: SAMPLE_OUTPUTS['background-check@1']!({ applicant: { name: 'Bench', dateOfBirth: '1980-01-01' } }) });
+    await p.partner.publishResult({
+      taskId: `${caseId}:check-0`,
+      attempt: 1,
+      outcome: 'completed',
+      output: SAMPLE_OUTPUTS['background-check@1']!({ applicant: { name: 'Bench', dateOfBirth: '1980-01-01' } }),
+    });
     await handle.result();
     ms.push(performance.now() - t);
   }

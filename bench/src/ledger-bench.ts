@@ -11,8 +11,14 @@ export function ledgerBench(events: number) {
   const entries = Array.from({ length: events }, (_, i) => {
     const caseId = `bench-${Math.floor(i / 10)}`;
     const event = {
-      specversion: '1.0', id: `${caseId}/${i}`, source: '/govmesh/worker', type: DOMAIN_EVENTS.stepStarted.type, subject: caseId,
-      time: new Date(1_790_000_000_000 + i).toISOString(), datacontenttype: 'application/json', dataschema: 'urn:govmesh:schema:bench',
+      specversion: '1.0',
+      id: `${caseId}/${i}`,
+      source: '/govmesh/worker',
+      type: DOMAIN_EVENTS.stepStarted.type,
+      subject: caseId,
+      time: new Date(1_790_000_000_000 + i).toISOString(),
+      datacontenttype: 'application/json',
+      dataschema: 'urn:govmesh:schema:bench',
       data: { correlationId: caseId, causationId: `${caseId}/${i - 1}`, stepId: `step-${i % 7}`, mode: 'outsourced' },
     } as DomainEvent;
     return ledgerEntryOf(event);

@@ -34,13 +34,18 @@ const p = await startBenchPlatform().catch((err: unknown) => {
   say(`the bench could not start its platform: ${(err as Error).name}: ${(err as Error).message}`);
   process.exit(1);
 });
-const results: Record<string, unknown> = { ledger: { events, rawSha256PerSecond: spread(raw), appendPerSecond: spread(append), verifyPerSecond: spread(verify) } };
+const results: Record<string, unknown> = {
+  ledger: { events, rawSha256PerSecond: spread(raw), appendPerSecond: spread(append), verifyPerSecond: spread(verify) },
+};
 try {
   for (let i = 0; i < 3; i += 1) await p.govmeshCase(1); // warm-up: bundles, caches, consumer groups
   for (let i = 0; i < 3; i += 1) await p.bareCase(1);
 
   // ── 2a. Latency per step at concurrency 1, and Temporal state transitions per step ──────────
-  const perCase: Record<number, { bare: number[]; govmesh: number[]; bareTransitions: number; govmeshTransitions: number }> = {};
+  const perCase: Record<
+    number,
+    { bare: number[]; govmesh: number[]; bareTransitions: number; govmeshTransitions: number }
+  > = {};
   for (const steps of STEPS) {
     say(`[${elapsed()}] latency: ${steps} step(s), one case at a time …`);
     const row = { bare: [] as number[], govmesh: [] as number[], bareTransitions: 0, govmeshTransitions: 0 };
@@ -49,7 +54,8 @@ try {
       const g = await p.govmeshCase(steps);
       row.bare.push(b.ms);
       row.govmesh.push(g.ms);
-      if (i === 0) [row.bareTransitions, row.govmeshTransitions] = [await p.transitions(b.handle), await p.transitions(g.handle)];
+      if (i === 0)
+        [row.bareTransitions, row.govmeshTransitions] = [await p.transitions(b.handle), await p.transitions(g.handle)];
     }
     perCase[steps] = row;
   }
@@ -57,20 +63,37 @@ try {
   const slope = (k: 'bare' | 'govmesh') => (median(perCase[10]![k]) - median(perCase[1]![k])) / 9;
   const transitionSlope = (k: 'bareTransitions' | 'govmeshTransitions') => (perCase[10]![k] - perCase[1]![k]) / 9;
   results.perStep = {
-    caseMs: Object.fromEntries(STEPS.map((n) => [n, { bare: spread(perCase[n]!.bare), govmesh: spread(perCase[n]!.govmesh) }])),
-    stateTransitions: Object.fromEntries(STEPS.map((n) => [n, { bare: perCase[n]!.bareTransitions, govmesh: perCase[n]!.govmeshTransitions }])),
+    caseMs: Object.fromEntries(
+      STEPS.map((n) => [n, { bare: spread(perCase[n]!.bare), govmesh: spread(perCase[n]!.govmesh) }]),
+    ),
+    stateTransitions: Object.fromEntries(
+      STEPS.map((n) => [n, { bare: perCase[n]!.bareTransitions, govmesh: perCase[n]!.govmeshTransitions }]),
+    ),
     msPerStep: { bare: slope('bare'), govmesh: slope('govmesh') },
     transitionsPerStep: { bare: transitionSlope('bareTransitions'), govmesh: transitionSlope('govmeshTransitions') },
   };
 
   // ── 2b. Cases per second in a closed loop ───────────────────────────────────────────────────
   const sweep: Array<[number, number]> = quick
-    ? [[1, 8], [3, 1], [3, 8], [3, 32], [3, 128], [10, 8]]
+    ? [
+        [1, 8],
+        [3, 1],
+        [3, 8],
+        [3, 32],
+        [3, 128],
+        [10, 8],
+      ]
     : STEPS.flatMap((n) => [1, 8, 32, 128].map((c): [number, number] => [n, c]));
-  const throughput: Record<string, { bare: Spread; govmesh: Spread; ratio: number; cpuMsPerCase: { bare: number; govmesh: number } }> = {};
+  const throughput: Record<
+    string,
+    { bare: Spread; govmesh: Spread; ratio: number; cpuMsPerCase: { bare: number; govmesh: number } }
+  > = {};
   for (const [steps, concurrency] of sweep) {
-    const total = concurrency === 1 ? (quick ? 6 : 20) : quick ? Math.max(16, concurrency) : Math.max(60, 2 * concurrency);
-    say(`[${elapsed()}] throughput: ${steps} step(s), ${concurrency} concurrent, ${total} cases × ${ROUNDS} rounds each …`);
+    const total =
+      concurrency === 1 ? (quick ? 6 : 20) : quick ? Math.max(16, concurrency) : Math.max(60, 2 * concurrency);
+    say(
+      `[${elapsed()}] throughput: ${steps} step(s), ${concurrency} concurrent, ${total} cases × ${ROUNDS} rounds each …`,
+    );
     const [bare, gov, bareCpu, govCpu]: [number[], number[], number[], number[]] = [[], [], [], []];
     for (let r = 0; r < ROUNDS; r += 1) {
       const b = await closedLoop(async () => (await p.bareCase(steps)).ms, concurrency, total);
@@ -80,7 +103,12 @@ try {
       bareCpu.push(b.cpuMsPerRun);
       govCpu.push(g.cpuMsPerRun);
     }
-    throughput[`${steps}x${concurrency}`] = { bare: spread(bare), govmesh: spread(gov), ratio: median(gov) / median(bare), cpuMsPerCase: { bare: median(bareCpu), govmesh: median(govCpu) } };
+    throughput[`${steps}x${concurrency}`] = {
+      bare: spread(bare),
+      govmesh: spread(gov),
+      ratio: median(gov) / median(bare),
+      cpuMsPerCase: { bare: median(bareCpu), govmesh: median(govCpu) },
+    };
   }
   results.caseThroughput = throughput;
 
@@ -89,7 +117,10 @@ try {
   for (const inFlight of [1, 32]) {
     say(`[${elapsed()}] Kafka floor: ${inFlight} in flight …`);
     const samples = inFlight === 1 ? (quick ? 40 : 200) : quick ? 640 : 3200;
-    kafkaFloor[inFlight] = { pingPong: await kafkaPingPong(p, inFlight, samples), govmesh: await messagingPath(p, inFlight, samples) };
+    kafkaFloor[inFlight] = {
+      pingPong: await kafkaPingPong(p, inFlight, samples),
+      govmesh: await messagingPath(p, inFlight, samples),
+    };
   }
   results.kafkaFloor = kafkaFloor;
 
@@ -122,15 +153,27 @@ try {
     dispatchToResume: per.msPerStep.govmesh / (pingPong1 + median(signal)),
     ledgerAppend: median(append) / median(raw),
   };
-  const machine = { cpus: cpus().length, model: cpus()[0]?.model ?? '?', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
+  const machine = {
+    cpus: cpus().length,
+    model: cpus()[0]?.model ?? '?',
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+  };
   const out = {
-    quick, at: new Date().toISOString(), seconds: Math.round((performance.now() - started) / 1000), machine, ratios,
+    quick,
+    at: new Date().toISOString(),
+    seconds: Math.round((performance.now() - started) / 1000),
+    machine,
+    ratios,
     definitions: {
-      caseThroughput: 'govmesh cases/s with 3 partner steps over bare workflows/s with 3 no-op activities, 8 concurrent, closed loop',
-      dispatchToResume: 'what one more partner step adds to a govmesh case (slope from 1 to 10 steps, one case at a time) over raw Kafka ping-pong p50 + a bare signal wake-up p50',
+      caseThroughput:
+        'govmesh cases/s with 3 partner steps over bare workflows/s with 3 no-op activities, 8 concurrent, closed loop',
+      dispatchToResume:
+        'what one more partner step adds to a govmesh case (slope from 1 to 10 steps, one case at a time) over raw Kafka ping-pong p50 + a bare signal wake-up p50',
       ledgerAppend: 'ledger appends/s over raw SHA-256/s of the same canonical bytes',
     },
-    targets: { caseThroughput: '≥ 0.8', dispatchToResume: '≤ 1.5', ledgerAppend: '≥ 0.5' }, ...results,
+    targets: { caseThroughput: '≥ 0.8', dispatchToResume: '≤ 1.5', ledgerAppend: '≥ 0.5' },
+    ...results,
   };
   const dir = fileURLToPath(new URL('../results', import.meta.url));
   mkdirSync(dir, { recursive: true });
@@ -145,12 +188,24 @@ try {
 interface Report {
   ratios: Record<'caseThroughput' | 'dispatchToResume' | 'ledgerAppend', number>;
   machine: { cpus: number; model: string; memoryGiB: number; node: string };
-  perStep: { caseMs: Record<string, { bare: Spread; govmesh: Spread }>; stateTransitions: Record<string, { bare: number; govmesh: number }>; msPerStep: { bare: number; govmesh: number }; transitionsPerStep: { bare: number; govmesh: number } };
-  caseThroughput: Record<string, { bare: Spread; govmesh: Spread; ratio: number; cpuMsPerCase: { bare: number; govmesh: number } }>;
+  perStep: {
+    caseMs: Record<string, { bare: Spread; govmesh: Spread }>;
+    stateTransitions: Record<string, { bare: number; govmesh: number }>;
+    msPerStep: { bare: number; govmesh: number };
+    transitionsPerStep: { bare: number; govmesh: number };
+  };
+  caseThroughput: Record<
+    string,
+    { bare: Spread; govmesh: Spread; ratio: number; cpuMsPerCase: { bare: number; govmesh: number } }
+  >;
   kafkaFloor: Record<string, { pingPong: Latency; govmesh: Latency }>;
   saslCost: SaslCost[];
   wakeUp: { signalMs: Latency; bridgeResultMs: Latency };
-  scale: { workerMaxCachedCases: number; idle: { workerRssMiB: number; bridgeRssMiB: number }; levels: Array<{ openCases: number; workerRssMiB: number; bridgeRssMiB: number; secondsToDispatchAll: number }> };
+  scale: {
+    workerMaxCachedCases: number;
+    idle: { workerRssMiB: number; bridgeRssMiB: number };
+    levels: Array<{ openCases: number; workerRssMiB: number; bridgeRssMiB: number; secondsToDispatchAll: number }>;
+  };
   ledger: { events: number; rawSha256PerSecond: Spread; appendPerSecond: Spread; verifyPerSecond: Spread };
 }
 
@@ -158,38 +213,77 @@ function report(r: Report): string {
   const f = (x: number, d = 2) => x.toFixed(d);
   const s = (x: Spread, d = 2) => `${f(x.median, d)} (${f(x.min, d)}–${f(x.max, d)})`;
   const lines = [
-    `## Tracked ratios`, '',
-    `| ratio | result | target |`, `|---|---|---|`,
+    `## Tracked ratios`,
+    '',
+    `| ratio | result | target |`,
+    `|---|---|---|`,
     `| caseThroughput | ${f(r.ratios.caseThroughput)} | ≥ 0.8 |`,
     `| dispatchToResume | ${f(r.ratios.dispatchToResume)} | ≤ 1.5 |`,
-    `| ledgerAppend | ${f(r.ratios.ledgerAppend)} | ≥ 0.5 |`, '',
-    `## Temporal floor: one case at a time`, '',
-    `| steps | bare workflow ms | govmesh case ms | transitions bare | transitions govmesh |`, `|---|---|---|---|---|`,
-    ...Object.entries(r.perStep.caseMs).map(([n, v]) => `| ${n} | ${s(v.bare, 1)} | ${s(v.govmesh, 1)} | ${r.perStep.stateTransitions[n]!.bare} | ${r.perStep.stateTransitions[n]!.govmesh} |`),
-    `| per step | ${f(r.perStep.msPerStep.bare, 1)} | ${f(r.perStep.msPerStep.govmesh, 1)} | ${f(r.perStep.transitionsPerStep.bare, 1)} | ${f(r.perStep.transitionsPerStep.govmesh, 1)} |`, '',
-    `## Cases per second, closed loop (median of rounds, spread in brackets)`, '',
-    `| steps × concurrent | bare workflow | govmesh | ratio | bench-process CPU ms per case, bare / govmesh |`, `|---|---|---|---|---|`,
-    ...Object.entries(r.caseThroughput).map(([k, v]) => `| ${k.replace('x', ' × ')} | ${s(v.bare)} | ${s(v.govmesh)} | ${f(v.ratio)} | ${f(v.cpuMsPerCase.bare, 1)} / ${f(v.cpuMsPerCase.govmesh, 1)} |`), '',
-    `## Kafka floor: raw ping-pong vs dispatch → partner SDK → result → bridge (case step stubbed)`, '',
-    `| in flight | ping-pong p50 / p99 ms | govmesh p50 / p99 ms | ping-pong msg/s | govmesh msg/s |`, `|---|---|---|---|---|`,
-    ...Object.entries(r.kafkaFloor).map(([k, v]) => `| ${k} | ${f(v.pingPong.p50, 1)} / ${f(v.pingPong.p99, 1)} | ${f(v.govmesh.p50, 1)} / ${f(v.govmesh.p99, 1)} | ${f(v.pingPong.perSecond, 0)} | ${f(v.govmesh.perSecond, 0)} |`), '',
-    `## What SASL/SCRAM costs: raw ping-pong, the same run, a plaintext broker of the same build beside ours`, '',
-    `| in flight | SASL p50 / p99 ms | plaintext p50 / p99 ms | SASL msg/s | plaintext msg/s | msg/s ratio SASL / plaintext |`, `|---|---|---|---|---|---|`,
-    ...r.saslCost.map((c) => `| ${c.inFlight} | ${f(c.sasl.p50, 1)} / ${f(c.sasl.p99, 1)} | ${f(c.plaintext.p50, 1)} / ${f(c.plaintext.p99, 1)} | ${f(c.sasl.perSecond, 0)} | ${f(c.plaintext.perSecond, 0)} | ${f(c.sasl.perSecond / c.plaintext.perSecond)} |`), '',
-    `## Wake-up: a waiting workflow woken by a client signal vs by a partner result through the bridge`, '',
-    `| path | p50 ms | p99 ms |`, `|---|---|---|`,
+    `| ledgerAppend | ${f(r.ratios.ledgerAppend)} | ≥ 0.5 |`,
+    '',
+    `## Temporal floor: one case at a time`,
+    '',
+    `| steps | bare workflow ms | govmesh case ms | transitions bare | transitions govmesh |`,
+    `|---|---|---|---|---|`,
+    ...Object.entries(r.perStep.caseMs).map(
+      ([n, v]) =>
+        `| ${n} | ${s(v.bare, 1)} | ${s(v.govmesh, 1)} | ${r.perStep.stateTransitions[n]!.bare} | ${r.perStep.stateTransitions[n]!.govmesh} |`,
+    ),
+    `| per step | ${f(r.perStep.msPerStep.bare, 1)} | ${f(r.perStep.msPerStep.govmesh, 1)} | ${f(r.perStep.transitionsPerStep.bare, 1)} | ${f(r.perStep.transitionsPerStep.govmesh, 1)} |`,
+    '',
+    `## Cases per second, closed loop (median of rounds, spread in brackets)`,
+    '',
+    `| steps × concurrent | bare workflow | govmesh | ratio | bench-process CPU ms per case, bare / govmesh |`,
+    `|---|---|---|---|---|`,
+    ...Object.entries(r.caseThroughput).map(
+      ([k, v]) =>
+        `| ${k.replace('x', ' × ')} | ${s(v.bare)} | ${s(v.govmesh)} | ${f(v.ratio)} | ${f(v.cpuMsPerCase.bare, 1)} / ${f(v.cpuMsPerCase.govmesh, 1)} |`,
+    ),
+    '',
+    `## Kafka floor: raw ping-pong vs dispatch → partner SDK → result → bridge (case step stubbed)`,
+    '',
+    `| in flight | ping-pong p50 / p99 ms | govmesh p50 / p99 ms | ping-pong msg/s | govmesh msg/s |`,
+    `|---|---|---|---|---|`,
+    ...Object.entries(r.kafkaFloor).map(
+      ([k, v]) =>
+        `| ${k} | ${f(v.pingPong.p50, 1)} / ${f(v.pingPong.p99, 1)} | ${f(v.govmesh.p50, 1)} / ${f(v.govmesh.p99, 1)} | ${f(v.pingPong.perSecond, 0)} | ${f(v.govmesh.perSecond, 0)} |`,
+    ),
+    '',
+    `## What SASL/SCRAM costs: raw ping-pong, the same run, a plaintext broker of the same build beside ours`,
+    '',
+    `| in flight | SASL p50 / p99 ms | plaintext p50 / p99 ms | SASL msg/s | plaintext msg/s | msg/s ratio SASL / plaintext |`,
+    `|---|---|---|---|---|---|`,
+    ...r.saslCost.map(
+      (c) =>
+        `| ${c.inFlight} | ${f(c.sasl.p50, 1)} / ${f(c.sasl.p99, 1)} | ${f(c.plaintext.p50, 1)} / ${f(c.plaintext.p99, 1)} | ${f(c.sasl.perSecond, 0)} | ${f(c.plaintext.perSecond, 0)} | ${f(c.sasl.perSecond / c.plaintext.perSecond)} |`,
+    ),
+    '',
+    `## Wake-up: a waiting workflow woken by a client signal vs by a partner result through the bridge`,
+    '',
+    `| path | p50 ms | p99 ms |`,
+    `|---|---|---|`,
     `| client signal | ${f(r.wakeUp.signalMs.p50, 1)} | ${f(r.wakeUp.signalMs.p99, 1)} |`,
-    `| result topic → bridge → Update | ${f(r.wakeUp.bridgeResultMs.p50, 1)} | ${f(r.wakeUp.bridgeResultMs.p99, 1)} |`, '',
-    `## Scale: cases open at once, waiting on a partner (worker and bridge as their own processes; worker case cache ${r.scale.workerMaxCachedCases})`, '',
-    `| open cases | worker RSS MiB | bridge RSS MiB | seconds to dispatch all |`, `|---|---|---|---|`,
+    `| result topic → bridge → Update | ${f(r.wakeUp.bridgeResultMs.p50, 1)} | ${f(r.wakeUp.bridgeResultMs.p99, 1)} |`,
+    '',
+    `## Scale: cases open at once, waiting on a partner (worker and bridge as their own processes; worker case cache ${r.scale.workerMaxCachedCases})`,
+    '',
+    `| open cases | worker RSS MiB | bridge RSS MiB | seconds to dispatch all |`,
+    `|---|---|---|---|`,
     `| 0 | ${f(r.scale.idle.workerRssMiB, 0)} | ${f(r.scale.idle.bridgeRssMiB, 0)} | |`,
-    ...r.scale.levels.map((l) => `| ${l.openCases} | ${f(l.workerRssMiB, 0)} | ${f(l.bridgeRssMiB, 0)} | ${f(l.secondsToDispatchAll, 1)} |`), '',
-    `## Ledger: ${r.ledger.events} events`, '',
-    `| measure | per second |`, `|---|---|`,
+    ...r.scale.levels.map(
+      (l) => `| ${l.openCases} | ${f(l.workerRssMiB, 0)} | ${f(l.bridgeRssMiB, 0)} | ${f(l.secondsToDispatchAll, 1)} |`,
+    ),
+    '',
+    `## Ledger: ${r.ledger.events} events`,
+    '',
+    `| measure | per second |`,
+    `|---|---|`,
     `| raw SHA-256 of the same bytes | ${s(r.ledger.rawSha256PerSecond, 0)} |`,
     `| append | ${s(r.ledger.appendPerSecond, 0)} |`,
-    `| verify | ${s(r.ledger.verifyPerSecond, 0)} |`, '',
-    `Machine: ${r.machine.cpus} × ${r.machine.model}, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}.`, '',
+    `| verify | ${s(r.ledger.verifyPerSecond, 0)} |`,
+    '',
+    `Machine: ${r.machine.cpus} × ${r.machine.model}, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}.`,
+    '',
   ];
   return lines.join('\n');
 }

@@ -12,10 +12,12 @@ import type { Latency } from './stats.js';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    }).on('error', reject);
+    const server = createServer()
+      .listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => resolve(port));
+      })
+      .on('error', reject);
   });
 }
 
@@ -31,16 +33,26 @@ export interface SaslCost {
  * ports), one after the other at each level. SCRAM signs a connection in once; the messages after
  * that travel as they would without it, so the figure should be close to 1.
  */
-export async function saslCost(p: BenchPlatform, levels: ReadonlyArray<{ inFlight: number; samples: number }>): Promise<SaslCost[]> {
+export async function saslCost(
+  p: BenchPlatform,
+  levels: ReadonlyArray<{ inFlight: number; samples: number }>,
+): Promise<SaslCost[]> {
   const dataDir = mkdtempSync(join(tmpdir(), 'govmesh-bench-plain-kafka-'));
   // The bench's own environment (read once, by its infra config), with a data folder and ports of its own.
   const config = loadInfraConfig({
-    ...p.infraConfig.processEnv, KAFKA_BROKERS: undefined, GOVMESH_DATA_DIR: dataDir,
-    GOVMESH_KAFKA_PORT: String(await freePort()), GOVMESH_KAFKA_CONTROLLER_PORT: String(await freePort()),
+    ...p.infraConfig.processEnv,
+    KAFKA_BROKERS: undefined,
+    GOVMESH_DATA_DIR: dataDir,
+    GOVMESH_KAFKA_PORT: String(await freePort()),
+    GOVMESH_KAFKA_CONTROLLER_PORT: String(await freePort()),
   });
   try {
     await startPlaintextKafkaForComparison(config);
-    const plain = { ...p, run: `${p.run}-plain`, kafka: createKafka({ clientId: `bench-plain-${p.run}`, brokers: config.kafka.brokers, logger: p.logger }) };
+    const plain = {
+      ...p,
+      run: `${p.run}-plain`,
+      kafka: createKafka({ clientId: `bench-plain-${p.run}`, brokers: config.kafka.brokers, logger: p.logger }),
+    };
     const secured = { ...p, run: `${p.run}-sasl` };
     // The plaintext broker's JVM is cold; ours has run the whole bench. Warm it first, or the
     // comparison measures the JIT and not SASL (a first try had plaintext at a third of SASL).

@@ -16,20 +16,34 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Resident memory of a process, in MiB, from /proc. */
 const rssMiB = (child: ChildProcess): number => {
-  const line = readFileSync(`/proc/${child.pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:')) ?? '';
+  const line =
+    readFileSync(`/proc/${child.pid}/status`, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('VmRSS:')) ?? '';
   return Number(/(\d+)/.exec(line)?.[1] ?? Number.NaN) / 1024;
 };
 
-function startProcess(infraConfig: InfraConfig, name: 'worker' | 'bridge', env: Record<string, string>, onLine: (line: string) => void): Promise<ChildProcess> {
+function startProcess(
+  infraConfig: InfraConfig,
+  name: 'worker' | 'bridge',
+  env: Record<string, string>,
+  onLine: (line: string) => void,
+): Promise<ChildProcess> {
   // Each as its own Kafka principal, as `govmesh up` starts them, in the bench's own environment.
   const principal = credentialsEnv(platformCredentials(infraConfig, name));
-  const child = spawn(process.execPath, [join(root, 'services', name, 'dist', 'main.js')], { cwd: root, env: { ...infraConfig.processEnv, ...env, ...principal }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [join(root, 'services', name, 'dist', 'main.js')], {
+    cwd: root,
+    env: { ...infraConfig.processEnv, ...env, ...principal },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     createInterface({ input: child.stdout }).on('line', (line) => {
       onLine(line);
       if (line.includes(`"msg":"${name} running"`)) resolve(child);
     });
-    child.once('exit', (code) => reject(new Error(`the bench's ${name} exited with ${code ?? 'a signal'} while starting`)));
+    child.once('exit', (code) =>
+      reject(new Error(`the bench's ${name} exited with ${code ?? 'a signal'} while starting`)),
+    );
   });
 }
 
@@ -41,26 +55,50 @@ export interface ScaleFigures {
   readonly secondsToDispatchAll: number;
 }
 
-
 /**
  * Opens cases waiting on a partner that never answers, with the worker and the bridge as their
  * own processes (as in production), and reads their resident memory at each level.
  */
-export async function scaleBench(p: BenchPlatform, levels: readonly number[]): Promise<{ workerMaxCachedCases: number; idle: { workerRssMiB: number; bridgeRssMiB: number }; levels: ScaleFigures[] }> {
+export async function scaleBench(
+  p: BenchPlatform,
+  levels: readonly number[],
+): Promise<{
+  workerMaxCachedCases: number;
+  idle: { workerRssMiB: number; bridgeRssMiB: number };
+  levels: ScaleFigures[];
+}> {
   const partnerId = `bench-silent-${p.run}`;
   await ensureTopics(p.kafka, [partnerId]);
   const dir = mkdtempSync(join(tmpdir(), 'govmesh-bench-scale-'));
   const partnersFile = join(dir, 'partners.yaml');
-  writeFileSync(partnersFile, `- id: ${partnerId}\n  name: never answers\n  capabilities: [background-check@1]\n  terms:\n    background-check@1: { deadline: { hours: 24 }, capacity: 1000000 }\n  status: active\n`);
+  writeFileSync(
+    partnersFile,
+    `- id: ${partnerId}\n  name: never answers\n  capabilities: [background-check@1]\n  terms:\n    background-check@1: { deadline: { hours: 24 }, capacity: 1000000 }\n  status: active\n`,
+  );
   const taskQueue = `bench-scale-${p.run}`;
   const env = { KAFKA_BROKERS: p.infra.kafka.address, TEMPORAL_ADDRESS: p.infra.temporal.address, LOG_LEVEL: 'info' };
   let dispatched = 0;
   let workerMaxCachedCases = Number.NaN; // as the worker read it from its own configuration
-  const worker = await startProcess(p.infraConfig, 'worker', { ...env, GOVMESH_CASE_TASK_QUEUE: taskQueue, GOVMESH_PARTNERS_FILE: partnersFile }, (l) => {
-    if (l.includes('"msg":"task dispatched"')) dispatched += 1;
-    else if (l.includes('"msg":"worker running"')) workerMaxCachedCases = Number((JSON.parse(l) as { maxCachedCases?: number }).maxCachedCases);
-  });
-  const bridge = await startProcess(p.infraConfig, 'bridge', { ...env, GOVMESH_BRIDGE_GROUP: `govmesh-bridge-bench-scale-${p.run}`, GOVMESH_BRIDGE_TOPIC_PATTERN: `^govmesh\\.results\\.${partnerId}$` }, () => undefined);
+  const worker = await startProcess(
+    p.infraConfig,
+    'worker',
+    { ...env, GOVMESH_CASE_TASK_QUEUE: taskQueue, GOVMESH_PARTNERS_FILE: partnersFile },
+    (l) => {
+      if (l.includes('"msg":"task dispatched"')) dispatched += 1;
+      else if (l.includes('"msg":"worker running"'))
+        workerMaxCachedCases = Number((JSON.parse(l) as { maxCachedCases?: number }).maxCachedCases);
+    },
+  );
+  const bridge = await startProcess(
+    p.infraConfig,
+    'bridge',
+    {
+      ...env,
+      GOVMESH_BRIDGE_GROUP: `govmesh-bridge-bench-scale-${p.run}`,
+      GOVMESH_BRIDGE_TOPIC_PATTERN: `^govmesh\\.results\\.${partnerId}$`,
+    },
+    () => undefined,
+  );
   const definition = benchDefinition(1, { hours: 24 }, [partnerId]);
   const idle = { workerRssMiB: rssMiB(worker), bridgeRssMiB: rssMiB(bridge) };
   const figures: ScaleFigures[] = [];
@@ -71,9 +109,15 @@ export async function scaleBench(p: BenchPlatform, levels: readonly number[]): P
       // Started 50 at a time: the client is not the thing measured.
       while (opened < level) {
         const batch = Array.from({ length: Math.min(50, level - opened) }, (_, i) => opened + i);
-        await Promise.all(batch.map((n) => p.client.workflow.start(serviceCase, {
-          taskQueue, workflowId: `bench-scale-${p.run}-${n}`, args: [{ caseId: `bench-scale-${p.run}-${n}`, definition, application }],
-        })));
+        await Promise.all(
+          batch.map((n) =>
+            p.client.workflow.start(serviceCase, {
+              taskQueue,
+              workflowId: `bench-scale-${p.run}-${n}`,
+              args: [{ caseId: `bench-scale-${p.run}-${n}`, definition, application }],
+            }),
+          ),
+        );
         opened += batch.length;
       }
       let shown = 0;
@@ -83,18 +127,29 @@ export async function scaleBench(p: BenchPlatform, levels: readonly number[]): P
       }
       const secondsToDispatchAll = (performance.now() - t) / 1000;
       await new Promise((r) => setTimeout(r, 2_000)); // let the heap settle before reading it
-      figures.push({ openCases: level, workerRssMiB: rssMiB(worker), bridgeRssMiB: rssMiB(bridge), secondsToDispatchAll });
-      say(`  scale: ${level} open cases: worker ${figures.at(-1)!.workerRssMiB.toFixed(0)} MiB, bridge ${figures.at(-1)!.bridgeRssMiB.toFixed(0)} MiB, ${secondsToDispatchAll.toFixed(1)} s to dispatch all`);
+      figures.push({
+        openCases: level,
+        workerRssMiB: rssMiB(worker),
+        bridgeRssMiB: rssMiB(bridge),
+        secondsToDispatchAll,
+      });
+      say(
+        `  scale: ${level} open cases: worker ${figures.at(-1)!.workerRssMiB.toFixed(0)} MiB, bridge ${figures.at(-1)!.bridgeRssMiB.toFixed(0)} MiB, ${secondsToDispatchAll.toFixed(1)} s to dispatch all`,
+      );
     }
   } finally {
     worker.kill('SIGTERM');
     bridge.kill('SIGTERM');
     // The open cases are the bench's own; a batch terminate closes them without a worker.
-    await p.client.workflowService.startBatchOperation({
-      namespace: 'default', jobId: `bench-scale-cleanup-${p.run}`, reason: 'bench scale run done',
-      visibilityQuery: `TaskQueue = "${taskQueue}" AND ExecutionStatus = "Running"`,
-      terminationOperation: {},
-    }).catch((err: unknown) => say(`  scale: could not close the bench's open cases: ${(err as Error).message}`));
+    await p.client.workflowService
+      .startBatchOperation({
+        namespace: 'default',
+        jobId: `bench-scale-cleanup-${p.run}`,
+        reason: 'bench scale run done',
+        visibilityQuery: `TaskQueue = "${taskQueue}" AND ExecutionStatus = "Running"`,
+        terminationOperation: {},
+      })
+      .catch((err: unknown) => say(`  scale: could not close the bench's open cases: ${(err as Error).message}`));
   }
   return { workerMaxCachedCases, idle, levels: figures };
 }

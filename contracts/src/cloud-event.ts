@@ -4,7 +4,12 @@ import { z } from 'zod';
 export const Rfc3339 = z.iso.datetime({ offset: true });
 
 /** Reverse-DNS, versioned event types: `gov.govmesh.<area>.<event>.v<major>`. */
-export const EventType = z.string().regex(/^gov\.govmesh\.[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)*\.v[1-9]\d*$/, 'a type is gov.govmesh.<area>.<event>.v<major>');
+export const EventType = z
+  .string()
+  .regex(
+    /^gov\.govmesh\.[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)*\.v[1-9]\d*$/,
+    'a type is gov.govmesh.<area>.<event>.v<major>',
+  );
 
 /**
  * The CloudEvents 1.0 attributes of every govmesh message, in structured-mode JSON.

@@ -37,13 +37,25 @@ describe('compatibility of a new revision for partners coded against the old one
 
   it('refuses a retyped field, also deep inside an object', () => {
     expect(changes(v1.extend({ score: z.string() }), 'from-partner')).toEqual(['retyped score']);
-    expect(changes(v1.extend({ address: z.object({ street: z.string(), city: z.number() }) }), 'to-partner')).toEqual(['retyped address.city']);
+    expect(changes(v1.extend({ address: z.object({ street: z.string(), city: z.number() }) }), 'to-partner')).toEqual([
+      'retyped address.city',
+    ]);
   });
 
   it('refuses tightening what a partner sends: a shorter limit, a lost enum value, a new pattern', () => {
     expect(changes(v1.extend({ taskRef: z.string().max(20) }), 'from-partner')).toEqual(['tightened taskRef']);
     expect(changes(v1.extend({ verdict: z.enum(['clear']) }), 'from-partner')).toEqual(['tightened verdict']);
-    expect(changes(v1.extend({ notes: z.string().regex(/^[A-Z]/).optional() }), 'from-partner')).toEqual(['tightened notes']);
+    expect(
+      changes(
+        v1.extend({
+          notes: z
+            .string()
+            .regex(/^[A-Z]/)
+            .optional(),
+        }),
+        'from-partner',
+      ),
+    ).toEqual(['tightened notes']);
     expect(changes(v1.extend({ score: z.number().min(10).max(100) }), 'from-partner')).toEqual(['tightened score']);
   });
 
@@ -53,8 +65,12 @@ describe('compatibility of a new revision for partners coded against the old one
   });
 
   it('refuses loosening what a partner reads: a new enum value, a field it relied on turned optional', () => {
-    expect(changes(v1.extend({ verdict: z.enum(['clear', 'flagged', 'unknown']) }), 'to-partner')).toEqual(['loosened verdict']);
-    expect(changes(v1.extend({ address: v1.shape.address.optional() }), 'to-partner')).toEqual(['made-optional address']);
+    expect(changes(v1.extend({ verdict: z.enum(['clear', 'flagged', 'unknown']) }), 'to-partner')).toEqual([
+      'loosened verdict',
+    ]);
+    expect(changes(v1.extend({ address: v1.shape.address.optional() }), 'to-partner')).toEqual([
+      'made-optional address',
+    ]);
     // …while the same loosening of what a partner sends is harmless.
     expect(changes(v1.extend({ verdict: z.enum(['clear', 'flagged', 'unknown']) }), 'from-partner')).toEqual([]);
   });
@@ -70,7 +86,11 @@ describe('compatibility of a new revision for partners coded against the old one
 describe('TaskTypeRegistry', () => {
   it('takes a compatible revision in place of the old one', () => {
     const registry = new TaskTypeRegistry().register(backgroundCheckV1);
-    const revision = { ...backgroundCheckV1, revision: 1, output: backgroundCheckV1.output.extend({ checkedOn: z.iso.date().optional() }) };
+    const revision = {
+      ...backgroundCheckV1,
+      revision: 1,
+      output: backgroundCheckV1.output.extend({ checkedOn: z.iso.date().optional() }),
+    };
     registry.register(revision);
     expect(registry.get('background-check@1')).toBe(revision);
   });
@@ -79,7 +99,9 @@ describe('TaskTypeRegistry', () => {
     const registry = new TaskTypeRegistry().register(backgroundCheckV1);
     const revision = { ...backgroundCheckV1, revision: 1, output: backgroundCheckV1.output.omit({ findings: true }) };
     expect(() => registry.register(revision)).toThrow(IncompatibleRevision);
-    expect(() => registry.register(revision)).toThrow(/background-check@1 revision 1 would break partners.*new major version[\s\S]*output\.findings was removed \[removed\]/);
+    expect(() => registry.register(revision)).toThrow(
+      /background-check@1 revision 1 would break partners.*new major version[\s\S]*output\.findings was removed \[removed\]/,
+    );
     expect(registry.get('background-check@1')).toBe(backgroundCheckV1);
   });
 

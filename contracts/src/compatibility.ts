@@ -10,7 +10,16 @@ import type { JsonSchema } from './json-schema.js';
  */
 export type Direction = 'to-partner' | 'from-partner';
 
-export type BreakingRule = 'removed' | 'renamed' | 'retyped' | 'required-added' | 'made-required' | 'made-optional' | 'tightened' | 'loosened' | 'changed';
+export type BreakingRule =
+  | 'removed'
+  | 'renamed'
+  | 'retyped'
+  | 'required-added'
+  | 'made-required'
+  | 'made-optional'
+  | 'tightened'
+  | 'loosened'
+  | 'changed';
 
 export interface BreakingChange {
   readonly path: string;
@@ -47,14 +56,24 @@ function compare(a: JsonSchema, b: JsonSchema, path: string, direction: Directio
   for (const [keyword, change] of constraintChanges(a, b)) {
     if (change === 'same') continue;
     if (change === 'changed' || (change === 'tightened') === (direction === 'from-partner')) {
-      out.push({ path: at, rule: change, message: `${at} ${describe(change)} its ${keyword} rule (${JSON.stringify(a[keyword] ?? null)} → ${JSON.stringify(b[keyword] ?? null)})` });
+      out.push({
+        path: at,
+        rule: change,
+        message: `${at} ${describe(change)} its ${keyword} rule (${JSON.stringify(a[keyword] ?? null)} → ${JSON.stringify(b[keyword] ?? null)})`,
+      });
     }
   }
   if (a.items && b.items) compare(a.items, b.items, `${path}[]`, direction, out);
   compareProperties(a, b, path, direction, out);
 }
 
-function compareProperties(a: JsonSchema, b: JsonSchema, path: string, direction: Direction, out: BreakingChange[]): void {
+function compareProperties(
+  a: JsonSchema,
+  b: JsonSchema,
+  path: string,
+  direction: Direction,
+  out: BreakingChange[],
+): void {
   const propsA = a.properties ?? {};
   const propsB = b.properties ?? {};
   const reqA = new Set(a.required ?? []);
@@ -77,7 +96,11 @@ function compareProperties(a: JsonSchema, b: JsonSchema, path: string, direction
       out.push({ path: join(key), rule: 'made-required', message: `${join(key)} became required` });
     }
     if (reqA.has(key) && !reqB.has(key) && direction === 'to-partner') {
-      out.push({ path: join(key), rule: 'made-optional', message: `${join(key)} became optional, but partners rely on it` });
+      out.push({
+        path: join(key),
+        rule: 'made-optional',
+        message: `${join(key)} became optional, but partners rely on it`,
+      });
     }
     compare(schemaA, schemaB, join(key), direction, out);
   }
@@ -87,7 +110,11 @@ function compareProperties(a: JsonSchema, b: JsonSchema, path: string, direction
     }
   }
   if (a.additionalProperties !== false && b.additionalProperties === false && direction === 'from-partner') {
-    out.push({ path: path || '(root)', rule: 'tightened', message: `${path || '(root)'} no longer accepts additional properties` });
+    out.push({
+      path: path || '(root)',
+      rule: 'tightened',
+      message: `${path || '(root)'} no longer accepts additional properties`,
+    });
   }
 }
 
@@ -99,7 +126,18 @@ function constraintChanges(a: JsonSchema, b: JsonSchema): Array<[string, Change]
   for (const k of EXACT) {
     const x = a[k];
     const y = b[k];
-    out.push([k, x === undefined && y === undefined ? 'same' : x === undefined ? 'tightened' : y === undefined ? 'loosened' : JSON.stringify(x) === JSON.stringify(y) ? 'same' : 'changed']);
+    out.push([
+      k,
+      x === undefined && y === undefined
+        ? 'same'
+        : x === undefined
+          ? 'tightened'
+          : y === undefined
+            ? 'loosened'
+            : JSON.stringify(x) === JSON.stringify(y)
+              ? 'same'
+              : 'changed',
+    ]);
   }
   out.push(['enum', enumChange(a.enum, b.enum)]);
   return out;

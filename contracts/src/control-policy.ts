@@ -18,7 +18,10 @@ export function isAtLeastAsStrict(mode: ExecutionMode, required: ExecutionMode):
 }
 
 /** The mode a step runs in: its explicit mode where stricter, else the derived one. */
-export function effectiveMode(step: { classification: Classification; mode?: ExecutionMode | undefined }): ExecutionMode {
+export function effectiveMode(step: {
+  classification: Classification;
+  mode?: ExecutionMode | undefined;
+}): ExecutionMode {
   const derived = controlPolicy(step.classification);
   return step.mode && isAtLeastAsStrict(step.mode, derived) ? step.mode : derived;
 }

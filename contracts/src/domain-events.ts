@@ -177,7 +177,10 @@ export function domainEventEnvelope<K extends DomainEventKind>(kind: K): z.ZodTy
 }
 
 /** Any message on `govmesh.events`, told apart by `type`. */
-export const DomainEvent = z.discriminatedUnion('type', envelopes as [(typeof envelopes)[number], ...typeof envelopes]) as unknown as z.ZodType<DomainEvent>;
+export const DomainEvent = z.discriminatedUnion(
+  'type',
+  envelopes as [(typeof envelopes)[number], ...typeof envelopes],
+) as unknown as z.ZodType<DomainEvent>;
 
 /** The `source` of each platform component that emits domain events. */
 export const EVENT_SOURCES = { worker: '/govmesh/worker', bridge: '/govmesh/bridge', api: '/govmesh/api' } as const;

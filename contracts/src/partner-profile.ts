@@ -33,12 +33,20 @@ export const PartnerProfile = z
   .superRefine((profile, ctx) => {
     for (const capability of profile.capabilities) {
       if (!(capability in profile.terms)) {
-        ctx.addIssue({ code: 'custom', path: ['terms', capability], message: `capability ${capability} has no contract terms` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['terms', capability],
+          message: `capability ${capability} has no contract terms`,
+        });
       }
     }
     for (const ref of Object.keys(profile.terms)) {
       if (!profile.capabilities.includes(ref)) {
-        ctx.addIssue({ code: 'custom', path: ['terms', ref], message: `terms for ${ref}, which is not among the capabilities` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['terms', ref],
+          message: `terms for ${ref}, which is not among the capabilities`,
+        });
       }
     }
   });

@@ -29,7 +29,11 @@ export const PartnerScorecard = z.object({
   /** Accepted results an officer sent back for rework. */
   sentBackForRework: z.number().int().min(0),
   /** From dispatch to an accepted completed result. */
-  turnaroundMs: z.object({ median: z.number().nullable(), p95: z.number().nullable(), samples: z.number().int().min(0) }),
+  turnaroundMs: z.object({
+    median: z.number().nullable(),
+    p95: z.number().nullable(),
+    samples: z.number().int().min(0),
+  }),
   reviews: z.number().int().min(0),
   reviewApprovalRate: Rate,
   satisfaction: z.object({ ratings: z.number().int().min(0), average: z.number().min(1).max(5).nullable() }),

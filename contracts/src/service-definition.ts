@@ -13,9 +13,13 @@ export type Classification = z.infer<typeof Classification>;
 
 const Role = z.string().regex(/^[a-z][a-z0-9-]*$/, 'a role is a kebab-case name such as licensing-officer');
 const Agency = z.string().regex(/^[a-z][a-z0-9-]*$/, 'an agency is a kebab-case name such as public-security');
-const StepIdentifier = z.string().regex(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/, 'a step id is kebab-case, e.g. background-check');
+const StepIdentifier = z
+  .string()
+  .regex(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/, 'a step id is kebab-case, e.g. background-check');
 /** A dotted path into the application, e.g. `applicant.name`. */
-const FieldPath = z.string().regex(/^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)*$/, 'a field is a dotted path such as applicant.name');
+const FieldPath = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)*$/, 'a field is a dotted path such as applicant.name');
 
 /**
  * Exactly one of: working days (the law's measure, by the jurisdiction's calendar), days, hours,
@@ -25,9 +29,24 @@ export const Deadline = z
   .object({
     workingDays: z.number().int().min(1).max(365).optional(),
     days: z.number().int().min(1).max(365).optional(),
-    hours: z.number().int().min(1).max(24 * 365).optional(),
-    minutes: z.number().int().min(1).max(60 * 24 * 365).optional(),
-    seconds: z.number().int().min(1).max(60 * 60 * 24).optional(),
+    hours: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 365)
+      .optional(),
+    minutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(60 * 24 * 365)
+      .optional(),
+    seconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(60 * 60 * 24)
+      .optional(),
   })
   .strict()
   .refine((d) => Object.values(d).filter((v) => v !== undefined).length === 1, {
@@ -70,7 +89,10 @@ export const TaskStep = z
     ...StepCommon,
     ...Classified,
     task: TaskTypeRef.optional(),
-    run: z.object({ agency: Agency, activity: z.string().regex(/^[a-z][A-Za-z0-9]*$/, 'an activity is a camelCase name') }).strict().optional(),
+    run: z
+      .object({ agency: Agency, activity: z.string().regex(/^[a-z][A-Za-z0-9]*$/, 'an activity is a camelCase name') })
+      .strict()
+      .optional(),
     /** An officer's task; past its deadline it is escalated to `escalateTo` (by default `<role>-supervisor`). */
     officer: z.object({ role: Role, deadline: Deadline.optional(), escalateTo: Role.optional() }).strict().optional(),
     partners: PartnerSelection.optional(),
@@ -122,7 +144,9 @@ export const LookupStep = z
         purpose: z.string().min(10, 'a lookup states its purpose in a sentence').max(500),
         key: FieldPath,
         /** The record's fields that enter the case; nothing else the registry holds does. */
-        fields: z.array(z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/, 'a registry field is a plain name such as status')).min(1),
+        fields: z
+          .array(z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/, 'a registry field is a plain name such as status'))
+          .min(1),
       })
       .strict(),
   })
@@ -139,14 +163,10 @@ export type Step = TaskStep | CitizenInputStep | LookupStep | ParallelStep;
 
 /** Steps that run side by side; the group ends when all have ended. */
 export const ParallelStep: z.ZodType<ParallelStep> = z.lazy(() =>
-  z
-    .object({ ...StepCommon, parallel: z.array(Step).min(2, 'a parallel group has at least two steps') })
-    .strict(),
+  z.object({ ...StepCommon, parallel: z.array(Step).min(2, 'a parallel group has at least two steps') }).strict(),
 );
 
-export const Step: z.ZodType<Step> = z.lazy(() =>
-  z.union([ParallelStep, CitizenInputStep, LookupStep, TaskStep]),
-);
+export const Step: z.ZodType<Step> = z.lazy(() => z.union([ParallelStep, CitizenInputStep, LookupStep, TaskStep]));
 
 /** A public service as an agency defines it. */
 export const ServiceDefinition = z

@@ -7,7 +7,8 @@ import { parse } from 'yaml';
 import { validateServiceDefinition } from './validate-service-definition.js';
 
 const examples = fileURLToPath(new URL('../../examples/', import.meta.url));
-const load = (file: string): Record<string, unknown> => parse(readFileSync(examples + file, 'utf8')) as Record<string, unknown>;
+const load = (file: string): Record<string, unknown> =>
+  parse(readFileSync(examples + file, 'utf8')) as Record<string, unknown>;
 const businessLicence = (): Record<string, unknown> & { steps: Array<Record<string, unknown>> } =>
   load('business-licence.yaml') as Record<string, unknown> & { steps: Array<Record<string, unknown>> };
 
@@ -49,7 +50,9 @@ describe('validateServiceDefinition', () => {
       ['deliver-certificate', 'partner-step-without-deadline'],
       ['translate-deeds', 'controlled-without-review'],
     ]);
-    expect(report.problems[2]?.message).toBe('step site-inspection: task site-inspection@7 is not a known task type (served: site-inspection@1)');
+    expect(report.problems[2]?.message).toBe(
+      'step site-inspection: task site-inspection@7 is not a known task type (served: site-inspection@1)',
+    );
   });
 
   it('refuses an explicit mode weaker than the classification requires', () => {
@@ -83,22 +86,28 @@ describe('validateServiceDefinition', () => {
   });
 
   it('refuses a when with an operator JSON Logic does not have', () => {
-    expect(rules(withStep({ ...businessLicence().steps[4], when: { eval: 'process.exit()' } }))).toEqual(['deliver-certificate:when-unknown-operator']);
+    expect(rules(withStep({ ...businessLicence().steps[4], when: { eval: 'process.exit()' } }))).toEqual([
+      'deliver-certificate:when-unknown-operator',
+    ]);
   });
 
   it('keeps a partner to the fields its contract declares, and gives it every one the application holds', () => {
     const step = businessLicence().steps[1]!;
-    expect(rules(withStep({ ...step, share: ['applicant.name', 'applicant.dateOfBirth', 'applicant.nationalId'] }))).toEqual([
-      'background-check:share-beyond-contract',
-    ]);
+    expect(
+      rules(withStep({ ...step, share: ['applicant.name', 'applicant.dateOfBirth', 'applicant.nationalId'] })),
+    ).toEqual(['background-check:share-beyond-contract']);
     expect(rules(withStep({ ...step, share: ['applicant.name'] }))).toEqual(['background-check:task-input-not-shared']);
   });
 
   it('refuses an in-house step with nobody to do it, and an outsourced step without partners', () => {
-    expect(rules(withStep({ id: 'archive', classification: { core: true, critical: true } }))).toEqual(['archive:in-house-without-executor']);
-    expect(rules(withStep({ id: 'courier', task: 'certificate-delivery@1', classification: { core: false, critical: false } }))).toEqual([
-      'courier:partner-step-without-partners',
+    expect(rules(withStep({ id: 'archive', classification: { core: true, critical: true } }))).toEqual([
+      'archive:in-house-without-executor',
     ]);
+    expect(
+      rules(
+        withStep({ id: 'courier', task: 'certificate-delivery@1', classification: { core: false, critical: false } }),
+      ),
+    ).toEqual(['courier:partner-step-without-partners']);
   });
 
   it('reports format mistakes with their path, and keeps checking the other steps', () => {
@@ -108,9 +117,21 @@ describe('validateServiceDefinition', () => {
     def.steps[2] = { ...def.steps[2], review: undefined };
     const report = validateServiceDefinition(JSON.parse(JSON.stringify(def)));
     expect(report.problems).toEqual([
-      { step: 'verify-identity', rule: 'schema', message: 'steps[0].classification.core: Invalid input: expected boolean, received string' },
-      { step: 'background-check', rule: 'schema', message: 'steps[1].deadline: a deadline has exactly one of workingDays, days, hours, minutes or seconds' },
-      { step: 'site-inspection', rule: 'controlled-without-review', message: 'step site-inspection: runs controlled, so an officer must review its output: add review.role' },
+      {
+        step: 'verify-identity',
+        rule: 'schema',
+        message: 'steps[0].classification.core: Invalid input: expected boolean, received string',
+      },
+      {
+        step: 'background-check',
+        rule: 'schema',
+        message: 'steps[1].deadline: a deadline has exactly one of workingDays, days, hours, minutes or seconds',
+      },
+      {
+        step: 'site-inspection',
+        rule: 'controlled-without-review',
+        message: 'step site-inspection: runs controlled, so an officer must review its output: add review.role',
+      },
     ]);
   });
 

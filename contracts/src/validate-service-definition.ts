@@ -42,7 +42,9 @@ interface Placed {
   readonly order: number;
 }
 
-const Header = ServiceDefinition.omit({ steps: true }).extend({ steps: z.array(z.unknown()).min(1, 'a service has at least one step') });
+const Header = ServiceDefinition.omit({ steps: true }).extend({
+  steps: z.array(z.unknown()).min(1, 'a service has at least one step'),
+});
 
 /**
  * Checks a service definition against the format and the control policy and returns every
@@ -56,12 +58,18 @@ export function validateServiceDefinition(raw: unknown, context?: Partial<Valida
   };
   const problems: DefinitionProblem[] = [];
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    return { valid: false, steps: [], problems: [{ step: null, rule: 'schema', message: 'a service definition is an object (apiVersion, kind, id, …, steps)' }] };
+    return {
+      valid: false,
+      steps: [],
+      problems: [
+        { step: null, rule: 'schema', message: 'a service definition is an object (apiVersion, kind, id, …, steps)' },
+      ],
+    };
   }
 
   const header = Header.safeParse(raw);
   if (!header.success) problems.push(...zodProblems(header.error, null, ''));
-  const rawSteps = Array.isArray((raw as { steps?: unknown }).steps) ? ((raw as { steps: unknown[] }).steps) : [];
+  const rawSteps = Array.isArray((raw as { steps?: unknown }).steps) ? (raw as { steps: unknown[] }).steps : [];
   const placed: Placed[] = [];
   rawSteps.forEach((s, i) => parseStep(s, `steps[${i}]`, i, placed, problems));
 
@@ -83,7 +91,9 @@ export function validateServiceDefinition(raw: unknown, context?: Partial<Valida
   for (const p of placed) checkStep(p, placed, application, ctx, problems, summary);
 
   const valid = problems.length === 0;
-  return valid ? { valid, steps: summary, problems, definition: ServiceDefinition.parse(raw) } : { valid, steps: summary, problems };
+  return valid
+    ? { valid, steps: summary, problems, definition: ServiceDefinition.parse(raw) }
+    : { valid, steps: summary, problems };
 }
 
 function parseStep(raw: unknown, path: string, order: number, placed: Placed[], problems: DefinitionProblem[]): void {
@@ -96,9 +106,13 @@ function parseStep(raw: unknown, path: string, order: number, placed: Placed[], 
     const group = raw as { parallel?: unknown };
     const members = Array.isArray(group.parallel) ? group.parallel : [];
     const { parallel: _members, ...rest } = raw as Record<string, unknown>;
-    const shell = z.object({ id: TaskStep.shape.id, title: z.string().optional(), when: z.unknown().optional() }).strict().safeParse(rest);
+    const shell = z
+      .object({ id: TaskStep.shape.id, title: z.string().optional(), when: z.unknown().optional() })
+      .strict()
+      .safeParse(rest);
     if (!shell.success) problems.push(...zodProblems(shell.error, id, path));
-    if (members.length < 2) problems.push({ step: id, rule: 'schema', message: `${path}.parallel: a parallel group has at least two steps` });
+    if (members.length < 2)
+      problems.push({ step: id, rule: 'schema', message: `${path}.parallel: a parallel group has at least two steps` });
     if (shell.success) placed.push({ step: { ...shell.data, parallel: [] }, order });
     members.forEach((m, j) => parseStep(m, `${path}.parallel[${j}]`, order, placed, problems));
     return;
@@ -111,7 +125,9 @@ function parseStep(raw: unknown, path: string, order: number, placed: Placed[], 
 
 function zodProblems(error: z.ZodError, step: string | null, prefix: string): DefinitionProblem[] {
   return error.issues.map((issue) => {
-    const where = [prefix, ...issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))].join('').replace(/^\./, '');
+    const where = [prefix, ...issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))]
+      .join('')
+      .replace(/^\./, '');
     return { step, rule: 'schema', message: `${where || '(root)'}: ${issue.message}` };
   });
 }
@@ -119,7 +135,8 @@ function zodProblems(error: z.ZodError, step: string | null, prefix: string): De
 function checkIds(placed: readonly Placed[], problems: DefinitionProblem[]): void {
   const seen = new Set<string>();
   for (const { step } of placed) {
-    if (seen.has(step.id)) problems.push({ step: step.id, rule: 'duplicate-step-id', message: `step id ${step.id} is used more than once` });
+    if (seen.has(step.id))
+      problems.push({ step: step.id, rule: 'duplicate-step-id', message: `step id ${step.id} is used more than once` });
     seen.add(step.id);
   }
 }
@@ -132,20 +149,23 @@ function checkStep(
   problems: DefinitionProblem[],
   summary: Array<{ id: string; mode: ExecutionMode }>,
 ): void {
-  const problem = (rule: string, message: string): void => void problems.push({ step: step.id, rule, message: `step ${step.id}: ${message}` });
+  const problem = (rule: string, message: string): void =>
+    void problems.push({ step: step.id, rule, message: `step ${step.id}: ${message}` });
   if (step.when !== undefined) checkWhen(step.id, step.when, order, placed, application, problem);
 
   if ('parallel' in step) return;
   if ('citizenInput' in step) {
     summary.push({ id: step.id, mode: 'in-house' });
     for (const field of step.citizenInput.fields) {
-      if (application && !hasPath(application, field)) problem('unknown-field', `citizenInput asks for ${field}, which the application schema lacks`);
+      if (application && !hasPath(application, field))
+        problem('unknown-field', `citizenInput asks for ${field}, which the application schema lacks`);
     }
     return;
   }
   if ('lookup' in step) {
     summary.push({ id: step.id, mode: 'in-house' });
-    if (application && !hasPath(application, step.lookup.key)) problem('unknown-field', `lookup key ${step.lookup.key} is not a field of the application schema`);
+    if (application && !hasPath(application, step.lookup.key))
+      problem('unknown-field', `lookup key ${step.lookup.key} is not a field of the application schema`);
     return;
   }
 
@@ -153,10 +173,16 @@ function checkStep(
   const mode = effectiveMode(step);
   summary.push({ id: step.id, mode });
   if (step.mode && !isAtLeastAsStrict(step.mode, derived)) {
-    problem('mode-weaker-than-classification', `mode ${step.mode} is weaker than ${derived}, which its classification requires`);
+    problem(
+      'mode-weaker-than-classification',
+      `mode ${step.mode} is weaker than ${derived}, which its classification requires`,
+    );
   }
   if (step.classification.core && step.classification.critical && step.partners) {
-    problem('core-critical-to-partner', 'core-and-critical work never leaves the government: remove partners and use run or officer');
+    problem(
+      'core-critical-to-partner',
+      'core-and-critical work never leaves the government: remove partners and use run or officer',
+    );
     return;
   }
   const executors = [step.run && 'run', step.officer && 'officer', step.partners && 'partners'].filter(Boolean);
@@ -166,7 +192,8 @@ function checkStep(
   }
   if (mode === 'in-house') {
     if (step.partners) problem('in-house-with-partners', 'runs in-house, so it cannot have partners');
-    else if (!step.run && !step.officer) problem('in-house-without-executor', 'runs in-house and needs run (an agency activity) or officer (a role)');
+    else if (!step.run && !step.officer)
+      problem('in-house-without-executor', 'runs in-house and needs run (an agency activity) or officer (a role)');
     return;
   }
   if (!step.partners) {
@@ -174,7 +201,8 @@ function checkStep(
     return;
   }
   if (!step.deadline) problem('partner-step-without-deadline', 'every partner task needs a deadline');
-  if (mode === 'controlled' && !step.review) problem('controlled-without-review', 'runs controlled, so an officer must review its output: add review.role');
+  if (mode === 'controlled' && !step.review)
+    problem('controlled-without-review', 'runs controlled, so an officer must review its output: add review.role');
   checkTaskAndShare(step, application, ctx, problem);
 }
 
@@ -185,7 +213,8 @@ function checkTaskAndShare(
   problem: (rule: string, message: string) => void,
 ): void {
   const unknownShared = application ? step.share.filter((f) => !hasPath(application, f)) : [];
-  for (const field of unknownShared) problem('share-unknown-field', `share names ${field}, which the application schema lacks`);
+  for (const field of unknownShared)
+    problem('share-unknown-field', `share names ${field}, which the application schema lacks`);
   if (!step.task) {
     problem('partner-step-without-task', 'a partner step names the task type partners perform (task: name@version)');
     return;
@@ -194,20 +223,33 @@ function checkTaskAndShare(
   if (!contract) {
     const name = step.task.split('@')[0];
     const known = ctx.taskTypes.refs().filter((r) => r.startsWith(`${name}@`));
-    problem('unknown-task-type', `task ${step.task} is not a known task type${known.length ? ` (served: ${known.join(', ')})` : ''}`);
+    problem(
+      'unknown-task-type',
+      `task ${step.task} is not a known task type${known.length ? ` (served: ${known.join(', ')})` : ''}`,
+    );
     return;
   }
   // Data minimization: the partner sees exactly what its contract declares, taken from the application.
   const input = toJsonSchema(contract.input);
   for (const field of step.share) {
     if (!unknownShared.includes(field) && !hasPath(input, field)) {
-      problem('share-beyond-contract', `share names ${field}, which the ${step.task} contract does not declare as input`);
+      problem(
+        'share-beyond-contract',
+        `share names ${field}, which the ${step.task} contract does not declare as input`,
+      );
     }
   }
   // Inputs the application does not hold (a fee amount, a document reference) come from elsewhere.
   for (const field of requiredLeaves(input)) {
-    if (application && hasPath(application, field) && !step.share.some((s) => s === field || field.startsWith(`${s}.`))) {
-      problem('task-input-not-shared', `the ${step.task} contract requires ${field}, which the application holds but share does not include`);
+    if (
+      application &&
+      hasPath(application, field) &&
+      !step.share.some((s) => s === field || field.startsWith(`${s}.`))
+    ) {
+      problem(
+        'task-input-not-shared',
+        `the ${step.task} contract requires ${field}, which the application holds but share does not include`,
+      );
     }
   }
 }
@@ -230,18 +272,24 @@ function checkWhen(
   problem: (rule: string, message: string) => void,
 ): void {
   const { vars, unknownOperators } = scanJsonLogic(rule);
-  for (const op of unknownOperators) problem('when-unknown-operator', `when uses ${op}, which is not a JSON Logic operator`);
+  for (const op of unknownOperators)
+    problem('when-unknown-operator', `when uses ${op}, which is not a JSON Logic operator`);
   for (const v of vars) {
     const [root, ref, ...rest] = v.split('.');
     if (root === 'steps' && ref) {
       const target = placed.find((p) => p.step.id === ref);
       if (!target) problem('when-unknown-step', `when reads ${v}, but there is no step ${ref}`);
-      else if (target.order >= order) problem('when-step-not-run-yet', `when reads ${v}, but step ${ref} has not run yet when ${stepId} starts`);
+      else if (target.order >= order)
+        problem('when-step-not-run-yet', `when reads ${v}, but step ${ref} has not run yet when ${stepId} starts`);
     } else if (root === 'application') {
       const field = [ref, ...rest].join('.');
-      if (application && !hasPath(application, field)) problem('when-unknown-field', `when reads ${v}, which the application schema lacks`);
+      if (application && !hasPath(application, field))
+        problem('when-unknown-field', `when reads ${v}, which the application schema lacks`);
     } else {
-      problem('when-unknown-variable', `when reads ${v}; a condition reads application.<field> or steps.<id>.output.<field>`);
+      problem(
+        'when-unknown-variable',
+        `when reads ${v}; a condition reads application.<field> or steps.<id>.output.<field>`,
+      );
     }
   }
 }

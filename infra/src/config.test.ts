@@ -6,7 +6,12 @@ describe('loadInfraConfig', () => {
   it('defaults to embedded engines on loopback ports clear of a developer’s own Kafka and Temporal', () => {
     const config = loadInfraConfig({ HOME: '/home/ada' });
     expect(config.kafka).toMatchObject({ mode: 'embedded', brokers: ['127.0.0.1:19092'], version: '4.4.0' });
-    expect(config.temporal).toMatchObject({ mode: 'embedded', address: '127.0.0.1:17233', namespace: 'default', uiPort: 18233 });
+    expect(config.temporal).toMatchObject({
+      mode: 'embedded',
+      address: '127.0.0.1:17233',
+      namespace: 'default',
+      uiPort: 18233,
+    });
     expect(config.cacheDir).toBe('/home/ada/.cache/govmesh');
     expect(config.dataDir).toBe('/home/ada/.local/state/govmesh');
   });
@@ -23,7 +28,11 @@ describe('loadInfraConfig', () => {
   });
 
   it('connects to existing clusters when KAFKA_BROKERS and TEMPORAL_ADDRESS are set', () => {
-    const config = loadInfraConfig({ HOME: '/h', KAFKA_BROKERS: 'k1:9092, k2:9092', TEMPORAL_ADDRESS: 'temporal.gov:7233' });
+    const config = loadInfraConfig({
+      HOME: '/h',
+      KAFKA_BROKERS: 'k1:9092, k2:9092',
+      TEMPORAL_ADDRESS: 'temporal.gov:7233',
+    });
     expect(config.kafka).toMatchObject({ mode: 'external', brokers: ['k1:9092', 'k2:9092'] });
     expect(config.temporal).toMatchObject({ mode: 'external', address: 'temporal.gov:7233' });
   });
@@ -31,7 +40,12 @@ describe('loadInfraConfig', () => {
   it('refuses bad values, naming every variable and its rule', () => {
     let error: unknown;
     try {
-      loadInfraConfig({ HOME: '/h', KAFKA_BROKERS: 'localhost', GOVMESH_KAFKA_PORT: '99999', TEMPORAL_ADDRESS: 'nowhere' });
+      loadInfraConfig({
+        HOME: '/h',
+        KAFKA_BROKERS: 'localhost',
+        GOVMESH_KAFKA_PORT: '99999',
+        TEMPORAL_ADDRESS: 'nowhere',
+      });
     } catch (err) {
       error = err;
     }

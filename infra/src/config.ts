@@ -1,6 +1,13 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { BrokerList, KafkaSecurityEnvShape, credentialsFromEnv, tlsFromEnv, type KafkaCredentials, type KafkaTls } from '@govmesh/messaging';
+import {
+  BrokerList,
+  KafkaSecurityEnvShape,
+  credentialsFromEnv,
+  tlsFromEnv,
+  type KafkaCredentials,
+  type KafkaTls,
+} from '@govmesh/messaging';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(1).max(65535);
@@ -22,13 +29,25 @@ const InfraEnv = z.object({
   GOVMESH_KAFKA_TLS_CERT_FILE: z.string().min(1).optional(),
   GOVMESH_KAFKA_TLS_KEY_FILE: z.string().min(1).optional(),
   GOVMESH_KAFKA_TLS_CA_FILE: z.string().min(1).optional(),
-  TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port').optional(),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^\s:]+:\d+$/, 'must be host:port')
+    .optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-  GOVMESH_KAFKA_VERSION: z.string().regex(/^\d+\.\d+\.\d+$/, 'must be a Kafka release such as 4.4.0').default('4.4.0'),
+  GOVMESH_KAFKA_VERSION: z
+    .string()
+    .regex(/^\d+\.\d+\.\d+$/, 'must be a Kafka release such as 4.4.0')
+    .default('4.4.0'),
   GOVMESH_KAFKA_PORT: port.default(19092),
   GOVMESH_KAFKA_CONTROLLER_PORT: port.default(19093),
-  GOVMESH_KAFKA_HEAP: z.string().regex(/^\d+[mMgG]$/, 'must be a JVM size such as 512m').default('512m'),
-  GOVMESH_TEMPORAL_CLI_VERSION: z.string().regex(/^\d+\.\d+\.\d+$/).default('1.5.1'),
+  GOVMESH_KAFKA_HEAP: z
+    .string()
+    .regex(/^\d+[mMgG]$/, 'must be a JVM size such as 512m')
+    .default('512m'),
+  GOVMESH_TEMPORAL_CLI_VERSION: z
+    .string()
+    .regex(/^\d+\.\d+\.\d+$/)
+    .default('1.5.1'),
   GOVMESH_TEMPORAL_PORT: port.default(17233),
   GOVMESH_TEMPORAL_UI_PORT: port.default(18233),
   GOVMESH_TEMPORAL_HTTP_PORT: port.default(17243),
@@ -79,13 +98,18 @@ export class InfraConfigError extends Error {
 }
 
 /** TLS settings: the embedded listener's files (all three, or none), or the external cluster's KAFKA_SSL_*. */
-function kafkaTlsOf(e: z.infer<typeof InfraEnv>): { tls?: { certFile: string; keyFile: string; caFile: string }; clientTls?: KafkaTls } {
+function kafkaTlsOf(e: z.infer<typeof InfraEnv>): {
+  tls?: { certFile: string; keyFile: string; caFile: string };
+  clientTls?: KafkaTls;
+} {
   if (e.KAFKA_BROKERS) return { clientTls: tlsFromEnv(e) };
   const files = [e.GOVMESH_KAFKA_TLS_CERT_FILE, e.GOVMESH_KAFKA_TLS_KEY_FILE, e.GOVMESH_KAFKA_TLS_CA_FILE];
   if (files.every((f) => f === undefined)) return {};
   const [certFile, keyFile, caFile] = files;
   if (!certFile || !keyFile || !caFile) {
-    throw new InfraConfigError(['GOVMESH_KAFKA_TLS_CERT_FILE, GOVMESH_KAFKA_TLS_KEY_FILE, GOVMESH_KAFKA_TLS_CA_FILE: set all three (PEM), or none']);
+    throw new InfraConfigError([
+      'GOVMESH_KAFKA_TLS_CERT_FILE, GOVMESH_KAFKA_TLS_KEY_FILE, GOVMESH_KAFKA_TLS_CA_FILE: set all three (PEM), or none',
+    ]);
   }
   return { tls: { certFile, keyFile, caFile }, clientTls: tlsFromEnv({ KAFKA_SSL: true, KAFKA_SSL_CA_FILE: caFile }) };
 }

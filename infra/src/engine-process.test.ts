@@ -21,7 +21,11 @@ describe('engine processes', () => {
   it('start detached, are recognised by their pid file, and stop on SIGTERM', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'govmesh-proc-'));
     const logFile = join(dir, 'logs', 'sleeper.log');
-    const pid = spawnEngine('sh', ['-c', 'echo sleeper-engine up; exec sleep 30'], { logFile, cwd: dir, env: { PATH: process.env.PATH } });
+    const pid = spawnEngine('sh', ['-c', 'echo sleeper-engine up; exec sleep 30'], {
+      logFile,
+      cwd: dir,
+      env: { PATH: process.env.PATH },
+    });
     const record: PidRecord = { engine: 'kafka', pid, address: 'x', logFile, startedAt: '', marker: 'sleep' };
     writePidRecord(dir, record);
 
@@ -49,7 +53,10 @@ describe('engine processes', () => {
   it('report a failed build step with the end of its log', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'govmesh-proc-'));
     const logFile = join(dir, 'setup.log');
-    const failure = runLogged('temporal', 'sh', ['-c', 'echo "go: module not found" >&2; exit 3'], { logFile, env: { PATH: process.env.PATH } });
+    const failure = runLogged('temporal', 'sh', ['-c', 'echo "go: module not found" >&2; exit 3'], {
+      logFile,
+      env: { PATH: process.env.PATH },
+    });
     await expect(failure).rejects.toBeInstanceOf(EngineBuildError);
     await expect(failure).rejects.toThrow(/exited with code 3:[\s\S]*go: module not found/);
   });

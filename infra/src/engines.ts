@@ -2,7 +2,12 @@ import type { InfraConfig } from './config.js';
 import { isAlive, readPidRecord, removePidRecord, stopEngine, type PidRecord } from './engine-process.js';
 import { engineTitle, type EngineName } from './errors.js';
 import { prepareKafka, startKafka, waitForKafka } from './kafka.js';
-import { adminSecretExists, assertPlatformUsers, platformCredentials, provisionEmbeddedKafka } from './kafka-principals.js';
+import {
+  adminSecretExists,
+  assertPlatformUsers,
+  platformCredentials,
+  provisionEmbeddedKafka,
+} from './kafka-principals.js';
 import { silentProgress, type Progress } from './progress.js';
 import { prepareTemporal, startTemporal, waitForTemporal } from './temporal.js';
 
@@ -34,14 +39,24 @@ export async function infraUp(config: InfraConfig, progress: Progress = silentPr
 }
 
 /** Brings up one engine only (a test's private broker, say). */
-export async function engineUp(config: InfraConfig, engine: EngineName, progress: Progress = silentProgress): Promise<EngineStatus> {
+export async function engineUp(
+  config: InfraConfig,
+  engine: EngineName,
+  progress: Progress = silentProgress,
+): Promise<EngineStatus> {
   return engine === 'kafka' ? kafkaUp(config, progress) : temporalUp(config, progress);
 }
 
 async function kafkaUp(config: InfraConfig, progress: Progress): Promise<EngineStatus> {
   const address = config.kafka.brokers.join(',');
   if (config.kafka.mode === 'external') {
-    await waitForKafka(config.kafka.brokers, Math.min(config.readyTimeoutMs, 15_000), undefined, config.kafka.credentials, config.kafka.clientTls);
+    await waitForKafka(
+      config.kafka.brokers,
+      Math.min(config.readyTimeoutMs, 15_000),
+      undefined,
+      config.kafka.credentials,
+      config.kafka.clientTls,
+    );
     progress({ engine: 'kafka', message: `using existing Kafka at ${address}` });
     return { engine: 'kafka', mode: 'external', state: 'running', address, startedNow: false };
   }
@@ -67,7 +82,13 @@ async function kafkaUp(config: InfraConfig, progress: Progress): Promise<EngineS
 /** Our SCRAM users rewritten, the broker answering the admin, then the ACL table and the topics. */
 async function readyForGovmesh(config: InfraConfig, broker: PidRecord): Promise<void> {
   await assertPlatformUsers(config, config.readyTimeoutMs, () => isAlive(broker));
-  await waitForKafka(config.kafka.brokers, config.readyTimeoutMs, broker, platformCredentials(config, 'admin'), config.kafka.clientTls);
+  await waitForKafka(
+    config.kafka.brokers,
+    config.readyTimeoutMs,
+    broker,
+    platformCredentials(config, 'admin'),
+    config.kafka.clientTls,
+  );
   await provisionEmbeddedKafka(config);
 }
 
@@ -96,7 +117,10 @@ async function temporalUp(config: InfraConfig, progress: Progress): Promise<Engi
  * beside the secured one, in the same run. No command or variable of govmesh starts one. Stop it
  * with `infraDown(config, progress, ['kafka'])` on the same config (its own data folder and ports).
  */
-export async function startPlaintextKafkaForComparison(config: InfraConfig, progress: Progress = silentProgress): Promise<EngineStatus> {
+export async function startPlaintextKafkaForComparison(
+  config: InfraConfig,
+  progress: Progress = silentProgress,
+): Promise<EngineStatus> {
   await prepareKafka(config, progress);
   const record = await startKafka(config, progress, 'none');
   await waitForKafka(config.kafka.brokers, config.readyTimeoutMs, record);
@@ -114,7 +138,8 @@ export async function infraDown(
     if (!record) continue;
     const outcome = await stopEngine(record);
     removePidRecord(config.dataDir, engine);
-    if (outcome !== 'not-running') progress({ engine, message: `${engineTitle(engine)} (pid ${record.pid}) ${outcome}` });
+    if (outcome !== 'not-running')
+      progress({ engine, message: `${engineTitle(engine)} (pid ${record.pid}) ${outcome}` });
   }
 }
 
@@ -133,7 +158,15 @@ export async function infraStatus(config: InfraConfig): Promise<InfraStatus> {
   const temporalRecord = t.mode === 'embedded' ? runningRecord(config, 'temporal') : undefined;
   const [kafkaUp, temporalUp] = await Promise.all([
     config.kafka.mode === 'external' || kafkaRecord
-      ? reachable(() => waitForKafka(config.kafka.brokers, probeMs, undefined, config.kafka.mode === 'external' ? config.kafka.credentials : platformCredentials(config, 'admin'), config.kafka.clientTls))
+      ? reachable(() =>
+          waitForKafka(
+            config.kafka.brokers,
+            probeMs,
+            undefined,
+            config.kafka.mode === 'external' ? config.kafka.credentials : platformCredentials(config, 'admin'),
+            config.kafka.clientTls,
+          ),
+        )
       : false,
     t.mode === 'external' || temporalRecord ? reachable(() => waitForTemporal(t.address, t.namespace, probeMs)) : false,
   ]);

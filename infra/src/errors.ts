@@ -37,7 +37,12 @@ export class MissingToolError extends InfraError {
 
 /** Fetching or building an engine (Maven, go install) failed. */
 export class EngineBuildError extends InfraError {
-  constructor(readonly engine: EngineName, message: string, readonly logFile: string, cause?: unknown) {
+  constructor(
+    readonly engine: EngineName,
+    message: string,
+    readonly logFile: string,
+    cause?: unknown,
+  ) {
     super('INFRA.BUILD_FAILED', message, { hint: `see ${logFile}`, retriable: true, cause });
   }
 }
@@ -57,10 +62,18 @@ export class EngineNotReadyError extends InfraError {
 
 /** Another program already listens where an embedded engine should. */
 export class PortInUseError extends InfraError {
-  constructor(readonly engine: EngineName, readonly port: number, readonly variable: string) {
-    super('INFRA.PORT_IN_USE', `${engineTitle(engine)} cannot start: port ${port} on 127.0.0.1 is taken by another program`, {
-      hint: `stop that program, or choose another port with ${variable}=<port>`,
-    });
+  constructor(
+    readonly engine: EngineName,
+    readonly port: number,
+    readonly variable: string,
+  ) {
+    super(
+      'INFRA.PORT_IN_USE',
+      `${engineTitle(engine)} cannot start: port ${port} on 127.0.0.1 is taken by another program`,
+      {
+        hint: `stop that program, or choose another port with ${variable}=<port>`,
+      },
+    );
   }
 }
 

@@ -1,5 +1,13 @@
 export { loadInfraConfig, InfraConfigError, type InfraConfig } from './config.js';
-export { infraUp, engineUp, infraDown, infraStatus, startPlaintextKafkaForComparison, type EngineStatus, type InfraStatus } from './engines.js';
+export {
+  infraUp,
+  engineUp,
+  infraDown,
+  infraStatus,
+  startPlaintextKafkaForComparison,
+  type EngineStatus,
+  type InfraStatus,
+} from './engines.js';
 export {
   InfraError,
   MissingToolError,

@@ -19,7 +19,9 @@ function describe(status: EngineStatus): string {
 }
 
 function print(status: InfraStatus, json: boolean): void {
-  process.stdout.write(json ? `${JSON.stringify(status, null, 2)}\n` : `${describe(status.kafka)}\n${describe(status.temporal)}\n`);
+  process.stdout.write(
+    json ? `${JSON.stringify(status, null, 2)}\n` : `${describe(status.kafka)}\n${describe(status.temporal)}\n`,
+  );
 }
 
 /** `govmesh infra up | down | status`, mounted by the govmesh command line. */
@@ -27,7 +29,9 @@ export function infraCommand(loadConfig: () => InfraConfig = () => loadInfraConf
   const infra = new Command('infra').description('start, stop or inspect the embedded Kafka and Temporal on loopback');
   infra
     .command('up')
-    .description('start Kafka and Temporal (or reuse running ones; with KAFKA_BROKERS / TEMPORAL_ADDRESS only check them)')
+    .description(
+      'start Kafka and Temporal (or reuse running ones; with KAFKA_BROKERS / TEMPORAL_ADDRESS only check them)',
+    )
     .option('--json', 'print the status as JSON')
     .action(async (opts: { json?: boolean }) => {
       const status = await infraUp(loadConfig(), terminalProgress);

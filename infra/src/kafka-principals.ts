@@ -44,9 +44,13 @@ function secretOf(dataDir: string, principal: string): string {
 
 export class KafkaCredentialsMissing extends InfraError {
   constructor(component: PlatformComponent) {
-    super('INFRA.KAFKA_CREDENTIALS_MISSING', `no Kafka credentials for govmesh's ${component} principal on the cluster named by KAFKA_BROKERS`, {
-      hint: 'set KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD (and KAFKA_SASL_MECHANISM) to an admin principal of that cluster, or unset KAFKA_BROKERS for the embedded one',
-    });
+    super(
+      'INFRA.KAFKA_CREDENTIALS_MISSING',
+      `no Kafka credentials for govmesh's ${component} principal on the cluster named by KAFKA_BROKERS`,
+      {
+        hint: 'set KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD (and KAFKA_SASL_MECHANISM) to an admin principal of that cluster, or unset KAFKA_BROKERS for the embedded one',
+      },
+    );
   }
 }
 
@@ -60,7 +64,11 @@ export function platformCredentials(config: InfraConfig, component: PlatformComp
     if (component === 'admin' && config.kafka.credentials) return config.kafka.credentials;
     throw new KafkaCredentialsMissing(component);
   }
-  return { mechanism: 'scram-sha-512', username: PLATFORM_PRINCIPALS[component], password: secretOf(config.dataDir, PLATFORM_PRINCIPALS[component]) };
+  return {
+    mechanism: 'scram-sha-512',
+    username: PLATFORM_PRINCIPALS[component],
+    password: secretOf(config.dataDir, PLATFORM_PRINCIPALS[component]),
+  };
 }
 
 /**
@@ -70,9 +78,17 @@ export function platformCredentials(config: InfraConfig, component: PlatformComp
  * to do on a restart (see ScramUsers.revoke), so every start repairs them. Waits for the controller
  * to listen, up to `timeoutMs`.
  */
-export async function assertPlatformUsers(config: InfraConfig, timeoutMs: number, stillStarting: () => boolean = () => true): Promise<void> {
+export async function assertPlatformUsers(
+  config: InfraConfig,
+  timeoutMs: number,
+  stillStarting: () => boolean = () => true,
+): Promise<void> {
   const admin = platformCredentials(config, 'admin');
-  const users = new ScramUsers([`127.0.0.1:${config.kafka.controllerPort}`], { mechanism: 'plain', username: admin.username, password: admin.password });
+  const users = new ScramUsers([`127.0.0.1:${config.kafka.controllerPort}`], {
+    mechanism: 'plain',
+    username: admin.username,
+    password: admin.password,
+  });
   const deadline = Date.now() + timeoutMs;
   for (const component of Object.keys(PLATFORM_PRINCIPALS) as PlatformComponent[]) {
     for (;;) {
@@ -95,7 +111,13 @@ export async function assertPlatformUsers(config: InfraConfig, timeoutMs: number
  */
 export async function provisionEmbeddedKafka(config: InfraConfig): Promise<void> {
   const admin = platformCredentials(config, 'admin');
-  const kafka = createKafka({ clientId: 'govmesh-infra', brokers: config.kafka.brokers, credentials: admin, tls: config.kafka.clientTls, logger: pino({ level: 'silent' }) });
+  const kafka = createKafka({
+    clientId: 'govmesh-infra',
+    brokers: config.kafka.brokers,
+    credentials: admin,
+    tls: config.kafka.clientTls,
+    logger: pino({ level: 'silent' }),
+  });
   const kafkaAdmin = kafka.admin();
   await kafkaAdmin.connect();
   try {

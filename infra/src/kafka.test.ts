@@ -31,8 +31,14 @@ describe('embedded Kafka', () => {
   });
 
   it('speaks TLS on the client listener only when all three certificate files are given', () => {
-    const files = { GOVMESH_KAFKA_TLS_CERT_FILE: '/c.pem', GOVMESH_KAFKA_TLS_KEY_FILE: '/k.pem', GOVMESH_KAFKA_TLS_CA_FILE: '/ca.pem' };
-    expect(() => loadInfraConfig({ HOME: '/h', ...files, GOVMESH_KAFKA_TLS_CA_FILE: undefined })).toThrow(InfraConfigError);
+    const files = {
+      GOVMESH_KAFKA_TLS_CERT_FILE: '/c.pem',
+      GOVMESH_KAFKA_TLS_KEY_FILE: '/k.pem',
+      GOVMESH_KAFKA_TLS_CA_FILE: '/ca.pem',
+    };
+    expect(() => loadInfraConfig({ HOME: '/h', ...files, GOVMESH_KAFKA_TLS_CA_FILE: undefined })).toThrow(
+      InfraConfigError,
+    );
     expect(() => loadInfraConfig({ HOME: '/h', ...files })).toThrow(/KAFKA_SSL_CA_FILE: cannot read \/ca\.pem/);
   });
 
@@ -42,7 +48,9 @@ describe('embedded Kafka', () => {
     const started = Date.now();
     const error = await waitForKafka([`127.0.0.1:${port}`], 1_500).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(EngineNotReadyError);
-    expect((error as Error).message).toMatch(new RegExp(`^Kafka at 127\\.0\\.0\\.1:${port} did not answer a metadata request within 2 s`));
+    expect((error as Error).message).toMatch(
+      new RegExp(`^Kafka at 127\\.0\\.0\\.1:${port} did not answer a metadata request within 2 s`),
+    );
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 });

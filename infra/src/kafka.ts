@@ -48,23 +48,27 @@ export async function prepareKafka(config: InfraConfig, progress: Progress): Pro
   await requireMaven(config.processEnv);
   const staging = `${p.libs}.partial`;
   rmSync(staging, { recursive: true, force: true });
-  await withHeartbeat(progress, 'kafka', `fetching Apache Kafka ${config.kafka.version} from Maven Central (first run only, ~1 min)`, () =>
-    runLogged(
-      'kafka',
-      'mvn',
-      [
-        '-B',
-        '-q',
-        '-f',
-        POM,
-        `-Dkafka.version=${config.kafka.version}`,
-        `-Dmaven.repo.local=${join(config.cacheDir, 'm2')}`,
-        'dependency:copy-dependencies',
-        `-DoutputDirectory=${staging}`,
-        '-DincludeScope=runtime',
-      ],
-      { logFile: p.setupLog, env: config.processEnv },
-    ),
+  await withHeartbeat(
+    progress,
+    'kafka',
+    `fetching Apache Kafka ${config.kafka.version} from Maven Central (first run only, ~1 min)`,
+    () =>
+      runLogged(
+        'kafka',
+        'mvn',
+        [
+          '-B',
+          '-q',
+          '-f',
+          POM,
+          `-Dkafka.version=${config.kafka.version}`,
+          `-Dmaven.repo.local=${join(config.cacheDir, 'm2')}`,
+          'dependency:copy-dependencies',
+          `-DoutputDirectory=${staging}`,
+          '-DincludeScope=runtime',
+        ],
+        { logFile: p.setupLog, env: config.processEnv },
+      ),
   );
   rmSync(p.libs, { recursive: true, force: true });
   renameSync(staging, p.libs);
@@ -77,7 +81,13 @@ export async function prepareKafka(config: InfraConfig, progress: Progress): Pro
  * in this file, since SCRAM users live in the metadata the controller itself serves). Every request
  * is authorized by ACLs, and nothing is allowed that no ACL names.
  */
-export function kafkaProperties(config: InfraConfig, logDir: string, adminSecret: string, keystoreFile?: string, security: KafkaSecurity = 'sasl'): string {
+export function kafkaProperties(
+  config: InfraConfig,
+  logDir: string,
+  adminSecret: string,
+  keystoreFile?: string,
+  security: KafkaSecurity = 'sasl',
+): string {
   const { port, controllerPort, tls } = config.kafka;
   const client = tls ? 'SASL_SSL' : 'SASL_PLAINTEXT';
   if (security === 'none') {
@@ -109,7 +119,12 @@ export function kafkaProperties(config: InfraConfig, logDir: string, adminSecret
     `listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,CLIENT:${client}`,
     // With certificates configured, the client listener speaks TLS (PEM key and chain, PEM CA).
     ...(tls && keystoreFile
-      ? ['ssl.keystore.type=PEM', `ssl.keystore.location=${keystoreFile}`, 'ssl.truststore.type=PEM', `ssl.truststore.location=${tls.caFile}`]
+      ? [
+          'ssl.keystore.type=PEM',
+          `ssl.keystore.location=${keystoreFile}`,
+          'ssl.truststore.type=PEM',
+          `ssl.truststore.location=${tls.caFile}`,
+        ]
       : []),
     'sasl.enabled.mechanisms=SCRAM-SHA-512',
     'sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512',
@@ -158,7 +173,11 @@ const LOG4J2 = [
 ].join('\n');
 
 /** Formats KRaft storage on the first start and runs one combined broker and controller. */
-export async function startKafka(config: InfraConfig, progress: Progress, security: KafkaSecurity = 'sasl'): Promise<PidRecord> {
+export async function startKafka(
+  config: InfraConfig,
+  progress: Progress,
+  security: KafkaSecurity = 'sasl',
+): Promise<PidRecord> {
   const p = kafkaPaths(config);
   for (const [port, variable] of [
     [config.kafka.port, 'GOVMESH_KAFKA_PORT'],
@@ -171,7 +190,10 @@ export async function startKafka(config: InfraConfig, progress: Progress, securi
     // cannot be added to formatted storage. Keep the old data beside it and start afresh.
     const kept = `${p.data}.before-sasl-${Date.now()}`;
     renameSync(p.data, kept);
-    progress({ engine: 'kafka', message: `the Kafka data in ${p.data} predates SASL; moved to ${kept} and starting with new storage` });
+    progress({
+      engine: 'kafka',
+      message: `the Kafka data in ${p.data} predates SASL; moved to ${kept} and starting with new storage`,
+    });
   }
   mkdirSync(p.logDir, { recursive: true });
   const admin = platformCredentials(config, 'admin');
@@ -179,9 +201,15 @@ export async function startKafka(config: InfraConfig, progress: Progress, securi
   const keystore = join(p.data, 'tls-keystore.pem');
   if (tls) {
     // Kafka's PEM keystore is one file: the private key (PKCS#8), then the certificate chain.
-    writeFileSync(keystore, `${readFileSync(tls.keyFile, 'utf8').trim()}\n${readFileSync(tls.certFile, 'utf8').trim()}\n`, { mode: 0o600 });
+    writeFileSync(
+      keystore,
+      `${readFileSync(tls.keyFile, 'utf8').trim()}\n${readFileSync(tls.certFile, 'utf8').trim()}\n`,
+      { mode: 0o600 },
+    );
   }
-  writeFileSync(p.properties, kafkaProperties(config, p.logDir, admin.password, tls ? keystore : undefined, security), { mode: 0o600 });
+  writeFileSync(p.properties, kafkaProperties(config, p.logDir, admin.password, tls ? keystore : undefined, security), {
+    mode: 0o600,
+  });
   chmodSync(p.properties, 0o600);
   writeFileSync(p.log4j, LOG4J2);
   const classpath = `${p.libs}/*`; // the JVM expands the wildcard itself
@@ -194,11 +222,17 @@ export async function startKafka(config: InfraConfig, progress: Progress, securi
     progress({ engine: 'kafka', message: `formatting KRaft storage in ${p.logDir} (cluster ${clusterId})` });
     // The admin's SCRAM credential is written into the bootstrap metadata (KIP-900): the only user
     // that exists before the broker first answers. The others are made through the admin API.
-    const scram = security === 'sasl' ? ['--add-scram', `SCRAM-SHA-512=[name=${admin.username},password=${admin.password}]`] : [];
-    await runLogged('kafka', 'java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', p.properties, ...scram], {
-      logFile: p.setupLog,
-      env: config.processEnv,
-    });
+    const scram =
+      security === 'sasl' ? ['--add-scram', `SCRAM-SHA-512=[name=${admin.username},password=${admin.password}]`] : [];
+    await runLogged(
+      'kafka',
+      'java',
+      [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', p.properties, ...scram],
+      {
+        logFile: p.setupLog,
+        env: config.processEnv,
+      },
+    );
   }
 
   const heap = config.kafka.heap;

@@ -25,7 +25,10 @@ export async function withHeartbeat<T>(
 ): Promise<T> {
   const started = Date.now();
   progress({ engine, message: `${label}…` });
-  const timer = setInterval(() => progress({ engine, message: `${label}: still working`, elapsedMs: Date.now() - started }), everyMs);
+  const timer = setInterval(
+    () => progress({ engine, message: `${label}: still working`, elapsedMs: Date.now() - started }),
+    everyMs,
+  );
   timer.unref();
   try {
     const result = await step();

@@ -35,20 +35,25 @@ export async function prepareTemporal(config: InfraConfig, progress: Progress): 
     'temporal',
     `building the Temporal CLI ${config.temporal.cliVersion} with Go (first run only, ~3 min on 2 cores)`,
     () =>
-      runLogged('temporal', 'go', ['install', `github.com/temporalio/cli/cmd/temporal@v${config.temporal.cliVersion}`], {
-        logFile: join(config.dataDir, 'logs', 'temporal-setup.log'),
-        env: {
-          ...config.processEnv,
-          // v1.5.1 needs no newer toolchain and no C compiler (its SQLite is pure Go).
-          GOTOOLCHAIN: 'local',
-          CGO_ENABLED: '0',
-          GOBIN: join(config.cacheDir, 'temporal-cli', config.temporal.cliVersion),
-          GOMODCACHE: join(goCache, 'mod'),
-          GOCACHE: join(goCache, 'build'),
-          // a writable module cache can be deleted with rm -rf like any other cache
-          GOFLAGS: '-modcacherw -buildvcs=false',
+      runLogged(
+        'temporal',
+        'go',
+        ['install', `github.com/temporalio/cli/cmd/temporal@v${config.temporal.cliVersion}`],
+        {
+          logFile: join(config.dataDir, 'logs', 'temporal-setup.log'),
+          env: {
+            ...config.processEnv,
+            // v1.5.1 needs no newer toolchain and no C compiler (its SQLite is pure Go).
+            GOTOOLCHAIN: 'local',
+            CGO_ENABLED: '0',
+            GOBIN: join(config.cacheDir, 'temporal-cli', config.temporal.cliVersion),
+            GOMODCACHE: join(goCache, 'mod'),
+            GOCACHE: join(goCache, 'build'),
+            // a writable module cache can be deleted with rm -rf like any other cache
+            GOFLAGS: '-modcacherw -buildvcs=false',
+          },
         },
-      }),
+      ),
   );
 }
 

@@ -35,7 +35,9 @@ describe('toolchain checks', () => {
   });
 
   it('refuse a Go too old to build the Temporal CLI, and say how to avoid building it', async () => {
-    const error = await requireGo({ PATH: pathWith('go', 'go version go1.22.1 linux/amd64') }).catch((err: unknown) => err);
+    const error = await requireGo({ PATH: pathWith('go', 'go version go1.22.1 linux/amd64') }).catch(
+      (err: unknown) => err,
+    );
     expect((error as MissingToolError).message).toBe('go 1.25+ is needed but go1.22 was found');
     expect((error as MissingToolError).hint).toMatch(/TEMPORAL_ADDRESS/);
   });

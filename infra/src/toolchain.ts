@@ -46,7 +46,8 @@ export async function requireJava(env: Readonly<Record<string, string | undefine
   const out = await probe('java', ['-version'], env);
   if (out === undefined) throw new MissingToolError('java', '17+', undefined, JAVA_HINT);
   const major = javaMajor(out);
-  if (major === undefined || major < 17) throw new MissingToolError('java', '17+', `Java ${major ?? '(unknown)'}`, JAVA_HINT);
+  if (major === undefined || major < 17)
+    throw new MissingToolError('java', '17+', `Java ${major ?? '(unknown)'}`, JAVA_HINT);
 }
 
 export async function requireMaven(env: Readonly<Record<string, string | undefined>>): Promise<void> {

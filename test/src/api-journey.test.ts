@@ -1,5 +1,13 @@
 import {
-  EngineReadiness, KafkaEventRecorder, KafkaPartnerRegistry, LedgerAuditReader, PlatformStore, TemporalCaseEngine, DevelopmentIssuer, createServer, type Role,
+  EngineReadiness,
+  KafkaEventRecorder,
+  KafkaPartnerRegistry,
+  LedgerAuditReader,
+  PlatformStore,
+  TemporalCaseEngine,
+  DevelopmentIssuer,
+  createServer,
+  type Role,
 } from '@govmesh/api';
 import { DOMAIN_EVENTS } from '@govmesh/contracts/domain-events';
 import type { PartnerProfile } from '@govmesh/contracts/partner-profile';
@@ -21,11 +29,23 @@ const { profiles, id, suffix } = runScoped(
     ['checks', ['background-check@1']],
     ['inspections', ['site-inspection@1']],
     ['couriers', ['certificate-delivery@1']],
-  ].map(([name, types]) => ({ id: name as string, name: `API ${String(name)}`, capabilities: types as string[], terms: terms(types as string[]), status: 'active' as const })) satisfies PartnerProfile[],
+  ].map(([name, types]) => ({
+    id: name as string,
+    name: `API ${String(name)}`,
+    capabilities: types as string[],
+    terms: terms(types as string[]),
+    status: 'active' as const,
+  })) satisfies PartnerProfile[],
 );
 
 /** The business licence as published, with its service id made this run's own. */
-const definition = { ...(parse(readFileSync(new URL('../../examples/business-licence.yaml', import.meta.url), 'utf8')) as Record<string, unknown>), id: `business-licence-${suffix}` };
+const definition = {
+  ...(parse(readFileSync(new URL('../../examples/business-licence.yaml', import.meta.url), 'utf8')) as Record<
+    string,
+    unknown
+  >),
+  id: `business-licence-${suffix}`,
+};
 const application = {
   applicant: { name: 'Emmy Noether', dateOfBirth: '1982-03-23', nationalId: 'NID-23', email: 'emmy@example.org' },
   business: { name: 'Invariant Books', address: '23 Ring Road', activity: 'bookshop' },
@@ -46,11 +66,21 @@ describe('a business licence, driven only through the API, on the real engines',
   beforeAll(async () => {
     tokens = await DevelopmentIssuer.ephemeral();
     const { createKafka, ScramUsers } = await import('@govmesh/messaging');
-    const kafka = createKafka({ clientId: `e2e-ledger-${suffix}`, brokers: engines().kafkaBrokers, logger, credentials: platformPrincipal('admin') });
+    const kafka = createKafka({
+      clientId: `e2e-ledger-${suffix}`,
+      brokers: engines().kafkaBrokers,
+      logger,
+      credentials: platformPrincipal('admin'),
+    });
     ledger = await startLedger(kafka, suffix);
     // The API acts as its own principal, as in production: onboarding makes the partners' Kafka users.
     const apiCredentials = platformPrincipal('api');
-    const apiKafka = createKafka({ clientId: `e2e-api-${suffix}`, brokers: engines().kafkaBrokers, logger, credentials: apiCredentials });
+    const apiKafka = createKafka({
+      clientId: `e2e-api-${suffix}`,
+      brokers: engines().kafkaBrokers,
+      logger,
+      credentials: apiCredentials,
+    });
     publisher = new CloudEventPublisher(apiKafka);
     connection = await Connection.connect({ address: engines().temporalAddress });
     const { Client } = await import('@temporalio/client');
@@ -60,10 +90,19 @@ describe('a business licence, driven only through the API, on the real engines',
       store: new PlatformStore(':memory:'),
       cases: new TemporalCaseEngine(client, `e2e-cases-${suffix}`),
       partners: new KafkaPartnerRegistry({
-        kafka: apiKafka, publisher, client, logger, openTasks: (p) => audit.openTasks(p),
-        users: new ScramUsers(engines().kafkaBrokers, apiCredentials), partnerBrokers: engines().kafkaBrokers,
+        kafka: apiKafka,
+        publisher,
+        client,
+        logger,
+        openTasks: (p) => audit.openTasks(p),
+        users: new ScramUsers(engines().kafkaBrokers, apiCredentials),
+        partnerBrokers: engines().kafkaBrokers,
       }),
-      audit, events: new KafkaEventRecorder(publisher), readiness: new EngineReadiness(apiKafka, connection), tokens: tokens.verifier(), logger,
+      audit,
+      events: new KafkaEventRecorder(publisher),
+      readiness: new EngineReadiness(apiKafka, connection),
+      tokens: tokens.verifier(),
+      logger,
     });
   }, 60_000);
 
@@ -71,7 +110,10 @@ describe('a business licence, driven only through the API, on the real engines',
     // The registry topic is shared: leave no active partner of this run behind for other runs to pick.
     const admin = await as('agency-admin', 'market-regulation');
     for (const profile of profiles) {
-      await request(app).patch(`/v1/partners/${profile.id}`).set('authorization', admin).send({ status: 'terminated', reason: 'end of the test run' });
+      await request(app)
+        .patch(`/v1/partners/${profile.id}`)
+        .set('authorization', admin)
+        .send({ status: 'terminated', reason: 'end of the test run' });
     }
     await Promise.all(partners.map((p) => p.stop()));
     await platform?.stop();
@@ -84,15 +126,40 @@ describe('a business licence, driven only through the API, on the real engines',
   it('publish, onboard, submit, decide, read the status, rate, verify', async () => {
     const admin = await as('agency-admin', 'market-regulation');
     expect((await request(app).get('/readyz')).body).toMatchObject({ ok: true });
-    await request(app).put(`/v1/services/${String(definition.id)}`).set('authorization', admin).send(definition).expect(201);
+    await request(app)
+      .put(`/v1/services/${String(definition.id)}`)
+      .set('authorization', admin)
+      .send(definition)
+      .expect(201);
     // Another agency cannot publish it; a token of another issuer, or an expired one, is refused.
     const taxOffice = await as('agency-admin', 'tax-office');
     const next = { ...definition, version: Number((definition as Record<string, unknown>).version) + 1 };
-    expect((await request(app).put(`/v1/services/${String(definition.id)}`).set('authorization', taxOffice).send(next).expect(403)).body).toMatchObject({ code: 'AUTH.NOT_OWNER' });
-    const forged = await (await DevelopmentIssuer.ephemeral()).mint({ role: 'agency-admin', subject: 'mallory', agency: 'market-regulation' });
-    await request(app).put(`/v1/services/${String(definition.id)}`).set('authorization', `Bearer ${forged}`).send(next).expect(401);
-    const expired = await tokens.mint({ role: 'agency-admin', subject: 'market-regulation', agency: 'market-regulation' }, Math.floor(Date.now() / 1000) - 60);
-    await request(app).put(`/v1/services/${String(definition.id)}`).set('authorization', `Bearer ${expired}`).send(next).expect(401);
+    expect(
+      (
+        await request(app)
+          .put(`/v1/services/${String(definition.id)}`)
+          .set('authorization', taxOffice)
+          .send(next)
+          .expect(403)
+      ).body,
+    ).toMatchObject({ code: 'AUTH.NOT_OWNER' });
+    const forged = await (
+      await DevelopmentIssuer.ephemeral()
+    ).mint({ role: 'agency-admin', subject: 'mallory', agency: 'market-regulation' });
+    await request(app)
+      .put(`/v1/services/${String(definition.id)}`)
+      .set('authorization', `Bearer ${forged}`)
+      .send(next)
+      .expect(401);
+    const expired = await tokens.mint(
+      { role: 'agency-admin', subject: 'market-regulation', agency: 'market-regulation' },
+      Math.floor(Date.now() / 1000) - 60,
+    );
+    await request(app)
+      .put(`/v1/services/${String(definition.id)}`)
+      .set('authorization', `Bearer ${expired}`)
+      .send(next)
+      .expect(401);
     const access = new Map<string, PartnerKafkaAccess>();
     for (const profile of profiles) {
       const { status: _status, ...body } = profile;
@@ -104,28 +171,46 @@ describe('a business licence, driven only through the API, on the real engines',
     expect(platform.directory.ids()).toEqual(profiles.map((p) => p.id).sort());
     for (const profile of profiles) {
       // Each partner connects as itself, with the credentials its onboarding answered.
-      const partner = createSimulatedPartner({ partnerId: profile.id, access: access.get(profile.id), logger, capabilities: profile.capabilities, behaviour: { latencyMs: { min: 20, max: 60 } } });
+      const partner = createSimulatedPartner({
+        partnerId: profile.id,
+        access: access.get(profile.id),
+        logger,
+        capabilities: profile.capabilities,
+        behaviour: { latencyMs: { min: 20, max: 60 } },
+      });
       partners.push(partner);
       await partner.start();
     }
 
     const citizen = await as('citizen', `citizen-${suffix}`);
-    const submitted = await request(app).post('/v1/cases').set('authorization', citizen).set('idempotency-key', `apply-${suffix}`)
-      .send({ serviceId: definition.id, application }).expect(202);
+    const submitted = await request(app)
+      .post('/v1/cases')
+      .set('authorization', citizen)
+      .set('idempotency-key', `apply-${suffix}`)
+      .send({ serviceId: definition.id, application })
+      .expect(202);
     const caseId = (submitted.body as { caseId: string }).caseId;
 
     const officer = await as('officer', 'officer-grace', ['licensing-officer']);
     const decide = async (stepId: string, kind: string) => {
       const deadline = Date.now() + 30_000;
       for (;;) {
-        const inbox = (await request(app).get('/v1/tasks').set('authorization', officer).expect(200)).body as Array<{ taskId: string; kind: string }>;
+        const inbox = (await request(app).get('/v1/tasks').set('authorization', officer).expect(200)).body as Array<{
+          taskId: string;
+          kind: string;
+        }>;
         const task = inbox.find((t) => t.taskId === `${caseId}:${stepId}`);
         if (task) {
           expect(task.kind).toBe(kind);
-          await request(app).post(`/v1/tasks/${task.taskId}/decision`).set('authorization', officer).send({ decision: 'approve', reasons: ['in order'] }).expect(202);
+          await request(app)
+            .post(`/v1/tasks/${task.taskId}/decision`)
+            .set('authorization', officer)
+            .send({ decision: 'approve', reasons: ['in order'] })
+            .expect(202);
           return;
         }
-        if (Date.now() > deadline) throw new Error(`no ${kind} task for ${stepId} within 30 s: ${JSON.stringify(inbox)}`);
+        if (Date.now() > deadline)
+          throw new Error(`no ${kind} task for ${stepId} within 30 s: ${JSON.stringify(inbox)}`);
         await new Promise((r) => setTimeout(r, 200));
       }
     };
@@ -133,27 +218,58 @@ describe('a business licence, driven only through the API, on the real engines',
     await decide('decision', 'officer');
 
     const deadline = Date.now() + 30_000;
-    let view = (await request(app).get(`/v1/cases/${caseId}`).set('authorization', citizen).expect(200)).body as { status: string; timeline: Array<{ what: string }> };
+    let view = (await request(app).get(`/v1/cases/${caseId}`).set('authorization', citizen).expect(200)).body as {
+      status: string;
+      timeline: Array<{ what: string }>;
+    };
     while (view.status === 'running' && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 300));
-      view = (await request(app).get(`/v1/cases/${caseId}`).set('authorization', citizen).expect(200)).body as typeof view;
+      view = (await request(app).get(`/v1/cases/${caseId}`).set('authorization', citizen).expect(200))
+        .body as typeof view;
     }
     expect(view).toMatchObject({ status: 'completed', decision: 'approved' });
     await untilLedgered(ledger.store, caseId, DOMAIN_EVENTS.caseCompleted.type);
-    view = (await request(app).get(`/v1/cases/${caseId}`).set('authorization', citizen).expect(200)).body as typeof view;
-    expect(view.timeline.map((e) => e.what)).toEqual(expect.arrayContaining(['Your application was received; it is due by ' + (view as unknown as { deadline: string }).deadline, 'Your case was decided: approved']));
+    view = (await request(app).get(`/v1/cases/${caseId}`).set('authorization', citizen).expect(200))
+      .body as typeof view;
+    expect(view.timeline.map((e) => e.what)).toEqual(
+      expect.arrayContaining([
+        'Your application was received; it is due by ' + (view as unknown as { deadline: string }).deadline,
+        'Your case was decided: approved',
+      ]),
+    );
     expect(JSON.stringify(view)).not.toContain(id('checks')); // the citizen never sees which partner worked on the case
 
     await request(app).post(`/v1/cases/${caseId}/rating`).set('authorization', citizen).send({ score: 5 }).expect(201);
     await untilLedgered(ledger.store, caseId, DOMAIN_EVENTS.satisfactionRated.type);
 
     const auditor = await as('auditor', 'court-of-audit');
-    expect((await request(app).get('/v1/audit/verify').set('authorization', auditor).expect(200)).body).toMatchObject({ ok: true, firstBroken: null });
-    const trail = (await request(app).get(`/v1/cases/${caseId}/audit`).set('authorization', auditor).expect(200)).body as Array<{ type: string; actor: { kind: string; id: string } }>;
-    expect(trail.filter((e) => e.type === DOMAIN_EVENTS.reviewDecided.type).map((e) => e.actor.id)).toEqual(['officer-grace', 'officer-grace']);
-    const card = (await request(app).get(`/v1/partners/${id('checks')}/scorecard`).set('authorization', await as('partner', id('checks'))).expect(200)).body as Array<{ assigned: number; completedOnTime: number; satisfaction: { average: number } }>;
-    expect(card).toEqual([expect.objectContaining({ assigned: 1, completedOnTime: 1, satisfaction: { ratings: 1, average: 5 } })]);
-    const figures = (await request(app).get('/v1/transparency').expect(200)).body as Array<{ serviceId: string; completed: number }>;
-    expect(figures.find((f) => f.serviceId === definition.id)).toMatchObject({ received: 1, completed: 1, withinStatutoryDeadline: 1 });
+    expect((await request(app).get('/v1/audit/verify').set('authorization', auditor).expect(200)).body).toMatchObject({
+      ok: true,
+      firstBroken: null,
+    });
+    const trail = (await request(app).get(`/v1/cases/${caseId}/audit`).set('authorization', auditor).expect(200))
+      .body as Array<{ type: string; actor: { kind: string; id: string } }>;
+    expect(trail.filter((e) => e.type === DOMAIN_EVENTS.reviewDecided.type).map((e) => e.actor.id)).toEqual([
+      'officer-grace',
+      'officer-grace',
+    ]);
+    const card = (
+      await request(app)
+        .get(`/v1/partners/${id('checks')}/scorecard`)
+        .set('authorization', await as('partner', id('checks')))
+        .expect(200)
+    ).body as Array<{ assigned: number; completedOnTime: number; satisfaction: { average: number } }>;
+    expect(card).toEqual([
+      expect.objectContaining({ assigned: 1, completedOnTime: 1, satisfaction: { ratings: 1, average: 5 } }),
+    ]);
+    const figures = (await request(app).get('/v1/transparency').expect(200)).body as Array<{
+      serviceId: string;
+      completed: number;
+    }>;
+    expect(figures.find((f) => f.serviceId === definition.id)).toMatchObject({
+      received: 1,
+      completed: 1,
+      withinStatutoryDeadline: 1,
+    });
   }, 120_000);
 });

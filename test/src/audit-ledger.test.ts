@@ -16,7 +16,15 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startLedger, untilLedgered, type TestLedger } from './ledger.js';
-import { logger, outsourcedStep, runScoped, serviceWith, startPlatform, untilStep, type TestPlatform } from './platform.js';
+import {
+  logger,
+  outsourcedStep,
+  runScoped,
+  serviceWith,
+  startPlatform,
+  untilStep,
+  type TestPlatform,
+} from './platform.js';
 
 const run = promisify(execFile);
 const root = new URL('../..', import.meta.url).pathname;
@@ -27,9 +35,16 @@ const application = {
 };
 
 /** `govmesh audit …` as a user runs it, against this run's ledger. */
-async function govmeshAudit(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+async function govmeshAudit(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [join(root, 'services/cli/bin/govmesh.js'), 'audit', ...args], { cwd: root, env: { ...process.env, ...env } });
+    const { stdout, stderr } = await run(
+      process.execPath,
+      [join(root, 'services/cli/bin/govmesh.js'), 'audit', ...args],
+      { cwd: root, env: { ...process.env, ...env } },
+    );
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -39,14 +54,32 @@ async function govmeshAudit(args: string[], env: Record<string, string>): Promis
 
 describe('the audit ledger on a scripted run of partners', () => {
   const { profiles, id, suffix } = runScoped([
-    { id: 'flaky', name: 'Flaky Checks', capabilities: ['background-check@1'], terms: { 'background-check@1': terms }, status: 'active' },
-    { id: 'steady', name: 'Steady Services', capabilities: ['background-check@1', 'site-inspection@1'], terms: { 'background-check@1': terms, 'site-inspection@1': terms }, status: 'active' },
+    {
+      id: 'flaky',
+      name: 'Flaky Checks',
+      capabilities: ['background-check@1'],
+      terms: { 'background-check@1': terms },
+      status: 'active',
+    },
+    {
+      id: 'steady',
+      name: 'Steady Services',
+      capabilities: ['background-check@1', 'site-inspection@1'],
+      terms: { 'background-check@1': terms, 'site-inspection@1': terms },
+      status: 'active',
+    },
   ] satisfies PartnerProfile[]);
   const definition = serviceWith('scored', [
-    outsourcedStep('background-check', 'background-check@1', ['applicant.name', 'applicant.dateOfBirth'], { maxReassignments: 1 }),
+    outsourcedStep('background-check', 'background-check@1', ['applicant.name', 'applicant.dateOfBirth'], {
+      maxReassignments: 1,
+    }),
     {
-      id: 'site-inspection', task: 'site-inspection@1', classification: { core: true, critical: false }, deadline: { hours: 1 },
-      share: ['business.address'], review: { role: 'inspector', maxReworks: 2 },
+      id: 'site-inspection',
+      task: 'site-inspection@1',
+      classification: { core: true, critical: false },
+      deadline: { hours: 1 },
+      share: ['business.address'],
+      review: { role: 'inspector', maxReworks: 2 },
       partners: { select: 'first-eligible', maxReassignments: 0, fallback: { fail: true }, only: [id('steady')] },
     },
   ]);
@@ -60,13 +93,23 @@ describe('the audit ledger on a scripted run of partners', () => {
     platform = await startPlatform(profiles, suffix);
     ledger = await startLedger(platform.kafka, suffix);
     const flaky = createPartner({
-      partnerId: id('flaky'), kafka: platform.kafka, logger,
+      partnerId: id('flaky'),
+      kafka: platform.kafka,
+      logger,
       handlers: { 'background-check@1': () => Promise.reject(new Error('our checker is down')) },
     });
     const steady: Partner = createPartner({
-      partnerId: id('steady'), kafka: platform.kafka, logger,
+      partnerId: id('steady'),
+      kafka: platform.kafka,
+      logger,
       // The second case's first answer breaks the contract; the partner then corrects it.
-      onRejection: (r) => void steady.publishResult({ taskId: r.taskId, attempt: r.attempt!, outcome: 'completed', output: { clear: true, findings: [] } }),
+      onRejection: (r) =>
+        void steady.publishResult({
+          taskId: r.taskId,
+          attempt: r.attempt!,
+          outcome: 'completed',
+          output: { clear: true, findings: [] },
+        }),
       handlers: {
         'background-check@1': async (_input, { task }) => {
           await new Promise((r) => setTimeout(r, 100));
@@ -87,20 +130,32 @@ describe('the audit ledger on a scripted run of partners', () => {
 
     // Case 3's first inspection report is sent back for rework; every other review approves.
     for (const caseId of caseIds) {
-      const handle = await platform.client.workflow.start(serviceCase, { taskQueue: platform.taskQueue, workflowId: caseId, args: [{ caseId, definition, application }] });
-      const decisions = caseId === caseIds[2] ? ['request-rework', 'approve'] as const : ['approve'] as const;
+      const handle = await platform.client.workflow.start(serviceCase, {
+        taskQueue: platform.taskQueue,
+        workflowId: caseId,
+        args: [{ caseId, definition, application }],
+      });
+      const decisions = caseId === caseIds[2] ? (['request-rework', 'approve'] as const) : (['approve'] as const);
       for (const [n, decision] of decisions.entries()) {
         const state = await untilStep(handle, 'site-inspection', 'awaiting-review');
         expect(state.steps['site-inspection']).toMatchObject({ attempt: n + 1 });
-        await handle.executeUpdate(decideOfficerTask, { args: [{ stepId: 'site-inspection', officerId: 'officer-ines', role: 'inspector', decision }] });
+        await handle.executeUpdate(decideOfficerTask, {
+          args: [{ stepId: 'site-inspection', officerId: 'officer-ines', role: 'inspector', decision }],
+        });
       }
       expect(await handle.result()).toMatchObject({ status: 'completed' });
     }
     // Citizens rate two of the cases, as the API does: straight onto the events topic.
     const publisher = new CloudEventPublisher(platform.kafka);
-    for (const [caseId, score] of [[caseIds[0]!, 5], [caseIds[1]!, 2]] as const) {
+    for (const [caseId, score] of [
+      [caseIds[0]!, 5],
+      [caseIds[1]!, 2],
+    ] as const) {
       await publisher.publish(EVENTS_TOPIC, caseId, {
-        id: `${caseId}/rating`, type: DOMAIN_EVENTS.satisfactionRated.type, source: '/govmesh/api', subject: caseId,
+        id: `${caseId}/rating`,
+        type: DOMAIN_EVENTS.satisfactionRated.type,
+        source: '/govmesh/api',
+        subject: caseId,
         data: { correlationId: caseId, causationId: caseId, score },
       });
     }
@@ -117,29 +172,59 @@ describe('the audit ledger on a scripted run of partners', () => {
 
   it('keeps scorecards that match the figures worked out by hand', async () => {
     const cards = (await scorecardsOf(ledger.store.records())).filter((c) => c.partnerId.endsWith(suffix));
-    const card = (partner: string, task: string): PartnerScorecard | undefined => cards.find((c) => c.partnerId === id(partner) && c.taskType === task);
+    const card = (partner: string, task: string): PartnerScorecard | undefined =>
+      cards.find((c) => c.partnerId === id(partner) && c.taskType === task);
     // flaky fails all three background checks; each is reassigned to steady.
     expect(card('flaky', 'background-check@1')).toMatchObject({
-      assigned: 3, completedOnTime: 0, failed: 3, late: 0, revoked: 0, rejectedInvalid: 0, sentBackForRework: 0,
-      turnaroundMs: { samples: 0 }, satisfaction: { ratings: 2, average: 3.5 }, onTimeRate: 0, validityRate: 1, reviewApprovalRate: null,
+      assigned: 3,
+      completedOnTime: 0,
+      failed: 3,
+      late: 0,
+      revoked: 0,
+      rejectedInvalid: 0,
+      sentBackForRework: 0,
+      turnaroundMs: { samples: 0 },
+      satisfaction: { ratings: 2, average: 3.5 },
+      onTimeRate: 0,
+      validityRate: 1,
+      reviewApprovalRate: null,
     });
     // 0.4 × 0 on time + 0.25 × 1 valid + 0.15 × (3.5 − 1) / 4 satisfied, over the weights present (0.8).
     expect(card('flaky', 'background-check@1')!.score).toBeCloseTo((0.25 + 0.15 * 0.625) / 0.8, 10);
     const checks = card('steady', 'background-check@1')!;
-    expect(checks).toMatchObject({ assigned: 3, completedOnTime: 3, failed: 0, rejectedInvalid: 1, onTimeRate: 1, validityRate: 0.75, turnaroundMs: { samples: 3 } });
+    expect(checks).toMatchObject({
+      assigned: 3,
+      completedOnTime: 3,
+      failed: 0,
+      rejectedInvalid: 1,
+      onTimeRate: 1,
+      validityRate: 0.75,
+      turnaroundMs: { samples: 3 },
+    });
     expect(checks.score).toBeCloseTo((0.4 + 0.25 * 0.75 + 0.15 * 0.625) / 0.8, 10);
     // The partner sleeps 100 ms before answering; the figure is from the ledger's own timestamps.
     expect(checks.turnaroundMs.median).toBeGreaterThanOrEqual(100);
     expect(checks.turnaroundMs.median).toBeLessThan(10_000);
     const inspections = card('steady', 'site-inspection@1')!;
-    expect(inspections).toMatchObject({ assigned: 4, completedOnTime: 4, reviews: 4, sentBackForRework: 1, reviewApprovalRate: 0.75 });
+    expect(inspections).toMatchObject({
+      assigned: 4,
+      completedOnTime: 4,
+      reviews: 4,
+      sentBackForRework: 1,
+      reviewApprovalRate: 0.75,
+    });
     expect(inspections.score).toBeCloseTo(0.4 + 0.25 + 0.2 * 0.75 + 0.15 * 0.625, 10);
   });
 
   it('verifies with `govmesh audit verify`, and names the record whose stored bytes were flipped', async () => {
     const ok = await govmeshAudit(['verify', '--json'], ledger.env);
     expect(ok.code).toBe(0);
-    const verdict = JSON.parse(ok.stdout) as { ok: boolean; records: number; firstBroken: number | null; reason: string | null };
+    const verdict = JSON.parse(ok.stdout) as {
+      ok: boolean;
+      records: number;
+      firstBroken: number | null;
+      reason: string | null;
+    };
     expect(verdict).toMatchObject({ ok: true, firstBroken: null, reason: null });
     expect(verdict.records).toBeGreaterThanOrEqual(30);
 
@@ -151,18 +236,27 @@ describe('the audit ledger on a scripted run of partners', () => {
     const target = (await ledger.store.caseRecords(caseIds[1]!)).find((r) => r.actor.kind === 'officer')!;
     const db = new Database(copy);
     db.exec('DROP TRIGGER ledger_records_no_update');
-    const { actor_id } = db.prepare<[number], { actor_id: string }>('SELECT actor_id FROM ledger_records WHERE seq = ?').get(target.seq)!;
+    const { actor_id } = db
+      .prepare<[number], { actor_id: string }>('SELECT actor_id FROM ledger_records WHERE seq = ?')
+      .get(target.seq)!;
     db.prepare('UPDATE ledger_records SET actor_id = ? WHERE seq = ?').run(`${actor_id.slice(0, -1)}X`, target.seq);
     db.close();
     const broken = await govmeshAudit(['verify', '--json'], { ...ledger.env, GOVMESH_AUDIT_DB: copy });
     expect(broken.code).toBe(1);
-    expect(JSON.parse(broken.stdout)).toMatchObject({ ok: false, firstBroken: target.seq, reason: expect.stringMatching(/altered/) as unknown });
+    expect(JSON.parse(broken.stdout)).toMatchObject({
+      ok: false,
+      firstBroken: target.seq,
+      reason: expect.stringMatching(/altered/) as unknown,
+    });
   });
 
   it('exports a ledger that verifies offline with only the public key; a tampered export does not', async () => {
     const file = join(ledger.dir, 'export.jsonl');
     const exported = await govmeshAudit(['export', '--out', file], ledger.env);
-    expect(exported).toMatchObject({ code: 0, stdout: expect.stringMatching(/^exported \d+ records and \d+ checkpoints/) as unknown });
+    expect(exported).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/^exported \d+ records and \d+ checkpoints/) as unknown,
+    });
     // Offline: no database, no private key, only the export and the public key.
     const offline = { GOVMESH_AUDIT_DB: '/nonexistent', GOVMESH_AUDIT_SIGNING_KEY_FILE: '/nonexistent' };
     const ok = await govmeshAudit(['verify', '--file', file, '--public-key', ledger.publicKeyFile, '--json'], offline);
@@ -174,7 +268,10 @@ describe('the audit ledger on a scripted run of partners', () => {
     const seq = (JSON.parse(lines[at]!) as { record: { seq: number } }).record.seq;
     lines[at] = lines[at]!.replace('"kind":"system"', '"kind":"agency"').replace('"kind":"citizen"', '"kind":"agency"');
     writeFileSync(file, lines.join('\n'));
-    const tampered = await govmeshAudit(['verify', '--file', file, '--public-key', ledger.publicKeyFile, '--json'], offline);
+    const tampered = await govmeshAudit(
+      ['verify', '--file', file, '--public-key', ledger.publicKeyFile, '--json'],
+      offline,
+    );
     expect(tampered.code).toBe(1);
     expect(JSON.parse(tampered.stdout)).toMatchObject({ ok: false, firstBroken: seq });
   });
@@ -183,7 +280,8 @@ describe('the audit ledger on a scripted run of partners', () => {
     const audit = await govmeshAudit(['timeline', caseIds[2]!, '--json'], ledger.env);
     const entries = JSON.parse(audit.stdout) as Array<{ type: string; actor: { kind: string; id: string } }>;
     expect(entries.filter((e) => e.type === DOMAIN_EVENTS.reviewDecided.type).map((e) => e.actor)).toEqual([
-      { kind: 'officer', id: 'officer-ines' }, { kind: 'officer', id: 'officer-ines' },
+      { kind: 'officer', id: 'officer-ines' },
+      { kind: 'officer', id: 'officer-ines' },
     ]);
     const citizen = await govmeshAudit(['timeline', caseIds[2]!, '--citizen', '--json'], ledger.env);
     expect(citizen.stdout).toContain('Your case is complete');
@@ -193,8 +291,20 @@ describe('the audit ledger on a scripted run of partners', () => {
 
 describe('best-score partner selection', () => {
   const { profiles, id, suffix } = runScoped([
-    { id: 'good', name: 'Good Checks', capabilities: ['background-check@1'], terms: { 'background-check@1': terms }, status: 'active' },
-    { id: 'poor', name: 'Poor Checks', capabilities: ['background-check@1'], terms: { 'background-check@1': terms }, status: 'active' },
+    {
+      id: 'good',
+      name: 'Good Checks',
+      capabilities: ['background-check@1'],
+      terms: { 'background-check@1': terms },
+      status: 'active',
+    },
+    {
+      id: 'poor',
+      name: 'Poor Checks',
+      capabilities: ['background-check@1'],
+      terms: { 'background-check@1': terms },
+      status: 'active',
+    },
   ] satisfies PartnerProfile[]);
   let platform: TestPlatform;
   let ledger: TestLedger;
@@ -204,12 +314,27 @@ describe('best-score partner selection', () => {
     const { createKafka } = await import('@govmesh/messaging');
     const { engines, platformPrincipal } = await import('./engines.js');
     // The ledger first: the worker's scoreboard reads the file it writes.
-    const kafka = createKafka({ clientId: `e2e-score-${suffix}`, brokers: engines().kafkaBrokers, logger, credentials: platformPrincipal('admin') });
+    const kafka = createKafka({
+      clientId: `e2e-score-${suffix}`,
+      brokers: engines().kafkaBrokers,
+      logger,
+      credentials: platformPrincipal('admin'),
+    });
     ledger = await startLedger(kafka, suffix);
     platform = await startPlatform(profiles, suffix, { standings: LedgerScoreboard.fromSqliteFile(ledger.file, 0) });
     partners = [
-      createPartner({ partnerId: id('good'), kafka: platform.kafka, logger, handlers: { 'background-check@1': () => Promise.resolve({ clear: true, findings: [] }) } }),
-      createPartner({ partnerId: id('poor'), kafka: platform.kafka, logger, handlers: { 'background-check@1': () => Promise.reject(new Error('backlog')) } }),
+      createPartner({
+        partnerId: id('good'),
+        kafka: platform.kafka,
+        logger,
+        handlers: { 'background-check@1': () => Promise.resolve({ clear: true, findings: [] }) },
+      }),
+      createPartner({
+        partnerId: id('poor'),
+        kafka: platform.kafka,
+        logger,
+        handlers: { 'background-check@1': () => Promise.reject(new Error('backlog')) },
+      }),
     ];
     await Promise.all(partners.map((p) => p.start()));
   }, 60_000);
@@ -221,16 +346,29 @@ describe('best-score partner selection', () => {
   });
 
   it('sends more of a batch to the better partner once both have had a trial', async () => {
-    const definition = serviceWith('scored-selection', [outsourcedStep('background-check', 'background-check@1', ['applicant.name', 'applicant.dateOfBirth'], { select: 'best-score', maxReassignments: 1 })]);
+    const definition = serviceWith('scored-selection', [
+      outsourcedStep('background-check', 'background-check@1', ['applicant.name', 'applicant.dateOfBirth'], {
+        select: 'best-score',
+        maxReassignments: 1,
+      }),
+    ]);
     for (let n = 1; n <= 12; n += 1) {
       const caseId = `selection-${suffix}-${n}`;
-      const handle = await platform.client.workflow.start(serviceCase, { taskQueue: platform.taskQueue, workflowId: caseId, args: [{ caseId, definition, application }] });
+      const handle = await platform.client.workflow.start(serviceCase, {
+        taskQueue: platform.taskQueue,
+        workflowId: caseId,
+        args: [{ caseId, definition, application }],
+      });
       expect(await handle.result()).toMatchObject({ status: 'completed' });
       await untilLedgered(ledger.store, caseId, DOMAIN_EVENTS.caseCompleted.type);
     }
     const firstPicks = new Map<string, number>();
     for await (const r of ledger.store.records()) {
-      if (r.type === DOMAIN_EVENTS.taskDispatched.type && r.caseId.startsWith(`selection-${suffix}-`) && r.facts.attempt === 1) {
+      if (
+        r.type === DOMAIN_EVENTS.taskDispatched.type &&
+        r.caseId.startsWith(`selection-${suffix}-`) &&
+        r.facts.attempt === 1
+      ) {
         firstPicks.set(String(r.facts.partnerId), (firstPicks.get(String(r.facts.partnerId)) ?? 0) + 1);
       }
     }

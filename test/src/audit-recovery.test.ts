@@ -18,14 +18,23 @@ const root = new URL('../..', import.meta.url).pathname;
 function startAudit(env: Record<string, string>, logFile: string): ChildProcess {
   const fd = openSync(logFile, 'a');
   const child = spawn(process.execPath, [join(root, 'services/audit/dist/main.js')], {
-    cwd: root, env: { ...process.env, LOG_LEVEL: 'info', KAFKA_BROKERS: engines().kafkaBrokers.join(','), ...principalEnv('audit'), ...env }, stdio: ['ignore', fd, fd],
+    cwd: root,
+    env: {
+      ...process.env,
+      LOG_LEVEL: 'info',
+      KAFKA_BROKERS: engines().kafkaBrokers.join(','),
+      ...principalEnv('audit'),
+      ...env,
+    },
+    stdio: ['ignore', fd, fd],
   });
   closeSync(fd);
   return child;
 }
 
 function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  if (child.exitCode !== null || child.signalCode !== null)
+    return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 }
 
@@ -34,7 +43,12 @@ function exited(child: ChildProcess): Promise<{ code: number | null; signal: Nod
  * ledger takes: one from a source not allowed to emit its type (a test's forgery) goes to the DLQ.
  */
 async function eventIdsOnTopic(suffix: string): Promise<Set<string>> {
-  const kafka = createKafka({ clientId: `e2e-topic-reader-${suffix}`, brokers: engines().kafkaBrokers, logger, credentials: platformPrincipal('admin') });
+  const kafka = createKafka({
+    clientId: `e2e-topic-reader-${suffix}`,
+    brokers: engines().kafkaBrokers,
+    logger,
+    credentials: platformPrincipal('admin'),
+  });
   const admin = kafka.admin();
   await admin.connect();
   const ends = new Map((await admin.fetchTopicOffsets(EVENTS_TOPIC)).map((p) => [p.partition, BigInt(p.high)]));
@@ -72,14 +86,26 @@ describe('the audit ledger after a crash between the ledger write and the offset
   it('loses no event and stores none twice', async () => {
     const suffix = Math.random().toString(16).slice(2, 8);
     const dir = mkdtempSync(join(tmpdir(), 'govmesh-e2e-audit-crash-'));
-    const env = { GOVMESH_AUDIT_DB: join(dir, 'ledger.sqlite'), GOVMESH_AUDIT_SIGNING_KEY_FILE: join(dir, 'key.pem'), GOVMESH_AUDIT_GROUP: `govmesh-audit-e2e-crash-${suffix}` };
+    const env = {
+      GOVMESH_AUDIT_DB: join(dir, 'ledger.sqlite'),
+      GOVMESH_AUDIT_SIGNING_KEY_FILE: join(dir, 'key.pem'),
+      GOVMESH_AUDIT_GROUP: `govmesh-audit-e2e-crash-${suffix}`,
+    };
     // Fresh events of this run, on every partition, so there is always a batch to die on.
-    const kafka = createKafka({ clientId: `e2e-audit-crash-${suffix}`, brokers: engines().kafkaBrokers, logger, credentials: platformPrincipal('admin') });
+    const kafka = createKafka({
+      clientId: `e2e-audit-crash-${suffix}`,
+      brokers: engines().kafkaBrokers,
+      logger,
+      credentials: platformPrincipal('admin'),
+    });
     const publisher = new CloudEventPublisher(kafka);
     for (let n = 0; n < 60; n += 1) {
       const caseId = `crash-${suffix}-${n}`;
       await publisher.publish(EVENTS_TOPIC, caseId, {
-        id: `${caseId}/case/0/caseSubmitted/1`, type: DOMAIN_EVENTS.caseSubmitted.type, source: '/govmesh/worker', subject: caseId,
+        id: `${caseId}/case/0/caseSubmitted/1`,
+        type: DOMAIN_EVENTS.caseSubmitted.type,
+        source: '/govmesh/worker',
+        subject: caseId,
         data: { correlationId: caseId, causationId: caseId, serviceId: 'crash-test', serviceVersion: 1 },
       });
     }
@@ -98,8 +124,10 @@ describe('the audit ledger after a crash between the ledger write and the offset
     children.push(second);
     const deadline = Date.now() + 60_000;
     while ((await reader.head()).seq < expected.size) {
-      if (second.exitCode !== null) throw new Error(`the restarted audit service exited with ${second.exitCode}; see ${dir}/audit-2.log`);
-      if (Date.now() > deadline) throw new Error(`the ledger holds ${(await reader.head()).seq} of ${expected.size} events after 60 s`);
+      if (second.exitCode !== null)
+        throw new Error(`the restarted audit service exited with ${second.exitCode}; see ${dir}/audit-2.log`);
+      if (Date.now() > deadline)
+        throw new Error(`the ledger holds ${(await reader.head()).seq} of ${expected.size} events after 60 s`);
       await new Promise((r) => setTimeout(r, 200));
     }
     second.kill('SIGTERM');
@@ -112,9 +140,15 @@ describe('the audit ledger after a crash between the ledger write and the offset
     expect(stored.length).toBe(new Set(stored).size);
     // The restart re-read what the killed process had stored but not committed, and skipped it.
     const log = readFileSync(join(dir, 'audit-2.log'), 'utf8');
-    const replayed = log.split('\n').filter((l) => l.includes('replayed events already in the ledger')).map((l) => (JSON.parse(l) as { duplicates: number }).duplicates);
+    const replayed = log
+      .split('\n')
+      .filter((l) => l.includes('replayed events already in the ledger'))
+      .map((l) => (JSON.parse(l) as { duplicates: number }).duplicates);
     expect(replayed.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
-    expect(await verifyLedger(reader.records(), await reader.checkpoints())).toMatchObject({ ok: true, records: stored.length });
+    expect(await verifyLedger(reader.records(), await reader.checkpoints())).toMatchObject({
+      ok: true,
+      records: stored.length,
+    });
     reader.close();
   }, 180_000);
 });

@@ -17,8 +17,12 @@ describe.runIf(inject('infra').kafka.mode === 'embedded')('a broker restarted af
 
   beforeAll(async () => {
     config = loadInfraConfig({
-      ...process.env, KAFKA_BROKERS: undefined, GOVMESH_DATA_DIR: dataDir,
-      GOVMESH_KAFKA_PORT: String(await freePort()), GOVMESH_KAFKA_CONTROLLER_PORT: String(await freePort()), GOVMESH_KAFKA_HEAP: '256m',
+      ...process.env,
+      KAFKA_BROKERS: undefined,
+      GOVMESH_DATA_DIR: dataDir,
+      GOVMESH_KAFKA_PORT: String(await freePort()),
+      GOVMESH_KAFKA_CONTROLLER_PORT: String(await freePort()),
+      GOVMESH_KAFKA_HEAP: '256m',
     });
     await engineUp(config, 'kafka');
   }, 120_000);
@@ -30,13 +34,21 @@ describe.runIf(inject('infra').kafka.mode === 'embedded')('a broker restarted af
 
   it("keeps every principal's credentials, and the revoked ones stay revoked", async () => {
     const users = new ScramUsers([...config.kafka.brokers], platformCredentials(config, 'api'));
-    const staying: KafkaCredentials = { mechanism: 'scram-sha-512', username: 'partner-staying', password: newSecret() };
+    const staying: KafkaCredentials = {
+      mechanism: 'scram-sha-512',
+      username: 'partner-staying',
+      password: newSecret(),
+    };
     await users.upsert(staying.username, staying.password);
     // Ten partners onboarded and terminated: deleting their users this way once made Kafka 4.4
     // forget every SCRAM user on the next restart, the admin's included.
     const gone: KafkaCredentials[] = [];
     for (let n = 0; n < 10; n += 1) {
-      const partner: KafkaCredentials = { mechanism: 'scram-sha-512', username: `partner-gone-${n}`, password: newSecret() };
+      const partner: KafkaCredentials = {
+        mechanism: 'scram-sha-512',
+        username: `partner-gone-${n}`,
+        password: newSecret(),
+      };
       await users.upsert(partner.username, partner.password);
       await users.revoke(partner.username);
       gone.push(partner);

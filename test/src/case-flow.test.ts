@@ -6,13 +6,39 @@ import { serviceCase } from '@govmesh/workflows/service-case';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { caseEvents, exampleDefinition, logger, runScoped, startPlatform, untilStep, type TestPlatform } from './platform.js';
+import {
+  caseEvents,
+  exampleDefinition,
+  logger,
+  runScoped,
+  startPlatform,
+  untilStep,
+  type TestPlatform,
+} from './platform.js';
 
 const terms = { deadline: { hours: 48 }, capacity: 10 };
 const { profiles, id, suffix } = runScoped([
-  { id: 'acme-checks', name: 'ACME Checks', capabilities: ['background-check@1'], terms: { 'background-check@1': terms }, status: 'active' },
-  { id: 'civic-inspect', name: 'Civic Inspect', capabilities: ['site-inspection@1'], terms: { 'site-inspection@1': terms }, status: 'active' },
-  { id: 'swift-courier', name: 'Swift Courier', capabilities: ['certificate-delivery@1'], terms: { 'certificate-delivery@1': terms }, status: 'active' },
+  {
+    id: 'acme-checks',
+    name: 'ACME Checks',
+    capabilities: ['background-check@1'],
+    terms: { 'background-check@1': terms },
+    status: 'active',
+  },
+  {
+    id: 'civic-inspect',
+    name: 'Civic Inspect',
+    capabilities: ['site-inspection@1'],
+    terms: { 'site-inspection@1': terms },
+    status: 'active',
+  },
+  {
+    id: 'swift-courier',
+    name: 'Swift Courier',
+    capabilities: ['certificate-delivery@1'],
+    terms: { 'certificate-delivery@1': terms },
+    status: 'active',
+  },
 ] satisfies PartnerProfile[]);
 
 const application = {
@@ -30,7 +56,9 @@ describe('a business-licence case on the real engines', () => {
     platform = await startPlatform(profiles, suffix);
     partners.push(
       createPartner({
-        partnerId: id('acme-checks'), kafka: platform.kafka, logger,
+        partnerId: id('acme-checks'),
+        kafka: platform.kafka,
+        logger,
         handlers: {
           'background-check@1': (_input, { task }) => {
             received.push(task);
@@ -39,8 +67,19 @@ describe('a business-licence case on the real engines', () => {
         },
         onRejection: (r) => rejections.push(r),
       }),
-      createSimulatedPartner({ partnerId: id('civic-inspect'), kafka: platform.kafka, logger, capabilities: ['site-inspection@1'], behaviour: { latencyMs: { min: 20, max: 80 } } }),
-      createSimulatedPartner({ partnerId: id('swift-courier'), kafka: platform.kafka, logger, capabilities: ['certificate-delivery@1'] }),
+      createSimulatedPartner({
+        partnerId: id('civic-inspect'),
+        kafka: platform.kafka,
+        logger,
+        capabilities: ['site-inspection@1'],
+        behaviour: { latencyMs: { min: 20, max: 80 } },
+      }),
+      createSimulatedPartner({
+        partnerId: id('swift-courier'),
+        kafka: platform.kafka,
+        logger,
+        capabilities: ['certificate-delivery@1'],
+      }),
     );
     await Promise.all(partners.map((p) => p.start()));
   }, 120_000);
@@ -53,18 +92,29 @@ describe('a business-licence case on the real engines', () => {
   it('completes: in-house activity, partners over Kafka, the review and the officer decision', async () => {
     const caseId = `bl-${suffix}-1`;
     const handle = await platform.client.workflow.start(serviceCase, {
-      taskQueue: platform.taskQueue, workflowId: caseId, args: [{ caseId, definition: exampleDefinition('business-licence.yaml'), application }],
+      taskQueue: platform.taskQueue,
+      workflowId: caseId,
+      args: [{ caseId, definition: exampleDefinition('business-licence.yaml'), application }],
     });
 
     await untilStep(handle, 'site-inspection', 'awaiting-review');
     const wrongRole: unknown = await handle
-      .executeUpdate(decideOfficerTask, { args: [{ stepId: 'site-inspection', officerId: 'officer-7', role: 'inspector', decision: 'approve' }] })
+      .executeUpdate(decideOfficerTask, {
+        args: [{ stepId: 'site-inspection', officerId: 'officer-7', role: 'inspector', decision: 'approve' }],
+      })
       .catch((err: unknown) => err);
     expect(wrongRole).toBeInstanceOf(WorkflowUpdateFailedError);
-    expect((wrongRole as WorkflowUpdateFailedError).cause).toMatchObject({ type: 'CASE.WRONG_ROLE', message: 'step site-inspection must be decided by a licensing-officer, not a inspector' });
-    await handle.executeUpdate(decideOfficerTask, { args: [{ stepId: 'site-inspection', officerId: 'officer-7', role: 'licensing-officer', decision: 'approve' }] });
+    expect((wrongRole as WorkflowUpdateFailedError).cause).toMatchObject({
+      type: 'CASE.WRONG_ROLE',
+      message: 'step site-inspection must be decided by a licensing-officer, not a inspector',
+    });
+    await handle.executeUpdate(decideOfficerTask, {
+      args: [{ stepId: 'site-inspection', officerId: 'officer-7', role: 'licensing-officer', decision: 'approve' }],
+    });
     await untilStep(handle, 'decision', 'awaiting-officer');
-    await handle.executeUpdate(decideOfficerTask, { args: [{ stepId: 'decision', officerId: 'officer-9', role: 'licensing-officer', decision: 'approve' }] });
+    await handle.executeUpdate(decideOfficerTask, {
+      args: [{ stepId: 'decision', officerId: 'officer-9', role: 'licensing-officer', decision: 'approve' }],
+    });
 
     const outcome: CaseOutcome = await handle.result();
     expect(outcome).toEqual({ caseId, status: 'completed', decision: 'approved' });
@@ -72,7 +122,11 @@ describe('a business-licence case on the real engines', () => {
     const state = await handle.query(caseStateQuery);
     expect(state).toMatchObject({
       steps: {
-        'verify-identity': { status: 'completed', mode: 'in-house', output: { verified: true, method: 'register-match' } },
+        'verify-identity': {
+          status: 'completed',
+          mode: 'in-house',
+          output: { verified: true, method: 'register-match' },
+        },
         'background-check': { status: 'completed', mode: 'outsourced', partnerId: id('acme-checks'), attempt: 1 },
         'site-inspection': { status: 'completed', mode: 'controlled', partnerId: id('civic-inspect') },
         decision: { status: 'completed', output: { decision: 'approve', decidedBy: 'officer-9' } },
@@ -88,17 +142,33 @@ describe('a business-licence case on the real engines', () => {
       return details !== undefined && details !== null && Buffer.from(details).toString().includes('"dispatchTask"');
     });
     expect(dispatched).toHaveLength(3);
-    const accepted = (history.events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'submitTaskResult');
+    const accepted = (history.events ?? []).filter(
+      (e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'submitTaskResult',
+    );
     expect(accepted).toHaveLength(3);
     expect(rejections).toEqual([]);
 
     // The audit ledger: every state change, each caused by the one before, with ids a replay reproduces.
     const events = await caseEvents(platform.kafka, caseId, 'gov.govmesh.case.completed.v1');
-    expect(events[0]).toMatchObject({ id: `${caseId}/case/0/caseSubmitted/1`, type: 'gov.govmesh.case.submitted.v1', data: { correlationId: caseId, causationId: caseId } });
-    expect(events.filter((e) => e.type === 'gov.govmesh.task.dispatched.v1').map((e) => e.data.partnerId)).toEqual([id('acme-checks'), id('civic-inspect'), id('swift-courier')]);
-    expect(events.filter((e) => e.type === 'gov.govmesh.task.dispatched.v1')[0]?.data.sharedFields).toEqual(['applicant.name', 'applicant.dateOfBirth']);
+    expect(events[0]).toMatchObject({
+      id: `${caseId}/case/0/caseSubmitted/1`,
+      type: 'gov.govmesh.case.submitted.v1',
+      data: { correlationId: caseId, causationId: caseId },
+    });
+    expect(events.filter((e) => e.type === 'gov.govmesh.task.dispatched.v1').map((e) => e.data.partnerId)).toEqual([
+      id('acme-checks'),
+      id('civic-inspect'),
+      id('swift-courier'),
+    ]);
+    expect(events.filter((e) => e.type === 'gov.govmesh.task.dispatched.v1')[0]?.data.sharedFields).toEqual([
+      'applicant.name',
+      'applicant.dateOfBirth',
+    ]);
     expect(events.filter((e) => e.type === 'gov.govmesh.task.result-accepted.v1')).toHaveLength(3);
-    expect(events.filter((e) => e.type === 'gov.govmesh.review.decided.v1').map((e) => e.data.decision)).toEqual(['approve', 'approve']);
+    expect(events.filter((e) => e.type === 'gov.govmesh.review.decided.v1').map((e) => e.data.decision)).toEqual([
+      'approve',
+      'approve',
+    ]);
     expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
     const recorded = events.filter((e) => e.type !== 'gov.govmesh.task.dispatched.v1');
     recorded.slice(1).forEach((e, i) => expect(e.data.causationId).toBe(recorded[i]!.id));
@@ -110,6 +180,7 @@ describe('a business-licence case on the real engines', () => {
     expect(task.taskType).toBe('background-check@1');
     expect(task.input).toEqual({ applicant: { name: 'Ada Lovelace', dateOfBirth: '1985-12-10' } });
     const text = JSON.stringify(task);
-    for (const secret of ['NID-0042', 'ada@example.org', 'Harbour Bakery', 'Quay Street']) expect(text).not.toContain(secret);
+    for (const secret of ['NID-0042', 'ada@example.org', 'Harbour Bakery', 'Quay Street'])
+      expect(text).not.toContain(secret);
   });
 });

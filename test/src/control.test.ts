@@ -12,21 +12,54 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { Inbox } from './inbox.js';
 import { startLedger, untilLedgered, type TestLedger } from './ledger.js';
-import { caseEvents, logger, outsourcedStep, runScoped, serviceWith, startPlatform, untilStep, type TestPlatform } from './platform.js';
+import {
+  caseEvents,
+  logger,
+  outsourcedStep,
+  runScoped,
+  serviceWith,
+  startPlatform,
+  untilStep,
+  type TestPlatform,
+} from './platform.js';
 
 const terms = { deadline: { hours: 48 }, capacity: 50 };
-const checks = (id: string): PartnerProfile => ({ id, name: id, capabilities: ['background-check@1'], terms: { 'background-check@1': terms }, status: 'active' });
+const checks = (id: string): PartnerProfile => ({
+  id,
+  name: id,
+  capabilities: ['background-check@1'],
+  terms: { 'background-check@1': terms },
+  status: 'active',
+});
 const { profiles, id, suffix } = runScoped([
-  checks('aloof'), checks('backup'), checks('failing'), checks('holder'), checks('stand-in'),
-  { id: 'inspect-co', name: 'Inspect Co', capabilities: ['site-inspection@1'], terms: { 'site-inspection@1': terms }, status: 'active' },
+  checks('aloof'),
+  checks('backup'),
+  checks('failing'),
+  checks('holder'),
+  checks('stand-in'),
+  {
+    id: 'inspect-co',
+    name: 'Inspect Co',
+    capabilities: ['site-inspection@1'],
+    terms: { 'site-inspection@1': terms },
+    status: 'active',
+  },
 ]);
 const application = {
   applicant: { name: 'Mary Somerville', dateOfBirth: '1980-12-26', nationalId: 'NID-3', email: 'mary@example.org' },
   business: { name: 'Harbour Bakery', address: '1 Quay Street', activity: 'bakery', registrationNumber: 'ENT-1001' },
 };
 const SHARE = ['applicant.name', 'applicant.dateOfBirth'];
-const backgroundCheck = (only: string[], extra: Partial<TaskStep> = {}, fallback: NonNullable<TaskStep['partners']>['fallback'] = { fail: true }): TaskStep => ({
-  ...outsourcedStep('background-check', 'background-check@1', SHARE, { only: only.map(id), maxReassignments: only.length - 1, fallback }),
+const backgroundCheck = (
+  only: string[],
+  extra: Partial<TaskStep> = {},
+  fallback: NonNullable<TaskStep['partners']>['fallback'] = { fail: true },
+): TaskStep => ({
+  ...outsourcedStep('background-check', 'background-check@1', SHARE, {
+    only: only.map(id),
+    maxReassignments: only.length - 1,
+    fallback,
+  }),
   deadline: { seconds: 3 },
   ...extra,
 });
@@ -51,15 +84,24 @@ describe('the government stays in control', () => {
     ledger = await startLedger(platform.kafka, suffix);
     for (const profile of profiles) {
       const base = profile.id.slice(0, -suffix.length - 1);
-      const handler = async (_input: Record<string, unknown>, { task, signal }: { task: TaskAssignedData; signal: AbortSignal }) => {
+      const handler = async (
+        _input: Record<string, unknown>,
+        { task, signal }: { task: TaskAssignedData; signal: AbortSignal },
+      ) => {
         tasks.push({ ...task, partner: base });
         const respond = answer[base];
         if (respond) return await respond(task);
-        return await new Promise<Record<string, unknown>>((_, reject) => signal.addEventListener('abort', () => reject(new Error('revoked')), { once: true }));
+        return await new Promise<Record<string, unknown>>((_, reject) =>
+          signal.addEventListener('abort', () => reject(new Error('revoked')), { once: true }),
+        );
       };
       const partner = createPartner({
-        partnerId: profile.id, kafka: platform.kafka, logger, handlers: Object.fromEntries(profile.capabilities.map((c) => [c, handler])),
-        onRevocation: (r) => revocations.push({ ...r, partner: base }), onRejection: (r) => rejections.push({ ...r, partner: base }),
+        partnerId: profile.id,
+        kafka: platform.kafka,
+        logger,
+        handlers: Object.fromEntries(profile.capabilities.map((c) => [c, handler])),
+        onRevocation: (r) => revocations.push({ ...r, partner: base }),
+        onRejection: (r) => rejections.push({ ...r, partner: base }),
       });
       partners.push(partner);
       partnerNamed.set(base, partner);
@@ -74,7 +116,11 @@ describe('the government stays in control', () => {
   });
 
   function start(caseId: string, definition: ServiceDefinition) {
-    return platform.client.workflow.start(serviceCase, { taskQueue: platform.taskQueue, workflowId: caseId, args: [{ caseId, definition, application }] });
+    return platform.client.workflow.start(serviceCase, {
+      taskQueue: platform.taskQueue,
+      workflowId: caseId,
+      args: [{ caseId, definition, application }],
+    });
   }
 
   it('takes the task from a silent partner at its deadline, gives it to the next with attempt 2, and rejects the late answer as TASK.REVOKED', async () => {
@@ -95,24 +141,47 @@ describe('the government stays in control', () => {
     expect(second.attempt).toBe(2);
 
     const aloof = partnerNamed.get('aloof')!;
-    await aloof.publishResult({ taskId: first.taskId, attempt: 1, outcome: 'completed', output: { clear: true, findings: [] } });
+    await aloof.publishResult({
+      taskId: first.taskId,
+      attempt: 1,
+      outcome: 'completed',
+      output: { clear: true, findings: [] },
+    });
     const late = await rejections.next((r) => r.taskId === first.taskId && r.partner === 'aloof');
     expect(late).toMatchObject({ code: 'TASK.REVOKED', attempt: 1 });
     release();
     expect(await handle.result()).toMatchObject({ status: 'completed' });
-    expect((await handle.query(caseStateQuery)).steps['background-check']).toMatchObject({ partnerId: id('backup'), attempt: 2 });
+    expect((await handle.query(caseStateQuery)).steps['background-check']).toMatchObject({
+      partnerId: id('backup'),
+      attempt: 2,
+    });
     const events = await caseEvents(platform.kafka, caseId, DOMAIN_EVENTS.resultRejected.type);
-    expect(events.map((e) => e.type)).toEqual(expect.arrayContaining([DOMAIN_EVENTS.deadlineBreached.type, DOMAIN_EVENTS.taskReassigned.type]));
+    expect(events.map((e) => e.type)).toEqual(
+      expect.arrayContaining([DOMAIN_EVENTS.deadlineBreached.type, DOMAIN_EVENTS.taskReassigned.type]),
+    );
   });
 
   it('falls back to an officer when every partner fails or stays silent; the case completes when the officer decides', async () => {
     const caseId = `control-${suffix}-fallback`;
-    const handle = await start(caseId, serviceWith('control-fallback', [backgroundCheck(['aloof', 'failing'], {}, { role: 'licensing-officer' })]));
+    const handle = await start(
+      caseId,
+      serviceWith('control-fallback', [backgroundCheck(['aloof', 'failing'], {}, { role: 'licensing-officer' })]),
+    );
     const state = await untilStep(handle, 'background-check', 'awaiting-officer', 30_000);
     expect(state.steps['background-check']).toMatchObject({ mode: 'in-house', role: 'licensing-officer' });
     // The officer has a deadline too: the case never waits without one.
     expect(Date.parse(state.steps['background-check']!.deadline!)).toBeGreaterThan(Date.now());
-    await handle.executeUpdate(decideOfficerTask, { args: [{ stepId: 'background-check', officerId: 'officer-lin', role: 'licensing-officer', decision: 'approve', output: { clear: true, findings: [] } }] });
+    await handle.executeUpdate(decideOfficerTask, {
+      args: [
+        {
+          stepId: 'background-check',
+          officerId: 'officer-lin',
+          role: 'licensing-officer',
+          decision: 'approve',
+          output: { clear: true, findings: [] },
+        },
+      ],
+    });
     expect(await handle.result()).toMatchObject({ status: 'completed' });
     const events = await caseEvents(platform.kafka, caseId, DOMAIN_EVENTS.caseCompleted.type);
     expect(events.filter((e) => e.type === DOMAIN_EVENTS.fellBackInHouse.type)).toHaveLength(1);
@@ -120,23 +189,44 @@ describe('the government stays in control', () => {
 
   it('sends a controlled inspection back with reasons, and proceeds on the corrected report the officer approves', async () => {
     const caseId = `control-${suffix}-review`;
-    answer['inspect-co'] = (task) => Promise.resolve(task.rework
-      ? { passed: true, inspectedOn: '2026-11-23', defects: [] }
-      : { passed: true, inspectedOn: '2026-11-23', defects: ['fire exit sign missing'] });
-    const definition = serviceWith('control-review', [{
-      id: 'site-inspection', task: 'site-inspection@1', classification: { core: true, critical: false }, deadline: { minutes: 5 }, share: ['business.address'],
-      review: { role: 'licensing-officer', maxReworks: 1 },
-      partners: { select: 'first-eligible', maxReassignments: 0, fallback: { fail: true }, only: [id('inspect-co')] },
-    }]);
+    answer['inspect-co'] = (task) =>
+      Promise.resolve(
+        task.rework
+          ? { passed: true, inspectedOn: '2026-11-23', defects: [] }
+          : { passed: true, inspectedOn: '2026-11-23', defects: ['fire exit sign missing'] },
+      );
+    const definition = serviceWith('control-review', [
+      {
+        id: 'site-inspection',
+        task: 'site-inspection@1',
+        classification: { core: true, critical: false },
+        deadline: { minutes: 5 },
+        share: ['business.address'],
+        review: { role: 'licensing-officer', maxReworks: 1 },
+        partners: { select: 'first-eligible', maxReassignments: 0, fallback: { fail: true }, only: [id('inspect-co')] },
+      },
+    ]);
     const handle = await start(caseId, definition);
     await untilStep(handle, 'site-inspection', 'awaiting-review');
     const reasons = ['the report lists a missing fire exit sign: re-inspect after it is fitted'];
-    await handle.executeUpdate(decideOfficerTask, { args: [{ stepId: 'site-inspection', officerId: 'officer-ada', role: 'licensing-officer', decision: 'request-rework', reasons }] });
+    await handle.executeUpdate(decideOfficerTask, {
+      args: [
+        {
+          stepId: 'site-inspection',
+          officerId: 'officer-ada',
+          role: 'licensing-officer',
+          decision: 'request-rework',
+          reasons,
+        },
+      ],
+    });
     const rework = await tasks.next((t) => t.caseId === caseId && t.attempt === 2);
     expect(rework.rework).toEqual({ previousAttempt: 1, reasons });
     const state = await untilStep(handle, 'site-inspection', 'awaiting-review');
     expect(state.steps['site-inspection']).toMatchObject({ attempt: 2, output: { defects: [] } });
-    await handle.executeUpdate(decideOfficerTask, { args: [{ stepId: 'site-inspection', officerId: 'officer-ada', role: 'licensing-officer', decision: 'approve' }] });
+    await handle.executeUpdate(decideOfficerTask, {
+      args: [{ stepId: 'site-inspection', officerId: 'officer-ada', role: 'licensing-officer', decision: 'approve' }],
+    });
     expect(await handle.result()).toMatchObject({ status: 'completed' });
 
     const records = await untilLedgered(ledger.store, caseId, DOMAIN_EVENTS.caseCompleted.type);
@@ -155,31 +245,64 @@ describe('the government stays in control', () => {
   it('puts only the named registry fields into the case, and records the lookup with its purpose', async () => {
     const caseId = `control-${suffix}-lookup`;
     const purpose = 'Confirm that the business is registered and active';
-    const handle = await start(caseId, serviceWith('control-lookup', [{
-      id: 'registry-check', lookup: { agency: 'market-regulation', registry: 'enterprise-registry', key: 'business.registrationNumber', purpose, fields: ['name', 'status'] },
-    }]));
+    const handle = await start(
+      caseId,
+      serviceWith('control-lookup', [
+        {
+          id: 'registry-check',
+          lookup: {
+            agency: 'market-regulation',
+            registry: 'enterprise-registry',
+            key: 'business.registrationNumber',
+            purpose,
+            fields: ['name', 'status'],
+          },
+        },
+      ]),
+    );
     expect(await handle.result()).toMatchObject({ status: 'completed' });
     const state = await handle.query(caseStateQuery);
-    expect(state.steps['registry-check']?.output).toEqual({ found: true, name: 'Harbour Bakery Ltd', status: 'active' });
+    expect(state.steps['registry-check']?.output).toEqual({
+      found: true,
+      name: 'Harbour Bakery Ltd',
+      status: 'active',
+    });
     const events = await caseEvents(platform.kafka, caseId, DOMAIN_EVENTS.caseCompleted.type);
     const lookup = events.find((e) => e.type === DOMAIN_EVENTS.lookupPerformed.type)!;
-    expect(lookup.data).toMatchObject({ agency: 'market-regulation', registry: 'enterprise-registry', purpose, fields: ['name', 'status'], found: true });
+    expect(lookup.data).toMatchObject({
+      agency: 'market-regulation',
+      registry: 'enterprise-registry',
+      purpose,
+      fields: ['name', 'status'],
+      found: true,
+    });
     expect(JSON.stringify(lookup)).not.toMatch(/Harbour|Quay|Baker|VAT/);
   });
 
   it('moves the open tasks of a suspended partner to another partner, and gives it no new ones', async () => {
     const caseId = `control-${suffix}-suspend`;
-    const definition = serviceWith('control-suspend', [backgroundCheck(['holder', 'stand-in'], { deadline: { hours: 1 } })]);
+    const definition = serviceWith('control-suspend', [
+      backgroundCheck(['holder', 'stand-in'], { deadline: { hours: 1 } }),
+    ]);
     const handle = await start(caseId, definition);
     const held = await tasks.next((t) => t.caseId === caseId && t.partner === 'holder');
     await untilLedgered(ledger.store, caseId, DOMAIN_EVENTS.taskDispatched.type);
 
     const outcome = await suspendPartner(
-      { client: platform.client, directory: platform.directory, logger, openTasks: (p) => openPartnerTasks(ledger.store.records(), p) },
-      id('holder'), 'contract suspended pending an investigation',
+      {
+        client: platform.client,
+        directory: platform.directory,
+        logger,
+        openTasks: (p) => openPartnerTasks(ledger.store.records(), p),
+      },
+      id('holder'),
+      'contract suspended pending an investigation',
     );
     expect(outcome.moved).toEqual([held.taskId]);
-    expect(await revocations.next((r) => r.taskId === held.taskId && r.partner === 'holder')).toMatchObject({ code: 'PARTNER.SUSPENDED', reasons: ['contract suspended pending an investigation'] });
+    expect(await revocations.next((r) => r.taskId === held.taskId && r.partner === 'holder')).toMatchObject({
+      code: 'PARTNER.SUSPENDED',
+      reasons: ['contract suspended pending an investigation'],
+    });
     expect((await tasks.next((t) => t.caseId === caseId && t.partner === 'stand-in')).attempt).toBe(2);
     expect(await handle.result()).toMatchObject({ status: 'completed' });
 
@@ -190,46 +313,104 @@ describe('the government stays in control', () => {
 
   it('escalates an overdue officer task to the supervisor role, which then decides', async () => {
     const caseId = `control-${suffix}-escalate`;
-    const handle = await start(caseId, serviceWith('control-escalate', [{
-      id: 'decision', classification: { core: true, critical: true }, officer: { role: 'licensing-officer', deadline: { seconds: 2 }, escalateTo: 'head-of-licensing' }, share: [],
-    }]));
+    const handle = await start(
+      caseId,
+      serviceWith('control-escalate', [
+        {
+          id: 'decision',
+          classification: { core: true, critical: true },
+          officer: { role: 'licensing-officer', deadline: { seconds: 2 }, escalateTo: 'head-of-licensing' },
+          share: [],
+        },
+      ]),
+    );
     const deadline = Date.now() + 20_000;
     let state = await handle.query(caseStateQuery);
     while (state.steps.decision?.role !== 'head-of-licensing' && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 200));
       state = await handle.query(caseStateQuery);
     }
-    expect(state.steps.decision).toMatchObject({ status: 'awaiting-officer', role: 'head-of-licensing', escalatedFrom: 'licensing-officer' });
-    const late = await handle.executeUpdate(decideOfficerTask, { args: [{ stepId: 'decision', officerId: 'o-1', role: 'licensing-officer', decision: 'approve' }] }).catch((e: unknown) => e);
+    expect(state.steps.decision).toMatchObject({
+      status: 'awaiting-officer',
+      role: 'head-of-licensing',
+      escalatedFrom: 'licensing-officer',
+    });
+    const late = await handle
+      .executeUpdate(decideOfficerTask, {
+        args: [{ stepId: 'decision', officerId: 'o-1', role: 'licensing-officer', decision: 'approve' }],
+      })
+      .catch((e: unknown) => e);
     expect(late).toBeInstanceOf(WorkflowUpdateFailedError);
-    await handle.executeUpdate(decideOfficerTask, { args: [{ stepId: 'decision', officerId: 'head-1', role: 'head-of-licensing', decision: 'approve' }] });
+    await handle.executeUpdate(decideOfficerTask, {
+      args: [{ stepId: 'decision', officerId: 'head-1', role: 'head-of-licensing', decision: 'approve' }],
+    });
     expect(await handle.result()).toMatchObject({ status: 'completed', decision: 'approved' });
     const events = await caseEvents(platform.kafka, caseId, DOMAIN_EVENTS.caseCompleted.type);
-    expect(events.find((e) => e.type === DOMAIN_EVENTS.officerTaskEscalated.type)?.data).toMatchObject({ fromRole: 'licensing-officer', toRole: 'head-of-licensing' });
+    expect(events.find((e) => e.type === DOMAIN_EVENTS.officerTaskEscalated.type)?.data).toMatchObject({
+      fromRole: 'licensing-officer',
+      toRole: 'head-of-licensing',
+    });
   });
 
   it('reminds a citizen who does not answer, then withdraws the case as the definition says', async () => {
     const caseId = `control-${suffix}-withdraw`;
-    const handle = await start(caseId, serviceWith('control-withdraw', [{
-      id: 'opening-hours', citizenInput: { fields: ['business.openingHours'], prompt: 'When will the bakery be open?', deadline: { seconds: 2 }, reminders: 1, onExpiry: 'withdraw' },
-    }]));
-    expect(await handle.result()).toMatchObject({ status: 'withdrawn', reason: expect.stringMatching(/business\.openingHours/) as unknown });
+    const handle = await start(
+      caseId,
+      serviceWith('control-withdraw', [
+        {
+          id: 'opening-hours',
+          citizenInput: {
+            fields: ['business.openingHours'],
+            prompt: 'When will the bakery be open?',
+            deadline: { seconds: 2 },
+            reminders: 1,
+            onExpiry: 'withdraw',
+          },
+        },
+      ]),
+    );
+    expect(await handle.result()).toMatchObject({
+      status: 'withdrawn',
+      reason: expect.stringMatching(/business\.openingHours/) as unknown,
+    });
     const events = await caseEvents(platform.kafka, caseId, DOMAIN_EVENTS.caseWithdrawn.type);
     expect(events.map((e) => e.type).filter((t) => t.includes('citizen-input') || t.includes('withdrawn'))).toEqual([
-      DOMAIN_EVENTS.citizenInputRequested.type, DOMAIN_EVENTS.citizenInputReminded.type, DOMAIN_EVENTS.caseWithdrawn.type,
+      DOMAIN_EVENTS.citizenInputRequested.type,
+      DOMAIN_EVENTS.citizenInputReminded.type,
+      DOMAIN_EVENTS.caseWithdrawn.type,
     ]);
   });
 
-  it("refuses citizen input that breaks the application schema, naming the field, and takes a valid answer", async () => {
+  it('refuses citizen input that breaks the application schema, naming the field, and takes a valid answer', async () => {
     const caseId = `control-${suffix}-input`;
-    const handle = await start(caseId, serviceWith('control-input', [{
-      id: 'registration', citizenInput: { fields: ['business.registrationNumber'], prompt: 'Your company registration number, please', deadline: { minutes: 5 }, reminders: 0, onExpiry: 'withdraw' },
-    }]));
+    const handle = await start(
+      caseId,
+      serviceWith('control-input', [
+        {
+          id: 'registration',
+          citizenInput: {
+            fields: ['business.registrationNumber'],
+            prompt: 'Your company registration number, please',
+            deadline: { minutes: 5 },
+            reminders: 0,
+            onExpiry: 'withdraw',
+          },
+        },
+      ]),
+    );
     await untilStep(handle, 'registration', 'awaiting-citizen');
-    const refused = await handle.executeUpdate(provideCitizenInput, { args: [{ stepId: 'registration', values: { 'business.registrationNumber': 1001 } }] }).catch((e: unknown) => e);
+    const refused = await handle
+      .executeUpdate(provideCitizenInput, {
+        args: [{ stepId: 'registration', values: { 'business.registrationNumber': 1001 } }],
+      })
+      .catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
-    expect(String((refused as WorkflowUpdateFailedError).cause?.message)).toMatch(/^business\.registrationNumber: .*expected string/);
-    await handle.executeUpdate(provideCitizenInput, { args: [{ stepId: 'registration', values: { 'business.registrationNumber': 'ENT-1001' } }] });
+    expect(String((refused as WorkflowUpdateFailedError).cause?.message)).toMatch(
+      /^business\.registrationNumber: .*expected string/,
+    );
+    await handle.executeUpdate(provideCitizenInput, {
+      args: [{ stepId: 'registration', values: { 'business.registrationNumber': 'ENT-1001' } }],
+    });
     expect(await handle.result()).toMatchObject({ status: 'completed' });
   });
 });

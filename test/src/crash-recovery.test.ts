@@ -18,14 +18,30 @@ import { createKafka, ensureTopics } from '@govmesh/messaging';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const terms = { deadline: { hours: 48 }, capacity: 100 };
 const { profiles, id, suffix } = runScoped([
-  { id: 'acme-checks', name: 'ACME', capabilities: ['background-check@1'], terms: { 'background-check@1': terms }, status: 'active' },
-  { id: 'swift-courier', name: 'Swift', capabilities: ['certificate-delivery@1'], terms: { 'certificate-delivery@1': terms }, status: 'active' },
+  {
+    id: 'acme-checks',
+    name: 'ACME',
+    capabilities: ['background-check@1'],
+    terms: { 'background-check@1': terms },
+    status: 'active',
+  },
+  {
+    id: 'swift-courier',
+    name: 'Swift',
+    capabilities: ['certificate-delivery@1'],
+    terms: { 'certificate-delivery@1': terms },
+    status: 'active',
+  },
 ] satisfies PartnerProfile[]);
 
 // `only` this run's partners: the worker processes also follow the shared partner registry topic.
 const definition = serviceWith('quick-licence', [
-  outsourcedStep('background-check', 'background-check@1', ['applicant.name', 'applicant.dateOfBirth'], { only: [id('acme-checks')] }),
-  outsourcedStep('deliver-certificate', 'certificate-delivery@1', ['applicant.name', 'business.address'], { only: [id('swift-courier')] }),
+  outsourcedStep('background-check', 'background-check@1', ['applicant.name', 'applicant.dateOfBirth'], {
+    only: [id('acme-checks')],
+  }),
+  outsourcedStep('deliver-certificate', 'certificate-delivery@1', ['applicant.name', 'business.address'], {
+    only: [id('swift-courier')],
+  }),
 ]);
 const application = {
   applicant: { name: 'Ada Lovelace', dateOfBirth: '1985-12-10', nationalId: 'NID-1', email: 'ada@example.org' },
@@ -36,11 +52,17 @@ const application = {
  * A govmesh process (worker or bridge), started from its built main, ready once it says so.
  * Its output goes straight to a file: a pipe this process drains could block the child.
  */
-async function startProcess(pkg: 'worker' | 'bridge', env: Record<string, string>, logDir: string): Promise<ChildProcess> {
+async function startProcess(
+  pkg: 'worker' | 'bridge',
+  env: Record<string, string>,
+  logDir: string,
+): Promise<ChildProcess> {
   const logFile = join(logDir, `${pkg}-${Date.now()}.log`);
   const fd = openSync(logFile, 'a');
   const child = spawn(process.execPath, [join(root, 'services', pkg, 'dist', 'main.js')], {
-    cwd: root, env: { ...process.env, LOG_LEVEL: 'info', ...env, ...principalEnv(pkg) }, stdio: ['ignore', fd, fd],
+    cwd: root,
+    env: { ...process.env, LOG_LEVEL: 'info', ...env, ...principalEnv(pkg) },
+    stdio: ['ignore', fd, fd],
   });
   closeSync(fd);
   const deadline = Date.now() + 60_000;
@@ -66,7 +88,9 @@ async function stuck(handles: ReadonlyArray<WorkflowHandle<typeof serviceCase>>)
   for (const h of handles) {
     if ((await h.describe()).status.name !== 'RUNNING') continue;
     const state = await h.query(caseStateQuery);
-    open.push(`${h.workflowId}: ${JSON.stringify(Object.values(state.steps).map((st) => [st.id, st.status, st.attempt]))}`);
+    open.push(
+      `${h.workflowId}: ${JSON.stringify(Object.values(state.steps).map((st) => [st.id, st.status, st.attempt]))}`,
+    );
   }
   return `${open.length}\n${open.slice(0, 10).join('\n')}`;
 }
@@ -86,14 +110,36 @@ describe('a worker and a bridge killed in the middle of 50 open cases', () => {
     logDir = dir;
     writeFileSync(join(dir, 'partners.json'), JSON.stringify(profiles));
     env = {
-      KAFKA_BROKERS: kafkaBrokers.join(','), TEMPORAL_ADDRESS: temporalAddress,
-      GOVMESH_PARTNERS_FILE: join(dir, 'partners.json'), GOVMESH_CASE_TASK_QUEUE: `e2e-crash-${suffix}`,
-      GOVMESH_BRIDGE_GROUP: `govmesh-bridge-e2e-crash-${suffix}`, GOVMESH_BRIDGE_TOPIC_PATTERN: `^govmesh\\.results\\.(${profiles.map((p) => p.id).join('|')})$`,
+      KAFKA_BROKERS: kafkaBrokers.join(','),
+      TEMPORAL_ADDRESS: temporalAddress,
+      GOVMESH_PARTNERS_FILE: join(dir, 'partners.json'),
+      GOVMESH_CASE_TASK_QUEUE: `e2e-crash-${suffix}`,
+      GOVMESH_BRIDGE_GROUP: `govmesh-bridge-e2e-crash-${suffix}`,
+      GOVMESH_BRIDGE_TOPIC_PATTERN: `^govmesh\\.results\\.(${profiles.map((p) => p.id).join('|')})$`,
     };
-    const kafka = createKafka({ clientId: `e2e-crash-${suffix}`, brokers: kafkaBrokers, logger, credentials: platformPrincipal('admin') });
-    await ensureTopics(kafka, profiles.map((p) => p.id));
-    for (const [base, capability] of [['acme-checks', 'background-check@1'], ['swift-courier', 'certificate-delivery@1']] as const) {
-      partners.push(createSimulatedPartner({ partnerId: id(base), kafka, logger, capabilities: [capability], behaviour: { latencyMs: { min: 200, max: 1500 } } }));
+    const kafka = createKafka({
+      clientId: `e2e-crash-${suffix}`,
+      brokers: kafkaBrokers,
+      logger,
+      credentials: platformPrincipal('admin'),
+    });
+    await ensureTopics(
+      kafka,
+      profiles.map((p) => p.id),
+    );
+    for (const [base, capability] of [
+      ['acme-checks', 'background-check@1'],
+      ['swift-courier', 'certificate-delivery@1'],
+    ] as const) {
+      partners.push(
+        createSimulatedPartner({
+          partnerId: id(base),
+          kafka,
+          logger,
+          capabilities: [capability],
+          behaviour: { latencyMs: { min: 200, max: 1500 } },
+        }),
+      );
     }
     await Promise.all(partners.map((p) => p.start()));
     connection = await Connection.connect({ address: temporalAddress });
@@ -111,23 +157,41 @@ describe('a worker and a bridge killed in the middle of 50 open cases', () => {
     const handles: Array<WorkflowHandle<typeof serviceCase>> = [];
     for (let i = 0; i < N; i += 1) {
       const caseId = `crash-${suffix}-${i}`;
-      handles.push(await client.workflow.start(serviceCase, { taskQueue: env.GOVMESH_CASE_TASK_QUEUE!, workflowId: caseId, args: [{ caseId, definition, application }] }));
+      handles.push(
+        await client.workflow.start(serviceCase, {
+          taskQueue: env.GOVMESH_CASE_TASK_QUEUE!,
+          workflowId: caseId,
+          args: [{ caseId, definition, application }],
+        }),
+      );
     }
     await new Promise((r) => setTimeout(r, 1_500));
     await Promise.all(processes.map(kill));
-    const open = (await Promise.all(handles.map((h) => h.describe()))).filter((d) => d.status.name === 'RUNNING').length;
+    const open = (await Promise.all(handles.map((h) => h.describe()))).filter(
+      (d) => d.status.name === 'RUNNING',
+    ).length;
     expect(open).toBeGreaterThan(0); // the kill really hit cases in flight
 
     processes.push(await startProcess('worker', env, logDir), await startProcess('bridge', env, logDir));
     const outcomes = await Promise.race([
       Promise.all(handles.map((h) => h.result())),
-      new Promise<never>((_, reject) => setTimeout(() => void stuck(handles).then((s) => reject(new Error(`cases still open after 150 s (process logs in ${logDir}): ${s}`))), 150_000)),
+      new Promise<never>((_, reject) =>
+        setTimeout(
+          () =>
+            void stuck(handles).then((s) =>
+              reject(new Error(`cases still open after 150 s (process logs in ${logDir}): ${s}`)),
+            ),
+          150_000,
+        ),
+      ),
     ]);
     expect(outcomes.filter((o) => o.status === 'completed')).toHaveLength(N);
 
     for (const handle of handles) {
       const history = await handle.fetchHistory();
-      const applied = (history.events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'submitTaskResult');
+      const applied = (history.events ?? []).filter(
+        (e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'submitTaskResult',
+      );
       expect(applied, handle.workflowId).toHaveLength(2);
     }
     logger.warn({ openAtKill: open }, 'crash recovery');

@@ -2,7 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { engineUp, infraDown, loadInfraConfig, platformCredentials, type EngineStatus, type InfraConfig } from '@govmesh/infra';
+import {
+  engineUp,
+  infraDown,
+  loadInfraConfig,
+  platformCredentials,
+  type EngineStatus,
+  type InfraConfig,
+} from '@govmesh/infra';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 import { assertEngineAnswers, freePort, kafkaClient } from './engines.js';
@@ -34,13 +41,19 @@ describe.runIf(inject('infra').kafka.mode === 'embedded')('when Kafka dies durin
 
   it('fails the work in flight quickly with an error that names the broker', async () => {
     // Its own broker has its own admin secret, in its own data folder.
-    const admin = kafkaClient('govmesh-e2e-dying', [...config.kafka.brokers], platformCredentials(config, 'admin')).admin();
+    const admin = kafkaClient(
+      'govmesh-e2e-dying',
+      [...config.kafka.brokers],
+      platformCredentials(config, 'admin'),
+    ).admin();
     await admin.connect();
     await expect(admin.describeCluster()).resolves.toMatchObject({ brokers: [expect.anything()] });
 
     process.kill(kafka.pid ?? 0, 'SIGKILL');
     const started = Date.now();
-    const error = await admin.createTopics({ topics: [{ topic: 'govmesh.e2e.after-death' }] }).catch((err: unknown) => err);
+    const error = await admin
+      .createTopics({ topics: [{ topic: 'govmesh.e2e.after-death' }] })
+      .catch((err: unknown) => err);
     // vitest prints `name: message`; kafkajs's message alone ("Connection error: …") may not say Kafka.
     expect(error).toBeInstanceOf(Error);
     expect(`${(error as Error).name}: ${(error as Error).message}`).toMatch(/^KafkaJS\w*Error: /);

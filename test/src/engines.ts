@@ -1,7 +1,13 @@
 import { connect, createServer } from 'node:net';
 
 import { engineTitle, loadInfraConfig, platformCredentials, type EngineStatus } from '@govmesh/infra';
-import { credentialsEnv, saslOf, type KafkaCredentials, type KafkaTls, type PlatformComponent } from '@govmesh/messaging';
+import {
+  credentialsEnv,
+  saslOf,
+  type KafkaCredentials,
+  type KafkaTls,
+  type PlatformComponent,
+} from '@govmesh/messaging';
 import { Kafka, logLevel } from 'kafkajs';
 import { inject } from 'vitest';
 
@@ -29,7 +35,11 @@ export function principalEnv(component: PlatformComponent): Record<string, strin
  * A kafkajs client that gives up within seconds, so a dead broker fails a test instead of
  * hanging it in kafkajs's default retry schedule. The admin's, unless other credentials are given.
  */
-export function kafkaClient(clientId: string, brokers: string[] = engines().kafkaBrokers, credentials: KafkaCredentials | null = platformPrincipal('admin')): Kafka {
+export function kafkaClient(
+  clientId: string,
+  brokers: string[] = engines().kafkaBrokers,
+  credentials: KafkaCredentials | null = platformPrincipal('admin'),
+): Kafka {
   return new Kafka({
     clientId,
     brokers,
@@ -71,7 +81,9 @@ export async function freePort(): Promise<number> {
   for (;;) {
     const port = 20_000 + Math.floor(Math.random() * 10_000);
     const free = await new Promise<boolean>((resolve) => {
-      const server = createServer().once('error', () => resolve(false)).listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+      const server = createServer()
+        .once('error', () => resolve(false))
+        .listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
     });
     if (free) return port;
   }
@@ -81,10 +93,19 @@ export async function freePort(): Promise<number> {
  * What the broker answers when `credentials` sign in and list topics: `connected`, or the error's
  * name and message. No retries, so a refusal is the broker's first answer.
  */
-export async function signInAs(brokers: readonly string[], credentials: KafkaCredentials | null, tls?: KafkaTls): Promise<string> {
+export async function signInAs(
+  brokers: readonly string[],
+  credentials: KafkaCredentials | null,
+  tls?: KafkaTls,
+): Promise<string> {
   const admin = new Kafka({
-    clientId: 'e2e-sign-in', brokers: [...brokers], logLevel: logLevel.NOTHING, connectionTimeout: 3_000, retry: { retries: 0 },
-    ...(credentials ? { sasl: saslOf(credentials) } : {}), ...(tls ? { ssl: { ...tls } } : {}),
+    clientId: 'e2e-sign-in',
+    brokers: [...brokers],
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 3_000,
+    retry: { retries: 0 },
+    ...(credentials ? { sasl: saslOf(credentials) } : {}),
+    ...(tls ? { ssl: { ...tls } } : {}),
   }).admin();
   try {
     await admin.connect();

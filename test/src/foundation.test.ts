@@ -45,11 +45,16 @@ describe('Kafka, as kafkajs 2.2.4 uses it', () => {
   it('delivers a produced message to a consumer group that commits its offset', async () => {
     const topic = `govmesh.e2e.${randomUUID()}`;
     const groupId = `govmesh-e2e-${randomUUID()}`;
-    expect(await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true })).toBe(true);
+    expect(
+      await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true }),
+    ).toBe(true);
 
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
-    await producer.send({ topic, messages: [{ key: 'case-1', value: JSON.stringify({ hello: 'partner' }), headers: { 'ce_type': 'test' } }] });
+    await producer.send({
+      topic,
+      messages: [{ key: 'case-1', value: JSON.stringify({ hello: 'partner' }), headers: { ce_type: 'test' } }],
+    });
     await producer.disconnect();
 
     const consumer = kafka.consumer({ groupId });
@@ -102,7 +107,12 @@ describe('Temporal', () => {
       const client = new Client({ connection, namespace });
       const workflowId = `e2e-greeting-${randomUUID()}`;
       const result = await worker.runUntil(
-        client.workflow.execute(greetApplicant, { taskQueue, workflowId, args: ['Ada'], workflowExecutionTimeout: '60 s' }),
+        client.workflow.execute(greetApplicant, {
+          taskQueue,
+          workflowId,
+          args: ['Ada'],
+          workflowExecutionTimeout: '60 s',
+        }),
       );
 
       expect(result).toBe('Welcome, Ada: your application is received.');
@@ -114,8 +124,16 @@ describe('Temporal', () => {
       if (inject('infra').temporal.mode === 'embedded') {
         // The Temporal CLI that infra built answers too, and sees the same workflow.
         const { stdout } = await run(temporalCliPath(loadInfraConfig()), [
-          'workflow', 'list', '--address', temporalAddress, '--namespace', namespace,
-          '--query', `WorkflowId="${workflowId}"`, '--output', 'json',
+          'workflow',
+          'list',
+          '--address',
+          temporalAddress,
+          '--namespace',
+          namespace,
+          '--query',
+          `WorkflowId="${workflowId}"`,
+          '--output',
+          'json',
         ]);
         expect(stdout).toContain(workflowId);
       }

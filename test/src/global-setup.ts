@@ -1,4 +1,11 @@
-import { infraDown, infraUp, loadInfraConfig, type EngineName, type InfraStatus, type ProgressEvent } from '@govmesh/infra';
+import {
+  infraDown,
+  infraUp,
+  loadInfraConfig,
+  type EngineName,
+  type InfraStatus,
+  type ProgressEvent,
+} from '@govmesh/infra';
 import type { TestProject } from 'vitest/node';
 
 declare module 'vitest' {
@@ -22,8 +29,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   try {
     status = await infraUp(config, progress);
   } catch (err) {
-    const hint = err instanceof Error && 'hint' in err && typeof err.hint === 'string' ? `\nwhat to do: ${err.hint}` : '';
-    throw new Error(`the end-to-end suite needs a real Kafka and Temporal: ${(err as Error).message}${hint}`, { cause: err });
+    const hint =
+      err instanceof Error && 'hint' in err && typeof err.hint === 'string' ? `\nwhat to do: ${err.hint}` : '';
+    throw new Error(`the end-to-end suite needs a real Kafka and Temporal: ${(err as Error).message}${hint}`, {
+      cause: err,
+    });
   }
   project.provide('infra', status);
   return async () => {

@@ -13,14 +13,56 @@ import { freePort, signInAs } from './engines.js';
 function makeCertificates(dir: string): { caFile: string; certFile: string; keyFile: string } {
   const at = (name: string) => join(dir, name);
   const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', at('ca.key'), '-out', at('ca.pem'), '-days', '2', '-subj', '/CN=govmesh test CA');
-  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', at('broker.key'), '-out', at('broker.csr'), '-subj', '/CN=127.0.0.1');
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    at('ca.key'),
+    '-out',
+    at('ca.pem'),
+    '-days',
+    '2',
+    '-subj',
+    '/CN=govmesh test CA',
+  );
+  openssl(
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    at('broker.key'),
+    '-out',
+    at('broker.csr'),
+    '-subj',
+    '/CN=127.0.0.1',
+  );
   writeFileSync(at('san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  openssl('x509', '-req', '-in', at('broker.csr'), '-CA', at('ca.pem'), '-CAkey', at('ca.key'), '-CAcreateserial', '-out', at('broker.pem'), '-days', '2', '-extfile', at('san.ext'));
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    at('broker.csr'),
+    '-CA',
+    at('ca.pem'),
+    '-CAkey',
+    at('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    at('broker.pem'),
+    '-days',
+    '2',
+    '-extfile',
+    at('san.ext'),
+  );
   return { caFile: at('ca.pem'), certFile: at('broker.pem'), keyFile: at('broker.key') };
 }
 
-const connects = (config: InfraConfig, credentials: KafkaCredentials, tls: KafkaTls | undefined) => signInAs(config.kafka.brokers, credentials, tls);
+const connects = (config: InfraConfig, credentials: KafkaCredentials, tls: KafkaTls | undefined) =>
+  signInAs(config.kafka.brokers, credentials, tls);
 
 // Starts a broker of its own, with a TLS client listener, where govmesh starts its brokers.
 describe.runIf(inject('infra').kafka.mode === 'embedded')('the embedded broker with certificates configured', () => {
@@ -32,9 +74,15 @@ describe.runIf(inject('infra').kafka.mode === 'embedded')('the embedded broker w
     const files = makeCertificates(dir);
     ca = readFileSync(files.caFile, 'utf8');
     config = loadInfraConfig({
-      ...process.env, KAFKA_BROKERS: undefined, GOVMESH_DATA_DIR: join(dir, 'data'),
-      GOVMESH_KAFKA_PORT: String(await freePort()), GOVMESH_KAFKA_CONTROLLER_PORT: String(await freePort()), GOVMESH_KAFKA_HEAP: '256m',
-      GOVMESH_KAFKA_TLS_CERT_FILE: files.certFile, GOVMESH_KAFKA_TLS_KEY_FILE: files.keyFile, GOVMESH_KAFKA_TLS_CA_FILE: files.caFile,
+      ...process.env,
+      KAFKA_BROKERS: undefined,
+      GOVMESH_DATA_DIR: join(dir, 'data'),
+      GOVMESH_KAFKA_PORT: String(await freePort()),
+      GOVMESH_KAFKA_CONTROLLER_PORT: String(await freePort()),
+      GOVMESH_KAFKA_HEAP: '256m',
+      GOVMESH_KAFKA_TLS_CERT_FILE: files.certFile,
+      GOVMESH_KAFKA_TLS_KEY_FILE: files.keyFile,
+      GOVMESH_KAFKA_TLS_CA_FILE: files.caFile,
     });
     // Starting includes provisioning over TLS: the users, the ACL table and the topics.
     await engineUp(config, 'kafka');

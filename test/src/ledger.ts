@@ -3,7 +3,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { CheckpointSigner, SqliteLedgerStore, createLedgerConsumer, type LedgerConsumer, type LedgerRecord } from '@govmesh/audit';
+import {
+  CheckpointSigner,
+  SqliteLedgerStore,
+  createLedgerConsumer,
+  type LedgerConsumer,
+  type LedgerRecord,
+} from '@govmesh/audit';
 import { CloudEventPublisher } from '@govmesh/messaging';
 import type { Kafka } from 'kafkajs';
 
@@ -33,11 +39,22 @@ export async function startLedger(kafka: Kafka, suffix: string): Promise<TestLed
   const store = new SqliteLedgerStore(file);
   const publisher = new CloudEventPublisher(kafka);
   const consumer = createLedgerConsumer({
-    kafka, store, publisher, logger, signer: new CheckpointSigner(privateKey), groupId: `e2e-audit-${suffix}`, checkpointEvery: 50,
+    kafka,
+    store,
+    publisher,
+    logger,
+    signer: new CheckpointSigner(privateKey),
+    groupId: `e2e-audit-${suffix}`,
+    checkpointEvery: 50,
   });
   await consumer.start();
   return {
-    dir, file, keyFile, publicKeyFile, store, consumer,
+    dir,
+    file,
+    keyFile,
+    publicKeyFile,
+    store,
+    consumer,
     env: { GOVMESH_AUDIT_DB: file, GOVMESH_AUDIT_SIGNING_KEY_FILE: keyFile },
     async stop() {
       await consumer.stop();
@@ -48,12 +65,20 @@ export async function startLedger(kafka: Kafka, suffix: string): Promise<TestLed
 }
 
 /** Waits until the ledger holds an event of `type` for the case. */
-export async function untilLedgered(store: SqliteLedgerStore, caseId: string, type: string, timeoutMs = 30_000): Promise<LedgerRecord[]> {
+export async function untilLedgered(
+  store: SqliteLedgerStore,
+  caseId: string,
+  type: string,
+  timeoutMs = 30_000,
+): Promise<LedgerRecord[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const records = await store.caseRecords(caseId);
     if (records.some((r) => r.type === type)) return records;
-    if (Date.now() > deadline) throw new Error(`the ledger got no ${type} for ${caseId} within ${timeoutMs} ms; it holds ${records.map((r) => r.type).join(', ')}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `the ledger got no ${type} for ${caseId} within ${timeoutMs} ms; it holds ${records.map((r) => r.type).join(', ')}`,
+      );
     await new Promise((r) => setTimeout(r, 100));
   }
 }

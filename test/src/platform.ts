@@ -6,7 +6,14 @@ import type { PartnerProfile } from '@govmesh/contracts/partner-profile';
 import type { ServiceDefinition, TaskStep } from '@govmesh/contracts/service-definition';
 import { validateServiceDefinition } from '@govmesh/contracts/validate-service-definition';
 import { CloudEventPublisher, createKafka, ensureTopics } from '@govmesh/messaging';
-import { DEMO_AGENCY_ACTIVITIES, DEMO_REGISTRIES, PartnerDirectory, createCaseWorkers, followPartnerRegistry, type PartnerStandings } from '@govmesh/worker';
+import {
+  DEMO_AGENCY_ACTIVITIES,
+  DEMO_REGISTRIES,
+  PartnerDirectory,
+  createCaseWorkers,
+  followPartnerRegistry,
+  type PartnerStandings,
+} from '@govmesh/worker';
 import { caseStateQuery, type CaseState } from '@govmesh/workflows/case-api';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
@@ -21,13 +28,19 @@ export const logger = pino({ level: 'warn' });
 
 /** A service definition from examples/, validated as an agency would publish it. */
 export function exampleDefinition(file: string): ServiceDefinition {
-  const report = validateServiceDefinition(parse(readFileSync(new URL(`../../examples/${file}`, import.meta.url), 'utf8')));
+  const report = validateServiceDefinition(
+    parse(readFileSync(new URL(`../../examples/${file}`, import.meta.url), 'utf8')),
+  );
   if (!report.definition) throw new Error(`${file}: ${JSON.stringify(report.problems)}`);
   return report.definition;
 }
 
 /** Partner ids with a suffix of this run, so runs never share topics or consumer groups. */
-export function runScoped(profiles: readonly PartnerProfile[]): { profiles: PartnerProfile[]; id: (base: string) => string; suffix: string } {
+export function runScoped(profiles: readonly PartnerProfile[]): {
+  profiles: PartnerProfile[];
+  id: (base: string) => string;
+  suffix: string;
+} {
   const suffix = randomBytes(3).toString('hex');
   const id = (base: string): string => `${base}-${suffix}`;
   return { profiles: profiles.map((p) => ({ ...p, id: id(p.id) })), id, suffix };
@@ -54,24 +67,45 @@ export async function startPlatform(
 ): Promise<TestPlatform> {
   installTestRuntime();
   const { kafkaBrokers, temporalAddress } = engines();
-  const kafka = createKafka({ clientId: `e2e-${suffix}`, brokers: kafkaBrokers, logger, credentials: platformPrincipal('admin') });
-  await ensureTopics(kafka, profiles.map((p) => p.id));
+  const kafka = createKafka({
+    clientId: `e2e-${suffix}`,
+    brokers: kafkaBrokers,
+    logger,
+    credentials: platformPrincipal('admin'),
+  });
+  await ensureTopics(
+    kafka,
+    profiles.map((p) => p.id),
+  );
   const publisher = new CloudEventPublisher(kafka);
   const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
   const connection = await Connection.connect({ address: temporalAddress });
   const client = new Client({ connection });
   const taskQueue = `e2e-cases-${suffix}`;
   const directory = new PartnerDirectory(options.registry ? [] : profiles, options.standings);
-  const registry = options.registry ? await followPartnerRegistry({ kafka, directory, logger, accept: options.registry }) : undefined;
+  const registry = options.registry
+    ? await followPartnerRegistry({ kafka, directory, logger, accept: options.registry })
+    : undefined;
   await registry?.caughtUp;
   const workers: Worker[] = await createCaseWorkers({
-    connection: nativeConnection, namespace: 'default', publisher, partners: directory,
-    registries: DEMO_REGISTRIES, agencies: DEMO_AGENCY_ACTIVITIES, logger, taskQueue,
+    connection: nativeConnection,
+    namespace: 'default',
+    publisher,
+    partners: directory,
+    registries: DEMO_REGISTRIES,
+    agencies: DEMO_AGENCY_ACTIVITIES,
+    logger,
+    taskQueue,
   });
   const running = workers.map((w) => w.run());
   const ids = profiles.map((p) => p.id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
   const bridge: ResultBridge = createResultBridge({
-    kafka, client, publisher, logger, groupId: `e2e-bridge-${suffix}`, topicPattern: new RegExp(`^govmesh\\.results\\.(${ids})$`),
+    kafka,
+    client,
+    publisher,
+    logger,
+    groupId: `e2e-bridge-${suffix}`,
+    topicPattern: new RegExp(`^govmesh\\.results\\.(${ids})$`),
   });
   await bridge.start();
   return {
@@ -92,12 +126,20 @@ export async function startPlatform(
 }
 
 /** Waits until the case's step reaches `status` (as the API's officer work list would show it). */
-export async function untilStep(handle: WorkflowHandle, stepId: string, status: string, timeoutMs = 30_000): Promise<CaseState> {
+export async function untilStep(
+  handle: WorkflowHandle,
+  stepId: string,
+  status: string,
+  timeoutMs = 30_000,
+): Promise<CaseState> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const state = await handle.query(caseStateQuery);
     if (state.steps[stepId]?.status === status) return state;
-    if (Date.now() > deadline) throw new Error(`step ${stepId} did not reach ${status} within ${timeoutMs} ms: ${JSON.stringify(state.steps[stepId])}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `step ${stepId} did not reach ${status} within ${timeoutMs} ms: ${JSON.stringify(state.steps[stepId])}`,
+      );
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -109,7 +151,12 @@ export interface LedgerEvent {
 }
 
 /** The domain events of one case on `govmesh.events`, read until `until` is among them. */
-export async function caseEvents(kafka: Kafka, caseId: string, until: string, timeoutMs = 20_000): Promise<LedgerEvent[]> {
+export async function caseEvents(
+  kafka: Kafka,
+  caseId: string,
+  until: string,
+  timeoutMs = 20_000,
+): Promise<LedgerEvent[]> {
   const { EVENTS_TOPIC } = await import('@govmesh/contracts/topics');
   const consumer = kafka.consumer({ groupId: `e2e-ledger-${randomBytes(4).toString('hex')}` });
   await consumer.connect();
@@ -117,7 +164,13 @@ export async function caseEvents(kafka: Kafka, caseId: string, until: string, ti
   const events: LedgerEvent[] = [];
   try {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${until} for ${caseId} within ${timeoutMs} ms; saw ${events.map((e) => e.type).join(', ')}`)), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(`no ${until} for ${caseId} within ${timeoutMs} ms; saw ${events.map((e) => e.type).join(', ')}`),
+          ),
+        timeoutMs,
+      );
       void consumer.run({
         eachMessage: ({ message }) => {
           if (message.key?.toString() === caseId) {
@@ -146,7 +199,11 @@ export function outsourcedStep(
   partners: Partial<NonNullable<TaskStep['partners']>> = {},
 ): TaskStep {
   return {
-    id, task, classification: { core: false, critical: false }, deadline: { hours: 1 }, share,
+    id,
+    task,
+    classification: { core: false, critical: false },
+    deadline: { hours: 1 },
+    share,
     partners: { select: 'first-eligible', maxReassignments: 0, fallback: { fail: true }, ...partners },
   };
 }
@@ -154,7 +211,13 @@ export function outsourcedStep(
 /** A service over the business-licence application with the given steps. */
 export function serviceWith(id: string, steps: ServiceDefinition['steps']): ServiceDefinition {
   return {
-    apiVersion: 'govmesh/v1', kind: 'Service', id, version: 1, title: id, ownerAgency: 'market-regulation',
-    application: { schema: 'business-licence-application@1' }, steps,
+    apiVersion: 'govmesh/v1',
+    kind: 'Service',
+    id,
+    version: 1,
+    title: id,
+    ownerAgency: 'market-regulation',
+    application: { schema: 'business-licence-application@1' },
+    steps,
   };
 }

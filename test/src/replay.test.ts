@@ -10,8 +10,20 @@ import { exampleDefinition, logger, runScoped, startPlatform, untilStep, type Te
 
 const terms = { deadline: { hours: 48 }, capacity: 10 };
 const { profiles, id, suffix } = runScoped([
-  { id: 'income-checks', name: 'Income Checks', capabilities: ['income-verification@1'], terms: { 'income-verification@1': terms }, status: 'active' },
-  { id: 'home-visits', name: 'Home Visits', capabilities: ['home-visit@1'], terms: { 'home-visit@1': terms }, status: 'active' },
+  {
+    id: 'income-checks',
+    name: 'Income Checks',
+    capabilities: ['income-verification@1'],
+    terms: { 'income-verification@1': terms },
+    status: 'active',
+  },
+  {
+    id: 'home-visits',
+    name: 'Home Visits',
+    capabilities: ['home-visit@1'],
+    terms: { 'home-visit@1': terms },
+    status: 'active',
+  },
 ] satisfies PartnerProfile[]);
 
 /**
@@ -27,8 +39,19 @@ describe('replaying a case from its history', () => {
   beforeAll(async () => {
     platform = await startPlatform(profiles, suffix);
     partners.push(
-      createSimulatedPartner({ partnerId: id('income-checks'), kafka: platform.kafka, logger, capabilities: ['income-verification@1'], behaviour: { latencyMs: { min: 5, max: 30 } } }),
-      createSimulatedPartner({ partnerId: id('home-visits'), kafka: platform.kafka, logger, capabilities: ['home-visit@1'] }),
+      createSimulatedPartner({
+        partnerId: id('income-checks'),
+        kafka: platform.kafka,
+        logger,
+        capabilities: ['income-verification@1'],
+        behaviour: { latencyMs: { min: 5, max: 30 } },
+      }),
+      createSimulatedPartner({
+        partnerId: id('home-visits'),
+        kafka: platform.kafka,
+        logger,
+        capabilities: ['home-visit@1'],
+      }),
     );
     await Promise.all(partners.map((p) => p.start()));
   }, 120_000);
@@ -41,15 +64,31 @@ describe('replaying a case from its history', () => {
   it('replays a social-benefit case with parallel steps, batched events and officer decisions without a nondeterminism error', async () => {
     const caseId = `replay-${suffix}-${Date.now()}`;
     const handle = await platform.client.workflow.start(serviceCase, {
-      taskQueue: platform.taskQueue, workflowId: caseId,
-      args: [{ caseId, definition: exampleDefinition('social-benefit.yaml'), application: {
-        applicant: { name: 'Replay Applicant', dateOfBirth: '1984-05-17', nationalId: 'NID-REPLAY-1', address: '1 Replay Street' },
-        household: { size: 3 }, income: { monthlyNet: 1200, employerRegistrationNumber: 'ENT-1002' }, bankAccount: { iban: 'DE89370400440532013000' },
-      } }],
+      taskQueue: platform.taskQueue,
+      workflowId: caseId,
+      args: [
+        {
+          caseId,
+          definition: exampleDefinition('social-benefit.yaml'),
+          application: {
+            applicant: {
+              name: 'Replay Applicant',
+              dateOfBirth: '1984-05-17',
+              nationalId: 'NID-REPLAY-1',
+              address: '1 Replay Street',
+            },
+            household: { size: 3 },
+            income: { monthlyNet: 1200, employerRegistrationNumber: 'ENT-1002' },
+            bankAccount: { iban: 'DE89370400440532013000' },
+          },
+        },
+      ],
     });
     const decide = async (stepId: string, decision: 'approve') => {
       const state = await untilStep(handle, stepId, stepId === 'home-visit' ? 'awaiting-review' : 'awaiting-officer');
-      await handle.executeUpdate(decideOfficerTask, { args: [{ stepId, role: state.steps[stepId]!.role!, officerId: 'officer-replay', decision }] });
+      await handle.executeUpdate(decideOfficerTask, {
+        args: [{ stepId, role: state.steps[stepId]!.role!, officerId: 'officer-replay', decision }],
+      });
     };
     await decide('home-visit', 'approve');
     await decide('decision', 'approve');
@@ -57,6 +96,8 @@ describe('replaying a case from its history', () => {
     expect(outcome).toMatchObject({ status: 'completed', decision: 'approved' });
 
     // Throws DeterminismViolationError (TMPRL1100) if the replay would schedule anything differently.
-    await expect(Worker.runReplayHistory({ workflowsPath: workflowsPath() }, await handle.fetchHistory(), caseId)).resolves.toBeUndefined();
+    await expect(
+      Worker.runReplayHistory({ workflowsPath: workflowsPath() }, await handle.fetchHistory(), caseId),
+    ).resolves.toBeUndefined();
   });
 });

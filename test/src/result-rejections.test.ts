@@ -11,16 +11,39 @@ import { serviceCase } from '@govmesh/workflows/service-case';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { Inbox } from './inbox.js';
-import { caseEvents, logger, outsourcedStep, runScoped, serviceWith, startPlatform, untilStep, type TestPlatform } from './platform.js';
+import {
+  caseEvents,
+  logger,
+  outsourcedStep,
+  runScoped,
+  serviceWith,
+  startPlatform,
+  untilStep,
+  type TestPlatform,
+} from './platform.js';
 
 const terms = { deadline: { hours: 48 }, capacity: 10 };
 const { profiles, id, suffix } = runScoped([
-  { id: 'alpha', name: 'Alpha Checks', capabilities: ['background-check@1'], terms: { 'background-check@1': terms }, status: 'active' },
-  { id: 'beta', name: 'Beta Checks', capabilities: ['background-check@1'], terms: { 'background-check@1': terms }, status: 'active' },
+  {
+    id: 'alpha',
+    name: 'Alpha Checks',
+    capabilities: ['background-check@1'],
+    terms: { 'background-check@1': terms },
+    status: 'active',
+  },
+  {
+    id: 'beta',
+    name: 'Beta Checks',
+    capabilities: ['background-check@1'],
+    terms: { 'background-check@1': terms },
+    status: 'active',
+  },
 ] satisfies PartnerProfile[]);
 
 /** One outsourced background check: the smallest service with a partner step. */
-const definition = serviceWith('vetting', [outsourcedStep('background-check', 'background-check@1', ['applicant.name', 'applicant.dateOfBirth'])]);
+const definition = serviceWith('vetting', [
+  outsourcedStep('background-check', 'background-check@1', ['applicant.name', 'applicant.dateOfBirth']),
+]);
 const application = {
   applicant: { name: 'Grace Hopper', dateOfBirth: '1976-12-09', nationalId: 'NID-7', email: 'grace@example.org' },
   business: { name: 'Cobol Cafe', address: '2 Harbour Road', activity: 'cafe' },
@@ -41,7 +64,11 @@ describe('results the case did not ask for', () => {
   beforeAll(async () => {
     platform = await startPlatform(profiles, suffix);
     alpha = createPartner({
-      partnerId: id('alpha'), kafka: platform.kafka, logger, onRejection: alphaRejections.push, onRevocation: alphaRevocations.push,
+      partnerId: id('alpha'),
+      kafka: platform.kafka,
+      logger,
+      onRejection: alphaRejections.push,
+      onRevocation: alphaRevocations.push,
       handlers: {
         'background-check@1': (_input, { task, signal }) => {
           alphaSignals.set(`${task.taskId}/${task.attempt}`, signal);
@@ -50,7 +77,13 @@ describe('results the case did not ask for', () => {
         },
       },
     });
-    beta = createPartner({ partnerId: id('beta'), kafka: platform.kafka, logger, handlers: {}, onRejection: betaRejections.push });
+    beta = createPartner({
+      partnerId: id('beta'),
+      kafka: platform.kafka,
+      logger,
+      handlers: {},
+      onRejection: betaRejections.push,
+    });
     await Promise.all([alpha.start(), beta.start()]);
   }, 120_000);
 
@@ -60,7 +93,11 @@ describe('results the case did not ask for', () => {
   });
 
   function start(caseId: string, def: ServiceDefinition = definition) {
-    return platform.client.workflow.start(serviceCase, { taskQueue: platform.taskQueue, workflowId: caseId, args: [{ caseId, definition: def, application }] });
+    return platform.client.workflow.start(serviceCase, {
+      taskQueue: platform.taskQueue,
+      workflowId: caseId,
+      args: [{ caseId, definition: def, application }],
+    });
   }
 
   it('rejects an invalid output with the zod issue paths; the case waits and completes on a valid result', async () => {
@@ -77,7 +114,12 @@ describe('results the case did not ask for', () => {
     expect(alpha.rejections).toContainEqual(rejection);
     await untilStep(handle, 'background-check', 'awaiting-partner');
 
-    await alpha.publishResult({ taskId: `${caseId}:background-check`, attempt: 1, outcome: 'completed', output: { clear: false, findings: ['late filing'] } });
+    await alpha.publishResult({
+      taskId: `${caseId}:background-check`,
+      attempt: 1,
+      outcome: 'completed',
+      output: { clear: false, findings: ['late filing'] },
+    });
     expect(await handle.result()).toEqual({ caseId, status: 'completed', decision: 'completed' });
     const state = await handle.query(caseStateQuery);
     expect(state.steps['background-check']?.output).toEqual({ clear: false, findings: ['late filing'] });
@@ -90,15 +132,27 @@ describe('results the case did not ask for', () => {
     const handle = await start(caseId);
     await alphaTasks.next((t) => t.caseId === caseId);
 
-    await beta.publishResult({ taskId: `${caseId}:background-check`, attempt: 1, outcome: 'completed', output: { clear: true, findings: [] } });
+    await beta.publishResult({
+      taskId: `${caseId}:background-check`,
+      attempt: 1,
+      outcome: 'completed',
+      output: { clear: true, findings: [] },
+    });
     const rejection = await betaRejections.next((r) => r.taskId === `${caseId}:background-check`);
-    expect(rejection).toMatchObject({ code: 'TASK.NOT_ASSIGNED', reasons: [`task ${caseId}:background-check attempt 1 is not assigned to ${id('beta')}`] });
-    expect((await untilStep(handle, 'background-check', 'awaiting-partner')).steps['background-check']).toMatchObject({ partnerId: id('alpha') });
+    expect(rejection).toMatchObject({
+      code: 'TASK.NOT_ASSIGNED',
+      reasons: [`task ${caseId}:background-check attempt 1 is not assigned to ${id('beta')}`],
+    });
+    expect((await untilStep(handle, 'background-check', 'awaiting-partner')).steps['background-check']).toMatchObject({
+      partnerId: id('alpha'),
+    });
 
     release({ clear: true, findings: [] });
     await handle.result();
     const history = await handle.fetchHistory();
-    const results = (history.events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'submitTaskResult');
+    const results = (history.events ?? []).filter(
+      (e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'submitTaskResult',
+    );
     expect(results).toHaveLength(1);
   });
 
@@ -116,19 +170,23 @@ describe('results the case did not ask for', () => {
     const consumer = platform.kafka.consumer({ groupId: `e2e-dlq-${randomUUID()}` });
     await consumer.connect();
     await consumer.subscribe({ topics: [DEAD_LETTER_TOPIC], fromBeginning: true });
-    const letter = await new Promise<{ data: { topic: string; valueBase64: string; reasons: string[] } }>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no dead letter within 20 s')), 20_000);
-      void consumer.run({
-        eachMessage: ({ message }) => {
-          const event = JSON.parse(message.value!.toString()) as { data: { topic: string; valueBase64: string; reasons: string[] } };
-          if (Buffer.from(event.data.valueBase64, 'base64').toString().includes(marker)) {
-            clearTimeout(timer);
-            resolve(event);
-          }
-          return Promise.resolve();
-        },
-      });
-    });
+    const letter = await new Promise<{ data: { topic: string; valueBase64: string; reasons: string[] } }>(
+      (resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no dead letter within 20 s')), 20_000);
+        void consumer.run({
+          eachMessage: ({ message }) => {
+            const event = JSON.parse(message.value!.toString()) as {
+              data: { topic: string; valueBase64: string; reasons: string[] };
+            };
+            if (Buffer.from(event.data.valueBase64, 'base64').toString().includes(marker)) {
+              clearTimeout(timer);
+              resolve(event);
+            }
+            return Promise.resolve();
+          },
+        });
+      },
+    );
     await consumer.disconnect();
     expect(letter.data.topic).toBe(resultTopic(id('beta')));
     expect(letter.data.reasons[0]).toMatch(/^the message is not JSON/);
@@ -137,20 +195,36 @@ describe('results the case did not ask for', () => {
   it('records every rejection in the audit ledger', async () => {
     const caseId = `vet-${suffix}-foreign`;
     const events = await caseEvents(platform.kafka, caseId, 'gov.govmesh.task.result-rejected.v1');
-    expect(events.find((e) => e.type === 'gov.govmesh.task.result-rejected.v1')?.data).toMatchObject({ partnerId: id('beta'), code: 'TASK.NOT_ASSIGNED' });
+    expect(events.find((e) => e.type === 'gov.govmesh.task.result-rejected.v1')?.data).toMatchObject({
+      partnerId: id('beta'),
+      code: 'TASK.NOT_ASSIGNED',
+    });
   });
 
   it('aborts the partner’s work when the task is revoked', async () => {
     const caseId = `vet-${suffix}-revoked`;
-    alphaAnswers.set(caseId, () => new Promise((_, reject) => alphaSignals.get(`${caseId}:background-check/1`)?.addEventListener('abort', () => reject(new Error('revoked')))));
+    alphaAnswers.set(
+      caseId,
+      () =>
+        new Promise((_, reject) =>
+          alphaSignals
+            .get(`${caseId}:background-check/1`)
+            ?.addEventListener('abort', () => reject(new Error('revoked'))),
+        ),
+    );
     const handle = await start(caseId);
     const task = await alphaTasks.next((t) => t.caseId === caseId);
     const signal = alphaSignals.get(`${task.taskId}/${task.attempt}`)!;
-    const aborted = new Promise((resolve) => signal.addEventListener('abort', () => resolve(signal.reason), { once: true }));
+    const aborted = new Promise((resolve) =>
+      signal.addEventListener('abort', () => resolve(signal.reason), { once: true }),
+    );
 
     const publisher = new CloudEventPublisher(platform.kafka);
     await publisher.publish(taskTopic(id('alpha')), caseId, {
-      id: randomUUID(), type: 'gov.govmesh.task.revoked.v1', source: '/govmesh/dispatch', subject: caseId,
+      id: randomUUID(),
+      type: 'gov.govmesh.task.revoked.v1',
+      source: '/govmesh/dispatch',
+      subject: caseId,
       data: { taskId: task.taskId, attempt: task.attempt, code: 'TASK.REVOKED', reasons: ['revoked by the test'] },
     });
     await publisher.close();
@@ -165,11 +239,18 @@ describe('results the case did not ask for', () => {
     const step = forged.steps[0] as { classification: { core: boolean; critical: boolean } };
     step.classification = { core: true, critical: true };
     const outcome = await (await start(caseId, forged)).result();
-    expect(outcome).toMatchObject({ caseId, status: 'failed', reason: 'step background-check is in-house; it never leaves the government' });
+    expect(outcome).toMatchObject({
+      caseId,
+      status: 'failed',
+      reason: 'step background-check is in-house; it never leaves the government',
+    });
     await new Promise((r) => setTimeout(r, 500));
     expect(alphaTasks.items.filter((t) => t.caseId === caseId)).toEqual([]);
     const events = await caseEvents(platform.kafka, caseId, 'gov.govmesh.case.failed.v1');
-    expect(events.find((e) => e.type === 'gov.govmesh.task.dispatch-refused.v1')?.data).toMatchObject({ stepId: 'background-check', code: 'CONTROL.CORE_CRITICAL_DISPATCH' });
+    expect(events.find((e) => e.type === 'gov.govmesh.task.dispatch-refused.v1')?.data).toMatchObject({
+      stepId: 'background-check',
+      code: 'CONTROL.CORE_CRITICAL_DISPATCH',
+    });
     expect(events.map((e) => e.type)).not.toContain('gov.govmesh.task.dispatched.v1');
   });
 });

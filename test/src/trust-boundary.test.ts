@@ -2,7 +2,15 @@ import { KafkaPartnerRegistry } from '@govmesh/api';
 import type { PartnerProfile } from '@govmesh/contracts/partner-profile';
 import { DOMAIN_EVENTS, EVENT_SOURCES } from '@govmesh/contracts/domain-events';
 import { DEAD_LETTER_TOPIC, EVENTS_TOPIC, PARTNERS_TOPIC, resultTopic, taskTopic } from '@govmesh/contracts/topics';
-import { CloudEventPublisher, ScramUsers, createKafka, partnerGroup, saslOf, type KafkaCredentials, type PartnerKafkaAccess } from '@govmesh/messaging';
+import {
+  CloudEventPublisher,
+  ScramUsers,
+  createKafka,
+  partnerGroup,
+  saslOf,
+  type KafkaCredentials,
+  type PartnerKafkaAccess,
+} from '@govmesh/messaging';
 import { PartnerAccessRefused, createPartner } from '@govmesh/partner-sdk';
 import { Client, Connection } from '@temporalio/client';
 import kafkajs, { type Kafka } from 'kafkajs';
@@ -14,8 +22,11 @@ import { logger, runScoped } from './platform.js';
 
 const { profiles, id } = runScoped(
   ['alpha', 'beta'].map((name) => ({
-    id: name, name: `Trust ${name}`, capabilities: ['background-check@1'],
-    terms: { 'background-check@1': { deadline: { hours: 1 }, capacity: 5 } }, status: 'active' as const,
+    id: name,
+    name: `Trust ${name}`,
+    capabilities: ['background-check@1'],
+    terms: { 'background-check@1': { deadline: { hours: 1 }, capacity: 5 } },
+    status: 'active' as const,
   })) satisfies PartnerProfile[],
 );
 
@@ -28,7 +39,20 @@ async function produceAs(credentials: KafkaCredentials | null, topic: string): P
   const producer = clientOf(credentials, 'producer').producer({ allowAutoTopicCreation: false, retry: { retries: 1 } });
   try {
     await producer.connect();
-    await producer.send({ topic, messages: [{ key: 'forged', value: JSON.stringify({ specversion: '1.0', type: 'gov.govmesh.task.dispatched.v1', source: '/govmesh/worker', id: 'forged' }) }] });
+    await producer.send({
+      topic,
+      messages: [
+        {
+          key: 'forged',
+          value: JSON.stringify({
+            specversion: '1.0',
+            type: 'gov.govmesh.task.dispatched.v1',
+            source: '/govmesh/worker',
+            id: 'forged',
+          }),
+        },
+      ],
+    });
     return 'accepted';
   } catch (err) {
     return `${(err as Error).name}: ${(err as Error).message}`;
@@ -42,20 +66,30 @@ async function produceAs(credentials: KafkaCredentials | null, topic: string): P
  * arrives, else the error the consumer stopped with (kafkajs checks rights only once it joins and
  * fetches, not at subscribe).
  */
-async function readAs(credentials: KafkaCredentials | null, topic: string, groupId: string, waitMs = 15_000): Promise<string> {
+async function readAs(
+  credentials: KafkaCredentials | null,
+  topic: string,
+  groupId: string,
+  waitMs = 15_000,
+): Promise<string> {
   // kafkajs reports a refused group as "Failed to find group coordinator" and keeps the broker's
   // own answer in a debug line: collect those answers so the test sees what the broker said.
   const refusals = new Set<string>();
   const client = new kafkajs.Kafka({
-    clientId: 'e2e-trust-consumer', brokers: engines().kafkaBrokers, logLevel: kafkajs.logLevel.DEBUG,
+    clientId: 'e2e-trust-consumer',
+    brokers: engines().kafkaBrokers,
+    logLevel: kafkajs.logLevel.DEBUG,
     ...(credentials ? { sasl: saslOf(credentials) } : {}),
-    logCreator: () => ({ log }) => {
-      const type = (log as { error?: { type?: string } }).error?.type ?? (log as { type?: string }).type;
-      if (type?.endsWith('_AUTHORIZATION_FAILED')) refusals.add(type);
-    },
+    logCreator:
+      () =>
+      ({ log }) => {
+        const type = (log as { error?: { type?: string } }).error?.type ?? (log as { type?: string }).type;
+        if (type?.endsWith('_AUTHORIZATION_FAILED')) refusals.add(type);
+      },
   });
   const consumer = client.consumer({ groupId, allowAutoTopicCreation: false, retry: { retries: 0 } });
-  const described = (err: unknown) => `${(err as Error).name}: ${(err as Error).message}${refusals.size ? ` [${[...refusals].join(', ')}]` : ''}`;
+  const described = (err: unknown) =>
+    `${(err as Error).name}: ${(err as Error).message}${refusals.size ? ` [${[...refusals].join(', ')}]` : ''}`;
   try {
     await consumer.connect();
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
@@ -84,10 +118,15 @@ async function deadLetterWith(marker: string, timeoutMs = 20_000): Promise<{ top
   await consumer.subscribe({ topics: [DEAD_LETTER_TOPIC], fromBeginning: true });
   try {
     return await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no dead letter for ${marker} within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`no dead letter for ${marker} within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       void consumer.run({
         eachMessage: ({ message }) => {
-          const event = JSON.parse(message.value!.toString()) as { data: { topic: string; valueBase64: string; reasons: string[] } };
+          const event = JSON.parse(message.value!.toString()) as {
+            data: { topic: string; valueBase64: string; reasons: string[] };
+          };
           if (Buffer.from(event.data.valueBase64, 'base64').toString().includes(marker)) {
             clearTimeout(timer);
             resolve(event.data);
@@ -118,16 +157,23 @@ describe('the trust boundary on the real broker (SASL/SCRAM, ACLs)', () => {
     publisher = new CloudEventPublisher(apiKafka);
     connection = await Connection.connect({ address: engines().temporalAddress });
     registry = new KafkaPartnerRegistry({
-      kafka: apiKafka, publisher, client: new Client({ connection }), logger, openTasks: () => Promise.resolve([]),
-      users: new ScramUsers(engines().kafkaBrokers, api), partnerBrokers: engines().kafkaBrokers,
+      kafka: apiKafka,
+      publisher,
+      client: new Client({ connection }),
+      logger,
+      openTasks: () => Promise.resolve([]),
+      users: new ScramUsers(engines().kafkaBrokers, api),
+      partnerBrokers: engines().kafkaBrokers,
     });
     for (const profile of profiles) access.set(profile.id, await registry.onboard(profile));
     // A task waits on each partner's topic, put there as the worker puts them.
-    for (const profile of profiles) expect(await produceAs(platformPrincipal('worker'), taskTopic(profile.id))).toBe('accepted');
+    for (const profile of profiles)
+      expect(await produceAs(platformPrincipal('worker'), taskTopic(profile.id))).toBe('accepted');
   });
 
   afterAll(async () => {
-    for (const profile of profiles) await registry.changeStatus({ ...profile, status: 'terminated' }, 'end of the test run').catch(() => undefined);
+    for (const profile of profiles)
+      await registry.changeStatus({ ...profile, status: 'terminated' }, 'end of the test run').catch(() => undefined);
     await publisher?.close();
     await connection?.close();
   });
@@ -140,11 +186,17 @@ describe('the trust boundary on the real broker (SASL/SCRAM, ACLs)', () => {
   });
 
   it('answers onboarding with SCRAM credentials of the partner only', () => {
-    expect(alpha()).toEqual({ brokers: engines().kafkaBrokers, mechanism: 'scram-sha-512', username: `partner-${id('alpha')}`, password: expect.stringMatching(/^[\w-]{40,}$/) as unknown, tls: false });
+    expect(alpha()).toEqual({
+      brokers: engines().kafkaBrokers,
+      mechanism: 'scram-sha-512',
+      username: `partner-${id('alpha')}`,
+      password: expect.stringMatching(/^[\w-]{40,}$/) as unknown,
+      tls: false,
+    });
     expect(access.get(id('beta'))!.password).not.toBe(alpha().password);
   });
 
-  it("lets a partner see its own topics and no other, read its tasks and write its results", async () => {
+  it('lets a partner see its own topics and no other, read its tasks and write its results', async () => {
     const admin = clientOf(alpha(), 'describe').admin();
     await admin.connect();
     const visible = await admin.listTopics();
@@ -155,8 +207,12 @@ describe('the trust boundary on the real broker (SASL/SCRAM, ACLs)', () => {
   });
 
   it("refuses a partner another partner's tasks, results and consumer group, and the platform's topics", async () => {
-    expect(await readAs(alpha(), taskTopic(id('beta')), partnerGroup(id('alpha')))).toMatch(/TOPIC_AUTHORIZATION_FAILED|not authorized to access topics/i);
-    expect(await readAs(alpha(), taskTopic(id('alpha')), partnerGroup(id('beta')))).toMatch(/GROUP_AUTHORIZATION_FAILED/);
+    expect(await readAs(alpha(), taskTopic(id('beta')), partnerGroup(id('alpha')))).toMatch(
+      /TOPIC_AUTHORIZATION_FAILED|not authorized to access topics/i,
+    );
+    expect(await readAs(alpha(), taskTopic(id('alpha')), partnerGroup(id('beta')))).toMatch(
+      /GROUP_AUTHORIZATION_FAILED/,
+    );
     expect(await produceAs(alpha(), resultTopic(id('beta')))).toMatch(DENIED);
     expect(await produceAs(alpha(), taskTopic(id('alpha')))).toMatch(DENIED);
     // A forged ledger event or registry entry is refused by the broker before it exists.
@@ -165,8 +221,14 @@ describe('the trust boundary on the real broker (SASL/SCRAM, ACLs)', () => {
     expect(await readAs(alpha(), EVENTS_TOPIC, partnerGroup(id('alpha')))).toMatch(DENIED);
   });
 
-  it("gives each platform component only its own part: the worker reads no results, the audit service writes no events", async () => {
-    expect(await readAs(platformPrincipal('worker'), resultTopic(id('alpha')), `govmesh-registry-follower-e2e-${id('trust')}`)).toMatch(/TOPIC_AUTHORIZATION_FAILED|not authorized to access topics/i);
+  it('gives each platform component only its own part: the worker reads no results, the audit service writes no events', async () => {
+    expect(
+      await readAs(
+        platformPrincipal('worker'),
+        resultTopic(id('alpha')),
+        `govmesh-registry-follower-e2e-${id('trust')}`,
+      ),
+    ).toMatch(/TOPIC_AUTHORIZATION_FAILED|not authorized to access topics/i);
     expect(await produceAs(platformPrincipal('audit'), EVENTS_TOPIC)).toMatch(DENIED);
     expect(await produceAs(platformPrincipal('audit'), taskTopic(id('alpha')))).toMatch(DENIED);
     expect(await produceAs(platformPrincipal('worker'), PARTNERS_TOPIC)).toMatch(DENIED);
@@ -174,27 +236,64 @@ describe('the trust boundary on the real broker (SASL/SCRAM, ACLs)', () => {
   });
 
   it('keeps out of the ledger an event from a component that may not emit it, and says why on the dead-letter topic', async () => {
-    const ledger = await startLedger(createKafka({ clientId: 'e2e-trust-ledger', brokers: engines().kafkaBrokers, logger, credentials: platformPrincipal('admin') }), id('trust'));
+    const ledger = await startLedger(
+      createKafka({
+        clientId: 'e2e-trust-ledger',
+        brokers: engines().kafkaBrokers,
+        logger,
+        credentials: platformPrincipal('admin'),
+      }),
+      id('trust'),
+    );
     // The bridge may write govmesh.events (it records refused results), but a dispatch is the worker's to record.
-    const bridge = new CloudEventPublisher(createKafka({ clientId: 'e2e-trust-bridge', brokers: engines().kafkaBrokers, logger, credentials: platformPrincipal('bridge') }));
-    const worker = new CloudEventPublisher(createKafka({ clientId: 'e2e-trust-worker', brokers: engines().kafkaBrokers, logger, credentials: platformPrincipal('worker') }));
+    const bridge = new CloudEventPublisher(
+      createKafka({
+        clientId: 'e2e-trust-bridge',
+        brokers: engines().kafkaBrokers,
+        logger,
+        credentials: platformPrincipal('bridge'),
+      }),
+    );
+    const worker = new CloudEventPublisher(
+      createKafka({
+        clientId: 'e2e-trust-worker',
+        brokers: engines().kafkaBrokers,
+        logger,
+        credentials: platformPrincipal('worker'),
+      }),
+    );
     const caseId = `forged-${id('case')}`;
     try {
       await bridge.publish(EVENTS_TOPIC, caseId, {
-        id: `${caseId}/forged-dispatch`, type: DOMAIN_EVENTS.taskDispatched.type, source: EVENT_SOURCES.bridge, subject: caseId,
+        id: `${caseId}/forged-dispatch`,
+        type: DOMAIN_EVENTS.taskDispatched.type,
+        source: EVENT_SOURCES.bridge,
+        subject: caseId,
         data: {
-          correlationId: caseId, causationId: caseId, stepId: 'background-check', taskId: `${caseId}:background-check`, partnerId: id('alpha'),
-          taskType: 'background-check@1', attempt: 1, deadline: new Date().toISOString(), sharedFields: [],
+          correlationId: caseId,
+          causationId: caseId,
+          stepId: 'background-check',
+          taskId: `${caseId}:background-check`,
+          partnerId: id('alpha'),
+          taskType: 'background-check@1',
+          attempt: 1,
+          deadline: new Date().toISOString(),
+          sharedFields: [],
         },
       });
       await worker.publish(EVENTS_TOPIC, caseId, {
-        id: `${caseId}/case/0/caseSubmitted/1`, type: DOMAIN_EVENTS.caseSubmitted.type, source: EVENT_SOURCES.worker, subject: caseId,
+        id: `${caseId}/case/0/caseSubmitted/1`,
+        type: DOMAIN_EVENTS.caseSubmitted.type,
+        source: EVENT_SOURCES.worker,
+        subject: caseId,
         data: { correlationId: caseId, causationId: caseId, serviceId: 'trust-test', serviceVersion: 1 },
       });
       const records = await untilLedgered(ledger.store, caseId, DOMAIN_EVENTS.caseSubmitted.type);
       expect(records.map((r) => r.type)).toEqual([DOMAIN_EVENTS.caseSubmitted.type]);
       const letter = await deadLetterWith(`${caseId}/forged-dispatch`);
-      expect(letter.reasons).toEqual([`source: /govmesh/bridge may not emit ${DOMAIN_EVENTS.taskDispatched.type}; only /govmesh/worker does`]);
+      expect(letter.reasons).toEqual([
+        `source: /govmesh/bridge may not emit ${DOMAIN_EVENTS.taskDispatched.type}; only /govmesh/worker does`,
+      ]);
     } finally {
       await bridge.close();
       await worker.close();
@@ -213,8 +312,16 @@ describe('the trust boundary on the real broker (SASL/SCRAM, ACLs)', () => {
 
   it('tells a partner SDK with a wrong password so at once, naming the partner and the broker', async () => {
     const started = Date.now();
-    const partner = createPartner({ partnerId: id('alpha'), access: { ...alpha(), password: 'not-the-password' }, logger, handlers: {} });
-    const error = await partner.start().then(() => undefined, (err: unknown) => err);
+    const partner = createPartner({
+      partnerId: id('alpha'),
+      access: { ...alpha(), password: 'not-the-password' },
+      logger,
+      handlers: {},
+    });
+    const error = await partner.start().then(
+      () => undefined,
+      (err: unknown) => err,
+    );
     await partner.stop().catch(() => undefined);
     expect(error).toBeInstanceOf(PartnerAccessRefused);
     expect((error as Error).message).toContain(`refused partner ${id('alpha')} (user partner-${id('alpha')})`);
@@ -230,8 +337,11 @@ describe('the trust boundary on the real broker (SASL/SCRAM, ACLs)', () => {
     const admin = kafkaClient('e2e-trust-acls').admin();
     await admin.connect();
     const { resources } = await admin.describeAcls({
-      resourceType: kafkajs.AclResourceTypes.ANY, resourcePatternType: kafkajs.ResourcePatternTypes.ANY,
-      principal: `User:partner-${id('alpha')}`, operation: kafkajs.AclOperationTypes.ANY, permissionType: kafkajs.AclPermissionTypes.ANY,
+      resourceType: kafkajs.AclResourceTypes.ANY,
+      resourcePatternType: kafkajs.ResourcePatternTypes.ANY,
+      principal: `User:partner-${id('alpha')}`,
+      operation: kafkajs.AclOperationTypes.ANY,
+      permissionType: kafkajs.AclPermissionTypes.ANY,
     });
     await admin.disconnect();
     expect(resources).toEqual([]);

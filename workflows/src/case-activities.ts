@@ -53,13 +53,20 @@ export interface DomainEventRecord {
 }
 
 /** Deterministic from the case and its event counter, so a retried publish writes the same id. */
-export function domainEventId(event: Pick<DomainEventRecord, 'caseId' | 'stepId' | 'attempt' | 'kind' | 'sequence'>): string {
+export function domainEventId(
+  event: Pick<DomainEventRecord, 'caseId' | 'stepId' | 'attempt' | 'kind' | 'sequence'>,
+): string {
   return [event.caseId, event.stepId ?? 'case', event.attempt ?? 0, event.kind, event.sequence].join('/');
 }
 
 export interface CaseActivities {
   /** The partner to try next: active, holding the capability, not yet tried for this step. */
-  selectPartner(request: { taskType: string; strategy: PartnerSelection['select']; only?: readonly string[]; exclude: readonly string[] }): Promise<string | null>;
+  selectPartner(request: {
+    taskType: string;
+    strategy: PartnerSelection['select'];
+    only?: readonly string[];
+    exclude: readonly string[];
+  }): Promise<string | null>;
   /** Publishes `task.assigned` to the partner's task topic. */
   dispatchTask(request: DispatchRequest): Promise<DispatchReceipt>;
   /** Publishes `task.revoked` to the partner's task topic. */
@@ -71,8 +78,19 @@ export interface CaseActivities {
   /** When a deadline counted from now falls due (working days need the calendar, which is I/O). */
   computeDueDate(request: { deadline: Deadline }): Promise<{ due: string; inMs: number }>;
   /** Reads another agency's registry for a stated purpose. */
-  performLookup(request: { caseId: string; stepId: string; agency: string; registry: string; key: unknown; purpose: string }): Promise<Record<string, unknown>>;
+  performLookup(request: {
+    caseId: string;
+    stepId: string;
+    agency: string;
+    registry: string;
+    key: unknown;
+    purpose: string;
+  }): Promise<Record<string, unknown>>;
 }
 
 /** An agency's in-house automated step, run on that agency's own task queue. */
-export type AgencyActivity = (request: { caseId: string; stepId: string; application: Record<string, unknown> }) => Promise<Record<string, unknown>>;
+export type AgencyActivity = (request: {
+  caseId: string;
+  stepId: string;
+  application: Record<string, unknown>;
+}) => Promise<Record<string, unknown>>;

@@ -1,9 +1,27 @@
 import { effectiveMode } from '@govmesh/contracts/control-policy';
 import { APPLICATION_SCHEMAS } from '@govmesh/contracts/applications';
-import type { CitizenInputStep, Deadline, LookupStep, ServiceDefinition, Step, TaskStep } from '@govmesh/contracts/service-definition';
+import type {
+  CitizenInputStep,
+  Deadline,
+  LookupStep,
+  ServiceDefinition,
+  Step,
+  TaskStep,
+} from '@govmesh/contracts/service-definition';
 import type { TaskResultData } from '@govmesh/contracts/task-messages';
 import { defaultTaskTypes } from '@govmesh/contracts/task-types';
-import { ActivityFailure, type ActivityOptions, ApplicationFailure, CancellationScope, condition, log, patched, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  type ActivityOptions,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  log,
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+} from '@temporalio/workflow';
 
 import {
   caseStateQuery,
@@ -28,7 +46,11 @@ import { agencyTaskQueue } from './task-queues.js';
 const ACTIVITY_OPTIONS = {
   // Each is a publish or a look-up: a worker that died holding one is noticed within seconds.
   startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: ['CONTROL.CORE_CRITICAL_DISPATCH'] },
+  retry: {
+    initialInterval: '1 second',
+    maximumInterval: '30 seconds',
+    nonRetryableErrorTypes: ['CONTROL.CORE_CRITICAL_DISPATCH'],
+  },
 } satisfies ActivityOptions;
 const activities = proxyActivities<CaseActivities>(ACTIVITY_OPTIONS);
 /**
@@ -37,7 +59,13 @@ const activities = proxyActivities<CaseActivities>(ACTIVITY_OPTIONS);
  * 4; bench/RESULTS.md). A local activity may run twice if the worker dies before
  * the workflow task completes; the event id is the case's sequence number, so the ledger keeps one.
  */
-const localActivities = proxyLocalActivities<Pick<CaseActivities, 'recordDomainEvent' | 'recordDomainEvents' | 'selectPartner' | 'dispatchTask' | 'computeDueDate'>>(ACTIVITY_OPTIONS);
+const localActivities =
+  proxyLocalActivities<
+    Pick<
+      CaseActivities,
+      'recordDomainEvent' | 'recordDomainEvents' | 'selectPartner' | 'dispatchTask' | 'computeDueDate'
+    >
+  >(ACTIVITY_OPTIONS);
 const taskTypes = defaultTaskTypes();
 
 /** A partner task as the case knows it; the source of truth for which result may be accepted. */
@@ -65,14 +93,22 @@ interface OfficerTask {
 }
 
 class StepFailed extends Error {
-  constructor(readonly stepId: string, readonly code: string, reason: string) {
+  constructor(
+    readonly stepId: string,
+    readonly code: string,
+    reason: string,
+  ) {
     super(reason);
   }
 }
 
 /** The applicant never answered and the definition says to withdraw the case. */
 class CaseWithdrawn extends Error {
-  constructor(readonly stepId: string, readonly code: string, reason: string) {
+  constructor(
+    readonly stepId: string,
+    readonly code: string,
+    reason: string,
+  ) {
     super(reason);
   }
 }
@@ -85,7 +121,13 @@ class CaseWithdrawn extends Error {
 export async function serviceCase(input: ServiceCaseInput): Promise<CaseOutcome> {
   const { caseId, definition } = input;
   const application: Record<string, unknown> = clone(input.application);
-  const state: CaseState = { caseId, serviceId: definition.id, serviceVersion: definition.version, status: 'running', steps: {} };
+  const state: CaseState = {
+    caseId,
+    serviceId: definition.id,
+    serviceVersion: definition.version,
+    status: 'running',
+    steps: {},
+  };
   const assignments = new Map<string, Assignment>();
   const officerTasks = new Map<string, OfficerTask>();
   const citizenRequests = new Map<string, { fields: readonly string[]; provided?: Record<string, unknown> }>();
@@ -110,11 +152,17 @@ export async function serviceCase(input: ServiceCaseInput): Promise<CaseOutcome>
   let eventSequence = 0;
 
   for (const step of flatten(definition.steps)) {
-    state.steps[step.id] = { id: step.id, mode: 'classification' in step ? effectiveMode(step) : 'in-house', status: 'pending' };
+    state.steps[step.id] = {
+      id: step.id,
+      mode: 'classification' in step ? effectiveMode(step) : 'in-house',
+      status: 'pending',
+    };
   }
 
   setHandler(caseStateQuery, () => state);
-  setHandler(submitTaskResult, (r) => acceptResult(r), { validator: (r: PartnerResult) => validateResult(assignments, revokedAttempts, r) });
+  setHandler(submitTaskResult, (r) => acceptResult(r), {
+    validator: (r: PartnerResult) => validateResult(assignments, revokedAttempts, r),
+  });
   setHandler(
     revokePartnerTask,
     (r) => {
@@ -127,8 +175,10 @@ export async function serviceCase(input: ServiceCaseInput): Promise<CaseOutcome>
         const refuse = (type: string, message: string): never => {
           throw ApplicationFailure.create({ type, message, nonRetryable: true });
         };
-        if (!a || !a.open || a.result || a.revocation) refuse('CASE.NO_OPEN_PARTNER_TASK', `step ${r.stepId} has no partner task to revoke`);
-        if (r.partnerId && a!.partnerId !== r.partnerId) refuse('CASE.NOT_WITH_PARTNER', `step ${r.stepId} is with ${a!.partnerId}, not ${r.partnerId}`);
+        if (!a || !a.open || a.result || a.revocation)
+          refuse('CASE.NO_OPEN_PARTNER_TASK', `step ${r.stepId} has no partner task to revoke`);
+        if (r.partnerId && a!.partnerId !== r.partnerId)
+          refuse('CASE.NOT_WITH_PARTNER', `step ${r.stepId} is with ${a!.partnerId}, not ${r.partnerId}`);
       },
     },
   );
@@ -149,11 +199,27 @@ export async function serviceCase(input: ServiceCaseInput): Promise<CaseOutcome>
     {
       validator: (c: CitizenInput) => {
         const request = citizenRequests.get(c.stepId);
-        if (!request || request.provided) throw ApplicationFailure.create({ type: 'CASE.NOT_AWAITING_INPUT', message: `step ${c.stepId} is not waiting for citizen input`, nonRetryable: true });
+        if (!request || request.provided)
+          throw ApplicationFailure.create({
+            type: 'CASE.NOT_AWAITING_INPUT',
+            message: `step ${c.stepId} is not waiting for citizen input`,
+            nonRetryable: true,
+          });
         const missing = request.fields.filter((f) => !(f in c.values));
-        if (missing.length) throw ApplicationFailure.create({ type: 'CASE.INPUT_INCOMPLETE', message: `missing ${missing.join(', ')}`, nonRetryable: true });
+        if (missing.length)
+          throw ApplicationFailure.create({
+            type: 'CASE.INPUT_INCOMPLETE',
+            message: `missing ${missing.join(', ')}`,
+            nonRetryable: true,
+          });
         const problems = invalidInput(definition.application.schema, application, c.values);
-        if (problems.length) throw ApplicationFailure.create({ type: 'CASE.INPUT_INVALID', message: problems.join('; '), details: [problems], nonRetryable: true });
+        if (problems.length)
+          throw ApplicationFailure.create({
+            type: 'CASE.INPUT_INVALID',
+            message: problems.join('; '),
+            details: [problems],
+            nonRetryable: true,
+          });
       },
     },
   );
@@ -165,9 +231,22 @@ export async function serviceCase(input: ServiceCaseInput): Promise<CaseOutcome>
     return 'accepted';
   }
 
-  async function record(kind: DomainEventKind, data: Record<string, unknown>, stepId?: string, attempt?: number): Promise<void> {
+  async function record(
+    kind: DomainEventKind,
+    data: Record<string, unknown>,
+    stepId?: string,
+    attempt?: number,
+  ): Promise<void> {
     eventSequence += 1;
-    const event: DomainEventRecord = { kind, caseId, causationId: lastEventId, sequence: eventSequence, data, ...(stepId ? { stepId } : {}), ...(attempt ? { attempt } : {}) };
+    const event: DomainEventRecord = {
+      kind,
+      caseId,
+      causationId: lastEventId,
+      sequence: eventSequence,
+      data,
+      ...(stepId ? { stepId } : {}),
+      ...(attempt ? { attempt } : {}),
+    };
     if (!batched || parallelDepth > 0) {
       lastEventId = await local.recordDomainEvent(event);
       return;
@@ -195,9 +274,13 @@ export async function serviceCase(input: ServiceCaseInput): Promise<CaseOutcome>
 
   async function runStep(step: Step): Promise<void> {
     const stepState = state.steps[step.id];
-    if (step.when !== undefined && !conditionHolds(step.when, { application: { ...application }, steps: state.steps })) {
+    if (
+      step.when !== undefined &&
+      !conditionHolds(step.when, { application: { ...application }, steps: state.steps })
+    ) {
       if (stepState) stepState.status = 'skipped';
-      if (stepState) await record('stepCompleted', { stepId: step.id, mode: stepState.mode, outcome: 'skipped' }, step.id);
+      if (stepState)
+        await record('stepCompleted', { stepId: step.id, mode: stepState.mode, outcome: 'skipped' }, step.id);
       return;
     }
     if ('parallel' in step) {
@@ -225,11 +308,18 @@ export async function serviceCase(input: ServiceCaseInput): Promise<CaseOutcome>
     // through dispatchTask, which refuses it and records the refusal in the ledger.
     if (step.partners) return await runPartnerTask(step, s);
     if (step.run) {
-      const agency = proxyActivities<Record<string, AgencyActivity>>({ taskQueue: agencyTaskQueue(step.run.agency), startToCloseTimeout: '1 minute' });
+      const agency = proxyActivities<Record<string, AgencyActivity>>({
+        taskQueue: agencyTaskQueue(step.run.agency),
+        startToCloseTimeout: '1 minute',
+      });
       if (recorded.length > 0) await publishRecorded();
       return await agency[step.run.activity]!({ caseId, stepId: step.id, application });
     }
-    if (step.officer) return await awaitOfficer(step.id, s, step.officer.role, 'officer', { deadline: step.officer.deadline, escalateTo: step.officer.escalateTo });
+    if (step.officer)
+      return await awaitOfficer(step.id, s, step.officer.role, 'officer', {
+        deadline: step.officer.deadline,
+        escalateTo: step.officer.escalateTo,
+      });
     throw new StepFailed(step.id, 'DEFINITION.NO_EXECUTOR', `step ${step.id} has no run, officer or partners`);
   }
 
@@ -237,7 +327,12 @@ export async function serviceCase(input: ServiceCaseInput): Promise<CaseOutcome>
     const selection = step.partners!;
     const taskId = `${caseId}:${step.id}`;
     const select = (exclude: readonly string[]) =>
-      local.selectPartner({ taskType: step.task!, strategy: selection.select, exclude: [...exclude], ...(selection.only ? { only: selection.only } : {}) });
+      local.selectPartner({
+        taskType: step.task!,
+        strategy: selection.select,
+        exclude: [...exclude],
+        ...(selection.only ? { only: selection.only } : {}),
+      });
     const tried: string[] = [];
     let attempt = 0;
     let reworks = 0;
@@ -253,7 +348,10 @@ export async function serviceCase(input: ServiceCaseInput): Promise<CaseOutcome>
       const receipt = await dispatch(step, s, taskId, partnerId, attempt, rework);
       rework = undefined;
       s.deadline = receipt.deadline;
-      const settled = await waitUntil(() => assignment.result !== undefined || assignment.revocation !== undefined, receipt.deadlineInMs);
+      const settled = await waitUntil(
+        () => assignment.result !== undefined || assignment.revocation !== undefined,
+        receipt.deadlineInMs,
+      );
       assignment.open = false;
       let why: string;
       if (!assignment.result) {
@@ -263,24 +361,54 @@ export async function serviceCase(input: ServiceCaseInput): Promise<CaseOutcome>
           const code = r.code ?? 'TASK.REVOKED';
           if (recorded.length > 0) await publishRecorded();
           await activities.revokeTask({ caseId, taskId, partnerId, attempt, code, reasons: [r.reason] });
-          await record('taskRevoked', { stepId: step.id, taskId, partnerId, attempt, code, revokedBy: r.revokedBy, reason: r.reason }, step.id, attempt);
+          await record(
+            'taskRevoked',
+            { stepId: step.id, taskId, partnerId, attempt, code, revokedBy: r.revokedBy, reason: r.reason },
+            step.id,
+            attempt,
+          );
           why = r.reason;
         } else {
           if (recorded.length > 0) await publishRecorded();
-          await activities.revokeTask({ caseId, taskId, partnerId, attempt, code: 'TASK.DEADLINE_PASSED', reasons: [`the deadline ${receipt.deadline} passed`] });
-          await record('deadlineBreached', { stepId: step.id, taskId, partnerId, attempt, deadline: receipt.deadline }, step.id, attempt);
+          await activities.revokeTask({
+            caseId,
+            taskId,
+            partnerId,
+            attempt,
+            code: 'TASK.DEADLINE_PASSED',
+            reasons: [`the deadline ${receipt.deadline} passed`],
+          });
+          await record(
+            'deadlineBreached',
+            { stepId: step.id, taskId, partnerId, attempt, deadline: receipt.deadline },
+            step.id,
+            attempt,
+          );
           why = 'the deadline passed';
         }
       } else {
         const result = assignment.result;
         const outputDigest = assignment.outputDigest;
-        await record('resultAccepted', { stepId: step.id, taskId, partnerId, attempt, outcome: result.outcome, ...(outputDigest ? { outputDigest } : {}) }, step.id, attempt);
+        await record(
+          'resultAccepted',
+          {
+            stepId: step.id,
+            taskId,
+            partnerId,
+            attempt,
+            outcome: result.outcome,
+            ...(outputDigest ? { outputDigest } : {}),
+          },
+          step.id,
+          attempt,
+        );
         why = 'the partner could not do the task';
         if (result.outcome === 'completed') {
           if (s.mode !== 'controlled') return result.output;
           s.output = result.output;
           const review = await awaitOfficerDecision(step.id, s, step.review!.role, 'review', {
-            deadline: step.review!.deadline, escalateTo: step.review!.escalateTo,
+            deadline: step.review!.deadline,
+            escalateTo: step.review!.escalateTo,
             reviewOf: { taskId, partnerId, attempt, ...(outputDigest ? { resultDigest: outputDigest } : {}) },
           });
           if (review.decision === 'approve') return result.output;
@@ -298,25 +426,65 @@ export async function serviceCase(input: ServiceCaseInput): Promise<CaseOutcome>
       const previous = partnerId;
       partnerId = tried.length <= selection.maxReassignments ? await select(tried) : null;
       if (partnerId) {
-        await record('taskReassigned', { stepId: step.id, taskId, fromPartnerId: previous, toPartnerId: partnerId, attempt: attempt + 1, reason: why }, step.id, attempt + 1);
+        await record(
+          'taskReassigned',
+          {
+            stepId: step.id,
+            taskId,
+            fromPartnerId: previous,
+            toPartnerId: partnerId,
+            attempt: attempt + 1,
+            reason: why,
+          },
+          step.id,
+          attempt + 1,
+        );
       } else break;
     }
     const fallback = selection.fallback;
     if ('role' in fallback) {
-      await record('fellBackInHouse', { stepId: step.id, role: fallback.role, reason: tried.length ? `no partner delivered after ${tried.length} partner(s)` : 'no eligible partner' }, step.id);
+      await record(
+        'fellBackInHouse',
+        {
+          stepId: step.id,
+          role: fallback.role,
+          reason: tried.length ? `no partner delivered after ${tried.length} partner(s)` : 'no eligible partner',
+        },
+        step.id,
+      );
       s.mode = 'in-house';
       // The officer gets the same time the partners had: the case never waits without a deadline.
       return await awaitOfficer(step.id, s, fallback.role, 'fallback', { deadline: step.deadline });
     }
-    throw new StepFailed(step.id, 'STEP.NO_PARTNER_DELIVERED', `no partner delivered ${step.task} and the step's fallback is to fail`);
+    throw new StepFailed(
+      step.id,
+      'STEP.NO_PARTNER_DELIVERED',
+      `no partner delivered ${step.task} and the step's fallback is to fail`,
+    );
   }
 
-  async function dispatch(step: TaskStep, s: StepState, taskId: string, partnerId: string, attempt: number, rework?: { previousAttempt: number; reasons: string[] }) {
+  async function dispatch(
+    step: TaskStep,
+    s: StepState,
+    taskId: string,
+    partnerId: string,
+    attempt: number,
+    rework?: { previousAttempt: number; reasons: string[] },
+  ) {
     try {
       return await localDispatch.dispatchTask({
-        caseId, stepId: step.id, taskId, taskType: step.task!, partnerId, attempt,
-        classification: step.classification, mode: s.mode, deadline: step.deadline!,
-        input: pick(application, step.share), causationId: lastEventId, ...(rework ? { rework } : {}),
+        caseId,
+        stepId: step.id,
+        taskId,
+        taskType: step.task!,
+        partnerId,
+        attempt,
+        classification: step.classification,
+        mode: s.mode,
+        deadline: step.deadline!,
+        input: pick(application, step.share),
+        causationId: lastEventId,
+        ...(rework ? { rework } : {}),
         ...(recorded.length > 0 ? { precedingEvents: recorded.splice(0) } : {}),
       });
     } catch (err) {
@@ -330,7 +498,13 @@ export async function serviceCase(input: ServiceCaseInput): Promise<CaseOutcome>
     }
   }
 
-  async function awaitOfficer(stepId: string, s: StepState, role: string, kind: OfficerTask['kind'], timing: OfficerTiming = {}): Promise<Record<string, unknown>> {
+  async function awaitOfficer(
+    stepId: string,
+    s: StepState,
+    role: string,
+    kind: OfficerTask['kind'],
+    timing: OfficerTiming = {},
+  ): Promise<Record<string, unknown>> {
     for (;;) {
       const d = await awaitOfficerDecision(stepId, s, role, kind, timing);
       if (d.decision !== 'request-information') {
@@ -346,7 +520,13 @@ export async function serviceCase(input: ServiceCaseInput): Promise<CaseOutcome>
    * Waits for an officer's decision. Past the deadline the task is escalated to a supervisor role
    * and recorded; the supervisor gets the same time again, and so on, so nothing waits unnoticed.
    */
-  async function awaitOfficerDecision(stepId: string, s: StepState, role: string, kind: OfficerTask['kind'], timing: OfficerTiming = {}): Promise<OfficerDecision> {
+  async function awaitOfficerDecision(
+    stepId: string,
+    s: StepState,
+    role: string,
+    kind: OfficerTask['kind'],
+    timing: OfficerTiming = {},
+  ): Promise<OfficerDecision> {
     const task: OfficerTask = { role, kind };
     officerTasks.set(stepId, task);
     Object.assign(s, { status: kind === 'review' ? 'awaiting-review' : 'awaiting-officer', role });
@@ -369,11 +549,28 @@ export async function serviceCase(input: ServiceCaseInput): Promise<CaseOutcome>
     s.status = 'running';
     delete s.role;
     const reasons = d.reasons?.length ? { reasons: [...d.reasons] } : {};
-    await record('reviewDecided', { stepId, role: d.role, officerId: d.officerId, decision: d.decision, task: kind, ...timing.reviewOf, ...reasons }, stepId);
+    await record(
+      'reviewDecided',
+      {
+        stepId,
+        role: d.role,
+        officerId: d.officerId,
+        decision: d.decision,
+        task: kind,
+        ...timing.reviewOf,
+        ...reasons,
+      },
+      stepId,
+    );
     return d;
   }
 
-  async function collectCitizenInput(stepId: string, s: StepState, fields: readonly string[], timing?: CitizenInputStep['citizenInput']): Promise<Record<string, unknown>> {
+  async function collectCitizenInput(
+    stepId: string,
+    s: StepState,
+    fields: readonly string[],
+    timing?: CitizenInputStep['citizenInput'],
+  ): Promise<Record<string, unknown>> {
     const request: { fields: readonly string[]; provided?: Record<string, unknown> } = { fields };
     citizenRequests.set(stepId, request);
     s.status = 'awaiting-citizen';
@@ -392,7 +589,11 @@ export async function serviceCase(input: ServiceCaseInput): Promise<CaseOutcome>
         }
         citizenRequests.delete(stepId);
         if ((timing.onExpiry ?? 'withdraw') === 'withdraw') {
-          throw new CaseWithdrawn(stepId, 'CASE.NO_CITIZEN_INPUT', `the applicant did not provide ${named.join(', ')} by ${due.due}`);
+          throw new CaseWithdrawn(
+            stepId,
+            'CASE.NO_CITIZEN_INPUT',
+            `the applicant did not provide ${named.join(', ')} by ${due.due}`,
+          );
         }
         s.status = 'running';
         return {};
@@ -400,7 +601,11 @@ export async function serviceCase(input: ServiceCaseInput): Promise<CaseOutcome>
     }
     citizenRequests.delete(stepId);
     for (const [path, value] of Object.entries(request.provided!)) assign(application, path, value);
-    await record('citizenInputProvided', { stepId, fields: Object.keys(request.provided!).length ? Object.keys(request.provided!) : ['(free text)'] }, stepId);
+    await record(
+      'citizenInputProvided',
+      { stepId, fields: Object.keys(request.provided!).length ? Object.keys(request.provided!) : ['(free text)'] },
+      stepId,
+    );
     s.status = 'running';
     return request.provided!;
   }
@@ -412,18 +617,34 @@ export async function serviceCase(input: ServiceCaseInput): Promise<CaseOutcome>
   async function runLookup(step: LookupStep): Promise<Record<string, unknown>> {
     const { agency, registry, purpose, key, fields } = step.lookup;
     if (recorded.length > 0) await publishRecorded();
-    const record_ = await activities.performLookup({ caseId, stepId: step.id, agency, registry, purpose, key: get(application, key) });
+    const record_ = await activities.performLookup({
+      caseId,
+      stepId: step.id,
+      agency,
+      registry,
+      purpose,
+      key: get(application, key),
+    });
     // Once-only, and no more than that: the case takes the named fields and nothing else.
     const found = record_.found === true;
     const taken: Record<string, unknown> = { found };
     for (const field of fields) if (found && field in record_) taken[field] = record_[field];
-    await record('lookupPerformed', { stepId: step.id, agency, registry, purpose, found, fields: Object.keys(taken).filter((f) => f !== 'found') }, step.id);
+    await record(
+      'lookupPerformed',
+      { stepId: step.id, agency, registry, purpose, found, fields: Object.keys(taken).filter((f) => f !== 'found') },
+      step.id,
+    );
     return taken;
   }
 
   async function runCase(): Promise<CaseOutcome> {
-    if (definition.statutoryDeadline) state.deadline = (await localDispatch.computeDueDate({ deadline: definition.statutoryDeadline })).due;
-    await record('caseSubmitted', { serviceId: definition.id, serviceVersion: definition.version, ...(state.deadline ? { statutoryDeadline: state.deadline } : {}) });
+    if (definition.statutoryDeadline)
+      state.deadline = (await localDispatch.computeDueDate({ deadline: definition.statutoryDeadline })).due;
+    await record('caseSubmitted', {
+      serviceId: definition.id,
+      serviceVersion: definition.version,
+      ...(state.deadline ? { statutoryDeadline: state.deadline } : {}),
+    });
     try {
       for (const step of definition.steps) await runStep(step);
     } catch (err) {
@@ -460,12 +681,19 @@ export async function serviceCase(input: ServiceCaseInput): Promise<CaseOutcome>
 }
 
 /** Refuses a result the case did not ask this partner for, a second result, or an invalid output. */
-function validateResult(assignments: ReadonlyMap<string, Assignment>, revoked: ReadonlySet<string>, { partnerId, result }: PartnerResult): void {
+function validateResult(
+  assignments: ReadonlyMap<string, Assignment>,
+  revoked: ReadonlySet<string>,
+  { partnerId, result }: PartnerResult,
+): void {
   const refuse = (type: string, message: string, reasons: string[] = [message]): never => {
     throw ApplicationFailure.create({ type, message, details: [reasons], nonRetryable: true });
   };
   if (revoked.has(`${result.taskId}#${partnerId}#${result.attempt}`)) {
-    refuse('TASK.REVOKED', `task ${result.taskId} attempt ${result.attempt} was taken back from ${partnerId} before this result arrived`);
+    refuse(
+      'TASK.REVOKED',
+      `task ${result.taskId} attempt ${result.attempt} was taken back from ${partnerId} before this result arrived`,
+    );
   }
   const assignment = assignments.get(result.taskId);
   if (!assignment) refuse('TASK.UNKNOWN', `task ${result.taskId} is not part of this case`);
@@ -492,7 +720,11 @@ const ALLOWED: Record<OfficerTask['kind'], readonly string[]> = {
 };
 
 /** Problems with a citizen's values, checked against the service's application schema. */
-function invalidInput(schemaRef: string, application: Record<string, unknown>, values: Record<string, unknown>): string[] {
+function invalidInput(
+  schemaRef: string,
+  application: Record<string, unknown>,
+  values: Record<string, unknown>,
+): string[] {
   const schema = APPLICATION_SCHEMAS[schemaRef];
   if (!schema) return [];
   const merged = clone(application);
@@ -512,8 +744,10 @@ function validateDecision(tasks: ReadonlyMap<string, OfficerTask>, d: OfficerDec
     throw ApplicationFailure.create({ type, message, nonRetryable: true });
   };
   if (!task || task.decision) refuse('CASE.NOT_AWAITING_DECISION', `step ${d.stepId} is not waiting for an officer`);
-  if (task!.role !== d.role) refuse('CASE.WRONG_ROLE', `step ${d.stepId} must be decided by a ${task!.role}, not a ${d.role}`);
-  if (!ALLOWED[task!.kind].includes(d.decision)) refuse('CASE.DECISION_NOT_ALLOWED', `a ${task!.kind} decision is one of ${ALLOWED[task!.kind].join(', ')}`);
+  if (task!.role !== d.role)
+    refuse('CASE.WRONG_ROLE', `step ${d.stepId} must be decided by a ${task!.role}, not a ${d.role}`);
+  if (!ALLOWED[task!.kind].includes(d.decision))
+    refuse('CASE.DECISION_NOT_ALLOWED', `a ${task!.kind} decision is one of ${ALLOWED[task!.kind].join(', ')}`);
 }
 
 function flatten(steps: readonly Step[]): Step[] {
@@ -521,7 +755,12 @@ function flatten(steps: readonly Step[]): Step[] {
 }
 
 function get(source: Record<string, unknown>, path: string): unknown {
-  return path.split('.').reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), source);
+  return path
+    .split('.')
+    .reduce<unknown>(
+      (node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined),
+      source,
+    );
 }
 
 function assign(target: Record<string, unknown>, path: string, value: unknown): void {

@@ -13,8 +13,12 @@ describe('step conditions (JSON Logic)', () => {
   });
 
   it('treats a step that was skipped (no output) as false, not as an error', () => {
-    expect(conditionHolds({ var: 'steps.income-verification.output.confirmed' }, { application: {}, steps: {} })).toBe(false);
-    expect(conditionHolds({ '!': { var: 'steps.income-verification.output.confirmed' } }, { application: {}, steps: {} })).toBe(true);
+    expect(conditionHolds({ var: 'steps.income-verification.output.confirmed' }, { application: {}, steps: {} })).toBe(
+      false,
+    );
+    expect(
+      conditionHolds({ '!': { var: 'steps.income-verification.output.confirmed' } }, { application: {}, steps: {} }),
+    ).toBe(true);
   });
 
   it('reads the application, and uses JSON Logic truthiness', () => {

@@ -44,7 +44,8 @@ describe('the exported contracts in contracts/schemas/', () => {
   it('compile as JSON Schema 2020-12 with ajv, and accept every sample message', () => {
     const validator = ajv();
     const files = filesUnder(join(schemasDir, 'json-schema'));
-    for (const file of files) expect(() => validator.compile(readJson(`json-schema/${file}`) as object), file).not.toThrow();
+    for (const file of files)
+      expect(() => validator.compile(readJson(`json-schema/${file}`) as object), file).not.toThrow();
     for (const [type, sample] of Object.entries(SAMPLE_MESSAGES)) {
       const validate = validator.compile(readJson(`json-schema/messages/${type}.json`) as object);
       expect(validate(sample), `${type}: ${JSON.stringify(validate.errors)}`).toBe(true);
@@ -53,7 +54,10 @@ describe('the exported contracts in contracts/schemas/', () => {
 
   it('let a partner in any language find the mistake in a bad result, with the path', () => {
     const validate = ajv().compile(readJson('json-schema/messages/gov.govmesh.task.result.v1.json') as object);
-    const bad = { ...SAMPLE_MESSAGES['gov.govmesh.task.result.v1'], data: { taskId: 't', attempt: 0, outcome: 'completed', output: {} } };
+    const bad = {
+      ...SAMPLE_MESSAGES['gov.govmesh.task.result.v1'],
+      data: { taskId: 't', attempt: 0, outcome: 'completed', output: {} },
+    };
     expect(validate(bad)).toBe(false);
     expect(validate.errors?.map((e) => e.instancePath)).toContain('/data/attempt');
   });
@@ -71,14 +75,24 @@ describe('the exported contracts in contracts/schemas/', () => {
     const errors = diagnostics.filter((d) => (d.severity as number) === (DiagnosticSeverity.Error as number));
     expect(errors.map((e) => `${e.path.join('.')}: ${e.message}`)).toEqual([]);
     expect(document?.version()).toBe('3.0.0');
-    const addresses = document?.channels().all().map((c) => c.address()).sort();
-    expect(addresses).toEqual(['govmesh.dlq', 'govmesh.events', 'govmesh.results.{partnerId}', 'govmesh.tasks.{partnerId}']);
-    expect(document?.operations().all().map((o) => `${o.action()} ${o.id()}`).sort()).toEqual([
-      'receive receiveResult',
-      'send recordDomainEvent',
-      'send sendDeadLetter',
-      'send sendTask',
+    const addresses = document
+      ?.channels()
+      .all()
+      .map((c) => c.address())
+      .sort();
+    expect(addresses).toEqual([
+      'govmesh.dlq',
+      'govmesh.events',
+      'govmesh.results.{partnerId}',
+      'govmesh.tasks.{partnerId}',
     ]);
+    expect(
+      document
+        ?.operations()
+        .all()
+        .map((o) => `${o.action()} ${o.id()}`)
+        .sort(),
+    ).toEqual(['receive receiveResult', 'send recordDomainEvent', 'send sendDeadLetter', 'send sendTask']);
   });
 });
 
@@ -97,6 +111,8 @@ describe('sample messages', () => {
     expect(() => new CloudEvent(broken as never).validate()).toThrow(/invalid payload/);
     expect(TaskResult.safeParse(broken).success).toBe(false);
     // The SDK lets an unknown specversion through; our schema does not.
-    expect(TaskResult.safeParse({ ...SAMPLE_MESSAGES['gov.govmesh.task.result.v1'], specversion: '0.9' }).success).toBe(false);
+    expect(TaskResult.safeParse({ ...SAMPLE_MESSAGES['gov.govmesh.task.result.v1'], specversion: '0.9' }).success).toBe(
+      false,
+    );
   });
 });

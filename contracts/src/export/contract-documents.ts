@@ -8,17 +8,50 @@ import { toJsonSchema, type JsonSchema } from '../json-schema.js';
 import { PartnerProfile } from '../partner-profile.js';
 import { PartnerScorecard, ServiceTransparency } from '../partner-scorecard.js';
 import { ServiceDefinition } from '../service-definition.js';
-import { TaskAssigned, TaskRejected, TaskResult, TaskRevoked, TASK_ASSIGNED, TASK_REJECTED, TASK_RESULT, TASK_REVOKED } from '../task-messages.js';
+import {
+  TaskAssigned,
+  TaskRejected,
+  TaskResult,
+  TaskRevoked,
+  TASK_ASSIGNED,
+  TASK_REJECTED,
+  TASK_RESULT,
+  TASK_REVOKED,
+} from '../task-messages.js';
 import { defaultTaskTypes } from '../task-types/catalogue.js';
 import { DEAD_LETTER_TOPIC, EVENTS_TOPIC } from '../topics.js';
 import { SAMPLE_MESSAGES } from './samples.js';
 
 /** Every message on the wire: its CloudEvent type, a component name, a title and its envelope schema. */
-function messages(): Array<{ type: string; name: string; title: string; schema: z.ZodType; channel: 'tasks' | 'results' | 'events' | 'dlq' }> {
+function messages(): Array<{
+  type: string;
+  name: string;
+  title: string;
+  schema: z.ZodType;
+  channel: 'tasks' | 'results' | 'events' | 'dlq';
+}> {
   return [
-    { type: TASK_ASSIGNED, name: 'taskAssigned', title: 'A task for the partner', schema: TaskAssigned, channel: 'tasks' },
-    { type: TASK_REVOKED, name: 'taskRevoked', title: 'A task taken back from the partner', schema: TaskRevoked, channel: 'tasks' },
-    { type: TASK_REJECTED, name: 'taskRejected', title: "The partner's result was refused", schema: TaskRejected, channel: 'tasks' },
+    {
+      type: TASK_ASSIGNED,
+      name: 'taskAssigned',
+      title: 'A task for the partner',
+      schema: TaskAssigned,
+      channel: 'tasks',
+    },
+    {
+      type: TASK_REVOKED,
+      name: 'taskRevoked',
+      title: 'A task taken back from the partner',
+      schema: TaskRevoked,
+      channel: 'tasks',
+    },
+    {
+      type: TASK_REJECTED,
+      name: 'taskRejected',
+      title: "The partner's result was refused",
+      schema: TaskRejected,
+      channel: 'tasks',
+    },
     { type: TASK_RESULT, name: 'taskResult', title: "The partner's result", schema: TaskResult, channel: 'results' },
     ...(Object.keys(DOMAIN_EVENTS) as DomainEventKind[]).map((kind) => ({
       type: DOMAIN_EVENTS[kind].type,
@@ -27,7 +60,13 @@ function messages(): Array<{ type: string; name: string; title: string; schema: 
       schema: domainEventEnvelope(kind),
       channel: 'events' as const,
     })),
-    { type: DEAD_LETTER, name: 'deadLetter', title: 'A message that could not be parsed, and why', schema: DeadLetter, channel: 'dlq' },
+    {
+      type: DEAD_LETTER,
+      name: 'deadLetter',
+      title: 'A message that could not be parsed, and why',
+      schema: DeadLetter,
+      channel: 'dlq',
+    },
   ];
 }
 
@@ -41,7 +80,8 @@ export function jsonSchemaFiles(): Record<string, JsonSchema> {
     files[`task-types/${ref}.input.json`] = toJsonSchema(contract.input);
     files[`task-types/${ref}.output.json`] = toJsonSchema(contract.output);
   }
-  for (const [ref, schema] of Object.entries(APPLICATION_SCHEMAS)) files[`applications/${ref}.json`] = toJsonSchema(schema);
+  for (const [ref, schema] of Object.entries(APPLICATION_SCHEMAS))
+    files[`applications/${ref}.json`] = toJsonSchema(schema);
   files['service-definition.json'] = toJsonSchema(ServiceDefinition);
   files['partner-profile.json'] = toJsonSchema(PartnerProfile);
   files['audit/record.json'] = toJsonSchema(AuditRecord);
@@ -53,7 +93,11 @@ export function jsonSchemaFiles(): Record<string, JsonSchema> {
 }
 
 function draft7(schema: z.ZodType): JsonSchema {
-  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { target: 'draft-7', io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, {
+    target: 'draft-7',
+    io: 'input',
+    unrepresentable: 'any',
+  }) as JsonSchema;
   return rest;
 }
 
@@ -63,10 +107,14 @@ const CONTENT_TYPE = 'application/cloudevents+json; charset=UTF-8';
 export function asyncApiDocument(): Record<string, unknown> {
   const all = messages();
   const refs = (channel: string) =>
-    Object.fromEntries(all.filter((m) => m.channel === channel).map((m) => [m.name, { $ref: `#/components/messages/${m.name}` }]));
+    Object.fromEntries(
+      all.filter((m) => m.channel === channel).map((m) => [m.name, { $ref: `#/components/messages/${m.name}` }]),
+    );
   const opMessages = (channelKey: string, channel: string) =>
     all.filter((m) => m.channel === channel).map((m) => ({ $ref: `#/channels/${channelKey}/messages/${m.name}` }));
-  const partnerId = { description: 'The partner organisation, e.g. acme-checks (lower-case letters, digits and dashes).' };
+  const partnerId = {
+    description: 'The partner organisation, e.g. acme-checks (lower-case letters, digits and dashes).',
+  };
   const samples = SAMPLE_MESSAGES as Record<string, unknown>;
   return {
     asyncapi: '3.0.0',
@@ -74,7 +122,7 @@ export function asyncApiDocument(): Record<string, unknown> {
       title: 'govmesh partner and audit messaging',
       version: '1.0.0',
       description:
-        'Tasks go to a partner on its own task topic and results come back on its own result topic; a result\'s author is the topic it came on. ' +
+        "Tasks go to a partner on its own task topic and results come back on its own result topic; a result's author is the topic it came on. " +
         'Every message is a CloudEvents 1.0 structured-mode JSON object. Domain events form the audit ledger; unparseable messages go to the dead-letter topic.',
     },
     defaultContentType: CONTENT_TYPE,
@@ -90,22 +138,53 @@ export function asyncApiDocument(): Record<string, unknown> {
       },
     },
     channels: {
-      partnerTasks: { address: 'govmesh.tasks.{partnerId}', title: "A partner's task topic", parameters: { partnerId }, messages: refs('tasks') },
-      partnerResults: { address: 'govmesh.results.{partnerId}', title: "A partner's result topic", parameters: { partnerId }, messages: refs('results') },
+      partnerTasks: {
+        address: 'govmesh.tasks.{partnerId}',
+        title: "A partner's task topic",
+        parameters: { partnerId },
+        messages: refs('tasks'),
+      },
+      partnerResults: {
+        address: 'govmesh.results.{partnerId}',
+        title: "A partner's result topic",
+        parameters: { partnerId },
+        messages: refs('results'),
+      },
       domainEvents: { address: EVENTS_TOPIC, title: 'The audit ledger', messages: refs('events') },
       deadLetters: { address: DEAD_LETTER_TOPIC, title: 'Dead letters', messages: refs('dlq') },
     },
     operations: {
-      sendTask: { action: 'send', title: 'govmesh sends tasks, revocations and rejections to a partner', channel: { $ref: '#/channels/partnerTasks' }, messages: opMessages('partnerTasks', 'tasks') },
-      receiveResult: { action: 'receive', title: 'govmesh receives a partner\'s results', channel: { $ref: '#/channels/partnerResults' }, messages: opMessages('partnerResults', 'results') },
-      recordDomainEvent: { action: 'send', title: 'govmesh records every state change of a case', channel: { $ref: '#/channels/domainEvents' }, messages: opMessages('domainEvents', 'events') },
-      sendDeadLetter: { action: 'send', title: 'govmesh keeps what it could not parse', channel: { $ref: '#/channels/deadLetters' }, messages: opMessages('deadLetters', 'dlq') },
+      sendTask: {
+        action: 'send',
+        title: 'govmesh sends tasks, revocations and rejections to a partner',
+        channel: { $ref: '#/channels/partnerTasks' },
+        messages: opMessages('partnerTasks', 'tasks'),
+      },
+      receiveResult: {
+        action: 'receive',
+        title: "govmesh receives a partner's results",
+        channel: { $ref: '#/channels/partnerResults' },
+        messages: opMessages('partnerResults', 'results'),
+      },
+      recordDomainEvent: {
+        action: 'send',
+        title: 'govmesh records every state change of a case',
+        channel: { $ref: '#/channels/domainEvents' },
+        messages: opMessages('domainEvents', 'events'),
+      },
+      sendDeadLetter: {
+        action: 'send',
+        title: 'govmesh keeps what it could not parse',
+        channel: { $ref: '#/channels/deadLetters' },
+        messages: opMessages('deadLetters', 'dlq'),
+      },
     },
     components: {
       securitySchemes: {
         scramSha512: {
           type: 'scramSha512',
-          description: 'Credentials from partner onboarding (`POST /v1/partners` answers `kafka: { brokers, mechanism, username, password }` once); `POST /v1/partners/{id}/credentials` rotates them.',
+          description:
+            'Credentials from partner onboarding (`POST /v1/partners` answers `kafka: { brokers, mechanism, username, password }` once); `POST /v1/partners/{id}/credentials` rotates them.',
         },
       },
       messages: Object.fromEntries(
@@ -128,8 +207,10 @@ export function asyncApiDocument(): Record<string, unknown> {
 /** Everything `npm run contracts:export` writes, by path under `contracts/schemas/`. */
 export function exportedFiles(): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, schema] of Object.entries(jsonSchemaFiles())) out[`json-schema/${name}`] = `${JSON.stringify(schema, null, 2)}\n`;
-  for (const [type, sample] of Object.entries(SAMPLE_MESSAGES)) out[`samples/${type}.json`] = `${JSON.stringify(sample, null, 2)}\n`;
+  for (const [name, schema] of Object.entries(jsonSchemaFiles()))
+    out[`json-schema/${name}`] = `${JSON.stringify(schema, null, 2)}\n`;
+  for (const [type, sample] of Object.entries(SAMPLE_MESSAGES))
+    out[`samples/${type}.json`] = `${JSON.stringify(sample, null, 2)}\n`;
   out['asyncapi.json'] = `${JSON.stringify(asyncApiDocument(), null, 2)}\n`;
   return out;
 }

@@ -30,11 +30,21 @@ export const SAMPLE_MESSAGES = {
   },
   [TASK_RESULT]: {
     ...common(TASK_RESULT, '/partners/acme-checks', 'case-2026-000123'),
-    data: { taskId: 'case-2026-000123.background-check.1', attempt: 1, outcome: 'completed', output: { clear: true, findings: [] } },
+    data: {
+      taskId: 'case-2026-000123.background-check.1',
+      attempt: 1,
+      outcome: 'completed',
+      output: { clear: true, findings: [] },
+    },
   },
   [TASK_REVOKED]: {
     ...common(TASK_REVOKED, '/govmesh/dispatch', 'case-2026-000123'),
-    data: { taskId: 'case-2026-000123.background-check.1', attempt: 1, code: 'TASK.DEADLINE_PASSED', reasons: ['the deadline 2026-11-25T09:30:00Z passed'] },
+    data: {
+      taskId: 'case-2026-000123.background-check.1',
+      attempt: 1,
+      code: 'TASK.DEADLINE_PASSED',
+      reasons: ['the deadline 2026-11-25T09:30:00Z passed'],
+    },
   },
   [TASK_REJECTED]: {
     ...common(TASK_REJECTED, '/govmesh/bridge', 'case-2026-000123'),

@@ -35,7 +35,11 @@ export const backgroundCheckV2: TaskContract = {
   output: z.object({
     clear: z.boolean(),
     findings: z.array(
-      z.object({ category: z.enum(['criminal', 'financial', 'regulatory']), severity: z.enum(['low', 'medium', 'high']), summary: z.string().max(1000) }),
+      z.object({
+        category: z.enum(['criminal', 'financial', 'regulatory']),
+        severity: z.enum(['low', 'medium', 'high']),
+        summary: z.string().max(1000),
+      }),
     ),
   }),
 };
@@ -68,7 +72,11 @@ export const feeCollectionV1: TaskContract = {
   major: 1,
   revision: 0,
   title: 'Collection of a service fee',
-  input: z.object({ amount: z.number().positive(), currency: z.string().length(3), payer: z.object({ name: PersonName }) }),
+  input: z.object({
+    amount: z.number().positive(),
+    currency: z.string().length(3),
+    payer: z.object({ name: PersonName }),
+  }),
   output: z.object({ paid: z.boolean(), receiptId: z.string().min(1).optional() }),
 };
 
@@ -86,7 +94,10 @@ export const incomeVerificationV1: TaskContract = {
   major: 1,
   revision: 0,
   title: 'Verification of declared household income',
-  input: z.object({ applicant: z.object({ name: PersonName, nationalId: z.string().min(1) }), income: z.object({ monthlyNet: z.number().min(0) }) }),
+  input: z.object({
+    applicant: z.object({ name: PersonName, nationalId: z.string().min(1) }),
+    income: z.object({ monthlyNet: z.number().min(0) }),
+  }),
   output: z.object({ confirmed: z.boolean(), verifiedMonthlyNet: z.number().min(0) }),
 };
 
@@ -95,7 +106,10 @@ export const homeVisitV1: TaskContract = {
   major: 1,
   revision: 0,
   title: 'Social worker visit to the household',
-  input: z.object({ applicant: z.object({ address: Address }), household: z.object({ size: z.number().int().min(1) }) }),
+  input: z.object({
+    applicant: z.object({ address: Address }),
+    household: z.object({ size: z.number().int().min(1) }),
+  }),
   output: z.object({ visitedOn: IsoDate, needConfirmed: z.boolean(), notes: z.string().max(4000).optional() }),
 };
 

@@ -40,7 +40,9 @@ export class IncompatibleRevision extends Error {
 
 /** Whether `next` can replace `previous` for partners already coded against `previous`. */
 export function revisionBreaks(previous: TaskContract, next: TaskContract): BreakingChange[] {
-  const tag = (part: 'input' | 'output') => (c: BreakingChange): BreakingChange => ({ ...c, path: `${part}.${c.path}`, message: `${part}.${c.message}` });
+  const tag =
+    (part: 'input' | 'output') =>
+    (c: BreakingChange): BreakingChange => ({ ...c, path: `${part}.${c.path}`, message: `${part}.${c.message}` });
   return [
     ...breakingChanges(toJsonSchema(previous.input), toJsonSchema(next.input), 'to-partner').map(tag('input')),
     ...breakingChanges(toJsonSchema(previous.output), toJsonSchema(next.output), 'from-partner').map(tag('output')),

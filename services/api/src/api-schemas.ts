@@ -35,7 +35,12 @@ export const SubmitCase = z.object({
   serviceId: z.string().min(1),
   application: z.record(z.string(), z.unknown()),
 });
-export const CaseAccepted = z.object({ caseId: z.string(), serviceId: z.string(), serviceVersion: z.number().int(), status: z.literal('submitted') });
+export const CaseAccepted = z.object({
+  caseId: z.string(),
+  serviceId: z.string(),
+  serviceVersion: z.number().int(),
+  status: z.literal('submitted'),
+});
 
 export const CaseView = z.object({
   caseId: z.string(),
@@ -65,7 +70,9 @@ export const OfficerTaskView = z.object({
   /** For a review: the partner's output waiting for approval. */
   output: z.record(z.string(), z.unknown()).optional(),
 });
-export const TaskIdParams = z.object({ id: z.string().regex(/^.+:[a-z][a-z0-9-]*$/, 'a task id is <caseId>:<stepId>') });
+export const TaskIdParams = z.object({
+  id: z.string().regex(/^.+:[a-z][a-z0-9-]*$/, 'a task id is <caseId>:<stepId>'),
+});
 export const DecisionBody = z.object({
   decision: z.enum(['approve', 'reject', 'request-rework', 'request-information']),
   reasons: z.array(z.string().min(1).max(2000)).max(20).optional(),
@@ -83,7 +90,10 @@ export const OnboardPartner = z.object({
 /** The answer to onboarding: the profile, and the partner's Kafka access, shown this once. */
 export const OnboardedPartner = PartnerProfile.extend({ kafka: PartnerKafkaAccess });
 export const PartnerCredentials = z.object({ kafka: PartnerKafkaAccess });
-export const PartnerChange = z.object({ status: PartnerStatus, reason: z.string().min(5, 'say why, in a few words').max(2000) });
+export const PartnerChange = z.object({
+  status: PartnerStatus,
+  reason: z.string().min(5, 'say why, in a few words').max(2000),
+});
 export const PartnerChanged = z.object({ profile: PartnerProfile, moved: z.array(z.string()) });
 export const ScorecardQuery = z.object({
   since: z.iso.datetime({ offset: true }).optional(),

@@ -6,10 +6,16 @@ import { route, type RouteSpec } from './route-spec.js';
 
 export const auditRoutes: RouteSpec[] = [
   route({
-    method: 'get', path: '/v1/cases/{id}/audit', tag: 'Audit', roles: ['auditor', 'agency-admin'],
+    method: 'get',
+    path: '/v1/cases/{id}/audit',
+    tag: 'Audit',
+    roles: ['auditor', 'agency-admin'],
     summary: 'Every recorded event of a case, in order, with its actor and hash',
     params: IdParams,
-    responses: { 200: { description: 'the timeline', schema: AuditEntry.array() }, 404: { description: 'nothing recorded for this case', schema: Problem } },
+    responses: {
+      200: { description: 'the timeline', schema: AuditEntry.array() },
+      404: { description: 'nothing recorded for this case', schema: Problem },
+    },
     async handle({ params }, deps) {
       const records = await deps.audit.caseRecords(params.id);
       if (records.length === 0) throw notFound(`the ledger holds nothing for case ${params.id}`);
@@ -17,7 +23,10 @@ export const auditRoutes: RouteSpec[] = [
     },
   }),
   route({
-    method: 'get', path: '/v1/audit/verify', tag: 'Audit', roles: ['auditor', 'agency-admin'],
+    method: 'get',
+    path: '/v1/audit/verify',
+    tag: 'Audit',
+    roles: ['auditor', 'agency-admin'],
     summary: 'Recompute the hash chain and check the signed checkpoints',
     responses: { 200: { description: 'the verdict (ok false names the first broken record)', schema: VerifyResult } },
     async handle(_input, deps) {
@@ -25,8 +34,12 @@ export const auditRoutes: RouteSpec[] = [
     },
   }),
   route({
-    method: 'get', path: '/v1/transparency', tag: 'Public', roles: 'public',
-    summary: 'Per service, anonymized: cases received and completed, on-time share, median processing time, satisfaction',
+    method: 'get',
+    path: '/v1/transparency',
+    tag: 'Public',
+    roles: 'public',
+    summary:
+      'Per service, anonymized: cases received and completed, on-time share, median processing time, satisfaction',
     responses: { 200: { description: 'the figures', schema: ServiceTransparency.array() } },
     async handle(_input, deps) {
       return { status: 200, body: await deps.audit.transparency() };

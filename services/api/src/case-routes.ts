@@ -16,14 +16,15 @@ const words = (id: string) => id.replace(/-/g, ' ');
 export function currentStep(state: CaseState): { stepId: string; says: string; deadline?: string } | null {
   const step = Object.values(state.steps).find((s) => !['pending', 'completed', 'skipped'].includes(s.status));
   if (!step) return null;
-  const says = {
-    running: `In progress: ${words(step.id)}`,
-    'awaiting-partner': `Being carried out on the agency's behalf: ${words(step.id)}`,
-    'awaiting-review': `An officer is checking the result of: ${words(step.id)}`,
-    'awaiting-officer': `An officer is deciding: ${words(step.id)}`,
-    'awaiting-citizen': 'We are waiting for information from you',
-    failed: `Could not be completed: ${words(step.id)}`,
-  }[step.status as string] ?? `In progress: ${words(step.id)}`;
+  const says =
+    {
+      running: `In progress: ${words(step.id)}`,
+      'awaiting-partner': `Being carried out on the agency's behalf: ${words(step.id)}`,
+      'awaiting-review': `An officer is checking the result of: ${words(step.id)}`,
+      'awaiting-officer': `An officer is deciding: ${words(step.id)}`,
+      'awaiting-citizen': 'We are waiting for information from you',
+      failed: `Could not be completed: ${words(step.id)}`,
+    }[step.status as string] ?? `In progress: ${words(step.id)}`;
   return { stepId: step.id, says, ...(step.deadline ? { deadline: step.deadline } : {}) };
 }
 
@@ -44,13 +45,24 @@ async function stateOf(caseId: string, deps: ApiDeps): Promise<CaseState> {
 
 export const caseRoutes: RouteSpec[] = [
   route({
-    method: 'post', path: '/v1/cases', tag: 'Citizens', roles: ['citizen'],
+    method: 'post',
+    path: '/v1/cases',
+    tag: 'Citizens',
+    roles: ['citizen'],
     summary: 'Apply for a service. With an Idempotency-Key header, a retried submission returns the same case.',
     body: SubmitCase,
-    responses: { 202: { description: 'accepted; the case runs', schema: CaseAccepted }, 400: { description: 'the application does not match the service', schema: Problem }, 404: { description: 'no such service', schema: Problem } },
+    responses: {
+      202: { description: 'accepted; the case runs', schema: CaseAccepted },
+      400: { description: 'the application does not match the service', schema: Problem },
+      404: { description: 'no such service', schema: Problem },
+    },
     async handle({ body, caller, header }, deps) {
       const key = header('idempotency-key');
-      if (key !== undefined && !/^[\x21-\x7e]{1,200}$/.test(key)) throw new ApiProblem(400, 'Invalid request', 'header.Idempotency-Key: 1 to 200 visible ASCII characters', { code: 'REQUEST.INVALID', errors: [{ path: 'header.Idempotency-Key', message: '1 to 200 visible ASCII characters' }] });
+      if (key !== undefined && !/^[\x21-\x7e]{1,200}$/.test(key))
+        throw new ApiProblem(400, 'Invalid request', 'header.Idempotency-Key: 1 to 200 visible ASCII characters', {
+          code: 'REQUEST.INVALID',
+          errors: [{ path: 'header.Idempotency-Key', message: '1 to 200 visible ASCII characters' }],
+        });
       const service = deps.store.serviceVersions(body.serviceId).at(-1);
       if (!service) throw notFound(`no service ${body.serviceId}`);
       const schema = APPLICATION_SCHEMAS[service.definition.application.schema];
@@ -58,19 +70,42 @@ export const caseRoutes: RouteSpec[] = [
       if (parsed && !parsed.success) throw invalidRequest('body', parsed.error, ['application']);
       const now = deps.now?.() ?? new Date();
       const caseId = deps.newCaseId?.() ?? `${body.serviceId}-${randomUUID()}`;
-      const { record, created } = deps.store.openCase({ caseId, serviceId: body.serviceId, serviceVersion: service.definition.version, citizen: caller!.subject, submittedAt: now.toISOString() }, key);
+      const { record, created } = deps.store.openCase(
+        {
+          caseId,
+          serviceId: body.serviceId,
+          serviceVersion: service.definition.version,
+          citizen: caller!.subject,
+          submittedAt: now.toISOString(),
+        },
+        key,
+      );
       if (created) {
         await deps.cases.start(record.caseId, service.definition, parsed?.data ?? body.application);
         deps.metrics?.casesSubmitted.inc({ service: body.serviceId });
       }
-      return { status: 202, body: { caseId: record.caseId, serviceId: record.serviceId, serviceVersion: record.serviceVersion, status: 'submitted' } };
+      return {
+        status: 202,
+        body: {
+          caseId: record.caseId,
+          serviceId: record.serviceId,
+          serviceVersion: record.serviceVersion,
+          status: 'submitted',
+        },
+      };
     },
   }),
   route({
-    method: 'get', path: '/v1/cases/{id}', tag: 'Citizens', roles: ['citizen', 'officer', 'auditor', 'agency-admin'],
+    method: 'get',
+    path: '/v1/cases/{id}',
+    tag: 'Citizens',
+    roles: ['citizen', 'officer', 'auditor', 'agency-admin'],
     summary: 'A case: its status, the current step in plain words, its deadline and its timeline',
     params: IdParams,
-    responses: { 200: { description: 'the case', schema: CaseView }, 404: { description: 'no such case (or not yours)', schema: Problem } },
+    responses: {
+      200: { description: 'the case', schema: CaseView },
+      404: { description: 'no such case (or not yours)', schema: Problem },
+    },
     async handle({ params, caller }, deps) {
       const record = caseFor(caller!, params.id, deps);
       const state = await stateOf(record.caseId, deps);
@@ -78,19 +113,32 @@ export const caseRoutes: RouteSpec[] = [
       return {
         status: 200,
         body: {
-          caseId: record.caseId, serviceId: record.serviceId, serviceVersion: record.serviceVersion, status: state.status,
+          caseId: record.caseId,
+          serviceId: record.serviceId,
+          serviceVersion: record.serviceVersion,
+          status: state.status,
           ...(state.decision ? { decision: state.decision } : {}),
           currentStep: state.status === 'running' ? currentStep(state) : null,
-          deadline: state.deadline ?? null, timeline,
+          deadline: state.deadline ?? null,
+          timeline,
         },
       };
     },
   }),
   route({
-    method: 'post', path: '/v1/cases/{id}/input', tag: 'Citizens', roles: ['citizen'],
+    method: 'post',
+    path: '/v1/cases/{id}/input',
+    tag: 'Citizens',
+    roles: ['citizen'],
     summary: 'Supply the information a case asked for (checked against the application schema)',
-    params: IdParams, body: CitizenInputBody,
-    responses: { 202: { description: 'accepted' }, 404: { description: 'no such case', schema: Problem }, 409: { description: 'the case is not waiting for this', schema: Problem }, 422: { description: 'the values are invalid', schema: Problem } },
+    params: IdParams,
+    body: CitizenInputBody,
+    responses: {
+      202: { description: 'accepted' },
+      404: { description: 'no such case', schema: Problem },
+      409: { description: 'the case is not waiting for this', schema: Problem },
+      422: { description: 'the values are invalid', schema: Problem },
+    },
     async handle({ params, body, caller }, deps) {
       caseFor(caller!, params.id, deps);
       await deps.cases.provideInput(params.id, { stepId: body.stepId, values: body.values });
@@ -98,15 +146,27 @@ export const caseRoutes: RouteSpec[] = [
     },
   }),
   route({
-    method: 'post', path: '/v1/cases/{id}/rating', tag: 'Citizens', roles: ['citizen'],
+    method: 'post',
+    path: '/v1/cases/{id}/rating',
+    tag: 'Citizens',
+    roles: ['citizen'],
     summary: 'Rate the service once the case has ended (1 to 5)',
-    params: IdParams, body: RatingBody,
-    responses: { 201: { description: 'recorded' }, 404: { description: 'no such case', schema: Problem }, 409: { description: 'still running, or rated already', schema: Problem } },
+    params: IdParams,
+    body: RatingBody,
+    responses: {
+      201: { description: 'recorded' },
+      404: { description: 'no such case', schema: Problem },
+      409: { description: 'still running, or rated already', schema: Problem },
+    },
     async handle({ params, body, caller }, deps) {
       caseFor(caller!, params.id, deps);
       const state = await stateOf(params.id, deps);
-      if (state.status === 'running') throw new ApiProblem(409, 'Case still running', 'a case can be rated once it has ended', { code: 'CASE.STILL_RUNNING' });
-      if (!deps.store.rate(params.id, body.score, deps.now?.() ?? new Date())) throw new ApiProblem(409, 'Rated already', 'this case has been rated', { code: 'CASE.RATED' });
+      if (state.status === 'running')
+        throw new ApiProblem(409, 'Case still running', 'a case can be rated once it has ended', {
+          code: 'CASE.STILL_RUNNING',
+        });
+      if (!deps.store.rate(params.id, body.score, deps.now?.() ?? new Date()))
+        throw new ApiProblem(409, 'Rated already', 'this case has been rated', { code: 'CASE.RATED' });
       await deps.events.satisfactionRated(params.id, body.score);
       return { status: 201, body: { recorded: true } };
     },

@@ -38,12 +38,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const where = loadProcessConfig('api', LedgerLocationEnv, env);
   // Production (NODE_ENV=production or GOVMESH_PRODUCTION=true) never runs the development issuer.
   if ((api.NODE_ENV === 'production' || api.GOVMESH_PRODUCTION) && !api.GOVMESH_OIDC_ISSUER) {
-    process.stderr.write('govmesh api: invalid configuration\n✖ in production the API needs an OpenID Connect issuer: set GOVMESH_OIDC_ISSUER (and GOVMESH_OIDC_AUDIENCE)\n  → at GOVMESH_OIDC_ISSUER\n');
+    process.stderr.write(
+      'govmesh api: invalid configuration\n✖ in production the API needs an OpenID Connect issuer: set GOVMESH_OIDC_ISSUER (and GOVMESH_OIDC_AUDIENCE)\n  → at GOVMESH_OIDC_ISSUER\n',
+    );
     process.exit(1);
   }
   return {
     ...api,
-    ledgerFile: where.ledgerFile, signingKeyFile: where.signingKeyFile,
+    ledgerFile: where.ledgerFile,
+    signingKeyFile: where.signingKeyFile,
     platformDb: api.GOVMESH_API_DB ?? join(where.dataDir, 'api', 'platform.sqlite'),
     developmentIssuerKeyFile: developmentIssuerKeyFile(where.dataDir),
   };

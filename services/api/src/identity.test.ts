@@ -28,47 +28,72 @@ describe('tokens from an OpenID Connect issuer', () => {
     const jwk = { ...(await exportJWK(publicKey)), kid: 'idp-1', alg: 'RS256', use: 'sig' };
     server = createServer((req, res) => {
       res.setHeader('content-type', 'application/json');
-      if (req.url === '/realms/gov/.well-known/openid-configuration') res.end(JSON.stringify({ issuer, jwks_uri: `${issuer}/certs` }));
+      if (req.url === '/realms/gov/.well-known/openid-configuration')
+        res.end(JSON.stringify({ issuer, jwks_uri: `${issuer}/certs` }));
       else if (req.url === '/realms/gov/certs') res.end(JSON.stringify({ keys: [jwk] }));
       else res.writeHead(404).end('{}');
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}/realms/gov`;
     sign = (claims, iss = issuer) =>
-      new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'idp-1' }).setSubject('ada').setIssuer(iss).setAudience('govmesh-api').setIssuedAt().setExpirationTime('5m').sign(privateKey);
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: 'RS256', kid: 'idp-1' })
+        .setSubject('ada')
+        .setIssuer(iss)
+        .setAudience('govmesh-api')
+        .setIssuedAt()
+        .setExpirationTime('5m')
+        .sign(privateKey);
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   it("accepts the issuer's tokens with govmesh's claims, read from its discovery document and JWKS", async () => {
     const verifier = await discoverIssuer(issuer, 'govmesh-api');
     const token = await sign({ govmesh_role: 'agency-admin', govmesh_agency: 'market-regulation' });
-    await expect(verifier.verify(token)).resolves.toEqual({ role: 'agency-admin', subject: 'ada', officerRoles: [], agency: 'market-regulation' });
+    await expect(verifier.verify(token)).resolves.toEqual({
+      role: 'agency-admin',
+      subject: 'ada',
+      officerRoles: [],
+      agency: 'market-regulation',
+    });
   });
 
   it('refuses a development token, a token for another audience, and one without a govmesh role', async () => {
     const verifier = await discoverIssuer(issuer, 'govmesh-api');
     const development = await (await DevelopmentIssuer.ephemeral()).mint({ role: 'auditor', subject: 'x' });
     await expect(verifier.verify(development)).rejects.toThrow('the bearer token is not valid for this API');
-    await expect(verifier.verify(await sign({ govmesh_role: 'auditor' }, 'https://elsewhere.example'))).rejects.toThrow(`the token was not issued by ${issuer}`);
+    await expect(verifier.verify(await sign({ govmesh_role: 'auditor' }, 'https://elsewhere.example'))).rejects.toThrow(
+      `the token was not issued by ${issuer}`,
+    );
     await expect(verifier.verify(await sign({}))).rejects.toThrow("the token lacks govmesh's claims: govmesh_role");
     const other = await discoverIssuer(issuer, 'another-api');
-    await expect(other.verify(await sign({ govmesh_role: 'auditor' }))).rejects.toThrow('the bearer token is not valid for this API');
+    await expect(other.verify(await sign({ govmesh_role: 'auditor' }))).rejects.toThrow(
+      'the bearer token is not valid for this API',
+    );
   });
 
   it('says which variable to fix when the issuer cannot be reached or is not an issuer', async () => {
     const closed = `http://127.0.0.1:1/realms/none`;
     await expect(discoverIssuer(closed, 'govmesh-api')).rejects.toThrow(IssuerUnavailable);
     await expect(discoverIssuer(closed, 'govmesh-api')).rejects.toThrow(/check GOVMESH_OIDC_ISSUER$/);
-    await expect(discoverIssuer(`${issuer}/nothing-here`, 'govmesh-api')).rejects.toThrow(/answered 404; check GOVMESH_OIDC_ISSUER/);
+    await expect(discoverIssuer(`${issuer}/nothing-here`, 'govmesh-api')).rejects.toThrow(
+      /answered 404; check GOVMESH_OIDC_ISSUER/,
+    );
   });
 });
 
 describe('the API process and its issuer', () => {
   const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
   const start = (env: Record<string, string>) =>
-    run(process.execPath, [main], { env: { PATH: process.env.PATH ?? '', HOME: mkdtempSync(join(tmpdir(), 'govmesh-api-home-')), ...env }, timeout: 20_000 }).then(
+    run(process.execPath, [main], {
+      env: { PATH: process.env.PATH ?? '', HOME: mkdtempSync(join(tmpdir(), 'govmesh-api-home-')), ...env },
+      timeout: 20_000,
+    }).then(
       () => ({ code: 0, output: '' }),
-      (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, output: `${err.stdout}${err.stderr}` }),
+      (err: { code: number; stdout: string; stderr: string }) => ({
+        code: err.code,
+        output: `${err.stdout}${err.stderr}`,
+      }),
     );
 
   it('refuses to start in production without an OpenID Connect issuer, naming the variable', async () => {
@@ -84,6 +109,9 @@ describe('the API process and its issuer', () => {
     expect(code).toBe(1);
     const fatal = output.split('\n').filter((l) => l.includes('"level":60'));
     expect(fatal).toHaveLength(1);
-    expect(JSON.parse(fatal[0]!)).toMatchObject({ code: 'AUTH.ISSUER_UNAVAILABLE', msg: expect.stringMatching(/cannot be used: .*; check GOVMESH_OIDC_ISSUER$/) as unknown });
+    expect(JSON.parse(fatal[0]!)).toMatchObject({
+      code: 'AUTH.ISSUER_UNAVAILABLE',
+      msg: expect.stringMatching(/cannot be used: .*; check GOVMESH_OIDC_ISSUER$/) as unknown,
+    });
   }, 30_000);
 });

@@ -52,19 +52,35 @@ export class IssuerTokenVerifier implements TokenVerifier {
   async verify(token: string): Promise<Caller> {
     let payload: unknown;
     try {
-      ({ payload } = await jwtVerify(token, this.keys, { issuer: this.issuer, audience: this.audience, algorithms: ALGORITHMS }));
+      ({ payload } = await jwtVerify(token, this.keys, {
+        issuer: this.issuer,
+        audience: this.audience,
+        algorithms: ALGORITHMS,
+      }));
     } catch (err) {
       if (err instanceof errors.JWTExpired) throw new Unauthenticated('the token has expired');
-      if (err instanceof errors.JWTClaimValidationFailed && err.claim === 'iss') throw new Unauthenticated(`the token was not issued by ${this.issuer}`);
-      if (err instanceof errors.JWKSTimeout || (err instanceof Error && /fetch failed|ECONNREFUSED/.test(err.message))) {
+      if (err instanceof errors.JWTClaimValidationFailed && err.claim === 'iss')
+        throw new Unauthenticated(`the token was not issued by ${this.issuer}`);
+      if (
+        err instanceof errors.JWKSTimeout ||
+        (err instanceof Error && /fetch failed|ECONNREFUSED/.test(err.message))
+      ) {
         throw new Unauthenticated(`the issuer's keys could not be fetched; check GOVMESH_OIDC_ISSUER (${this.issuer})`);
       }
       throw new Unauthenticated('the bearer token is not valid for this API');
     }
     const claims = Claims.safeParse(payload);
-    if (!claims.success) throw new Unauthenticated(`the token lacks govmesh's claims: ${claims.error.issues.map((i) => i.path.join('.')).join(', ')}`);
+    if (!claims.success)
+      throw new Unauthenticated(
+        `the token lacks govmesh's claims: ${claims.error.issues.map((i) => i.path.join('.')).join(', ')}`,
+      );
     const c = claims.data;
-    return { role: c.govmesh_role, subject: c.sub, officerRoles: c.officer_roles, ...(c.govmesh_agency ? { agency: c.govmesh_agency } : {}) };
+    return {
+      role: c.govmesh_role,
+      subject: c.sub,
+      officerRoles: c.officer_roles,
+      ...(c.govmesh_agency ? { agency: c.govmesh_agency } : {}),
+    };
   }
 }
 
@@ -92,8 +108,13 @@ export async function discoverIssuer(issuer: string, audience: string): Promise<
     throw new IssuerUnavailable(issuer, (err as Error).message);
   }
   const parsed = Discovery.safeParse(document);
-  if (!parsed.success) throw new IssuerUnavailable(issuer, `${url} is not an OpenID Connect discovery document (${parsed.error.issues.map((i) => i.path.join('.')).join(', ')})`);
-  if (parsed.data.issuer !== issuer) throw new IssuerUnavailable(issuer, `its discovery document names the issuer ${parsed.data.issuer}`);
+  if (!parsed.success)
+    throw new IssuerUnavailable(
+      issuer,
+      `${url} is not an OpenID Connect discovery document (${parsed.error.issues.map((i) => i.path.join('.')).join(', ')})`,
+    );
+  if (parsed.data.issuer !== issuer)
+    throw new IssuerUnavailable(issuer, `its discovery document names the issuer ${parsed.data.issuer}`);
   return new IssuerTokenVerifier(createRemoteJWKSet(new URL(parsed.data.jwks_uri)), issuer, audience);
 }
 
@@ -133,16 +154,27 @@ export class DevelopmentIssuer {
     }
     chmodSync(file, 0o600);
     const stored = JSON.parse(readFileSync(file, 'utf8')) as StoredKey;
-    return new DevelopmentIssuer((await importJWK(stored.privateJwk, 'ES256')) as CryptoKey, stored.publicJwk, audience);
+    return new DevelopmentIssuer(
+      (await importJWK(stored.privateJwk, 'ES256')) as CryptoKey,
+      stored.publicJwk,
+      audience,
+    );
   }
 
   /** A key pair that lives only in this process (tests). */
   static async ephemeral(audience = DEFAULT_AUDIENCE): Promise<DevelopmentIssuer> {
     const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
-    return new DevelopmentIssuer(privateKey, { ...(await exportJWK(publicKey)), kid: 'ephemeral', alg: 'ES256', use: 'sig' }, audience);
+    return new DevelopmentIssuer(
+      privateKey,
+      { ...(await exportJWK(publicKey)), kid: 'ephemeral', alg: 'ES256', use: 'sig' },
+      audience,
+    );
   }
 
-  async mint(caller: { role: Role; subject: string; officerRoles?: readonly string[]; agency?: string | undefined }, expiresIn: string | number = '12h'): Promise<string> {
+  async mint(
+    caller: { role: Role; subject: string; officerRoles?: readonly string[]; agency?: string | undefined },
+    expiresIn: string | number = '12h',
+  ): Promise<string> {
     return await new SignJWT({
       govmesh_role: caller.role,
       officer_roles: [...(caller.officerRoles ?? [])],

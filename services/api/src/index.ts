@@ -1,8 +1,22 @@
 export { createServer, ROUTES } from './server.js';
 export { ROLES, Unauthenticated, type Caller, type Role } from './auth.js';
-export { DEVELOPMENT_ISSUER, DevelopmentIssuer, IssuerTokenVerifier, IssuerUnavailable, discoverIssuer, type TokenVerifier } from './identity.js';
+export {
+  DEVELOPMENT_ISSUER,
+  DevelopmentIssuer,
+  IssuerTokenVerifier,
+  IssuerUnavailable,
+  discoverIssuer,
+  type TokenVerifier,
+} from './identity.js';
 export { PlatformStore } from './platform-store.js';
-export { CaseRefusal, type CaseEngine, type PartnerRegistry, type AuditReader, type EventRecorder, type Readiness } from './ports.js';
+export {
+  CaseRefusal,
+  type CaseEngine,
+  type PartnerRegistry,
+  type AuditReader,
+  type EventRecorder,
+  type Readiness,
+} from './ports.js';
 export { TemporalCaseEngine } from './adapters/temporal-case-engine.js';
 export { KafkaPartnerRegistry } from './adapters/kafka-partner-registry.js';
 export { LedgerAuditReader } from './adapters/ledger-audit-reader.js';

@@ -1,4 +1,11 @@
-import { CloudEventPublisher, ScramUsers, createKafka, credentialsFromEnv, ensureTopics, tlsFromEnv } from '@govmesh/messaging';
+import {
+  CloudEventPublisher,
+  ScramUsers,
+  createKafka,
+  credentialsFromEnv,
+  ensureTopics,
+  tlsFromEnv,
+} from '@govmesh/messaging';
 import { Client, Connection } from '@temporalio/client';
 import { pino } from 'pino';
 
@@ -15,16 +22,26 @@ import { createServer } from './server.js';
 const config = loadConfig();
 const logger = pino({ name: 'govmesh-api', level: config.LOG_LEVEL });
 // Tokens come from an OpenID Connect issuer; on a laptop, from govmesh's own development issuer.
-const developmentIssuer = config.GOVMESH_OIDC_ISSUER ? undefined : await DevelopmentIssuer.open(config.developmentIssuerKeyFile, config.GOVMESH_OIDC_AUDIENCE);
+const developmentIssuer = config.GOVMESH_OIDC_ISSUER
+  ? undefined
+  : await DevelopmentIssuer.open(config.developmentIssuerKeyFile, config.GOVMESH_OIDC_AUDIENCE);
 let tokens;
 try {
-  tokens = developmentIssuer?.verifier() ?? (await discoverIssuer(config.GOVMESH_OIDC_ISSUER!, config.GOVMESH_OIDC_AUDIENCE));
+  tokens =
+    developmentIssuer?.verifier() ?? (await discoverIssuer(config.GOVMESH_OIDC_ISSUER!, config.GOVMESH_OIDC_AUDIENCE));
 } catch (err) {
   logger.fatal({ code: (err as { code?: string }).code }, (err as Error).message);
   process.exit(1);
 }
-if (developmentIssuer) logger.warn('accepting tokens of the development issuer (`govmesh token mint`); set GOVMESH_OIDC_ISSUER outside a laptop');
-else logger.info({ issuer: config.GOVMESH_OIDC_ISSUER, audience: config.GOVMESH_OIDC_AUDIENCE }, 'accepting tokens of the OpenID Connect issuer');
+if (developmentIssuer)
+  logger.warn(
+    'accepting tokens of the development issuer (`govmesh token mint`); set GOVMESH_OIDC_ISSUER outside a laptop',
+  );
+else
+  logger.info(
+    { issuer: config.GOVMESH_OIDC_ISSUER, audience: config.GOVMESH_OIDC_AUDIENCE },
+    'accepting tokens of the OpenID Connect issuer',
+  );
 const credentials = credentialsFromEnv(config);
 const tls = tlsFromEnv(config);
 const kafka = createKafka({ clientId: 'govmesh-api', brokers: config.KAFKA_BROKERS, logger, credentials, tls });
@@ -38,7 +55,11 @@ const app = createServer({
   store,
   cases: new TemporalCaseEngine(client, config.GOVMESH_CASE_TASK_QUEUE),
   partners: new KafkaPartnerRegistry({
-    kafka, publisher, client, logger, openTasks: (id) => audit.openTasks(id),
+    kafka,
+    publisher,
+    client,
+    logger,
+    openTasks: (id) => audit.openTasks(id),
     users: new ScramUsers(config.KAFKA_BROKERS, credentials, tls),
     partnerBrokers: config.GOVMESH_PARTNER_KAFKA_BROKERS ?? config.KAFKA_BROKERS,
     partnerTls: tls !== undefined,
@@ -55,10 +76,19 @@ const app = createServer({
 const server = app.listen(config.GOVMESH_API_PORT, config.GOVMESH_API_HOST, (err?: Error) => {
   // express 5 hands a failed listen (port taken) to this callback.
   if (err) {
-    logger.fatal({ err }, `cannot listen on ${config.GOVMESH_API_HOST}:${config.GOVMESH_API_PORT}; set GOVMESH_API_PORT`);
+    logger.fatal(
+      { err },
+      `cannot listen on ${config.GOVMESH_API_HOST}:${config.GOVMESH_API_PORT}; set GOVMESH_API_PORT`,
+    );
     process.exit(1);
   }
-  logger.info({ url: `http://${config.GOVMESH_API_HOST}:${config.GOVMESH_API_PORT}`, docs: `http://${config.GOVMESH_API_HOST}:${config.GOVMESH_API_PORT}/docs` }, 'api running');
+  logger.info(
+    {
+      url: `http://${config.GOVMESH_API_HOST}:${config.GOVMESH_API_PORT}`,
+      docs: `http://${config.GOVMESH_API_HOST}:${config.GOVMESH_API_PORT}/docs`,
+    },
+    'api running',
+  );
 });
 
 const stop = (signal: string): void => {

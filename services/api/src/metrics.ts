@@ -23,7 +23,8 @@ export function createMetrics(audit?: AuditReader): ApiMetrics {
       this.reset();
       for (const card of await audit.scorecards()) {
         const { median, p95 } = card.turnaroundMs;
-        if (median !== null) this.set({ partner: card.partnerId, task_type: card.taskType, quantile: '0.5' }, median / 1000);
+        if (median !== null)
+          this.set({ partner: card.partnerId, task_type: card.taskType, quantile: '0.5' }, median / 1000);
         if (p95 !== null) this.set({ partner: card.partnerId, task_type: card.taskType, quantile: '0.95' }, p95 / 1000);
       }
     },
@@ -31,8 +32,23 @@ export function createMetrics(audit?: AuditReader): ApiMetrics {
   void turnaround;
   return {
     registry,
-    requests: new Counter({ name: 'govmesh_api_requests_total', help: 'HTTP requests', labelNames: ['method', 'route', 'status'] as const, registers: [registry] }),
-    duration: new Histogram({ name: 'govmesh_api_request_duration_seconds', help: 'HTTP request duration', labelNames: ['method', 'route'] as const, registers: [registry] }),
-    casesSubmitted: new Counter({ name: 'govmesh_cases_submitted_total', help: 'Cases submitted through the API', labelNames: ['service'] as const, registers: [registry] }),
+    requests: new Counter({
+      name: 'govmesh_api_requests_total',
+      help: 'HTTP requests',
+      labelNames: ['method', 'route', 'status'] as const,
+      registers: [registry],
+    }),
+    duration: new Histogram({
+      name: 'govmesh_api_request_duration_seconds',
+      help: 'HTTP request duration',
+      labelNames: ['method', 'route'] as const,
+      registers: [registry],
+    }),
+    casesSubmitted: new Counter({
+      name: 'govmesh_cases_submitted_total',
+      help: 'Cases submitted through the API',
+      labelNames: ['service'] as const,
+      registers: [registry],
+    }),
   };
 }

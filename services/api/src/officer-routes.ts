@@ -27,7 +27,9 @@ async function officerStep(caller: Caller, taskId: string, deps: ApiDeps) {
   const { caseId, stepId } = splitTaskId(taskId);
   const record = caseFor(caller, caseId, deps);
   if (!mayWorkOn(caller, record.serviceId, deps)) {
-    throw forbidden(`task ${taskId} is a case of ${record.serviceId}, owned by ${ownerOf(record.serviceId, deps) ?? 'no agency'}; your token acts for ${caller.agency ?? 'no agency'}`);
+    throw forbidden(
+      `task ${taskId} is a case of ${record.serviceId}, owned by ${ownerOf(record.serviceId, deps) ?? 'no agency'}; your token acts for ${caller.agency ?? 'no agency'}`,
+    );
   }
   const state = await deps.cases.state(caseId);
   const step = state?.steps[stepId];
@@ -37,8 +39,12 @@ async function officerStep(caller: Caller, taskId: string, deps: ApiDeps) {
 
 export const officerRoutes: RouteSpec[] = [
   route({
-    method: 'get', path: '/v1/tasks', tag: 'Officers', roles: ['officer'],
-    summary: "The officer's inbox: officer decisions, reviews and fallbacks waiting for a role the caller holds, with deadlines",
+    method: 'get',
+    path: '/v1/tasks',
+    tag: 'Officers',
+    roles: ['officer'],
+    summary:
+      "The officer's inbox: officer decisions, reviews and fallbacks waiting for a role the caller holds, with deadlines",
     responses: { 200: { description: 'the waiting tasks, oldest case first', schema: OfficerTaskView.array() } },
     async handle({ caller }, deps) {
       const tasks = [];
@@ -60,10 +66,20 @@ export const officerRoutes: RouteSpec[] = [
           continue;
         }
         for (const step of Object.values(state.steps)) {
-          if ((step.status !== 'awaiting-officer' && step.status !== 'awaiting-review') || !step.role || !caller!.officerRoles.includes(step.role)) continue;
+          if (
+            (step.status !== 'awaiting-officer' && step.status !== 'awaiting-review') ||
+            !step.role ||
+            !caller!.officerRoles.includes(step.role)
+          )
+            continue;
           tasks.push({
-            taskId: `${record.caseId}:${step.id}`, caseId: record.caseId, stepId: step.id, serviceId: record.serviceId,
-            kind: step.status === 'awaiting-review' ? 'review' : 'officer', role: step.role, deadline: step.deadline ?? null,
+            taskId: `${record.caseId}:${step.id}`,
+            caseId: record.caseId,
+            stepId: step.id,
+            serviceId: record.serviceId,
+            kind: step.status === 'awaiting-review' ? 'review' : 'officer',
+            role: step.role,
+            deadline: step.deadline ?? null,
             ...(step.status === 'awaiting-review' && step.output ? { output: step.output } : {}),
           });
         }
@@ -72,25 +88,49 @@ export const officerRoutes: RouteSpec[] = [
     },
   }),
   route({
-    method: 'post', path: '/v1/tasks/{id}/decision', tag: 'Officers', roles: ['officer'],
+    method: 'post',
+    path: '/v1/tasks/{id}/decision',
+    tag: 'Officers',
+    roles: ['officer'],
     summary: 'Decide an officer task or review (approve, reject, request-rework with reasons, request-information)',
-    params: TaskIdParams, body: DecisionBody,
-    responses: { 202: { description: 'recorded; the case goes on' }, 403: { description: 'the task needs a role the caller does not hold', schema: Problem }, 404: { description: 'no such task', schema: Problem }, 409: { description: 'the task is not waiting for a decision', schema: Problem } },
+    params: TaskIdParams,
+    body: DecisionBody,
+    responses: {
+      202: { description: 'recorded; the case goes on' },
+      403: { description: 'the task needs a role the caller does not hold', schema: Problem },
+      404: { description: 'no such task', schema: Problem },
+      409: { description: 'the task is not waiting for a decision', schema: Problem },
+    },
     async handle({ params, body, caller }, deps) {
       const { caseId, stepId, step } = await officerStep(caller!, params.id, deps);
-      if (step.role && !caller!.officerRoles.includes(step.role)) throw forbidden(`task ${params.id} is for a ${step.role}; you hold ${caller!.officerRoles.join(', ') || 'no officer role'}`);
+      if (step.role && !caller!.officerRoles.includes(step.role))
+        throw forbidden(
+          `task ${params.id} is for a ${step.role}; you hold ${caller!.officerRoles.join(', ') || 'no officer role'}`,
+        );
       await deps.cases.decide(caseId, {
-        stepId, officerId: caller!.subject, role: step.role ?? '(none)', decision: body.decision,
-        ...(body.output ? { output: body.output } : {}), ...(body.reasons ? { reasons: body.reasons } : {}),
+        stepId,
+        officerId: caller!.subject,
+        role: step.role ?? '(none)',
+        decision: body.decision,
+        ...(body.output ? { output: body.output } : {}),
+        ...(body.reasons ? { reasons: body.reasons } : {}),
       });
       return { status: 202, body: { accepted: true } };
     },
   }),
   route({
-    method: 'post', path: '/v1/tasks/{id}/revoke', tag: 'Officers', roles: ['officer'],
+    method: 'post',
+    path: '/v1/tasks/{id}/revoke',
+    tag: 'Officers',
+    roles: ['officer'],
     summary: 'Take a partner task back from its partner, with a reason; the case moves it to the next eligible partner',
-    params: TaskIdParams, body: RevokeBody,
-    responses: { 202: { description: 'revoked' }, 404: { description: 'no such task', schema: Problem }, 409: { description: 'no partner holds the task now', schema: Problem } },
+    params: TaskIdParams,
+    body: RevokeBody,
+    responses: {
+      202: { description: 'revoked' },
+      404: { description: 'no such task', schema: Problem },
+      409: { description: 'no partner holds the task now', schema: Problem },
+    },
     async handle({ params, body, caller }, deps) {
       const { caseId, stepId } = await officerStep(caller!, params.id, deps);
       await deps.cases.revoke(caseId, { stepId, revokedBy: caller!.subject, reason: body.reason });

@@ -6,7 +6,11 @@ import type { RouteSpec } from './route-spec.js';
 /** The OpenAPI 3.1 document, generated from the same route specs and zod schemas the server uses. */
 export function openApiDocument(routes: readonly RouteSpec[]): Record<string, unknown> {
   const registry = new OpenAPIRegistry();
-  const bearer = registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  const bearer = registry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+  });
   for (const r of routes) {
     registry.registerPath({
       method: r.method,
@@ -23,14 +27,26 @@ export function openApiDocument(routes: readonly RouteSpec[]): Record<string, un
       responses: Object.fromEntries(
         Object.entries({
           ...r.responses,
-          ...(r.body || r.params || r.query ? { 400: { description: 'the request is invalid; `errors` names each field and rule' } } : {}),
-          ...(r.roles === 'public' ? {} : { 401: { description: 'no valid bearer token' }, 403: { description: 'the role may not do this' } }),
+          ...(r.body || r.params || r.query
+            ? { 400: { description: 'the request is invalid; `errors` names each field and rule' } }
+            : {}),
+          ...(r.roles === 'public'
+            ? {}
+            : { 401: { description: 'no valid bearer token' }, 403: { description: 'the role may not do this' } }),
           429: { description: 'too many requests from this caller' },
         }).map(([status, response]) => [
           status,
           {
             description: response.description,
-            ...('schema' in response && response.schema ? { content: { [Number(status) >= 400 ? 'application/problem+json' : 'application/json']: { schema: response.schema } } } : {}),
+            ...('schema' in response && response.schema
+              ? {
+                  content: {
+                    [Number(status) >= 400 ? 'application/problem+json' : 'application/json']: {
+                      schema: response.schema,
+                    },
+                  },
+                }
+              : {}),
           },
         ]),
       ),
@@ -42,7 +58,8 @@ export function openApiDocument(routes: readonly RouteSpec[]): Record<string, un
     info: {
       title: 'govmesh API',
       version: '1.0.0',
-      description: 'Agencies publish services, citizens apply and track, officers decide, partners onboard, administrators audit. Errors are RFC 9457 problem details.',
+      description:
+        'Agencies publish services, citizens apply and track, officers decide, partners onboard, administrators audit. Errors are RFC 9457 problem details.',
     },
     servers: [{ url: '/' }],
   }) as unknown as Record<string, unknown>;

@@ -1,6 +1,16 @@
 import { PartnerProfile } from '@govmesh/contracts/partner-profile';
 
-import { IdParams, OnboardPartner, OnboardedPartner, PartnerChange, PartnerCredentials, PartnerChanged, PartnerScorecard, Problem, ScorecardQuery } from './api-schemas.js';
+import {
+  IdParams,
+  OnboardPartner,
+  OnboardedPartner,
+  PartnerChange,
+  PartnerCredentials,
+  PartnerChanged,
+  PartnerScorecard,
+  Problem,
+  ScorecardQuery,
+} from './api-schemas.js';
 import type { Caller } from './auth.js';
 import { ApiProblem, forbidden, invalidRequest, notFound } from './problems.js';
 import { route, type ApiDeps, type RouteSpec } from './route-spec.js';
@@ -11,17 +21,26 @@ import { route, type ApiDeps, type RouteSpec } from './route-spec.js';
  */
 function ownPartner(caller: Caller, partnerId: string, deps: ApiDeps): void {
   const agency = caller.agency;
-  if (!agency) throw forbidden('your token names no agency (claim govmesh_agency); an administrator acts only for the agency it names');
+  if (!agency)
+    throw forbidden(
+      'your token names no agency (claim govmesh_agency); an administrator acts only for the agency it names',
+    );
   const owner = deps.store.partnerAgency(partnerId);
   if (owner === undefined) deps.store.setPartnerAgency(partnerId, agency);
   else if (owner !== agency) {
-    throw new ApiProblem(403, "Another agency's partner", `${partnerId} was contracted by ${owner}; your token acts for ${agency}`, { code: 'AUTH.NOT_OWNER' });
+    throw new ApiProblem(
+      403,
+      "Another agency's partner",
+      `${partnerId} was contracted by ${owner}; your token acts for ${agency}`,
+      { code: 'AUTH.NOT_OWNER' },
+    );
   }
 }
 
 /** A partner sees only itself. */
 function mayRead(caller: Caller, partnerId: string): void {
-  if (caller.role === 'partner' && caller.subject !== partnerId) throw forbidden('a partner sees only its own profile and scorecard');
+  if (caller.role === 'partner' && caller.subject !== partnerId)
+    throw forbidden('a partner sees only its own profile and scorecard');
 }
 
 const windowOf = (q: { since?: string | undefined; until?: string | undefined }) => ({
@@ -31,8 +50,12 @@ const windowOf = (q: { since?: string | undefined; until?: string | undefined })
 
 export const partnerRoutes: RouteSpec[] = [
   route({
-    method: 'post', path: '/v1/partners', tag: 'Partners', roles: ['agency-admin'],
-    summary: "Onboard a partner: its profile and capabilities; creates its task and result topics and its Kafka user, whose password is answered this once",
+    method: 'post',
+    path: '/v1/partners',
+    tag: 'Partners',
+    roles: ['agency-admin'],
+    summary:
+      'Onboard a partner: its profile and capabilities; creates its task and result topics and its Kafka user, whose password is answered this once',
     body: OnboardPartner,
     responses: {
       201: { description: 'onboarded, with its Kafka access (kept nowhere: store it now)', schema: OnboardedPartner },
@@ -40,10 +63,19 @@ export const partnerRoutes: RouteSpec[] = [
       409: { description: 'the partner exists', schema: Problem },
     },
     async handle({ body, caller }, deps) {
-      if (!caller!.agency) throw forbidden('your token names no agency (claim govmesh_agency); a partner is onboarded by the agency that contracts it');
+      if (!caller!.agency)
+        throw forbidden(
+          'your token names no agency (claim govmesh_agency); a partner is onboarded by the agency that contracts it',
+        );
       const parsed = PartnerProfile.safeParse({ ...body, status: body.status ?? 'active' });
       if (!parsed.success) throw invalidRequest('body', parsed.error);
-      if (deps.store.partner(parsed.data.id)) throw new ApiProblem(409, 'Partner exists', `${parsed.data.id} is onboarded already; PATCH it to change its status`, { code: 'PARTNER.EXISTS' });
+      if (deps.store.partner(parsed.data.id))
+        throw new ApiProblem(
+          409,
+          'Partner exists',
+          `${parsed.data.id} is onboarded already; PATCH it to change its status`,
+          { code: 'PARTNER.EXISTS' },
+        );
       const kafka = await deps.partners.onboard(parsed.data);
       deps.store.savePartner(parsed.data, deps.now?.() ?? new Date());
       deps.store.setPartnerAgency(parsed.data.id, caller!.agency);
@@ -51,7 +83,10 @@ export const partnerRoutes: RouteSpec[] = [
     },
   }),
   route({
-    method: 'post', path: '/v1/partners/{id}/credentials', tag: 'Partners', roles: ['agency-admin'],
+    method: 'post',
+    path: '/v1/partners/{id}/credentials',
+    tag: 'Partners',
+    roles: ['agency-admin'],
     summary: "Rotate a partner's Kafka password: the new one is answered this once, the old one stops working at once",
     params: IdParams,
     responses: {
@@ -65,22 +100,39 @@ export const partnerRoutes: RouteSpec[] = [
       if (!profile) throw notFound(`no partner ${params.id}`);
       ownPartner(caller!, params.id, deps);
       if (profile.status === 'terminated') {
-        throw new ApiProblem(409, 'Partner terminated', `${params.id} is terminated; reinstate it (PATCH status active) before it gets credentials again`, { code: 'PARTNER.TERMINATED' });
+        throw new ApiProblem(
+          409,
+          'Partner terminated',
+          `${params.id} is terminated; reinstate it (PATCH status active) before it gets credentials again`,
+          { code: 'PARTNER.TERMINATED' },
+        );
       }
       return { status: 200, body: { kafka: await deps.partners.rotateCredentials(params.id) } };
     },
   }),
   route({
-    method: 'get', path: '/v1/partners', tag: 'Partners', roles: ['agency-admin', 'auditor'], summary: 'Every partner with its status',
+    method: 'get',
+    path: '/v1/partners',
+    tag: 'Partners',
+    roles: ['agency-admin', 'auditor'],
+    summary: 'Every partner with its status',
     responses: { 200: { description: 'the partners', schema: PartnerProfile.array() } },
     handle(_input, deps) {
       return Promise.resolve({ status: 200, body: deps.store.partners() });
     },
   }),
   route({
-    method: 'get', path: '/v1/partners/{id}', tag: 'Partners', roles: ['agency-admin', 'auditor', 'partner'], summary: "A partner's profile (a partner reads only its own)",
+    method: 'get',
+    path: '/v1/partners/{id}',
+    tag: 'Partners',
+    roles: ['agency-admin', 'auditor', 'partner'],
+    summary: "A partner's profile (a partner reads only its own)",
     params: IdParams,
-    responses: { 200: { description: 'the profile', schema: PartnerProfile }, 403: { description: "another partner's", schema: Problem }, 404: { description: 'no such partner', schema: Problem } },
+    responses: {
+      200: { description: 'the profile', schema: PartnerProfile },
+      403: { description: "another partner's", schema: Problem },
+      404: { description: 'no such partner', schema: Problem },
+    },
     handle({ params, caller }, deps) {
       mayRead(caller!, params.id);
       const profile = deps.store.partner(params.id);
@@ -89,10 +141,19 @@ export const partnerRoutes: RouteSpec[] = [
     },
   }),
   route({
-    method: 'patch', path: '/v1/partners/{id}', tag: 'Partners', roles: ['agency-admin'],
-    summary: 'Suspend, reinstate or terminate a partner; a suspended partner gets no new tasks and its open tasks move to others',
-    params: IdParams, body: PartnerChange,
-    responses: { 200: { description: 'changed', schema: PartnerChanged }, 403: { description: "another agency's partner", schema: Problem }, 404: { description: 'no such partner', schema: Problem } },
+    method: 'patch',
+    path: '/v1/partners/{id}',
+    tag: 'Partners',
+    roles: ['agency-admin'],
+    summary:
+      'Suspend, reinstate or terminate a partner; a suspended partner gets no new tasks and its open tasks move to others',
+    params: IdParams,
+    body: PartnerChange,
+    responses: {
+      200: { description: 'changed', schema: PartnerChanged },
+      403: { description: "another agency's partner", schema: Problem },
+      404: { description: 'no such partner', schema: Problem },
+    },
     async handle({ params, body, caller }, deps) {
       const profile = deps.store.partner(params.id);
       if (!profile) throw notFound(`no partner ${params.id}`);
@@ -104,10 +165,17 @@ export const partnerRoutes: RouteSpec[] = [
     },
   }),
   route({
-    method: 'get', path: '/v1/partners/{id}/scorecard', tag: 'Audit', roles: ['agency-admin', 'auditor', 'partner'],
+    method: 'get',
+    path: '/v1/partners/{id}/scorecard',
+    tag: 'Audit',
+    roles: ['agency-admin', 'auditor', 'partner'],
     summary: "A partner's scorecards, one per task type, over an optional window",
-    params: IdParams, query: ScorecardQuery,
-    responses: { 200: { description: 'the scorecards', schema: PartnerScorecard.array() }, 403: { description: "another partner's", schema: Problem } },
+    params: IdParams,
+    query: ScorecardQuery,
+    responses: {
+      200: { description: 'the scorecards', schema: PartnerScorecard.array() },
+      403: { description: "another partner's", schema: Problem },
+    },
     async handle({ params, query, caller }, deps) {
       mayRead(caller!, params.id);
       const cards = await deps.audit.scorecards(windowOf(query));
@@ -115,7 +183,11 @@ export const partnerRoutes: RouteSpec[] = [
     },
   }),
   route({
-    method: 'get', path: '/v1/scorecards', tag: 'Audit', roles: ['agency-admin', 'auditor'], summary: 'Every partner scorecard, over an optional window',
+    method: 'get',
+    path: '/v1/scorecards',
+    tag: 'Audit',
+    roles: ['agency-admin', 'auditor'],
+    summary: 'Every partner scorecard, over an optional window',
     query: ScorecardQuery,
     responses: { 200: { description: 'the scorecards', schema: PartnerScorecard.array() } },
     async handle({ query }, deps) {

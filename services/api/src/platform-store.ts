@@ -36,8 +36,22 @@ export interface CaseRecord {
   readonly closed: boolean;
 }
 
-interface CaseRow { case_id: string; service_id: string; service_version: number; citizen: string; submitted_at: string; closed: number }
-const toCase = (r: CaseRow): CaseRecord => ({ caseId: r.case_id, serviceId: r.service_id, serviceVersion: r.service_version, citizen: r.citizen, submittedAt: r.submitted_at, closed: r.closed === 1 });
+interface CaseRow {
+  case_id: string;
+  service_id: string;
+  service_version: number;
+  citizen: string;
+  submitted_at: string;
+  closed: number;
+}
+const toCase = (r: CaseRow): CaseRecord => ({
+  caseId: r.case_id,
+  serviceId: r.service_id,
+  serviceVersion: r.service_version,
+  citizen: r.citizen,
+  submittedAt: r.submitted_at,
+  closed: r.closed === 1,
+});
 
 /**
  * What the API keeps itself: the service catalogue with every version, the partner profiles,
@@ -55,14 +69,22 @@ export class PlatformStore {
   }
 
   publishService(definition: ServiceDefinition, by: string, at: Date): void {
-    this.db.prepare('INSERT INTO service_versions VALUES (?, ?, ?, ?, ?)').run(definition.id, definition.version, JSON.stringify(definition), at.toISOString(), by);
+    this.db
+      .prepare('INSERT INTO service_versions VALUES (?, ?, ?, ?, ?)')
+      .run(definition.id, definition.version, JSON.stringify(definition), at.toISOString(), by);
   }
 
   serviceVersions(serviceId: string): ServiceVersion[] {
     return this.db
-      .prepare<[string], { definition: string; published_at: string; published_by: string }>('SELECT definition, published_at, published_by FROM service_versions WHERE service_id = ? ORDER BY version')
+      .prepare<[string], { definition: string; published_at: string; published_by: string }>(
+        'SELECT definition, published_at, published_by FROM service_versions WHERE service_id = ? ORDER BY version',
+      )
       .all(serviceId)
-      .map((r) => ({ definition: JSON.parse(r.definition) as ServiceDefinition, publishedAt: r.published_at, publishedBy: r.published_by }));
+      .map((r) => ({
+        definition: JSON.parse(r.definition) as ServiceDefinition,
+        publishedAt: r.published_at,
+        publishedBy: r.published_by,
+      }));
   }
 
   latestServices(): ServiceVersion[] {
@@ -71,20 +93,34 @@ export class PlatformStore {
         'SELECT definition, published_at, published_by FROM service_versions v WHERE version = (SELECT MAX(version) FROM service_versions WHERE service_id = v.service_id) ORDER BY service_id',
       )
       .all()
-      .map((r) => ({ definition: JSON.parse(r.definition) as ServiceDefinition, publishedAt: r.published_at, publishedBy: r.published_by }));
+      .map((r) => ({
+        definition: JSON.parse(r.definition) as ServiceDefinition,
+        publishedAt: r.published_at,
+        publishedBy: r.published_by,
+      }));
   }
 
   savePartner(profile: PartnerProfile, at: Date): void {
-    this.db.prepare('INSERT INTO partners VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET profile = excluded.profile, updated_at = excluded.updated_at').run(profile.id, JSON.stringify(profile), at.toISOString());
+    this.db
+      .prepare(
+        'INSERT INTO partners VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET profile = excluded.profile, updated_at = excluded.updated_at',
+      )
+      .run(profile.id, JSON.stringify(profile), at.toISOString());
   }
 
   /** The agency that contracted the partner; undefined for one onboarded before agencies were recorded. */
   partnerAgency(id: string): string | undefined {
-    return this.db.prepare<[string], { agency: string }>('SELECT agency FROM partner_agencies WHERE partner_id = ?').get(id)?.agency;
+    return this.db
+      .prepare<[string], { agency: string }>('SELECT agency FROM partner_agencies WHERE partner_id = ?')
+      .get(id)?.agency;
   }
 
   setPartnerAgency(id: string, agency: string): void {
-    this.db.prepare('INSERT INTO partner_agencies VALUES (?, ?) ON CONFLICT (partner_id) DO UPDATE SET agency = excluded.agency').run(id, agency);
+    this.db
+      .prepare(
+        'INSERT INTO partner_agencies VALUES (?, ?) ON CONFLICT (partner_id) DO UPDATE SET agency = excluded.agency',
+      )
+      .run(id, agency);
   }
 
   partner(id: string): PartnerProfile | undefined {
@@ -93,16 +129,27 @@ export class PlatformStore {
   }
 
   partners(): PartnerProfile[] {
-    return this.db.prepare<[], { profile: string }>('SELECT profile FROM partners ORDER BY id').all().map((r) => JSON.parse(r.profile) as PartnerProfile);
+    return this.db
+      .prepare<[], { profile: string }>('SELECT profile FROM partners ORDER BY id')
+      .all()
+      .map((r) => JSON.parse(r.profile) as PartnerProfile);
   }
 
   /** Records a new case, or returns the one an earlier request with the same key created. */
-  openCase(c: Omit<CaseRecord, 'closed'>, idempotencyKey: string | undefined): { record: CaseRecord; created: boolean } {
+  openCase(
+    c: Omit<CaseRecord, 'closed'>,
+    idempotencyKey: string | undefined,
+  ): { record: CaseRecord; created: boolean } {
     if (idempotencyKey) {
-      const existing = this.db.prepare<[string, string], CaseRow>('SELECT * FROM cases WHERE citizen = ? AND idempotency_key = ?').get(c.citizen, idempotencyKey);
+      const existing = this.db
+        .prepare<[string, string], CaseRow>('SELECT * FROM cases WHERE citizen = ? AND idempotency_key = ?')
+        .get(c.citizen, idempotencyKey);
       if (existing) return { record: toCase(existing), created: false };
     }
-    this.db.prepare('INSERT INTO cases (case_id, service_id, service_version, citizen, submitted_at, idempotency_key) VALUES (?, ?, ?, ?, ?, ?)')
+    this.db
+      .prepare(
+        'INSERT INTO cases (case_id, service_id, service_version, citizen, submitted_at, idempotency_key) VALUES (?, ?, ?, ?, ?, ?)',
+      )
       .run(c.caseId, c.serviceId, c.serviceVersion, c.citizen, c.submittedAt, idempotencyKey ?? null);
     return { record: { ...c, closed: false }, created: true };
   }
@@ -122,7 +169,10 @@ export class PlatformStore {
 
   /** False when the case was rated already. */
   rate(caseId: string, score: number, at: Date): boolean {
-    return this.db.prepare('INSERT OR IGNORE INTO ratings VALUES (?, ?, ?)').run(caseId, score, at.toISOString()).changes === 1;
+    return (
+      this.db.prepare('INSERT OR IGNORE INTO ratings VALUES (?, ?, ?)').run(caseId, score, at.toISOString()).changes ===
+      1
+    );
   }
 
   close(): void {

@@ -7,7 +7,10 @@ import type { CaseState, CitizenInput, OfficerDecision, PartnerTaskRevocation } 
 
 /** A case refused a command (not waiting for it, wrong role, invalid input): the code says which. */
 export class CaseRefusal extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'CaseRefusal';
   }

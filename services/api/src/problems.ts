@@ -24,23 +24,46 @@ export class ApiProblem extends Error {
 }
 
 /** A 400 that names every zod issue by its path in the request (`body.application.applicant.name`). */
-export function invalidRequest(where: 'body' | 'query' | 'params' | 'header', error: z.ZodError, prefix: readonly string[] = []): ApiProblem {
-  const errors = error.issues.map((i) => ({ path: [where, ...prefix, ...i.path.map(String)].join('.'), message: i.message }));
-  return new ApiProblem(400, 'Invalid request', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { code: 'REQUEST.INVALID', errors });
+export function invalidRequest(
+  where: 'body' | 'query' | 'params' | 'header',
+  error: z.ZodError,
+  prefix: readonly string[] = [],
+): ApiProblem {
+  const errors = error.issues.map((i) => ({
+    path: [where, ...prefix, ...i.path.map(String)].join('.'),
+    message: i.message,
+  }));
+  return new ApiProblem(400, 'Invalid request', errors.map((e) => `${e.path}: ${e.message}`).join('; '), {
+    code: 'REQUEST.INVALID',
+    errors,
+  });
 }
 
 export const forbidden = (detail: string) => new ApiProblem(403, 'Forbidden', detail, { code: 'AUTH.FORBIDDEN' });
 export const notFound = (detail: string) => new ApiProblem(404, 'Not found', detail, { code: 'NOT_FOUND' });
 
 const REFUSAL_STATUS: Record<string, number> = {
-  'CASE.INPUT_INVALID': 422, 'CASE.INPUT_INCOMPLETE': 422, 'CASE.DECISION_NOT_ALLOWED': 422, 'CASE.WRONG_ROLE': 403,
+  'CASE.INPUT_INVALID': 422,
+  'CASE.INPUT_INCOMPLETE': 422,
+  'CASE.DECISION_NOT_ALLOWED': 422,
+  'CASE.WRONG_ROLE': 403,
 };
 
 /** A case's refusal keeps its own code and message; most mean "not now" (409). */
 function caseRefusalProblem(err: CaseRefusal): ApiProblem {
   const status = REFUSAL_STATUS[err.code] ?? 409;
-  const errors = err.code === 'CASE.INPUT_INVALID' ? err.message.split('; ').map((m) => ({ path: `body.values.${m.slice(0, m.indexOf(':'))}`, message: m.slice(m.indexOf(':') + 2) })) : undefined;
-  return new ApiProblem(status, status === 409 ? 'The case is not waiting for this' : 'The case refused this', err.message, { code: err.code, ...(errors ? { errors } : {}) });
+  const errors =
+    err.code === 'CASE.INPUT_INVALID'
+      ? err.message
+          .split('; ')
+          .map((m) => ({ path: `body.values.${m.slice(0, m.indexOf(':'))}`, message: m.slice(m.indexOf(':') + 2) }))
+      : undefined;
+  return new ApiProblem(
+    status,
+    status === 409 ? 'The case is not waiting for this' : 'The case refused this',
+    err.message,
+    { code: err.code, ...(errors ? { errors } : {}) },
+  );
 }
 
 /** The one place where errors become HTTP responses. */
@@ -50,12 +73,21 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
     const e = err as { type?: string; status?: number; message?: string };
     if (err instanceof ApiProblem) problem = err;
     else if (err instanceof CaseRefusal) problem = caseRefusalProblem(err);
-    else if (err instanceof Unauthenticated) problem = new ApiProblem(401, 'Unauthenticated', err.message, { code: 'AUTH.UNAUTHENTICATED' });
-    else if (e.type === 'entity.too.large') problem = new ApiProblem(413, 'Request too large', 'the request body is larger than the limit (256 kB)', { code: 'REQUEST.TOO_LARGE' });
-    else if (e.type === 'entity.parse.failed') problem = new ApiProblem(400, 'Invalid request', `the body is not valid JSON: ${e.message ?? ''}`, { code: 'REQUEST.INVALID_JSON' });
+    else if (err instanceof Unauthenticated)
+      problem = new ApiProblem(401, 'Unauthenticated', err.message, { code: 'AUTH.UNAUTHENTICATED' });
+    else if (e.type === 'entity.too.large')
+      problem = new ApiProblem(413, 'Request too large', 'the request body is larger than the limit (256 kB)', {
+        code: 'REQUEST.TOO_LARGE',
+      });
+    else if (e.type === 'entity.parse.failed')
+      problem = new ApiProblem(400, 'Invalid request', `the body is not valid JSON: ${e.message ?? ''}`, {
+        code: 'REQUEST.INVALID_JSON',
+      });
     else {
       logger.error({ err, method: req.method, url: req.originalUrl }, 'request failed');
-      problem = new ApiProblem(500, 'Internal error', 'the request could not be completed; it has been logged', { code: 'INTERNAL' });
+      problem = new ApiProblem(500, 'Internal error', 'the request could not be completed; it has been logged', {
+        code: 'INTERNAL',
+      });
     }
     if (problem.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="govmesh"');
     res

@@ -17,14 +17,27 @@ import { CaseRefusal, type AuditReader, type CaseEngine, type PartnerRegistry } 
 import { ROUTES, createServer } from './server.js';
 
 /** supertest's bodies are untyped: read them through the shape these tests expect. */
-type Body = { caseId: string; code: string; errors: Array<{ path: string; message: string }>; versions: unknown[]; checks: Record<string, unknown>; [key: string]: unknown };
+type Body = {
+  caseId: string;
+  code: string;
+  errors: Array<{ path: string; message: string }>;
+  versions: unknown[];
+  checks: Record<string, unknown>;
+  [key: string]: unknown;
+};
 const body = (response: request.Response): Body => response.body as Body;
-const example = (file: string) => parse(readFileSync(new URL(`../../../examples/${file}`, import.meta.url), 'utf8')) as Record<string, unknown>;
+const example = (file: string) =>
+  parse(readFileSync(new URL(`../../../examples/${file}`, import.meta.url), 'utf8')) as Record<string, unknown>;
 const application = {
   applicant: { name: 'Ada Lovelace', dateOfBirth: '1985-12-10', nationalId: 'NID-1', email: 'ada@example.org' },
   business: { name: 'Engine Works', address: '1 Analytical Way', activity: 'workshop' },
 };
-const profile = { id: 'acme-checks', name: 'Acme Checks', capabilities: ['background-check@1'], terms: { 'background-check@1': { deadline: { hours: 48 }, capacity: 5 } } };
+const profile = {
+  id: 'acme-checks',
+  name: 'Acme Checks',
+  capabilities: ['background-check@1'],
+  terms: { 'background-check@1': { deadline: { hours: 48 }, capacity: 5 } },
+};
 
 /**
  * The HTTP layer against ports that remember what they were asked: Temporal and Kafka stay out
@@ -37,8 +50,19 @@ class RecordingCases implements CaseEngine {
   readonly revocations: PartnerTaskRevocation[] = [];
   start(caseId: string, definition: ServiceDefinition): Promise<void> {
     this.states.set(caseId, {
-      caseId, serviceId: definition.id, serviceVersion: definition.version, status: 'running',
-      steps: { decision: { id: 'decision', mode: 'in-house', status: 'awaiting-officer', role: 'licensing-officer', deadline: '2026-12-01T10:00:00.000Z' } },
+      caseId,
+      serviceId: definition.id,
+      serviceVersion: definition.version,
+      status: 'running',
+      steps: {
+        decision: {
+          id: 'decision',
+          mode: 'in-house',
+          status: 'awaiting-officer',
+          role: 'licensing-officer',
+          deadline: '2026-12-01T10:00:00.000Z',
+        },
+      },
     });
     return Promise.resolve();
   }
@@ -50,14 +74,26 @@ class RecordingCases implements CaseEngine {
     return Promise.resolve();
   }
   provideInput(_caseId: string, input: CitizenInput) {
-    if ('business.registrationNumber' in input.values && typeof input.values['business.registrationNumber'] !== 'string') {
-      return Promise.reject(new CaseRefusal('CASE.INPUT_INVALID', 'business.registrationNumber: Invalid input: expected string, received number'));
+    if (
+      'business.registrationNumber' in input.values &&
+      typeof input.values['business.registrationNumber'] !== 'string'
+    ) {
+      return Promise.reject(
+        new CaseRefusal(
+          'CASE.INPUT_INVALID',
+          'business.registrationNumber: Invalid input: expected string, received number',
+        ),
+      );
     }
     this.inputs.push(input);
-    return Promise.reject(new CaseRefusal('CASE.NOT_AWAITING_INPUT', 'step registration is not waiting for citizen input'));
+    return Promise.reject(
+      new CaseRefusal('CASE.NOT_AWAITING_INPUT', 'step registration is not waiting for citizen input'),
+    );
   }
   runningCaseIds() {
-    return Promise.resolve(new Set([...this.states.values()].filter((s) => s.status === 'running').map((s) => s.caseId)));
+    return Promise.resolve(
+      new Set([...this.states.values()].filter((s) => s.status === 'running').map((s) => s.caseId)),
+    );
   }
   revoke(_caseId: string, r: PartnerTaskRevocation) {
     this.revocations.push(r);
@@ -66,14 +102,54 @@ class RecordingCases implements CaseEngine {
 }
 
 const card: PartnerScorecard = {
-  partnerId: 'acme-checks', taskType: 'background-check@1', window: { from: null, to: null }, assigned: 2, completedOnTime: 2, late: 0, revoked: 0, failed: 0,
-  rejectedInvalid: 0, rejectedOther: 0, sentBackForRework: 0, turnaroundMs: { median: 1200, p95: 1500, samples: 2 }, reviews: 0, reviewApprovalRate: null,
-  satisfaction: { ratings: 0, average: null }, onTimeRate: 1, validityRate: 1, score: 1,
+  partnerId: 'acme-checks',
+  taskType: 'background-check@1',
+  window: { from: null, to: null },
+  assigned: 2,
+  completedOnTime: 2,
+  late: 0,
+  revoked: 0,
+  failed: 0,
+  rejectedInvalid: 0,
+  rejectedOther: 0,
+  sentBackForRework: 0,
+  turnaroundMs: { median: 1200, p95: 1500, samples: 2 },
+  reviews: 0,
+  reviewApprovalRate: null,
+  satisfaction: { ratings: 0, average: null },
+  onTimeRate: 1,
+  validityRate: 1,
+  score: 1,
 };
 const audit: AuditReader = {
   scorecards: () => Promise.resolve([card, { ...card, partnerId: 'other-co' }]),
-  caseRecords: (caseId) => Promise.resolve(caseId === 'missing' ? [] : [{ seq: 1, eventId: 'e1', time: '2026-11-23T10:00:00Z', type: 'gov.govmesh.case.submitted.v1', caseId, actor: { kind: 'citizen', id: 'applicant' }, facts: { serviceId: 'business-licence' }, payloadDigest: 'a'.repeat(64), prevHash: '0'.repeat(64), hash: 'b'.repeat(64) } satisfies LedgerRecord]),
-  verify: () => Promise.resolve({ ok: true, records: 1, firstBroken: null, reason: null, signedThrough: 1 } satisfies LedgerVerdict),
+  caseRecords: (caseId) =>
+    Promise.resolve(
+      caseId === 'missing'
+        ? []
+        : [
+            {
+              seq: 1,
+              eventId: 'e1',
+              time: '2026-11-23T10:00:00Z',
+              type: 'gov.govmesh.case.submitted.v1',
+              caseId,
+              actor: { kind: 'citizen', id: 'applicant' },
+              facts: { serviceId: 'business-licence' },
+              payloadDigest: 'a'.repeat(64),
+              prevHash: '0'.repeat(64),
+              hash: 'b'.repeat(64),
+            } satisfies LedgerRecord,
+          ],
+    ),
+  verify: () =>
+    Promise.resolve({
+      ok: true,
+      records: 1,
+      firstBroken: null,
+      reason: null,
+      signedThrough: 1,
+    } satisfies LedgerVerdict),
   transparency: () => Promise.resolve([]),
 };
 
@@ -87,34 +163,73 @@ describe('the govmesh HTTP API', () => {
   let app: ReturnType<typeof createServer>;
   let ids = 0;
   // Administrators act for market-regulation, which owns the business licence.
-  const token = (role: Role, subject = `${role}-1`, officerRoles: string[] = role === 'officer' ? ['licensing-officer'] : []) =>
-    tokens.mint({ role, subject, officerRoles, ...(role === 'agency-admin' || role === 'officer' ? { agency: 'market-regulation' } : {}) });
+  const token = (
+    role: Role,
+    subject = `${role}-1`,
+    officerRoles: string[] = role === 'officer' ? ['licensing-officer'] : [],
+  ) =>
+    tokens.mint({
+      role,
+      subject,
+      officerRoles,
+      ...(role === 'agency-admin' || role === 'officer' ? { agency: 'market-regulation' } : {}),
+    });
   const as = async (role: Role, subject?: string) => `Bearer ${await token(role, subject)}`;
 
   beforeEach(async () => {
     cases = new RecordingCases();
     onboarded = [];
     let issued = 0;
-    const accessOf = (id: string) => ({ brokers: ['kafka.example:9093'], mechanism: 'scram-sha-512' as const, username: `partner-${id}`, password: `secret-${++issued}`, tls: true });
+    const accessOf = (id: string) => ({
+      brokers: ['kafka.example:9093'],
+      mechanism: 'scram-sha-512' as const,
+      username: `partner-${id}`,
+      password: `secret-${++issued}`,
+      tls: true,
+    });
     const partners: PartnerRegistry = {
       onboard: (p) => (onboarded.push(p.id), Promise.resolve(accessOf(p.id))),
       rotateCredentials: (id) => Promise.resolve(accessOf(id)),
       changeStatus: () => Promise.resolve({ moved: ['case-1:background-check'] }),
     };
     app = createServer({
-      store: new PlatformStore(':memory:'), cases, partners, audit, tokens: tokens.verifier(), developmentIssuer: tokens, logger: pino({ level: 'silent' }),
-      events: { satisfactionRated: () => Promise.resolve() }, readiness: { check: () => Promise.resolve({ kafka: { ok: true }, temporal: { ok: false, detail: 'no answer within 3 s' } }) },
-      newCaseId: () => `case-${++ids}`, rateLimitPerMinute: 1000,
+      store: new PlatformStore(':memory:'),
+      cases,
+      partners,
+      audit,
+      tokens: tokens.verifier(),
+      developmentIssuer: tokens,
+      logger: pino({ level: 'silent' }),
+      events: { satisfactionRated: () => Promise.resolve() },
+      readiness: {
+        check: () => Promise.resolve({ kafka: { ok: true }, temporal: { ok: false, detail: 'no answer within 3 s' } }),
+      },
+      newCaseId: () => `case-${++ids}`,
+      rateLimitPerMinute: 1000,
     });
-    await request(app).put('/v1/services/business-licence').set('authorization', await as('agency-admin')).send(example('business-licence.yaml')).expect(201);
+    await request(app)
+      .put('/v1/services/business-licence')
+      .set('authorization', await as('agency-admin'))
+      .send(example('business-licence.yaml'))
+      .expect(201);
   });
 
   it('publishes a definition and lists its versions; a bad one is refused with every problem', async () => {
     const list = await request(app).get('/v1/services').expect(200);
-    expect(list.body).toEqual([expect.objectContaining({ id: 'business-licence', version: 3, ownerAgency: 'market-regulation' })]);
-    const again = await request(app).put('/v1/services/business-licence').set('authorization', await as('agency-admin')).send(example('business-licence.yaml')).expect(409);
+    expect(list.body).toEqual([
+      expect.objectContaining({ id: 'business-licence', version: 3, ownerAgency: 'market-regulation' }),
+    ]);
+    const again = await request(app)
+      .put('/v1/services/business-licence')
+      .set('authorization', await as('agency-admin'))
+      .send(example('business-licence.yaml'))
+      .expect(409);
     expect(again.body).toMatchObject({ status: 409, code: 'DEFINITION.VERSION_EXISTS' });
-    const bad = await request(app).put('/v1/services/business-licence').set('authorization', await as('agency-admin')).send(example('invalid/five-mistakes.yaml')).expect(422);
+    const bad = await request(app)
+      .put('/v1/services/business-licence')
+      .set('authorization', await as('agency-admin'))
+      .send(example('invalid/five-mistakes.yaml'))
+      .expect(422);
     expect(bad.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(body(bad).errors).toHaveLength(5);
     const detail = await request(app).get('/v1/services/business-licence').expect(200);
@@ -125,72 +240,213 @@ describe('the govmesh HTTP API', () => {
 
   it('takes an application once per Idempotency-Key, and names every invalid field', async () => {
     const citizen = await as('citizen', 'citizen-ada');
-    const first = await request(app).post('/v1/cases').set('authorization', citizen).set('idempotency-key', 'k-1').send({ serviceId: 'business-licence', application }).expect(202);
-    const retry = await request(app).post('/v1/cases').set('authorization', citizen).set('idempotency-key', 'k-1').send({ serviceId: 'business-licence', application }).expect(202);
+    const first = await request(app)
+      .post('/v1/cases')
+      .set('authorization', citizen)
+      .set('idempotency-key', 'k-1')
+      .send({ serviceId: 'business-licence', application })
+      .expect(202);
+    const retry = await request(app)
+      .post('/v1/cases')
+      .set('authorization', citizen)
+      .set('idempotency-key', 'k-1')
+      .send({ serviceId: 'business-licence', application })
+      .expect(202);
     expect(body(retry).caseId).toBe(body(first).caseId);
     expect(cases.states.size).toBe(1);
-    const bad = await request(app).post('/v1/cases').set('authorization', citizen).send({ serviceId: 'business-licence', application: { applicant: { name: '' } } }).expect(400);
-    expect(body(bad).errors.map((e: { path: string }) => e.path)).toEqual(expect.arrayContaining(['body.application.applicant.name', 'body.application.business']));
-    await request(app).post('/v1/cases').set('authorization', citizen).send({ serviceId: 'no-such-service', application }).expect(404);
+    const bad = await request(app)
+      .post('/v1/cases')
+      .set('authorization', citizen)
+      .send({ serviceId: 'business-licence', application: { applicant: { name: '' } } })
+      .expect(400);
+    expect(body(bad).errors.map((e: { path: string }) => e.path)).toEqual(
+      expect.arrayContaining(['body.application.applicant.name', 'body.application.business']),
+    );
+    await request(app)
+      .post('/v1/cases')
+      .set('authorization', citizen)
+      .send({ serviceId: 'no-such-service', application })
+      .expect(404);
   });
 
   it("shows a citizen their own case in plain words, and nobody else's", async () => {
-    const created = await request(app).post('/v1/cases').set('authorization', await as('citizen', 'citizen-ada')).send({ serviceId: 'business-licence', application }).expect(202);
-    const mine = await request(app).get(`/v1/cases/${body(created).caseId}`).set('authorization', await as('citizen', 'citizen-ada')).expect(200);
-    expect(mine.body).toMatchObject({ status: 'running', currentStep: { stepId: 'decision', says: 'An officer is deciding: decision', deadline: '2026-12-01T10:00:00.000Z' }, timeline: [{ what: 'Your application was received' }] });
-    await request(app).get(`/v1/cases/${body(created).caseId}`).set('authorization', await as('citizen', 'citizen-bob')).expect(404);
+    const created = await request(app)
+      .post('/v1/cases')
+      .set('authorization', await as('citizen', 'citizen-ada'))
+      .send({ serviceId: 'business-licence', application })
+      .expect(202);
+    const mine = await request(app)
+      .get(`/v1/cases/${body(created).caseId}`)
+      .set('authorization', await as('citizen', 'citizen-ada'))
+      .expect(200);
+    expect(mine.body).toMatchObject({
+      status: 'running',
+      currentStep: {
+        stepId: 'decision',
+        says: 'An officer is deciding: decision',
+        deadline: '2026-12-01T10:00:00.000Z',
+      },
+      timeline: [{ what: 'Your application was received' }],
+    });
+    await request(app)
+      .get(`/v1/cases/${body(created).caseId}`)
+      .set('authorization', await as('citizen', 'citizen-bob'))
+      .expect(404);
   });
 
   it("gives an officer the inbox of their roles, and takes a decision in the task's role", async () => {
-    const created = await request(app).post('/v1/cases').set('authorization', await as('citizen')).send({ serviceId: 'business-licence', application }).expect(202);
-    const inbox = await request(app).get('/v1/tasks').set('authorization', `Bearer ${await token('officer', 'officer-lin', ['licensing-officer'])}`).expect(200);
-    expect(inbox.body).toEqual([expect.objectContaining({ taskId: `${body(created).caseId}:decision`, kind: 'officer', role: 'licensing-officer', deadline: '2026-12-01T10:00:00.000Z' })]);
-    const other = await request(app).get('/v1/tasks').set('authorization', `Bearer ${await token('officer', 'officer-ina', ['inspector'])}`).expect(200);
+    const created = await request(app)
+      .post('/v1/cases')
+      .set('authorization', await as('citizen'))
+      .send({ serviceId: 'business-licence', application })
+      .expect(202);
+    const inbox = await request(app)
+      .get('/v1/tasks')
+      .set('authorization', `Bearer ${await token('officer', 'officer-lin', ['licensing-officer'])}`)
+      .expect(200);
+    expect(inbox.body).toEqual([
+      expect.objectContaining({
+        taskId: `${body(created).caseId}:decision`,
+        kind: 'officer',
+        role: 'licensing-officer',
+        deadline: '2026-12-01T10:00:00.000Z',
+      }),
+    ]);
+    const other = await request(app)
+      .get('/v1/tasks')
+      .set('authorization', `Bearer ${await token('officer', 'officer-ina', ['inspector'])}`)
+      .expect(200);
     expect(other.body).toEqual([]);
     // An officer of another agency sees none of market-regulation's tasks and may not decide them.
     const taxOfficer = `Bearer ${await tokens.mint({ role: 'officer', subject: 'officer-tax', officerRoles: ['licensing-officer'], agency: 'tax-office' })}`;
     expect((await request(app).get('/v1/tasks').set('authorization', taxOfficer).expect(200)).body).toEqual([]);
-    const foreign = await request(app).post(`/v1/tasks/${body(created).caseId}:decision/decision`).set('authorization', taxOfficer).send({ decision: 'approve' }).expect(403);
-    expect(body(foreign).detail).toBe(`task ${body(created).caseId}:decision is a case of business-licence, owned by market-regulation; your token acts for tax-office`);
-    await request(app).post(`/v1/tasks/${body(created).caseId}:decision/decision`).set('authorization', `Bearer ${await token('officer', 'officer-ina', ['inspector'])}`).send({ decision: 'approve' }).expect(403);
-    await request(app).post(`/v1/tasks/${body(created).caseId}:decision/decision`).set('authorization', `Bearer ${await token('officer', 'officer-lin', ['licensing-officer'])}`).send({ decision: 'approve', reasons: ['all in order'] }).expect(202);
-    expect(cases.decisions).toEqual([{ stepId: 'decision', officerId: 'officer-lin', role: 'licensing-officer', decision: 'approve', reasons: ['all in order'] }]);
-    const bad = await request(app).post(`/v1/tasks/${body(created).caseId}:decision/decision`).set('authorization', await as('officer')).send({ decision: 'maybe' }).expect(400);
+    const foreign = await request(app)
+      .post(`/v1/tasks/${body(created).caseId}:decision/decision`)
+      .set('authorization', taxOfficer)
+      .send({ decision: 'approve' })
+      .expect(403);
+    expect(body(foreign).detail).toBe(
+      `task ${body(created).caseId}:decision is a case of business-licence, owned by market-regulation; your token acts for tax-office`,
+    );
+    await request(app)
+      .post(`/v1/tasks/${body(created).caseId}:decision/decision`)
+      .set('authorization', `Bearer ${await token('officer', 'officer-ina', ['inspector'])}`)
+      .send({ decision: 'approve' })
+      .expect(403);
+    await request(app)
+      .post(`/v1/tasks/${body(created).caseId}:decision/decision`)
+      .set('authorization', `Bearer ${await token('officer', 'officer-lin', ['licensing-officer'])}`)
+      .send({ decision: 'approve', reasons: ['all in order'] })
+      .expect(202);
+    expect(cases.decisions).toEqual([
+      {
+        stepId: 'decision',
+        officerId: 'officer-lin',
+        role: 'licensing-officer',
+        decision: 'approve',
+        reasons: ['all in order'],
+      },
+    ]);
+    const bad = await request(app)
+      .post(`/v1/tasks/${body(created).caseId}:decision/decision`)
+      .set('authorization', await as('officer'))
+      .send({ decision: 'maybe' })
+      .expect(400);
     expect(body(bad).errors[0]?.path).toBe('body.decision');
   });
 
   it('still shows a new case that the visibility index does not list yet', async () => {
-    const created = await request(app).post('/v1/cases').set('authorization', await as('citizen')).send({ serviceId: 'business-licence', application }).expect(202);
+    const created = await request(app)
+      .post('/v1/cases')
+      .set('authorization', await as('citizen'))
+      .send({ serviceId: 'business-licence', application })
+      .expect(202);
     cases.runningCaseIds = () => Promise.resolve(new Set<string>()); // Temporal's index lags a fresh case
-    const inbox = await request(app).get('/v1/tasks').set('authorization', await as('officer')).expect(200);
+    const inbox = await request(app)
+      .get('/v1/tasks')
+      .set('authorization', await as('officer'))
+      .expect(200);
     expect((inbox.body as Array<{ caseId: string }>).map((t) => t.caseId)).toEqual([body(created).caseId]);
   });
 
   it("turns a case's refusals into problems with its code", async () => {
-    const created = await request(app).post('/v1/cases').set('authorization', await as('citizen')).send({ serviceId: 'business-licence', application }).expect(202);
-    const invalid = await request(app).post(`/v1/cases/${body(created).caseId}/input`).set('authorization', await as('citizen')).send({ stepId: 'registration', values: { 'business.registrationNumber': 7 } }).expect(422);
-    expect(invalid.body).toMatchObject({ code: 'CASE.INPUT_INVALID', errors: [{ path: 'body.values.business.registrationNumber', message: 'Invalid input: expected string, received number' }] });
-    const notWaiting = await request(app).post(`/v1/cases/${body(created).caseId}/input`).set('authorization', await as('citizen')).send({ stepId: 'registration', values: { 'business.registrationNumber': 'ENT-1' } }).expect(409);
+    const created = await request(app)
+      .post('/v1/cases')
+      .set('authorization', await as('citizen'))
+      .send({ serviceId: 'business-licence', application })
+      .expect(202);
+    const invalid = await request(app)
+      .post(`/v1/cases/${body(created).caseId}/input`)
+      .set('authorization', await as('citizen'))
+      .send({ stepId: 'registration', values: { 'business.registrationNumber': 7 } })
+      .expect(422);
+    expect(invalid.body).toMatchObject({
+      code: 'CASE.INPUT_INVALID',
+      errors: [
+        { path: 'body.values.business.registrationNumber', message: 'Invalid input: expected string, received number' },
+      ],
+    });
+    const notWaiting = await request(app)
+      .post(`/v1/cases/${body(created).caseId}/input`)
+      .set('authorization', await as('citizen'))
+      .send({ stepId: 'registration', values: { 'business.registrationNumber': 'ENT-1' } })
+      .expect(409);
     expect(body(notWaiting).code).toBe('CASE.NOT_AWAITING_INPUT');
-    await request(app).post(`/v1/cases/${body(created).caseId}/rating`).set('authorization', await as('citizen')).send({ score: 5 }).expect(409);
+    await request(app)
+      .post(`/v1/cases/${body(created).caseId}/rating`)
+      .set('authorization', await as('citizen'))
+      .send({ score: 5 })
+      .expect(409);
     cases.states.get(body(created).caseId)!.status = 'completed';
-    await request(app).post(`/v1/cases/${body(created).caseId}/rating`).set('authorization', await as('citizen')).send({ score: 5 }).expect(201);
-    await request(app).post(`/v1/cases/${body(created).caseId}/rating`).set('authorization', await as('citizen')).send({ score: 4 }).expect(409);
+    await request(app)
+      .post(`/v1/cases/${body(created).caseId}/rating`)
+      .set('authorization', await as('citizen'))
+      .send({ score: 5 })
+      .expect(201);
+    await request(app)
+      .post(`/v1/cases/${body(created).caseId}/rating`)
+      .set('authorization', await as('citizen'))
+      .send({ score: 4 })
+      .expect(409);
   });
 
   it("lets an administrator publish only its own agency's services, naming the owner when it refuses", async () => {
     const taxOffice = `Bearer ${await tokens.mint({ role: 'agency-admin', subject: 'admin-tax', agency: 'tax-office' })}`;
     const next = { ...example('business-licence.yaml'), version: 4 };
-    const foreign = await request(app).put('/v1/services/business-licence').set('authorization', taxOffice).send(next).expect(403);
-    expect(body(foreign)).toMatchObject({ code: 'AUTH.NOT_OWNER', detail: 'business-licence is owned by market-regulation; your token acts for tax-office' });
+    const foreign = await request(app)
+      .put('/v1/services/business-licence')
+      .set('authorization', taxOffice)
+      .send(next)
+      .expect(403);
+    expect(body(foreign)).toMatchObject({
+      code: 'AUTH.NOT_OWNER',
+      detail: 'business-licence is owned by market-regulation; your token acts for tax-office',
+    });
     // Nor by naming itself the owner of a service another agency published.
-    await request(app).put('/v1/services/business-licence').set('authorization', taxOffice).send({ ...next, ownerAgency: 'tax-office' }).expect(403);
+    await request(app)
+      .put('/v1/services/business-licence')
+      .set('authorization', taxOffice)
+      .send({ ...next, ownerAgency: 'tax-office' })
+      .expect(403);
     // A new service of another agency is refused too, with the field to correct.
-    const other = await request(app).put('/v1/services/market-stall').set('authorization', taxOffice).send({ ...next, id: 'market-stall' }).expect(403);
-    expect(body(other).errors).toEqual([{ path: 'body.ownerAgency', message: 'must be tax-office, the agency your token acts for' }]);
+    const other = await request(app)
+      .put('/v1/services/market-stall')
+      .set('authorization', taxOffice)
+      .send({ ...next, id: 'market-stall' })
+      .expect(403);
+    expect(body(other).errors).toEqual([
+      { path: 'body.ownerAgency', message: 'must be tax-office, the agency your token acts for' },
+    ]);
     const nobody = `Bearer ${await tokens.mint({ role: 'agency-admin', subject: 'admin-x' })}`;
-    expect(body(await request(app).put('/v1/services/business-licence').set('authorization', nobody).send(next).expect(403)).detail).toMatch(/names no agency/);
-    await request(app).put('/v1/services/business-licence').set('authorization', await as('agency-admin')).send(next).expect(201);
+    expect(
+      body(await request(app).put('/v1/services/business-licence').set('authorization', nobody).send(next).expect(403))
+        .detail,
+    ).toMatch(/names no agency/);
+    await request(app)
+      .put('/v1/services/business-licence')
+      .set('authorization', await as('agency-admin'))
+      .send(next)
+      .expect(201);
   });
 
   it('onboards and suspends partners; a partner reads only its own profile and scorecard', async () => {
@@ -198,38 +454,98 @@ describe('the govmesh HTTP API', () => {
     const created = await request(app).post('/v1/partners').set('authorization', admin).send(profile).expect(201);
     expect(onboarded).toEqual(['acme-checks']);
     // The Kafka access is answered with the profile, once; reading the profile never shows it.
-    expect(created.body).toMatchObject({ id: 'acme-checks', kafka: { username: 'partner-acme-checks', password: 'secret-1', mechanism: 'scram-sha-512', brokers: ['kafka.example:9093'], tls: true } });
+    expect(created.body).toMatchObject({
+      id: 'acme-checks',
+      kafka: {
+        username: 'partner-acme-checks',
+        password: 'secret-1',
+        mechanism: 'scram-sha-512',
+        brokers: ['kafka.example:9093'],
+        tls: true,
+      },
+    });
     const read = await request(app).get('/v1/partners/acme-checks').set('authorization', admin).expect(200);
     expect(read.body).not.toHaveProperty('kafka');
-    const rotated = await request(app).post('/v1/partners/acme-checks/credentials').set('authorization', admin).expect(200);
+    const rotated = await request(app)
+      .post('/v1/partners/acme-checks/credentials')
+      .set('authorization', admin)
+      .expect(200);
     expect(rotated.body).toEqual({ kafka: expect.objectContaining({ password: 'secret-2' }) as unknown });
-    await request(app).post('/v1/partners/acme-checks/credentials').set('authorization', await as('partner', 'acme-checks')).expect(403);
+    await request(app)
+      .post('/v1/partners/acme-checks/credentials')
+      .set('authorization', await as('partner', 'acme-checks'))
+      .expect(403);
     await request(app).post('/v1/partners/nobody/credentials').set('authorization', admin).expect(404);
     // Only the agency that contracted the partner manages it or sees its credentials.
     const taxOffice = `Bearer ${await tokens.mint({ role: 'agency-admin', subject: 'admin-tax', agency: 'tax-office' })}`;
-    const foreign = await request(app).post('/v1/partners/acme-checks/credentials').set('authorization', taxOffice).expect(403);
-    expect(body(foreign)).toMatchObject({ code: 'AUTH.NOT_OWNER', detail: 'acme-checks was contracted by market-regulation; your token acts for tax-office' });
-    await request(app).patch('/v1/partners/acme-checks').set('authorization', taxOffice).send({ status: 'terminated', reason: 'not ours to end' }).expect(403);
+    const foreign = await request(app)
+      .post('/v1/partners/acme-checks/credentials')
+      .set('authorization', taxOffice)
+      .expect(403);
+    expect(body(foreign)).toMatchObject({
+      code: 'AUTH.NOT_OWNER',
+      detail: 'acme-checks was contracted by market-regulation; your token acts for tax-office',
+    });
+    await request(app)
+      .patch('/v1/partners/acme-checks')
+      .set('authorization', taxOffice)
+      .send({ status: 'terminated', reason: 'not ours to end' })
+      .expect(403);
     const nobody = `Bearer ${await tokens.mint({ role: 'agency-admin', subject: 'admin-x' })}`;
-    await request(app).post('/v1/partners').set('authorization', nobody).send({ ...profile, id: 'stray-co' }).expect(403);
+    await request(app)
+      .post('/v1/partners')
+      .set('authorization', nobody)
+      .send({ ...profile, id: 'stray-co' })
+      .expect(403);
     await request(app).post('/v1/partners').set('authorization', admin).send(profile).expect(409);
-    const bad = await request(app).post('/v1/partners').set('authorization', admin).send({ ...profile, id: 'Bad Id', capabilities: [] }).expect(400);
-    expect(body(bad).errors.map((e: { path: string }) => e.path)).toEqual(expect.arrayContaining(['body.id', 'body.capabilities']));
-    const suspended = await request(app).patch('/v1/partners/acme-checks').set('authorization', admin).send({ status: 'suspended', reason: 'missed three deadlines' }).expect(200);
-    expect(suspended.body).toEqual({ profile: expect.objectContaining({ status: 'suspended' }) as unknown, moved: ['case-1:background-check'] });
-    await request(app).get('/v1/partners/acme-checks').set('authorization', await as('partner', 'acme-checks')).expect(200);
-    await request(app).get('/v1/partners/acme-checks').set('authorization', await as('partner', 'other-co')).expect(403);
-    const own = await request(app).get('/v1/partners/acme-checks/scorecard').set('authorization', await as('partner', 'acme-checks')).expect(200);
+    const bad = await request(app)
+      .post('/v1/partners')
+      .set('authorization', admin)
+      .send({ ...profile, id: 'Bad Id', capabilities: [] })
+      .expect(400);
+    expect(body(bad).errors.map((e: { path: string }) => e.path)).toEqual(
+      expect.arrayContaining(['body.id', 'body.capabilities']),
+    );
+    const suspended = await request(app)
+      .patch('/v1/partners/acme-checks')
+      .set('authorization', admin)
+      .send({ status: 'suspended', reason: 'missed three deadlines' })
+      .expect(200);
+    expect(suspended.body).toEqual({
+      profile: expect.objectContaining({ status: 'suspended' }) as unknown,
+      moved: ['case-1:background-check'],
+    });
+    await request(app)
+      .get('/v1/partners/acme-checks')
+      .set('authorization', await as('partner', 'acme-checks'))
+      .expect(200);
+    await request(app)
+      .get('/v1/partners/acme-checks')
+      .set('authorization', await as('partner', 'other-co'))
+      .expect(403);
+    const own = await request(app)
+      .get('/v1/partners/acme-checks/scorecard')
+      .set('authorization', await as('partner', 'acme-checks'))
+      .expect(200);
     expect((own.body as PartnerScorecard[]).map((c) => c.partnerId)).toEqual(['acme-checks']);
-    await request(app).get('/v1/partners/acme-checks/scorecard?since=yesterday').set('authorization', admin).expect(400);
+    await request(app)
+      .get('/v1/partners/acme-checks/scorecard?since=yesterday')
+      .set('authorization', admin)
+      .expect(400);
   });
 
   it('answers health, readiness (naming the engine that is down), audit and transparency', async () => {
     await request(app).get('/healthz').expect(200);
     const ready = await request(app).get('/readyz').expect(503);
     expect(body(ready).checks.temporal).toEqual({ ok: false, detail: 'no answer within 3 s' });
-    await request(app).get('/v1/audit/verify').set('authorization', await as('auditor')).expect(200, { ok: true, records: 1, firstBroken: null, reason: null, signedThrough: 1 });
-    await request(app).get('/v1/cases/missing/audit').set('authorization', await as('auditor')).expect(404);
+    await request(app)
+      .get('/v1/audit/verify')
+      .set('authorization', await as('auditor'))
+      .expect(200, { ok: true, records: 1, firstBroken: null, reason: null, signedThrough: 1 });
+    await request(app)
+      .get('/v1/cases/missing/audit')
+      .set('authorization', await as('auditor'))
+      .expect(404);
     await request(app).get('/v1/transparency').expect(200, []);
   });
 
@@ -240,16 +556,32 @@ describe('the govmesh HTTP API', () => {
     await request(app).get('/v1/scorecards').set('authorization', 'Bearer not-a-token').expect(401);
     // A token signed by any other key (a forged role, say) is refused, and so is an expired one.
     const forged = await (await DevelopmentIssuer.ephemeral()).mint({ role: 'auditor', subject: 'a' });
-    expect(body(await request(app).get('/v1/scorecards').set('authorization', `Bearer ${forged}`).expect(401)).detail).toBe('the bearer token is not valid for this API');
+    expect(
+      body(await request(app).get('/v1/scorecards').set('authorization', `Bearer ${forged}`).expect(401)).detail,
+    ).toBe('the bearer token is not valid for this API');
     const expired = await tokens.mint({ role: 'auditor', subject: 'a' }, Math.floor(Date.now() / 1000) - 60);
-    expect(body(await request(app).get('/v1/scorecards').set('authorization', `Bearer ${expired}`).expect(401)).detail).toBe('the token has expired');
-    await request(app).post('/v1/cases').set('authorization', await as('citizen')).set('content-type', 'application/json').send('{"serviceId":').expect(400);
-    await request(app).post('/v1/cases').set('authorization', await as('citizen')).send({ serviceId: 'x', application: { blob: 'a'.repeat(300_000) } }).expect(413);
+    expect(
+      body(await request(app).get('/v1/scorecards').set('authorization', `Bearer ${expired}`).expect(401)).detail,
+    ).toBe('the token has expired');
+    await request(app)
+      .post('/v1/cases')
+      .set('authorization', await as('citizen'))
+      .set('content-type', 'application/json')
+      .send('{"serviceId":')
+      .expect(400);
+    await request(app)
+      .post('/v1/cases')
+      .set('authorization', await as('citizen'))
+      .send({ serviceId: 'x', application: { blob: 'a'.repeat(300_000) } })
+      .expect(413);
     await request(app).get('/v1/nowhere').expect(404);
   });
 
   it("serves the development issuer's discovery document and public key, never the private one", async () => {
-    const discovery = (await request(app).get('/.well-known/openid-configuration').expect(200)).body as { issuer: string; jwks_uri: string };
+    const discovery = (await request(app).get('/.well-known/openid-configuration').expect(200)).body as {
+      issuer: string;
+      jwks_uri: string;
+    };
     expect(discovery.issuer).toBe('urn:govmesh:development-issuer');
     expect(discovery.jwks_uri).toMatch(/\/jwks\.json$/);
     const jwks = (await request(app).get('/jwks.json').expect(200)).body as { keys: Array<Record<string, unknown>> };
@@ -260,16 +592,29 @@ describe('the govmesh HTTP API', () => {
 
   it('limits the rate per caller', async () => {
     const limited = createServer({
-      store: new PlatformStore(':memory:'), cases, audit, tokens: tokens.verifier(), logger: pino({ level: 'silent' }), rateLimitPerMinute: 2,
-      partners: { onboard: () => Promise.reject(new Error('unused')), rotateCredentials: () => Promise.reject(new Error('unused')), changeStatus: () => Promise.resolve({ moved: [] }) },
-      events: { satisfactionRated: () => Promise.resolve() }, readiness: { check: () => Promise.resolve({}) },
+      store: new PlatformStore(':memory:'),
+      cases,
+      audit,
+      tokens: tokens.verifier(),
+      logger: pino({ level: 'silent' }),
+      rateLimitPerMinute: 2,
+      partners: {
+        onboard: () => Promise.reject(new Error('unused')),
+        rotateCredentials: () => Promise.reject(new Error('unused')),
+        changeStatus: () => Promise.resolve({ moved: [] }),
+      },
+      events: { satisfactionRated: () => Promise.resolve() },
+      readiness: { check: () => Promise.resolve({}) },
     });
     const auditor = await as('auditor');
     await request(limited).get('/v1/scorecards').set('authorization', auditor).expect(200);
     await request(limited).get('/v1/scorecards').set('authorization', auditor).expect(200);
     const third = await request(limited).get('/v1/scorecards').set('authorization', auditor).expect(429);
     expect(body(third).code).toBe('REQUEST.RATE_LIMITED');
-    await request(limited).get('/v1/scorecards').set('authorization', await as('auditor', 'someone-else')).expect(200);
+    await request(limited)
+      .get('/v1/scorecards')
+      .set('authorization', await as('auditor', 'someone-else'))
+      .expect(200);
   });
 
   /** Who may call what: each role against each route, allowed or refused (403), and no token (401). */
@@ -299,14 +644,23 @@ describe('the govmesh HTTP API', () => {
 
   it('covers every route in the role matrix', () => {
     const documented = ROUTES.map((r) => `${r.method} ${r.path}`).sort();
-    const tested = MATRIX.map(([m, p]) => `${m} ${p.replace('business-licence/versions/3', '{id}/versions/{version}').replace(/\/(business-licence|case-1:decision|case-1|acme-checks)(?=\/|$)/, '/{id}')}`).sort();
+    const tested = MATRIX.map(
+      ([m, p]) =>
+        `${m} ${p.replace('business-licence/versions/3', '{id}/versions/{version}').replace(/\/(business-licence|case-1:decision|case-1|acme-checks)(?=\/|$)/, '/{id}')}`,
+    ).sort();
     expect(tested).toEqual(documented);
   });
 
   it.each(MATRIX)('%s %s: allowed for %j, refused for the others', async (method, path, allowed, body) => {
     // The case belongs to citizen-1 (the citizen token's subject); acme-checks is onboarded; partner tokens are acme-checks.
-    await request(app).post('/v1/cases').set('authorization', await as('citizen')).send({ serviceId: 'business-licence', application });
-    await request(app).post('/v1/partners').set('authorization', await as('agency-admin')).send(profile);
+    await request(app)
+      .post('/v1/cases')
+      .set('authorization', await as('citizen'))
+      .send({ serviceId: 'business-licence', application });
+    await request(app)
+      .post('/v1/partners')
+      .set('authorization', await as('agency-admin'))
+      .send(profile);
     const call = (auth?: string) => {
       const r = request(app)[method as 'get'](path);
       if (auth) r.set('authorization', auth);
@@ -314,14 +668,22 @@ describe('the govmesh HTTP API', () => {
     };
     if (allowed !== 'public') expect((await call()).status).toBe(401);
     for (const role of ROLES) {
-      const response = await call(await as(role, role === 'partner' ? 'acme-checks' : role === 'citizen' ? 'citizen-1' : undefined));
-      if (allowed === 'public' || allowed.includes(role)) expect([401, 403], `${role} should be allowed: ${JSON.stringify(response.body)}`).not.toContain(response.status);
+      const response = await call(
+        await as(role, role === 'partner' ? 'acme-checks' : role === 'citizen' ? 'citizen-1' : undefined),
+      );
+      if (allowed === 'public' || allowed.includes(role))
+        expect([401, 403], `${role} should be allowed: ${JSON.stringify(response.body)}`).not.toContain(
+          response.status,
+        );
       else expect(response.status, `${role} should be refused`).toBe(403);
     }
   });
 
   it('serves an OpenAPI 3.1 document that a third-party validator accepts, and a docs page', async () => {
-    const document = (await request(app).get('/openapi.json').expect(200)).body as { openapi: string; paths: Record<string, unknown> };
+    const document = (await request(app).get('/openapi.json').expect(200)).body as {
+      openapi: string;
+      paths: Record<string, unknown>;
+    };
     expect(document.openapi).toBe('3.1.0');
     const result = await new Validator().validate(document);
     expect(result.errors ?? []).toEqual([]);

@@ -15,7 +15,13 @@ import type { ApiDeps, RouteSpec } from './route-spec.js';
 import { serviceRoutes } from './service-routes.js';
 
 /** Every route of the API, in the order the documentation lists them. */
-export const ROUTES: readonly RouteSpec[] = [...serviceRoutes, ...caseRoutes, ...officerRoutes, ...partnerRoutes, ...auditRoutes];
+export const ROUTES: readonly RouteSpec[] = [
+  ...serviceRoutes,
+  ...caseRoutes,
+  ...officerRoutes,
+  ...partnerRoutes,
+  ...auditRoutes,
+];
 
 type Authenticated = Request & { caller?: Caller };
 
@@ -24,12 +30,14 @@ export function createServer(deps: ApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
-  app.use(pinoHttp({
-    logger: deps.logger.child({ component: 'http' }),
-    // Tokens and bodies may carry personal data: neither is logged.
-    redact: ['req.headers.authorization', 'req.headers.cookie', 'req.body', 'res.headers["set-cookie"]'],
-    autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
-  }));
+  app.use(
+    pinoHttp({
+      logger: deps.logger.child({ component: 'http' }),
+      // Tokens and bodies may carry personal data: neither is logged.
+      redact: ['req.headers.authorization', 'req.headers.cookie', 'req.body', 'res.headers["set-cookie"]'],
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
+    }),
+  );
   app.use(express.json({ limit: '256kb' }));
 
   const document = openApiDocument(ROUTES);
@@ -41,7 +49,12 @@ export function createServer(deps: ApiDeps): express.Express {
     // The development issuer's public face, as an OpenID Connect issuer would show it.
     app.get('/.well-known/openid-configuration', (req, res) => {
       const base = `${req.protocol}://${req.get('host') ?? '127.0.0.1'}`;
-      res.json({ issuer: DEVELOPMENT_ISSUER, jwks_uri: `${base}/jwks.json`, id_token_signing_alg_values_supported: ['ES256'], 'x-govmesh': 'development issuer: tokens from `govmesh token mint`; never for production' });
+      res.json({
+        issuer: DEVELOPMENT_ISSUER,
+        jwks_uri: `${base}/jwks.json`,
+        id_token_signing_alg_values_supported: ['ES256'],
+        'x-govmesh': 'development issuer: tokens from `govmesh token mint`; never for production',
+      });
     });
     app.get('/jwks.json', (_req, res) => void res.json(issuer.jwks()));
   }
@@ -63,20 +76,33 @@ export function createServer(deps: ApiDeps): express.Express {
     const header = req.header('authorization');
     if (!header) return next();
     const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match) return next(new ApiProblem(401, 'Unauthenticated', 'the Authorization header must be "Bearer <token>"', { code: 'AUTH.UNAUTHENTICATED' }));
+    if (!match)
+      return next(
+        new ApiProblem(401, 'Unauthenticated', 'the Authorization header must be "Bearer <token>"', {
+          code: 'AUTH.UNAUTHENTICATED',
+        }),
+      );
     deps.tokens.verify(match[1]!).then((caller) => {
       req.caller = caller;
       next();
     }, next);
   });
-  app.use(rateLimit({
-    windowMs: 60_000,
-    limit: deps.rateLimitPerMinute ?? 600,
-    standardHeaders: 'draft-8',
-    legacyHeaders: false,
-    keyGenerator: (req: Authenticated) => (req.caller ? `${req.caller.role}:${req.caller.subject}` : `ip:${ipKeyGenerator(req.ip ?? '0.0.0.0')}`),
-    handler: (_req, _res, next) => next(new ApiProblem(429, 'Too many requests', 'slow down: this caller made too many requests in the last minute', { code: 'REQUEST.RATE_LIMITED' })),
-  }));
+  app.use(
+    rateLimit({
+      windowMs: 60_000,
+      limit: deps.rateLimitPerMinute ?? 600,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      keyGenerator: (req: Authenticated) =>
+        req.caller ? `${req.caller.role}:${req.caller.subject}` : `ip:${ipKeyGenerator(req.ip ?? '0.0.0.0')}`,
+      handler: (_req, _res, next) =>
+        next(
+          new ApiProblem(429, 'Too many requests', 'slow down: this caller made too many requests in the last minute', {
+            code: 'REQUEST.RATE_LIMITED',
+          }),
+        ),
+    }),
+  );
 
   for (const spec of ROUTES) {
     const expressPath = spec.path.replace(/\{(\w+)\}/g, ':$1');
@@ -84,34 +110,61 @@ export function createServer(deps: ApiDeps): express.Express {
       const started = process.hrtime.bigint();
       const run = async () => {
         if (spec.roles !== 'public') {
-          if (!req.caller) throw new ApiProblem(401, 'Unauthenticated', 'this route needs a bearer token', { code: 'AUTH.UNAUTHENTICATED' });
-          if (!spec.roles.includes(req.caller.role)) throw forbidden(`a ${req.caller.role} may not ${spec.method.toUpperCase()} ${spec.path}; allowed: ${spec.roles.join(', ')}`);
+          if (!req.caller)
+            throw new ApiProblem(401, 'Unauthenticated', 'this route needs a bearer token', {
+              code: 'AUTH.UNAUTHENTICATED',
+            });
+          if (!spec.roles.includes(req.caller.role))
+            throw forbidden(
+              `a ${req.caller.role} may not ${spec.method.toUpperCase()} ${spec.path}; allowed: ${spec.roles.join(', ')}`,
+            );
         }
-        const parse = <T>(where: 'params' | 'query' | 'body', schema: RouteSpec['params'], value: unknown): T | undefined => {
+        const parse = <T>(
+          where: 'params' | 'query' | 'body',
+          schema: RouteSpec['params'],
+          value: unknown,
+        ): T | undefined => {
           if (!schema) return undefined;
           const parsed = schema.safeParse(value);
           if (!parsed.success) throw invalidRequest(where, parsed.error);
           return parsed.data as T;
         };
-        const out = await spec.handle({
-          caller: req.caller,
-          params: parse('params', spec.params, req.params),
-          query: parse('query', spec.query, req.query),
-          body: parse('body', spec.body, req.body ?? {}),
-          header: (name) => req.header(name),
-        }, deps);
+        const out = await spec.handle(
+          {
+            caller: req.caller,
+            params: parse('params', spec.params, req.params),
+            query: parse('query', spec.query, req.query),
+            body: parse('body', spec.body, req.body ?? {}),
+            header: (name) => req.header(name),
+          },
+          deps,
+        );
         res.status(out.status).json(out.body);
       };
-      run().then(() => {
-        deps.metrics?.requests.inc({ method: spec.method, route: spec.path, status: String(res.statusCode) });
-        deps.metrics?.duration.observe({ method: spec.method, route: spec.path }, Number(process.hrtime.bigint() - started) / 1e9);
-      }, (err: unknown) => {
-        deps.metrics?.requests.inc({ method: spec.method, route: spec.path, status: String(err instanceof ApiProblem ? err.status : 500) });
-        next(err);
-      });
+      run().then(
+        () => {
+          deps.metrics?.requests.inc({ method: spec.method, route: spec.path, status: String(res.statusCode) });
+          deps.metrics?.duration.observe(
+            { method: spec.method, route: spec.path },
+            Number(process.hrtime.bigint() - started) / 1e9,
+          );
+        },
+        (err: unknown) => {
+          deps.metrics?.requests.inc({
+            method: spec.method,
+            route: spec.path,
+            status: String(err instanceof ApiProblem ? err.status : 500),
+          });
+          next(err);
+        },
+      );
     });
   }
-  app.use((req, _res, next) => next(new ApiProblem(404, 'Not found', `no route ${req.method} ${req.path}; see /openapi.json`, { code: 'NOT_FOUND' })));
+  app.use((req, _res, next) =>
+    next(
+      new ApiProblem(404, 'Not found', `no route ${req.method} ${req.path}; see /openapi.json`, { code: 'NOT_FOUND' }),
+    ),
+  );
   app.use(problemHandler(deps.logger));
   return app;
 }

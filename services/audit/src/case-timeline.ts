@@ -17,7 +17,9 @@ export interface CitizenTimelineEntry {
 }
 
 export function auditTimeline(records: readonly LedgerRecord[]): AuditTimelineEntry[] {
-  return [...records].sort((a, b) => a.seq - b.seq).map(({ seq, time, type, actor, facts, hash }) => ({ seq, time, type, actor, facts, hash }));
+  return [...records]
+    .sort((a, b) => a.seq - b.seq)
+    .map(({ seq, time, type, actor, facts, hash }) => ({ seq, time, type, actor, facts, hash }));
 }
 
 const text = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
@@ -31,7 +33,9 @@ function plainWords(r: LedgerRecord): string | undefined {
   const f = r.facts;
   switch (r.type) {
     case 'gov.govmesh.case.submitted.v1':
-      return f.statutoryDeadline ? `Your application was received; it is due by ${text(f.statutoryDeadline)}` : 'Your application was received';
+      return f.statutoryDeadline
+        ? `Your application was received; it is due by ${text(f.statutoryDeadline)}`
+        : 'Your application was received';
     case 'gov.govmesh.step.started.v1':
       return `Started: ${words(f.stepId)}`;
     case 'gov.govmesh.step.completed.v1':

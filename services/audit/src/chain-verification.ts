@@ -11,16 +11,31 @@ export interface ChainVerdict {
 }
 
 /** Walks a chain in order and names the first record whose contents or link do not hold. */
-export async function verifyChain(records: Iterable<LedgerRecord> | AsyncIterable<LedgerRecord>, onRecord?: (record: LedgerRecord) => void): Promise<ChainVerdict> {
+export async function verifyChain(
+  records: Iterable<LedgerRecord> | AsyncIterable<LedgerRecord>,
+  onRecord?: (record: LedgerRecord) => void,
+): Promise<ChainVerdict> {
   let expectedSeq = 1;
   let prevHash = GENESIS_HASH;
   let count = 0;
-  const broken = (seq: number, reason: string): ChainVerdict => ({ ok: false, records: count, firstBroken: seq, reason, headHash: prevHash });
+  const broken = (seq: number, reason: string): ChainVerdict => ({
+    ok: false,
+    records: count,
+    firstBroken: seq,
+    reason,
+    headHash: prevHash,
+  });
   for await (const record of records) {
     count += 1;
-    if (record.seq !== expectedSeq) return broken(record.seq, `expected record ${expectedSeq} but found ${record.seq}: a record is missing or out of place`);
-    if (record.prevHash !== prevHash) return broken(record.seq, `its previous hash does not match the hash of record ${record.seq - 1}`);
-    if (recordHash(record) !== record.hash) return broken(record.seq, 'its hash does not match its contents: the record was altered');
+    if (record.seq !== expectedSeq)
+      return broken(
+        record.seq,
+        `expected record ${expectedSeq} but found ${record.seq}: a record is missing or out of place`,
+      );
+    if (record.prevHash !== prevHash)
+      return broken(record.seq, `its previous hash does not match the hash of record ${record.seq - 1}`);
+    if (recordHash(record) !== record.hash)
+      return broken(record.seq, 'its hash does not match its contents: the record was altered');
     onRecord?.(record);
     prevHash = record.hash;
     expectedSeq += 1;

@@ -18,7 +18,8 @@ export const LedgerLocationEnv = z
     GOVMESH_AUDIT_SIGNING_KEY_FILE: z.string().min(1).optional(),
   })
   .transform((e) => {
-    const dataDir = e.GOVMESH_DATA_DIR ?? join(e.XDG_STATE_HOME ?? join(e.HOME ?? homedir(), '.local', 'state'), 'govmesh');
+    const dataDir =
+      e.GOVMESH_DATA_DIR ?? join(e.XDG_STATE_HOME ?? join(e.HOME ?? homedir(), '.local', 'state'), 'govmesh');
     return {
       dataDir,
       ledgerFile: e.GOVMESH_AUDIT_DB ?? join(dataDir, 'audit', 'ledger.sqlite'),

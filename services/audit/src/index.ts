@@ -1,5 +1,12 @@
 export { canonicalJson, digestOf } from './canonical-hash.js';
-export { ledgerEntryOf, recordHash, GENESIS_HASH, type LedgerEntry, type LedgerRecord, type Actor } from './ledger-record.js';
+export {
+  ledgerEntryOf,
+  recordHash,
+  GENESIS_HASH,
+  type LedgerEntry,
+  type LedgerRecord,
+  type Actor,
+} from './ledger-record.js';
 export type { LedgerStore, SignedCheckpoint, AppendOutcome } from './ledger-store.js';
 export { SqliteLedgerStore } from './sqlite-ledger-store.js';
 export { verifyChain, type ChainVerdict } from './chain-verification.js';
@@ -7,7 +14,15 @@ export { verifyLedger, type LedgerVerdict } from './ledger-verification.js';
 export { CheckpointSigner, checkpointIsAuthentic, keyIdOf, loadOrCreateSigningKey } from './checkpoint-signing.js';
 export { exportLedger, verifyExport, LedgerExportInvalid } from './ledger-export.js';
 export { createLedgerConsumer, type LedgerConsumer, type LedgerConsumerDeps } from './ledger-consumer.js';
-export { ScorecardTally, scorecardsOf, compositeScore, median, percentile, SCORE_WEIGHTS, type ScorecardWindow } from './scorecards.js';
+export {
+  ScorecardTally,
+  scorecardsOf,
+  compositeScore,
+  median,
+  percentile,
+  SCORE_WEIGHTS,
+  type ScorecardWindow,
+} from './scorecards.js';
 export { LedgerScoreboard, type PartnerStanding } from './scoreboard.js';
 export { auditTimeline, citizenTimeline, type AuditTimelineEntry, type CitizenTimelineEntry } from './case-timeline.js';
 export { transparencyFigures } from './transparency.js';

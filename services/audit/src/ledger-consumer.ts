@@ -49,18 +49,29 @@ export function createLedgerConsumer(deps: LedgerConsumerDeps): LedgerConsumer {
   const counts = { appended: 0, duplicates: 0, deadLettered: 0 };
   let unsignedSince: number | undefined;
   let unsigned = 0;
-  const consumer = deps.kafka.consumer({ groupId: deps.groupId ?? 'govmesh-audit', allowAutoTopicCreation: false, sessionTimeout: 15_000 });
+  const consumer = deps.kafka.consumer({
+    groupId: deps.groupId ?? 'govmesh-audit',
+    allowAutoTopicCreation: false,
+    sessionTimeout: 15_000,
+  });
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     if (payload.restart) return;
     log.fatal({ err: payload.error }, 'the ledger consumer stopped');
     deps.onFatal?.(payload.error);
   });
-  const timer = setInterval(() => void signIfDue(true).catch((err: unknown) => log.error({ err }, 'could not sign a checkpoint')), Math.min(deps.checkpointIntervalMs ?? 10_000, 10_000));
+  const timer = setInterval(
+    () => void signIfDue(true).catch((err: unknown) => log.error({ err }, 'could not sign a checkpoint')),
+    Math.min(deps.checkpointIntervalMs ?? 10_000, 10_000),
+  );
   timer.unref();
 
   async function signIfDue(byTime: boolean): Promise<void> {
     if (unsigned === 0) return;
-    const due = unsigned >= every || (byTime && unsignedSince !== undefined && now().getTime() - unsignedSince >= (deps.checkpointIntervalMs ?? 10_000));
+    const due =
+      unsigned >= every ||
+      (byTime &&
+        unsignedSince !== undefined &&
+        now().getTime() - unsignedSince >= (deps.checkpointIntervalMs ?? 10_000));
     if (!due) return;
     await signHead();
   }
@@ -76,12 +87,25 @@ export function createLedgerConsumer(deps: LedgerConsumerDeps): LedgerConsumer {
 
   async function deadLetter(topic: string, partition: number, message: KafkaMessage, reasons: string[]): Promise<void> {
     const data: DeadLetterData = {
-      topic, partition, offset: message.offset, receivedAt: now().toISOString(), reasons,
+      topic,
+      partition,
+      offset: message.offset,
+      receivedAt: now().toISOString(),
+      reasons,
       valueBase64: (message.value ?? Buffer.alloc(0)).toString('base64'),
     };
-    await deps.publisher.publish(DEAD_LETTER_TOPIC, topic, { id: `${topic}/${partition}/${message.offset}/dead-letter`, type: DEAD_LETTER, source: SOURCE, subject: topic, data });
+    await deps.publisher.publish(DEAD_LETTER_TOPIC, topic, {
+      id: `${topic}/${partition}/${message.offset}/dead-letter`,
+      type: DEAD_LETTER,
+      source: SOURCE,
+      subject: topic,
+      data,
+    });
     counts.deadLettered += 1;
-    log.warn({ topic, partition, offset: message.offset, reasons }, 'not for the ledger: sent to the dead-letter topic');
+    log.warn(
+      { topic, partition, offset: message.offset, reasons },
+      'not for the ledger: sent to the dead-letter topic',
+    );
   }
 
   return {
@@ -100,12 +124,16 @@ export function createLedgerConsumer(deps: LedgerConsumerDeps): LedgerConsumer {
             try {
               json = JSON.parse(message.value?.toString('utf8') ?? '');
             } catch (err) {
-              await deadLetter(batch.topic, batch.partition, message, [`the message is not JSON: ${(err as Error).message}`]);
+              await deadLetter(batch.topic, batch.partition, message, [
+                `the message is not JSON: ${(err as Error).message}`,
+              ]);
               continue;
             }
             const event = DomainEvent.safeParse(json);
             if (!event.success) {
-              const reasons = event.error.issues.map((i) => `${i.path.map(String).join('.') || '(message)'}: ${i.message}`);
+              const reasons = event.error.issues.map(
+                (i) => `${i.path.map(String).join('.') || '(message)'}: ${i.message}`,
+              );
               await deadLetter(batch.topic, batch.partition, message, reasons);
               continue;
             }
@@ -113,7 +141,9 @@ export function createLedgerConsumer(deps: LedgerConsumerDeps): LedgerConsumer {
             // platform, each kind of event has one author, and the ledger chains only what it said.
             const allowed = allowedSourceOf(event.data.type);
             if (event.data.source !== allowed) {
-              await deadLetter(batch.topic, batch.partition, message, [`source: ${event.data.source} may not emit ${event.data.type}; only ${allowed ?? 'no component'} does`]);
+              await deadLetter(batch.topic, batch.partition, message, [
+                `source: ${event.data.source} may not emit ${event.data.type}; only ${allowed ?? 'no component'} does`,
+              ]);
               continue;
             }
             entries.push(ledgerEntryOf(event.data));
@@ -121,7 +151,8 @@ export function createLedgerConsumer(deps: LedgerConsumerDeps): LedgerConsumer {
           const outcome = await deps.store.append(entries);
           counts.appended += outcome.appended.length;
           counts.duplicates += outcome.duplicates;
-          if (outcome.duplicates) log.info({ duplicates: outcome.duplicates }, 'replayed events already in the ledger were ignored');
+          if (outcome.duplicates)
+            log.info({ duplicates: outcome.duplicates }, 'replayed events already in the ledger were ignored');
           if (outcome.appended.length) {
             unsigned += outcome.appended.length;
             unsignedSince ??= now().getTime();
@@ -129,7 +160,9 @@ export function createLedgerConsumer(deps: LedgerConsumerDeps): LedgerConsumer {
           deps.afterAppend?.(outcome.appended.length);
           const last = batch.messages.at(-1)!;
           payload.resolveOffset(last.offset);
-          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }]);
+          await consumer.commitOffsets([
+            { topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
+          ]);
           await payload.heartbeat();
           await signIfDue(false);
         },

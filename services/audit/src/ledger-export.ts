@@ -3,7 +3,13 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { KeyObject } from 'node:crypto';
 
-import { LEDGER_EXPORT_FORMAT, ExportCheckpointLine, ExportRecordLine, LedgerExportHeader, type LedgerExportLine } from '@govmesh/contracts/audit-record';
+import {
+  LEDGER_EXPORT_FORMAT,
+  ExportCheckpointLine,
+  ExportRecordLine,
+  LedgerExportHeader,
+  type LedgerExportLine,
+} from '@govmesh/contracts/audit-record';
 import type { z } from 'zod';
 
 import type { CheckpointSigner } from './checkpoint-signing.js';
@@ -12,7 +18,11 @@ import type { LedgerStore, SignedCheckpoint } from './ledger-store.js';
 import { verifyLedger, type LedgerVerdict } from './ledger-verification.js';
 
 export class LedgerExportInvalid extends Error {
-  constructor(readonly file: string, readonly line: number, readonly problems: readonly string[]) {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly problems: readonly string[],
+  ) {
     super(`${file}:${line}: ${problems.join('; ')}`);
     this.name = 'LedgerExportInvalid';
   }
@@ -22,7 +32,12 @@ export class LedgerExportInvalid extends Error {
  * Writes the whole ledger as JSON Lines. With a signer, the head is signed first, so the export
  * verifies offline up to its last record.
  */
-export async function exportLedger(store: LedgerStore, file: string, signer?: CheckpointSigner, now = new Date()): Promise<{ records: number; checkpoints: number }> {
+export async function exportLedger(
+  store: LedgerStore,
+  file: string,
+  signer?: CheckpointSigner,
+  now = new Date(),
+): Promise<{ records: number; checkpoints: number }> {
   const head = await store.head();
   if (signer && head.seq > 0) await store.addCheckpoint(signer.sign(head.seq, head.hash, now));
   const checkpoints = (await store.checkpoints()).filter((c) => c.seq <= head.seq);
@@ -30,7 +45,12 @@ export async function exportLedger(store: LedgerStore, file: string, signer?: Ch
   const write = async (line: unknown) => {
     if (!out.write(`${JSON.stringify(line)}\n`)) await once(out, 'drain');
   };
-  await write({ format: LEDGER_EXPORT_FORMAT, exportedAt: now.toISOString(), records: head.seq, ...(signer ? { publicKey: signer.publicKeyPem() } : {}) });
+  await write({
+    format: LEDGER_EXPORT_FORMAT,
+    exportedAt: now.toISOString(),
+    records: head.seq,
+    ...(signer ? { publicKey: signer.publicKeyPem() } : {}),
+  });
   let records = 0;
   for await (const record of store.records()) {
     if (record.seq > head.seq) break;
@@ -55,7 +75,8 @@ export async function verifyExport(file: string, publicKey: KeyObject): Promise<
 }
 
 async function* exportLines(file: string): AsyncIterable<LedgerExportLine> {
-  const problems = (issues: readonly z.core.$ZodIssue[]) => issues.map((i) => `${i.path.map(String).join('.') || '(line)'}: ${i.message}`);
+  const problems = (issues: readonly z.core.$ZodIssue[]) =>
+    issues.map((i) => `${i.path.map(String).join('.') || '(line)'}: ${i.message}`);
   const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
   let lineNo = 0;
   for await (const text of lines) {
@@ -68,7 +89,12 @@ async function* exportLines(file: string): AsyncIterable<LedgerExportLine> {
       throw new LedgerExportInvalid(file, lineNo, [`not JSON: ${(err as Error).message}`]);
     }
     // Parsed by the key that the line has, so an error names the field rather than "no union member".
-    const schema = lineNo === 1 ? LedgerExportHeader : json && typeof json === 'object' && 'checkpoint' in json ? ExportCheckpointLine : ExportRecordLine;
+    const schema =
+      lineNo === 1
+        ? LedgerExportHeader
+        : json && typeof json === 'object' && 'checkpoint' in json
+          ? ExportCheckpointLine
+          : ExportRecordLine;
     const parsed = schema.safeParse(json);
     if (!parsed.success) throw new LedgerExportInvalid(file, lineNo, problems(parsed.error.issues));
     if (lineNo > 1) yield parsed.data as LedgerExportLine;

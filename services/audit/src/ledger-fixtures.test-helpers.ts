@@ -3,11 +3,24 @@ import { DOMAIN_EVENTS, type DomainEvent, type DomainEventKind } from '@govmesh/
 let counter = 0;
 
 /** A valid domain event of one kind, as the worker or bridge would publish it. */
-export function domainEvent<K extends DomainEventKind>(kind: K, caseId: string, data: Record<string, unknown>, time: string, source = '/govmesh/worker'): DomainEvent {
+export function domainEvent<K extends DomainEventKind>(
+  kind: K,
+  caseId: string,
+  data: Record<string, unknown>,
+  time: string,
+  source = '/govmesh/worker',
+): DomainEvent {
   counter += 1;
   const parsed = DOMAIN_EVENTS[kind].data.parse({ correlationId: caseId, causationId: `${caseId}/cause`, ...data });
   return {
-    specversion: '1.0', id: `${caseId}/${kind}/${counter}`, source, type: DOMAIN_EVENTS[kind].type, subject: caseId,
-    time, datacontenttype: 'application/json', dataschema: `urn:govmesh:schema:${kind}`, data: parsed,
+    specversion: '1.0',
+    id: `${caseId}/${kind}/${counter}`,
+    source,
+    type: DOMAIN_EVENTS[kind].type,
+    subject: caseId,
+    time,
+    datacontenttype: 'application/json',
+    dataschema: `urn:govmesh:schema:${kind}`,
+    data: parsed,
   } as DomainEvent;
 }

@@ -22,10 +22,16 @@ export class LedgerScoreboard {
   private cards = new Map<string, PartnerScorecard>();
   private refreshedAt = 0;
 
-  constructor(private readonly open: () => LedgerStore | undefined, private readonly minIntervalMs = 500) {}
+  constructor(
+    private readonly open: () => LedgerStore | undefined,
+    private readonly minIntervalMs = 500,
+  ) {}
 
   static fromSqliteFile(path: string, minIntervalMs?: number): LedgerScoreboard {
-    return new LedgerScoreboard(() => (existsSync(path) ? new SqliteLedgerStore(path, { readonly: true }) : undefined), minIntervalMs);
+    return new LedgerScoreboard(
+      () => (existsSync(path) ? new SqliteLedgerStore(path, { readonly: true }) : undefined),
+      minIntervalMs,
+    );
   }
 
   async refresh(now = Date.now()): Promise<void> {

@@ -13,28 +13,95 @@ const T = (hms: string) => `2026-11-23T${hms}Z`;
 const BG = 'background-check@1';
 
 function dispatched(caseId: string, partnerId: string, attempt: number, at: string, deadline: string): DomainEvent {
-  return domainEvent('taskDispatched', caseId, { stepId: 'bg', taskId: `${caseId}:bg`, partnerId, taskType: BG, attempt, deadline: T(deadline), sharedFields: ['applicant.name'] }, T(at));
+  return domainEvent(
+    'taskDispatched',
+    caseId,
+    {
+      stepId: 'bg',
+      taskId: `${caseId}:bg`,
+      partnerId,
+      taskType: BG,
+      attempt,
+      deadline: T(deadline),
+      sharedFields: ['applicant.name'],
+    },
+    T(at),
+  );
 }
-function accepted(caseId: string, partnerId: string, attempt: number, at: string, outcome: 'completed' | 'failed' = 'completed'): DomainEvent {
-  return domainEvent('resultAccepted', caseId, { stepId: 'bg', taskId: `${caseId}:bg`, partnerId, attempt, outcome }, T(at), '/govmesh/worker');
+function accepted(
+  caseId: string,
+  partnerId: string,
+  attempt: number,
+  at: string,
+  outcome: 'completed' | 'failed' = 'completed',
+): DomainEvent {
+  return domainEvent(
+    'resultAccepted',
+    caseId,
+    { stepId: 'bg', taskId: `${caseId}:bg`, partnerId, attempt, outcome },
+    T(at),
+    '/govmesh/worker',
+  );
 }
-function rejected(caseId: string, partnerId: string, attempt: number, at: string, code: 'CONTRACT.INVALID_OUTPUT' | 'TASK.REVOKED'): DomainEvent {
-  return domainEvent('resultRejected', caseId, { taskId: `${caseId}:bg`, partnerId, attempt, code, reasons: ['output.clear: expected boolean'] }, T(at), '/govmesh/bridge');
+function rejected(
+  caseId: string,
+  partnerId: string,
+  attempt: number,
+  at: string,
+  code: 'CONTRACT.INVALID_OUTPUT' | 'TASK.REVOKED',
+): DomainEvent {
+  return domainEvent(
+    'resultRejected',
+    caseId,
+    { taskId: `${caseId}:bg`, partnerId, attempt, code, reasons: ['output.clear: expected boolean'] },
+    T(at),
+    '/govmesh/bridge',
+  );
 }
-function reviewed(caseId: string, partnerId: string, attempt: number, at: string, decision: 'approve' | 'request-rework'): DomainEvent {
-  return domainEvent('reviewDecided', caseId, { stepId: 'bg', role: 'licensing-officer', officerId: 'officer-7', decision, task: 'review', taskId: `${caseId}:bg`, partnerId, attempt }, T(at));
+function reviewed(
+  caseId: string,
+  partnerId: string,
+  attempt: number,
+  at: string,
+  decision: 'approve' | 'request-rework',
+): DomainEvent {
+  return domainEvent(
+    'reviewDecided',
+    caseId,
+    {
+      stepId: 'bg',
+      role: 'licensing-officer',
+      officerId: 'officer-7',
+      decision,
+      task: 'review',
+      taskId: `${caseId}:bg`,
+      partnerId,
+      attempt,
+    },
+    T(at),
+  );
 }
 
 /** A scripted morning: the figures below were worked out by hand from these events. */
 const SCRIPT: DomainEvent[] = [
-  domainEvent('caseSubmitted', 'c1', { serviceId: 'business-licence', serviceVersion: 1, statutoryDeadline: T('12:00:00') }, T('09:59:00')),
+  domainEvent(
+    'caseSubmitted',
+    'c1',
+    { serviceId: 'business-licence', serviceVersion: 1, statutoryDeadline: T('12:00:00') },
+    T('09:59:00'),
+  ),
   dispatched('c1', 'swift', 1, '10:00:00', '10:10:00'),
   accepted('c1', 'swift', 1, '10:00:02'), // on time, 2 s
   dispatched('c2', 'swift', 1, '10:01:00', '10:11:00'),
   rejected('c2', 'swift', 1, '10:01:01', 'CONTRACT.INVALID_OUTPUT'),
   accepted('c2', 'swift', 1, '10:01:05'), // on time, 5 s
   dispatched('c3', 'swift', 1, '10:02:00', '10:03:00'),
-  domainEvent('deadlineBreached', 'c3', { stepId: 'bg', taskId: 'c3:bg', partnerId: 'swift', attempt: 1, deadline: T('10:03:00') }, T('10:03:00')),
+  domainEvent(
+    'deadlineBreached',
+    'c3',
+    { stepId: 'bg', taskId: 'c3:bg', partnerId: 'swift', attempt: 1, deadline: T('10:03:00') },
+    T('10:03:00'),
+  ),
   dispatched('c3', 'slow', 2, '10:03:00', '10:13:00'),
   accepted('c3', 'slow', 2, '10:03:30', 'failed'),
   rejected('c3', 'swift', 1, '10:04:00', 'TASK.REVOKED'), // the late answer
@@ -59,21 +126,52 @@ describe('partner scorecards', () => {
   it('match the figures worked out by hand', async () => {
     const [slow, swift] = await scorecardsOf((await ledgerOf(SCRIPT)).records());
     expect(swift).toMatchObject({
-      partnerId: 'swift', taskType: BG, assigned: 5, completedOnTime: 4, late: 1, revoked: 1, failed: 0,
-      rejectedInvalid: 1, rejectedOther: 1, sentBackForRework: 1, reviews: 2, reviewApprovalRate: 0.5,
+      partnerId: 'swift',
+      taskType: BG,
+      assigned: 5,
+      completedOnTime: 4,
+      late: 1,
+      revoked: 1,
+      failed: 0,
+      rejectedInvalid: 1,
+      rejectedOther: 1,
+      sentBackForRework: 1,
+      reviews: 2,
+      reviewApprovalRate: 0.5,
       turnaroundMs: { median: 4500, p95: 10_000, samples: 4 },
-      satisfaction: { ratings: 2, average: 4 }, onTimeRate: 0.8, validityRate: 0.8,
+      satisfaction: { ratings: 2, average: 4 },
+      onTimeRate: 0.8,
+      validityRate: 0.8,
     });
     // 0.4 × 0.8 on time + 0.25 × 0.8 valid + 0.2 × 0.5 approved + 0.15 × (4 − 1) / 4 satisfied
     expect(swift!.score).toBeCloseTo(0.7325, 10);
-    expect(slow).toMatchObject({ partnerId: 'slow', assigned: 1, failed: 1, completedOnTime: 0, onTimeRate: 0, validityRate: 1, reviewApprovalRate: null });
+    expect(slow).toMatchObject({
+      partnerId: 'slow',
+      assigned: 1,
+      failed: 1,
+      completedOnTime: 0,
+      onTimeRate: 0,
+      validityRate: 1,
+      reviewApprovalRate: null,
+    });
     // No reviews or ratings yet: on time and validity only, re-weighted: 0.25 / 0.65.
     expect(slow!.score).toBeCloseTo(0.25 / 0.65, 10);
   });
 
   it('count only what happened inside the window', async () => {
-    const cards = await scorecardsOf((await ledgerOf(SCRIPT)).records(), { from: new Date(T('10:05:00')), to: new Date(T('10:06:00')) });
-    expect(cards).toEqual([expect.objectContaining({ partnerId: 'swift', assigned: 1, completedOnTime: 1, sentBackForRework: 1, reviews: 1 })]);
+    const cards = await scorecardsOf((await ledgerOf(SCRIPT)).records(), {
+      from: new Date(T('10:05:00')),
+      to: new Date(T('10:06:00')),
+    });
+    expect(cards).toEqual([
+      expect.objectContaining({
+        partnerId: 'swift',
+        assigned: 1,
+        completedOnTime: 1,
+        sentBackForRework: 1,
+        reviews: 1,
+      }),
+    ]);
   });
 });
 
@@ -82,20 +180,34 @@ describe('case timelines and transparency', () => {
     const store = await ledgerOf(SCRIPT);
     const records = await store.caseRecords('c3');
     expect(auditTimeline(records).map((e) => [e.type.split('.').slice(2, -1).join('.'), e.actor.kind])).toEqual([
-      ['task.dispatched', 'system'], ['task.deadline-breached', 'system'], ['task.dispatched', 'system'],
-      ['task.result-accepted', 'partner'], ['task.result-rejected', 'partner'],
+      ['task.dispatched', 'system'],
+      ['task.deadline-breached', 'system'],
+      ['task.dispatched', 'system'],
+      ['task.result-accepted', 'partner'],
+      ['task.result-rejected', 'partner'],
     ]);
     const c1 = citizenTimeline(await store.caseRecords('c1'));
-    expect(c1.map((e) => e.what)).toEqual(['Your application was received; it is due by 2026-11-23T12:00:00Z', 'Your case was decided: approved', 'You rated the service']);
+    expect(c1.map((e) => e.what)).toEqual([
+      'Your application was received; it is due by 2026-11-23T12:00:00Z',
+      'Your case was decided: approved',
+      'You rated the service',
+    ]);
     expect(JSON.stringify(c1)).not.toMatch(/swift|officer|task/);
   });
 
   it('publish per-service figures without a case id in them', async () => {
     const figures = await transparencyFigures((await ledgerOf(SCRIPT)).records());
-    expect(figures).toEqual([{
-      serviceId: 'business-licence', received: 1, completed: 1, failed: 0, withinStatutoryDeadline: 1,
-      medianProcessingMs: 31 * 60_000, satisfaction: { ratings: 1, average: 5 },
-    }]);
+    expect(figures).toEqual([
+      {
+        serviceId: 'business-licence',
+        received: 1,
+        completed: 1,
+        failed: 0,
+        withinStatutoryDeadline: 1,
+        medianProcessingMs: 31 * 60_000,
+        satisfaction: { ratings: 1, average: 5 },
+      },
+    ]);
     expect(JSON.stringify(figures)).not.toContain('c1');
   });
 });

@@ -37,8 +37,19 @@ interface Tally {
 }
 
 const emptyTally = (): Tally => ({
-  assigned: 0, completedOnTime: 0, completedLate: 0, breached: 0, takenBack: 0, failed: 0, rejectedInvalid: 0,
-  rejectedOther: 0, rework: 0, reviews: 0, approvals: 0, turnarounds: [], cases: new Set(),
+  assigned: 0,
+  completedOnTime: 0,
+  completedLate: 0,
+  breached: 0,
+  takenBack: 0,
+  failed: 0,
+  rejectedInvalid: 0,
+  rejectedOther: 0,
+  rework: 0,
+  reviews: 0,
+  approvals: 0,
+  turnarounds: [],
+  cases: new Set(),
 });
 
 /** The median of sorted numbers (the mean of the middle two for an even count). */
@@ -74,7 +85,9 @@ export class ScorecardTally {
   }
 
   private inWindow(time: number): boolean {
-    return (!this.window.from || time >= this.window.from.getTime()) && (!this.window.to || time < this.window.to.getTime());
+    return (
+      (!this.window.from || time >= this.window.from.getTime()) && (!this.window.to || time < this.window.to.getTime())
+    );
   }
 
   private tally(partnerId: string, taskType: string): Tally {
@@ -96,7 +109,12 @@ export class ScorecardTally {
     const counted = this.inWindow(time);
     switch (record.type) {
       case 'gov.govmesh.task.dispatched.v1': {
-        const d: Dispatch = { partnerId: String(f.partnerId), taskType: String(f.taskType), at: time, deadline: Date.parse(String(f.deadline)) };
+        const d: Dispatch = {
+          partnerId: String(f.partnerId),
+          taskType: String(f.taskType),
+          at: time,
+          deadline: Date.parse(String(f.deadline)),
+        };
         this.dispatches.set(`${String(f.taskId)}#${Number(f.attempt)}`, d);
         this.latestAttempt.set(String(f.taskId), Number(f.attempt));
         if (counted) {
@@ -173,15 +191,29 @@ export class ScorecardTally {
       const validityRate = judged ? 1 - t.rejectedInvalid / judged : null;
       const reviewApprovalRate = t.reviews ? t.approvals / t.reviews : null;
       cards.push({
-        partnerId, taskType,
+        partnerId,
+        taskType,
         window: { from: this.window.from?.toISOString() ?? null, to: this.window.to?.toISOString() ?? null },
-        assigned: t.assigned, completedOnTime: t.completedOnTime, late: t.breached + t.completedLate, revoked: t.breached + t.takenBack,
-        failed: t.failed, rejectedInvalid: t.rejectedInvalid, rejectedOther: t.rejectedOther, sentBackForRework: t.rework,
+        assigned: t.assigned,
+        completedOnTime: t.completedOnTime,
+        late: t.breached + t.completedLate,
+        revoked: t.breached + t.takenBack,
+        failed: t.failed,
+        rejectedInvalid: t.rejectedInvalid,
+        rejectedOther: t.rejectedOther,
+        sentBackForRework: t.rework,
         turnaroundMs: { median: median(turnarounds), p95: percentile(turnarounds, 95), samples: turnarounds.length },
-        reviews: t.reviews, reviewApprovalRate,
+        reviews: t.reviews,
+        reviewApprovalRate,
         satisfaction: { ratings: ratings.length, average },
-        onTimeRate, validityRate,
-        score: compositeScore({ onTime: onTimeRate, validity: validityRate, reviewApproval: reviewApprovalRate, satisfaction: average === null ? null : (average - 1) / 4 }),
+        onTimeRate,
+        validityRate,
+        score: compositeScore({
+          onTime: onTimeRate,
+          validity: validityRate,
+          reviewApproval: reviewApprovalRate,
+          satisfaction: average === null ? null : (average - 1) / 4,
+        }),
       });
     }
     return cards.sort((a, b) => a.partnerId.localeCompare(b.partnerId) || a.taskType.localeCompare(b.taskType));
@@ -202,7 +234,10 @@ export function compositeScore(components: Record<keyof typeof SCORE_WEIGHTS, nu
 }
 
 /** Scorecards over a window, read from the ledger in one pass. */
-export async function scorecardsOf(records: AsyncIterable<LedgerRecord> | Iterable<LedgerRecord>, window: ScorecardWindow = {}): Promise<PartnerScorecard[]> {
+export async function scorecardsOf(
+  records: AsyncIterable<LedgerRecord> | Iterable<LedgerRecord>,
+  window: ScorecardWindow = {},
+): Promise<PartnerScorecard[]> {
   const tally = new ScorecardTally(window);
   for await (const record of records) tally.add(record);
   return tally.scorecards();

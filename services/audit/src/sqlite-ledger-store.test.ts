@@ -14,7 +14,14 @@ function filledLedger(events = 5) {
   const file = join(mkdtempSync(join(tmpdir(), 'govmesh-ledger-')), 'ledger.sqlite');
   const store = new SqliteLedgerStore(file);
   const entries = Array.from({ length: events }, (_, i) =>
-    ledgerEntryOf(domainEvent('stepStarted', `case-${i % 2}`, { stepId: `step-${i}`, mode: 'outsourced' }, `2026-11-23T10:00:0${i}Z`)),
+    ledgerEntryOf(
+      domainEvent(
+        'stepStarted',
+        `case-${i % 2}`,
+        { stepId: `step-${i}`, mode: 'outsourced' },
+        `2026-11-23T10:00:0${i}Z`,
+      ),
+    ),
   );
   return { file, store, entries };
 }
@@ -28,7 +35,13 @@ describe('the SQLite ledger', () => {
     expect(second).toMatchObject({ duplicates: 3 });
     expect(second.appended.map((r) => r.seq)).toEqual([4, 5]);
     expect(second.appended[0]!.prevHash).toBe(first.appended[2]!.hash);
-    expect(await verifyLedger(store.records(), [])).toEqual({ ok: true, records: 5, firstBroken: null, reason: null, signedThrough: 0 });
+    expect(await verifyLedger(store.records(), [])).toEqual({
+      ok: true,
+      records: 5,
+      firstBroken: null,
+      reason: null,
+      signedThrough: 0,
+    });
     expect((await store.caseRecords('case-1')).map((r) => r.seq)).toEqual([2, 4]);
   });
 
@@ -58,7 +71,12 @@ describe('the SQLite ledger', () => {
   });
 
   it('keeps the applicant out: free text is digested, not stored', () => {
-    const event = domainEvent('caseFailed', 'case-9', { code: 'STEP.NO_PARTNER_DELIVERED', reason: 'Jane Doe, 12 Main St, was not reachable' }, '2026-11-23T10:00:00Z');
+    const event = domainEvent(
+      'caseFailed',
+      'case-9',
+      { code: 'STEP.NO_PARTNER_DELIVERED', reason: 'Jane Doe, 12 Main St, was not reachable' },
+      '2026-11-23T10:00:00Z',
+    );
     const entry = ledgerEntryOf(event);
     expect(JSON.stringify(entry)).not.toContain('Jane');
     expect(entry.facts).toEqual({ causationId: 'case-9/cause', code: 'STEP.NO_PARTNER_DELIVERED' });

@@ -74,7 +74,10 @@ export interface SqliteLedgerOptions {
 export class SqliteLedgerStore implements LedgerStore {
   private readonly db: Database.Database;
 
-  constructor(readonly path: string, options: SqliteLedgerOptions = {}) {
+  constructor(
+    readonly path: string,
+    options: SqliteLedgerOptions = {},
+  ) {
     if (options.readonly) {
       this.db = new Database(path, { readonly: true, fileMustExist: true });
     } else {
@@ -105,9 +108,17 @@ export class SqliteLedgerStore implements LedgerStore {
         const unsigned = { ...entry, seq: seq + 1, prevHash: hash };
         const record: LedgerRecord = { ...unsigned, hash: recordHash(unsigned) };
         insert.run({
-          seq: record.seq, eventId: record.eventId, time: record.time, type: record.type, caseId: record.caseId,
-          actorKind: record.actor.kind, actorId: record.actor.id, facts: canonicalJson(record.facts),
-          payloadDigest: record.payloadDigest, prevHash: record.prevHash, hash: record.hash,
+          seq: record.seq,
+          eventId: record.eventId,
+          time: record.time,
+          type: record.type,
+          caseId: record.caseId,
+          actorKind: record.actor.kind,
+          actorId: record.actor.id,
+          facts: canonicalJson(record.facts),
+          payloadDigest: record.payloadDigest,
+          prevHash: record.prevHash,
+          hash: record.hash,
         });
         appended.push(record);
         ({ seq, hash } = record);
@@ -119,7 +130,9 @@ export class SqliteLedgerStore implements LedgerStore {
   }
 
   private headSync(): { seq: number; hash: string } {
-    const row = this.db.prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM ledger_records ORDER BY seq DESC LIMIT 1').get();
+    const row = this.db
+      .prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM ledger_records ORDER BY seq DESC LIMIT 1')
+      .get();
     return row ?? { seq: 0, hash: GENESIS_HASH };
   }
 
@@ -141,22 +154,36 @@ export class SqliteLedgerStore implements LedgerStore {
   }
 
   caseRecords(caseId: string): Promise<LedgerRecord[]> {
-    const rows = this.db.prepare<[string], Row>('SELECT * FROM ledger_records WHERE case_id = ? ORDER BY seq').all(caseId);
+    const rows = this.db
+      .prepare<[string], Row>('SELECT * FROM ledger_records WHERE case_id = ? ORDER BY seq')
+      .all(caseId);
     return Promise.resolve(rows.map(toRecord));
   }
 
   addCheckpoint(c: SignedCheckpoint): Promise<void> {
     this.db
-      .prepare('INSERT OR REPLACE INTO ledger_checkpoints (seq, head_hash, signed_at, key_id, signature) VALUES (?, ?, ?, ?, ?)')
+      .prepare(
+        'INSERT OR REPLACE INTO ledger_checkpoints (seq, head_hash, signed_at, key_id, signature) VALUES (?, ?, ?, ?, ?)',
+      )
       .run(c.seq, c.headHash, c.signedAt, c.keyId, c.signature);
     return Promise.resolve();
   }
 
   checkpoints(): Promise<SignedCheckpoint[]> {
     const rows = this.db
-      .prepare<[], { seq: number; head_hash: string; signed_at: string; key_id: string; signature: string }>('SELECT * FROM ledger_checkpoints ORDER BY seq')
+      .prepare<[], { seq: number; head_hash: string; signed_at: string; key_id: string; signature: string }>(
+        'SELECT * FROM ledger_checkpoints ORDER BY seq',
+      )
       .all();
-    return Promise.resolve(rows.map((r) => ({ seq: r.seq, headHash: r.head_hash, signedAt: r.signed_at, keyId: r.key_id, signature: r.signature })));
+    return Promise.resolve(
+      rows.map((r) => ({
+        seq: r.seq,
+        headHash: r.head_hash,
+        signedAt: r.signed_at,
+        keyId: r.key_id,
+        signature: r.signature,
+      })),
+    );
   }
 
   close(): void {

@@ -13,13 +13,20 @@ interface CaseFacts {
 }
 
 /** Per-service public figures: counts, rates and medians, with no case id or person in them. */
-export async function transparencyFigures(records: AsyncIterable<LedgerRecord> | Iterable<LedgerRecord>): Promise<ServiceTransparency[]> {
+export async function transparencyFigures(
+  records: AsyncIterable<LedgerRecord> | Iterable<LedgerRecord>,
+): Promise<ServiceTransparency[]> {
   const cases = new Map<string, CaseFacts>();
   for await (const r of records) {
     const f = r.facts;
     const time = Date.parse(r.time);
     if (r.type === 'gov.govmesh.case.submitted.v1') {
-      cases.set(r.caseId, { serviceId: String(f.serviceId), submitted: time, ratings: [], ...(typeof f.statutoryDeadline === 'string' ? { deadline: Date.parse(f.statutoryDeadline) } : {}) });
+      cases.set(r.caseId, {
+        serviceId: String(f.serviceId),
+        submitted: time,
+        ratings: [],
+        ...(typeof f.statutoryDeadline === 'string' ? { deadline: Date.parse(f.statutoryDeadline) } : {}),
+      });
       continue;
     }
     const c = cases.get(r.caseId);
@@ -41,9 +48,14 @@ export async function transparencyFigures(records: AsyncIterable<LedgerRecord> |
         received: list.length,
         completed: completed.length,
         failed: list.filter((c) => c.status === 'failed').length,
-        withinStatutoryDeadline: withDeadline.length ? withDeadline.filter((c) => c.ended! <= c.deadline!).length / withDeadline.length : null,
+        withinStatutoryDeadline: withDeadline.length
+          ? withDeadline.filter((c) => c.ended! <= c.deadline!).length / withDeadline.length
+          : null,
         medianProcessingMs: median(completed.map((c) => c.ended! - c.submitted).sort((a, b) => a - b)),
-        satisfaction: { ratings: ratings.length, average: ratings.length ? ratings.reduce((a, b) => a + b, 0) / ratings.length : null },
+        satisfaction: {
+          ratings: ratings.length,
+          average: ratings.length ? ratings.reduce((a, b) => a + b, 0) / ratings.length : null,
+        },
       };
     });
 }

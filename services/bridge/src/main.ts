@@ -1,4 +1,11 @@
-import { createKafka, CloudEventPublisher, ensureTopics, watchPartnerRegistry, credentialsFromEnv, tlsFromEnv } from '@govmesh/messaging';
+import {
+  createKafka,
+  CloudEventPublisher,
+  ensureTopics,
+  watchPartnerRegistry,
+  credentialsFromEnv,
+  tlsFromEnv,
+} from '@govmesh/messaging';
 import { Client, Connection } from '@temporalio/client';
 import { pino } from 'pino';
 
@@ -7,7 +14,13 @@ import { createResultBridge } from './result-bridge.js';
 
 const config = loadConfig();
 const logger = pino({ name: 'govmesh-bridge', level: config.LOG_LEVEL });
-const kafka = createKafka({ clientId: 'govmesh-bridge', brokers: config.KAFKA_BROKERS, logger, credentials: credentialsFromEnv(config), tls: tlsFromEnv(config) });
+const kafka = createKafka({
+  clientId: 'govmesh-bridge',
+  brokers: config.KAFKA_BROKERS,
+  logger,
+  credentials: credentialsFromEnv(config),
+  tls: tlsFromEnv(config),
+});
 await ensureTopics(kafka);
 const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
 const publisher = new CloudEventPublisher(kafka);
@@ -38,7 +51,10 @@ const registry = await watchPartnerRegistry({
     const listening = (s: string | undefined) => s !== undefined && s !== 'terminated';
     if (!caughtUp || listening(before) === listening(profile.status)) return;
     clearTimeout(refresh);
-    refresh = setTimeout(() => void bridge.refresh().catch((err: unknown) => logger.error({ err }, 'could not re-subscribe')), 500);
+    refresh = setTimeout(
+      () => void bridge.refresh().catch((err: unknown) => logger.error({ err }, 'could not re-subscribe')),
+      500,
+    );
   },
 });
 await registry.caughtUp;

@@ -72,7 +72,10 @@ export function createResultBridge(deps: ResultBridgeDeps): ResultBridge {
         if (!partnerId) return;
         const beating = setInterval(() => void payload.heartbeat().catch(() => undefined), 2_000);
         try {
-          const outcome = await handleResultMessage({ partnerId, topic, partition, offset: message.offset, value: message.value }, deps);
+          const outcome = await handleResultMessage(
+            { partnerId, topic, partition, offset: message.offset, value: message.value },
+            deps,
+          );
           if (outcome.accepted) log.info({ partnerId, caseId: outcome.caseId }, 'result accepted');
           else log.warn({ partnerId, code: outcome.code, reasons: outcome.reasons }, 'result rejected');
         } finally {

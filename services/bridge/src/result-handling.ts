@@ -1,6 +1,11 @@
 import { DOMAIN_EVENTS, EVENT_SOURCES } from '@govmesh/contracts/domain-events';
 import { DEAD_LETTER, type DeadLetterData } from '@govmesh/contracts/dead-letter';
-import { TASK_REJECTED, TaskResult, type RejectionCode, type TaskRejectionData } from '@govmesh/contracts/task-messages';
+import {
+  TASK_REJECTED,
+  TaskResult,
+  type RejectionCode,
+  type TaskRejectionData,
+} from '@govmesh/contracts/task-messages';
 import { DEAD_LETTER_TOPIC, EVENTS_TOPIC, taskTopic } from '@govmesh/contracts/topics';
 import { digestOf, type CloudEventPublisher } from '@govmesh/messaging';
 import { submitTaskResult } from '@govmesh/workflows/case-api';
@@ -15,7 +20,9 @@ export interface ResultMessage {
   readonly value: Buffer | null;
 }
 
-export type ResultOutcome = { readonly accepted: true; readonly caseId: string } | { readonly accepted: false; readonly code: RejectionCode; readonly reasons: readonly string[] };
+export type ResultOutcome =
+  | { readonly accepted: true; readonly caseId: string }
+  | { readonly accepted: false; readonly code: RejectionCode; readonly reasons: readonly string[] };
 
 export interface ResultHandlingDeps {
   readonly client: Client;
@@ -34,7 +41,12 @@ const CASE_CLOSED = /already completed|not found/i;
  * leaves the offset uncommitted, so nothing is lost.
  */
 export async function handleResultMessage(message: ResultMessage, deps: ResultHandlingDeps): Promise<ResultOutcome> {
-  const reject = async (code: RejectionCode, reasons: string[], taskId: string, attempt?: number): Promise<ResultOutcome> => {
+  const reject = async (
+    code: RejectionCode,
+    reasons: string[],
+    taskId: string,
+    attempt?: number,
+  ): Promise<ResultOutcome> => {
     await publishRejection(message, deps, { taskId, code, reasons, ...(attempt ? { attempt } : {}) });
     return { accepted: false, code, reasons };
   };
@@ -52,27 +64,44 @@ export async function handleResultMessage(message: ResultMessage, deps: ResultHa
     const data = (json as { data?: { taskId?: unknown; attempt?: unknown } } | null)?.data;
     const reasons = envelope.error.issues.map((i) => `${i.path.map(String).join('.') || '(message)'}: ${i.message}`);
     const attempt = typeof data?.attempt === 'number' && data.attempt >= 1 ? data.attempt : undefined;
-    return reject('CONTRACT.INVALID_ENVELOPE', reasons, typeof data?.taskId === 'string' && data.taskId ? data.taskId : '(unknown)', attempt);
+    return reject(
+      'CONTRACT.INVALID_ENVELOPE',
+      reasons,
+      typeof data?.taskId === 'string' && data.taskId ? data.taskId : '(unknown)',
+      attempt,
+    );
   }
   const result = envelope.data.data;
   const caseId = result.taskId.includes(':') ? result.taskId.slice(0, result.taskId.lastIndexOf(':')) : undefined;
-  if (!caseId) return reject('TASK.UNKNOWN', [`task ${result.taskId} is not a govmesh task`], result.taskId, result.attempt);
+  if (!caseId)
+    return reject('TASK.UNKNOWN', [`task ${result.taskId} is not a govmesh task`], result.taskId, result.attempt);
 
   try {
     // A case whose worker is down cannot take the result; after a while the message is retried
     // (nothing is lost), and the log says which case is holding the partition up.
-    await deps.client.withDeadline(Date.now() + (deps.updateTimeoutMs ?? 30_000), () =>
-      deps.client.workflow.getHandle(caseId).executeUpdate(submitTaskResult, {
-        args: [{ partnerId: message.partnerId, result, ...(result.outcome === 'completed' ? { outputDigest: digestOf(result.output) } : {}) }],
-        // The same message delivered twice is applied once.
-        updateId: `${message.partnerId}/${envelope.data.id}`,
-      }),
-    ).catch((err: unknown) => {
-      if ((err as { code?: number }).code === 4 || /deadline/i.test((err as Error).message)) {
-        throw new Error(`case ${caseId} did not take the result within ${(deps.updateTimeoutMs ?? 30_000) / 1000} s (is its worker running?); it will be retried`, { cause: err });
-      }
-      throw err;
-    });
+    await deps.client
+      .withDeadline(Date.now() + (deps.updateTimeoutMs ?? 30_000), () =>
+        deps.client.workflow.getHandle(caseId).executeUpdate(submitTaskResult, {
+          args: [
+            {
+              partnerId: message.partnerId,
+              result,
+              ...(result.outcome === 'completed' ? { outputDigest: digestOf(result.output) } : {}),
+            },
+          ],
+          // The same message delivered twice is applied once.
+          updateId: `${message.partnerId}/${envelope.data.id}`,
+        }),
+      )
+      .catch((err: unknown) => {
+        if ((err as { code?: number }).code === 4 || /deadline/i.test((err as Error).message)) {
+          throw new Error(
+            `case ${caseId} did not take the result within ${(deps.updateTimeoutMs ?? 30_000) / 1000} s (is its worker running?); it will be retried`,
+            { cause: err },
+          );
+        }
+        throw err;
+      });
     return { accepted: true, caseId };
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
@@ -87,16 +116,33 @@ export async function handleResultMessage(message: ResultMessage, deps: ResultHa
   }
 }
 
-async function publishRejection(message: ResultMessage, deps: ResultHandlingDeps, data: TaskRejectionData): Promise<void> {
+async function publishRejection(
+  message: ResultMessage,
+  deps: ResultHandlingDeps,
+  data: TaskRejectionData,
+): Promise<void> {
   const id = `${message.topic}/${message.partition}/${message.offset}`;
-  const caseId = data.taskId.includes(':') ? data.taskId.slice(0, data.taskId.lastIndexOf(':')) : `partner:${message.partnerId}`;
-  await deps.publisher.publish(taskTopic(message.partnerId), caseId, { id: `${id}/rejected`, type: TASK_REJECTED, source: SOURCE, subject: caseId, data });
+  const caseId = data.taskId.includes(':')
+    ? data.taskId.slice(0, data.taskId.lastIndexOf(':'))
+    : `partner:${message.partnerId}`;
+  await deps.publisher.publish(taskTopic(message.partnerId), caseId, {
+    id: `${id}/rejected`,
+    type: TASK_REJECTED,
+    source: SOURCE,
+    subject: caseId,
+    data,
+  });
   await deps.publisher.publish(EVENTS_TOPIC, caseId, {
     id: `${id}/resultRejected`,
     type: DOMAIN_EVENTS.resultRejected.type,
     source: SOURCE,
     subject: caseId,
-    data: DOMAIN_EVENTS.resultRejected.data.parse({ correlationId: caseId, causationId: id, partnerId: message.partnerId, ...data }),
+    data: DOMAIN_EVENTS.resultRejected.data.parse({
+      correlationId: caseId,
+      causationId: id,
+      partnerId: message.partnerId,
+      ...data,
+    }),
   });
 }
 
@@ -110,5 +156,11 @@ async function publishDeadLetter(message: ResultMessage, deps: ResultHandlingDep
     valueBase64: (message.value ?? Buffer.alloc(0)).toString('base64'),
   };
   const id = `${message.topic}/${message.partition}/${message.offset}`;
-  await deps.publisher.publish(DEAD_LETTER_TOPIC, message.topic, { id: `${id}/dead-letter`, type: DEAD_LETTER, source: SOURCE, subject: message.topic, data });
+  await deps.publisher.publish(DEAD_LETTER_TOPIC, message.topic, {
+    id: `${id}/dead-letter`,
+    type: DEAD_LETTER,
+    source: SOURCE,
+    subject: message.topic,
+    data,
+  });
 }

@@ -2,8 +2,17 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 
 import {
-  CheckpointSigner, LedgerExportInvalid, SqliteLedgerStore, auditTimeline, citizenTimeline,
-  exportLedger, scorecardsOf, verifyExport, verifyLedger, type LedgerLocation, type LedgerVerdict,
+  CheckpointSigner,
+  LedgerExportInvalid,
+  SqliteLedgerStore,
+  auditTimeline,
+  citizenTimeline,
+  exportLedger,
+  scorecardsOf,
+  verifyExport,
+  verifyLedger,
+  type LedgerLocation,
+  type LedgerVerdict,
 } from '@govmesh/audit';
 import { Command } from 'commander';
 
@@ -21,7 +30,9 @@ function location(): LedgerLocation {
 
 function openLedger(where: LedgerLocation): SqliteLedgerStore {
   if (!existsSync(where.ledgerFile)) {
-    throw new AuditCommandError(`no audit ledger at ${where.ledgerFile}: start the audit service (npm start) or set GOVMESH_AUDIT_DB`);
+    throw new AuditCommandError(
+      `no audit ledger at ${where.ledgerFile}: start the audit service (npm start) or set GOVMESH_AUDIT_DB`,
+    );
   }
   return new SqliteLedgerStore(where.ledgerFile, { readonly: true });
 }
@@ -35,13 +46,21 @@ function readPublicKey(path: string): KeyObject {
 }
 
 function signerAt(where: LedgerLocation): CheckpointSigner | undefined {
-  return existsSync(where.signingKeyFile) ? CheckpointSigner.fromPem(readFileSync(where.signingKeyFile, 'utf8')) : undefined;
+  return existsSync(where.signingKeyFile)
+    ? CheckpointSigner.fromPem(readFileSync(where.signingKeyFile, 'utf8'))
+    : undefined;
 }
 
 /** Verifies the live ledger, or an exported file with nothing but a public key. */
-export async function auditVerify(opts: { file?: string; publicKey?: string }, where: LedgerLocation = location()): Promise<LedgerVerdict> {
+export async function auditVerify(
+  opts: { file?: string; publicKey?: string },
+  where: LedgerLocation = location(),
+): Promise<LedgerVerdict> {
   if (opts.file) {
-    if (!opts.publicKey) throw new AuditCommandError('--file needs --public-key <pem>: an export is verified against the key the agency published');
+    if (!opts.publicKey)
+      throw new AuditCommandError(
+        '--file needs --public-key <pem>: an export is verified against the key the agency published',
+      );
     try {
       return await verifyExport(opts.file, readPublicKey(opts.publicKey));
     } catch (err) {
@@ -82,7 +101,9 @@ export function auditCommand(): Command {
 
   audit
     .command('verify')
-    .description('recompute the hash chain and check the signed checkpoints; exits 1 when broken, naming the first broken record')
+    .description(
+      'recompute the hash chain and check the signed checkpoints; exits 1 when broken, naming the first broken record',
+    )
     .option('--file <export>', 'verify an exported ledger (JSON Lines) instead of the live one')
     .option('--public-key <pem>', 'the public key to check signatures with (required with --file)')
     .option('--json', 'print { ok, records, firstBroken, reason, signedThrough }')
@@ -108,8 +129,11 @@ export function auditCommand(): Command {
         const store = new SqliteLedgerStore(where.ledgerFile);
         try {
           const summary = await exportLedger(store, out, signer);
-          process.stdout.write(`exported ${summary.records} records and ${summary.checkpoints} checkpoints to ${out}\n`);
-          if (!signer) process.stderr.write(`warning: no signing key at ${where.signingKeyFile}; the head is not signed\n`);
+          process.stdout.write(
+            `exported ${summary.records} records and ${summary.checkpoints} checkpoints to ${out}\n`,
+          );
+          if (!signer)
+            process.stderr.write(`warning: no signing key at ${where.signingKeyFile}; the head is not signed\n`);
         } finally {
           store.close();
         }
@@ -118,7 +142,7 @@ export function auditCommand(): Command {
 
   audit
     .command('public-key')
-    .description('print the public key that verifies this ledger\'s checkpoints (give it to auditors)')
+    .description("print the public key that verifies this ledger's checkpoints (give it to auditors)")
     .action(() =>
       run(() => {
         const signer = signerAt(location());
@@ -137,15 +161,30 @@ export function auditCommand(): Command {
       const opts = this.opts<{ since?: string; json?: boolean }>();
       return run(async () => {
         const since = opts.since ? new Date(opts.since) : undefined;
-        if (since && Number.isNaN(since.getTime())) throw new AuditCommandError(`--since ${opts.since} is not a time (use RFC 3339)`);
+        if (since && Number.isNaN(since.getTime()))
+          throw new AuditCommandError(`--since ${opts.since} is not a time (use RFC 3339)`);
         const store = openLedger(location());
         try {
           const cards = await scorecardsOf(store.records(), since ? { from: since } : {});
-          process.stdout.write(opts.json ? `${JSON.stringify(cards, null, 2)}\n` : table(cards.map((c) => ({
-            partner: c.partnerId, task: c.taskType, assigned: c.assigned, 'on time': c.completedOnTime, late: c.late,
-            invalid: c.rejectedInvalid, rework: c.sentBackForRework, 'median': secs(c.turnaroundMs.median), p95: secs(c.turnaroundMs.p95),
-            approved: pct(c.reviewApprovalRate), score: c.score === null ? '-' : c.score.toFixed(2),
-          }))));
+          process.stdout.write(
+            opts.json
+              ? `${JSON.stringify(cards, null, 2)}\n`
+              : table(
+                  cards.map((c) => ({
+                    partner: c.partnerId,
+                    task: c.taskType,
+                    assigned: c.assigned,
+                    'on time': c.completedOnTime,
+                    late: c.late,
+                    invalid: c.rejectedInvalid,
+                    rework: c.sentBackForRework,
+                    median: secs(c.turnaroundMs.median),
+                    p95: secs(c.turnaroundMs.p95),
+                    approved: pct(c.reviewApprovalRate),
+                    score: c.score === null ? '-' : c.score.toFixed(2),
+                  })),
+                ),
+          );
         } finally {
           store.close();
         }
@@ -156,7 +195,7 @@ export function auditCommand(): Command {
     .command('timeline')
     .description('every recorded event of one case, in order, with its actor')
     .argument('<caseId>')
-    .option('--citizen', 'the applicant\'s view: plain words, no internal details')
+    .option('--citizen', "the applicant's view: plain words, no internal details")
     .option('--json', 'print as JSON')
     .action(function (this: Command, caseId: string) {
       const opts = this.opts<{ citizen?: boolean; json?: boolean }>();
@@ -167,8 +206,19 @@ export function auditCommand(): Command {
           if (records.length === 0) throw new AuditCommandError(`the ledger holds nothing for case ${caseId}`);
           const entries = opts.citizen ? citizenTimeline(records) : auditTimeline(records);
           if (opts.json) process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
-          else if (opts.citizen) process.stdout.write(table(citizenTimeline(records).map((e) => ({ time: e.time, what: e.what }))));
-          else process.stdout.write(table(auditTimeline(records).map((e) => ({ seq: e.seq, time: e.time, event: e.type.replace(/^gov\.govmesh\./, ''), actor: `${e.actor.kind}:${e.actor.id}` }))));
+          else if (opts.citizen)
+            process.stdout.write(table(citizenTimeline(records).map((e) => ({ time: e.time, what: e.what }))));
+          else
+            process.stdout.write(
+              table(
+                auditTimeline(records).map((e) => ({
+                  seq: e.seq,
+                  time: e.time,
+                  event: e.type.replace(/^gov\.govmesh\./, ''),
+                  actor: `${e.actor.kind}:${e.actor.id}`,
+                })),
+              ),
+            );
         } finally {
           store.close();
         }

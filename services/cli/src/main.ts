@@ -14,7 +14,9 @@ try {
   } else if (err instanceof InfraConfigError) {
     process.stderr.write(`govmesh: ${err.message}\n`);
   } else {
-    process.stderr.write(`govmesh: unexpected failure\n${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `govmesh: unexpected failure\n${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
   }
   process.exitCode = 1;
 }

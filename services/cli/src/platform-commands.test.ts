@@ -28,18 +28,42 @@ describe('govmesh over the API', () => {
   beforeAll(async () => {
     const tokens = (await DevelopmentIssuer.open(developmentIssuerKeyFile(dataDir))).verifier();
     const app = createServer({
-      store: new PlatformStore(':memory:'), tokens, logger: pino({ level: 'silent' }), newCaseId: () => `case-${states.size + 1}`,
+      store: new PlatformStore(':memory:'),
+      tokens,
+      logger: pino({ level: 'silent' }),
+      newCaseId: () => `case-${states.size + 1}`,
       cases: {
-        start: (caseId: string, d: ServiceDefinition) => (states.set(caseId, { caseId, serviceId: d.id, serviceVersion: d.version, status: 'running', steps: { decision: { id: 'decision', mode: 'in-house', status: 'awaiting-officer', role: 'licensing-officer' } } }), Promise.resolve()),
+        start: (caseId: string, d: ServiceDefinition) => (
+          states.set(caseId, {
+            caseId,
+            serviceId: d.id,
+            serviceVersion: d.version,
+            status: 'running',
+            steps: {
+              decision: { id: 'decision', mode: 'in-house', status: 'awaiting-officer', role: 'licensing-officer' },
+            },
+          }),
+          Promise.resolve()
+        ),
         state: (caseId: string) => Promise.resolve(states.get(caseId)),
         runningCaseIds: () => Promise.resolve(new Set(states.keys())),
         decide: () => Promise.resolve(),
         provideInput: () => Promise.resolve(),
         revoke: () => Promise.resolve(),
       },
-      partners: { onboard: () => Promise.reject(new Error('unused')), rotateCredentials: () => Promise.reject(new Error('unused')), changeStatus: () => Promise.resolve({ moved: [] }) },
-      audit: { scorecards: () => Promise.resolve([]), caseRecords: () => Promise.resolve([]), verify: () => Promise.reject(new Error('unused')), transparency: () => Promise.resolve([]) },
-      events: { satisfactionRated: () => Promise.resolve() }, readiness: { check: () => Promise.resolve({}) },
+      partners: {
+        onboard: () => Promise.reject(new Error('unused')),
+        rotateCredentials: () => Promise.reject(new Error('unused')),
+        changeStatus: () => Promise.resolve({ moved: [] }),
+      },
+      audit: {
+        scorecards: () => Promise.resolve([]),
+        caseRecords: () => Promise.resolve([]),
+        verify: () => Promise.reject(new Error('unused')),
+        transparency: () => Promise.resolve([]),
+      },
+      events: { satisfactionRated: () => Promise.resolve() },
+      readiness: { check: () => Promise.resolve({}) },
     });
     const server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
@@ -51,7 +75,13 @@ describe('govmesh over the API', () => {
   const govmesh = async (args: string[], token?: string) => {
     try {
       const { stdout, stderr } = await run(process.execPath, ['services/cli/bin/govmesh.js', ...args], {
-        cwd: root, env: { ...process.env, GOVMESH_API_URL: url, GOVMESH_DATA_DIR: dataDir, ...(token ? { GOVMESH_TOKEN: token } : {}) },
+        cwd: root,
+        env: {
+          ...process.env,
+          GOVMESH_API_URL: url,
+          GOVMESH_DATA_DIR: dataDir,
+          ...(token ? { GOVMESH_TOKEN: token } : {}),
+        },
       });
       return { code: 0, stdout, stderr };
     } catch (err) {
@@ -61,8 +91,13 @@ describe('govmesh over the API', () => {
   };
 
   it('publishes, refuses a bad definition with every problem, lists, submits, and works the inbox', async () => {
-    const admin = (await govmesh(['token', 'mint', '--role', 'agency-admin', '--sub', 'admin-ada', '--agency', 'market-regulation'])).stdout.trim();
-    expect(await govmesh(['service', 'apply', '-f', 'examples/business-licence.yaml'], admin)).toMatchObject({ code: 0, stdout: 'published business-licence version 3\n' });
+    const admin = (
+      await govmesh(['token', 'mint', '--role', 'agency-admin', '--sub', 'admin-ada', '--agency', 'market-regulation'])
+    ).stdout.trim();
+    expect(await govmesh(['service', 'apply', '-f', 'examples/business-licence.yaml'], admin)).toMatchObject({
+      code: 0,
+      stdout: 'published business-licence version 3\n',
+    });
     const bad = await govmesh(['service', 'apply', '-f', 'examples/invalid/five-mistakes.yaml'], admin);
     expect(bad.code).toBe(1);
     expect(bad.stderr.match(/^ {2}- body/gm)).toHaveLength(5);
@@ -72,22 +107,55 @@ describe('govmesh over the API', () => {
     // The admin's token came from `govmesh token mint` above; the others are minted here, with the same key.
     const issuer = await DevelopmentIssuer.open(developmentIssuerKeyFile(dataDir));
     const citizen = await issuer.mint({ role: 'citizen', subject: 'citizen-1' });
-    const submitted = await govmesh(['case', 'submit', '--service', 'business-licence', '-f', 'examples/applications/business-licence.yaml', '--json'], citizen);
+    const submitted = await govmesh(
+      [
+        'case',
+        'submit',
+        '--service',
+        'business-licence',
+        '-f',
+        'examples/applications/business-licence.yaml',
+        '--json',
+      ],
+      citizen,
+    );
     expect(submitted.code, submitted.stderr).toBe(0);
     const { caseId } = JSON.parse(submitted.stdout) as { caseId: string };
-    expect((await govmesh(['case', 'status', caseId], citizen)).stdout).toContain('now: An officer is deciding: decision');
+    expect((await govmesh(['case', 'status', caseId], citizen)).stdout).toContain(
+      'now: An officer is deciding: decision',
+    );
 
-    const officer = await issuer.mint({ role: 'officer', subject: 'officer-1', officerRoles: ['licensing-officer'], agency: 'market-regulation' });
-    expect((await govmesh(['task', 'list'], officer)).stdout).toMatch(new RegExp(`${caseId}:decision\\s+officer\\s+licensing-officer`));
-    expect(await govmesh(['task', 'decide', `${caseId}:decision`, '--decision', 'approve'], officer)).toMatchObject({ code: 0 });
+    const officer = await issuer.mint({
+      role: 'officer',
+      subject: 'officer-1',
+      officerRoles: ['licensing-officer'],
+      agency: 'market-regulation',
+    });
+    expect((await govmesh(['task', 'list'], officer)).stdout).toMatch(
+      new RegExp(`${caseId}:decision\\s+officer\\s+licensing-officer`),
+    );
+    expect(await govmesh(['task', 'decide', `${caseId}:decision`, '--decision', 'approve'], officer)).toMatchObject({
+      code: 0,
+    });
     // Refused by the API: exit 1 with the problem; no token: 401 with a hint.
-    expect(await govmesh(['task', 'list'], citizen)).toMatchObject({ code: 1, stderr: expect.stringContaining('403 Forbidden') as unknown });
-    expect(await govmesh(['task', 'list'])).toMatchObject({ code: 1, stderr: expect.stringContaining('govmesh token mint') as unknown });
+    expect(await govmesh(['task', 'list'], citizen)).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('403 Forbidden') as unknown,
+    });
+    expect(await govmesh(['task', 'list'])).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('govmesh token mint') as unknown,
+    });
   }, 60_000);
 
   it('exits 3 when the API cannot be reached', async () => {
-    const { code, stderr } = await run(process.execPath, ['services/cli/bin/govmesh.js', 'service', 'list'], { cwd: root, env: { ...process.env, GOVMESH_API_URL: 'http://127.0.0.1:9' } })
-      .then((r) => ({ code: 0, ...r }), (e: { code: number; stderr: string }) => e);
+    const { code, stderr } = await run(process.execPath, ['services/cli/bin/govmesh.js', 'service', 'list'], {
+      cwd: root,
+      env: { ...process.env, GOVMESH_API_URL: 'http://127.0.0.1:9' },
+    }).then(
+      (r) => ({ code: 0, ...r }),
+      (e: { code: number; stderr: string }) => e,
+    );
     expect(code).toBe(3);
     expect(stderr).toMatch(/cannot reach the govmesh API at http:\/\/127\.0\.0\.1:9/);
   }, 20_000);

@@ -11,11 +11,13 @@ import { table } from './text-table.js';
 type Json = Record<string, unknown>;
 
 /** Runs an action; prints the result as JSON or as text, and sets an exit code scripts can trust. */
-function action<O extends { json?: boolean }>(run: (opts: O, ...args: string[]) => Promise<{ data: unknown; text: string }>) {
+function action<O extends { json?: boolean }>(
+  run: (opts: O, ...args: string[]) => Promise<{ data: unknown; text: string }>,
+) {
   return async function (this: Command, ...args: unknown[]): Promise<void> {
     const opts = this.opts<O>();
     try {
-      const { data, text } = await run(opts, ...(args.filter((a) => typeof a === 'string')));
+      const { data, text } = await run(opts, ...args.filter((a) => typeof a === 'string'));
       process.stdout.write(opts.json ? `${JSON.stringify(data, null, 2)}\n` : text);
     } catch (err) {
       if (!(err instanceof ApiCallFailed)) throw err;
@@ -38,45 +40,109 @@ function readDocument(path: string): unknown {
 
 export function platformCommands(): Command[] {
   const service = new Command('service');
-  service.command('apply').description('publish a definition through the API (422 lists every problem)').requiredOption('-f, --file <file>').option('--json')
-    .action(action<{ file: string; json?: boolean }>(async (o) => {
-      const doc = readDocument(o.file) as Json;
-      const data = await callApi<Json>('PUT', `/v1/services/${encodeURIComponent(String(doc.id))}`, doc);
-      return { data, text: `published ${String(data.id)} version ${String(data.version)}\n` };
-    }));
-  service.command('list').description('the catalogue').option('--json')
-    .action(action(async () => {
-      const data = await callApi<Json[]>('GET', '/v1/services');
-      return { data, text: table(data.map((s) => ({ id: s.id, version: s.version, title: s.title, agency: s.ownerAgency }))) };
-    }));
+  service
+    .command('apply')
+    .description('publish a definition through the API (422 lists every problem)')
+    .requiredOption('-f, --file <file>')
+    .option('--json')
+    .action(
+      action<{ file: string; json?: boolean }>(async (o) => {
+        const doc = readDocument(o.file) as Json;
+        const data = await callApi<Json>('PUT', `/v1/services/${encodeURIComponent(String(doc.id))}`, doc);
+        return { data, text: `published ${String(data.id)} version ${String(data.version)}\n` };
+      }),
+    );
+  service
+    .command('list')
+    .description('the catalogue')
+    .option('--json')
+    .action(
+      action(async () => {
+        const data = await callApi<Json[]>('GET', '/v1/services');
+        return {
+          data,
+          text: table(data.map((s) => ({ id: s.id, version: s.version, title: s.title, agency: s.ownerAgency }))),
+        };
+      }),
+    );
 
   const kase = new Command('case').description('citizens: apply and track');
-  kase.command('submit').description('apply for a service').requiredOption('--service <id>').requiredOption('-f, --file <application>', 'the application (YAML or JSON)')
-    .option('--idempotency-key <key>').option('--json')
-    .action(action<{ service: string; file: string; idempotencyKey?: string; json?: boolean }>(async (o) => {
-      const data = await callApi<Json>('POST', '/v1/cases', { serviceId: o.service, application: readDocument(o.file) }, o.idempotencyKey ? { 'idempotency-key': o.idempotencyKey } : {});
-      return { data, text: `submitted: case ${String(data.caseId)}\n` };
-    }));
-  kase.command('status').description('where a case is, in plain words').argument('<caseId>').option('--json')
-    .action(action<{ json?: boolean }>(async (_o, caseId) => {
-      const data = await callApi<{ caseId: string; status: string; decision?: string; currentStep: { says: string; deadline?: string } | null; timeline: Json[] }>('GET', `/v1/cases/${encodeURIComponent(caseId)}`);
-      const now = data.currentStep ? `now: ${data.currentStep.says}${data.currentStep.deadline ? ` (due ${data.currentStep.deadline})` : ''}\n` : '';
-      return { data, text: `case ${data.caseId}: ${data.status}${data.decision ? ` (${data.decision})` : ''}\n${now}${table(data.timeline)}` };
-    }));
+  kase
+    .command('submit')
+    .description('apply for a service')
+    .requiredOption('--service <id>')
+    .requiredOption('-f, --file <application>', 'the application (YAML or JSON)')
+    .option('--idempotency-key <key>')
+    .option('--json')
+    .action(
+      action<{ service: string; file: string; idempotencyKey?: string; json?: boolean }>(async (o) => {
+        const data = await callApi<Json>(
+          'POST',
+          '/v1/cases',
+          { serviceId: o.service, application: readDocument(o.file) },
+          o.idempotencyKey ? { 'idempotency-key': o.idempotencyKey } : {},
+        );
+        return { data, text: `submitted: case ${String(data.caseId)}\n` };
+      }),
+    );
+  kase
+    .command('status')
+    .description('where a case is, in plain words')
+    .argument('<caseId>')
+    .option('--json')
+    .action(
+      action<{ json?: boolean }>(async (_o, caseId) => {
+        const data = await callApi<{
+          caseId: string;
+          status: string;
+          decision?: string;
+          currentStep: { says: string; deadline?: string } | null;
+          timeline: Json[];
+        }>('GET', `/v1/cases/${encodeURIComponent(caseId)}`);
+        const now = data.currentStep
+          ? `now: ${data.currentStep.says}${data.currentStep.deadline ? ` (due ${data.currentStep.deadline})` : ''}\n`
+          : '';
+        return {
+          data,
+          text: `case ${data.caseId}: ${data.status}${data.decision ? ` (${data.decision})` : ''}\n${now}${table(data.timeline)}`,
+        };
+      }),
+    );
 
-  const task = new Command('task').description("officers: the inbox and decisions");
-  task.command('list').description("tasks waiting for the caller's roles").option('--json')
-    .action(action(async () => {
-      const data = await callApi<Json[]>('GET', '/v1/tasks');
-      return { data, text: table(data.map((t) => ({ task: t.taskId, kind: t.kind, role: t.role, due: t.deadline }))) };
-    }));
-  task.command('decide').description('decide an officer task or review').argument('<taskId>')
-    .addOption(new Option('--decision <decision>').choices(['approve', 'reject', 'request-rework', 'request-information']).makeOptionMandatory())
-    .option('--reason <reason...>', 'why (sent to the partner on rework)').option('--json')
-    .action(action<{ decision: string; reason?: string[]; json?: boolean }>(async (o, taskId) => {
-      const data = await callApi<Json>('POST', `/v1/tasks/${encodeURIComponent(taskId)}/decision`, { decision: o.decision, ...(o.reason ? { reasons: o.reason } : {}) });
-      return { data, text: `${o.decision}: ${taskId}\n` };
-    }));
+  const task = new Command('task').description('officers: the inbox and decisions');
+  task
+    .command('list')
+    .description("tasks waiting for the caller's roles")
+    .option('--json')
+    .action(
+      action(async () => {
+        const data = await callApi<Json[]>('GET', '/v1/tasks');
+        return {
+          data,
+          text: table(data.map((t) => ({ task: t.taskId, kind: t.kind, role: t.role, due: t.deadline }))),
+        };
+      }),
+    );
+  task
+    .command('decide')
+    .description('decide an officer task or review')
+    .argument('<taskId>')
+    .addOption(
+      new Option('--decision <decision>')
+        .choices(['approve', 'reject', 'request-rework', 'request-information'])
+        .makeOptionMandatory(),
+    )
+    .option('--reason <reason...>', 'why (sent to the partner on rework)')
+    .option('--json')
+    .action(
+      action<{ decision: string; reason?: string[]; json?: boolean }>(async (o, taskId) => {
+        const data = await callApi<Json>('POST', `/v1/tasks/${encodeURIComponent(taskId)}/decision`, {
+          decision: o.decision,
+          ...(o.reason ? { reasons: o.reason } : {}),
+        });
+        return { data, text: `${o.decision}: ${taskId}\n` };
+      }),
+    );
 
   /** Shown once: govmesh keeps no copy of the password, so the operator hands it to the partner now. */
   const kafkaAccessText = (kafka: unknown): string => {
@@ -88,30 +154,75 @@ export function platformCommands(): Command[] {
     );
   };
   const partner = new Command('partner').description('administrators: partners and their performance');
-  partner.command('onboard').description('onboard a partner from its profile').requiredOption('-f, --file <profile>').option('--json')
-    .action(action<{ file: string; json?: boolean }>(async (o) => {
-      const data = await callApi<Json>('POST', '/v1/partners', readDocument(o.file));
-      return { data, text: `onboarded ${String(data.id)}\n${kafkaAccessText(data.kafka)}` };
-    }));
-  partner.command('credentials').description("a partner's Kafka credentials")
-    .command('rotate').description('issue a new Kafka password; the old one stops working at once').argument('<partnerId>').option('--json')
-    .action(action<{ json?: boolean }>(async (_o, id) => {
-      const data = await callApi<Json>('POST', `/v1/partners/${encodeURIComponent(id)}/credentials`);
-      return { data, text: `new Kafka credentials for ${id}\n${kafkaAccessText(data.kafka)}` };
-    }));
-  partner.command('suspend').description('suspend a partner; its open tasks move to others').argument('<partnerId>').requiredOption('--reason <reason>').option('--json')
-    .action(action<{ reason: string; json?: boolean }>(async (o, id) => {
-      const data = await callApi<{ moved: string[] }>('PATCH', `/v1/partners/${encodeURIComponent(id)}`, { status: 'suspended', reason: o.reason });
-      return { data, text: `suspended ${id}; ${data.moved.length} open task(s) moved to other partners\n` };
-    }));
-  partner.command('scorecard').description("a partner's scorecards").argument('<partnerId>').option('--json')
-    .action(action<{ json?: boolean }>(async (_o, id) => {
-      const data = await callApi<Json[]>('GET', `/v1/partners/${encodeURIComponent(id)}/scorecard`);
-      return { data, text: table(data.map((c) => ({ task: c.taskType, assigned: c.assigned, 'on time': c.completedOnTime, late: c.late, invalid: c.rejectedInvalid, score: typeof c.score === 'number' ? c.score.toFixed(2) : '-' }))) };
-    }));
+  partner
+    .command('onboard')
+    .description('onboard a partner from its profile')
+    .requiredOption('-f, --file <profile>')
+    .option('--json')
+    .action(
+      action<{ file: string; json?: boolean }>(async (o) => {
+        const data = await callApi<Json>('POST', '/v1/partners', readDocument(o.file));
+        return { data, text: `onboarded ${String(data.id)}\n${kafkaAccessText(data.kafka)}` };
+      }),
+    );
+  partner
+    .command('credentials')
+    .description("a partner's Kafka credentials")
+    .command('rotate')
+    .description('issue a new Kafka password; the old one stops working at once')
+    .argument('<partnerId>')
+    .option('--json')
+    .action(
+      action<{ json?: boolean }>(async (_o, id) => {
+        const data = await callApi<Json>('POST', `/v1/partners/${encodeURIComponent(id)}/credentials`);
+        return { data, text: `new Kafka credentials for ${id}\n${kafkaAccessText(data.kafka)}` };
+      }),
+    );
+  partner
+    .command('suspend')
+    .description('suspend a partner; its open tasks move to others')
+    .argument('<partnerId>')
+    .requiredOption('--reason <reason>')
+    .option('--json')
+    .action(
+      action<{ reason: string; json?: boolean }>(async (o, id) => {
+        const data = await callApi<{ moved: string[] }>('PATCH', `/v1/partners/${encodeURIComponent(id)}`, {
+          status: 'suspended',
+          reason: o.reason,
+        });
+        return { data, text: `suspended ${id}; ${data.moved.length} open task(s) moved to other partners\n` };
+      }),
+    );
+  partner
+    .command('scorecard')
+    .description("a partner's scorecards")
+    .argument('<partnerId>')
+    .option('--json')
+    .action(
+      action<{ json?: boolean }>(async (_o, id) => {
+        const data = await callApi<Json[]>('GET', `/v1/partners/${encodeURIComponent(id)}/scorecard`);
+        return {
+          data,
+          text: table(
+            data.map((c) => ({
+              task: c.taskType,
+              assigned: c.assigned,
+              'on time': c.completedOnTime,
+              late: c.late,
+              invalid: c.rejectedInvalid,
+              score: typeof c.score === 'number' ? c.score.toFixed(2) : '-',
+            })),
+          ),
+        };
+      }),
+    );
 
   const token = new Command('token').description('development tokens');
-  token.command('mint').description("a bearer token from govmesh's development issuer (a key pair in the data folder); for a laptop only: a production API accepts only its OpenID Connect issuer's tokens")
+  token
+    .command('mint')
+    .description(
+      "a bearer token from govmesh's development issuer (a key pair in the data folder); for a laptop only: a production API accepts only its OpenID Connect issuer's tokens",
+    )
     .addOption(new Option('--role <role>').choices([...ROLES]).makeOptionMandatory())
     .requiredOption('--sub <id>', 'the agency, officer, partner or citizen id')
     .option('--officer-roles <roles>', 'comma-separated, for officers (e.g. licensing-officer,inspector)')
@@ -120,8 +231,12 @@ export function platformCommands(): Command[] {
     .action(async function (this: Command) {
       const o = this.opts<{ role: Role; sub: string; officerRoles?: string; agency?: string; expires: string }>();
       const issuer = await DevelopmentIssuer.open(developmentIssuerKeyFile(loadCliConfig().ledger.dataDir));
-      process.stderr.write('govmesh: a token of the development issuer (a laptop only; a production API takes only its OpenID Connect issuer\'s tokens)\n');
-      process.stdout.write(`${await issuer.mint({ role: o.role, subject: o.sub, officerRoles: o.officerRoles?.split(',').filter(Boolean) ?? [], agency: o.agency }, o.expires)}\n`);
+      process.stderr.write(
+        "govmesh: a token of the development issuer (a laptop only; a production API takes only its OpenID Connect issuer's tokens)\n",
+      );
+      process.stdout.write(
+        `${await issuer.mint({ role: o.role, subject: o.sub, officerRoles: o.officerRoles?.split(',').filter(Boolean) ?? [], agency: o.agency }, o.expires)}\n`,
+      );
     });
   return [service, kase, task, partner, token];
 }

@@ -35,12 +35,18 @@ describe('govmesh service validate', () => {
     const { output, exitCode } = validateServiceFile(join(examples, 'invalid/five-mistakes.yaml'), false);
     expect(exitCode).toBe(1);
     expect(output).toMatch(/five-mistakes\.yaml: 5 problems\n/);
-    expect(output).toContain('  - step verify-identity: core-and-critical work never leaves the government: remove partners and use run or officer [core-critical-to-partner]');
+    expect(output).toContain(
+      '  - step verify-identity: core-and-critical work never leaves the government: remove partners and use run or officer [core-critical-to-partner]',
+    );
   });
 
   it('prints { valid, steps, problems } with --json for scripts', () => {
     const { output, exitCode } = validateServiceFile(join(examples, 'invalid/five-mistakes.yaml'), true);
-    const parsed = JSON.parse(output) as { valid: boolean; steps: unknown[]; problems: Array<{ step: string; rule: string; message: string }> };
+    const parsed = JSON.parse(output) as {
+      valid: boolean;
+      steps: unknown[];
+      problems: Array<{ step: string; rule: string; message: string }>;
+    };
     expect(exitCode).toBe(1);
     expect(Object.keys(parsed)).toEqual(['valid', 'steps', 'problems']);
     expect(parsed.valid).toBe(false);
@@ -61,15 +67,24 @@ describe('govmesh service validate', () => {
   });
 
   it('names the line of a YAML error', () => {
-    const { output } = validateServiceFile(fileWith('broken.yaml', 'apiVersion: govmesh/v1\nsteps: [1, 2\nid: }'), false);
+    const { output } = validateServiceFile(
+      fileWith('broken.yaml', 'apiVersion: govmesh/v1\nsteps: [1, 2\nid: }'),
+      false,
+    );
     expect(output).toMatch(/is not valid YAML or JSON at line \d+, column \d+/);
   });
 
   it('works as the installed govmesh command, with exit code 1 and no stack trace on a bad file', async () => {
     const ok = await run('node', [bin, 'service', 'validate', '-f', join(examples, 'social-benefit.yaml')]);
     expect(ok.stdout).toMatch(/^valid: social-benefit version 1/);
-    const failure = await run('node', [bin, 'service', 'validate', '-f', '/nonexistent/service.yaml']).catch((err: unknown) => err as { code: number; stdout: string; stderr: string });
-    expect(failure).toMatchObject({ code: 1, stdout: '/nonexistent/service.yaml: 1 problem\n  - cannot read /nonexistent/service.yaml: no such file [file-unreadable]\n' });
+    const failure = await run('node', [bin, 'service', 'validate', '-f', '/nonexistent/service.yaml']).catch(
+      (err: unknown) => err as { code: number; stdout: string; stderr: string },
+    );
+    expect(failure).toMatchObject({
+      code: 1,
+      stdout:
+        '/nonexistent/service.yaml: 1 problem\n  - cannot read /nonexistent/service.yaml: no such file [file-unreadable]\n',
+    });
     expect((failure as { stderr: string }).stderr).not.toMatch(/at .*\.js:\d+/);
   });
 });

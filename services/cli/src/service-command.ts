@@ -6,7 +6,8 @@ import { readServiceFile } from './service-file.js';
 /** What `service validate` prints and the exit code it ends with; the command only writes it out. */
 export function validateServiceFile(path: string, json: boolean): { output: string; exitCode: number } {
   const read = readServiceFile(path);
-  const report: DefinitionReport = 'problem' in read ? { valid: false, steps: [], problems: [read.problem] } : validateServiceDefinition(read.value);
+  const report: DefinitionReport =
+    'problem' in read ? { valid: false, steps: [], problems: [read.problem] } : validateServiceDefinition(read.value);
   const exitCode = report.valid ? 0 : 1;
   if (json) {
     const { valid, steps, problems } = report;
@@ -28,7 +29,9 @@ export function serviceCommand(): Command {
   const service = new Command('service').description('work with service definitions');
   service
     .command('validate')
-    .description('check a service definition (YAML or JSON) against the format and the control policy; exits 1 on problems')
+    .description(
+      'check a service definition (YAML or JSON) against the format and the control policy; exits 1 on problems',
+    )
     .requiredOption('-f, --file <file>', 'the definition file')
     .option('--json', 'print { valid, steps, problems } as JSON')
     .action((opts: { file: string; json?: boolean }) => {

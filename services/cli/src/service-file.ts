@@ -22,11 +22,23 @@ export function readServiceFile(path: string): { value: unknown } | { problem: D
   const [error] = document.errors;
   if (error) {
     const at = error.linePos?.[0] ? ` at line ${error.linePos[0].line}, column ${error.linePos[0].col}` : '';
-    return { problem: { step: null, rule: 'not-yaml-or-json', message: `${path} is not valid YAML or JSON${at}: ${error.message.split('\n')[0]}` } };
+    return {
+      problem: {
+        step: null,
+        rule: 'not-yaml-or-json',
+        message: `${path} is not valid YAML or JSON${at}: ${error.message.split('\n')[0]}`,
+      },
+    };
   }
   const value: unknown = document.toJS();
   if (value === null || value === undefined) {
-    return { problem: { step: null, rule: 'empty-file', message: `${path} is empty: a service definition starts with apiVersion: govmesh/v1` } };
+    return {
+      problem: {
+        step: null,
+        rule: 'empty-file',
+        message: `${path} is empty: a service definition starts with apiVersion: govmesh/v1`,
+      },
+    };
   }
   return { value };
 }

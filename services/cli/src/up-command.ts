@@ -10,7 +10,9 @@ function count(value: string): number {
 /** `govmesh up [--demo]` (what `npm start` runs) and `govmesh demo --cases N [--json]`. */
 export function upCommands(): Command[] {
   const up = new Command('up')
-    .description('start the engines and every govmesh process; with --demo, run a batch of demo cases; serve until Ctrl-C')
+    .description(
+      'start the engines and every govmesh process; with --demo, run a batch of demo cases; serve until Ctrl-C',
+    )
     .option('--demo', 'publish the example catalogue, onboard simulated partners and run demo cases')
     .option('--cases <n>', 'how many demo cases', count, 25)
     .action(async function (this: Command) {
@@ -18,9 +20,14 @@ export function upCommands(): Command[] {
       await runUp({ demo: o.demo === true, cases: o.cases, serve: true });
     });
   const demo = new Command('demo')
-    .description('run a batch of demo cases against a running govmesh (or start and stop one); exits 1 when a case is lost, stuck or ends unexpectedly')
+    .description(
+      'run a batch of demo cases against a running govmesh (or start and stop one); exits 1 when a case is lost, stuck or ends unexpectedly',
+    )
     .option('--cases <n>', 'how many cases', count, 25)
-    .option('--json', 'print the summary as JSON (submitted, completed, lost, stuck, unexpected, outcomes, ledgerVerified, seconds, partners)')
+    .option(
+      '--json',
+      'print the summary as JSON (submitted, completed, lost, stuck, unexpected, outcomes, ledgerVerified, seconds, partners)',
+    )
     .action(async function (this: Command) {
       const o = this.opts<{ cases: number; json?: boolean }>();
       const summary = await runUp({ demo: true, cases: o.cases, json: o.json === true, serve: false });

@@ -17,7 +17,13 @@ export class ApiSession {
     return token;
   }
 
-  async call<T>(as: { role: Role; subject: string; officerRoles?: string[]; agency?: string }, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T }> {
+  async call<T>(
+    as: { role: Role; subject: string; officerRoles?: string[]; agency?: string },
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: T }> {
     const response = await fetch(new URL(path, this.baseUrl), {
       method,
       headers: {
@@ -32,7 +38,14 @@ export class ApiSession {
   }
 
   /** Fails loudly on anything but the statuses given. */
-  async expect<T>(ok: readonly number[], as: { role: Role; subject: string; officerRoles?: string[]; agency?: string }, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<T> {
+  async expect<T>(
+    ok: readonly number[],
+    as: { role: Role; subject: string; officerRoles?: string[]; agency?: string },
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<T> {
     const r = await this.call<T>(as, method, path, body, headers);
     if (!ok.includes(r.status)) throw new Error(`${method} ${path} answered ${r.status}: ${JSON.stringify(r.body)}`);
     return r.body;
@@ -44,6 +57,9 @@ export const adminOf = (agency: string) => ({ role: 'agency-admin' as const, sub
 export const AUDITOR = { role: 'auditor' as const, subject: 'demo-auditor' };
 /** An officer acts for one agency: the demo has one in each agency whose services it runs. */
 export const officerOf = (agency: string) => ({
-  role: 'officer' as const, subject: `demo-officer-${agency}`, agency, officerRoles: ['licensing-officer', 'inspector', 'benefits-officer', 'social-worker'],
+  role: 'officer' as const,
+  subject: `demo-officer-${agency}`,
+  agency,
+  officerRoles: ['licensing-officer', 'inspector', 'benefits-officer', 'social-worker'],
 });
 export const citizen = (n: number) => ({ role: 'citizen' as const, subject: `demo-citizen-${n}` });

@@ -6,7 +6,10 @@ const DemoEnv = z.object({
   /** An API already serving elsewhere; by default the one this command starts. */
   GOVMESH_API_URL: z.url().optional(),
   /** Partner ids of this run's own (`swift-checks-<suffix>`), so a test never reads an earlier run's topics. */
-  GOVMESH_DEMO_PARTNER_SUFFIX: z.string().regex(/^[a-z0-9-]*$/, 'lower-case letters, digits and dashes').default(''),
+  GOVMESH_DEMO_PARTNER_SUFFIX: z
+    .string()
+    .regex(/^[a-z0-9-]*$/, 'lower-case letters, digits and dashes')
+    .default(''),
 });
 
 export type DemoConfig = z.infer<typeof DemoEnv> & { readonly apiUrl: string };

@@ -29,10 +29,13 @@ function fakeApi(o: { lose?: number[]; neverEnd?: number[]; unmarked?: number[] 
     const n = Number(/case-(\d+)/.exec(path)?.[1]);
     if (path.endsWith('/audit')) {
       const mark = o.unmarked?.includes(n) ? undefined : MARK[scenarioFor(n)];
-      return reply(200, [...(mark ? [{ ...mark, time: new Date().toISOString() }] : []), { type: 'gov.govmesh.case.completed.v1', facts: {}, time: new Date().toISOString() }]);
+      return reply(200, [
+        ...(mark ? [{ ...mark, time: new Date().toISOString() }] : []),
+        { type: 'gov.govmesh.case.completed.v1', facts: {}, time: new Date().toISOString() },
+      ]);
     }
     if (path.startsWith('/v1/cases/')) {
-      if (o.lose?.includes(n)) return (open -= 1), reply(404, {});
+      if (o.lose?.includes(n)) return ((open -= 1), reply(404, {}));
       const seen = (polls.get(`case-${n}`) ?? 0) + 1;
       polls.set(`case-${n}`, seen);
       if (seen < 2 || o.neverEnd?.includes(n)) return reply(200, { status: 'running', deadline: null });
@@ -54,7 +57,11 @@ function fakeApi(o: { lose?: number[]; neverEnd?: number[]; unmarked?: number[] 
   return { api, mostOpen: () => mostOpen };
 }
 
-const crew = (): DemoCrew => ({ scenarios: new Map(), partnerIds: new Set(['swift-checks']), stop: () => Promise.resolve() });
+const crew = (): DemoCrew => ({
+  scenarios: new Map(),
+  partnerIds: new Set(['swift-checks']),
+  stop: () => Promise.resolve(),
+});
 
 describe('the demo batch', () => {
   it('keeps no more than its in-flight limit open and counts each case by the outcome its trail shows', async () => {
@@ -62,7 +69,13 @@ describe('the demo batch', () => {
     const summary = await runDemoBatch({ api, crew: crew(), cases: 10, inFlight: 3, pollMs: 20 });
     expect(mostOpen()).toBe(3);
     expect(summary).toMatchObject({
-      submitted: 10, completed: 10, lost: 0, stuck: 0, unexpected: 0, ledgerVerified: true, problems: [],
+      submitted: 10,
+      completed: 10,
+      lost: 0,
+      stuck: 0,
+      unexpected: 0,
+      ledgerVerified: true,
+      problems: [],
       outcomes: { 'on-time': 2, reassigned: 2, fallback: 2, 'invalid-corrected': 2, 'review-rework': 2, other: 0 },
     });
     expect(summary.partners.map((c) => c.partnerId)).toEqual(['swift-checks']);
@@ -72,10 +85,12 @@ describe('the demo batch', () => {
     const { api } = fakeApi({ lose: [1], neverEnd: [2], unmarked: [3] });
     const summary = await runDemoBatch({ api, crew: crew(), cases: 5, inFlight: 5, caseTimeoutMs: 300, pollMs: 20 });
     expect(summary).toMatchObject({ submitted: 5, completed: 3, lost: 1, stuck: 1, unexpected: 1 });
-    expect(summary.problems).toEqual(expect.arrayContaining([
-      'case-1 is unknown to the platform',
-      expect.stringMatching(/^case-2 \(fallback\) was still running \d+ s after its submission$/) as unknown,
-      'case-3 (invalid-corrected) ended completed with no mark',
-    ]));
+    expect(summary.problems).toEqual(
+      expect.arrayContaining([
+        'case-1 is unknown to the platform',
+        expect.stringMatching(/^case-2 \(fallback\) was still running \d+ s after its submission$/) as unknown,
+        'case-3 (invalid-corrected) ended completed with no mark',
+      ]),
+    );
   }, 30_000);
 });

@@ -83,7 +83,9 @@ export async function runDemoBatch(o: DemoBatchOptions): Promise<DemoSummary> {
     else {
       unexpected += 1;
       outcomes.other += 1;
-      problems.push(`${c.caseId} (${c.scenario}) ended ${view.status} with ${[...outcomesOf(trail)].join(', ') || 'no mark'}`);
+      problems.push(
+        `${c.caseId} (${c.scenario}) ended ${view.status} with ${[...outcomesOf(trail)].join(', ') || 'no mark'}`,
+      );
     }
   };
 
@@ -93,7 +95,14 @@ export async function runDemoBatch(o: DemoBatchOptions): Promise<DemoSummary> {
       const scenario = scenarioFor(n);
       // The scripted scenarios run on the business licence; plain cases alternate with the social benefit.
       const serviceId = scenario === 'on-time' && n % 10 === 0 ? 'social-benefit' : 'business-licence';
-      const accepted = await api.expect<{ caseId: string }>([202], citizen(n), 'POST', '/v1/cases', { serviceId, application: demoApplication(serviceId, n) }, { 'idempotency-key': `demo-${started}-${n}` });
+      const accepted = await api.expect<{ caseId: string }>(
+        [202],
+        citizen(n),
+        'POST',
+        '/v1/cases',
+        { serviceId, application: demoApplication(serviceId, n) },
+        { 'idempotency-key': `demo-${started}-${n}` },
+      );
       crew.scenarios.set(accepted.caseId, scenario);
       open.set(accepted.caseId, { caseId: accepted.caseId, n, scenario, submittedAt: Date.now() });
       submitted += 1;
@@ -107,9 +116,14 @@ export async function runDemoBatch(o: DemoBatchOptions): Promise<DemoSummary> {
       } else if (r.status === 200 && r.body.status !== 'running') {
         const judged = judge(c, r.body).finally(() => judging.delete(judged));
         judging.add(judged);
-      } else if (Date.now() - c.submittedAt > caseTimeoutMs && (!r.body.deadline || Date.now() > Date.parse(r.body.deadline))) {
+      } else if (
+        Date.now() - c.submittedAt > caseTimeoutMs &&
+        (!r.body.deadline || Date.now() > Date.parse(r.body.deadline))
+      ) {
         stuck += 1;
-        problems.push(`${c.caseId} (${c.scenario}) was still running ${Math.round((Date.now() - c.submittedAt) / 1000)} s after its submission`);
+        problems.push(
+          `${c.caseId} (${c.scenario}) was still running ${Math.round((Date.now() - c.submittedAt) / 1000)} s after its submission`,
+        );
       } else continue;
       open.delete(c.caseId);
     }
@@ -120,10 +134,20 @@ export async function runDemoBatch(o: DemoBatchOptions): Promise<DemoSummary> {
 
   const verdict = await api.expect<{ ok: boolean; reason: string | null }>([200], AUDITOR, 'GET', '/v1/audit/verify');
   if (!verdict.ok) problems.push(`the ledger did not verify: ${verdict.reason ?? ''}`);
-  const cards = (await api.expect<PartnerScorecard[]>([200], AUDITOR, 'GET', '/v1/scorecards')).filter((c) => crew.partnerIds.has(c.partnerId));
+  const cards = (await api.expect<PartnerScorecard[]>([200], AUDITOR, 'GET', '/v1/scorecards')).filter((c) =>
+    crew.partnerIds.has(c.partnerId),
+  );
   return {
-    submitted, completed, lost, stuck, unexpected, outcomes, ledgerVerified: verdict.ok,
-    seconds: Math.round((Date.now() - started) / 100) / 10, partners: cards, problems,
+    submitted,
+    completed,
+    lost,
+    stuck,
+    unexpected,
+    outcomes,
+    ledgerVerified: verdict.ok,
+    seconds: Math.round((Date.now() - started) / 100) / 10,
+    partners: cards,
+    problems,
   };
 }
 

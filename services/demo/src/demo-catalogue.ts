@@ -27,14 +27,24 @@ export function readExample(root: string, file: string): Json {
 export function demoApplication(serviceId: string, n: number): Json {
   if (serviceId === 'social-benefit') {
     return {
-      applicant: { name: `Demo Applicant ${n}`, dateOfBirth: '1984-05-17', nationalId: `NID-DEMO-${n}`, address: `${n} Demo Street` },
+      applicant: {
+        name: `Demo Applicant ${n}`,
+        dateOfBirth: '1984-05-17',
+        nationalId: `NID-DEMO-${n}`,
+        address: `${n} Demo Street`,
+      },
       household: { size: 1 + (n % 5) },
       income: { monthlyNet: 900 + (n % 7) * 100, employerRegistrationNumber: 'ENT-1002' },
       bankAccount: { iban: 'DE89370400440532013000' },
     };
   }
   return {
-    applicant: { name: `Demo Applicant ${n}`, dateOfBirth: '1979-10-02', nationalId: `NID-DEMO-${n}`, email: `applicant${n}@example.org` },
+    applicant: {
+      name: `Demo Applicant ${n}`,
+      dateOfBirth: '1979-10-02',
+      nationalId: `NID-DEMO-${n}`,
+      email: `applicant${n}@example.org`,
+    },
     business: { name: `Demo Bakery ${n}`, address: `${n} Market Square`, activity: 'bakery' },
   };
 }

@@ -1,7 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
-import { infraDown, infraUp, loadInfraConfig, platformCredentials, terminalProgress, type InfraStatus } from '@govmesh/infra';
+import {
+  infraDown,
+  infraUp,
+  loadInfraConfig,
+  platformCredentials,
+  terminalProgress,
+  type InfraStatus,
+} from '@govmesh/infra';
 import { DevelopmentIssuer, developmentIssuerKeyFile } from '@govmesh/api';
 import { credentialsEnv, tlsEnv } from '@govmesh/messaging';
 import { pino } from 'pino';
@@ -51,14 +58,15 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
   let stack: PlatformStack | undefined;
   let crew: DemoCrew | undefined;
   let stopping: Promise<void> | undefined;
-  const shutdown = () => (stopping ??= (async () => {
-    say(o.json, 'stopping govmesh …');
-    await crew?.stop().catch(() => undefined);
-    await stack?.stop();
-    const ours = engines ? (['temporal', 'kafka'] as const).filter((e) => engines![e].startedNow) : [];
-    if (ours.length) await infraDown(infraConfig, terminalProgress, ours);
-    say(o.json, 'stopped: nothing of this run is left running');
-  })());
+  const shutdown = () =>
+    (stopping ??= (async () => {
+      say(o.json, 'stopping govmesh …');
+      await crew?.stop().catch(() => undefined);
+      await stack?.stop();
+      const ours = engines ? (['temporal', 'kafka'] as const).filter((e) => engines![e].startedNow) : [];
+      if (ours.length) await infraDown(infraConfig, terminalProgress, ours);
+      say(o.json, 'stopped: nothing of this run is left running');
+    })());
 
   // Ctrl-C (or a supervisor's SIGTERM) at any point stops what this command started, engines included.
   let interrupted: () => void = () => undefined;
@@ -78,18 +86,29 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
     const t0 = Date.now();
     if (!alreadyServing) {
       engines = await infraUp(infraConfig, terminalProgress);
-      say(o.json, `engines ready in ${((Date.now() - t0) / 1000).toFixed(1)} s: Kafka ${engines.kafka.address}, Temporal ${engines.temporal.address}`);
+      say(
+        o.json,
+        `engines ready in ${((Date.now() - t0) / 1000).toFixed(1)} s: Kafka ${engines.kafka.address}, Temporal ${engines.temporal.address}`,
+      );
       const logFile = join(infraConfig.dataDir, 'logs', 'govmesh.log');
       const t1 = Date.now();
       stack = await startPlatformStack({
-        root, logFile,
-        env: Object.fromEntries(Object.entries({
-          ...env, KAFKA_BROKERS: engines.kafka.address, TEMPORAL_ADDRESS: engines.temporal.address, GOVMESH_API_PORT: apiPort,
-        }).filter((e): e is [string, string] => e[1] !== undefined)),
+        root,
+        logFile,
+        env: Object.fromEntries(
+          Object.entries({
+            ...env,
+            KAFKA_BROKERS: engines.kafka.address,
+            TEMPORAL_ADDRESS: engines.temporal.address,
+            GOVMESH_API_PORT: apiPort,
+          }).filter((e): e is [string, string] => e[1] !== undefined),
+        ),
         // Each process proves who it is with its own principal (the embedded broker's; an external
         // cluster's come from the environment the operator set).
         envOf: (component) =>
-          infraConfig.kafka.mode === 'embedded' ? { ...credentialsEnv(platformCredentials(infraConfig, component)), ...tlsEnv(infraConfig.kafka.tls) } : {},
+          infraConfig.kafka.mode === 'embedded'
+            ? { ...credentialsEnv(platformCredentials(infraConfig, component)), ...tlsEnv(infraConfig.kafka.tls) }
+            : {},
         onNotice: (line) => say(o.json, line),
       });
       say(o.json, `govmesh processes ready in ${((Date.now() - t1) / 1000).toFixed(1)} s; their log: ${logFile}`);
@@ -100,23 +119,44 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
       const logger = pino({ level: 'error' }, pino.destination(2));
       const api = new ApiSession(apiUrl, await DevelopmentIssuer.open(developmentIssuerKeyFile(infraConfig.dataDir)));
       // Each demo partner connects with the Kafka credentials its onboarding answered, like any partner.
-      crew = await startDemoCrew({ api, logger, root, partnerSuffix: config.GOVMESH_DEMO_PARTNER_SUFFIX, tls: infraConfig.kafka.clientTls });
+      crew = await startDemoCrew({
+        api,
+        logger,
+        root,
+        partnerSuffix: config.GOVMESH_DEMO_PARTNER_SUFFIX,
+        tls: infraConfig.kafka.clientTls,
+      });
       let last = 0;
       summary = await runDemoBatch({
-        api, crew, cases: o.cases,
+        api,
+        crew,
+        cases: o.cases,
         onProgress: (p: DemoProgress) => {
           if (Date.now() - last < 2_000 && p.running > 0) return;
           last = Date.now();
-          const marks = Object.entries(p.outcomes).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ');
-          say(o.json, `progress: ${p.submitted}/${o.cases} submitted · ${p.running} running · ${p.completed} completed${marks ? ` (${marks})` : ''}`);
+          const marks = Object.entries(p.outcomes)
+            .filter(([, n]) => n > 0)
+            .map(([k, n]) => `${k} ${n}`)
+            .join(', ');
+          say(
+            o.json,
+            `progress: ${p.submitted}/${o.cases} submitted · ${p.running} running · ${p.completed} completed${marks ? ` (${marks})` : ''}`,
+          );
         },
       });
       if (o.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
       else process.stdout.write(describeSummary(summary, apiUrl, engines?.temporal.uiUrl));
     }
     if (o.serve) {
-      say(o.json, `\ngovmesh is serving: API ${apiUrl} (docs ${apiUrl}/docs)${engines?.temporal.uiUrl ? `, Temporal UI ${engines.temporal.uiUrl}` : ''}.`);
-      if (crew) say(o.json, 'The demo partners and the demo officer keep working: try `GOVMESH_TOKEN=$(npx govmesh token mint --role citizen --sub citizen-1) npx govmesh case submit --service business-licence -f examples/applications/business-licence.yaml`.');
+      say(
+        o.json,
+        `\ngovmesh is serving: API ${apiUrl} (docs ${apiUrl}/docs)${engines?.temporal.uiUrl ? `, Temporal UI ${engines.temporal.uiUrl}` : ''}.`,
+      );
+      if (crew)
+        say(
+          o.json,
+          'The demo partners and the demo officer keep working: try `GOVMESH_TOKEN=$(npx govmesh token mint --role citizen --sub citizen-1) npx govmesh case submit --service business-licence -f examples/applications/business-licence.yaml`.',
+        );
       say(o.json, 'Press Ctrl-C to stop everything.');
       serving = true;
       await interruption;
@@ -139,8 +179,22 @@ export function summaryIsClean(s: DemoSummary): boolean {
 }
 
 function describeSummary(s: DemoSummary, apiUrl: string, temporalUi: string | undefined): string {
-  const outcomes = Object.entries(s.outcomes).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(' · ');
-  const rows = s.partners.map((c) => [c.partnerId, c.taskType, c.assigned, c.completedOnTime, c.late, c.rejectedInvalid, c.turnaroundMs.median === null ? '-' : `${(c.turnaroundMs.median / 1000).toFixed(1)}s`, c.score === null ? '-' : c.score.toFixed(2)].map(String));
+  const outcomes = Object.entries(s.outcomes)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(' · ');
+  const rows = s.partners.map((c) =>
+    [
+      c.partnerId,
+      c.taskType,
+      c.assigned,
+      c.completedOnTime,
+      c.late,
+      c.rejectedInvalid,
+      c.turnaroundMs.median === null ? '-' : `${(c.turnaroundMs.median / 1000).toFixed(1)}s`,
+      c.score === null ? '-' : c.score.toFixed(2),
+    ].map(String),
+  );
   const head = ['partner', 'task', 'assigned', 'on time', 'late', 'invalid', 'median', 'score'];
   const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => `  ${cells.map((c, i) => c.padEnd(width[i]!)).join('  ')}`.trimEnd();

@@ -43,7 +43,13 @@ export async function startDemoCrew(o: DemoCrewOptions): Promise<DemoCrew> {
     const definition = onDemoClock(readExample(o.root, file), o.partnerSeconds ?? 5);
     agencies.add(String(definition.ownerAgency));
     // 409: this version is published already (an earlier run); the catalogue keeps it.
-    await api.expect([201, 409], adminOf(String(definition.ownerAgency)), 'PUT', `/v1/services/${String(definition.id)}`, definition);
+    await api.expect(
+      [201, 409],
+      adminOf(String(definition.ownerAgency)),
+      'PUT',
+      `/v1/services/${String(definition.id)}`,
+      definition,
+    );
   }
   const crew = demoPartners(o.partnerSuffix);
   // Partners of a run with its own ids (a test) are terminated at the end; the standing demo
@@ -55,9 +61,13 @@ export async function startDemoCrew(o: DemoCrewOptions): Promise<DemoCrew> {
     let answer = created.body;
     if (created.status === 409) {
       // A standing partner from an earlier run: back on duty, with a new password (the old one is not kept anywhere).
-      await api.expect([200], CONTRACTOR, 'PATCH', `/v1/partners/${profile.id}`, { status: 'active', reason: 'demo run: back on duty' });
+      await api.expect([200], CONTRACTOR, 'PATCH', `/v1/partners/${profile.id}`, {
+        status: 'active',
+        reason: 'demo run: back on duty',
+      });
       answer = await api.expect([200], CONTRACTOR, 'POST', `/v1/partners/${profile.id}/credentials`);
-    } else if (created.status !== 201) throw new Error(`could not onboard ${profile.id}: ${created.status} ${JSON.stringify(created.body)}`);
+    } else if (created.status !== 201)
+      throw new Error(`could not onboard ${profile.id}: ${created.status} ${JSON.stringify(created.body)}`);
     access.set(profile.id, PartnerKafkaAccess.parse((answer as { kafka?: unknown }).kafka));
   }
   // Give workers and the bridge a moment to read the registry and subscribe to the new topics.
@@ -78,8 +88,14 @@ export async function startDemoCrew(o: DemoCrewOptions): Promise<DemoCrew> {
         // its deadline for nothing (a test run's partners left active did exactly that).
         const status = ownIds ? 'terminated' : 'suspended';
         for (const { profile } of crew) {
-          const r = await api.call(CONTRACTOR, 'PATCH', `/v1/partners/${profile.id}`, { status, reason: 'demo run ended: partner off duty' }).catch((err: unknown) => ({ status: 0, body: err }));
-          if (r.status !== 200) o.logger.warn({ partnerId: profile.id, status: r.status }, 'could not take a demo partner off duty');
+          const r = await api
+            .call(CONTRACTOR, 'PATCH', `/v1/partners/${profile.id}`, {
+              status,
+              reason: 'demo run ended: partner off duty',
+            })
+            .catch((err: unknown) => ({ status: 0, body: err }));
+          if (r.status !== 200)
+            o.logger.warn({ partnerId: profile.id, status: r.status }, 'could not take a demo partner off duty');
         }
       })();
       return stopped;

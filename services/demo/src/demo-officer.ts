@@ -49,14 +49,18 @@ export function startDemoOfficer(
       const seen = (reviewsSeen.get(task.taskId) ?? 0) + 1;
       reviewsSeen.set(task.taskId, seen);
       if (scenarioOf(task.caseId) === 'review-rework' && seen === 1) {
-        body = { decision: 'request-rework', reasons: ['the report has no photograph of the fire exit; please add one'] };
+        body = {
+          decision: 'request-rework',
+          reasons: ['the report has no photograph of the fire exit; please add one'],
+        };
       }
     } else if (task.stepId !== 'decision') {
       // A fallback: the officer does the partner's work in-house and records its result.
       body = { decision: 'approve', output: { clear: true, findings: [] } };
     }
     const r = await api.call(officer, 'POST', `/v1/tasks/${encodeURIComponent(task.taskId)}/decision`, body);
-    if (r.status !== 202 && r.status !== 409) logger.warn({ taskId: task.taskId, status: r.status }, 'the demo officer could not decide');
+    if (r.status !== 202 && r.status !== 409)
+      logger.warn({ taskId: task.taskId, status: r.status }, 'the demo officer could not decide');
   }
 
   return {

@@ -39,7 +39,10 @@ export function tagged(component: string, raw: string): { text: string; level: n
       .join(' ');
     const err = (entry.err as { message?: string } | undefined)?.message;
     const label = level >= 40 ? ` ${LEVELS[level] ?? level}` : '';
-    return { text: `${new Date(time).toISOString().slice(11, 19)} [${component}]${label} ${msg}${fields ? ` ${fields}` : ''}${err ? ` (${err})` : ''}`, level };
+    return {
+      text: `${new Date(time).toISOString().slice(11, 19)} [${component}]${label} ${msg}${fields ? ` ${fields}` : ''}${err ? ` (${err})` : ''}`,
+      level,
+    };
   } catch {
     return { text: `${new Date().toISOString().slice(11, 19)} [${component}] ${raw}`, level: 30 };
   }
@@ -66,7 +69,9 @@ export async function startPlatformStack(o: StackOptions): Promise<PlatformStack
   try {
     for (const component of COMPONENTS) {
       const child = spawn(process.execPath, [join(o.root, 'services', component.name, 'dist', 'main.js')], {
-        cwd: o.root, env: { ...process.env, ...o.env, ...o.envOf?.(component.name) }, stdio: ['ignore', 'pipe', 'pipe'],
+        cwd: o.root,
+        env: { ...process.env, ...o.env, ...o.envOf?.(component.name) },
+        stdio: ['ignore', 'pipe', 'pipe'],
         // A group of its own: Ctrl-C reaches only this supervisor, which stops the demo crew while
         // the API still answers, then each process in turn (a terminal's SIGINT would stop all at once).
         detached: true,
@@ -82,12 +87,24 @@ export async function startPlatformStack(o: StackOptions): Promise<PlatformStack
           if (raw.includes(`"msg":"${component.ready}"`)) ready();
         });
       }
-      const failed = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`${component.name} exited with ${code ?? 'a signal'} while starting; see ${o.logFile}`))));
-      const slow = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${component.name} did not start within 60 s; see ${o.logFile}`)), 60_000).unref());
+      const failed = new Promise<never>((_, reject) =>
+        child.once('exit', (code) =>
+          reject(new Error(`${component.name} exited with ${code ?? 'a signal'} while starting; see ${o.logFile}`)),
+        ),
+      );
+      const slow = new Promise<never>((_, reject) =>
+        setTimeout(
+          () => reject(new Error(`${component.name} did not start within 60 s; see ${o.logFile}`)),
+          60_000,
+        ).unref(),
+      );
       await Promise.race([isReady, failed, slow]);
       failed.catch(() => undefined);
       child.once('exit', (code) => {
-        if (!stopping) o.onNotice?.(`${new Date().toISOString().slice(11, 19)} [${component.name}] FATAL exited with ${code ?? 'a signal'}; see ${o.logFile}`);
+        if (!stopping)
+          o.onNotice?.(
+            `${new Date().toISOString().slice(11, 19)} [${component.name}] FATAL exited with ${code ?? 'a signal'}; see ${o.logFile}`,
+          );
       });
       o.onNotice?.(`${new Date().toISOString().slice(11, 19)} [${component.name}] running`);
     }

@@ -21,7 +21,8 @@ export function outcomesOf(trail: readonly TrailEntry[]): Set<Scenario> {
   for (const e of trail) {
     if (e.type === 'gov.govmesh.task.deadline-breached.v1') found.add('reassigned');
     if (e.type === 'gov.govmesh.step.fell-back-in-house.v1') found.add('fallback');
-    if (e.type === 'gov.govmesh.task.result-rejected.v1' && e.facts.code === 'CONTRACT.INVALID_OUTPUT') found.add('invalid-corrected');
+    if (e.type === 'gov.govmesh.task.result-rejected.v1' && e.facts.code === 'CONTRACT.INVALID_OUTPUT')
+      found.add('invalid-corrected');
     if (e.type === 'gov.govmesh.review.decided.v1' && e.facts.decision === 'request-rework') found.add('review-rework');
   }
   return found;
@@ -31,7 +32,12 @@ export function outcomesOf(trail: readonly TrailEntry[]): Set<Scenario> {
  * Whether a case ended as its scenario intended: completed, with the scenario's mark in the ledger
  * (an on-time case may still meet a slow or sloppy partner on the way; it must complete on time).
  */
-export function endedAsExpected(scenario: Scenario, status: string, trail: readonly TrailEntry[], onTime: boolean): boolean {
+export function endedAsExpected(
+  scenario: Scenario,
+  status: string,
+  trail: readonly TrailEntry[],
+  onTime: boolean,
+): boolean {
   if (status !== 'completed') return false;
   return scenario === 'on-time' ? onTime : outcomesOf(trail).has(scenario);
 }

@@ -15,7 +15,10 @@ export class CloudEventPublisher {
   private readonly producer: Producer;
   private connected: Promise<void> | undefined;
 
-  constructor(kafka: Kafka, private readonly now: () => Date = () => new Date()) {
+  constructor(
+    kafka: Kafka,
+    private readonly now: () => Date = () => new Date(),
+  ) {
     // Idempotent: a retried send is written once. kafkajs keeps that guarantee only with unbounded
     // retries; callers bound the wait (an activity's start-to-close timeout, a consumer's session).
     this.producer = kafka.producer({
@@ -36,14 +39,20 @@ export class CloudEventPublisher {
    * several is what makes a partner step cheap (bench/RESULTS.md); a retry rewrites them all, and
    * readers keep one of each by its id.
    */
-  async publishAll(events: ReadonlyArray<{ readonly topic: string; readonly key: string; readonly event: OutgoingEvent }>): Promise<void> {
+  async publishAll(
+    events: ReadonlyArray<{ readonly topic: string; readonly key: string; readonly event: OutgoingEvent }>,
+  ): Promise<void> {
     if (events.length === 0) return;
     this.connected ??= this.producer.connect();
     await this.connected;
     const byTopic = new Map<string, Message[]>();
     for (const { topic, key, event } of events) {
       const messages = byTopic.get(topic) ?? [];
-      messages.push({ key, value: JSON.stringify(this.cloudEvent(event)), headers: { 'content-type': 'application/cloudevents+json; charset=UTF-8' } });
+      messages.push({
+        key,
+        value: JSON.stringify(this.cloudEvent(event)),
+        headers: { 'content-type': 'application/cloudevents+json; charset=UTF-8' },
+      });
       byTopic.set(topic, messages);
     }
     await this.producer.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });

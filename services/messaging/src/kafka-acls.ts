@@ -22,7 +22,12 @@ const RESULTS = 'govmesh.results.';
 /** Consumer groups of processes that follow the partner registry, one group each. */
 export const REGISTRY_FOLLOWER_GROUP_PREFIX = 'govmesh-registry-follower-';
 
-const topic = (name: string, operations: readonly AclOperation[], prefixed = false): Grant => ({ resource: 'topic', name, prefixed, operations });
+const topic = (name: string, operations: readonly AclOperation[], prefixed = false): Grant => ({
+  resource: 'topic',
+  name,
+  prefixed,
+  operations,
+});
 const group = (name: string, prefixed = false): Grant => ({ resource: 'group', name, prefixed, operations: ['read'] });
 /** Every platform component creates the platform's topics it needs if they are missing. */
 const createsPlatformTopics = topic('govmesh.', ['create', 'describe'], true);
@@ -52,7 +57,12 @@ export function platformGrants(): Record<Exclude<PlatformComponent, 'admin'>, re
       group('govmesh-bridge', true),
       ...followsRegistry,
     ],
-    audit: [createsPlatformTopics, topic(EVENTS_TOPIC, ['read']), topic(DEAD_LETTER_TOPIC, ['write']), group('govmesh-audit', true)],
+    audit: [
+      createsPlatformTopics,
+      topic(EVENTS_TOPIC, ['read']),
+      topic(DEAD_LETTER_TOPIC, ['write']),
+      group('govmesh-audit', true),
+    ],
   };
 }
 
@@ -79,7 +89,11 @@ const OPERATIONS: Record<AclOperation, kafkajs.AclOperationTypes> = {
   describe: AclOperationTypes.DESCRIBE,
   alter: AclOperationTypes.ALTER,
 };
-const RESOURCES = { topic: AclResourceTypes.TOPIC, group: AclResourceTypes.GROUP, cluster: AclResourceTypes.CLUSTER } as const;
+const RESOURCES = {
+  topic: AclResourceTypes.TOPIC,
+  group: AclResourceTypes.GROUP,
+  cluster: AclResourceTypes.CLUSTER,
+} as const;
 
 /** The ACL entries that `grants` stand for, for `principal`. */
 export function aclEntries(principal: string, grants: readonly Grant[]): AclEntry[] {

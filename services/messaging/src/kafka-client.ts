@@ -12,10 +12,11 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 
 /** kafkajs logs through the service's pino logger, one child per kafkajs namespace. */
 export function pinoLogCreator(logger: Logger): logCreator {
-  return () => ({ namespace, level, log }) => {
-    const { message, ...extra } = log;
-    logger.child({ component: 'kafkajs', namespace })[LEVELS[level] ?? 'info'](extra, message);
-  };
+  return () =>
+    ({ namespace, level, log }) => {
+      const { message, ...extra } = log;
+      logger.child({ component: 'kafkajs', namespace })[LEVELS[level] ?? 'info'](extra, message);
+    };
 }
 
 /** A kafkajs client that logs through pino and, given credentials, authenticates with SASL. */

@@ -53,10 +53,17 @@ export function tlsFromEnv(env: {
     try {
       return readFileSync(file, 'utf8');
     } catch (err) {
-      throw new Error(`${variable}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err });
+      throw new Error(
+        `${variable}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+        { cause: err },
+      );
     }
   };
-  const tls = { ca: read('KAFKA_SSL_CA_FILE', files.ca), cert: read('KAFKA_SSL_CERT_FILE', files.cert), key: read('KAFKA_SSL_KEY_FILE', files.key) };
+  const tls = {
+    ca: read('KAFKA_SSL_CA_FILE', files.ca),
+    cert: read('KAFKA_SSL_CERT_FILE', files.cert),
+    key: read('KAFKA_SSL_KEY_FILE', files.key),
+  };
   return Object.fromEntries(Object.entries(tls).filter(([, v]) => v !== undefined));
 }
 

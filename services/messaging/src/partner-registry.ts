@@ -18,7 +18,11 @@ export interface PartnerRegistryWatch {
  * Reads the partner registry (`govmesh.partners`, compacted) from the start and then follows it.
  * Each process reads with a consumer group of its own, because each needs every partner.
  */
-export async function watchPartnerRegistry(deps: { kafka: Kafka; logger: Logger; onProfile: (profile: PartnerProfile) => void }): Promise<PartnerRegistryWatch> {
+export async function watchPartnerRegistry(deps: {
+  kafka: Kafka;
+  logger: Logger;
+  onProfile: (profile: PartnerProfile) => void;
+}): Promise<PartnerRegistryWatch> {
   const log = deps.logger.child({ component: 'partner-registry' });
   const admin = deps.kafka.admin();
   await admin.connect();
@@ -54,8 +58,16 @@ export async function watchPartnerRegistry(deps: { kafka: Kafka; logger: Logger;
 }
 
 /** Publishes a partner's profile as it is now; every worker and bridge picks it up. */
-export async function publishPartnerProfile(publisher: CloudEventPublisher, profile: PartnerProfile, source: string): Promise<void> {
+export async function publishPartnerProfile(
+  publisher: CloudEventPublisher,
+  profile: PartnerProfile,
+  source: string,
+): Promise<void> {
   await publisher.publish(PARTNERS_TOPIC, profile.id, {
-    id: `${profile.id}/${profile.status}/${randomUUID()}`, type: PARTNER_PROFILE, source, subject: profile.id, data: profile,
+    id: `${profile.id}/${profile.status}/${randomUUID()}`,
+    type: PARTNER_PROFILE,
+    source,
+    subject: profile.id,
+    data: profile,
   });
 }

@@ -11,27 +11,41 @@ export const BrokerList = z
   .string()
   .trim()
   .min(1)
-  .transform((raw) => raw.split(',').map((b) => b.trim()).filter((b) => b.length > 0))
+  .transform((raw) =>
+    raw
+      .split(',')
+      .map((b) => b.trim())
+      .filter((b) => b.length > 0),
+  )
   .pipe(z.array(z.string().regex(/^[^\s:]+:\d+$/, 'each broker must be host:port')).min(1));
 
 export const PlatformEnv = z.object({
   KAFKA_BROKERS: z.string().default('127.0.0.1:19092').pipe(BrokerList),
   // Each process proves who it is; `govmesh up` passes each its own principal.
   ...KafkaSecurityEnvShape,
-  TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port').default('127.0.0.1:17233'),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^\s:]+:\d+$/, 'must be host:port')
+    .default('127.0.0.1:17233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
 });
 
 /** Parses a process's configuration once; on a bad value prints every problem and exits 1. */
-export function loadProcessConfig<S extends z.ZodType>(process_: string, schema: S, env: Record<string, string | undefined>): z.infer<S> {
+export function loadProcessConfig<S extends z.ZodType>(
+  process_: string,
+  schema: S,
+  env: Record<string, string | undefined>,
+): z.infer<S> {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
     process.stderr.write(`govmesh ${process_}: invalid configuration\n${z.prettifyError(parsed.error)}\n`);
     process.exit(1);
   }
   if ((env.KAFKA_SASL_USERNAME === undefined) !== (env.KAFKA_SASL_PASSWORD === undefined)) {
-    process.stderr.write(`govmesh ${process_}: invalid configuration\n✖ set KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD together, or neither\n`);
+    process.stderr.write(
+      `govmesh ${process_}: invalid configuration\n✖ set KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD together, or neither\n`,
+    );
     process.exit(1);
   }
   return parsed.data;

@@ -64,10 +64,16 @@ export class ScramUsers {
     await this.upsert(user, newSecret());
   }
 
-  private async alter(upsertions: alterUserScramCredentialsV0.AlterUserScramCredentialsRequestUpsertions[]): Promise<void> {
+  private async alter(
+    upsertions: alterUserScramCredentialsV0.AlterUserScramCredentialsRequestUpsertions[],
+  ): Promise<void> {
     const user = upsertions[0]?.name ?? '?';
     const admin = this.admin;
-    if (!admin) throw new ScramUserChangeRefused(user, 'this process has no Kafka credentials of its own (set KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD)');
+    if (!admin)
+      throw new ScramUserChangeRefused(
+        user,
+        'this process has no Kafka credentials of its own (set KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD)',
+      );
     const connection = new Connection('govmesh-credentials', {
       connectTimeout: 5_000,
       requestTimeout: 10_000,
@@ -79,11 +85,14 @@ export class ScramUsers {
       await connection.connect(host, Number(port));
       const response = await alterUserScramCredentialsV0.api.async(connection, [], upsertions);
       const refused = response.results.find((r) => r.errorCode !== 0);
-      if (refused) throw new ScramUserChangeRefused(refused.user, refused.errorMessage ?? `error code ${refused.errorCode}`);
+      if (refused)
+        throw new ScramUserChangeRefused(refused.user, refused.errorMessage ?? `error code ${refused.errorCode}`);
     } catch (err) {
       if (err instanceof ScramUserChangeRefused) throw err;
       // A refusal at the protocol level arrives as an error whose response carries the per-user results.
-      const result = (err as { response?: alterUserScramCredentialsV0.AlterUserScramCredentialsResponse }).response?.results.find((r) => r.errorCode !== 0);
+      const result = (
+        err as { response?: alterUserScramCredentialsV0.AlterUserScramCredentialsResponse }
+      ).response?.results.find((r) => r.errorCode !== 0);
       throw new ScramUserChangeRefused(result?.user ?? user, result?.errorMessage ?? (err as Error).message);
     } finally {
       await connection.close().catch(() => undefined);

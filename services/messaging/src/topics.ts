@@ -25,8 +25,14 @@ export async function ensureTopics(kafka: Kafka, partnerIds: readonly string[] =
     if (wanted.length === 0) return;
     // kafkajs's own wait for leaders gives up on the first UNKNOWN_TOPIC_OR_PARTITION, which a
     // broker restarted over many topics answers for a while after it accepts the creation.
-    await admin.createTopics({ topics: wanted.map((t) => ({ numPartitions: PARTITIONS, ...t, replicationFactor: -1 })), waitForLeaders: false });
-    await waitForLeaders(admin, wanted.map((t) => t.topic));
+    await admin.createTopics({
+      topics: wanted.map((t) => ({ numPartitions: PARTITIONS, ...t, replicationFactor: -1 })),
+      waitForLeaders: false,
+    });
+    await waitForLeaders(
+      admin,
+      wanted.map((t) => t.topic),
+    );
   } finally {
     await admin.disconnect();
   }
@@ -35,8 +41,14 @@ export async function ensureTopics(kafka: Kafka, partnerIds: readonly string[] =
 /** Raised when new topics still have no leader after the wait; names them and the last answer. */
 export class TopicsNotReady extends Error {
   override readonly name = 'TopicsNotReady';
-  constructor(readonly topics: readonly string[], readonly waitedMs: number, readonly lastError: string) {
-    super(`Kafka created ${topics.join(', ')} but gave ${topics.length === 1 ? 'it' : 'them'} no leader within ${waitedMs} ms (last answer: ${lastError})`);
+  constructor(
+    readonly topics: readonly string[],
+    readonly waitedMs: number,
+    readonly lastError: string,
+  ) {
+    super(
+      `Kafka created ${topics.join(', ')} but gave ${topics.length === 1 ? 'it' : 'them'} no leader within ${waitedMs} ms (last answer: ${lastError})`,
+    );
   }
 }
 

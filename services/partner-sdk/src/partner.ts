@@ -1,9 +1,21 @@
 import { randomUUID } from 'node:crypto';
 
-import { TASK_RESULT, TaskTopicMessage, type TaskAssignedData, type TaskRejectionData, type TaskResultData } from '@govmesh/contracts/task-messages';
+import {
+  TASK_RESULT,
+  TaskTopicMessage,
+  type TaskAssignedData,
+  type TaskRejectionData,
+  type TaskResultData,
+} from '@govmesh/contracts/task-messages';
 import { defaultTaskTypes } from '@govmesh/contracts/task-types';
 import { resultTopic, taskTopic } from '@govmesh/contracts/topics';
-import { CloudEventPublisher, createKafka, partnerGroup, type KafkaTls, type PartnerKafkaAccess } from '@govmesh/messaging';
+import {
+  CloudEventPublisher,
+  createKafka,
+  partnerGroup,
+  type KafkaTls,
+  type PartnerKafkaAccess,
+} from '@govmesh/messaging';
 import type { Kafka } from 'kafkajs';
 import { pino, type Logger } from 'pino';
 
@@ -56,7 +68,9 @@ export function createPartner(options: PartnerOptions): Partner {
   const { access } = options;
   const brokers = access?.brokers ?? options.brokers ?? [];
   const tls = options.tls ?? (access?.tls ? {} : undefined);
-  const kafka = options.kafka ?? createKafka({ clientId: `partner-${options.partnerId}`, brokers, logger, credentials: access, tls });
+  const kafka =
+    options.kafka ??
+    createKafka({ clientId: `partner-${options.partnerId}`, brokers, logger, credentials: access, tls });
   // The group the partner's ACLs allow: its own, so no other partner can join it.
   const consumer = kafka.consumer({ groupId: partnerGroup(options.partnerId), allowAutoTopicCreation: false });
   const publisher = new CloudEventPublisher(kafka);
@@ -68,7 +82,11 @@ export function createPartner(options: PartnerOptions): Partner {
   async function publishResult(result: TaskResultData): Promise<void> {
     const caseId = result.taskId.slice(0, Math.max(0, result.taskId.lastIndexOf(':'))) || result.taskId;
     await publisher.publish(resultTopic(options.partnerId), caseId, {
-      id: randomUUID(), type: TASK_RESULT, source: `/partners/${options.partnerId}`, subject: caseId, data: result,
+      id: randomUUID(),
+      type: TASK_RESULT,
+      source: `/partners/${options.partnerId}`,
+      subject: caseId,
+      data: result,
     });
   }
 
@@ -81,12 +99,22 @@ export function createPartner(options: PartnerOptions): Partner {
       const handler = options.handlers[task.taskType];
       const contract = taskTypes.get(task.taskType);
       if (!handler) {
-        await publishResult({ taskId: task.taskId, attempt: task.attempt, outcome: 'failed', reason: `${options.partnerId} has no handler for ${task.taskType}` });
+        await publishResult({
+          taskId: task.taskId,
+          attempt: task.attempt,
+          outcome: 'failed',
+          reason: `${options.partnerId} has no handler for ${task.taskType}`,
+        });
         return;
       }
       const input = contract?.input.safeParse(task.input);
       if (input && !input.success) {
-        await publishResult({ taskId: task.taskId, attempt: task.attempt, outcome: 'failed', reason: `the task input does not match ${task.taskType}: ${input.error.message}` });
+        await publishResult({
+          taskId: task.taskId,
+          attempt: task.attempt,
+          outcome: 'failed',
+          reason: `the task input does not match ${task.taskType}: ${input.error.message}`,
+        });
         return;
       }
       const output = await handler(task.input, { task, signal: controller.signal, logger: taskLog });
@@ -95,7 +123,12 @@ export function createPartner(options: PartnerOptions): Partner {
     } catch (err) {
       if (controller.signal.aborted) return;
       taskLog.warn({ err }, 'task failed');
-      await publishResult({ taskId: task.taskId, attempt: task.attempt, outcome: 'failed', reason: (err as Error).message || 'the partner could not do the task' });
+      await publishResult({
+        taskId: task.taskId,
+        attempt: task.attempt,
+        outcome: 'failed',
+        reason: (err as Error).message || 'the partner could not do the task',
+      });
     } finally {
       running.delete(key);
     }
@@ -133,7 +166,10 @@ export function createPartner(options: PartnerOptions): Partner {
             options.onRevocation?.(event.data);
           } else {
             rejections.push(event.data);
-            logger.warn({ taskId: event.data.taskId, code: event.data.code, reasons: event.data.reasons }, 'result rejected');
+            logger.warn(
+              { taskId: event.data.taskId, code: event.data.code, reasons: event.data.reasons },
+              'result rejected',
+            );
             options.onRejection?.(event.data);
           }
           return Promise.resolve();
@@ -144,7 +180,10 @@ export function createPartner(options: PartnerOptions): Partner {
       for (const controller of running.values()) controller.abort('stopping');
       await consumer.disconnect();
       // A handler that ignores its abort signal must not keep the partner from stopping.
-      await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => setTimeout(r, options.stopGraceMs ?? 5_000).unref())]);
+      await Promise.race([
+        Promise.allSettled([...inFlight]),
+        new Promise((r) => setTimeout(r, options.stopGraceMs ?? 5_000).unref()),
+      ]);
       await publisher.close();
     },
   };

@@ -40,7 +40,11 @@ export async function createCaseWorkers(deps: CaseWorkerDeps): Promise<Worker[]>
     taskQueue: deps.taskQueue ?? CASE_TASK_QUEUE,
     workflowsPath: workflowsPath(),
     ...(deps.maxCachedCases !== undefined ? { maxCachedWorkflows: deps.maxCachedCases } : {}),
-    activities: createCaseActivities({ publisher: deps.publisher, partners: deps.partners, registries: deps.registries, logger: deps.logger,
+    activities: createCaseActivities({
+      publisher: deps.publisher,
+      partners: deps.partners,
+      registries: deps.registries,
+      logger: deps.logger,
       ...(deps.calendar ? { calendar: deps.calendar } : {}),
     }),
   });

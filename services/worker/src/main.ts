@@ -16,13 +16,24 @@ const config = loadConfig();
 const logger = pino({ name: 'govmesh-worker', level: config.LOG_LEVEL });
 const temporalLog = logger.child({ component: 'temporal' });
 Runtime.install({
-  logger: new DefaultLogger('WARN', (entry) => temporalLog[entry.level === 'ERROR' ? 'error' : 'warn']({ ...entry.meta }, entry.message)),
+  logger: new DefaultLogger('WARN', (entry) =>
+    temporalLog[entry.level === 'ERROR' ? 'error' : 'warn']({ ...entry.meta }, entry.message),
+  ),
 });
 
 // Optional seed; the partner registry topic (onboarding through the API) is the source of truth.
 const partners = config.GOVMESH_PARTNERS_FILE ? readPartnersFile(config.GOVMESH_PARTNERS_FILE) : [];
-const kafka = createKafka({ clientId: 'govmesh-worker', brokers: config.KAFKA_BROKERS, logger, credentials: credentialsFromEnv(config), tls: tlsFromEnv(config) });
-await ensureTopics(kafka, partners.map((p) => p.id));
+const kafka = createKafka({
+  clientId: 'govmesh-worker',
+  brokers: config.KAFKA_BROKERS,
+  logger,
+  credentials: credentialsFromEnv(config),
+  tls: tlsFromEnv(config),
+});
+await ensureTopics(
+  kafka,
+  partners.map((p) => p.id),
+);
 const publisher = new CloudEventPublisher(kafka);
 const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
 // The file seeds the directory; the registry topic (the API's onboarding and suspensions) updates it.
@@ -41,7 +52,15 @@ const workers = await createCaseWorkers({
   taskQueue: config.GOVMESH_CASE_TASK_QUEUE,
   maxCachedCases: config.GOVMESH_WORKER_MAX_CACHED_CASES,
 });
-logger.info({ taskQueue: config.GOVMESH_CASE_TASK_QUEUE, maxCachedCases: config.GOVMESH_WORKER_MAX_CACHED_CASES, partners: partners.length, agencies: Object.keys(DEMO_AGENCY_ACTIVITIES) }, 'worker running');
+logger.info(
+  {
+    taskQueue: config.GOVMESH_CASE_TASK_QUEUE,
+    maxCachedCases: config.GOVMESH_WORKER_MAX_CACHED_CASES,
+    partners: partners.length,
+    agencies: Object.keys(DEMO_AGENCY_ACTIVITIES),
+  },
+  'worker running',
+);
 // The SDK shuts the workers down gracefully on SIGTERM and SIGINT.
 await Promise.all(workers.map((w) => w.run()));
 await registry.stop();

@@ -9,7 +9,9 @@ import { PartnerDirectory } from './domain/partner-directory.js';
 import { readPartnersFile } from './partners-file.js';
 
 describe('the demo partners', () => {
-  const partners = readPartnersFile(fileURLToPath(new URL('../../../examples/partners/demo-partners.yaml', import.meta.url)));
+  const partners = readPartnersFile(
+    fileURLToPath(new URL('../../../examples/partners/demo-partners.yaml', import.meta.url)),
+  );
 
   it('read as valid partner profiles', () => {
     expect(partners.map((p) => p.id)).toEqual(['acme-checks', 'civic-inspect', 'swift-courier', 'zenith-checks']);
@@ -17,7 +19,13 @@ describe('the demo partners', () => {
 
   it('are chosen in a stable order, skipping those already tried', async () => {
     const directory = new PartnerDirectory(partners);
-    const select = (exclude: string[], only?: string[]) => directory.select({ taskType: 'background-check@1', strategy: 'first-eligible', exclude, ...(only ? { only } : {}) });
+    const select = (exclude: string[], only?: string[]) =>
+      directory.select({
+        taskType: 'background-check@1',
+        strategy: 'first-eligible',
+        exclude,
+        ...(only ? { only } : {}),
+      });
     expect(await select([])).toBe('acme-checks');
     expect(await select(['acme-checks'])).toBe('zenith-checks');
     expect(await select(['acme-checks', 'zenith-checks'])).toBeNull();
@@ -25,19 +33,27 @@ describe('the demo partners', () => {
   });
 
   it('never include a suspended partner', async () => {
-    const directory = new PartnerDirectory(partners.map((p) => (p.id === 'acme-checks' ? { ...p, status: 'suspended' as const } : p)));
-    expect(await directory.select({ taskType: 'background-check@1', strategy: 'best-score', exclude: [] })).toBe('zenith-checks');
+    const directory = new PartnerDirectory(
+      partners.map((p) => (p.id === 'acme-checks' ? { ...p, status: 'suspended' as const } : p)),
+    );
+    expect(await directory.select({ taskType: 'background-check@1', strategy: 'best-score', exclude: [] })).toBe(
+      'zenith-checks',
+    );
   });
 
   it('take turns under round-robin', async () => {
     const directory = new PartnerDirectory(partners);
     const picks = [];
-    for (let i = 0; i < 4; i += 1) picks.push(await directory.select({ taskType: 'background-check@1', strategy: 'round-robin', exclude: [] }));
+    for (let i = 0; i < 4; i += 1)
+      picks.push(await directory.select({ taskType: 'background-check@1', strategy: 'round-robin', exclude: [] }));
     expect(picks).toEqual(['acme-checks', 'zenith-checks', 'acme-checks', 'zenith-checks']);
   });
 
   it('give newcomers a trial, then prefer the better score', async () => {
-    const figures: Record<string, { assigned: number; score: number | null }> = { 'acme-checks': { assigned: 5, score: 0.4 }, 'zenith-checks': { assigned: 1, score: 0.9 } };
+    const figures: Record<string, { assigned: number; score: number | null }> = {
+      'acme-checks': { assigned: 5, score: 0.4 },
+      'zenith-checks': { assigned: 1, score: 0.9 },
+    };
     const standings = { refresh: () => Promise.resolve(), standing: (id: string) => figures[id] };
     const directory = new PartnerDirectory(partners, standings);
     const pick = () => directory.select({ taskType: 'background-check@1', strategy: 'best-score', exclude: [] });

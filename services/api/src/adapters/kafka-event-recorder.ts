@@ -12,7 +12,10 @@ export class KafkaEventRecorder implements EventRecorder {
 
   async satisfactionRated(caseId: string, score: number): Promise<void> {
     await this.publisher.publish(EVENTS_TOPIC, caseId, {
-      id: `${caseId}/case/0/satisfactionRated/rating`, type: DOMAIN_EVENTS.satisfactionRated.type, source: EVENT_SOURCES.api, subject: caseId,
+      id: `${caseId}/case/0/satisfactionRated/rating`,
+      type: DOMAIN_EVENTS.satisfactionRated.type,
+      source: EVENT_SOURCES.api,
+      subject: caseId,
       data: DOMAIN_EVENTS.satisfactionRated.data.parse({ correlationId: caseId, causationId: caseId, score }),
     });
   }
@@ -20,10 +23,17 @@ export class KafkaEventRecorder implements EventRecorder {
 
 /** Ready when Kafka answers a metadata request and Temporal answers a health check. */
 export class EngineReadiness implements Readiness {
-  constructor(private readonly kafka: Kafka, private readonly temporal: Connection) {}
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly temporal: Connection,
+  ) {}
 
   async check(): Promise<Record<string, { ok: boolean; detail?: string }>> {
-    const bounded = <T>(p: Promise<T>) => Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer within 3 s')), 3_000))]);
+    const bounded = <T>(p: Promise<T>) =>
+      Promise.race([
+        p,
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer within 3 s')), 3_000)),
+      ]);
     const kafka = (async () => {
       const admin = this.kafka.admin();
       try {

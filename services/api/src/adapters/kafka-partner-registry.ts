@@ -62,7 +62,13 @@ export class KafkaPartnerRegistry implements PartnerRegistry {
       await admin.disconnect();
     }
     this.deps.logger.info({ partnerId }, 'partner Kafka credentials issued');
-    return { brokers: [...this.deps.partnerBrokers], mechanism: 'scram-sha-512', username: partnerPrincipal(partnerId), password, tls: this.deps.partnerTls ?? false };
+    return {
+      brokers: [...this.deps.partnerBrokers],
+      mechanism: 'scram-sha-512',
+      username: partnerPrincipal(partnerId),
+      password,
+      tls: this.deps.partnerTls ?? false,
+    };
   }
 
   async changeStatus(profile: PartnerProfile, reason: string): Promise<{ moved: readonly string[] }> {
@@ -70,8 +76,15 @@ export class KafkaPartnerRegistry implements PartnerRegistry {
     if (profile.status === 'active') return { moved: [] };
     if (profile.status === 'terminated') await this.revokeAccess(profile.id);
     const outcome = await suspendPartner(
-      { client: this.deps.client, logger: this.deps.logger, openTasks: this.deps.openTasks, directory: { setStatus: () => undefined } },
-      profile.id, reason, profile.status,
+      {
+        client: this.deps.client,
+        logger: this.deps.logger,
+        openTasks: this.deps.openTasks,
+        directory: { setStatus: () => undefined },
+      },
+      profile.id,
+      reason,
+      profile.status,
     );
     return { moved: outcome.moved };
   }

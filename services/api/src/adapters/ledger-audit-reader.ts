@@ -1,7 +1,15 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 
-import { SqliteLedgerStore, openPartnerTasks, scorecardsOf, transparencyFigures, verifyLedger, type LedgerRecord, type LedgerVerdict } from '@govmesh/audit';
+import {
+  SqliteLedgerStore,
+  openPartnerTasks,
+  scorecardsOf,
+  transparencyFigures,
+  verifyLedger,
+  type LedgerRecord,
+  type LedgerVerdict,
+} from '@govmesh/audit';
 import type { PartnerScorecard, ServiceTransparency } from '@govmesh/contracts/partner-scorecard';
 
 import type { AuditReader } from '../ports.js';
@@ -10,15 +18,21 @@ import type { AuditReader } from '../ports.js';
 export class LedgerAuditReader implements AuditReader {
   private store: SqliteLedgerStore | undefined;
 
-  constructor(private readonly ledgerFile: string, private readonly signingKeyFile?: string) {}
+  constructor(
+    private readonly ledgerFile: string,
+    private readonly signingKeyFile?: string,
+  ) {}
 
   private open(): SqliteLedgerStore | undefined {
-    if (!this.store && existsSync(this.ledgerFile)) this.store = new SqliteLedgerStore(this.ledgerFile, { readonly: true });
+    if (!this.store && existsSync(this.ledgerFile))
+      this.store = new SqliteLedgerStore(this.ledgerFile, { readonly: true });
     return this.store;
   }
 
   private publicKey(): KeyObject | undefined {
-    return this.signingKeyFile && existsSync(this.signingKeyFile) ? createPublicKey(readFileSync(this.signingKeyFile, 'utf8')) : undefined;
+    return this.signingKeyFile && existsSync(this.signingKeyFile)
+      ? createPublicKey(readFileSync(this.signingKeyFile, 'utf8'))
+      : undefined;
   }
 
   async scorecards(window: { from?: Date; to?: Date } = {}): Promise<PartnerScorecard[]> {

@@ -8,7 +8,10 @@ export const DEMO_AGENCY_ACTIVITIES: Readonly<Record<string, Readonly<Record<str
   'public-security': {
     verifyIdentity: ({ application }) => {
       const applicant = (application.applicant ?? {}) as { nationalId?: unknown };
-      return Promise.resolve({ verified: typeof applicant.nationalId === 'string' && applicant.nationalId.length > 0, method: 'register-match' });
+      return Promise.resolve({
+        verified: typeof applicant.nationalId === 'string' && applicant.nationalId.length > 0,
+        method: 'register-match',
+      });
     },
   },
   'social-security': {

@@ -13,22 +13,48 @@ type Sent = Parameters<CloudEventPublisher['publishAll']>[0];
 /** The activities over a publisher that keeps each send, so a test sees what went out together. */
 function activitiesWithSends() {
   const sends: Sent[] = [];
-  const publisher = { publishAll: (events: Sent) => Promise.resolve(void sends.push(events)) } as unknown as CloudEventPublisher;
-  const activities = createCaseActivities({ publisher, partners: new PartnerDirectory([]), registries: new RegistryDirectory({}), logger: pino({ level: 'silent' }) });
+  const publisher = {
+    publishAll: (events: Sent) => Promise.resolve(void sends.push(events)),
+  } as unknown as CloudEventPublisher;
+  const activities = createCaseActivities({
+    publisher,
+    partners: new PartnerDirectory([]),
+    registries: new RegistryDirectory({}),
+    logger: pino({ level: 'silent' }),
+  });
   return { activities, sends };
 }
 
 const caseId = 'case-1';
-const recorded = (sequence: number, kind: DomainEventRecord['kind'], data: Record<string, unknown>): DomainEventRecord =>
-  ({ kind, caseId, stepId: 'check', causationId: sequence === 1 ? caseId : `prev-${sequence}`, sequence, data });
+const recorded = (
+  sequence: number,
+  kind: DomainEventRecord['kind'],
+  data: Record<string, unknown>,
+): DomainEventRecord => ({
+  kind,
+  caseId,
+  stepId: 'check',
+  causationId: sequence === 1 ? caseId : `prev-${sequence}`,
+  sequence,
+  data,
+});
 const stepStarted = recorded(1, 'stepStarted', { stepId: 'check', mode: 'outsourced' });
 const dispatch: DispatchRequest = {
-  caseId, stepId: 'check', taskId: `${caseId}:check`, taskType: 'background-check@1', partnerId: 'swift-checks', attempt: 1,
-  classification: { core: false, critical: false }, mode: 'outsourced', deadline: { hours: 1 }, input: { applicant: { name: 'A' } },
-  causationId: 'case-1/check/0/stepStarted/1', precedingEvents: [stepStarted],
+  caseId,
+  stepId: 'check',
+  taskId: `${caseId}:check`,
+  taskType: 'background-check@1',
+  partnerId: 'swift-checks',
+  attempt: 1,
+  classification: { core: false, critical: false },
+  mode: 'outsourced',
+  deadline: { hours: 1 },
+  input: { applicant: { name: 'A' } },
+  causationId: 'case-1/check/0/stepStarted/1',
+  precedingEvents: [stepStarted],
 };
 
-describe('publishing a case\'s events in one send', () => {
+describe("publishing a case's events in one send", () => {
   it('sends the events recorded before a dispatch, the task and its taskDispatched event together, in order', async () => {
     const { activities, sends } = activitiesWithSends();
     await new MockActivityEnvironment().run((r: DispatchRequest) => activities.dispatchTask(r), dispatch);
@@ -44,15 +70,22 @@ describe('publishing a case\'s events in one send', () => {
   it('still records the preceding events when it refuses to send core-and-critical work out', async () => {
     const { activities, sends } = activitiesWithSends();
     const forged = { ...dispatch, classification: { core: true, critical: true } };
-    await expect(new MockActivityEnvironment().run((r: DispatchRequest) => activities.dispatchTask(r), forged)).rejects.toMatchObject({ type: 'CONTROL.CORE_CRITICAL_DISPATCH' });
-    expect(sends.flat().map((m) => m.event.type)).toEqual(['gov.govmesh.step.started.v1', 'gov.govmesh.task.dispatch-refused.v1']);
+    await expect(
+      new MockActivityEnvironment().run((r: DispatchRequest) => activities.dispatchTask(r), forged),
+    ).rejects.toMatchObject({ type: 'CONTROL.CORE_CRITICAL_DISPATCH' });
+    expect(sends.flat().map((m) => m.event.type)).toEqual([
+      'gov.govmesh.step.started.v1',
+      'gov.govmesh.task.dispatch-refused.v1',
+    ]);
     expect(sends.flat().some((m) => m.topic.startsWith('govmesh.tasks.'))).toBe(false);
   });
 
   it('refuses a batch with an event that breaks its contract, naming it, and publishes none of it', async () => {
     const { activities, sends } = activitiesWithSends();
     const broken = recorded(2, 'stepCompleted', { stepId: 'check', mode: 'outsourced', outcome: 'finished' });
-    const refusal = await activities.recordDomainEvents([stepStarted, broken]).catch((err: unknown) => err as { type: string; message: string });
+    const refusal = await activities
+      .recordDomainEvents([stepStarted, broken])
+      .catch((err: unknown) => err as { type: string; message: string });
     expect(refusal).toMatchObject({ type: 'CONTRACT.INVALID_EVENT' });
     expect(refusal?.message).toContain('domain event stepCompleted does not match its contract');
     expect(sends).toHaveLength(0);

@@ -1,5 +1,10 @@
 import { DOMAIN_EVENTS, EVENT_SOURCES } from '@govmesh/contracts/domain-events';
-import { TASK_ASSIGNED, TASK_REVOKED, type TaskAssignedData, type TaskRejectionData } from '@govmesh/contracts/task-messages';
+import {
+  TASK_ASSIGNED,
+  TASK_REVOKED,
+  type TaskAssignedData,
+  type TaskRejectionData,
+} from '@govmesh/contracts/task-messages';
 import { EVENTS_TOPIC, taskTopic } from '@govmesh/contracts/topics';
 import type { CloudEventPublisher } from '@govmesh/messaging';
 import { domainEventId, type CaseActivities, type DomainEventRecord } from '@govmesh/workflows/case-activities';
@@ -28,7 +33,9 @@ export { domainEventId };
 
 function leafPaths(value: unknown, prefix = ''): string[] {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return prefix ? [prefix] : [];
-  return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => leafPaths(v, prefix ? `${prefix}.${k}` : k));
+  return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) =>
+    leafPaths(v, prefix ? `${prefix}.${k}` : k),
+  );
 }
 
 export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
@@ -40,9 +47,16 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
     const def = DOMAIN_EVENTS[event.kind];
     const data = def.data.safeParse({ correlationId: event.caseId, causationId: event.causationId, ...event.data });
     if (!data.success) {
-      throw ApplicationFailure.nonRetryable(`domain event ${event.kind} does not match its contract: ${data.error.message}`, 'CONTRACT.INVALID_EVENT');
+      throw ApplicationFailure.nonRetryable(
+        `domain event ${event.kind} does not match its contract: ${data.error.message}`,
+        'CONTRACT.INVALID_EVENT',
+      );
     }
-    return { topic: EVENTS_TOPIC, key: event.caseId, event: { id: domainEventId(event), type: def.type, source: SOURCE, subject: event.caseId, data: data.data } };
+    return {
+      topic: EVENTS_TOPIC,
+      key: event.caseId,
+      event: { id: domainEventId(event), type: def.type, source: SOURCE, subject: event.caseId, data: data.data },
+    };
   }
 
   async function recordDomainEvent(event: DomainEventRecord): Promise<string> {
@@ -64,46 +78,98 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
       const preceding = (request.precedingEvents ?? []).map(domainEvent);
       // Defence in depth: a forged or stale definition must still never send core-and-critical work out.
       if ((request.classification.core && request.classification.critical) || request.mode === 'in-house') {
-        const reasons = [`step ${request.stepId} is ${request.mode === 'in-house' ? 'in-house' : 'core and critical'}; it never leaves the government`];
-        await deps.publisher.publishAll([...preceding, domainEvent({
-          kind: 'dispatchRefused', caseId: request.caseId, stepId: request.stepId, attempt: request.attempt,
-          causationId: request.causationId, sequence: 0, data: { stepId: request.stepId, code: 'CONTROL.CORE_CRITICAL_DISPATCH', reasons },
-        })]);
-        log.error({ caseId: request.caseId, stepId: request.stepId, partnerId: request.partnerId }, 'refused to dispatch core-and-critical work');
+        const reasons = [
+          `step ${request.stepId} is ${request.mode === 'in-house' ? 'in-house' : 'core and critical'}; it never leaves the government`,
+        ];
+        await deps.publisher.publishAll([
+          ...preceding,
+          domainEvent({
+            kind: 'dispatchRefused',
+            caseId: request.caseId,
+            stepId: request.stepId,
+            attempt: request.attempt,
+            causationId: request.causationId,
+            sequence: 0,
+            data: { stepId: request.stepId, code: 'CONTROL.CORE_CRITICAL_DISPATCH', reasons },
+          }),
+        ]);
+        log.error(
+          { caseId: request.caseId, stepId: request.stepId, partnerId: request.partnerId },
+          'refused to dispatch core-and-critical work',
+        );
         throw ApplicationFailure.nonRetryable(reasons[0], 'CONTROL.CORE_CRITICAL_DISPATCH');
       }
       // Counted from when the dispatch was first scheduled, so a retry does not move the deadline.
       const scheduled = new Date(Context.current().info.scheduledTimestampMs);
       const deadline = dueAt(scheduled, request.deadline, deps.calendar);
       const data: TaskAssignedData = {
-        taskId: request.taskId, caseId: request.caseId, stepId: request.stepId, taskType: request.taskType,
-        attempt: request.attempt, deadline: deadline.toISOString(), input: request.input,
-        ...(request.rework ? { rework: { previousAttempt: request.rework.previousAttempt, reasons: [...request.rework.reasons] } } : {}),
+        taskId: request.taskId,
+        caseId: request.caseId,
+        stepId: request.stepId,
+        taskType: request.taskType,
+        attempt: request.attempt,
+        deadline: deadline.toISOString(),
+        input: request.input,
+        ...(request.rework
+          ? { rework: { previousAttempt: request.rework.previousAttempt, reasons: [...request.rework.reasons] } }
+          : {}),
       };
       // One send: the case's events so far, the task to the partner and its taskDispatched event.
       await deps.publisher.publishAll([
         ...preceding,
-        { topic: taskTopic(request.partnerId), key: request.caseId, event: {
-          id: `${request.taskId}/${request.attempt}/assigned`, type: TASK_ASSIGNED, source: '/govmesh/dispatch', subject: request.caseId, data,
-        } },
-        { topic: EVENTS_TOPIC, key: request.caseId, event: {
-          id: `${request.caseId}/${request.stepId}/${request.attempt}/taskDispatched`,
-          type: DOMAIN_EVENTS.taskDispatched.type, source: SOURCE, subject: request.caseId,
-          data: DOMAIN_EVENTS.taskDispatched.data.parse({
-            correlationId: request.caseId, causationId: request.causationId, stepId: request.stepId, taskId: request.taskId,
-            partnerId: request.partnerId, taskType: request.taskType, attempt: request.attempt, deadline: data.deadline,
-            sharedFields: leafPaths(request.input),
-          }),
-        } },
+        {
+          topic: taskTopic(request.partnerId),
+          key: request.caseId,
+          event: {
+            id: `${request.taskId}/${request.attempt}/assigned`,
+            type: TASK_ASSIGNED,
+            source: '/govmesh/dispatch',
+            subject: request.caseId,
+            data,
+          },
+        },
+        {
+          topic: EVENTS_TOPIC,
+          key: request.caseId,
+          event: {
+            id: `${request.caseId}/${request.stepId}/${request.attempt}/taskDispatched`,
+            type: DOMAIN_EVENTS.taskDispatched.type,
+            source: SOURCE,
+            subject: request.caseId,
+            data: DOMAIN_EVENTS.taskDispatched.data.parse({
+              correlationId: request.caseId,
+              causationId: request.causationId,
+              stepId: request.stepId,
+              taskId: request.taskId,
+              partnerId: request.partnerId,
+              taskType: request.taskType,
+              attempt: request.attempt,
+              deadline: data.deadline,
+              sharedFields: leafPaths(request.input),
+            }),
+          },
+        },
       ]);
-      log.info({ caseId: request.caseId, stepId: request.stepId, partnerId: request.partnerId, attempt: request.attempt }, 'task dispatched');
+      log.info(
+        { caseId: request.caseId, stepId: request.stepId, partnerId: request.partnerId, attempt: request.attempt },
+        'task dispatched',
+      );
       return { deadline: data.deadline, deadlineInMs: Math.max(0, deadline.getTime() - now().getTime()) };
     },
 
     async revokeTask(request) {
-      const data: TaskRejectionData = { taskId: request.taskId, attempt: request.attempt, code: request.code, reasons: [...request.reasons] };
+      const data: TaskRejectionData = {
+        taskId: request.taskId,
+        attempt: request.attempt,
+        code: request.code,
+        reasons: [...request.reasons],
+      };
       await deps.publisher.publish(taskTopic(request.partnerId), request.caseId, {
-        id: `${request.taskId}/${request.attempt}/revoked`, type: TASK_REVOKED, source: '/govmesh/dispatch', subject: request.caseId, data,
+        id: `${request.taskId}/${request.attempt}/revoked`,
+        type: TASK_REVOKED,
+        source: '/govmesh/dispatch',
+        subject: request.caseId,
+        data,
       });
     },
 

@@ -22,7 +22,10 @@ export function followPartnerRegistry(deps: {
     onProfile: (profile) => {
       if (deps.accept && !deps.accept(profile)) return;
       deps.directory.upsert(profile);
-      deps.logger.info({ component: 'partner-registry', partnerId: profile.id, status: profile.status }, 'partner profile updated');
+      deps.logger.info(
+        { component: 'partner-registry', partnerId: profile.id, status: profile.status },
+        'partner profile updated',
+      );
     },
   });
 }

@@ -32,7 +32,12 @@ export interface SuspensionOutcome {
  * Suspends a partner: it gets no new tasks from this moment, and every task it holds is revoked
  * (`PARTNER.SUSPENDED`) and reassigned by its case, which records both in the ledger.
  */
-export async function suspendPartner(deps: PartnerSuspensionDeps, partnerId: string, reason: string, status: PartnerProfile['status'] = 'suspended'): Promise<SuspensionOutcome> {
+export async function suspendPartner(
+  deps: PartnerSuspensionDeps,
+  partnerId: string,
+  reason: string,
+  status: PartnerProfile['status'] = 'suspended',
+): Promise<SuspensionOutcome> {
   const log = deps.logger.child({ component: 'partner-suspension' });
   deps.directory.setStatus(partnerId, status);
   const moved: string[] = [];
@@ -45,10 +50,14 @@ export async function suspendPartner(deps: PartnerSuspensionDeps, partnerId: str
       moved.push(task.taskId);
     } catch (err) {
       // The task ended (result, deadline, case closed) between the ledger read and now: nothing to move.
-      if (err instanceof WorkflowUpdateFailedError || (err as Error).name === 'WorkflowNotFoundError') alreadySettled.push(task.taskId);
+      if (err instanceof WorkflowUpdateFailedError || (err as Error).name === 'WorkflowNotFoundError')
+        alreadySettled.push(task.taskId);
       else throw err;
     }
   }
-  log.info({ partnerId, status, moved: moved.length, alreadySettled: alreadySettled.length }, 'partner suspended; its open tasks were taken back');
+  log.info(
+    { partnerId, status, moved: moved.length, alreadySettled: alreadySettled.length },
+    'partner suspended; its open tasks were taken back',
+  );
   return { moved, alreadySettled };
 }

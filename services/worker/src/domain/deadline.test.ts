@@ -23,7 +23,9 @@ describe('dueAt', () => {
 });
 
 describe('working days by the jurisdiction calendar', () => {
-  const calendar = WorkingCalendar.fromFile(new URL('../../../../examples/calendars/demo-jurisdiction.yaml', import.meta.url).pathname);
+  const calendar = WorkingCalendar.fromFile(
+    new URL('../../../../examples/calendars/demo-jurisdiction.yaml', import.meta.url).pathname,
+  );
 
   it('skips a weekend and the listed holidays, at the same local time', () => {
     // Tuesday 22 Dec 2026, 09:00 in Berlin. Wed 23 is day 1; Thu 24, Fri 25 are holidays,
@@ -38,12 +40,17 @@ describe('working days by the jurisdiction calendar', () => {
   it('counts days in local time across a daylight-saving change', () => {
     // Friday 26 March 2027 09:00 CET; clocks go forward on Sunday 28 March. Good Friday (2 Apr)
     // and Easter Monday (5 Apr) are holidays: 5 working days end on Tuesday 6 April, 09:00 CEST.
-    expect(dueAt(new Date('2027-03-26T08:00:00Z'), { workingDays: 5 }, calendar).toISOString()).toBe('2027-04-06T07:00:00.000Z');
+    expect(dueAt(new Date('2027-03-26T08:00:00Z'), { workingDays: 5 }, calendar).toISOString()).toBe(
+      '2027-04-06T07:00:00.000Z',
+    );
   });
 
   it('refuses a calendar file with a bad zone, day or date, naming each', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'govmesh-calendar-')), 'bad.yaml');
-    writeFileSync(path, 'jurisdiction: x\ntimeZone: Mars/Olympus\nweekend: [caturday]\nholidays: [{ date: 2026-13-01, name: nope }]\n');
+    writeFileSync(
+      path,
+      'jurisdiction: x\ntimeZone: Mars/Olympus\nweekend: [caturday]\nholidays: [{ date: 2026-13-01, name: nope }]\n',
+    );
     expect(() => WorkingCalendar.fromFile(path)).toThrow(/timeZone[\s\S]*weekend\.0[\s\S]*holidays\.0\.date/);
   });
 

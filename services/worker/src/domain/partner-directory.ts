@@ -4,7 +4,10 @@ import type { PartnerSelection } from '@govmesh/contracts/service-definition';
 /** How partners have done so far, from the audit ledger's scorecards. */
 export interface PartnerStandings {
   refresh(): Promise<void>;
-  standing(partnerId: string, taskType: string): { readonly assigned: number; readonly score: number | null } | undefined;
+  standing(
+    partnerId: string,
+    taskType: string,
+  ): { readonly assigned: number; readonly score: number | null } | undefined;
 }
 
 export interface PartnerQuery {
@@ -29,13 +32,17 @@ export class PartnerDirectory {
   private readonly profiles: PartnerProfile[];
   private readonly turns = new Map<string, number>();
 
-  constructor(profiles: readonly PartnerProfile[], private readonly standings?: PartnerStandings) {
+  constructor(
+    profiles: readonly PartnerProfile[],
+    private readonly standings?: PartnerStandings,
+  ) {
     this.profiles = [...profiles].sort((a, b) => a.id.localeCompare(b.id));
   }
 
   async select(query: PartnerQuery): Promise<string | null> {
     const candidates = this.profiles.filter(
-      (p) => isEligible(p, query.taskType) && !query.exclude.includes(p.id) && (!query.only || query.only.includes(p.id)),
+      (p) =>
+        isEligible(p, query.taskType) && !query.exclude.includes(p.id) && (!query.only || query.only.includes(p.id)),
     );
     if (candidates.length === 0) return null;
     switch (query.strategy ?? 'first-eligible') {
@@ -54,8 +61,13 @@ export class PartnerDirectory {
   private async bestScore(candidates: readonly PartnerProfile[], taskType: string): Promise<string> {
     if (!this.standings) return candidates[0]!.id;
     await this.standings.refresh();
-    const ranked = candidates.map((p) => ({ id: p.id, ...(this.standings!.standing(p.id, taskType) ?? { assigned: 0, score: null }) }));
-    const onTrial = ranked.filter((r) => r.assigned < TRIAL_TASKS || r.score === null).sort((a, b) => a.assigned - b.assigned);
+    const ranked = candidates.map((p) => ({
+      id: p.id,
+      ...(this.standings!.standing(p.id, taskType) ?? { assigned: 0, score: null }),
+    }));
+    const onTrial = ranked
+      .filter((r) => r.assigned < TRIAL_TASKS || r.score === null)
+      .sort((a, b) => a.assigned - b.assigned);
     if (onTrial.length) return onTrial[0]!.id;
     return ranked.sort((a, b) => (b.score ?? 0) - (a.score ?? 0))[0]!.id;
   }

@@ -29,7 +29,12 @@ export class WorkingCalendar {
   private readonly holidays: ReadonlyMap<string, string>;
   private readonly zone: ReturnType<typeof tz>;
 
-  constructor(readonly jurisdiction: string, readonly timeZone: string, weekend: readonly (typeof DAYS)[number][], holidays: ReadonlyArray<{ date: string; name: string }>) {
+  constructor(
+    readonly jurisdiction: string,
+    readonly timeZone: string,
+    weekend: readonly (typeof DAYS)[number][],
+    holidays: ReadonlyArray<{ date: string; name: string }>,
+  ) {
     this.weekend = new Set(weekend.map((d) => DAYS.indexOf(d)));
     this.holidays = new Map(holidays.map((h) => [h.date, h.name]));
     this.zone = tz(timeZone);
@@ -41,14 +46,19 @@ export class WorkingCalendar {
   static fromFile(path: string): WorkingCalendar {
     const parsed = CalendarFile.safeParse(parse(readFileSync(path, 'utf8')));
     if (!parsed.success) {
-      throw new Error(`${path}: invalid working-day calendar\n${parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+      throw new Error(
+        `${path}: invalid working-day calendar\n${parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n')}`,
+      );
     }
     const c = parsed.data;
     return new WorkingCalendar(c.jurisdiction, c.timeZone, c.weekend, c.holidays);
   }
 
   isWorkingDay(instant: Date): boolean {
-    return !this.weekend.has(getDay(instant, { in: this.zone })) && !this.holidays.has(format(instant, 'yyyy-MM-dd', { in: this.zone }));
+    return (
+      !this.weekend.has(getDay(instant, { in: this.zone })) &&
+      !this.holidays.has(format(instant, 'yyyy-MM-dd', { in: this.zone }))
+    );
   }
 
   /**
