@@ -90,7 +90,8 @@ export default tseslint.config(
   {
     // Workflow code is replayed: it must be deterministic and free of I/O.
     files: ['workflows/src/**/*.ts', '**/*.workflow.ts'],
-    ignores: ['**/*.test.ts'],
+    // Tests and the harness that drives cases on a real server run outside the workflow sandbox.
+    ignores: ['**/*.test.ts', 'workflows/src/testing/**'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -13,12 +13,14 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['{contracts,workflows,infra,services/*}/src/**/*.test.ts'],
+          // Workflow tests drive cases on the suite's real Temporal server: they run with the engines.
+          exclude: ['**/node_modules/**', '**/*.workflow.test.ts'],
         },
       },
       {
         test: {
           name: 'e2e',
-          include: ['test/src/**/*.test.ts'],
+          include: ['test/src/**/*.test.ts', 'workflows/src/**/*.workflow.test.ts'],
           globalSetup: ['test/src/global-setup.ts'],
           setupFiles: ['test/src/engine-watch.ts'],
           testTimeout: 60_000,

@@ -1,0 +1,57 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  Runtime,
+  Worker,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * Running cases replay unchanged: each committed history (workflows/histories/<release>/, recorded
+ * by `npm run record-histories -w @govmesh/workflows`) replays on the current workflow code. The
+ * `before-*` folders pin what cases started before each `patched()` marker did; `current` what
+ * today's code does. A change to workflow code that alters its commands fails here until it is
+ * patched, and then ships with a new recorded folder.
+ */
+const folder = fileURLToPath(new URL('../histories/', import.meta.url));
+const recorded = readdirSync(folder).flatMap((release) =>
+  readdirSync(`${folder}${release}`).map((file) => ({ release, file, path: `${folder}${release}/${file}` })),
+);
+
+describe('recorded case histories', () => {
+  let bundle: WorkflowBundleWithSourceMap;
+
+  beforeAll(async () => {
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
+    bundle = await bundleWorkflowCode({
+      workflowsPath: fileURLToPath(new URL('./service-case.workflow.ts', import.meta.url)),
+      logger: new DefaultLogger('ERROR'),
+    });
+  }, 60_000);
+
+  it('holds a history from before each patch marker and from the current code', () => {
+    const releases = new Set(recorded.map((r) => r.release));
+    expect([...releases].sort()).toEqual([
+      'before-batched-events',
+      'before-local-dispatch',
+      'before-local-events',
+      'current',
+    ]);
+  });
+
+  it.each(recorded)(
+    '$release/$file replays on the current code',
+    async ({ path }) => {
+      const { workflowId, history } = JSON.parse(readFileSync(path, 'utf8')) as {
+        workflowId: string;
+        history: unknown;
+      };
+      await expect(Worker.runReplayHistory({ workflowBundle: bundle }, history, workflowId)).resolves.toBeUndefined();
+    },
+    30_000,
+  );
+});

@@ -1,0 +1,289 @@
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+
+import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+
+import {
+  caseStateQuery,
+  decideOfficerTask,
+  provideCitizenInput,
+  revokePartnerTask,
+  submitTaskResult,
+  type CaseOutcome,
+} from './case-api.js';
+import { startCaseHarness, type CaseHarness, type CaseHarnessOptions } from './testing/case-harness.js';
+import {
+  businessLicenceApplication,
+  CASE_SCENARIOS,
+  exampleDefinition,
+  socialBenefitApplication,
+} from './testing/scenarios.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    infra: { temporal: { address: string } };
+  }
+}
+
+/**
+ * The service-case workflow on the suite's real Temporal server with its activities stubbed
+ * (testing/case-harness.ts): each kind of step, each refusal of each Update, deadlines,
+ * reassignment and escalation. Deadlines are a second or two, set by the stubs.
+ */
+let bundle: WorkflowBundleWithSourceMap;
+const harnesses: CaseHarness[] = [];
+
+beforeAll(async () => {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  bundle = await bundleWorkflowCode({
+    workflowsPath: fileURLToPath(new URL('./service-case.workflow.ts', import.meta.url)),
+    logger: new DefaultLogger('ERROR'),
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(harnesses.map((h) => h.stop()));
+});
+
+async function harness(options: Pick<CaseHarnessOptions, 'partners' | 'partnerDeadlineMs' | 'dueInMs'> = {}) {
+  const h = await startCaseHarness({
+    address: inject('infra').temporal.address,
+    workflows: { bundle },
+    suffix: randomBytes(3).toString('hex'),
+    ...options,
+  });
+  harnesses.push(h);
+  return h;
+}
+
+const caseId = (name: string): string => `${name}-${randomBytes(4).toString('hex')}`;
+
+/** The Update's refusal: its failure type, as the bridge and the API read it. */
+async function refusal(update: Promise<unknown>): Promise<string> {
+  const err = await update.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+  return ((err as WorkflowUpdateFailedError).cause as { type?: string }).type ?? 'untyped';
+}
+
+describe('a case through every kind of step', () => {
+  it.each(CASE_SCENARIOS)('$name ends as the scenario drives it', async (scenario) => {
+    const h = await harness(scenario.harness);
+    const handle = await scenario.run(h, caseId(scenario.name));
+    const outcome = (await handle.result()) as CaseOutcome;
+    expect(outcome.status).toBe('completed');
+    const kinds = h.calls.events.map((e) => e.kind);
+    expect(kinds[0]).toBe('caseSubmitted');
+    expect(kinds.at(-1)).toBe('caseCompleted');
+    // Every event's sequence follows the one before: nothing recorded was lost or sent twice.
+    expect(h.calls.events.map((e) => e.sequence)).toEqual(h.calls.events.map((_, i) => i + 1));
+  });
+
+  it('runs agency activities, looks a registry up, asks the citizen and sends a controlled step back for rework', async () => {
+    const scenario = CASE_SCENARIOS.find((s) => s.name === 'social-benefit-with-rework')!;
+    const h = await harness(scenario.harness);
+    const handle = await scenario.run(h, caseId('benefit'));
+    expect(await handle.result()).toMatchObject({ status: 'completed', decision: 'approved' });
+    expect(h.calls.agencyRuns.map((r) => r.activity)).toEqual(['verifyIdentity', 'schedulePayments']);
+    expect(h.calls.lookups).toEqual([
+      expect.objectContaining({ registry: 'enterprise-registry', key: 'ENT-1001', stepId: 'employer-lookup' }),
+    ]);
+    const visits = h.calls.dispatches.filter((d) => d.stepId === 'home-visit');
+    expect(visits.map((d) => d.attempt)).toEqual([1, 2]);
+    expect(visits[1]!.rework).toEqual({ previousAttempt: 1, reasons: ['the household size is not recorded'] });
+    // Data minimization: the partner sees only what the step shares.
+    expect(visits[0]!.input).toEqual({ applicant: { address: '5 Canal Road' }, household: { size: 3 } });
+    const state = await handle.query(caseStateQuery);
+    expect(state).toMatchObject({
+      status: 'completed',
+      steps: {
+        'income-evidence': { status: 'completed', output: { 'income.monthlyNet': 1830 } },
+        'employer-lookup': { output: { found: true, name: 'Harbour Bakery', status: 'active' } },
+      },
+    });
+  });
+
+  it('skips a step whose condition does not hold', async () => {
+    const h = await harness({ partners: { 'income-verification@1': ['checks-a'], 'home-visit@1': ['visits-a'] } });
+    const handle = await h.start(
+      caseId('benefit'),
+      h.own(exampleDefinition('social-benefit.yaml')),
+      socialBenefitApplication,
+    );
+    await h.answer(handle, 'income-verification', { confirmed: true, verifiedMonthlyNet: 1500 });
+    const state = await h.untilStep(handle, 'home-visit', 'awaiting-partner');
+    expect(state.steps['income-evidence']?.status).toBe('skipped');
+    await h.answer(handle, 'home-visit', { visitedOn: '2026-11-20', needConfirmed: true });
+    await h.decide(handle, 'home-visit', 'approve');
+    await h.decide(handle, 'decision', 'reject');
+    expect(await handle.result()).toMatchObject({ status: 'completed', decision: 'rejected' });
+    expect(h.calls.agencyRuns.map((r) => r.activity)).toEqual(['verifyIdentity']);
+  });
+
+  it('fails the step when no partner delivers and the fallback is to fail', async () => {
+    const h = await harness({
+      partners: { 'background-check@1': ['checks-a'], 'site-inspection@1': ['inspect-a'] },
+    });
+    const handle = await h.start(
+      caseId('licence'),
+      h.own(exampleDefinition('business-licence.yaml')),
+      businessLicenceApplication,
+    );
+    await h.answer(handle, 'background-check', { clear: true, findings: [] });
+    await h.answer(handle, 'site-inspection', { passed: true, inspectedOn: '2026-11-20', defects: [] });
+    await h.decide(handle, 'site-inspection', 'approve');
+    await h.decide(handle, 'decision', 'approve');
+    // No courier holds certificate-delivery@1.
+    expect(await handle.result()).toMatchObject({ status: 'failed' });
+    expect(h.calls.events.at(-1)).toMatchObject({ kind: 'caseFailed', data: { code: 'STEP.NO_PARTNER_DELIVERED' } });
+  });
+});
+
+describe('deadlines', () => {
+  it('reassigns a partner task whose deadline passed, revoking it, and falls back to an officer who is escalated', async () => {
+    const scenario = CASE_SCENARIOS.find((s) => s.name === 'business-licence-deadlines')!;
+    const h = await harness(scenario.harness);
+    const handle = await scenario.run(h, caseId('deadlines'));
+    expect(await handle.result()).toMatchObject({ status: 'completed', decision: 'rejected' });
+    expect(h.calls.revocations.filter((r) => r.taskId.endsWith(':background-check'))).toEqual([
+      expect.objectContaining({ partnerId: 'slow-a', attempt: 1, code: 'TASK.DEADLINE_PASSED' }),
+      expect.objectContaining({ partnerId: 'slow-b', attempt: 2, code: 'TASK.DEADLINE_PASSED' }),
+    ]);
+    const kinds = h.calls.events.filter((e) => e.stepId === 'background-check').map((e) => e.kind);
+    expect(kinds).toEqual(
+      expect.arrayContaining(['deadlineBreached', 'taskReassigned', 'fellBackInHouse', 'officerTaskEscalated']),
+    );
+    expect(h.calls.events.find((e) => e.kind === 'officerTaskEscalated')?.data).toMatchObject({
+      fromRole: 'licensing-officer',
+      toRole: 'licensing-officer-supervisor',
+    });
+  });
+
+  it('withdraws a case whose applicant never answers, after the reminders', async () => {
+    const h = await harness({ dueInMs: 700 });
+    const definition: ServiceDefinition = {
+      ...exampleDefinition('social-benefit.yaml'),
+      steps: [
+        {
+          id: 'payslip',
+          citizenInput: {
+            fields: ['income.monthlyNet'],
+            prompt: 'Your net monthly income, please.',
+            deadline: { workingDays: 10 },
+            reminders: 1,
+          },
+        },
+      ],
+    } as ServiceDefinition;
+    const handle = await h.start(caseId('silent'), definition, socialBenefitApplication);
+    expect(await handle.result()).toMatchObject({ status: 'withdrawn' });
+    expect(h.calls.events.map((e) => e.kind)).toEqual([
+      'caseSubmitted',
+      'stepStarted',
+      'citizenInputRequested',
+      'citizenInputReminded',
+      'caseWithdrawn',
+    ]);
+  });
+});
+
+describe('what each Update refuses', () => {
+  let h: CaseHarness;
+  let handle: WorkflowHandle;
+
+  beforeAll(async () => {
+    h = await harness({ partners: { 'income-verification@1': ['checks-a'], 'home-visit@1': ['visits-a'] } });
+    handle = await h.start(
+      caseId('refusals'),
+      h.own(exampleDefinition('social-benefit.yaml')),
+      socialBenefitApplication,
+    );
+    await h.untilStep(handle, 'income-verification', 'awaiting-partner');
+  });
+
+  const result = (over: Partial<{ partnerId: string; taskId: string; attempt: number; output: unknown }>) => ({
+    partnerId: over.partnerId ?? 'checks-a',
+    result: {
+      taskId: over.taskId ?? `${handle.workflowId}:income-verification`,
+      attempt: over.attempt ?? 1,
+      outcome: 'completed' as const,
+      output: (over.output ?? { confirmed: true, verifiedMonthlyNet: 1500 }) as Record<string, unknown>,
+    },
+  });
+
+  it('a result: for a task the case does not have, a partner or attempt it did not assign, an invalid output', async () => {
+    const submit = (r: ReturnType<typeof result>) => refusal(handle.executeUpdate(submitTaskResult, { args: [r] }));
+    expect(await submit(result({ taskId: `${handle.workflowId}:no-such-step` }))).toBe('TASK.UNKNOWN');
+    expect(await submit(result({ partnerId: 'checks-b' }))).toBe('TASK.NOT_ASSIGNED');
+    expect(await submit(result({ attempt: 2 }))).toBe('TASK.NOT_ASSIGNED');
+    expect(await submit(result({ output: { confirmed: 'yes' } }))).toBe('CONTRACT.INVALID_OUTPUT');
+  });
+
+  it('a decision: when no officer is asked, in the wrong role, of a kind the task does not allow', async () => {
+    const decide = (stepId: string, role: string, decision: 'approve' | 'request-rework') =>
+      refusal(handle.executeUpdate(decideOfficerTask, { args: [{ stepId, officerId: 'officer-1', role, decision }] }));
+    expect(await decide('decision', 'benefits-officer', 'approve')).toBe('CASE.NOT_AWAITING_DECISION');
+    await h.answer(handle, 'income-verification', { confirmed: true, verifiedMonthlyNet: 1500 });
+    await h.answer(handle, 'home-visit', { visitedOn: '2026-11-20', needConfirmed: true });
+    await h.untilStep(handle, 'home-visit', 'awaiting-review');
+    expect(await decide('home-visit', 'social-worker', 'approve')).toBe('CASE.WRONG_ROLE');
+    await h.decide(handle, 'home-visit', 'approve');
+    await h.untilStep(handle, 'decision', 'awaiting-officer');
+    expect(await decide('decision', 'benefits-officer', 'request-rework')).toBe('CASE.DECISION_NOT_ALLOWED');
+  });
+
+  it('citizen input: when none is asked, incomplete, or invalid by the application schema', async () => {
+    const provide = (values: Record<string, unknown>) =>
+      refusal(handle.executeUpdate(provideCitizenInput, { args: [{ stepId: 'decision', values }] }));
+    expect(await provide({ 'income.monthlyNet': 1 })).toBe('CASE.NOT_AWAITING_INPUT');
+    await h.decide(handle, 'decision', 'request-information', { output: { fields: ['income.monthlyNet'] } });
+    await h.untilStep(handle, 'decision', 'awaiting-citizen');
+    expect(await provide({})).toBe('CASE.INPUT_INCOMPLETE');
+    expect(await provide({ 'income.monthlyNet': -5 })).toBe('CASE.INPUT_INVALID');
+    await h.provide(handle, 'decision', { 'income.monthlyNet': 1700 });
+    await h.decide(handle, 'decision', 'approve');
+    expect(await handle.result()).toMatchObject({ status: 'completed', decision: 'approved' });
+  });
+
+  it('a revocation: with no partner task open, or of a partner the task is not with', async () => {
+    const h2 = await harness({ partners: { 'background-check@1': ['checks-a'] } });
+    const licence = await h2.start(
+      caseId('revocations'),
+      h2.own(exampleDefinition('business-licence.yaml')),
+      businessLicenceApplication,
+    );
+    const revoke = (stepId: string, partnerId?: string) =>
+      refusal(
+        licence.executeUpdate(revokePartnerTask, {
+          args: [{ stepId, revokedBy: 'officer-1', reason: 'test', ...(partnerId ? { partnerId } : {}) }],
+        }),
+      );
+    await h2.untilStep(licence, 'background-check', 'awaiting-partner');
+    expect(await revoke('site-inspection')).toBe('CASE.NO_OPEN_PARTNER_TASK');
+    expect(await revoke('background-check', 'checks-z')).toBe('CASE.NOT_WITH_PARTNER');
+    await h2.revoke(licence, 'background-check', 'the officer takes it back');
+    // The late answer to the revoked attempt is refused as such, not as an unknown task.
+    const late = await refusal(
+      licence.executeUpdate(submitTaskResult, {
+        args: [
+          {
+            partnerId: 'checks-a',
+            result: {
+              taskId: `${licence.workflowId}:background-check`,
+              attempt: 1,
+              outcome: 'completed',
+              output: { clear: true, findings: [] },
+            },
+          },
+        ],
+      }),
+    );
+    expect(late).toBe('TASK.REVOKED');
+    await licence.terminate('test over');
+  });
+});

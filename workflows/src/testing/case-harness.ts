@@ -1,0 +1,269 @@
+import type { ServiceDefinition, Step } from '@govmesh/contracts/service-definition';
+import type { TaskResultData } from '@govmesh/contracts/task-messages';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+
+import {
+  caseStateQuery,
+  decideOfficerTask,
+  provideCitizenInput,
+  revokePartnerTask,
+  submitTaskResult,
+  type CaseState,
+  type OfficerDecisionKind,
+  type ServiceCaseInput,
+} from '../case-api.js';
+import {
+  domainEventId,
+  type CaseActivities,
+  type DispatchRequest,
+  type DomainEventRecord,
+  type RevokeRequest,
+} from '../case-activities.js';
+import { agencyTaskQueue } from '../task-queues.js';
+
+/**
+ * The service-case workflow on a real Temporal server with its activities stubbed: what the
+ * workflow tests and the recorder of committed histories drive. Deadlines come from the stubs
+ * (`dueInMs`, `partnerDeadlineMs`), so a test sees escalation and reassignment in seconds without
+ * a time-skipping server. Everything a case asked of its activities is kept for assertions.
+ */
+export interface CaseHarnessOptions {
+  readonly address: string;
+  readonly namespace?: string;
+  /** The workflow code: a bundle (tests build one per file) or a path (the recorder, old commits). */
+  readonly workflows: { readonly bundle: WorkflowBundleWithSourceMap } | { readonly path: string };
+  /** Distinguishes this harness's task queues and agencies from anything else on the server. */
+  readonly suffix: string;
+  /** Partners per task type, in the order selection offers them. */
+  readonly partners?: Readonly<Record<string, readonly string[]>>;
+  /** Milliseconds a partner has before its deadline passes. */
+  readonly partnerDeadlineMs?: number;
+  /** Milliseconds an officer or a citizen has before the deadline passes. */
+  readonly dueInMs?: number;
+  /** What a registry answers to a look-up. */
+  readonly registryRecord?: Record<string, unknown>;
+}
+
+export interface CaseCalls {
+  readonly events: DomainEventRecord[];
+  readonly dispatches: DispatchRequest[];
+  readonly revocations: RevokeRequest[];
+  readonly lookups: unknown[];
+  readonly agencyRuns: { agency: string; activity: string; stepId: string }[];
+}
+
+export interface CaseHarness {
+  readonly client: Client;
+  readonly calls: CaseCalls;
+  readonly taskQueue: string;
+  /** The definition with its agencies renamed to this harness's own (their task queues are global). */
+  own(definition: ServiceDefinition): ServiceDefinition;
+  start(caseId: string, definition: ServiceDefinition, application: Record<string, unknown>): Promise<WorkflowHandle>;
+  until(handle: WorkflowHandle, what: string, holds: (s: CaseState) => boolean, timeoutMs?: number): Promise<CaseState>;
+  untilStep(handle: WorkflowHandle, stepId: string, status: string, timeoutMs?: number): Promise<CaseState>;
+  /** Answers the step's open partner task as its partner would. */
+  answer(handle: WorkflowHandle, stepId: string, output: Record<string, unknown>): Promise<void>;
+  /** The step's partner reports that it could not do the work. */
+  fail(handle: WorkflowHandle, stepId: string, reason: string): Promise<void>;
+  decide(
+    handle: WorkflowHandle,
+    stepId: string,
+    decision: OfficerDecisionKind,
+    extra?: { output?: Record<string, unknown>; reasons?: string[]; role?: string },
+  ): Promise<void>;
+  provide(handle: WorkflowHandle, stepId: string, values: Record<string, unknown>): Promise<void>;
+  revoke(handle: WorkflowHandle, stepId: string, reason: string): Promise<void>;
+  /** The case's history as Temporal's JSON, the form `Worker.runReplayHistories` reads back. */
+  history(handle: WorkflowHandle): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+const AGENCY_ACTIVITIES: Record<string, (application: Record<string, unknown>) => Record<string, unknown>> = {
+  verifyIdentity: () => ({ verified: true }),
+  schedulePayments: () => ({ scheduled: true }),
+};
+
+export async function startCaseHarness(options: CaseHarnessOptions): Promise<CaseHarness> {
+  const namespace = options.namespace ?? 'default';
+  const taskQueue = `workflow-test-${options.suffix}`;
+  const calls: CaseCalls = { events: [], dispatches: [], revocations: [], lookups: [], agencyRuns: [] };
+  const offered = options.partners ?? {};
+  const activities: CaseActivities = {
+    selectPartner: ({ taskType, exclude, only }) =>
+      Promise.resolve(
+        (offered[taskType] ?? []).find((p) => !exclude.includes(p) && (!only || only.includes(p))) ?? null,
+      ),
+    dispatchTask: (request) => {
+      calls.events.push(...(request.precedingEvents ?? []));
+      calls.dispatches.push(request);
+      const inMs = options.partnerDeadlineMs ?? 3_600_000;
+      return Promise.resolve({ deadline: new Date(Date.now() + inMs).toISOString(), deadlineInMs: inMs });
+    },
+    revokeTask: (request) => {
+      calls.revocations.push(request);
+      return Promise.resolve();
+    },
+    recordDomainEvent: (event) => {
+      calls.events.push(event);
+      return Promise.resolve(domainEventId(event));
+    },
+    recordDomainEvents: (events) => {
+      calls.events.push(...events);
+      return Promise.resolve();
+    },
+    computeDueDate: () => {
+      const inMs = options.dueInMs ?? 3_600_000;
+      return Promise.resolve({ due: new Date(Date.now() + inMs).toISOString(), inMs });
+    },
+    performLookup: (request) => {
+      calls.lookups.push(request);
+      return Promise.resolve(options.registryRecord ?? { found: true, name: 'Harbour Bakery', status: 'active' });
+    },
+  };
+
+  const nativeConnection = await NativeConnection.connect({ address: options.address });
+  const connection = await Connection.connect({ address: options.address });
+  const client = new Client({ connection, namespace });
+  const workflowCode =
+    'bundle' in options.workflows
+      ? { workflowBundle: options.workflows.bundle }
+      : { workflowsPath: options.workflows.path };
+  const workers: Worker[] = [
+    await Worker.create({
+      connection: nativeConnection,
+      namespace,
+      taskQueue,
+      ...workflowCode,
+      activities,
+    }),
+  ];
+  const agencies = new Set<string>();
+  const agencyName = (agency: string): string => `${agency}-${options.suffix}`;
+  const running: Promise<void>[] = [];
+
+  async function serveAgency(agency: string): Promise<void> {
+    if (agencies.has(agency)) return;
+    agencies.add(agency);
+    const stubs = Object.fromEntries(
+      Object.entries(AGENCY_ACTIVITIES).map(([name, run]) => [
+        name,
+        (request: { stepId: string; application: Record<string, unknown> }) => {
+          calls.agencyRuns.push({ agency, activity: name, stepId: request.stepId });
+          return Promise.resolve(run(request.application));
+        },
+      ]),
+    );
+    const worker = await Worker.create({
+      connection: nativeConnection,
+      namespace,
+      taskQueue: agencyTaskQueue(agency),
+      activities: stubs,
+    });
+    workers.push(worker);
+    running.push(worker.run());
+  }
+  running.push(workers[0]!.run());
+
+  const renameAgencies = (steps: readonly Step[]): Step[] =>
+    steps.map((step) => {
+      if ('parallel' in step) return { ...step, parallel: renameAgencies(step.parallel) };
+      if ('run' in step && step.run) return { ...step, run: { ...step.run, agency: agencyName(step.run.agency) } };
+      return step;
+    });
+
+  async function until(
+    handle: WorkflowHandle,
+    what: string,
+    holds: (s: CaseState) => boolean,
+    timeoutMs = 20_000,
+  ): Promise<CaseState> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const state = await handle.query(caseStateQuery);
+      if (holds(state)) return state;
+      if (Date.now() > deadline)
+        throw new Error(`case ${handle.workflowId}: waited ${timeoutMs} ms for ${what}: ${JSON.stringify(state)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  async function submit(
+    handle: WorkflowHandle,
+    stepId: string,
+    result: (task: { taskId: string; attempt: number }) => TaskResultData,
+  ): Promise<void> {
+    const state = await until(
+      handle,
+      `a partner task on ${stepId}`,
+      (s) => s.steps[stepId]?.status === 'awaiting-partner',
+    );
+    const step = state.steps[stepId]!;
+    await handle.executeUpdate(submitTaskResult, {
+      args: [{ partnerId: step.partnerId!, result: result({ taskId: step.taskId!, attempt: step.attempt! }) }],
+    });
+  }
+
+  return {
+    client,
+    calls,
+    taskQueue,
+    own: (definition) => ({ ...definition, steps: renameAgencies(definition.steps) }),
+    async start(caseId, definition, application) {
+      for (const step of flattenSteps(definition.steps))
+        if ('run' in step && step.run) await serveAgency(step.run.agency);
+      const input: ServiceCaseInput = { caseId, definition, application };
+      return client.workflow.start('serviceCase', { taskQueue, workflowId: caseId, args: [input] });
+    },
+    until,
+    untilStep: (handle, stepId, status, timeoutMs) =>
+      until(handle, `step ${stepId} ${status}`, (s) => s.steps[stepId]?.status === status, timeoutMs),
+    answer: (handle, stepId, output) => submit(handle, stepId, (task) => ({ ...task, outcome: 'completed', output })),
+    fail: (handle, stepId, reason) => submit(handle, stepId, (task) => ({ ...task, outcome: 'failed', reason })),
+    async decide(handle, stepId, decision, extra = {}) {
+      // A task past its deadline may be escalated between reading its role and deciding: read again.
+      for (let tries = 1; ; tries += 1) {
+        const state = await until(handle, `an officer on ${stepId}`, (s) => s.steps[stepId]?.role !== undefined);
+        try {
+          await handle.executeUpdate(decideOfficerTask, {
+            args: [
+              {
+                stepId,
+                officerId: 'officer-1',
+                role: extra.role ?? state.steps[stepId]!.role!,
+                decision,
+                ...(extra.output ? { output: extra.output } : {}),
+                ...(extra.reasons ? { reasons: extra.reasons } : {}),
+              },
+            ],
+          });
+          return;
+        } catch (err) {
+          const type = ((err as { cause?: { type?: string } }).cause ?? {}).type;
+          if (extra.role || type !== 'CASE.WRONG_ROLE' || tries >= 3) throw err;
+        }
+      }
+    },
+    async provide(handle, stepId, values) {
+      await until(handle, `citizen input on ${stepId}`, (s) => s.steps[stepId]?.status === 'awaiting-citizen');
+      await handle.executeUpdate(provideCitizenInput, { args: [{ stepId, values }] });
+    },
+    async revoke(handle, stepId, reason) {
+      await handle.executeUpdate(revokePartnerTask, { args: [{ stepId, revokedBy: 'officer-1', reason }] });
+    },
+    async history(handle) {
+      return JSON.parse(historyToJSON(await handle.fetchHistory())) as unknown;
+    },
+    async stop() {
+      workers.forEach((w) => w.shutdown());
+      await Promise.all(running);
+      await connection.close();
+      await nativeConnection.close();
+    },
+  };
+}
+
+function flattenSteps(steps: readonly Step[]): Step[] {
+  return steps.flatMap((s) => ('parallel' in s ? flattenSteps(s.parallel) : [s]));
+}

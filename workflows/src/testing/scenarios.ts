@@ -1,0 +1,121 @@
+import { readFileSync } from 'node:fs';
+
+import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
+import { validateServiceDefinition } from '@govmesh/contracts/validate-service-definition';
+import type { WorkflowHandle } from '@temporalio/client';
+import { parse } from 'yaml';
+
+import type { CaseHarness, CaseHarnessOptions } from './case-harness.js';
+
+/** A service definition from examples/, validated as an agency would publish it. */
+export function exampleDefinition(file: string): ServiceDefinition {
+  const report = validateServiceDefinition(
+    parse(readFileSync(new URL(`../../../examples/${file}`, import.meta.url), 'utf8')),
+  );
+  if (!report.definition) throw new Error(`${file}: ${JSON.stringify(report.problems)}`);
+  return report.definition;
+}
+
+export const socialBenefitApplication = {
+  applicant: { name: 'Li Wei', dateOfBirth: '1980-02-29', nationalId: 'NID-7', address: '5 Canal Road' },
+  household: { size: 3 },
+  income: { monthlyNet: 1500, employerRegistrationNumber: 'ENT-1001' },
+  bankAccount: { iban: 'DE89370400440532013000' },
+};
+
+export const businessLicenceApplication = {
+  applicant: { name: 'Ada Lovelace', dateOfBirth: '1985-12-10', nationalId: 'NID-1', email: 'ada@example.org' },
+  business: { name: 'Harbour Bakery', address: '1 Quay Street', activity: 'bakery' },
+};
+
+/**
+ * A case driven from start to end through every kind of step the workflow knows. The recorder
+ * runs these on the workflow code of each release that changed its commands and commits the
+ * histories; `recorded-histories.test.ts` replays them all on the current code.
+ */
+export interface CaseScenario {
+  readonly name: string;
+  readonly harness: Pick<CaseHarnessOptions, 'partners' | 'partnerDeadlineMs' | 'dueInMs'>;
+  run(h: CaseHarness, caseId: string): Promise<WorkflowHandle>;
+}
+
+export const CASE_SCENARIOS: readonly CaseScenario[] = [
+  {
+    // Agency activities, a look-up beside a partner step, a condition that asks the citizen, a
+    // controlled step sent back for rework once, and an officer's approval.
+    name: 'social-benefit-with-rework',
+    harness: { partners: { 'income-verification@1': ['checks-a'], 'home-visit@1': ['visits-a'] } },
+    async run(h, caseId) {
+      const handle = await h.start(caseId, h.own(exampleDefinition('social-benefit.yaml')), socialBenefitApplication);
+      await h.answer(handle, 'income-verification', { confirmed: false, verifiedMonthlyNet: 0 });
+      await h.provide(handle, 'income-evidence', { 'income.monthlyNet': 1830 });
+      await h.answer(handle, 'home-visit', { visitedOn: '2026-11-20', needConfirmed: true });
+      await h.untilStep(handle, 'home-visit', 'awaiting-review');
+      await h.decide(handle, 'home-visit', 'request-rework', { reasons: ['the household size is not recorded'] });
+      await h.until(handle, 'attempt 2 of home-visit', (s) => s.steps['home-visit']?.attempt === 2);
+      await h.answer(handle, 'home-visit', { visitedOn: '2026-11-21', needConfirmed: true, notes: 'three people' });
+      await h.untilStep(handle, 'home-visit', 'awaiting-review');
+      await h.decide(handle, 'home-visit', 'approve');
+      await h.decide(handle, 'decision', 'approve');
+      await handle.result();
+      return handle;
+    },
+  },
+  {
+    // A partner that fails and one whose task an officer takes back: both reassigned; the officer
+    // asks the citizen for more before approving; the certificate goes out.
+    name: 'business-licence-reassigned',
+    harness: {
+      partners: {
+        'background-check@1': ['checks-a', 'checks-b'],
+        'site-inspection@1': ['inspect-a', 'inspect-b'],
+        'certificate-delivery@1': ['couriers-a'],
+      },
+    },
+    async run(h, caseId) {
+      const handle = await h.start(
+        caseId,
+        h.own(exampleDefinition('business-licence.yaml')),
+        businessLicenceApplication,
+      );
+      await h.fail(handle, 'background-check', 'the registry could not be reached');
+      await h.until(handle, 'the second partner', (s) => s.steps['background-check']?.partnerId === 'checks-b');
+      await h.answer(handle, 'background-check', { clear: true, findings: [] });
+      await h.untilStep(handle, 'site-inspection', 'awaiting-partner');
+      await h.revoke(handle, 'site-inspection', 'the inspector is on leave');
+      await h.until(handle, 'the second inspector', (s) => s.steps['site-inspection']?.partnerId === 'inspect-b');
+      await h.answer(handle, 'site-inspection', { passed: true, inspectedOn: '2026-11-20', defects: [] });
+      await h.untilStep(handle, 'site-inspection', 'awaiting-review');
+      await h.decide(handle, 'site-inspection', 'approve');
+      await h.decide(handle, 'decision', 'request-information', {
+        output: { fields: ['business.registrationNumber'] },
+      });
+      await h.provide(handle, 'decision', { 'business.registrationNumber': 'ENT-1001' });
+      await h.untilStep(handle, 'decision', 'awaiting-officer');
+      await h.decide(handle, 'decision', 'approve');
+      await h.answer(handle, 'deliver-certificate', { trackingNumber: 'TRK-1', deliveredOn: '2026-11-22' });
+      await handle.result();
+      return handle;
+    },
+  },
+  {
+    // Deadlines: each partner lets its deadline pass, the step falls back to an officer, whose
+    // deadline passes too and escalates it to the supervisor, who rejects.
+    name: 'business-licence-deadlines',
+    harness: { partners: { 'background-check@1': ['slow-a', 'slow-b'] }, partnerDeadlineMs: 1000, dueInMs: 1500 },
+    async run(h, caseId) {
+      const handle = await h.start(
+        caseId,
+        h.own(exampleDefinition('business-licence.yaml')),
+        businessLicenceApplication,
+      );
+      await h.until(handle, 'the supervisor', (s) => s.steps['background-check']?.escalatedFrom !== undefined);
+      await h.decide(handle, 'background-check', 'reject', { reasons: ['no check could be made in time'] });
+      await h.untilStep(handle, 'site-inspection', 'awaiting-officer');
+      await h.decide(handle, 'site-inspection', 'reject');
+      await h.decide(handle, 'decision', 'reject');
+      await handle.result();
+      return handle;
+    },
+  },
+];
