@@ -1,0 +1,70 @@
+import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
+import { type ActivityOptions, patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+
+import type { CaseState } from './case-api.js';
+import type { CaseActivities } from './case-activities.js';
+import { CaseJournal } from './case-journal.js';
+import type { OpenWork } from './case-model.js';
+
+const ACTIVITY_OPTIONS = {
+  // Each is a publish or a look-up: a worker that died holding one is noticed within seconds.
+  startToCloseTimeout: '10 seconds',
+  retry: {
+    initialInterval: '1 second',
+    maximumInterval: '30 seconds',
+    nonRetryableErrorTypes: ['CONTROL.CORE_CRITICAL_DISPATCH'],
+  },
+} satisfies ActivityOptions;
+
+type LocalCaseActivities = Pick<
+  CaseActivities,
+  'recordDomainEvent' | 'recordDomainEvents' | 'selectPartner' | 'dispatchTask' | 'computeDueDate'
+>;
+
+const remoteActivities = proxyActivities<CaseActivities>(ACTIVITY_OPTIONS);
+/**
+ * Recording a domain event and choosing a partner run as local activities: in the worker, without
+ * a round trip to the Temporal server each (a partner step went from 20 state transitions to
+ * 4; bench/RESULTS.md). A local activity may run twice if the worker dies before
+ * the workflow task completes; the event id is the case's sequence number, so the ledger keeps one.
+ */
+const localActivities = proxyLocalActivities<LocalCaseActivities>(ACTIVITY_OPTIONS);
+
+/** What every step runner of one case works with. */
+export interface CaseContext {
+  readonly caseId: string;
+  readonly definition: ServiceDefinition;
+  /** The citizen's application, as citizen input has completed it so far. */
+  readonly application: Record<string, unknown>;
+  readonly state: CaseState;
+  readonly open: OpenWork;
+  readonly journal: CaseJournal;
+  /** Publishing, revoking and look-ups, through the Temporal server. */
+  readonly remote: CaseActivities;
+  /** Choosing partners and recording events: local for cases started after the first patch. */
+  readonly local: LocalCaseActivities;
+  /** Dispatching and reckoning deadlines: local for cases started after the second patch. */
+  readonly localDispatch: LocalCaseActivities;
+}
+
+/**
+ * The activities as this case's history says it called them. The markers are read once, at the
+ * start, in this order: cases started before each change replay with what they ran then
+ * (workflows/histories/ holds one recorded before each marker).
+ */
+export function caseActivities(caseId: string): Pick<CaseContext, 'remote' | 'local' | 'localDispatch' | 'journal'> {
+  const local = patched('local-events-and-selection') ? localActivities : remoteActivities;
+  // Dispatching and reckoning deadlines locally too: the partner step then costs no remote activity,
+  // only the Kafka leg and the Update. A task sent twice (a worker crash) has the same task id and
+  // attempt; the case takes one answer and refuses the second as TASK.DUPLICATE_RESULT.
+  const localDispatch = patched('local-dispatch-and-deadlines') ? localActivities : remoteActivities;
+  // Events are kept until the case next waits, calls out or ends, then published in one batch
+  // (with a dispatch, in the same send as the task): a partner step costs one publish, not five.
+  const batched = patched('batched-domain-events');
+  const journal = new CaseJournal(caseId, {
+    batched,
+    recordOne: (event) => local.recordDomainEvent(event),
+    publish: (events) => localActivities.recordDomainEvents(events),
+  });
+  return { remote: remoteActivities, local, localDispatch, journal };
+}

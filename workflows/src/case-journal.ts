@@ -1,0 +1,101 @@
+import type { DomainEventKind } from '@govmesh/contracts/domain-events';
+import { CancellationScope, condition } from '@temporalio/workflow';
+
+import { domainEventId, type DomainEventRecord } from './case-activities.js';
+
+export interface JournalOptions {
+  /** Cases started before events were batched record each event as it happens. */
+  readonly batched: boolean;
+  /** Records one event at once; returns its id. */
+  readonly recordOne: (event: DomainEventRecord) => Promise<string>;
+  /** Publishes the events kept so far, in order, in one send. */
+  readonly publish: (events: readonly DomainEventRecord[]) => Promise<void>;
+}
+
+/**
+ * The case's domain events, numbered and chained (each caused by the one before). The only place
+ * that knows about batching: events are kept until the case next waits, calls out or ends, and
+ * every step that does so goes through `flushThen` or `waitUntil`, so none can forget to publish
+ * first. Inside parallel steps each event is recorded as it happens: there, how branches
+ * interleave would decide how many publishes there are, and a replay that sees two results at
+ * once, where the first run saw them one after the other, would schedule them differently.
+ */
+export class CaseJournal {
+  private readonly pending: DomainEventRecord[] = [];
+  private sequence = 0;
+  private parallelDepth = 0;
+  private lastEventId: string;
+
+  constructor(
+    private readonly caseId: string,
+    private readonly options: JournalOptions,
+  ) {
+    this.lastEventId = caseId;
+  }
+
+  /** The id of the last event recorded: what the next message the case sends was caused by. */
+  get causationId(): string {
+    return this.lastEventId;
+  }
+
+  async record(kind: DomainEventKind, data: Record<string, unknown>, stepId?: string, attempt?: number): Promise<void> {
+    this.sequence += 1;
+    const event: DomainEventRecord = {
+      kind,
+      caseId: this.caseId,
+      causationId: this.lastEventId,
+      sequence: this.sequence,
+      data,
+      ...(stepId ? { stepId } : {}),
+      ...(attempt ? { attempt } : {}),
+    };
+    if (!this.options.batched || this.parallelDepth > 0) {
+      this.lastEventId = await this.options.recordOne(event);
+      return;
+    }
+    this.pending.push(event);
+    this.lastEventId = domainEventId(event);
+  }
+
+  /**
+   * Publishes what was kept, then calls out. With nothing kept the case must not await at all,
+   * so that its steps interleave exactly as they did before batching.
+   */
+  flushThen<T>(callOut: () => Promise<T>): Promise<T> {
+    return this.pending.length > 0 ? this.publish().then(callOut) : callOut();
+  }
+
+  /** `condition`, once the ledger has every event so far: a case may wait for weeks. */
+  waitUntil(fn: () => boolean): Promise<void>;
+  waitUntil(fn: () => boolean, timeoutMs: number): Promise<boolean>;
+  waitUntil(fn: () => boolean, timeoutMs?: number): Promise<void | boolean> {
+    return this.flushThen<void | boolean>(() => (timeoutMs === undefined ? condition(fn) : condition(fn, timeoutMs)));
+  }
+
+  /** The kept events, handed to a dispatch that publishes them ahead of the task in one send. */
+  takePending(): { precedingEvents?: DomainEventRecord[] } {
+    return this.pending.length > 0 ? { precedingEvents: this.pending.splice(0) } : {};
+  }
+
+  /** Runs parallel branches, each recording its events as they happen. */
+  async inParallel(branches: () => Promise<unknown>): Promise<void> {
+    if (this.pending.length > 0) await this.publish();
+    this.parallelDepth += 1;
+    try {
+      await branches();
+    } finally {
+      this.parallelDepth -= 1;
+    }
+  }
+
+  /** At the end: whatever is left is published, even when the case failed or was cancelled. */
+  async close(outcome: 'ended' | 'failed'): Promise<void> {
+    if (this.pending.length === 0) return;
+    if (outcome === 'ended') await this.publish();
+    else await CancellationScope.nonCancellable(() => this.publish());
+  }
+
+  private publish(): Promise<void> {
+    return this.options.publish(this.pending.splice(0));
+  }
+}

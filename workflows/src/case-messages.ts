@@ -1,0 +1,54 @@
+import { setHandler } from '@temporalio/workflow';
+
+import {
+  caseStateQuery,
+  decideOfficerTask,
+  provideCitizenInput,
+  revokePartnerTask,
+  submitTaskResult,
+  type CitizenInput,
+  type OfficerDecision,
+  type PartnerResult,
+  type PartnerTaskRevocation,
+} from './case-api.js';
+import type { CaseContext } from './case-context.js';
+import { validateCitizenInput, validateDecision, validateResult, validateRevocation } from './case-validators.js';
+
+/** The query and the Updates: each validated against the open work before it changes anything. */
+export function acceptMessages({ caseId, definition, application, state, open }: CaseContext): void {
+  setHandler(caseStateQuery, () => state);
+  setHandler(
+    submitTaskResult,
+    ({ result, outputDigest }) => {
+      const assignment = open.assignments.get(result.taskId)!;
+      assignment.result = result;
+      if (outputDigest) assignment.outputDigest = outputDigest;
+      return 'accepted' as const;
+    },
+    { validator: (r: PartnerResult) => validateResult(open, r) },
+  );
+  setHandler(
+    revokePartnerTask,
+    (r) => {
+      open.assignments.get(`${caseId}:${r.stepId}`)!.revocation = r;
+      return 'revoked' as const;
+    },
+    { validator: (r: PartnerTaskRevocation) => validateRevocation(open, `${caseId}:${r.stepId}`, r) },
+  );
+  setHandler(
+    decideOfficerTask,
+    (d) => {
+      open.officerTasks.get(d.stepId)!.decision = d;
+      return 'accepted' as const;
+    },
+    { validator: (d: OfficerDecision) => validateDecision(open, d) },
+  );
+  setHandler(
+    provideCitizenInput,
+    (c) => {
+      open.citizenRequests.get(c.stepId)!.provided = c.values;
+      return 'accepted' as const;
+    },
+    { validator: (c: CitizenInput) => validateCitizenInput(open, definition.application.schema, application, c) },
+  );
+}

@@ -1,0 +1,81 @@
+import type { Deadline } from '@govmesh/contracts/service-definition';
+import type { TaskResultData } from '@govmesh/contracts/task-messages';
+
+import type { OfficerDecision, PartnerTaskRevocation } from './case-api.js';
+
+/**
+ * What a running case holds beyond its public state (case-api.ts): the work it is waiting for.
+ * The Update handlers write here and the step runners wait on it; both import this module, and
+ * it imports only types, so the split has no import circle.
+ */
+
+/** A partner task as the case knows it; the source of truth for which result may be accepted. */
+export interface Assignment {
+  readonly stepId: string;
+  readonly taskType: string;
+  partnerId: string;
+  attempt: number;
+  open: boolean;
+  result?: TaskResultData;
+  outputDigest?: string;
+  revocation?: PartnerTaskRevocation;
+}
+
+export type OfficerTaskKind = 'officer' | 'review' | 'fallback';
+
+export interface OfficerTask {
+  role: string;
+  readonly kind: OfficerTaskKind;
+  decision?: OfficerDecision;
+}
+
+export interface OfficerTiming {
+  readonly deadline?: Deadline | undefined;
+  readonly escalateTo?: string | undefined;
+  readonly reviewOf?: { taskId: string; partnerId: string; attempt: number; resultDigest?: string };
+}
+
+export interface CitizenRequest {
+  readonly fields: readonly string[];
+  provided?: Record<string, unknown>;
+}
+
+/** The work a case waits for, by task id (partners) or step id (officers, citizens). */
+export interface OpenWork {
+  readonly assignments: Map<string, Assignment>;
+  readonly officerTasks: Map<string, OfficerTask>;
+  readonly citizenRequests: Map<string, CitizenRequest>;
+  /** Every attempt taken back from a partner: a late answer to one is TASK.REVOKED. */
+  readonly revokedAttempts: Set<string>;
+}
+
+export function openWork(): OpenWork {
+  return { assignments: new Map(), officerTasks: new Map(), citizenRequests: new Map(), revokedAttempts: new Set() };
+}
+
+/** The key of one attempt of one task with one partner, in `revokedAttempts`. */
+export function attemptKey(taskId: string, partnerId: string, attempt: number): string {
+  return `${taskId}#${partnerId}#${attempt}`;
+}
+
+/** A step could not be done: the case fails with this code. */
+export class StepFailed extends Error {
+  constructor(
+    readonly stepId: string,
+    readonly code: string,
+    reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+/** The applicant never answered and the definition says to withdraw the case. */
+export class CaseWithdrawn extends Error {
+  constructor(
+    readonly stepId: string,
+    readonly code: string,
+    reason: string,
+  ) {
+    super(reason);
+  }
+}

@@ -1,0 +1,110 @@
+import { APPLICATION_SCHEMAS } from '@govmesh/contracts/applications';
+import { defaultTaskTypes } from '@govmesh/contracts/task-types';
+import { ApplicationFailure } from '@temporalio/workflow';
+
+import { assign, clone } from './application-paths.js';
+import type { CitizenInput, OfficerDecision, PartnerResult, PartnerTaskRevocation } from './case-api.js';
+import { attemptKey, type OfficerTaskKind, type OpenWork } from './case-model.js';
+
+/**
+ * The Update validators: pure checks of a message against the work the case has open. A refusal
+ * is an ApplicationFailure whose type is the code the bridge and the API pass on; nothing is
+ * written to the case or its history.
+ */
+
+const taskTypes = defaultTaskTypes();
+
+function refuse(type: string, message: string, reasons?: readonly string[]): never {
+  throw ApplicationFailure.create({
+    type,
+    message,
+    ...(reasons ? { details: [reasons] } : {}),
+    nonRetryable: true,
+  });
+}
+
+/** Refuses a result the case did not ask this partner for, a second result, or an invalid output. */
+export function validateResult(open: OpenWork, { partnerId, result }: PartnerResult): void {
+  // The bridge sends a refused result's reasons back to the partner: each refusal carries them.
+  const refuseResult: (type: string, message: string, reasons?: readonly string[]) => never = (
+    type,
+    message,
+    reasons = [message],
+  ) => refuse(type, message, reasons);
+  const task = `task ${result.taskId} attempt ${result.attempt}`;
+  if (open.revokedAttempts.has(attemptKey(result.taskId, partnerId, result.attempt)))
+    refuseResult('TASK.REVOKED', `${task} was taken back from ${partnerId} before this result arrived`);
+  const a = open.assignments.get(result.taskId);
+  if (!a) refuseResult('TASK.UNKNOWN', `task ${result.taskId} is not part of this case`);
+  if (a.partnerId !== partnerId || a.attempt !== result.attempt)
+    refuseResult('TASK.NOT_ASSIGNED', `${task} is not assigned to ${partnerId}`);
+  if (a.result) refuseResult('TASK.DUPLICATE_RESULT', `${task} already has a result`);
+  if (!a.open) refuseResult('TASK.NOT_ASSIGNED', `${task} is no longer open`);
+  if (result.outcome === 'completed') {
+    const parsed = taskTypes.get(a.taskType)?.output.safeParse(result.output);
+    if (parsed && !parsed.success) {
+      const reasons = parsed.error.issues.map((i) => `output.${i.path.map(String).join('.')}: ${i.message}`);
+      refuseResult('CONTRACT.INVALID_OUTPUT', `the output does not match ${a.taskType}`, reasons);
+    }
+  }
+}
+
+/** Refuses taking back a task that is not open, or not with the partner named. */
+export function validateRevocation(open: OpenWork, taskId: string, r: PartnerTaskRevocation): void {
+  const a = open.assignments.get(taskId);
+  if (!a || !a.open || a.result || a.revocation)
+    refuse('CASE.NO_OPEN_PARTNER_TASK', `step ${r.stepId} has no partner task to revoke`);
+  if (r.partnerId && a.partnerId !== r.partnerId)
+    refuse('CASE.NOT_WITH_PARTNER', `step ${r.stepId} is with ${a.partnerId}, not ${r.partnerId}`);
+}
+
+const ALLOWED: Record<OfficerTaskKind, readonly string[]> = {
+  officer: ['approve', 'reject', 'request-information'],
+  fallback: ['approve', 'reject', 'request-information'],
+  review: ['approve', 'reject', 'request-rework'],
+};
+
+/** Refuses a decision nobody asked for, from the wrong role, or of a kind the task does not allow. */
+export function validateDecision(open: OpenWork, d: OfficerDecision): void {
+  const task = open.officerTasks.get(d.stepId);
+  if (!task || task.decision) refuse('CASE.NOT_AWAITING_DECISION', `step ${d.stepId} is not waiting for an officer`);
+  if (task.role !== d.role)
+    refuse('CASE.WRONG_ROLE', `step ${d.stepId} must be decided by a ${task.role}, not a ${d.role}`);
+  if (!ALLOWED[task.kind].includes(d.decision))
+    refuse('CASE.DECISION_NOT_ALLOWED', `a ${task.kind} decision is one of ${ALLOWED[task.kind].join(', ')}`);
+}
+
+/** Refuses input nobody asked for, input missing a field asked for, or values the application schema refuses. */
+export function validateCitizenInput(
+  open: OpenWork,
+  schemaRef: string,
+  application: Record<string, unknown>,
+  c: CitizenInput,
+): void {
+  const request = open.citizenRequests.get(c.stepId);
+  if (!request || request.provided)
+    refuse('CASE.NOT_AWAITING_INPUT', `step ${c.stepId} is not waiting for citizen input`);
+  const missing = request.fields.filter((f) => !(f in c.values));
+  if (missing.length) refuse('CASE.INPUT_INCOMPLETE', `missing ${missing.join(', ')}`);
+  const problems = invalidInput(schemaRef, application, c.values);
+  if (problems.length) refuse('CASE.INPUT_INVALID', problems.join('; '), problems);
+}
+
+/** Problems with a citizen's values, checked against the service's application schema. */
+function invalidInput(
+  schemaRef: string,
+  application: Record<string, unknown>,
+  values: Record<string, unknown>,
+): string[] {
+  const schema = APPLICATION_SCHEMAS[schemaRef];
+  if (!schema) return [];
+  const merged = clone(application);
+  for (const [path, value] of Object.entries(values)) assign(merged, path, value);
+  const parsed = schema.safeParse(merged);
+  if (parsed.success) return [];
+  const paths = Object.keys(values);
+  return parsed.error.issues
+    .map((i) => ({ path: i.path.map(String).join('.'), message: i.message }))
+    .filter((i) => paths.some((p) => i.path === p || i.path.startsWith(`${p}.`)))
+    .map((i) => `${i.path}: ${i.message}`);
+}

@@ -1,0 +1,70 @@
+import type { StepState, OfficerDecision } from '../case-api.js';
+import type { CaseContext } from '../case-context.js';
+import type { OfficerTask, OfficerTaskKind, OfficerTiming } from '../case-model.js';
+import { collectCitizenInput } from './citizen-input-step.js';
+
+/**
+ * An officer decides the step. "Request information" asks the citizen and comes back to the
+ * officer; the output is what the officer recorded, with the decision and who made it.
+ */
+export async function awaitOfficer(
+  ctx: CaseContext,
+  stepId: string,
+  s: StepState,
+  role: string,
+  kind: OfficerTaskKind,
+  timing: OfficerTiming = {},
+): Promise<Record<string, unknown>> {
+  for (;;) {
+    const d = await awaitOfficerDecision(ctx, stepId, s, role, kind, timing);
+    if (d.decision !== 'request-information') {
+      if (kind === 'officer') ctx.state.decision = d.decision === 'approve' ? 'approved' : 'rejected';
+      return { ...(d.output ?? {}), decision: d.decision, decidedBy: d.officerId };
+    }
+    const fields = Array.isArray(d.output?.fields) ? (d.output.fields as string[]) : [];
+    await collectCitizenInput(ctx, stepId, s, fields);
+  }
+}
+
+/**
+ * Waits for an officer's decision. Past the deadline the task is escalated to a supervisor role
+ * and recorded; the supervisor gets the same time again, and so on, so nothing waits unnoticed.
+ */
+export async function awaitOfficerDecision(
+  ctx: CaseContext,
+  stepId: string,
+  s: StepState,
+  role: string,
+  kind: OfficerTaskKind,
+  timing: OfficerTiming = {},
+): Promise<OfficerDecision> {
+  const { journal, open } = ctx;
+  const task: OfficerTask = { role, kind };
+  open.officerTasks.set(stepId, task);
+  Object.assign(s, { status: kind === 'review' ? 'awaiting-review' : 'awaiting-officer', role });
+  if (!timing.deadline) await journal.waitUntil(() => task.decision !== undefined);
+  else {
+    let due = await ctx.localDispatch.computeDueDate({ deadline: timing.deadline });
+    s.deadline = due.due;
+    while (!(await journal.waitUntil(() => task.decision !== undefined, due.inMs))) {
+      const toRole = timing.escalateTo ?? `${role}-supervisor`;
+      due = await ctx.localDispatch.computeDueDate({ deadline: timing.deadline });
+      await journal.record('officerTaskEscalated', { stepId, fromRole: task.role, toRole, deadline: due.due }, stepId);
+      s.escalatedFrom ??= task.role;
+      task.role = toRole;
+      Object.assign(s, { role: toRole, deadline: due.due });
+    }
+  }
+  open.officerTasks.delete(stepId);
+  const d = task.decision!;
+  // Before the record: whoever asks right after deciding must not see the task still waiting.
+  s.status = 'running';
+  delete s.role;
+  const reasons = d.reasons?.length ? { reasons: [...d.reasons] } : {};
+  await journal.record(
+    'reviewDecided',
+    { stepId, role: d.role, officerId: d.officerId, decision: d.decision, task: kind, ...timing.reviewOf, ...reasons },
+    stepId,
+  );
+  return d;
+}
