@@ -12,7 +12,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{contracts,workflows,infra,services/*}/src/**/*.test.ts'],
+          include: ['{contracts,workflows,infra,packages/*,services/*}/src/**/*.test.ts'],
           // Workflow tests drive cases on the suite's real Temporal server: they run with the engines.
           exclude: ['**/node_modules/**', '**/*.workflow.test.ts'],
         },

@@ -25,7 +25,11 @@ export const CloudEventAttributes = z.object({
   subject: z.string().min(1).optional(),
   time: Rfc3339,
   datacontenttype: z.literal('application/json'),
-  dataschema: z.string().regex(/^urn:govmesh:schema:[a-z0-9.@-]+$/, 'dataschema is urn:govmesh:schema:<name>'),
+  /** Optional, as CloudEvents 1.0 has it; refused only when present and not a govmesh schema URN. */
+  dataschema: z
+    .string()
+    .regex(/^urn:govmesh:schema:[a-z0-9.@-]+$/, 'dataschema is urn:govmesh:schema:<name>')
+    .optional(),
 });
 export type CloudEventAttributes = z.infer<typeof CloudEventAttributes>;
 

@@ -1,10 +1,10 @@
+import { CaseClient } from '@govmesh/case-client';
 import {
   EngineReadiness,
   KafkaEventRecorder,
   KafkaPartnerRegistry,
   LedgerAuditReader,
   PlatformStore,
-  TemporalCaseEngine,
   DevelopmentIssuer,
   createServer,
   type Role,
@@ -88,7 +88,7 @@ describe('a business licence, driven only through the API, on the real engines',
     audit = new LedgerAuditReader(ledger.file, ledger.keyFile);
     app = createServer({
       store: new PlatformStore(':memory:'),
-      cases: new TemporalCaseEngine(client, `e2e-cases-${suffix}`),
+      cases: new CaseClient(client, { taskQueue: `e2e-cases-${suffix}` }),
       partners: new KafkaPartnerRegistry({
         kafka: apiKafka,
         publisher,

@@ -1,3 +1,4 @@
+import { DOMAIN_EVENTS } from '@govmesh/contracts/domain-events';
 import type { PartnerProfile } from '@govmesh/contracts/partner-profile';
 import type { TaskAssignedData, TaskRejectionData } from '@govmesh/contracts/task-messages';
 import { createPartner, createSimulatedPartner, type Partner } from '@govmesh/partner-sdk';
@@ -149,28 +150,28 @@ describe('a business-licence case on the real engines', () => {
     expect(rejections).toEqual([]);
 
     // The audit ledger: every state change, each caused by the one before, with ids a replay reproduces.
-    const events = await caseEvents(platform.kafka, caseId, 'gov.govmesh.case.completed.v1');
+    const events = await caseEvents(platform.kafka, caseId, DOMAIN_EVENTS.caseCompleted.type);
     expect(events[0]).toMatchObject({
       id: `${caseId}/case/0/caseSubmitted/1`,
-      type: 'gov.govmesh.case.submitted.v1',
+      type: DOMAIN_EVENTS.caseSubmitted.type,
       data: { correlationId: caseId, causationId: caseId },
     });
-    expect(events.filter((e) => e.type === 'gov.govmesh.task.dispatched.v1').map((e) => e.data.partnerId)).toEqual([
+    expect(events.filter((e) => e.type === DOMAIN_EVENTS.taskDispatched.type).map((e) => e.data.partnerId)).toEqual([
       id('acme-checks'),
       id('civic-inspect'),
       id('swift-courier'),
     ]);
-    expect(events.filter((e) => e.type === 'gov.govmesh.task.dispatched.v1')[0]?.data.sharedFields).toEqual([
+    expect(events.filter((e) => e.type === DOMAIN_EVENTS.taskDispatched.type)[0]?.data.sharedFields).toEqual([
       'applicant.name',
       'applicant.dateOfBirth',
     ]);
-    expect(events.filter((e) => e.type === 'gov.govmesh.task.result-accepted.v1')).toHaveLength(3);
-    expect(events.filter((e) => e.type === 'gov.govmesh.review.decided.v1').map((e) => e.data.decision)).toEqual([
+    expect(events.filter((e) => e.type === DOMAIN_EVENTS.resultAccepted.type)).toHaveLength(3);
+    expect(events.filter((e) => e.type === DOMAIN_EVENTS.reviewDecided.type).map((e) => e.data.decision)).toEqual([
       'approve',
       'approve',
     ]);
     expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
-    const recorded = events.filter((e) => e.type !== 'gov.govmesh.task.dispatched.v1');
+    const recorded = events.filter((e) => e.type !== DOMAIN_EVENTS.taskDispatched.type);
     recorded.slice(1).forEach((e, i) => expect(e.data.causationId).toBe(recorded[i]!.id));
     for (const e of events) expect(JSON.stringify(e)).not.toContain('NID-0042');
   });

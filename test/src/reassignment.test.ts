@@ -1,3 +1,4 @@
+import { DOMAIN_EVENTS } from '@govmesh/contracts/domain-events';
 import type { PartnerProfile } from '@govmesh/contracts/partner-profile';
 import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
 import { createSimulatedPartner, type Partner } from '@govmesh/partner-sdk';
@@ -103,13 +104,13 @@ describe('when partners cannot deliver', () => {
       decidedBy: 'officer-3',
     });
 
-    const events = await caseEvents(platform.kafka, caseId, 'gov.govmesh.case.completed.v1');
-    expect(events.find((e) => e.type === 'gov.govmesh.task.reassigned.v1')?.data).toMatchObject({
+    const events = await caseEvents(platform.kafka, caseId, DOMAIN_EVENTS.caseCompleted.type);
+    expect(events.find((e) => e.type === DOMAIN_EVENTS.taskReassigned.type)?.data).toMatchObject({
       fromPartnerId: id('first'),
       toPartnerId: id('second'),
       attempt: 2,
     });
-    expect(events.find((e) => e.type === 'gov.govmesh.step.fell-back-in-house.v1')?.data).toMatchObject({
+    expect(events.find((e) => e.type === DOMAIN_EVENTS.fellBackInHouse.type)?.data).toMatchObject({
       role: 'licensing-officer',
       reason: 'no partner delivered after 2 partner(s)',
     });

@@ -1,8 +1,9 @@
+import { DOMAIN_EVENTS } from '@govmesh/contracts/domain-events';
 import { randomUUID } from 'node:crypto';
 
 import type { PartnerProfile } from '@govmesh/contracts/partner-profile';
 import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
-import type { TaskAssignedData, TaskRejectionData } from '@govmesh/contracts/task-messages';
+import { TASK_REVOKED, type TaskAssignedData, type TaskRejectionData } from '@govmesh/contracts/task-messages';
 import { DEAD_LETTER_TOPIC, resultTopic, taskTopic } from '@govmesh/contracts/topics';
 import { CloudEventPublisher } from '@govmesh/messaging';
 import { createPartner, type Partner } from '@govmesh/partner-sdk';
@@ -194,8 +195,8 @@ describe('results the case did not ask for', () => {
 
   it('records every rejection in the audit ledger', async () => {
     const caseId = `vet-${suffix}-foreign`;
-    const events = await caseEvents(platform.kafka, caseId, 'gov.govmesh.task.result-rejected.v1');
-    expect(events.find((e) => e.type === 'gov.govmesh.task.result-rejected.v1')?.data).toMatchObject({
+    const events = await caseEvents(platform.kafka, caseId, DOMAIN_EVENTS.resultRejected.type);
+    expect(events.find((e) => e.type === DOMAIN_EVENTS.resultRejected.type)?.data).toMatchObject({
       partnerId: id('beta'),
       code: 'TASK.NOT_ASSIGNED',
     });
@@ -222,7 +223,7 @@ describe('results the case did not ask for', () => {
     const publisher = new CloudEventPublisher(platform.kafka);
     await publisher.publish(taskTopic(id('alpha')), caseId, {
       id: randomUUID(),
-      type: 'gov.govmesh.task.revoked.v1',
+      type: TASK_REVOKED,
       source: '/govmesh/dispatch',
       subject: caseId,
       data: { taskId: task.taskId, attempt: task.attempt, code: 'TASK.REVOKED', reasons: ['revoked by the test'] },
@@ -246,11 +247,11 @@ describe('results the case did not ask for', () => {
     });
     await new Promise((r) => setTimeout(r, 500));
     expect(alphaTasks.items.filter((t) => t.caseId === caseId)).toEqual([]);
-    const events = await caseEvents(platform.kafka, caseId, 'gov.govmesh.case.failed.v1');
-    expect(events.find((e) => e.type === 'gov.govmesh.task.dispatch-refused.v1')?.data).toMatchObject({
+    const events = await caseEvents(platform.kafka, caseId, DOMAIN_EVENTS.caseFailed.type);
+    expect(events.find((e) => e.type === DOMAIN_EVENTS.dispatchRefused.type)?.data).toMatchObject({
       stepId: 'background-check',
       code: 'CONTROL.CORE_CRITICAL_DISPATCH',
     });
-    expect(events.map((e) => e.type)).not.toContain('gov.govmesh.task.dispatched.v1');
+    expect(events.map((e) => e.type)).not.toContain(DOMAIN_EVENTS.taskDispatched.type);
   });
 });

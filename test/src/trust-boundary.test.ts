@@ -46,7 +46,7 @@ async function produceAs(credentials: KafkaCredentials | null, topic: string): P
           key: 'forged',
           value: JSON.stringify({
             specversion: '1.0',
-            type: 'gov.govmesh.task.dispatched.v1',
+            type: DOMAIN_EVENTS.taskDispatched.type,
             source: '/govmesh/worker',
             id: 'forged',
           }),

@@ -3,7 +3,7 @@ import type { Classification, Deadline, ExecutionMode, PartnerSelection } from '
 
 /**
  * The activities the service-case workflow calls: ports, implemented by the worker. The
- * workflow sees only these types (and the pure `domainEventId`), never the code that does I/O.
+ * workflow sees only these types, never the code that does I/O.
  */
 export interface DispatchRequest {
   readonly caseId: string;
@@ -50,13 +50,6 @@ export interface DomainEventRecord {
   /** Counts the case's events, so that an id is the same on every replay and retry. */
   readonly sequence: number;
   readonly data: Record<string, unknown>;
-}
-
-/** Deterministic from the case and its event counter, so a retried publish writes the same id. */
-export function domainEventId(
-  event: Pick<DomainEventRecord, 'caseId' | 'stepId' | 'attempt' | 'kind' | 'sequence'>,
-): string {
-  return [event.caseId, event.stepId ?? 'case', event.attempt ?? 0, event.kind, event.sequence].join('/');
 }
 
 export interface CaseActivities {

@@ -1,7 +1,8 @@
+import { domainEventId } from '@govmesh/contracts/case-ids';
 import type { DomainEventKind } from '@govmesh/contracts/domain-events';
 import { CancellationScope, condition } from '@temporalio/workflow';
 
-import { domainEventId, type DomainEventRecord } from './case-activities.js';
+import type { DomainEventRecord } from './case-activities.js';
 
 export interface JournalOptions {
   /** Cases started before events were batched record each event as it happens. */

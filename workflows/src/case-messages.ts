@@ -1,3 +1,4 @@
+import { taskIdOf } from '@govmesh/contracts/case-ids';
 import { setHandler } from '@temporalio/workflow';
 
 import {
@@ -30,10 +31,10 @@ export function acceptMessages({ caseId, definition, application, state, open }:
   setHandler(
     revokePartnerTask,
     (r) => {
-      open.assignments.get(`${caseId}:${r.stepId}`)!.revocation = r;
+      open.assignments.get(taskIdOf(caseId, r.stepId))!.revocation = r;
       return 'revoked' as const;
     },
-    { validator: (r: PartnerTaskRevocation) => validateRevocation(open, `${caseId}:${r.stepId}`, r) },
+    { validator: (r: PartnerTaskRevocation) => validateRevocation(open, taskIdOf(caseId, r.stepId), r) },
   );
   setHandler(
     decideOfficerTask,

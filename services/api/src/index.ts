@@ -10,14 +10,12 @@ export {
 } from './identity.js';
 export { PlatformStore } from './platform-store.js';
 export {
-  CaseRefusal,
   type CaseEngine,
   type PartnerRegistry,
   type AuditReader,
   type EventRecorder,
   type Readiness,
 } from './ports.js';
-export { TemporalCaseEngine } from './adapters/temporal-case-engine.js';
 export { KafkaPartnerRegistry } from './adapters/kafka-partner-registry.js';
 export { LedgerAuditReader } from './adapters/ledger-audit-reader.js';
 export { KafkaEventRecorder, EngineReadiness } from './adapters/kafka-event-recorder.js';

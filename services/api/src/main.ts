@@ -1,3 +1,4 @@
+import { CaseClient } from '@govmesh/case-client';
 import {
   CloudEventPublisher,
   ScramUsers,
@@ -12,7 +13,6 @@ import { pino } from 'pino';
 import { KafkaEventRecorder, EngineReadiness } from './adapters/kafka-event-recorder.js';
 import { KafkaPartnerRegistry } from './adapters/kafka-partner-registry.js';
 import { LedgerAuditReader } from './adapters/ledger-audit-reader.js';
-import { TemporalCaseEngine } from './adapters/temporal-case-engine.js';
 import { loadConfig } from './config.js';
 import { DevelopmentIssuer, discoverIssuer } from './identity.js';
 import { createMetrics } from './metrics.js';
@@ -53,7 +53,7 @@ const store = new PlatformStore(config.platformDb);
 const audit = new LedgerAuditReader(config.ledgerFile, config.signingKeyFile);
 const app = createServer({
   store,
-  cases: new TemporalCaseEngine(client, config.GOVMESH_CASE_TASK_QUEUE),
+  cases: new CaseClient(client, { taskQueue: config.GOVMESH_CASE_TASK_QUEUE }),
   partners: new KafkaPartnerRegistry({
     kafka,
     publisher,

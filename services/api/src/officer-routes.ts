@@ -1,3 +1,5 @@
+import { parseTaskId, taskIdOf } from '@govmesh/contracts/case-ids';
+
 import { DecisionBody, OfficerTaskView, Problem, RevokeBody, TaskIdParams } from './api-schemas.js';
 import type { Caller } from './auth.js';
 import { caseFor } from './case-routes.js';
@@ -6,11 +8,6 @@ import { route, type ApiDeps, type RouteSpec } from './route-spec.js';
 
 /** How long a new case may be missing from Temporal's visibility index before the inbox believes it. */
 const VISIBILITY_LAG_MS = 120_000;
-
-function splitTaskId(taskId: string): { caseId: string; stepId: string } {
-  const at = taskId.lastIndexOf(':');
-  return { caseId: taskId.slice(0, at), stepId: taskId.slice(at + 1) };
-}
 
 /** The agency that owns a service, from the catalogue. */
 function ownerOf(serviceId: string, deps: ApiDeps): string | undefined {
@@ -24,7 +21,9 @@ function mayWorkOn(caller: Caller, serviceId: string, deps: ApiDeps): boolean {
 
 /** The step's waiting task, checked against the officer's agency and the roles the officer holds. */
 async function officerStep(caller: Caller, taskId: string, deps: ApiDeps) {
-  const { caseId, stepId } = splitTaskId(taskId);
+  const parsed = parseTaskId(taskId);
+  if (!parsed) throw notFound(`no task ${taskId}: a task id is <caseId>:<stepId>`);
+  const { caseId, stepId } = parsed;
   const record = caseFor(caller, caseId, deps);
   if (!mayWorkOn(caller, record.serviceId, deps)) {
     throw forbidden(
@@ -73,7 +72,7 @@ export const officerRoutes: RouteSpec[] = [
           )
             continue;
           tasks.push({
-            taskId: `${record.caseId}:${step.id}`,
+            taskId: taskIdOf(record.caseId, step.id),
             caseId: record.caseId,
             stepId: step.id,
             serviceId: record.serviceId,

@@ -5,18 +5,7 @@ import type { PartnerScorecard, ServiceTransparency } from '@govmesh/contracts/p
 import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
 import type { CaseState, CitizenInput, OfficerDecision, PartnerTaskRevocation } from '@govmesh/workflows/case-api';
 
-/** A case refused a command (not waiting for it, wrong role, invalid input): the code says which. */
-export class CaseRefusal extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'CaseRefusal';
-  }
-}
-
-/** The running cases, in Temporal. */
+/** The running cases, in Temporal (@govmesh/case-client's CaseClient); failures are its CaseFailures. */
 export interface CaseEngine {
   start(caseId: string, definition: ServiceDefinition, application: Record<string, unknown>): Promise<void>;
   /** Undefined when there is no such case. */

@@ -1,9 +1,9 @@
+import { CaseFailure, CaseRefused } from '@govmesh/case-client';
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 
 import { Unauthenticated } from './auth.js';
-import { CaseRefusal } from './ports.js';
 
 export interface ProblemIssue {
   readonly path: string;
@@ -49,14 +49,18 @@ const REFUSAL_STATUS: Record<string, number> = {
   'CASE.WRONG_ROLE': 403,
 };
 
-/** A case's refusal keeps its own code and message; most mean "not now" (409). */
-function caseRefusalProblem(err: CaseRefusal): ApiProblem {
-  const status = REFUSAL_STATUS[err.code] ?? 409;
+/**
+ * A case's refusal keeps its own code and message; most mean "not now" (409). A case that did not
+ * answer in time is 503: the request may be sent again.
+ */
+function caseRefusalProblem(err: CaseFailure): ApiProblem {
+  const status = REFUSAL_STATUS[err.code] ?? (err.retriable ? 503 : 409);
   const errors =
-    err.code === 'CASE.INPUT_INVALID'
-      ? err.message
-          .split('; ')
-          .map((m) => ({ path: `body.values.${m.slice(0, m.indexOf(':'))}`, message: m.slice(m.indexOf(':') + 2) }))
+    err instanceof CaseRefused && err.code === 'CASE.INPUT_INVALID'
+      ? err.reasons.map((m) => ({
+          path: `body.values.${m.slice(0, m.indexOf(':'))}`,
+          message: m.slice(m.indexOf(':') + 2),
+        }))
       : undefined;
   return new ApiProblem(
     status,
@@ -72,7 +76,7 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
     let problem: ApiProblem;
     const e = err as { type?: string; status?: number; message?: string };
     if (err instanceof ApiProblem) problem = err;
-    else if (err instanceof CaseRefusal) problem = caseRefusalProblem(err);
+    else if (err instanceof CaseFailure) problem = caseRefusalProblem(err);
     else if (err instanceof Unauthenticated)
       problem = new ApiProblem(401, 'Unauthenticated', err.message, { code: 'AUTH.UNAUTHENTICATED' });
     else if (e.type === 'entity.too.large')

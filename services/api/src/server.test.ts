@@ -1,3 +1,5 @@
+import { DOMAIN_EVENTS } from '@govmesh/contracts/domain-events';
+import { CaseRefused } from '@govmesh/case-client';
 import { readFileSync } from 'node:fs';
 
 import type { LedgerRecord, LedgerVerdict } from '@govmesh/audit';
@@ -13,7 +15,7 @@ import { parse } from 'yaml';
 import { ROLES, type Role } from './auth.js';
 import { DevelopmentIssuer } from './identity.js';
 import { PlatformStore } from './platform-store.js';
-import { CaseRefusal, type AuditReader, type CaseEngine, type PartnerRegistry } from './ports.js';
+import { type AuditReader, type CaseEngine, type PartnerRegistry } from './ports.js';
 import { ROUTES, createServer } from './server.js';
 
 /** supertest's bodies are untyped: read them through the shape these tests expect. */
@@ -79,15 +81,14 @@ class RecordingCases implements CaseEngine {
       typeof input.values['business.registrationNumber'] !== 'string'
     ) {
       return Promise.reject(
-        new CaseRefusal(
-          'CASE.INPUT_INVALID',
+        new CaseRefused('CASE.INPUT_INVALID', 'invalid', [
           'business.registrationNumber: Invalid input: expected string, received number',
-        ),
+        ]),
       );
     }
     this.inputs.push(input);
     return Promise.reject(
-      new CaseRefusal('CASE.NOT_AWAITING_INPUT', 'step registration is not waiting for citizen input'),
+      new CaseRefused('CASE.NOT_AWAITING_INPUT', 'step registration is not waiting for citizen input', []),
     );
   }
   runningCaseIds() {
@@ -132,7 +133,7 @@ const audit: AuditReader = {
               seq: 1,
               eventId: 'e1',
               time: '2026-11-23T10:00:00Z',
-              type: 'gov.govmesh.case.submitted.v1',
+              type: DOMAIN_EVENTS.caseSubmitted.type,
               caseId,
               actor: { kind: 'citizen', id: 'applicant' },
               facts: { serviceId: 'business-licence' },

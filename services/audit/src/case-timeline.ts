@@ -1,3 +1,4 @@
+import { DOMAIN_EVENTS } from '@govmesh/contracts/domain-events';
 import type { LedgerRecord } from './ledger-record.js';
 
 /** One line of a case's history as an auditor sees it: everything, with who did it. */
@@ -32,25 +33,25 @@ const words = (id: unknown) => text(id).replace(/-/g, ' ');
 function plainWords(r: LedgerRecord): string | undefined {
   const f = r.facts;
   switch (r.type) {
-    case 'gov.govmesh.case.submitted.v1':
+    case DOMAIN_EVENTS.caseSubmitted.type:
       return f.statutoryDeadline
         ? `Your application was received; it is due by ${text(f.statutoryDeadline)}`
         : 'Your application was received';
-    case 'gov.govmesh.step.started.v1':
+    case DOMAIN_EVENTS.stepStarted.type:
       return `Started: ${words(f.stepId)}`;
-    case 'gov.govmesh.step.completed.v1':
+    case DOMAIN_EVENTS.stepCompleted.type:
       return f.outcome === 'skipped' ? `Not needed for your case: ${words(f.stepId)}` : `Done: ${words(f.stepId)}`;
-    case 'gov.govmesh.citizen-input.requested.v1':
+    case DOMAIN_EVENTS.citizenInputRequested.type:
       return `We need more information from you: ${(f.fields as string[]).join(', ')}`;
-    case 'gov.govmesh.citizen-input.provided.v1':
+    case DOMAIN_EVENTS.citizenInputProvided.type:
       return 'You sent the information we asked for';
-    case 'gov.govmesh.lookup.performed.v1':
+    case DOMAIN_EVENTS.lookupPerformed.type:
       return `We read the ${words(f.registry)} of ${words(f.agency)} instead of asking you, to ${text(f.purpose)}`;
-    case 'gov.govmesh.case.completed.v1':
+    case DOMAIN_EVENTS.caseCompleted.type:
       return f.decision === 'completed' ? 'Your case is complete' : `Your case was decided: ${text(f.decision)}`;
-    case 'gov.govmesh.case.failed.v1':
+    case DOMAIN_EVENTS.caseFailed.type:
       return 'Your case could not be completed; the agency will contact you';
-    case 'gov.govmesh.satisfaction.rated.v1':
+    case DOMAIN_EVENTS.satisfactionRated.type:
       return 'You rated the service';
     default:
       return undefined;

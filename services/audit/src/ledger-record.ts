@@ -1,3 +1,4 @@
+import { DOMAIN_EVENTS } from '@govmesh/contracts/domain-events';
 import type { AuditActor, AuditRecord } from '@govmesh/contracts/audit-record';
 import type { DomainEvent } from '@govmesh/contracts/domain-events';
 
@@ -30,14 +31,14 @@ const FREE_TEXT = new Set(['reason', 'reasons', 'correlationId']);
 function actorOf(event: DomainEvent): Actor {
   const data = event.data as Record<string, unknown>;
   switch (event.type) {
-    case 'gov.govmesh.task.result-accepted.v1':
-    case 'gov.govmesh.task.result-rejected.v1':
+    case DOMAIN_EVENTS.resultAccepted.type:
+    case DOMAIN_EVENTS.resultRejected.type:
       return { kind: 'partner', id: String(data.partnerId) };
-    case 'gov.govmesh.review.decided.v1':
+    case DOMAIN_EVENTS.reviewDecided.type:
       return { kind: 'officer', id: String(data.officerId) };
-    case 'gov.govmesh.case.submitted.v1':
-    case 'gov.govmesh.citizen-input.provided.v1':
-    case 'gov.govmesh.satisfaction.rated.v1':
+    case DOMAIN_EVENTS.caseSubmitted.type:
+    case DOMAIN_EVENTS.citizenInputProvided.type:
+    case DOMAIN_EVENTS.satisfactionRated.type:
       return { kind: 'citizen', id: 'applicant' };
     default: {
       const component = /^\/govmesh\/(.+)$/.exec(event.source)?.[1];

@@ -1,3 +1,4 @@
+import { DOMAIN_EVENTS } from '@govmesh/contracts/domain-events';
 import type { LedgerRecord } from './ledger-record.js';
 
 /** A partner task that, by the ledger, is still with its partner. */
@@ -10,15 +11,15 @@ export interface OpenPartnerTask {
   readonly deadline: string;
 }
 
-const CLOSING = new Set([
-  'gov.govmesh.task.result-accepted.v1',
-  'gov.govmesh.task.deadline-breached.v1',
-  'gov.govmesh.task.revocation-recorded.v1',
+const CLOSING = new Set<string>([
+  DOMAIN_EVENTS.resultAccepted.type,
+  DOMAIN_EVENTS.deadlineBreached.type,
+  DOMAIN_EVENTS.taskRevoked.type,
 ]);
-const CASE_END = new Set([
-  'gov.govmesh.case.completed.v1',
-  'gov.govmesh.case.failed.v1',
-  'gov.govmesh.case.withdrawn.v1',
+const CASE_END = new Set<string>([
+  DOMAIN_EVENTS.caseCompleted.type,
+  DOMAIN_EVENTS.caseFailed.type,
+  DOMAIN_EVENTS.caseWithdrawn.type,
 ]);
 
 /**
@@ -32,7 +33,7 @@ export async function openPartnerTasks(
   const open = new Map<string, OpenPartnerTask>();
   for await (const r of records) {
     const f = r.facts;
-    if (r.type === 'gov.govmesh.task.dispatched.v1') {
+    if (r.type === DOMAIN_EVENTS.taskDispatched.type) {
       // A new attempt replaces the previous one, whoever holds it.
       open.delete(String(f.taskId));
       if (f.partnerId === partnerId) {

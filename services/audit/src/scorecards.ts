@@ -1,3 +1,4 @@
+import { DOMAIN_EVENTS } from '@govmesh/contracts/domain-events';
 import type { PartnerScorecard } from '@govmesh/contracts/partner-scorecard';
 
 import type { LedgerRecord } from './ledger-record.js';
@@ -108,7 +109,7 @@ export class ScorecardTally {
     const time = Date.parse(record.time);
     const counted = this.inWindow(time);
     switch (record.type) {
-      case 'gov.govmesh.task.dispatched.v1': {
+      case DOMAIN_EVENTS.taskDispatched.type: {
         const d: Dispatch = {
           partnerId: String(f.partnerId),
           taskType: String(f.taskType),
@@ -124,7 +125,7 @@ export class ScorecardTally {
         }
         return;
       }
-      case 'gov.govmesh.task.result-accepted.v1': {
+      case DOMAIN_EVENTS.resultAccepted.type: {
         const d = this.dispatchOf(String(f.taskId), f.attempt);
         if (!d || !counted) return;
         const t = this.tally(d.partnerId, d.taskType);
@@ -137,7 +138,7 @@ export class ScorecardTally {
         t.turnarounds.push(time - d.at);
         return;
       }
-      case 'gov.govmesh.task.result-rejected.v1': {
+      case DOMAIN_EVENTS.resultRejected.type: {
         if (!counted) return;
         const d = this.dispatchOf(String(f.taskId), f.attempt);
         // A result for someone else's task still counts against the partner that sent it.
@@ -146,17 +147,17 @@ export class ScorecardTally {
         else t.rejectedOther += 1;
         return;
       }
-      case 'gov.govmesh.task.revocation-recorded.v1': {
+      case DOMAIN_EVENTS.taskRevoked.type: {
         const d = this.dispatchOf(String(f.taskId), f.attempt);
         if (d && counted) this.tally(d.partnerId, d.taskType).takenBack += 1;
         return;
       }
-      case 'gov.govmesh.task.deadline-breached.v1': {
+      case DOMAIN_EVENTS.deadlineBreached.type: {
         const d = this.dispatchOf(String(f.taskId), f.attempt);
         if (d && counted) this.tally(d.partnerId, d.taskType).breached += 1;
         return;
       }
-      case 'gov.govmesh.review.decided.v1': {
+      case DOMAIN_EVENTS.reviewDecided.type: {
         if (f.task !== 'review' || typeof f.taskId !== 'string' || !counted) return;
         const d = this.dispatchOf(f.taskId, f.attempt);
         if (!d) return;
@@ -166,7 +167,7 @@ export class ScorecardTally {
         if (f.decision === 'request-rework') t.rework += 1;
         return;
       }
-      case 'gov.govmesh.satisfaction.rated.v1': {
+      case DOMAIN_EVENTS.satisfactionRated.type: {
         if (!counted) return;
         const list = this.ratings.get(record.caseId) ?? [];
         list.push(Number(f.score));

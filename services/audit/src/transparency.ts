@@ -1,3 +1,4 @@
+import { DOMAIN_EVENTS } from '@govmesh/contracts/domain-events';
 import type { ServiceTransparency } from '@govmesh/contracts/partner-scorecard';
 
 import type { LedgerRecord } from './ledger-record.js';
@@ -20,7 +21,7 @@ export async function transparencyFigures(
   for await (const r of records) {
     const f = r.facts;
     const time = Date.parse(r.time);
-    if (r.type === 'gov.govmesh.case.submitted.v1') {
+    if (r.type === DOMAIN_EVENTS.caseSubmitted.type) {
       cases.set(r.caseId, {
         serviceId: String(f.serviceId),
         submitted: time,
@@ -31,9 +32,9 @@ export async function transparencyFigures(
     }
     const c = cases.get(r.caseId);
     if (!c) continue;
-    if (r.type === 'gov.govmesh.case.completed.v1') Object.assign(c, { ended: time, status: 'completed' });
-    else if (r.type === 'gov.govmesh.case.failed.v1') Object.assign(c, { ended: time, status: 'failed' });
-    else if (r.type === 'gov.govmesh.satisfaction.rated.v1') c.ratings.push(Number(f.score));
+    if (r.type === DOMAIN_EVENTS.caseCompleted.type) Object.assign(c, { ended: time, status: 'completed' });
+    else if (r.type === DOMAIN_EVENTS.caseFailed.type) Object.assign(c, { ended: time, status: 'failed' });
+    else if (r.type === DOMAIN_EVENTS.satisfactionRated.type) c.ratings.push(Number(f.score));
   }
   const byService = new Map<string, CaseFacts[]>();
   for (const c of cases.values()) byService.set(c.serviceId, [...(byService.get(c.serviceId) ?? []), c]);

@@ -1,5 +1,6 @@
 import { RESULT_TOPIC_PATTERN, partnerOfResultTopic, resultTopic } from '@govmesh/contracts/topics';
 import type { CloudEventPublisher } from '@govmesh/messaging';
+import { CaseClient } from '@govmesh/case-client';
 import type { Client } from '@temporalio/client';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -36,6 +37,7 @@ export interface ResultBridge {
  */
 export function createResultBridge(deps: ResultBridgeDeps): ResultBridge {
   const log = deps.logger.child({ component: 'result-bridge' });
+  const cases = new CaseClient(deps.client);
   // A short session lets a restarted bridge take over a crashed one's partitions within seconds;
   // the heartbeat below keeps a slow hand-over (a case whose worker is restarting) in the group.
   const makeConsumer = () => {
@@ -74,7 +76,7 @@ export function createResultBridge(deps: ResultBridgeDeps): ResultBridge {
         try {
           const outcome = await handleResultMessage(
             { partnerId, topic, partition, offset: message.offset, value: message.value },
-            deps,
+            { cases, publisher: deps.publisher },
           );
           if (outcome.accepted) log.info({ partnerId, caseId: outcome.caseId }, 'result accepted');
           else log.warn({ partnerId, code: outcome.code, reasons: outcome.reasons }, 'result rejected');

@@ -8,8 +8,8 @@ import {
 } from '@govmesh/contracts/task-messages';
 import { DEAD_LETTER_TOPIC, EVENTS_TOPIC, taskTopic } from '@govmesh/contracts/topics';
 import { digestOf, type CloudEventPublisher } from '@govmesh/messaging';
-import { submitTaskResult } from '@govmesh/workflows/case-api';
-import { ApplicationFailure, type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { CaseClosed, CaseRefused, type CaseClient } from '@govmesh/case-client';
+import { eventIdFromMessage, messageId, parseTaskId } from '@govmesh/contracts/case-ids';
 
 /** Where a result message came from; the partner is the topic's, never the payload's. */
 export interface ResultMessage {
@@ -25,15 +25,12 @@ export type ResultOutcome =
   | { readonly accepted: false; readonly code: RejectionCode; readonly reasons: readonly string[] };
 
 export interface ResultHandlingDeps {
-  readonly client: Client;
-  readonly publisher: CloudEventPublisher;
+  readonly cases: Pick<CaseClient, 'submitResult'>;
+  readonly publisher: Pick<CloudEventPublisher, 'publish'>;
   readonly now?: () => Date;
-  /** How long a case may take to accept a result before the message is retried (30 s). */
-  readonly updateTimeoutMs?: number;
 }
 
 const SOURCE = EVENT_SOURCES.bridge;
-const CASE_CLOSED = /already completed|not found/i;
 
 /**
  * Hands one result to its case, or rejects it with a code and reasons the partner receives.
@@ -72,46 +69,41 @@ export async function handleResultMessage(message: ResultMessage, deps: ResultHa
     );
   }
   const result = envelope.data.data;
-  const caseId = result.taskId.includes(':') ? result.taskId.slice(0, result.taskId.lastIndexOf(':')) : undefined;
-  if (!caseId)
+  const parsed = parseTaskId(result.taskId);
+  if (!parsed)
     return reject('TASK.UNKNOWN', [`task ${result.taskId} is not a govmesh task`], result.taskId, result.attempt);
 
   try {
-    // A case whose worker is down cannot take the result; after a while the message is retried
-    // (nothing is lost), and the log says which case is holding the partition up.
-    await deps.client
-      .withDeadline(Date.now() + (deps.updateTimeoutMs ?? 30_000), () =>
-        deps.client.workflow.getHandle(caseId).executeUpdate(submitTaskResult, {
-          args: [
-            {
-              partnerId: message.partnerId,
-              result,
-              ...(result.outcome === 'completed' ? { outputDigest: digestOf(result.output) } : {}),
-            },
-          ],
-          // The same message delivered twice is applied once.
-          updateId: `${message.partnerId}/${envelope.data.id}`,
-        }),
-      )
-      .catch((err: unknown) => {
-        if ((err as { code?: number }).code === 4 || /deadline/i.test((err as Error).message)) {
-          throw new Error(
-            `case ${caseId} did not take the result within ${(deps.updateTimeoutMs ?? 30_000) / 1000} s (is its worker running?); it will be retried`,
-            { cause: err },
-          );
-        }
-        throw err;
-      });
-    return { accepted: true, caseId };
+    await deps.cases.submitResult(
+      parsed.caseId,
+      {
+        partnerId: message.partnerId,
+        result,
+        ...(result.outcome === 'completed' ? { outputDigest: digestOf(result.output) } : {}),
+      },
+      // The same message delivered twice is applied once.
+      `${message.partnerId}/${envelope.data.id}`,
+    );
+    return { accepted: true, caseId: parsed.caseId };
   } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
-      const details = err.cause.details?.[0];
-      const reasons = Array.isArray(details) ? details.map(String) : [err.cause.message];
-      return reject(err.cause.type as RejectionCode, reasons, result.taskId, result.attempt);
+    if (err instanceof CaseRefused) {
+      if (err.rejectionCode) return reject(err.rejectionCode, [...err.reasons], result.taskId, result.attempt);
+      // A code the wire contract has no name for: the partner cannot be told, so the message goes to
+      // the dead-letter topic with the reason (nothing lost, and the partition moves on).
+      await publishDeadLetter(message, deps, [
+        `case ${parsed.caseId} refused the result with ${err.code}: ${err.message}`,
+      ]);
+      return { accepted: false, code: 'TASK.NOT_ASSIGNED', reasons: [err.message] };
     }
-    if (err instanceof WorkflowNotFoundError || (err instanceof Error && CASE_CLOSED.test(err.message))) {
-      return reject('TASK.NOT_ASSIGNED', [`case ${caseId} is not open for results`], result.taskId, result.attempt);
-    }
+    if (err instanceof CaseClosed)
+      return reject(
+        'TASK.NOT_ASSIGNED',
+        [`case ${parsed.caseId} is not open for results`],
+        result.taskId,
+        result.attempt,
+      );
+    // Unreachable (its worker is down) or unexpected: the message is retried later, nothing is lost,
+    // and the log says which case holds the partition up.
     throw err;
   }
 }
@@ -121,25 +113,22 @@ async function publishRejection(
   deps: ResultHandlingDeps,
   data: TaskRejectionData,
 ): Promise<void> {
-  const id = `${message.topic}/${message.partition}/${message.offset}`;
-  const caseId = data.taskId.includes(':')
-    ? data.taskId.slice(0, data.taskId.lastIndexOf(':'))
-    : `partner:${message.partnerId}`;
+  const caseId = parseTaskId(data.taskId)?.caseId ?? `partner:${message.partnerId}`;
   await deps.publisher.publish(taskTopic(message.partnerId), caseId, {
-    id: `${id}/rejected`,
+    id: eventIdFromMessage(message, 'rejected'),
     type: TASK_REJECTED,
     source: SOURCE,
     subject: caseId,
     data,
   });
   await deps.publisher.publish(EVENTS_TOPIC, caseId, {
-    id: `${id}/resultRejected`,
+    id: eventIdFromMessage(message, 'resultRejected'),
     type: DOMAIN_EVENTS.resultRejected.type,
     source: SOURCE,
     subject: caseId,
     data: DOMAIN_EVENTS.resultRejected.data.parse({
       correlationId: caseId,
-      causationId: id,
+      causationId: messageId(message),
       partnerId: message.partnerId,
       ...data,
     }),
@@ -155,9 +144,8 @@ async function publishDeadLetter(message: ResultMessage, deps: ResultHandlingDep
     reasons,
     valueBase64: (message.value ?? Buffer.alloc(0)).toString('base64'),
   };
-  const id = `${message.topic}/${message.partition}/${message.offset}`;
   await deps.publisher.publish(DEAD_LETTER_TOPIC, message.topic, {
-    id: `${id}/dead-letter`,
+    id: eventIdFromMessage(message, 'dead-letter'),
     type: DEAD_LETTER,
     source: SOURCE,
     subject: message.topic,

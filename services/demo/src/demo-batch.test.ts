@@ -1,3 +1,4 @@
+import { DOMAIN_EVENTS } from '@govmesh/contracts/domain-events';
 import { describe, expect, it } from 'vitest';
 
 import type { ApiSession } from './api-session.js';
@@ -7,10 +8,10 @@ import { scenarioFor, type Scenario } from './scenarios.js';
 
 const MARK: Record<Scenario, { type: string; facts: Record<string, unknown> } | undefined> = {
   'on-time': undefined,
-  reassigned: { type: 'gov.govmesh.task.deadline-breached.v1', facts: {} },
-  fallback: { type: 'gov.govmesh.step.fell-back-in-house.v1', facts: {} },
-  'invalid-corrected': { type: 'gov.govmesh.task.result-rejected.v1', facts: { code: 'CONTRACT.INVALID_OUTPUT' } },
-  'review-rework': { type: 'gov.govmesh.review.decided.v1', facts: { decision: 'request-rework' } },
+  reassigned: { type: DOMAIN_EVENTS.deadlineBreached.type, facts: {} },
+  fallback: { type: DOMAIN_EVENTS.fellBackInHouse.type, facts: {} },
+  'invalid-corrected': { type: DOMAIN_EVENTS.resultRejected.type, facts: { code: 'CONTRACT.INVALID_OUTPUT' } },
+  'review-rework': { type: DOMAIN_EVENTS.reviewDecided.type, facts: { decision: 'request-rework' } },
 };
 
 /** An API whose cases end after two polls, except those it is told to lose, keep running or end without their mark. */
@@ -31,7 +32,7 @@ function fakeApi(o: { lose?: number[]; neverEnd?: number[]; unmarked?: number[] 
       const mark = o.unmarked?.includes(n) ? undefined : MARK[scenarioFor(n)];
       return reply(200, [
         ...(mark ? [{ ...mark, time: new Date().toISOString() }] : []),
-        { type: 'gov.govmesh.case.completed.v1', facts: {}, time: new Date().toISOString() },
+        { type: DOMAIN_EVENTS.caseCompleted.type, facts: {}, time: new Date().toISOString() },
       ]);
     }
     if (path.startsWith('/v1/cases/')) {

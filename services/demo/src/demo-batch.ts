@@ -1,3 +1,4 @@
+import { DOMAIN_EVENTS } from '@govmesh/contracts/domain-events';
 import type { PartnerScorecard } from '@govmesh/contracts/partner-scorecard';
 
 import { AUDITOR, citizen, type ApiSession } from './api-session.js';
@@ -76,7 +77,7 @@ export async function runDemoBatch(o: DemoBatchOptions): Promise<DemoSummary> {
 
   const judge = async (c: DemoCase, view: CaseView): Promise<void> => {
     const trail = await untilEnded(api, c.caseId);
-    const endedAt = trail.find((e) => e.type === 'gov.govmesh.case.completed.v1')?.time;
+    const endedAt = trail.find((e) => e.type === DOMAIN_EVENTS.caseCompleted.type)?.time;
     const onTime = !view.deadline || (endedAt !== undefined && Date.parse(endedAt) <= Date.parse(view.deadline));
     if (view.status === 'completed') completed += 1;
     if (endedAsExpected(c.scenario, view.status, trail, onTime)) outcomes[c.scenario] += 1;

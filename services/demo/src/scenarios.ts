@@ -1,3 +1,4 @@
+import { DOMAIN_EVENTS } from '@govmesh/contracts/domain-events';
 /**
  * The demo batch plays these on purpose, one after another: each case is told which one it is,
  * and the simulated partners and the demo officer act it out.
@@ -19,11 +20,12 @@ export interface TrailEntry {
 export function outcomesOf(trail: readonly TrailEntry[]): Set<Scenario> {
   const found = new Set<Scenario>();
   for (const e of trail) {
-    if (e.type === 'gov.govmesh.task.deadline-breached.v1') found.add('reassigned');
-    if (e.type === 'gov.govmesh.step.fell-back-in-house.v1') found.add('fallback');
-    if (e.type === 'gov.govmesh.task.result-rejected.v1' && e.facts.code === 'CONTRACT.INVALID_OUTPUT')
+    if (e.type === DOMAIN_EVENTS.deadlineBreached.type) found.add('reassigned');
+    if (e.type === DOMAIN_EVENTS.fellBackInHouse.type) found.add('fallback');
+    if (e.type === DOMAIN_EVENTS.resultRejected.type && e.facts.code === 'CONTRACT.INVALID_OUTPUT')
       found.add('invalid-corrected');
-    if (e.type === 'gov.govmesh.review.decided.v1' && e.facts.decision === 'request-rework') found.add('review-rework');
+    if (e.type === DOMAIN_EVENTS.reviewDecided.type && e.facts.decision === 'request-rework')
+      found.add('review-rework');
   }
   return found;
 }

@@ -1,7 +1,10 @@
+import { parseTaskId } from '@govmesh/contracts/case-ids';
 import { randomUUID } from 'node:crypto';
 
 import {
+  TASK_ASSIGNED,
   TASK_RESULT,
+  TASK_REVOKED,
   TaskTopicMessage,
   type TaskAssignedData,
   type TaskRejectionData,
@@ -80,7 +83,8 @@ export function createPartner(options: PartnerOptions): Partner {
   const rejections: TaskRejectionData[] = [];
 
   async function publishResult(result: TaskResultData): Promise<void> {
-    const caseId = result.taskId.slice(0, Math.max(0, result.taskId.lastIndexOf(':'))) || result.taskId;
+    // Keyed by case, so a case's results stay in order; a malformed id is the bridge's to refuse.
+    const caseId = parseTaskId(result.taskId)?.caseId ?? result.taskId;
     await publisher.publish(resultTopic(options.partnerId), caseId, {
       id: randomUUID(),
       type: TASK_RESULT,
@@ -155,12 +159,12 @@ export function createPartner(options: PartnerOptions): Partner {
             return Promise.resolve();
           }
           const event = parsed.data;
-          if (event.type === 'gov.govmesh.task.assigned.v1') {
+          if (event.type === TASK_ASSIGNED) {
             // Work runs beside the consumer, so a revocation can arrive while a task is in hand.
             const job = work(event.data).catch((err: unknown) => logger.error({ err }, 'could not publish a result'));
             inFlight.add(job);
             void job.finally(() => inFlight.delete(job));
-          } else if (event.type === 'gov.govmesh.task.revoked.v1') {
+          } else if (event.type === TASK_REVOKED) {
             running.get(`${event.data.taskId}/${event.data.attempt}`)?.abort(event.data.code);
             logger.warn({ taskId: event.data.taskId, code: event.data.code }, 'task revoked');
             options.onRevocation?.(event.data);

@@ -1,3 +1,4 @@
+import { taskIdOf } from '@govmesh/contracts/case-ids';
 import type { TaskStep } from '@govmesh/contracts/service-definition';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 
@@ -26,7 +27,7 @@ export async function runPartnerTask(
   s: StepState,
 ): Promise<Record<string, unknown>> {
   const { caseId, journal, open } = ctx;
-  const taskId = `${caseId}:${step.id}`;
+  const taskId = taskIdOf(caseId, step.id);
   const select = (exclude: readonly string[]) =>
     ctx.local.selectPartner({
       taskType: step.task!,

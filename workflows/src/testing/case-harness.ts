@@ -1,3 +1,4 @@
+import { domainEventId } from '@govmesh/contracts/case-ids';
 import type { ServiceDefinition, Step } from '@govmesh/contracts/service-definition';
 import type { TaskResultData } from '@govmesh/contracts/task-messages';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
@@ -15,7 +16,6 @@ import {
   type ServiceCaseInput,
 } from '../case-api.js';
 import {
-  domainEventId,
   type CaseActivities,
   type DispatchRequest,
   type DomainEventRecord,

@@ -1,3 +1,4 @@
+import { satisfactionRatedEventId } from '@govmesh/contracts/case-ids';
 import { DOMAIN_EVENTS, EVENT_SOURCES } from '@govmesh/contracts/domain-events';
 import { EVENTS_TOPIC } from '@govmesh/contracts/topics';
 import type { CloudEventPublisher } from '@govmesh/messaging';
@@ -12,7 +13,7 @@ export class KafkaEventRecorder implements EventRecorder {
 
   async satisfactionRated(caseId: string, score: number): Promise<void> {
     await this.publisher.publish(EVENTS_TOPIC, caseId, {
-      id: `${caseId}/case/0/satisfactionRated/rating`,
+      id: satisfactionRatedEventId(caseId),
       type: DOMAIN_EVENTS.satisfactionRated.type,
       source: EVENT_SOURCES.api,
       subject: caseId,

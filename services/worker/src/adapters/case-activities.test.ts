@@ -1,3 +1,4 @@
+import { DOMAIN_EVENTS } from '@govmesh/contracts/domain-events';
 import type { CloudEventPublisher } from '@govmesh/messaging';
 import type { DispatchRequest, DomainEventRecord } from '@govmesh/workflows/case-activities';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -74,8 +75,8 @@ describe("publishing a case's events in one send", () => {
       new MockActivityEnvironment().run((r: DispatchRequest) => activities.dispatchTask(r), forged),
     ).rejects.toMatchObject({ type: 'CONTROL.CORE_CRITICAL_DISPATCH' });
     expect(sends.flat().map((m) => m.event.type)).toEqual([
-      'gov.govmesh.step.started.v1',
-      'gov.govmesh.task.dispatch-refused.v1',
+      DOMAIN_EVENTS.stepStarted.type,
+      DOMAIN_EVENTS.dispatchRefused.type,
     ]);
     expect(sends.flat().some((m) => m.topic.startsWith('govmesh.tasks.'))).toBe(false);
   });

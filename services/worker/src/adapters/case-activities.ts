@@ -1,3 +1,4 @@
+import { domainEventId, taskMessageId } from '@govmesh/contracts/case-ids';
 import { DOMAIN_EVENTS, EVENT_SOURCES } from '@govmesh/contracts/domain-events';
 import {
   TASK_ASSIGNED,
@@ -7,7 +8,7 @@ import {
 } from '@govmesh/contracts/task-messages';
 import { EVENTS_TOPIC, taskTopic } from '@govmesh/contracts/topics';
 import type { CloudEventPublisher } from '@govmesh/messaging';
-import { domainEventId, type CaseActivities, type DomainEventRecord } from '@govmesh/workflows/case-activities';
+import type { CaseActivities, DomainEventRecord } from '@govmesh/workflows/case-activities';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
@@ -28,8 +29,6 @@ export interface CaseActivityDeps {
 }
 
 const SOURCE = EVENT_SOURCES.worker;
-
-export { domainEventId };
 
 function leafPaths(value: unknown, prefix = ''): string[] {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return prefix ? [prefix] : [];
@@ -121,7 +120,7 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
           topic: taskTopic(request.partnerId),
           key: request.caseId,
           event: {
-            id: `${request.taskId}/${request.attempt}/assigned`,
+            id: taskMessageId(request.taskId, request.attempt, 'assigned'),
             type: TASK_ASSIGNED,
             source: '/govmesh/dispatch',
             subject: request.caseId,
@@ -165,7 +164,7 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
         reasons: [...request.reasons],
       };
       await deps.publisher.publish(taskTopic(request.partnerId), request.caseId, {
-        id: `${request.taskId}/${request.attempt}/revoked`,
+        id: taskMessageId(request.taskId, request.attempt, 'revoked'),
         type: TASK_REVOKED,
         source: '/govmesh/dispatch',
         subject: request.caseId,

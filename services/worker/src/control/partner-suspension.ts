@@ -1,6 +1,6 @@
 import type { PartnerProfile } from '@govmesh/contracts/partner-profile';
-import { revokePartnerTask } from '@govmesh/workflows/case-api';
-import { type Client, WorkflowUpdateFailedError } from '@temporalio/client';
+import { CaseClient, CaseFailure } from '@govmesh/case-client';
+import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 
 import type { PartnerDirectory } from '../domain/partner-directory.js';
@@ -42,16 +42,20 @@ export async function suspendPartner(
   deps.directory.setStatus(partnerId, status);
   const moved: string[] = [];
   const alreadySettled: string[] = [];
+  const cases = new CaseClient(deps.client);
   for (const task of await deps.openTasks(partnerId)) {
     try {
-      await deps.client.workflow.getHandle(task.caseId).executeUpdate(revokePartnerTask, {
-        args: [{ stepId: task.stepId, revokedBy: 'system', reason, code: 'PARTNER.SUSPENDED', partnerId }],
+      await cases.revoke(task.caseId, {
+        stepId: task.stepId,
+        revokedBy: 'system',
+        reason,
+        code: 'PARTNER.SUSPENDED',
+        partnerId,
       });
       moved.push(task.taskId);
     } catch (err) {
       // The task ended (result, deadline, case closed) between the ledger read and now: nothing to move.
-      if (err instanceof WorkflowUpdateFailedError || (err as Error).name === 'WorkflowNotFoundError')
-        alreadySettled.push(task.taskId);
+      if (err instanceof CaseFailure && !err.retriable) alreadySettled.push(task.taskId);
       else throw err;
     }
   }

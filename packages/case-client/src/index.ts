@@ -1,0 +1,2 @@
+export { CaseClient, type CaseClientOptions } from './case-client.js';
+export { CaseClosed, CaseFailure, CaseRefused, CaseUnreachable, classify } from './case-failure.js';
