@@ -40,13 +40,17 @@ export class CaseClient {
     this.taskQueue = options.taskQueue ?? CASE_TASK_QUEUE;
   }
 
-  /** Starts the case; a case already started under this id is left as it is (a retry is safe). */
+  /**
+   * Starts the case. A case already started under this id, running or ended, is left as it is:
+   * a retried start never runs a case twice.
+   */
   async start(caseId: string, definition: ServiceDefinition, application: Record<string, unknown>): Promise<void> {
     const input: ServiceCaseInput = { caseId, definition, application };
     try {
       await this.client.workflow.start('serviceCase', {
         taskQueue: this.taskQueue,
         workflowId: caseId,
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
         args: [input],
       });
     } catch (err) {

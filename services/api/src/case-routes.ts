@@ -80,10 +80,14 @@ export const caseRoutes: RouteSpec[] = [
         },
         key,
       );
-      if (created) {
-        await deps.cases.start(record.caseId, service.definition, parsed?.data ?? body.application);
-        deps.metrics?.casesSubmitted.inc({ service: body.serviceId });
-      }
+      // Started on every submission, the retry of one whose start failed included: the start is
+      // idempotent on the case id, so a 202 always means a running (or finished) case.
+      const definition = created
+        ? service.definition
+        : deps.store.serviceVersions(record.serviceId).find((v) => v.definition.version === record.serviceVersion)
+            ?.definition;
+      if (definition) await deps.cases.start(record.caseId, definition, parsed?.data ?? body.application);
+      if (created) deps.metrics?.casesSubmitted.inc({ service: body.serviceId });
       return {
         status: 202,
         body: {

@@ -50,7 +50,15 @@ class RecordingCases implements CaseEngine {
   readonly decisions: OfficerDecision[] = [];
   readonly inputs: CitizenInput[] = [];
   readonly revocations: PartnerTaskRevocation[] = [];
+  /** The next start fails as an unreachable Temporal would. */
+  failNextStart = false;
   start(caseId: string, definition: ServiceDefinition): Promise<void> {
+    if (this.failNextStart) {
+      this.failNextStart = false;
+      return Promise.reject(new Error('14 UNAVAILABLE: connection refused'));
+    }
+    // Idempotent on the case id, as Temporal's start with REJECT_DUPLICATE is.
+    if (this.states.has(caseId)) return Promise.resolve();
     this.states.set(caseId, {
       caseId,
       serviceId: definition.id,
@@ -268,6 +276,24 @@ describe('the govmesh HTTP API', () => {
       .set('authorization', citizen)
       .send({ serviceId: 'no-such-service', application })
       .expect(404);
+  });
+
+  it('starts the case on a retry whose first start failed: a 202 always means a running case', async () => {
+    const citizen = await as('citizen', 'citizen-grace');
+    cases.failNextStart = true;
+    const failed = await request(app)
+      .post('/v1/cases')
+      .set('authorization', citizen)
+      .set('idempotency-key', 'k-unlucky')
+      .send({ serviceId: 'business-licence', application });
+    expect(failed.status).toBeGreaterThanOrEqual(500);
+    const retry = await request(app)
+      .post('/v1/cases')
+      .set('authorization', citizen)
+      .set('idempotency-key', 'k-unlucky')
+      .send({ serviceId: 'business-licence', application })
+      .expect(202);
+    expect(cases.states.get(body(retry).caseId)?.status).toBe('running');
   });
 
   it("shows a citizen their own case in plain words, and nobody else's", async () => {
