@@ -1,4 +1,4 @@
-// The house rules of ../shared/docs/style.md that a linter can check.
+// The house rules (docs/style.md) that a linter can check.
 import js from '@eslint/js';
 import importX from 'eslint-plugin-import-x';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
@@ -45,6 +45,42 @@ const IO_LIBRARIES = [
   '@govmesh/infra',
 ];
 
+const DEEP_IMPORTS = {
+  group: ['@govmesh/*/src/*', '@govmesh/*/dist/*'],
+  message: 'import a package through its exports, not its insides',
+};
+
+/**
+ * Apps never import apps: each process in services/ reaches another only over the wire (HTTP,
+ * Kafka, Temporal) and shares code only through the libraries in packages/ and contracts/.
+ * A test may assemble several services to try one against another, so tests are exempt.
+ */
+const APPS = ['api', 'worker', 'bridge', 'audit', 'demo', 'cli'];
+/**
+ * Crossings that remain until the audit service serves its read model itself (the API, the
+ * worker's partner standings and `govmesh audit` still read the ledger through @govmesh/audit)
+ * and `govmesh up` starts the demo as a process. Listed so that no new one can appear.
+ */
+const KNOWN_CROSSINGS = { api: ['audit'], worker: ['audit'], cli: ['audit', 'demo'] };
+const appRules = APPS.map((app) => ({
+  files: [`services/${app}/src/**/*.ts`],
+  ignores: ['**/*.test.ts'],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          DEEP_IMPORTS,
+          ...APPS.filter((other) => other !== app && !(KNOWN_CROSSINGS[app] ?? []).includes(other)).map((other) => ({
+            group: [`@govmesh/${other}`, `@govmesh/${other}/*`],
+            message: `services/${app} must not import the ${other} app: talk to it over the wire, or move shared code to packages/`,
+          })),
+        ],
+      },
+    ],
+  },
+}));
+
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '**/.turbo/**', '.vitest/**', '**/bin/*.js'] },
   js.configs.recommended,
@@ -83,6 +119,7 @@ export default tseslint.config(
       ],
     },
   },
+  ...appRules,
   {
     files: ['**/*.config.{js,ts}', 'eslint.config.js'],
     ...tseslint.configs.disableTypeChecked,

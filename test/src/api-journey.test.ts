@@ -5,10 +5,9 @@ import {
   KafkaPartnerRegistry,
   LedgerAuditReader,
   PlatformStore,
-  DevelopmentIssuer,
   createServer,
-  type Role,
 } from '@govmesh/api';
+import { DevelopmentIssuer, type Role } from '@govmesh/tokens';
 import { DOMAIN_EVENTS } from '@govmesh/contracts/domain-events';
 import type { PartnerProfile } from '@govmesh/contracts/partner-profile';
 import { CloudEventPublisher, PartnerKafkaAccess } from '@govmesh/messaging';
@@ -92,9 +91,8 @@ describe('a business licence, driven only through the API, on the real engines',
       partners: new KafkaPartnerRegistry({
         kafka: apiKafka,
         publisher,
-        client,
+        cases: new CaseClient(client, { taskQueue: `e2e-cases-${suffix}` }),
         logger,
-        openTasks: (p) => audit.openTasks(p),
         users: new ScramUsers(engines().kafkaBrokers, apiCredentials),
         partnerBrokers: engines().kafkaBrokers,
       }),

@@ -1,10 +1,9 @@
-import { openPartnerTasks } from '@govmesh/audit';
 import { DOMAIN_EVENTS } from '@govmesh/contracts/domain-events';
 import type { PartnerProfile } from '@govmesh/contracts/partner-profile';
 import type { ServiceDefinition, TaskStep } from '@govmesh/contracts/service-definition';
 import type { TaskAssignedData, TaskRejectionData } from '@govmesh/contracts/task-messages';
 import { createPartner, type Partner } from '@govmesh/partner-sdk';
-import { suspendPartner } from '@govmesh/worker';
+import { CaseClient, takeBackPartnerTasks } from '@govmesh/case-client';
 import { caseStateQuery, decideOfficerTask, provideCitizenInput } from '@govmesh/workflows/case-api';
 import { serviceCase } from '@govmesh/workflows/service-case';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
@@ -288,13 +287,10 @@ describe('the government stays in control', () => {
     const held = await tasks.next((t) => t.caseId === caseId && t.partner === 'holder');
     await untilLedgered(ledger.store, caseId, DOMAIN_EVENTS.taskDispatched.type);
 
-    const outcome = await suspendPartner(
-      {
-        client: platform.client,
-        directory: platform.directory,
-        logger,
-        openTasks: (p) => openPartnerTasks(ledger.store.records(), p),
-      },
+    // Out of selection first (the worker follows the registry topic), then its tasks taken back.
+    platform.directory.setStatus(id('holder'), 'suspended');
+    const outcome = await takeBackPartnerTasks(
+      new CaseClient(platform.client, { taskQueue: platform.taskQueue }),
       id('holder'),
       'contract suspended pending an investigation',
     );

@@ -1,3 +1,4 @@
+import { CaseClient } from '@govmesh/case-client';
 import { KafkaPartnerRegistry } from '@govmesh/api';
 import type { PartnerProfile } from '@govmesh/contracts/partner-profile';
 import { DOMAIN_EVENTS, EVENT_SOURCES } from '@govmesh/contracts/domain-events';
@@ -159,9 +160,8 @@ describe('the trust boundary on the real broker (SASL/SCRAM, ACLs)', () => {
     registry = new KafkaPartnerRegistry({
       kafka: apiKafka,
       publisher,
-      client: new Client({ connection }),
+      cases: new CaseClient(new Client({ connection })),
       logger,
-      openTasks: () => Promise.resolve([]),
       users: new ScramUsers(engines().kafkaBrokers, api),
       partnerBrokers: engines().kafkaBrokers,
     });

@@ -1,2 +1,3 @@
 export { CaseClient, type CaseClientOptions } from './case-client.js';
 export { CaseClosed, CaseFailure, CaseRefused, CaseUnreachable, classify } from './case-failure.js';
+export { heldTasks, takeBackPartnerTasks, type HeldTask, type TakeBackOutcome } from './partner-tasks.js';

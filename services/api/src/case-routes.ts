@@ -5,7 +5,7 @@ import { APPLICATION_SCHEMAS } from '@govmesh/contracts/applications';
 import type { CaseState } from '@govmesh/workflows/case-api';
 
 import { CaseAccepted, CaseView, CitizenInputBody, IdParams, Problem, RatingBody, SubmitCase } from './api-schemas.js';
-import type { Caller } from './auth.js';
+import type { Caller } from '@govmesh/tokens';
 import type { CaseRecord } from './platform-store.js';
 import { ApiProblem, invalidRequest, notFound } from './problems.js';
 import { route, type ApiDeps, type RouteSpec } from './route-spec.js';

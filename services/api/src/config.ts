@@ -1,13 +1,9 @@
+import { developmentIssuerKeyFile } from '@govmesh/tokens';
 import { join } from 'node:path';
 
 import { LedgerLocationEnv } from '@govmesh/audit';
 import { BrokerList, PlatformEnv, loadProcessConfig } from '@govmesh/messaging';
 import { z } from 'zod';
-
-/** Where govmesh's development issuer keeps its key pair (the API serves it, `token mint` signs with it). */
-export function developmentIssuerKeyFile(dataDir: string): string {
-  return join(dataDir, 'api', 'development-issuer.json');
-}
 
 const ApiEnv = PlatformEnv.extend({
   GOVMESH_API_HOST: z.string().min(1).default('127.0.0.1'),

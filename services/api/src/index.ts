@@ -1,13 +1,4 @@
 export { createServer, ROUTES } from './server.js';
-export { ROLES, Unauthenticated, type Caller, type Role } from './auth.js';
-export {
-  DEVELOPMENT_ISSUER,
-  DevelopmentIssuer,
-  IssuerTokenVerifier,
-  IssuerUnavailable,
-  discoverIssuer,
-  type TokenVerifier,
-} from './identity.js';
 export { PlatformStore } from './platform-store.js';
 export {
   type CaseEngine,
@@ -21,5 +12,4 @@ export { LedgerAuditReader } from './adapters/ledger-audit-reader.js';
 export { KafkaEventRecorder, EngineReadiness } from './adapters/kafka-event-recorder.js';
 export { createMetrics, type ApiMetrics } from './metrics.js';
 export { openApiDocument } from './openapi.js';
-export { developmentIssuerKeyFile } from './config.js';
 export type { ApiDeps } from './route-spec.js';

@@ -14,7 +14,7 @@ import { KafkaEventRecorder, EngineReadiness } from './adapters/kafka-event-reco
 import { KafkaPartnerRegistry } from './adapters/kafka-partner-registry.js';
 import { LedgerAuditReader } from './adapters/ledger-audit-reader.js';
 import { loadConfig } from './config.js';
-import { DevelopmentIssuer, discoverIssuer } from './identity.js';
+import { DevelopmentIssuer, discoverIssuer } from '@govmesh/tokens';
 import { createMetrics } from './metrics.js';
 import { PlatformStore } from './platform-store.js';
 import { createServer } from './server.js';
@@ -51,15 +51,15 @@ const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS }
 const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
 const store = new PlatformStore(config.platformDb);
 const audit = new LedgerAuditReader(config.ledgerFile, config.signingKeyFile);
+const cases = new CaseClient(client, { taskQueue: config.GOVMESH_CASE_TASK_QUEUE });
 const app = createServer({
   store,
-  cases: new CaseClient(client, { taskQueue: config.GOVMESH_CASE_TASK_QUEUE }),
+  cases,
   partners: new KafkaPartnerRegistry({
     kafka,
     publisher,
-    client,
+    cases,
     logger,
-    openTasks: (id) => audit.openTasks(id),
     users: new ScramUsers(config.KAFKA_BROKERS, credentials, tls),
     partnerBrokers: config.GOVMESH_PARTNER_KAFKA_BROKERS ?? config.KAFKA_BROKERS,
     partnerTls: tls !== undefined,

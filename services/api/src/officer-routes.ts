@@ -1,7 +1,7 @@
 import { parseTaskId, taskIdOf } from '@govmesh/contracts/case-ids';
 
 import { DecisionBody, OfficerTaskView, Problem, RevokeBody, TaskIdParams } from './api-schemas.js';
-import type { Caller } from './auth.js';
+import type { Caller } from '@govmesh/tokens';
 import { caseFor } from './case-routes.js';
 import { forbidden, notFound } from './problems.js';
 import { route, type ApiDeps, type RouteSpec } from './route-spec.js';

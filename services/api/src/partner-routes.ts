@@ -11,7 +11,7 @@ import {
   Problem,
   ScorecardQuery,
 } from './api-schemas.js';
-import type { Caller } from './auth.js';
+import type { Caller } from '@govmesh/tokens';
 import { ApiProblem, forbidden, invalidRequest, notFound } from './problems.js';
 import { route, type ApiDeps, type RouteSpec } from './route-spec.js';
 

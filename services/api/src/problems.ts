@@ -3,7 +3,7 @@ import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 
-import { Unauthenticated } from './auth.js';
+import { Unauthenticated } from '@govmesh/tokens';
 
 export interface ProblemIssue {
   readonly path: string;

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 
-import type { Caller, Role } from './auth.js';
-import type { DevelopmentIssuer, TokenVerifier } from './identity.js';
+import type { Caller, Role } from '@govmesh/tokens';
+import type { DevelopmentIssuer, TokenVerifier } from '@govmesh/tokens';
 import type { ApiMetrics } from './metrics.js';
 import type { PlatformStore } from './platform-store.js';
 import type { AuditReader, CaseEngine, EventRecorder, PartnerRegistry, Readiness } from './ports.js';

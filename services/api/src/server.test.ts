@@ -12,8 +12,8 @@ import request from 'supertest';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
-import { ROLES, type Role } from './auth.js';
-import { DevelopmentIssuer } from './identity.js';
+import { ROLES, type Role } from '@govmesh/tokens';
+import { DevelopmentIssuer } from '@govmesh/tokens';
 import { PlatformStore } from './platform-store.js';
 import { type AuditReader, type CaseEngine, type PartnerRegistry } from './ports.js';
 import { ROUTES, createServer } from './server.js';

@@ -3,8 +3,8 @@ import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
 
-import type { Caller } from './auth.js';
-import { DEVELOPMENT_ISSUER } from './identity.js';
+import type { Caller } from '@govmesh/tokens';
+import { DEVELOPMENT_ISSUER } from '@govmesh/tokens';
 import { auditRoutes } from './audit-routes.js';
 import { caseRoutes } from './case-routes.js';
 import { officerRoutes } from './officer-routes.js';

@@ -27,4 +27,3 @@ export { LedgerScoreboard, type PartnerStanding } from './scoreboard.js';
 export { auditTimeline, citizenTimeline, type AuditTimelineEntry, type CitizenTimelineEntry } from './case-timeline.js';
 export { transparencyFigures } from './transparency.js';
 export { LedgerLocationEnv, type LedgerLocation } from './config.js';
-export { openPartnerTasks, type OpenPartnerTask } from './open-tasks.js';

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 
-import { DevelopmentIssuer, PlatformStore, createServer, developmentIssuerKeyFile } from '@govmesh/api';
+import { PlatformStore, createServer } from '@govmesh/api';
+import { DevelopmentIssuer, developmentIssuerKeyFile } from '@govmesh/tokens';
 import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
 import type { CaseState } from '@govmesh/workflows/case-api';
 import { pino } from 'pino';

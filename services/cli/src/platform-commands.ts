@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 
-import { DevelopmentIssuer, ROLES, developmentIssuerKeyFile, type Role } from '@govmesh/api';
+import { DevelopmentIssuer, ROLES, developmentIssuerKeyFile, type Role } from '@govmesh/tokens';
 import { Command, Option } from 'commander';
 import { parse } from 'yaml';
 

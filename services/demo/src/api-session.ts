@@ -1,4 +1,4 @@
-import type { DevelopmentIssuer, Role } from '@govmesh/api';
+import type { DevelopmentIssuer, Role } from '@govmesh/tokens';
 
 /** The demo's calls to the API, each as the kind of user who would make it. */
 export class ApiSession {

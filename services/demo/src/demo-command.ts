@@ -9,7 +9,7 @@ import {
   terminalProgress,
   type InfraStatus,
 } from '@govmesh/infra';
-import { DevelopmentIssuer, developmentIssuerKeyFile } from '@govmesh/api';
+import { DevelopmentIssuer, developmentIssuerKeyFile } from '@govmesh/tokens';
 import { credentialsEnv, tlsEnv } from '@govmesh/messaging';
 import { pino } from 'pino';
 

@@ -6,10 +6,4 @@ export { PartnerDirectory, TRIAL_TASKS, type PartnerStandings } from './domain/p
 export { readPartnersFile } from './partners-file.js';
 export { WorkingCalendar } from './domain/working-calendar.js';
 export { dueAt } from './domain/deadline.js';
-export {
-  suspendPartner,
-  type PartnerSuspensionDeps,
-  type SuspensionOutcome,
-  type HeldTask,
-} from './control/partner-suspension.js';
 export { followPartnerRegistry } from './adapters/partner-registry-feed.js';

@@ -12,8 +12,7 @@ import {
   type PartnerKafkaAccess,
   type ScramUsers,
 } from '@govmesh/messaging';
-import { suspendPartner, type HeldTask } from '@govmesh/worker';
-import type { Client } from '@temporalio/client';
+import { takeBackPartnerTasks, type CaseClient } from '@govmesh/case-client';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 
@@ -23,7 +22,7 @@ import type { PartnerRegistry } from '../ports.js';
  * Onboarding creates the partner's topics, its Kafka user (SCRAM-SHA-512) and the ACLs that let it
  * read its tasks and write its results and nothing else, then publishes its profile on the
  * registry topic, which every worker and bridge follows. A suspension is published the same way,
- * then the partner's open tasks (from the ledger) are revoked, and each case moves its task on; the
+ * then the partner's open tasks (as the running cases say) are revoked, and each case moves its task on; the
  * credentials stay, so late results still arrive and are refused with a reason. Termination also
  * revokes the user (a password nobody holds) and deletes its ACLs: the broker refuses it from then on.
  */
@@ -32,9 +31,8 @@ export class KafkaPartnerRegistry implements PartnerRegistry {
     private readonly deps: {
       kafka: Kafka;
       publisher: CloudEventPublisher;
-      client: Client;
+      cases: CaseClient;
       logger: Logger;
-      openTasks: (partnerId: string) => Promise<readonly HeldTask[]>;
       users: ScramUsers;
       /** The brokers a partner is told to connect to (they may differ from the API's own). */
       partnerBrokers: readonly string[];
@@ -75,16 +73,17 @@ export class KafkaPartnerRegistry implements PartnerRegistry {
     await publishPartnerProfile(this.deps.publisher, profile, '/govmesh/api');
     if (profile.status === 'active') return { moved: [] };
     if (profile.status === 'terminated') await this.revokeAccess(profile.id);
-    const outcome = await suspendPartner(
+    // Workers and bridges follow the registry topic: the partner is out of selection before its
+    // tasks are taken back, so no case hands a task straight back to it.
+    const outcome = await takeBackPartnerTasks(this.deps.cases, profile.id, reason);
+    this.deps.logger.info(
       {
-        client: this.deps.client,
-        logger: this.deps.logger,
-        openTasks: this.deps.openTasks,
-        directory: { setStatus: () => undefined },
+        partnerId: profile.id,
+        status: profile.status,
+        moved: outcome.moved.length,
+        alreadySettled: outcome.alreadySettled.length,
       },
-      profile.id,
-      reason,
-      profile.status,
+      'partner suspended; its open tasks were taken back',
     );
     return { moved: outcome.moved };
   }

@@ -3,7 +3,6 @@ import { existsSync, readFileSync } from 'node:fs';
 
 import {
   SqliteLedgerStore,
-  openPartnerTasks,
   scorecardsOf,
   transparencyFigures,
   verifyLedger,
@@ -54,11 +53,6 @@ export class LedgerAuditReader implements AuditReader {
   async transparency(): Promise<ServiceTransparency[]> {
     const store = this.open();
     return store ? await transparencyFigures(store.records()) : [];
-  }
-
-  async openTasks(partnerId: string) {
-    const store = this.open();
-    return store ? await openPartnerTasks(store.records(), partnerId) : [];
   }
 
   close(): void {

@@ -1,5 +1,5 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 
 import {
   SignJWT,
@@ -17,9 +17,14 @@ import {
 } from 'jose';
 import { z } from 'zod';
 
-import { ROLES, Unauthenticated, type Caller, type Role } from './auth.js';
+import { ROLES, Unauthenticated, type Caller, type Role } from './caller.js';
 
 /** The `iss` of tokens the development issuer signs; no real issuer uses it. */
+/** Where govmesh's development issuer keeps its key pair (the API serves it, `token mint` signs with it). */
+export function developmentIssuerKeyFile(dataDir: string): string {
+  return join(dataDir, 'api', 'development-issuer.json');
+}
+
 export const DEVELOPMENT_ISSUER = 'urn:govmesh:development-issuer';
 /** The audience every govmesh token names, unless GOVMESH_OIDC_AUDIENCE says otherwise. */
 export const DEFAULT_AUDIENCE = 'govmesh-api';
