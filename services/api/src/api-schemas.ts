@@ -1,4 +1,6 @@
 import { PartnerProfile, PartnerStatus } from '@govmesh/contracts/partner-profile';
+import { parseTaskId } from '@govmesh/contracts/case-ids';
+import { ServiceDefinition } from '@govmesh/contracts/service-definition';
 import { PartnerScorecard, ServiceTransparency } from '@govmesh/contracts/partner-scorecard';
 import { PartnerKafkaAccess } from '@govmesh/messaging';
 import { z } from 'zod';
@@ -13,11 +15,19 @@ export const Problem = z.object({
   errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
 });
 
-export const IdParams = z.object({ id: z.string().min(1).max(200) });
-export const VersionParams = z.object({ id: z.string().min(1).max(200), version: z.coerce.number().int().min(1) });
+const Id = z.string().min(1).max(200).describe('the id of the service, case or partner the path names');
+export const IdParams = z.object({ id: Id });
+export const VersionParams = z.object({
+  id: Id,
+  version: z.coerce.number().int().min(1).describe('the version of the service definition'),
+});
 
 /** A service definition as published; its full format is `contracts/schemas/json-schema/service-definition.json`. */
 export const DefinitionBody = z.record(z.string(), z.unknown());
+/** What the document shows for it: the definition's own schema (the route reports every problem at once). */
+export const SERVICE_DEFINITION_DOCUMENT = z.toJSONSchema(ServiceDefinition, { io: 'input', unrepresentable: 'any' });
+/** What the document shows for an onboarding: the partner profile's own schema. */
+export const PARTNER_PROFILE_DOCUMENT = z.toJSONSchema(PartnerProfile, { io: 'input', unrepresentable: 'any' });
 
 export const ServiceSummary = z.object({
   id: z.string(),
@@ -71,7 +81,10 @@ export const OfficerTaskView = z.object({
   output: z.record(z.string(), z.unknown()).optional(),
 });
 export const TaskIdParams = z.object({
-  id: z.string().regex(/^.+:[a-z][a-z0-9-]*$/, 'a task id is <caseId>:<stepId>'),
+  id: z
+    .string()
+    .refine((id) => parseTaskId(id) !== undefined, 'a task id is <caseId>:<stepId>')
+    .describe('the task: <caseId>:<stepId>'),
 });
 export const DecisionBody = z.object({
   decision: z.enum(['approve', 'reject', 'request-rework', 'request-information']),
@@ -96,8 +109,8 @@ export const PartnerChange = z.object({
 });
 export const PartnerChanged = z.object({ profile: PartnerProfile, moved: z.array(z.string()) });
 export const ScorecardQuery = z.object({
-  since: z.iso.datetime({ offset: true }).optional(),
-  until: z.iso.datetime({ offset: true }).optional(),
+  since: z.iso.datetime({ offset: true }).optional().describe('count from this time (RFC 3339)'),
+  until: z.iso.datetime({ offset: true }).optional().describe('count until this time (RFC 3339)'),
 });
 
 export const VerifyResult = z.object({

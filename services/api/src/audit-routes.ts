@@ -7,6 +7,7 @@ import { route, type RouteSpec } from './route-spec.js';
 export const auditRoutes: RouteSpec[] = [
   route({
     method: 'get',
+    operationId: 'getCaseAuditTrail',
     path: '/v1/cases/{id}/audit',
     tag: 'Audit',
     roles: ['auditor', 'agency-admin'],
@@ -24,6 +25,7 @@ export const auditRoutes: RouteSpec[] = [
   }),
   route({
     method: 'get',
+    operationId: 'verifyLedger',
     path: '/v1/audit/verify',
     tag: 'Audit',
     roles: ['auditor', 'agency-admin'],
@@ -35,6 +37,7 @@ export const auditRoutes: RouteSpec[] = [
   }),
   route({
     method: 'get',
+    operationId: 'getTransparencyFigures',
     path: '/v1/transparency',
     tag: 'Public',
     roles: 'public',

@@ -46,6 +46,7 @@ async function stateOf(caseId: string, deps: ApiDeps): Promise<CaseState> {
 export const caseRoutes: RouteSpec[] = [
   route({
     method: 'post',
+    operationId: 'submitApplication',
     path: '/v1/cases',
     tag: 'Citizens',
     roles: ['citizen'],
@@ -101,6 +102,7 @@ export const caseRoutes: RouteSpec[] = [
   }),
   route({
     method: 'get',
+    operationId: 'getCase',
     path: '/v1/cases/{id}',
     tag: 'Citizens',
     roles: ['citizen', 'officer', 'auditor', 'agency-admin'],
@@ -131,6 +133,7 @@ export const caseRoutes: RouteSpec[] = [
   }),
   route({
     method: 'post',
+    operationId: 'provideCitizenInput',
     path: '/v1/cases/{id}/input',
     tag: 'Citizens',
     roles: ['citizen'],
@@ -151,6 +154,7 @@ export const caseRoutes: RouteSpec[] = [
   }),
   route({
     method: 'post',
+    operationId: 'rateCase',
     path: '/v1/cases/{id}/rating',
     tag: 'Citizens',
     roles: ['citizen'],

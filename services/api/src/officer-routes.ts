@@ -39,6 +39,7 @@ async function officerStep(caller: Caller, taskId: string, deps: ApiDeps) {
 export const officerRoutes: RouteSpec[] = [
   route({
     method: 'get',
+    operationId: 'listOfficerTasks',
     path: '/v1/tasks',
     tag: 'Officers',
     roles: ['officer'],
@@ -88,6 +89,7 @@ export const officerRoutes: RouteSpec[] = [
   }),
   route({
     method: 'post',
+    operationId: 'decideTask',
     path: '/v1/tasks/{id}/decision',
     tag: 'Officers',
     roles: ['officer'],
@@ -119,6 +121,7 @@ export const officerRoutes: RouteSpec[] = [
   }),
   route({
     method: 'post',
+    operationId: 'revokePartnerTask',
     path: '/v1/tasks/{id}/revoke',
     tag: 'Officers',
     roles: ['officer'],

@@ -3,6 +3,7 @@ import { PartnerProfile } from '@govmesh/contracts/partner-profile';
 import {
   IdParams,
   OnboardPartner,
+  PARTNER_PROFILE_DOCUMENT,
   OnboardedPartner,
   PartnerChange,
   PartnerCredentials,
@@ -51,12 +52,14 @@ const windowOf = (q: { since?: string | undefined; until?: string | undefined })
 export const partnerRoutes: RouteSpec[] = [
   route({
     method: 'post',
+    operationId: 'onboardPartner',
     path: '/v1/partners',
     tag: 'Partners',
     roles: ['agency-admin'],
     summary:
       'Onboard a partner: its profile and capabilities; creates its task and result topics and its Kafka user, whose password is answered this once',
     body: OnboardPartner,
+    bodyDocument: PARTNER_PROFILE_DOCUMENT,
     responses: {
       201: { description: 'onboarded, with its Kafka access (kept nowhere: store it now)', schema: OnboardedPartner },
       403: { description: 'a token that names no agency', schema: Problem },
@@ -84,6 +87,7 @@ export const partnerRoutes: RouteSpec[] = [
   }),
   route({
     method: 'post',
+    operationId: 'rotatePartnerCredentials',
     path: '/v1/partners/{id}/credentials',
     tag: 'Partners',
     roles: ['agency-admin'],
@@ -112,6 +116,7 @@ export const partnerRoutes: RouteSpec[] = [
   }),
   route({
     method: 'get',
+    operationId: 'listPartners',
     path: '/v1/partners',
     tag: 'Partners',
     roles: ['agency-admin', 'auditor'],
@@ -123,6 +128,7 @@ export const partnerRoutes: RouteSpec[] = [
   }),
   route({
     method: 'get',
+    operationId: 'getPartner',
     path: '/v1/partners/{id}',
     tag: 'Partners',
     roles: ['agency-admin', 'auditor', 'partner'],
@@ -142,6 +148,7 @@ export const partnerRoutes: RouteSpec[] = [
   }),
   route({
     method: 'patch',
+    operationId: 'changePartnerStatus',
     path: '/v1/partners/{id}',
     tag: 'Partners',
     roles: ['agency-admin'],
@@ -166,6 +173,7 @@ export const partnerRoutes: RouteSpec[] = [
   }),
   route({
     method: 'get',
+    operationId: 'getPartnerScorecard',
     path: '/v1/partners/{id}/scorecard',
     tag: 'Audit',
     roles: ['agency-admin', 'auditor', 'partner'],
@@ -184,6 +192,7 @@ export const partnerRoutes: RouteSpec[] = [
   }),
   route({
     method: 'get',
+    operationId: 'listScorecards',
     path: '/v1/scorecards',
     tag: 'Audit',
     roles: ['agency-admin', 'auditor'],

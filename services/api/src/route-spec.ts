@@ -44,6 +44,8 @@ export interface RouteOutput {
  */
 export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
   readonly method: 'get' | 'post' | 'put' | 'patch';
+  /** The operation's name in the OpenAPI document, for generated clients: camelCase, unique. */
+  readonly operationId: string;
   /** OpenAPI style: `/v1/cases/{id}`. */
   readonly path: string;
   readonly summary: string;
@@ -52,6 +54,11 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
   readonly params?: z.ZodType<P>;
   readonly query?: z.ZodType<Q>;
   readonly body?: z.ZodType<B>;
+  /**
+   * What the document shows for a body the route takes loosely on purpose, because a domain
+   * validator reads it and names every problem at once (a service definition): its JSON Schema.
+   */
+  readonly bodyDocument?: Readonly<Record<string, unknown>>;
   readonly responses: Readonly<Record<number, { readonly description: string; readonly schema?: z.ZodType }>>;
   handle(input: RouteInput<P, Q, B>, deps: ApiDeps): Promise<RouteOutput>;
 }

@@ -247,6 +247,14 @@ describe('the govmesh HTTP API', () => {
     await request(app).get('/v1/services/business-licence/versions/9').expect(404);
   });
 
+  it('answers a method a known path does not take with 405 and the methods it does take', async () => {
+    const res = await request(app).delete('/v1/services/business-licence').expect(405);
+    expect(res.headers.allow).toBe('PUT, GET, HEAD');
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(body(res)).toMatchObject({ status: 405, code: 'REQUEST.METHOD_NOT_ALLOWED' });
+    await request(app).delete('/v1/no-such-thing').expect(404);
+  });
+
   it('takes an application once per Idempotency-Key, and names every invalid field', async () => {
     const citizen = await as('citizen', 'citizen-ada');
     const first = await request(app)

@@ -160,6 +160,23 @@ export function createServer(deps: ApiDeps): express.Express {
       );
     });
   }
+  // A known path with a method it does not take: 405 with the methods it does take (RFC 9110).
+  const allowed = new Map<string, string[]>();
+  for (const spec of ROUTES) {
+    const expressPath = spec.path.replace(/\{(\w+)\}/g, ':$1');
+    allowed.set(expressPath, [...(allowed.get(expressPath) ?? []), spec.method.toUpperCase()]);
+  }
+  for (const [expressPath, methods] of allowed) {
+    const allow = [...methods, ...(methods.includes('GET') ? ['HEAD'] : [])].join(', ');
+    app.all(expressPath, (req, res, next) => {
+      res.setHeader('Allow', allow);
+      next(
+        new ApiProblem(405, 'Method not allowed', `${req.method} is not allowed on ${req.path}; allowed: ${allow}`, {
+          code: 'REQUEST.METHOD_NOT_ALLOWED',
+        }),
+      );
+    });
+  }
   app.use((req, _res, next) =>
     next(
       new ApiProblem(404, 'Not found', `no route ${req.method} ${req.path}; see /openapi.json`, { code: 'NOT_FOUND' }),

@@ -1,6 +1,14 @@
 import { validateServiceDefinition } from '@govmesh/contracts/validate-service-definition';
 
-import { DefinitionBody, IdParams, Problem, ServiceDetail, ServiceSummary, VersionParams } from './api-schemas.js';
+import {
+  DefinitionBody,
+  IdParams,
+  Problem,
+  SERVICE_DEFINITION_DOCUMENT,
+  ServiceDetail,
+  ServiceSummary,
+  VersionParams,
+} from './api-schemas.js';
 import { ApiProblem, forbidden, notFound } from './problems.js';
 import { route, type RouteSpec } from './route-spec.js';
 import type { ServiceVersion } from './platform-store.js';
@@ -25,12 +33,14 @@ const summary = (v: ServiceVersion) => ({
 export const serviceRoutes: RouteSpec[] = [
   route({
     method: 'put',
+    operationId: 'publishService',
     path: '/v1/services/{id}',
     tag: 'Agencies',
     roles: ['agency-admin'],
     summary: 'Publish a new version of a service definition (every problem is reported at once)',
     params: IdParams,
     body: DefinitionBody,
+    bodyDocument: SERVICE_DEFINITION_DOCUMENT,
     responses: {
       201: { description: 'published', schema: ServiceSummary },
       403: { description: "another agency's service, or a token that names no agency", schema: Problem },
@@ -87,6 +97,7 @@ export const serviceRoutes: RouteSpec[] = [
   }),
   route({
     method: 'get',
+    operationId: 'listServices',
     path: '/v1/services',
     tag: 'Public',
     roles: 'public',
@@ -98,6 +109,7 @@ export const serviceRoutes: RouteSpec[] = [
   }),
   route({
     method: 'get',
+    operationId: 'getService',
     path: '/v1/services/{id}',
     tag: 'Public',
     roles: 'public',
@@ -127,6 +139,7 @@ export const serviceRoutes: RouteSpec[] = [
   }),
   route({
     method: 'get',
+    operationId: 'getServiceVersion',
     path: '/v1/services/{id}/versions/{version}',
     tag: 'Public',
     roles: 'public',
