@@ -31,3 +31,4 @@ export { CloudEventPublisher, type OutgoingEvent } from './cloud-event-publisher
 export { BrokerList, PlatformEnv, loadProcessConfig } from './process-config.js';
 export { canonicalJson, digestOf } from './canonical-json.js';
 export { watchPartnerRegistry, publishPartnerProfile, type PartnerRegistryWatch } from './partner-registry.js';
+export { READY_MESSAGE, isReadyMessage, runServiceProcess, type RunningService } from './service-process.js';

@@ -13,3 +13,5 @@ export { KafkaEventRecorder, EngineReadiness } from './adapters/kafka-event-reco
 export { createMetrics, type ApiMetrics } from './metrics.js';
 export { openApiDocument } from './openapi.js';
 export type { ApiDeps } from './route-spec.js';
+export { startApi } from './api-service.js';
+export { loadConfig as loadApiConfig, type ApiConfig } from './config.js';

@@ -27,3 +27,4 @@ export { LedgerScoreboard, type PartnerStanding } from './scoreboard.js';
 export { auditTimeline, citizenTimeline, type AuditTimelineEntry, type CitizenTimelineEntry } from './case-timeline.js';
 export { transparencyFigures } from './transparency.js';
 export { LedgerLocationEnv, type LedgerLocation } from './config.js';
+export { startAuditLedger } from './audit-service.js';

@@ -1,75 +1,10 @@
-import {
-  createKafka,
-  CloudEventPublisher,
-  ensureTopics,
-  watchPartnerRegistry,
-  credentialsFromEnv,
-  tlsFromEnv,
-} from '@govmesh/messaging';
-import { Client, Connection } from '@temporalio/client';
+#!/usr/bin/env node
+import { runServiceProcess } from '@govmesh/messaging';
 import { pino } from 'pino';
 
+import { startBridge } from './bridge-service.js';
 import { loadConfig } from './config.js';
-import { createResultBridge } from './result-bridge.js';
 
 const config = loadConfig();
 const logger = pino({ name: 'govmesh-bridge', level: config.LOG_LEVEL });
-const kafka = createKafka({
-  clientId: 'govmesh-bridge',
-  brokers: config.KAFKA_BROKERS,
-  logger,
-  credentials: credentialsFromEnv(config),
-  tls: tlsFromEnv(config),
-});
-await ensureTopics(kafka);
-const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-const publisher = new CloudEventPublisher(kafka);
-// The partners to read results from: those on the registry that are not terminated (a suspended
-// partner's late answers must still be heard, and rejected).
-const partners = new Map<string, string>();
-const bridge = createResultBridge({
-  kafka,
-  client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
-  publisher,
-  logger,
-  groupId: config.GOVMESH_BRIDGE_GROUP,
-  concurrency: config.GOVMESH_BRIDGE_CONCURRENCY,
-  // Exit so that the supervisor (systemd, Kubernetes, npm start) restarts a bridge that stopped reading.
-  onFatal: () => process.exit(1),
-  ...(config.GOVMESH_BRIDGE_TOPIC_PATTERN
-    ? { topicPattern: config.GOVMESH_BRIDGE_TOPIC_PATTERN }
-    : { partners: () => [...partners].filter(([, status]) => status !== 'terminated').map(([id]) => id) }),
-});
-let caughtUp = false;
-let refresh: NodeJS.Timeout | undefined;
-const registry = await watchPartnerRegistry({
-  kafka,
-  logger,
-  onProfile: (profile) => {
-    const before = partners.get(profile.id);
-    partners.set(profile.id, profile.status);
-    const listening = (s: string | undefined) => s !== undefined && s !== 'terminated';
-    if (!caughtUp || listening(before) === listening(profile.status)) return;
-    clearTimeout(refresh);
-    refresh = setTimeout(
-      () => void bridge.refresh().catch((err: unknown) => logger.error({ err }, 'could not re-subscribe')),
-      500,
-    );
-  },
-});
-await registry.caughtUp;
-caughtUp = true;
-await bridge.start();
-logger.info('bridge running');
-
-const stop = async (signal: string): Promise<void> => {
-  logger.info({ signal }, 'bridge stopping');
-  clearTimeout(refresh);
-  await registry.stop();
-  await bridge.stop();
-  await publisher.close();
-  await connection.close();
-  process.exit(0);
-};
-process.once('SIGTERM', () => void stop('SIGTERM'));
-process.once('SIGINT', () => void stop('SIGINT'));
+await runServiceProcess('bridge', logger, () => startBridge(config, logger));

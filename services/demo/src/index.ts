@@ -4,3 +4,4 @@ export { SCENARIOS, outcomesOf, endedAsExpected, type Scenario } from './scenari
 export { DEMO_PARTNERS } from './demo-partners.js';
 export { onDemoClock } from './demo-catalogue.js';
 export { tagged } from './platform-stack.js';
+export { startPlatformStack, COMPONENTS, type PlatformStack, type StackOptions } from './platform-stack.js';

@@ -1,15 +1,22 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 
-/** The govmesh processes, in the order they start; each says `<name> running` when ready. */
-export const COMPONENTS = [
-  { name: 'audit', ready: 'audit ledger running' },
-  { name: 'worker', ready: 'worker running' },
-  { name: 'bridge', ready: 'bridge running' },
-  { name: 'api', ready: 'api running' },
-] as const;
+import { isReadyMessage } from '@govmesh/messaging';
+
+/** The govmesh processes, in the order they start; each tells its supervisor over IPC when ready. */
+export const COMPONENTS = [{ name: 'audit' }, { name: 'worker' }, { name: 'bridge' }, { name: 'api' }] as const;
+
+/** A service's program: the `bin` its package declares. */
+function programOf(root: string, name: string): string {
+  const dir = join(root, 'services', name);
+  const { bin } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+  return join(dir, bin[`govmesh-${name}`]!);
+}
+
+/** A service that exits on its own is started again, unless it keeps failing: this many times a minute. */
+const MAX_RESTARTS_PER_MINUTE = 5;
 
 export interface StackOptions {
   readonly root: string;
@@ -23,6 +30,8 @@ export interface StackOptions {
 }
 
 export interface PlatformStack {
+  /** The process id of each service running now. */
+  pids(): Record<string, number>;
   stop(): Promise<void>;
 }
 
@@ -53,6 +62,7 @@ export async function startPlatformStack(o: StackOptions): Promise<PlatformStack
   mkdirSync(dirname(o.logFile), { recursive: true });
   const log: WriteStream = createWriteStream(o.logFile, { flags: 'a' });
   const children: ChildProcess[] = [];
+  const byName = new Map<string, ChildProcess>();
   let stopping = false;
   const stop = async (): Promise<void> => {
     stopping = true;
@@ -66,51 +76,75 @@ export async function startPlatformStack(o: StackOptions): Promise<PlatformStack
     }
     await new Promise((resolve) => log.end(resolve));
   };
-  try {
-    for (const component of COMPONENTS) {
-      const child = spawn(process.execPath, [join(o.root, 'services', component.name, 'dist', 'main.js')], {
-        cwd: o.root,
-        env: { ...process.env, ...o.env, ...o.envOf?.(component.name) },
-        stdio: ['ignore', 'pipe', 'pipe'],
-        // A group of its own: Ctrl-C reaches only this supervisor, which stops the demo crew while
-        // the API still answers, then each process in turn (a terminal's SIGINT would stop all at once).
-        detached: true,
+  const now = (): string => new Date().toISOString().slice(11, 19);
+  const restarts = new Map<string, number[]>();
+
+  /** Starts one service and resolves when it says it is ready; restarts it if it exits later. */
+  async function launch(component: (typeof COMPONENTS)[number]): Promise<void> {
+    const child = spawn(process.execPath, [programOf(o.root, component.name)], {
+      cwd: o.root,
+      env: { ...process.env, ...o.env, ...o.envOf?.(component.name) },
+      // The IPC channel carries the ready signal, and its closing tells the service that this
+      // supervisor is gone (it then stops rather than run orphaned).
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      // A group of its own: Ctrl-C reaches only this supervisor, which stops the demo crew while
+      // the API still answers, then each process in turn (a terminal's SIGINT would stop all at once).
+      detached: true,
+    });
+    children.push(child);
+    byName.set(component.name, child);
+    for (const stream of [child.stdout, child.stderr]) {
+      createInterface({ input: stream! }).on('line', (raw) => {
+        const { text, level } = tagged(component.name, raw);
+        log.write(`${text}\n`);
+        if (level >= 40) o.onNotice?.(text);
       });
-      children.push(child);
-      let ready: () => void = () => undefined;
-      const isReady = new Promise<void>((resolve) => (ready = resolve));
-      for (const stream of [child.stdout, child.stderr]) {
-        createInterface({ input: stream }).on('line', (raw) => {
-          const { text, level } = tagged(component.name, raw);
-          log.write(`${text}\n`);
-          if (level >= 40) o.onNotice?.(text);
-          if (raw.includes(`"msg":"${component.ready}"`)) ready();
-        });
-      }
-      const failed = new Promise<never>((_, reject) =>
-        child.once('exit', (code) =>
-          reject(new Error(`${component.name} exited with ${code ?? 'a signal'} while starting; see ${o.logFile}`)),
-        ),
-      );
-      const slow = new Promise<never>((_, reject) =>
-        setTimeout(
-          () => reject(new Error(`${component.name} did not start within 60 s; see ${o.logFile}`)),
-          60_000,
-        ).unref(),
-      );
-      await Promise.race([isReady, failed, slow]);
-      failed.catch(() => undefined);
-      child.once('exit', (code) => {
-        if (!stopping)
-          o.onNotice?.(
-            `${new Date().toISOString().slice(11, 19)} [${component.name}] FATAL exited with ${code ?? 'a signal'}; see ${o.logFile}`,
-          );
-      });
-      o.onNotice?.(`${new Date().toISOString().slice(11, 19)} [${component.name}] running`);
     }
+    const isReady = new Promise<void>((resolve) => child.on('message', (m) => isReadyMessage(m) && resolve()));
+    const failed = new Promise<never>((_, reject) =>
+      child.once('exit', (code) =>
+        reject(new Error(`${component.name} exited with ${code ?? 'a signal'} while starting; see ${o.logFile}`)),
+      ),
+    );
+    const slow = new Promise<never>((_, reject) =>
+      setTimeout(
+        () => reject(new Error(`${component.name} did not start within 60 s; see ${o.logFile}`)),
+        60_000,
+      ).unref(),
+    );
+    await Promise.race([isReady, failed, slow]);
+    failed.catch(() => undefined);
+    child.once('exit', (code) => {
+      children.splice(children.indexOf(child), 1);
+      if (stopping) return;
+      const recent = (restarts.get(component.name) ?? []).filter((t) => Date.now() - t < 60_000);
+      if (recent.length >= MAX_RESTARTS_PER_MINUTE) {
+        o.onNotice?.(
+          `${now()} [${component.name}] FATAL exited with ${code ?? 'a signal'} ${recent.length + 1} times in a minute; not restarting it (see ${o.logFile})`,
+        );
+        return;
+      }
+      restarts.set(component.name, [...recent, Date.now()]);
+      o.onNotice?.(`${now()} [${component.name}] WARN exited with ${code ?? 'a signal'}; starting it again`);
+      setTimeout(() => {
+        if (stopping) return;
+        launch(component).then(
+          () => o.onNotice?.(`${now()} [${component.name}] running again`),
+          (err: unknown) => o.onNotice?.(`${now()} [${component.name}] FATAL ${(err as Error).message}`),
+        );
+      }, 1_000);
+    });
+    o.onNotice?.(`${now()} [${component.name}] running`);
+  }
+
+  try {
+    for (const component of COMPONENTS) await launch(component);
   } catch (err) {
     await stop();
     throw err;
   }
-  return { stop };
+  return {
+    stop,
+    pids: () => Object.fromEntries([...byName].map(([name, child]) => [name, child.pid!])),
+  };
 }

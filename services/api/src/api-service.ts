@@ -1,0 +1,93 @@
+import { CaseClient } from '@govmesh/case-client';
+import {
+  CloudEventPublisher,
+  ScramUsers,
+  createKafka,
+  credentialsFromEnv,
+  ensureTopics,
+  tlsFromEnv,
+  type RunningService,
+} from '@govmesh/messaging';
+import { Client, Connection } from '@temporalio/client';
+import type { Logger } from 'pino';
+
+import { KafkaEventRecorder, EngineReadiness } from './adapters/kafka-event-recorder.js';
+import { KafkaPartnerRegistry } from './adapters/kafka-partner-registry.js';
+import { LedgerAuditReader } from './adapters/ledger-audit-reader.js';
+import type { ApiConfig } from './config.js';
+import { DevelopmentIssuer, discoverIssuer } from '@govmesh/tokens';
+import { createMetrics } from './metrics.js';
+import { PlatformStore } from './platform-store.js';
+import { createServer } from './server.js';
+
+/** The HTTP API as a service: resolved once it listens; refused (thrown) when its issuer or port is unusable. */
+export async function startApi(config: ApiConfig, logger: Logger): Promise<RunningService & { readonly url: string }> {
+  // Tokens come from an OpenID Connect issuer; on a laptop, from govmesh's own development issuer.
+  const developmentIssuer = config.GOVMESH_OIDC_ISSUER
+    ? undefined
+    : await DevelopmentIssuer.open(config.developmentIssuerKeyFile, config.GOVMESH_OIDC_AUDIENCE);
+  const tokens =
+    developmentIssuer?.verifier() ?? (await discoverIssuer(config.GOVMESH_OIDC_ISSUER!, config.GOVMESH_OIDC_AUDIENCE));
+  if (developmentIssuer)
+    logger.warn(
+      'accepting tokens of the development issuer (`govmesh token mint`); set GOVMESH_OIDC_ISSUER outside a laptop',
+    );
+  else
+    logger.info(
+      { issuer: config.GOVMESH_OIDC_ISSUER, audience: config.GOVMESH_OIDC_AUDIENCE },
+      'accepting tokens of the OpenID Connect issuer',
+    );
+  const credentials = credentialsFromEnv(config);
+  const tls = tlsFromEnv(config);
+  const kafka = createKafka({ clientId: 'govmesh-api', brokers: config.KAFKA_BROKERS, logger, credentials, tls });
+  await ensureTopics(kafka);
+  const publisher = new CloudEventPublisher(kafka);
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const store = new PlatformStore(config.platformDb);
+  const audit = new LedgerAuditReader(config.ledgerFile, config.signingKeyFile);
+  const cases = new CaseClient(client, { taskQueue: config.GOVMESH_CASE_TASK_QUEUE });
+  const app = createServer({
+    store,
+    cases,
+    partners: new KafkaPartnerRegistry({
+      kafka,
+      publisher,
+      cases,
+      logger,
+      users: new ScramUsers(config.KAFKA_BROKERS, credentials, tls),
+      partnerBrokers: config.GOVMESH_PARTNER_KAFKA_BROKERS ?? config.KAFKA_BROKERS,
+      partnerTls: tls !== undefined,
+    }),
+    audit,
+    events: new KafkaEventRecorder(publisher),
+    readiness: new EngineReadiness(kafka, connection),
+    tokens,
+    ...(developmentIssuer ? { developmentIssuer } : {}),
+    logger,
+    metrics: createMetrics(audit),
+    rateLimitPerMinute: config.GOVMESH_API_RATE_LIMIT,
+  });
+  const server = await new Promise<ReturnType<typeof app.listen>>((resolve, reject) => {
+    const listening = app.listen(config.GOVMESH_API_PORT, config.GOVMESH_API_HOST, (err?: Error) =>
+      // express 5 hands a failed listen (port taken) to this callback.
+      err
+        ? reject(
+            new Error(
+              `cannot listen on ${config.GOVMESH_API_HOST}:${config.GOVMESH_API_PORT} (${err.message}); set GOVMESH_API_PORT`,
+            ),
+          )
+        : resolve(listening),
+    );
+  });
+  return {
+    url: `http://${config.GOVMESH_API_HOST}:${config.GOVMESH_API_PORT}`,
+    async stop() {
+      await new Promise((resolve) => server.close(resolve));
+      await publisher.close();
+      await connection.close();
+      store.close();
+      audit.close();
+    },
+  };
+}

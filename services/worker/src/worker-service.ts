@@ -1,0 +1,68 @@
+import { LedgerScoreboard } from '@govmesh/audit';
+import {
+  createKafka,
+  CloudEventPublisher,
+  ensureTopics,
+  credentialsFromEnv,
+  tlsFromEnv,
+  type RunningService,
+} from '@govmesh/messaging';
+import { NativeConnection } from '@temporalio/worker';
+import type { Logger } from 'pino';
+
+import { DEMO_AGENCY_ACTIVITIES } from './adapters/agency-activities.js';
+import { DEMO_REGISTRIES } from './adapters/registries.js';
+import { createCaseWorkers } from './case-workers.js';
+import type { WorkerConfig } from './config.js';
+import { PartnerDirectory } from './domain/partner-directory.js';
+import { WorkingCalendar } from './domain/working-calendar.js';
+import { followPartnerRegistry } from './adapters/partner-registry-feed.js';
+import { readPartnersFile } from './partners-file.js';
+
+/**
+ * The case worker as a service: resolved once it polls for cases and agency work. The SDK's
+ * runtime (logging) is the caller's to install, once per process.
+ */
+export async function startWorker(config: WorkerConfig, logger: Logger): Promise<RunningService> {
+  // Optional seed; the partner registry topic (onboarding through the API) is the source of truth.
+  const partners = config.GOVMESH_PARTNERS_FILE ? readPartnersFile(config.GOVMESH_PARTNERS_FILE) : [];
+  const kafka = createKafka({
+    clientId: 'govmesh-worker',
+    brokers: config.KAFKA_BROKERS,
+    logger,
+    credentials: credentialsFromEnv(config),
+    tls: tlsFromEnv(config),
+  });
+  await ensureTopics(
+    kafka,
+    partners.map((p) => p.id),
+  );
+  const publisher = new CloudEventPublisher(kafka);
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  // The file seeds the directory; the registry topic (the API's onboarding and suspensions) updates it.
+  const directory = new PartnerDirectory(partners, LedgerScoreboard.fromSqliteFile(config.ledgerFile));
+  const registry = await followPartnerRegistry({ kafka, directory, logger });
+  await registry.caughtUp;
+  const workers = await createCaseWorkers({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    publisher,
+    partners: directory,
+    registries: DEMO_REGISTRIES,
+    calendar: WorkingCalendar.fromFile(config.GOVMESH_CALENDAR_FILE),
+    agencies: DEMO_AGENCY_ACTIVITIES,
+    logger,
+    taskQueue: config.GOVMESH_CASE_TASK_QUEUE,
+    maxCachedCases: config.GOVMESH_WORKER_MAX_CACHED_CASES,
+  });
+  const running = Promise.all(workers.map((w) => w.run()));
+  return {
+    async stop() {
+      workers.forEach((w) => w.shutdown());
+      await running;
+      await registry.stop();
+      await publisher.close();
+      await connection.close();
+    },
+  };
+}

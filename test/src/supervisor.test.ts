@@ -1,0 +1,98 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { startPlatformStack, type PlatformStack } from '@govmesh/demo';
+import { isReadyMessage } from '@govmesh/messaging';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { engines, freePort, principalEnv } from './engines.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+async function until(what: string, holds: () => boolean, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!holds()) {
+    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * `govmesh up` supervises the four service processes: a service that dies is started again, and
+ * a service whose supervisor is gone stops instead of running on with no parent.
+ */
+describe('the supervisor of govmesh up', () => {
+  const suffix = Math.random().toString(16).slice(2, 8);
+  const dir = mkdtempSync(join(tmpdir(), 'govmesh-e2e-supervisor-'));
+  const notices: string[] = [];
+  let stack: PlatformStack;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    const { kafkaBrokers, temporalAddress } = engines();
+    env = {
+      KAFKA_BROKERS: kafkaBrokers.join(','),
+      TEMPORAL_ADDRESS: temporalAddress,
+      GOVMESH_DATA_DIR: dir,
+      GOVMESH_API_PORT: String(await freePort()),
+      GOVMESH_AUDIT_GROUP: `govmesh-audit-e2e-supervisor-${suffix}`,
+      GOVMESH_BRIDGE_GROUP: `govmesh-bridge-e2e-supervisor-${suffix}`,
+      GOVMESH_CASE_TASK_QUEUE: `e2e-supervisor-${suffix}`,
+    };
+    stack = await startPlatformStack({
+      root,
+      env,
+      envOf: (component) => principalEnv(component),
+      logFile: join(dir, 'govmesh.log'),
+      onNotice: (line) => notices.push(line),
+    });
+  }, 180_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('starts a service that died again', async () => {
+    const before = stack.pids().worker!;
+    process.kill(before, 'SIGKILL');
+    await until('the worker started again', () => notices.some((n) => n.includes('[worker] running again')));
+    const after = stack.pids().worker!;
+    expect(after).not.toBe(before);
+    expect(alive(after)).toBe(true);
+    expect(notices.some((n) => n.includes('[worker] WARN exited with') && n.includes('starting it again'))).toBe(true);
+  }, 120_000);
+
+  it('leaves no service running when its supervisor is gone', async () => {
+    const dirOf = join(root, 'services', 'bridge');
+    const { bin } = JSON.parse(readFileSync(join(dirOf, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+    const child = spawn(process.execPath, [join(dirOf, bin['govmesh-bridge']!)], {
+      cwd: root,
+      env: {
+        ...process.env,
+        ...env,
+        ...principalEnv('bridge'),
+        GOVMESH_BRIDGE_GROUP: `govmesh-bridge-e2e-orphan-${suffix}`,
+      },
+      stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+    });
+    await new Promise<void>((resolve, reject) => {
+      child.on('message', (m) => isReadyMessage(m) && resolve());
+      child.once('exit', (code) => reject(new Error(`the bridge exited with ${code} while starting`)));
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.disconnect(); // what the IPC channel does when the supervisor process dies
+    expect(await exited).toBe(0);
+  }, 120_000);
+});
