@@ -18,6 +18,9 @@ export function upCommands(): Command[] {
     .action(async function (this: Command) {
       const o = this.opts<{ demo?: boolean; cases: number }>();
       await runUp({ demo: o.demo === true, cases: o.cases, serve: true });
+      // Everything this run started has stopped: a library's client still retrying must not keep
+      // the command from ending.
+      process.exit(process.exitCode ?? 0);
     });
   const demo = new Command('demo')
     .description(
@@ -31,7 +34,7 @@ export function upCommands(): Command[] {
     .action(async function (this: Command) {
       const o = this.opts<{ cases: number; json?: boolean }>();
       const summary = await runUp({ demo: true, cases: o.cases, json: o.json === true, serve: false });
-      process.exitCode = summary && summaryIsClean(summary) ? 0 : 1;
+      process.exit(summary && summaryIsClean(summary) ? 0 : 1);
     });
   return [up, demo];
 }

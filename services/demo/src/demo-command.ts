@@ -1,5 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Writable } from 'node:stream';
 
 import {
   infraDown,
@@ -17,9 +19,28 @@ import { ApiSession } from './api-session.js';
 import { loadDemoConfig } from './config.js';
 import { runDemoBatch, type DemoProgress, type DemoSummary } from './demo-batch.js';
 import { startDemoCrew, type DemoCrew } from './demo-crew.js';
-import { startPlatformStack, type PlatformStack } from './platform-stack.js';
+import { isLibraryNoise, startPlatformStack, tagged, type PlatformStack } from './platform-stack.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
+
+/** The demo crew's log: tagged lines into the log file; its own errors (not a library's) also to the terminal. */
+function crewLog(logFile: string, notice: (line: string) => void): Writable {
+  mkdirSync(dirname(logFile), { recursive: true });
+  const file = createWriteStream(logFile, { flags: 'a' });
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const raw of chunk.toString('utf8').split('\n').filter(Boolean)) {
+        const { text, level } = tagged('demo-crew', raw);
+        file.write(`${text}\n`);
+        if (level >= 50 && !isLibraryNoise(raw)) notice(text);
+      }
+      done();
+    },
+    final(done) {
+      file.end(done);
+    },
+  });
+}
 
 export interface UpOptions {
   readonly demo: boolean;
@@ -115,8 +136,12 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
     }
     let summary: DemoSummary | undefined;
     if (o.demo) {
-      // The partners' own warnings (a revoked task, a rejected draft) are part of the show, not problems.
-      const logger = pino({ level: 'error' }, pino.destination(2));
+      // The partners' own warnings (a revoked task, a rejected draft) are part of the show, not
+      // problems: the crew's lines go to the log file, and only its own errors to the terminal.
+      const logger = pino(
+        { level: 'warn' },
+        crewLog(join(infraConfig.dataDir, 'logs', 'govmesh.log'), (line) => say(o.json, line)),
+      );
       const api = new ApiSession(apiUrl, await DevelopmentIssuer.open(developmentIssuerKeyFile(infraConfig.dataDir)));
       // Each demo partner connects with the Kafka credentials its onboarding answered, like any partner.
       crew = await startDemoCrew({

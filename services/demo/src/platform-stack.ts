@@ -35,6 +35,22 @@ export interface PlatformStack {
   stop(): Promise<void>;
 }
 
+/**
+ * Libraries' own lines (kafkajs reconnecting, Temporal's "no workflows registered" on an agency's
+ * activity-only queue) are transient conditions the services ride out: they go to the log file,
+ * and the terminal shows govmesh's own lines. A library's fatal line still shows.
+ */
+const LIBRARY_COMPONENTS = new Set(['kafkajs', 'temporal']);
+
+export function isLibraryNoise(raw: string): boolean {
+  try {
+    const entry = JSON.parse(raw) as { component?: unknown; level?: number };
+    return LIBRARY_COMPONENTS.has(String(entry.component)) && (entry.level ?? 30) < 60;
+  } catch {
+    return false;
+  }
+}
+
 const LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
 
 /** `12:00:01 [worker] task dispatched caseId=… partnerId=…` from a pino JSON line. */
@@ -43,8 +59,11 @@ export function tagged(component: string, raw: string): { text: string; level: n
     const entry = JSON.parse(raw) as Record<string, unknown> & { level?: number; time?: number; msg?: string };
     const { level = 30, time = Date.now(), msg = '', pid: _pid, hostname: _host, name: _name, ...rest } = entry;
     const fields = Object.entries(rest)
-      .filter(([k, v]) => k !== 'err' && (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean'))
-      .map(([k, v]) => `${k}=${String(v)}`)
+      .filter(
+        ([k, v]) =>
+          k !== 'err' && k !== 'stack' && (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean'),
+      )
+      .map(([k, v]) => `${k}=${String(v).replace(/\s*\n\s*/g, ' ')}`)
       .join(' ');
     const err = (entry.err as { message?: string } | undefined)?.message;
     const label = level >= 40 ? ` ${LEVELS[level] ?? level}` : '';
@@ -97,7 +116,7 @@ export async function startPlatformStack(o: StackOptions): Promise<PlatformStack
       createInterface({ input: stream! }).on('line', (raw) => {
         const { text, level } = tagged(component.name, raw);
         log.write(`${text}\n`);
-        if (level >= 40) o.onNotice?.(text);
+        if (level >= 40 && !isLibraryNoise(raw)) o.onNotice?.(text);
       });
     }
     const isReady = new Promise<void>((resolve) => child.on('message', (m) => isReadyMessage(m) && resolve()));
