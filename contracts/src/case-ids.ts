@@ -32,6 +32,11 @@ export function domainEventId(event: CaseEventKey): string {
   return [event.caseId, event.stepId ?? 'case', event.attempt ?? 0, event.kind, event.sequence].join('/');
 }
 
+/** A dispatch's event in a case started before the journal numbered dispatches (its retries keep it). */
+export function unnumberedDispatchEventId(caseId: string, stepId: string, attempt: number): string {
+  return `${caseId}/${stepId}/${attempt}/taskDispatched`;
+}
+
 /** A message to a partner about one attempt of its task: `<taskId>/<attempt>/<assigned|revoked>`. */
 export function taskMessageId(taskId: string, attempt: number, what: 'assigned' | 'revoked'): string {
   return `${taskId}/${attempt}/${what}`;

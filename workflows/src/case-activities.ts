@@ -23,6 +23,12 @@ export interface DispatchRequest {
   readonly rework?: { readonly previousAttempt: number; readonly reasons: readonly string[] };
   /** The case's events recorded since its last publish, published first, in the same send. */
   readonly precedingEvents?: readonly DomainEventRecord[];
+  /**
+   * The sequence the case's journal gave this dispatch's event (`taskDispatched`, or
+   * `dispatchRefused`), so its id follows the case's own numbering and the next event names it as
+   * its cause. Absent for cases started before dispatches were numbered.
+   */
+  readonly dispatchSequence?: number;
 }
 
 export interface DispatchReceipt {

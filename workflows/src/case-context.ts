@@ -61,8 +61,11 @@ export function caseActivities(caseId: string): Pick<CaseContext, 'remote' | 'lo
   // Events are kept until the case next waits, calls out or ends, then published in one batch
   // (with a dispatch, in the same send as the task): a partner step costs one publish, not five.
   const batched = patched('batched-domain-events');
+  // A dispatch's event takes its place in the case's numbering, so the causation chain has no gap.
+  const numbersDispatches = patched('numbered-dispatches');
   const journal = new CaseJournal(caseId, {
     batched,
+    numbersDispatches,
     recordOne: (event) => local.recordDomainEvent(event),
     publish: (events) => localActivities.recordDomainEvents(events),
   });

@@ -1,4 +1,4 @@
-import { domainEventId } from '@govmesh/contracts/case-ids';
+import { domainEventId, type CaseEventKey } from '@govmesh/contracts/case-ids';
 import type { DomainEventKind } from '@govmesh/contracts/domain-events';
 import { CancellationScope, condition } from '@temporalio/workflow';
 
@@ -7,6 +7,8 @@ import type { DomainEventRecord } from './case-activities.js';
 export interface JournalOptions {
   /** Cases started before events were batched record each event as it happens. */
   readonly batched: boolean;
+  /** Cases started before dispatches were numbered leave a dispatch's event out of the chain. */
+  readonly numbersDispatches: boolean;
   /** Records one event at once; returns its id. */
   readonly recordOne: (event: DomainEventRecord) => Promise<string>;
   /** Publishes the events kept so far, in order, in one send. */
@@ -26,6 +28,7 @@ export class CaseJournal {
   private sequence = 0;
   private parallelDepth = 0;
   private lastEventId: string;
+  private lastDispatch: Omit<CaseEventKey, 'kind'> | undefined;
 
   constructor(
     private readonly caseId: string,
@@ -71,6 +74,25 @@ export class CaseJournal {
   waitUntil(fn: () => boolean, timeoutMs: number): Promise<boolean>;
   waitUntil(fn: () => boolean, timeoutMs?: number): Promise<void | boolean> {
     return this.flushThen<void | boolean>(() => (timeoutMs === undefined ? condition(fn) : condition(fn, timeoutMs)));
+  }
+
+  /**
+   * A dispatch's place in the chain: the sequence its event (sent by the dispatch activity) gets,
+   * and what caused it. The next event the case records names the dispatch as its cause, so the
+   * ledger's causation chain has no gap. Nothing for cases started before dispatches were numbered.
+   */
+  numberDispatch(stepId: string, attempt: number): { causationId: string; dispatchSequence?: number } {
+    const causationId = this.lastEventId;
+    if (!this.options.numbersDispatches) return { causationId };
+    this.sequence += 1;
+    this.lastDispatch = { caseId: this.caseId, stepId, attempt, sequence: this.sequence };
+    this.lastEventId = domainEventId({ ...this.lastDispatch, kind: 'taskDispatched' });
+    return { causationId, dispatchSequence: this.sequence };
+  }
+
+  /** The dispatch was refused: its event is `dispatchRefused`, and it is what comes next's cause. */
+  dispatchRefused(): void {
+    if (this.lastDispatch) this.lastEventId = domainEventId({ ...this.lastDispatch, kind: 'dispatchRefused' });
   }
 
   /** The kept events, handed to a dispatch that publishes them ahead of the task in one send. */

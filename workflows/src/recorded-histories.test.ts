@@ -39,6 +39,7 @@ describe('recorded case histories', () => {
       'before-batched-events',
       'before-local-dispatch',
       'before-local-events',
+      'before-numbered-dispatches',
       'current',
     ]);
   });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 
+import { domainEventId } from '@govmesh/contracts/case-ids';
 import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -80,8 +81,13 @@ describe('a case through every kind of step', () => {
     const kinds = h.calls.events.map((e) => e.kind);
     expect(kinds[0]).toBe('caseSubmitted');
     expect(kinds.at(-1)).toBe('caseCompleted');
-    // Every event's sequence follows the one before: nothing recorded was lost or sent twice.
-    expect(h.calls.events.map((e) => e.sequence)).toEqual(h.calls.events.map((_, i) => i + 1));
+    // Every event's sequence follows the one before, dispatches included: nothing recorded was lost
+    // or sent twice. Each names an event before it as its cause (in sequence, the one just before;
+    // side by side, the branches share theirs), so the causation chain has no gap.
+    const events = [...h.calls.events].sort((a, b) => a.sequence - b.sequence);
+    expect(events.map((e) => e.sequence)).toEqual(events.map((_, i) => i + 1));
+    const ids = events.map((e) => domainEventId(e));
+    events.slice(1).forEach((e, i) => expect(ids.slice(0, i + 1)).toContain(e.causationId));
   });
 
   it('runs agency activities, looks a registry up, asks the citizen and sends a controlled step back for rework', async () => {

@@ -191,15 +191,16 @@ async function dispatch(
       mode: s.mode,
       deadline: step.deadline!,
       input: pick(ctx.application, step.share),
-      causationId: ctx.journal.causationId,
       ...(rework ? { rework } : {}),
       ...ctx.journal.takePending(),
+      ...ctx.journal.numberDispatch(step.id, attempt),
     });
   } catch (err) {
     // A remote activity's failure arrives as an ActivityFailure around it, a local one's may not.
     let refusal: unknown = err;
     while (refusal instanceof ActivityFailure) refusal = refusal.cause;
     if (refusal instanceof ApplicationFailure && refusal.type === 'CONTROL.CORE_CRITICAL_DISPATCH') {
+      ctx.journal.dispatchRefused();
       throw new StepFailed(step.id, refusal.type, refusal.message);
     }
     throw err;

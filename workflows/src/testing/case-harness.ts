@@ -97,6 +97,17 @@ export async function startCaseHarness(options: CaseHarnessOptions): Promise<Cas
       ),
     dispatchTask: (request) => {
       calls.events.push(...(request.precedingEvents ?? []));
+      // What the worker publishes in the same send: the dispatch's own event, numbered by the case.
+      if (request.dispatchSequence !== undefined)
+        calls.events.push({
+          kind: 'taskDispatched',
+          caseId: request.caseId,
+          stepId: request.stepId,
+          attempt: request.attempt,
+          causationId: request.causationId,
+          sequence: request.dispatchSequence,
+          data: { taskId: request.taskId, partnerId: request.partnerId },
+        });
       calls.dispatches.push(request);
       const inMs = options.partnerDeadlineMs ?? 3_600_000;
       return Promise.resolve({ deadline: new Date(Date.now() + inMs).toISOString(), deadlineInMs: inMs });

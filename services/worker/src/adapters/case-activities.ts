@@ -1,4 +1,4 @@
-import { domainEventId, taskMessageId } from '@govmesh/contracts/case-ids';
+import { domainEventId, taskMessageId, unnumberedDispatchEventId } from '@govmesh/contracts/case-ids';
 import { DOMAIN_EVENTS, EVENT_SOURCES } from '@govmesh/contracts/domain-events';
 import {
   TASK_ASSIGNED,
@@ -88,7 +88,7 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
             stepId: request.stepId,
             attempt: request.attempt,
             causationId: request.causationId,
-            sequence: 0,
+            sequence: request.dispatchSequence ?? 0,
             data: { stepId: request.stepId, code: 'CONTROL.CORE_CRITICAL_DISPATCH', reasons },
           }),
         ]);
@@ -131,7 +131,17 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
           topic: EVENTS_TOPIC,
           key: request.caseId,
           event: {
-            id: `${request.caseId}/${request.stepId}/${request.attempt}/taskDispatched`,
+            // Numbered by the case's journal; cases started before that keep the id they had.
+            id:
+              request.dispatchSequence === undefined
+                ? unnumberedDispatchEventId(request.caseId, request.stepId, request.attempt)
+                : domainEventId({
+                    caseId: request.caseId,
+                    stepId: request.stepId,
+                    attempt: request.attempt,
+                    kind: 'taskDispatched',
+                    sequence: request.dispatchSequence,
+                  }),
             type: DOMAIN_EVENTS.taskDispatched.type,
             source: SOURCE,
             subject: request.caseId,
