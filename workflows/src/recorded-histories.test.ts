@@ -1,14 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-import {
-  bundleWorkflowCode,
-  DefaultLogger,
-  Runtime,
-  Worker,
-  type WorkflowBundleWithSourceMap,
-} from '@temporalio/worker';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { beforeAll, describe, expect, it } from 'vitest';
+
+import { bundleServiceCase } from './testing/case-harness.js';
 
 /**
  * Running cases replay unchanged: each committed history (workflows/histories/<release>/, recorded
@@ -26,11 +22,7 @@ describe('recorded case histories', () => {
   let bundle: WorkflowBundleWithSourceMap;
 
   beforeAll(async () => {
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
-    bundle = await bundleWorkflowCode({
-      workflowsPath: fileURLToPath(new URL('./service-case.workflow.ts', import.meta.url)),
-      logger: new DefaultLogger('ERROR'),
-    });
+    bundle = await bundleServiceCase();
   }, 60_000);
 
   it('holds a history from before each patch marker and from the current code', () => {

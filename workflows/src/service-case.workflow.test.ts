@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 
 import { domainEventId } from '@govmesh/contracts/case-ids';
 import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 import {
@@ -15,7 +14,12 @@ import {
   submitTaskResult,
   type CaseOutcome,
 } from './case-api.js';
-import { startCaseHarness, type CaseHarness, type CaseHarnessOptions } from './testing/case-harness.js';
+import {
+  bundleServiceCase,
+  startCaseHarness,
+  type CaseHarness,
+  type CaseHarnessOptions,
+} from './testing/case-harness.js';
 import {
   businessLicenceApplication,
   CASE_SCENARIOS,
@@ -38,11 +42,7 @@ let bundle: WorkflowBundleWithSourceMap;
 const harnesses: CaseHarness[] = [];
 
 beforeAll(async () => {
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
-  bundle = await bundleWorkflowCode({
-    workflowsPath: fileURLToPath(new URL('./service-case.workflow.ts', import.meta.url)),
-    logger: new DefaultLogger('ERROR'),
-  });
+  bundle = await bundleServiceCase();
 }, 60_000);
 
 afterAll(async () => {

@@ -3,7 +3,16 @@ import type { ServiceDefinition, Step } from '@govmesh/contracts/service-definit
 import type { TaskResultData } from '@govmesh/contracts/task-messages';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
-import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { fileURLToPath } from 'node:url';
+
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  Worker,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 
 import {
   caseStateQuery,
@@ -78,6 +87,18 @@ export interface CaseHarness {
   /** The case's history as Temporal's JSON, the form `Worker.runReplayHistories` reads back. */
   history(handle: WorkflowHandle): Promise<unknown>;
   stop(): Promise<void>;
+}
+
+/**
+ * The current workflow code, bundled once for a test file, with the SDK's runtime installed
+ * quietly (errors only) for this process.
+ */
+export async function bundleServiceCase(): Promise<WorkflowBundleWithSourceMap> {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  return await bundleWorkflowCode({
+    workflowsPath: fileURLToPath(new URL('../service-case.workflow.ts', import.meta.url)),
+    logger: new DefaultLogger('ERROR'),
+  });
 }
 
 const AGENCY_ACTIVITIES: Record<string, (application: Record<string, unknown>) => Record<string, unknown>> = {
