@@ -1,4 +1,4 @@
-// The house rules (docs/style.md) that a linter can check.
+// The house rules that a linter can check (the README's Architecture section lists them).
 import js from '@eslint/js';
 import importX from 'eslint-plugin-import-x';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
