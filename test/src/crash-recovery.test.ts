@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { engines, platformPrincipal, principalEnv } from './engines.js';
 import { logger, outsourcedStep, runScoped, serviceWith } from './platform.js';
-import { createKafka, ensureTopics } from '@govmesh/messaging';
+import { createKafka, ensureTopics, isReadyMessage } from '@govmesh/messaging';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const terms = { deadline: { hours: 48 }, capacity: 100 };
@@ -49,7 +49,7 @@ const application = {
 };
 
 /**
- * A govmesh process (worker or bridge), started from its built main, ready once it says so.
+ * A govmesh process (worker or bridge), started from its built main, ready once it says so (IPC).
  * Its output goes straight to a file: a pipe this process drains could block the child.
  */
 async function startProcess(
@@ -62,15 +62,18 @@ async function startProcess(
   const child = spawn(process.execPath, [join(root, 'services', pkg, 'dist', 'main.js')], {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: 'info', ...env, ...principalEnv(pkg) },
-    stdio: ['ignore', fd, fd],
+    stdio: ['ignore', fd, fd, 'ipc'],
   });
   closeSync(fd);
-  const deadline = Date.now() + 60_000;
-  while (!readFileSync(logFile, 'utf8').includes(`"msg":"${pkg} running"`)) {
-    if (child.exitCode !== null) throw new Error(`${pkg} exited with ${child.exitCode} while starting; see ${logFile}`);
-    if (Date.now() > deadline) throw new Error(`${pkg} did not start within 60 s; see ${logFile}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await new Promise<void>((resolve, reject) => {
+    const slow = setTimeout(() => reject(new Error(`${pkg} did not start within 60 s; see ${logFile}`)), 60_000);
+    child.on('message', (m) => {
+      if (!isReadyMessage(m)) return;
+      clearTimeout(slow);
+      resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`${pkg} exited with ${code} while starting; see ${logFile}`)));
+  });
   return child;
 }
 

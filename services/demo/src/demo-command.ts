@@ -122,6 +122,8 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
             KAFKA_BROKERS: engines.kafka.address,
             TEMPORAL_ADDRESS: engines.temporal.address,
             GOVMESH_API_PORT: apiPort,
+            // The demo's stand-ins for the agencies' own systems (identity, payments, the enterprise registry).
+            GOVMESH_DEMO_AGENCIES: 'true',
           }).filter((e): e is [string, string] => e[1] !== undefined),
         ),
         // Each process proves who it is with its own principal (the embedded broker's; an external

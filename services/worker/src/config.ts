@@ -16,6 +16,12 @@ const WorkerEnv = PlatformEnv.extend({
    * memory would grow with open cases to several GiB (bench/RESULTS.md has the measurements).
    */
   GOVMESH_WORKER_MAX_CACHED_CASES: z.coerce.number().int().min(0).default(100),
+  /**
+   * Serve the demo's agency activities (`verifyIdentity`, `schedulePayments`) and registries.
+   * Off by default: a production worker runs no stand-in for an agency's systems. `govmesh up`
+   * turns it on for its demo.
+   */
+  GOVMESH_DEMO_AGENCIES: z.stringbool().default(false),
 });
 
 export type WorkerConfig = z.infer<typeof WorkerEnv> & LedgerLocation;

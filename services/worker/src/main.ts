@@ -20,5 +20,5 @@ Runtime.install({
 await runServiceProcess('worker', logger, () => startWorker(config, logger), {
   taskQueue: config.GOVMESH_CASE_TASK_QUEUE,
   maxCachedCases: config.GOVMESH_WORKER_MAX_CACHED_CASES,
-  agencies: Object.keys(DEMO_AGENCY_ACTIVITIES),
+  agencies: config.GOVMESH_DEMO_AGENCIES ? Object.keys(DEMO_AGENCY_ACTIVITIES) : [],
 });

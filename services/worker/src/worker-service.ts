@@ -11,7 +11,7 @@ import { NativeConnection } from '@temporalio/worker';
 import type { Logger } from 'pino';
 
 import { DEMO_AGENCY_ACTIVITIES } from './adapters/agency-activities.js';
-import { DEMO_REGISTRIES } from './adapters/registries.js';
+import { DEMO_REGISTRIES, RegistryDirectory } from './adapters/registries.js';
 import { createCaseWorkers } from './case-workers.js';
 import type { WorkerConfig } from './config.js';
 import { PartnerDirectory } from './domain/partner-directory.js';
@@ -48,9 +48,9 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     namespace: config.TEMPORAL_NAMESPACE,
     publisher,
     partners: directory,
-    registries: DEMO_REGISTRIES,
+    registries: config.GOVMESH_DEMO_AGENCIES ? DEMO_REGISTRIES : new RegistryDirectory({}),
     calendar: WorkingCalendar.fromFile(config.GOVMESH_CALENDAR_FILE),
-    agencies: DEMO_AGENCY_ACTIVITIES,
+    agencies: config.GOVMESH_DEMO_AGENCIES ? DEMO_AGENCY_ACTIVITIES : {},
     logger,
     taskQueue: config.GOVMESH_CASE_TASK_QUEUE,
     maxCachedCases: config.GOVMESH_WORKER_MAX_CACHED_CASES,
