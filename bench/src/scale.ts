@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 import { platformCredentials, type InfraConfig } from '@govmesh/infra';
-import { credentialsEnv, ensureTopics, isReadyMessage } from '@govmesh/messaging';
+import { credentialsEnv, ensureTopics, serviceProgram, untilReady } from '@govmesh/messaging';
 import { serviceCase } from '@govmesh/workflows/service-case';
 
 import { application, benchDefinition, type BenchPlatform } from './bench-platform.js';
@@ -23,7 +23,7 @@ const rssMiB = (child: ChildProcess): number => {
   return Number(/(\d+)/.exec(line)?.[1] ?? Number.NaN) / 1024;
 };
 
-function startProcess(
+async function startProcess(
   infraConfig: InfraConfig,
   name: 'worker' | 'bridge',
   env: Record<string, string>,
@@ -31,23 +31,15 @@ function startProcess(
 ): Promise<ChildProcess> {
   // Each as its own Kafka principal, as `govmesh up` starts them, in the bench's own environment.
   const principal = credentialsEnv(platformCredentials(infraConfig, name));
-  // The service's bin, as its package declares it; ready when it says so over IPC.
-  const dir = join(root, 'services', name);
-  const { bin } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { bin: Record<string, string> };
-  const child = spawn(process.execPath, [join(dir, bin[`govmesh-${name}`]!)], {
+  // The service's program, ready when it says so over IPC.
+  const child = spawn(process.execPath, [serviceProgram(root, name)], {
     cwd: root,
     env: { ...infraConfig.processEnv, ...env, ...principal },
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
-  return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', onLine);
-    child.on('message', (m) => {
-      if (isReadyMessage(m)) resolve(child);
-    });
-    child.once('exit', (code) =>
-      reject(new Error(`the bench's ${name} exited with ${code ?? 'a signal'} while starting`)),
-    );
-  });
+  createInterface({ input: child.stdout! }).on('line', onLine);
+  await untilReady(child, `the bench's ${name}`, 'its output above');
+  return child;
 }
 
 export interface ScaleFigures {

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { engines, platformPrincipal, principalEnv } from './engines.js';
 import { logger, outsourcedStep, runScoped, serviceWith } from './platform.js';
-import { createKafka, ensureTopics, isReadyMessage } from '@govmesh/messaging';
+import { createKafka, ensureTopics, serviceProgram, untilReady } from '@govmesh/messaging';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const terms = { deadline: { hours: 48 }, capacity: 100 };
@@ -59,21 +59,13 @@ async function startProcess(
 ): Promise<ChildProcess> {
   const logFile = join(logDir, `${pkg}-${Date.now()}.log`);
   const fd = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [join(root, 'services', pkg, 'dist', 'main.js')], {
+  const child = spawn(process.execPath, [serviceProgram(root, pkg)], {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: 'info', ...env, ...principalEnv(pkg) },
     stdio: ['ignore', fd, fd, 'ipc'],
   });
   closeSync(fd);
-  await new Promise<void>((resolve, reject) => {
-    const slow = setTimeout(() => reject(new Error(`${pkg} did not start within 60 s; see ${logFile}`)), 60_000);
-    child.on('message', (m) => {
-      if (!isReadyMessage(m)) return;
-      clearTimeout(slow);
-      resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`${pkg} exited with ${code} while starting; see ${logFile}`)));
-  });
+  await untilReady(child, pkg, logFile);
   return child;
 }
 

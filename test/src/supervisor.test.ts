@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { startPlatformStack, type PlatformStack } from '@govmesh/demo';
-import { isReadyMessage } from '@govmesh/messaging';
+import { serviceProgram, untilReady } from '@govmesh/messaging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { engines, freePort, principalEnv } from './engines.js';
@@ -75,9 +75,7 @@ describe('the supervisor of govmesh up', () => {
   }, 120_000);
 
   it('leaves no service running when its supervisor is gone', async () => {
-    const dirOf = join(root, 'services', 'bridge');
-    const { bin } = JSON.parse(readFileSync(join(dirOf, 'package.json'), 'utf8')) as { bin: Record<string, string> };
-    const child = spawn(process.execPath, [join(dirOf, bin['govmesh-bridge']!)], {
+    const child = spawn(process.execPath, [serviceProgram(root, 'bridge')], {
       cwd: root,
       env: {
         ...process.env,
@@ -87,10 +85,7 @@ describe('the supervisor of govmesh up', () => {
       },
       stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
     });
-    await new Promise<void>((resolve, reject) => {
-      child.on('message', (m) => isReadyMessage(m) && resolve());
-      child.once('exit', (code) => reject(new Error(`the bridge exited with ${code} while starting`)));
-    });
+    await untilReady(child, 'the bridge', 'its own log');
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     child.disconnect(); // what the IPC channel does when the supervisor process dies
     expect(await exited).toBe(0);

@@ -31,4 +31,11 @@ export { CloudEventPublisher, type OutgoingEvent } from './cloud-event-publisher
 export { BrokerList, PlatformEnv, loadProcessConfig } from './process-config.js';
 export { canonicalJson, digestOf } from './canonical-json.js';
 export { watchPartnerRegistry, publishPartnerProfile, type PartnerRegistryWatch } from './partner-registry.js';
-export { READY_MESSAGE, isReadyMessage, runServiceProcess, type RunningService } from './service-process.js';
+export {
+  READY_MESSAGE,
+  isReadyMessage,
+  runServiceProcess,
+  serviceProgram,
+  untilReady,
+  type RunningService,
+} from './service-process.js';

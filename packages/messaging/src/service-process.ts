@@ -1,3 +1,7 @@
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 import type { Logger } from 'pino';
 
 /** A govmesh service started in a process: resolved once it is ready, stopped on request. */
@@ -43,4 +47,38 @@ export async function runServiceProcess(
   process.once('SIGINT', () => void stop('SIGINT'));
   // Started by a supervisor that has gone (its IPC channel closed): stop rather than run orphaned.
   process.once('disconnect', () => void stop('supervisor gone'));
+}
+
+/** A govmesh service's program: the `govmesh-<name>` bin its package (`services/<name>`) declares. */
+export function serviceProgram(root: string, name: string): string {
+  const dir = join(root, 'services', name);
+  const { bin } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+  const program = bin[`govmesh-${name}`];
+  if (!program) throw new Error(`services/${name}/package.json declares no bin govmesh-${name}`);
+  return join(dir, program);
+}
+
+/**
+ * Resolves when a service started with an IPC channel says it is ready; rejects when it exits
+ * first or takes longer than `timeoutMs`, naming where to look (`seeAlso`, e.g. its log file).
+ */
+export function untilReady(child: ChildProcess, name: string, seeAlso: string, timeoutMs = 60_000): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const slow = setTimeout(
+      () => reject(new Error(`${name} did not start within ${timeoutMs / 1000} s; see ${seeAlso}`)),
+      timeoutMs,
+    );
+    slow.unref();
+    const exited = (code: number | null) => {
+      clearTimeout(slow);
+      reject(new Error(`${name} exited with ${code ?? 'a signal'} while starting; see ${seeAlso}`));
+    };
+    child.once('exit', exited);
+    child.on('message', (message) => {
+      if (!isReadyMessage(message)) return;
+      clearTimeout(slow);
+      child.off('exit', exited);
+      resolve();
+    });
+  });
 }

@@ -19,3 +19,12 @@ export function loadDemoConfig(env: Record<string, string | undefined>): DemoCon
   const parsed = DemoEnv.parse(env);
   return { ...parsed, apiUrl: parsed.GOVMESH_API_URL ?? `http://127.0.0.1:${parsed.GOVMESH_API_PORT}` };
 }
+
+/**
+ * The environment this command runs in: read here and nowhere else. It is parsed above and by
+ * infra's schema, and passed on whole to the processes `govmesh up` starts, each of which parses
+ * it with its own schema.
+ */
+export function processEnvironment(): Record<string, string | undefined> {
+  return process.env;
+}

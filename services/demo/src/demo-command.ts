@@ -16,7 +16,7 @@ import { credentialsEnv, tlsEnv } from '@govmesh/messaging';
 import { pino } from 'pino';
 
 import { ApiSession } from './api-session.js';
-import { loadDemoConfig } from './config.js';
+import { loadDemoConfig, processEnvironment } from './config.js';
 import { runDemoBatch, type DemoProgress, type DemoSummary } from './demo-batch.js';
 import { startDemoCrew, type DemoCrew } from './demo-crew.js';
 import { isLibraryNoise, startPlatformStack, tagged, type PlatformStack } from './platform-stack.js';
@@ -70,7 +70,7 @@ async function apiAnswers(url: string): Promise<boolean> {
  * which stops everything this command started.
  */
 export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
-  const env = o.env ?? process.env;
+  const env = o.env ?? processEnvironment();
   const infraConfig = loadInfraConfig(env);
   const config = loadDemoConfig(env);
   const { apiUrl } = config;

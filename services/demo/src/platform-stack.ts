@@ -1,19 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 
-import { isReadyMessage } from '@govmesh/messaging';
+import { serviceProgram, untilReady } from '@govmesh/messaging';
+
+import { processEnvironment } from './config.js';
 
 /** The govmesh processes, in the order they start; each tells its supervisor over IPC when ready. */
 export const COMPONENTS = [{ name: 'audit' }, { name: 'worker' }, { name: 'bridge' }, { name: 'api' }] as const;
-
-/** A service's program: the `bin` its package declares. */
-function programOf(root: string, name: string): string {
-  const dir = join(root, 'services', name);
-  const { bin } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { bin: Record<string, string> };
-  return join(dir, bin[`govmesh-${name}`]!);
-}
 
 /** A service that exits on its own is started again, unless it keeps failing: this many times a minute. */
 const MAX_RESTARTS_PER_MINUTE = 5;
@@ -100,9 +95,9 @@ export async function startPlatformStack(o: StackOptions): Promise<PlatformStack
 
   /** Starts one service and resolves when it says it is ready; restarts it if it exits later. */
   async function launch(component: (typeof COMPONENTS)[number]): Promise<void> {
-    const child = spawn(process.execPath, [programOf(o.root, component.name)], {
+    const child = spawn(process.execPath, [serviceProgram(o.root, component.name)], {
       cwd: o.root,
-      env: { ...process.env, ...o.env, ...o.envOf?.(component.name) },
+      env: { ...processEnvironment(), ...o.env, ...o.envOf?.(component.name) },
       // The IPC channel carries the ready signal, and its closing tells the service that this
       // supervisor is gone (it then stops rather than run orphaned).
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -119,20 +114,7 @@ export async function startPlatformStack(o: StackOptions): Promise<PlatformStack
         if (level >= 40 && !isLibraryNoise(raw)) o.onNotice?.(text);
       });
     }
-    const isReady = new Promise<void>((resolve) => child.on('message', (m) => isReadyMessage(m) && resolve()));
-    const failed = new Promise<never>((_, reject) =>
-      child.once('exit', (code) =>
-        reject(new Error(`${component.name} exited with ${code ?? 'a signal'} while starting; see ${o.logFile}`)),
-      ),
-    );
-    const slow = new Promise<never>((_, reject) =>
-      setTimeout(
-        () => reject(new Error(`${component.name} did not start within 60 s; see ${o.logFile}`)),
-        60_000,
-      ).unref(),
-    );
-    await Promise.race([isReady, failed, slow]);
-    failed.catch(() => undefined);
+    await untilReady(child, component.name, o.logFile);
     child.once('exit', (code) => {
       children.splice(children.indexOf(child), 1);
       if (stopping) return;
