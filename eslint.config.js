@@ -56,12 +56,6 @@ const DEEP_IMPORTS = {
  * A test may assemble several services to try one against another, so tests are exempt.
  */
 const APPS = ['api', 'worker', 'bridge', 'audit', 'demo', 'cli'];
-/**
- * Crossings that remain until the audit service serves its read model itself (the API, the
- * worker's partner standings and `govmesh audit` still read the ledger through @govmesh/audit)
- * and `govmesh up` starts the demo as a process. Listed so that no new one can appear.
- */
-const KNOWN_CROSSINGS = { api: ['audit'], worker: ['audit'], cli: ['audit', 'demo'] };
 const appRules = APPS.map((app) => ({
   files: [`services/${app}/src/**/*.ts`],
   ignores: ['**/*.test.ts'],
@@ -71,7 +65,7 @@ const appRules = APPS.map((app) => ({
       {
         patterns: [
           DEEP_IMPORTS,
-          ...APPS.filter((other) => other !== app && !(KNOWN_CROSSINGS[app] ?? []).includes(other)).map((other) => ({
+          ...APPS.filter((other) => other !== app).map((other) => ({
             group: [`@govmesh/${other}`, `@govmesh/${other}/*`],
             message: `services/${app} must not import the ${other} app: talk to it over the wire, or move shared code to packages/`,
           })),

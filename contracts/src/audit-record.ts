@@ -59,3 +59,53 @@ export const ExportRecordLine = z.object({ record: AuditRecord }).strict();
 export const ExportCheckpointLine = z.object({ checkpoint: AuditCheckpoint }).strict();
 export const LedgerExportLine = z.union([ExportRecordLine, ExportCheckpointLine]);
 export type LedgerExportLine = z.infer<typeof LedgerExportLine>;
+
+/** One line of a case's history as an auditor sees it: everything, with who did it. */
+export const AuditTimelineEntry = AuditRecord.pick({
+  seq: true,
+  time: true,
+  type: true,
+  actor: true,
+  facts: true,
+  hash: true,
+});
+export type AuditTimelineEntry = z.infer<typeof AuditTimelineEntry>;
+
+/** One line of a case's history as its applicant sees it: plain words, no internals. */
+export const CitizenTimelineEntry = z.object({ time: Rfc3339, what: z.string().min(1) });
+export type CitizenTimelineEntry = z.infer<typeof CitizenTimelineEntry>;
+
+/** The ledger's verdict on itself: what `govmesh audit verify --json` prints and the API answers. */
+export const LedgerVerdict = z.object({
+  ok: z.boolean(),
+  records: z.number().int().min(0),
+  firstBroken: z.number().int().min(1).nullable(),
+  reason: z.string().nullable(),
+  /** The last record covered by an authentic checkpoint; 0 when none is. */
+  signedThrough: z.number().int().min(0),
+});
+export type LedgerVerdict = z.infer<typeof LedgerVerdict>;
+
+/**
+ * The audit service's read model over HTTP (for the API; a bearer secret guards it). Paths are
+ * relative to GOVMESH_AUDIT_URL; each answers JSON of the schema named beside it.
+ */
+export const AUDIT_READ_MODEL = {
+  /** AuditTimelineEntry[]; empty when the ledger holds nothing for the case. */
+  auditTimeline: '/v1/cases/:caseId/audit-timeline',
+  /** CitizenTimelineEntry[] */
+  citizenTimeline: '/v1/cases/:caseId/citizen-timeline',
+  /** PartnerScorecard[]; `?from=&to=` (RFC 3339) narrow the window. */
+  scorecards: '/v1/scorecards',
+  /** LedgerVerdict */
+  verify: '/v1/verify',
+  /** ServiceTransparency[] */
+  transparency: '/v1/transparency',
+  /** `{ ok: true, records }`, unauthenticated: whether the read model answers. */
+  health: '/health',
+} as const;
+
+/** A case's path of the read model: `template` with the case id in place of `:caseId`. */
+export function caseReadPath(template: string, caseId: string): string {
+  return template.replace(':caseId', encodeURIComponent(caseId));
+}

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { Rfc3339 } from './cloud-event.js';
+import { Rfc3339, cloudEvent } from './cloud-event.js';
 import { PartnerId } from './topics.js';
 
 const Rate = z.number().min(0).max(1).nullable();
@@ -56,3 +56,20 @@ export const ServiceTransparency = z.object({
   satisfaction: z.object({ ratings: z.number().int().min(0), average: z.number().min(1).max(5).nullable() }),
 });
 export type ServiceTransparency = z.infer<typeof ServiceTransparency>;
+
+/**
+ * What partner selection needs of a scorecard: how many tasks of a type the partner has had and
+ * its score. The audit service publishes one per partner and task type when it changes.
+ */
+export const PartnerStanding = PartnerScorecard.pick({ partnerId: true, taskType: true, assigned: true, score: true });
+export type PartnerStanding = z.infer<typeof PartnerStanding>;
+
+export const PARTNER_STANDING = 'gov.govmesh.partner.standing.v1';
+/** On `govmesh.partner-standings` (compacted), keyed by `partnerStandingKey`. */
+export const PartnerStandingEvent = cloudEvent(PARTNER_STANDING, PartnerStanding);
+export type PartnerStandingEvent = z.infer<typeof PartnerStandingEvent>;
+
+/** The key of a partner's standing on a task type: the latest one is what compaction keeps. */
+export function partnerStandingKey(standing: Pick<PartnerStanding, 'partnerId' | 'taskType'>): string {
+  return `${standing.partnerId}/${standing.taskType}`;
+}

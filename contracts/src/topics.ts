@@ -17,6 +17,9 @@ export const DEAD_LETTER_TOPIC = 'govmesh.dlq';
 /** The partner registry: the latest profile of each partner, keyed by partner id (compacted). */
 export const PARTNERS_TOPIC = 'govmesh.partners';
 
+/** Each partner's standing per task type, from the audit ledger, for partner selection (compacted). */
+export const PARTNER_STANDINGS_TOPIC = 'govmesh.partner-standings';
+
 const TASKS_PREFIX = 'govmesh.tasks.';
 const RESULTS_PREFIX = 'govmesh.results.';
 

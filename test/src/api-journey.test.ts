@@ -3,7 +3,7 @@ import {
   EngineReadiness,
   KafkaEventRecorder,
   KafkaPartnerRegistry,
-  LedgerAuditReader,
+  HttpAuditReader,
   PlatformStore,
   createServer,
 } from '@govmesh/api';
@@ -56,7 +56,7 @@ describe('a business licence, driven only through the API, on the real engines',
   let app: ReturnType<typeof createServer>;
   let connection: Connection;
   let publisher: CloudEventPublisher;
-  let audit: LedgerAuditReader;
+  let audit: HttpAuditReader;
   const partners: Partner[] = [];
   let tokens: DevelopmentIssuer;
   const as = async (role: Role, subject: string, officerRoles: string[] = []) =>
@@ -84,7 +84,7 @@ describe('a business licence, driven only through the API, on the real engines',
     connection = await Connection.connect({ address: engines().temporalAddress });
     const { Client } = await import('@temporalio/client');
     const client = new Client({ connection });
-    audit = new LedgerAuditReader(ledger.file, ledger.keyFile);
+    audit = new HttpAuditReader(ledger.readModel.url, ledger.readModel.secret);
     app = createServer({
       store: new PlatformStore(':memory:'),
       cases: new CaseClient(client, { taskQueue: `e2e-cases-${suffix}` }),
@@ -118,7 +118,6 @@ describe('a business licence, driven only through the API, on the real engines',
     await ledger?.stop();
     await publisher?.close();
     await connection?.close();
-    audit?.close();
   });
 
   it('publish, onboard, submit, decide, read the status, rate, verify', async () => {

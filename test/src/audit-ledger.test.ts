@@ -3,12 +3,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
-import { LedgerScoreboard, scorecardsOf } from '@govmesh/audit';
+import { scorecardsOf } from '@govmesh/audit';
 import { DOMAIN_EVENTS } from '@govmesh/contracts/domain-events';
 import type { PartnerProfile } from '@govmesh/contracts/partner-profile';
 import type { PartnerScorecard } from '@govmesh/contracts/partner-scorecard';
 import { EVENTS_TOPIC } from '@govmesh/contracts/topics';
-import { CloudEventPublisher } from '@govmesh/messaging';
+import { CloudEventPublisher, type CompactedTopicFollow } from '@govmesh/messaging';
+import { PublishedStandings, followPartnerStandings } from '@govmesh/worker';
 import { createPartner, type Partner } from '@govmesh/partner-sdk';
 import { serviceCase } from '@govmesh/workflows/service-case';
 import { decideOfficerTask } from '@govmesh/workflows/case-api';
@@ -309,19 +310,26 @@ describe('best-score partner selection', () => {
   let platform: TestPlatform;
   let ledger: TestLedger;
   let partners: Partner[];
+  let standings: PublishedStandings;
+  let following: CompactedTopicFollow;
 
   beforeAll(async () => {
     const { createKafka } = await import('@govmesh/messaging');
     const { engines, platformPrincipal } = await import('./engines.js');
-    // The ledger first: the worker's scoreboard reads the file it writes.
-    const kafka = createKafka({
-      clientId: `e2e-score-${suffix}`,
-      brokers: engines().kafkaBrokers,
-      logger,
-      credentials: platformPrincipal('admin'),
-    });
-    ledger = await startLedger(kafka, suffix);
-    platform = await startPlatform(profiles, suffix, { standings: LedgerScoreboard.fromSqliteFile(ledger.file, 0) });
+    const as = (principal: 'audit' | 'worker') =>
+      createKafka({
+        clientId: `e2e-score-${principal}-${suffix}`,
+        brokers: engines().kafkaBrokers,
+        logger,
+        credentials: platformPrincipal(principal),
+      });
+    // As in production: the audit service publishes standings under its own principal, and the
+    // worker follows them under its own; neither opens the other's store.
+    ledger = await startLedger(as('audit'), suffix, { publishStandings: true });
+    standings = new PublishedStandings();
+    following = await followPartnerStandings({ kafka: as('worker'), standings, logger });
+    await following.caughtUp;
+    platform = await startPlatform(profiles, suffix, { standings });
     partners = [
       createPartner({
         partnerId: id('good'),
@@ -342,8 +350,22 @@ describe('best-score partner selection', () => {
   afterAll(async () => {
     await Promise.all((partners ?? []).map((p) => p.stop()));
     await platform?.stop();
+    await following?.stop();
     await ledger?.stop();
   });
+
+  /** Waits until the worker's standings show what the ledger's scorecards say (they lag by a pass). */
+  async function untilStandingsCaughtUp(): Promise<void> {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const cards = (await scorecardsOf(ledger.store.records())).filter((c) =>
+        profiles.some((p) => p.id === c.partnerId),
+      );
+      if (cards.every((c) => standings.standing(c.partnerId, c.taskType)?.assigned === c.assigned)) return;
+      if (Date.now() > deadline) throw new Error('the worker got no standings from govmesh.partner-standings in 15 s');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
 
   it('sends more of a batch to the better partner once both have had a trial', async () => {
     const definition = serviceWith('scored-selection', [
@@ -361,6 +383,7 @@ describe('best-score partner selection', () => {
       });
       expect(await handle.result()).toMatchObject({ status: 'completed' });
       await untilLedgered(ledger.store, caseId, DOMAIN_EVENTS.caseCompleted.type);
+      await untilStandingsCaughtUp();
     }
     const firstPicks = new Map<string, number>();
     for await (const r of ledger.store.records()) {

@@ -9,7 +9,7 @@ import { EVENTS_TOPIC } from '@govmesh/contracts/topics';
 import { CloudEventPublisher, createKafka } from '@govmesh/messaging';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { engines, platformPrincipal, principalEnv } from './engines.js';
+import { engines, freePort, platformPrincipal, principalEnv } from './engines.js';
 import { logger } from './platform.js';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -87,6 +87,8 @@ describe('the audit ledger after a crash between the ledger write and the offset
     const suffix = Math.random().toString(16).slice(2, 8);
     const dir = mkdtempSync(join(tmpdir(), 'govmesh-e2e-audit-crash-'));
     const env = {
+      GOVMESH_DATA_DIR: dir,
+      GOVMESH_AUDIT_URL: `http://127.0.0.1:${await freePort()}`,
       GOVMESH_AUDIT_DB: join(dir, 'ledger.sqlite'),
       GOVMESH_AUDIT_SIGNING_KEY_FILE: join(dir, 'key.pem'),
       GOVMESH_AUDIT_GROUP: `govmesh-audit-e2e-crash-${suffix}`,

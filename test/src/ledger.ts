@@ -1,18 +1,24 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+import type { Server } from 'node:http';
 
 import {
   CheckpointSigner,
   SqliteLedgerStore,
   createLedgerConsumer,
+  serveLedgerReadApi,
+  startStandingsPublisher,
   type LedgerConsumer,
   type LedgerRecord,
+  type StandingsPublisher,
 } from '@govmesh/audit';
 import { CloudEventPublisher } from '@govmesh/messaging';
 import type { Kafka } from 'kafkajs';
 
+import { freePort } from './engines.js';
 import { logger } from './platform.js';
 
 export interface TestLedger {
@@ -24,11 +30,22 @@ export interface TestLedger {
   readonly consumer: LedgerConsumer;
   /** The environment `govmesh audit` needs to find this ledger and its key. */
   readonly env: Record<string, string>;
+  /** The audit service's read model over this ledger, as the API reaches it. */
+  readonly readModel: { readonly url: string; readonly secret: string };
+  /** Publishes partner standings to govmesh.partner-standings, when asked for. */
+  readonly standings?: StandingsPublisher;
   stop(): Promise<void>;
 }
 
-/** An audit ledger of this run: its own SQLite file, signing key and consumer group. */
-export async function startLedger(kafka: Kafka, suffix: string): Promise<TestLedger> {
+/**
+ * An audit ledger of this run: its own SQLite file, signing key and consumer group, with the
+ * audit service's read model served over it and, with `publishStandings`, its partner standings.
+ */
+export async function startLedger(
+  kafka: Kafka,
+  suffix: string,
+  options: { publishStandings?: boolean } = {},
+): Promise<TestLedger> {
   const dir = mkdtempSync(join(tmpdir(), 'govmesh-e2e-ledger-'));
   const file = join(dir, 'ledger.sqlite');
   const keyFile = join(dir, 'signing-key.pem');
@@ -44,10 +61,17 @@ export async function startLedger(kafka: Kafka, suffix: string): Promise<TestLed
     publisher,
     logger,
     signer: new CheckpointSigner(privateKey),
-    groupId: `e2e-audit-${suffix}`,
+    groupId: `govmesh-audit-e2e-${suffix}`,
     checkpointEvery: 50,
   });
   await consumer.start();
+  const reads = new SqliteLedgerStore(file, { readonly: true });
+  const secret = randomBytes(32).toString('base64url');
+  const url = `http://127.0.0.1:${await freePort()}`;
+  const server: Server = await serveLedgerReadApi({ store: reads, secret, publicKey, logger }, url);
+  const standings = options.publishStandings
+    ? startStandingsPublisher({ store: reads, publisher, logger, intervalMs: 100 })
+    : undefined;
   return {
     dir,
     file,
@@ -56,8 +80,13 @@ export async function startLedger(kafka: Kafka, suffix: string): Promise<TestLed
     store,
     consumer,
     env: { GOVMESH_AUDIT_DB: file, GOVMESH_AUDIT_SIGNING_KEY_FILE: keyFile },
+    readModel: { url, secret },
+    ...(standings ? { standings } : {}),
     async stop() {
+      await new Promise((resolve) => server.close(resolve));
+      await standings?.stop();
       await consumer.stop();
+      reads.close();
       await publisher.close();
       store.close();
     },

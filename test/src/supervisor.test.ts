@@ -47,6 +47,7 @@ describe('the supervisor of govmesh up', () => {
       TEMPORAL_ADDRESS: temporalAddress,
       GOVMESH_DATA_DIR: dir,
       GOVMESH_API_PORT: String(await freePort()),
+      GOVMESH_AUDIT_URL: `http://127.0.0.1:${await freePort()}`,
       GOVMESH_AUDIT_GROUP: `govmesh-audit-e2e-supervisor-${suffix}`,
       GOVMESH_BRIDGE_GROUP: `govmesh-bridge-e2e-supervisor-${suffix}`,
       GOVMESH_CASE_TASK_QUEUE: `e2e-supervisor-${suffix}`,

@@ -2,7 +2,14 @@ import { CaseClient } from '@govmesh/case-client';
 import { KafkaPartnerRegistry } from '@govmesh/api';
 import type { PartnerProfile } from '@govmesh/contracts/partner-profile';
 import { DOMAIN_EVENTS, EVENT_SOURCES } from '@govmesh/contracts/domain-events';
-import { DEAD_LETTER_TOPIC, EVENTS_TOPIC, PARTNERS_TOPIC, resultTopic, taskTopic } from '@govmesh/contracts/topics';
+import {
+  DEAD_LETTER_TOPIC,
+  EVENTS_TOPIC,
+  PARTNERS_TOPIC,
+  PARTNER_STANDINGS_TOPIC,
+  resultTopic,
+  taskTopic,
+} from '@govmesh/contracts/topics';
 import {
   CloudEventPublisher,
   ScramUsers,
@@ -218,6 +225,8 @@ describe('the trust boundary on the real broker (SASL/SCRAM, ACLs)', () => {
     // A forged ledger event or registry entry is refused by the broker before it exists.
     expect(await produceAs(alpha(), EVENTS_TOPIC)).toMatch(DENIED);
     expect(await produceAs(alpha(), PARTNERS_TOPIC)).toMatch(DENIED);
+    // Nor can a partner make itself top-scored: only the audit service writes the standings.
+    expect(await produceAs(alpha(), PARTNER_STANDINGS_TOPIC)).toMatch(DENIED);
     expect(await readAs(alpha(), EVENTS_TOPIC, partnerGroup(id('alpha')))).toMatch(DENIED);
   });
 
@@ -233,6 +242,9 @@ describe('the trust boundary on the real broker (SASL/SCRAM, ACLs)', () => {
     expect(await produceAs(platformPrincipal('audit'), taskTopic(id('alpha')))).toMatch(DENIED);
     expect(await produceAs(platformPrincipal('worker'), PARTNERS_TOPIC)).toMatch(DENIED);
     expect(await produceAs(platformPrincipal('worker'), taskTopic(id('alpha')))).toBe('accepted');
+    // Partner standings come from the ledger's owner alone (its writes: the best-score test in audit-ledger).
+    for (const component of ['worker', 'api', 'bridge'] as const)
+      expect(await produceAs(platformPrincipal(component), PARTNER_STANDINGS_TOPIC)).toMatch(DENIED);
   });
 
   it('keeps out of the ledger an event from a component that may not emit it, and says why on the dead-letter topic', async () => {

@@ -28,14 +28,23 @@ export {
 export { ScramUsers, ScramUserChangeRefused, newSecret } from './scram-users.js';
 export { ensureTopics, waitForLeaders, TopicsNotReady } from './topics.js';
 export { CloudEventPublisher, type OutgoingEvent } from './cloud-event-publisher.js';
-export { BrokerList, PlatformEnv, loadProcessConfig } from './process-config.js';
+export { AuditReadModelEnv, BrokerList, DataDirEnv, PlatformEnv, loadProcessConfig } from './process-config.js';
 export { canonicalJson, digestOf } from './canonical-json.js';
-export { watchPartnerRegistry, publishPartnerProfile, type PartnerRegistryWatch } from './partner-registry.js';
+export {
+  followCompactedTopic,
+  watchPartnerRegistry,
+  watchPartnerStandings,
+  publishPartnerProfile,
+  type CompactedTopicFollow,
+} from './partner-registry.js';
 export {
   READY_MESSAGE,
   isReadyMessage,
+  runProgramInForeground,
   runServiceProcess,
   serviceProgram,
   untilReady,
   type RunningService,
 } from './service-process.js';
+export { auditReadSecret, bearerMatches, readOrCreateServiceSecret, serviceSecretFile } from './service-secret.js';
+export { table } from './text-table.js';

@@ -1,4 +1,11 @@
-import { DEAD_LETTER_TOPIC, EVENTS_TOPIC, PARTNERS_TOPIC, resultTopic, taskTopic } from '@govmesh/contracts/topics';
+import {
+  DEAD_LETTER_TOPIC,
+  EVENTS_TOPIC,
+  PARTNERS_TOPIC,
+  PARTNER_STANDINGS_TOPIC,
+  resultTopic,
+  taskTopic,
+} from '@govmesh/contracts/topics';
 import kafkajs, { type AclEntry, type Admin } from 'kafkajs';
 
 import { PLATFORM_PRINCIPALS, partnerPrincipal, type PlatformComponent } from './kafka-security.js';
@@ -36,7 +43,8 @@ const followsRegistry = [topic(PARTNERS_TOPIC, ['read']), group(REGISTRY_FOLLOWE
 /**
  * The least each component needs (the README's table is this one). Only the worker and the
  * bridge write task topics (tasks; refusals of results); only the bridge reads result topics;
- * only platform components write `govmesh.events` and `govmesh.partners`.
+ * only platform components write `govmesh.events` and `govmesh.partners`; only the audit service
+ * writes `govmesh.partner-standings`.
  */
 export function platformGrants(): Record<Exclude<PlatformComponent, 'admin'>, readonly Grant[]> {
   return {
@@ -47,7 +55,14 @@ export function platformGrants(): Record<Exclude<PlatformComponent, 'admin'>, re
       // Onboarding creates each partner's SASL user and ACLs; describe lets it read them back.
       { resource: 'cluster', name: 'kafka-cluster', operations: ['alter', 'describe'] },
     ],
-    worker: [createsPlatformTopics, topic(TASKS, ['write'], true), topic(EVENTS_TOPIC, ['write']), ...followsRegistry],
+    worker: [
+      createsPlatformTopics,
+      topic(TASKS, ['write'], true),
+      topic(EVENTS_TOPIC, ['write']),
+      ...followsRegistry,
+      // Best-score selection reads the standings the audit service publishes (same follower groups).
+      topic(PARTNER_STANDINGS_TOPIC, ['read']),
+    ],
     bridge: [
       createsPlatformTopics,
       topic(RESULTS, ['read'], true),
@@ -61,6 +76,7 @@ export function platformGrants(): Record<Exclude<PlatformComponent, 'admin'>, re
       createsPlatformTopics,
       topic(EVENTS_TOPIC, ['read']),
       topic(DEAD_LETTER_TOPIC, ['write']),
+      topic(PARTNER_STANDINGS_TOPIC, ['write']),
       group('govmesh-audit', true),
     ],
   };

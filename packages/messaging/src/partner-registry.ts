@@ -1,32 +1,39 @@
 import { randomUUID } from 'node:crypto';
 
 import { PARTNER_PROFILE, PartnerProfileEvent, type PartnerProfile } from '@govmesh/contracts/partner-profile';
-import { PARTNERS_TOPIC } from '@govmesh/contracts/topics';
+import { PartnerStandingEvent, type PartnerStanding } from '@govmesh/contracts/partner-scorecard';
+import { PARTNERS_TOPIC, PARTNER_STANDINGS_TOPIC } from '@govmesh/contracts/topics';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
+import type { z } from 'zod';
 
 import type { CloudEventPublisher } from './cloud-event-publisher.js';
 import { REGISTRY_FOLLOWER_GROUP_PREFIX } from './kafka-acls.js';
 
-export interface PartnerRegistryWatch {
-  /** Resolves once every profile on the registry at start has been read. */
+export interface CompactedTopicFollow {
+  /** Resolves once every message on the topic at start has been read. */
   readonly caughtUp: Promise<void>;
   stop(): Promise<void>;
 }
 
 /**
- * Reads the partner registry (`govmesh.partners`, compacted) from the start and then follows it.
- * Each process reads with a consumer group of its own, because each needs every partner.
+ * Reads a compacted topic (the latest value of each key) from the start and then follows it,
+ * handing each message that parses as `schema` to `onValue`; others are logged and skipped.
+ * Each process reads with a consumer group of its own, because each needs every key.
  */
-export async function watchPartnerRegistry(deps: {
+export async function followCompactedTopic<T>(deps: {
   kafka: Kafka;
   logger: Logger;
-  onProfile: (profile: PartnerProfile) => void;
-}): Promise<PartnerRegistryWatch> {
-  const log = deps.logger.child({ component: 'partner-registry' });
+  topic: string;
+  /** Names the stream in log lines. */
+  component: string;
+  schema: z.ZodType<T>;
+  onValue: (value: T) => void;
+}): Promise<CompactedTopicFollow> {
+  const log = deps.logger.child({ component: deps.component });
   const admin = deps.kafka.admin();
   await admin.connect();
-  const ends = new Map((await admin.fetchTopicOffsets(PARTNERS_TOPIC)).map((p) => [p.partition, BigInt(p.high)]));
+  const ends = new Map((await admin.fetchTopicOffsets(deps.topic)).map((p) => [p.partition, BigInt(p.high)]));
   await admin.disconnect();
   const behind = new Set([...ends].filter(([, high]) => high > 0n).map(([p]) => p));
   let caughtUp: () => void = () => undefined;
@@ -35,18 +42,18 @@ export async function watchPartnerRegistry(deps: {
 
   const consumer = deps.kafka.consumer({ groupId: `${REGISTRY_FOLLOWER_GROUP_PREFIX}${randomUUID()}` });
   await consumer.connect();
-  await consumer.subscribe({ topics: [PARTNERS_TOPIC], fromBeginning: true });
+  await consumer.subscribe({ topics: [deps.topic], fromBeginning: true });
   await consumer.run({
     eachMessage: ({ partition, message }) => {
       let json: unknown = null;
       try {
         json = JSON.parse(message.value?.toString('utf8') ?? 'null');
       } catch {
-        // counted as not a profile below
+        // refused by the schema below
       }
-      const event = PartnerProfileEvent.safeParse(json);
-      if (event.success) deps.onProfile(event.data.data);
-      else log.warn({ offset: message.offset }, 'not a partner profile; ignored');
+      const parsed = deps.schema.safeParse(json);
+      if (parsed.success) deps.onValue(parsed.data);
+      else log.warn({ topic: deps.topic, offset: message.offset }, 'not a message of this topic; ignored');
       if (BigInt(message.offset) + 1n >= (ends.get(partition) ?? 0n)) {
         behind.delete(partition);
         if (behind.size === 0) caughtUp();
@@ -55,6 +62,41 @@ export async function watchPartnerRegistry(deps: {
     },
   });
   return { caughtUp: ready, stop: () => consumer.disconnect() };
+}
+
+/** Reads the partner registry (`govmesh.partners`, compacted) from the start and then follows it. */
+export function watchPartnerRegistry(deps: {
+  kafka: Kafka;
+  logger: Logger;
+  onProfile: (profile: PartnerProfile) => void;
+}): Promise<CompactedTopicFollow> {
+  return followCompactedTopic({
+    kafka: deps.kafka,
+    logger: deps.logger,
+    topic: PARTNERS_TOPIC,
+    component: 'partner-registry',
+    schema: PartnerProfileEvent,
+    onValue: (event) => deps.onProfile(event.data),
+  });
+}
+
+/**
+ * Follows each partner's standing per task type (`govmesh.partner-standings`), which the audit
+ * service publishes from its ledger, for best-score partner selection.
+ */
+export function watchPartnerStandings(deps: {
+  kafka: Kafka;
+  logger: Logger;
+  onStanding: (standing: PartnerStanding) => void;
+}): Promise<CompactedTopicFollow> {
+  return followCompactedTopic({
+    kafka: deps.kafka,
+    logger: deps.logger,
+    topic: PARTNER_STANDINGS_TOPIC,
+    component: 'partner-standings',
+    schema: PartnerStandingEvent,
+    onValue: (event) => deps.onStanding(event.data),
+  });
 }
 
 /** Publishes a partner's profile as it is now; every worker and bridge picks it up. */

@@ -1,3 +1,6 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
 import { z } from 'zod';
 
 import { KafkaSecurityEnvShape } from './kafka-security.js';
@@ -50,3 +53,26 @@ export function loadProcessConfig<S extends z.ZodType>(
   }
   return parsed.data;
 }
+
+/** Where a process keeps its files on a laptop: `GOVMESH_DATA_DIR`, else the XDG state folder. */
+export const DataDirEnv = z
+  .object({
+    HOME: z.string().optional(),
+    XDG_STATE_HOME: z.string().optional(),
+    GOVMESH_DATA_DIR: z.string().optional(),
+  })
+  .transform((e) => ({
+    dataDir: e.GOVMESH_DATA_DIR ?? join(e.XDG_STATE_HOME ?? join(e.HOME ?? homedir(), '.local', 'state'), 'govmesh'),
+  }));
+
+/**
+ * How a service reaches the audit ledger's read model (the audit service's HTTP API): its URL
+ * and the shared secret it asks for. The audit service listens where the URL says.
+ */
+export const AuditReadModelEnv = z.object({
+  GOVMESH_AUDIT_URL: z
+    .url('must be the audit service URL, e.g. http://127.0.0.1:17281')
+    .default('http://127.0.0.1:17281'),
+  /** Unset on a laptop: both sides use a secret made in the data folder on first use. */
+  GOVMESH_AUDIT_READ_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+});

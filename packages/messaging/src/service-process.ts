@@ -1,4 +1,4 @@
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -79,6 +79,34 @@ export function untilReady(child: ChildProcess, name: string, seeAlso: string, t
       clearTimeout(slow);
       child.off('exit', exited);
       resolve();
+    });
+  });
+}
+
+/**
+ * Runs another govmesh program in the foreground (the command line hands `govmesh audit …` and
+ * `govmesh up` to the program that owns the work) and resolves with its exit code. The terminal's
+ * Ctrl-C reaches both; this process waits for the program to finish its own shutdown, and passes
+ * on a SIGTERM sent to it alone.
+ */
+export function runProgramInForeground(root: string, name: string, args: readonly string[]): Promise<number> {
+  const child = spawn(process.execPath, [serviceProgram(root, name), ...args], { stdio: 'inherit' });
+  const ignoreInterrupt = () => undefined;
+  const passOnTerminate = () => child.kill('SIGTERM');
+  process.on('SIGINT', ignoreInterrupt);
+  process.on('SIGTERM', passOnTerminate);
+  return new Promise<number>((resolve, reject) => {
+    const done = () => {
+      process.off('SIGINT', ignoreInterrupt);
+      process.off('SIGTERM', passOnTerminate);
+    };
+    child.once('error', (err) => {
+      done();
+      reject(err);
+    });
+    child.once('exit', (code, signal) => {
+      done();
+      resolve(code ?? (signal === 'SIGINT' ? 130 : 1));
     });
   });
 }

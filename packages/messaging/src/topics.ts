@@ -1,4 +1,11 @@
-import { DEAD_LETTER_TOPIC, EVENTS_TOPIC, PARTNERS_TOPIC, resultTopic, taskTopic } from '@govmesh/contracts/topics';
+import {
+  DEAD_LETTER_TOPIC,
+  EVENTS_TOPIC,
+  PARTNERS_TOPIC,
+  PARTNER_STANDINGS_TOPIC,
+  resultTopic,
+  taskTopic,
+} from '@govmesh/contracts/topics';
 import type { Admin, Kafka } from 'kafkajs';
 
 /** Partitions keyed by case id: a case's messages stay in order, cases spread over consumers. */
@@ -17,6 +24,12 @@ export async function ensureTopics(kafka: Kafka, partnerIds: readonly string[] =
       { topic: DEAD_LETTER_TOPIC, configEntries: [{ name: 'retention.ms', value: String(30 * 24 * 3600 * 1000) }] },
       // The registry keeps each partner's latest profile for good; one partition keeps it in order.
       { topic: PARTNERS_TOPIC, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
+      // The latest standing of each partner and task type; the audit service can always republish.
+      {
+        topic: PARTNER_STANDINGS_TOPIC,
+        numPartitions: 1,
+        configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
+      },
       ...partnerIds.flatMap((id) => [
         { topic: taskTopic(id), configEntries: [{ name: 'retention.ms', value: String(2 * WEEK_MS) }] },
         { topic: resultTopic(id), configEntries: [{ name: 'retention.ms', value: String(2 * WEEK_MS) }] },

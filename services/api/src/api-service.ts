@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 
 import { KafkaEventRecorder, EngineReadiness } from './adapters/kafka-event-recorder.js';
 import { KafkaPartnerRegistry } from './adapters/kafka-partner-registry.js';
-import { LedgerAuditReader } from './adapters/ledger-audit-reader.js';
+import { HttpAuditReader } from './adapters/http-audit-reader.js';
 import type { ApiConfig } from './config.js';
 import { DevelopmentIssuer, discoverIssuer } from '@govmesh/tokens';
 import { createMetrics } from './metrics.js';
@@ -45,7 +45,7 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const store = new PlatformStore(config.platformDb);
-  const audit = new LedgerAuditReader(config.ledgerFile, config.signingKeyFile);
+  const audit = new HttpAuditReader(config.GOVMESH_AUDIT_URL, config.auditReadSecret);
   const cases = new CaseClient(client, { taskQueue: config.GOVMESH_CASE_TASK_QUEUE });
   const app = createServer({
     store,
@@ -87,7 +87,6 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
       await publisher.close();
       await connection.close();
       store.close();
-      audit.close();
     },
   };
 }

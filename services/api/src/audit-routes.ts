@@ -1,5 +1,3 @@
-import { auditTimeline } from '@govmesh/audit';
-
 import { AuditEntry, IdParams, Problem, ServiceTransparency, VerifyResult } from './api-schemas.js';
 import { notFound } from './problems.js';
 import { route, type RouteSpec } from './route-spec.js';
@@ -18,9 +16,9 @@ export const auditRoutes: RouteSpec[] = [
       404: { description: 'nothing recorded for this case', schema: Problem },
     },
     async handle({ params }, deps) {
-      const records = await deps.audit.caseRecords(params.id);
-      if (records.length === 0) throw notFound(`the ledger holds nothing for case ${params.id}`);
-      return { status: 200, body: auditTimeline(records) };
+      const timeline = await deps.audit.auditTimeline(params.id);
+      if (timeline.length === 0) throw notFound(`the ledger holds nothing for case ${params.id}`);
+      return { status: 200, body: timeline };
     },
   }),
   route({

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 
-import { citizenTimeline } from '@govmesh/audit';
 import { APPLICATION_SCHEMAS } from '@govmesh/contracts/applications';
 import type { CaseState } from '@govmesh/workflows/case-api';
 
@@ -115,7 +114,7 @@ export const caseRoutes: RouteSpec[] = [
     async handle({ params, caller }, deps) {
       const record = caseFor(caller!, params.id, deps);
       const state = await stateOf(record.caseId, deps);
-      const timeline = citizenTimeline(await deps.audit.caseRecords(record.caseId));
+      const timeline = await deps.audit.citizenTimeline(record.caseId);
       return {
         status: 200,
         body: {

@@ -1,11 +1,18 @@
-import { developmentIssuerKeyFile } from '@govmesh/tokens';
 import { join } from 'node:path';
 
-import { LedgerLocationEnv } from '@govmesh/audit';
-import { BrokerList, PlatformEnv, loadProcessConfig } from '@govmesh/messaging';
+import {
+  AuditReadModelEnv,
+  BrokerList,
+  DataDirEnv,
+  PlatformEnv,
+  auditReadSecret,
+  loadProcessConfig,
+} from '@govmesh/messaging';
+import { developmentIssuerKeyFile } from '@govmesh/tokens';
 import { z } from 'zod';
 
 const ApiEnv = PlatformEnv.extend({
+  ...AuditReadModelEnv.shape,
   GOVMESH_API_HOST: z.string().min(1).default('127.0.0.1'),
   GOVMESH_API_PORT: z.coerce.number().int().min(1).max(65_535).default(17_280),
   /** The OpenID Connect issuer whose tokens the API accepts; unset: govmesh's development issuer (a laptop only). */
@@ -23,15 +30,15 @@ const ApiEnv = PlatformEnv.extend({
 });
 
 export type ApiConfig = z.infer<typeof ApiEnv> & {
-  readonly ledgerFile: string;
-  readonly signingKeyFile: string;
+  /** The bearer secret of the audit read model (GOVMESH_AUDIT_READ_SECRET, or the data folder's). */
+  readonly auditReadSecret: string;
   readonly platformDb: string;
   readonly developmentIssuerKeyFile: string;
 };
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): ApiConfig {
   const api = loadProcessConfig('api', ApiEnv, env);
-  const where = loadProcessConfig('api', LedgerLocationEnv, env);
+  const where = loadProcessConfig('api', DataDirEnv, env);
   // Production (NODE_ENV=production or GOVMESH_PRODUCTION=true) never runs the development issuer.
   if ((api.NODE_ENV === 'production' || api.GOVMESH_PRODUCTION) && !api.GOVMESH_OIDC_ISSUER) {
     process.stderr.write(
@@ -41,8 +48,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   return {
     ...api,
-    ledgerFile: where.ledgerFile,
-    signingKeyFile: where.signingKeyFile,
+    auditReadSecret: auditReadSecret(api, where.dataDir),
     platformDb: api.GOVMESH_API_DB ?? join(where.dataDir, 'api', 'platform.sqlite'),
     developmentIssuerKeyFile: developmentIssuerKeyFile(where.dataDir),
   };

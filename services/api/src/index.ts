@@ -8,7 +8,7 @@ export {
   type Readiness,
 } from './ports.js';
 export { KafkaPartnerRegistry } from './adapters/kafka-partner-registry.js';
-export { LedgerAuditReader } from './adapters/ledger-audit-reader.js';
+export { HttpAuditReader, AuditUnavailable } from './adapters/http-audit-reader.js';
 export { KafkaEventRecorder, EngineReadiness } from './adapters/kafka-event-recorder.js';
 export { createMetrics, type ApiMetrics } from './metrics.js';
 export { openApiDocument } from './openapi.js';

@@ -1,4 +1,4 @@
-import type { LedgerRecord, LedgerVerdict } from '@govmesh/audit';
+import type { AuditTimelineEntry, CitizenTimelineEntry, LedgerVerdict } from '@govmesh/contracts/audit-record';
 import type { PartnerProfile } from '@govmesh/contracts/partner-profile';
 import type { PartnerKafkaAccess } from '@govmesh/messaging';
 import type { PartnerScorecard, ServiceTransparency } from '@govmesh/contracts/partner-scorecard';
@@ -27,10 +27,13 @@ export interface PartnerRegistry {
   changeStatus(profile: PartnerProfile, reason: string): Promise<{ moved: readonly string[] }>;
 }
 
-/** The audit ledger, read-only. */
+/** The audit ledger's read model (the audit service's); failures are AuditUnavailable. */
 export interface AuditReader {
   scorecards(window?: { from?: Date; to?: Date }): Promise<PartnerScorecard[]>;
-  caseRecords(caseId: string): Promise<LedgerRecord[]>;
+  /** Every record of the case with its actor, in order; empty when there is none. */
+  auditTimeline(caseId: string): Promise<AuditTimelineEntry[]>;
+  /** The case in plain words for its applicant. */
+  citizenTimeline(caseId: string): Promise<CitizenTimelineEntry[]>;
   verify(): Promise<LedgerVerdict>;
   transparency(): Promise<ServiceTransparency[]>;
 }

@@ -2,8 +2,9 @@ import { CaseFailure, CaseRefused } from '@govmesh/case-client';
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-
 import { Unauthenticated } from '@govmesh/tokens';
+
+import { AuditUnavailable } from './adapters/http-audit-reader.js';
 
 export interface ProblemIssue {
   readonly path: string;
@@ -77,6 +78,8 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
     const e = err as { type?: string; status?: number; message?: string };
     if (err instanceof ApiProblem) problem = err;
     else if (err instanceof CaseFailure) problem = caseRefusalProblem(err);
+    else if (err instanceof AuditUnavailable)
+      problem = new ApiProblem(503, 'The audit ledger is not available', err.message, { code: err.code });
     else if (err instanceof Unauthenticated)
       problem = new ApiProblem(401, 'Unauthenticated', err.message, { code: 'AUTH.UNAUTHENTICATED' });
     else if (e.type === 'entity.too.large')

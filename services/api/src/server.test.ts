@@ -2,7 +2,7 @@ import { DOMAIN_EVENTS } from '@govmesh/contracts/domain-events';
 import { CaseRefused } from '@govmesh/case-client';
 import { readFileSync } from 'node:fs';
 
-import type { LedgerRecord, LedgerVerdict } from '@govmesh/audit';
+import type { LedgerVerdict } from '@govmesh/contracts/audit-record';
 import type { PartnerScorecard } from '@govmesh/contracts/partner-scorecard';
 import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
 import type { CaseState, CitizenInput, OfficerDecision, PartnerTaskRevocation } from '@govmesh/workflows/case-api';
@@ -14,6 +14,7 @@ import { parse } from 'yaml';
 
 import { ROLES, type Role } from '@govmesh/tokens';
 import { DevelopmentIssuer } from '@govmesh/tokens';
+import { HttpAuditReader } from './adapters/http-audit-reader.js';
 import { PlatformStore } from './platform-store.js';
 import { type AuditReader, type CaseEngine, type PartnerRegistry } from './ports.js';
 import { ROUTES, createServer } from './server.js';
@@ -132,25 +133,22 @@ const card: PartnerScorecard = {
 };
 const audit: AuditReader = {
   scorecards: () => Promise.resolve([card, { ...card, partnerId: 'other-co' }]),
-  caseRecords: (caseId) =>
+  auditTimeline: (caseId) =>
     Promise.resolve(
       caseId === 'missing'
         ? []
         : [
             {
               seq: 1,
-              eventId: 'e1',
               time: '2026-11-23T10:00:00Z',
               type: DOMAIN_EVENTS.caseSubmitted.type,
-              caseId,
               actor: { kind: 'citizen', id: 'applicant' },
               facts: { serviceId: 'business-licence' },
-              payloadDigest: 'a'.repeat(64),
-              prevHash: '0'.repeat(64),
               hash: 'b'.repeat(64),
-            } satisfies LedgerRecord,
+            },
           ],
     ),
+  citizenTimeline: () => Promise.resolve([{ time: '2026-11-23T10:00:00Z', what: 'Your application was received' }]),
   verify: () =>
     Promise.resolve({
       ok: true,
@@ -623,6 +621,30 @@ describe('the govmesh HTTP API', () => {
     expect(jwks.keys).toHaveLength(1);
     expect(jwks.keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256' });
     expect(jwks.keys[0]).not.toHaveProperty('d');
+  });
+
+  it('answers 503 naming the audit service when its read model does not answer, so a client tries again', async () => {
+    const blind = createServer({
+      store: new PlatformStore(':memory:'),
+      cases,
+      // Port 9 (discard) is closed on loopback: the connection is refused at once.
+      audit: new HttpAuditReader('http://127.0.0.1:9', 'x'.repeat(43)),
+      tokens: tokens.verifier(),
+      logger: pino({ level: 'silent' }),
+      partners: {
+        onboard: () => Promise.reject(new Error('unused')),
+        rotateCredentials: () => Promise.reject(new Error('unused')),
+        changeStatus: () => Promise.resolve({ moved: [] }),
+      },
+      events: { satisfactionRated: () => Promise.resolve() },
+      readiness: { check: () => Promise.resolve({}) },
+    });
+    const refused = await request(blind)
+      .get('/v1/audit/verify')
+      .set('authorization', await as('auditor'))
+      .expect(503);
+    expect(body(refused)).toMatchObject({ code: 'AUDIT.UNAVAILABLE', status: 503, instance: '/v1/audit/verify' });
+    expect(body(refused).detail).toMatch(/the audit service at http:\/\/127\.0\.0\.1:9 does not answer/);
   });
 
   it('limits the rate per caller', async () => {

@@ -6,14 +6,21 @@ import {
   tlsFromEnv,
   type RunningService,
 } from '@govmesh/messaging';
+import type { Server } from 'node:http';
+
 import type { Logger } from 'pino';
 
 import { loadOrCreateSigningKey } from './checkpoint-signing.js';
 import type { AuditConfig } from './config.js';
 import { createLedgerConsumer } from './ledger-consumer.js';
+import { serveLedgerReadApi } from './ledger-read-api.js';
 import { SqliteLedgerStore } from './sqlite-ledger-store.js';
+import { startStandingsPublisher } from './standings-publisher.js';
 
-/** The audit ledger as a service: resolved once it consumes govmesh.events into the ledger. */
+/**
+ * The audit ledger as a service: resolved once it consumes govmesh.events into the ledger, serves
+ * its read model (GOVMESH_AUDIT_URL) and publishes partner standings. It alone opens the ledger.
+ */
 export async function startAuditLedger(
   config: AuditConfig,
   logger: Logger,
@@ -51,12 +58,38 @@ export async function startAuditLedger(
     onFatal,
   });
   await consumer.start();
+  // Reads go through a connection of their own: a long scorecard never holds up an append.
+  const reads = new SqliteLedgerStore(config.ledgerFile, { readonly: true });
+  const standings = startStandingsPublisher({
+    store: reads,
+    publisher,
+    logger,
+    intervalMs: config.GOVMESH_AUDIT_STANDINGS_INTERVAL_MS,
+  });
+  let server: Server;
+  try {
+    server = await serveLedgerReadApi(
+      { store: reads, secret: config.readSecret, publicKey: signer.publicKey, logger },
+      config.GOVMESH_AUDIT_URL,
+    );
+  } catch (err) {
+    await standings.stop();
+    await consumer.stop();
+    await publisher.close();
+    reads.close();
+    store.close();
+    throw err;
+  }
+  logger.info({ url: config.GOVMESH_AUDIT_URL }, 'audit read model listening');
   return {
     keyId: signer.keyId,
     async stop() {
       logger.info(consumer.stats(), 'audit ledger draining');
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await standings.stop();
       await consumer.stop();
       await publisher.close();
+      reads.close();
       store.close();
     },
   };

@@ -1,21 +1,9 @@
 import { DOMAIN_EVENTS } from '@govmesh/contracts/domain-events';
+import type { AuditTimelineEntry, CitizenTimelineEntry } from '@govmesh/contracts/audit-record';
+
 import type { LedgerRecord } from './ledger-record.js';
 
-/** One line of a case's history as an auditor sees it: everything, with who did it. */
-export interface AuditTimelineEntry {
-  readonly seq: number;
-  readonly time: string;
-  readonly type: string;
-  readonly actor: LedgerRecord['actor'];
-  readonly facts: LedgerRecord['facts'];
-  readonly hash: string;
-}
-
-/** One line of a case's history as its applicant sees it: plain words, no internals. */
-export interface CitizenTimelineEntry {
-  readonly time: string;
-  readonly what: string;
-}
+export type { AuditTimelineEntry, CitizenTimelineEntry };
 
 export function auditTimeline(records: readonly LedgerRecord[]): AuditTimelineEntry[] {
   return [...records]

@@ -1,25 +1,21 @@
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-import { PlatformEnv, loadProcessConfig } from '@govmesh/messaging';
+import { AuditReadModelEnv, DataDirEnv, PlatformEnv, auditReadSecret, loadProcessConfig } from '@govmesh/messaging';
 import { z } from 'zod';
 
 /**
- * Where the ledger and its signing key live; read by the audit service, by the worker (for
- * partner scores) and by `govmesh audit`. Defaults sit beside the embedded engines' data.
+ * Where the ledger and its signing key live; only the audit service and its own admin commands
+ * (`govmesh-audit verify|export|…`) open them. Defaults sit beside the embedded engines' data.
  */
 export const LedgerLocationEnv = z
   .object({
-    HOME: z.string().optional(),
-    XDG_STATE_HOME: z.string().optional(),
-    GOVMESH_DATA_DIR: z.string().optional(),
     GOVMESH_AUDIT_DB: z.string().min(1).optional(),
     /** PEM, PKCS#8, Ed25519. Made on first use when the default file does not exist. */
     GOVMESH_AUDIT_SIGNING_KEY_FILE: z.string().min(1).optional(),
   })
+  .and(DataDirEnv)
   .transform((e) => {
-    const dataDir =
-      e.GOVMESH_DATA_DIR ?? join(e.XDG_STATE_HOME ?? join(e.HOME ?? homedir(), '.local', 'state'), 'govmesh');
+    const { dataDir } = e;
     return {
       dataDir,
       ledgerFile: e.GOVMESH_AUDIT_DB ?? join(dataDir, 'audit', 'ledger.sqlite'),
@@ -29,6 +25,9 @@ export const LedgerLocationEnv = z
 export type LedgerLocation = z.infer<typeof LedgerLocationEnv>;
 
 const AuditEnv = PlatformEnv.extend({
+  ...AuditReadModelEnv.shape,
+  /** How often the partner standings on govmesh.partner-standings are brought up to date. */
+  GOVMESH_AUDIT_STANDINGS_INTERVAL_MS: z.coerce.number().int().min(50).default(1_000),
   GOVMESH_AUDIT_GROUP: z.string().min(1).default('govmesh-audit'),
   GOVMESH_AUDIT_CHECKPOINT_EVERY: z.coerce.number().int().min(1).default(1_000),
   GOVMESH_AUDIT_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(100).default(10_000),
@@ -36,8 +35,18 @@ const AuditEnv = PlatformEnv.extend({
   GOVMESH_AUDIT_KILL_AFTER_BATCHES: z.coerce.number().int().min(1).optional(),
 });
 
-export type AuditConfig = z.infer<typeof AuditEnv> & LedgerLocation;
+export type AuditConfig = z.infer<typeof AuditEnv> &
+  LedgerLocation & {
+    /** The bearer secret the read model asks for (GOVMESH_AUDIT_READ_SECRET, or the data folder's). */
+    readonly readSecret: string;
+  };
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): AuditConfig {
-  return { ...loadProcessConfig('audit', AuditEnv, env), ...loadProcessConfig('audit', LedgerLocationEnv, env) };
+  const audit = loadProcessConfig('audit', AuditEnv, env);
+  const where = loadProcessConfig('audit', LedgerLocationEnv, env);
+  return {
+    ...audit,
+    ...where,
+    readSecret: auditReadSecret(audit, where.dataDir),
+  };
 }

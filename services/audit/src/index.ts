@@ -23,8 +23,10 @@ export {
   SCORE_WEIGHTS,
   type ScorecardWindow,
 } from './scorecards.js';
-export { LedgerScoreboard, type PartnerStanding } from './scoreboard.js';
+export { startStandingsPublisher, type StandingsPublisher } from './standings-publisher.js';
+export { ledgerReadApp, serveLedgerReadApi, type LedgerReadApiOptions } from './ledger-read-api.js';
 export { auditTimeline, citizenTimeline, type AuditTimelineEntry, type CitizenTimelineEntry } from './case-timeline.js';
 export { transparencyFigures } from './transparency.js';
 export { LedgerLocationEnv, type LedgerLocation } from './config.js';
 export { startAuditLedger } from './audit-service.js';
+export { ledgerAdminProgram } from './ledger-admin.js';

@@ -1,19 +1,13 @@
 import type { KeyObject } from 'node:crypto';
 
+import type { LedgerVerdict } from '@govmesh/contracts/audit-record';
+
 import { verifyChain } from './chain-verification.js';
 import { checkpointIsAuthentic } from './checkpoint-signing.js';
 import type { LedgerRecord } from './ledger-record.js';
 import type { SignedCheckpoint } from './ledger-store.js';
 
-/** What `govmesh audit verify --json` prints. */
-export interface LedgerVerdict {
-  readonly ok: boolean;
-  readonly records: number;
-  readonly firstBroken: number | null;
-  readonly reason: string | null;
-  /** The last record covered by an authentic checkpoint; 0 when none is. */
-  readonly signedThrough: number;
-}
+export type { LedgerVerdict };
 
 export interface VerifyOptions {
   /** Checks every checkpoint's signature with this key. */

@@ -4,7 +4,16 @@ import { pino } from 'pino';
 
 import { startAuditLedger } from './audit-service.js';
 import { loadConfig } from './config.js';
+import { ledgerAdminProgram } from './ledger-admin.js';
 
-const config = loadConfig();
-const logger = pino({ name: 'govmesh-audit', level: config.LOG_LEVEL });
-await runServiceProcess('audit ledger', logger, () => startAuditLedger(config, logger), { ledger: config.ledgerFile });
+// With a command (`verify`, `export`, …, or `--help`), the ledger's admin tools; without, the service.
+if (process.argv.length > 2) {
+  await ledgerAdminProgram().parseAsync(process.argv);
+} else {
+  const config = loadConfig();
+  const logger = pino({ name: 'govmesh-audit', level: config.LOG_LEVEL });
+  await runServiceProcess('audit ledger', logger, () => startAuditLedger(config, logger), {
+    ledger: config.ledgerFile,
+    readModel: config.GOVMESH_AUDIT_URL,
+  });
+}

@@ -1,4 +1,4 @@
-import { LedgerLocationEnv, type LedgerLocation } from '@govmesh/audit';
+import { DataDirEnv } from '@govmesh/messaging';
 import { z } from 'zod';
 
 /** What the command line reads from the environment, parsed once, with laptop defaults. */
@@ -7,9 +7,9 @@ const CliEnv = z.object({
   GOVMESH_TOKEN: z.string().min(1).optional(),
 });
 
-export type CliConfig = z.infer<typeof CliEnv> & { readonly ledger: LedgerLocation };
+export type CliConfig = z.infer<typeof CliEnv> & { readonly dataDir: string };
 
 /** Throws a ZodError naming each bad variable; `main.ts` prints it. */
 export function loadCliConfig(env: Record<string, string | undefined> = process.env): CliConfig {
-  return { ...CliEnv.parse(env), ledger: LedgerLocationEnv.parse(env) };
+  return { ...CliEnv.parse(env), dataDir: DataDirEnv.parse(env).dataDir };
 }

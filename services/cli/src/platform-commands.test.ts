@@ -59,7 +59,8 @@ describe('govmesh over the API', () => {
       },
       audit: {
         scorecards: () => Promise.resolve([]),
-        caseRecords: () => Promise.resolve([]),
+        auditTimeline: () => Promise.resolve([]),
+        citizenTimeline: () => Promise.resolve([]),
         verify: () => Promise.reject(new Error('unused')),
         transparency: () => Promise.resolve([]),
       },

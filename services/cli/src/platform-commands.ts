@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 
 import { ApiCallFailed, callApi } from './api-client.js';
 import { loadCliConfig } from './config.js';
-import { table } from './text-table.js';
+import { table } from '@govmesh/messaging';
 
 type Json = Record<string, unknown>;
 
@@ -230,7 +230,7 @@ export function platformCommands(): Command[] {
     .option('--expires <duration>', 'e.g. 12h, 7d', '12h')
     .action(async function (this: Command) {
       const o = this.opts<{ role: Role; sub: string; officerRoles?: string; agency?: string; expires: string }>();
-      const issuer = await DevelopmentIssuer.open(developmentIssuerKeyFile(loadCliConfig().ledger.dataDir));
+      const issuer = await DevelopmentIssuer.open(developmentIssuerKeyFile(loadCliConfig().dataDir));
       process.stderr.write(
         "govmesh: a token of the development issuer (a laptop only; a production API takes only its OpenID Connect issuer's tokens)\n",
       );

@@ -1,4 +1,3 @@
-import { LedgerLocationEnv, type LedgerLocation } from '@govmesh/audit';
 import { PlatformEnv, loadProcessConfig } from '@govmesh/messaging';
 import { z } from 'zod';
 
@@ -24,9 +23,8 @@ const WorkerEnv = PlatformEnv.extend({
   GOVMESH_DEMO_AGENCIES: z.stringbool().default(false),
 });
 
-export type WorkerConfig = z.infer<typeof WorkerEnv> & LedgerLocation;
+export type WorkerConfig = z.infer<typeof WorkerEnv>;
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): WorkerConfig {
-  // The ledger's location, to read partner scorecards for `best-score` selection.
-  return { ...loadProcessConfig('worker', WorkerEnv, env), ...loadProcessConfig('worker', LedgerLocationEnv, env) };
+  return loadProcessConfig('worker', WorkerEnv, env);
 }

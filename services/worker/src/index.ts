@@ -7,5 +7,6 @@ export { readPartnersFile } from './partners-file.js';
 export { WorkingCalendar } from './domain/working-calendar.js';
 export { dueAt } from './domain/deadline.js';
 export { followPartnerRegistry } from './adapters/partner-registry-feed.js';
+export { PublishedStandings, followPartnerStandings } from './adapters/partner-standings-feed.js';
 export { startWorker } from './worker-service.js';
 export { loadConfig as loadWorkerConfig, type WorkerConfig } from './config.js';

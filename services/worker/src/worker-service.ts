@@ -1,4 +1,3 @@
-import { LedgerScoreboard } from '@govmesh/audit';
 import {
   createKafka,
   CloudEventPublisher,
@@ -17,6 +16,7 @@ import type { WorkerConfig } from './config.js';
 import { PartnerDirectory } from './domain/partner-directory.js';
 import { WorkingCalendar } from './domain/working-calendar.js';
 import { followPartnerRegistry } from './adapters/partner-registry-feed.js';
+import { PublishedStandings, followPartnerStandings } from './adapters/partner-standings-feed.js';
 import { readPartnersFile } from './partners-file.js';
 
 /**
@@ -40,9 +40,12 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   const publisher = new CloudEventPublisher(kafka);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   // The file seeds the directory; the registry topic (the API's onboarding and suspensions) updates it.
-  const directory = new PartnerDirectory(partners, LedgerScoreboard.fromSqliteFile(config.ledgerFile));
+  // Best-score selection reads the standings the audit service publishes from its ledger.
+  const standings = new PublishedStandings();
+  const directory = new PartnerDirectory(partners, standings);
   const registry = await followPartnerRegistry({ kafka, directory, logger });
-  await registry.caughtUp;
+  const scores = await followPartnerStandings({ kafka, standings, logger });
+  await Promise.all([registry.caughtUp, scores.caughtUp]);
   const workers = await createCaseWorkers({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
@@ -61,6 +64,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
       workers.forEach((w) => w.shutdown());
       await running;
       await registry.stop();
+      await scores.stop();
       await publisher.close();
       await connection.close();
     },

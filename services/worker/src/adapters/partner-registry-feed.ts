@@ -1,5 +1,5 @@
 import type { PartnerProfile } from '@govmesh/contracts/partner-profile';
-import { watchPartnerRegistry, type PartnerRegistryWatch } from '@govmesh/messaging';
+import { watchPartnerRegistry, type CompactedTopicFollow } from '@govmesh/messaging';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 
@@ -15,7 +15,7 @@ export function followPartnerRegistry(deps: {
   logger: Logger;
   /** Which partners this process takes (a test takes only its own run's). */
   accept?: (profile: PartnerProfile) => boolean;
-}): Promise<PartnerRegistryWatch> {
+}): Promise<CompactedTopicFollow> {
   return watchPartnerRegistry({
     kafka: deps.kafka,
     logger: deps.logger,

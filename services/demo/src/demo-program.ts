@@ -1,5 +1,6 @@
-import { runUp, summaryIsClean } from '@govmesh/demo';
 import { Command, InvalidArgumentError } from 'commander';
+
+import { runUp, summaryIsClean } from './demo-command.js';
 
 function count(value: string): number {
   const n = Number(value);
@@ -7,8 +8,12 @@ function count(value: string): number {
   return n;
 }
 
-/** `govmesh up [--demo]` (what `npm start` runs) and `govmesh demo --cases N [--json]`. */
-export function upCommands(): Command[] {
+/**
+ * The demo's program, `govmesh-demo up [--demo]` (what `npm start` runs, through `govmesh up`) and
+ * `govmesh-demo demo --cases N [--json]`.
+ */
+export function demoProgram(): Command {
+  const program = new Command('govmesh').showHelpAfterError();
   const up = new Command('up')
     .description(
       'start the engines and every govmesh process; with --demo, run a batch of demo cases; serve until Ctrl-C',
@@ -36,5 +41,5 @@ export function upCommands(): Command[] {
       const summary = await runUp({ demo: true, cases: o.cases, json: o.json === true, serve: false });
       process.exit(summary && summaryIsClean(summary) ? 0 : 1);
     });
-  return [up, demo];
+  return program.addCommand(up).addCommand(demo);
 }

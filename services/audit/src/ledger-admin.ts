@@ -1,23 +1,16 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 
-import {
-  CheckpointSigner,
-  LedgerExportInvalid,
-  SqliteLedgerStore,
-  auditTimeline,
-  citizenTimeline,
-  exportLedger,
-  scorecardsOf,
-  verifyExport,
-  verifyLedger,
-  type LedgerLocation,
-  type LedgerVerdict,
-} from '@govmesh/audit';
+import { table } from '@govmesh/messaging';
 import { Command } from 'commander';
 
-import { loadCliConfig } from './config.js';
-import { table } from './text-table.js';
+import { auditTimeline, citizenTimeline } from './case-timeline.js';
+import { CheckpointSigner } from './checkpoint-signing.js';
+import { LedgerLocationEnv, type LedgerLocation } from './config.js';
+import { LedgerExportInvalid, exportLedger, verifyExport } from './ledger-export.js';
+import { verifyLedger, type LedgerVerdict } from './ledger-verification.js';
+import { scorecardsOf } from './scorecards.js';
+import { SqliteLedgerStore } from './sqlite-ledger-store.js';
 
 /** Exit codes scripts can trust: 0 verified, 1 the ledger is broken, 2 it could not be checked. */
 export class AuditCommandError extends Error {
@@ -25,7 +18,9 @@ export class AuditCommandError extends Error {
 }
 
 function location(): LedgerLocation {
-  return loadCliConfig().ledger;
+  const parsed = LedgerLocationEnv.safeParse(process.env);
+  if (!parsed.success) throw new AuditCommandError(`invalid configuration: ${parsed.error.message}`);
+  return parsed.data;
 }
 
 function openLedger(where: LedgerLocation): SqliteLedgerStore {
@@ -86,9 +81,17 @@ function describeVerdict(v: LedgerVerdict): string {
 const pct = (rate: number | null) => (rate === null ? '-' : `${Math.round(rate * 100)}%`);
 const secs = (ms: number | null) => (ms === null ? '-' : `${(ms / 1000).toFixed(1)}s`);
 
-/** `govmesh audit verify | export | public-key | scorecards | timeline`. */
-export function auditCommand(): Command {
-  const audit = new Command('audit').description('verify, export and read the tamper-evident audit ledger');
+/**
+ * The ledger's own admin commands, run on the host that keeps it: `govmesh-audit verify | export |
+ * public-key | scorecards | timeline` (what `govmesh audit …` runs). Only the audit service's
+ * program opens its ledger; read-only, except `export`, which signs the head first.
+ */
+export function ledgerAdminProgram(): Command {
+  const audit = new Command('govmesh audit')
+    .description(
+      'verify, export and read the tamper-evident audit ledger, on the host that keeps it (the program govmesh-audit with no command runs the audit service)',
+    )
+    .showHelpAfterError();
   const run = (action: () => Promise<void>) => async () => {
     try {
       await action();

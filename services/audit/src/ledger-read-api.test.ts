@@ -1,0 +1,99 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { AUDIT_READ_MODEL, caseReadPath } from '@govmesh/contracts/audit-record';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { CheckpointSigner } from './checkpoint-signing.js';
+import { domainEvent } from './ledger-fixtures.test-helpers.js';
+import { serveLedgerReadApi } from './ledger-read-api.js';
+import { ledgerEntryOf } from './ledger-record.js';
+import { SqliteLedgerStore } from './sqlite-ledger-store.js';
+
+const SECRET = 'read-model-secret-of-this-test-0123456789';
+
+describe("the audit service's read model over HTTP", () => {
+  let server: Server;
+  let base: string;
+  let writer: SqliteLedgerStore;
+  let reads: SqliteLedgerStore;
+  const get = (path: string, secret: string | null = SECRET) =>
+    fetch(new URL(path, base), secret === null ? {} : { headers: { authorization: `Bearer ${secret}` } });
+
+  beforeAll(async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'govmesh-read-model-')), 'ledger.sqlite');
+    writer = new SqliteLedgerStore(file);
+    const signer = new CheckpointSigner(generateKeyPairSync('ed25519').privateKey);
+    // A case id with a slash and a space must reach its own records, not another path.
+    const caseId = 'case/1 a';
+    await writer.append([
+      ledgerEntryOf(
+        domainEvent(
+          'caseSubmitted',
+          caseId,
+          { serviceId: 'business-licence', serviceVersion: 1 },
+          '2026-11-23T10:00:00Z',
+        ),
+      ),
+      ledgerEntryOf(
+        domainEvent('stepStarted', caseId, { stepId: 'site-inspection', mode: 'outsourced' }, '2026-11-23T10:00:01Z'),
+      ),
+      ledgerEntryOf(
+        domainEvent('stepStarted', 'case-2', { stepId: 'decision', mode: 'in-house' }, '2026-11-23T10:00:02Z'),
+      ),
+    ]);
+    reads = new SqliteLedgerStore(file, { readonly: true });
+    // Port 0: the system picks a free one, read back from the server.
+    server = await serveLedgerReadApi(
+      { store: reads, secret: SECRET, publicKey: signer.publicKey, logger: pino({ level: 'silent' }) },
+      'http://127.0.0.1:0',
+    );
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    if (server) await new Promise((resolve) => server.close(resolve));
+    reads?.close();
+    writer?.close();
+  });
+
+  it('refuses a caller without the secret, or with another, and says how to authenticate', async () => {
+    for (const secret of [null, 'not-the-secret', `${SECRET}x`]) {
+      const refused = await get(AUDIT_READ_MODEL.verify, secret);
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get('www-authenticate')).toBe('Bearer realm="govmesh-audit"');
+      expect(await refused.json()).toMatchObject({ status: 401, code: 'AUTH.UNAUTHENTICATED' });
+    }
+    expect((await get(AUDIT_READ_MODEL.health, null)).status).toBe(200);
+  });
+
+  it("answers a case's timelines, the verdict, scorecards and the public figures", async () => {
+    const audit = (await (await get(caseReadPath(AUDIT_READ_MODEL.auditTimeline, 'case/1 a'))).json()) as Array<{
+      seq: number;
+      type: string;
+    }>;
+    expect(audit.map((e) => e.seq)).toEqual([1, 2]);
+    const citizen = (await (await get(caseReadPath(AUDIT_READ_MODEL.citizenTimeline, 'case/1 a'))).json()) as Array<{
+      what: string;
+    }>;
+    expect(citizen.map((e) => e.what)).toEqual(['Your application was received', 'Started: site inspection']);
+    expect(await (await get(caseReadPath(AUDIT_READ_MODEL.auditTimeline, 'no-such-case'))).json()).toEqual([]);
+    expect(await (await get(AUDIT_READ_MODEL.verify)).json()).toMatchObject({ ok: true, records: 3 });
+    expect(await (await get(AUDIT_READ_MODEL.transparency)).json()).toMatchObject([
+      { serviceId: 'business-licence', received: 1 },
+    ]);
+    expect((await get(`${AUDIT_READ_MODEL.scorecards}?from=2026-11-01T00:00:00Z`)).status).toBe(200);
+  });
+
+  it('refuses a window that is not a time, naming the parameter', async () => {
+    const bad = await get(`${AUDIT_READ_MODEL.scorecards}?from=yesterday`);
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({
+      errors: [{ path: 'query.from', message: 'must be an RFC 3339 date-time' }],
+    });
+  });
+});

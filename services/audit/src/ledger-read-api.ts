@@ -1,0 +1,120 @@
+import type { Server } from 'node:http';
+import type { KeyObject } from 'node:crypto';
+
+import { AUDIT_READ_MODEL } from '@govmesh/contracts/audit-record';
+import { bearerMatches } from '@govmesh/messaging';
+import express, { type ErrorRequestHandler, type Request } from 'express';
+import type { Logger } from 'pino';
+
+import { auditTimeline, citizenTimeline } from './case-timeline.js';
+import type { LedgerStore } from './ledger-store.js';
+import { verifyLedger } from './ledger-verification.js';
+import { scorecardsOf } from './scorecards.js';
+import { transparencyFigures } from './transparency.js';
+
+export interface LedgerReadApiOptions {
+  /** A read-only view of the ledger (its own connection, so reads never hold up appends). */
+  readonly store: LedgerStore;
+  /** The bearer secret a caller must present (the API's); compared in constant time. */
+  readonly secret: string;
+  /** Checks each checkpoint's signature in `verify`. */
+  readonly publicKey?: KeyObject;
+  readonly logger: Logger;
+}
+
+class ReadModelProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly path?: string,
+  ) {
+    super(message);
+  }
+}
+
+function instant(req: Request, name: 'from' | 'to'): Date | undefined {
+  const raw = req.query[name];
+  if (raw === undefined) return undefined;
+  const at = typeof raw === 'string' ? new Date(raw) : new Date(Number.NaN);
+  if (Number.isNaN(at.getTime()))
+    throw new ReadModelProblem(400, 'REQUEST.INVALID', 'must be an RFC 3339 date-time', `query.${name}`);
+  return at;
+}
+
+/**
+ * The audit ledger's read model, served by the service that owns the ledger: case timelines,
+ * scorecards, the chain's verdict and the public figures. Nothing else opens the ledger's store.
+ * Every route but `health` asks for the shared bearer secret.
+ */
+export function ledgerReadApp({ store, secret, publicKey, logger }: LedgerReadApiOptions): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.get(AUDIT_READ_MODEL.health, (_req, res) => {
+    res.json({ ok: true });
+  });
+  app.use((req, _res, next) => {
+    next(
+      bearerMatches(req.headers.authorization, secret)
+        ? undefined
+        : new ReadModelProblem(401, 'AUTH.UNAUTHENTICATED', 'the audit read model needs its bearer secret'),
+    );
+  });
+  app.get(AUDIT_READ_MODEL.auditTimeline, async (req, res) => {
+    res.json(auditTimeline(await store.caseRecords(String(req.params.caseId))));
+  });
+  app.get(AUDIT_READ_MODEL.citizenTimeline, async (req, res) => {
+    res.json(citizenTimeline(await store.caseRecords(String(req.params.caseId))));
+  });
+  app.get(AUDIT_READ_MODEL.scorecards, async (req, res) => {
+    const from = instant(req, 'from');
+    const to = instant(req, 'to');
+    res.json(await scorecardsOf(store.records(), { ...(from ? { from } : {}), ...(to ? { to } : {}) }));
+  });
+  app.get(AUDIT_READ_MODEL.verify, async (_req, res) => {
+    res.json(await verifyLedger(store.records(), await store.checkpoints(), publicKey ? { publicKey } : {}));
+  });
+  app.get(AUDIT_READ_MODEL.transparency, async (_req, res) => {
+    res.json(await transparencyFigures(store.records()));
+  });
+  app.use((req, _res, next) => {
+    next(new ReadModelProblem(404, 'NOT_FOUND', `no route ${req.method} ${req.path}`));
+  });
+  const problems: ErrorRequestHandler = (err: unknown, req, res, _next) => {
+    const problem =
+      err instanceof ReadModelProblem
+        ? err
+        : new ReadModelProblem(500, 'INTERNAL', 'the ledger could not be read; it has been logged');
+    if (!(err instanceof ReadModelProblem)) logger.error({ err, url: req.path }, 'ledger read failed');
+    if (problem.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="govmesh-audit"');
+    res
+      .status(problem.status)
+      .type('application/problem+json')
+      .json({
+        title: problem.message,
+        status: problem.status,
+        code: problem.code,
+        detail: problem.message,
+        instance: req.path,
+        ...(problem.path ? { errors: [{ path: problem.path, message: problem.message }] } : {}),
+      });
+  };
+  app.use(problems);
+  return app;
+}
+
+/** Listens on `url`'s host and port; resolved once it does, refused when the port is taken. */
+export async function serveLedgerReadApi(options: LedgerReadApiOptions, url: string): Promise<Server> {
+  const { hostname, port } = new URL(url);
+  const host = hostname.replace(/^\[|\]$/g, '');
+  const app = ledgerReadApp(options);
+  return await new Promise<Server>((resolve, reject) => {
+    const server = app.listen(Number(port || 80), host, (err?: Error) =>
+      err
+        ? reject(
+            new Error(`the audit read model cannot listen on ${host}:${port} (${err.message}); set GOVMESH_AUDIT_URL`),
+          )
+        : resolve(server),
+    );
+  });
+}
