@@ -115,7 +115,7 @@ export default tseslint.config(
   },
   ...appRules,
   {
-    files: ['**/*.config.{js,ts}', 'eslint.config.js'],
+    files: ['**/*.config.{js,ts}', 'eslint.config.js', 'scripts/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },
   {
