@@ -119,6 +119,11 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
   },
   {
+    // The npm scripts' helpers are plain Node programs.
+    files: ['scripts/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', Buffer: 'readonly' } },
+  },
+  {
     // Workflow code is replayed: it must be deterministic and free of I/O.
     files: ['workflows/src/**/*.ts', '**/*.workflow.ts'],
     // Tests and the harness that drives cases on a real server run outside the workflow sandbox.
