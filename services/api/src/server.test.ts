@@ -623,22 +623,28 @@ describe('the govmesh HTTP API', () => {
     expect(jwks.keys[0]).not.toHaveProperty('d');
   });
 
+  /** An API of its own for one test: no partner registry or engines behind it. */
+  const standaloneDeps = (
+    overrides: Partial<Parameters<typeof createServer>[0]>,
+  ): Parameters<typeof createServer>[0] => ({
+    store: new PlatformStore(':memory:'),
+    cases,
+    audit,
+    tokens: tokens.verifier(),
+    logger: pino({ level: 'silent' }),
+    partners: {
+      onboard: () => Promise.reject(new Error('unused')),
+      rotateCredentials: () => Promise.reject(new Error('unused')),
+      changeStatus: () => Promise.resolve({ moved: [] }),
+    },
+    events: { satisfactionRated: () => Promise.resolve() },
+    readiness: { check: () => Promise.resolve({}) },
+    ...overrides,
+  });
+
   it('answers 503 naming the audit service when its read model does not answer, so a client tries again', async () => {
-    const blind = createServer({
-      store: new PlatformStore(':memory:'),
-      cases,
-      // Port 9 (discard) is closed on loopback: the connection is refused at once.
-      audit: new HttpAuditReader('http://127.0.0.1:9', 'x'.repeat(43)),
-      tokens: tokens.verifier(),
-      logger: pino({ level: 'silent' }),
-      partners: {
-        onboard: () => Promise.reject(new Error('unused')),
-        rotateCredentials: () => Promise.reject(new Error('unused')),
-        changeStatus: () => Promise.resolve({ moved: [] }),
-      },
-      events: { satisfactionRated: () => Promise.resolve() },
-      readiness: { check: () => Promise.resolve({}) },
-    });
+    // Port 9 (discard) is closed on loopback: the connection is refused at once.
+    const blind = createServer(standaloneDeps({ audit: new HttpAuditReader('http://127.0.0.1:9', 'x'.repeat(43)) }));
     const refused = await request(blind)
       .get('/v1/audit/verify')
       .set('authorization', await as('auditor'))
@@ -648,21 +654,7 @@ describe('the govmesh HTTP API', () => {
   });
 
   it('limits the rate per caller', async () => {
-    const limited = createServer({
-      store: new PlatformStore(':memory:'),
-      cases,
-      audit,
-      tokens: tokens.verifier(),
-      logger: pino({ level: 'silent' }),
-      rateLimitPerMinute: 2,
-      partners: {
-        onboard: () => Promise.reject(new Error('unused')),
-        rotateCredentials: () => Promise.reject(new Error('unused')),
-        changeStatus: () => Promise.resolve({ moved: [] }),
-      },
-      events: { satisfactionRated: () => Promise.resolve() },
-      readiness: { check: () => Promise.resolve({}) },
-    });
+    const limited = createServer(standaloneDeps({ rateLimitPerMinute: 2 }));
     const auditor = await as('auditor');
     await request(limited).get('/v1/scorecards').set('authorization', auditor).expect(200);
     await request(limited).get('/v1/scorecards').set('authorization', auditor).expect(200);
