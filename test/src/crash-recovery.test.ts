@@ -1,3 +1,4 @@
+import { DOMAIN_EVENTS } from '@govmesh/contracts/domain-events';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +12,7 @@ import { serviceCase } from '@govmesh/workflows/service-case';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { engines, platformPrincipal, principalEnv } from './engines.js';
+import { engines, freePort, platformPrincipal, principalEnv } from './engines.js';
 import { logger, outsourcedStep, runScoped, serviceWith } from './platform.js';
 import { createKafka, ensureTopics, serviceProgram, untilReady } from '@govmesh/messaging';
 
@@ -109,6 +110,9 @@ describe('a worker and a bridge killed in the middle of 50 open cases', () => {
       TEMPORAL_ADDRESS: temporalAddress,
       GOVMESH_PARTNERS_FILE: join(dir, 'partners.json'),
       GOVMESH_CASE_TASK_QUEUE: `e2e-crash-${suffix}`,
+      // A restarted process takes the killed one's metrics port again.
+      GOVMESH_WORKER_METRICS_PORT: String(await freePort()),
+      GOVMESH_BRIDGE_METRICS_PORT: String(await freePort()),
       GOVMESH_BRIDGE_GROUP: `govmesh-bridge-e2e-crash-${suffix}`,
       GOVMESH_BRIDGE_TOPIC_PATTERN: `^govmesh\\.results\\.(${profiles.map((p) => p.id).join('|')})$`,
     };
@@ -181,6 +185,22 @@ describe('a worker and a bridge killed in the middle of 50 open cases', () => {
       ),
     ]);
     expect(outcomes.filter((o) => o.status === 'completed')).toHaveLength(N);
+    // The restarted processes count what they did since their start on /metrics.
+    const sample = async (port: string | undefined, name: string, label: string) => {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(label));
+      return Number(line?.split(' ').pop() ?? 0);
+    };
+    expect(
+      await sample(env.GOVMESH_BRIDGE_METRICS_PORT, 'govmesh_bridge_results_total', 'outcome="accepted"'),
+    ).toBeGreaterThan(0);
+    expect(
+      await sample(
+        env.GOVMESH_WORKER_METRICS_PORT,
+        'govmesh_events_published_total',
+        `type="${DOMAIN_EVENTS.caseCompleted.type}"`,
+      ),
+    ).toBeGreaterThan(0);
 
     for (const handle of handles) {
       const history = await handle.fetchHistory();

@@ -12,9 +12,9 @@ import { engines, freePort, principalEnv } from './engines.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-async function until(what: string, holds: () => boolean, timeoutMs = 60_000): Promise<void> {
+async function until(what: string, holds: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!holds()) {
+  while (!(await holds())) {
     if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}`);
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -48,6 +48,8 @@ describe('the supervisor of govmesh up', () => {
       GOVMESH_DATA_DIR: dir,
       GOVMESH_API_PORT: String(await freePort()),
       GOVMESH_AUDIT_URL: `http://127.0.0.1:${await freePort()}`,
+      GOVMESH_WORKER_METRICS_PORT: String(await freePort()),
+      GOVMESH_BRIDGE_METRICS_PORT: String(await freePort()),
       GOVMESH_AUDIT_GROUP: `govmesh-audit-e2e-supervisor-${suffix}`,
       GOVMESH_BRIDGE_GROUP: `govmesh-bridge-e2e-supervisor-${suffix}`,
       GOVMESH_CASE_TASK_QUEUE: `e2e-supervisor-${suffix}`,
@@ -64,6 +66,32 @@ describe('the supervisor of govmesh up', () => {
   afterAll(async () => {
     await stack?.stop();
   });
+
+  it('serves Prometheus metrics from every service, the ledger counts among them', async () => {
+    const scrape = async (url: string) => {
+      const response = await fetch(url);
+      expect(response.status, url).toBe(200);
+      return await response.text();
+    };
+    const api = await scrape(`http://127.0.0.1:${env.GOVMESH_API_PORT}/metrics`);
+    const worker = await scrape(`http://127.0.0.1:${env.GOVMESH_WORKER_METRICS_PORT}/metrics`);
+    const bridge = await scrape(`http://127.0.0.1:${env.GOVMESH_BRIDGE_METRICS_PORT}/metrics`);
+    const audit = await scrape(`${env.GOVMESH_AUDIT_URL}/metrics`);
+    expect(api).toContain('# TYPE govmesh_api_requests_total counter');
+    expect(worker).toContain('# TYPE govmesh_events_published_total counter');
+    expect(worker).toContain('govmesh_worker_process_resident_memory_bytes');
+    expect(bridge).toContain('# TYPE govmesh_bridge_results_total counter');
+    expect(bridge).toContain('# TYPE govmesh_bridge_handover_seconds histogram');
+    expect(audit).toContain('# TYPE govmesh_audit_records_appended_total counter');
+    // The audit service reads govmesh.events from the start: its ledger fills as soon as it runs.
+    await until('the audit service appended records', async () =>
+      /govmesh_audit_records_appended_total\{service="audit"\} [1-9]/.test(
+        await scrape(`${env.GOVMESH_AUDIT_URL}/metrics`),
+      ),
+    );
+    // The metrics are open on loopback; the ledger's read model still asks for its secret.
+    expect((await fetch(`${env.GOVMESH_AUDIT_URL}/v1/verify`)).status).toBe(401);
+  }, 60_000);
 
   it('starts a service that died again', async () => {
     const before = stack.pids().worker!;
@@ -83,6 +111,7 @@ describe('the supervisor of govmesh up', () => {
         ...env,
         ...principalEnv('bridge'),
         GOVMESH_BRIDGE_GROUP: `govmesh-bridge-e2e-orphan-${suffix}`,
+        GOVMESH_BRIDGE_METRICS_PORT: '0',
       },
       stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
     });

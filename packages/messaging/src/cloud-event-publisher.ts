@@ -18,6 +18,8 @@ export class CloudEventPublisher {
   constructor(
     kafka: Kafka,
     private readonly now: () => Date = () => new Date(),
+    /** Told each event's type once the broker acknowledged it (a service's metrics). */
+    private readonly onPublished?: (type: string) => void,
   ) {
     // Idempotent: a retried send is written once. kafkajs keeps that guarantee only with unbounded
     // retries; callers bound the wait (an activity's start-to-close timeout, a consumer's session).
@@ -56,6 +58,7 @@ export class CloudEventPublisher {
       byTopic.set(topic, messages);
     }
     await this.producer.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+    if (this.onPublished) for (const { event } of events) this.onPublished(event.type);
   }
 
   private cloudEvent(event: OutgoingEvent) {

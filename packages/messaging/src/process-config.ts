@@ -32,6 +32,8 @@ export const PlatformEnv = z.object({
     .default('127.0.0.1:17233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+  /** Where the services without an HTTP API of their own serve `/metrics`; loopback unless set. */
+  GOVMESH_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
 });
 
 /** Parses a process's configuration once; on a bad value prints every problem and exits 1. */

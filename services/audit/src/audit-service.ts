@@ -4,6 +4,7 @@ import {
   ensureTopics,
   credentialsFromEnv,
   tlsFromEnv,
+  serviceMetrics,
   type RunningService,
 } from '@govmesh/messaging';
 import type { Server } from 'node:http';
@@ -13,6 +14,7 @@ import type { Logger } from 'pino';
 import { loadOrCreateSigningKey } from './checkpoint-signing.js';
 import type { AuditConfig } from './config.js';
 import { createLedgerConsumer } from './ledger-consumer.js';
+import { ledgerMetrics } from './ledger-metrics.js';
 import { serveLedgerReadApi } from './ledger-read-api.js';
 import { SqliteLedgerStore } from './sqlite-ledger-store.js';
 import { startStandingsPublisher } from './standings-publisher.js';
@@ -36,7 +38,8 @@ export async function startAuditLedger(
   await ensureTopics(kafka);
   const store = new SqliteLedgerStore(config.ledgerFile);
   const signer = loadOrCreateSigningKey(config.signingKeyFile);
-  const publisher = new CloudEventPublisher(kafka);
+  const metrics = serviceMetrics('audit');
+  const publisher = new CloudEventPublisher(kafka, undefined, (type) => metrics.published.inc({ type }));
   let batches = 0;
   const consumer = createLedgerConsumer({
     kafka,
@@ -58,6 +61,7 @@ export async function startAuditLedger(
     onFatal,
   });
   await consumer.start();
+  ledgerMetrics(metrics.registry, () => consumer.stats());
   // Reads go through a connection of their own: a long scorecard never holds up an append.
   const reads = new SqliteLedgerStore(config.ledgerFile, { readonly: true });
   const standings = startStandingsPublisher({
@@ -69,7 +73,7 @@ export async function startAuditLedger(
   let server: Server;
   try {
     server = await serveLedgerReadApi(
-      { store: reads, secret: config.readSecret, publicKey: signer.publicKey, logger },
+      { store: reads, secret: config.readSecret, publicKey: signer.publicKey, logger, metrics: metrics.registry },
       config.GOVMESH_AUDIT_URL,
     );
   } catch (err) {

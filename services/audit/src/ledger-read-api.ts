@@ -5,6 +5,7 @@ import { AUDIT_READ_MODEL } from '@govmesh/contracts/audit-record';
 import { bearerMatches } from '@govmesh/messaging';
 import express, { type ErrorRequestHandler, type Request } from 'express';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 
 import { auditTimeline, citizenTimeline } from './case-timeline.js';
 import type { LedgerStore } from './ledger-store.js';
@@ -19,6 +20,8 @@ export interface LedgerReadApiOptions {
   readonly secret: string;
   /** Checks each checkpoint's signature in `verify`. */
   readonly publicKey?: KeyObject;
+  /** Served unauthenticated at `/metrics` (counts and codes only), like every service's. */
+  readonly metrics?: Registry;
   readonly logger: Logger;
 }
 
@@ -47,12 +50,16 @@ function instant(req: Request, name: 'from' | 'to'): Date | undefined {
  * scorecards, the chain's verdict and the public figures. Nothing else opens the ledger's store.
  * Every route but `health` asks for the shared bearer secret.
  */
-export function ledgerReadApp({ store, secret, publicKey, logger }: LedgerReadApiOptions): express.Express {
+export function ledgerReadApp({ store, secret, publicKey, logger, metrics }: LedgerReadApiOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.get(AUDIT_READ_MODEL.health, (_req, res) => {
     res.json({ ok: true });
   });
+  if (metrics)
+    app.get('/metrics', async (_req, res) => {
+      res.type(metrics.contentType).send(await metrics.metrics());
+    });
   app.use((req, _res, next) => {
     next(
       bearerMatches(req.headers.authorization, secret)

@@ -5,12 +5,15 @@ import {
   watchPartnerRegistry,
   credentialsFromEnv,
   tlsFromEnv,
+  serveMetrics,
+  serviceMetrics,
   type RunningService,
 } from '@govmesh/messaging';
 import { Client, Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 
 import type { BridgeConfig } from './config.js';
+import { bridgeMetrics } from './bridge-metrics.js';
 import { createResultBridge } from './result-bridge.js';
 
 /**
@@ -31,7 +34,8 @@ export async function startBridge(
   });
   await ensureTopics(kafka);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const publisher = new CloudEventPublisher(kafka);
+  const metrics = serviceMetrics('bridge');
+  const publisher = new CloudEventPublisher(kafka, undefined, (type) => metrics.published.inc({ type }));
   // The partners to read results from: those on the registry that are not terminated (a suspended
   // partner's late answers must still be heard, and rejected).
   const partners = new Map<string, string>();
@@ -42,6 +46,7 @@ export async function startBridge(
     logger,
     groupId: config.GOVMESH_BRIDGE_GROUP,
     concurrency: config.GOVMESH_BRIDGE_CONCURRENCY,
+    metrics: bridgeMetrics(metrics.registry),
     // Exit so that the supervisor (systemd, Kubernetes, npm start) restarts a bridge that stopped reading.
     onFatal,
     ...(config.GOVMESH_BRIDGE_TOPIC_PATTERN
@@ -68,8 +73,16 @@ export async function startBridge(
   await registry.caughtUp;
   caughtUp = true;
   await bridge.start();
+  const scrape = await serveMetrics(
+    metrics.registry,
+    config.GOVMESH_METRICS_HOST,
+    config.GOVMESH_BRIDGE_METRICS_PORT,
+    logger,
+  );
+  logger.info({ metrics: `http://${config.GOVMESH_METRICS_HOST}:${scrape.port}/metrics` }, 'bridge metrics served');
   return {
     async stop() {
+      await scrape.close();
       clearTimeout(refresh);
       await registry.stop();
       await bridge.stop();

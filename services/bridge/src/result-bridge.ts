@@ -5,6 +5,7 @@ import type { Client } from '@temporalio/client';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 
+import type { BridgeMetrics } from './bridge-metrics.js';
 import { handleResultMessage } from './result-handling.js';
 
 export interface ResultBridgeDeps {
@@ -21,6 +22,7 @@ export interface ResultBridgeDeps {
   readonly onFatal?: (error: Error) => void;
   /** Partitions handled at once (each still in order); 8 by default. */
   readonly concurrency?: number;
+  readonly metrics?: BridgeMetrics;
 }
 
 export interface ResultBridge {
@@ -73,6 +75,7 @@ export function createResultBridge(deps: ResultBridgeDeps): ResultBridge {
         const partnerId = partnerOfResultTopic(topic);
         if (!partnerId) return;
         const beating = setInterval(() => void payload.heartbeat().catch(() => undefined), 2_000);
+        const timer = deps.metrics?.handover.startTimer();
         try {
           const outcome = await handleResultMessage(
             { partnerId, topic, partition, offset: message.offset, value: message.value },
@@ -80,6 +83,9 @@ export function createResultBridge(deps: ResultBridgeDeps): ResultBridge {
           );
           if (outcome.accepted) log.info({ partnerId, caseId: outcome.caseId }, 'result accepted');
           else log.warn({ partnerId, code: outcome.code, reasons: outcome.reasons }, 'result rejected');
+          const labels = outcome.accepted ? { outcome: 'accepted' } : { outcome: 'rejected' };
+          deps.metrics?.results.inc({ ...labels, code: outcome.accepted ? '' : outcome.code });
+          timer?.(labels);
         } finally {
           clearInterval(beating);
         }

@@ -4,6 +4,8 @@ import {
   ensureTopics,
   credentialsFromEnv,
   tlsFromEnv,
+  serveMetrics,
+  serviceMetrics,
   type RunningService,
 } from '@govmesh/messaging';
 import { NativeConnection } from '@temporalio/worker';
@@ -37,7 +39,10 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     kafka,
     partners.map((p) => p.id),
   );
-  const publisher = new CloudEventPublisher(kafka);
+  // Every case event, task and refusal it publishes is counted by type (cases started, completed,
+  // failed; deadlines breached; escalations) on /metrics.
+  const metrics = serviceMetrics('worker');
+  const publisher = new CloudEventPublisher(kafka, undefined, (type) => metrics.published.inc({ type }));
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   // The file seeds the directory; the registry topic (the API's onboarding and suspensions) updates it.
   // Best-score selection reads the standings the audit service publishes from its ledger.
@@ -59,8 +64,16 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     maxCachedCases: config.GOVMESH_WORKER_MAX_CACHED_CASES,
   });
   const running = Promise.all(workers.map((w) => w.run()));
+  const scrape = await serveMetrics(
+    metrics.registry,
+    config.GOVMESH_METRICS_HOST,
+    config.GOVMESH_WORKER_METRICS_PORT,
+    logger,
+  );
+  logger.info({ metrics: `http://${config.GOVMESH_METRICS_HOST}:${scrape.port}/metrics` }, 'worker metrics served');
   return {
     async stop() {
+      await scrape.close();
       workers.forEach((w) => w.shutdown());
       await running;
       await registry.stop();
