@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { PlatformEnv } from './process-config.js';
 
 describe('PlatformEnv', () => {
-  it('defaults to the embedded engines', () => {
+  it('defaults to the embedded engines, and serves metrics on loopback only', () => {
     expect(PlatformEnv.parse({})).toEqual({
       KAFKA_BROKERS: ['127.0.0.1:19092'],
       KAFKA_SASL_MECHANISM: 'scram-sha-512',
@@ -11,6 +11,7 @@ describe('PlatformEnv', () => {
       TEMPORAL_ADDRESS: '127.0.0.1:17233',
       TEMPORAL_NAMESPACE: 'default',
       LOG_LEVEL: 'info',
+      GOVMESH_METRICS_HOST: '127.0.0.1',
     });
   });
 
