@@ -6,6 +6,7 @@ import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
 import { infraDown, infraUp, loadInfraConfig, platformCredentials } from '@govmesh/infra';
 import { CloudEventPublisher, createKafka, ensureTopics } from '@govmesh/messaging';
 import { SAMPLE_OUTPUTS, createPartner } from '@govmesh/partner-sdk';
+import { ensureCaseSearchAttributes } from '@govmesh/case-client';
 import { DEMO_AGENCY_ACTIVITIES, DEMO_REGISTRIES, PartnerDirectory, createCaseWorkers } from '@govmesh/worker';
 import { serviceCase } from '@govmesh/workflows/service-case';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
@@ -66,6 +67,7 @@ export async function startBenchPlatform() {
   const publisher = new CloudEventPublisher(kafka);
   const native = await NativeConnection.connect({ address: infra.temporal.address });
   const connection = await Connection.connect({ address: infra.temporal.address });
+  await ensureCaseSearchAttributes(connection, 'default');
   const client = new Client({ connection });
   const caseQueue = `bench-cases-${run}`;
   const bareQueue = `bench-bare-${run}`;

@@ -63,6 +63,15 @@ const backgroundCheck = (
   ...extra,
 });
 
+/** Temporal's visibility follows a case by moments: waits (up to 10 s) until `holds`. */
+async function untilTrue(holds: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await holds())) {
+    if (Date.now() > deadline) throw new Error(`waited 10 s for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 describe('the government stays in control', () => {
   let platform: TestPlatform;
   let ledger: TestLedger;
@@ -286,20 +295,23 @@ describe('the government stays in control', () => {
     const handle = await start(caseId, definition);
     const held = await tasks.next((t) => t.caseId === caseId && t.partner === 'holder');
     await untilLedgered(ledger.store, caseId, DOMAIN_EVENTS.taskDispatched.type);
+    // The case shows who holds its task in Temporal's visibility: one query finds it.
+    const cases = new CaseClient(platform.client, { taskQueue: platform.taskQueue });
+    const holding = async (partner: string) => (await cases.casesHoldingPartnerTasks(id(partner))).includes(caseId);
+    await untilTrue(() => holding('holder'), 'visibility to show the holder');
+    expect(await holding('stand-in')).toBe(false);
 
     // Out of selection first (the worker follows the registry topic), then its tasks taken back.
     platform.directory.setStatus(id('holder'), 'suspended');
-    const outcome = await takeBackPartnerTasks(
-      new CaseClient(platform.client, { taskQueue: platform.taskQueue }),
-      id('holder'),
-      'contract suspended pending an investigation',
-    );
+    const outcome = await takeBackPartnerTasks(cases, id('holder'), 'contract suspended pending an investigation');
     expect(outcome.moved).toEqual([held.taskId]);
     expect(await revocations.next((r) => r.taskId === held.taskId && r.partner === 'holder')).toMatchObject({
       code: 'PARTNER.SUSPENDED',
       reasons: ['contract suspended pending an investigation'],
     });
     expect((await tasks.next((t) => t.caseId === caseId && t.partner === 'stand-in')).attempt).toBe(2);
+    // The stand-in may answer at once and the case end, so only the holder's absence is certain.
+    await untilTrue(async () => !(await holding('holder')), 'visibility to stop naming the suspended holder');
     expect(await handle.result()).toMatchObject({ status: 'completed' });
 
     const next = `control-${suffix}-after-suspension`;

@@ -6,6 +6,8 @@ import {
   type InfraStatus,
   type ProgressEvent,
 } from '@govmesh/infra';
+import { ensureCaseSearchAttributes } from '@govmesh/case-client';
+import { Connection } from '@temporalio/client';
 import type { TestProject } from 'vitest/node';
 
 declare module 'vitest' {
@@ -34,6 +36,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
     throw new Error(`the end-to-end suite needs a real Kafka and Temporal: ${(err as Error).message}${hint}`, {
       cause: err,
     });
+  }
+  // The search attributes the case workflow keeps, as the worker registers them at its start.
+  const connection = await Connection.connect({ address: status.temporal.address });
+  try {
+    await ensureCaseSearchAttributes(connection, 'default');
+  } finally {
+    await connection.close();
   }
   project.provide('infra', status);
   return async () => {

@@ -1,6 +1,17 @@
 import type { ExecutionMode, ServiceDefinition } from '@govmesh/contracts/service-definition';
 import type { TaskResultData } from '@govmesh/contracts/task-messages';
+import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+
+/**
+ * The partners that hold a task of the case right now, as a Temporal search attribute: a
+ * suspension finds the cases to take work back from in one visibility query, not by asking every
+ * running case. Each namespace needs it registered (the worker does so at start).
+ */
+export const PARTNERS_HOLDING_TASKS = defineSearchAttributeKey(
+  'GovmeshPartnersHolding',
+  SearchAttributeType.KEYWORD_LIST,
+);
 
 /** What starts a case: the definition snapshot (so the case finishes on its version) and the application. */
 export interface ServiceCaseInput {

@@ -52,7 +52,9 @@ export interface CaseContext {
  * start, in this order: cases started before each change replay with what they ran then
  * (workflows/histories/ holds one recorded before each marker).
  */
-export function caseActivities(caseId: string): Pick<CaseContext, 'remote' | 'local' | 'localDispatch' | 'journal'> {
+export function caseActivities(
+  caseId: string,
+): Pick<CaseContext, 'remote' | 'local' | 'localDispatch' | 'journal'> & { readonly showsPartnersHolding: boolean } {
   const local = patched('local-events-and-selection') ? localActivities : remoteActivities;
   // Dispatching and reckoning deadlines locally too: the partner step then costs no remote activity,
   // only the Kafka leg and the Update. A task sent twice (a worker crash) has the same task id and
@@ -63,11 +65,13 @@ export function caseActivities(caseId: string): Pick<CaseContext, 'remote' | 'lo
   const batched = patched('batched-domain-events');
   // A dispatch's event takes its place in the case's numbering, so the causation chain has no gap.
   const numbersDispatches = patched('numbered-dispatches');
+  // The partners holding the case's tasks are a search attribute, so a suspension finds their cases at once.
+  const showsPartnersHolding = patched('partners-holding-search-attribute');
   const journal = new CaseJournal(caseId, {
     batched,
     numbersDispatches,
     recordOne: (event) => local.recordDomainEvent(event),
     publish: (events) => localActivities.recordDomainEvents(events),
   });
-  return { remote: remoteActivities, local, localDispatch, journal };
+  return { remote: remoteActivities, local, localDispatch, journal, showsPartnersHolding };
 }

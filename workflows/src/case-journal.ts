@@ -29,6 +29,8 @@ export class CaseJournal {
   private parallelDepth = 0;
   private lastEventId: string;
   private lastDispatch: Omit<CaseEventKey, 'kind'> | undefined;
+  /** Called each time the case is about to wait (it keeps what visibility shows up to date). */
+  beforeWait: () => void = () => undefined;
 
   constructor(
     private readonly caseId: string,
@@ -73,6 +75,7 @@ export class CaseJournal {
   waitUntil(fn: () => boolean): Promise<void>;
   waitUntil(fn: () => boolean, timeoutMs: number): Promise<boolean>;
   waitUntil(fn: () => boolean, timeoutMs?: number): Promise<void | boolean> {
+    this.beforeWait();
     return this.flushThen<void | boolean>(() => (timeoutMs === undefined ? condition(fn) : condition(fn, timeoutMs)));
   }
 

@@ -32,6 +32,7 @@ describe('recorded case histories', () => {
       'before-local-dispatch',
       'before-local-events',
       'before-numbered-dispatches',
+      'before-partners-holding',
       'current',
     ]);
   });

@@ -6,6 +6,7 @@ import { clone, workSteps } from './application-paths.js';
 import type { CaseOutcome, CaseState, ServiceCaseInput, StepState } from './case-api.js';
 import { caseActivities, type CaseContext } from './case-context.js';
 import { CaseWithdrawn, openWork, StepFailed } from './case-model.js';
+import { CaseVisibility } from './case-visibility.js';
 import { acceptMessages } from './case-messages.js';
 import { conditionHolds } from './step-condition.js';
 import { runAgencyActivity } from './steps/agency-step.js';
@@ -46,7 +47,10 @@ function openCase({ caseId, definition, application }: ServiceCaseInput): CaseCo
     const mode = 'classification' in step ? effectiveMode(step) : 'in-house';
     state.steps[step.id] = { id: step.id, mode, status: 'pending' };
   }
-  return { caseId, definition, application: clone(application), state, open: openWork(), ...caseActivities(caseId) };
+  const { showsPartnersHolding, ...activities } = caseActivities(caseId);
+  const visibility = new CaseVisibility(state, showsPartnersHolding);
+  activities.journal.beforeWait = () => visibility.sync();
+  return { caseId, definition, application: clone(application), state, open: openWork(), ...activities };
 }
 
 /** The steps in order; the case ends completed, failed (with the step's code) or withdrawn. */

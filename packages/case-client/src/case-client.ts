@@ -1,5 +1,7 @@
 import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
+import { PartnerId } from '@govmesh/contracts/topics';
 import {
+  PARTNERS_HOLDING_TASKS,
   caseStateQuery,
   decideOfficerTask,
   provideCitizenInput,
@@ -68,11 +70,28 @@ export class CaseClient {
     }
   }
 
+  /**
+   * Ids of the running cases in which `partnerId` holds a task, from one visibility query on the
+   * search attribute the cases keep (PARTNERS_HOLDING_TASKS). Visibility lags a case by moments.
+   */
+  async casesHoldingPartnerTasks(partnerId: string): Promise<string[]> {
+    const ids: string[] = [];
+    for await (const w of this.client.workflow.list({
+      query: `${this.runningHere()} AND ${PARTNERS_HOLDING_TASKS.name} = "${PartnerId.parse(partnerId)}"`,
+    }))
+      ids.push(w.workflowId);
+    return ids;
+  }
+
+  private runningHere(): string {
+    return `WorkflowType="serviceCase" AND ExecutionStatus="Running" AND TaskQueue="${this.taskQueue}"`;
+  }
+
   /** Ids of the cases running on this client's task queue (Temporal's visibility index). */
   async runningCaseIds(): Promise<ReadonlySet<string>> {
     const ids = new Set<string>();
     for await (const w of this.client.workflow.list({
-      query: `WorkflowType="serviceCase" AND ExecutionStatus="Running" AND TaskQueue="${this.taskQueue}"`,
+      query: this.runningHere(),
     }))
       ids.add(w.workflowId);
     return ids;

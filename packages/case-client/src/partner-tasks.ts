@@ -18,10 +18,13 @@ export interface TakeBackOutcome {
   readonly alreadySettled: readonly string[];
 }
 
-/** The tasks a partner holds now, asked of the running cases themselves (no ledger scan). */
+/**
+ * The tasks a partner holds now: the cases visibility names (one query), each asked for its own
+ * state, which is the truth (a case may have settled the task since).
+ */
 export async function heldTasks(cases: CaseClient, partnerId: string): Promise<HeldTask[]> {
   const held: HeldTask[] = [];
-  for (const caseId of await cases.runningCaseIds()) {
+  for (const caseId of await cases.casesHoldingPartnerTasks(partnerId)) {
     const state = await cases.state(caseId);
     for (const step of Object.values(state?.steps ?? {}))
       if (step.status === 'awaiting-partner' && step.partnerId === partnerId && step.taskId && step.attempt)

@@ -8,6 +8,7 @@ import {
   serviceMetrics,
   type RunningService,
 } from '@govmesh/messaging';
+import { ensureCaseSearchAttributes } from '@govmesh/case-client';
 import { NativeConnection } from '@temporalio/worker';
 import type { Logger } from 'pino';
 
@@ -44,6 +45,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   const metrics = serviceMetrics('worker');
   const publisher = new CloudEventPublisher(kafka, undefined, (type) => metrics.published.inc({ type }));
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  await ensureCaseSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
   // The file seeds the directory; the registry topic (the API's onboarding and suspensions) updates it.
   // Best-score selection reads the standings the audit service publishes from its ledger.
   const standings = new PublishedStandings();
