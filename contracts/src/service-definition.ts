@@ -183,3 +183,8 @@ export const ServiceDefinition = z
   })
   .strict();
 export type ServiceDefinition = z.infer<typeof ServiceDefinition>;
+
+/** Where an overdue officer task goes when its step names no `escalateTo`: the role's supervisor. */
+export function supervisorRoleOf(role: string): string {
+  return `${role}-supervisor`;
+}

@@ -29,6 +29,7 @@ describe('recorded case histories', () => {
     const releases = new Set(recorded.map((r) => r.release));
     expect([...releases].sort()).toEqual([
       'before-batched-events',
+      'before-escalation-ends',
       'before-local-dispatch',
       'before-local-events',
       'before-numbered-dispatches',

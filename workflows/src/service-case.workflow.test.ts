@@ -170,6 +170,31 @@ describe('deadlines', () => {
     });
   });
 
+  it('escalates an overdue officer task once, then leaves it with the supervisor, overdue, until decided', async () => {
+    const h = await harness({ dueInMs: 400 });
+    const definition = {
+      ...exampleDefinition('business-licence.yaml'),
+      steps: [{ id: 'decision', officer: { role: 'licensing-officer', deadline: { workingDays: 3 } } }],
+    } as ServiceDefinition;
+    const handle = await h.start(caseId('overdue'), definition, businessLicenceApplication);
+    await h.untilStep(handle, 'decision', 'awaiting-officer');
+    // Five deadline periods pass: before, each escalated the task again to the same role.
+    await new Promise((r) => setTimeout(r, 2_000));
+    const state = await handle.query(caseStateQuery);
+    expect(state.steps.decision).toMatchObject({
+      role: 'licensing-officer-supervisor',
+      escalatedFrom: 'licensing-officer',
+    });
+    expect(Date.parse(state.steps.decision!.deadline!)).toBeLessThan(Date.now());
+    await handle.executeUpdate(decideOfficerTask, {
+      args: [{ stepId: 'decision', officerId: 'head-1', role: 'licensing-officer-supervisor', decision: 'approve' }],
+    });
+    expect(await handle.result()).toMatchObject({ status: 'completed', decision: 'approved' });
+    expect(h.calls.events.filter((e) => e.kind === 'officerTaskEscalated')).toHaveLength(1);
+    const timers = (await handle.fetchHistory()).events?.filter((e) => e.timerStartedEventAttributes) ?? [];
+    expect(timers).toHaveLength(2);
+  });
+
   it('withdraws a case whose applicant never answers, after the reminders', async () => {
     const h = await harness({ dueInMs: 700 });
     const definition: ServiceDefinition = {

@@ -1,3 +1,4 @@
+import { supervisorRoleOf } from '@govmesh/contracts/service-definition';
 import type { DevelopmentIssuer, Role } from '@govmesh/tokens';
 
 /** The demo's calls to the API, each as the kind of user who would make it. */
@@ -55,11 +56,16 @@ export class ApiSession {
 /** The administrator of one agency: it alone publishes that agency's services. */
 export const adminOf = (agency: string) => ({ role: 'agency-admin' as const, subject: `demo-admin-${agency}`, agency });
 export const AUDITOR = { role: 'auditor' as const, subject: 'demo-auditor' };
-/** An officer acts for one agency: the demo has one in each agency whose services it runs. */
+const DEMO_OFFICER_ROLES = ['licensing-officer', 'inspector', 'benefits-officer', 'social-worker'];
+/**
+ * An officer acts for one agency: the demo has one in each agency whose services it runs. It also
+ * plays each role's supervisor, where an overdue task is escalated, so no demo case waits for a
+ * role nobody plays.
+ */
 export const officerOf = (agency: string) => ({
   role: 'officer' as const,
   subject: `demo-officer-${agency}`,
   agency,
-  officerRoles: ['licensing-officer', 'inspector', 'benefits-officer', 'social-worker'],
+  officerRoles: DEMO_OFFICER_ROLES.flatMap((role) => [role, supervisorRoleOf(role)]),
 });
 export const citizen = (n: number) => ({ role: 'citizen' as const, subject: `demo-citizen-${n}` });

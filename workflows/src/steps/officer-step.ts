@@ -1,3 +1,6 @@
+import { supervisorRoleOf } from '@govmesh/contracts/service-definition';
+import { patched } from '@temporalio/workflow';
+
 import type { StepState, OfficerDecision } from '../case-api.js';
 import type { CaseContext } from '../case-context.js';
 import type { OfficerTask, OfficerTaskKind, OfficerTiming } from '../case-model.js';
@@ -28,7 +31,8 @@ export async function awaitOfficer(
 
 /**
  * Waits for an officer's decision. Past the deadline the task is escalated to a supervisor role
- * and recorded; the supervisor gets the same time again, and so on, so nothing waits unnoticed.
+ * and recorded, and the supervisor gets the same time again; past that one the task stays with
+ * the supervisor, overdue (cases started before `escalation-ends` escalate again every period).
  */
 export async function awaitOfficerDecision(
   ctx: CaseContext,
@@ -47,7 +51,14 @@ export async function awaitOfficerDecision(
     let due = await ctx.localDispatch.computeDueDate({ deadline: timing.deadline });
     s.deadline = due.due;
     while (!(await journal.waitUntil(() => task.decision !== undefined, due.inMs))) {
-      const toRole = timing.escalateTo ?? `${role}-supervisor`;
+      const toRole = timing.escalateTo ?? supervisorRoleOf(role);
+      // The chain ends at its top: escalating to the role that already has the task again and again
+      // grew a case's history by a timer and an event every period, for ever. Now the task waits
+      // there, its deadline left as it passed, so it counts as overdue.
+      if (toRole === task.role && patched('escalation-ends')) {
+        await journal.waitUntil(() => task.decision !== undefined);
+        break;
+      }
       due = await ctx.localDispatch.computeDueDate({ deadline: timing.deadline });
       await journal.record('officerTaskEscalated', { stepId, fromRole: task.role, toRole, deadline: due.due }, stepId);
       s.escalatedFrom ??= task.role;

@@ -118,4 +118,22 @@ export const CASE_SCENARIOS: readonly CaseScenario[] = [
       return handle;
     },
   },
+  {
+    // Nobody decides: the officer's deadline passes, the task goes to the supervisor, whose
+    // deadline passes several times over before the supervisor approves.
+    name: 'business-licence-overdue-officer',
+    harness: { dueInMs: 300 },
+    async run(h, caseId) {
+      const definition = {
+        ...exampleDefinition('business-licence.yaml'),
+        steps: [{ id: 'decision', officer: { role: 'licensing-officer', deadline: { workingDays: 3 } } }],
+      } as ServiceDefinition;
+      const handle = await h.start(caseId, definition, businessLicenceApplication);
+      await h.until(handle, 'the supervisor', (s) => s.steps.decision?.escalatedFrom !== undefined);
+      await new Promise((r) => setTimeout(r, 1_500));
+      await h.decide(handle, 'decision', 'approve');
+      await handle.result();
+      return handle;
+    },
+  },
 ];
