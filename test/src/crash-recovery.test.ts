@@ -112,6 +112,7 @@ describe('a worker and a bridge killed in the middle of 50 open cases', () => {
       GOVMESH_CASE_TASK_QUEUE: `e2e-crash-${suffix}`,
       // A restarted process takes the killed one's metrics port again.
       GOVMESH_WORKER_METRICS_PORT: String(await freePort()),
+      GOVMESH_WORKER_SDK_METRICS_PORT: String(await freePort()),
       GOVMESH_BRIDGE_METRICS_PORT: String(await freePort()),
       GOVMESH_BRIDGE_GROUP: `govmesh-bridge-e2e-crash-${suffix}`,
       GOVMESH_BRIDGE_TOPIC_PATTERN: `^govmesh\\.results\\.(${profiles.map((p) => p.id).join('|')})$`,

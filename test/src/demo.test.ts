@@ -43,6 +43,7 @@ describe('govmesh demo', () => {
       GOVMESH_API_DB: join(dir, 'api.sqlite'),
       GOVMESH_AUDIT_URL: `http://127.0.0.1:${await freePort()}`,
       GOVMESH_WORKER_METRICS_PORT: String(await freePort()),
+      GOVMESH_WORKER_SDK_METRICS_PORT: String(await freePort()),
       GOVMESH_BRIDGE_METRICS_PORT: String(await freePort()),
       GOVMESH_AUDIT_DB: join(dir, 'ledger.sqlite'),
       GOVMESH_AUDIT_SIGNING_KEY_FILE: join(dir, 'key.pem'),

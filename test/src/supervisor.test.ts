@@ -49,6 +49,7 @@ describe('the supervisor of govmesh up', () => {
       GOVMESH_API_PORT: String(await freePort()),
       GOVMESH_AUDIT_URL: `http://127.0.0.1:${await freePort()}`,
       GOVMESH_WORKER_METRICS_PORT: String(await freePort()),
+      GOVMESH_WORKER_SDK_METRICS_PORT: String(await freePort()),
       GOVMESH_BRIDGE_METRICS_PORT: String(await freePort()),
       GOVMESH_AUDIT_GROUP: `govmesh-audit-e2e-supervisor-${suffix}`,
       GOVMESH_BRIDGE_GROUP: `govmesh-bridge-e2e-supervisor-${suffix}`,
@@ -80,6 +81,10 @@ describe('the supervisor of govmesh up', () => {
     expect(api).toContain('# TYPE govmesh_api_requests_total counter');
     expect(worker).toContain('# TYPE govmesh_events_published_total counter');
     expect(worker).toContain('govmesh_worker_process_resident_memory_bytes');
+    // The Temporal SDK's own, served by its core beside the worker's.
+    expect(await scrape(`http://127.0.0.1:${env.GOVMESH_WORKER_SDK_METRICS_PORT}/metrics`)).toMatch(
+      /^# TYPE temporal_/m,
+    );
     expect(bridge).toContain('# TYPE govmesh_bridge_results_total counter');
     expect(bridge).toContain('# TYPE govmesh_bridge_handover_seconds histogram');
     expect(audit).toContain('# TYPE govmesh_audit_records_appended_total counter');

@@ -16,9 +16,21 @@ Runtime.install({
   ),
   // The service stops its workers itself, on the signals runServiceProcess handles.
   shutdownSignals: [],
+  // The SDK's own metrics (task slots, polls, workflow task latency, sticky cache) on a port of
+  // their own, beside the worker's /metrics: the SDK core serves them itself.
+  telemetryOptions: {
+    metrics: {
+      metricPrefix: 'temporal_',
+      prometheus: {
+        bindAddress: `${config.GOVMESH_METRICS_HOST}:${config.GOVMESH_WORKER_SDK_METRICS_PORT}`,
+        countersTotalSuffix: true,
+      },
+    },
+  },
 });
 await runServiceProcess('worker', logger, () => startWorker(config, logger), {
   taskQueue: config.GOVMESH_CASE_TASK_QUEUE,
   maxCachedCases: config.GOVMESH_WORKER_MAX_CACHED_CASES,
+  sdkMetrics: `http://${config.GOVMESH_METRICS_HOST}:${config.GOVMESH_WORKER_SDK_METRICS_PORT}/metrics`,
   agencies: config.GOVMESH_DEMO_AGENCIES ? Object.keys(DEMO_AGENCY_ACTIVITIES) : [],
 });
