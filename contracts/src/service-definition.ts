@@ -11,7 +11,7 @@ export type ExecutionMode = z.infer<typeof ExecutionMode>;
 export const Classification = z.object({ core: z.boolean(), critical: z.boolean() });
 export type Classification = z.infer<typeof Classification>;
 
-const Role = z.string().regex(/^[a-z][a-z0-9-]*$/, 'a role is a kebab-case name such as licensing-officer');
+export const Role = z.string().regex(/^[a-z][a-z0-9-]*$/, 'a role is a kebab-case name such as licensing-officer');
 const Agency = z.string().regex(/^[a-z][a-z0-9-]*$/, 'an agency is a kebab-case name such as public-security');
 const StepIdentifier = z
   .string()

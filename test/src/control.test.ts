@@ -343,6 +343,13 @@ describe('the government stays in control', () => {
       role: 'head-of-licensing',
       escalatedFrom: 'licensing-officer',
     });
+    // The inbox finds it with one visibility query on the role it waits for, and only there.
+    const cases = new CaseClient(platform.client, { taskQueue: platform.taskQueue });
+    await untilTrue(
+      async () => (await cases.casesAwaitingRoles(['head-of-licensing'])).includes(caseId),
+      'visibility to show the case waiting for head-of-licensing',
+    );
+    expect(await cases.casesAwaitingRoles(['licensing-officer', 'inspector'])).not.toContain(caseId);
     const late = await handle
       .executeUpdate(decideOfficerTask, {
         args: [{ stepId: 'decision', officerId: 'o-1', role: 'licensing-officer', decision: 'approve' }],

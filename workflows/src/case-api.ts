@@ -13,6 +13,18 @@ export const PARTNERS_HOLDING_TASKS = defineSearchAttributeKey(
   SearchAttributeType.KEYWORD_LIST,
 );
 
+/** The officer roles the case waits for now (a decision or a review): the inbox is one query. */
+export const AWAITING_ROLES = defineSearchAttributeKey('GovmeshAwaitingRoles', SearchAttributeType.KEYWORD_LIST);
+
+/**
+ * Which of these attributes the case keeps (1: partners holding and awaiting roles), set at its
+ * first wait. A running case without it started before, and is asked directly instead.
+ */
+export const VISIBILITY_VERSION = defineSearchAttributeKey('GovmeshVisibility', SearchAttributeType.INT);
+
+/** Every search attribute the case workflow keeps, for registration in a namespace. */
+export const CASE_SEARCH_ATTRIBUTES = [PARTNERS_HOLDING_TASKS, AWAITING_ROLES, VISIBILITY_VERSION] as const;
+
 /** What starts a case: the definition snapshot (so the case finishes on its version) and the application. */
 export interface ServiceCaseInput {
   readonly caseId: string;

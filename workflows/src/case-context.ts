@@ -5,6 +5,7 @@ import type { CaseState } from './case-api.js';
 import type { CaseActivities } from './case-activities.js';
 import { CaseJournal } from './case-journal.js';
 import type { OpenWork } from './case-model.js';
+import type { VisibilityFeatures } from './case-visibility.js';
 
 const ACTIVITY_OPTIONS = {
   // Each is a publish or a look-up: a worker that died holding one is noticed within seconds.
@@ -54,7 +55,7 @@ export interface CaseContext {
  */
 export function caseActivities(
   caseId: string,
-): Pick<CaseContext, 'remote' | 'local' | 'localDispatch' | 'journal'> & { readonly showsPartnersHolding: boolean } {
+): Pick<CaseContext, 'remote' | 'local' | 'localDispatch' | 'journal'> & { readonly visibility: VisibilityFeatures } {
   const local = patched('local-events-and-selection') ? localActivities : remoteActivities;
   // Dispatching and reckoning deadlines locally too: the partner step then costs no remote activity,
   // only the Kafka leg and the Update. A task sent twice (a worker crash) has the same task id and
@@ -66,12 +67,14 @@ export function caseActivities(
   // A dispatch's event takes its place in the case's numbering, so the causation chain has no gap.
   const numbersDispatches = patched('numbered-dispatches');
   // The partners holding the case's tasks are a search attribute, so a suspension finds their cases at once.
-  const showsPartnersHolding = patched('partners-holding-search-attribute');
+  const partnersHolding = patched('partners-holding-search-attribute');
+  // And the officer roles it waits for, so an officer's inbox is one query too.
+  const awaitingRoles = patched('awaiting-roles-search-attribute');
   const journal = new CaseJournal(caseId, {
     batched,
     numbersDispatches,
     recordOne: (event) => local.recordDomainEvent(event),
     publish: (events) => localActivities.recordDomainEvents(events),
   });
-  return { remote: remoteActivities, local, localDispatch, journal, showsPartnersHolding };
+  return { remote: remoteActivities, local, localDispatch, journal, visibility: { partnersHolding, awaitingRoles } };
 }

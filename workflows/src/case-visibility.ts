@@ -1,6 +1,7 @@
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { upsertSearchAttributes } from '@temporalio/workflow';
 
-import { PARTNERS_HOLDING_TASKS, type CaseState } from './case-api.js';
+import { AWAITING_ROLES, PARTNERS_HOLDING_TASKS, VISIBILITY_VERSION, type CaseState } from './case-api.js';
 
 /** The partners that hold one of the case's tasks now, in a stable order. */
 export function partnersHolding(state: CaseState): string[] {
@@ -10,25 +11,57 @@ export function partnersHolding(state: CaseState): string[] {
   return [...ids].sort();
 }
 
+/** The officer roles a decision or review of the case waits for now, in a stable order. */
+export function awaitingRoles(state: CaseState): string[] {
+  const roles = new Set<string>();
+  for (const step of Object.values(state.steps))
+    if ((step.status === 'awaiting-officer' || step.status === 'awaiting-review') && step.role) roles.add(step.role);
+  return [...roles].sort();
+}
+
+/** Which attributes this case keeps, as its history's markers say. */
+export interface VisibilityFeatures {
+  /** `partners-holding-search-attribute` */
+  readonly partnersHolding: boolean;
+  /** `awaiting-roles-search-attribute`: the roles, and the version that says the case keeps them. */
+  readonly awaitingRoles: boolean;
+}
+
 /**
  * What Temporal's visibility shows of the case, kept in step with its state each time the case
- * waits: an upsert only when it changed, so a step costs no extra command unless it hands work to
- * or takes it from a partner. Cases started before this existed show nothing (`shown` false).
+ * waits: one upsert of what changed, so a step costs no extra command unless it hands work to or
+ * takes it from a partner or an officer.
  */
 export class CaseVisibility {
-  private shown = '';
+  private partners = '';
+  private roles = '';
+  private versioned = false;
 
   constructor(
     private readonly state: CaseState,
-    private readonly enabled: boolean,
+    private readonly features: VisibilityFeatures,
   ) {}
 
   sync(): void {
-    if (!this.enabled) return;
-    const holding = partnersHolding(this.state);
-    const key = holding.join(',');
-    if (key === this.shown) return;
-    this.shown = key;
-    upsertSearchAttributes([{ key: PARTNERS_HOLDING_TASKS, value: holding.length > 0 ? holding : null }]);
+    const changed: SearchAttributeUpdatePair[] = [];
+    if (this.features.awaitingRoles && !this.versioned) {
+      this.versioned = true;
+      changed.push({ key: VISIBILITY_VERSION, value: 1 });
+    }
+    if (this.features.partnersHolding) {
+      const holding = partnersHolding(this.state);
+      if (holding.join(',') !== this.partners) {
+        this.partners = holding.join(',');
+        changed.push({ key: PARTNERS_HOLDING_TASKS, value: holding.length > 0 ? holding : null });
+      }
+    }
+    if (this.features.awaitingRoles) {
+      const roles = awaitingRoles(this.state);
+      if (roles.join(',') !== this.roles) {
+        this.roles = roles.join(',');
+        changed.push({ key: AWAITING_ROLES, value: roles.length > 0 ? roles : null });
+      }
+    }
+    if (changed.length > 0) upsertSearchAttributes(changed);
   }
 }

@@ -47,8 +47,8 @@ function openCase({ caseId, definition, application }: ServiceCaseInput): CaseCo
     const mode = 'classification' in step ? effectiveMode(step) : 'in-house';
     state.steps[step.id] = { id: step.id, mode, status: 'pending' };
   }
-  const { showsPartnersHolding, ...activities } = caseActivities(caseId);
-  const visibility = new CaseVisibility(state, showsPartnersHolding);
+  const { visibility: features, ...activities } = caseActivities(caseId);
+  const visibility = new CaseVisibility(state, features);
   activities.journal.beforeWait = () => visibility.sync();
   return { caseId, definition, application: clone(application), state, open: openWork(), ...activities };
 }

@@ -1,7 +1,9 @@
-import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
+import { Role, type ServiceDefinition } from '@govmesh/contracts/service-definition';
 import { PartnerId } from '@govmesh/contracts/topics';
 import {
+  AWAITING_ROLES,
   PARTNERS_HOLDING_TASKS,
+  VISIBILITY_VERSION,
   caseStateQuery,
   decideOfficerTask,
   provideCitizenInput,
@@ -72,13 +74,27 @@ export class CaseClient {
 
   /**
    * Ids of the running cases in which `partnerId` holds a task, from one visibility query on the
-   * search attribute the cases keep (PARTNERS_HOLDING_TASKS). Visibility lags a case by moments.
+   * search attribute the cases keep (PARTNERS_HOLDING_TASKS), with the cases too old to keep it
+   * (no VISIBILITY_VERSION): ask each for its state. Visibility lags a case by moments.
    */
-  async casesHoldingPartnerTasks(partnerId: string): Promise<string[]> {
+  casesHoldingPartnerTasks(partnerId: string): Promise<string[]> {
+    return this.idsOf(`${PARTNERS_HOLDING_TASKS.name} = "${PartnerId.parse(partnerId)}"`);
+  }
+
+  /** Ids of the running cases waiting for a decision or review by one of `roles` (or too old to say). */
+  casesAwaitingRoles(roles: readonly string[]): Promise<string[]> {
+    // Only a role as a definition may name one (kebab-case) reaches the query.
+    const named = roles.filter((r) => Role.safeParse(r).success).map((r) => `"${r}"`);
+    return this.idsOf(named.length > 0 ? `${AWAITING_ROLES.name} IN (${named.join(', ')})` : 'false');
+  }
+
+  private async idsOf(condition: string): Promise<string[]> {
     const ids: string[] = [];
-    for await (const w of this.client.workflow.list({
-      query: `${this.runningHere()} AND ${PARTNERS_HOLDING_TASKS.name} = "${PartnerId.parse(partnerId)}"`,
-    }))
+    const where =
+      condition === 'false'
+        ? `${VISIBILITY_VERSION.name} IS NULL`
+        : `(${condition} OR ${VISIBILITY_VERSION.name} IS NULL)`;
+    for await (const w of this.client.workflow.list({ query: `${this.runningHere()} AND ${where}` }))
       ids.push(w.workflowId);
     return ids;
   }

@@ -1,9 +1,16 @@
-import { PARTNERS_HOLDING_TASKS } from '@govmesh/workflows/case-api';
+import { CASE_SEARCH_ATTRIBUTES } from '@govmesh/workflows/case-api';
 import proto from '@temporalio/proto';
 
 // @temporalio/proto is CommonJS: its namespaces are reachable only through the default export.
 const { temporal } = proto;
 type OperatorService = proto.temporal.api.operatorservice.v1.OperatorService;
+type AttributeType = (typeof CASE_SEARCH_ATTRIBUTES)[number]['type'];
+
+const INDEXED_TYPES: Record<AttributeType, proto.temporal.api.enums.v1.IndexedValueType> = {
+  KEYWORD_LIST: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+  INT: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT,
+};
+const CLI_TYPES: Record<AttributeType, string> = { KEYWORD_LIST: 'KeywordList', INT: 'Int' };
 
 /** The namespace lacks a search attribute the cases need, and govmesh may not add it. */
 export class SearchAttributesMissing extends Error {
@@ -21,20 +28,25 @@ export async function ensureCaseSearchAttributes(
   connection: { readonly operatorService: OperatorService },
   namespace: string,
 ): Promise<void> {
-  const { name } = PARTNERS_HOLDING_TASKS;
   const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
-  if (customAttributes?.[name] !== undefined) return;
+  const missing = CASE_SEARCH_ATTRIBUTES.filter((key) => customAttributes?.[key.name] === undefined);
+  if (missing.length === 0) return;
   try {
     await connection.operatorService.addSearchAttributes({
       namespace,
-      searchAttributes: { [name]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST },
+      searchAttributes: Object.fromEntries(missing.map((key) => [key.name, INDEXED_TYPES[key.type]])),
     });
   } catch (err) {
-    // Another worker added it meanwhile: ALREADY_EXISTS (gRPC code 6).
+    // Another worker added them meanwhile: ALREADY_EXISTS (gRPC code 6).
     if ((err as { code?: number }).code === 6) return;
+    const commands = missing
+      .map(
+        (key) =>
+          `temporal operator search-attribute create --namespace ${namespace} --name ${key.name} --type ${CLI_TYPES[key.type]}`,
+      )
+      .join('; ');
     throw new SearchAttributesMissing(
-      `namespace ${namespace} has no search attribute ${name} and it could not be added (${(err as Error).message}); ` +
-        `an operator can add it: temporal operator search-attribute create --namespace ${namespace} --name ${name} --type KeywordList`,
+      `namespace ${namespace} lacks the search attributes ${missing.map((k) => k.name).join(', ')} and they could not be added (${(err as Error).message}); an operator can add them: ${commands}`,
       { cause: err },
     );
   }

@@ -48,7 +48,9 @@ export const officerRoutes: RouteSpec[] = [
     responses: { 200: { description: 'the waiting tasks, oldest case first', schema: OfficerTaskView.array() } },
     async handle({ caller }, deps) {
       const tasks = [];
+      // Two visibility queries, then only the cases that wait for the caller's roles are asked.
       const running = await deps.cases.runningCaseIds();
+      const waiting = new Set(await deps.cases.casesAwaitingRoles(caller!.officerRoles));
       const now = (deps.now?.() ?? new Date()).getTime();
       for (const record of deps.store.openCases()) {
         if (!mayWorkOn(caller!, record.serviceId, deps)) continue;
@@ -59,6 +61,7 @@ export const officerRoutes: RouteSpec[] = [
           deps.store.closeCase(record.caseId);
           continue;
         }
+        if (!waiting.has(record.caseId) && !young) continue;
         const state = await deps.cases.state(record.caseId);
         if (!state) continue;
         if (state.status !== 'running') {

@@ -12,6 +12,8 @@ export interface CaseEngine {
   state(caseId: string): Promise<CaseState | undefined>;
   /** The ids of the cases still running, from one visibility query (for the officers' inbox). */
   runningCaseIds(): Promise<ReadonlySet<string>>;
+  /** The running cases waiting for one of these officer roles, or too old to say (one visibility query). */
+  casesAwaitingRoles(roles: readonly string[]): Promise<readonly string[]>;
   decide(caseId: string, decision: OfficerDecision): Promise<void>;
   provideInput(caseId: string, input: CitizenInput): Promise<void>;
   revoke(caseId: string, revocation: PartnerTaskRevocation): Promise<void>;

@@ -105,6 +105,23 @@ class RecordingCases implements CaseEngine {
       new Set([...this.states.values()].filter((s) => s.status === 'running').map((s) => s.caseId)),
     );
   }
+  /** As the cases' search attribute says: the steps that wait for an officer of one of `roles`. */
+  casesAwaitingRoles(roles: readonly string[]) {
+    return Promise.resolve(
+      [...this.states.values()]
+        .filter(
+          (s) =>
+            s.status === 'running' &&
+            Object.values(s.steps).some(
+              (step) =>
+                (step.status === 'awaiting-officer' || step.status === 'awaiting-review') &&
+                step.role !== undefined &&
+                roles.includes(step.role),
+            ),
+        )
+        .map((s) => s.caseId),
+    );
+  }
   revoke(_caseId: string, r: PartnerTaskRevocation) {
     this.revocations.push(r);
     return Promise.resolve();
@@ -394,7 +411,9 @@ describe('the govmesh HTTP API', () => {
       .set('authorization', await as('citizen'))
       .send({ serviceId: 'business-licence', application })
       .expect(202);
-    cases.runningCaseIds = () => Promise.resolve(new Set<string>()); // Temporal's index lags a fresh case
+    // Temporal's index lags a fresh case.
+    cases.runningCaseIds = () => Promise.resolve(new Set<string>());
+    cases.casesAwaitingRoles = () => Promise.resolve([]);
     const inbox = await request(app)
       .get('/v1/tasks')
       .set('authorization', await as('officer'))

@@ -48,6 +48,7 @@ describe('govmesh over the API', () => {
         ),
         state: (caseId: string) => Promise.resolve(states.get(caseId)),
         runningCaseIds: () => Promise.resolve(new Set(states.keys())),
+        casesAwaitingRoles: () => Promise.resolve([...states.keys()]),
         decide: () => Promise.resolve(),
         provideInput: () => Promise.resolve(),
         revoke: () => Promise.resolve(),
