@@ -55,8 +55,10 @@ export async function serveMetrics(
     server.listen(port, host, () => resolve());
   });
   const address = server.address();
+  const bound = typeof address === 'object' && address ? address.port : port;
+  logger.info({ metrics: `http://${host}:${bound}/metrics` }, 'metrics served');
   return {
-    port: typeof address === 'object' && address ? address.port : port,
+    port: bound,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

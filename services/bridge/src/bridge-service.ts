@@ -79,7 +79,6 @@ export async function startBridge(
     config.GOVMESH_BRIDGE_METRICS_PORT,
     logger,
   );
-  logger.info({ metrics: `http://${config.GOVMESH_METRICS_HOST}:${scrape.port}/metrics` }, 'bridge metrics served');
   return {
     async stop() {
       await scrape.close();

@@ -72,7 +72,6 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     config.GOVMESH_WORKER_METRICS_PORT,
     logger,
   );
-  logger.info({ metrics: `http://${config.GOVMESH_METRICS_HOST}:${scrape.port}/metrics` }, 'worker metrics served');
   return {
     async stop() {
       await scrape.close();
