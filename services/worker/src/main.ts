@@ -18,15 +18,19 @@ Runtime.install({
   shutdownSignals: [],
   // The SDK's own metrics (task slots, polls, workflow task latency, sticky cache) on a port of
   // their own, beside the worker's /metrics: the SDK core serves them itself.
-  telemetryOptions: {
-    metrics: {
-      metricPrefix: 'temporal_',
-      prometheus: {
-        bindAddress: `${config.GOVMESH_METRICS_HOST}:${config.GOVMESH_WORKER_SDK_METRICS_PORT}`,
-        countersTotalSuffix: true,
-      },
-    },
-  },
+  ...(config.GOVMESH_WORKER_SDK_METRICS_PORT > 0
+    ? {
+        telemetryOptions: {
+          metrics: {
+            metricPrefix: 'temporal_',
+            prometheus: {
+              bindAddress: `${config.GOVMESH_METRICS_HOST}:${config.GOVMESH_WORKER_SDK_METRICS_PORT}`,
+              countersTotalSuffix: true,
+            },
+          },
+        },
+      }
+    : {}),
 });
 await runServiceProcess('worker', logger, () => startWorker(config, logger), {
   taskQueue: config.GOVMESH_CASE_TASK_QUEUE,
