@@ -85,15 +85,14 @@ export class CaseClient {
   casesAwaitingRoles(roles: readonly string[]): Promise<string[]> {
     // Only a role as a definition may name one (kebab-case) reaches the query.
     const named = roles.filter((r) => Role.safeParse(r).success).map((r) => `"${r}"`);
-    return this.idsOf(named.length > 0 ? `${AWAITING_ROLES.name} IN (${named.join(', ')})` : 'false');
+    return this.idsOf(named.length > 0 ? `${AWAITING_ROLES.name} IN (${named.join(', ')})` : undefined);
   }
 
-  private async idsOf(condition: string): Promise<string[]> {
+  /** The running cases that meet `condition`, and those too old to say (no VISIBILITY_VERSION). */
+  private async idsOf(condition: string | undefined): Promise<string[]> {
     const ids: string[] = [];
-    const where =
-      condition === 'false'
-        ? `${VISIBILITY_VERSION.name} IS NULL`
-        : `(${condition} OR ${VISIBILITY_VERSION.name} IS NULL)`;
+    const tooOld = `${VISIBILITY_VERSION.name} IS NULL`;
+    const where = condition ? `(${condition} OR ${tooOld})` : tooOld;
     for await (const w of this.client.workflow.list({ query: `${this.runningHere()} AND ${where}` }))
       ids.push(w.workflowId);
     return ids;

@@ -1,6 +1,8 @@
 import { schemaUrn } from '@govmesh/contracts/cloud-event';
 import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 
+import type { ServiceMetrics } from './service-metrics.js';
+
 export interface OutgoingEvent {
   readonly id: string;
   readonly type: string;
@@ -15,12 +17,19 @@ export class CloudEventPublisher {
   private readonly producer: Producer;
   private connected: Promise<void> | undefined;
 
+  private readonly now: () => Date;
+  private readonly counted: ServiceMetrics | undefined;
+
   constructor(
     kafka: Kafka,
-    private readonly now: () => Date = () => new Date(),
-    /** Told each event's type once the broker acknowledged it (a service's metrics). */
-    private readonly onPublished?: (type: string) => void,
+    options: {
+      readonly now?: () => Date;
+      /** Counts each event by type once the broker acknowledged it (govmesh_events_published_total). */
+      readonly metrics?: ServiceMetrics;
+    } = {},
   ) {
+    this.now = options.now ?? (() => new Date());
+    this.counted = options.metrics;
     // Idempotent: a retried send is written once. kafkajs keeps that guarantee only with unbounded
     // retries; callers bound the wait (an activity's start-to-close timeout, a consumer's session).
     this.producer = kafka.producer({
@@ -58,7 +67,7 @@ export class CloudEventPublisher {
       byTopic.set(topic, messages);
     }
     await this.producer.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
-    if (this.onPublished) for (const { event } of events) this.onPublished(event.type);
+    if (this.counted) for (const { event } of events) this.counted.published.inc({ type: event.type });
   }
 
   private cloudEvent(event: OutgoingEvent) {

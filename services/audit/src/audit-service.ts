@@ -39,7 +39,7 @@ export async function startAuditLedger(
   const store = new SqliteLedgerStore(config.ledgerFile);
   const signer = loadOrCreateSigningKey(config.signingKeyFile);
   const metrics = serviceMetrics('audit');
-  const publisher = new CloudEventPublisher(kafka, undefined, (type) => metrics.published.inc({ type }));
+  const publisher = new CloudEventPublisher(kafka, { metrics });
   let batches = 0;
   const consumer = createLedgerConsumer({
     kafka,

@@ -24,6 +24,11 @@ export const LedgerLocationEnv = z
   });
 export type LedgerLocation = z.infer<typeof LedgerLocationEnv>;
 
+/** The ledger's location for the admin commands, which report a bad variable in their own way. */
+export function readLedgerLocation(env: Record<string, string | undefined> = process.env) {
+  return LedgerLocationEnv.safeParse(env);
+}
+
 const AuditEnv = PlatformEnv.extend({
   ...AuditReadModelEnv.shape,
   /** How often the partner standings on govmesh.partner-standings are brought up to date. */

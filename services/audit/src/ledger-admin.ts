@@ -6,7 +6,7 @@ import { Command } from 'commander';
 
 import { auditTimeline, citizenTimeline } from './case-timeline.js';
 import { CheckpointSigner } from './checkpoint-signing.js';
-import { LedgerLocationEnv, type LedgerLocation } from './config.js';
+import { readLedgerLocation, type LedgerLocation } from './config.js';
 import { LedgerExportInvalid, exportLedger, verifyExport } from './ledger-export.js';
 import { verifyLedger, type LedgerVerdict } from './ledger-verification.js';
 import { scorecardsOf } from './scorecards.js';
@@ -18,7 +18,7 @@ export class AuditCommandError extends Error {
 }
 
 function location(): LedgerLocation {
-  const parsed = LedgerLocationEnv.safeParse(process.env);
+  const parsed = readLedgerLocation();
   if (!parsed.success) throw new AuditCommandError(`invalid configuration: ${parsed.error.message}`);
   return parsed.data;
 }

@@ -35,7 +35,7 @@ export async function startBridge(
   await ensureTopics(kafka);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const metrics = serviceMetrics('bridge');
-  const publisher = new CloudEventPublisher(kafka, undefined, (type) => metrics.published.inc({ type }));
+  const publisher = new CloudEventPublisher(kafka, { metrics });
   // The partners to read results from: those on the registry that are not terminated (a suspended
   // partner's late answers must still be heard, and rejected).
   const partners = new Map<string, string>();

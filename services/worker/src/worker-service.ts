@@ -43,7 +43,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   // Every case event, task and refusal it publishes is counted by type (cases started, completed,
   // failed; deadlines breached; escalations) on /metrics.
   const metrics = serviceMetrics('worker');
-  const publisher = new CloudEventPublisher(kafka, undefined, (type) => metrics.published.inc({ type }));
+  const publisher = new CloudEventPublisher(kafka, { metrics });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   await ensureCaseSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
   // The file seeds the directory; the registry topic (the API's onboarding and suspensions) updates it.
