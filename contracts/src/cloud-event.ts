@@ -30,6 +30,13 @@ export const CloudEventAttributes = z.object({
     .string()
     .regex(/^urn:govmesh:schema:[a-z0-9.@-]+$/, 'dataschema is urn:govmesh:schema:<name>')
     .optional(),
+  /**
+   * W3C trace context (the CloudEvents distributed-tracing extension): the span that produced the
+   * message. Optional; a receiver that finds it malformed starts a new trace, as W3C says, and
+   * does not refuse the message for it.
+   */
+  traceparent: z.string().max(256).optional(),
+  tracestate: z.string().max(512).optional(),
 });
 export type CloudEventAttributes = z.infer<typeof CloudEventAttributes>;
 

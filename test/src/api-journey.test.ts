@@ -13,8 +13,11 @@ import type { PartnerProfile } from '@govmesh/contracts/partner-profile';
 import { CloudEventPublisher, PartnerKafkaAccess } from '@govmesh/messaging';
 import { createSimulatedPartner, type Partner } from '@govmesh/partner-sdk';
 import { Connection } from '@temporalio/client';
+import { startTracing, temporalClientTracing, type Tracing } from '@govmesh/telemetry/setup';
+import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SpanKind } from '@opentelemetry/api';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 
@@ -59,10 +62,15 @@ describe('a business licence, driven only through the API, on the real engines',
   let audit: HttpAuditReader;
   const partners: Partner[] = [];
   let tokens: DevelopmentIssuer;
+  // Every span of every component in this process (the API, worker, bridge, partners, ledger).
+  const spans = new InMemorySpanExporter();
+  let tracing: Tracing;
+  let caseId: string;
   const as = async (role: Role, subject: string, officerRoles: string[] = []) =>
     `Bearer ${await tokens.mint({ role, subject, officerRoles, ...(role === 'agency-admin' ? { agency: subject } : role === 'officer' ? { agency: 'market-regulation' } : {}) })}`;
 
   beforeAll(async () => {
+    tracing = startTracing({ service: 'govmesh-e2e', exporter: spans });
     tokens = await DevelopmentIssuer.ephemeral();
     const { createKafka, ScramUsers } = await import('@govmesh/messaging');
     const kafka = createKafka({
@@ -83,7 +91,7 @@ describe('a business licence, driven only through the API, on the real engines',
     publisher = new CloudEventPublisher(apiKafka);
     connection = await Connection.connect({ address: engines().temporalAddress });
     const { Client } = await import('@temporalio/client');
-    const client = new Client({ connection });
+    const client = new Client({ connection, interceptors: temporalClientTracing() });
     audit = new HttpAuditReader(ledger.readModel.url, ledger.readModel.secret);
     app = createServer({
       store: new PlatformStore(':memory:'),
@@ -118,6 +126,7 @@ describe('a business licence, driven only through the API, on the real engines',
     await ledger?.stop();
     await publisher?.close();
     await connection?.close();
+    await tracing?.shutdown();
   });
 
   it('publish, onboard, submit, decide, read the status, rate, verify', async () => {
@@ -186,7 +195,7 @@ describe('a business licence, driven only through the API, on the real engines',
       .set('idempotency-key', `apply-${suffix}`)
       .send({ serviceId: definition.id, application })
       .expect(202);
-    const caseId = (submitted.body as { caseId: string }).caseId;
+    caseId = (submitted.body as { caseId: string }).caseId;
 
     const officer = await as('officer', 'officer-grace', ['licensing-officer']);
     const decide = async (stepId: string, kind: string) => {
@@ -269,4 +278,53 @@ describe('a business licence, driven only through the API, on the real engines',
       withinStatutoryDeadline: 1,
     });
   }, 120_000);
+
+  it("one trace follows the case from the citizen's request to the partner, back through the bridge, and into the ledger", () => {
+    const all = spans.getFinishedSpans();
+    const request_ = all.find(
+      (s) => s.kind === SpanKind.SERVER && s.attributes['http.route'] === '/v1/cases' && s.name.startsWith('POST'),
+    );
+    expect(
+      request_,
+      `no server span for POST /v1/cases among ${all.length} spans: ${JSON.stringify([...new Set(all.filter((s) => s.name !== 'audit append').map((s) => `${s.kind}:${s.name}:${String(s.attributes['http.route'])}`))].slice(0, 80))}`,
+    ).toBeDefined();
+    const trace = all.filter((s) => s.spanContext().traceId === request_!.spanContext().traceId);
+    const byId = new Map(trace.map((s) => [s.spanContext().spanId, s]));
+    const parentOf = (s: ReadableSpan) => (s.parentSpanId ? byId.get(s.parentSpanId) : undefined);
+    const named = (prefix: string, where: (s: ReadableSpan) => boolean = () => true) => {
+      const found = trace.filter((s) => s.name.startsWith(prefix) && where(s));
+      expect(
+        found.length,
+        `${prefix} in the trace: ${[...new Set(trace.map((s) => s.name))].join(', ')}`,
+      ).toBeGreaterThan(0);
+      return found;
+    };
+    // API request → the case's workflow (Temporal headers carry the context).
+    const start = named('StartWorkflow:', (s) => parentOf(s) === request_)[0]!;
+    // The dispatch: an activity of the case publishes task.assigned with its traceparent …
+    const partnerSpan = named(
+      'partner task background-check@1',
+      (s) => s.attributes['govmesh.task.id'] === `${caseId}:background-check`,
+    )[0]!;
+    const dispatch = parentOf(partnerSpan)!;
+    expect(dispatch.name).toBe('RunActivity:dispatchTask');
+    expect(dispatch.attributes.temporalWorkflowId).toBe(caseId);
+    expect(parentOf(dispatch)).toBe(start);
+    // … the partner's result carries the partner's span to the bridge, whose Update joins the case.
+    const handOver = named('bridge hand-over', (s) => parentOf(s) === partnerSpan)[0]!;
+    expect(handOver.attributes['govmesh.result.outcome']).toBe('accepted');
+    expect(named('StartWorkflowUpdate:submitTaskResult', (s) => parentOf(s) === handOver)).toHaveLength(1);
+    // … and the case goes on, in the same trace, to its next partner.
+    named('partner task site-inspection@1', (s) => s.attributes['govmesh.task.id'] === `${caseId}:site-inspection`);
+    // The ledger's append of the case's events, each in the trace of the span that published it.
+    const appends = named('audit append', (s) => s.attributes['govmesh.case.id'] === caseId);
+    expect(appends.map((s) => s.attributes['govmesh.event.type'])).toEqual(
+      expect.arrayContaining([DOMAIN_EVENTS.caseSubmitted.type, DOMAIN_EVENTS.caseCompleted.type]),
+    );
+    expect(appends.every((s) => parentOf(s) !== undefined)).toBe(true);
+    // Ids and codes only: nothing of the application is in any span.
+    const recorded = JSON.stringify(trace.map((s) => [s.name, s.attributes, s.events]));
+    for (const personal of ['Emmy Noether', 'NID-23', '1982-03-23', 'emmy@example.org', 'Invariant Books'])
+      expect(recorded).not.toContain(personal);
+  });
 });

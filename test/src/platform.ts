@@ -14,6 +14,7 @@ import {
   followPartnerRegistry,
   type PartnerStandings,
 } from '@govmesh/worker';
+import { temporalClientTracing } from '@govmesh/telemetry/setup';
 import { caseStateQuery, type CaseState } from '@govmesh/workflows/case-api';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
@@ -80,7 +81,7 @@ export async function startPlatform(
   const publisher = new CloudEventPublisher(kafka);
   const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
   const connection = await Connection.connect({ address: temporalAddress });
-  const client = new Client({ connection });
+  const client = new Client({ connection, interceptors: temporalClientTracing() });
   const taskQueue = `e2e-cases-${suffix}`;
   const directory = new PartnerDirectory(options.registry ? [] : profiles, options.standings);
   const registry = options.registry

@@ -1,4 +1,5 @@
 import { schemaUrn } from '@govmesh/contracts/cloud-event';
+import { traceContextAttributes } from '@govmesh/telemetry';
 import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 
 import type { ServiceMetrics } from './service-metrics.js';
@@ -80,6 +81,8 @@ export class CloudEventPublisher {
       time: this.now().toISOString(),
       datacontenttype: 'application/json',
       dataschema: schemaUrn(event.type),
+      // The span publishing it (a case's activity, a partner's handler), so readers continue the trace.
+      ...traceContextAttributes(),
       data: event.data,
     };
   }

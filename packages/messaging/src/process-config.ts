@@ -3,6 +3,8 @@ import { join } from 'node:path';
 
 import { z } from 'zod';
 
+import { TracingEnvShape } from '@govmesh/telemetry';
+
 import { KafkaSecurityEnvShape } from './kafka-security.js';
 
 /**
@@ -34,6 +36,8 @@ export const PlatformEnv = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   /** Where the services without an HTTP API of their own serve `/metrics`; loopback unless set. */
   GOVMESH_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  // Where spans go: OpenTelemetry's standard variables (OTLP over HTTP, Zipkin); nowhere by default.
+  ...TracingEnvShape,
 });
 
 /** Parses a process's configuration once; on a bad value prints every problem and exits 1. */

@@ -26,6 +26,10 @@ export async function runServiceProcess(
   logger: Logger,
   start: () => Promise<RunningService>,
   details: Record<string, unknown> = {},
+  options: {
+    /** The process's tracing (`@govmesh/telemetry/setup`): said where it exports, flushed on the way out. */
+    readonly tracing?: { readonly exportingTo: string | undefined; shutdown(): Promise<void> };
+  } = {},
 ): Promise<void> {
   let service: RunningService;
   try {
@@ -35,11 +39,13 @@ export async function runServiceProcess(
     logger.fatal({ err, ...(e.code ? { code: e.code } : {}) }, `${name} could not start: ${e.message ?? String(err)}`);
     process.exit(1);
   }
-  logger.info(details, `${name} running`);
+  logger.info({ ...details, traces: options.tracing?.exportingTo ?? 'not exported' }, `${name} running`);
   process.send?.(READY_MESSAGE);
   const stop = async (signal: string): Promise<void> => {
     logger.info({ signal }, `${name} stopping`);
     await service.stop();
+    // The spans still buffered go out before the process does.
+    await options.tracing?.shutdown();
     logger.info(`${name} stopped`);
     process.exit(0);
   };

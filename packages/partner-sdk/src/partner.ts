@@ -19,8 +19,10 @@ import {
   type KafkaTls,
   type PartnerKafkaAccess,
 } from '@govmesh/messaging';
+import { SpanKind, contextFromAttributes, ensureTracePropagation, inSpan } from '@govmesh/telemetry';
 import type { Kafka } from 'kafkajs';
 import { pino, type Logger } from 'pino';
+import { Gauge, Histogram, Registry } from 'prom-client';
 
 export interface TaskContext {
   readonly task: TaskAssignedData;
@@ -50,6 +52,11 @@ export interface PartnerOptions {
   readonly onRevocation?: (revocation: TaskRejectionData) => void;
   /** How long `stop` waits for handlers to finish after aborting them (5 s). */
   readonly stopGraceMs?: number;
+  /**
+   * Where the partner's metrics go (tasks in flight, handler latency by task type and outcome), for
+   * the partner to serve on its own `/metrics`; a registry of its own (`partner.metrics`) when absent.
+   */
+  readonly metrics?: Registry;
 }
 
 export interface Partner {
@@ -59,6 +66,26 @@ export interface Partner {
   publishResult(result: TaskResultData): Promise<void>;
   /** Results govmesh refused, in the order they came. */
   readonly rejections: readonly TaskRejectionData[];
+  /** The partner's Prometheus metrics (`govmesh_partner_*`). */
+  readonly metrics: Registry;
+}
+
+function partnerMetrics(registry: Registry) {
+  return {
+    registry,
+    inFlight: new Gauge({
+      name: 'govmesh_partner_tasks_in_flight',
+      help: 'Tasks the partner is working on now',
+      registers: [registry],
+    }),
+    handlerSeconds: new Histogram({
+      name: 'govmesh_partner_handler_seconds',
+      help: "Time the partner's handler took per task, by task type and outcome (completed, failed, revoked)",
+      labelNames: ['task_type', 'outcome'],
+      buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120, 600],
+      registers: [registry],
+    }),
+  };
 }
 
 /**
@@ -81,6 +108,9 @@ export function createPartner(options: PartnerOptions): Partner {
   const running = new Map<string, AbortController>();
   const inFlight = new Set<Promise<void>>();
   const rejections: TaskRejectionData[] = [];
+  // Tasks arrive with the case's trace context, and results leave with the partner's span.
+  ensureTracePropagation();
+  const metrics = partnerMetrics(options.metrics ?? new Registry());
 
   async function publishResult(result: TaskResultData): Promise<void> {
     // Keyed by case, so a case's results stay in order; a malformed id is the bridge's to refuse.
@@ -99,6 +129,9 @@ export function createPartner(options: PartnerOptions): Partner {
     const controller = new AbortController();
     running.set(key, controller);
     const taskLog = logger.child({ taskId: task.taskId, attempt: task.attempt, taskType: task.taskType });
+    metrics.inFlight.inc();
+    const timer = metrics.handlerSeconds.startTimer({ task_type: task.taskType });
+    let outcome = 'failed';
     try {
       const handler = options.handlers[task.taskType];
       const contract = taskTypes.get(task.taskType);
@@ -122,10 +155,17 @@ export function createPartner(options: PartnerOptions): Partner {
         return;
       }
       const output = await handler(task.input, { task, signal: controller.signal, logger: taskLog });
-      if (controller.signal.aborted) return;
+      if (controller.signal.aborted) {
+        outcome = 'revoked';
+        return;
+      }
+      outcome = 'completed';
       await publishResult({ taskId: task.taskId, attempt: task.attempt, outcome: 'completed', output });
     } catch (err) {
-      if (controller.signal.aborted) return;
+      if (controller.signal.aborted) {
+        outcome = 'revoked';
+        return;
+      }
       taskLog.warn({ err }, 'task failed');
       await publishResult({
         taskId: task.taskId,
@@ -135,11 +175,14 @@ export function createPartner(options: PartnerOptions): Partner {
       });
     } finally {
       running.delete(key);
+      metrics.inFlight.dec();
+      timer({ outcome });
     }
   }
 
   return {
     rejections,
+    metrics: metrics.registry,
     publishResult,
     async start() {
       try {
@@ -160,8 +203,23 @@ export function createPartner(options: PartnerOptions): Partner {
           }
           const event = parsed.data;
           if (event.type === TASK_ASSIGNED) {
-            // Work runs beside the consumer, so a revocation can arrive while a task is in hand.
-            const job = work(event.data).catch((err: unknown) => logger.error({ err }, 'could not publish a result'));
+            // Work runs beside the consumer, so a revocation can arrive while a task is in hand. It
+            // continues the case's trace (the event's traceparent), and so does the result it sends.
+            const task = event.data;
+            const job = inSpan(
+              `partner task ${task.taskType}`,
+              {
+                parent: contextFromAttributes(event),
+                kind: SpanKind.CONSUMER,
+                attributes: {
+                  'govmesh.partner.id': options.partnerId,
+                  'govmesh.task.id': task.taskId,
+                  'govmesh.task.type': task.taskType,
+                  'govmesh.task.attempt': task.attempt,
+                },
+              },
+              () => work(task),
+            ).catch((err: unknown) => logger.error({ err }, 'could not publish a result'));
             inFlight.add(job);
             void job.finally(() => inFlight.delete(job));
           } else if (event.type === TASK_REVOKED) {

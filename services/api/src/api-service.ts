@@ -8,6 +8,7 @@ import {
   tlsFromEnv,
   type RunningService,
 } from '@govmesh/messaging';
+import { temporalClientTracing } from '@govmesh/telemetry/setup';
 import { Client, Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 
@@ -43,7 +44,12 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
   await ensureTopics(kafka);
   const publisher = new CloudEventPublisher(kafka);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  // A case started or answered here joins the trace of the request (Temporal headers carry it).
+  const client = new Client({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    interceptors: temporalClientTracing(),
+  });
   const store = new PlatformStore(config.platformDb);
   const audit = new HttpAuditReader(config.GOVMESH_AUDIT_URL, config.auditReadSecret);
   const cases = new CaseClient(client, { taskQueue: config.GOVMESH_CASE_TASK_QUEUE });

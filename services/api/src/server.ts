@@ -1,6 +1,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { pinoHttp } from 'pino-http';
+import { httpServerSpans } from '@govmesh/telemetry';
 import swaggerUi from 'swagger-ui-express';
 
 import type { Caller } from '@govmesh/tokens';
@@ -30,6 +31,8 @@ export function createServer(deps: ApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  // First, so that the request's span is active for everything after it (its log lines carry it).
+  app.use(httpServerSpans());
   app.use(
     pinoHttp({
       logger: deps.logger.child({ component: 'http' }),

@@ -2,6 +2,7 @@ import { DEAD_LETTER, type DeadLetterData } from '@govmesh/contracts/dead-letter
 import { DomainEvent, allowedSourceOf } from '@govmesh/contracts/domain-events';
 import { DEAD_LETTER_TOPIC, EVENTS_TOPIC } from '@govmesh/contracts/topics';
 import type { CloudEventPublisher } from '@govmesh/messaging';
+import { SpanKind, contextFromAttributes, startSpan, type Span } from '@govmesh/telemetry';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 
@@ -119,6 +120,8 @@ export function createLedgerConsumer(deps: LedgerConsumerDeps): LedgerConsumer {
           const { batch } = payload;
           if (!payload.isRunning() || payload.isStale() || batch.messages.length === 0) return;
           const entries: LedgerEntry[] = [];
+          // One span per event, in the trace of whoever published it, for the one append of the batch.
+          const spans: Span[] = [];
           for (const message of batch.messages) {
             let json: unknown;
             try {
@@ -147,8 +150,24 @@ export function createLedgerConsumer(deps: LedgerConsumerDeps): LedgerConsumer {
               continue;
             }
             entries.push(ledgerEntryOf(event.data));
+            spans.push(
+              startSpan('audit append', {
+                parent: contextFromAttributes(event.data),
+                kind: SpanKind.CONSUMER,
+                attributes: {
+                  'govmesh.event.type': event.data.type,
+                  'messaging.message.id': event.data.id,
+                  ...(event.data.subject ? { 'govmesh.case.id': event.data.subject } : {}),
+                },
+              }),
+            );
           }
-          const outcome = await deps.store.append(entries);
+          let outcome: Awaited<ReturnType<typeof deps.store.append>>;
+          try {
+            outcome = await deps.store.append(entries);
+          } finally {
+            spans.forEach((span) => span.end());
+          }
           counts.appended += outcome.appended.length;
           counts.duplicates += outcome.duplicates;
           if (outcome.duplicates)

@@ -3,6 +3,7 @@ import type { KeyObject } from 'node:crypto';
 
 import { AUDIT_READ_MODEL } from '@govmesh/contracts/audit-record';
 import { bearerMatches } from '@govmesh/messaging';
+import { httpServerSpans } from '@govmesh/telemetry';
 import express, { type ErrorRequestHandler, type Request } from 'express';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -53,6 +54,8 @@ function instant(req: Request, name: 'from' | 'to'): Date | undefined {
 export function ledgerReadApp({ store, secret, publicKey, logger, metrics }: LedgerReadApiOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // The API's read continues its request's trace (the traceparent header).
+  app.use(httpServerSpans());
   app.get(AUDIT_READ_MODEL.health, (_req, res) => {
     res.json({ ok: true });
   });

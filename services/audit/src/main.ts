@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 import { runServiceProcess } from '@govmesh/messaging';
+import { traceLogFields, tracingConfig } from '@govmesh/telemetry';
+import { startTracing } from '@govmesh/telemetry/setup';
 import { pino } from 'pino';
 
 import { startAuditLedger } from './audit-service.js';
@@ -11,9 +13,13 @@ if (process.argv.length > 2) {
   await ledgerAdminProgram().parseAsync(process.argv);
 } else {
   const config = loadConfig();
-  const logger = pino({ name: 'govmesh-audit', level: config.LOG_LEVEL });
-  await runServiceProcess('audit ledger', logger, () => startAuditLedger(config, logger), {
-    ledger: config.ledgerFile,
-    readModel: config.GOVMESH_AUDIT_URL,
-  });
+  const tracing = startTracing({ service: 'govmesh-audit', config: tracingConfig(config) });
+  const logger = pino({ name: 'govmesh-audit', level: config.LOG_LEVEL, mixin: traceLogFields });
+  await runServiceProcess(
+    'audit ledger',
+    logger,
+    () => startAuditLedger(config, logger),
+    { ledger: config.ledgerFile, readModel: config.GOVMESH_AUDIT_URL },
+    { tracing },
+  );
 }

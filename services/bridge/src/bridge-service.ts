@@ -9,6 +9,7 @@ import {
   serviceMetrics,
   type RunningService,
 } from '@govmesh/messaging';
+import { temporalClientTracing } from '@govmesh/telemetry/setup';
 import { Client, Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 
@@ -41,7 +42,8 @@ export async function startBridge(
   const partners = new Map<string, string>();
   const bridge = createResultBridge({
     kafka,
-    client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
+    // The Update joins the trace of the partner's result (Temporal headers carry it to the case).
+    client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, interceptors: temporalClientTracing() }),
     publisher,
     logger,
     groupId: config.GOVMESH_BRIDGE_GROUP,

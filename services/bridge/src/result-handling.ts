@@ -8,6 +8,7 @@ import {
 } from '@govmesh/contracts/task-messages';
 import { DEAD_LETTER_TOPIC, EVENTS_TOPIC, taskTopic } from '@govmesh/contracts/topics';
 import { digestOf, type CloudEventPublisher } from '@govmesh/messaging';
+import { SpanKind, contextFromAttributes, inSpan } from '@govmesh/telemetry';
 import { CaseClosed, CaseRefused, type CaseClient } from '@govmesh/case-client';
 import { eventIdFromMessage, messageId, parseTaskId } from '@govmesh/contracts/case-ids';
 
@@ -56,55 +57,73 @@ export async function handleResultMessage(message: ResultMessage, deps: ResultHa
     await publishDeadLetter(message, deps, reasons);
     return reject('CONTRACT.INVALID_ENVELOPE', reasons, '(unparseable)');
   }
-  const envelope = TaskResult.safeParse(json);
-  if (!envelope.success) {
-    const data = (json as { data?: { taskId?: unknown; attempt?: unknown } } | null)?.data;
-    const reasons = envelope.error.issues.map((i) => `${i.path.map(String).join('.') || '(message)'}: ${i.message}`);
-    const attempt = typeof data?.attempt === 'number' && data.attempt >= 1 ? data.attempt : undefined;
-    return reject(
-      'CONTRACT.INVALID_ENVELOPE',
-      reasons,
-      typeof data?.taskId === 'string' && data.taskId ? data.taskId : '(unknown)',
-      attempt,
-    );
-  }
-  const result = envelope.data.data;
-  const parsed = parseTaskId(result.taskId);
-  if (!parsed)
-    return reject('TASK.UNKNOWN', [`task ${result.taskId} is not a govmesh task`], result.taskId, result.attempt);
+  // The partner's span (the message's traceparent) is the parent: the trace goes on into the case.
+  const parent = contextFromAttributes(json);
+  return inSpan(
+    'bridge hand-over',
+    {
+      parent,
+      kind: SpanKind.CONSUMER,
+      attributes: { 'govmesh.partner.id': message.partnerId, 'messaging.destination.name': message.topic },
+    },
+    async (span) => {
+      const outcome = await handOver();
+      span.setAttribute('govmesh.result.outcome', outcome.accepted ? 'accepted' : outcome.code);
+      return outcome;
+    },
+  );
 
-  try {
-    await deps.cases.submitResult(
-      parsed.caseId,
-      {
-        partnerId: message.partnerId,
-        result,
-        ...(result.outcome === 'completed' ? { outputDigest: digestOf(result.output) } : {}),
-      },
-      // The same message delivered twice is applied once.
-      `${message.partnerId}/${envelope.data.id}`,
-    );
-    return { accepted: true, caseId: parsed.caseId };
-  } catch (err) {
-    if (err instanceof CaseRefused) {
-      if (err.rejectionCode) return reject(err.rejectionCode, [...err.reasons], result.taskId, result.attempt);
-      // A code the wire contract has no name for: the partner cannot be told, so the message goes to
-      // the dead-letter topic with the reason (nothing lost, and the partition moves on).
-      await publishDeadLetter(message, deps, [
-        `case ${parsed.caseId} refused the result with ${err.code}: ${err.message}`,
-      ]);
-      return { accepted: false, code: 'TASK.NOT_ASSIGNED', reasons: [err.message] };
-    }
-    if (err instanceof CaseClosed)
+  async function handOver(): Promise<ResultOutcome> {
+    const envelope = TaskResult.safeParse(json);
+    if (!envelope.success) {
+      const data = (json as { data?: { taskId?: unknown; attempt?: unknown } } | null)?.data;
+      const reasons = envelope.error.issues.map((i) => `${i.path.map(String).join('.') || '(message)'}: ${i.message}`);
+      const attempt = typeof data?.attempt === 'number' && data.attempt >= 1 ? data.attempt : undefined;
       return reject(
-        'TASK.NOT_ASSIGNED',
-        [`case ${parsed.caseId} is not open for results`],
-        result.taskId,
-        result.attempt,
+        'CONTRACT.INVALID_ENVELOPE',
+        reasons,
+        typeof data?.taskId === 'string' && data.taskId ? data.taskId : '(unknown)',
+        attempt,
       );
-    // Unreachable (its worker is down) or unexpected: the message is retried later, nothing is lost,
-    // and the log says which case holds the partition up.
-    throw err;
+    }
+    const result = envelope.data.data;
+    const parsed = parseTaskId(result.taskId);
+    if (!parsed)
+      return reject('TASK.UNKNOWN', [`task ${result.taskId} is not a govmesh task`], result.taskId, result.attempt);
+
+    try {
+      await deps.cases.submitResult(
+        parsed.caseId,
+        {
+          partnerId: message.partnerId,
+          result,
+          ...(result.outcome === 'completed' ? { outputDigest: digestOf(result.output) } : {}),
+        },
+        // The same message delivered twice is applied once.
+        `${message.partnerId}/${envelope.data.id}`,
+      );
+      return { accepted: true, caseId: parsed.caseId };
+    } catch (err) {
+      if (err instanceof CaseRefused) {
+        if (err.rejectionCode) return reject(err.rejectionCode, [...err.reasons], result.taskId, result.attempt);
+        // A code the wire contract has no name for: the partner cannot be told, so the message goes to
+        // the dead-letter topic with the reason (nothing lost, and the partition moves on).
+        await publishDeadLetter(message, deps, [
+          `case ${parsed.caseId} refused the result with ${err.code}: ${err.message}`,
+        ]);
+        return { accepted: false, code: 'TASK.NOT_ASSIGNED', reasons: [err.message] };
+      }
+      if (err instanceof CaseClosed)
+        return reject(
+          'TASK.NOT_ASSIGNED',
+          [`case ${parsed.caseId} is not open for results`],
+          result.taskId,
+          result.attempt,
+        );
+      // Unreachable (its worker is down) or unexpected: the message is retried later, nothing is lost,
+      // and the log says which case holds the partition up.
+      throw err;
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 
 import type { CloudEventPublisher } from '@govmesh/messaging';
+import { temporalActivityTracing } from '@govmesh/telemetry/setup';
 import type { AgencyActivity } from '@govmesh/workflows/case-activities';
 import { CASE_TASK_QUEUE, agencyTaskQueue } from '@govmesh/workflows/task-queues';
 import { type NativeConnection, Worker } from '@temporalio/worker';
@@ -32,6 +33,11 @@ export function workflowsPath(): string {
   return fileURLToPath(import.meta.resolve('@govmesh/workflows/service-case'));
 }
 
+/** Where the bundler finds the interceptors that carry a case's trace on to its activities. */
+export function workflowTracingPath(): string {
+  return fileURLToPath(import.meta.resolve('@govmesh/workflows/trace-propagation'));
+}
+
 /** One worker for cases and one per agency; `run` until `shutdown` (or SIGTERM in main). */
 export async function createCaseWorkers(deps: CaseWorkerDeps): Promise<Worker[]> {
   const caseWorker = await Worker.create({
@@ -39,6 +45,8 @@ export async function createCaseWorkers(deps: CaseWorkerDeps): Promise<Worker[]>
     namespace: deps.namespace,
     taskQueue: deps.taskQueue ?? CASE_TASK_QUEUE,
     workflowsPath: workflowsPath(),
+    // Every activity runs in a span of the case's trace, and publishes with it.
+    interceptors: { workflowModules: [workflowTracingPath()], activity: temporalActivityTracing() },
     ...(deps.maxCachedCases !== undefined ? { maxCachedWorkflows: deps.maxCachedCases } : {}),
     activities: createCaseActivities({
       publisher: deps.publisher,
@@ -55,6 +63,7 @@ export async function createCaseWorkers(deps: CaseWorkerDeps): Promise<Worker[]>
         namespace: deps.namespace,
         taskQueue: agencyTaskQueue(agency),
         activities,
+        interceptors: { activity: temporalActivityTracing() },
       }),
     ),
   );

@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 import { runServiceProcess } from '@govmesh/messaging';
+import { traceLogFields, tracingConfig } from '@govmesh/telemetry';
+import { startTracing } from '@govmesh/telemetry/setup';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { pino } from 'pino';
 
@@ -8,7 +10,8 @@ import { loadConfig } from './config.js';
 import { startWorker } from './worker-service.js';
 
 const config = loadConfig();
-const logger = pino({ name: 'govmesh-worker', level: config.LOG_LEVEL });
+const tracing = startTracing({ service: 'govmesh-worker', config: tracingConfig(config) });
+const logger = pino({ name: 'govmesh-worker', level: config.LOG_LEVEL, mixin: traceLogFields });
 const temporalLog = logger.child({ component: 'temporal' });
 Runtime.install({
   logger: new DefaultLogger('WARN', (entry) =>
@@ -32,9 +35,15 @@ Runtime.install({
       }
     : {}),
 });
-await runServiceProcess('worker', logger, () => startWorker(config, logger), {
-  taskQueue: config.GOVMESH_CASE_TASK_QUEUE,
-  maxCachedCases: config.GOVMESH_WORKER_MAX_CACHED_CASES,
-  sdkMetrics: `http://${config.GOVMESH_METRICS_HOST}:${config.GOVMESH_WORKER_SDK_METRICS_PORT}/metrics`,
-  agencies: config.GOVMESH_DEMO_AGENCIES ? Object.keys(DEMO_AGENCY_ACTIVITIES) : [],
-});
+await runServiceProcess(
+  'worker',
+  logger,
+  () => startWorker(config, logger),
+  {
+    taskQueue: config.GOVMESH_CASE_TASK_QUEUE,
+    maxCachedCases: config.GOVMESH_WORKER_MAX_CACHED_CASES,
+    sdkMetrics: `http://${config.GOVMESH_METRICS_HOST}:${config.GOVMESH_WORKER_SDK_METRICS_PORT}/metrics`,
+    agencies: config.GOVMESH_DEMO_AGENCIES ? Object.keys(DEMO_AGENCY_ACTIVITIES) : [],
+  },
+  { tracing },
+);

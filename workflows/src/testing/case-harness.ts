@@ -93,11 +93,18 @@ export interface CaseHarness {
  * The current workflow code, bundled once for a test file, with the SDK's runtime installed
  * quietly (errors only) for this process.
  */
+/**
+ * The workflow interceptors the production worker runs cases with (they carry the case's trace to
+ * its activities): tests bundle, run and replay cases with the same.
+ */
+const TRACE_PROPAGATION = fileURLToPath(new URL('../trace-propagation.ts', import.meta.url));
+
 export async function bundleServiceCase(): Promise<WorkflowBundleWithSourceMap> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   return await bundleWorkflowCode({
     workflowsPath: fileURLToPath(new URL('../service-case.workflow.ts', import.meta.url)),
     logger: new DefaultLogger('ERROR'),
+    workflowInterceptorModules: [TRACE_PROPAGATION],
   });
 }
 
@@ -169,6 +176,7 @@ export async function startCaseHarness(options: CaseHarnessOptions): Promise<Cas
       taskQueue,
       ...workflowCode,
       activities,
+      interceptors: { workflowModules: [TRACE_PROPAGATION] },
     }),
   ];
   const agencies = new Set<string>();

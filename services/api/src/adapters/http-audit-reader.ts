@@ -6,6 +6,7 @@ import {
   caseReadPath,
 } from '@govmesh/contracts/audit-record';
 import { PartnerScorecard, ServiceTransparency } from '@govmesh/contracts/partner-scorecard';
+import { traceHeaders } from '@govmesh/telemetry';
 import type { z } from 'zod';
 
 import type { AuditReader } from '../ports.js';
@@ -33,7 +34,7 @@ export class HttpAuditReader implements AuditReader {
     let response: Response;
     try {
       response = await fetch(url, {
-        headers: { authorization: `Bearer ${this.secret}`, accept: 'application/json' },
+        headers: { authorization: `Bearer ${this.secret}`, accept: 'application/json', ...traceHeaders() },
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (err) {
