@@ -52,6 +52,12 @@ const InfraEnv = z.object({
   GOVMESH_TEMPORAL_UI_PORT: port.default(18233),
   GOVMESH_TEMPORAL_HTTP_PORT: port.default(17243),
   GOVMESH_TEMPORAL_METRICS_PORT: port.default(17244),
+  // The trace viewer `govmesh infra up --tracing` starts: Zipkin's server from Maven Central.
+  GOVMESH_ZIPKIN_VERSION: z
+    .string()
+    .regex(/^\d+\.\d+\.\d+$/, 'must be a Zipkin release such as 3.5.1')
+    .default('3.5.1'),
+  GOVMESH_ZIPKIN_PORT: port.default(19411),
   GOVMESH_READY_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
 });
 
@@ -77,6 +83,13 @@ export interface InfraConfig {
     readonly clientTls?: KafkaTls | undefined;
     /** Embedded only: the PEM files of the client listener's TLS, when configured. */
     readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly caFile: string } | undefined;
+  };
+  readonly zipkin: {
+    readonly version: string;
+    readonly port: number;
+    /** Where services send spans (Zipkin's JSON v2 API) and where people look at them. */
+    readonly spansUrl: string;
+    readonly uiUrl: string;
   };
   readonly temporal: {
     readonly mode: 'embedded' | 'external';
@@ -137,6 +150,12 @@ export function loadInfraConfig(env: Record<string, string | undefined> = proces
       heap: e.GOVMESH_KAFKA_HEAP,
       credentials: credentialsFromEnv(e),
       ...kafkaTlsOf(e),
+    },
+    zipkin: {
+      version: e.GOVMESH_ZIPKIN_VERSION,
+      port: e.GOVMESH_ZIPKIN_PORT,
+      spansUrl: `http://127.0.0.1:${e.GOVMESH_ZIPKIN_PORT}/api/v2/spans`,
+      uiUrl: `http://127.0.0.1:${e.GOVMESH_ZIPKIN_PORT}/zipkin/`,
     },
     temporal: {
       mode: e.TEMPORAL_ADDRESS ? 'external' : 'embedded',

@@ -10,6 +10,7 @@ import {
 } from './kafka-principals.js';
 import { silentProgress, type Progress } from './progress.js';
 import { prepareTemporal, startTemporal, waitForTemporal } from './temporal.js';
+import { prepareZipkin, startZipkin, waitForZipkin } from './zipkin.js';
 
 export interface EngineStatus {
   readonly engine: EngineName;
@@ -27,15 +28,48 @@ export interface EngineStatus {
 export interface InfraStatus {
   readonly kafka: EngineStatus;
   readonly temporal: EngineStatus;
+  /** The trace viewer, when `--tracing` started it (or it still runs from an earlier `up --tracing`). */
+  readonly zipkin?: EngineStatus;
 }
 
 /**
  * Brings both engines up, or reuses them when they already run. External engines are only
  * checked. Fetching and building for both run side by side, as do the two start-ups.
  */
-export async function infraUp(config: InfraConfig, progress: Progress = silentProgress): Promise<InfraStatus> {
-  const [kafka, temporal] = await Promise.all([kafkaUp(config, progress), temporalUp(config, progress)]);
-  return { kafka, temporal };
+export async function infraUp(
+  config: InfraConfig,
+  progress: Progress = silentProgress,
+  options: { readonly tracing?: boolean } = {},
+): Promise<InfraStatus> {
+  const [kafka, temporal, zipkin] = await Promise.all([
+    kafkaUp(config, progress),
+    temporalUp(config, progress),
+    options.tracing ? zipkinUp(config, progress) : zipkinIfRunning(config),
+  ]);
+  return { kafka, temporal, ...(zipkin ? { zipkin } : {}) };
+}
+
+/** Zipkin's server, started (or reused) on loopback: where the services' spans go on a laptop. */
+async function zipkinUp(config: InfraConfig, progress: Progress): Promise<EngineStatus> {
+  const running = runningRecord(config, 'zipkin');
+  if (running) {
+    await waitForZipkin(config, running);
+    progress({
+      engine: 'zipkin',
+      message: `reusing Zipkin already running at ${config.zipkin.uiUrl} (pid ${running.pid})`,
+    });
+    return embedded(running, false, config.zipkin.uiUrl);
+  }
+  await prepareZipkin(config, progress);
+  const record = await startZipkin(config, progress);
+  await waitForZipkin(config, record);
+  progress({ engine: 'zipkin', message: `Zipkin is ready: traces at ${config.zipkin.uiUrl}` });
+  return embedded(record, true, config.zipkin.uiUrl);
+}
+
+function zipkinIfRunning(config: InfraConfig): EngineStatus | undefined {
+  const running = runningRecord(config, 'zipkin');
+  return running ? embedded(running, false, config.zipkin.uiUrl) : undefined;
 }
 
 /** Brings up one engine only (a test's private broker, say). */
@@ -44,7 +78,7 @@ export async function engineUp(
   engine: EngineName,
   progress: Progress = silentProgress,
 ): Promise<EngineStatus> {
-  return engine === 'kafka' ? kafkaUp(config, progress) : temporalUp(config, progress);
+  return { kafka: kafkaUp, temporal: temporalUp, zipkin: zipkinUp }[engine](config, progress);
 }
 
 async function kafkaUp(config: InfraConfig, progress: Progress): Promise<EngineStatus> {
@@ -131,7 +165,7 @@ export async function startPlaintextKafkaForComparison(
 export async function infraDown(
   config: InfraConfig,
   progress: Progress = silentProgress,
-  engines: readonly EngineName[] = ['temporal', 'kafka'],
+  engines: readonly EngineName[] = ['zipkin', 'temporal', 'kafka'],
 ): Promise<void> {
   for (const engine of engines) {
     const record = readPidRecord(config.dataDir, engine);
@@ -170,6 +204,7 @@ export async function infraStatus(config: InfraConfig): Promise<InfraStatus> {
       : false,
     t.mode === 'external' || temporalRecord ? reachable(() => waitForTemporal(t.address, t.namespace, probeMs)) : false,
   ]);
+  const zipkin = zipkinIfRunning(config);
   const state = (present: boolean, answers: boolean): EngineStatus['state'] =>
     !present ? 'stopped' : answers ? 'running' : 'unreachable';
   return {
@@ -189,6 +224,7 @@ export async function infraStatus(config: InfraConfig): Promise<InfraStatus> {
       ...(temporalRecord ? { pid: temporalRecord.pid, logFile: temporalRecord.logFile, uiUrl: uiUrl(config) } : {}),
       startedNow: false,
     },
+    ...(zipkin ? { zipkin } : {}),
   };
 }
 

@@ -77,8 +77,8 @@ export class PortInUseError extends InfraError {
   }
 }
 
-export type EngineName = 'kafka' | 'temporal';
+export type EngineName = 'kafka' | 'temporal' | 'zipkin';
 
 export function engineTitle(engine: EngineName): string {
-  return engine === 'kafka' ? 'Kafka' : 'Temporal';
+  return { kafka: 'Kafka', temporal: 'Temporal', zipkin: 'Zipkin' }[engine];
 }

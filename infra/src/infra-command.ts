@@ -20,7 +20,9 @@ function describe(status: EngineStatus): string {
 
 function print(status: InfraStatus, json: boolean): void {
   process.stdout.write(
-    json ? `${JSON.stringify(status, null, 2)}\n` : `${describe(status.kafka)}\n${describe(status.temporal)}\n`,
+    json
+      ? `${JSON.stringify(status, null, 2)}\n`
+      : `${describe(status.kafka)}\n${describe(status.temporal)}\n${status.zipkin ? `${describe(status.zipkin)}\n` : ''}`,
   );
 }
 
@@ -32,14 +34,15 @@ export function infraCommand(loadConfig: () => InfraConfig = () => loadInfraConf
     .description(
       'start Kafka and Temporal (or reuse running ones; with KAFKA_BROKERS / TEMPORAL_ADDRESS only check them)',
     )
+    .option('--tracing', "also start Zipkin's server on loopback, the trace viewer the services send spans to")
     .option('--json', 'print the status as JSON')
-    .action(async (opts: { json?: boolean }) => {
-      const status = await infraUp(loadConfig(), terminalProgress);
+    .action(async (opts: { json?: boolean; tracing?: boolean }) => {
+      const status = await infraUp(loadConfig(), terminalProgress, { tracing: opts.tracing === true });
       print(status, opts.json === true);
     });
   infra
     .command('down')
-    .description('stop the engines that `up` started; external clusters are never touched')
+    .description('stop the engines that `up` started (and the trace viewer); external clusters are never touched')
     .action(async () => {
       await infraDown(loadConfig(), terminalProgress);
     });

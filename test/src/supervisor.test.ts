@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { startPlatformStack, type PlatformStack } from '@govmesh/demo';
+import { engineUp, infraDown, loadInfraConfig, type InfraConfig } from '@govmesh/infra';
 import { serviceProgram, untilReady } from '@govmesh/messaging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -39,6 +41,8 @@ describe('the supervisor of govmesh up', () => {
   const notices: string[] = [];
   let stack: PlatformStack;
   let env: Record<string, string>;
+  // The trace viewer `--tracing` starts, on a port and in a data folder of this test's own.
+  let infra: InfraConfig;
 
   beforeAll(async () => {
     const { kafkaBrokers, temporalAddress } = engines();
@@ -55,6 +59,9 @@ describe('the supervisor of govmesh up', () => {
       GOVMESH_BRIDGE_GROUP: `govmesh-bridge-e2e-supervisor-${suffix}`,
       GOVMESH_CASE_TASK_QUEUE: `e2e-supervisor-${suffix}`,
     };
+    infra = loadInfraConfig({ ...process.env, GOVMESH_DATA_DIR: dir, GOVMESH_ZIPKIN_PORT: String(await freePort()) });
+    await engineUp(infra, 'zipkin');
+    env.OTEL_EXPORTER_ZIPKIN_ENDPOINT = infra.zipkin.spansUrl;
     stack = await startPlatformStack({
       root,
       env,
@@ -66,7 +73,30 @@ describe('the supervisor of govmesh up', () => {
 
   afterAll(async () => {
     await stack?.stop();
+    if (infra) await infraDown(infra, undefined, ['zipkin']);
   });
+
+  it("sends the services' spans to the trace viewer: one request is one trace across the API and the audit service", async () => {
+    const traceId = randomBytes(16).toString('hex');
+    const answer = await fetch(`http://127.0.0.1:${env.GOVMESH_API_PORT}/v1/transparency`, {
+      headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
+    });
+    expect(answer.status).toBe(200);
+    let spans: Array<{ name: string; parentId?: string; id: string; localEndpoint?: { serviceName?: string } }> = [];
+    await until(
+      'Zipkin shows the request in the API and in the audit service',
+      async () => {
+        const found = await fetch(`${infra.zipkin.uiUrl.replace('/zipkin/', '')}/api/v2/trace/${traceId}`);
+        spans = found.ok ? ((await found.json()) as typeof spans) : [];
+        return new Set(spans.map((s) => s.localEndpoint?.serviceName)).size >= 2;
+      },
+      30_000,
+    );
+    const api = spans.find((s) => s.localEndpoint?.serviceName === 'govmesh-api')!;
+    const audit = spans.find((s) => s.localEndpoint?.serviceName === 'govmesh-audit')!;
+    expect(api.name).toBe('get /v1/transparency');
+    expect(audit.parentId).toBe(api.id); // the API's call carried its span in traceparent
+  }, 60_000);
 
   it('serves Prometheus metrics from every service, the ledger counts among them', async () => {
     const scrape = async (url: string) => {

@@ -11,4 +11,10 @@ export {
   traceLogFields,
   type Span,
 } from './trace-context.js';
-export { TracingEnvShape, tracingConfig, type TracingConfig, type TracingEnv } from './tracing-env.js';
+export {
+  TracingEnvShape,
+  tracingConfig,
+  tracingConfigFromEnv,
+  type TracingConfig,
+  type TracingEnv,
+} from './tracing-env.js';

@@ -32,6 +32,11 @@ export function tracingConfig(e: TracingEnv): TracingConfig {
   };
 }
 
+/** For a program whose own schema has no OTEL_* (the demo's): parses them, naming each bad one. */
+export function tracingConfigFromEnv(env: Record<string, string | undefined>): TracingConfig {
+  return tracingConfig(z.object(TracingEnvShape).parse(env));
+}
+
 export interface TracingConfig {
   readonly exporter: 'otlp' | 'zipkin' | 'console' | 'none';
   readonly serviceName: string | undefined;

@@ -13,6 +13,8 @@ import {
 } from '@govmesh/infra';
 import { DevelopmentIssuer, developmentIssuerKeyFile } from '@govmesh/tokens';
 import { credentialsEnv, tlsEnv } from '@govmesh/messaging';
+import { tracingConfigFromEnv } from '@govmesh/telemetry';
+import { startTracing, type Tracing } from '@govmesh/telemetry/setup';
 import { pino } from 'pino';
 
 import { ApiSession } from './api-session.js';
@@ -49,7 +51,22 @@ export interface UpOptions {
   readonly json?: boolean;
   /** Keep serving until Ctrl-C (npm start); otherwise stop everything after the batch. */
   readonly serve: boolean;
+  /** Start the trace viewer (Zipkin) and send every process's spans to it. */
+  readonly tracing?: boolean;
   readonly env?: Record<string, string | undefined>;
+}
+
+/**
+ * Where the processes send spans: the environment's own choice (OTEL_*) when it made one, else the
+ * Zipkin that infra runs, when it runs; nowhere otherwise.
+ */
+function tracingEnv(
+  env: Record<string, string | undefined>,
+  engines: InfraStatus,
+  spansUrl: string,
+): Record<string, string> {
+  const chosen = Object.keys(env).some((k) => /^OTEL_(TRACES_EXPORTER|EXPORTER_(OTLP|ZIPKIN)_)/.test(k));
+  return engines.zipkin && !chosen ? { OTEL_EXPORTER_ZIPKIN_ENDPOINT: spansUrl } : {};
 }
 
 function say(json: boolean | undefined, line: string): void {
@@ -79,12 +96,18 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
   let stack: PlatformStack | undefined;
   let crew: DemoCrew | undefined;
   let stopping: Promise<void> | undefined;
+  /** OTEL_* for the processes (and this one's demo partners) when spans go to the trace viewer. */
+  const tracedEnv: Record<string, string> = {};
+  let tracing: Tracing | undefined;
   const shutdown = () =>
     (stopping ??= (async () => {
       say(o.json, 'stopping govmesh …');
       await crew?.stop().catch(() => undefined);
+      await tracing?.shutdown();
       await stack?.stop();
-      const ours = engines ? (['temporal', 'kafka'] as const).filter((e) => engines![e].startedNow) : [];
+      const ours = engines
+        ? (['zipkin', 'temporal', 'kafka'] as const).filter((e) => engines![e]?.startedNow === true)
+        : [];
       if (ours.length) await infraDown(infraConfig, terminalProgress, ours);
       say(o.json, 'stopped: nothing of this run is left running');
     })());
@@ -106,11 +129,12 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
     const alreadyServing = !o.serve && (await apiAnswers(apiUrl));
     const t0 = Date.now();
     if (!alreadyServing) {
-      engines = await infraUp(infraConfig, terminalProgress);
+      engines = await infraUp(infraConfig, terminalProgress, { tracing: o.tracing === true });
       say(
         o.json,
-        `engines ready in ${((Date.now() - t0) / 1000).toFixed(1)} s: Kafka ${engines.kafka.address}, Temporal ${engines.temporal.address}`,
+        `engines ready in ${((Date.now() - t0) / 1000).toFixed(1)} s: Kafka ${engines.kafka.address}, Temporal ${engines.temporal.address}${engines.zipkin ? `, traces ${engines.zipkin.uiUrl}` : ''}`,
       );
+      Object.assign(tracedEnv, tracingEnv(env, engines, infraConfig.zipkin.spansUrl));
       const logFile = join(infraConfig.dataDir, 'logs', 'govmesh.log');
       const t1 = Date.now();
       stack = await startPlatformStack({
@@ -122,6 +146,7 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
             KAFKA_BROKERS: engines.kafka.address,
             TEMPORAL_ADDRESS: engines.temporal.address,
             GOVMESH_API_PORT: apiPort,
+            ...tracedEnv,
             // The demo's stand-ins for the agencies' own systems (identity, payments, the enterprise registry).
             GOVMESH_DEMO_AGENCIES: 'true',
           }).filter((e): e is [string, string] => e[1] !== undefined),
@@ -144,6 +169,11 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
         { level: 'warn' },
         crewLog(join(infraConfig.dataDir, 'logs', 'govmesh.log'), (line) => say(o.json, line)),
       );
+      // The demo partners run in this process: their spans go where the services' go.
+      tracing = startTracing({
+        service: 'govmesh-demo-partners',
+        config: tracingConfigFromEnv({ ...env, ...tracedEnv }),
+      });
       const api = new ApiSession(apiUrl, await DevelopmentIssuer.open(developmentIssuerKeyFile(infraConfig.dataDir)));
       // Each demo partner connects with the Kafka credentials its onboarding answered, like any partner.
       crew = await startDemoCrew({
@@ -177,7 +207,7 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
     if (o.serve) {
       say(
         o.json,
-        `\ngovmesh is serving: API ${apiUrl} (docs ${apiUrl}/docs)${engines?.temporal.uiUrl ? `, Temporal UI ${engines.temporal.uiUrl}` : ''}.`,
+        `\ngovmesh is serving: API ${apiUrl} (docs ${apiUrl}/docs)${engines?.temporal.uiUrl ? `, Temporal UI ${engines.temporal.uiUrl}` : ''}${engines?.zipkin ? `, traces ${engines.zipkin.uiUrl}` : ''}.`,
       );
       if (crew)
         say(

@@ -20,9 +20,10 @@ export function demoProgram(): Command {
     )
     .option('--demo', 'publish the example catalogue, onboard simulated partners and run demo cases')
     .option('--cases <n>', 'how many demo cases', count, 25)
+    .option('--tracing', "start Zipkin's server on loopback and send every process's spans to it")
     .action(async function (this: Command) {
-      const o = this.opts<{ demo?: boolean; cases: number }>();
-      await runUp({ demo: o.demo === true, cases: o.cases, serve: true });
+      const o = this.opts<{ demo?: boolean; cases: number; tracing?: boolean }>();
+      await runUp({ demo: o.demo === true, cases: o.cases, serve: true, tracing: o.tracing === true });
       // Everything this run started has stopped: a library's client still retrying must not keep
       // the command from ending.
       process.exit(process.exitCode ?? 0);
@@ -32,13 +33,20 @@ export function demoProgram(): Command {
       'run a batch of demo cases against a running govmesh (or start and stop one); exits 1 when a case is lost, stuck or ends unexpectedly',
     )
     .option('--cases <n>', 'how many cases', count, 25)
+    .option('--tracing', "start Zipkin's server on loopback and send every process's spans to it")
     .option(
       '--json',
       'print the summary as JSON (submitted, completed, lost, stuck, unexpected, outcomes, ledgerVerified, seconds, partners)',
     )
     .action(async function (this: Command) {
-      const o = this.opts<{ cases: number; json?: boolean }>();
-      const summary = await runUp({ demo: true, cases: o.cases, json: o.json === true, serve: false });
+      const o = this.opts<{ cases: number; json?: boolean; tracing?: boolean }>();
+      const summary = await runUp({
+        demo: true,
+        cases: o.cases,
+        json: o.json === true,
+        serve: false,
+        tracing: o.tracing === true,
+      });
       process.exit(summary && summaryIsClean(summary) ? 0 : 1);
     });
   return program.addCommand(up).addCommand(demo);
