@@ -3,7 +3,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, write
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 
-import { EngineBuildError, type EngineName } from './errors.js';
+import { EngineBuildError, type EngineName, type ToolName } from './errors.js';
 
 /** What `up` leaves behind so that `down` stops exactly what it started and `status` can tell. */
 export interface PidRecord {
@@ -106,7 +106,7 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
 
 /** Runs a one-off command (mvn, go install, the Kafka storage tool) with its output in `logFile`. */
 export function runLogged(
-  engine: EngineName,
+  engine: ToolName,
   command: string,
   args: readonly string[],
   options: { logFile: string; cwd?: string; env: Readonly<Record<string, string | undefined>> },

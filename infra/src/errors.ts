@@ -38,7 +38,7 @@ export class MissingToolError extends InfraError {
 /** Fetching or building an engine (Maven, go install) failed. */
 export class EngineBuildError extends InfraError {
   constructor(
-    readonly engine: EngineName,
+    readonly engine: ToolName,
     message: string,
     readonly logFile: string,
     cause?: unknown,
@@ -78,7 +78,9 @@ export class PortInUseError extends InfraError {
 }
 
 export type EngineName = 'kafka' | 'temporal' | 'zipkin';
+/** An engine, or a tool infra builds for the tests (promtool): what progress lines and build errors name. */
+export type ToolName = EngineName | 'promtool';
 
-export function engineTitle(engine: EngineName): string {
-  return { kafka: 'Kafka', temporal: 'Temporal', zipkin: 'Zipkin' }[engine];
+export function engineTitle(engine: ToolName): string {
+  return { kafka: 'Kafka', temporal: 'Temporal', zipkin: 'Zipkin', promtool: 'promtool' }[engine];
 }

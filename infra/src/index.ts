@@ -16,10 +16,12 @@ export {
   PortInUseError,
   engineTitle,
   type EngineName,
+  type ToolName,
 } from './errors.js';
 export { waitForKafka } from './kafka.js';
 export { platformCredentials, principalsDir, KafkaCredentialsMissing } from './kafka-principals.js';
 export { waitForTemporal, temporalCliPath } from './temporal.js';
+export { preparePromtool, promtoolPath, PROMTOOL_MODULE_VERSION } from './promtool.js';
 export { infraCommand, terminalProgress } from './infra-command.js';
 export { kafkaCommand, aclTable } from './kafka-command.js';
 export type { Progress, ProgressEvent } from './progress.js';

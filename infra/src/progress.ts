@@ -1,8 +1,8 @@
-import type { EngineName } from './errors.js';
+import type { ToolName } from './errors.js';
 
 /** What infra tells its caller while it works; the CLI prints it, the test harness logs it. */
 export interface ProgressEvent {
-  readonly engine: EngineName;
+  readonly engine: ToolName;
   readonly message: string;
   /** Milliseconds since the step began, for steps that take long. */
   readonly elapsedMs?: number;
@@ -18,7 +18,7 @@ export const silentProgress: Progress = () => undefined;
  */
 export async function withHeartbeat<T>(
   progress: Progress,
-  engine: EngineName,
+  engine: ToolName,
   label: string,
   step: () => Promise<T>,
   everyMs = 15_000,

@@ -8,9 +8,11 @@ import { fileURLToPath } from 'node:url';
 import { startPlatformStack, type PlatformStack } from '@govmesh/demo';
 import { engineUp, infraDown, loadInfraConfig, type InfraConfig } from '@govmesh/infra';
 import { serviceProgram, untilReady } from '@govmesh/messaging';
+import { createPartner } from '@govmesh/partner-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { engines, freePort, principalEnv } from './engines.js';
+import { metricsTheOpsFilesRead } from './ops.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -124,6 +126,21 @@ describe('the supervisor of govmesh up', () => {
         await scrape(`${env.GOVMESH_AUDIT_URL}/metrics`),
       ),
     );
+    // Everything the dashboard and the alert rules read is served by a service (or a partner's SDK).
+    const sdk = await scrape(`http://127.0.0.1:${env.GOVMESH_WORKER_SDK_METRICS_PORT}/metrics`);
+    const partner = await createPartner({
+      partnerId: 'metrics-probe',
+      brokers: engines().kafkaBrokers,
+      handlers: {},
+    }).metrics.metrics();
+    const served = new Set(
+      [api, worker, bridge, await scrape(`${env.GOVMESH_AUDIT_URL}/metrics`), sdk, partner].flatMap((text) =>
+        [...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]!),
+      ),
+    );
+    expect(metricsTheOpsFilesRead().filter((name) => !served.has(name))).toEqual([]);
+    expect(bridge).toContain('# TYPE govmesh_consumer_lag_messages gauge');
+    expect(audit).toContain('# TYPE govmesh_audit_ledger_lag_messages gauge');
     // The metrics are open on loopback; the ledger's read model still asks for its secret.
     expect((await fetch(`${env.GOVMESH_AUDIT_URL}/v1/verify`)).status).toBe(401);
   }, 60_000);

@@ -48,4 +48,4 @@ export {
 } from './service-process.js';
 export { auditReadSecret, bearerMatches, readOrCreateServiceSecret, serviceSecretFile } from './service-secret.js';
 export { table } from './text-table.js';
-export { serveMetrics, serviceMetrics, type ServiceMetrics } from './service-metrics.js';
+export { consumerLagMetric, serveMetrics, serviceMetrics, type ServiceMetrics } from './service-metrics.js';

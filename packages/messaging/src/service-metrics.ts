@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 
-import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Kafka } from 'kafkajs';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from 'pino';
 
 /** A service's Prometheus registry: process metrics under `govmesh_<service>_`, and what it publishes. */
@@ -60,5 +61,46 @@ export async function serveMetrics(
   return {
     port: bound,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/**
+ * `govmesh_consumer_lag_messages{group,topic}`: how far a consumer group is behind each topic it
+ * reads (the newest offset less the group's committed one, summed over partitions), asked of the
+ * broker at each scrape. A scrape while the broker is away shows no value rather than failing.
+ */
+export function consumerLagMetric(registry: Registry, kafka: Kafka, groupId: string): { close(): Promise<void> } {
+  const admin = kafka.admin();
+  let connected: Promise<void> | undefined;
+  new Gauge({
+    name: 'govmesh_consumer_lag_messages',
+    help: 'Messages a consumer group has not yet processed, by topic (newest offset minus committed offset)',
+    labelNames: ['group', 'topic'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      try {
+        connected ??= admin.connect();
+        await connected;
+        for (const { topic, partitions } of await admin.fetchOffsets({ groupId })) {
+          const newest = new Map(
+            (await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)] as const),
+          );
+          const lag = partitions.reduce((sum, p) => {
+            const committed = Number(p.offset);
+            const high = newest.get(p.partition) ?? 0;
+            return sum + Math.max(0, committed < 0 ? high : high - committed);
+          }, 0);
+          this.set({ group: groupId, topic }, lag);
+        }
+      } catch {
+        connected = undefined;
+      }
+    },
+  });
+  return {
+    async close() {
+      if (connected) await admin.disconnect().catch(() => undefined);
+    },
   };
 }

@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import { loadOrCreateSigningKey } from './checkpoint-signing.js';
 import type { AuditConfig } from './config.js';
 import { createLedgerConsumer } from './ledger-consumer.js';
+import { caseMetrics } from './case-metrics.js';
 import { ledgerMetrics } from './ledger-metrics.js';
 import { serveLedgerReadApi } from './ledger-read-api.js';
 import { SqliteLedgerStore } from './sqlite-ledger-store.js';
@@ -50,6 +51,7 @@ export async function startAuditLedger(
     groupId: config.GOVMESH_AUDIT_GROUP,
     checkpointEvery: config.GOVMESH_AUDIT_CHECKPOINT_EVERY,
     checkpointIntervalMs: config.GOVMESH_AUDIT_CHECKPOINT_INTERVAL_MS,
+    onAppended: caseMetrics(metrics.registry, store),
     ...(config.GOVMESH_AUDIT_KILL_AFTER_BATCHES
       ? {
           afterAppend: (appended: number) => {

@@ -7,7 +7,7 @@ import type { Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 
 import type { CheckpointSigner } from './checkpoint-signing.js';
-import { ledgerEntryOf, type LedgerEntry } from './ledger-record.js';
+import { ledgerEntryOf, type LedgerEntry, type LedgerRecord } from './ledger-record.js';
 import type { LedgerStore } from './ledger-store.js';
 
 export interface LedgerConsumerDeps {
@@ -23,6 +23,8 @@ export interface LedgerConsumerDeps {
   readonly checkpointIntervalMs?: number;
   /** Called after a batch is in the ledger and before its offsets are committed (fault injection in tests). */
   readonly afterAppend?: (appended: number) => void;
+  /** Told the records each batch appended (the case metrics count them); never holds up the ledger. */
+  readonly onAppended?: (records: readonly LedgerRecord[]) => Promise<void>;
   readonly onFatal?: (error: Error) => void;
   readonly now?: () => Date;
 }
@@ -32,7 +34,19 @@ export interface LedgerConsumer {
   /** Signs the head, then leaves the group. */
   stop(): Promise<void>;
   /** Records appended and duplicates ignored since start. */
-  stats(): { appended: number; duplicates: number; deadLettered: number };
+  stats(): LedgerConsumerStats;
+}
+
+export interface LedgerConsumerStats {
+  readonly appended: number;
+  readonly duplicates: number;
+  readonly deadLettered: number;
+  /** Messages on govmesh.events not yet in the ledger, as of the last batch read (per partition, summed). */
+  readonly lag: number;
+  /** When the last checkpoint was signed (ms since the epoch), or undefined before the first. */
+  readonly lastCheckpointAt: number | undefined;
+  /** Records appended since that checkpoint. */
+  readonly unsigned: number;
 }
 
 const SOURCE = '/govmesh/audit';
@@ -50,6 +64,8 @@ export function createLedgerConsumer(deps: LedgerConsumerDeps): LedgerConsumer {
   const counts = { appended: 0, duplicates: 0, deadLettered: 0 };
   let unsignedSince: number | undefined;
   let unsigned = 0;
+  let lastCheckpointAt: number | undefined;
+  const lagByPartition = new Map<number, number>();
   const consumer = deps.kafka.consumer({
     groupId: deps.groupId ?? 'govmesh-audit',
     allowAutoTopicCreation: false,
@@ -84,6 +100,7 @@ export function createLedgerConsumer(deps: LedgerConsumerDeps): LedgerConsumer {
     log.info({ seq: head.seq }, 'checkpoint signed');
     unsigned = 0;
     unsignedSince = undefined;
+    lastCheckpointAt = now().getTime();
   }
 
   async function deadLetter(topic: string, partition: number, message: KafkaMessage, reasons: string[]): Promise<void> {
@@ -177,6 +194,11 @@ export function createLedgerConsumer(deps: LedgerConsumerDeps): LedgerConsumer {
             unsignedSince ??= now().getTime();
           }
           deps.afterAppend?.(outcome.appended.length);
+          if (deps.onAppended)
+            await deps
+              .onAppended(outcome.appended)
+              .catch((err: unknown) => log.warn({ err }, 'the case metrics could not count a batch'));
+          lagByPartition.set(batch.partition, Number(batch.offsetLag()));
           const last = batch.messages.at(-1)!;
           payload.resolveOffset(last.offset);
           await consumer.commitOffsets([
@@ -192,6 +214,11 @@ export function createLedgerConsumer(deps: LedgerConsumerDeps): LedgerConsumer {
       await consumer.disconnect();
       await signHead();
     },
-    stats: () => ({ ...counts }),
+    stats: () => ({
+      ...counts,
+      lag: [...lagByPartition.values()].reduce((a, b) => a + b, 0),
+      lastCheckpointAt,
+      unsigned,
+    }),
   };
 }

@@ -5,6 +5,7 @@ import {
   watchPartnerRegistry,
   credentialsFromEnv,
   tlsFromEnv,
+  consumerLagMetric,
   serveMetrics,
   serviceMetrics,
   type RunningService,
@@ -75,6 +76,8 @@ export async function startBridge(
   await registry.caughtUp;
   caughtUp = true;
   await bridge.start();
+  // How far behind the partners' results the bridge is: the first sign of a stuck hand-over.
+  const lag = consumerLagMetric(metrics.registry, kafka, config.GOVMESH_BRIDGE_GROUP);
   const scrape = await serveMetrics(
     metrics.registry,
     config.GOVMESH_METRICS_HOST,
@@ -84,6 +87,7 @@ export async function startBridge(
   return {
     async stop() {
       await scrape.close();
+      await lag.close();
       clearTimeout(refresh);
       await registry.stop();
       await bridge.stop();
