@@ -19,7 +19,7 @@ import {
   type KafkaTls,
   type PartnerKafkaAccess,
 } from '@govmesh/messaging';
-import { SpanKind, contextFromAttributes, ensureTracePropagation, inSpan } from '@govmesh/telemetry';
+import { SpanKind, contextFromAttributes, ensureTracePropagation, inSpan, traceLogFields } from '@govmesh/telemetry';
 import type { Kafka } from 'kafkajs';
 import { pino, type Logger } from 'pino';
 import { Gauge, Histogram, Registry } from 'prom-client';
@@ -94,7 +94,7 @@ function partnerMetrics(registry: Registry) {
  * result on its own result topic.
  */
 export function createPartner(options: PartnerOptions): Partner {
-  const logger = (options.logger ?? pino({ name: 'govmesh-partner' })).child({ partnerId: options.partnerId });
+  const logger = (options.logger ?? pino({ name: 'govmesh-partner', mixin: traceLogFields })).child({ partnerId: options.partnerId });
   const { access } = options;
   const brokers = access?.brokers ?? options.brokers ?? [];
   const tls = options.tls ?? (access?.tls ? {} : undefined);
