@@ -94,7 +94,9 @@ function partnerMetrics(registry: Registry) {
  * result on its own result topic.
  */
 export function createPartner(options: PartnerOptions): Partner {
-  const logger = (options.logger ?? pino({ name: 'govmesh-partner', mixin: traceLogFields })).child({ partnerId: options.partnerId });
+  const logger = (options.logger ?? pino({ name: 'govmesh-partner', mixin: traceLogFields })).child({
+    partnerId: options.partnerId,
+  });
   const { access } = options;
   const brokers = access?.brokers ?? options.brokers ?? [];
   const tls = options.tls ?? (access?.tls ? {} : undefined);
