@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,8 +19,9 @@ import {
 } from './engine-process.js';
 import { EngineNotReadyError, PortInUseError } from './errors.js';
 import { adminSecretExists, platformCredentials } from './kafka-principals.js';
-import { withHeartbeat, type Progress } from './progress.js';
-import { requireJava, requireMaven } from './toolchain.js';
+import type { Progress } from './progress.js';
+import { fetchWithMaven } from './maven-fetch.js';
+import { requireJava } from './toolchain.js';
 
 const POM = join(dirname(fileURLToPath(import.meta.url)), '..', 'kafka', 'pom.xml');
 const MARKER = 'kafka.Kafka';
@@ -45,33 +46,20 @@ export async function prepareKafka(config: InfraConfig, progress: Progress): Pro
   const p = kafkaPaths(config);
   await requireJava(config.processEnv);
   if (existsSync(p.complete)) return;
-  await requireMaven(config.processEnv);
-  const staging = `${p.libs}.partial`;
-  rmSync(staging, { recursive: true, force: true });
-  await withHeartbeat(
-    progress,
-    'kafka',
-    `fetching Apache Kafka ${config.kafka.version} from Maven Central (first run only, ~1 min)`,
-    () =>
-      runLogged(
-        'kafka',
-        'mvn',
-        [
-          '-B',
-          '-q',
-          '-f',
-          POM,
-          `-Dkafka.version=${config.kafka.version}`,
-          `-Dmaven.repo.local=${join(config.cacheDir, 'm2')}`,
-          'dependency:copy-dependencies',
-          `-DoutputDirectory=${staging}`,
-          '-DincludeScope=runtime',
-        ],
-        { logFile: p.setupLog, env: config.processEnv },
-      ),
-  );
-  rmSync(p.libs, { recursive: true, force: true });
-  renameSync(staging, p.libs);
+  await fetchWithMaven(config, progress, {
+    engine: 'kafka',
+    message: `fetching Apache Kafka ${config.kafka.version} from Maven Central (first run only, ~1 min)`,
+    folder: p.libs,
+    logFile: p.setupLog,
+    args: (staging) => [
+      '-f',
+      POM,
+      `-Dkafka.version=${config.kafka.version}`,
+      'dependency:copy-dependencies',
+      `-DoutputDirectory=${staging}`,
+      '-DincludeScope=runtime',
+    ],
+  });
   writeFileSync(p.complete, `${new Date().toISOString()}\n`);
 }
 

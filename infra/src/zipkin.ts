@@ -1,20 +1,12 @@
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { InfraConfig } from './config.js';
-import {
-  isAlive,
-  isPortFree,
-  runLogged,
-  sleep,
-  spawnEngine,
-  tailOf,
-  writePidRecord,
-  type PidRecord,
-} from './engine-process.js';
+import { isAlive, isPortFree, sleep, spawnEngine, tailOf, writePidRecord, type PidRecord } from './engine-process.js';
 import { EngineNotReadyError, PortInUseError } from './errors.js';
-import { withHeartbeat, type Progress } from './progress.js';
-import { requireJava, requireMaven } from './toolchain.js';
+import type { Progress } from './progress.js';
+import { fetchWithMaven } from './maven-fetch.js';
+import { requireJava } from './toolchain.js';
 
 const MARKER = 'zipkin-server';
 
@@ -34,30 +26,17 @@ export async function prepareZipkin(config: InfraConfig, progress: Progress): Pr
   const p = zipkinPaths(config);
   await requireJava(config.processEnv);
   if (existsSync(p.jar)) return;
-  await requireMaven(config.processEnv);
-  const staging = `${p.home}.partial`;
-  rmSync(staging, { recursive: true, force: true });
-  await withHeartbeat(
-    progress,
-    'zipkin',
-    `fetching Zipkin ${config.zipkin.version} from Maven Central (first run only, ~130 MB)`,
-    () =>
-      runLogged(
-        'zipkin',
-        'mvn',
-        [
-          '-B',
-          '-q',
-          `-Dmaven.repo.local=${join(config.cacheDir, 'm2')}`,
-          'dependency:copy',
-          `-Dartifact=io.zipkin:zipkin-server:${config.zipkin.version}:jar:exec`,
-          `-DoutputDirectory=${staging}`,
-        ],
-        { logFile: p.setupLog, env: config.processEnv },
-      ),
-  );
-  rmSync(p.home, { recursive: true, force: true });
-  renameSync(staging, p.home);
+  await fetchWithMaven(config, progress, {
+    engine: 'zipkin',
+    message: `fetching Zipkin ${config.zipkin.version} from Maven Central (first run only, ~130 MB)`,
+    folder: p.home,
+    logFile: p.setupLog,
+    args: (staging) => [
+      'dependency:copy',
+      `-Dartifact=io.zipkin:zipkin-server:${config.zipkin.version}:jar:exec`,
+      `-DoutputDirectory=${staging}`,
+    ],
+  });
 }
 
 /**
