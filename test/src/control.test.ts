@@ -4,7 +4,12 @@ import type { ServiceDefinition, TaskStep } from '@govmesh/contracts/service-def
 import type { TaskAssignedData, TaskRejectionData } from '@govmesh/contracts/task-messages';
 import { createPartner, type Partner } from '@govmesh/partner-sdk';
 import { CaseClient, takeBackPartnerTasks } from '@govmesh/case-client';
-import { caseStateQuery, decideOfficerTask, provideCitizenInput } from '@govmesh/workflows/case-api';
+import {
+  VISIBILITY_VERSION,
+  caseStateQuery,
+  decideOfficerTask,
+  provideCitizenInput,
+} from '@govmesh/workflows/case-api';
 import { serviceCase } from '@govmesh/workflows/service-case';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -298,7 +303,16 @@ describe('the government stays in control', () => {
     // The case shows who holds its task in Temporal's visibility: one query finds it.
     const cases = new CaseClient(platform.client, { taskQueue: platform.taskQueue });
     const holding = async (partner: string) => (await cases.casesHoldingPartnerTasks(id(partner))).includes(caseId);
-    await untilTrue(() => holding('holder'), 'visibility to show the holder');
+    // A case not yet indexed answers every such query (so a suspension never misses one): wait
+    // until its first upsert is visible, then only the holder's query finds it.
+    const indexed = async () => {
+      for await (const _ of platform.client.workflow.list({
+        query: `WorkflowId = "${caseId}" AND ${VISIBILITY_VERSION.name} IS NOT NULL`,
+      }))
+        return true;
+      return false;
+    };
+    await untilTrue(async () => (await indexed()) && (await holding('holder')), 'visibility to show the holder');
     expect(await holding('stand-in')).toBe(false);
 
     // Out of selection first (the worker follows the registry topic), then its tasks taken back.

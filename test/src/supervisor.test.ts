@@ -111,6 +111,11 @@ describe('the supervisor of govmesh up', () => {
     const bridge = await scrape(`http://127.0.0.1:${env.GOVMESH_BRIDGE_METRICS_PORT}/metrics`);
     const audit = await scrape(`${env.GOVMESH_AUDIT_URL}/metrics`);
     expect(api).toContain('# TYPE govmesh_api_requests_total counter');
+    // Each problem the API answers is counted by its code.
+    expect((await fetch(`http://127.0.0.1:${env.GOVMESH_API_PORT}/v1/tasks`)).status).toBe(401);
+    expect(await scrape(`http://127.0.0.1:${env.GOVMESH_API_PORT}/metrics`)).toMatch(
+      /^govmesh_api_problems_total\{code="AUTH\.UNAUTHENTICATED",status="401"\} [1-9]/m,
+    );
     expect(worker).toContain('# TYPE govmesh_events_published_total counter');
     expect(worker).toContain('govmesh_worker_process_resident_memory_bytes');
     // The Temporal SDK's own, served by its core beside the worker's.

@@ -7,6 +7,7 @@ export interface ApiMetrics {
   readonly requests: Counter<'method' | 'route' | 'status'>;
   readonly duration: Histogram<'method' | 'route'>;
   readonly casesSubmitted: Counter<'service'>;
+  readonly problems: Counter<'code' | 'status'>;
 }
 
 /** Prometheus metrics at /metrics: requests, cases submitted, and partner turnaround from the ledger. */
@@ -44,6 +45,12 @@ export function createMetrics(audit?: AuditReader): ApiMetrics {
       name: 'govmesh_api_request_duration_seconds',
       help: 'HTTP request duration',
       labelNames: ['method', 'route'] as const,
+      registers: [registry],
+    }),
+    problems: new Counter({
+      name: 'govmesh_api_problems_total',
+      help: 'Requests answered with an RFC 9457 problem, by its code (AUTH.FORBIDDEN, CONTRACT.INVALID, …) and status',
+      labelNames: ['code', 'status'] as const,
       registers: [registry],
     }),
     casesSubmitted: new Counter({

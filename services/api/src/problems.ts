@@ -72,7 +72,11 @@ function caseRefusalProblem(err: CaseFailure): ApiProblem {
 }
 
 /** The one place where errors become HTTP responses. */
-export function problemHandler(logger: Logger): ErrorRequestHandler {
+export function problemHandler(
+  logger: Logger,
+  /** Told each problem answered, by code and status (the API's metrics count them). */
+  onProblem: (code: string, status: number) => void = () => {},
+): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     let problem: ApiProblem;
     const e = err as { type?: string; status?: number; message?: string };
@@ -97,6 +101,7 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
       });
     }
     if (problem.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="govmesh"');
+    onProblem(problem.extras.code ?? 'error', problem.status);
     res
       .status(problem.status)
       .type('application/problem+json')

@@ -185,6 +185,6 @@ export function createServer(deps: ApiDeps): express.Express {
       new ApiProblem(404, 'Not found', `no route ${req.method} ${req.path}; see /openapi.json`, { code: 'NOT_FOUND' }),
     ),
   );
-  app.use(problemHandler(deps.logger));
+  app.use(problemHandler(deps.logger, (code, status) => deps.metrics?.problems.inc({ code, status: String(status) })));
   return app;
 }
