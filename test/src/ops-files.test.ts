@@ -10,7 +10,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { OPS_DIR, dashboardQueries } from './ops.js';
 
 const run = promisify(execFile);
-const ops = OPS_DIR;
 
 /**
  * The operators' files in ops/ are checked by Prometheus's own promtool (built from the Go module
@@ -33,12 +32,14 @@ describe('dashboards and alerts as files', () => {
   }, 1_200_000);
 
   it('the alert rules are valid and each fires on the series it is meant for, and only on those', async () => {
-    await promtoolIn(join(ops, 'prometheus'), 'check', 'rules', 'govmesh-alerts.yml');
-    expect(await promtoolIn(join(ops, 'prometheus'), 'test', 'rules', 'govmesh-alerts.test.yml')).toContain('SUCCESS');
+    await promtoolIn(join(OPS_DIR, 'prometheus'), 'check', 'rules', 'govmesh-alerts.yml');
+    expect(await promtoolIn(join(OPS_DIR, 'prometheus'), 'test', 'rules', 'govmesh-alerts.test.yml')).toContain(
+      'SUCCESS',
+    );
   });
 
   it('the scrape configuration loads, with its rule file', async () => {
-    await promtoolIn(join(ops, 'prometheus'), 'check', 'config', 'prometheus.yml');
+    await promtoolIn(join(OPS_DIR, 'prometheus'), 'check', 'config', 'prometheus.yml');
   });
 
   it('every query of the Grafana dashboard is valid PromQL', async () => {

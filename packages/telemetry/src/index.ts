@@ -7,7 +7,6 @@ export {
   inSpan,
   startSpan,
   traceContextAttributes,
-  traceHeaders,
   traceLogFields,
   type Span,
 } from './trace-context.js';

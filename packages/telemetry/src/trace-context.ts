@@ -34,7 +34,10 @@ export function ensureTracePropagation(): void {
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
 }
 
-/** The W3C trace context of `ctx` as CloudEvents distributed-tracing extension attributes. */
+/**
+ * The W3C trace context of `ctx` as CloudEvents distributed-tracing extension attributes, which
+ * are also the HTTP headers that carry it (`traceparent`, `tracestate`).
+ */
 export function traceContextAttributes(ctx: Context = context.active()): { traceparent?: string; tracestate?: string } {
   const carrier: Record<string, string> = {};
   propagation.inject(ctx, carrier);
@@ -58,8 +61,8 @@ export function contextFromAttributes(message: unknown): Context {
 
 /**
  * Runs `work` in a span of its own, child of `parent` (else of the active span): ended when the
- * work settles, marked as an error (with the exception's type and message, never its data) when
- * it throws. Attributes are ids and codes only, never personal data.
+ * work settles, marked as an error (with the exception's name only, never its message or data)
+ * when it throws. Attributes are ids and codes only, never personal data.
  */
 export async function inSpan<T>(
   name: string,
@@ -148,9 +151,4 @@ export function httpServerSpans(options: { readonly ignore?: RegExp } = {}) {
     });
     context.with(trace.setSpan(parent, span), next);
   };
-}
-
-/** The headers that carry the active trace to an HTTP service (`traceparent`, `tracestate`). */
-export function traceHeaders(): Record<string, string> {
-  return traceContextAttributes();
 }

@@ -6,7 +6,7 @@ import {
   caseReadPath,
 } from '@govmesh/contracts/audit-record';
 import { PartnerScorecard, ServiceTransparency } from '@govmesh/contracts/partner-scorecard';
-import { traceHeaders } from '@govmesh/telemetry';
+import { traceContextAttributes } from '@govmesh/telemetry';
 import type { z } from 'zod';
 
 import type { AuditReader } from '../ports.js';
@@ -34,7 +34,7 @@ export class HttpAuditReader implements AuditReader {
     let response: Response;
     try {
       response = await fetch(url, {
-        headers: { authorization: `Bearer ${this.secret}`, accept: 'application/json', ...traceHeaders() },
+        headers: { authorization: `Bearer ${this.secret}`, accept: 'application/json', ...traceContextAttributes() },
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (err) {
