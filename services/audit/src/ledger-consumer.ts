@@ -50,6 +50,8 @@ export interface LedgerConsumerStats {
 }
 
 const SOURCE = '/govmesh/audit';
+/** Events behind the topic's end past which the ledger is catching up, and traces no event. */
+const CATCH_UP_LAG = 1_000;
 
 /**
  * Appends every domain event to the ledger. A batch's offsets are committed only after its ledger
@@ -137,8 +139,11 @@ export function createLedgerConsumer(deps: LedgerConsumerDeps): LedgerConsumer {
           const { batch } = payload;
           if (!payload.isRunning() || payload.isStale() || batch.messages.length === 0) return;
           const entries: LedgerEntry[] = [];
-          // One span per event, in the trace of whoever published it, for the one append of the batch.
+          // One span per event, in the trace of whoever published it, for the one append of the batch;
+          // none while catching up on a backlog (a new ledger replaying the topic): a replay is no
+          // one's request, and its spans would crowd the live ones out of the exporter's queue.
           const spans: Span[] = [];
+          const live = Number(batch.offsetLag()) < CATCH_UP_LAG;
           for (const message of batch.messages) {
             let json: unknown;
             try {
@@ -167,17 +172,18 @@ export function createLedgerConsumer(deps: LedgerConsumerDeps): LedgerConsumer {
               continue;
             }
             entries.push(ledgerEntryOf(event.data));
-            spans.push(
-              startSpan('audit append', {
-                parent: contextFromAttributes(event.data),
-                kind: SpanKind.CONSUMER,
-                attributes: {
-                  'govmesh.event.type': event.data.type,
-                  'messaging.message.id': event.data.id,
-                  ...(event.data.subject ? { 'govmesh.case.id': event.data.subject } : {}),
-                },
-              }),
-            );
+            if (live)
+              spans.push(
+                startSpan('audit append', {
+                  parent: contextFromAttributes(event.data),
+                  kind: SpanKind.CONSUMER,
+                  attributes: {
+                    'govmesh.event.type': event.data.type,
+                    'messaging.message.id': event.data.id,
+                    ...(event.data.subject ? { 'govmesh.case.id': event.data.subject } : {}),
+                  },
+                }),
+              );
           }
           let outcome: Awaited<ReturnType<typeof deps.store.append>>;
           try {
