@@ -37,7 +37,23 @@ export const CloudEventAttributes = z.object({
    */
   traceparent: z.string().max(256).optional(),
   tracestate: z.string().max(512).optional(),
+  /**
+   * On a `task.assigned` whose task type major is deprecated: `sunset=<YYYY-MM-DD>;replacedBy=<name@major>`
+   * (`deprecationAttribute`). The partner should move to the replacement before the sunset.
+   */
+  deprecation: z
+    .string()
+    .regex(
+      /^sunset=\d{4}-\d{2}-\d{2};replacedBy=[a-z0-9-]+@[1-9]\d*$/,
+      'deprecation is sunset=<date>;replacedBy=<name@major>',
+    )
+    .optional(),
 });
+
+/** The `deprecation` extension attribute's value for a deprecated major. */
+export function deprecationAttribute(d: { readonly sunset: string; readonly replacedBy: string }): string {
+  return `sunset=${d.sunset};replacedBy=${d.replacedBy}`;
+}
 export type CloudEventAttributes = z.infer<typeof CloudEventAttributes>;
 
 /** A CloudEvent of one fixed `type` whose `data` matches `data`. */

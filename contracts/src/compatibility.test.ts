@@ -3,8 +3,6 @@ import { z } from 'zod';
 
 import { breakingChanges, type Direction } from './compatibility.js';
 import { toJsonSchema } from './json-schema.js';
-import { backgroundCheckV1, defaultTaskTypes } from './task-types/catalogue.js';
-import { IncompatibleRevision, TaskTypeRegistry } from './task-types/task-type-registry.js';
 
 const v1 = z.object({
   taskRef: z.string().max(40),
@@ -80,36 +78,5 @@ describe('compatibility of a new revision for partners coded against the old one
     const after = v1.extend({ notes: z.string().regex(/^[a-z]/) });
     const result = breakingChanges(toJsonSchema(before), toJsonSchema(after), 'to-partner');
     expect(result.map((c) => c.rule)).toEqual(['changed']);
-  });
-});
-
-describe('TaskTypeRegistry', () => {
-  it('takes a compatible revision in place of the old one', () => {
-    const registry = new TaskTypeRegistry().register(backgroundCheckV1);
-    const revision = {
-      ...backgroundCheckV1,
-      revision: 1,
-      output: backgroundCheckV1.output.extend({ checkedOn: z.iso.date().optional() }),
-    };
-    registry.register(revision);
-    expect(registry.get('background-check@1')).toBe(revision);
-  });
-
-  it('refuses an incompatible revision and says it must be a new major version', () => {
-    const registry = new TaskTypeRegistry().register(backgroundCheckV1);
-    const revision = { ...backgroundCheckV1, revision: 1, output: backgroundCheckV1.output.omit({ findings: true }) };
-    expect(() => registry.register(revision)).toThrow(IncompatibleRevision);
-    expect(() => registry.register(revision)).toThrow(
-      /background-check@1 revision 1 would break partners.*new major version[\s\S]*output\.findings was removed \[removed\]/,
-    );
-    expect(registry.get('background-check@1')).toBe(backgroundCheckV1);
-  });
-
-  it('serves both majors of a replaced task type until the deprecation window closes', () => {
-    const registry = defaultTaskTypes();
-    expect(registry.refs()).toEqual(expect.arrayContaining(['background-check@1', 'background-check@2']));
-    expect(registry.isServed('background-check@1', '2027-06-30')).toBe(true);
-    expect(registry.isServed('background-check@1', '2027-07-01')).toBe(false);
-    expect(registry.isServed('background-check@2', '2030-01-01')).toBe(true);
   });
 });

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
+import { contractLookup, seedForms, seedTaskTypes } from './standards/index.js';
 import { validateServiceDefinition } from './validate-service-definition.js';
 
 const examples = fileURLToPath(new URL('../../examples/', import.meta.url));
@@ -24,8 +25,18 @@ function withStep(step: Record<string, unknown>): unknown {
 const rules = (raw: unknown): string[] => validateServiceDefinition(raw).problems.map((p) => `${p.step}:${p.rule}`);
 
 describe('validateServiceDefinition', () => {
+  // The examples use the seed catalogue and the standards examples/standards/ publishes.
+  const published = (suffix: string) =>
+    readdirSync(`${examples}standards`)
+      .filter((f) => f.endsWith(suffix))
+      .map((f) => load(`standards/${f}`) as never);
+  const contracts = contractLookup(
+    [...seedTaskTypes(), ...published('.task-type.yaml')],
+    [...seedForms(), ...published('.form.yaml')],
+  );
+
   it.each(readdirSync(examples).filter((f) => f.endsWith('.yaml')))('accepts the example %s', (file) => {
-    const report = validateServiceDefinition(load(file));
+    const report = validateServiceDefinition(load(file), { contracts });
     expect(report.problems).toEqual([]);
     expect(report.valid).toBe(true);
   });

@@ -1,9 +1,8 @@
 import { z } from 'zod';
 
-import { APPLICATION_SCHEMAS } from './applications.js';
 import { controlPolicy, effectiveMode, isAtLeastAsStrict } from './control-policy.js';
 import { scanJsonLogic } from './json-logic.js';
-import { hasPath, toJsonSchema, type JsonSchema } from './json-schema.js';
+import { hasPath, type JsonSchema } from './json-schema.js';
 import {
   CitizenInputStep,
   LookupStep,
@@ -12,8 +11,8 @@ import {
   type ExecutionMode,
   type Step,
 } from './service-definition.js';
-import { defaultTaskTypes } from './task-types/catalogue.js';
-import type { TaskTypeRegistry } from './task-types/task-type-registry.js';
+import { deprecationStatus, seedContracts, type ContractLookup } from './standards/contract-lookup.js';
+import type { Deprecation } from './standards/publications.js';
 
 /** One thing wrong with a definition: the step it concerns (null for the service), the rule, a sentence. */
 export interface DefinitionProblem {
@@ -27,13 +26,17 @@ export interface DefinitionReport {
   /** Every task, citizen-input and lookup step with the mode it runs in (parallel groups flattened). */
   readonly steps: ReadonlyArray<{ readonly id: string; readonly mode: ExecutionMode }>;
   readonly problems: readonly DefinitionProblem[];
+  /** What is allowed but should change: a contract inside its deprecation window. */
+  readonly warnings: readonly DefinitionProblem[];
   /** The parsed definition, only when valid. */
   readonly definition?: ServiceDefinition;
 }
 
 export interface ValidationContext {
-  readonly taskTypes: TaskTypeRegistry;
-  readonly applicationSchemas: Readonly<Record<string, z.ZodObject>>;
+  /** The published task types and forms (the registry's latest revisions); the seed catalogue by default. */
+  readonly contracts: ContractLookup;
+  /** YYYY-MM-DD, for deprecation windows; today (UTC) by default. */
+  readonly today: string;
 }
 
 /** A step that parsed, with the index of its top-level position (parallel members share it). */
@@ -53,14 +56,16 @@ const Header = ServiceDefinition.omit({ steps: true }).extend({
  */
 export function validateServiceDefinition(raw: unknown, context?: Partial<ValidationContext>): DefinitionReport {
   const ctx: ValidationContext = {
-    taskTypes: context?.taskTypes ?? defaultTaskTypes(),
-    applicationSchemas: context?.applicationSchemas ?? APPLICATION_SCHEMAS,
+    contracts: context?.contracts ?? seedContracts(),
+    today: context?.today ?? new Date().toISOString().slice(0, 10),
   };
   const problems: DefinitionProblem[] = [];
+  const warnings: DefinitionProblem[] = [];
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     return {
       valid: false,
       steps: [],
+      warnings,
       problems: [
         { step: null, rule: 'schema', message: 'a service definition is an object (apiVersion, kind, id, …, steps)' },
       ],
@@ -75,25 +80,53 @@ export function validateServiceDefinition(raw: unknown, context?: Partial<Valida
 
   let application: JsonSchema | undefined;
   if (header.success) {
-    const schema = ctx.applicationSchemas[header.data.application.schema];
-    if (schema) application = toJsonSchema(schema);
-    else {
+    const ref = header.data.application.schema;
+    const form = ctx.contracts.form(ref);
+    if (form) {
+      application = form.schema;
+      checkSunset(null, `application.schema ${ref}`, form.deprecation, ctx.today, problems, warnings);
+    } else {
       problems.push({
         step: null,
         rule: 'unknown-application-schema',
-        message: `application.schema ${header.data.application.schema} is not a known application schema (known: ${Object.keys(ctx.applicationSchemas).join(', ')})`,
+        message: `application.schema ${ref} is not a published form (published: ${ctx.contracts.formRefs().join(', ')})`,
       });
     }
   }
 
   checkIds(placed, problems);
   const summary: Array<{ id: string; mode: ExecutionMode }> = [];
-  for (const p of placed) checkStep(p, placed, application, ctx, problems, summary);
+  for (const p of placed) checkStep(p, placed, application, ctx, problems, summary, warnings);
 
   const valid = problems.length === 0;
   return valid
-    ? { valid, steps: summary, problems, definition: ServiceDefinition.parse(raw) }
-    : { valid, steps: summary, problems };
+    ? { valid, steps: summary, problems, warnings, definition: ServiceDefinition.parse(raw) }
+    : { valid, steps: summary, problems, warnings };
+}
+
+/** Past its sunset, a contract is refused; inside its window, the publisher is warned. */
+function checkSunset(
+  step: string | null,
+  what: string,
+  deprecation: Deprecation | undefined,
+  today: string,
+  problems: DefinitionProblem[],
+  warnings: DefinitionProblem[],
+): void {
+  const status = deprecationStatus(deprecation, today);
+  const where = step ? `step ${step}: ` : '';
+  if (status === 'past-sunset')
+    problems.push({
+      step,
+      rule: 'contract-past-sunset',
+      message: `${where}${what} was retired on ${deprecation!.sunset}; use ${deprecation!.replacedBy}`,
+    });
+  else if (status === 'deprecated')
+    warnings.push({
+      step,
+      rule: 'contract-deprecated',
+      message: `${where}${what} is deprecated and served until ${deprecation!.sunset}; move to ${deprecation!.replacedBy}`,
+    });
 }
 
 function parseStep(raw: unknown, path: string, order: number, placed: Placed[], problems: DefinitionProblem[]): void {
@@ -148,6 +181,7 @@ function checkStep(
   ctx: ValidationContext,
   problems: DefinitionProblem[],
   summary: Array<{ id: string; mode: ExecutionMode }>,
+  warnings: DefinitionProblem[],
 ): void {
   const problem = (rule: string, message: string): void =>
     void problems.push({ step: step.id, rule, message: `step ${step.id}: ${message}` });
@@ -204,6 +238,8 @@ function checkStep(
   if (mode === 'controlled' && !step.review)
     problem('controlled-without-review', 'runs controlled, so an officer must review its output: add review.role');
   checkTaskAndShare(step, application, ctx, problem);
+  const contract = step.task ? ctx.contracts.taskType(step.task) : undefined;
+  if (contract) checkSunset(step.id, `task ${step.task}`, contract.deprecation, ctx.today, problems, warnings);
 }
 
 function checkTaskAndShare(
@@ -219,10 +255,10 @@ function checkTaskAndShare(
     problem('partner-step-without-task', 'a partner step names the task type partners perform (task: name@version)');
     return;
   }
-  const contract = ctx.taskTypes.get(step.task);
+  const contract = ctx.contracts.taskType(step.task);
   if (!contract) {
     const name = step.task.split('@')[0];
-    const known = ctx.taskTypes.refs().filter((r) => r.startsWith(`${name}@`));
+    const known = ctx.contracts.taskTypeRefs().filter((r) => r.startsWith(`${name}@`));
     problem(
       'unknown-task-type',
       `task ${step.task} is not a known task type${known.length ? ` (served: ${known.join(', ')})` : ''}`,
@@ -230,7 +266,7 @@ function checkTaskAndShare(
     return;
   }
   // Data minimization: the partner sees exactly what its contract declares, taken from the application.
-  const input = toJsonSchema(contract.input);
+  const input = contract.input;
   for (const field of step.share) {
     if (!unknownShared.includes(field) && !hasPath(input, field)) {
       problem(

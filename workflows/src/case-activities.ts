@@ -1,5 +1,6 @@
 import type { DomainEventKind } from '@govmesh/contracts/domain-events';
 import type { Classification, Deadline, ExecutionMode, PartnerSelection } from '@govmesh/contracts/service-definition';
+import type { Deprecation } from '@govmesh/contracts/standards';
 
 /**
  * The activities the service-case workflow calls: ports, implemented by the worker. The
@@ -19,6 +20,8 @@ export interface DispatchRequest {
   /** Only the application fields the step's `share` list names. */
   readonly input: Record<string, unknown>;
   readonly causationId: string;
+  /** Set when the task type's major is deprecated: the partner is told on the wire (sunset, replacement). */
+  readonly deprecation?: Deprecation;
   /** When an officer sent the previous result back: what the partner must correct. */
   readonly rework?: { readonly previousAttempt: number; readonly reasons: readonly string[] };
   /** The case's events recorded since its last publish, published first, in the same send. */

@@ -1,4 +1,5 @@
 import type { ExecutionMode, ServiceDefinition } from '@govmesh/contracts/service-definition';
+import type { PinnedContracts } from '@govmesh/contracts/standards';
 import type { TaskResultData } from '@govmesh/contracts/task-messages';
 import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
@@ -30,6 +31,12 @@ export interface ServiceCaseInput {
   readonly caseId: string;
   readonly definition: ServiceDefinition;
   readonly application: Record<string, unknown>;
+  /**
+   * The exact contract revisions the service version was published with (and each major's
+   * deprecation at the start): the case validates against these for ever. Absent for cases started
+   * before contracts were data; those keep the seed catalogue.
+   */
+  readonly contracts?: PinnedContracts;
 }
 
 export type StepStatus =

@@ -1,4 +1,5 @@
 import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
+import type { PinnedContracts } from '@govmesh/contracts/standards';
 import { type ActivityOptions, patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 
 import type { CaseState } from './case-api.js';
@@ -35,6 +36,8 @@ const localActivities = proxyLocalActivities<LocalCaseActivities>(ACTIVITY_OPTIO
 export interface CaseContext {
   readonly caseId: string;
   readonly definition: ServiceDefinition;
+  /** The contract revisions the case started with. */
+  readonly contracts: PinnedContracts;
   /** The citizen's application, as citizen input has completed it so far. */
   readonly application: Record<string, unknown>;
   readonly state: CaseState;

@@ -16,7 +16,7 @@ import type { CaseContext } from './case-context.js';
 import { validateCitizenInput, validateDecision, validateResult, validateRevocation } from './case-validators.js';
 
 /** The query and the Updates: each validated against the open work before it changes anything. */
-export function acceptMessages({ caseId, definition, application, state, open }: CaseContext): void {
+export function acceptMessages({ caseId, contracts, application, state, open }: CaseContext): void {
   setHandler(caseStateQuery, () => state);
   setHandler(
     submitTaskResult,
@@ -26,7 +26,7 @@ export function acceptMessages({ caseId, definition, application, state, open }:
       if (outputDigest) assignment.outputDigest = outputDigest;
       return 'accepted' as const;
     },
-    { validator: (r: PartnerResult) => validateResult(open, r) },
+    { validator: (r: PartnerResult) => validateResult(open, r, contracts) },
   );
   setHandler(
     revokePartnerTask,
@@ -50,6 +50,6 @@ export function acceptMessages({ caseId, definition, application, state, open }:
       open.citizenRequests.get(c.stepId)!.provided = c.values;
       return 'accepted' as const;
     },
-    { validator: (c: CitizenInput) => validateCitizenInput(open, definition.application.schema, application, c) },
+    { validator: (c: CitizenInput) => validateCitizenInput(open, contracts.application.schema, application, c) },
   );
 }

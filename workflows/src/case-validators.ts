@@ -1,5 +1,6 @@
-import { APPLICATION_SCHEMAS } from '@govmesh/contracts/applications';
-import { defaultTaskTypes } from '@govmesh/contracts/task-types';
+import type { JsonSchema } from '@govmesh/contracts/json-schema';
+import { describeSchemaErrors, schemaErrors } from '@govmesh/contracts/schema-validator';
+import type { PinnedContracts } from '@govmesh/contracts/standards';
 import { ApplicationFailure } from '@temporalio/workflow';
 
 import { assign, clone } from './application-paths.js';
@@ -12,8 +13,6 @@ import { attemptKey, type OfficerTaskKind, type OpenWork } from './case-model.js
  * written to the case or its history.
  */
 
-const taskTypes = defaultTaskTypes();
-
 function refuse(type: string, message: string, reasons?: readonly string[]): never {
   throw ApplicationFailure.create({
     type,
@@ -24,7 +23,7 @@ function refuse(type: string, message: string, reasons?: readonly string[]): nev
 }
 
 /** Refuses a result the case did not ask this partner for, a second result, or an invalid output. */
-export function validateResult(open: OpenWork, { partnerId, result }: PartnerResult): void {
+export function validateResult(open: OpenWork, { partnerId, result }: PartnerResult, contracts: PinnedContracts): void {
   // The bridge sends a refused result's reasons back to the partner: each refusal carries them.
   const refuseResult: (type: string, message: string, reasons?: readonly string[]) => never = (
     type,
@@ -41,11 +40,15 @@ export function validateResult(open: OpenWork, { partnerId, result }: PartnerRes
   if (a.result) refuseResult('TASK.DUPLICATE_RESULT', `${task} already has a result`);
   if (!a.open) refuseResult('TASK.NOT_ASSIGNED', `${task} is no longer open`);
   if (result.outcome === 'completed') {
-    const parsed = taskTypes.get(a.taskType)?.output.safeParse(result.output);
-    if (parsed && !parsed.success) {
-      const reasons = parsed.error.issues.map((i) => `output.${i.path.map(String).join('.')}: ${i.message}`);
-      refuseResult('CONTRACT.INVALID_OUTPUT', `the output does not match ${a.taskType}`, reasons);
-    }
+    // Against the revision the case started with, whatever has been published since.
+    const contract = contracts.taskTypes[a.taskType];
+    const errors = contract ? schemaErrors(contract.output, result.output ?? {}) : [];
+    if (errors.length)
+      refuseResult(
+        'CONTRACT.INVALID_OUTPUT',
+        `the output does not match ${a.taskType} revision ${contract!.revision}`,
+        describeSchemaErrors(errors, 'output'),
+      );
   }
 }
 
@@ -77,7 +80,7 @@ export function validateDecision(open: OpenWork, d: OfficerDecision): void {
 /** Refuses input nobody asked for, input missing a field asked for, or values the application schema refuses. */
 export function validateCitizenInput(
   open: OpenWork,
-  schemaRef: string,
+  form: JsonSchema,
   application: Record<string, unknown>,
   c: CitizenInput,
 ): void {
@@ -86,25 +89,20 @@ export function validateCitizenInput(
     refuse('CASE.NOT_AWAITING_INPUT', `step ${c.stepId} is not waiting for citizen input`);
   const missing = request.fields.filter((f) => !(f in c.values));
   if (missing.length) refuse('CASE.INPUT_INCOMPLETE', `missing ${missing.join(', ')}`);
-  const problems = invalidInput(schemaRef, application, c.values);
+  const problems = invalidInput(form, application, c.values);
   if (problems.length) refuse('CASE.INPUT_INVALID', problems.join('; '), problems);
 }
 
 /** Problems with a citizen's values, checked against the service's application schema. */
 function invalidInput(
-  schemaRef: string,
+  form: JsonSchema,
   application: Record<string, unknown>,
   values: Record<string, unknown>,
 ): string[] {
-  const schema = APPLICATION_SCHEMAS[schemaRef];
-  if (!schema) return [];
   const merged = clone(application);
   for (const [path, value] of Object.entries(values)) assign(merged, path, value);
-  const parsed = schema.safeParse(merged);
-  if (parsed.success) return [];
   const paths = Object.keys(values);
-  return parsed.error.issues
-    .map((i) => ({ path: i.path.map(String).join('.'), message: i.message }))
-    .filter((i) => paths.some((p) => i.path === p || i.path.startsWith(`${p}.`)))
-    .map((i) => `${i.path}: ${i.message}`);
+  return schemaErrors(form, merged)
+    .filter((e) => paths.some((p) => e.path === p || e.path.startsWith(`${p}.`)))
+    .map((e) => `${e.path}: ${e.message}`);
 }

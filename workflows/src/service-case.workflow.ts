@@ -5,6 +5,7 @@ import { log } from '@temporalio/workflow';
 import { clone, workSteps } from './application-paths.js';
 import type { CaseOutcome, CaseState, ServiceCaseInput, StepState } from './case-api.js';
 import { caseActivities, type CaseContext } from './case-context.js';
+import { pinnedContractsOf } from './case-contracts.js';
 import { CaseWithdrawn, openWork, StepFailed } from './case-model.js';
 import { CaseVisibility } from './case-visibility.js';
 import { acceptMessages } from './case-messages.js';
@@ -35,7 +36,8 @@ export async function serviceCase(input: ServiceCaseInput): Promise<CaseOutcome>
 }
 
 /** The case's state, every step pending, and the activities its history says it uses. */
-function openCase({ caseId, definition, application }: ServiceCaseInput): CaseContext {
+function openCase(input: ServiceCaseInput): CaseContext {
+  const { caseId, definition, application } = input;
   const state: CaseState = {
     caseId,
     serviceId: definition.id,
@@ -50,7 +52,8 @@ function openCase({ caseId, definition, application }: ServiceCaseInput): CaseCo
   const { visibility: features, ...activities } = caseActivities(caseId);
   const visibility = new CaseVisibility(state, features);
   activities.journal.beforeWait = () => visibility.sync();
-  return { caseId, definition, application: clone(application), state, open: openWork(), ...activities };
+  const contracts = pinnedContractsOf(input);
+  return { caseId, definition, contracts, application: clone(application), state, open: openWork(), ...activities };
 }
 
 /** The steps in order; the case ends completed, failed (with the step's code) or withdrawn. */

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 
-import { APPLICATION_SCHEMAS } from '../applications.js';
 import { AuditCheckpoint, AuditRecord, LedgerExportHeader } from '../audit-record.js';
 import { DeadLetter, DEAD_LETTER } from '../dead-letter.js';
 import { DOMAIN_EVENTS, domainEventEnvelope, type DomainEventKind } from '../domain-events.js';
@@ -18,7 +17,7 @@ import {
   TASK_RESULT,
   TASK_REVOKED,
 } from '../task-messages.js';
-import { defaultTaskTypes } from '../task-types/catalogue.js';
+import { seedForms, seedTaskTypes } from '../standards/seed.js';
 import { DEAD_LETTER_TOPIC, EVENTS_TOPIC } from '../topics.js';
 import { SAMPLE_MESSAGES } from './samples.js';
 
@@ -74,14 +73,12 @@ function messages(): Array<{
 export function jsonSchemaFiles(): Record<string, JsonSchema> {
   const files: Record<string, JsonSchema> = {};
   for (const m of messages()) files[`messages/${m.type}.json`] = toJsonSchema(m.schema);
-  const taskTypes = defaultTaskTypes();
-  for (const ref of taskTypes.refs()) {
-    const contract = taskTypes.get(ref)!;
-    files[`task-types/${ref}.input.json`] = toJsonSchema(contract.input);
-    files[`task-types/${ref}.output.json`] = toJsonSchema(contract.output);
+  // The seed catalogue's snapshot; the registry's live catalogue is served by the API.
+  for (const t of seedTaskTypes()) {
+    files[`task-types/${t.name}@${t.major}.input.json`] = t.input;
+    files[`task-types/${t.name}@${t.major}.output.json`] = t.output;
   }
-  for (const [ref, schema] of Object.entries(APPLICATION_SCHEMAS))
-    files[`applications/${ref}.json`] = toJsonSchema(schema);
+  for (const f of seedForms()) files[`applications/${f.name}@${f.major}.json`] = f.schema;
   files['service-definition.json'] = toJsonSchema(ServiceDefinition);
   files['partner-profile.json'] = toJsonSchema(PartnerProfile);
   files['audit/record.json'] = toJsonSchema(AuditRecord);
@@ -103,8 +100,49 @@ function draft7(schema: z.ZodType): JsonSchema {
 
 const CONTENT_TYPE = 'application/cloudevents+json; charset=UTF-8';
 
-/** The AsyncAPI 3 document for govmesh's topics and messages. */
-export function asyncApiDocument(): Record<string, unknown> {
+/** A published task type, as the AsyncAPI document lists it. */
+export interface DocumentedTaskType {
+  readonly name: string;
+  readonly major: number;
+  readonly revision: number;
+  readonly title: string;
+  readonly input: JsonSchema;
+  readonly output: JsonSchema;
+  readonly deprecation?: { readonly replacedBy: string; readonly sunset: string };
+}
+
+/** AsyncAPI's schema format is a superset of draft 7: the 2020-12 dialect marker goes, the keywords govmesh allows stay. */
+function withoutDialect(schema: JsonSchema): JsonSchema {
+  const { $schema: _dialect, ...rest } = schema;
+  return rest;
+}
+
+/** Each task type's input and output as component schemas, named `<name>.v<major>.input|output`. */
+function taskTypeSchemas(taskTypes: readonly DocumentedTaskType[]): Record<string, JsonSchema> {
+  return Object.fromEntries(
+    taskTypes.flatMap((t) => {
+      const about = `${t.title} (${t.name}@${t.major}, revision ${t.revision}${t.deprecation ? `; deprecated, served until ${t.deprecation.sunset}, replaced by ${t.deprecation.replacedBy}` : ''})`;
+      return [
+        [
+          `${t.name}.v${t.major}.input`,
+          { ...withoutDialect(t.input), description: `task.assigned data.input of ${about}` },
+        ],
+        [
+          `${t.name}.v${t.major}.output`,
+          { ...withoutDialect(t.output), description: `task.result data.output of ${about}` },
+        ],
+      ];
+    }),
+  );
+}
+
+/**
+ * The AsyncAPI 3 document for govmesh's topics and messages; with the registry's task types, each
+ * one's input and output schema too (the API serves that one live, the checked-in file has the seed's).
+ */
+export function asyncApiDocument(
+  taskTypes: readonly DocumentedTaskType[] = seedTaskTypes().map((t) => ({ ...t, revision: 1 })),
+): Record<string, unknown> {
   const all = messages();
   const refs = (channel: string) =>
     Object.fromEntries(
@@ -180,6 +218,7 @@ export function asyncApiDocument(): Record<string, unknown> {
       },
     },
     components: {
+      schemas: taskTypeSchemas(taskTypes),
       securitySchemes: {
         scramSha512: {
           type: 'scramSha512',

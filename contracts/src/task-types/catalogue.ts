@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { TaskTypeRegistry, type TaskContract } from './task-type-registry.js';
+import type { TaskContract } from './task-type-registry.js';
 
 const PersonName = z.string().min(1).max(200);
 const IsoDate = z.iso.date();
@@ -9,7 +9,6 @@ const Address = z.string().min(1).max(500);
 export const identityVerificationV1: TaskContract = {
   name: 'identity-verification',
   major: 1,
-  revision: 0,
   title: 'Identity verification against the population register',
   input: z.object({ applicant: z.object({ name: PersonName, dateOfBirth: IsoDate, nationalId: z.string().min(1) }) }),
   output: z.object({ verified: z.boolean(), method: z.enum(['register-match', 'document-check', 'in-person']) }),
@@ -18,7 +17,6 @@ export const identityVerificationV1: TaskContract = {
 export const backgroundCheckV1: TaskContract = {
   name: 'background-check',
   major: 1,
-  revision: 0,
   title: 'Background check of the applicant',
   input: z.object({ applicant: z.object({ name: PersonName, dateOfBirth: IsoDate }) }),
   output: z.object({ clear: z.boolean(), findings: z.array(z.string().max(1000)) }),
@@ -29,7 +27,6 @@ export const backgroundCheckV1: TaskContract = {
 export const backgroundCheckV2: TaskContract = {
   name: 'background-check',
   major: 2,
-  revision: 0,
   title: 'Background check of the applicant, with categorised findings',
   input: z.object({ applicant: z.object({ name: PersonName, dateOfBirth: IsoDate }) }),
   output: z.object({
@@ -47,7 +44,6 @@ export const backgroundCheckV2: TaskContract = {
 export const siteInspectionV1: TaskContract = {
   name: 'site-inspection',
   major: 1,
-  revision: 0,
   title: 'Inspection of business premises',
   input: z.object({ business: z.object({ address: Address }) }),
   output: z.object({
@@ -61,7 +57,6 @@ export const siteInspectionV1: TaskContract = {
 export const certificateDeliveryV1: TaskContract = {
   name: 'certificate-delivery',
   major: 1,
-  revision: 0,
   title: 'Printing and delivery of a certificate',
   input: z.object({ applicant: z.object({ name: PersonName }), business: z.object({ address: Address }) }),
   output: z.object({ trackingNumber: z.string().min(1), deliveredOn: IsoDate }),
@@ -70,7 +65,6 @@ export const certificateDeliveryV1: TaskContract = {
 export const feeCollectionV1: TaskContract = {
   name: 'fee-collection',
   major: 1,
-  revision: 0,
   title: 'Collection of a service fee',
   input: z.object({
     amount: z.number().positive(),
@@ -83,7 +77,6 @@ export const feeCollectionV1: TaskContract = {
 export const documentTranslationV1: TaskContract = {
   name: 'document-translation',
   major: 1,
-  revision: 0,
   title: 'Certified translation of a document',
   input: z.object({ documentRef: z.string().min(1), from: z.string().length(2), to: z.string().length(2) }),
   output: z.object({ translatedDocumentRef: z.string().min(1), certifiedBy: z.string().min(1) }),
@@ -92,7 +85,6 @@ export const documentTranslationV1: TaskContract = {
 export const incomeVerificationV1: TaskContract = {
   name: 'income-verification',
   major: 1,
-  revision: 0,
   title: 'Verification of declared household income',
   input: z.object({
     applicant: z.object({ name: PersonName, nationalId: z.string().min(1) }),
@@ -104,7 +96,6 @@ export const incomeVerificationV1: TaskContract = {
 export const homeVisitV1: TaskContract = {
   name: 'home-visit',
   major: 1,
-  revision: 0,
   title: 'Social worker visit to the household',
   input: z.object({
     applicant: z.object({ address: Address }),
@@ -112,17 +103,3 @@ export const homeVisitV1: TaskContract = {
   }),
   output: z.object({ visitedOn: IsoDate, needConfirmed: z.boolean(), notes: z.string().max(4000).optional() }),
 };
-
-/** The task types govmesh serves today. */
-export function defaultTaskTypes(): TaskTypeRegistry {
-  return new TaskTypeRegistry()
-    .register(identityVerificationV1)
-    .register(backgroundCheckV1)
-    .register(backgroundCheckV2)
-    .register(siteInspectionV1)
-    .register(certificateDeliveryV1)
-    .register(feeCollectionV1)
-    .register(documentTranslationV1)
-    .register(incomeVerificationV1)
-    .register(homeVisitV1);
-}

@@ -1,2 +1,2 @@
-export { TaskTypeRegistry, IncompatibleRevision, revisionBreaks, type TaskContract } from './task-type-registry.js';
+export type { TaskContract } from './task-type-registry.js';
 export * from './catalogue.js';

@@ -1,4 +1,5 @@
 import { Role, type ServiceDefinition } from '@govmesh/contracts/service-definition';
+import type { PinnedContracts } from '@govmesh/contracts/standards';
 import { PartnerId } from '@govmesh/contracts/topics';
 import {
   AWAITING_ROLES,
@@ -48,8 +49,14 @@ export class CaseClient {
    * Starts the case. A case already started under this id, running or ended, is left as it is:
    * a retried start never runs a case twice.
    */
-  async start(caseId: string, definition: ServiceDefinition, application: Record<string, unknown>): Promise<void> {
-    const input: ServiceCaseInput = { caseId, definition, application };
+  async start(
+    caseId: string,
+    definition: ServiceDefinition,
+    application: Record<string, unknown>,
+    /** The contract revisions the case validates against; the seed catalogue's when absent. */
+    contracts?: PinnedContracts,
+  ): Promise<void> {
+    const input: ServiceCaseInput = { caseId, definition, application, ...(contracts ? { contracts } : {}) };
     try {
       await this.client.workflow.start('serviceCase', {
         taskQueue: this.taskQueue,

@@ -10,6 +10,8 @@ export interface OutgoingEvent {
   /** `/govmesh/<component>` for the platform, `/partners/<id>` for a partner. */
   readonly source: string;
   readonly subject?: string;
+  /** CloudEvents extension attributes (lower-case names, string values), e.g. `deprecation`. */
+  readonly extensions?: Readonly<Record<string, string>>;
   readonly data: unknown;
 }
 
@@ -83,6 +85,7 @@ export class CloudEventPublisher {
       dataschema: schemaUrn(event.type),
       // The span publishing it (a case's activity, a partner's handler), so readers continue the trace.
       ...traceContextAttributes(),
+      ...event.extensions,
       data: event.data,
     };
   }

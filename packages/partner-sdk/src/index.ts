@@ -1,4 +1,5 @@
 export {
+  ContractsUnavailable,
   PartnerAccessRefused,
   createPartner,
   type Partner,

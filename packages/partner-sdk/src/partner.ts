@@ -10,7 +10,9 @@ import {
   type TaskRejectionData,
   type TaskResultData,
 } from '@govmesh/contracts/task-messages';
-import { defaultTaskTypes } from '@govmesh/contracts/task-types';
+import type { JsonSchema } from '@govmesh/contracts/json-schema';
+import { describeSchemaErrors, schemaErrors } from '@govmesh/contracts/schema-validator';
+import { seedTaskTypes } from '@govmesh/contracts/standards';
 import { resultTopic, taskTopic } from '@govmesh/contracts/topics';
 import {
   CloudEventPublisher,
@@ -45,6 +47,12 @@ export interface PartnerOptions {
   readonly tls?: KafkaTls;
   /** By task type with contract version: `{ 'background-check@1': async (input, ctx) => output }`. */
   readonly handlers: Readonly<Record<string, TaskHandler>>;
+  /**
+   * The govmesh API whose contract registry the partner reads its task types from at start
+   * (`http://127.0.0.1:17280`). Without it, the seed catalogue shipped with this package is used,
+   * which knows only the task types govmesh first shipped.
+   */
+  readonly registryUrl?: string;
   readonly logger?: Logger;
   /** Called for every result govmesh refused, with its code and reasons. */
   readonly onRejection?: (rejection: TaskRejectionData) => void;
@@ -106,7 +114,8 @@ export function createPartner(options: PartnerOptions): Partner {
   // The group the partner's ACLs allow: its own, so no other partner can join it.
   const consumer = kafka.consumer({ groupId: partnerGroup(options.partnerId), allowAutoTopicCreation: false });
   const publisher = new CloudEventPublisher(kafka);
-  const taskTypes = defaultTaskTypes();
+  // The input schema of each task type handled, by `name@major`: the seed's until start() reads the registry's.
+  const inputSchemas = new Map<string, JsonSchema>(seedTaskTypes().map((t) => [`${t.name}@${t.major}`, t.input]));
   const running = new Map<string, AbortController>();
   const inFlight = new Set<Promise<void>>();
   const rejections: TaskRejectionData[] = [];
@@ -136,7 +145,6 @@ export function createPartner(options: PartnerOptions): Partner {
     let outcome = 'failed';
     try {
       const handler = options.handlers[task.taskType];
-      const contract = taskTypes.get(task.taskType);
       if (!handler) {
         await publishResult({
           taskId: task.taskId,
@@ -146,13 +154,14 @@ export function createPartner(options: PartnerOptions): Partner {
         });
         return;
       }
-      const input = contract?.input.safeParse(task.input);
-      if (input && !input.success) {
+      const schema = inputSchemas.get(task.taskType);
+      const problems = schema ? schemaErrors(schema, task.input) : [];
+      if (problems.length) {
         await publishResult({
           taskId: task.taskId,
           attempt: task.attempt,
           outcome: 'failed',
-          reason: `the task input does not match ${task.taskType}: ${input.error.message}`,
+          reason: `the task input does not match ${task.taskType}: ${describeSchemaErrors(problems, 'input').join('; ')}`,
         });
         return;
       }
@@ -187,6 +196,11 @@ export function createPartner(options: PartnerOptions): Partner {
     metrics: metrics.registry,
     publishResult,
     async start() {
+      if (options.registryUrl) {
+        for (const [ref, schema] of await fetchInputSchemas(options.registryUrl, Object.keys(options.handlers)))
+          inputSchemas.set(ref, schema);
+        logger.info({ taskTypes: Object.keys(options.handlers) }, 'task type contracts read from the registry');
+      }
       try {
         await consumer.connect();
       } catch (err) {
@@ -251,6 +265,36 @@ export function createPartner(options: PartnerOptions): Partner {
       await publisher.close();
     },
   };
+}
+
+/** The latest published input schema of each task type, from the API's contract registry. */
+async function fetchInputSchemas(registryUrl: string, refs: readonly string[]): Promise<Array<[string, JsonSchema]>> {
+  return Promise.all(
+    refs.map(async (ref): Promise<[string, JsonSchema]> => {
+      const at = ref.lastIndexOf('@');
+      const url = new URL(`/v1/task-types/${ref.slice(0, at)}/${ref.slice(at + 1)}`, registryUrl);
+      let response: Response;
+      try {
+        response = await fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(10_000) });
+      } catch (err) {
+        throw new ContractsUnavailable(ref, url, (err as Error).message);
+      }
+      if (!response.ok) throw new ContractsUnavailable(ref, url, `HTTP ${response.status}`);
+      const body = (await response.json()) as { input?: JsonSchema };
+      if (!body.input) throw new ContractsUnavailable(ref, url, 'the answer has no input schema');
+      return [ref, body.input];
+    }),
+  );
+}
+
+/** The partner handles a task type the registry could not tell it about. Retriable: the API may be starting. */
+export class ContractsUnavailable extends Error {
+  override readonly name = 'ContractsUnavailable';
+  readonly code = 'PARTNER.CONTRACTS_UNAVAILABLE';
+  readonly retriable = true;
+  constructor(ref: string, url: URL, why: string) {
+    super(`could not read the contract of ${ref} from the registry at ${url.href}: ${why}`);
+  }
 }
 
 /**

@@ -35,10 +35,30 @@ export const ServiceSummary = z.object({
   title: z.string(),
   ownerAgency: z.string(),
   publishedAt: z.string(),
+  status: z.enum(['active', 'deprecated', 'retired']).describe("this version's lifecycle"),
+  liveVersion: z.number().int().nullable().describe('the version new cases start on; null when all are retired'),
+});
+const ContractPinsView = z.object({
+  application: z.object({ ref: z.string(), revision: z.number().int() }),
+  taskTypes: z.record(z.string(), z.number().int()),
+});
+export const PublishedService = ServiceSummary.extend({
+  contracts: ContractPinsView.describe('the exact contract revisions every case of this version uses'),
+  warnings: z
+    .array(z.object({ path: z.string(), message: z.string() }))
+    .describe('allowed, but should change: a contract inside its deprecation window'),
 });
 export const ServiceDetail = ServiceSummary.extend({
   definition: z.record(z.string(), z.unknown()),
-  versions: z.array(z.object({ version: z.number().int(), publishedAt: z.string(), publishedBy: z.string() })),
+  versions: z.array(
+    z.object({
+      version: z.number().int(),
+      status: z.enum(['active', 'deprecated', 'retired']),
+      publishedAt: z.string(),
+      publishedBy: z.string(),
+      contracts: ContractPinsView.optional(),
+    }),
+  ),
 });
 
 export const SubmitCase = z.object({

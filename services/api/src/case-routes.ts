@@ -1,15 +1,29 @@
 import { randomUUID } from 'node:crypto';
 
-import { APPLICATION_SCHEMAS } from '@govmesh/contracts/applications';
+import { schemaErrors, withoutUndeclared } from '@govmesh/contracts/schema-validator';
 import type { CaseState } from '@govmesh/workflows/case-api';
 
 import { CaseAccepted, CaseView, CitizenInputBody, IdParams, Problem, RatingBody, SubmitCase } from './api-schemas.js';
 import type { Caller } from '@govmesh/tokens';
+import { pinnedContracts } from './case-contracts.js';
 import type { CaseRecord } from './platform-store.js';
-import { ApiProblem, invalidRequest, notFound } from './problems.js';
+import { liveVersion } from './service-lifecycle.js';
+import { ApiProblem, notFound } from './problems.js';
 import { route, type ApiDeps, type RouteSpec } from './route-spec.js';
 
 const words = (id: string) => id.replace(/-/g, ' ');
+
+/** A 400 naming every field of the application that breaks the form, by path. */
+function invalidApplication(problems: ReadonlyArray<{ path: string; message: string }>): ApiProblem {
+  const errors = problems.map((p) => ({
+    path: ['body.application', p.path].filter(Boolean).join('.'),
+    message: p.message,
+  }));
+  return new ApiProblem(400, 'Invalid request', errors.map((e) => `${e.path}: ${e.message}`).join('; '), {
+    code: 'REQUEST.INVALID',
+    errors,
+  });
+}
 
 /** What the case is doing now, as its applicant should read it: no partner, officer or code names. */
 export function currentStep(state: CaseState): { stepId: string; says: string; deadline?: string } | null {
@@ -63,11 +77,22 @@ export const caseRoutes: RouteSpec[] = [
           code: 'REQUEST.INVALID',
           errors: [{ path: 'header.Idempotency-Key', message: '1 to 200 visible ASCII characters' }],
         });
-      const service = deps.store.serviceVersions(body.serviceId).at(-1);
-      if (!service) throw notFound(`no service ${body.serviceId}`);
-      const schema = APPLICATION_SCHEMAS[service.definition.application.schema];
-      const parsed = schema?.safeParse(body.application);
-      if (parsed && !parsed.success) throw invalidRequest('body', parsed.error, ['application']);
+      const versions = deps.store.serviceVersions(body.serviceId);
+      if (!versions.length) throw notFound(`no service ${body.serviceId}`);
+      const service = liveVersion(versions);
+      if (!service)
+        throw new ApiProblem(
+          409,
+          'Service retired',
+          `${body.serviceId} takes no new applications: every version is retired`,
+          {
+            code: 'SERVICE.RETIRED',
+          },
+        );
+      // The revisions the version was published with; refused when one is past its sunset.
+      const contracts = pinnedContracts(service, deps);
+      const problems = schemaErrors(contracts.application.schema, body.application);
+      if (problems.length) throw invalidApplication(problems);
       const now = deps.now?.() ?? new Date();
       const caseId = deps.newCaseId?.() ?? `${body.serviceId}-${randomUUID()}`;
       const { record, created } = deps.store.openCase(
@@ -82,11 +107,14 @@ export const caseRoutes: RouteSpec[] = [
       );
       // Started on every submission, the retry of one whose start failed included: the start is
       // idempotent on the case id, so a 202 always means a running (or finished) case.
-      const definition = created
-        ? service.definition
-        : deps.store.serviceVersions(record.serviceId).find((v) => v.definition.version === record.serviceVersion)
-            ?.definition;
-      if (definition) await deps.cases.start(record.caseId, definition, parsed?.data ?? body.application);
+      const started = created ? service : versions.find((v) => v.definition.version === record.serviceVersion);
+      if (started)
+        await deps.cases.start(
+          record.caseId,
+          started.definition,
+          withoutUndeclared(contracts.application.schema, body.application) as Record<string, unknown>,
+          started === service ? contracts : pinnedContracts(started, deps),
+        );
       if (created) deps.metrics?.casesSubmitted.inc({ service: body.serviceId });
       return {
         status: 202,

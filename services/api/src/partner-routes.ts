@@ -13,7 +13,7 @@ import {
   ScorecardQuery,
 } from './api-schemas.js';
 import type { Caller } from '@govmesh/tokens';
-import { ApiProblem, forbidden, invalidRequest, notFound } from './problems.js';
+import { actingAgency, ApiProblem, forbidden, invalidRequest, notFound } from './problems.js';
 import { route, type ApiDeps, type RouteSpec } from './route-spec.js';
 
 /**
@@ -21,11 +21,7 @@ import { route, type ApiDeps, type RouteSpec } from './route-spec.js';
  * agencies were recorded is taken on by the first agency that acts on it.
  */
 function ownPartner(caller: Caller, partnerId: string, deps: ApiDeps): void {
-  const agency = caller.agency;
-  if (!agency)
-    throw forbidden(
-      'your token names no agency (claim govmesh_agency); an administrator acts only for the agency it names',
-    );
+  const agency = actingAgency(caller, 'changes partners');
   const owner = deps.store.partnerAgency(partnerId);
   if (owner === undefined) deps.store.setPartnerAgency(partnerId, agency);
   else if (owner !== agency) {
@@ -64,14 +60,28 @@ export const partnerRoutes: RouteSpec[] = [
       201: { description: 'onboarded, with its Kafka access (kept nowhere: store it now)', schema: OnboardedPartner },
       403: { description: 'a token that names no agency', schema: Problem },
       409: { description: 'the partner exists', schema: Problem },
+      422: { description: 'a capability is not a published task type', schema: Problem },
     },
     async handle({ body, caller }, deps) {
-      if (!caller!.agency)
-        throw forbidden(
-          'your token names no agency (claim govmesh_agency); a partner is onboarded by the agency that contracts it',
-        );
+      const agency = actingAgency(caller, 'onboards partners');
       const parsed = PartnerProfile.safeParse({ ...body, status: body.status ?? 'active' });
       if (!parsed.success) throw invalidRequest('body', parsed.error);
+      // A partner is contracted for task types the registry has: a typo would never receive work.
+      const published = new Set(deps.store.contracts().taskTypeRefs());
+      const unknown = parsed.data.capabilities.map((ref, i) => ({ ref, i })).filter(({ ref }) => !published.has(ref));
+      if (unknown.length)
+        throw new ApiProblem(
+          422,
+          'Unknown task types',
+          `not in the contract registry: ${unknown.map((u) => u.ref).join(', ')} (GET /v1/task-types lists them)`,
+          {
+            code: 'PARTNER.UNKNOWN_TASK_TYPE',
+            errors: unknown.map(({ ref, i }) => ({
+              path: `body.capabilities.${i}`,
+              message: `${ref} is not a published task type [unknown-task-type]`,
+            })),
+          },
+        );
       if (deps.store.partner(parsed.data.id))
         throw new ApiProblem(
           409,
@@ -81,7 +91,7 @@ export const partnerRoutes: RouteSpec[] = [
         );
       const kafka = await deps.partners.onboard(parsed.data);
       deps.store.savePartner(parsed.data, deps.now?.() ?? new Date());
-      deps.store.setPartnerAgency(parsed.data.id, caller!.agency);
+      deps.store.setPartnerAgency(parsed.data.id, agency);
       return { status: 201, body: { ...parsed.data, kafka } };
     },
   }),

@@ -3,6 +3,16 @@ import { dirname } from 'node:path';
 
 import type { PartnerProfile } from '@govmesh/contracts/partner-profile';
 import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
+import {
+  contractLookup,
+  seedForms,
+  seedTaskTypes,
+  type ContractKind,
+  type ContractLookup,
+  type ContractPins,
+  type FormRevision,
+  type TaskTypeRevision,
+} from '@govmesh/contracts/standards';
 import Database from 'better-sqlite3';
 
 const SCHEMA = `
@@ -19,13 +29,55 @@ CREATE UNIQUE INDEX IF NOT EXISTS cases_idempotency ON cases (citizen, idempoten
 -- The agency that contracted each partner: only its administrators change the partner or its credentials.
 CREATE TABLE IF NOT EXISTS partner_agencies (partner_id TEXT PRIMARY KEY, agency TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS ratings (case_id TEXT PRIMARY KEY, score INTEGER NOT NULL, rated_at TEXT NOT NULL);
+-- The contract registry: every revision of every task type and form, immutable once written.
+CREATE TABLE IF NOT EXISTS contract_revisions (
+  kind TEXT NOT NULL, name TEXT NOT NULL, major INTEGER NOT NULL, revision INTEGER NOT NULL, record TEXT NOT NULL,
+  PRIMARY KEY (kind, name, major, revision)
+);
 `;
+
+/** Columns added after the first release; added in place to a store that lacks them. */
+const SERVICE_VERSION_COLUMNS = {
+  // The exact contract revisions the version uses, resolved when it was published.
+  pins: 'TEXT',
+  // active | deprecated | retired
+  status: "TEXT NOT NULL DEFAULT 'active'",
+};
+
+export type ServiceVersionStatus = 'active' | 'deprecated' | 'retired';
+
+/** A concurrent publish took the revision number first: the caller should read the major again and retry. */
+export class RevisionTaken extends Error {
+  readonly code = 'CONTRACT.REVISION_TAKEN';
+  readonly retriable = true;
+  constructor(kind: ContractKind, ref: string, revision: number) {
+    super(`${kind} ${ref} revision ${revision} was published by someone else a moment ago`);
+  }
+}
 
 export interface ServiceVersion {
   readonly definition: ServiceDefinition;
   readonly publishedAt: string;
   readonly publishedBy: string;
+  readonly status: ServiceVersionStatus;
+  /** Absent for versions published before contracts were pinned. */
+  readonly pins?: ContractPins;
 }
+
+interface VersionRow {
+  definition: string;
+  published_at: string;
+  published_by: string;
+  status: ServiceVersionStatus;
+  pins: string | null;
+}
+const toVersion = (r: VersionRow): ServiceVersion => ({
+  definition: JSON.parse(r.definition) as ServiceDefinition,
+  publishedAt: r.published_at,
+  publishedBy: r.published_by,
+  status: r.status,
+  ...(r.pins ? { pins: JSON.parse(r.pins) as ContractPins } : {}),
+});
 
 export interface CaseRecord {
   readonly caseId: string;
@@ -66,38 +118,136 @@ export class PlatformStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
+    const columns = new Set(
+      this.db
+        .prepare<[], { name: string }>('PRAGMA table_info(service_versions)')
+        .all()
+        .map((c) => c.name),
+    );
+    for (const [name, type] of Object.entries(SERVICE_VERSION_COLUMNS))
+      if (!columns.has(name)) this.db.exec(`ALTER TABLE service_versions ADD COLUMN ${name} ${type}`);
+    this.seedStandards(new Date());
   }
 
-  publishService(definition: ServiceDefinition, by: string, at: Date): void {
+  /**
+   * The standards govmesh first shipped as code, as revision 1 of each major the registry does not
+   * have yet: a new platform starts with them, and an agency's later revisions are never overwritten.
+   */
+  private seedStandards(at: Date): void {
+    const meta = { revision: 1, publishedAt: at.toISOString(), publishedBy: 'govmesh seed catalogue' };
+    this.db.transaction(() => {
+      for (const { name: _n, major: _m, ...t } of seedTaskTypes()) {
+        const record: TaskTypeRevision = { name: _n, major: _m, ...t, ...meta };
+        this.insertRevision('task-type', record, true);
+      }
+      for (const { name: _n, major: _m, ...f } of seedForms()) {
+        const record: FormRevision = { name: _n, major: _m, ...f, ...meta };
+        this.insertRevision('form', record, true);
+      }
+    })();
+  }
+
+  private insertRevision(kind: ContractKind, r: TaskTypeRevision | FormRevision, ifNew = false): void {
+    const sql = `INSERT ${ifNew ? 'OR IGNORE ' : ''}INTO contract_revisions VALUES (?, ?, ?, ?, ?)`;
+    try {
+      this.db.prepare(sql).run(kind, r.name, r.major, r.revision, JSON.stringify(r));
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY')
+        throw new RevisionTaken(kind, `${r.name}@${r.major}`, r.revision);
+      throw err;
+    }
+  }
+
+  saveTaskTypeRevision(r: TaskTypeRevision): void {
+    this.insertRevision('task-type', r);
+  }
+
+  saveFormRevision(r: FormRevision): void {
+    this.insertRevision('form', r);
+  }
+
+  private revisions<T>(kind: ContractKind, name: string, major: number): T[] {
+    return this.db
+      .prepare<[string, string, number], { record: string }>(
+        'SELECT record FROM contract_revisions WHERE kind = ? AND name = ? AND major = ? ORDER BY revision',
+      )
+      .all(kind, name, major)
+      .map((r) => JSON.parse(r.record) as T);
+  }
+
+  private latest<T>(kind: ContractKind): T[] {
+    return this.db
+      .prepare<[string], { record: string }>(
+        `SELECT record FROM contract_revisions c WHERE kind = ?
+         AND revision = (SELECT MAX(revision) FROM contract_revisions WHERE kind = c.kind AND name = c.name AND major = c.major)
+         ORDER BY name, major`,
+      )
+      .all(kind)
+      .map((r) => JSON.parse(r.record) as T);
+  }
+
+  /** Every revision of a task type's major, oldest first. */
+  taskTypeRevisions(name: string, major: number): TaskTypeRevision[] {
+    return this.revisions('task-type', name, major);
+  }
+
+  formRevisions(name: string, major: number): FormRevision[] {
+    return this.revisions('form', name, major);
+  }
+
+  /** The latest revision of every task type major. */
+  latestTaskTypes(): TaskTypeRevision[] {
+    return this.latest('task-type');
+  }
+
+  latestForms(): FormRevision[] {
+    return this.latest('form');
+  }
+
+  /** The latest revisions, as a definition is checked against them. */
+  contracts(): ContractLookup {
+    return contractLookup(this.latestTaskTypes(), this.latestForms());
+  }
+
+  publishService(definition: ServiceDefinition, by: string, at: Date, pins?: ContractPins): void {
     this.db
-      .prepare('INSERT INTO service_versions VALUES (?, ?, ?, ?, ?)')
-      .run(definition.id, definition.version, JSON.stringify(definition), at.toISOString(), by);
+      .prepare(
+        'INSERT INTO service_versions (service_id, version, definition, published_at, published_by, pins) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        definition.id,
+        definition.version,
+        JSON.stringify(definition),
+        at.toISOString(),
+        by,
+        pins ? JSON.stringify(pins) : null,
+      );
+  }
+
+  setServiceVersionStatus(serviceId: string, version: number, status: ServiceVersionStatus): boolean {
+    return (
+      this.db
+        .prepare('UPDATE service_versions SET status = ? WHERE service_id = ? AND version = ?')
+        .run(status, serviceId, version).changes === 1
+    );
   }
 
   serviceVersions(serviceId: string): ServiceVersion[] {
     return this.db
-      .prepare<[string], { definition: string; published_at: string; published_by: string }>(
-        'SELECT definition, published_at, published_by FROM service_versions WHERE service_id = ? ORDER BY version',
+      .prepare<[string], VersionRow>(
+        'SELECT definition, published_at, published_by, status, pins FROM service_versions WHERE service_id = ? ORDER BY version',
       )
       .all(serviceId)
-      .map((r) => ({
-        definition: JSON.parse(r.definition) as ServiceDefinition,
-        publishedAt: r.published_at,
-        publishedBy: r.published_by,
-      }));
+      .map(toVersion);
   }
 
   latestServices(): ServiceVersion[] {
     return this.db
-      .prepare<[], { definition: string; published_at: string; published_by: string }>(
-        'SELECT definition, published_at, published_by FROM service_versions v WHERE version = (SELECT MAX(version) FROM service_versions WHERE service_id = v.service_id) ORDER BY service_id',
+      .prepare<[], VersionRow>(
+        'SELECT definition, published_at, published_by, status, pins FROM service_versions v WHERE version = (SELECT MAX(version) FROM service_versions WHERE service_id = v.service_id) ORDER BY service_id',
       )
       .all()
-      .map((r) => ({
-        definition: JSON.parse(r.definition) as ServiceDefinition,
-        publishedAt: r.published_at,
-        publishedBy: r.published_by,
-      }));
+      .map(toVersion);
   }
 
   savePartner(profile: PartnerProfile, at: Date): void {

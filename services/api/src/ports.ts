@@ -3,11 +3,18 @@ import type { PartnerProfile } from '@govmesh/contracts/partner-profile';
 import type { PartnerKafkaAccess } from '@govmesh/messaging';
 import type { PartnerScorecard, ServiceTransparency } from '@govmesh/contracts/partner-scorecard';
 import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
+import type { PinnedContracts } from '@govmesh/contracts/standards';
 import type { CaseState, CitizenInput, OfficerDecision, PartnerTaskRevocation } from '@govmesh/workflows/case-api';
 
 /** The running cases, in Temporal (@govmesh/case-client's CaseClient); failures are its CaseFailures. */
 export interface CaseEngine {
-  start(caseId: string, definition: ServiceDefinition, application: Record<string, unknown>): Promise<void>;
+  /** Starts the case with the contract revisions it validates against for its whole life. */
+  start(
+    caseId: string,
+    definition: ServiceDefinition,
+    application: Record<string, unknown>,
+    contracts: PinnedContracts,
+  ): Promise<void>;
   /** Undefined when there is no such case. */
   state(caseId: string): Promise<CaseState | undefined>;
   /** The ids of the cases still running, from one visibility query (for the officers' inbox). */

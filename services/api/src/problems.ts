@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { Unauthenticated } from '@govmesh/tokens';
 
 import { AuditUnavailable } from './adapters/http-audit-reader.js';
+import { RevisionTaken } from './platform-store.js';
 
 export interface ProblemIssue {
   readonly path: string;
@@ -41,6 +42,18 @@ export function invalidRequest(
 }
 
 export const forbidden = (detail: string) => new ApiProblem(403, 'Forbidden', detail, { code: 'AUTH.FORBIDDEN' });
+
+/**
+ * The agency an administrator's token acts for; 403 when it names none. An administrator acts for
+ * one agency: it publishes and changes that agency's services, contracts and partners, no other's.
+ */
+export function actingAgency(caller: { readonly agency?: string | undefined } | undefined, acting: string): string {
+  if (!caller?.agency)
+    throw forbidden(
+      `your token names no agency (claim govmesh_agency); an administrator ${acting} only for its agency`,
+    );
+  return caller.agency;
+}
 export const notFound = (detail: string) => new ApiProblem(404, 'Not found', detail, { code: 'NOT_FOUND' });
 
 const REFUSAL_STATUS: Record<string, number> = {
@@ -84,6 +97,10 @@ export function problemHandler(
     else if (err instanceof CaseFailure) problem = caseRefusalProblem(err);
     else if (err instanceof AuditUnavailable)
       problem = new ApiProblem(503, 'The audit ledger is not available', err.message, { code: err.code });
+    else if (err instanceof RevisionTaken)
+      problem = new ApiProblem(409, 'Published concurrently', `${err.message}; read it and publish again`, {
+        code: err.code,
+      });
     else if (err instanceof Unauthenticated)
       problem = new ApiProblem(401, 'Unauthenticated', err.message, { code: 'AUTH.UNAUTHENTICATED' });
     else if (e.type === 'entity.too.large')

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { LedgerVerdict } from '@govmesh/contracts/audit-record';
 import type { PartnerScorecard } from '@govmesh/contracts/partner-scorecard';
 import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
+import { seedForms, seedTaskTypes, type PinnedContracts } from '@govmesh/contracts/standards';
 import type { CaseState, CitizenInput, OfficerDecision, PartnerTaskRevocation } from '@govmesh/workflows/case-api';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { pino } from 'pino';
@@ -18,6 +19,15 @@ import { HttpAuditReader } from './adapters/http-audit-reader.js';
 import { PlatformStore } from './platform-store.js';
 import { type AuditReader, type CaseEngine, type PartnerRegistry } from './ports.js';
 import { ROUTES, createServer } from './server.js';
+
+const seedTaskType = (name: string) => {
+  const { name: _n, major: _m, ...body } = seedTaskTypes().find((t) => t.name === name)!;
+  return body;
+};
+const seedForm = (name: string) => {
+  const { name: _n, major: _m, ...body } = seedForms().find((f) => f.name === name)!;
+  return body;
+};
 
 /** supertest's bodies are untyped: read them through the shape these tests expect. */
 type Body = {
@@ -51,15 +61,23 @@ class RecordingCases implements CaseEngine {
   readonly decisions: OfficerDecision[] = [];
   readonly inputs: CitizenInput[] = [];
   readonly revocations: PartnerTaskRevocation[] = [];
+  /** The contract revisions each case was started with. */
+  readonly contracts = new Map<string, PinnedContracts>();
   /** The next start fails as an unreachable Temporal would. */
   failNextStart = false;
-  start(caseId: string, definition: ServiceDefinition): Promise<void> {
+  start(
+    caseId: string,
+    definition: ServiceDefinition,
+    _application: unknown,
+    contracts: PinnedContracts,
+  ): Promise<void> {
     if (this.failNextStart) {
       this.failNextStart = false;
       return Promise.reject(new Error('14 UNAVAILABLE: connection refused'));
     }
     // Idempotent on the case id, as Temporal's start with REJECT_DUPLICATE is.
     if (this.states.has(caseId)) return Promise.resolve();
+    this.contracts.set(caseId, contracts);
     this.states.set(caseId, {
       caseId,
       serviceId: definition.id,
@@ -90,9 +108,7 @@ class RecordingCases implements CaseEngine {
       typeof input.values['business.registrationNumber'] !== 'string'
     ) {
       return Promise.reject(
-        new CaseRefused('CASE.INPUT_INVALID', 'invalid', [
-          'business.registrationNumber: Invalid input: expected string, received number',
-        ]),
+        new CaseRefused('CASE.INPUT_INVALID', 'invalid', ['business.registrationNumber: must be string']),
       );
     }
     this.inputs.push(input);
@@ -434,9 +450,7 @@ describe('the govmesh HTTP API', () => {
       .expect(422);
     expect(invalid.body).toMatchObject({
       code: 'CASE.INPUT_INVALID',
-      errors: [
-        { path: 'body.values.business.registrationNumber', message: 'Invalid input: expected string, received number' },
-      ],
+      errors: [{ path: 'body.values.business.registrationNumber', message: 'must be string' }],
     });
     const notWaiting = await request(app)
       .post(`/v1/cases/${body(created).caseId}/input`)
@@ -661,6 +675,241 @@ describe('the govmesh HTTP API', () => {
     ...overrides,
   });
 
+  describe('the contract registry', () => {
+    const waterAnalysis = {
+      title: 'Drinking-water sample analysis',
+      ownerAgency: 'market-regulation',
+      input: {
+        type: 'object',
+        properties: { business: { type: 'object', properties: { address: { type: 'string', minLength: 1 } } } },
+        required: ['business'],
+      },
+      output: {
+        type: 'object',
+        properties: { potable: { type: 'boolean' }, sampledOn: { type: 'string', format: 'date' } },
+        required: ['potable'],
+      },
+    };
+    const admin = () => as('agency-admin');
+
+    it('publishes a task type no code knew, counts compatible revisions, and refuses a breaking one with every change', async () => {
+      const first = await request(app)
+        .put('/v1/task-types/water-analysis/1')
+        .set('authorization', await admin())
+        .send(waterAnalysis)
+        .expect(201);
+      expect(first.body).toMatchObject({
+        ref: 'water-analysis@1',
+        revision: 1,
+        lifecycle: 'current',
+        publishedBy: 'agency-admin-1',
+      });
+      // The same body again stores nothing new.
+      await request(app)
+        .put('/v1/task-types/water-analysis/1')
+        .set('authorization', await admin())
+        .send(waterAnalysis)
+        .expect(200);
+      const compatible = structuredClone(waterAnalysis);
+      (compatible.output.properties as Record<string, unknown>).lab = { type: 'string' };
+      await request(app)
+        .put('/v1/task-types/water-analysis/1')
+        .set('authorization', await admin())
+        .send(compatible)
+        .expect(201);
+      const breaking = structuredClone(compatible);
+      breaking.output.required.push('sampledOn');
+      delete (breaking.input.properties.business.properties as Record<string, unknown>).address;
+      const refused = await request(app)
+        .put('/v1/task-types/water-analysis/1')
+        .set('authorization', await admin())
+        .send(breaking)
+        .expect(409);
+      expect(body(refused).code).toBe('CONTRACT.INCOMPATIBLE');
+      expect(
+        body(refused)
+          .errors.map((e) => e.path)
+          .sort(),
+      ).toEqual(['body.input.business.address', 'body.output.sampledOn']);
+      const read = await request(app).get('/v1/task-types/water-analysis/1').expect(200);
+      expect(read.body).toMatchObject({ revision: 2, revisions: [{ revision: 1 }, { revision: 2 }] });
+      const r1 = await request(app).get('/v1/task-types/water-analysis/1/revisions/1').expect(200);
+      expect((r1.body as { output: { properties: object } }).output.properties).not.toHaveProperty('lab');
+      const schema = await request(app)
+        .get('/v1/contracts/json-schema/task-types/water-analysis@1/output.json')
+        .expect(200);
+      expect(schema.body).toHaveProperty('properties.lab');
+      const asyncapi = await request(app).get('/v1/contracts/asyncapi.json').expect(200);
+      expect(asyncapi.body).toHaveProperty(['components', 'schemas', 'water-analysis.v1.output', 'properties', 'lab']);
+    });
+
+    it("refuses another agency's contract (403) and an invalid one with every problem by path (422), storing nothing", async () => {
+      const other = `Bearer ${await tokens.mint({ role: 'agency-admin', subject: 'admin-tax', agency: 'tax-office' })}`;
+      const notOwner = await request(app)
+        .put('/v1/task-types/site-inspection/1')
+        .set('authorization', other)
+        .send(seedTaskType('site-inspection'))
+        .expect(403);
+      expect(body(notOwner)).toMatchObject({ code: 'AUTH.NOT_OWNER' });
+      const invalid = await request(app)
+        .put('/v1/forms/dog-licence-application/1')
+        .set('authorization', await admin())
+        .send({
+          title: 'Dog licence',
+          ownerAgency: 'market-regulation',
+          schema: {
+            type: 'object',
+            properties: { dog: { type: 'object', properties: { name: { type: 'text' } }, if: {} } },
+          },
+          ui: { order: ['dog.breed'], fields: { 'dog.name': { label: { en: 'Name' } } } },
+        })
+        .expect(422);
+      expect(body(invalid).code).toBe('CONTRACT.INVALID');
+      expect(body(invalid).errors.map((e) => e.path)).toEqual(
+        expect.arrayContaining([
+          'body.schema.properties.dog.if',
+          'body.schema.properties.dog.properties.name.type',
+          'body.ui.fields.dog.name.label.zh-CN',
+        ]),
+      );
+      await request(app).get('/v1/forms/dog-licence-application/1').expect(404);
+    });
+
+    it('pins the revisions a version uses: its cases carry them, whatever is published after', async () => {
+      const detail = await request(app).get('/v1/services/business-licence').expect(200);
+      expect((detail.body as { versions: Array<{ contracts: unknown }> }).versions[0]!.contracts).toEqual({
+        application: { ref: 'business-licence-application@1', revision: 1 },
+        taskTypes: { 'background-check@1': 1, 'certificate-delivery@1': 1, 'site-inspection@1': 1 },
+      });
+      const withPhotos = seedTaskType('site-inspection');
+      (withPhotos.output as { properties: Record<string, unknown> }).properties.weather = { type: 'string' };
+      await request(app)
+        .put('/v1/task-types/site-inspection/1')
+        .set('authorization', await admin())
+        .send(withPhotos)
+        .expect(201);
+      const submitted = await request(app)
+        .post('/v1/cases')
+        .set('authorization', await as('citizen'))
+        .send({ serviceId: 'business-licence', application })
+        .expect(202);
+      const pinned = cases.contracts.get(body(submitted).caseId)!;
+      expect(pinned.taskTypes['site-inspection@1']!.revision).toBe(1);
+      expect(pinned.taskTypes['site-inspection@1']!.output).not.toHaveProperty('properties.weather');
+      expect(pinned.taskTypes['background-check@1']!.deprecation).toEqual({
+        replacedBy: 'background-check@2',
+        sunset: '2027-06-30',
+      });
+      expect(pinned.application).toMatchObject({ ref: 'business-licence-application@1', revision: 1 });
+    });
+
+    it('checks an application against the published form, naming each field, and keeps only the fields the form has', async () => {
+      const bad = await request(app)
+        .post('/v1/cases')
+        .set('authorization', await as('citizen'))
+        .send({
+          serviceId: 'business-licence',
+          application: {
+            ...application,
+            applicant: { ...application.applicant, dateOfBirth: '1985-13-10', email: 'nope' },
+          },
+        })
+        .expect(400);
+      expect(body(bad).errors).toEqual([
+        { path: 'body.application.applicant.dateOfBirth', message: 'must match format "date"' },
+        { path: 'body.application.applicant.email', message: 'must match format "email"' },
+      ]);
+    });
+
+    it('warns about a deprecated contract at publish, refuses one past its sunset, and stops new cases once the sunset passes', async () => {
+      let today = new Date('2026-12-01T09:00:00Z');
+      const clocked = createServer(standaloneDeps({ now: () => today, newCaseId: () => `case-${++ids}` }));
+      const published = await request(clocked)
+        .put('/v1/services/business-licence')
+        .set('authorization', await admin())
+        .send(example('business-licence.yaml'))
+        .expect(201);
+      expect((published.body as { warnings: Array<{ message: string }> }).warnings).toEqual([
+        expect.objectContaining({
+          path: 'body.steps.background-check',
+          message: expect.stringMatching(
+            /background-check@1 is deprecated and served until 2027-06-30.*\[contract-deprecated\]/,
+          ) as unknown,
+        }),
+      ]);
+      today = new Date('2027-07-01T09:00:00Z');
+      const refused = await request(clocked)
+        .put('/v1/services/business-licence')
+        .set('authorization', await admin())
+        .send({ ...example('business-licence.yaml'), version: 4 })
+        .expect(422);
+      expect(body(refused).errors.map((e) => e.message)).toEqual([
+        expect.stringMatching(/retired on 2027-06-30; use background-check@2 \[contract-past-sunset\]/),
+      ]);
+      const stopped = await request(clocked)
+        .post('/v1/cases')
+        .set('authorization', await as('citizen'))
+        .send({ serviceId: 'business-licence', application })
+        .expect(409);
+      expect(body(stopped)).toMatchObject({
+        code: 'CONTRACT.PAST_SUNSET',
+        errors: [{ path: 'service.task.background-check@1' }],
+      });
+    });
+
+    it('onboards a partner only for published task types', async () => {
+      const refused = await request(app)
+        .post('/v1/partners')
+        .set('authorization', await admin())
+        .send({
+          ...profile,
+          id: 'typo-co',
+          capabilities: ['background-check@1', 'water-analyses@1'],
+          terms: { ...profile.terms, 'water-analyses@1': { deadline: { hours: 1 }, capacity: 1 } },
+        })
+        .expect(422);
+      expect(body(refused)).toMatchObject({
+        code: 'PARTNER.UNKNOWN_TASK_TYPE',
+        errors: [{ path: 'body.capabilities.1', message: expect.stringContaining('water-analyses@1') as unknown }],
+      });
+      expect(onboarded).not.toContain('typo-co');
+    });
+
+    it('starts new cases on the latest active version; a retired service takes none', async () => {
+      await request(app)
+        .put('/v1/services/business-licence')
+        .set('authorization', await admin())
+        .send({ ...example('business-licence.yaml'), version: 4 })
+        .expect(201);
+      const deprecated = await request(app)
+        .patch('/v1/services/business-licence/versions/4')
+        .set('authorization', await admin())
+        .send({ status: 'deprecated', reason: 'rolled back: version 4 misroutes inspections' })
+        .expect(200);
+      expect(deprecated.body).toMatchObject({ version: 4, status: 'deprecated', liveVersion: 3 });
+      const submitted = await request(app)
+        .post('/v1/cases')
+        .set('authorization', await as('citizen'))
+        .send({ serviceId: 'business-licence', application })
+        .expect(202);
+      expect(body(submitted).serviceVersion).toBe(3);
+      for (const version of [3, 4])
+        await request(app)
+          .patch(`/v1/services/business-licence/versions/${version}`)
+          .set('authorization', await admin())
+          .send({ status: 'retired', reason: 'the licence is abolished' })
+          .expect(200);
+      const list = await request(app).get('/v1/services').expect(200);
+      expect(list.body).toEqual([expect.objectContaining({ id: 'business-licence', liveVersion: null })]);
+      const none = await request(app)
+        .post('/v1/cases')
+        .set('authorization', await as('citizen'))
+        .send({ serviceId: 'business-licence', application })
+        .expect(409);
+      expect(body(none).code).toBe('SERVICE.RETIRED');
+    });
+  });
+
   it('answers 503 naming the audit service when its read model does not answer, so a client tries again', async () => {
     // Port 9 (discard) is closed on loopback: the connection is refused at once.
     const blind = createServer(standaloneDeps({ audit: new HttpAuditReader('http://127.0.0.1:9', 'x'.repeat(43)) }));
@@ -691,6 +940,24 @@ describe('the govmesh HTTP API', () => {
     ['get', '/v1/services', 'public'],
     ['get', '/v1/services/business-licence', 'public'],
     ['get', '/v1/services/business-licence/versions/3', 'public'],
+    [
+      'patch',
+      '/v1/services/business-licence/versions/3',
+      ['agency-admin'],
+      { status: 'active', reason: 'still current' },
+    ],
+    ['put', '/v1/task-types/site-inspection/1', ['agency-admin'], seedTaskType('site-inspection')],
+    ['get', '/v1/task-types', 'public'],
+    ['get', '/v1/task-types/site-inspection/1', 'public'],
+    ['get', '/v1/task-types/site-inspection/1/revisions/1', 'public'],
+    ['put', '/v1/forms/business-licence-application/1', ['agency-admin'], seedForm('business-licence-application')],
+    ['get', '/v1/forms', 'public'],
+    ['get', '/v1/forms/business-licence-application/1', 'public'],
+    ['get', '/v1/forms/business-licence-application/1/revisions/1', 'public'],
+    ['get', '/v1/contracts/asyncapi.json', 'public'],
+    ['get', '/v1/contracts/json-schema/task-types/site-inspection@1/input.json', 'public'],
+    ['get', '/v1/contracts/json-schema/task-types/site-inspection@1/output.json', 'public'],
+    ['get', '/v1/contracts/json-schema/forms/business-licence-application@1.json', 'public'],
     ['post', '/v1/cases', ['citizen'], { serviceId: 'business-licence', application }],
     ['get', '/v1/cases/case-1', ['citizen', 'officer', 'auditor', 'agency-admin']],
     ['post', '/v1/cases/case-1/input', ['citizen'], { stepId: 'decision', values: { note: 'x' } }],
@@ -712,10 +979,14 @@ describe('the govmesh HTTP API', () => {
 
   it('covers every route in the role matrix', () => {
     const documented = ROUTES.map((r) => `${r.method} ${r.path}`).sort();
-    const tested = MATRIX.map(
-      ([m, p]) =>
-        `${m} ${p.replace('business-licence/versions/3', '{id}/versions/{version}').replace(/\/(business-licence|case-1:decision|case-1|acme-checks)(?=\/|$)/, '/{id}')}`,
-    ).sort();
+    // Each concrete path of the matrix, matched to the route template it reaches.
+    const template = (method: string, path: string) =>
+      ROUTES.find(
+        (r) =>
+          r.method === method &&
+          new RegExp(`^${r.path.replace(/\./g, '\\.').replace(/\{\w+\}/g, '[^/]+')}$`).test(path),
+      )?.path ?? `(no route for ${path})`;
+    const tested = MATRIX.map(([m, p]) => `${m} ${template(m, p)}`).sort();
     expect(tested).toEqual(documented);
   });
 

@@ -8,6 +8,7 @@ import type { Caller } from '@govmesh/tokens';
 import { DEVELOPMENT_ISSUER } from '@govmesh/tokens';
 import { auditRoutes } from './audit-routes.js';
 import { caseRoutes } from './case-routes.js';
+import { contractRoutes } from './contract-routes.js';
 import { officerRoutes } from './officer-routes.js';
 import { openApiDocument } from './openapi.js';
 import { partnerRoutes } from './partner-routes.js';
@@ -18,6 +19,7 @@ import { serviceRoutes } from './service-routes.js';
 /** Every route of the API, in the order the documentation lists them. */
 export const ROUTES: readonly RouteSpec[] = [
   ...serviceRoutes,
+  ...contractRoutes,
   ...caseRoutes,
   ...officerRoutes,
   ...partnerRoutes,

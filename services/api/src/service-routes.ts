@@ -1,17 +1,23 @@
+import type { ContractPins } from '@govmesh/contracts/standards';
 import { validateServiceDefinition } from '@govmesh/contracts/validate-service-definition';
+import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
+import { z } from 'zod';
 
 import {
   DefinitionBody,
   IdParams,
   Problem,
+  PublishedService,
   SERVICE_DEFINITION_DOCUMENT,
   ServiceDetail,
   ServiceSummary,
   VersionParams,
 } from './api-schemas.js';
-import { ApiProblem, forbidden, notFound } from './problems.js';
-import { route, type RouteSpec } from './route-spec.js';
-import type { ServiceVersion } from './platform-store.js';
+import { actingAgency, ApiProblem, notFound } from './problems.js';
+import { route, type ApiDeps, type RouteSpec } from './route-spec.js';
+import type { PlatformStore, ServiceVersion } from './platform-store.js';
+import { partnerTaskRefs } from './case-contracts.js';
+import { liveVersion } from './service-lifecycle.js';
 
 /** 403 naming the owner: the agency in the caller's token is not the one that owns the service. */
 function notYourService(id: string, owner: string, agency: string): ApiProblem {
@@ -21,12 +27,36 @@ function notYourService(id: string, owner: string, agency: string): ApiProblem {
   });
 }
 
-const summary = (v: ServiceVersion) => ({
+const summary = (v: ServiceVersion, live?: ServiceVersion) => ({
   id: v.definition.id,
   version: v.definition.version,
   title: v.definition.title,
   ownerAgency: v.definition.ownerAgency,
   publishedAt: v.publishedAt,
+  status: v.status,
+  // The version new cases start on; null when every version is retired.
+  liveVersion: live?.definition.version ?? null,
+});
+
+/** The exact revisions a definition uses now: its form's and each task type's latest. */
+function pinsFor(definition: ServiceDefinition, store: PlatformStore): ContractPins {
+  const latest = (list: ReadonlyArray<{ name: string; major: number; revision: number }>, ref: string) =>
+    list.find((c) => `${c.name}@${c.major}` === ref)!.revision;
+  const forms = store.latestForms();
+  const taskTypes = store.latestTaskTypes();
+  return {
+    application: { ref: definition.application.schema, revision: latest(forms, definition.application.schema) },
+    taskTypes: Object.fromEntries(partnerTaskRefs(definition.steps).map((ref) => [ref, latest(taskTypes, ref)])),
+  };
+}
+
+const today = (deps: ApiDeps) => (deps.now?.() ?? new Date()).toISOString().slice(0, 10);
+
+const VersionChange = z.object({
+  status: z
+    .enum(['active', 'deprecated', 'retired'])
+    .describe('active: takes new cases; deprecated: only when no version is active; retired: takes none'),
+  reason: z.string().min(5, 'say why, in a few words').max(2000),
 });
 
 /** Agencies publish service definitions; anyone may read the catalogue. */
@@ -42,21 +72,16 @@ export const serviceRoutes: RouteSpec[] = [
     body: DefinitionBody,
     bodyDocument: SERVICE_DEFINITION_DOCUMENT,
     responses: {
-      201: { description: 'published', schema: ServiceSummary },
+      201: { description: 'published', schema: PublishedService },
       403: { description: "another agency's service, or a token that names no agency", schema: Problem },
       409: { description: 'that version exists', schema: Problem },
       422: { description: 'the definition has problems', schema: Problem },
     },
     handle({ params, body, caller }, deps) {
-      // An administrator acts for one agency: it publishes that agency's services and no other's.
-      const agency = caller!.agency;
-      if (!agency)
-        throw forbidden(
-          'your token names no agency (claim govmesh_agency); an administrator publishes only for the agency it acts for',
-        );
+      const agency = actingAgency(caller, 'publishes services');
       const owner = deps.store.serviceVersions(params.id).at(-1)?.definition.ownerAgency;
       if (owner !== undefined && owner !== agency) throw notYourService(params.id, owner, agency);
-      const report = validateServiceDefinition(body);
+      const report = validateServiceDefinition(body, { contracts: deps.store.contracts(), today: today(deps) });
       if (!report.valid || !report.definition) {
         const errors = report.problems.map((p) => ({
           path: p.step ? `body.steps.${p.step}` : 'body',
@@ -88,10 +113,20 @@ export const serviceRoutes: RouteSpec[] = [
         );
       }
       const at = deps.now?.() ?? new Date();
-      deps.store.publishService(definition, caller!.subject, at);
+      // The exact revisions it uses, for every case of this version, whatever is published later.
+      const pins = pinsFor(definition, deps.store);
+      deps.store.publishService(definition, caller!.subject, at, pins);
+      const published = deps.store.serviceVersions(params.id);
       return Promise.resolve({
         status: 201,
-        body: summary({ definition, publishedAt: at.toISOString(), publishedBy: caller!.subject }),
+        body: {
+          ...summary(published.at(-1)!, liveVersion(published)),
+          contracts: pins,
+          warnings: report.warnings.map((w) => ({
+            path: w.step ? `body.steps.${w.step}` : 'body.application.schema',
+            message: `${w.message} [${w.rule}]`,
+          })),
+        },
       });
     },
   }),
@@ -104,7 +139,12 @@ export const serviceRoutes: RouteSpec[] = [
     summary: 'The catalogue: the latest version of every service',
     responses: { 200: { description: 'the services', schema: ServiceSummary.array() } },
     handle(_input, deps) {
-      return Promise.resolve({ status: 200, body: deps.store.latestServices().map(summary) });
+      return Promise.resolve({
+        status: 200,
+        body: deps.store
+          .latestServices()
+          .map((v) => summary(v, liveVersion(deps.store.serviceVersions(v.definition.id)))),
+      });
     },
   }),
   route({
@@ -126,12 +166,14 @@ export const serviceRoutes: RouteSpec[] = [
       return Promise.resolve({
         status: 200,
         body: {
-          ...summary(latest),
+          ...summary(latest, liveVersion(versions)),
           definition: latest.definition,
           versions: versions.map((v) => ({
             version: v.definition.version,
+            status: v.status,
             publishedAt: v.publishedAt,
             publishedBy: v.publishedBy,
+            ...(v.pins ? { contracts: v.pins } : {}),
           })),
         },
       });
@@ -153,6 +195,38 @@ export const serviceRoutes: RouteSpec[] = [
       const found = deps.store.serviceVersions(params.id).find((v) => v.definition.version === params.version);
       if (!found) throw notFound(`no version ${params.version} of service ${params.id}`);
       return Promise.resolve({ status: 200, body: found.definition });
+    },
+  }),
+  route({
+    method: 'patch',
+    operationId: 'changeServiceVersion',
+    path: '/v1/services/{id}/versions/{version}',
+    tag: 'Agencies',
+    roles: ['agency-admin'],
+    summary:
+      'Deprecate, retire or reactivate a version: new cases take the latest active version; running cases finish on theirs',
+    params: VersionParams,
+    body: VersionChange,
+    responses: {
+      200: { description: 'changed', schema: ServiceSummary },
+      403: { description: "another agency's service", schema: Problem },
+      404: { description: 'no such version', schema: Problem },
+    },
+    handle({ params, body, caller }, deps) {
+      const agency = actingAgency(caller, 'changes services');
+      const versions = deps.store.serviceVersions(params.id);
+      const found = versions.find((v) => v.definition.version === params.version);
+      if (!found) throw notFound(`no version ${params.version} of service ${params.id}`);
+      if (found.definition.ownerAgency !== agency)
+        throw notYourService(params.id, found.definition.ownerAgency, agency);
+      deps.store.setServiceVersionStatus(params.id, params.version, body.status);
+      deps.logger.info(
+        { serviceId: params.id, version: params.version, status: body.status, reason: body.reason },
+        'service version changed',
+      );
+      const after = deps.store.serviceVersions(params.id);
+      const changed = after.find((v) => v.definition.version === params.version)!;
+      return Promise.resolve({ status: 200, body: summary(changed, liveVersion(after)) });
     },
   }),
 ];

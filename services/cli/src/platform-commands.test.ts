@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -99,7 +99,9 @@ describe('govmesh over the API', () => {
     ).stdout.trim();
     expect(await govmesh(['service', 'apply', '-f', 'examples/business-licence.yaml'], admin)).toMatchObject({
       code: 0,
-      stdout: 'published business-licence version 3\n',
+      stdout: expect.stringMatching(
+        /^published business-licence version 3\n {2}! step background-check: task background-check@1 is deprecated/,
+      ) as unknown,
     });
     const bad = await govmesh(['service', 'apply', '-f', 'examples/invalid/five-mistakes.yaml'], admin);
     expect(bad.code).toBe(1);
@@ -149,6 +151,38 @@ describe('govmesh over the API', () => {
       code: 1,
       stderr: expect.stringContaining('govmesh token mint') as unknown,
     });
+  }, 60_000);
+
+  it('publishes a task type and a form from files, refuses a breaking revision with its list, and lists them', async () => {
+    const env = (
+      await govmesh(['token', 'mint', '--role', 'agency-admin', '--sub', 'admin-env', '--agency', 'environment'])
+    ).stdout.trim();
+    expect(
+      await govmesh(['contract', 'publish', '-f', 'examples/standards/water-analysis.task-type.yaml'], env),
+    ).toMatchObject({ code: 0, stdout: 'published water-analysis@1 revision 1\n' });
+    expect(
+      await govmesh(['form', 'publish', '-f', 'examples/standards/well-permit-application.form.yaml'], env),
+    ).toMatchObject({ code: 0, stdout: 'published well-permit-application@1 revision 1\n' });
+    const breaking = join(dataDir, 'breaking.yaml');
+    writeFileSync(
+      breaking,
+      readFileSync(join(root, 'examples/standards/water-analysis.task-type.yaml'), 'utf8').replace(
+        'required: [potable, sampledOn]',
+        'required: [potable, sampledOn, nitrateMgPerL]',
+      ),
+    );
+    const refused = await govmesh(['contract', 'publish', '-f', breaking], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/409 The revision breaks the major/);
+    expect(refused.stderr).toContain(
+      '  - body.output.nitrateMgPerL: output.nitrateMgPerL became required [made-required]',
+    );
+    const list = JSON.parse((await govmesh(['contract', 'list', '--json'])).stdout) as Array<{ ref: string }>;
+    expect(list.map((c) => c.ref)).toEqual(expect.arrayContaining(['water-analysis@1', 'background-check@1']));
+    expect((await govmesh(['contract', 'list'])).stdout).toMatch(
+      /background-check@1\s+1\s+deprecated\s+public-security/,
+    );
+    expect(await govmesh(['service', 'validate', '-f', 'examples/well-permit.yaml'])).toMatchObject({ code: 1 });
   }, 60_000);
 
   it('exits 3 when the API cannot be reached', async () => {

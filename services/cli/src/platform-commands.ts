@@ -49,7 +49,11 @@ export function platformCommands(): Command[] {
       action<{ file: string; json?: boolean }>(async (o) => {
         const doc = readDocument(o.file) as Json;
         const data = await callApi<Json>('PUT', `/v1/services/${encodeURIComponent(String(doc.id))}`, doc);
-        return { data, text: `published ${String(data.id)} version ${String(data.version)}\n` };
+        const warnings = (data.warnings as Array<{ message: string }> | undefined) ?? [];
+        return {
+          data,
+          text: `published ${String(data.id)} version ${String(data.version)}\n${warnings.map((w) => `  ! ${w.message}\n`).join('')}`,
+        };
       }),
     );
   service
@@ -65,6 +69,35 @@ export function platformCommands(): Command[] {
         };
       }),
     );
+
+  for (const status of ['deprecate', 'retire', 'activate'] as const) {
+    service
+      .command(status)
+      .description(
+        {
+          deprecate: 'deprecate a version: it takes new cases only while no version is active',
+          retire: 'retire a version: it takes no new case; running cases finish on it',
+          activate: 'make a version active again',
+        }[status],
+      )
+      .argument('<serviceId>')
+      .argument('<version>')
+      .requiredOption('--reason <reason>')
+      .option('--json')
+      .action(
+        action<{ reason: string; json?: boolean }>(async (o, id, version) => {
+          const data = await callApi<Json>(
+            'PATCH',
+            `/v1/services/${encodeURIComponent(id)}/versions/${encodeURIComponent(version)}`,
+            { status: { deprecate: 'deprecated', retire: 'retired', activate: 'active' }[status], reason: o.reason },
+          );
+          return {
+            data,
+            text: `${id} version ${version} is ${String(data.status)}; new cases start on ${data.liveVersion === null ? 'no version (the service is retired)' : `version ${data.liveVersion as number}`}\n`,
+          };
+        }),
+      );
+  }
 
   const kase = new Command('case').description('citizens: apply and track');
   kase
@@ -153,6 +186,72 @@ export function platformCommands(): Command[] {
       `  username:  ${String(k.username)}\n  password:  ${String(k.password)}\n`
     );
   };
+  const standards = ['contract', 'form'].map((kind) => {
+    const path = kind === 'contract' ? 'task-types' : 'forms';
+    const what = kind === 'contract' ? 'task type' : 'application form';
+    const command = new Command(kind).description(
+      kind === 'contract'
+        ? 'task types: what partners are given and must answer (the contract registry)'
+        : 'application forms: what citizens submit, with labels in en and zh-CN',
+    );
+    command
+      .command('publish')
+      .description(
+        `publish a revision of a ${what} from a file (YAML or JSON, with name and major); 409 lists every breaking change`,
+      )
+      .requiredOption('-f, --file <file>')
+      .option('--json')
+      .action(
+        action<{ file: string; json?: boolean }>(async (o) => {
+          const doc = readDocument(o.file) as Json;
+          if (typeof doc.name !== 'string' || typeof doc.major !== 'number')
+            throw new ApiCallFailed(`${o.file}: a ${what} file names itself with name: <kebab-case> and major: <n>`, 1);
+          const data = await callApi<Json>('PUT', `/v1/${path}/${encodeURIComponent(doc.name)}/${doc.major}`, doc);
+          return { data, text: `published ${String(data.ref)} revision ${String(data.revision)}\n` };
+        }),
+      );
+    command
+      .command('list')
+      .description(`every ${what} with its latest revision and lifecycle`)
+      .option('--json')
+      .action(
+        action(async () => {
+          const data = await callApi<Json[]>('GET', `/v1/${path}`);
+          return {
+            data,
+            text: table(
+              data.map((c) => ({
+                ref: c.ref,
+                revision: c.revision,
+                lifecycle: c.lifecycle,
+                agency: c.ownerAgency,
+                title: c.title,
+              })),
+            ),
+          };
+        }),
+      );
+    command
+      .command('show')
+      .description(`a ${what}'s latest revision (or --revision n)`)
+      .argument('<ref>', 'name@major')
+      .option('--revision <n>')
+      .option('--json')
+      .action(
+        action<{ revision?: string; json?: boolean }>(async (o, ref) => {
+          const at = ref.lastIndexOf('@');
+          if (at < 1) throw new ApiCallFailed(`${ref}: name a ${what} as name@major`, 1);
+          const base = `/v1/${path}/${encodeURIComponent(ref.slice(0, at))}/${encodeURIComponent(ref.slice(at + 1))}`;
+          const data = await callApi<Json>(
+            'GET',
+            o.revision ? `${base}/revisions/${encodeURIComponent(o.revision)}` : base,
+          );
+          return { data, text: `${JSON.stringify(data, null, 2)}\n` };
+        }),
+      );
+    return command;
+  });
+
   const partner = new Command('partner').description('administrators: partners and their performance');
   partner
     .command('onboard')
@@ -238,5 +337,5 @@ export function platformCommands(): Command[] {
         `${await issuer.mint({ role: o.role, subject: o.sub, officerRoles: o.officerRoles?.split(',').filter(Boolean) ?? [], agency: o.agency }, o.expires)}\n`,
       );
     });
-  return [service, kase, task, partner, token];
+  return [service, ...standards, kase, task, partner, token];
 }

@@ -31,6 +31,20 @@ describe('govmesh service validate', () => {
     ]);
   });
 
+  it('knows the published standards of a --contracts folder, and warns about a deprecated task type', () => {
+    const offline = validateServiceFile(join(examples, 'well-permit.yaml'), false);
+    expect(offline.exitCode).toBe(1);
+    expect(offline.output).toContain('well-permit-application@1 is not a published form');
+    const withStandards = validateServiceFile(join(examples, 'well-permit.yaml'), false, join(examples, 'standards'));
+    expect(withStandards).toMatchObject({
+      exitCode: 0,
+      output: expect.stringMatching(/^valid: well-permit version 1/) as unknown,
+    });
+    expect(validateServiceFile(join(examples, 'business-licence.yaml'), false).output).toMatch(
+      /! step background-check: task background-check@1 is deprecated and served until 2027-06-30; move to background-check@2 \[contract-deprecated\]/,
+    );
+  });
+
   it('prints every problem and exits 1', () => {
     const { output, exitCode } = validateServiceFile(join(examples, 'invalid/five-mistakes.yaml'), false);
     expect(exitCode).toBe(1);
@@ -40,7 +54,7 @@ describe('govmesh service validate', () => {
     );
   });
 
-  it('prints { valid, steps, problems } with --json for scripts', () => {
+  it('prints { valid, steps, problems, warnings } with --json for scripts', () => {
     const { output, exitCode } = validateServiceFile(join(examples, 'invalid/five-mistakes.yaml'), true);
     const parsed = JSON.parse(output) as {
       valid: boolean;
@@ -48,7 +62,7 @@ describe('govmesh service validate', () => {
       problems: Array<{ step: string; rule: string; message: string }>;
     };
     expect(exitCode).toBe(1);
-    expect(Object.keys(parsed)).toEqual(['valid', 'steps', 'problems']);
+    expect(Object.keys(parsed)).toEqual(['valid', 'steps', 'problems', 'warnings']);
     expect(parsed.valid).toBe(false);
     expect(parsed.problems).toHaveLength(5);
     expect(Object.keys(parsed.problems[0]!)).toEqual(['step', 'rule', 'message']);

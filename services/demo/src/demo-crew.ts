@@ -74,7 +74,15 @@ export async function startDemoCrew(o: DemoCrewOptions): Promise<DemoCrew> {
   await new Promise((r) => setTimeout(r, 2_000));
 
   const scenarios = new Map<string, Scenario>();
-  const partners = await startDemoPartners(crew, access, o.logger, (caseId) => scenarios.get(caseId), o.tls);
+  // The partners read their task types from the API's contract registry, as a real partner would.
+  const partners = await startDemoPartners(
+    crew,
+    access,
+    o.logger,
+    (caseId) => scenarios.get(caseId),
+    o.tls,
+    api.baseUrl,
+  );
   const officer = startDemoOfficer(api, o.logger, (caseId) => scenarios.get(caseId), [...agencies]);
   let stopped: Promise<void> | undefined;
   return {

@@ -68,6 +68,7 @@ export async function startDemoPartners(
   logger: Logger,
   scenarioOf: (caseId: string) => Scenario | undefined,
   tls?: KafkaTls,
+  registryUrl?: string,
 ): Promise<Partner[]> {
   const partners: Partner[] = [];
   for (const { profile, quality } of crew) {
@@ -97,6 +98,7 @@ export async function startDemoPartners(
       access: access.get(profile.id),
       logger,
       ...(tls ? { tls } : {}),
+      ...(registryUrl ? { registryUrl } : {}),
       handlers: Object.fromEntries(profile.capabilities.map((c) => [c, handler])),
       // A rejected draft is corrected and sent again, as a careful partner would.
       onRejection: (r) => {

@@ -1,5 +1,6 @@
 import { taskIdOf } from '@govmesh/contracts/case-ids';
 import type { TaskStep } from '@govmesh/contracts/service-definition';
+import type { Deprecation } from '@govmesh/contracts/standards';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 
 import { pick } from '../application-paths.js';
@@ -169,6 +170,11 @@ async function fallBack(
   );
 }
 
+function deprecationOf(ctx: CaseContext, taskType: string): { deprecation?: Deprecation } {
+  const deprecation = ctx.contracts.taskTypes[taskType]?.deprecation;
+  return deprecation ? { deprecation } : {};
+}
+
 /** Sends the task (with the events kept so far, in the same send); a refused dispatch fails the step. */
 async function dispatch(
   ctx: CaseContext,
@@ -192,6 +198,7 @@ async function dispatch(
       deadline: step.deadline!,
       input: pick(ctx.application, step.share),
       ...(rework ? { rework } : {}),
+      ...deprecationOf(ctx, step.task!),
       ...ctx.journal.takePending(),
       ...ctx.journal.numberDispatch(step.id, attempt),
     });

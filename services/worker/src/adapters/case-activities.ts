@@ -1,3 +1,4 @@
+import { deprecationAttribute } from '@govmesh/contracts/cloud-event';
 import { domainEventId, taskMessageId, unnumberedDispatchEventId } from '@govmesh/contracts/case-ids';
 import { DOMAIN_EVENTS, EVENT_SOURCES } from '@govmesh/contracts/domain-events';
 import {
@@ -124,6 +125,8 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
             type: TASK_ASSIGNED,
             source: '/govmesh/dispatch',
             subject: request.caseId,
+            // A deprecated major says so on the wire, so the partner hears of the sunset in time.
+            ...(request.deprecation ? { extensions: { deprecation: deprecationAttribute(request.deprecation) } } : {}),
             data,
           },
         },
