@@ -1,6 +1,8 @@
 import { asyncApiDocument } from '@govmesh/contracts/export';
 import {
   deprecationStatus,
+  FormPublication,
+  TaskTypePublication,
   nextFormRevision,
   nextTaskTypeRevision,
   type FormRevision,
@@ -68,7 +70,9 @@ const Summary = z.object({
   lifecycle: Lifecycle,
   deprecation: DeprecationView.optional(),
 });
+/** Taken loosely: the gate names every problem at once; the document shows the full shape. */
 const Publication = z.record(z.string(), z.unknown());
+const document = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
 
 const today = (deps: ApiDeps) => (deps.now?.() ?? new Date()).toISOString().slice(0, 10);
 
@@ -125,6 +129,7 @@ export const contractRoutes: RouteSpec[] = [
       'Publish a revision of a task type (input and output as JSON Schema 2020-12), under the compatibility gate',
     params: MajorParams,
     body: Publication,
+    bodyDocument: document(TaskTypePublication),
     responses: { ...publishResponses('task type'), 201: { description: 'published', schema: TaskTypeView } },
     handle({ params, body, caller }, deps) {
       const agency = actingAgency(caller, 'publishes contracts');
@@ -204,6 +209,7 @@ export const contractRoutes: RouteSpec[] = [
     summary: 'Publish a revision of an application form (JSON Schema 2020-12 and its labels in en and zh-CN)',
     params: MajorParams,
     body: Publication,
+    bodyDocument: document(FormPublication),
     responses: { ...publishResponses('form'), 201: { description: 'published', schema: FormView } },
     handle({ params, body, caller }, deps) {
       const agency = actingAgency(caller, 'publishes contracts');
