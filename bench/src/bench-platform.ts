@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { createResultBridge } from '@govmesh/bridge';
@@ -6,7 +9,7 @@ import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
 import { infraDown, infraUp, loadInfraConfig, platformCredentials } from '@govmesh/infra';
 import { CloudEventPublisher, createKafka, ensureTopics } from '@govmesh/messaging';
 import { SAMPLE_OUTPUTS, createPartner } from '@govmesh/partner-sdk';
-import { ensureCaseSearchAttributes } from '@govmesh/case-client';
+import { caseDataConverter, ensureCaseSearchAttributes, loadCaseDataKeys } from '@govmesh/case-client';
 import { DEMO_AGENCY_ACTIVITIES, DEMO_REGISTRIES, PartnerDirectory, createCaseWorkers } from '@govmesh/worker';
 import { serviceCase } from '@govmesh/workflows/service-case';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
@@ -68,7 +71,11 @@ export async function startBenchPlatform() {
   const native = await NativeConnection.connect({ address: infra.temporal.address });
   const connection = await Connection.connect({ address: infra.temporal.address });
   await ensureCaseSearchAttributes(connection, 'default');
-  const client = new Client({ connection });
+  // Cases are measured as they run in production: sealed (AES-256-GCM) before they reach Temporal.
+  const dataConverter = caseDataConverter(
+    loadCaseDataKeys({ file: join(mkdtempSync(join(tmpdir(), 'govmesh-bench-keys-')), 'case-keys.json') }),
+  );
+  const client = new Client({ connection, dataConverter });
   const caseQueue = `bench-cases-${run}`;
   const bareQueue = `bench-bare-${run}`;
   const profile = {
@@ -87,6 +94,7 @@ export async function startBenchPlatform() {
     agencies: DEMO_AGENCY_ACTIVITIES,
     logger,
     taskQueue: caseQueue,
+    dataConverter,
   });
   const bareWorker = await Worker.create({
     connection: native,

@@ -21,7 +21,7 @@ import { SpanKind } from '@opentelemetry/api';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 
-import { engines, platformPrincipal } from './engines.js';
+import { engines, platformPrincipal, testDataConverter } from './engines.js';
 import { startLedger, untilLedgered, type TestLedger } from './ledger.js';
 import { logger, runScoped, startPlatform, type TestPlatform } from './platform.js';
 
@@ -91,7 +91,11 @@ describe('a business licence, driven only through the API, on the real engines',
     publisher = new CloudEventPublisher(apiKafka);
     connection = await Connection.connect({ address: engines().temporalAddress });
     const { Client } = await import('@temporalio/client');
-    const client = new Client({ connection, interceptors: temporalClientTracing() });
+    const client = new Client({
+      connection,
+      interceptors: temporalClientTracing(),
+      dataConverter: testDataConverter(),
+    });
     audit = new HttpAuditReader(ledger.readModel.url, ledger.readModel.secret);
     app = createServer({
       store: new PlatformStore(':memory:'),

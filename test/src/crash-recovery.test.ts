@@ -12,7 +12,7 @@ import { serviceCase } from '@govmesh/workflows/service-case';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { engines, freePort, platformPrincipal, principalEnv } from './engines.js';
+import { caseKeysEnv, engines, freePort, platformPrincipal, principalEnv, testDataConverter } from './engines.js';
 import { logger, outsourcedStep, runScoped, serviceWith } from './platform.js';
 import { createKafka, ensureTopics, serviceProgram, untilReady } from '@govmesh/messaging';
 
@@ -116,6 +116,8 @@ describe('a worker and a bridge killed in the middle of 50 open cases', () => {
       GOVMESH_BRIDGE_METRICS_PORT: String(await freePort()),
       GOVMESH_BRIDGE_GROUP: `govmesh-bridge-e2e-crash-${suffix}`,
       GOVMESH_BRIDGE_TOPIC_PATTERN: `^govmesh\\.results\\.(${profiles.map((p) => p.id).join('|')})$`,
+      // The spawned worker and bridge seal case data with this test's keys, so its client reads them.
+      ...caseKeysEnv(),
     };
     const kafka = createKafka({
       clientId: `e2e-crash-${suffix}`,
@@ -143,7 +145,7 @@ describe('a worker and a bridge killed in the middle of 50 open cases', () => {
     }
     await Promise.all(partners.map((p) => p.start()));
     connection = await Connection.connect({ address: temporalAddress });
-    client = new Client({ connection });
+    client = new Client({ connection, dataConverter: testDataConverter() });
   }, 120_000);
 
   afterAll(async () => {

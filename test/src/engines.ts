@@ -1,4 +1,10 @@
+import { mkdtempSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { caseDataConverter, loadCaseDataKeys } from '@govmesh/case-client';
+import type { DataConverter } from '@temporalio/common';
 
 import { engineTitle, loadInfraConfig, platformCredentials, type EngineStatus } from '@govmesh/infra';
 import {
@@ -15,6 +21,21 @@ import { inject } from 'vitest';
 export function engines(): { kafkaBrokers: string[]; temporalAddress: string } {
   const infra = inject('infra');
   return { kafkaBrokers: infra.kafka.address.split(','), temporalAddress: infra.temporal.address };
+}
+
+/**
+ * The case data keys of this test file: every client and worker it runs in process, and every
+ * service it spawns (`caseKeysEnv`), seal and open case data with the same keyring, as one
+ * deployment's processes do.
+ */
+const CASE_KEYS_FILE = join(mkdtempSync(join(tmpdir(), 'govmesh-e2e-keys-')), 'case-keys.json');
+
+export function caseKeysEnv(): Record<string, string> {
+  return { GOVMESH_CASE_KEYS_FILE: CASE_KEYS_FILE };
+}
+
+export function testDataConverter(): DataConverter {
+  return caseDataConverter(loadCaseDataKeys({ file: CASE_KEYS_FILE }));
 }
 
 /**

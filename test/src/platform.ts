@@ -22,7 +22,7 @@ import type { Kafka } from 'kafkajs';
 import { pino } from 'pino';
 import { parse } from 'yaml';
 
-import { engines, platformPrincipal } from './engines.js';
+import { engines, platformPrincipal, testDataConverter } from './engines.js';
 import { installTestRuntime } from './temporal-runtime.js';
 
 export const logger = pino({ level: 'warn' });
@@ -81,7 +81,7 @@ export async function startPlatform(
   const publisher = new CloudEventPublisher(kafka);
   const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
   const connection = await Connection.connect({ address: temporalAddress });
-  const client = new Client({ connection, interceptors: temporalClientTracing() });
+  const client = new Client({ connection, interceptors: temporalClientTracing(), dataConverter: testDataConverter() });
   const taskQueue = `e2e-cases-${suffix}`;
   const directory = new PartnerDirectory(options.registry ? [] : profiles, options.standings);
   const registry = options.registry
@@ -97,6 +97,7 @@ export async function startPlatform(
     agencies: DEMO_AGENCY_ACTIVITIES,
     logger,
     taskQueue,
+    dataConverter: testDataConverter(),
   });
   const running = workers.map((w) => w.run());
   const ids = profiles.map((p) => p.id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');

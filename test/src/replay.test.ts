@@ -7,6 +7,7 @@ import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { exampleDefinition, logger, runScoped, startPlatform, untilStep, type TestPlatform } from './platform.js';
+import { testDataConverter } from './engines.js';
 
 const terms = { deadline: { hours: 48 }, capacity: 10 };
 const { profiles, id, suffix } = runScoped([
@@ -96,8 +97,13 @@ describe('replaying a case from its history', () => {
     expect(outcome).toMatchObject({ status: 'completed', decision: 'approved' });
 
     // Throws DeterminismViolationError (TMPRL1100) if the replay would schedule anything differently.
+    // The history is sealed: the replaying worker opens it with the same keys, as the real one does.
     await expect(
-      Worker.runReplayHistory({ workflowsPath: workflowsPath() }, await handle.fetchHistory(), caseId),
+      Worker.runReplayHistory(
+        { workflowsPath: workflowsPath(), dataConverter: testDataConverter() },
+        await handle.fetchHistory(),
+        caseId,
+      ),
     ).resolves.toBeUndefined();
   });
 });

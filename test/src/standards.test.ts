@@ -18,7 +18,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
-import { engines, platformPrincipal } from './engines.js';
+import { engines, platformPrincipal, testDataConverter } from './engines.js';
 import { logger, startPlatform, type TestPlatform } from './platform.js';
 
 /**
@@ -144,7 +144,9 @@ describe('standards as data, on the real engines', () => {
     });
     publisher = new CloudEventPublisher(apiKafka);
     connection = await Connection.connect({ address: engines().temporalAddress });
-    cases = new CaseClient(new Client({ connection }), { taskQueue: `e2e-cases-${suffix}` });
+    cases = new CaseClient(new Client({ connection, dataConverter: testDataConverter() }), {
+      taskQueue: `e2e-cases-${suffix}`,
+    });
     app = createServer({
       store: new PlatformStore(':memory:'),
       cases,

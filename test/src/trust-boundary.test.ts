@@ -24,7 +24,7 @@ import { Client, Connection } from '@temporalio/client';
 import kafkajs, { type Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { engines, kafkaClient, platformPrincipal, signInAs } from './engines.js';
+import { engines, kafkaClient, platformPrincipal, signInAs, testDataConverter } from './engines.js';
 import { startLedger, untilLedgered } from './ledger.js';
 import { logger, runScoped } from './platform.js';
 
@@ -167,7 +167,7 @@ describe('the trust boundary on the real broker (SASL/SCRAM, ACLs)', () => {
     registry = new KafkaPartnerRegistry({
       kafka: apiKafka,
       publisher,
-      cases: new CaseClient(new Client({ connection })),
+      cases: new CaseClient(new Client({ connection, dataConverter: testDataConverter() })),
       logger,
       users: new ScramUsers(engines().kafkaBrokers, api),
       partnerBrokers: engines().kafkaBrokers,

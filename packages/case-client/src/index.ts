@@ -2,3 +2,14 @@ export { CaseClient, type CaseClientOptions } from './case-client.js';
 export { CaseClosed, CaseFailure, CaseRefused, CaseUnreachable, classify } from './case-failure.js';
 export { heldTasks, takeBackPartnerTasks, type HeldTask, type TakeBackOutcome } from './partner-tasks.js';
 export { ensureCaseSearchAttributes, SearchAttributesMissing } from './search-attributes.js';
+export {
+  CaseDataCodec,
+  CaseDataKeyring,
+  CaseDataKeys,
+  ENCRYPTED_ENCODING,
+  KEY_ID_METADATA,
+  UnknownCaseDataKey,
+  caseDataConverter,
+  loadCaseDataKeys,
+  rotateCaseDataKey,
+} from './case-data-encryption.js';

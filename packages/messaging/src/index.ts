@@ -28,7 +28,14 @@ export {
 export { ScramUsers, ScramUserChangeRefused, newSecret } from './scram-users.js';
 export { ensureTopics, waitForLeaders, TopicsNotReady } from './topics.js';
 export { CloudEventPublisher, type OutgoingEvent } from './cloud-event-publisher.js';
-export { AuditReadModelEnv, BrokerList, DataDirEnv, PlatformEnv, loadProcessConfig } from './process-config.js';
+export {
+  AuditReadModelEnv,
+  BrokerList,
+  DataDirEnv,
+  PlatformEnv,
+  caseKeysSource,
+  loadProcessConfig,
+} from './process-config.js';
 export { canonicalJson, digestOf } from './canonical-json.js';
 export {
   followCompactedTopic,

@@ -38,7 +38,25 @@ export const PlatformEnv = z.object({
   GOVMESH_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   // Where spans go: OpenTelemetry's standard variables (OTLP over HTTP, Zipkin); nowhere by default.
   ...TracingEnvShape,
+  /**
+   * The keys that encrypt case data before it reaches Temporal: the keyring's JSON (from a secret
+   * store), or a file holding it; by default `<data folder>/secrets/case-keys.json`, made on first use.
+   * Every process that talks to Temporal (API, worker, bridge) must hold the same keys.
+   */
+  GOVMESH_CASE_KEYS: z.string().min(1).optional(),
+  GOVMESH_CASE_KEYS_FILE: z.string().min(1).optional(),
 });
+
+/** Where a process finds the case data keys (see GOVMESH_CASE_KEYS): the one place that says so. */
+export function caseKeysSource(
+  config: { readonly GOVMESH_CASE_KEYS?: string | undefined; readonly GOVMESH_CASE_KEYS_FILE?: string | undefined },
+  dataDir: string,
+): { readonly json?: string; readonly file: string } {
+  return {
+    ...(config.GOVMESH_CASE_KEYS ? { json: config.GOVMESH_CASE_KEYS } : {}),
+    file: config.GOVMESH_CASE_KEYS_FILE ?? join(dataDir, 'secrets', 'case-keys.json'),
+  };
+}
 
 /** Parses a process's configuration once; on a bad value prints every problem and exits 1. */
 export function loadProcessConfig<S extends z.ZodType>(

@@ -1,4 +1,4 @@
-import { CaseClient } from '@govmesh/case-client';
+import { CaseClient, CaseDataCodec, caseDataConverter, loadCaseDataKeys } from '@govmesh/case-client';
 import {
   CloudEventPublisher,
   ScramUsers,
@@ -45,10 +45,13 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
   const publisher = new CloudEventPublisher(kafka);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   // A case started or answered here joins the trace of the request (Temporal headers carry it).
+  // Case data is sealed before it reaches Temporal; the same keys open it for the codec endpoint.
+  const caseKeys = loadCaseDataKeys(config.caseKeys);
   const client = new Client({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     interceptors: temporalClientTracing(),
+    dataConverter: caseDataConverter(caseKeys),
   });
   const store = new PlatformStore(config.platformDb);
   const audit = new HttpAuditReader(config.GOVMESH_AUDIT_URL, config.auditReadSecret);
@@ -72,6 +75,7 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
     ...(developmentIssuer ? { developmentIssuer } : {}),
     logger,
     metrics: createMetrics(audit),
+    caseData: new CaseDataCodec(caseKeys),
     rateLimitPerMinute: config.GOVMESH_API_RATE_LIMIT,
   });
   const server = await new Promise<ReturnType<typeof app.listen>>((resolve, reject) => {

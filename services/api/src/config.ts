@@ -6,6 +6,7 @@ import {
   DataDirEnv,
   PlatformEnv,
   auditReadSecret,
+  caseKeysSource,
   loadProcessConfig,
 } from '@govmesh/messaging';
 import { developmentIssuerKeyFile } from '@govmesh/tokens';
@@ -34,6 +35,8 @@ export type ApiConfig = z.infer<typeof ApiEnv> & {
   readonly auditReadSecret: string;
   readonly platformDb: string;
   readonly developmentIssuerKeyFile: string;
+  /** Where the case data keys are (GOVMESH_CASE_KEYS, GOVMESH_CASE_KEYS_FILE, or the data folder's). */
+  readonly caseKeys: ReturnType<typeof caseKeysSource>;
 };
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): ApiConfig {
@@ -51,5 +54,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     auditReadSecret: auditReadSecret(api, where.dataDir),
     platformDb: api.GOVMESH_API_DB ?? join(where.dataDir, 'api', 'platform.sqlite'),
     developmentIssuerKeyFile: developmentIssuerKeyFile(where.dataDir),
+    caseKeys: caseKeysSource(api, where.dataDir),
   };
 }

@@ -1,3 +1,4 @@
+import type { PayloadCodec } from '@temporalio/common';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 
@@ -21,6 +22,8 @@ export interface ApiDeps {
   readonly metrics?: ApiMetrics;
   /** Requests per caller per minute (600). */
   readonly rateLimitPerMinute?: number;
+  /** Opens sealed case data for the codec endpoint (the same keys as the API's Temporal client). */
+  readonly caseData?: PayloadCodec;
   readonly now?: () => Date;
   readonly newCaseId?: () => string;
 }

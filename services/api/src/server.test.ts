@@ -1,6 +1,9 @@
 import { DOMAIN_EVENTS } from '@govmesh/contracts/domain-events';
-import { CaseRefused } from '@govmesh/case-client';
-import { readFileSync } from 'node:fs';
+import { CaseDataCodec, CaseRefused, loadCaseDataKeys } from '@govmesh/case-client';
+import { DefaultPayloadConverter } from '@temporalio/common';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import type { LedgerVerdict } from '@govmesh/contracts/audit-record';
 import type { PartnerScorecard } from '@govmesh/contracts/partner-scorecard';
@@ -19,6 +22,10 @@ import { HttpAuditReader } from './adapters/http-audit-reader.js';
 import { PlatformStore } from './platform-store.js';
 import { type AuditReader, type CaseEngine, type PartnerRegistry } from './ports.js';
 import { ROUTES, createServer } from './server.js';
+
+const caseData = new CaseDataCodec(
+  loadCaseDataKeys({ file: join(mkdtempSync(join(tmpdir(), 'govmesh-api-keys-')), 'case-keys.json') }),
+);
 
 const seedTaskType = (name: string) => {
   const { name: _n, major: _m, ...body } = seedTaskTypes().find((t) => t.name === name)!;
@@ -246,6 +253,7 @@ describe('the govmesh HTTP API', () => {
       },
       newCaseId: () => `case-${++ids}`,
       rateLimitPerMinute: 1000,
+      caseData,
     });
     await request(app)
       .put('/v1/services/business-licence')
@@ -675,6 +683,58 @@ describe('the govmesh HTTP API', () => {
     ...overrides,
   });
 
+  it('opens sealed case data for an auditor or officer (the Temporal codec protocol), and for nobody else', async () => {
+    const converter = new DefaultPayloadConverter();
+    const [sealed] = await caseData.encode([converter.toPayload({ applicant: { name: 'Ada Lovelace' } })]);
+    const asJson = {
+      metadata: Object.fromEntries(
+        Object.entries(sealed!.metadata!).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+      ),
+      data: Buffer.from(sealed!.data!).toString('base64'),
+    };
+    expect(Buffer.from(asJson.data, 'base64').toString('latin1')).not.toContain('Ada');
+    const opened = await request(app)
+      .post('/v1/codec/decode')
+      .set('authorization', await as('auditor'))
+      .set('x-namespace', 'default')
+      .send({ payloads: [asJson] })
+      .expect(200);
+    const [payload] = (opened.body as { payloads: Array<{ metadata: Record<string, string>; data: string }> }).payloads;
+    expect(Buffer.from(payload!.metadata.encoding!, 'base64').toString()).toBe('json/plain');
+    expect(JSON.parse(Buffer.from(payload!.data, 'base64').toString())).toEqual({
+      applicant: { name: 'Ada Lovelace' },
+    });
+    await request(app)
+      .post('/v1/codec/decode')
+      .set('authorization', await as('citizen'))
+      .send({ payloads: [asJson] })
+      .expect(403);
+    await request(app)
+      .post('/v1/codec/decode')
+      .send({ payloads: [asJson] })
+      .expect(401);
+    // Sealed under keys this deployment does not hold: refused, saying which key.
+    const stranger = new CaseDataCodec(
+      loadCaseDataKeys({ file: join(mkdtempSync(join(tmpdir(), 'govmesh-other-keys-')), 'case-keys.json') }),
+    );
+    const [foreign] = await stranger.encode([converter.toPayload('x')]);
+    const refused = await request(app)
+      .post('/v1/codec/decode')
+      .set('authorization', await as('officer'))
+      .send({
+        payloads: [
+          {
+            metadata: Object.fromEntries(
+              Object.entries(foreign!.metadata!).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+            ),
+            data: Buffer.from(foreign!.data!).toString('base64'),
+          },
+        ],
+      })
+      .expect(422);
+    expect(body(refused)).toMatchObject({ code: 'CASE_DATA.UNKNOWN_KEY' });
+  });
+
   describe('the contract registry', () => {
     const waterAnalysis = {
       title: 'Drinking-water sample analysis',
@@ -975,6 +1035,7 @@ describe('the govmesh HTTP API', () => {
     ['get', '/v1/cases/case-1/audit', ['auditor', 'agency-admin']],
     ['get', '/v1/audit/verify', ['auditor', 'agency-admin']],
     ['get', '/v1/transparency', 'public'],
+    ['post', '/v1/codec/decode', ['auditor', 'officer'], { payloads: [] }],
   ];
 
   it('covers every route in the role matrix', () => {

@@ -8,6 +8,7 @@ import type { Caller } from '@govmesh/tokens';
 import { DEVELOPMENT_ISSUER } from '@govmesh/tokens';
 import { auditRoutes } from './audit-routes.js';
 import { caseRoutes } from './case-routes.js';
+import { codecRoutes } from './codec-routes.js';
 import { contractRoutes } from './contract-routes.js';
 import { officerRoutes } from './officer-routes.js';
 import { openApiDocument } from './openapi.js';
@@ -24,6 +25,7 @@ export const ROUTES: readonly RouteSpec[] = [
   ...officerRoutes,
   ...partnerRoutes,
   ...auditRoutes,
+  ...codecRoutes,
 ];
 
 type Authenticated = Request & { caller?: Caller };

@@ -11,6 +11,7 @@ import {
   type RunningService,
 } from '@govmesh/messaging';
 import { temporalClientTracing } from '@govmesh/telemetry/setup';
+import { caseDataConverter, loadCaseDataKeys } from '@govmesh/case-client';
 import { Client, Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 
@@ -44,7 +45,12 @@ export async function startBridge(
   const bridge = createResultBridge({
     kafka,
     // The Update joins the trace of the partner's result (Temporal headers carry it to the case).
-    client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, interceptors: temporalClientTracing() }),
+    client: new Client({
+      connection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      interceptors: temporalClientTracing(),
+      dataConverter: caseDataConverter(loadCaseDataKeys(config.caseKeys)),
+    }),
     publisher,
     logger,
     groupId: config.GOVMESH_BRIDGE_GROUP,

@@ -1,4 +1,4 @@
-import { PlatformEnv, loadProcessConfig } from '@govmesh/messaging';
+import { DataDirEnv, PlatformEnv, caseKeysSource, loadProcessConfig } from '@govmesh/messaging';
 import { z } from 'zod';
 
 export const BridgeEnv = PlatformEnv.extend({
@@ -21,8 +21,13 @@ export const BridgeEnv = PlatformEnv.extend({
     .transform((p) => (p === undefined ? undefined : new RegExp(p))),
 });
 
-export type BridgeConfig = z.infer<typeof BridgeEnv>;
+export type BridgeConfig = z.infer<typeof BridgeEnv> & {
+  /** Where the case data keys are (GOVMESH_CASE_KEYS, GOVMESH_CASE_KEYS_FILE, or the data folder's). */
+  readonly caseKeys: ReturnType<typeof caseKeysSource>;
+};
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): BridgeConfig {
-  return loadProcessConfig('bridge', BridgeEnv, env);
+  const bridge = loadProcessConfig('bridge', BridgeEnv, env);
+  const where = loadProcessConfig('bridge', DataDirEnv, env);
+  return { ...bridge, caseKeys: caseKeysSource(bridge, where.dataDir) };
 }

@@ -185,6 +185,26 @@ describe('govmesh over the API', () => {
     expect(await govmesh(['service', 'validate', '-f', 'examples/well-permit.yaml'])).toMatchObject({ code: 1 });
   }, 60_000);
 
+  it('lists and rotates the case data keys, never printing a key', async () => {
+    const listed = JSON.parse((await govmesh(['case-keys', 'list', '--json'])).stdout) as {
+      file: string;
+      active: string;
+      keys: string[];
+    };
+    expect(listed.file).toBe(join(dataDir, 'secrets', 'case-keys.json'));
+    expect(listed.keys).toEqual([listed.active]);
+    const rotated = await govmesh(['case-keys', 'rotate']);
+    expect(rotated.stdout).toMatch(/now seals new case data \(2 keys\); restart the API, worker and bridge/);
+    const after = JSON.parse((await govmesh(['case-keys', 'list', '--json'])).stdout) as typeof listed;
+    expect(after.keys).toHaveLength(2);
+    expect(after.keys).toContain(listed.active);
+    expect(after.active).not.toBe(listed.active);
+    const secret = (JSON.parse(readFileSync(listed.file, 'utf8')) as { keys: Record<string, string> }).keys[
+      after.active
+    ]!;
+    expect((await govmesh(['case-keys', 'list'])).stdout).not.toContain(secret);
+  }, 30_000);
+
   it('exits 3 when the API cannot be reached', async () => {
     const { code, stderr } = await run(process.execPath, ['services/cli/bin/govmesh.js', 'service', 'list'], {
       cwd: root,

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 
+import { loadCaseDataKeys, rotateCaseDataKey } from '@govmesh/case-client/case-data-encryption';
 import { DevelopmentIssuer, ROLES, developmentIssuerKeyFile, type Role } from '@govmesh/tokens';
 import { Command, Option } from 'commander';
 import { parse } from 'yaml';
@@ -316,6 +317,44 @@ export function platformCommands(): Command[] {
       }),
     );
 
+  const keys = new Command('case-keys').description(
+    'the keys that seal case data before it reaches Temporal (the keyring file the services of this machine use)',
+  );
+  keys
+    .command('list')
+    .description('the key ids and which one seals new case data (never the keys themselves)')
+    .option('--json')
+    .action(
+      action<{ json?: boolean }>(() => {
+        const file = loadCliConfig().caseKeysFile;
+        const ring = loadCaseDataKeys({ file });
+        const data = { file, active: ring.active, keys: ring.ids() };
+        return Promise.resolve({
+          data,
+          text: `${file}\n${ring
+            .ids()
+            .map((id) => `  ${id}${id === ring.active ? '  (active: seals new data)' : ''}`)
+            .join('\n')}\n`,
+        });
+      }),
+    );
+  keys
+    .command('rotate')
+    .description(
+      'add a new key and make it the one that seals new data; older keys stay to read older histories. Restart the services to use it.',
+    )
+    .option('--json')
+    .action(
+      action<{ json?: boolean }>(() => {
+        const file = loadCliConfig().caseKeysFile;
+        const rotated = rotateCaseDataKey(file);
+        return Promise.resolve({
+          data: { file, ...rotated },
+          text: `${file}: ${rotated.active} now seals new case data (${rotated.keys} keys); restart the API, worker and bridge to use it\n`,
+        });
+      }),
+    );
+
   const token = new Command('token').description('development tokens');
   token
     .command('mint')
@@ -337,5 +376,5 @@ export function platformCommands(): Command[] {
         `${await issuer.mint({ role: o.role, subject: o.sub, officerRoles: o.officerRoles?.split(',').filter(Boolean) ?? [], agency: o.agency }, o.expires)}\n`,
       );
     });
-  return [service, ...standards, kase, task, partner, token];
+  return [service, ...standards, kase, task, partner, keys, token];
 }

@@ -4,6 +4,7 @@ import type { CloudEventPublisher } from '@govmesh/messaging';
 import { temporalActivityTracing } from '@govmesh/telemetry/setup';
 import type { AgencyActivity } from '@govmesh/workflows/case-activities';
 import { CASE_TASK_QUEUE, agencyTaskQueue } from '@govmesh/workflows/task-queues';
+import type { DataConverter } from '@temporalio/common';
 import { type NativeConnection, Worker } from '@temporalio/worker';
 import type { Logger } from 'pino';
 
@@ -26,6 +27,8 @@ export interface CaseWorkerDeps {
   readonly taskQueue?: string;
   /** How many cases stay cached between steps (the SDK's default when absent). */
   readonly maxCachedCases?: number;
+  /** Seals case data before it reaches Temporal (`caseDataConverter`); the same keys as every client. */
+  readonly dataConverter: DataConverter;
 }
 
 /** Where the bundler finds the workflow code. */
@@ -45,6 +48,7 @@ export async function createCaseWorkers(deps: CaseWorkerDeps): Promise<Worker[]>
     namespace: deps.namespace,
     taskQueue: deps.taskQueue ?? CASE_TASK_QUEUE,
     workflowsPath: workflowsPath(),
+    dataConverter: deps.dataConverter,
     // Every activity runs in a span of the case's trace, and publishes with it.
     interceptors: { workflowModules: [workflowTracingPath()], activity: temporalActivityTracing() },
     ...(deps.maxCachedCases !== undefined ? { maxCachedWorkflows: deps.maxCachedCases } : {}),
@@ -62,6 +66,7 @@ export async function createCaseWorkers(deps: CaseWorkerDeps): Promise<Worker[]>
         connection: deps.connection,
         namespace: deps.namespace,
         taskQueue: agencyTaskQueue(agency),
+        dataConverter: deps.dataConverter,
         activities,
         interceptors: { activity: temporalActivityTracing() },
       }),

@@ -1,4 +1,4 @@
-import { PlatformEnv, loadProcessConfig } from '@govmesh/messaging';
+import { DataDirEnv, PlatformEnv, caseKeysSource, loadProcessConfig } from '@govmesh/messaging';
 import { z } from 'zod';
 
 const WorkerEnv = PlatformEnv.extend({
@@ -27,8 +27,13 @@ const WorkerEnv = PlatformEnv.extend({
   GOVMESH_DEMO_AGENCIES: z.stringbool().default(false),
 });
 
-export type WorkerConfig = z.infer<typeof WorkerEnv>;
+export type WorkerConfig = z.infer<typeof WorkerEnv> & {
+  /** Where the case data keys are (GOVMESH_CASE_KEYS, GOVMESH_CASE_KEYS_FILE, or the data folder's). */
+  readonly caseKeys: ReturnType<typeof caseKeysSource>;
+};
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): WorkerConfig {
-  return loadProcessConfig('worker', WorkerEnv, env);
+  const worker = loadProcessConfig('worker', WorkerEnv, env);
+  const where = loadProcessConfig('worker', DataDirEnv, env);
+  return { ...worker, caseKeys: caseKeysSource(worker, where.dataDir) };
 }

@@ -8,7 +8,7 @@ import {
   serviceMetrics,
   type RunningService,
 } from '@govmesh/messaging';
-import { ensureCaseSearchAttributes } from '@govmesh/case-client';
+import { caseDataConverter, ensureCaseSearchAttributes, loadCaseDataKeys } from '@govmesh/case-client';
 import { NativeConnection } from '@temporalio/worker';
 import type { Logger } from 'pino';
 
@@ -64,6 +64,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     logger,
     taskQueue: config.GOVMESH_CASE_TASK_QUEUE,
     maxCachedCases: config.GOVMESH_WORKER_MAX_CACHED_CASES,
+    dataConverter: caseDataConverter(loadCaseDataKeys(config.caseKeys)),
   });
   const running = Promise.all(workers.map((w) => w.run()));
   const scrape = await serveMetrics(
