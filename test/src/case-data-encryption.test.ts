@@ -76,6 +76,26 @@ describe('case data in Temporal, sealed', () => {
   let api: string;
   let tokens: DevelopmentIssuer;
   const caseId = `sealed-${suffix}-1`;
+  /** `temporal workflow show` through the API's codec endpoint, with a bearer token. */
+  const showThroughCodec = (token: string) =>
+    temporalCli(
+      'workflow',
+      'show',
+      '--workflow-id',
+      caseId,
+      '--output',
+      'json',
+      '--codec-endpoint',
+      `${api}/v1/codec`,
+      '--codec-auth',
+      `Bearer ${token}`,
+      // The CLI retries a refused decode until its deadline: no need to wait the default.
+      '--command-timeout',
+      '5s',
+    ).then(
+      (r) => ({ failed: false, text: r.stdout }),
+      (e: { stdout: string; stderr: string }) => ({ failed: true, text: `${e.stdout}\n${e.stderr}` }),
+    );
   const temporalCli = (...args: string[]) =>
     run(temporalCliPath(loadInfraConfig()), [...args, '--address', engines().temporalAddress], { maxBuffer: 1 << 24 });
 
@@ -133,47 +153,17 @@ describe('case data in Temporal, sealed', () => {
         expect(readable).not.toContain(value);
 
       const auditor = await tokens.mint({ role: 'auditor', subject: 'auditor-ada' });
-      const opened = (
-        await temporalCli(
-          'workflow',
-          'show',
-          '--workflow-id',
-          caseId,
-          '--output',
-          'json',
-          '--codec-endpoint',
-          `${api}/v1/codec`,
-          '--codec-auth',
-          `Bearer ${auditor}`,
-        )
-      ).stdout;
-      expect(payloadsOf(opened).map((p) => p.encoding)).not.toContain('binary/encrypted');
+      const opened = await showThroughCodec(auditor);
+      expect(opened.failed).toBe(false);
+      expect(payloadsOf(opened.text).map((p) => p.encoding)).not.toContain('binary/encrypted');
       expect(
-        payloadsOf(opened)
+        payloadsOf(opened.text)
           .map((p) => p.data)
           .join('\n'),
       ).toContain('"name":"Grace Hopper"');
 
-      const citizen = await tokens.mint({ role: 'citizen', subject: 'citizen-grace' });
-      const refused = await temporalCli(
-        'workflow',
-        'show',
-        '--workflow-id',
-        caseId,
-        '--output',
-        'json',
-        '--codec-endpoint',
-        `${api}/v1/codec`,
-        '--codec-auth',
-        `Bearer ${citizen}`,
-        // The CLI retries a refused decode until its deadline: no need to wait the default.
-        '--command-timeout',
-        '3s',
-      ).then(
-        (r) => ({ failed: false, text: r.stdout }),
-        (e: { stdout: string; stderr: string }) => ({ failed: true, text: `${e.stdout}\n${e.stderr}` }),
-      );
       // The API refuses a citizen (403), so the CLI cannot show the history at all.
+      const refused = await showThroughCodec(await tokens.mint({ role: 'citizen', subject: 'citizen-grace' }));
       expect(refused.failed).toBe(true);
       expect(refused.text).not.toContain('Grace Hopper');
     },

@@ -145,7 +145,12 @@ describe('the government stays in control', () => {
       if (task.caseId === caseId) await released;
       return { clear: true, findings: [] };
     };
-    const handle = await start(caseId, serviceWith('control-silent', [backgroundCheck(['aloof', 'backup'])]));
+    // Six seconds each: the backup holds its answer until the late one has gone round the bridge
+    // and back (seen taking 3 s on a loaded 2-core CI machine), and must still be in time.
+    const handle = await start(
+      caseId,
+      serviceWith('control-silent', [backgroundCheck(['aloof', 'backup'], { deadline: { seconds: 6 } })]),
+    );
     const first = await tasks.next((t) => t.caseId === caseId && t.partner === 'aloof');
     expect(first.attempt).toBe(1);
     const revoked = await revocations.next((r) => r.taskId === first.taskId && r.partner === 'aloof', 15_000);
