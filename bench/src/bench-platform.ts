@@ -96,8 +96,11 @@ export async function startBenchPlatform() {
     taskQueue: caseQueue,
     dataConverter,
   });
+  // The baseline seals its payloads too (one client, one codec for both), so a ratio compares the
+  // orchestration, not the encryption; the bare queue's floors are woken through the same bridge.
   const bareWorker = await Worker.create({
     connection: native,
+    dataConverter,
     taskQueue: bareQueue,
     workflowsPath: fileURLToPath(new URL('./quick.workflows.ts', import.meta.url)),
     activities: { noop: () => Promise.resolve() },
