@@ -2,7 +2,7 @@ import { deprecationStatus, type Deprecation, type PinnedContracts } from '@govm
 
 import type { ServiceVersion } from './platform-store.js';
 import { ApiProblem } from './problems.js';
-import type { ApiDeps } from './route-spec.js';
+import { today, type ApiDeps } from './route-spec.js';
 
 /**
  * What a new case of this version carries: the schemas of the revisions the version was published
@@ -12,7 +12,7 @@ import type { ApiDeps } from './route-spec.js';
  */
 export function pinnedContracts(version: ServiceVersion, deps: ApiDeps): PinnedContracts {
   const { definition, pins } = version;
-  const today = (deps.now?.() ?? new Date()).toISOString().slice(0, 10);
+  const on = today(deps);
   const pastSunset: Array<{ path: string; message: string }> = [];
   const resolve = <T extends { revision: number; deprecation?: Deprecation }>(
     ref: string,
@@ -26,7 +26,7 @@ export function pinnedContracts(version: ServiceVersion, deps: ApiDeps): PinnedC
       throw new Error(
         `${definition.id} v${definition.version}: ${ref} revision ${pinned ?? 'latest'} is not in the registry`,
       );
-    if (deprecationStatus(latest.deprecation, today) === 'past-sunset')
+    if (deprecationStatus(latest.deprecation, on) === 'past-sunset')
       pastSunset.push({
         path,
         message: `${ref} was retired on ${latest.deprecation!.sunset}; the agency must publish a version using ${latest.deprecation!.replacedBy}`,

@@ -13,7 +13,7 @@ import { z } from 'zod';
 
 import { Problem } from './api-schemas.js';
 import { actingAgency, ApiProblem, notFound } from './problems.js';
-import { route, type ApiDeps, type RouteSpec } from './route-spec.js';
+import { route, today, type ApiDeps, type RouteSpec } from './route-spec.js';
 
 /**
  * The contract registry: agencies publish task types and application forms at run time; each
@@ -73,8 +73,6 @@ const Summary = z.object({
 /** Taken loosely: the gate names every problem at once; the document shows the full shape. */
 const Publication = z.record(z.string(), z.unknown());
 const document = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
-
-const today = (deps: ApiDeps) => (deps.now?.() ?? new Date()).toISOString().slice(0, 10);
 
 function view<T extends TaskTypeRevision | FormRevision>(r: T, deps: ApiDeps) {
   return { ref: `${r.name}@${r.major}`, ...r, lifecycle: deprecationStatus(r.deprecation, today(deps)) };

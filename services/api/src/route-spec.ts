@@ -70,3 +70,8 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
 export function route<P, Q, B>(spec: RouteSpec<P, Q, B>): RouteSpec {
   return spec;
 }
+
+/** The API's date (YYYY-MM-DD, UTC) for deprecation windows: the one place a route reads it. */
+export function today(deps: Pick<ApiDeps, 'now'>): string {
+  return (deps.now?.() ?? new Date()).toISOString().slice(0, 10);
+}

@@ -14,7 +14,7 @@ import {
   VersionParams,
 } from './api-schemas.js';
 import { actingAgency, ApiProblem, notFound } from './problems.js';
-import { route, type ApiDeps, type RouteSpec } from './route-spec.js';
+import { route, today, type RouteSpec } from './route-spec.js';
 import type { PlatformStore, ServiceVersion } from './platform-store.js';
 import { partnerTaskRefs } from './case-contracts.js';
 import { liveVersion } from './service-lifecycle.js';
@@ -49,8 +49,6 @@ function pinsFor(definition: ServiceDefinition, store: PlatformStore): ContractP
     taskTypes: Object.fromEntries(partnerTaskRefs(definition.steps).map((ref) => [ref, latest(taskTypes, ref)])),
   };
 }
-
-const today = (deps: ApiDeps) => (deps.now?.() ?? new Date()).toISOString().slice(0, 10);
 
 const VersionChange = z.object({
   status: z
