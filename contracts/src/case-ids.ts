@@ -37,8 +37,13 @@ export function unnumberedDispatchEventId(caseId: string, stepId: string, attemp
   return `${caseId}/${stepId}/${attempt}/taskDispatched`;
 }
 
-/** A message to a partner about one attempt of its task: `<taskId>/<attempt>/<assigned|revoked>`. */
-export function taskMessageId(taskId: string, attempt: number, what: 'assigned' | 'revoked'): string {
+/** The one erasure of a case's personal data (retention or request): its Temporal workflow id. */
+export function caseErasureId(caseId: string): string {
+  return `${caseId}/erasure`;
+}
+
+/** A message to a partner about one attempt of its task: `<taskId>/<attempt>/<assigned|revoked|erased>`. */
+export function taskMessageId(taskId: string, attempt: number, what: 'assigned' | 'revoked' | 'erased'): string {
   return `${taskId}/${attempt}/${what}`;
 }
 

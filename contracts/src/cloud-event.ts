@@ -48,7 +48,21 @@ export const CloudEventAttributes = z.object({
       'deprecation is sunset=<date>;replacedBy=<name@major>',
     )
     .optional(),
+  /**
+   * On `task.assigned`: the longest the partner may keep the task's input and its own output after
+   * the case closes (ISO 8601 days, `P365D`), the service's own retention. govmesh says when that
+   * time has come with a `task.revoked` whose code is `CASE.ERASED`: delete then.
+   */
+  retention: z
+    .string()
+    .regex(/^P\d+D$/, 'retention is an ISO 8601 duration in days, P<days>D')
+    .optional(),
 });
+
+/** The `retention` extension attribute's value for a service keeping closed cases `days` days. */
+export function retentionAttribute(days: number): string {
+  return `P${days}D`;
+}
 
 /** The `deprecation` extension attribute's value for a deprecated major. */
 export function deprecationAttribute(d: { readonly sunset: string; readonly replacedBy: string }): string {

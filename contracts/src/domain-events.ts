@@ -157,6 +157,22 @@ export const DOMAIN_EVENTS = {
     code: z.string().min(1),
     reason: z.string().min(1),
   }),
+  /**
+   * The case's personal data is gone from the platform: its Temporal history deleted, its
+   * applicant unlinked, and every partner that received its fields told to delete them. The
+   * ledger's earlier records stay, so the chain still verifies.
+   */
+  caseErased: domainEvent('gov.govmesh.case.erased.v1', {
+    /**
+     * `retention`: the service's time for closed cases ran out; `request`: an approved erasure
+     * request. A code, not free text, so the ledger keeps it among the facts.
+     */
+    basis: z.enum(['retention', 'request']),
+    /** The approved erasure request, for `request`. */
+    requestId: z.string().min(1).optional(),
+    /** The partners told to delete (`task.revoked`, code `CASE.ERASED`). */
+    partnersTold: z.array(PartnerId),
+  }),
 } as const;
 
 export type DomainEventKind = keyof typeof DOMAIN_EVENTS;

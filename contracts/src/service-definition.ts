@@ -168,6 +168,27 @@ export const ParallelStep: z.ZodType<ParallelStep> = z.lazy(() =>
 
 export const Step: z.ZodType<Step> = z.lazy(() => z.union([ParallelStep, CitizenInputStep, LookupStep, TaskStep]));
 
+/**
+ * How long the platform keeps a closed case's personal data (its application, the partners'
+ * outputs, its history in Temporal) before erasing it. The ledger keeps its facts and digests.
+ */
+export const Retention = z
+  .object({
+    closedCases: z
+      .object({ days: z.number().int().min(0, 'at least 0 days').max(36500, 'at most 36500 days (100 years)') })
+      .strict(),
+  })
+  .strict();
+export type Retention = z.infer<typeof Retention>;
+
+/** A definition without `retention` keeps closed cases this long: a year, then erased. */
+export const DEFAULT_CLOSED_CASE_RETENTION_DAYS = 365;
+
+/** The days a closed case of this definition keeps its personal data. */
+export function closedCaseRetentionDays(definition: { readonly retention?: Retention | undefined }): number {
+  return definition.retention?.closedCases.days ?? DEFAULT_CLOSED_CASE_RETENTION_DAYS;
+}
+
 /** A public service as an agency defines it. */
 export const ServiceDefinition = z
   .object({
@@ -178,6 +199,7 @@ export const ServiceDefinition = z
     title: z.string().min(1).max(200),
     ownerAgency: Agency,
     statutoryDeadline: Deadline.optional(),
+    retention: Retention.optional(),
     application: z.object({ schema: ApplicationSchemaRef }).strict(),
     steps: z.array(Step).min(1),
   })

@@ -57,6 +57,8 @@ export const RejectionCode = z.enum([
   'CONTRACT.INVALID_ENVELOPE',
   'CONTRACT.INVALID_OUTPUT',
   'PARTNER.SUSPENDED',
+  /** The case's personal data has been erased by govmesh: delete the task's input and output now. */
+  'CASE.ERASED',
 ]);
 export type RejectionCode = z.infer<typeof RejectionCode>;
 

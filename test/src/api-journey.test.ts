@@ -6,6 +6,8 @@ import {
   HttpAuditReader,
   PlatformStore,
   createServer,
+  sweepRetention,
+  type ApiDeps,
 } from '@govmesh/api';
 import { DevelopmentIssuer, type Role } from '@govmesh/tokens';
 import { DOMAIN_EVENTS } from '@govmesh/contracts/domain-events';
@@ -66,6 +68,11 @@ describe('a business licence, driven only through the API, on the real engines',
   const spans = new InMemorySpanExporter();
   let tracing: Tracing;
   let caseId: string;
+  let deps: ApiDeps;
+  /** How far the API's clock runs ahead of the real one: retention counts on it. */
+  let clockAheadMs = 0;
+  /** Every task govmesh took back from a partner of this run, with who was told. */
+  const revocations: Array<{ partnerId: string; taskId: string; code: string }> = [];
   const as = async (role: Role, subject: string, officerRoles: string[] = []) =>
     `Bearer ${await tokens.mint({ role, subject, officerRoles, ...(role === 'agency-admin' ? { agency: subject } : role === 'officer' ? { agency: 'market-regulation' } : {}) })}`;
 
@@ -97,7 +104,7 @@ describe('a business licence, driven only through the API, on the real engines',
       dataConverter: testDataConverter(),
     });
     audit = new HttpAuditReader(ledger.readModel.url, ledger.readModel.secret);
-    app = createServer({
+    deps = {
       store: new PlatformStore(':memory:'),
       cases: new CaseClient(client, { taskQueue: `e2e-cases-${suffix}` }),
       partners: new KafkaPartnerRegistry({
@@ -113,7 +120,9 @@ describe('a business licence, driven only through the API, on the real engines',
       readiness: new EngineReadiness(apiKafka, connection),
       tokens: tokens.verifier(),
       logger,
-    });
+      now: () => new Date(Date.now() + clockAheadMs),
+    };
+    app = createServer(deps);
   }, 60_000);
 
   afterAll(async () => {
@@ -187,6 +196,7 @@ describe('a business licence, driven only through the API, on the real engines',
         logger,
         capabilities: profile.capabilities,
         behaviour: { latencyMs: { min: 20, max: 60 } },
+        onRevocation: (r) => revocations.push({ partnerId: profile.id, taskId: r.taskId, code: r.code }),
       });
       partners.push(partner);
       await partner.start();
@@ -331,4 +341,93 @@ describe('a business licence, driven only through the API, on the real engines',
     for (const personal of ['Emmy Noether', 'NID-23', '1982-03-23', 'emmy@example.org', 'Invariant Books'])
       expect(recorded).not.toContain(personal);
   });
+
+  it("erases personal data: a case once its service's retention has passed, a citizen's on an approved request", async () => {
+    const DAY = 86_400_000;
+    const auditor = await as('auditor', 'court-of-audit');
+    const historyGone = async (id_: string) => {
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const gone = await platform.client.workflow
+          .getHandle(id_)
+          .describe()
+          .then(
+            () => false,
+            (err: Error) => err.name === 'WorkflowNotFoundError',
+          );
+        if (gone || Date.now() > deadline) return gone;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    };
+    // The completed case counts down its 30 days (examples/business-licence.yaml) from its close.
+    expect(await sweepRetention(deps)).toEqual({ closedSeen: 1, erased: 0, failed: 0 });
+    clockAheadMs = 31 * DAY;
+    expect(await sweepRetention(deps)).toEqual({ closedSeen: 0, erased: 1, failed: 0 });
+    expect(await historyGone(caseId)).toBe(true);
+    const records = await untilLedgered(ledger.store, caseId, DOMAIN_EVENTS.caseErased.type);
+    expect(records.find((r) => r.type === DOMAIN_EVENTS.caseErased.type)!.facts).toMatchObject({
+      basis: 'retention',
+      partnersTold: profiles.map((p) => p.id).sort(),
+    });
+    // Every partner that received some of its fields was told to delete them.
+    const told = () => revocations.filter((r) => r.code === 'CASE.ERASED' && r.taskId.startsWith(`${caseId}:`));
+    for (let i = 0; i < 100 && told().length < 3; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(
+      told()
+        .map((r) => r.partnerId)
+        .sort(),
+    ).toEqual(profiles.map((p) => p.id).sort());
+    // Nobody reads the case any more; the ledger keeps its facts and still verifies.
+    await request(app)
+      .get(`/v1/cases/${caseId}`)
+      .set('authorization', await as('citizen', `citizen-${suffix}`))
+      .expect(404);
+    expect(
+      (await request(app).get(`/v1/cases/${caseId}`).set('authorization', auditor).expect(410)).body,
+    ).toMatchObject({ code: 'CASE.ERASED' });
+    expect((await request(app).get('/v1/audit/verify').set('authorization', auditor).expect(200)).body).toMatchObject({
+      ok: true,
+      firstBroken: null,
+    });
+
+    // Another citizen asks for erasure while their case still runs: the case is kept until it closes.
+    const citizen = await as('citizen', `citizen-2-${suffix}`);
+    const second = (
+      (
+        await request(app)
+          .post('/v1/cases')
+          .set('authorization', citizen)
+          .send({ serviceId: definition.id, application })
+          .expect(202)
+      ).body as { caseId: string }
+    ).caseId;
+    await untilLedgered(ledger.store, second, DOMAIN_EVENTS.caseSubmitted.type);
+    const filed = (
+      await request(app)
+        .post('/v1/erasure-requests')
+        .set('authorization', citizen)
+        .send({ reason: 'moved abroad' })
+        .expect(201)
+    ).body as { id: string };
+    const approve = () =>
+      request(app)
+        .post(`/v1/erasure-requests/${filed.id}/decision`)
+        .set('authorization', auditor)
+        .send({ decision: 'approve', reason: 'the purpose of processing has been achieved' })
+        .expect(200);
+    expect((await approve()).body).toMatchObject({
+      status: 'approved',
+      outcomes: [{ caseId: second, outcome: 'kept', reason: expect.stringContaining('still running') as unknown }],
+    });
+    expect((await platform.client.workflow.getHandle(second).describe()).status.name).toBe('RUNNING');
+    // Once the case has ended, approving again erases it, and the ledger names the request.
+    await platform.client.workflow.getHandle(second).terminate('withdrawn by the applicant');
+    expect((await approve()).body).toMatchObject({ outcomes: [{ caseId: second, outcome: 'erased' }] });
+    expect(await historyGone(second)).toBe(true);
+    const secondRecords = await untilLedgered(ledger.store, second, DOMAIN_EVENTS.caseErased.type);
+    expect(secondRecords.find((r) => r.type === DOMAIN_EVENTS.caseErased.type)!.facts).toMatchObject({
+      basis: 'request',
+      requestId: filed.id,
+    });
+  }, 120_000);
 });

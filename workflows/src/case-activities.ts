@@ -22,6 +22,11 @@ export interface DispatchRequest {
   readonly causationId: string;
   /** Set when the task type's major is deprecated: the partner is told on the wire (sunset, replacement). */
   readonly deprecation?: Deprecation;
+  /**
+   * Days the service keeps a closed case's personal data; the partner is told on the wire that it
+   * may keep the task's data no longer. Absent on dispatches scheduled before retention was said.
+   */
+  readonly retentionDays?: number;
   /** When an officer sent the previous result back: what the partner must correct. */
   readonly rework?: { readonly previousAttempt: number; readonly reasons: readonly string[] };
   /** The case's events recorded since its last publish, published first, in the same send. */

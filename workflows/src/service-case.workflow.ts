@@ -132,3 +132,6 @@ async function doWork(ctx: CaseContext, step: Exclude<Step, { parallel: unknown 
 
 export { pick } from './application-paths.js';
 export type { ServiceDefinition };
+
+// The worker bundles this module: the erasure of closed cases runs on the same task queue.
+export { caseErasure } from './case-erasure.workflow.js';

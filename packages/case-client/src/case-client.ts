@@ -1,6 +1,7 @@
 import { Role, type ServiceDefinition } from '@govmesh/contracts/service-definition';
 import type { PinnedContracts } from '@govmesh/contracts/standards';
 import { PartnerId } from '@govmesh/contracts/topics';
+import { caseErasureId } from '@govmesh/contracts/case-ids';
 import {
   AWAITING_ROLES,
   PARTNERS_HOLDING_TASKS,
@@ -17,10 +18,11 @@ import {
   type PartnerTaskRevocation,
   type ServiceCaseInput,
 } from '@govmesh/workflows/case-api';
+import type { ErasureOrder, ErasureReport } from '@govmesh/workflows/case-erasure';
 import { CASE_TASK_QUEUE } from '@govmesh/workflows/task-queues';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 
-import { CaseClosed, classify } from './case-failure.js';
+import { CaseClosed, CaseStillRunning, classify } from './case-failure.js';
 
 export interface CaseClientOptions {
   /** Where new cases run: the worker's task queue (govmesh-cases). */
@@ -117,6 +119,54 @@ export class CaseClient {
     }))
       ids.add(w.workflowId);
     return ids;
+  }
+
+  /**
+   * The cases on this client's task queue that closed at or after `since` (completed, failed,
+   * withdrawn, terminated), with when: one visibility query, oldest first. Visibility lags a case
+   * by moments, so a caller keeps a margin before its watermark.
+   */
+  async casesClosedSince(since: Date): Promise<Array<{ caseId: string; closedAt: Date }>> {
+    const closed: Array<{ caseId: string; closedAt: Date }> = [];
+    const query = `WorkflowType="serviceCase" AND ExecutionStatus!="Running" AND TaskQueue="${this.taskQueue}" AND CloseTime>="${since.toISOString()}"`;
+    for await (const w of this.client.workflow.list({ query }))
+      if (w.closeTime) closed.push({ caseId: w.workflowId, closedAt: w.closeTime });
+    return closed.sort((a, b) => a.closedAt.getTime() - b.closedAt.getTime());
+  }
+
+  /**
+   * Erases a closed case's personal data (the erasure workflow on the worker) and waits for it.
+   * Ordered twice, the case is erased once: the second order answers the first one's report.
+   */
+  async erase(order: ErasureOrder): Promise<ErasureReport> {
+    try {
+      return await this.orderErasure(order);
+    } catch (err) {
+      // The workflow refuses a running case at its first step; nothing was erased.
+      let cause: unknown = err;
+      while (cause instanceof Error && !(cause instanceof ApplicationFailure) && cause.cause) cause = cause.cause;
+      if (cause instanceof ApplicationFailure && cause.type === 'ERASURE.CASE_RUNNING')
+        throw new CaseStillRunning(order.caseId);
+      throw err;
+    }
+  }
+
+  private async orderErasure(order: ErasureOrder): Promise<ErasureReport> {
+    const workflowId = caseErasureId(order.caseId);
+    try {
+      const handle = await this.client.workflow.start('caseErasure', {
+        taskQueue: this.taskQueue,
+        workflowId,
+        // A refused erasure (the case was still running) may be ordered again once it has closed.
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        args: [order],
+      });
+      return (await handle.result()) as ErasureReport;
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      return (await this.client.workflow.getHandle(workflowId).result()) as ErasureReport;
+    }
   }
 
   /** Hands a partner's result to its case; the same `messageId` twice is applied once. */

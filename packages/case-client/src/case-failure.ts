@@ -47,6 +47,15 @@ export class CaseUnreachable extends CaseFailure {
   }
 }
 
+/** An erasure was ordered for a case that has not closed: it is erased only once it has. */
+export class CaseStillRunning extends CaseFailure {
+  readonly code = 'ERASURE.CASE_RUNNING';
+  readonly retriable = false;
+  constructor(readonly caseId: string) {
+    super(`case ${caseId} is still running: it is erased once it has closed (or been withdrawn)`);
+  }
+}
+
 // Temporal reports an Update to a case that has just ended as a plain service error whose
 // message says so; this is the only place that reads a message to know.
 const ENDED = /already completed|workflow execution .*not found/i;

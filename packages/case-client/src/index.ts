@@ -1,5 +1,5 @@
 export { CaseClient, type CaseClientOptions } from './case-client.js';
-export { CaseClosed, CaseFailure, CaseRefused, CaseUnreachable, classify } from './case-failure.js';
+export { CaseClosed, CaseFailure, CaseRefused, CaseStillRunning, CaseUnreachable, classify } from './case-failure.js';
 export { heldTasks, takeBackPartnerTasks, type HeldTask, type TakeBackOutcome } from './partner-tasks.js';
 export { ensureCaseSearchAttributes, SearchAttributesMissing } from './search-attributes.js';
 export {

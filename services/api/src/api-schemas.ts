@@ -150,3 +150,39 @@ export const AuditEntry = z.object({
 });
 
 export { PartnerProfile, PartnerScorecard, ServiceTransparency };
+
+export const ErasureRequestBody = z.object({
+  /** The citizen whose cases are to be erased: a citizen files for themselves (omit it); an officer names them. */
+  citizen: z.string().min(1).max(200).optional(),
+  /** Why, in the citizen's words or the officer's record of the request. */
+  reason: z.string().min(1).max(2000),
+});
+export const ErasureDecisionBody = z.object({
+  decision: z.enum(['approve', 'refuse']),
+  /** The legal ground for approving, or why the law does not allow it. */
+  reason: z.string().min(1).max(2000),
+});
+export const ErasureRequestQuery = z.object({
+  status: z.enum(['pending', 'approved', 'refused']).optional().describe('only the requests in this state'),
+});
+export const ErasureRequestView = z.object({
+  id: z.string(),
+  citizen: z.string(),
+  reason: z.string(),
+  filedBy: z.string(),
+  filedAt: z.string(),
+  status: z.enum(['pending', 'approved', 'refused']),
+  decidedBy: z.string().optional(),
+  decidedAt: z.string().optional(),
+  decisionReason: z.string().optional(),
+  /** For an approved request: what became of each of the citizen's cases. */
+  outcomes: z
+    .array(
+      z.object({
+        caseId: z.string(),
+        outcome: z.enum(['erased', 'kept', 'failed']),
+        reason: z.string().optional(),
+      }),
+    )
+    .optional(),
+});

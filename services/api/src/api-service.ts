@@ -20,6 +20,7 @@ import { DevelopmentIssuer, discoverIssuer } from '@govmesh/tokens';
 import { createMetrics } from './metrics.js';
 import { PlatformStore } from './platform-store.js';
 import { createServer } from './server.js';
+import { scheduleRetentionSweeps } from './case-erasure.js';
 
 /** The HTTP API as a service: resolved once it listens; refused (thrown) when its issuer or port is unusable. */
 export async function startApi(config: ApiConfig, logger: Logger): Promise<RunningService & { readonly url: string }> {
@@ -56,7 +57,7 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
   const store = new PlatformStore(config.platformDb);
   const audit = new HttpAuditReader(config.GOVMESH_AUDIT_URL, config.auditReadSecret);
   const cases = new CaseClient(client, { taskQueue: config.GOVMESH_CASE_TASK_QUEUE });
-  const app = createServer({
+  const deps = {
     store,
     cases,
     partners: new KafkaPartnerRegistry({
@@ -77,7 +78,10 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
     metrics: createMetrics(audit),
     caseData: new CaseDataCodec(caseKeys),
     rateLimitPerMinute: config.GOVMESH_API_RATE_LIMIT,
-  });
+  };
+  const app = createServer(deps);
+  // Closed cases past their service's retention lose their personal data on a schedule.
+  const retention = scheduleRetentionSweeps(deps, config.GOVMESH_RETENTION_SWEEP_SECONDS * 1000);
   const server = await new Promise<ReturnType<typeof app.listen>>((resolve, reject) => {
     const listening = app.listen(config.GOVMESH_API_PORT, config.GOVMESH_API_HOST, (err?: Error) =>
       // express 5 hands a failed listen (port taken) to this callback.
@@ -94,6 +98,7 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
     url: `http://${config.GOVMESH_API_HOST}:${config.GOVMESH_API_PORT}`,
     async stop() {
       await new Promise((resolve) => server.close(resolve));
+      await retention.stop();
       await publisher.close();
       await connection.close();
       store.close();

@@ -46,6 +46,13 @@ export function caseFor(caller: Caller, caseId: string, deps: ApiDeps): CaseReco
   const record = deps.store.case(caseId);
   if (!record) throw notFound(`no case ${caseId}`);
   if (caller.role === 'citizen' && record.citizen !== caller.subject) throw notFound(`no case ${caseId}`);
+  if (record.erased)
+    throw new ApiProblem(
+      410,
+      'Case erased',
+      `case ${caseId}'s personal data was erased on ${record.erased.at} (${record.erased.reason === 'retention' ? "the service's retention for closed cases ended" : 'an approved erasure request'}); its audit trail remains`,
+      { code: 'CASE.ERASED' },
+    );
   return record;
 }
 
@@ -138,6 +145,7 @@ export const caseRoutes: RouteSpec[] = [
     responses: {
       200: { description: 'the case', schema: CaseView },
       404: { description: 'no such case (or not yours)', schema: Problem },
+      410: { description: 'its personal data was erased (retention or request)', schema: Problem },
     },
     async handle({ params, caller }, deps) {
       const record = caseFor(caller!, params.id, deps);

@@ -26,6 +26,8 @@ const ApiEnv = PlatformEnv.extend({
   /** Requests per caller per minute. */
   GOVMESH_API_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
   GOVMESH_CASE_TASK_QUEUE: z.string().min(1).default('govmesh-cases'),
+  /** How often closed cases past their service's retention are erased (seconds; hourly). */
+  GOVMESH_RETENTION_SWEEP_SECONDS: z.coerce.number().int().min(1).max(86_400).default(3600),
   /** The brokers partners are told at onboarding, when they reach Kafka by other addresses than the API does. */
   GOVMESH_PARTNER_KAFKA_BROKERS: BrokerList.optional(),
 });

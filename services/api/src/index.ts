@@ -15,3 +15,4 @@ export { openApiDocument } from './openapi.js';
 export type { ApiDeps } from './route-spec.js';
 export { startApi } from './api-service.js';
 export { loadConfig as loadApiConfig, type ApiConfig } from './config.js';
+export { sweepRetention, eraseCase, type RetentionSweep } from './case-erasure.js';

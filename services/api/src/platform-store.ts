@@ -34,15 +34,84 @@ CREATE TABLE IF NOT EXISTS contract_revisions (
   kind TEXT NOT NULL, name TEXT NOT NULL, major INTEGER NOT NULL, revision INTEGER NOT NULL, record TEXT NOT NULL,
   PRIMARY KEY (kind, name, major, revision)
 );
+-- How far the retention sweep has read Temporal's closed cases.
+CREATE TABLE IF NOT EXISTS watermarks (name TEXT PRIMARY KEY, at TEXT NOT NULL);
+-- A citizen's request to erase their cases; an auditor approves or refuses it.
+CREATE TABLE IF NOT EXISTS erasure_requests (
+  id TEXT PRIMARY KEY, citizen TEXT NOT NULL, reason TEXT NOT NULL, filed_by TEXT NOT NULL, filed_at TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'pending', decided_by TEXT, decided_at TEXT, decision_reason TEXT, outcomes TEXT
+);
 `;
 
-/** Columns added after the first release; added in place to a store that lacks them. */
-const SERVICE_VERSION_COLUMNS = {
-  // The exact contract revisions the version uses, resolved when it was published.
-  pins: 'TEXT',
-  // active | deprecated | retired
-  status: "TEXT NOT NULL DEFAULT 'active'",
+/** Columns added after the first release, by table; added in place to a store that lacks them. */
+const ADDED_COLUMNS: Record<string, Record<string, string>> = {
+  service_versions: {
+    // The exact contract revisions the version uses, resolved when it was published.
+    pins: 'TEXT',
+    // active | deprecated | retired
+    status: "TEXT NOT NULL DEFAULT 'active'",
+  },
+  cases: {
+    // When Temporal closed the case, and when its personal data is due to be erased.
+    closed_at: 'TEXT',
+    erase_after: 'TEXT',
+    // When it was erased, and why (retention | request); the applicant is unlinked then.
+    erased_at: 'TEXT',
+    erasure_reason: 'TEXT',
+  },
 };
+
+/** The applicant of an erased case: nobody (the link between a person and a case is personal data). */
+const ERASED_APPLICANT = '';
+
+export type ErasureRequestStatus = 'pending' | 'approved' | 'refused';
+
+/** What became of one case of an approved erasure request. */
+export interface ErasureOutcome {
+  readonly caseId: string;
+  readonly outcome: 'erased' | 'kept' | 'failed';
+  /** Why a case was kept (still running) or could not be erased yet. */
+  readonly reason?: string;
+}
+
+export interface ErasureRequest {
+  readonly id: string;
+  readonly citizen: string;
+  readonly reason: string;
+  /** The subject who filed it: the citizen, or the officer who took it down. */
+  readonly filedBy: string;
+  readonly filedAt: string;
+  readonly status: ErasureRequestStatus;
+  readonly decidedBy?: string;
+  readonly decidedAt?: string;
+  readonly decisionReason?: string;
+  readonly outcomes?: readonly ErasureOutcome[];
+}
+
+interface ErasureRequestRow {
+  id: string;
+  citizen: string;
+  reason: string;
+  filed_by: string;
+  filed_at: string;
+  status: ErasureRequestStatus;
+  decided_by: string | null;
+  decided_at: string | null;
+  decision_reason: string | null;
+  outcomes: string | null;
+}
+const toErasureRequest = (r: ErasureRequestRow): ErasureRequest => ({
+  id: r.id,
+  citizen: r.citizen,
+  reason: r.reason,
+  filedBy: r.filed_by,
+  filedAt: r.filed_at,
+  status: r.status,
+  ...(r.decided_by ? { decidedBy: r.decided_by } : {}),
+  ...(r.decided_at ? { decidedAt: r.decided_at } : {}),
+  ...(r.decision_reason ? { decisionReason: r.decision_reason } : {}),
+  ...(r.outcomes ? { outcomes: JSON.parse(r.outcomes) as ErasureOutcome[] } : {}),
+});
 
 export type ServiceVersionStatus = 'active' | 'deprecated' | 'retired';
 
@@ -86,6 +155,12 @@ export interface CaseRecord {
   readonly citizen: string;
   readonly submittedAt: string;
   readonly closed: boolean;
+  /** When Temporal closed it, once the retention sweep has seen it close. */
+  readonly closedAt?: string;
+  /** When its personal data is due to be erased (closing time plus the service's retention). */
+  readonly eraseAfter?: string;
+  /** Set once its personal data is erased; the applicant is unlinked then. */
+  readonly erased?: { readonly at: string; readonly reason: 'retention' | 'request' };
 }
 
 interface CaseRow {
@@ -95,6 +170,10 @@ interface CaseRow {
   citizen: string;
   submitted_at: string;
   closed: number;
+  closed_at: string | null;
+  erase_after: string | null;
+  erased_at: string | null;
+  erasure_reason: 'retention' | 'request' | null;
 }
 const toCase = (r: CaseRow): CaseRecord => ({
   caseId: r.case_id,
@@ -103,6 +182,9 @@ const toCase = (r: CaseRow): CaseRecord => ({
   citizen: r.citizen,
   submittedAt: r.submitted_at,
   closed: r.closed === 1,
+  ...(r.closed_at ? { closedAt: r.closed_at } : {}),
+  ...(r.erase_after ? { eraseAfter: r.erase_after } : {}),
+  ...(r.erased_at ? { erased: { at: r.erased_at, reason: r.erasure_reason ?? 'retention' } } : {}),
 });
 
 /**
@@ -118,14 +200,17 @@ export class PlatformStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
-    const columns = new Set(
-      this.db
-        .prepare<[], { name: string }>('PRAGMA table_info(service_versions)')
-        .all()
-        .map((c) => c.name),
-    );
-    for (const [name, type] of Object.entries(SERVICE_VERSION_COLUMNS))
-      if (!columns.has(name)) this.db.exec(`ALTER TABLE service_versions ADD COLUMN ${name} ${type}`);
+    for (const [table, added] of Object.entries(ADDED_COLUMNS)) {
+      const columns = new Set(
+        this.db
+          .prepare<[], { name: string }>(`PRAGMA table_info(${table})`)
+          .all()
+          .map((c) => c.name),
+      );
+      for (const [name, type] of Object.entries(added))
+        if (!columns.has(name)) this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${name} ${type}`);
+    }
+    this.db.exec('CREATE INDEX IF NOT EXISTS cases_erase_after ON cases (erase_after) WHERE erased_at IS NULL');
     this.seedStandards(new Date());
   }
 
@@ -315,6 +400,97 @@ export class PlatformStore {
 
   closeCase(caseId: string): void {
     this.db.prepare('UPDATE cases SET closed = 1 WHERE case_id = ?').run(caseId);
+  }
+
+  /**
+   * Records that Temporal closed the case at `closedAt`, due for erasure at `eraseAfter`; false
+   * when the store has no such case or knew already (a sweep reads with a margin).
+   */
+  noteClosed(caseId: string, closedAt: Date, eraseAfter: Date): boolean {
+    return (
+      this.db
+        .prepare('UPDATE cases SET closed = 1, closed_at = ?, erase_after = ? WHERE case_id = ? AND closed_at IS NULL')
+        .run(closedAt.toISOString(), eraseAfter.toISOString(), caseId).changes === 1
+    );
+  }
+
+  /** The closed cases whose retention ended by `now` and that still hold personal data, oldest first. */
+  casesDueForErasure(now: Date, limit: number): CaseRecord[] {
+    return this.db
+      .prepare<[string, number], CaseRow>(
+        'SELECT * FROM cases WHERE erased_at IS NULL AND erase_after <= ? ORDER BY erase_after LIMIT ?',
+      )
+      .all(now.toISOString(), limit)
+      .map(toCase);
+  }
+
+  /** The applicant is unlinked from the case (and its idempotency key dropped); the record says when and why. */
+  markErased(caseId: string, reason: 'retention' | 'request', at: Date): void {
+    this.db
+      .prepare(
+        'UPDATE cases SET erased_at = ?, erasure_reason = ?, citizen = ?, idempotency_key = NULL WHERE case_id = ? AND erased_at IS NULL',
+      )
+      .run(at.toISOString(), reason, ERASED_APPLICANT, caseId);
+  }
+
+  /** Every case of one applicant (erased cases are no longer theirs). */
+  casesOf(citizen: string): CaseRecord[] {
+    if (citizen === ERASED_APPLICANT) return [];
+    return this.db
+      .prepare<[string], CaseRow>('SELECT * FROM cases WHERE citizen = ? ORDER BY submitted_at')
+      .all(citizen)
+      .map(toCase);
+  }
+
+  watermark(name: string): Date | undefined {
+    const row = this.db.prepare<[string], { at: string }>('SELECT at FROM watermarks WHERE name = ?').get(name);
+    return row ? new Date(row.at) : undefined;
+  }
+
+  setWatermark(name: string, at: Date): void {
+    this.db
+      .prepare('INSERT INTO watermarks VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET at = excluded.at')
+      .run(name, at.toISOString());
+  }
+
+  fileErasureRequest(r: Pick<ErasureRequest, 'id' | 'citizen' | 'reason' | 'filedBy' | 'filedAt'>): ErasureRequest {
+    this.db
+      .prepare('INSERT INTO erasure_requests (id, citizen, reason, filed_by, filed_at) VALUES (?, ?, ?, ?, ?)')
+      .run(r.id, r.citizen, r.reason, r.filedBy, r.filedAt);
+    return { ...r, status: 'pending' };
+  }
+
+  erasureRequest(id: string): ErasureRequest | undefined {
+    const row = this.db.prepare<[string], ErasureRequestRow>('SELECT * FROM erasure_requests WHERE id = ?').get(id);
+    return row ? toErasureRequest(row) : undefined;
+  }
+
+  /** Requests, newest first; one citizen's only when `citizen` is given. */
+  erasureRequests(filter: { citizen?: string; status?: ErasureRequestStatus } = {}): ErasureRequest[] {
+    return this.db
+      .prepare<[string | null, string | null, string | null, string | null], ErasureRequestRow>(
+        'SELECT * FROM erasure_requests WHERE (? IS NULL OR citizen = ?) AND (? IS NULL OR status = ?) ORDER BY filed_at DESC',
+      )
+      .all(filter.citizen ?? null, filter.citizen ?? null, filter.status ?? null, filter.status ?? null)
+      .map(toErasureRequest);
+  }
+
+  /** Takes a pending request to its decision; false when someone decided it first. */
+  decideErasureRequest(
+    id: string,
+    decision: { status: 'approved' | 'refused'; by: string; at: Date; reason: string },
+  ): boolean {
+    return (
+      this.db
+        .prepare(
+          "UPDATE erasure_requests SET status = ?, decided_by = ?, decided_at = ?, decision_reason = ? WHERE id = ? AND status = 'pending'",
+        )
+        .run(decision.status, decision.by, decision.at.toISOString(), decision.reason, id).changes === 1
+    );
+  }
+
+  recordErasureOutcomes(id: string, outcomes: readonly ErasureOutcome[]): void {
+    this.db.prepare('UPDATE erasure_requests SET outcomes = ? WHERE id = ?').run(JSON.stringify(outcomes), id);
   }
 
   /** False when the case was rated already. */

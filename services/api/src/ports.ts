@@ -5,6 +5,7 @@ import type { PartnerScorecard, ServiceTransparency } from '@govmesh/contracts/p
 import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
 import type { PinnedContracts } from '@govmesh/contracts/standards';
 import type { CaseState, CitizenInput, OfficerDecision, PartnerTaskRevocation } from '@govmesh/workflows/case-api';
+import type { ErasureOrder, ErasureReport } from '@govmesh/workflows/case-erasure';
 
 /** The running cases, in Temporal (@govmesh/case-client's CaseClient); failures are its CaseFailures. */
 export interface CaseEngine {
@@ -24,6 +25,10 @@ export interface CaseEngine {
   decide(caseId: string, decision: OfficerDecision): Promise<void>;
   provideInput(caseId: string, input: CitizenInput): Promise<void>;
   revoke(caseId: string, revocation: PartnerTaskRevocation): Promise<void>;
+  /** The cases that closed at or after `since`, with when, oldest first (one visibility query). */
+  casesClosedSince(since: Date): Promise<ReadonlyArray<{ caseId: string; closedAt: Date }>>;
+  /** Erases a closed case's personal data (refused while it runs) and answers what was done. */
+  erase(order: ErasureOrder): Promise<ErasureReport>;
 }
 
 /** The partner registry on Kafka: topics, credentials, profiles, and taking work back on suspension. */

@@ -1,5 +1,5 @@
 import { DOMAIN_EVENTS } from '@govmesh/contracts/domain-events';
-import { CaseDataCodec, CaseRefused, loadCaseDataKeys } from '@govmesh/case-client';
+import { CaseDataCodec, CaseRefused, CaseStillRunning, loadCaseDataKeys } from '@govmesh/case-client';
 import { DefaultPayloadConverter } from '@temporalio/common';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +10,7 @@ import type { PartnerScorecard } from '@govmesh/contracts/partner-scorecard';
 import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
 import { seedForms, seedTaskTypes, type PinnedContracts } from '@govmesh/contracts/standards';
 import type { CaseState, CitizenInput, OfficerDecision, PartnerTaskRevocation } from '@govmesh/workflows/case-api';
+import type { ErasureOrder, ErasureReport } from '@govmesh/workflows/case-erasure';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { pino } from 'pino';
 import request from 'supertest';
@@ -22,6 +23,8 @@ import { HttpAuditReader } from './adapters/http-audit-reader.js';
 import { PlatformStore } from './platform-store.js';
 import { type AuditReader, type CaseEngine, type PartnerRegistry } from './ports.js';
 import { ROUTES, createServer } from './server.js';
+import { sweepRetention } from './case-erasure.js';
+import type { ApiDeps } from './route-spec.js';
 
 const caseData = new CaseDataCodec(
   loadCaseDataKeys({ file: join(mkdtempSync(join(tmpdir(), 'govmesh-api-keys-')), 'case-keys.json') }),
@@ -149,6 +152,34 @@ class RecordingCases implements CaseEngine {
     this.revocations.push(r);
     return Promise.resolve();
   }
+  /** When each case closed, as Temporal's visibility would say. */
+  readonly closedAt = new Map<string, Date>();
+  readonly erasures: ErasureOrder[] = [];
+  /** The next erasure fails as an unreachable Temporal would. */
+  failNextErasure = false;
+  casesClosedSince(since: Date) {
+    return Promise.resolve(
+      [...this.closedAt]
+        .filter(([, at]) => at >= since)
+        .map(([caseId, closedAt]) => ({ caseId, closedAt }))
+        .sort((a, b) => a.closedAt.getTime() - b.closedAt.getTime()),
+    );
+  }
+  /** As the erasure workflow: refuses a running case; the history is gone afterwards. */
+  erase(order: ErasureOrder): Promise<ErasureReport> {
+    if (this.failNextErasure) {
+      this.failNextErasure = false;
+      return Promise.reject(new Error('14 UNAVAILABLE: connection refused'));
+    }
+    if (this.states.get(order.caseId)?.status === 'running') return Promise.reject(new CaseStillRunning(order.caseId));
+    this.erasures.push(order);
+    this.states.delete(order.caseId);
+    return Promise.resolve({
+      caseId: order.caseId,
+      partnersTold: [...new Set(order.partnerTasks.map((t) => t.partnerId))],
+      historyDeleted: true,
+    });
+  }
 }
 
 const card: PartnerScorecard = {
@@ -186,6 +217,14 @@ const audit: AuditReader = {
               facts: { serviceId: 'business-licence' },
               hash: 'b'.repeat(64),
             },
+            {
+              seq: 2,
+              time: '2026-11-23T10:00:01Z',
+              type: DOMAIN_EVENTS.taskDispatched.type,
+              actor: { kind: 'system', id: 'govmesh' },
+              facts: { partnerId: 'acme-checks', taskId: `${caseId}:background-check`, attempt: 1 },
+              hash: 'c'.repeat(64),
+            },
           ],
     ),
   citizenTimeline: () => Promise.resolve([{ time: '2026-11-23T10:00:00Z', what: 'Your application was received' }]),
@@ -208,6 +247,9 @@ describe('the govmesh HTTP API', () => {
   let cases: RecordingCases;
   let onboarded: string[];
   let app: ReturnType<typeof createServer>;
+  let deps: ApiDeps & { store: PlatformStore };
+  /** The API's clock: retention counts from it. */
+  let clock = new Date();
   let ids = 0;
   // Administrators act for market-regulation, which owns the business licence.
   const token = (
@@ -224,6 +266,7 @@ describe('the govmesh HTTP API', () => {
   const as = async (role: Role, subject?: string) => `Bearer ${await token(role, subject)}`;
 
   beforeEach(async () => {
+    clock = new Date();
     cases = new RecordingCases();
     onboarded = [];
     let issued = 0;
@@ -239,7 +282,7 @@ describe('the govmesh HTTP API', () => {
       rotateCredentials: (id) => Promise.resolve(accessOf(id)),
       changeStatus: () => Promise.resolve({ moved: ['case-1:background-check'] }),
     };
-    app = createServer({
+    deps = {
       store: new PlatformStore(':memory:'),
       cases,
       partners,
@@ -254,7 +297,9 @@ describe('the govmesh HTTP API', () => {
       newCaseId: () => `case-${++ids}`,
       rateLimitPerMinute: 1000,
       caseData,
-    });
+      now: () => clock,
+    };
+    app = createServer(deps);
     await request(app)
       .put('/v1/services/business-licence')
       .set('authorization', await as('agency-admin'))
@@ -970,6 +1015,137 @@ describe('the govmesh HTTP API', () => {
     });
   });
 
+  describe('personal data: retention and erasure', () => {
+    const DAY = 86_400_000;
+    const apply = async (citizen: string) =>
+      body(
+        await request(app)
+          .post('/v1/cases')
+          .set('authorization', await as('citizen', citizen))
+          .send({ serviceId: 'business-licence', application })
+          .expect(202),
+      ).caseId;
+    /** The case ends in Temporal at `at`. */
+    const close = (caseId: string, at: Date) => {
+      cases.states.get(caseId)!.status = 'completed';
+      cases.closedAt.set(caseId, at);
+    };
+
+    it("erases a closed case once its service's retention has passed, not before, and tells its partners", async () => {
+      const caseId = await apply('citizen-ada');
+      close(caseId, clock);
+      // business-licence keeps closed cases 30 days (examples/business-licence.yaml).
+      expect(await sweepRetention(deps)).toEqual({ closedSeen: 1, erased: 0, failed: 0 });
+      expect(deps.store.case(caseId)!.eraseAfter).toBe(new Date(clock.getTime() + 30 * DAY).toISOString());
+      clock = new Date(clock.getTime() + 29 * DAY);
+      expect(await sweepRetention(deps)).toEqual({ closedSeen: 0, erased: 0, failed: 0 });
+      clock = new Date(clock.getTime() + 2 * DAY);
+      expect(await sweepRetention(deps)).toEqual({ closedSeen: 0, erased: 1, failed: 0 });
+      expect(cases.erasures).toEqual([
+        {
+          caseId,
+          reason: 'retention',
+          partnerTasks: [{ partnerId: 'acme-checks', taskId: `${caseId}:background-check`, attempt: 1 }],
+        },
+      ]);
+      // The applicant is unlinked: the case is no longer theirs; staff read that it was erased.
+      await request(app)
+        .get(`/v1/cases/${caseId}`)
+        .set('authorization', await as('citizen', 'citizen-ada'))
+        .expect(404);
+      const gone = await request(app)
+        .get(`/v1/cases/${caseId}`)
+        .set('authorization', await as('auditor'))
+        .expect(410);
+      expect(body(gone)).toMatchObject({ code: 'CASE.ERASED', status: 410 });
+      expect(await sweepRetention(deps)).toEqual({ closedSeen: 0, erased: 0, failed: 0 });
+    });
+
+    it('tries an erasure again at the next sweep when an engine did not answer: nothing is forgotten', async () => {
+      const caseId = await apply('citizen-ada');
+      close(caseId, new Date(clock.getTime() - 31 * DAY));
+      cases.failNextErasure = true;
+      expect(await sweepRetention(deps)).toEqual({ closedSeen: 1, erased: 0, failed: 1 });
+      expect(deps.store.case(caseId)!.erased).toBeUndefined();
+      expect(await sweepRetention(deps)).toEqual({ closedSeen: 0, erased: 1, failed: 0 });
+    });
+
+    it("erases a citizen's closed cases on an auditor's approval, keeps a running one, and refuses a second decision", async () => {
+      const closed = await apply('citizen-ada');
+      const running = await apply('citizen-ada');
+      const someoneElse = await apply('citizen-bob');
+      close(closed, clock);
+      const filed = await request(app)
+        .post('/v1/erasure-requests')
+        .set('authorization', await as('citizen', 'citizen-ada'))
+        .send({ reason: 'I moved abroad' })
+        .expect(201);
+      expect(body(filed)).toMatchObject({ citizen: 'citizen-ada', filedBy: 'citizen-ada', status: 'pending' });
+      const id = body(filed).id as string;
+      // A citizen asks for their own cases only; an officer must name the citizen.
+      const other = await request(app)
+        .post('/v1/erasure-requests')
+        .set('authorization', await as('citizen', 'citizen-ada'))
+        .send({ citizen: 'citizen-bob', reason: 'x' })
+        .expect(403);
+      expect(body(other).code).toBe('AUTH.FORBIDDEN');
+      const unnamed = await request(app)
+        .post('/v1/erasure-requests')
+        .set('authorization', await as('officer'))
+        .send({ reason: 'by letter' })
+        .expect(400);
+      expect(body(unnamed).errors).toEqual([
+        { path: 'body.citizen', message: 'an officer names the citizen who asked' },
+      ]);
+      // Bob does not see Ada's request; the auditor's queue does.
+      await request(app)
+        .get(`/v1/erasure-requests/${id}`)
+        .set('authorization', await as('citizen', 'citizen-bob'))
+        .expect(404);
+      const queue = await request(app)
+        .get('/v1/erasure-requests?status=pending')
+        .set('authorization', await as('auditor'))
+        .expect(200);
+      expect((queue.body as Array<{ id: string }>).map((r) => r.id)).toEqual([id]);
+
+      const decided = await request(app)
+        .post(`/v1/erasure-requests/${id}/decision`)
+        .set('authorization', await as('auditor', 'auditor-eve'))
+        .send({ decision: 'approve', reason: 'PIPL art. 47: the purpose has been achieved' })
+        .expect(200);
+      expect(body(decided)).toMatchObject({ status: 'approved', decidedBy: 'auditor-eve' });
+      expect(body(decided).outcomes).toEqual([
+        { caseId: closed, outcome: 'erased' },
+        {
+          caseId: running,
+          outcome: 'kept',
+          reason: `case ${running} is still running: it is erased once it has closed (or been withdrawn)`,
+        },
+      ]);
+      expect(cases.erasures.map((o) => [o.caseId, o.reason, o.requestId])).toEqual([[closed, 'request', id]]);
+      expect(deps.store.case(someoneElse)!.citizen).toBe('citizen-bob');
+      const twice = await request(app)
+        .post(`/v1/erasure-requests/${id}/decision`)
+        .set('authorization', await as('auditor'))
+        .send({ decision: 'refuse', reason: 'changed my mind' })
+        .expect(409);
+      expect(body(twice).code).toBe('ERASURE.DECIDED');
+      // Approving again retries what was not erased: the case that has closed since goes too.
+      close(running, clock);
+      const again = await request(app)
+        .post(`/v1/erasure-requests/${id}/decision`)
+        .set('authorization', await as('auditor'))
+        .send({ decision: 'approve', reason: 'the remaining case has closed' })
+        .expect(200);
+      expect(body(again).outcomes).toEqual(
+        expect.arrayContaining([
+          { caseId: closed, outcome: 'erased' },
+          { caseId: running, outcome: 'erased' },
+        ]),
+      );
+    });
+  });
+
   it('answers 503 naming the audit service when its read model does not answer, so a client tries again', async () => {
     // Port 9 (discard) is closed on loopback: the connection is refused at once.
     const blind = createServer(standaloneDeps({ audit: new HttpAuditReader('http://127.0.0.1:9', 'x'.repeat(43)) }));
@@ -1036,6 +1212,15 @@ describe('the govmesh HTTP API', () => {
     ['get', '/v1/audit/verify', ['auditor', 'agency-admin']],
     ['get', '/v1/transparency', 'public'],
     ['post', '/v1/codec/decode', ['auditor', 'officer'], { payloads: [] }],
+    ['post', '/v1/erasure-requests', ['citizen', 'officer'], { citizen: 'citizen-1', reason: 'no longer needed' }],
+    ['get', '/v1/erasure-requests', ['citizen', 'officer', 'auditor']],
+    ['get', '/v1/erasure-requests/erasure-x', ['citizen', 'officer', 'auditor']],
+    [
+      'post',
+      '/v1/erasure-requests/erasure-x/decision',
+      ['auditor'],
+      { decision: 'refuse', reason: 'the law keeps it' },
+    ],
   ];
 
   it('covers every route in the role matrix', () => {

@@ -9,6 +9,7 @@ import { DEVELOPMENT_ISSUER } from '@govmesh/tokens';
 import { auditRoutes } from './audit-routes.js';
 import { caseRoutes } from './case-routes.js';
 import { codecRoutes } from './codec-routes.js';
+import { erasureRoutes } from './erasure-routes.js';
 import { contractRoutes } from './contract-routes.js';
 import { officerRoutes } from './officer-routes.js';
 import { openApiDocument } from './openapi.js';
@@ -26,6 +27,7 @@ export const ROUTES: readonly RouteSpec[] = [
   ...partnerRoutes,
   ...auditRoutes,
   ...codecRoutes,
+  ...erasureRoutes,
 ];
 
 type Authenticated = Request & { caller?: Caller };

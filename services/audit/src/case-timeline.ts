@@ -41,6 +41,8 @@ function plainWords(r: LedgerRecord): string | undefined {
       return 'Your case could not be completed; the agency will contact you';
     case DOMAIN_EVENTS.satisfactionRated.type:
       return 'You rated the service';
+    case DOMAIN_EVENTS.caseErased.type:
+      return 'Your personal data in this case was erased';
     default:
       return undefined;
   }

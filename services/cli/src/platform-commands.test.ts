@@ -52,6 +52,8 @@ describe('govmesh over the API', () => {
         decide: () => Promise.resolve(),
         provideInput: () => Promise.resolve(),
         revoke: () => Promise.resolve(),
+        casesClosedSince: () => Promise.resolve([]),
+        erase: () => Promise.reject(new Error('unused')),
       },
       partners: {
         onboard: () => Promise.reject(new Error('unused')),

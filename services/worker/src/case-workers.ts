@@ -9,6 +9,7 @@ import { type NativeConnection, Worker } from '@temporalio/worker';
 import type { Logger } from 'pino';
 
 import { createCaseActivities } from './adapters/case-activities.js';
+import { createErasureActivities } from './adapters/erasure-activities.js';
 import type { RegistryDirectory } from './adapters/registries.js';
 import type { PartnerDirectory } from './domain/partner-directory.js';
 import type { WorkingCalendar } from './domain/working-calendar.js';
@@ -52,13 +53,22 @@ export async function createCaseWorkers(deps: CaseWorkerDeps): Promise<Worker[]>
     // Every activity runs in a span of the case's trace, and publishes with it.
     interceptors: { workflowModules: [workflowTracingPath()], activity: temporalActivityTracing() },
     ...(deps.maxCachedCases !== undefined ? { maxCachedWorkflows: deps.maxCachedCases } : {}),
-    activities: createCaseActivities({
-      publisher: deps.publisher,
-      partners: deps.partners,
-      registries: deps.registries,
-      logger: deps.logger,
-      ...(deps.calendar ? { calendar: deps.calendar } : {}),
-    }),
+    activities: {
+      ...createCaseActivities({
+        publisher: deps.publisher,
+        partners: deps.partners,
+        registries: deps.registries,
+        logger: deps.logger,
+        ...(deps.calendar ? { calendar: deps.calendar } : {}),
+      }),
+      // Erasing closed cases runs beside them: the worker alone writes partners' task topics.
+      ...createErasureActivities({
+        publisher: deps.publisher,
+        workflowService: deps.connection.workflowService,
+        namespace: deps.namespace,
+        logger: deps.logger,
+      }),
+    },
   });
   const agencyWorkers = await Promise.all(
     Object.entries(deps.agencies).map(([agency, activities]) =>

@@ -1,5 +1,5 @@
 import { taskIdOf } from '@govmesh/contracts/case-ids';
-import type { TaskStep } from '@govmesh/contracts/service-definition';
+import { closedCaseRetentionDays, type TaskStep } from '@govmesh/contracts/service-definition';
 import type { Deprecation } from '@govmesh/contracts/standards';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 
@@ -199,6 +199,7 @@ async function dispatch(
       input: pick(ctx.application, step.share),
       ...(rework ? { rework } : {}),
       ...deprecationOf(ctx, step.task!),
+      retentionDays: closedCaseRetentionDays(ctx.definition),
       ...ctx.journal.takePending(),
       ...ctx.journal.numberDispatch(step.id, attempt),
     });

@@ -1,4 +1,4 @@
-import { deprecationAttribute } from '@govmesh/contracts/cloud-event';
+import { deprecationAttribute, retentionAttribute } from '@govmesh/contracts/cloud-event';
 import { domainEventId, taskMessageId, unnumberedDispatchEventId } from '@govmesh/contracts/case-ids';
 import { DOMAIN_EVENTS, EVENT_SOURCES } from '@govmesh/contracts/domain-events';
 import {
@@ -125,8 +125,18 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
             type: TASK_ASSIGNED,
             source: '/govmesh/dispatch',
             subject: request.caseId,
-            // A deprecated major says so on the wire, so the partner hears of the sunset in time.
-            ...(request.deprecation ? { extensions: { deprecation: deprecationAttribute(request.deprecation) } } : {}),
+            // A deprecated major says so on the wire, so the partner hears of the sunset in time;
+            // and the partner learns how long it may keep the case's data.
+            ...(request.deprecation || request.retentionDays !== undefined
+              ? {
+                  extensions: {
+                    ...(request.deprecation ? { deprecation: deprecationAttribute(request.deprecation) } : {}),
+                    ...(request.retentionDays !== undefined
+                      ? { retention: retentionAttribute(request.retentionDays) }
+                      : {}),
+                  },
+                }
+              : {}),
             data,
           },
         },
