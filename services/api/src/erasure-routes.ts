@@ -143,16 +143,14 @@ export const erasureRoutes: RouteSpec[] = [
         });
       if (status === 'approved') await carryOut(deps.store.erasureRequest(request.id)!, deps);
       const now = deps.store.erasureRequest(request.id)!;
-      deps.logger
-        .child({ component: 'erasure' })
-        .info(
-          {
-            requestId: request.id,
-            decision: status,
-            erased: now.outcomes?.filter((o) => o.outcome === 'erased').length,
-          },
-          'erasure request decided',
-        );
+      deps.logger.child({ component: 'erasure' }).info(
+        {
+          requestId: request.id,
+          decision: status,
+          erased: now.outcomes?.filter((o) => o.outcome === 'erased').length,
+        },
+        'erasure request decided',
+      );
       return { status: 200, body: now };
     },
   }),
