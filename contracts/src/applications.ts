@@ -7,12 +7,16 @@ export const ApplicationSchemaRef = z
 
 const IsoDate = z.iso.date();
 
+// Which fields hold personal data (`x-govmesh-classification` in the published form): logs redact them.
+const personal = { 'x-govmesh-classification': 'personal' } as const;
+const sensitive = { 'x-govmesh-classification': 'sensitive' } as const;
+
 export const businessLicenceApplicationV1 = z.object({
   applicant: z.object({
-    name: z.string().min(1).max(200),
-    dateOfBirth: IsoDate,
-    nationalId: z.string().min(1),
-    email: z.email(),
+    name: z.string().min(1).max(200).meta(personal),
+    dateOfBirth: IsoDate.meta(personal),
+    nationalId: z.string().min(1).meta(sensitive),
+    email: z.email().meta(personal),
   }),
   business: z.object({
     name: z.string().min(1).max(200),
@@ -24,14 +28,22 @@ export const businessLicenceApplicationV1 = z.object({
 
 export const socialBenefitApplicationV1 = z.object({
   applicant: z.object({
-    name: z.string().min(1).max(200),
-    dateOfBirth: IsoDate,
-    nationalId: z.string().min(1),
-    address: z.string().min(1).max(500),
+    name: z.string().min(1).max(200).meta(personal),
+    dateOfBirth: IsoDate.meta(personal),
+    nationalId: z.string().min(1).meta(sensitive),
+    address: z.string().min(1).max(500).meta(personal),
   }),
   household: z.object({ size: z.number().int().min(1).max(30) }),
-  income: z.object({ monthlyNet: z.number().min(0), employerRegistrationNumber: z.string().min(1).optional() }),
-  bankAccount: z.object({ iban: z.string().regex(/^[A-Z]{2}\d{2}[A-Z0-9]{10,30}$/, 'an IBAN') }),
+  income: z.object({
+    monthlyNet: z.number().min(0).meta(sensitive),
+    employerRegistrationNumber: z.string().min(1).optional(),
+  }),
+  bankAccount: z.object({
+    iban: z
+      .string()
+      .regex(/^[A-Z]{2}\d{2}[A-Z0-9]{10,30}$/, 'an IBAN')
+      .meta(sensitive),
+  }),
 });
 
 /** The application data sets citizens submit, by `name@major`. */

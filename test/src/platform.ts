@@ -5,7 +5,7 @@ import { createResultBridge, type ResultBridge } from '@govmesh/bridge';
 import type { PartnerProfile } from '@govmesh/contracts/partner-profile';
 import type { ServiceDefinition, TaskStep } from '@govmesh/contracts/service-definition';
 import { validateServiceDefinition } from '@govmesh/contracts/validate-service-definition';
-import { CloudEventPublisher, createKafka, ensureTopics } from '@govmesh/messaging';
+import { CloudEventPublisher, createKafka, ensureTopics, personalData } from '@govmesh/messaging';
 import {
   DEMO_AGENCY_ACTIVITIES,
   DEMO_REGISTRIES,
@@ -25,7 +25,28 @@ import { parse } from 'yaml';
 import { engines, platformPrincipal, testDataConverter } from './engines.js';
 import { installTestRuntime } from './temporal-runtime.js';
 
-export const logger = pino({ level: 'warn' });
+/** Every line the components in this process logged at info and above, for tests of what logs hold. */
+export const logLines: string[] = [];
+const LOG_LINES_KEPT = 200_000;
+
+/**
+ * The logger of every component a test runs in its process: as the services' (personal data
+ * redacted by the contracts' classification), printing warnings and errors, keeping info lines.
+ */
+export const logger = pino(
+  { level: 'info', formatters: { log: personalData.formatLog } },
+  pino.multistream([
+    { level: 'warn', stream: process.stdout },
+    {
+      level: 'info',
+      stream: {
+        write: (line: string) => {
+          if (logLines.length < LOG_LINES_KEPT) logLines.push(line);
+        },
+      },
+    },
+  ]),
+);
 
 /** A service definition from examples/, validated as an agency would publish it. */
 export function exampleDefinition(file: string): ServiceDefinition {

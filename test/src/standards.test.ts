@@ -47,6 +47,7 @@ const LONG_LAB_NAME = 'Coastal Plain Hydrogeology and Water Quality Laboratory';
 
 interface TaskEvent {
   readonly deprecation?: string;
+  readonly retention?: string;
   readonly data: { taskId: string; attempt: number; taskType: string; input: Record<string, unknown> };
 }
 
@@ -236,6 +237,8 @@ describe('standards as data, on the real engines', () => {
     expect(task.data).toMatchObject({ taskType: 'water-analysis@1', input: { well: application.well } });
     expect(task.data.input).not.toHaveProperty('applicant');
     expect(task.deprecation).toBeUndefined();
+    // How long the laboratory may keep the case's data: the service states none, so a year.
+    expect(task.retention).toBe('P365D');
     // An output that breaks the published schema is refused with the path, and the case waits.
     await lab.answer(task, { potable: 'yes' });
     const refusal = await until(() => lab.refusals.find((r) => r.taskId === task.data.taskId), 'a refusal');

@@ -1,6 +1,7 @@
 import { breakingChanges, type BreakingChange } from '../compatibility.js';
 import { hasPath, type JsonSchema } from '../json-schema.js';
 import type { FormUi } from './publications.js';
+import { CLASSIFICATION_KEYWORD, DATA_CLASSIFICATIONS } from './classification.js';
 import { strictValidator } from './schema-validator.js';
 
 /** One thing wrong with a publication: where (`input.properties.x`), the rule, a sentence. */
@@ -46,6 +47,8 @@ const SUPPORTED = new Set([
   'pattern',
   'format',
   'multipleOf',
+  // An annotation, not a constraint: which fields hold personal data (logs redact them).
+  CLASSIFICATION_KEYWORD,
 ]);
 const DIALECT = 'https://json-schema.org/draft/2020-12/schema';
 
@@ -96,6 +99,13 @@ function walk(s: JsonSchema, path: string, problems: ContractProblem[]): void {
         message: `${path}.${key}: ${key} is not supported in govmesh contracts (the compatibility gate could not compare it); use ${[...SUPPORTED].filter((k) => !k.startsWith('$')).join(', ')}`,
       });
   }
+  const marked = s[CLASSIFICATION_KEYWORD];
+  if (marked !== undefined && !(DATA_CLASSIFICATIONS as readonly unknown[]).includes(marked))
+    problems.push({
+      path: `${path}.${CLASSIFICATION_KEYWORD}`,
+      rule: 'classification',
+      message: `${path}.${CLASSIFICATION_KEYWORD} must be one of ${DATA_CLASSIFICATIONS.join(', ')}`,
+    });
   if (s.additionalProperties !== undefined && typeof s.additionalProperties !== 'boolean')
     problems.push({
       path: `${path}.additionalProperties`,

@@ -6,6 +6,7 @@ import type { FormRevision, TaskTypeRevision } from './publications.js';
 import { nextFormRevision, nextTaskTypeRevision } from './publish.js';
 import { describeSchemaErrors, schemaErrors } from './schema-validator.js';
 import { seedForms, seedTaskTypes } from './seed.js';
+import { classifiedFields } from './classification.js';
 
 const at = new Date('2026-11-30T10:00:00Z');
 const waterTest = {
@@ -128,6 +129,27 @@ describe('publishing a form', () => {
     const business = (stricter.schema.properties as Record<string, { properties: Record<string, object> }>).business!;
     business.properties.name = { ...business.properties.name, maxLength: 20 };
     expect(publishForm(stricter, asRevision())).toMatchObject({ ok: false, kind: 'incompatible' });
+  });
+
+  it('says which fields hold personal data, and refuses a classification it does not know, by path', () => {
+    expect(classifiedFields(seed.schema)).toEqual([
+      { path: 'applicant.name', classification: 'personal' },
+      { path: 'applicant.dateOfBirth', classification: 'personal' },
+      { path: 'applicant.nationalId', classification: 'sensitive' },
+      { path: 'applicant.email', classification: 'personal' },
+    ]);
+    // Marking a field is not a breaking change: the schema accepts the same applications.
+    const marked = structuredClone(seed);
+    const business = (marked.schema.properties as Record<string, { properties: Record<string, object> }>).business!;
+    business.properties.address = { ...business.properties.address, 'x-govmesh-classification': 'personal' };
+    expect(publishForm(marked, asRevision())).toMatchObject({ ok: true, revision: { revision: 2 } });
+    business.properties.address = { ...business.properties.address, 'x-govmesh-classification': 'secret' };
+    const out = publishForm(marked, asRevision());
+    expect(out).toMatchObject({ ok: false, kind: 'invalid' });
+    if (!out.ok)
+      expect(out.problems.map((p) => p.message)).toContain(
+        'body.schema.properties.business.properties.address.x-govmesh-classification must be one of personal, sensitive',
+      );
   });
 });
 

@@ -2,6 +2,7 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import addFormatsModule from 'ajv-formats';
 
 import type { JsonSchema } from '../json-schema.js';
+import { CLASSIFICATION_KEYWORD, DATA_CLASSIFICATIONS } from './classification.js';
 
 /**
  * The one JSON Schema validator of govmesh (ajv, draft 2020-12, with formats): applications in the
@@ -36,6 +37,8 @@ function newAjv(strict: boolean): Ajv2020 {
     logger: false,
   });
   addFormats(ajv);
+  // Which fields hold personal data: an annotation the validator carries and never enforces.
+  ajv.addKeyword({ keyword: CLASSIFICATION_KEYWORD, metaSchema: { enum: [...DATA_CLASSIFICATIONS] } });
   return ajv;
 }
 

@@ -56,3 +56,4 @@ export {
 export { auditReadSecret, bearerMatches, readOrCreateServiceSecret, serviceSecretFile } from './service-secret.js';
 export { table } from './text-table.js';
 export { consumerLagMetric, serveMetrics, serviceMetrics, type ServiceMetrics } from './service-metrics.js';
+export { PersonalDataRedaction, personalData, processLogger, seededRedaction } from './personal-data-redaction.js';

@@ -5,6 +5,7 @@ import {
   createKafka,
   credentialsFromEnv,
   ensureTopics,
+  personalData,
   tlsFromEnv,
   type RunningService,
 } from '@govmesh/messaging';
@@ -55,6 +56,12 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
     dataConverter: caseDataConverter(caseKeys),
   });
   const store = new PlatformStore(config.platformDb);
+  // The logs redact every field a published contract marks personal, not only the seeds'.
+  for (const form of store.latestForms()) personalData.learn(form.schema);
+  for (const t of store.latestTaskTypes()) {
+    personalData.learn(t.input);
+    personalData.learn(t.output);
+  }
   const audit = new HttpAuditReader(config.GOVMESH_AUDIT_URL, config.auditReadSecret);
   const cases = new CaseClient(client, { taskQueue: config.GOVMESH_CASE_TASK_QUEUE });
   const deps = {
@@ -78,6 +85,7 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
     metrics: createMetrics(audit),
     caseData: new CaseDataCodec(caseKeys),
     rateLimitPerMinute: config.GOVMESH_API_RATE_LIMIT,
+    personalData,
   };
   const app = createServer(deps);
   // Closed cases past their service's retention lose their personal data on a schedule.

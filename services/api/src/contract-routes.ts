@@ -142,6 +142,9 @@ export const contractRoutes: RouteSpec[] = [
       });
       if (!out.ok) throw refusal(ref, out);
       if (!out.unchanged) deps.store.saveTaskTypeRevision(out.revision);
+      // From now on this process's logs redact the fields the revision marks personal.
+      deps.personalData?.learn(out.revision.input);
+      deps.personalData?.learn(out.revision.output);
       deps.logger.info(
         { ref, revision: out.revision.revision, agency, unchanged: out.unchanged },
         'task type published',
@@ -222,6 +225,7 @@ export const contractRoutes: RouteSpec[] = [
       });
       if (!out.ok) throw refusal(ref, out);
       if (!out.unchanged) deps.store.saveFormRevision(out.revision);
+      deps.personalData?.learn(out.revision.schema);
       deps.logger.info({ ref, revision: out.revision.revision, agency, unchanged: out.unchanged }, 'form published');
       return Promise.resolve({ status: out.unchanged ? 200 : 201, body: view(out.revision, deps) });
     },

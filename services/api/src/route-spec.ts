@@ -1,3 +1,4 @@
+import type { PersonalDataRedaction } from '@govmesh/messaging';
 import type { PayloadCodec } from '@temporalio/common';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
@@ -24,6 +25,8 @@ export interface ApiDeps {
   readonly rateLimitPerMinute?: number;
   /** Opens sealed case data for the codec endpoint (the same keys as the API's Temporal client). */
   readonly caseData?: PayloadCodec;
+  /** This process's log redaction: taught each published contract's classified fields. */
+  readonly personalData?: PersonalDataRedaction;
   readonly now?: () => Date;
   readonly newCaseId?: () => string;
 }

@@ -1,8 +1,7 @@
 #!/usr/bin/env node
-import { runServiceProcess } from '@govmesh/messaging';
-import { traceLogFields, tracingConfig } from '@govmesh/telemetry';
+import { runServiceProcess, processLogger } from '@govmesh/messaging';
+import { tracingConfig } from '@govmesh/telemetry';
 import { startTracing } from '@govmesh/telemetry/setup';
-import { pino } from 'pino';
 
 import { startAuditLedger } from './audit-service.js';
 import { loadConfig } from './config.js';
@@ -14,7 +13,7 @@ if (process.argv.length > 2) {
 } else {
   const config = loadConfig();
   const tracing = startTracing({ service: 'govmesh-audit', config: tracingConfig(config) });
-  const logger = pino({ name: 'govmesh-audit', level: config.LOG_LEVEL, mixin: traceLogFields });
+  const logger = processLogger('govmesh-audit', config.LOG_LEVEL);
   await runServiceProcess(
     'audit ledger',
     logger,

@@ -1,9 +1,8 @@
 #!/usr/bin/env node
-import { runServiceProcess } from '@govmesh/messaging';
-import { traceLogFields, tracingConfig } from '@govmesh/telemetry';
+import { runServiceProcess, processLogger } from '@govmesh/messaging';
+import { tracingConfig } from '@govmesh/telemetry';
 import { startTracing } from '@govmesh/telemetry/setup';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { pino } from 'pino';
 
 import { DEMO_AGENCY_ACTIVITIES } from './adapters/agency-activities.js';
 import { loadConfig } from './config.js';
@@ -11,7 +10,7 @@ import { startWorker } from './worker-service.js';
 
 const config = loadConfig();
 const tracing = startTracing({ service: 'govmesh-worker', config: tracingConfig(config) });
-const logger = pino({ name: 'govmesh-worker', level: config.LOG_LEVEL, mixin: traceLogFields });
+const logger = processLogger('govmesh-worker', config.LOG_LEVEL);
 const temporalLog = logger.child({ component: 'temporal' });
 Runtime.install({
   logger: new DefaultLogger('WARN', (entry) =>
