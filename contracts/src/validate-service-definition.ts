@@ -8,6 +8,7 @@ import {
   LookupStep,
   ServiceDefinition,
   TaskStep,
+  closedCaseRetentionDays,
   type ExecutionMode,
   type Step,
 } from './service-definition.js';
@@ -37,6 +38,11 @@ export interface ValidationContext {
   readonly contracts: ContractLookup;
   /** YYYY-MM-DD, for deprecation windows; today (UTC) by default. */
   readonly today: string;
+  /**
+   * How many days Temporal keeps a closed case's history (its namespace retention), when known:
+   * a service that keeps closed cases longer is warned that they stop being readable before.
+   */
+  readonly caseHistoryRetentionDays?: number;
 }
 
 /** A step that parsed, with the index of its top-level position (parallel members share it). */
@@ -58,6 +64,9 @@ export function validateServiceDefinition(raw: unknown, context?: Partial<Valida
   const ctx: ValidationContext = {
     contracts: context?.contracts ?? seedContracts(),
     today: context?.today ?? new Date().toISOString().slice(0, 10),
+    ...(context?.caseHistoryRetentionDays !== undefined
+      ? { caseHistoryRetentionDays: context.caseHistoryRetentionDays }
+      : {}),
   };
   const problems: DefinitionProblem[] = [];
   const warnings: DefinitionProblem[] = [];
@@ -92,6 +101,16 @@ export function validateServiceDefinition(raw: unknown, context?: Partial<Valida
         message: `application.schema ${ref} is not a published form (published: ${ctx.contracts.formRefs().join(', ')})`,
       });
     }
+  }
+
+  if (header.success && ctx.caseHistoryRetentionDays !== undefined) {
+    const days = closedCaseRetentionDays(header.data);
+    if (days > ctx.caseHistoryRetentionDays)
+      warnings.push({
+        step: null,
+        rule: 'retention-beyond-history',
+        message: `retention.closedCases.days is ${days}, but Temporal keeps a closed case's history ${ctx.caseHistoryRetentionDays} days (its namespace retention): closed cases stop being readable before their personal data is due for erasure; raise the namespace retention to at least ${days} days`,
+      });
   }
 
   checkIds(placed, problems);

@@ -209,6 +209,23 @@ describe('definitions against published contracts', () => {
     expect(past.problems[0]!.message).toMatch(/retired on 2027-06-30; use background-check@2/);
   });
 
+  it('warns when the service keeps closed cases longer than Temporal keeps their histories, and refuses a negative retention', () => {
+    const keepsAYear = { ...definition('background-check@2'), retention: { closedCases: { days: 365 } } };
+    const report = validateServiceDefinition(keepsAYear, { caseHistoryRetentionDays: 30 });
+    expect(report.valid).toBe(true);
+    expect(report.warnings.map((w) => w.rule)).toEqual(['retention-beyond-history']);
+    expect(report.warnings[0]!.message).toMatch(/raise the namespace retention to at least 365 days/);
+    expect(validateServiceDefinition(keepsAYear, { caseHistoryRetentionDays: 400 }).warnings).toEqual([]);
+    // Without a retention, a year: the same warning.
+    expect(
+      validateServiceDefinition(definition('background-check@2'), { caseHistoryRetentionDays: 1 }).warnings.map(
+        (w) => w.rule,
+      ),
+    ).toEqual(['retention-beyond-history']);
+    const negative = validateServiceDefinition({ ...keepsAYear, retention: { closedCases: { days: -1 } } });
+    expect(negative.problems.map((p) => p.message)).toContain('retention.closedCases.days: at least 0 days');
+  });
+
   it('knows a task type only once it is published', () => {
     const seed = seedContracts();
     expect(validateServiceDefinition(definition('water-analysis@1')).problems.map((p) => p.rule)).toEqual([

@@ -11,6 +11,7 @@ import {
 } from '@govmesh/messaging';
 import { temporalClientTracing } from '@govmesh/telemetry/setup';
 import { Client, Connection } from '@temporalio/client';
+import { closedCaseRetentionDays } from '@govmesh/contracts/service-definition';
 import type { Logger } from 'pino';
 
 import { KafkaEventRecorder, EngineReadiness } from './adapters/kafka-event-recorder.js';
@@ -22,6 +23,25 @@ import { createMetrics } from './metrics.js';
 import { PlatformStore } from './platform-store.js';
 import { createServer } from './server.js';
 import { scheduleRetentionSweeps } from './case-erasure.js';
+
+/**
+ * How many days Temporal keeps closed histories in the namespace; a service keeping its closed
+ * cases longer is warned at publish, and those already published are named here.
+ */
+async function namespaceRetentionDays(
+  connection: Connection,
+  namespace: string,
+  logger: Logger,
+): Promise<number | undefined> {
+  try {
+    const described = await connection.workflowService.describeNamespace({ namespace });
+    const seconds = Number(described.config?.workflowExecutionRetentionTtl?.seconds ?? 0);
+    return seconds > 0 ? Math.floor(seconds / 86_400) : undefined;
+  } catch (err) {
+    logger.warn({ err: (err as Error).message, namespace }, "could not read the namespace's retention");
+    return undefined;
+  }
+}
 
 /** The HTTP API as a service: resolved once it listens; refused (thrown) when its issuer or port is unusable. */
 export async function startApi(config: ApiConfig, logger: Logger): Promise<RunningService & { readonly url: string }> {
@@ -64,7 +84,9 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
   }
   const audit = new HttpAuditReader(config.GOVMESH_AUDIT_URL, config.auditReadSecret);
   const cases = new CaseClient(client, { taskQueue: config.GOVMESH_CASE_TASK_QUEUE });
+  const caseHistoryRetentionDays = await namespaceRetentionDays(connection, config.TEMPORAL_NAMESPACE, logger);
   const deps = {
+    ...(caseHistoryRetentionDays !== undefined ? { caseHistoryRetentionDays } : {}),
     store,
     cases,
     partners: new KafkaPartnerRegistry({
@@ -88,6 +110,19 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
     personalData,
   };
   const app = createServer(deps);
+  if (caseHistoryRetentionDays !== undefined) {
+    const outlived = store
+      .latestServices()
+      .filter((v) => closedCaseRetentionDays(v.definition) > caseHistoryRetentionDays)
+      .map((v) => `${v.definition.id}@${v.definition.version}`);
+    // On a laptop the dev server keeps histories a day, on purpose: said, not warned about.
+    const production = config.NODE_ENV === 'production' || config.GOVMESH_PRODUCTION;
+    if (outlived.length)
+      logger[production ? 'warn' : 'info'](
+        { namespace: config.TEMPORAL_NAMESPACE, namespaceRetentionDays: caseHistoryRetentionDays, services: outlived },
+        'these services keep closed cases longer than Temporal keeps their histories: raise the namespace retention (temporal operator namespace update --retention)',
+      );
+  }
   // Closed cases past their service's retention lose their personal data on a schedule.
   const retention = scheduleRetentionSweeps(deps, config.GOVMESH_RETENTION_SWEEP_SECONDS * 1000);
   const server = await new Promise<ReturnType<typeof app.listen>>((resolve, reject) => {

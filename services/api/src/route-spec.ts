@@ -25,6 +25,8 @@ export interface ApiDeps {
   readonly rateLimitPerMinute?: number;
   /** Opens sealed case data for the codec endpoint (the same keys as the API's Temporal client). */
   readonly caseData?: PayloadCodec;
+  /** Days Temporal keeps a closed case's history (the namespace retention), when the API could read it. */
+  readonly caseHistoryRetentionDays?: number;
   /** This process's log redaction: taught each published contract's classified fields. */
   readonly personalData?: PersonalDataRedaction;
   readonly now?: () => Date;

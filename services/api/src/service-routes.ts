@@ -79,7 +79,13 @@ export const serviceRoutes: RouteSpec[] = [
       const agency = actingAgency(caller, 'publishes services');
       const owner = deps.store.serviceVersions(params.id).at(-1)?.definition.ownerAgency;
       if (owner !== undefined && owner !== agency) throw notYourService(params.id, owner, agency);
-      const report = validateServiceDefinition(body, { contracts: deps.store.contracts(), today: today(deps) });
+      const report = validateServiceDefinition(body, {
+        contracts: deps.store.contracts(),
+        today: today(deps),
+        ...(deps.caseHistoryRetentionDays !== undefined
+          ? { caseHistoryRetentionDays: deps.caseHistoryRetentionDays }
+          : {}),
+      });
       if (!report.valid || !report.definition) {
         const errors = report.problems.map((p) => ({
           path: p.step ? `body.steps.${p.step}` : 'body',
@@ -121,7 +127,11 @@ export const serviceRoutes: RouteSpec[] = [
           ...summary(published.at(-1)!, liveVersion(published)),
           contracts: pins,
           warnings: report.warnings.map((w) => ({
-            path: w.step ? `body.steps.${w.step}` : 'body.application.schema',
+            path: w.step
+              ? `body.steps.${w.step}`
+              : w.rule === 'retention-beyond-history'
+                ? 'body.retention.closedCases.days'
+                : 'body.application.schema',
             message: `${w.message} [${w.rule}]`,
           })),
         },
