@@ -73,6 +73,8 @@ describe('a business licence, driven only through the API, on the real engines',
   let clockAheadMs = 0;
   /** Every task govmesh took back from a partner of this run, with who was told. */
   const revocations: Array<{ partnerId: string; taskId: string; code: string }> = [];
+  /** What the partner SDK told each partner to delete. */
+  const erasedAtPartners: Array<{ partnerId: string; taskId: string }> = [];
   const as = async (role: Role, subject: string, officerRoles: string[] = []) =>
     `Bearer ${await tokens.mint({ role, subject, officerRoles, ...(role === 'agency-admin' ? { agency: subject } : role === 'officer' ? { agency: 'market-regulation' } : {}) })}`;
 
@@ -197,6 +199,7 @@ describe('a business licence, driven only through the API, on the real engines',
         capabilities: profile.capabilities,
         behaviour: { latencyMs: { min: 20, max: 60 } },
         onRevocation: (r) => revocations.push({ partnerId: profile.id, taskId: r.taskId, code: r.code }),
+        onErasure: (e) => void erasedAtPartners.push({ partnerId: profile.id, taskId: e.taskId }),
       });
       partners.push(partner);
       await partner.start();

@@ -31,6 +31,12 @@ export interface TaskContext {
   /** Fires when govmesh revokes the task (deadline passed, reassigned): stop working on it. */
   readonly signal: AbortSignal;
   readonly logger: Logger;
+  /**
+   * How long after the case closes the partner may keep this task's input and its output (ISO 8601
+   * days, `P30D`): the service's own retention. When that time comes govmesh sends a revocation with
+   * code `CASE.ERASED` (`onErasure`): delete then. Absent from tasks sent before govmesh said it.
+   */
+  readonly retention?: string;
 }
 
 /** Does one task of one type; returns the output its contract asks for. */
@@ -58,6 +64,11 @@ export interface PartnerOptions {
   readonly onRejection?: (rejection: TaskRejectionData) => void;
   /** Called when govmesh takes a task back. */
   readonly onRevocation?: (revocation: TaskRejectionData) => void;
+  /**
+   * Called when govmesh has erased the task's case (its retention ended, or an erasure request was
+   * approved): the partner must delete what it keeps of the task (its input and its output) now.
+   */
+  readonly onErasure?: (erasure: { readonly taskId: string; readonly attempt?: number }) => void | Promise<void>;
   /** How long `stop` waits for handlers to finish after aborting them (5 s). */
   readonly stopGraceMs?: number;
   /**
@@ -135,7 +146,7 @@ export function createPartner(options: PartnerOptions): Partner {
     });
   }
 
-  async function work(task: TaskAssignedData): Promise<void> {
+  async function work(task: TaskAssignedData, retention: string | undefined): Promise<void> {
     const key = `${task.taskId}/${task.attempt}`;
     const controller = new AbortController();
     running.set(key, controller);
@@ -165,7 +176,12 @@ export function createPartner(options: PartnerOptions): Partner {
         });
         return;
       }
-      const output = await handler(task.input, { task, signal: controller.signal, logger: taskLog });
+      const output = await handler(task.input, {
+        task,
+        signal: controller.signal,
+        logger: taskLog,
+        ...(retention ? { retention } : {}),
+      });
       if (controller.signal.aborted) {
         outcome = 'revoked';
         return;
@@ -234,10 +250,20 @@ export function createPartner(options: PartnerOptions): Partner {
                   'govmesh.task.attempt': task.attempt,
                 },
               },
-              () => work(task),
+              () => work(task, event.retention),
             ).catch((err: unknown) => logger.error({ err }, 'could not publish a result'));
             inFlight.add(job);
             void job.finally(() => inFlight.delete(job));
+          } else if (event.type === TASK_REVOKED && event.data.code === 'CASE.ERASED') {
+            // Not a revocation of work in hand: the case is closed and its data erased at govmesh.
+            logger.info({ taskId: event.data.taskId }, "the task's case was erased: delete its data");
+            options.onRevocation?.(event.data);
+            return Promise.resolve(
+              options.onErasure?.({
+                taskId: event.data.taskId,
+                ...(event.data.attempt !== undefined ? { attempt: event.data.attempt } : {}),
+              }),
+            ).catch((err: unknown) => logger.error({ err }, 'the erasure handler failed'));
           } else if (event.type === TASK_REVOKED) {
             running.get(`${event.data.taskId}/${event.data.attempt}`)?.abort(event.data.code);
             logger.warn({ taskId: event.data.taskId, code: event.data.code }, 'task revoked');

@@ -9,6 +9,8 @@ import { PlatformStore, createServer } from '@govmesh/api';
 import { DevelopmentIssuer, developmentIssuerKeyFile } from '@govmesh/tokens';
 import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
 import type { CaseState } from '@govmesh/workflows/case-api';
+import type { ErasureOrder } from '@govmesh/workflows/case-erasure';
+import { CaseStillRunning } from '@govmesh/case-client';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -53,7 +55,11 @@ describe('govmesh over the API', () => {
         provideInput: () => Promise.resolve(),
         revoke: () => Promise.resolve(),
         casesClosedSince: () => Promise.resolve([]),
-        erase: () => Promise.reject(new Error('unused')),
+        // As the erasure workflow: a running case is refused, a closed one erased.
+        erase: (order: ErasureOrder) =>
+          states.get(order.caseId)?.status === 'running'
+            ? Promise.reject(new CaseStillRunning(order.caseId))
+            : Promise.resolve({ caseId: order.caseId, partnersTold: [], historyDeleted: true }),
       },
       partners: {
         onboard: () => Promise.reject(new Error('unused')),
@@ -205,6 +211,24 @@ describe('govmesh over the API', () => {
       after.active
     ]!;
     expect((await govmesh(['case-keys', 'list'])).stdout).not.toContain(secret);
+  }, 30_000);
+
+  it("files a citizen's erasure request; an auditor sees it pending and approves, and reads what became of each case", async () => {
+    const issuer = await DevelopmentIssuer.open(developmentIssuerKeyFile(dataDir));
+    const citizen = await issuer.mint({ role: 'citizen', subject: 'citizen-1' });
+    const auditor = await issuer.mint({ role: 'auditor', subject: 'auditor-1' });
+    const filed = await govmesh(['erasure', 'request', '--reason', 'I moved abroad', '--json'], citizen);
+    expect(filed.code, filed.stderr).toBe(0);
+    const { id } = JSON.parse(filed.stdout) as { id: string };
+    expect((await govmesh(['erasure', 'list', '--status', 'pending'], auditor)).stdout).toMatch(
+      new RegExp(`${id}\\s+citizen-1\\s+pending`),
+    );
+    // The citizen's case from the first test still runs: it is kept, and the table says why.
+    const approved = await govmesh(['erasure', 'approve', id, '--reason', 'PIPL art. 47'], auditor);
+    expect(approved.code, approved.stderr).toBe(0);
+    expect(approved.stdout).toMatch(/approved\n[\s\S]*kept\s+case case-1 is still running/);
+    // Only auditors decide.
+    expect(await govmesh(['erasure', 'refuse', id, '--reason', 'no'], citizen)).toMatchObject({ code: 1 });
   }, 30_000);
 
   it('exits 3 when the API cannot be reached', async () => {

@@ -355,6 +355,66 @@ export function platformCommands(): Command[] {
       }),
     );
 
+  const erasure = new Command('erasure').description(
+    "the right to erasure: a citizen's (or an officer's on their behalf) request, an auditor's decision",
+  );
+  erasure
+    .command('request')
+    .description("ask for a citizen's cases to be erased; a citizen for themselves, an officer names the citizen")
+    .requiredOption('--reason <reason>', "why, in the citizen's words")
+    .option('--citizen <subject>', 'for an officer: the citizen who asked')
+    .option('--json')
+    .action(
+      action<{ reason: string; citizen?: string; json?: boolean }>(async (o) => {
+        const data = await callApi<Json>('POST', '/v1/erasure-requests', {
+          reason: o.reason,
+          ...(o.citizen ? { citizen: o.citizen } : {}),
+        });
+        return { data, text: `filed: ${String(data.id)} (pending an auditor)\n` };
+      }),
+    );
+  erasure
+    .command('list')
+    .description("erasure requests: an auditor's queue with --status pending")
+    .addOption(new Option('--status <status>').choices(['pending', 'approved', 'refused']))
+    .option('--json')
+    .action(
+      action<{ status?: string; json?: boolean }>(async (o) => {
+        const data = await callApi<Json[]>('GET', `/v1/erasure-requests${o.status ? `?status=${o.status}` : ''}`);
+        return {
+          data,
+          text: table(data.map((r) => ({ id: r.id, citizen: r.citizen, status: r.status, filed: r.filedAt }))),
+        };
+      }),
+    );
+  for (const decision of ['approve', 'refuse'] as const)
+    erasure
+      .command(decision)
+      .description(
+        decision === 'approve'
+          ? "auditors: erase every closed case of the request's citizen now (again: retry what failed)"
+          : 'auditors: refuse the request, with the legal ground',
+      )
+      .argument('<requestId>')
+      .requiredOption(
+        '--reason <reason>',
+        decision === 'approve' ? 'the legal ground for erasing' : 'why the law keeps the data',
+      )
+      .option('--json')
+      .action(
+        action<{ reason: string; json?: boolean }>(async (o, id) => {
+          const data = await callApi<Json & { outcomes?: Json[] }>(
+            'POST',
+            `/v1/erasure-requests/${encodeURIComponent(id)}/decision`,
+            { decision, reason: o.reason },
+          );
+          return {
+            data,
+            text: `${id}: ${String(data.status)}\n${data.outcomes ? table(data.outcomes.map((c) => ({ case: c.caseId, outcome: c.outcome, why: c.reason ?? '' }))) : ''}`,
+          };
+        }),
+      );
+
   const token = new Command('token').description('development tokens');
   token
     .command('mint')
@@ -376,5 +436,5 @@ export function platformCommands(): Command[] {
         `${await issuer.mint({ role: o.role, subject: o.sub, officerRoles: o.officerRoles?.split(',').filter(Boolean) ?? [], agency: o.agency }, o.expires)}\n`,
       );
     });
-  return [service, ...standards, kase, task, partner, keys, token];
+  return [service, ...standards, kase, task, partner, keys, erasure, token];
 }
