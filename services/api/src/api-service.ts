@@ -108,6 +108,7 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
     caseData: new CaseDataCodec(caseKeys),
     rateLimitPerMinute: config.GOVMESH_API_RATE_LIMIT,
     personalData,
+    codecCorsOrigins: config.GOVMESH_CODEC_CORS_ORIGINS,
   };
   const app = createServer(deps);
   if (caseHistoryRetentionDays !== undefined) {

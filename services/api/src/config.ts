@@ -26,6 +26,20 @@ const ApiEnv = PlatformEnv.extend({
   /** Requests per caller per minute. */
   GOVMESH_API_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
   GOVMESH_CASE_TASK_QUEUE: z.string().min(1).default('govmesh-cases'),
+  /**
+   * Browser origins (comma-separated) whose pages may call the codec endpoint: the Temporal UI's.
+   * The laptop's dev server UI by default.
+   */
+  GOVMESH_CODEC_CORS_ORIGINS: z
+    .string()
+    .default('http://127.0.0.1:18233,http://localhost:18233')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.url('each origin is a URL, e.g. https://temporal-ui.agency.gov'))),
   /** How often closed cases past their service's retention are erased (seconds; hourly). */
   GOVMESH_RETENTION_SWEEP_SECONDS: z.coerce.number().int().min(1).max(86_400).default(3600),
   /** The brokers partners are told at onboarding, when they reach Kafka by other addresses than the API does. */

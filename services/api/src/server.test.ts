@@ -298,6 +298,7 @@ describe('the govmesh HTTP API', () => {
       rateLimitPerMinute: 1000,
       caseData,
       now: () => clock,
+      codecCorsOrigins: ['http://127.0.0.1:18233'],
     };
     app = createServer(deps);
     await request(app)
@@ -778,6 +779,26 @@ describe('the govmesh HTTP API', () => {
       })
       .expect(422);
     expect(body(refused)).toMatchObject({ code: 'CASE_DATA.UNKNOWN_KEY' });
+  });
+
+  it("lets the Temporal UI's page call the codec endpoint from the browser, and no other page", async () => {
+    const preflight = (origin: string) =>
+      request(app)
+        .options('/v1/codec/decode')
+        .set('origin', origin)
+        .set('access-control-request-method', 'POST')
+        .set('access-control-request-headers', 'authorization,content-type,x-namespace');
+    const ui = await preflight('http://127.0.0.1:18233').expect(204);
+    expect(ui.headers['access-control-allow-origin']).toBe('http://127.0.0.1:18233');
+    expect(ui.headers['access-control-allow-headers']).toBe('Authorization,Content-Type,X-Namespace');
+    const elsewhere = await preflight('https://evil.example');
+    expect(elsewhere.headers['access-control-allow-origin']).toBeUndefined();
+    // The browser's call itself still needs an auditor's or officer's token.
+    await request(app)
+      .post('/v1/codec/decode')
+      .set('origin', 'http://127.0.0.1:18233')
+      .send({ payloads: [] })
+      .expect(401);
   });
 
   describe('the contract registry', () => {

@@ -1,5 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import cors from 'cors';
 import { pinoHttp } from 'pino-http';
 import { httpServerSpans } from '@govmesh/telemetry';
 import swaggerUi from 'swagger-ui-express';
@@ -45,6 +46,17 @@ export function createServer(deps: ApiDeps): express.Express {
       // Tokens and bodies may carry personal data: neither is logged.
       redact: ['req.headers.authorization', 'req.headers.cookie', 'req.body', 'res.headers["set-cookie"]'],
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
+    }),
+  );
+  // The Temporal UI calls the codec endpoint from the browser: its origin may, no other (preflight
+  // included, before any token check; the route itself still wants an auditor's or officer's token).
+  app.use(
+    '/v1/codec',
+    cors({
+      origin: [...(deps.codecCorsOrigins ?? [])],
+      methods: ['POST'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'X-Namespace'],
+      maxAge: 600,
     }),
   );
   app.use(express.json({ limit: '256kb' }));
