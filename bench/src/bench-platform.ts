@@ -72,9 +72,9 @@ export async function startBenchPlatform() {
   const connection = await Connection.connect({ address: infra.temporal.address });
   await ensureCaseSearchAttributes(connection, 'default');
   // Cases are measured as they run in production: sealed (AES-256-GCM) before they reach Temporal.
-  const dataConverter = caseDataConverter(
-    loadCaseDataKeys({ file: join(mkdtempSync(join(tmpdir(), 'govmesh-bench-keys-')), 'case-keys.json') }),
-  );
+  // The bench's own keyring; the processes it starts (scale) are given the same file.
+  const caseKeysFile = join(mkdtempSync(join(tmpdir(), 'govmesh-bench-keys-')), 'case-keys.json');
+  const dataConverter = caseDataConverter(loadCaseDataKeys({ file: caseKeysFile }));
   const client = new Client({ connection, dataConverter });
   const caseQueue = `bench-cases-${run}`;
   const bareQueue = `bench-bare-${run}`;
@@ -130,6 +130,7 @@ export async function startBenchPlatform() {
   return {
     infra,
     infraConfig,
+    caseKeysFile,
     run,
     kafka,
     logger,

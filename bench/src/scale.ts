@@ -13,6 +13,8 @@ import { application, benchDefinition, type BenchPlatform } from './bench-platfo
 import { say } from './stats.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
+/** How long the scale phase waits without a single new dispatch before it gives up. */
+const STALL_MS = 120_000;
 
 /** Resident memory of a process, in MiB, from /proc. */
 const rssMiB = (child: ChildProcess): number => {
@@ -71,7 +73,14 @@ export async function scaleBench(
     `- id: ${partnerId}\n  name: never answers\n  capabilities: [background-check@1]\n  terms:\n    background-check@1: { deadline: { hours: 24 }, capacity: 1000000 }\n  status: active\n`,
   );
   const taskQueue = `bench-scale-${p.run}`;
-  const env = { KAFKA_BROKERS: p.infra.kafka.address, TEMPORAL_ADDRESS: p.infra.temporal.address, LOG_LEVEL: 'info' };
+  // The worker and bridge open the cases the bench's client sealed: the same keyring, or no case
+  // ever reaches its dispatch.
+  const env = {
+    KAFKA_BROKERS: p.infra.kafka.address,
+    TEMPORAL_ADDRESS: p.infra.temporal.address,
+    LOG_LEVEL: 'info',
+    GOVMESH_CASE_KEYS_FILE: p.caseKeysFile,
+  };
   let dispatched = 0;
   let workerMaxCachedCases = Number.NaN; // as the worker read it from its own configuration
   const worker = await startProcess(
@@ -116,8 +125,16 @@ export async function scaleBench(
         opened += batch.length;
       }
       let shown = 0;
+      let progressAt = performance.now();
+      let before = dispatched;
       while (dispatched < level) {
         if (dispatched - shown >= 250) say(`  scale: ${(shown = dispatched)}/${level} dispatched`);
+        if (dispatched !== before) [before, progressAt] = [dispatched, performance.now()];
+        // A worker that cannot run the cases (wrong keys, a crash) must not leave the bench waiting for ever.
+        if (performance.now() - progressAt > STALL_MS)
+          throw new Error(
+            `scale: no task dispatched for ${STALL_MS / 1000} s (${dispatched}/${level}); the worker's log is above`,
+          );
         await new Promise((r) => setTimeout(r, 250));
       }
       const secondsToDispatchAll = (performance.now() - t) / 1000;
