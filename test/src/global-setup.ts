@@ -2,11 +2,14 @@ import {
   infraDown,
   infraUp,
   loadInfraConfig,
+  platformCredentials,
   type EngineName,
   type InfraStatus,
   type ProgressEvent,
 } from '@govmesh/infra';
 import { ensureCaseSearchAttributes } from '@govmesh/case-client';
+import { saslOf } from '@govmesh/messaging';
+import { Kafka, logLevel } from 'kafkajs';
 import { Connection } from '@temporalio/client';
 import type { TestProject } from 'vitest/node';
 
@@ -45,7 +48,32 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await connection.close();
   }
   project.provide('infra', status);
+  // Every run onboards partners of its own, each with its topics: on govmesh's own broker the suite
+  // deletes what it created, or a laptop's broker gathers thousands of partitions and runs out of heap.
+  const admin =
+    status.kafka.mode === 'embedded'
+      ? new Kafka({
+          clientId: 'govmesh-e2e-topics',
+          brokers: status.kafka.address.split(','),
+          sasl: saslOf(platformCredentials(config, 'admin')),
+          logLevel: logLevel.NOTHING,
+        }).admin()
+      : undefined;
+  await admin?.connect();
+  const before = new Set(await admin?.listTopics());
   return async () => {
+    if (admin) {
+      const created = (await admin.listTopics()).filter((t) => !before.has(t) && /^govmesh\.(tasks|results)\./.test(t));
+      if (created.length) {
+        await admin
+          .deleteTopics({ topics: created, timeout: 60_000 })
+          .then(() => process.stderr.write(`[e2e kafka] deleted the ${created.length} partner topics this run made\n`))
+          .catch((err: unknown) =>
+            process.stderr.write(`[e2e kafka] could not delete this run's topics: ${String(err)}\n`),
+          );
+      }
+      await admin.disconnect();
+    }
     const started: EngineName[] = [status.temporal, status.kafka].filter((s) => s.startedNow).map((s) => s.engine);
     if (started.length > 0) await infraDown(config, progress, started);
   };
