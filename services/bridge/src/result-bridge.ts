@@ -58,9 +58,34 @@ export function createResultBridge(deps: ResultBridgeDeps): ResultBridge {
   };
   let consumer = makeConsumer();
 
+  /**
+   * The result topics that exist: a partner on the registry whose topics an operator deleted has
+   * nothing to read, and must not stop the bridge from serving every other partner (kafkajs refuses
+   * a subscription that names a missing topic). Onboarding it again makes its topics and a refresh.
+   */
+  async function existingTopics(wanted: readonly string[]): Promise<string[]> {
+    if (wanted.length === 0) return [];
+    const admin = deps.kafka.admin();
+    await admin.connect();
+    try {
+      const present = new Set(await admin.listTopics());
+      const missing = wanted.filter((t) => !present.has(t));
+      if (missing.length)
+        log.warn(
+          { topics: missing.slice(0, 20), missing: missing.length },
+          'partners on the registry without a result topic: not read until they are onboarded again',
+        );
+      return wanted.filter((t) => present.has(t));
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
   let running = false;
   async function run(): Promise<void> {
-    const topics = deps.partners ? deps.partners().map(resultTopic) : [deps.topicPattern ?? RESULT_TOPIC_PATTERN];
+    const topics = deps.partners
+      ? await existingTopics(deps.partners().map(resultTopic))
+      : [deps.topicPattern ?? RESULT_TOPIC_PATTERN];
     if (topics.length === 0) return; // no partner yet: a refresh starts reading when one is onboarded
     running = true;
     await consumer.connect();
