@@ -16,10 +16,12 @@ import { ApiProblem, forbidden, notFound } from './problems.js';
 import { route, type ApiDeps, type RouteSpec } from './route-spec.js';
 
 /** A citizen sees their own requests; an officer those they took down; auditors every one. */
+const visibleTo = (caller: Caller, r: ErasureRequest): boolean =>
+  caller.role === 'auditor' || r.citizen === caller.subject || r.filedBy === caller.subject;
+
 function requestFor(caller: Caller, id: string, deps: ApiDeps): ErasureRequest {
   const request = deps.store.erasureRequest(id);
-  const mine = request && (request.citizen === caller.subject || request.filedBy === caller.subject);
-  if (!request || (caller.role !== 'auditor' && !mine)) throw notFound(`no erasure request ${id}`);
+  if (!request || !visibleTo(caller, request)) throw notFound(`no erasure request ${id}`);
   return request;
 }
 
@@ -73,7 +75,7 @@ export const erasureRoutes: RouteSpec[] = [
       });
       deps.logger
         .child({ component: 'erasure' })
-        .info({ requestId: request.id, filedBy: caller!.role }, 'erasure requested');
+        .info({ requestId: request.id, filedAs: caller!.role }, 'erasure requested');
       return Promise.resolve({ status: 201, body: request });
     },
   }),
@@ -88,11 +90,7 @@ export const erasureRoutes: RouteSpec[] = [
     responses: { 200: { description: 'the requests', schema: ErasureRequestView.array() } },
     handle({ query, caller }, deps) {
       const all = deps.store.erasureRequests(query.status ? { status: query.status } : {});
-      const visible =
-        caller!.role === 'auditor'
-          ? all
-          : all.filter((r) => r.citizen === caller!.subject || r.filedBy === caller!.subject);
-      return Promise.resolve({ status: 200, body: visible });
+      return Promise.resolve({ status: 200, body: all.filter((r) => visibleTo(caller!, r)) });
     },
   }),
   route({
