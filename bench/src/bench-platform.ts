@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 import { createResultBridge } from '@govmesh/bridge';
 import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
+import { seedForms, seedTaskTypes, type PinnedContracts } from '@govmesh/contracts/standards';
 import { infraDown, infraUp, loadInfraConfig, platformCredentials } from '@govmesh/infra';
 import { CloudEventPublisher, createKafka, ensureTopics } from '@govmesh/messaging';
 import { SAMPLE_OUTPUTS, createPartner } from '@govmesh/partner-sdk';
@@ -46,6 +47,19 @@ export const benchDefinition = (
     partners: { select: 'first-eligible', maxReassignments: 0, fallback: { fail: true }, ...(only ? { only } : {}) },
   })),
 });
+
+/**
+ * The contracts a bench case carries, as the API pins them for a case it starts: the application
+ * form and the task types of its partner steps, at the revisions published (here the seed's).
+ */
+export const benchContracts: PinnedContracts = (() => {
+  const form = seedForms().find((f) => f.name === 'business-licence-application' && f.major === 1)!;
+  const task = seedTaskTypes().find((t) => t.name === 'background-check' && t.major === 1)!;
+  return {
+    application: { ref: 'business-licence-application@1', revision: 1, schema: form.schema },
+    taskTypes: { 'background-check@1': { revision: 1, input: task.input, output: task.output } },
+  };
+})();
 
 /**
  * The engines, and in this process a govmesh platform (case workers, result bridge, an instant
@@ -147,7 +161,7 @@ export async function startBenchPlatform() {
       const handle = await client.workflow.start(serviceCase, {
         taskQueue: caseQueue,
         workflowId: caseId,
-        args: [{ caseId, definition: benchDefinition(steps), application }],
+        args: [{ caseId, definition: benchDefinition(steps), application, contracts: benchContracts }],
       });
       await handle.result();
       return { ms: performance.now() - t, handle };

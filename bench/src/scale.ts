@@ -9,7 +9,7 @@ import { platformCredentials, type InfraConfig } from '@govmesh/infra';
 import { credentialsEnv, ensureTopics, serviceProgram, untilReady } from '@govmesh/messaging';
 import { serviceCase } from '@govmesh/workflows/service-case';
 
-import { application, benchDefinition, type BenchPlatform } from './bench-platform.js';
+import { application, benchContracts, benchDefinition, type BenchPlatform } from './bench-platform.js';
 import { say } from './stats.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -118,7 +118,7 @@ export async function scaleBench(
             p.client.workflow.start(serviceCase, {
               taskQueue,
               workflowId: `bench-scale-${p.run}-${n}`,
-              args: [{ caseId: `bench-scale-${p.run}-${n}`, definition, application }],
+              args: [{ caseId: `bench-scale-${p.run}-${n}`, definition, application, contracts: benchContracts }],
             }),
           ),
         );

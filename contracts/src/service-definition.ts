@@ -4,6 +4,8 @@ import { ApplicationSchemaRef } from './applications.js';
 import { TaskTypeRef } from './task-type-ref.js';
 import { PartnerId } from './topics.js';
 
+export { DEFAULT_CLOSED_CASE_RETENTION_DAYS, closedCaseRetentionDays, supervisorRoleOf } from './service-rules.js';
+
 /** How a step is run; derived from its classification by the control policy. */
 export const ExecutionMode = z.enum(['in-house', 'controlled', 'outsourced']);
 export type ExecutionMode = z.infer<typeof ExecutionMode>;
@@ -181,14 +183,6 @@ export const Retention = z
   .strict();
 export type Retention = z.infer<typeof Retention>;
 
-/** A definition without `retention` keeps closed cases this long: a year, then erased. */
-export const DEFAULT_CLOSED_CASE_RETENTION_DAYS = 365;
-
-/** The days a closed case of this definition keeps its personal data. */
-export function closedCaseRetentionDays(definition: { readonly retention?: Retention | undefined }): number {
-  return definition.retention?.closedCases.days ?? DEFAULT_CLOSED_CASE_RETENTION_DAYS;
-}
-
 /** A public service as an agency defines it. */
 export const ServiceDefinition = z
   .object({
@@ -205,8 +199,3 @@ export const ServiceDefinition = z
   })
   .strict();
 export type ServiceDefinition = z.infer<typeof ServiceDefinition>;
-
-/** Where an overdue officer task goes when its step names no `escalateTo`: the role's supervisor. */
-export function supervisorRoleOf(role: string): string {
-  return `${role}-supervisor`;
-}

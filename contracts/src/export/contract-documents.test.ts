@@ -12,7 +12,10 @@ import { parse } from 'yaml';
 import { DomainEvent } from '../domain-events.js';
 import { TaskResult, TaskTopicMessage } from '../task-messages.js';
 import { DeadLetter } from '../dead-letter.js';
+import { SEED_FORM_SCHEMAS, SEED_TASK_TYPE_PINS } from '../standards/seed-contracts.generated.js';
+import { seedForms, seedTaskTypes } from '../standards/seed.js';
 import { asyncApiDocument, exportedFiles } from './contract-documents.js';
+import { SEED_CONTRACTS_MODULE_PATH, seedContractsModule } from './seed-contracts-module.js';
 import { SAMPLE_MESSAGES } from './samples.js';
 
 const schemasDir = fileURLToPath(new URL('../../schemas/', import.meta.url));
@@ -39,6 +42,15 @@ describe('the exported contracts in contracts/schemas/', () => {
     for (const [path, content] of Object.entries(expected)) {
       expect(readFileSync(join(schemasDir, path), 'utf8'), `${path} is stale`).toBe(content);
     }
+  });
+
+  it('include the seed catalogue as data the workflow reads without zod, up to date (`npm run contracts:export`)', () => {
+    const file = fileURLToPath(new URL(`../../${SEED_CONTRACTS_MODULE_PATH}`, import.meta.url));
+    expect(readFileSync(file, 'utf8'), `${SEED_CONTRACTS_MODULE_PATH} is stale`).toBe(seedContractsModule());
+    // What a case started before pinning validates against: the seed's schemas, every one.
+    for (const t of seedTaskTypes())
+      expect(SEED_TASK_TYPE_PINS[`${t.name}@${t.major}`], t.name).toMatchObject({ input: t.input, output: t.output });
+    for (const f of seedForms()) expect(SEED_FORM_SCHEMAS[`${f.name}@${f.major}`], f.name).toEqual(f.schema);
   });
 
   it('compile as JSON Schema 2020-12 with ajv, and accept every sample message', () => {

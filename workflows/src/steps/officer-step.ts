@@ -1,4 +1,4 @@
-import { supervisorRoleOf } from '@govmesh/contracts/service-definition';
+import { supervisorRoleOf } from '@govmesh/contracts/service-rules';
 import { patched } from '@temporalio/workflow';
 
 import type { StepState, OfficerDecision } from '../case-api.js';

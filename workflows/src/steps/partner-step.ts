@@ -1,5 +1,6 @@
 import { taskIdOf } from '@govmesh/contracts/case-ids';
-import { closedCaseRetentionDays, type TaskStep } from '@govmesh/contracts/service-definition';
+import { closedCaseRetentionDays } from '@govmesh/contracts/service-rules';
+import type { TaskStep } from '@govmesh/contracts/service-definition';
 import type { Deprecation } from '@govmesh/contracts/standards';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 
