@@ -15,13 +15,50 @@ export interface OutgoingEvent {
   readonly data: unknown;
 }
 
-/** Publishes CloudEvents 1.0 in structured mode (the whole event is the JSON value). */
+type TopicMessages = ReadonlyArray<{ readonly topic: string; readonly messages: Message[] }>;
+
+/** One caller's events, waiting for the request that carries them. */
+interface Waiting {
+  readonly topicMessages: TopicMessages;
+  readonly bytes: number;
+  readonly types: readonly string[];
+  readonly resolve: () => void;
+  readonly reject: (err: unknown) => void;
+}
+
+/** What one request carries at most: well under the broker's 1 MiB record batch. */
+const MAX_REQUEST_BYTES = 512 * 1024;
+/** How long a shared request may go unanswered before its callers are sent on their own. */
+const STALL_MS = 2_000;
+
+/** Whether `p` settled within `ms`, and how. */
+function settledWithin(p: Promise<void>, ms: number): Promise<'sent' | 'stalled' | { err: unknown }> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve('stalled'), ms);
+    p.then(
+      () => resolve('sent'),
+      (err: unknown) => resolve({ err }),
+    ).finally(() => clearTimeout(timer));
+  });
+}
+
+/**
+ * Publishes CloudEvents 1.0 in structured mode (the whole event is the JSON value).
+ *
+ * Sends from concurrent callers share requests (a group commit): the idempotent producer keeps one
+ * request in flight, and whatever callers publish meanwhile leaves together in the next one. With
+ * 32 cases at once that is one produce request where there were dozens, each queued behind the
+ * last (bench/RESULTS.md). Each caller's events keep their order, and each caller hears only of
+ * its own failure: a request that fails is retried caller by caller.
+ */
 export class CloudEventPublisher {
   private readonly producer: Producer;
   private connected: Promise<void> | undefined;
 
   private readonly now: () => Date;
   private readonly counted: ServiceMetrics | undefined;
+  private readonly waiting: Waiting[] = [];
+  private sending = false;
 
   constructor(
     kafka: Kafka,
@@ -49,28 +86,87 @@ export class CloudEventPublisher {
   }
 
   /**
-   * Publishes several events in one request, each topic's in the given order. One send instead of
-   * several is what makes a partner step cheap (bench/RESULTS.md); a retry rewrites them all, and
-   * readers keep one of each by its id.
+   * Publishes several events in one request, each topic's in the given order; resolves once the
+   * broker has them all. A retry rewrites them all, and readers keep one of each by its id.
    */
-  async publishAll(
+  publishAll(
     events: ReadonlyArray<{ readonly topic: string; readonly key: string; readonly event: OutgoingEvent }>,
   ): Promise<void> {
-    if (events.length === 0) return;
-    this.connected ??= this.producer.connect();
-    await this.connected;
+    if (events.length === 0) return Promise.resolve();
+    // Built now, in the caller's context: its time and the span it publishes from.
     const byTopic = new Map<string, Message[]>();
+    let bytes = 0;
     for (const { topic, key, event } of events) {
       const messages = byTopic.get(topic) ?? [];
-      messages.push({
-        key,
-        value: JSON.stringify(this.cloudEvent(event)),
-        headers: { 'content-type': 'application/cloudevents+json; charset=UTF-8' },
-      });
+      const value = JSON.stringify(this.cloudEvent(event));
+      bytes += value.length + key.length;
+      messages.push({ key, value, headers: { 'content-type': 'application/cloudevents+json; charset=UTF-8' } });
       byTopic.set(topic, messages);
     }
+    const topicMessages = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.push({ topicMessages, bytes, types: events.map((e) => e.event.type), resolve, reject });
+      if (!this.sending) void this.sendWaiting();
+    });
+  }
+
+  /**
+   * Sends what waits, a request at a time, until nothing does. A request that fails, or has not
+   * been answered within STALL_MS (kafkajs waits for ever for a topic that does not exist), is
+   * split: each caller's events go on their own, side by side, so one bad topic fails (or waits)
+   * alone and nobody else's send queues behind it. A split request that ends up written after all
+   * wrote events their callers also sent again: readers keep one of each by its id.
+   */
+  private async sendWaiting(): Promise<void> {
+    this.sending = true;
+    try {
+      while (this.waiting.length > 0) {
+        const batch = this.takeBatch();
+        const sent = this.send(batch);
+        const outcome = await settledWithin(sent, STALL_MS);
+        if (outcome === 'sent') for (const w of batch) this.settled(w);
+        else if (batch.length === 1) {
+          const [w] = batch as [Waiting];
+          if (outcome === 'stalled') sent.then(() => this.settled(w), w.reject);
+          else w.reject(outcome.err);
+        } else {
+          sent.catch(() => undefined);
+          for (const w of batch) this.send([w]).then(() => this.settled(w), w.reject);
+        }
+      }
+    } finally {
+      this.sending = false;
+    }
+  }
+
+  private takeBatch(): Waiting[] {
+    const batch: Waiting[] = [this.waiting.shift()!];
+    let bytes = batch[0]!.bytes;
+    while (this.waiting.length > 0 && bytes + this.waiting[0]!.bytes <= MAX_REQUEST_BYTES) {
+      const next = this.waiting.shift()!;
+      bytes += next.bytes;
+      batch.push(next);
+    }
+    return batch;
+  }
+
+  private async send(batch: readonly Waiting[]): Promise<void> {
+    try {
+      await (this.connected ??= this.producer.connect());
+    } catch (err) {
+      this.connected = undefined; // the next request connects again
+      throw err;
+    }
+    const byTopic = new Map<string, Message[]>();
+    for (const w of batch)
+      for (const { topic, messages } of w.topicMessages)
+        byTopic.set(topic, [...(byTopic.get(topic) ?? []), ...messages]);
     await this.producer.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
-    if (this.counted) for (const { event } of events) this.counted.published.inc({ type: event.type });
+  }
+
+  private settled(w: Waiting): void {
+    if (this.counted) for (const type of w.types) this.counted.published.inc({ type });
+    w.resolve();
   }
 
   private cloudEvent(event: OutgoingEvent) {
