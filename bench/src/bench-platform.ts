@@ -141,9 +141,15 @@ export async function startBenchPlatform() {
   const transitions = async (handle: WorkflowHandle): Promise<number> =>
     Number((await handle.describe()).raw.workflowExecutionInfo?.stateTransitionCount ?? Number.NaN);
 
+  // The engines' process trees, where this machine runs them, so a case's cost to them is read too.
+  const enginePids = Object.fromEntries(
+    [infra.temporal, infra.kafka].flatMap((e) => (e.pid ? [[e.engine, e.pid] as const] : [])),
+  );
+
   return {
     infra,
     infraConfig,
+    enginePids,
     caseKeysFile,
     run,
     kafka,
