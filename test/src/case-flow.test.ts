@@ -135,14 +135,24 @@ describe('a business-licence case on the real engines', () => {
       },
     });
 
-    // Every hand-over is in the case's history: three dispatches (local activities, recorded as
-    // markers; the partner each went to is in the ledger below), three accepted results.
+    // Every hand-over is in the case's history: three dispatches, each choosing its partner (local
+    // activities, recorded as markers; the partner each went to is in the ledger below), three
+    // accepted results, and no separate selection.
     const history = await handle.fetchHistory();
     const dispatched = (history.events ?? []).filter((e) => {
       const details = e.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
-      return details !== undefined && details !== null && Buffer.from(details).toString().includes('"dispatchTask"');
+      return (
+        details !== undefined &&
+        details !== null &&
+        Buffer.from(details).toString().includes('"dispatchToChosenPartner"')
+      );
     });
     expect(dispatched).toHaveLength(3);
+    const selections = (history.events ?? []).filter((e) => {
+      const details = e.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
+      return details !== undefined && details !== null && Buffer.from(details).toString().includes('"selectPartner"');
+    });
+    expect(selections).toEqual([]);
     const accepted = (history.events ?? []).filter(
       (e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'submitTaskResult',
     );

@@ -46,6 +46,18 @@ export interface DispatchReceipt {
   readonly deadlineInMs: number;
 }
 
+/** A dispatch whose partner the activity chooses: one local activity where there were two. */
+export interface ChosenPartnerDispatchRequest extends Omit<DispatchRequest, 'partnerId'> {
+  readonly selection: {
+    readonly strategy: PartnerSelection['select'];
+    readonly only?: readonly string[];
+    readonly exclude: readonly string[];
+  };
+}
+
+/** The partner chosen and the task's deadline; or no partner eligible, and nothing sent but the events. */
+export type ChosenPartnerDispatch = (DispatchReceipt & { readonly partnerId: string }) | { readonly partnerId: null };
+
 export interface RevokeRequest {
   readonly caseId: string;
   readonly taskId: string;
@@ -76,6 +88,11 @@ export interface CaseActivities {
   }): Promise<string | null>;
   /** Publishes `task.assigned` to the partner's task topic. */
   dispatchTask(request: DispatchRequest): Promise<DispatchReceipt>;
+  /**
+   * Chooses the partner as `selectPartner` does and dispatches to it as `dispatchTask` does; with
+   * no partner eligible, publishes the preceding events alone and says so.
+   */
+  dispatchToChosenPartner(request: ChosenPartnerDispatchRequest): Promise<ChosenPartnerDispatch>;
   /** Publishes `task.revoked` to the partner's task topic. */
   revokeTask(request: RevokeRequest): Promise<void>;
   /** Publishes a domain event to the audit topic; returns its (deterministic) id. Cases started before events were batched. */

@@ -20,7 +20,12 @@ const ACTIVITY_OPTIONS = {
 
 type LocalCaseActivities = Pick<
   CaseActivities,
-  'recordDomainEvent' | 'recordDomainEvents' | 'selectPartner' | 'dispatchTask' | 'computeDueDate'
+  | 'recordDomainEvent'
+  | 'recordDomainEvents'
+  | 'selectPartner'
+  | 'dispatchTask'
+  | 'dispatchToChosenPartner'
+  | 'computeDueDate'
 >;
 
 const remoteActivities = proxyActivities<CaseActivities>(ACTIVITY_OPTIONS);
@@ -49,6 +54,8 @@ export interface CaseContext {
   readonly local: LocalCaseActivities;
   /** Dispatching and reckoning deadlines: local for cases started after the second patch. */
   readonly localDispatch: LocalCaseActivities;
+  /** A partner step's first partner is chosen by its dispatch (cases started after that patch). */
+  readonly choosesPartnerInDispatch: boolean;
 }
 
 /**
@@ -56,9 +63,12 @@ export interface CaseContext {
  * start, in this order: cases started before each change replay with what they ran then
  * (workflows/histories/ holds one recorded before each marker).
  */
-export function caseActivities(
-  caseId: string,
-): Pick<CaseContext, 'remote' | 'local' | 'localDispatch' | 'journal'> & { readonly visibility: VisibilityFeatures } {
+export function caseActivities(caseId: string): Pick<
+  CaseContext,
+  'remote' | 'local' | 'localDispatch' | 'journal' | 'choosesPartnerInDispatch'
+> & {
+  readonly visibility: VisibilityFeatures;
+} {
   const local = patched('local-events-and-selection') ? localActivities : remoteActivities;
   // Dispatching and reckoning deadlines locally too: the partner step then costs no remote activity,
   // only the Kafka leg and the Update. A task sent twice (a worker crash) has the same task id and
@@ -73,11 +83,21 @@ export function caseActivities(
   const partnersHolding = patched('partners-holding-search-attribute');
   // And the officer roles it waits for, so an officer's inbox is one query too.
   const awaitingRoles = patched('awaiting-roles-search-attribute');
+  // A step's first partner is chosen by the dispatch itself: one local activity (and one workflow
+  // activation) fewer per partner step, the largest cost of a case in the worker (bench/RESULTS.md).
+  const choosesPartnerInDispatch = patched('partner-chosen-in-dispatch');
   const journal = new CaseJournal(caseId, {
     batched,
     numbersDispatches,
     recordOne: (event) => local.recordDomainEvent(event),
     publish: (events) => localActivities.recordDomainEvents(events),
   });
-  return { remote: remoteActivities, local, localDispatch, journal, visibility: { partnersHolding, awaitingRoles } };
+  return {
+    remote: remoteActivities,
+    local,
+    localDispatch,
+    journal,
+    choosesPartnerInDispatch,
+    visibility: { partnersHolding, awaitingRoles },
+  };
 }

@@ -29,6 +29,8 @@ export class CaseJournal {
   private parallelDepth = 0;
   private lastEventId: string;
   private lastDispatch: Omit<CaseEventKey, 'kind'> | undefined;
+  private beforeDispatch:
+    { sequence: number; lastEventId: string; lastDispatch: Omit<CaseEventKey, 'kind'> | undefined } | undefined;
   /** Called each time the case is about to wait (it keeps what visibility shows up to date). */
   beforeWait: () => void = () => undefined;
 
@@ -87,10 +89,21 @@ export class CaseJournal {
   numberDispatch(stepId: string, attempt: number): { causationId: string; dispatchSequence?: number } {
     const causationId = this.lastEventId;
     if (!this.options.numbersDispatches) return { causationId };
+    this.beforeDispatch = { sequence: this.sequence, lastEventId: this.lastEventId, lastDispatch: this.lastDispatch };
     this.sequence += 1;
     this.lastDispatch = { caseId: this.caseId, stepId, attempt, sequence: this.sequence };
     this.lastEventId = domainEventId({ ...this.lastDispatch, kind: 'taskDispatched' });
     return { causationId, dispatchSequence: this.sequence };
+  }
+
+  /**
+   * The dispatch found no partner and sent no task, so it has no event: its number and the chain
+   * go back to what they were before it.
+   */
+  nothingDispatched(): void {
+    if (!this.beforeDispatch) return;
+    ({ sequence: this.sequence, lastEventId: this.lastEventId, lastDispatch: this.lastDispatch } = this.beforeDispatch);
+    this.beforeDispatch = undefined;
   }
 
   /** The dispatch was refused: its event is `dispatchRefused`, and it is what comes next's cause. */

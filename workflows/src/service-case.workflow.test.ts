@@ -147,6 +147,16 @@ describe('a case through every kind of step', () => {
     // No courier holds certificate-delivery@1.
     expect(await handle.result()).toMatchObject({ status: 'failed' });
     expect(h.calls.events.at(-1)).toMatchObject({ kind: 'caseFailed', data: { code: 'STEP.NO_PARTNER_DELIVERED' } });
+    // The dispatch that found no courier sent nothing to a partner, but did publish the events
+    // before it, and took no number: the ledger's sequence and causation chain have no gap.
+    expect(h.calls.dispatches.map((d) => d.stepId)).not.toContain('deliver-certificate');
+    expect(h.calls.events).toContainEqual(
+      expect.objectContaining({ kind: 'stepStarted', stepId: 'deliver-certificate' }),
+    );
+    const events = [...h.calls.events].sort((a, b) => a.sequence - b.sequence);
+    expect(events.map((e) => e.sequence)).toEqual(events.map((_, i) => i + 1));
+    const ids = events.map((e) => domainEventId(e));
+    events.slice(1).forEach((e, i) => expect(ids.slice(0, i + 1)).toContain(e.causationId));
   });
 });
 

@@ -6,7 +6,7 @@ import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 
 import { pick } from '../application-paths.js';
 import type { StepState } from '../case-api.js';
-import type { DispatchReceipt } from '../case-activities.js';
+import type { ChosenPartnerDispatch, DispatchReceipt } from '../case-activities.js';
 import type { CaseContext } from '../case-context.js';
 import { attemptKey, StepFailed, type Assignment } from '../case-model.js';
 import { awaitOfficer, awaitOfficerDecision } from './officer-step.js';
@@ -43,13 +43,21 @@ export async function runPartnerTask(
   let rework: Rework | undefined;
   let partnerId: string | null = null;
   while (tried.length <= selection.maxReassignments) {
+    let receipt: DispatchReceipt | undefined;
+    if (partnerId === null && ctx.choosesPartnerInDispatch) {
+      // The first partner: chosen by the dispatch, in the same local activity.
+      const chosen = await dispatch(ctx, step, s, taskId, { exclude: tried, selection }, attempt + 1, rework);
+      if (chosen.partnerId === null) break;
+      partnerId = chosen.partnerId;
+      receipt = chosen;
+    }
     partnerId = partnerId ?? (await select(tried));
     if (!partnerId) break;
     attempt += 1;
     const assignment: Assignment = { stepId: step.id, taskType: step.task!, partnerId, attempt, open: true };
     open.assignments.set(taskId, assignment);
     Object.assign(s, { status: 'awaiting-partner', partnerId, taskId, attempt });
-    const receipt = await dispatch(ctx, step, s, taskId, partnerId, attempt, rework);
+    receipt ??= await dispatch(ctx, step, s, taskId, partnerId, attempt, rework);
     rework = undefined;
     s.deadline = receipt.deadline;
     const settled = await journal.waitUntil(
@@ -176,34 +184,69 @@ function deprecationOf(ctx: CaseContext, taskType: string): { deprecation?: Depr
   return deprecation ? { deprecation } : {};
 }
 
-/** Sends the task (with the events kept so far, in the same send); a refused dispatch fails the step. */
+/** Who a dispatch goes to: a partner named, or the one the dispatch chooses by the step's selection. */
+interface PartnerChoice {
+  readonly exclude: readonly string[];
+  readonly selection: NonNullable<TaskStep['partners']>;
+}
+
+/**
+ * Sends the task (with the events kept so far, in the same send); a refused dispatch fails the
+ * step. Given a choice rather than a partner, the dispatch chooses the partner too, and may find
+ * none: then it sent only the events, and the case's numbering goes back to before it.
+ */
 async function dispatch(
   ctx: CaseContext,
   step: TaskStep,
   s: StepState,
   taskId: string,
-  partnerId: string,
+  to: string,
   attempt: number,
   rework: Rework | undefined,
-): Promise<DispatchReceipt> {
+): Promise<DispatchReceipt>;
+async function dispatch(
+  ctx: CaseContext,
+  step: TaskStep,
+  s: StepState,
+  taskId: string,
+  to: PartnerChoice,
+  attempt: number,
+  rework: Rework | undefined,
+): Promise<ChosenPartnerDispatch>;
+async function dispatch(
+  ctx: CaseContext,
+  step: TaskStep,
+  s: StepState,
+  taskId: string,
+  to: string | PartnerChoice,
+  attempt: number,
+  rework: Rework | undefined,
+): Promise<DispatchReceipt | ChosenPartnerDispatch> {
+  const request = {
+    caseId: ctx.caseId,
+    stepId: step.id,
+    taskId,
+    taskType: step.task!,
+    attempt,
+    classification: step.classification,
+    mode: s.mode,
+    deadline: step.deadline!,
+    input: pick(ctx.application, step.share),
+    ...(rework ? { rework } : {}),
+    ...deprecationOf(ctx, step.task!),
+    retentionDays: closedCaseRetentionDays(ctx.definition),
+    ...ctx.journal.takePending(),
+    ...ctx.journal.numberDispatch(step.id, attempt),
+  };
   try {
-    return await ctx.localDispatch.dispatchTask({
-      caseId: ctx.caseId,
-      stepId: step.id,
-      taskId,
-      taskType: step.task!,
-      partnerId,
-      attempt,
-      classification: step.classification,
-      mode: s.mode,
-      deadline: step.deadline!,
-      input: pick(ctx.application, step.share),
-      ...(rework ? { rework } : {}),
-      ...deprecationOf(ctx, step.task!),
-      retentionDays: closedCaseRetentionDays(ctx.definition),
-      ...ctx.journal.takePending(),
-      ...ctx.journal.numberDispatch(step.id, attempt),
+    if (typeof to === 'string') return await ctx.localDispatch.dispatchTask({ ...request, partnerId: to });
+    const { select: strategy, only } = to.selection;
+    const chosen = await ctx.localDispatch.dispatchToChosenPartner({
+      ...request,
+      selection: { strategy, exclude: [...to.exclude], ...(only ? { only } : {}) },
     });
+    if (chosen.partnerId === null) ctx.journal.nothingDispatched();
+    return chosen;
   } catch (err) {
     // A remote activity's failure arrives as an ActivityFailure around it, a local one's may not.
     let refusal: unknown = err;

@@ -140,6 +140,15 @@ export async function startCaseHarness(options: CaseHarnessOptions): Promise<Cas
       const inMs = options.partnerDeadlineMs ?? 3_600_000;
       return Promise.resolve({ deadline: new Date(Date.now() + inMs).toISOString(), deadlineInMs: inMs });
     },
+    // As the worker does it: the selection above, then the dispatch above, or the events alone.
+    dispatchToChosenPartner: async ({ selection, ...request }) => {
+      const partnerId = await activities.selectPartner({ taskType: request.taskType, ...selection });
+      if (!partnerId) {
+        calls.events.push(...(request.precedingEvents ?? []));
+        return { partnerId: null };
+      }
+      return { partnerId, ...(await activities.dispatchTask({ ...request, partnerId })) };
+    },
     revokeTask: (request) => {
       calls.revocations.push(request);
       return Promise.resolve();

@@ -69,9 +69,20 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
     await deps.publisher.publishAll(events.map(domainEvent));
   }
 
-  return {
+  const activities: CaseActivities = {
     selectPartner({ taskType, strategy, exclude, only }) {
       return deps.partners.select({ taskType, strategy, exclude, ...(only ? { only } : {}) });
+    },
+
+    // One local activity where a case ran two (select, then dispatch): a workflow activation fewer
+    // per partner step. With no partner eligible the case's events still reach the ledger.
+    async dispatchToChosenPartner({ selection, ...request }) {
+      const partnerId = await activities.selectPartner({ taskType: request.taskType, ...selection });
+      if (!partnerId) {
+        await recordDomainEvents(request.precedingEvents ?? []);
+        return { partnerId: null };
+      }
+      return { partnerId, ...(await activities.dispatchTask({ ...request, partnerId })) };
     },
 
     async dispatchTask(request) {
@@ -208,4 +219,5 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
       return Promise.resolve(deps.registries.lookup(request.agency, request.registry, request.key));
     },
   };
+  return activities;
 }
