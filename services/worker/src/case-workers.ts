@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 
 import type { CloudEventPublisher } from '@govmesh/messaging';
 import { temporalActivityTracing } from '@govmesh/telemetry/setup';
+import { SHARED_WORKFLOW_MODULES } from '@govmesh/workflows/bundling';
 import type { AgencyActivity } from '@govmesh/workflows/case-activities';
 import { CASE_TASK_QUEUE, agencyTaskQueue } from '@govmesh/workflows/task-queues';
 import type { DataConverter } from '@temporalio/common';
@@ -49,6 +50,8 @@ export async function createCaseWorkers(deps: CaseWorkerDeps): Promise<Worker[]>
     namespace: deps.namespace,
     taskQueue: deps.taskQueue ?? CASE_TASK_QUEUE,
     workflowsPath: workflowsPath(),
+    // Pure modules every case shares, evaluated once per thread (the schema validator and its cache).
+    bundlerOptions: { preloadModules: [...SHARED_WORKFLOW_MODULES] },
     dataConverter: deps.dataConverter,
     // Every activity runs in a span of the case's trace, and publishes with it.
     interceptors: { workflowModules: [workflowTracingPath()], activity: temporalActivityTracing() },

@@ -30,6 +30,7 @@ import {
   type DomainEventRecord,
   type RevokeRequest,
 } from '../case-activities.js';
+import { SHARED_WORKFLOW_MODULES } from '../bundling.js';
 import { agencyTaskQueue } from '../task-queues.js';
 
 /**
@@ -105,6 +106,7 @@ export async function bundleServiceCase(): Promise<WorkflowBundleWithSourceMap> 
     workflowsPath: fileURLToPath(new URL('../service-case.workflow.ts', import.meta.url)),
     logger: new DefaultLogger('ERROR'),
     workflowInterceptorModules: [TRACE_PROPAGATION],
+    preloadModules: [...SHARED_WORKFLOW_MODULES],
   });
 }
 
@@ -177,7 +179,10 @@ export async function startCaseHarness(options: CaseHarnessOptions): Promise<Cas
   const workflowCode =
     'bundle' in options.workflows
       ? { workflowBundle: options.workflows.bundle }
-      : { workflowsPath: options.workflows.path };
+      : {
+          workflowsPath: options.workflows.path,
+          bundlerOptions: { preloadModules: [...SHARED_WORKFLOW_MODULES] },
+        };
   const workers: Worker[] = [
     await Worker.create({
       connection: nativeConnection,
