@@ -84,33 +84,36 @@ try {
         [10, 8],
       ]
     : STEPS.flatMap((n) => [1, 8, 32, 128].map((c): [number, number] => [n, c]));
-  const throughput: Record<
-    string,
-    { bare: Spread; govmesh: Spread; ratio: number; cpuMsPerCase: { bare: number; govmesh: number } }
-  > = {};
+  const throughput: Record<string, ThroughputPoint> = {};
   for (const [steps, concurrency] of sweep) {
     const total =
       concurrency === 1 ? (quick ? 6 : 20) : quick ? Math.max(16, concurrency) : Math.max(60, 2 * concurrency);
     say(
       `[${elapsed()}] throughput: ${steps} step(s), ${concurrency} concurrent, ${total} cases × ${ROUNDS} rounds each …`,
     );
-    const [bare, gov, bareCpu, govCpu]: [number[], number[], number[], number[]] = [[], [], [], []];
+    const rounds: Array<{ bare: Loop; govmesh: Loop }> = [];
     for (let r = 0; r < ROUNDS; r += 1) {
-      const b = await closedLoop(async () => (await p.bareCase(steps)).ms, concurrency, total);
-      const g = await closedLoop(async () => (await p.govmeshCase(steps)).ms, concurrency, total);
-      bare.push(b.perSecond);
-      gov.push(g.perSecond);
-      bareCpu.push(b.cpuMsPerRun);
-      govCpu.push(g.cpuMsPerRun);
+      const bare = await closedLoop(async () => (await p.bareCase(steps)).ms, concurrency, total, p.enginePids);
+      const govmesh = await closedLoop(async () => (await p.govmeshCase(steps)).ms, concurrency, total, p.enginePids);
+      rounds.push({ bare, govmesh });
     }
+    const med = (f: (r: { bare: Loop; govmesh: Loop }) => number) => median(rounds.map(f));
+    // Where a case's CPU went: this process (workers, bridge, partner, client) and each engine.
+    const cpu = (k: 'bare' | 'govmesh') => ({
+      bench: med((r) => r[k].cpuMsPerRun),
+      ...Object.fromEntries(Object.keys(p.enginePids).map((e) => [e, med((r) => r[k].engineCpuMsPerRun[e]!)])),
+    });
     throughput[`${steps}x${concurrency}`] = {
-      bare: spread(bare),
-      govmesh: spread(gov),
-      ratio: median(gov) / median(bare),
-      cpuMsPerCase: { bare: median(bareCpu), govmesh: median(govCpu) },
+      bare: spread(rounds.map((r) => r.bare.perSecond)),
+      govmesh: spread(rounds.map((r) => r.govmesh.perSecond)),
+      ratio: med((r) => r.govmesh.perSecond) / med((r) => r.bare.perSecond),
+      cpuMsPerCase: { bare: cpu('bare'), govmesh: cpu('govmesh') },
     };
   }
   results.caseThroughput = throughput;
+  // The tracked figure is the sweep's worst point with cases at once (8 and more), not one point.
+  const concurrent = Object.entries(throughput).filter(([k]) => Number(k.split('x')[1]) >= 8);
+  const worst = concurrent.reduce((a, b) => (b[1].ratio < a[1].ratio ? b : a));
 
   // ── 1. Kafka floor: raw ping-pong against dispatch → partner SDK → result → bridge ──────────
   const kafkaFloor: Record<string, { pingPong: Latency; govmesh: Latency }> = {};
@@ -149,7 +152,7 @@ try {
   const per = results.perStep as { msPerStep: { govmesh: number } };
   const pingPong1 = kafkaFloor[1]!.pingPong.p50;
   const ratios = {
-    caseThroughput: throughput['3x8']!.ratio,
+    caseThroughput: worst[1].ratio,
     dispatchToResume: per.msPerStep.govmesh / (pingPong1 + median(signal)),
     ledgerAppend: median(append) / median(raw),
   };
@@ -167,12 +170,14 @@ try {
     ratios,
     definitions: {
       caseThroughput:
-        'govmesh cases/s with 3 partner steps over bare workflows/s with 3 no-op activities, 8 concurrent, closed loop',
+        'the lowest, over the sweep at 8 or more cases at once, of govmesh cases/s (n partner steps) over bare workflows/s (n no-op activities), closed loop',
+      caseThroughputAt: 'the sweep point (steps x concurrent) that gave caseThroughput',
       dispatchToResume:
         'what one more partner step adds to a govmesh case (slope from 1 to 10 steps, one case at a time) over raw Kafka ping-pong p50 + a bare signal wake-up p50',
       ledgerAppend: 'ledger appends/s over raw SHA-256/s of the same canonical bytes',
     },
-    targets: { caseThroughput: '≥ 0.8', dispatchToResume: '≤ 1.5', ledgerAppend: '≥ 0.5' },
+    caseThroughputAt: worst[0],
+    targets: { caseThroughput: '≥ 1.0', dispatchToResume: '≤ 1.0', ledgerAppend: '≥ 0.5' },
     ...results,
   };
   const dir = fileURLToPath(new URL('../results', import.meta.url));
@@ -185,6 +190,16 @@ try {
   await p.stop();
 }
 
+type Loop = Awaited<ReturnType<typeof closedLoop>>;
+
+interface ThroughputPoint {
+  bare: Spread;
+  govmesh: Spread;
+  ratio: number;
+  /** CPU ms per case: `bench` (this process) and each engine the machine runs (`temporal`, `kafka`). */
+  cpuMsPerCase: { bare: Record<string, number>; govmesh: Record<string, number> };
+}
+
 interface Report {
   ratios: Record<'caseThroughput' | 'dispatchToResume' | 'ledgerAppend', number>;
   machine: { cpus: number; model: string; memoryGiB: number; node: string };
@@ -194,10 +209,8 @@ interface Report {
     msPerStep: { bare: number; govmesh: number };
     transitionsPerStep: { bare: number; govmesh: number };
   };
-  caseThroughput: Record<
-    string,
-    { bare: Spread; govmesh: Spread; ratio: number; cpuMsPerCase: { bare: number; govmesh: number } }
-  >;
+  caseThroughputAt: string;
+  caseThroughput: Record<string, ThroughputPoint>;
   kafkaFloor: Record<string, { pingPong: Latency; govmesh: Latency }>;
   saslCost: SaslCost[];
   wakeUp: { signalMs: Latency; bridgeResultMs: Latency };
@@ -217,8 +230,8 @@ function report(r: Report): string {
     '',
     `| ratio | result | target |`,
     `|---|---|---|`,
-    `| caseThroughput | ${f(r.ratios.caseThroughput)} | ≥ 0.8 |`,
-    `| dispatchToResume | ${f(r.ratios.dispatchToResume)} | ≤ 1.5 |`,
+    `| caseThroughput (lowest at 8+ concurrent: ${r.caseThroughputAt.replace('x', ' × ')}) | ${f(r.ratios.caseThroughput)} | ≥ 1.0 |`,
+    `| dispatchToResume | ${f(r.ratios.dispatchToResume)} | ≤ 1.0 |`,
     `| ledgerAppend | ${f(r.ratios.ledgerAppend)} | ≥ 0.5 |`,
     '',
     `## Temporal floor: one case at a time`,
@@ -233,12 +246,15 @@ function report(r: Report): string {
     '',
     `## Cases per second, closed loop (median of rounds, spread in brackets)`,
     '',
-    `| steps × concurrent | bare workflow | govmesh | ratio | bench-process CPU ms per case, bare / govmesh |`,
-    `|---|---|---|---|---|`,
-    ...Object.entries(r.caseThroughput).map(
-      ([k, v]) =>
-        `| ${k.replace('x', ' × ')} | ${s(v.bare)} | ${s(v.govmesh)} | ${f(v.ratio)} | ${f(v.cpuMsPerCase.bare, 1)} / ${f(v.cpuMsPerCase.govmesh, 1)} |`,
-    ),
+    `| steps × concurrent | bare workflow | govmesh | ratio | CPU ms per case, bare / govmesh: bench process | Temporal | Kafka |`,
+    `|---|---|---|---|---|---|---|`,
+    ...Object.entries(r.caseThroughput).map(([k, v]) => {
+      const c = (where: string) =>
+        v.cpuMsPerCase.bare[where] === undefined
+          ? '–'
+          : `${f(v.cpuMsPerCase.bare[where], 1)} / ${f(v.cpuMsPerCase.govmesh[where]!, 1)}`;
+      return `| ${k.replace('x', ' × ')} | ${s(v.bare)} | ${s(v.govmesh)} | ${f(v.ratio)} | ${c('bench')} | ${c('temporal')} | ${c('kafka')} |`;
+    }),
     '',
     `## Kafka floor: raw ping-pong vs dispatch → partner SDK → result → bridge (case step stubbed)`,
     '',
