@@ -324,7 +324,7 @@ describe('a business licence, driven only through the API, on the real engines',
       (s) => s.attributes['govmesh.task.id'] === `${caseId}:background-check`,
     )[0]!;
     const dispatch = parentOf(partnerSpan)!;
-    expect(dispatch.name).toBe('RunActivity:dispatchTask');
+    expect(dispatch.name).toBe('RunActivity:dispatchToChosenPartner');
     expect(dispatch.attributes.temporalWorkflowId).toBe(caseId);
     expect(parentOf(dispatch)).toBe(start);
     // … the partner's result carries the partner's span to the bridge, whose Update joins the case.

@@ -369,6 +369,18 @@ describe('the government stays in control', () => {
       'visibility to show the case waiting for head-of-licensing',
     );
     expect(await cases.casesAwaitingRoles(['licensing-officer', 'inspector'])).not.toContain(caseId);
+    // And lists the task from the case's memo (sealed, opened by the client's keys): the new role and
+    // the moved deadline, without asking the case.
+    await untilTrue(
+      async () =>
+        (await cases.officerInbox(['head-of-licensing'])).find((c) => c.caseId === caseId)?.tasks?.[0]?.role ===
+        'head-of-licensing',
+      "the case's memo to list the escalated task",
+    );
+    const listed = (await cases.officerInbox(['head-of-licensing'])).find((c) => c.caseId === caseId);
+    expect(listed?.tasks).toEqual([
+      { stepId: 'decision', kind: 'officer', role: 'head-of-licensing', deadline: state.steps.decision!.deadline },
+    ]);
     const late = await handle
       .executeUpdate(decideOfficerTask, {
         args: [{ stepId: 'decision', officerId: 'o-1', role: 'licensing-officer', decision: 'approve' }],

@@ -18,10 +18,30 @@ export const PARTNERS_HOLDING_TASKS = defineSearchAttributeKey(
 export const AWAITING_ROLES = defineSearchAttributeKey('GovmeshAwaitingRoles', SearchAttributeType.KEYWORD_LIST);
 
 /**
- * Which of these attributes the case keeps (1: partners holding and awaiting roles), set at its
- * first wait. A running case without it started before, and is asked directly instead.
+ * Which of these attributes the case keeps, set at its first wait: 1, partners holding and
+ * awaiting roles; 2, also its officer tasks in its memo (OFFICER_TASKS_MEMO). A running case
+ * without it started before, and is asked directly instead.
  */
 export const VISIBILITY_VERSION = defineSearchAttributeKey('GovmeshVisibility', SearchAttributeType.INT);
+/** The VISIBILITY_VERSION from which a case keeps its officer tasks in its memo. */
+export const OFFICER_TASKS_IN_MEMO = 2;
+
+/**
+ * The memo field in which a case keeps the officer tasks it waits on (VISIBILITY_VERSION 2): an
+ * inbox lists them from one visibility query, without asking each case. Sealed like every payload.
+ */
+export const OFFICER_TASKS_MEMO = 'govmeshOfficerTasks';
+
+/** One decision or review a case waits on, as its memo shows it. */
+export interface OfficerTaskEntry {
+  readonly stepId: string;
+  readonly kind: 'officer' | 'review';
+  readonly role: string;
+  /** RFC 3339, or null when the step has none. */
+  readonly deadline: string | null;
+  /** For a review: the partner's output the officer reviews. */
+  readonly output?: Record<string, unknown>;
+}
 
 /** Every search attribute the case workflow keeps, for registration in a namespace. */
 export const CASE_SEARCH_ATTRIBUTES = [PARTNERS_HOLDING_TASKS, AWAITING_ROLES, VISIBILITY_VERSION] as const;
@@ -129,3 +149,20 @@ export const provideCitizenInput = defineUpdate<'accepted', [CitizenInput]>('pro
 export const revokePartnerTask = defineUpdate<'revoked', [PartnerTaskRevocation]>('revokePartnerTask');
 /** The whole state of a case, for the API and the officer's work list. */
 export const caseStateQuery = defineQuery<CaseState>('caseState');
+
+/** The decisions and reviews the case waits on now, in step order of its state. */
+export function officerTasks(state: CaseState): OfficerTaskEntry[] {
+  const tasks: OfficerTaskEntry[] = [];
+  for (const step of Object.values(state.steps)) {
+    if ((step.status !== 'awaiting-officer' && step.status !== 'awaiting-review') || !step.role) continue;
+    const review = step.status === 'awaiting-review';
+    tasks.push({
+      stepId: step.id,
+      kind: review ? 'review' : 'officer',
+      role: step.role,
+      deadline: step.deadline ?? null,
+      ...(review && step.output ? { output: step.output } : {}),
+    });
+  }
+  return tasks;
+}

@@ -86,6 +86,8 @@ export function caseActivities(caseId: string): Pick<
   // A step's first partner is chosen by the dispatch itself: one local activity (and one workflow
   // activation) fewer per partner step, the largest cost of a case in the worker (bench/RESULTS.md).
   const choosesPartnerInDispatch = patched('partner-chosen-in-dispatch');
+  // And its officer tasks in its memo, so the inbox lists them from that one query, asking no case.
+  const officerTasksMemo = patched('officer-tasks-memo');
   const journal = new CaseJournal(caseId, {
     batched,
     numbersDispatches,
@@ -98,6 +100,6 @@ export function caseActivities(caseId: string): Pick<
     localDispatch,
     journal,
     choosesPartnerInDispatch,
-    visibility: { partnersHolding, awaitingRoles },
+    visibility: { partnersHolding, awaitingRoles, officerTasksMemo },
   };
 }

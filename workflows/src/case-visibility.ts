@@ -1,7 +1,15 @@
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import { upsertSearchAttributes } from '@temporalio/workflow';
+import { upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
 
-import { AWAITING_ROLES, PARTNERS_HOLDING_TASKS, VISIBILITY_VERSION, type CaseState } from './case-api.js';
+import {
+  AWAITING_ROLES,
+  OFFICER_TASKS_IN_MEMO,
+  OFFICER_TASKS_MEMO,
+  PARTNERS_HOLDING_TASKS,
+  VISIBILITY_VERSION,
+  officerTasks,
+  type CaseState,
+} from './case-api.js';
 
 /** The partners that hold one of the case's tasks now, in a stable order. */
 export function partnersHolding(state: CaseState): string[] {
@@ -25,6 +33,8 @@ export interface VisibilityFeatures {
   readonly partnersHolding: boolean;
   /** `awaiting-roles-search-attribute`: the roles, and the version that says the case keeps them. */
   readonly awaitingRoles: boolean;
+  /** `officer-tasks-memo`: its officer tasks in its memo too (VISIBILITY_VERSION 2). */
+  readonly officerTasksMemo: boolean;
 }
 
 /**
@@ -35,6 +45,7 @@ export interface VisibilityFeatures {
 export class CaseVisibility {
   private partners = '';
   private roles = '';
+  private tasks = '[]';
   private versioned = false;
 
   constructor(
@@ -46,7 +57,7 @@ export class CaseVisibility {
     const changed: SearchAttributeUpdatePair[] = [];
     if (this.features.awaitingRoles && !this.versioned) {
       this.versioned = true;
-      changed.push({ key: VISIBILITY_VERSION, value: 1 });
+      changed.push({ key: VISIBILITY_VERSION, value: this.features.officerTasksMemo ? OFFICER_TASKS_IN_MEMO : 1 });
     }
     if (this.features.partnersHolding) {
       const holding = partnersHolding(this.state);
@@ -63,5 +74,13 @@ export class CaseVisibility {
       }
     }
     if (changed.length > 0) upsertSearchAttributes(changed);
+    if (this.features.officerTasksMemo) {
+      const tasks = officerTasks(this.state);
+      const json = JSON.stringify(tasks);
+      if (json !== this.tasks) {
+        this.tasks = json;
+        upsertMemo({ [OFFICER_TASKS_MEMO]: tasks.length > 0 ? tasks : null });
+      }
+    }
   }
 }

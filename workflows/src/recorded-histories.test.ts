@@ -34,6 +34,7 @@ describe('recorded case histories', () => {
       'before-local-dispatch',
       'before-local-events',
       'before-numbered-dispatches',
+      'before-officer-tasks-memo',
       'before-partner-in-dispatch',
       'before-partners-holding',
       'current',

@@ -4,6 +4,8 @@ import { PartnerId } from '@govmesh/contracts/topics';
 import { caseErasureId } from '@govmesh/contracts/case-ids';
 import {
   AWAITING_ROLES,
+  OFFICER_TASKS_IN_MEMO,
+  OFFICER_TASKS_MEMO,
   PARTNERS_HOLDING_TASKS,
   VISIBILITY_VERSION,
   caseStateQuery,
@@ -14,6 +16,7 @@ import {
   type CaseState,
   type CitizenInput,
   type OfficerDecision,
+  type OfficerTaskEntry,
   type PartnerResult,
   type PartnerTaskRevocation,
   type ServiceCaseInput,
@@ -95,6 +98,31 @@ export class CaseClient {
     // Only a role as a definition may name one (kebab-case) reaches the query.
     const named = roles.filter((r) => Role.safeParse(r).success).map((r) => `"${r}"`);
     return this.idsOf(named.length > 0 ? `${AWAITING_ROLES.name} IN (${named.join(', ')})` : undefined);
+  }
+
+  /**
+   * The officers' inbox in one visibility query: the running cases waiting for a decision or
+   * review by one of `roles`, each with the officer tasks its memo lists; `tasks` is undefined for
+   * a case that keeps none there (started before VISIBILITY_VERSION 2, or too old to say), which
+   * the caller asks directly. Visibility lags a case by moments.
+   */
+  async officerInbox(
+    roles: readonly string[],
+  ): Promise<Array<{ caseId: string; tasks?: readonly OfficerTaskEntry[] }>> {
+    const named = roles.filter((r) => Role.safeParse(r).success).map((r) => `"${r}"`);
+    const tooOld = `${VISIBILITY_VERSION.name} IS NULL`;
+    const where = named.length > 0 ? `(${AWAITING_ROLES.name} IN (${named.join(', ')}) OR ${tooOld})` : tooOld;
+    const found: Array<{ caseId: string; tasks?: readonly OfficerTaskEntry[] }> = [];
+    for await (const w of this.client.workflow.list({ query: `${this.runningHere()} AND ${where}` })) {
+      const version = w.typedSearchAttributes.get(VISIBILITY_VERSION);
+      if (version === undefined || version < OFFICER_TASKS_IN_MEMO) {
+        found.push({ caseId: w.workflowId });
+        continue;
+      }
+      const tasks = (w.memo?.[OFFICER_TASKS_MEMO] ?? []) as readonly OfficerTaskEntry[];
+      found.push({ caseId: w.workflowId, tasks });
+    }
+    return found;
   }
 
   /** The running cases that meet `condition`, and those too old to say (no VISIBILITY_VERSION). */

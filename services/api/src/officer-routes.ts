@@ -1,4 +1,6 @@
 import { parseTaskId, taskIdOf } from '@govmesh/contracts/case-ids';
+import { officerTasks } from '@govmesh/workflows/case-api';
+import type { z } from 'zod';
 
 import { DecisionBody, OfficerTaskView, Problem, RevokeBody, TaskIdParams } from './api-schemas.js';
 import type { Caller } from '@govmesh/tokens';
@@ -47,46 +49,50 @@ export const officerRoutes: RouteSpec[] = [
       "The officer's inbox: officer decisions, reviews and fallbacks waiting for a role the caller holds, with deadlines",
     responses: { 200: { description: 'the waiting tasks, oldest case first', schema: OfficerTaskView.array() } },
     async handle({ caller }, deps) {
-      const tasks = [];
-      // Two visibility queries, then only the cases that wait for the caller's roles are asked.
-      const running = await deps.cases.runningCaseIds();
-      const waiting = new Set(await deps.cases.casesAwaitingRoles(caller!.officerRoles));
+      const roles = caller!.officerRoles;
       const now = (deps.now?.() ?? new Date()).getTime();
-      for (const record of deps.store.openCases()) {
-        if (!mayWorkOn(caller!, record.serviceId, deps)) continue;
-        // Not running by the visibility index: ended, or terminated by an operator, and never asked
-        // again. The index lags a new case by a moment, so a young case is asked all the same.
-        const young = now - Date.parse(record.submittedAt) < VISIBILITY_LAG_MS;
-        if (!running.has(record.caseId) && !young) {
-          deps.store.closeCase(record.caseId);
-          continue;
-        }
-        if (!waiting.has(record.caseId) && !young) continue;
-        const state = await deps.cases.state(record.caseId);
-        if (!state) continue;
-        if (state.status !== 'running') {
-          deps.store.closeCase(record.caseId);
-          continue;
-        }
-        for (const step of Object.values(state.steps)) {
-          if (
-            (step.status !== 'awaiting-officer' && step.status !== 'awaiting-review') ||
-            !step.role ||
-            !caller!.officerRoles.includes(step.role)
-          )
+      // One visibility query: the cases waiting for the caller's roles, each with the tasks its
+      // memo lists, whatever the number of open cases. The index lags a new case by a moment, so a
+      // young case it does not list yet is asked all the same, and so is a case too old to list.
+      const waiting = await deps.cases.officerInbox(roles);
+      const listed = new Set(waiting.map((w) => w.caseId));
+      const young = deps.store
+        .openCasesSince(new Date(now - VISIBILITY_LAG_MS))
+        .filter((r) => !listed.has(r.caseId))
+        .map((r) => ({ caseId: r.caseId, tasks: undefined }));
+      const found: Array<{ submittedAt: string; view: z.infer<typeof OfficerTaskView> }> = [];
+      for (const { caseId, tasks } of [...waiting, ...young]) {
+        const record = deps.store.case(caseId);
+        if (!record || !mayWorkOn(caller!, record.serviceId, deps)) continue;
+        let entries = tasks;
+        if (!entries) {
+          const state = await deps.cases.state(caseId);
+          if (!state) continue;
+          if (state.status !== 'running') {
+            deps.store.closeCase(caseId);
             continue;
-          tasks.push({
-            taskId: taskIdOf(record.caseId, step.id),
-            caseId: record.caseId,
-            stepId: step.id,
-            serviceId: record.serviceId,
-            kind: step.status === 'awaiting-review' ? 'review' : 'officer',
-            role: step.role,
-            deadline: step.deadline ?? null,
-            ...(step.status === 'awaiting-review' && step.output ? { output: step.output } : {}),
+          }
+          entries = officerTasks(state);
+        }
+        for (const t of entries) {
+          if (!roles.includes(t.role)) continue;
+          found.push({
+            submittedAt: record.submittedAt,
+            view: {
+              taskId: taskIdOf(caseId, t.stepId),
+              caseId,
+              stepId: t.stepId,
+              serviceId: record.serviceId,
+              kind: t.kind,
+              role: t.role,
+              deadline: t.deadline,
+              ...(t.output ? { output: t.output } : {}),
+            },
           });
         }
       }
+      // Oldest case first, as before; within a case, in the order of its steps.
+      const tasks = found.sort((a, b) => a.submittedAt.localeCompare(b.submittedAt)).map((f) => f.view);
       return { status: 200, body: tasks };
     },
   }),

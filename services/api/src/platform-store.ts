@@ -394,8 +394,12 @@ export class PlatformStore {
     return row ? toCase(row) : undefined;
   }
 
-  openCases(): CaseRecord[] {
-    return this.db.prepare<[], CaseRow>('SELECT * FROM cases WHERE closed = 0 ORDER BY submitted_at').all().map(toCase);
+  /** The open cases submitted at or after `since`, oldest first. */
+  openCasesSince(since: Date): CaseRecord[] {
+    return this.db
+      .prepare<[string], CaseRow>('SELECT * FROM cases WHERE closed = 0 AND submitted_at >= ? ORDER BY submitted_at')
+      .all(since.toISOString())
+      .map(toCase);
   }
 
   closeCase(caseId: string): void {

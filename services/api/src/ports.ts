@@ -4,7 +4,13 @@ import type { PartnerKafkaAccess } from '@govmesh/messaging';
 import type { PartnerScorecard, ServiceTransparency } from '@govmesh/contracts/partner-scorecard';
 import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
 import type { PinnedContracts } from '@govmesh/contracts/standards';
-import type { CaseState, CitizenInput, OfficerDecision, PartnerTaskRevocation } from '@govmesh/workflows/case-api';
+import type {
+  CaseState,
+  CitizenInput,
+  OfficerDecision,
+  OfficerTaskEntry,
+  PartnerTaskRevocation,
+} from '@govmesh/workflows/case-api';
 import type { ErasureOrder, ErasureReport } from '@govmesh/workflows/case-erasure';
 
 /** The running cases, in Temporal (@govmesh/case-client's CaseClient); failures are its CaseFailures. */
@@ -18,10 +24,13 @@ export interface CaseEngine {
   ): Promise<void>;
   /** Undefined when there is no such case. */
   state(caseId: string): Promise<CaseState | undefined>;
-  /** The ids of the cases still running, from one visibility query (for the officers' inbox). */
-  runningCaseIds(): Promise<ReadonlySet<string>>;
-  /** The running cases waiting for one of these officer roles, or too old to say (one visibility query). */
-  casesAwaitingRoles(roles: readonly string[]): Promise<readonly string[]>;
+  /**
+   * The running cases waiting for one of these officer roles, from one visibility query, each with
+   * the officer tasks its memo lists (`tasks` undefined: a case too old to list them; ask it).
+   */
+  officerInbox(
+    roles: readonly string[],
+  ): Promise<ReadonlyArray<{ caseId: string; tasks?: readonly OfficerTaskEntry[] }>>;
   decide(caseId: string, decision: OfficerDecision): Promise<void>;
   provideInput(caseId: string, input: CitizenInput): Promise<void>;
   revoke(caseId: string, revocation: PartnerTaskRevocation): Promise<void>;

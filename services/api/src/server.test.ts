@@ -9,7 +9,13 @@ import type { LedgerVerdict } from '@govmesh/contracts/audit-record';
 import type { PartnerScorecard } from '@govmesh/contracts/partner-scorecard';
 import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
 import { seedForms, seedTaskTypes, type PinnedContracts } from '@govmesh/contracts/standards';
-import type { CaseState, CitizenInput, OfficerDecision, PartnerTaskRevocation } from '@govmesh/workflows/case-api';
+import {
+  officerTasks,
+  type CaseState,
+  type CitizenInput,
+  type OfficerDecision,
+  type PartnerTaskRevocation,
+} from '@govmesh/workflows/case-api';
 import type { ErasureOrder, ErasureReport } from '@govmesh/workflows/case-erasure';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { pino } from 'pino';
@@ -106,6 +112,7 @@ class RecordingCases implements CaseEngine {
     return Promise.resolve();
   }
   state(caseId: string) {
+    this.stateQueries += 1;
     return Promise.resolve(this.states.get(caseId));
   }
   decide(_caseId: string, d: OfficerDecision) {
@@ -126,26 +133,17 @@ class RecordingCases implements CaseEngine {
       new CaseRefused('CASE.NOT_AWAITING_INPUT', 'step registration is not waiting for citizen input', []),
     );
   }
-  runningCaseIds() {
-    return Promise.resolve(
-      new Set([...this.states.values()].filter((s) => s.status === 'running').map((s) => s.caseId)),
-    );
-  }
-  /** As the cases' search attribute says: the steps that wait for an officer of one of `roles`. */
-  casesAwaitingRoles(roles: readonly string[]) {
+  /** Whether the cases keep their officer tasks in their memo (VISIBILITY_VERSION 2); older ones do not. */
+  listsTasks = true;
+  inboxQueries = 0;
+  stateQueries = 0;
+  /** As one visibility query answers: the running cases waiting for one of `roles`, with their memo's tasks. */
+  officerInbox(roles: readonly string[]) {
+    this.inboxQueries += 1;
     return Promise.resolve(
       [...this.states.values()]
-        .filter(
-          (s) =>
-            s.status === 'running' &&
-            Object.values(s.steps).some(
-              (step) =>
-                (step.status === 'awaiting-officer' || step.status === 'awaiting-review') &&
-                step.role !== undefined &&
-                roles.includes(step.role),
-            ),
-        )
-        .map((s) => s.caseId),
+        .filter((s) => s.status === 'running' && officerTasks(s).some((t) => roles.includes(t.role)))
+        .map((s) => (this.listsTasks ? { caseId: s.caseId, tasks: officerTasks(s) } : { caseId: s.caseId })),
     );
   }
   revoke(_caseId: string, r: PartnerTaskRevocation) {
@@ -475,6 +473,32 @@ describe('the govmesh HTTP API', () => {
     expect(body(bad).errors[0]?.path).toBe('body.decision');
   });
 
+  it('lists the inbox from one visibility query, asking no case; a case too old to list its tasks is asked', async () => {
+    const created = await request(app)
+      .post('/v1/cases')
+      .set('authorization', await as('citizen'))
+      .send({ serviceId: 'business-licence', application })
+      .expect(202);
+    clock = new Date(clock.getTime() + 10 * 60_000); // past the index's lag: no longer a young case
+    const [inboxBefore, statesBefore] = [cases.inboxQueries, cases.stateQueries];
+    const listed = await request(app)
+      .get('/v1/tasks')
+      .set('authorization', await as('officer'))
+      .expect(200);
+    expect((listed.body as Array<{ taskId: string }>).map((t) => t.taskId)).toEqual([
+      `${body(created).caseId}:decision`,
+    ]);
+    expect([cases.inboxQueries - inboxBefore, cases.stateQueries - statesBefore]).toEqual([1, 0]);
+    // A case started before cases kept their tasks in the memo is asked, and shows the same.
+    cases.listsTasks = false;
+    const asked = await request(app)
+      .get('/v1/tasks')
+      .set('authorization', await as('officer'))
+      .expect(200);
+    expect(asked.body).toEqual(listed.body);
+    expect(cases.stateQueries - statesBefore).toBe(1);
+  });
+
   it('still shows a new case that the visibility index does not list yet', async () => {
     const created = await request(app)
       .post('/v1/cases')
@@ -482,8 +506,7 @@ describe('the govmesh HTTP API', () => {
       .send({ serviceId: 'business-licence', application })
       .expect(202);
     // Temporal's index lags a fresh case.
-    cases.runningCaseIds = () => Promise.resolve(new Set<string>());
-    cases.casesAwaitingRoles = () => Promise.resolve([]);
+    cases.officerInbox = () => Promise.resolve([]);
     const inbox = await request(app)
       .get('/v1/tasks')
       .set('authorization', await as('officer'))

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { PlatformStore, createServer } from '@govmesh/api';
 import { DevelopmentIssuer, developmentIssuerKeyFile } from '@govmesh/tokens';
 import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
-import type { CaseState } from '@govmesh/workflows/case-api';
+import { officerTasks, type CaseState } from '@govmesh/workflows/case-api';
 import type { ErasureOrder } from '@govmesh/workflows/case-erasure';
 import { CaseStillRunning } from '@govmesh/case-client';
 import { pino } from 'pino';
@@ -49,8 +49,9 @@ describe('govmesh over the API', () => {
           Promise.resolve()
         ),
         state: (caseId: string) => Promise.resolve(states.get(caseId)),
-        runningCaseIds: () => Promise.resolve(new Set(states.keys())),
-        casesAwaitingRoles: () => Promise.resolve([...states.keys()]),
+        // As a visibility query answers for cases that keep their officer tasks in their memo.
+        officerInbox: () =>
+          Promise.resolve([...states.values()].map((state) => ({ caseId: state.caseId, tasks: officerTasks(state) }))),
         decide: () => Promise.resolve(),
         provideInput: () => Promise.resolve(),
         revoke: () => Promise.resolve(),
