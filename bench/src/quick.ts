@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { startBenchPlatform } from './bench-platform.js';
 import { bridgeWake, kafkaPingPong, messagingPath, signalWake } from './floors.js';
 import { saslCost, type SaslCost } from './sasl-cost.js';
+import { inboxBench, type InboxFigures } from './inbox.js';
 import { ledgerBench } from './ledger-bench.js';
 import { scaleBench } from './scale.js';
 import { closedLoop, latency, median, say, spread, type Latency, type Spread } from './stats.js';
@@ -148,6 +149,13 @@ try {
   say(`[${elapsed()}] scale: ${levels.join(' and ')} cases open at once, waiting on a partner that never answers …`);
   results.scale = await scaleBench(p, levels);
 
+  // ── 6. The officers' inbox: one visibility query with many cases waiting for an officer ──────
+  const inboxLevels = quick ? [1_000] : [1_000, 10_000];
+  say(
+    `[${elapsed()}] inbox: ${inboxLevels.join(' and ')} cases waiting for an officer, the inbox read ${quick ? 20 : 50} times …`,
+  );
+  results.inbox = await inboxBench(p, inboxLevels, quick ? 20 : 50);
+
   // ── The tracked ratios ──────────────────────────────────────────────────────────────────────
   const per = results.perStep as { msPerStep: { govmesh: number } };
   const pingPong1 = kafkaFloor[1]!.pingPong.p50;
@@ -220,6 +228,7 @@ interface Report {
     levels: Array<{ openCases: number; workerRssMiB: number; bridgeRssMiB: number; secondsToDispatchAll: number }>;
   };
   ledger: { events: number; rawSha256PerSecond: Spread; appendPerSecond: Spread; verifyPerSecond: Spread };
+  inbox: InboxFigures[];
 }
 
 function report(r: Report): string {
@@ -288,6 +297,14 @@ function report(r: Report): string {
     `| 0 | ${f(r.scale.idle.workerRssMiB, 0)} | ${f(r.scale.idle.bridgeRssMiB, 0)} | |`,
     ...r.scale.levels.map(
       (l) => `| ${l.openCases} | ${f(l.workerRssMiB, 0)} | ${f(l.bridgeRssMiB, 0)} | ${f(l.secondsToDispatchAll, 1)} |`,
+    ),
+    '',
+    `## The officers' inbox: cases waiting for an officer, the inbox as GET /v1/tasks reads it`,
+    '',
+    `| open cases | one visibility query p50 / p99 ms | asking every case for its state, ms |`,
+    `|---|---|---|`,
+    ...r.inbox.map(
+      (i) => `| ${i.openCases} | ${f(i.oneQueryMs.p50, 0)} / ${f(i.oneQueryMs.p99, 0)} | ${f(i.askingEachCaseMs, 0)} |`,
     ),
     '',
     `## Ledger: ${r.ledger.events} events`,

@@ -1,0 +1,100 @@
+import { CaseClient } from '@govmesh/case-client';
+import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
+import { serviceCase } from '@govmesh/workflows/service-case';
+
+import { application, benchContracts, type BenchPlatform } from './bench-platform.js';
+import { pct, say } from './stats.js';
+
+export interface InboxFigures {
+  openCases: number;
+  /** The inbox as GET /v1/tasks reads it: one visibility query, the tasks from each case's memo. */
+  oneQueryMs: { p50: number; p99: number; samples: number };
+  /** The same tasks found by asking every case for its state, one after the other (the inbox before). */
+  askingEachCaseMs: number;
+}
+
+const STALL_MS = 120_000;
+
+/**
+ * The officers' inbox with `levels` cases open at once, each waiting for an officer's decision:
+ * how long the one-query inbox takes (p50/p99 of repeated reads), against asking every case.
+ */
+export async function inboxBench(p: BenchPlatform, levels: readonly number[], reads: number): Promise<InboxFigures[]> {
+  const role = `bench-officer-${p.run}`;
+  const definition: ServiceDefinition = {
+    apiVersion: 'govmesh/v1',
+    kind: 'Service',
+    id: 'bench-inbox',
+    version: 1,
+    title: 'bench inbox',
+    ownerAgency: 'bench',
+    application: { schema: 'business-licence-application@1' },
+    steps: [
+      {
+        id: 'decision',
+        classification: { core: true, critical: true },
+        officer: { role, deadline: { hours: 24 } },
+        share: [],
+      },
+    ],
+  };
+  const cases = new CaseClient(p.client, { taskQueue: p.caseQueue });
+  const figures: InboxFigures[] = [];
+  let opened = 0;
+  try {
+    for (const level of levels) {
+      while (opened < level) {
+        const batch = Array.from({ length: Math.min(50, level - opened) }, (_, i) => opened + i);
+        await Promise.all(
+          batch.map((n) =>
+            p.client.workflow.start(serviceCase, {
+              taskQueue: p.caseQueue,
+              workflowId: `bench-inbox-${p.run}-${n}`,
+              args: [{ caseId: `bench-inbox-${p.run}-${n}`, definition, application, contracts: benchContracts }],
+            }),
+          ),
+        );
+        opened += batch.length;
+      }
+      // Until the index lists every case with its task (it lags the cases by moments).
+      let listed = 0;
+      let progressAt = performance.now();
+      for (;;) {
+        const now = (await cases.officerInbox([role])).filter((c) => c.tasks?.length).length;
+        if (now >= level) break;
+        if (now !== listed) [listed, progressAt] = [now, performance.now()];
+        if (performance.now() - progressAt > STALL_MS)
+          throw new Error(`inbox: ${listed}/${level} cases listed, none more for ${STALL_MS / 1000} s`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      const samples: number[] = [];
+      for (let i = 0; i < reads; i += 1) {
+        const t = performance.now();
+        await cases.officerInbox([role]);
+        samples.push(performance.now() - t);
+      }
+      const t = performance.now();
+      for (const { caseId } of await cases.officerInbox([role])) await cases.state(caseId);
+      figures.push({
+        openCases: level,
+        oneQueryMs: { p50: pct(samples, 50), p99: pct(samples, 99), samples: samples.length },
+        askingEachCaseMs: performance.now() - t,
+      });
+      const f = figures.at(-1)!;
+      say(
+        `  inbox: ${level} open cases: one query p50 ${f.oneQueryMs.p50.toFixed(0)} ms, p99 ${f.oneQueryMs.p99.toFixed(0)} ms; asking each case ${f.askingEachCaseMs.toFixed(0)} ms`,
+      );
+    }
+  } finally {
+    await p.client.workflowService
+      .startBatchOperation({
+        namespace: 'default',
+        jobId: `bench-inbox-cleanup-${p.run}`,
+        reason: 'bench inbox run done',
+        visibilityQuery: `TaskQueue = "${p.caseQueue}" AND ExecutionStatus = "Running" AND WorkflowId STARTS_WITH "bench-inbox-"`,
+        terminationOperation: {},
+      })
+      .catch((err: unknown) => say(`  inbox: could not close the bench's open cases: ${(err as Error).message}`));
+  }
+  return figures;
+}
