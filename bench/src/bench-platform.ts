@@ -62,6 +62,29 @@ export const benchContracts: PinnedContracts = (() => {
 })();
 
 /**
+ * Opens cases `from` to `to` − 1 of `definition` on `taskQueue` (ids `<prefix>-<n>`), 50 at a time:
+ * the client that starts them is not what is measured.
+ */
+export async function openCases(
+  client: Client,
+  o: { taskQueue: string; prefix: string; from: number; to: number; definition: ServiceDefinition },
+): Promise<void> {
+  for (let opened = o.from; opened < o.to;) {
+    const batch = Array.from({ length: Math.min(50, o.to - opened) }, (_, i) => opened + i);
+    await Promise.all(
+      batch.map((n) =>
+        client.workflow.start(serviceCase, {
+          taskQueue: o.taskQueue,
+          workflowId: `${o.prefix}-${n}`,
+          args: [{ caseId: `${o.prefix}-${n}`, definition: o.definition, application, contracts: benchContracts }],
+        }),
+      ),
+    );
+    opened += batch.length;
+  }
+}
+
+/**
  * The engines, and in this process a govmesh platform (case workers, result bridge, an instant
  * partner) beside a bare Temporal worker on its own queue, all with ids of this run.
  */

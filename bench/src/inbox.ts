@@ -1,8 +1,7 @@
 import { CaseClient } from '@govmesh/case-client';
 import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
-import { serviceCase } from '@govmesh/workflows/service-case';
 
-import { application, benchContracts, type BenchPlatform } from './bench-platform.js';
+import { openCases, type BenchPlatform } from './bench-platform.js';
 import { pct, say } from './stats.js';
 
 export interface InboxFigures {
@@ -43,19 +42,14 @@ export async function inboxBench(p: BenchPlatform, levels: readonly number[], re
   let opened = 0;
   try {
     for (const level of levels) {
-      while (opened < level) {
-        const batch = Array.from({ length: Math.min(50, level - opened) }, (_, i) => opened + i);
-        await Promise.all(
-          batch.map((n) =>
-            p.client.workflow.start(serviceCase, {
-              taskQueue: p.caseQueue,
-              workflowId: `bench-inbox-${p.run}-${n}`,
-              args: [{ caseId: `bench-inbox-${p.run}-${n}`, definition, application, contracts: benchContracts }],
-            }),
-          ),
-        );
-        opened += batch.length;
-      }
+      await openCases(p.client, {
+        taskQueue: p.caseQueue,
+        prefix: `bench-inbox-${p.run}`,
+        from: opened,
+        to: level,
+        definition,
+      });
+      opened = level;
       // Until the index lists every case with its task (it lags the cases by moments).
       let listed = 0;
       let progressAt = performance.now();

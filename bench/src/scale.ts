@@ -7,9 +7,8 @@ import { fileURLToPath } from 'node:url';
 
 import { platformCredentials, type InfraConfig } from '@govmesh/infra';
 import { credentialsEnv, ensureTopics, serviceProgram, untilReady } from '@govmesh/messaging';
-import { serviceCase } from '@govmesh/workflows/service-case';
 
-import { application, benchContracts, benchDefinition, type BenchPlatform } from './bench-platform.js';
+import { benchDefinition, openCases, type BenchPlatform } from './bench-platform.js';
 import { say } from './stats.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -110,20 +109,8 @@ export async function scaleBench(
     let opened = 0;
     const t = performance.now();
     for (const level of levels) {
-      // Started 50 at a time: the client is not the thing measured.
-      while (opened < level) {
-        const batch = Array.from({ length: Math.min(50, level - opened) }, (_, i) => opened + i);
-        await Promise.all(
-          batch.map((n) =>
-            p.client.workflow.start(serviceCase, {
-              taskQueue,
-              workflowId: `bench-scale-${p.run}-${n}`,
-              args: [{ caseId: `bench-scale-${p.run}-${n}`, definition, application, contracts: benchContracts }],
-            }),
-          ),
-        );
-        opened += batch.length;
-      }
+      await openCases(p.client, { taskQueue, prefix: `bench-scale-${p.run}`, from: opened, to: level, definition });
+      opened = level;
       let shown = 0;
       let progressAt = performance.now();
       let before = dispatched;
