@@ -10,8 +10,9 @@ import { bridgeWake, kafkaPingPong, messagingPath, signalWake } from './floors.j
 import { saslCost, type SaslCost } from './sasl-cost.js';
 import { inboxBench, type InboxFigures } from './inbox.js';
 import { ledgerBench } from './ledger-bench.js';
+import { throughputPoint, type ThroughputPoint } from './throughput-point.js';
 import { scaleBench } from './scale.js';
-import { closedLoop, latency, median, say, spread, type Latency, type Spread } from './stats.js';
+import { latency, median, say, spread, type Latency, type Spread } from './stats.js';
 
 const quick = process.argv.includes('--quick');
 const ROUNDS = quick ? 2 : 3;
@@ -107,24 +108,7 @@ try {
     say(
       `[${elapsed()}] throughput: ${steps} step(s), ${concurrency} concurrent, ${total} cases × ${ROUNDS} rounds each …`,
     );
-    const rounds: Array<{ bare: Loop; govmesh: Loop }> = [];
-    for (let r = 0; r < ROUNDS; r += 1) {
-      const bare = await closedLoop(async () => (await p.bareCase(steps)).ms, concurrency, total, p.enginePids);
-      const govmesh = await closedLoop(async () => (await p.govmeshCase(steps)).ms, concurrency, total, p.enginePids);
-      rounds.push({ bare, govmesh });
-    }
-    const med = (f: (r: { bare: Loop; govmesh: Loop }) => number) => median(rounds.map(f));
-    // Where a case's CPU went: this process (workers, bridge, partner, client) and each engine.
-    const cpu = (k: 'bare' | 'govmesh') => ({
-      bench: med((r) => r[k].cpuMsPerRun),
-      ...Object.fromEntries(Object.keys(p.enginePids).map((e) => [e, med((r) => r[k].engineCpuMsPerRun[e]!)])),
-    });
-    throughput[`${steps}x${concurrency}`] = {
-      bare: spread(rounds.map((r) => r.bare.perSecond)),
-      govmesh: spread(rounds.map((r) => r.govmesh.perSecond)),
-      ratio: med((r) => r.govmesh.perSecond) / med((r) => r.bare.perSecond),
-      cpuMsPerCase: { bare: cpu('bare'), govmesh: cpu('govmesh') },
-    };
+    throughput[`${steps}x${concurrency}`] = await throughputPoint(p, steps, concurrency, total, ROUNDS);
   }
   results.caseThroughput = throughput;
   // The tracked figure is the sweep's worst point with cases at once (8 and more), not one point.
@@ -212,16 +196,6 @@ try {
   process.stdout.write(`${markdown}\nwritten to bench/results/latest.json and latest.md in ${out.seconds} s\n`);
 } finally {
   await p.stop();
-}
-
-type Loop = Awaited<ReturnType<typeof closedLoop>>;
-
-interface ThroughputPoint {
-  bare: Spread;
-  govmesh: Spread;
-  ratio: number;
-  /** CPU ms per case: `bench` (this process) and each engine the machine runs (`temporal`, `kafka`). */
-  cpuMsPerCase: { bare: Record<string, number>; govmesh: Record<string, number> };
 }
 
 interface Report {

@@ -94,10 +94,8 @@ export class CaseClient {
   }
 
   /** Ids of the running cases waiting for a decision or review by one of `roles` (or too old to say). */
-  casesAwaitingRoles(roles: readonly string[]): Promise<string[]> {
-    // Only a role as a definition may name one (kebab-case) reaches the query.
-    const named = roles.filter((r) => Role.safeParse(r).success).map((r) => `"${r}"`);
-    return this.idsOf(named.length > 0 ? `${AWAITING_ROLES.name} IN (${named.join(', ')})` : undefined);
+  async casesAwaitingRoles(roles: readonly string[]): Promise<string[]> {
+    return (await this.officerInbox(roles)).map((c) => c.caseId);
   }
 
   /**
@@ -109,18 +107,17 @@ export class CaseClient {
   async officerInbox(
     roles: readonly string[],
   ): Promise<Array<{ caseId: string; tasks?: readonly OfficerTaskEntry[] }>> {
+    // Only a role as a definition may name one (kebab-case) reaches the query.
     const named = roles.filter((r) => Role.safeParse(r).success).map((r) => `"${r}"`);
-    const tooOld = `${VISIBILITY_VERSION.name} IS NULL`;
-    const where = named.length > 0 ? `(${AWAITING_ROLES.name} IN (${named.join(', ')}) OR ${tooOld})` : tooOld;
     const found: Array<{ caseId: string; tasks?: readonly OfficerTaskEntry[] }> = [];
-    for await (const w of this.client.workflow.list({ query: `${this.runningHere()} AND ${where}` })) {
+    const query = this.runningAnd(named.length > 0 ? `${AWAITING_ROLES.name} IN (${named.join(', ')})` : undefined);
+    for await (const w of this.client.workflow.list({ query })) {
       const version = w.typedSearchAttributes.get(VISIBILITY_VERSION);
-      if (version === undefined || version < OFFICER_TASKS_IN_MEMO) {
-        found.push({ caseId: w.workflowId });
-        continue;
-      }
-      const tasks = (w.memo?.[OFFICER_TASKS_MEMO] ?? []) as readonly OfficerTaskEntry[];
-      found.push({ caseId: w.workflowId, tasks });
+      found.push(
+        version === undefined || version < OFFICER_TASKS_IN_MEMO
+          ? { caseId: w.workflowId }
+          : { caseId: w.workflowId, tasks: (w.memo?.[OFFICER_TASKS_MEMO] ?? []) as readonly OfficerTaskEntry[] },
+      );
     }
     return found;
   }
@@ -128,25 +125,15 @@ export class CaseClient {
   /** The running cases that meet `condition`, and those too old to say (no VISIBILITY_VERSION). */
   private async idsOf(condition: string | undefined): Promise<string[]> {
     const ids: string[] = [];
+    for await (const w of this.client.workflow.list({ query: this.runningAnd(condition) })) ids.push(w.workflowId);
+    return ids;
+  }
+
+  /** The query for running cases here that meet `condition` or are too old to keep the attributes. */
+  private runningAnd(condition: string | undefined): string {
     const tooOld = `${VISIBILITY_VERSION.name} IS NULL`;
     const where = condition ? `(${condition} OR ${tooOld})` : tooOld;
-    for await (const w of this.client.workflow.list({ query: `${this.runningHere()} AND ${where}` }))
-      ids.push(w.workflowId);
-    return ids;
-  }
-
-  private runningHere(): string {
-    return `WorkflowType="serviceCase" AND ExecutionStatus="Running" AND TaskQueue="${this.taskQueue}"`;
-  }
-
-  /** Ids of the cases running on this client's task queue (Temporal's visibility index). */
-  async runningCaseIds(): Promise<ReadonlySet<string>> {
-    const ids = new Set<string>();
-    for await (const w of this.client.workflow.list({
-      query: this.runningHere(),
-    }))
-      ids.add(w.workflowId);
-    return ids;
+    return `WorkflowType="serviceCase" AND ExecutionStatus="Running" AND TaskQueue="${this.taskQueue}" AND ${where}`;
   }
 
   /**

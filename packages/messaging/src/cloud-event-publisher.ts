@@ -15,11 +15,9 @@ export interface OutgoingEvent {
   readonly data: unknown;
 }
 
-type TopicMessages = ReadonlyArray<{ readonly topic: string; readonly messages: Message[] }>;
-
-/** One caller's events, waiting for the request that carries them. */
+/** One caller's events, in its order, waiting for the request that carries them. */
 interface Waiting {
-  readonly topicMessages: TopicMessages;
+  readonly messages: ReadonlyArray<{ readonly topic: string; readonly message: Message }>;
   readonly bytes: number;
   readonly types: readonly string[];
   readonly resolve: () => void;
@@ -94,18 +92,17 @@ export class CloudEventPublisher {
   ): Promise<void> {
     if (events.length === 0) return Promise.resolve();
     // Built now, in the caller's context: its time and the span it publishes from.
-    const byTopic = new Map<string, Message[]>();
     let bytes = 0;
-    for (const { topic, key, event } of events) {
-      const messages = byTopic.get(topic) ?? [];
+    const messages = events.map(({ topic, key, event }) => {
       const value = JSON.stringify(this.cloudEvent(event));
       bytes += value.length + key.length;
-      messages.push({ key, value, headers: { 'content-type': 'application/cloudevents+json; charset=UTF-8' } });
-      byTopic.set(topic, messages);
-    }
-    const topicMessages = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+      return {
+        topic,
+        message: { key, value, headers: { 'content-type': 'application/cloudevents+json; charset=UTF-8' } },
+      };
+    });
     return new Promise<void>((resolve, reject) => {
-      this.waiting.push({ topicMessages, bytes, types: events.map((e) => e.event.type), resolve, reject });
+      this.waiting.push({ messages, bytes, types: events.map((e) => e.event.type), resolve, reject });
       if (!this.sending) void this.sendWaiting();
     });
   }
@@ -157,10 +154,14 @@ export class CloudEventPublisher {
       this.connected = undefined; // the next request connects again
       throw err;
     }
+    // One request, each topic's messages in the callers' order.
     const byTopic = new Map<string, Message[]>();
     for (const w of batch)
-      for (const { topic, messages } of w.topicMessages)
-        byTopic.set(topic, [...(byTopic.get(topic) ?? []), ...messages]);
+      for (const { topic, message } of w.messages) {
+        const list = byTopic.get(topic);
+        if (list) list.push(message);
+        else byTopic.set(topic, [message]);
+      }
     await this.producer.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
   }
 

@@ -1,0 +1,42 @@
+import type { BenchPlatform } from './bench-platform.js';
+import { closedLoop, median, spread, type Spread } from './stats.js';
+
+export interface ThroughputPoint {
+  bare: Spread;
+  govmesh: Spread;
+  ratio: number;
+  /** CPU ms per case: `bench` (this process) and each engine the machine runs (`temporal`, `kafka`). */
+  cpuMsPerCase: { bare: Record<string, number>; govmesh: Record<string, number> };
+}
+
+/**
+ * One sweep point: `rounds` closed loops of `total` cases, `concurrency` at once, bare and govmesh
+ * interleaved; the cases/s of each, the ratio of the medians, and where a case's CPU went (this
+ * process: workers, bridge, partner, client; and each engine's process tree).
+ */
+export async function throughputPoint(
+  p: BenchPlatform,
+  steps: number,
+  concurrency: number,
+  total: number,
+  rounds: number,
+): Promise<ThroughputPoint> {
+  type Loop = Awaited<ReturnType<typeof closedLoop>>;
+  const runs: Array<{ bare: Loop; govmesh: Loop }> = [];
+  for (let r = 0; r < rounds; r += 1) {
+    const bare = await closedLoop(async () => (await p.bareCase(steps)).ms, concurrency, total, p.enginePids);
+    const govmesh = await closedLoop(async () => (await p.govmeshCase(steps)).ms, concurrency, total, p.enginePids);
+    runs.push({ bare, govmesh });
+  }
+  const med = (f: (r: { bare: Loop; govmesh: Loop }) => number) => median(runs.map(f));
+  const cpu = (k: 'bare' | 'govmesh') => ({
+    bench: med((r) => r[k].cpuMsPerRun),
+    ...Object.fromEntries(Object.keys(p.enginePids).map((e) => [e, med((r) => r[k].engineCpuMsPerRun[e]!)])),
+  });
+  return {
+    bare: spread(runs.map((r) => r.bare.perSecond)),
+    govmesh: spread(runs.map((r) => r.govmesh.perSecond)),
+    ratio: med((r) => r.govmesh.perSecond) / med((r) => r.bare.perSecond),
+    cpuMsPerCase: { bare: cpu('bare'), govmesh: cpu('govmesh') },
+  };
+}
