@@ -15,7 +15,7 @@ const freshFile = () => join(mkdtempSync(join(tmpdir(), 'govmesh-bench-')), 'led
  * ledger writes (the same table and index, WAL, synchronous FULL, transactions of as many rows),
  * and a raw read of them; and against raw SHA-256 over the canonical bytes each record hashes.
  */
-export function ledgerBench(events: number) {
+export async function ledgerBench(events: number) {
   const entries = Array.from({ length: events }, (_, i) => {
     const caseId = `bench-${Math.floor(i / 10)}`;
     const event = {
@@ -35,7 +35,7 @@ export function ledgerBench(events: number) {
 
   // The rows the ledger writes, and its table's schema, from a ledger the store made once.
   const made = new SqliteLedgerStore(freshFile());
-  void made.append(entries);
+  await made.append(entries);
   const file = new Database(made.path, { readonly: true });
   const schema = file
     .prepare<[], { sql: string }>(

@@ -23,7 +23,7 @@ const elapsed = () => `${Math.round((performance.now() - started) / 1000)} s`;
 // ── 5. Ledger: append and verify against a raw batched insert and read of the same rows ────────────────────────
 const events = quick ? 20_000 : 100_000;
 say(`[${elapsed()}] ledger: ${events} events, append and verify vs a raw insert and read of the same rows …`);
-const ledger = ledgerBench(events);
+const ledger = await ledgerBench(events);
 const [raw, rawInsert, append, verify, rawRead]: [number[], number[], number[], number[], number[]] = [
   [],
   [],
