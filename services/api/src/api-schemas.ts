@@ -72,15 +72,32 @@ export const CaseAccepted = z.object({
   status: z.literal('submitted'),
 });
 
+const CurrentStep = z.object({
+  stepId: z.string(),
+  status: z.string().describe("the step's state, e.g. awaiting-officer, for a front end to say in its own language"),
+  says: z.string(),
+  deadline: z.string().optional(),
+});
+
 export const CaseView = z.object({
   caseId: z.string(),
   serviceId: z.string(),
   serviceVersion: z.number().int(),
   status: z.enum(['running', 'completed', 'failed', 'withdrawn']),
   decision: z.string().optional(),
-  currentStep: z.object({ stepId: z.string(), says: z.string(), deadline: z.string().optional() }).nullable(),
+  currentStep: CurrentStep.nullable(),
   deadline: z.string().nullable(),
   timeline: z.array(z.object({ time: z.string(), what: z.string() })),
+});
+
+export const MyCase = z.object({
+  caseId: z.string(),
+  serviceId: z.string(),
+  serviceVersion: z.number().int(),
+  submittedAt: z.string(),
+  status: z.enum(['running', 'completed', 'failed', 'withdrawn', 'erased']),
+  decision: z.string().optional(),
+  currentStep: CurrentStep.nullable(),
 });
 
 export const CitizenInputBody = z.object({

@@ -3,7 +3,16 @@ import { randomUUID } from 'node:crypto';
 import { schemaErrors, withoutUndeclared } from '@govmesh/contracts/schema-validator';
 import type { CaseState } from '@govmesh/workflows/case-api';
 
-import { CaseAccepted, CaseView, CitizenInputBody, IdParams, Problem, RatingBody, SubmitCase } from './api-schemas.js';
+import {
+  CaseAccepted,
+  CaseView,
+  CitizenInputBody,
+  IdParams,
+  MyCase,
+  Problem,
+  RatingBody,
+  SubmitCase,
+} from './api-schemas.js';
 import type { Caller } from '@govmesh/tokens';
 import { pinnedContracts } from './case-contracts.js';
 import type { CaseRecord } from './platform-store.js';
@@ -26,7 +35,9 @@ function invalidApplication(problems: ReadonlyArray<{ path: string; message: str
 }
 
 /** What the case is doing now, as its applicant should read it: no partner, officer or code names. */
-export function currentStep(state: CaseState): { stepId: string; says: string; deadline?: string } | null {
+export function currentStep(
+  state: CaseState,
+): { stepId: string; status: string; says: string; deadline?: string } | null {
   const step = Object.values(state.steps).find((s) => !['pending', 'completed', 'skipped'].includes(s.status));
   if (!step) return null;
   const says =
@@ -38,7 +49,7 @@ export function currentStep(state: CaseState): { stepId: string; says: string; d
       'awaiting-citizen': 'We are waiting for information from you',
       failed: `Could not be completed: ${words(step.id)}`,
     }[step.status as string] ?? `In progress: ${words(step.id)}`;
-  return { stepId: step.id, says, ...(step.deadline ? { deadline: step.deadline } : {}) };
+  return { stepId: step.id, status: step.status, says, ...(step.deadline ? { deadline: step.deadline } : {}) };
 }
 
 /** A citizen sees only their own cases; officers, auditors and agency administrators see any. */
@@ -63,7 +74,43 @@ async function stateOf(caseId: string, deps: ApiDeps): Promise<CaseState> {
   return state;
 }
 
+/** How many of a citizen's cases "my cases" shows: the latest, each asked of Temporal for its state. */
+export const MY_CASES_LIMIT = 50;
+
 export const caseRoutes: RouteSpec[] = [
+  route({
+    method: 'get',
+    operationId: 'listMyCases',
+    path: '/v1/cases',
+    tag: 'Citizens',
+    roles: ['citizen'],
+    summary: `The caller's own cases, newest first (the ${MY_CASES_LIMIT} latest), each with its status and current step`,
+    responses: { 200: { description: 'the cases', schema: MyCase.array() } },
+    async handle({ caller }, deps) {
+      const records = deps.store.casesOf(caller!.subject).reverse().slice(0, MY_CASES_LIMIT);
+      const cases = await Promise.all(
+        records.map(async (record) => {
+          const base = {
+            caseId: record.caseId,
+            serviceId: record.serviceId,
+            serviceVersion: record.serviceVersion,
+            submittedAt: record.submittedAt,
+          };
+          if (record.erased) return { ...base, status: 'erased' as const, currentStep: null };
+          const state = await deps.cases.state(record.caseId);
+          if (!state) return null;
+          if (state.status !== 'running') deps.store.closeCase(record.caseId);
+          return {
+            ...base,
+            status: state.status,
+            ...(state.decision ? { decision: state.decision } : {}),
+            currentStep: state.status === 'running' ? currentStep(state) : null,
+          };
+        }),
+      );
+      return { status: 200, body: cases.filter((c) => c !== null) };
+    },
+  }),
   route({
     method: 'post',
     operationId: 'submitApplication',

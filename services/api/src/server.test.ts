@@ -1,6 +1,7 @@
 import { DOMAIN_EVENTS } from '@govmesh/contracts/domain-events';
 import { CaseDataCodec, CaseRefused, CaseStillRunning, loadCaseDataKeys } from '@govmesh/case-client';
 import { DefaultPayloadConverter } from '@temporalio/common';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -304,6 +305,138 @@ describe('the govmesh HTTP API', () => {
       .set('authorization', await as('agency-admin'))
       .send(example('business-licence.yaml'))
       .expect(201);
+  });
+
+  it("lists a citizen's own cases, newest first, with each one's status and step, and nobody else's", async () => {
+    const submit = async (subject: string) =>
+      body(
+        await request(app)
+          .post('/v1/cases')
+          .set('authorization', await as('citizen', subject))
+          .send({ serviceId: 'business-licence', application })
+          .expect(202),
+      ).caseId;
+    const first = await submit('citizen-a');
+    await submit('citizen-b');
+    clock = new Date(clock.getTime() + 1000);
+    const second = await submit('citizen-a');
+    cases.states.set(first, { ...cases.states.get(first)!, status: 'completed', decision: 'approved' });
+    const mine = await request(app)
+      .get('/v1/cases')
+      .set('authorization', await as('citizen', 'citizen-a'))
+      .expect(200);
+    const listed = mine.body as Array<Record<string, unknown>>;
+    expect(listed.map((c) => [c.caseId, c.status, c.decision])).toEqual([
+      [second, 'running', undefined],
+      [first, 'completed', 'approved'],
+    ]);
+    expect(listed[0]?.currentStep).toMatchObject({ stepId: 'decision', status: 'awaiting-officer' });
+    expect(listed[1]?.currentStep).toBeNull();
+    // Only citizens have "my cases": an officer's list is the inbox.
+    await request(app)
+      .get('/v1/cases')
+      .set('authorization', await as('officer'))
+      .expect(403);
+    await request(app).get('/v1/cases').expect(401);
+  });
+
+  it('signs a person in through the development issuer: authorization code with PKCE, single use', async () => {
+    const verifier = 'a'.repeat(20) + 'B'.repeat(23);
+    const challenge = createHash('sha256').update(verifier).digest('base64url');
+    const discovery = await request(app).get('/.well-known/openid-configuration').expect(200);
+    const metadata = discovery.body as Record<string, unknown>;
+    expect(metadata.code_challenge_methods_supported).toEqual(['S256']);
+    expect(metadata.authorization_endpoint).toMatch(/\/authorize$/);
+    expect(metadata.token_endpoint).toMatch(/\/token$/);
+    const ask = {
+      response_type: 'code',
+      client_id: 'govmesh-web',
+      redirect_uri: 'http://127.0.0.1:17284/sign-in/callback',
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+      state: 'st-1',
+    };
+    const page = await request(app).get('/authorize').query(ask).expect(200);
+    expect(page.text).toContain('development issuer');
+    // Never back to another machine: the redirect URI itself is refused, not followed.
+    const away = await request(app)
+      .get('/authorize')
+      .query({ ...ask, redirect_uri: 'https://evil.example/cb' })
+      .expect(400);
+    expect(away.text).toContain('redirect_uri: must be a http(s) address on this machine');
+    const badName = await request(app)
+      .post('/authorize')
+      .type('form')
+      .send({ ...ask, role: 'citizen', subject: 'Not A Name' })
+      .expect(400);
+    expect(badName.text).toContain('subject: lower-case letters');
+    const signed = await request(app)
+      .post('/authorize')
+      .type('form')
+      .send({
+        ...ask,
+        role: 'officer',
+        subject: 'demo-officer-1',
+        agency: 'market-regulation',
+        officerRoles: 'licensing-officer, licensing-officer-supervisor',
+      })
+      .expect(303);
+    const back = new URL(signed.headers.location as string);
+    expect(`${back.origin}${back.pathname}`).toBe(ask.redirect_uri);
+    expect(back.searchParams.get('state')).toBe('st-1');
+    const code = back.searchParams.get('code')!;
+    const exchange = {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: ask.redirect_uri,
+      client_id: 'govmesh-web',
+    };
+    const wrong = await request(app)
+      .post('/token')
+      .type('form')
+      .send({ ...exchange, code_verifier: 'z'.repeat(43) })
+      .expect(400);
+    expect(wrong.body).toMatchObject({ error: 'invalid_grant' });
+    // The failed try used the code up: a stolen code is worth one guess.
+    const spent = await request(app)
+      .post('/token')
+      .type('form')
+      .send({ ...exchange, code_verifier: verifier })
+      .expect(400);
+    expect(spent.body).toMatchObject({
+      error: 'invalid_grant',
+      error_description: 'the code is unknown, used or expired',
+    });
+
+    const again = await request(app)
+      .post('/authorize')
+      .type('form')
+      .send({
+        ...ask,
+        role: 'officer',
+        subject: 'demo-officer-1',
+        agency: 'market-regulation',
+        officerRoles: 'licensing-officer',
+      });
+    const code2 = new URL(again.headers.location as string).searchParams.get('code')!;
+    const tokenResponse = await request(app)
+      .post('/token')
+      .type('form')
+      .send({ ...exchange, code: code2, code_verifier: verifier })
+      .expect(200);
+    expect(tokenResponse.body).toMatchObject({ token_type: 'Bearer', expires_in: 8 * 3600 });
+    const caller = await tokens.verifier().verify(body(tokenResponse).access_token as string);
+    expect(caller).toEqual({
+      role: 'officer',
+      subject: 'demo-officer-1',
+      officerRoles: ['licensing-officer'],
+      agency: 'market-regulation',
+    });
+    // The token works on the API like any other.
+    await request(app)
+      .get('/v1/tasks')
+      .set('authorization', `Bearer ${body(tokenResponse).access_token as string}`)
+      .expect(200);
   });
 
   it('publishes a definition and lists its versions; a bad one is refused with every problem', async () => {
@@ -1239,6 +1372,7 @@ describe('the govmesh HTTP API', () => {
     ['get', '/v1/contracts/json-schema/task-types/site-inspection@1/output.json', 'public'],
     ['get', '/v1/contracts/json-schema/forms/business-licence-application@1.json', 'public'],
     ['post', '/v1/cases', ['citizen'], { serviceId: 'business-licence', application }],
+    ['get', '/v1/cases', ['citizen']],
     ['get', '/v1/cases/case-1', ['citizen', 'officer', 'auditor', 'agency-admin']],
     ['post', '/v1/cases/case-1/input', ['citizen'], { stepId: 'decision', values: { note: 'x' } }],
     ['post', '/v1/cases/case-1/rating', ['citizen'], { score: 4 }],

@@ -12,6 +12,7 @@ import { caseRoutes } from './case-routes.js';
 import { codecRoutes } from './codec-routes.js';
 import { erasureRoutes } from './erasure-routes.js';
 import { contractRoutes } from './contract-routes.js';
+import { developmentLogin, developmentLoginMetadata } from './development-login.js';
 import { officerRoutes } from './officer-routes.js';
 import { openApiDocument } from './openapi.js';
 import { partnerRoutes } from './partner-routes.js';
@@ -74,10 +75,12 @@ export function createServer(deps: ApiDeps): express.Express {
         issuer: DEVELOPMENT_ISSUER,
         jwks_uri: `${base}/jwks.json`,
         id_token_signing_alg_values_supported: ['ES256'],
+        ...developmentLoginMetadata(base),
         'x-govmesh': 'development issuer: tokens from `govmesh token mint`; never for production',
       });
     });
     app.get('/jwks.json', (_req, res) => void res.json(issuer.jwks()));
+    app.use(developmentLogin(issuer));
   }
   app.get('/readyz', (_req, res, next) => {
     deps.readiness.check().then((checks) => {
