@@ -55,7 +55,7 @@ const DEEP_IMPORTS = {
  * Kafka, Temporal) and shares code only through the libraries in packages/ and contracts/.
  * A test may assemble several services to try one against another, so tests are exempt.
  */
-const APPS = ['api', 'worker', 'bridge', 'audit', 'demo', 'cli'];
+const APPS = ['api', 'worker', 'bridge', 'audit', 'demo', 'cli', 'web'];
 const appRules = APPS.map((app) => ({
   files: [`services/${app}/src/**/*.ts`],
   ignores: ['**/*.test.ts'],
@@ -115,12 +115,18 @@ export default tseslint.config(
   },
   ...appRules,
   {
-    files: ['**/*.config.{js,ts}', 'eslint.config.js', 'scripts/*.mjs'],
+    files: [
+      '**/*.config.{js,ts}',
+      'eslint.config.js',
+      'scripts/*.mjs',
+      'services/*/scripts/*.mjs',
+      'services/web/src/public/*.mjs',
+    ],
     ...tseslint.configs.disableTypeChecked,
   },
   {
     // The npm scripts' helpers are plain Node programs.
-    files: ['scripts/*.mjs'],
+    files: ['scripts/*.mjs', 'services/*/scripts/*.mjs'],
     languageOptions: { globals: { process: 'readonly', Buffer: 'readonly' } },
   },
   {

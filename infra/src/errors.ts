@@ -78,9 +78,9 @@ export class PortInUseError extends InfraError {
 }
 
 export type EngineName = 'kafka' | 'temporal' | 'zipkin';
-/** An engine, or a tool infra builds for the tests (promtool): what progress lines and build errors name. */
-export type ToolName = EngineName | 'promtool';
+/** An engine, or a tool infra builds or installs for the tests (promtool, chromium): what progress lines and build errors name. */
+export type ToolName = EngineName | 'promtool' | 'chromium';
 
 export function engineTitle(engine: ToolName): string {
-  return { kafka: 'Kafka', temporal: 'Temporal', zipkin: 'Zipkin', promtool: 'promtool' }[engine];
+  return { kafka: 'Kafka', temporal: 'Temporal', zipkin: 'Zipkin', promtool: 'promtool', chromium: 'Chromium' }[engine];
 }

@@ -19,6 +19,7 @@ export {
   type ToolName,
 } from './errors.js';
 export { waitForKafka } from './kafka.js';
+export { ensureChromium, DEBIAN_CHROMIUM } from './chromium.js';
 export { platformCredentials, principalsDir, KafkaCredentialsMissing } from './kafka-principals.js';
 export { waitForTemporal, temporalCliPath } from './temporal.js';
 export { preparePromtool, promtoolPath, PROMTOOL_MODULE_VERSION } from './promtool.js';

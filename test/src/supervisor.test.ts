@@ -53,6 +53,7 @@ describe('the supervisor of govmesh up', () => {
       TEMPORAL_ADDRESS: temporalAddress,
       GOVMESH_DATA_DIR: dir,
       GOVMESH_API_PORT: String(await freePort()),
+      GOVMESH_WEB_PORT: String(await freePort()),
       GOVMESH_AUDIT_URL: `http://127.0.0.1:${await freePort()}`,
       GOVMESH_WORKER_METRICS_PORT: String(await freePort()),
       GOVMESH_WORKER_SDK_METRICS_PORT: String(await freePort()),
@@ -64,10 +65,13 @@ describe('the supervisor of govmesh up', () => {
     infra = loadInfraConfig({ ...process.env, GOVMESH_DATA_DIR: dir, GOVMESH_ZIPKIN_PORT: String(await freePort()) });
     await engineUp(infra, 'zipkin');
     env.OTEL_EXPORTER_ZIPKIN_ENDPOINT = infra.zipkin.spansUrl;
+    // The pages sign people in at this API's development issuer.
+    env.GOVMESH_API_URL = `http://127.0.0.1:${env.GOVMESH_API_PORT}`;
     stack = await startPlatformStack({
       root,
       env,
-      envOf: (component) => principalEnv(component),
+      // The pages reach only the API: they hold no Kafka principal.
+      envOf: (component) => (component === 'web' ? {} : principalEnv(component)),
       logFile: join(dir, 'govmesh.log'),
       onNotice: (line) => notices.push(line),
     });

@@ -90,7 +90,7 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
   const env = o.env ?? processEnvironment();
   const infraConfig = loadInfraConfig(env);
   const config = loadDemoConfig(env);
-  const { apiUrl } = config;
+  const { apiUrl, webUrl } = config;
   const apiPort = String(config.GOVMESH_API_PORT);
   let engines: InfraStatus | undefined;
   let stack: PlatformStack | undefined;
@@ -146,6 +146,8 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
             KAFKA_BROKERS: engines.kafka.address,
             TEMPORAL_ADDRESS: engines.temporal.address,
             GOVMESH_API_PORT: apiPort,
+            GOVMESH_API_URL: apiUrl,
+            GOVMESH_WEB_PORT: String(config.GOVMESH_WEB_PORT),
             ...tracedEnv,
             // The demo's stand-ins for the agencies' own systems (identity, payments, the enterprise registry).
             GOVMESH_DEMO_AGENCIES: 'true',
@@ -154,7 +156,8 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
         // Each process proves who it is with its own principal (the embedded broker's; an external
         // cluster's come from the environment the operator set).
         envOf: (component) =>
-          infraConfig.kafka.mode === 'embedded'
+          // The pages reach only the API: no Kafka principal of their own.
+          component !== 'web' && infraConfig.kafka.mode === 'embedded'
             ? { ...credentialsEnv(platformCredentials(infraConfig, component)), ...tlsEnv(infraConfig.kafka.tls) }
             : {},
         onNotice: (line) => say(o.json, line),
@@ -207,7 +210,7 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
     if (o.serve) {
       say(
         o.json,
-        `\ngovmesh is serving: API ${apiUrl} (docs ${apiUrl}/docs)${engines?.temporal.uiUrl ? `, Temporal UI ${engines.temporal.uiUrl}` : ''}${engines?.zipkin ? `, traces ${engines.zipkin.uiUrl}` : ''}.`,
+        `\ngovmesh is serving: citizen portal ${webUrl} · API ${apiUrl} (docs ${apiUrl}/docs)${engines?.temporal.uiUrl ? `, Temporal UI ${engines.temporal.uiUrl}` : ''}${engines?.zipkin ? `, traces ${engines.zipkin.uiUrl}` : ''}.`,
       );
       if (crew)
         say(

@@ -8,7 +8,14 @@ import { serviceProgram, untilReady } from '@govmesh/messaging';
 import { processEnvironment } from './config.js';
 
 /** The govmesh processes, in the order they start; each tells its supervisor over IPC when ready. */
-export const COMPONENTS = [{ name: 'audit' }, { name: 'worker' }, { name: 'bridge' }, { name: 'api' }] as const;
+export const COMPONENTS = [
+  { name: 'audit' },
+  { name: 'worker' },
+  { name: 'bridge' },
+  { name: 'api' },
+  // The pages: they call the API, so they start after it (and sign people in through its issuer).
+  { name: 'web' },
+] as const;
 
 /** A service that exits on its own is started again, unless it keeps failing: this many times a minute. */
 const MAX_RESTARTS_PER_MINUTE = 5;

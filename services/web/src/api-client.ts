@@ -1,0 +1,146 @@
+import type { PublishedForm } from './application-form.js';
+
+/** An RFC 9457 problem the API answered, with the fields it names. */
+export class ApiProblem extends Error {
+  override readonly name = 'ApiProblem';
+  readonly retriable: boolean;
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    detail: string,
+    readonly errors: ReadonlyArray<{ path: string; message: string }> = [],
+  ) {
+    super(detail);
+    this.retriable = status >= 500 || status === 429;
+  }
+}
+
+/** The API could not be reached at all. */
+export class ApiUnreachable extends Error {
+  override readonly name = 'ApiUnreachable';
+  readonly code = 'WEB.API_UNREACHABLE';
+  readonly retriable = true;
+}
+
+export interface ServiceSummary {
+  readonly id: string;
+  readonly version: number;
+  readonly title: string;
+  readonly ownerAgency: string;
+  readonly status: 'active' | 'deprecated' | 'retired';
+  readonly liveVersion: number | null;
+}
+
+export interface ServiceDetail extends ServiceSummary {
+  readonly definition: { readonly application?: { readonly schema?: string } } & Record<string, unknown>;
+  readonly versions: ReadonlyArray<{
+    readonly version: number;
+    readonly contracts?: { readonly application: { readonly ref: string; readonly revision: number } };
+  }>;
+}
+
+export interface CurrentStep {
+  readonly stepId: string;
+  readonly status: string;
+  readonly says: string;
+  readonly deadline?: string;
+}
+
+export interface MyCase {
+  readonly caseId: string;
+  readonly serviceId: string;
+  readonly submittedAt: string;
+  readonly status: string;
+  readonly decision?: string;
+  readonly currentStep: CurrentStep | null;
+}
+
+export interface CaseView {
+  readonly caseId: string;
+  readonly serviceId: string;
+  readonly status: string;
+  readonly decision?: string;
+  readonly currentStep: CurrentStep | null;
+  readonly deadline: string | null;
+  readonly timeline: ReadonlyArray<{ readonly time: string; readonly what: string }>;
+}
+
+/** What the pages ask of the API; the same routes and role checks as every other client. */
+export interface PortalApi {
+  services(): Promise<ServiceSummary[]>;
+  service(id: string): Promise<ServiceDetail>;
+  form(ref: string, revision?: number): Promise<PublishedForm>;
+  submit(
+    token: string,
+    serviceId: string,
+    application: Record<string, unknown>,
+    idempotencyKey: string,
+  ): Promise<{ caseId: string }>;
+  myCases(token: string): Promise<MyCase[]>;
+  case(token: string, caseId: string): Promise<CaseView>;
+}
+
+/** The API over HTTP. */
+export class HttpPortalApi implements PortalApi {
+  constructor(private readonly baseUrl: string) {}
+
+  private async call<T>(path: string, init: RequestInit & { token?: string } = {}): Promise<T> {
+    const { token, headers, ...rest } = init;
+    let response: Response;
+    try {
+      response = await fetch(`${this.baseUrl.replace(/\/$/, '')}${path}`, {
+        ...rest,
+        headers: {
+          accept: 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(headers as Record<string, string> | undefined),
+        },
+        signal: AbortSignal.timeout(15_000),
+      });
+    } catch (err) {
+      throw new ApiUnreachable(`the API at ${this.baseUrl} did not answer: ${(err as Error).message}`, { cause: err });
+    }
+    const body: unknown = await response.json().catch(() => undefined);
+    if (!response.ok) {
+      const p = (body ?? {}) as { code?: string; detail?: string; errors?: Array<{ path: string; message: string }> };
+      throw new ApiProblem(
+        response.status,
+        p.code ?? `HTTP.${response.status}`,
+        p.detail ?? response.statusText,
+        p.errors,
+      );
+    }
+    return body as T;
+  }
+
+  services(): Promise<ServiceSummary[]> {
+    return this.call('/v1/services');
+  }
+
+  service(id: string): Promise<ServiceDetail> {
+    return this.call(`/v1/services/${encodeURIComponent(id)}`);
+  }
+
+  form(ref: string, revision?: number): Promise<PublishedForm> {
+    const [name, major] = ref.split('@');
+    const base = `/v1/forms/${encodeURIComponent(name ?? '')}/${encodeURIComponent(major ?? '')}`;
+    return this.call(revision === undefined ? base : `${base}/revisions/${revision}`);
+  }
+
+  submit(token: string, serviceId: string, application: Record<string, unknown>, idempotencyKey: string) {
+    return this.call<{ caseId: string }>('/v1/cases', {
+      method: 'POST',
+      token,
+      headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
+      body: JSON.stringify({ serviceId, application }),
+    });
+  }
+
+  myCases(token: string): Promise<MyCase[]> {
+    return this.call('/v1/cases', { token });
+  }
+
+  case(token: string, caseId: string): Promise<CaseView> {
+    return this.call(`/v1/cases/${encodeURIComponent(caseId)}`, { token });
+  }
+}

@@ -1,0 +1,280 @@
+import { SignJWT } from 'jose';
+import { pino } from 'pino';
+import request from 'supertest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { ApiProblem, type CaseView, type PortalApi, type ServiceDetail } from './api-client.js';
+import type { PublishedForm } from './application-form.js';
+import { CookieSeal } from './session.js';
+import type { SignIn } from './sign-in.js';
+import { createWebServer } from './web-server.js';
+
+const packageDir = join(fileURLToPath(import.meta.url), '..', '..');
+
+const form: PublishedForm = {
+  title: 'Application for a business licence',
+  schema: {
+    type: 'object',
+    required: ['applicant'],
+    properties: {
+      applicant: {
+        type: 'object',
+        required: ['name', 'nationalId'],
+        properties: { name: { type: 'string' }, nationalId: { type: 'string' } },
+      },
+    },
+  },
+  ui: {
+    order: ['applicant.name', 'applicant.nationalId'],
+    fields: {
+      'applicant.name': { label: { en: 'Full name', 'zh-CN': '姓名' } },
+      'applicant.nationalId': { label: { en: 'National identity number', 'zh-CN': '公民身份号码' } },
+    },
+  },
+};
+const service: ServiceDetail = {
+  id: 'business-licence',
+  version: 2,
+  title: 'Business licence',
+  ownerAgency: 'market-regulation',
+  status: 'active',
+  liveVersion: 2,
+  definition: { application: { schema: 'business-licence-application@1' } },
+  versions: [{ version: 2, contracts: { application: { ref: 'business-licence-application@1', revision: 3 } } }],
+};
+
+/**
+ * The pages against an API that answers as the real one does (the end-to-end browser test drives
+ * the real API, engines and issuer); this one remembers what it was asked.
+ */
+class RecordingApi implements PortalApi {
+  readonly submissions: Array<{ token: string; application: Record<string, unknown>; key: string }> = [];
+  readonly formsAsked: Array<[string, number | undefined]> = [];
+  services() {
+    return Promise.resolve([service]);
+  }
+  service(id: string) {
+    if (id !== service.id) return Promise.reject(new ApiProblem(404, 'NOT_FOUND', `no service ${id}`));
+    return Promise.resolve(service);
+  }
+  form(ref: string, revision?: number) {
+    this.formsAsked.push([ref, revision]);
+    return Promise.resolve(form);
+  }
+  submit(token: string, _serviceId: string, application: Record<string, unknown>, key: string) {
+    this.submissions.push({ token, application, key });
+    const applicant = (application.applicant ?? {}) as Record<string, unknown>;
+    if (!applicant.nationalId)
+      return Promise.reject(
+        new ApiProblem(400, 'REQUEST.INVALID', 'invalid', [
+          { path: 'body.application.applicant.nationalId', message: 'is required' },
+        ]),
+      );
+    return Promise.resolve({ caseId: 'business-licence-1' });
+  }
+  myCases() {
+    return Promise.resolve([]);
+  }
+  case(_token: string, caseId: string): Promise<CaseView> {
+    return Promise.resolve({
+      caseId,
+      serviceId: 'business-licence',
+      status: 'running',
+      currentStep: {
+        stepId: 'approve-licence',
+        status: 'awaiting-officer',
+        says: 'An officer is deciding: approve licence',
+      },
+      deadline: '2026-12-20T23:00:00.000Z',
+      timeline: [{ time: '2026-12-01T09:30:00.000Z', what: 'Application received' }],
+    });
+  }
+}
+
+const secret = new TextEncoder().encode('test-only-signing-key-for-decoding-claims');
+const tokenFor = (role: string, sub: string) =>
+  new SignJWT({ govmesh_role: role })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(sub)
+    .setExpirationTime('1h')
+    .sign(secret);
+
+/** An issuer that signs in whoever the test says, after checking the state round-trips. */
+function signInAs(role: string, subject: string): SignIn {
+  return {
+    authorizationUrl: (verifier, state) =>
+      Promise.resolve(new URL(`http://127.0.0.1:1/authorize?state=${state}&verifier_length=${verifier.length}`)),
+    async complete(callback, _verifier, state) {
+      if (callback.searchParams.get('state') !== state) throw new Error('state mismatch');
+      return { accessToken: await tokenFor(role, subject), expiresIn: 3600 };
+    },
+  };
+}
+
+function portal(api = new RecordingApi(), role = 'citizen', subject = 'demo-citizen-7') {
+  const app = createWebServer({
+    api,
+    signIn: signInAs(role, subject),
+    seal: new CookieSeal('a-secret-of-at-least-thirty-two-characters'),
+    logger: pino({ level: 'silent' }),
+    timeZone: 'Europe/Berlin',
+    secureCookies: false,
+    signInOrigin: 'http://127.0.0.1:1',
+    distDir: join(packageDir, 'dist'),
+  });
+  return { app, api, agent: request.agent(app) };
+}
+
+/** Signs the agent in through the pages' own flow: /sign-in, the issuer, /sign-in/callback. */
+async function signIn(agent: ReturnType<typeof request.agent>, returnTo = '/') {
+  const started = await agent.get(`/sign-in?returnTo=${encodeURIComponent(returnTo)}`).expect(303);
+  const state = new URL(started.headers.location as string).searchParams.get('state')!;
+  return await agent.get(`/sign-in/callback?code=c&state=${state}`).expect(303);
+}
+
+const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
+const keyOf = (html: string) => /name="_idempotency" value="([^"]+)"/.exec(html)?.[1] ?? '';
+
+beforeAll(() => {
+  // The views and styles are copied into dist by the build; build them if this checkout has not.
+  if (!existsSync(join(packageDir, 'dist', 'views', 'layout.njk')))
+    execFileSync(process.execPath, [join(packageDir, 'scripts', 'build-assets.mjs')]);
+});
+
+describe('the citizen portal', () => {
+  it('lists the catalogue to anyone, with an apply link per service and a policy that allows only its own scripts', async () => {
+    const { agent } = portal();
+    const page = await agent.get('/').expect(200);
+    expect(page.text).toContain('Business licence');
+    expect(page.text).toContain('href="/services/business-licence/apply"');
+    expect(page.text).toContain('<html lang="en"');
+    expect(page.headers['content-security-policy']).toMatch(/script-src 'self' 'nonce-[^']+'/);
+    expect(page.headers['content-security-policy']).toContain("form-action 'self' http://127.0.0.1:1");
+  });
+
+  it('answers in Chinese when the browser asks for it, and in the language the switcher chose after that', async () => {
+    const { agent } = portal();
+    const zh = await agent.get('/').set('Accept-Language', 'zh-CN,zh;q=0.9,en;q=0.5').expect(200);
+    expect(zh.text).toContain('<html lang="zh-CN"');
+    expect(zh.text).toContain('在线申请政务服务');
+    await agent.get('/?lang=en').set('Accept-Language', 'zh-CN').expect(200);
+    const chosen = await agent.get('/').set('Accept-Language', 'zh-CN').expect(200);
+    expect(chosen.text).toContain('Apply for a public service');
+  });
+
+  it('sends someone not signed in to sign in, and back to the form afterwards', async () => {
+    const { agent } = portal();
+    const asked = await agent.get('/services/business-licence/apply').expect(303);
+    expect(asked.headers.location).toBe('/sign-in?returnTo=%2Fservices%2Fbusiness-licence%2Fapply');
+    const back = await signIn(agent, '/services/business-licence/apply');
+    expect(back.headers.location).toBe('/services/business-licence/apply');
+    const form = await agent.get('/services/business-licence/apply').expect(200);
+    expect(form.text).toContain('for="f-applicant-name"');
+    expect(form.text).toContain('You are applying as demo-citizen-7.');
+  });
+
+  it('never sends a browser back to another site after signing in', async () => {
+    const { agent } = portal();
+    for (const returnTo of ['https://evil.example/', '//evil.example/x', '/\\evil.example'])
+      expect((await signIn(agent, returnTo)).headers.location).toBe('/');
+  });
+
+  it('draws the form from the revision the live version pinned', async () => {
+    const { agent, api } = portal();
+    await signIn(agent);
+    await agent.get('/services/business-licence/apply').expect(200);
+    expect(api.formsAsked).toEqual([['business-licence-application@1', 3]]);
+  });
+
+  it("shows the API's problems next to the fields, keeps what was typed, and retries with the same key", async () => {
+    const { agent, api } = portal();
+    await signIn(agent);
+    const form = await agent.get('/services/business-licence/apply').expect(200);
+    const refused = await agent
+      .post('/services/business-licence/apply')
+      .type('form')
+      .send({ _csrf: csrfOf(form.text), _idempotency: keyOf(form.text), 'applicant.name': 'Ada <Lovelace>' })
+      .expect(400);
+    expect(refused.text).toContain('govuk-error-summary');
+    expect(refused.text).toContain('href="#f-applicant-nationalId"');
+    expect(refused.text).toMatch(/id="f-applicant-nationalId-error"[\s\S]*Enter National identity number/);
+    expect(refused.text).toContain('value="Ada &lt;Lovelace&gt;"');
+    const sent = await agent
+      .post('/services/business-licence/apply')
+      .type('form')
+      .send({
+        _csrf: csrfOf(refused.text),
+        _idempotency: keyOf(refused.text),
+        'applicant.name': 'Ada',
+        'applicant.nationalId': 'NID-1',
+      })
+      .expect(303);
+    expect(sent.headers.location).toBe('/cases/business-licence-1?submitted=1');
+    expect(api.submissions.map((s) => s.key)).toEqual([keyOf(form.text), keyOf(form.text)]);
+    expect(api.submissions[1]?.application).toEqual({ applicant: { name: 'Ada', nationalId: 'NID-1' } });
+  });
+
+  it('keeps what was typed when the session has ended, and gives it back after signing in again', async () => {
+    const { agent, api } = portal();
+    const sent = await agent
+      .post('/services/business-licence/apply')
+      .type('form')
+      .send({
+        _csrf: 'stale',
+        _idempotency: 'key-1',
+        'applicant.name': 'Grace Hopper',
+        'applicant.nationalId': 'NID-9',
+      })
+      .expect(303);
+    expect(sent.headers.location).toBe('/sign-in?returnTo=%2Fservices%2Fbusiness-licence%2Fapply');
+    expect(api.submissions).toEqual([]);
+    await signIn(agent, '/services/business-licence/apply');
+    const again = await agent.get('/services/business-licence/apply').expect(200);
+    expect(again.text).toContain('value="Grace Hopper"');
+    expect(again.text).toContain('value="NID-9"');
+    expect(keyOf(again.text)).toBe('key-1');
+    expect(again.text).toContain('Your session has expired');
+  });
+
+  it('refuses a form posted from another page (no anti-forgery token) without submitting it', async () => {
+    const { agent, api } = portal();
+    await signIn(agent);
+    await agent
+      .post('/services/business-licence/apply')
+      .type('form')
+      .send({ 'applicant.name': 'Mallory', 'applicant.nationalId': 'X' })
+      .expect(303);
+    expect(api.submissions).toEqual([]);
+  });
+
+  it("shows a case in plain words, with its deadlines in the jurisdiction's time zone", async () => {
+    const { agent } = portal();
+    await signIn(agent);
+    const page = await agent.get('/cases/business-licence-1?submitted=1').expect(200);
+    expect(page.text).toContain('Application sent');
+    expect(page.text).toContain('An officer is deciding: approve licence');
+    // 23:00 UTC is midnight in Berlin: the next day there
+    expect(page.text).toContain('21 December 2026 at 00:00');
+    const zh = await agent.get('/cases/business-licence-1?lang=zh-CN').expect(200);
+    expect(zh.text).toContain('工作人员正在审批：approve licence');
+  });
+
+  it('tells an officer the portal is for citizens rather than showing them a form', async () => {
+    const { agent } = portal(new RecordingApi(), 'officer', 'demo-officer-market-regulation');
+    await signIn(agent);
+    const page = await agent.get('/services/business-licence/apply').expect(403);
+    expect(page.text).toContain('This page is for citizens');
+  });
+
+  it("answers an unknown service with a page in the person's language", async () => {
+    const { agent } = portal();
+    await signIn(agent);
+    const page = await agent.get('/services/no-such/apply').set('Accept-Language', 'zh-CN').expect(404);
+    expect(page.text).toContain('页面不存在');
+    expect(page.text).toContain('no service no-such');
+  });
+});

@@ -1,0 +1,432 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+import cookieParser from 'cookie-parser';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import { decodeJwt } from 'jose';
+import nunjucks from 'nunjucks';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+
+import { ApiProblem, ApiUnreachable, type PortalApi, type ServiceDetail } from './api-client.js';
+import {
+  applicationFrom,
+  fieldErrors,
+  formFields,
+  typedValues,
+  type FieldError,
+  type PublishedForm,
+} from './application-form.js';
+import { LOCALES, formatDateTime, isLocale, isMessageKey, translate, type Locale } from './locale.js';
+import { newSessionId, type CookieSeal, type PendingSignIn, type Session } from './session.js';
+import { randomState, randomVerifier, type SignIn } from './sign-in.js';
+
+export interface WebDeps {
+  readonly api: PortalApi;
+  readonly signIn: SignIn;
+  readonly seal: CookieSeal;
+  readonly logger: Logger;
+  /** The jurisdiction's time zone: dates are shown in it. */
+  readonly timeZone: string;
+  /** Cookies are marked Secure when the pages are served over HTTPS. */
+  readonly secureCookies: boolean;
+  /** Origins the browser may be sent to after a form (the issuer's sign-in page). */
+  readonly signInOrigin: string;
+  /** Where the compiled views and assets are (the package's `dist`). */
+  readonly distDir?: string;
+}
+
+const SESSION_COOKIE = 'govmesh_session';
+const SIGN_IN_COOKIE = 'govmesh_sign_in';
+const DRAFT_COOKIE = 'govmesh_draft';
+const LANG_COOKIE = 'govmesh_lang';
+/** How long a sign-in may take, and how long a draft is kept for one. */
+const SIGN_IN_SECONDS = 15 * 60;
+const DRAFT_SECONDS = 60 * 60;
+
+type PageRequest = Request & { locale: Locale; session?: Session; nonce: string };
+/** The cookies cookie-parser read (the types leave them `any`). */
+const cookiesOf = (req: Request): Record<string, string | undefined> =>
+  req.cookies as Record<string, string | undefined>;
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** Only a path of these pages: never another site (an open redirect). */
+const safeReturn = (value: unknown): string =>
+  typeof value === 'string' && /^\/(?!\/)[\w\-./?=&%]*$/.test(value) ? value : '/';
+
+/** The web front end as an express app; `main.ts` is the only place that listens. */
+export function createWebServer(deps: WebDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  const dist = deps.distDir ?? join(here, '..', 'dist');
+  const govuk = join(dirname(createRequire(import.meta.url).resolve('govuk-frontend/package.json')), 'dist');
+  const views = nunjucks.configure([join(dist, 'views'), govuk], { autoescape: true, noCache: false });
+
+  const cookie = (maxAgeSeconds: number) => ({
+    httpOnly: true,
+    sameSite: 'lax' as const,
+    secure: deps.secureCookies,
+    path: '/',
+    maxAge: maxAgeSeconds * 1000,
+  });
+
+  app.use((req, res, next) => {
+    (req as PageRequest).nonce = randomBytes(16).toString('base64');
+    next();
+  });
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          'script-src': ["'self'", (req) => `'nonce-${(req as PageRequest).nonce}'`],
+          // A form may lead on to the issuer's sign-in page (a session that ended mid-form).
+          'form-action': ["'self'", deps.signInOrigin],
+        },
+      },
+      // The pages may be served over plain HTTP on a laptop: do not tell browsers to upgrade.
+      strictTransportSecurity: deps.secureCookies,
+    }),
+  );
+  app.use(
+    pinoHttp({
+      logger: deps.logger.child({ component: 'http' }),
+      // Sessions and application answers hold personal data: never logged.
+      redact: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]', 'req.body'],
+      autoLogging: { ignore: (req) => req.url === '/healthz' || (req.url ?? '').startsWith('/assets/') },
+    }),
+  );
+  app.use('/assets', express.static(join(dist, 'public'), { maxAge: '1h', fallthrough: false }));
+  app.get('/healthz', (_req, res) => void res.json({ ok: true }));
+  app.use(cookieParser());
+  app.use(express.urlencoded({ extended: false, limit: '64kb' }));
+
+  // The page's language: a choice made with the switcher, else the browser's.
+  app.use((req, res, next) => {
+    const page = req as PageRequest;
+    const asked = req.query.lang;
+    if (isLocale(asked)) {
+      res.cookie(LANG_COOKIE, asked, { ...cookie(365 * 86_400), httpOnly: false });
+      page.locale = asked;
+    } else if (isLocale(cookiesOf(req)[LANG_COOKIE])) page.locale = cookiesOf(req)[LANG_COOKIE] as Locale;
+    else {
+      const best = req.acceptsLanguages('en', 'zh-CN', 'zh');
+      page.locale = best === 'zh-CN' || best === 'zh' ? 'zh-CN' : 'en';
+    }
+    next();
+  });
+  // Who is signed in, if anyone (the API still checks every call's token).
+  app.use((req, _res, next) => {
+    deps.seal.open<Session>('session', cookiesOf(req)[SESSION_COOKIE]).then((session) => {
+      if (session) (req as PageRequest).session = session;
+      next();
+    }, next);
+  });
+
+  const render = (req: Request, res: Response, view: string, context: Record<string, unknown>, status = 200) => {
+    const page = req as PageRequest;
+    const path = req.path;
+    const t = (key: string, values?: Record<string, string>) =>
+      isMessageKey(key) ? translate(page.locale, key, values) : key;
+    const html = views.render(`${view}.njk`, {
+      ...context,
+      t,
+      locale: page.locale,
+      session: page.session,
+      csrf: page.session ? deps.seal.csrfToken(page.session) : '',
+      cspNonce: page.nonce,
+      currentPath: req.originalUrl.replace(/([?&])lang=[^&]*&?/, '$1').replace(/[?&]$/, ''),
+      languageLinks: Object.fromEntries(LOCALES.map((l) => [l, `${path}?lang=${encodeURIComponent(l)}`])),
+    });
+    res.status(status).type('html').send(html);
+  };
+  const t = (req: Request, key: Parameters<typeof translate>[1], values?: Record<string, string>) =>
+    translate((req as PageRequest).locale, key, values);
+  const when = (req: Request, iso: string) => formatDateTime(iso, (req as PageRequest).locale, deps.timeZone);
+
+  /** The signed-in citizen, or a redirect to sign in (and back here afterwards). */
+  const citizen = (req: Request, res: Response): Session | undefined => {
+    const session = (req as PageRequest).session;
+    if (!session) {
+      res.redirect(303, `/sign-in?returnTo=${encodeURIComponent(req.originalUrl)}`);
+      return undefined;
+    }
+    if (session.role !== 'citizen') {
+      render(
+        req,
+        res,
+        'problem',
+        { title: t(req, 'errors.forbidden'), lines: [t(req, 'errors.forbiddenRole', { role: session.role })] },
+        403,
+      );
+      return undefined;
+    }
+    return session;
+  };
+  const wrap =
+    (handler: (req: Request, res: Response) => Promise<void>) => (req: Request, res: Response, next: NextFunction) =>
+      void handler(req, res).catch(next);
+
+  // --- Signing in: authorization code with PKCE, at the issuer ---
+  app.get(
+    '/sign-in',
+    wrap(async (req, res) => {
+      const pending: PendingSignIn = {
+        verifier: randomVerifier(),
+        state: randomState(),
+        returnTo: safeReturn(req.query.returnTo),
+      };
+      const expires = Math.floor(Date.now() / 1000) + SIGN_IN_SECONDS;
+      res.cookie(SIGN_IN_COOKIE, await deps.seal.seal('sign-in', { ...pending }, expires), cookie(SIGN_IN_SECONDS));
+      res.redirect(303, (await deps.signIn.authorizationUrl(pending.verifier, pending.state)).toString());
+    }),
+  );
+  app.get(
+    '/sign-in/callback',
+    wrap(async (req, res) => {
+      const pending = await deps.seal.open<PendingSignIn>('sign-in', cookiesOf(req)[SIGN_IN_COOKIE]);
+      res.clearCookie(SIGN_IN_COOKIE, { path: '/' });
+      if (!pending) {
+        res.redirect(303, '/sign-in');
+        return;
+      }
+      let accessToken: string;
+      let expiresIn: number;
+      try {
+        const callback = new URL(req.originalUrl, `${req.protocol}://${req.get('host') ?? 'localhost'}`);
+        ({ accessToken, expiresIn } = await deps.signIn.complete(callback, pending.verifier, pending.state));
+      } catch (err) {
+        deps.logger.warn({ err }, 'sign-in failed');
+        render(
+          req,
+          res,
+          'problem',
+          { title: t(req, 'errors.page'), lines: [t(req, 'signIn.failed', { reason: (err as Error).message })] },
+          400,
+        );
+        return;
+      }
+      const claims = decodeJwt(accessToken);
+      const exp = claims.exp ?? Math.floor(Date.now() / 1000) + expiresIn;
+      const session: Session = {
+        token: accessToken,
+        role: typeof claims.govmesh_role === 'string' ? claims.govmesh_role : '',
+        subject: claims.sub ?? '',
+        sid: newSessionId(),
+        exp,
+      };
+      res.cookie(
+        SESSION_COOKIE,
+        await deps.seal.seal('session', { ...session }, exp),
+        cookie(exp - Math.floor(Date.now() / 1000)),
+      );
+      deps.logger.info({ role: session.role }, 'signed in');
+      res.redirect(303, pending.returnTo);
+    }),
+  );
+  app.post('/sign-out', (req, res) => {
+    const session = (req as PageRequest).session;
+    if (session && !deps.seal.csrfMatches(session, (req.body as Record<string, unknown>)._csrf)) {
+      res.status(403).type('text/plain').send('this form is out of date: reload the page and try again');
+      return;
+    }
+    res.clearCookie(SESSION_COOKIE, { path: '/' });
+    res.redirect(303, '/');
+  });
+
+  // --- The citizen portal ---
+  app.get(
+    '/',
+    wrap(async (req, res) => {
+      const services = await deps.api.services();
+      render(req, res, 'catalogue', { title: t(req, 'catalogue.title'), section: 'services', services });
+    }),
+  );
+
+  /** The form revision a service's live version was published with (its pin), else the form's latest. */
+  async function formOf(service: ServiceDetail): Promise<PublishedForm> {
+    const live = service.versions.find((v) => v.version === service.liveVersion);
+    const pin = live?.contracts?.application;
+    if (pin) return await deps.api.form(pin.ref, pin.revision);
+    const ref = service.definition.application?.schema;
+    if (!ref) throw new ApiProblem(404, 'SERVICE.NO_FORM', `${service.id} names no application form`);
+    return await deps.api.form(ref);
+  }
+
+  const renderApply = (
+    req: Request,
+    res: Response,
+    service: ServiceDetail,
+    form: PublishedForm,
+    values: Record<string, string>,
+    errors: FieldError[],
+    options: { status?: number; notice?: string; idempotencyKey?: string } = {},
+  ) => {
+    const locale = (req as PageRequest).locale;
+    render(
+      req,
+      res,
+      'apply',
+      {
+        title: t(req, 'apply.title', { service: service.title }),
+        section: 'services',
+        serviceId: service.id,
+        fields: formFields(form, locale, values, errors),
+        errors: errors.map((e) => ({ text: e.text, href: e.href })),
+        idempotencyKey: options.idempotencyKey ?? randomUUID(),
+        ...(options.notice ? { notice: options.notice } : {}),
+      },
+      options.status,
+    );
+  };
+
+  app.get(
+    '/services/:id/apply',
+    wrap(async (req, res) => {
+      const session = citizen(req, res);
+      if (!session) return;
+      const service = await deps.api.service(String(req.params.id));
+      const form = await formOf(service);
+      // What was typed before a session ended, kept through signing in again.
+      const draft = await deps.seal.open<{ serviceId: string; values: Record<string, string>; key: string }>(
+        'draft',
+        cookiesOf(req)[DRAFT_COOKIE],
+      );
+      if (draft?.serviceId === service.id) {
+        res.clearCookie(DRAFT_COOKIE, { path: '/' });
+        renderApply(req, res, service, form, draft.values, [], {
+          notice: t(req, 'errors.session'),
+          idempotencyKey: draft.key,
+        });
+        return;
+      }
+      renderApply(req, res, service, form, {}, []);
+    }),
+  );
+  app.post(
+    '/services/:id/apply',
+    wrap(async (req, res) => {
+      const posted = req.body as Record<string, unknown>;
+      const service = await deps.api.service(String(req.params.id));
+      const form = await formOf(service);
+      const values = typedValues(form, posted);
+      const key = typeof posted._idempotency === 'string' && posted._idempotency ? posted._idempotency : randomUUID();
+      const session = (req as PageRequest).session;
+      if (!session || !deps.seal.csrfMatches(session, posted._csrf)) {
+        // The session ended (or the page is from before it began): keep what was typed, sign in, come back.
+        const expires = Math.floor(Date.now() / 1000) + DRAFT_SECONDS;
+        res.cookie(
+          DRAFT_COOKIE,
+          await deps.seal.seal('draft', { serviceId: service.id, values, key }, expires),
+          cookie(DRAFT_SECONDS),
+        );
+        res.redirect(303, `/sign-in?returnTo=${encodeURIComponent(`/services/${service.id}/apply`)}`);
+        return;
+      }
+      if (!citizen(req, res)) return;
+      try {
+        const { caseId } = await deps.api.submit(session.token, service.id, applicationFrom(form, posted), key);
+        res.redirect(303, `/cases/${encodeURIComponent(caseId)}?submitted=1`);
+      } catch (err) {
+        if (err instanceof ApiProblem && err.status === 400 && err.errors.length) {
+          const locale = (req as PageRequest).locale;
+          renderApply(req, res, service, form, values, fieldErrors(form, locale, err.errors), {
+            status: 400,
+            idempotencyKey: key,
+          });
+          return;
+        }
+        throw err;
+      }
+    }),
+  );
+
+  const statusOf = (req: Request, status: string) => ({
+    statusText: isMessageKey(`status.${status}`) ? t(req, `status.${status}` as 'status.running') : status,
+    statusClass:
+      { running: 'govuk-tag--blue', completed: 'govuk-tag--green', failed: 'govuk-tag--red' }[status] ??
+      'govuk-tag--grey',
+  });
+  const stepSays = (
+    req: Request,
+    step: { stepId: string; status: string; says: string } | null,
+  ): string | undefined => {
+    if (!step) return undefined;
+    const key = `step.${step.status}`;
+    return isMessageKey(key) ? t(req, key, { step: step.stepId.replace(/-/g, ' ') }) : step.says;
+  };
+  const titles = async (): Promise<Map<string, string>> =>
+    new Map((await deps.api.services()).map((s) => [s.id, s.title]));
+
+  app.get(
+    '/cases',
+    wrap(async (req, res) => {
+      const session = citizen(req, res);
+      if (!session) return;
+      const [cases, serviceTitles] = await Promise.all([deps.api.myCases(session.token), titles()]);
+      render(req, res, 'cases', {
+        title: t(req, 'cases.title'),
+        section: 'cases',
+        cases: cases.map((c) => ({
+          caseId: c.caseId,
+          serviceTitle: serviceTitles.get(c.serviceId) ?? c.serviceId,
+          submitted: when(req, c.submittedAt),
+          ...statusOf(req, c.status),
+          says: stepSays(req, c.currentStep) ?? c.decision ?? '',
+        })),
+      });
+    }),
+  );
+  app.get(
+    '/cases/:id',
+    wrap(async (req, res) => {
+      const session = citizen(req, res);
+      if (!session) return;
+      const [view, serviceTitles] = await Promise.all([deps.api.case(session.token, String(req.params.id)), titles()]);
+      render(req, res, 'case', {
+        title: t(req, 'case.title'),
+        section: 'cases',
+        view,
+        submitted: req.query.submitted === '1',
+        serviceTitle: serviceTitles.get(view.serviceId) ?? view.serviceId,
+        ...statusOf(req, view.status),
+        says: stepSays(req, view.currentStep),
+        stepDeadline: view.currentStep?.deadline ? when(req, view.currentStep.deadline) : undefined,
+        statutoryDeadline: view.deadline ? when(req, view.deadline) : undefined,
+        timeline: view.timeline.map((e) => ({ time: when(req, e.time), what: e.what })),
+      });
+    }),
+  );
+
+  app.use((req: Request, res: Response) => {
+    render(req, res, 'problem', { title: t(req, 'errors.notFound'), lines: [] }, 404);
+  });
+  // Every failure becomes a page in the person's language; the API's own words for 404 and 403.
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    if (err instanceof ApiProblem && (err.status === 404 || err.status === 410 || err.status === 403)) {
+      render(
+        req,
+        res,
+        'problem',
+        { title: t(req, err.status === 403 ? 'errors.forbidden' : 'errors.notFound'), lines: [err.message] },
+        err.status,
+      );
+      return;
+    }
+    if (err instanceof ApiProblem && err.status === 401) {
+      res.clearCookie(SESSION_COOKIE, { path: '/' });
+      res.redirect(303, `/sign-in?returnTo=${encodeURIComponent(req.originalUrl)}`);
+      return;
+    }
+    deps.logger.error(
+      { err, code: (err as { code?: string }).code, path: req.path },
+      err instanceof ApiUnreachable ? 'the API did not answer' : 'page failed',
+    );
+    render(req, res, 'problem', { title: t(req, 'errors.page'), lines: [t(req, 'errors.tryLater')] }, 503);
+  });
+  return app;
+}
