@@ -107,6 +107,7 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
     metrics: createMetrics(audit),
     caseData: new CaseDataCodec(caseKeys),
     rateLimitPerMinute: config.GOVMESH_API_RATE_LIMIT,
+    smallCountThreshold: config.GOVMESH_TRANSPARENCY_SMALL_COUNT,
     personalData,
     codecCorsOrigins: config.GOVMESH_CODEC_CORS_ORIGINS,
   };

@@ -1,4 +1,5 @@
-import { AuditEntry, IdParams, Problem, ServiceTransparency, VerifyResult } from './api-schemas.js';
+import { AuditEntry, IdParams, Problem, VerifyResult } from './api-schemas.js';
+import { DEFAULT_SMALL_COUNT, PublicServiceFigures, publicFigures } from './public-figures.js';
 import { notFound } from './problems.js';
 import { route, type RouteSpec } from './route-spec.js';
 
@@ -40,10 +41,11 @@ export const auditRoutes: RouteSpec[] = [
     tag: 'Public',
     roles: 'public',
     summary:
-      'Per service, anonymized: cases received and completed, on-time share, median processing time, satisfaction',
-    responses: { 200: { description: 'the figures', schema: ServiceTransparency.array() } },
+      'Per service, anonymized: cases received and completed, on-time share, median processing time, satisfaction; small counts withheld (null)',
+    responses: { 200: { description: 'the figures', schema: PublicServiceFigures.array() } },
     async handle(_input, deps) {
-      return { status: 200, body: await deps.audit.transparency() };
+      const below = deps.smallCountThreshold ?? DEFAULT_SMALL_COUNT;
+      return { status: 200, body: (await deps.audit.transparency()).map((f) => publicFigures(f, below)) };
     },
   }),
 ];

@@ -23,6 +23,8 @@ const ApiEnv = PlatformEnv.extend({
   /** Production without NODE_ENV: refuse the development issuer. */
   GOVMESH_PRODUCTION: z.stringbool().default(false),
   GOVMESH_API_DB: z.string().min(1).optional(),
+  /** The public figures withhold any count from 1 to this minus one, so no one is identifiable. */
+  GOVMESH_TRANSPARENCY_SMALL_COUNT: z.coerce.number().int().min(1).max(1000).default(5),
   /** Requests per caller per minute. */
   GOVMESH_API_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
   GOVMESH_CASE_TASK_QUEUE: z.string().min(1).default('govmesh-cases'),

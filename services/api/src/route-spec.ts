@@ -23,6 +23,8 @@ export interface ApiDeps {
   readonly metrics?: ApiMetrics;
   /** Requests per caller per minute (600). */
   readonly rateLimitPerMinute?: number;
+  /** The public figures withhold counts from 1 to this minus one (GOVMESH_TRANSPARENCY_SMALL_COUNT). */
+  readonly smallCountThreshold?: number;
   /** Browser origins allowed to call the codec endpoint (the Temporal UI's); none by default. */
   readonly codecCorsOrigins?: readonly string[];
   /** Opens sealed case data for the codec endpoint (the same keys as the API's Temporal client). */
