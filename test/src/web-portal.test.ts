@@ -176,6 +176,22 @@ describe('the citizen portal in a browser', () => {
     expect(await page.locator('.app-timeline li').count()).toBeGreaterThan(2);
     await check('case-decided');
 
+    // Decided: the citizen rates the service (the transparency figures count it).
+    await page.getByLabel('4', { exact: true }).check();
+    await page.getByRole('button', { name: 'Send rating' }).click();
+    await expect.poll(() => page.locator('.govuk-notification-banner').textContent()).toContain('Thank you for rating');
+    expect(await page.locator('input[name="score"]').count()).toBe(0);
+    await check('case-rated');
+
+    // The public figures, with no sign-in: the rating just sent counts among them (or is withheld as too few).
+    const visitor = await browser.newContext({ locale: 'en-GB' });
+    const publicPage = await visitor.newPage();
+    await publicPage.goto(`${web}/transparency`);
+    expect(await publicPage.locator('table').textContent()).toContain('Business licence');
+    violations.transparency = await accessibilityViolations(publicPage);
+    await publicPage.screenshot({ path: join(screenshots, 'transparency.png'), fullPage: true });
+    await visitor.close();
+
     await page.getByRole('link', { name: 'My cases' }).click();
     expect(await page.locator('table').textContent()).toContain('Business licence');
     await check('my-cases');

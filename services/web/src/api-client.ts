@@ -58,11 +58,24 @@ export interface MyCase {
 export interface CaseView {
   readonly caseId: string;
   readonly serviceId: string;
+  readonly serviceVersion: number;
   readonly status: string;
   readonly decision?: string;
   readonly currentStep: CurrentStep | null;
   readonly deadline: string | null;
   readonly timeline: ReadonlyArray<{ readonly time: string; readonly what: string }>;
+}
+
+/** One service's public figures; a null count was withheld as too small to publish. */
+export interface PublicFigures {
+  readonly serviceId: string;
+  readonly received: number | null;
+  readonly completed: number | null;
+  readonly failed: number | null;
+  readonly withinStatutoryDeadline: number | null;
+  readonly medianProcessingMs: number | null;
+  readonly satisfaction: { readonly ratings: number | null; readonly average: number | null };
+  readonly suppressedBelow: number;
 }
 
 /** What the pages ask of the API; the same routes and role checks as every other client. */
@@ -78,6 +91,11 @@ export interface PortalApi {
   ): Promise<{ caseId: string }>;
   myCases(token: string): Promise<MyCase[]>;
   case(token: string, caseId: string): Promise<CaseView>;
+  /** One version of a service's definition (what a step asks of the citizen). */
+  definition(serviceId: string, version: number): Promise<Record<string, unknown>>;
+  provideInput(token: string, caseId: string, stepId: string, values: Record<string, unknown>): Promise<void>;
+  rate(token: string, caseId: string, score: number): Promise<void>;
+  transparency(): Promise<PublicFigures[]>;
 }
 
 /** The API over HTTP. */
@@ -142,5 +160,31 @@ export class HttpPortalApi implements PortalApi {
 
   case(token: string, caseId: string): Promise<CaseView> {
     return this.call(`/v1/cases/${encodeURIComponent(caseId)}`, { token });
+  }
+
+  definition(serviceId: string, version: number): Promise<Record<string, unknown>> {
+    return this.call(`/v1/services/${encodeURIComponent(serviceId)}/versions/${version}`);
+  }
+
+  async provideInput(token: string, caseId: string, stepId: string, values: Record<string, unknown>): Promise<void> {
+    await this.call(`/v1/cases/${encodeURIComponent(caseId)}/input`, {
+      method: 'POST',
+      token,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ stepId, values }),
+    });
+  }
+
+  transparency(): Promise<PublicFigures[]> {
+    return this.call('/v1/transparency');
+  }
+
+  async rate(token: string, caseId: string, score: number): Promise<void> {
+    await this.call(`/v1/cases/${encodeURIComponent(caseId)}/rating`, {
+      method: 'POST',
+      token,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ score }),
+    });
   }
 }

@@ -117,20 +117,35 @@ export function applicationFrom(
   posted: Readonly<Record<string, unknown>>,
 ): Record<string, unknown> {
   const application: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(answersFrom(form, posted))) setPath(application, name, value);
+  return application;
+}
+
+/**
+ * The answers to some of the form's fields (`only`; all by default), by field path, typed as
+ * `applicationFrom` types them: what a request for more input sends (`values`).
+ */
+export function answersFrom(
+  form: PublishedForm,
+  posted: Readonly<Record<string, unknown>>,
+  only?: readonly string[],
+): Record<string, unknown> {
+  const answers: Record<string, unknown> = {};
   for (const field of formFields(form, 'en')) {
+    if (only && !only.includes(field.name)) continue;
     const raw = posted[field.name];
     const text = typeof raw === 'string' ? raw.trim() : '';
     if (field.kind === 'boolean') {
-      if (text === 'true' || field.required) setPath(application, field.name, text === 'true');
+      if (text === 'true' || field.required) answers[field.name] = text === 'true';
       continue;
     }
     if (text === '') continue;
     let value: unknown = text;
     if (field.kind === 'integer' && /^-?\d+$/.test(text)) value = Number(text);
     if (field.kind === 'number' && /^-?\d+(\.\d+)?$/.test(text)) value = Number(text);
-    setPath(application, field.name, value);
+    answers[field.name] = value;
   }
-  return application;
+  return answers;
 }
 
 function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
@@ -147,16 +162,20 @@ export function typedValues(form: PublishedForm, posted: Readonly<Record<string,
   );
 }
 
-/** The API's problems (`body.application.applicant.name: is required`) as the page's errors, in form order. */
+/**
+ * The API's problems (`body.application.applicant.name: is required`, or `body.values.…` for a
+ * request for more input) as the page's errors, in form order.
+ */
 export function fieldErrors(
   form: PublishedForm,
   locale: Locale,
   problems: ReadonlyArray<{ path: string; message: string }>,
+  prefix = 'body.application',
 ): FieldError[] {
   const fields = formFields(form, locale);
   const errors: FieldError[] = [];
   for (const problem of problems) {
-    const path = problem.path.replace(/^body\.application\.?/, '');
+    const path = problem.path.startsWith(prefix) ? problem.path.slice(prefix.length).replace(/^\./, '') : problem.path;
     const field = fields.find((f) => f.name === path);
     if (!field) {
       errors.push({

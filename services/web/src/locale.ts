@@ -48,6 +48,34 @@ const en = {
   'case.statutoryDeadline': 'Decision due by law by',
   'case.decision': 'Decision',
   'case.timeline': 'What has happened',
+  'case.answered': 'Thank you: your answer has been sent to the agency.',
+  'case.rated': 'Thank you for rating this service.',
+  'input.title': 'We need more information',
+  'input.submit': 'Send the information',
+  'rating.title': 'How was this service?',
+  'rating.legend': 'Your rating, from 1 (very poor) to 5 (very good)',
+  'rating.submit': 'Send rating',
+  'rating.choose': 'Choose a rating from 1 to 5',
+  'notice.title': 'Important',
+  'nav.transparency': 'Performance',
+  'transparency.title': 'How our services perform',
+  'transparency.lead':
+    'Figures for every service, from the audit ledger. Counts under {below} are not shown, so that no one can be identified.',
+  'transparency.service': 'Service',
+  'transparency.received': 'Applications',
+  'transparency.completed': 'Decided',
+  'transparency.failed': 'Not completed',
+  'transparency.onTime': 'Decided within the legal time limit',
+  'transparency.median': 'Typical time to a decision',
+  'transparency.satisfaction': 'Satisfaction (out of 5)',
+  'transparency.withheld': 'fewer than {below}',
+  'transparency.none': 'none yet',
+  'transparency.chart': 'Share decided within the legal time limit',
+  'transparency.empty': 'No figures yet.',
+  'duration.days': '{n} days',
+  'duration.hours': '{n} hours',
+  'duration.minutes': '{n} minutes',
+  'duration.seconds': '{n} seconds',
   'status.running': 'In progress',
   'status.completed': 'Decided',
   'status.failed': 'Could not be completed',
@@ -110,6 +138,33 @@ const zhCN: Record<MessageKey, string> = {
   'case.statutoryDeadline': '法定办结期限',
   'case.decision': '办理结果',
   'case.timeline': '办理过程',
+  'case.answered': '谢谢，您补充的材料已提交给办理部门。',
+  'case.rated': '感谢您对本服务的评价。',
+  'input.title': '请补充材料',
+  'input.submit': '提交补充材料',
+  'rating.title': '您对本次服务满意吗？',
+  'rating.legend': '请评分：1（很不满意）到 5（非常满意）',
+  'rating.submit': '提交评价',
+  'rating.choose': '请选择 1 到 5 的评分',
+  'notice.title': '提示',
+  'nav.transparency': '办件公开',
+  'transparency.title': '政务服务办件情况公开',
+  'transparency.lead': '各服务事项的统计数据来自审计账本。少于 {below} 件的数字不予公开，以免识别到个人。',
+  'transparency.service': '服务事项',
+  'transparency.received': '受理件数',
+  'transparency.completed': '办结件数',
+  'transparency.failed': '未办结件数',
+  'transparency.onTime': '法定期限内办结率',
+  'transparency.median': '办理用时（中位数）',
+  'transparency.satisfaction': '满意度（满分 5 分）',
+  'transparency.withheld': '少于 {below}',
+  'transparency.none': '暂无',
+  'transparency.chart': '法定期限内办结率',
+  'transparency.empty': '暂无统计数据。',
+  'duration.days': '{n} 天',
+  'duration.hours': '{n} 小时',
+  'duration.minutes': '{n} 分钟',
+  'duration.seconds': '{n} 秒',
   'status.running': '办理中',
   'status.completed': '已办结',
   'status.failed': '无法办结',
@@ -144,4 +199,18 @@ export function formatDateTime(iso: string, locale: Locale, timeZone: string): s
     timeStyle: 'short',
     timeZone,
   }).format(date);
+}
+
+/** A processing time in the largest unit that reads naturally (2 days, 5 hours, 40 seconds). */
+export function formatDuration(ms: number, locale: Locale): string {
+  const [unit, size] =
+    (
+      [
+        ['duration.days', 86_400_000],
+        ['duration.hours', 3_600_000],
+        ['duration.minutes', 60_000],
+      ] as const
+    ).find(([, s]) => ms >= s * 2) ?? (['duration.seconds', 1000] as const);
+  const n = Math.round(ms / size);
+  return translate(locale, unit, { n: new Intl.NumberFormat(locale).format(n) });
 }

@@ -26,6 +26,7 @@ const form: PublishedForm = {
         required: ['name', 'nationalId'],
         properties: { name: { type: 'string' }, nationalId: { type: 'string' } },
       },
+      business: { type: 'object', properties: { employees: { type: 'integer' } } },
     },
   },
   ui: {
@@ -33,6 +34,7 @@ const form: PublishedForm = {
     fields: {
       'applicant.name': { label: { en: 'Full name', 'zh-CN': '姓名' } },
       'applicant.nationalId': { label: { en: 'National identity number', 'zh-CN': '公民身份号码' } },
+      'business.employees': { label: { en: 'Employees', 'zh-CN': '员工人数' } },
     },
   },
 };
@@ -54,6 +56,17 @@ const service: ServiceDetail = {
 class RecordingApi implements PortalApi {
   readonly submissions: Array<{ token: string; application: Record<string, unknown>; key: string }> = [];
   readonly formsAsked: Array<[string, number | undefined]> = [];
+  readonly inputs: Array<{ caseId: string; stepId: string; values: Record<string, unknown> }> = [];
+  readonly ratings: number[] = [];
+  /** What the case is doing: its status and current step. */
+  caseNow: Pick<CaseView, 'status' | 'currentStep'> = {
+    status: 'running',
+    currentStep: {
+      stepId: 'approve-licence',
+      status: 'awaiting-officer',
+      says: 'An officer is deciding: approve licence',
+    },
+  };
   services() {
     return Promise.resolve([service]);
   }
@@ -83,15 +96,65 @@ class RecordingApi implements PortalApi {
     return Promise.resolve({
       caseId,
       serviceId: 'business-licence',
-      status: 'running',
-      currentStep: {
-        stepId: 'approve-licence',
-        status: 'awaiting-officer',
-        says: 'An officer is deciding: approve licence',
-      },
+      serviceVersion: 2,
+      ...this.caseNow,
       deadline: '2026-12-20T23:00:00.000Z',
       timeline: [{ time: '2026-12-01T09:30:00.000Z', what: 'Application received' }],
     });
+  }
+  definition() {
+    return Promise.resolve({
+      steps: [
+        {
+          parallel: [
+            { id: 'check', run: { agency: 'x', activity: 'y' } },
+            {
+              id: 'staff-count',
+              citizenInput: { prompt: 'How many people does the business employ?', fields: ['business.employees'] },
+            },
+          ],
+        },
+      ],
+    });
+  }
+  provideInput(_token: string, caseId: string, stepId: string, values: Record<string, unknown>) {
+    if (values['business.employees'] === 'many')
+      return Promise.reject(
+        new ApiProblem(422, 'CASE.INPUT_INVALID', 'invalid', [
+          { path: 'body.values.business.employees', message: 'must be integer' },
+        ]),
+      );
+    this.inputs.push({ caseId, stepId, values });
+    return Promise.resolve();
+  }
+  transparency() {
+    return Promise.resolve([
+      {
+        serviceId: 'business-licence',
+        received: 120,
+        completed: 100,
+        failed: null,
+        withinStatutoryDeadline: 0.87,
+        medianProcessingMs: 3 * 86_400_000,
+        satisfaction: { ratings: 40, average: 4.25 },
+        suppressedBelow: 5,
+      },
+      {
+        serviceId: 'well-permit',
+        received: null,
+        completed: 0,
+        failed: 0,
+        withinStatutoryDeadline: null,
+        medianProcessingMs: null,
+        satisfaction: { ratings: 0, average: null },
+        suppressedBelow: 5,
+      },
+    ]);
+  }
+  rate(_token: string, _caseId: string, score: number) {
+    if (this.ratings.length) return Promise.reject(new ApiProblem(409, 'CASE.RATED', 'this case has been rated'));
+    this.ratings.push(score);
+    return Promise.resolve();
   }
 }
 
@@ -276,5 +339,93 @@ describe('the citizen portal', () => {
     const page = await agent.get('/services/no-such/apply').set('Accept-Language', 'zh-CN').expect(404);
     expect(page.text).toContain('页面不存在');
     expect(page.text).toContain('no service no-such');
+  });
+
+  it("asks for the information the agency's step wants, with its prompt, and sends the answer typed", async () => {
+    const { agent, api } = portal();
+    api.caseNow = {
+      status: 'running',
+      currentStep: {
+        stepId: 'staff-count',
+        status: 'awaiting-citizen',
+        says: 'We are waiting for information from you',
+      },
+    };
+    await signIn(agent);
+    const page = await agent.get('/cases/business-licence-1').expect(200);
+    expect(page.text).toContain('How many people does the business employ?');
+    expect(page.text).toContain('for="f-business-employees"');
+    // Only what the step asks for, not the rest of the application.
+    expect(page.text).not.toContain('for="f-applicant-name"');
+    const empty = await agent
+      .post('/cases/business-licence-1/input')
+      .type('form')
+      .send({ _csrf: csrfOf(page.text), _step: 'staff-count' })
+      .expect(400);
+    expect(empty.text).toContain('Enter Employees');
+    const wrong = await agent
+      .post('/cases/business-licence-1/input')
+      .type('form')
+      .send({ _csrf: csrfOf(page.text), _step: 'staff-count', 'business.employees': 'many' })
+      .expect(400);
+    expect(wrong.text).toContain('Employees: must be integer');
+    expect(wrong.text).toContain('value="many"');
+    const sent = await agent
+      .post('/cases/business-licence-1/input')
+      .type('form')
+      .send({ _csrf: csrfOf(page.text), _step: 'staff-count', 'business.employees': '12' })
+      .expect(303);
+    expect(sent.headers.location).toBe('/cases/business-licence-1?answered=1');
+    expect(api.inputs).toEqual([
+      { caseId: 'business-licence-1', stepId: 'staff-count', values: { 'business.employees': 12 } },
+    ]);
+    const after = await agent.get(sent.headers.location as string).expect(200);
+    expect(after.text).toContain('your answer has been sent to the agency');
+  });
+
+  it('offers a rating once the case has ended, and takes it once', async () => {
+    const { agent, api } = portal();
+    await signIn(agent);
+    const running = await agent.get('/cases/business-licence-1').expect(200);
+    expect(running.text).not.toContain('name="score"');
+    api.caseNow = { status: 'completed', currentStep: null };
+    const ended = await agent.get('/cases/business-licence-1').expect(200);
+    expect(ended.text).toContain('name="score"');
+    const none = await agent
+      .post('/cases/business-licence-1/rating')
+      .type('form')
+      .send({ _csrf: csrfOf(ended.text) })
+      .expect(303);
+    expect(none.headers.location).toBe('/cases/business-licence-1?ratingError=1#rating');
+    expect((await agent.get('/cases/business-licence-1?ratingError=1').expect(200)).text).toContain(
+      'Choose a rating from 1 to 5',
+    );
+    for (const _ of [1, 2])
+      expect(
+        (
+          await agent
+            .post('/cases/business-licence-1/rating')
+            .type('form')
+            .send({ _csrf: csrfOf(ended.text), score: '4' })
+            .expect(303)
+        ).headers.location,
+      ).toBe('/cases/business-licence-1?rated=1');
+    expect(api.ratings).toEqual([4]);
+  });
+
+  it('publishes the figures to anyone, saying which were withheld as too small rather than showing them', async () => {
+    const { agent } = portal();
+    const page = await agent.get('/transparency').expect(200);
+    expect(page.text).toContain('Counts under 5 are not shown');
+    const cells = [...page.text.matchAll(/<td class="govuk-table__cell[^"]*">([^<]*)<\/td>/g)].map((m) => m[1]);
+    expect(cells).toEqual([
+      ...['120', '100', 'fewer than 5', '87%', '3 days', '4.3 (40)'],
+      // nothing decided yet is not a secret: it says so
+      ...['fewer than 5', '0', '0', 'none yet', 'none yet', 'none yet'],
+    ]);
+    expect(page.text).toContain('app-bar__fill--85');
+    const zh = await agent.get('/transparency').set('Accept-Language', 'zh-CN').expect(200);
+    expect(zh.text).toContain('少于 5');
+    expect(zh.text).toContain('3 天');
   });
 });

@@ -13,6 +13,7 @@ import { pinoHttp } from 'pino-http';
 
 import { ApiProblem, ApiUnreachable, type PortalApi, type ServiceDetail } from './api-client.js';
 import {
+  answersFrom,
   applicationFrom,
   fieldErrors,
   formFields,
@@ -20,7 +21,8 @@ import {
   type FieldError,
   type PublishedForm,
 } from './application-form.js';
-import { LOCALES, formatDateTime, isLocale, isMessageKey, translate, type Locale } from './locale.js';
+import { inputRequestOf } from './citizen-input.js';
+import { LOCALES, formatDateTime, formatDuration, isLocale, isMessageKey, translate, type Locale } from './locale.js';
 import { newSessionId, type CookieSeal, type PendingSignIn, type Session } from './session.js';
 import { randomState, randomVerifier, type SignIn } from './sign-in.js';
 
@@ -381,23 +383,177 @@ export function createWebServer(deps: WebDeps): express.Express {
       });
     }),
   );
-  app.get(
-    '/cases/:id',
-    wrap(async (req, res) => {
-      const session = citizen(req, res);
-      if (!session) return;
-      const [view, serviceTitles] = await Promise.all([deps.api.case(session.token, String(req.params.id)), titles()]);
-      render(req, res, 'case', {
+  /** A case page, with the form its current step asks for (more input) or, once it ended, the rating. */
+  async function renderCase(
+    req: Request,
+    res: Response,
+    session: Session,
+    caseId: string,
+    options: { values?: Record<string, string>; errors?: FieldError[]; status?: number } = {},
+  ): Promise<void> {
+    const [view, serviceTitles] = await Promise.all([deps.api.case(session.token, caseId), titles()]);
+    const locale = (req as PageRequest).locale;
+    let input: Record<string, unknown> | undefined;
+    if (view.currentStep?.status === 'awaiting-citizen') {
+      const definition = await deps.api.definition(view.serviceId, view.serviceVersion);
+      const asked = inputRequestOf(definition, view.currentStep.stepId);
+      if (asked) {
+        const form = await formOf(await deps.api.service(view.serviceId));
+        const errors = options.errors ?? [];
+        input = {
+          stepId: asked.stepId,
+          prompt: asked.prompt,
+          fields: formFields(form, locale, options.values ?? {}, errors)
+            .filter((f) => asked.fields.includes(f.name))
+            .map((f) => ({ ...f, required: true })),
+          errors: errors.map((e) => ({ text: e.text, href: e.href })),
+        };
+      }
+    }
+    const ended = view.status === 'completed' || view.status === 'failed';
+    render(
+      req,
+      res,
+      'case',
+      {
         title: t(req, 'case.title'),
         section: 'cases',
         view,
         submitted: req.query.submitted === '1',
+        notice:
+          req.query.answered === '1'
+            ? t(req, 'case.answered')
+            : req.query.rated === '1'
+              ? t(req, 'case.rated')
+              : undefined,
         serviceTitle: serviceTitles.get(view.serviceId) ?? view.serviceId,
         ...statusOf(req, view.status),
         says: stepSays(req, view.currentStep),
         stepDeadline: view.currentStep?.deadline ? when(req, view.currentStep.deadline) : undefined,
         statutoryDeadline: view.deadline ? when(req, view.deadline) : undefined,
         timeline: view.timeline.map((e) => ({ time: when(req, e.time), what: e.what })),
+        input,
+        rating: ended && req.query.rated !== '1',
+        ratingError: req.query.ratingError === '1' ? t(req, 'rating.choose') : undefined,
+      },
+      options.status,
+    );
+  }
+
+  app.get(
+    '/cases/:id',
+    wrap(async (req, res) => {
+      const session = citizen(req, res);
+      if (!session) return;
+      await renderCase(req, res, session, String(req.params.id));
+    }),
+  );
+  /** A form posted by the signed-in citizen, with its anti-forgery token checked; else a redirect to sign in. */
+  const postedBy = (req: Request, res: Response): Session | undefined => {
+    const session = (req as PageRequest).session;
+    if (!session || !deps.seal.csrfMatches(session, (req.body as Record<string, unknown>)._csrf)) {
+      res.redirect(303, `/sign-in?returnTo=${encodeURIComponent(req.path)}`);
+      return undefined;
+    }
+    return citizen(req, res);
+  };
+  app.post(
+    '/cases/:id/input',
+    wrap(async (req, res) => {
+      const session = postedBy(req, res);
+      if (!session) return;
+      const caseId = String(req.params.id);
+      const posted = req.body as Record<string, unknown>;
+      const view = await deps.api.case(session.token, caseId);
+      const stepId = typeof posted._step === 'string' ? posted._step : '';
+      const asked = inputRequestOf(await deps.api.definition(view.serviceId, view.serviceVersion), stepId);
+      const form = await formOf(await deps.api.service(view.serviceId));
+      if (!asked) {
+        res.redirect(303, `/cases/${encodeURIComponent(caseId)}`);
+        return;
+      }
+      const values = answersFrom(form, posted, asked.fields);
+      const typed = Object.fromEntries(asked.fields.map((f) => [f, typeof posted[f] === 'string' ? posted[f] : '']));
+      const missing = asked.fields.filter((f) => !(f in values));
+      const locale = (req as PageRequest).locale;
+      // Every field asked for is wanted: say so here rather than send half an answer.
+      if (missing.length) {
+        const problems = missing.map((f) => ({ path: `body.values.${f}`, message: 'is required' }));
+        await renderCase(req, res, session, caseId, {
+          values: typed,
+          errors: fieldErrors(form, locale, problems, 'body.values'),
+          status: 400,
+        });
+        return;
+      }
+      try {
+        await deps.api.provideInput(session.token, caseId, stepId, values);
+      } catch (err) {
+        if (err instanceof ApiProblem && err.errors.length) {
+          await renderCase(req, res, session, caseId, {
+            values: typed,
+            errors: fieldErrors(form, locale, err.errors, 'body.values'),
+            status: 400,
+          });
+          return;
+        }
+        throw err;
+      }
+      res.redirect(303, `/cases/${encodeURIComponent(caseId)}?answered=1`);
+    }),
+  );
+  app.post(
+    '/cases/:id/rating',
+    wrap(async (req, res) => {
+      const session = postedBy(req, res);
+      if (!session) return;
+      const caseId = encodeURIComponent(String(req.params.id));
+      const score = Number((req.body as Record<string, unknown>).score);
+      if (!Number.isInteger(score) || score < 1 || score > 5) {
+        res.redirect(303, `/cases/${caseId}?ratingError=1#rating`);
+        return;
+      }
+      try {
+        await deps.api.rate(session.token, String(req.params.id), score);
+      } catch (err) {
+        // Rated already (another tab): the rating stands, as the person meant.
+        if (!(err instanceof ApiProblem && err.code === 'CASE.RATED')) throw err;
+      }
+      res.redirect(303, `/cases/${caseId}?rated=1`);
+    }),
+  );
+
+  // --- The public transparency page: no sign-in ---
+  app.get(
+    '/transparency',
+    wrap(async (req, res) => {
+      const locale = (req as PageRequest).locale;
+      const [figures, serviceTitles] = await Promise.all([deps.api.transparency(), titles()]);
+      const below = String(figures[0]?.suppressedBelow ?? '');
+      const withheld = t(req, 'transparency.withheld', { below });
+      const number = new Intl.NumberFormat(locale);
+      const percent = new Intl.NumberFormat(locale, { style: 'percent' });
+      // A missing figure is withheld when its count was; otherwise there is nothing to show yet.
+      const shown = (value: number | null, format: (v: number) => string, basis: number | null) =>
+        value !== null ? format(value) : basis === null ? withheld : t(req, 'transparency.none');
+      render(req, res, 'transparency', {
+        title: t(req, 'transparency.title'),
+        section: 'transparency',
+        below,
+        rows: figures.map((f) => ({
+          title: serviceTitles.get(f.serviceId) ?? f.serviceId,
+          received: shown(f.received, (v) => number.format(v), null),
+          completed: shown(f.completed, (v) => number.format(v), null),
+          failed: shown(f.failed, (v) => number.format(v), null),
+          onTime: shown(f.withinStatutoryDeadline, (v) => percent.format(v), f.completed === 0 ? 0 : null),
+          onTimeWidth: Math.round((f.withinStatutoryDeadline ?? 0) * 20) * 5,
+          median: shown(f.medianProcessingMs, (v) => formatDuration(v, locale), f.completed === 0 ? 0 : null),
+          satisfaction: shown(
+            f.satisfaction.average,
+            (v) => `${number.format(Math.round(v * 10) / 10)} (${number.format(f.satisfaction.ratings ?? 0)})`,
+            f.satisfaction.ratings === 0 ? 0 : null,
+          ),
+        })),
       });
     }),
   );
