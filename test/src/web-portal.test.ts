@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline';
 
 import { AxeBuilder } from '@axe-core/playwright';
 import { ensureChromium } from '@govmesh/infra';
+import { DevelopmentIssuer, developmentIssuerKeyFile } from '@govmesh/tokens';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -55,6 +56,8 @@ describe('the citizen portal in a browser', () => {
   let up: ChildProcess;
   let browser: Browser;
   let web: string;
+  let api: string;
+  let dataDir: string;
   const output: string[] = [];
   const suffix = Math.random().toString(16).slice(2, 8);
   const citizen = `e2e-citizen-${suffix}`;
@@ -65,9 +68,12 @@ describe('the citizen portal in a browser', () => {
     );
     mkdirSync(screenshots, { recursive: true });
     const dir = mkdtempSync(join(tmpdir(), 'govmesh-e2e-web-'));
+    dataDir = dir;
     const { kafkaBrokers, temporalAddress } = engines();
     const webPort = await freePort();
+    const apiPort = await freePort();
     web = `http://127.0.0.1:${webPort}`;
+    api = `http://127.0.0.1:${apiPort}`;
     up = spawn(process.execPath, [join(root, 'services/cli/bin/govmesh.js'), 'up', '--demo', '--cases', '1'], {
       cwd: root,
       env: {
@@ -76,7 +82,7 @@ describe('the citizen portal in a browser', () => {
         TEMPORAL_ADDRESS: temporalAddress,
         GOVMESH_DATA_DIR: dir,
         ...principalEnv('admin'),
-        GOVMESH_API_PORT: String(await freePort()),
+        GOVMESH_API_PORT: String(apiPort),
         GOVMESH_WEB_PORT: String(webPort),
         GOVMESH_API_DB: join(dir, 'api.sqlite'),
         GOVMESH_AUDIT_URL: `http://127.0.0.1:${await freePort()}`,
@@ -241,4 +247,82 @@ describe('the citizen portal in a browser', () => {
     expect(await page.locator('.govuk-panel__title').textContent()).toContain('Application sent');
     await context.close();
   }, 120_000);
+
+  it("lets an officer find a case's task in the inbox, decide it with reasons, and the case ends as decided", async () => {
+    // A service of this run whose decision is for a role the demo officer does not play: only the
+    // officer in the browser can decide it.
+    const issuer = await DevelopmentIssuer.open(developmentIssuerKeyFile(dataDir));
+    const role = `e2e-officer-${suffix}`;
+    const serviceId = `workbench-${suffix}`;
+    const call = async (path: string, as: Parameters<DevelopmentIssuer['mint']>[0], method: string, body?: unknown) => {
+      const response = await fetch(`${api}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${await issuer.mint(as)}`, 'content-type': 'application/json' },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+      if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+      return (await response.json()) as Record<string, unknown>;
+    };
+    await call(
+      `/v1/services/${serviceId}`,
+      { role: 'agency-admin', subject: 'e2e-admin', agency: 'market-regulation' },
+      'PUT',
+      {
+        apiVersion: 'govmesh/v1',
+        kind: 'Service',
+        id: serviceId,
+        version: 1,
+        title: 'Workbench licence',
+        ownerAgency: 'market-regulation',
+        application: { schema: 'business-licence-application@1' },
+        steps: [{ id: 'decision', classification: { core: true, critical: true }, officer: { role } }],
+      },
+    );
+    const applicant = { role: 'citizen' as const, subject: `${citizen}-workbench` };
+    const { caseId } = (await call('/v1/cases', applicant, 'POST', {
+      serviceId,
+      application: {
+        applicant: { name: 'Ada Lovelace', dateOfBirth: '1985-12-10', nationalId: 'NID-1', email: 'ada@example.org' },
+        business: { name: 'Engine Works', address: '1 Analytical Way', activity: 'workshop' },
+      },
+    })) as { caseId: string };
+
+    const context = await browser.newContext({ locale: 'en-GB' });
+    const page = await context.newPage();
+    await page.goto(`${web}/officer`);
+    await page.waitForURL(/\/authorize\?/);
+    await page.getByLabel('Role', { exact: true }).selectOption('officer');
+    await page.getByLabel('User name').fill(`e2e-officer-${suffix}`);
+    await page.getByLabel('Agency (officers and administrators)').fill('market-regulation');
+    await page.getByLabel('Officer roles, separated by commas').fill(role);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${web}/officer`);
+    // The inbox's index lags a new case by a moment: the officer reloads, as people do.
+    const task = page.locator(`a[href="/officer/tasks/${encodeURIComponent(`${caseId}:decision`)}"]`);
+    await expect
+      .poll(async () => (await page.reload(), await task.count()), { timeout: 30_000, interval: 1_000 })
+      .toBe(1);
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.screenshot({ path: join(screenshots, 'officer-inbox.png'), fullPage: true });
+    await task.click();
+
+    // Rejecting without a reason is refused on the page; nothing reaches the case.
+    await page.getByLabel('Reject').check();
+    await page.getByRole('button', { name: 'Record the decision' }).click();
+    await expect.poll(() => page.locator('.govuk-error-summary').textContent()).toContain('Give at least one reason');
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.getByLabel('Reasons').fill('the business address is a residential flat');
+    await page.getByRole('button', { name: 'Record the decision' }).click();
+    await page.waitForURL(/\/officer\?decided=decision$/);
+    expect(await page.locator('.govuk-notification-banner').textContent()).toContain('is recorded');
+    await context.close();
+
+    await expect
+      .poll(async () => (await call(`/v1/cases/${caseId}`, applicant, 'GET')).status, {
+        timeout: 30_000,
+        interval: 1_000,
+      })
+      .toBe('completed');
+    expect((await call(`/v1/cases/${caseId}`, applicant, 'GET')).decision).toBe('rejected');
+  }, 180_000);
 });

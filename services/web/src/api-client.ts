@@ -1,4 +1,4 @@
-import type { PublishedForm } from './application-form.js';
+import type { FormSchema, PublishedForm } from './application-form.js';
 
 /** An RFC 9457 problem the API answered, with the fields it names. */
 export class ApiProblem extends Error {
@@ -78,6 +78,25 @@ export interface PublicFigures {
   readonly suppressedBelow: number;
 }
 
+/** A task waiting for an officer, as the inbox lists it. */
+export interface OfficerTask {
+  readonly taskId: string;
+  readonly caseId: string;
+  readonly stepId: string;
+  readonly serviceId: string;
+  readonly kind: 'officer' | 'review';
+  readonly role: string;
+  readonly deadline: string | null;
+  /** For a review: the partner's output waiting for approval. */
+  readonly output?: Record<string, unknown>;
+}
+
+export interface OfficerDecision {
+  readonly decision: 'approve' | 'reject' | 'request-rework';
+  readonly reasons?: string[];
+  readonly output?: Record<string, unknown>;
+}
+
 /** What the pages ask of the API; the same routes and role checks as every other client. */
 export interface PortalApi {
   services(): Promise<ServiceSummary[]>;
@@ -96,6 +115,10 @@ export interface PortalApi {
   provideInput(token: string, caseId: string, stepId: string, values: Record<string, unknown>): Promise<void>;
   rate(token: string, caseId: string, score: number): Promise<void>;
   transparency(): Promise<PublicFigures[]>;
+  inbox(token: string): Promise<OfficerTask[]>;
+  decide(token: string, taskId: string, decision: OfficerDecision): Promise<void>;
+  /** A task type's latest revision: its title and input and output schemas. */
+  taskType(ref: string): Promise<{ title: string; output: FormSchema }>;
 }
 
 /** The API over HTTP. */
@@ -173,6 +196,24 @@ export class HttpPortalApi implements PortalApi {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ stepId, values }),
     });
+  }
+
+  inbox(token: string): Promise<OfficerTask[]> {
+    return this.call('/v1/tasks', { token });
+  }
+
+  async decide(token: string, taskId: string, decision: OfficerDecision): Promise<void> {
+    await this.call(`/v1/tasks/${encodeURIComponent(taskId)}/decision`, {
+      method: 'POST',
+      token,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(decision),
+    });
+  }
+
+  taskType(ref: string): Promise<{ title: string; output: FormSchema }> {
+    const [name, major] = ref.split('@');
+    return this.call(`/v1/task-types/${encodeURIComponent(name ?? '')}/${encodeURIComponent(major ?? '')}`);
   }
 
   transparency(): Promise<PublicFigures[]> {

@@ -2,6 +2,8 @@ import { translate, type Locale } from './locale.js';
 
 /** The part of JSON Schema a form is drawn from (the API has checked the whole schema at publish). */
 export interface FormSchema {
+  readonly title?: string;
+  readonly items?: FormSchema;
   readonly type?: string | readonly string[];
   readonly format?: string;
   readonly enum?: readonly unknown[];
@@ -21,7 +23,8 @@ export interface PublishedForm {
   };
 }
 
-export type FieldKind = 'text' | 'email' | 'date' | 'integer' | 'number' | 'boolean' | 'choice';
+/** `list`: an array of texts, one per line (a partner's findings, say). */
+export type FieldKind = 'text' | 'email' | 'date' | 'integer' | 'number' | 'boolean' | 'choice' | 'list';
 
 export interface FormField {
   /** The dotted path into the application, which is also the input's name. */
@@ -56,6 +59,7 @@ function kindOf(schema: FormSchema): FieldKind {
   if (type === 'integer') return 'integer';
   if (type === 'number') return 'number';
   if (type === 'boolean') return 'boolean';
+  if (type === 'array' && typeOf(schema.items ?? {}) === 'string') return 'list';
   if (schema.format === 'email') return 'email';
   if (schema.format === 'date') return 'date';
   return 'text';
@@ -139,6 +143,14 @@ export function answersFrom(
       if (text === 'true' || field.required) answers[field.name] = text === 'true';
       continue;
     }
+    if (field.kind === 'list') {
+      const items = text
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter(Boolean);
+      if (items.length || field.required) answers[field.name] = items;
+      continue;
+    }
     if (text === '') continue;
     let value: unknown = text;
     if (field.kind === 'integer' && /^-?\d+$/.test(text)) value = Number(text);
@@ -196,4 +208,25 @@ export function fieldErrors(
   }
   const order = (e: FieldError) => (e.field ? fields.findIndex((f) => f.name === e.field) : fields.length);
   return errors.sort((a, b) => order(a) - order(b));
+}
+
+/**
+ * A form for a contract that has no labels of its own (a task type's output, which an officer
+ * records when doing a partner's work in-house): its fields in schema order, each labelled with
+ * its `title` or its name.
+ */
+export function contractForm(title: string, schema: FormSchema): PublishedForm {
+  const fields: Record<string, { label: Record<Locale, string> }> = {};
+  const walk = (node: FormSchema, prefix: string) => {
+    for (const [key, child] of Object.entries(node.properties ?? {})) {
+      const name = prefix ? `${prefix}.${key}` : key;
+      if (typeOf(child) === 'object' && child.properties) walk(child, name);
+      else {
+        const label = child.title ?? key.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+        fields[name] = { label: { en: label, 'zh-CN': label } };
+      }
+    }
+  };
+  walk(schema, '');
+  return { title, schema, ui: { order: Object.keys(fields), fields } };
 }

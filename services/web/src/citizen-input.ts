@@ -28,3 +28,17 @@ export function inputRequestOf(definition: Record<string, unknown>, stepId: stri
   };
   return search(definition.steps);
 }
+
+/** A step of a definition by id, wherever it is (inside a `parallel` group too). */
+export function stepOf(definition: Record<string, unknown>, stepId: string): Record<string, unknown> | undefined {
+  const search = (steps: unknown): Record<string, unknown> | undefined => {
+    if (!Array.isArray(steps)) return undefined;
+    for (const step of steps as Array<Record<string, unknown>>) {
+      if (step.id === stepId) return step;
+      const inner = search(step.parallel);
+      if (inner) return inner;
+    }
+    return undefined;
+  };
+  return search(definition.steps);
+}

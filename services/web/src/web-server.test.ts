@@ -7,7 +7,14 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { ApiProblem, type CaseView, type PortalApi, type ServiceDetail } from './api-client.js';
+import {
+  ApiProblem,
+  type CaseView,
+  type OfficerDecision,
+  type OfficerTask,
+  type PortalApi,
+  type ServiceDetail,
+} from './api-client.js';
 import type { PublishedForm } from './application-form.js';
 import { CookieSeal } from './session.js';
 import type { SignIn } from './sign-in.js';
@@ -107,7 +114,9 @@ class RecordingApi implements PortalApi {
       steps: [
         {
           parallel: [
-            { id: 'check', run: { agency: 'x', activity: 'y' } },
+            { id: 'check', task: 'background-check@1' },
+            { id: 'site-inspection', task: 'site-inspection@1', review: { role: 'licensing-officer' } },
+            { id: 'decision', officer: { role: 'licensing-officer' } },
             {
               id: 'staff-count',
               citizenInput: { prompt: 'How many people does the business employ?', fields: ['business.employees'] },
@@ -126,6 +135,55 @@ class RecordingApi implements PortalApi {
       );
     this.inputs.push({ caseId, stepId, values });
     return Promise.resolve();
+  }
+  readonly decisions: Array<{ taskId: string } & OfficerDecision> = [];
+  tasks: OfficerTask[] = [
+    {
+      taskId: 'c-2:decision',
+      caseId: 'c-2',
+      stepId: 'decision',
+      serviceId: 'business-licence',
+      kind: 'officer',
+      role: 'licensing-officer',
+      deadline: '2099-01-01T00:00:00.000Z',
+    },
+    {
+      taskId: 'c-1:site-inspection',
+      caseId: 'c-1',
+      stepId: 'site-inspection',
+      serviceId: 'business-licence',
+      kind: 'review',
+      role: 'licensing-officer',
+      deadline: '2020-01-01T00:00:00.000Z',
+      output: { clear: false, findings: ['no fire exit sign'] },
+    },
+    {
+      taskId: 'c-3:check',
+      caseId: 'c-3',
+      stepId: 'check',
+      serviceId: 'business-licence',
+      kind: 'officer',
+      role: 'licensing-officer',
+      deadline: null,
+    },
+  ];
+  inbox() {
+    return Promise.resolve(this.tasks);
+  }
+  decide(_token: string, taskId: string, decision: OfficerDecision) {
+    this.decisions.push({ taskId, ...decision });
+    this.tasks = this.tasks.filter((task) => task.taskId !== taskId);
+    return Promise.resolve();
+  }
+  taskType(ref: string) {
+    return Promise.resolve({
+      title: ref,
+      output: {
+        type: 'object',
+        required: ['clear', 'findings'],
+        properties: { clear: { type: 'boolean' }, findings: { type: 'array', items: { type: 'string' } } },
+      },
+    });
   }
   transparency() {
     return Promise.resolve([
@@ -427,5 +485,76 @@ describe('the citizen portal', () => {
     const zh = await agent.get('/transparency').set('Accept-Language', 'zh-CN').expect(200);
     expect(zh.text).toContain('少于 5');
     expect(zh.text).toContain('3 天');
+  });
+
+  describe('the officer workbench', () => {
+    const officer = () => portal(new RecordingApi(), 'officer', 'demo-officer-market-regulation');
+
+    it("lists the tasks for the officer's roles, overdue first, and is for officers only", async () => {
+      const { agent } = officer();
+      await signIn(agent);
+      const inbox = await agent.get('/officer').expect(200);
+      const order = [...inbox.text.matchAll(/href="\/officer\/tasks\/([^"]+)"/g)].map((m) => decodeURIComponent(m[1]!));
+      expect(order).toEqual(['c-1:site-inspection', 'c-2:decision', 'c-3:check']);
+      expect(inbox.text).toContain('Overdue');
+      const { agent: asCitizen } = portal();
+      await signIn(asCitizen);
+      expect((await asCitizen.get('/officer').expect(403)).text).toContain('This page is for officers');
+    });
+
+    it("shows a partner's work beside its contract, and sends it back only with reasons", async () => {
+      const { agent, api } = officer();
+      await signIn(agent);
+      const page = await agent.get('/officer/tasks/c-1%3Asite-inspection').expect(200);
+      expect(page.text).toContain('What the partner answered');
+      expect(page.text).toContain('no fire exit sign');
+      expect(page.text).toContain('What the contract asks: site-inspection@1');
+      const bare = await agent
+        .post('/officer/tasks/c-1%3Asite-inspection')
+        .type('form')
+        .send({ _csrf: csrfOf(page.text), decision: 'request-rework' })
+        .expect(400);
+      expect(bare.text).toContain('Give at least one reason');
+      expect(api.decisions).toEqual([]);
+      const sent = await agent
+        .post('/officer/tasks/c-1%3Asite-inspection')
+        .type('form')
+        .send({ _csrf: csrfOf(page.text), decision: 'request-rework', reasons: 'add a photograph\nsign the report' })
+        .expect(303);
+      expect(sent.headers.location).toBe('/officer?decided=site-inspection');
+      expect(api.decisions).toEqual([
+        { taskId: 'c-1:site-inspection', decision: 'request-rework', reasons: ['add a photograph', 'sign the report'] },
+      ]);
+      expect((await agent.get('/officer?decided=site-inspection').expect(200)).text).toContain('is recorded');
+    });
+
+    it("records a partner's work done in-house with a form drawn from the task type's output", async () => {
+      const { agent, api } = officer();
+      await signIn(agent);
+      const page = await agent.get('/officer/tasks/c-3%3Acheck').expect(200);
+      expect(page.text).toContain('for="f-findings"');
+      await agent
+        .post('/officer/tasks/c-3%3Acheck')
+        .type('form')
+        .send({ _csrf: csrfOf(page.text), decision: 'approve', clear: 'true', findings: 'none of note\n' })
+        .expect(303);
+      expect(api.decisions).toEqual([
+        { taskId: 'c-3:check', decision: 'approve', output: { clear: true, findings: ['none of note'] } },
+      ]);
+    });
+
+    it('says a task someone else decided is no longer waiting', async () => {
+      const { agent, api } = officer();
+      await signIn(agent);
+      const page = await agent.get('/officer/tasks/c-2%3Adecision').expect(200);
+      api.tasks = [];
+      const late = await agent
+        .post('/officer/tasks/c-2%3Adecision')
+        .type('form')
+        .send({ _csrf: csrfOf(page.text), decision: 'approve' })
+        .expect(409);
+      expect(late.text).toContain('no longer waiting for a decision');
+      expect(api.decisions).toEqual([]);
+    });
   });
 });
