@@ -75,7 +75,7 @@ class RecordingApi implements PortalApi {
     },
   };
   services() {
-    return Promise.resolve([service]);
+    return Promise.resolve([service, { ...service, id: 'well-permit', title: 'Private well permit' }]);
   }
   service(id: string) {
     if (id !== service.id) return Promise.reject(new ApiProblem(404, 'NOT_FOUND', `no service ${id}`));
@@ -195,6 +195,16 @@ class RecordingApi implements PortalApi {
         withinStatutoryDeadline: 0.87,
         medianProcessingMs: 3 * 86_400_000,
         satisfaction: { ratings: 40, average: 4.25 },
+        suppressedBelow: 5,
+      },
+      {
+        serviceId: 'a-service-withdrawn-long-ago',
+        received: 9,
+        completed: 9,
+        failed: 0,
+        withinStatutoryDeadline: 1,
+        medianProcessingMs: 1000,
+        satisfaction: { ratings: 0, average: null },
         suppressedBelow: 5,
       },
       {
@@ -482,6 +492,7 @@ describe('the citizen portal', () => {
       ...['fewer than 5', '0', '0', 'none yet', 'none yet', 'none yet'],
     ]);
     expect(page.text).toContain('app-bar__fill--85');
+    expect(page.text).not.toContain('a-service-withdrawn-long-ago');
     const zh = await agent.get('/transparency').set('Accept-Language', 'zh-CN').expect(200);
     expect(zh.text).toContain('少于 5');
     expect(zh.text).toContain('3 天');

@@ -742,20 +742,23 @@ export function createWebServer(deps: WebDeps): express.Express {
         title: t(req, 'transparency.title'),
         section: 'transparency',
         below,
-        rows: figures.map((f) => ({
-          title: serviceTitles.get(f.serviceId) ?? f.serviceId,
-          received: shown(f.received, (v) => number.format(v), null),
-          completed: shown(f.completed, (v) => number.format(v), null),
-          failed: shown(f.failed, (v) => number.format(v), null),
-          onTime: shown(f.withinStatutoryDeadline, (v) => percent.format(v), f.completed === 0 ? 0 : null),
-          onTimeWidth: Math.round((f.withinStatutoryDeadline ?? 0) * 20) * 5,
-          median: shown(f.medianProcessingMs, (v) => formatDuration(v, locale), f.completed === 0 ? 0 : null),
-          satisfaction: shown(
-            f.satisfaction.average,
-            (v) => `${number.format(Math.round(v * 10) / 10)} (${number.format(f.satisfaction.ratings ?? 0)})`,
-            f.satisfaction.ratings === 0 ? 0 : null,
-          ),
-        })),
+        // The services of the catalogue: a ledger also holds cases of services long withdrawn.
+        rows: figures
+          .filter((f) => serviceTitles.has(f.serviceId))
+          .map((f) => ({
+            title: serviceTitles.get(f.serviceId) ?? f.serviceId,
+            received: shown(f.received, (v) => number.format(v), null),
+            completed: shown(f.completed, (v) => number.format(v), null),
+            failed: shown(f.failed, (v) => number.format(v), null),
+            onTime: shown(f.withinStatutoryDeadline, (v) => percent.format(v), f.completed === 0 ? 0 : null),
+            onTimeWidth: Math.round((f.withinStatutoryDeadline ?? 0) * 20) * 5,
+            median: shown(f.medianProcessingMs, (v) => formatDuration(v, locale), f.completed === 0 ? 0 : null),
+            satisfaction: shown(
+              f.satisfaction.average,
+              (v) => `${number.format(Math.round(v * 10) / 10)} (${number.format(f.satisfaction.ratings ?? 0)})`,
+              f.satisfaction.ratings === 0 ? 0 : null,
+            ),
+          })),
       });
     }),
   );
