@@ -61,6 +61,8 @@ describe('the citizen portal in a browser', () => {
   const output: string[] = [];
   const suffix = Math.random().toString(16).slice(2, 8);
   const citizen = `e2e-citizen-${suffix}`;
+  /** The case the officer's test decided in the browser; the auditor's test reads its trail. */
+  let decidedByOfficer = '';
 
   beforeAll(async () => {
     const executablePath = await ensureChromium(process.env, (e) =>
@@ -324,5 +326,40 @@ describe('the citizen portal in a browser', () => {
       })
       .toBe('completed');
     expect((await call(`/v1/cases/${caseId}`, applicant, 'GET')).decision).toBe('rejected');
+    decidedByOfficer = caseId;
   }, 180_000);
+
+  it("shows an auditor the partners' scorecards, the ledger's verdict and a case's trail", async () => {
+    const context = await browser.newContext({ locale: 'en-GB' });
+    const page = await context.newPage();
+    await page.goto(`${web}/audit`);
+    await page.waitForURL(/\/authorize\?/);
+    await page.getByLabel('Role', { exact: true }).selectOption('auditor');
+    await page.getByLabel('User name').fill(`e2e-auditor-${suffix}`);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${web}/audit`);
+    expect(await page.locator('main').textContent()).toContain('The hash chain holds');
+    // The demo partners of this run worked the demo batch: each has a row with its trend.
+    expect(await page.locator('table').textContent()).toContain(`swift-checks-${suffix}`);
+    expect(await page.locator('svg.app-trend').count()).toBeGreaterThan(0);
+    expect(await accessibilityViolations(page)).toEqual([]);
+    // The first screenful: a long-used ledger holds many partners.
+    await page.screenshot({
+      path: join(screenshots, 'audit.png'),
+      fullPage: true,
+      clip: { x: 0, y: 0, width: 1280, height: 1400 },
+    });
+    await page.getByLabel('Case reference').fill(decidedByOfficer);
+    await page.getByRole('button', { name: 'Show the trail' }).click();
+    await page.waitForURL(`${web}/audit/cases/${decidedByOfficer}`);
+    // The ledger consumes the events a moment after they happen: the auditor reloads, as people do.
+    await expect
+      .poll(async () => (await page.reload(), await page.locator('main').textContent()), {
+        timeout: 30_000,
+        interval: 1_000,
+      })
+      .toContain('case.completed');
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await context.close();
+  }, 120_000);
 });

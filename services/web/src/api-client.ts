@@ -97,6 +97,31 @@ export interface OfficerDecision {
   readonly output?: Record<string, unknown>;
 }
 
+export interface PartnerScorecard {
+  readonly partnerId: string;
+  readonly taskType: string;
+  readonly assigned: number;
+  readonly onTimeRate: number | null;
+  readonly score: number | null;
+  readonly turnaroundMs: { readonly median: number | null; readonly p95: number | null; readonly samples: number };
+}
+
+export interface LedgerVerdict {
+  readonly ok: boolean;
+  readonly records: number;
+  readonly firstBroken: number | null;
+  readonly reason: string | null;
+  readonly signedThrough: number;
+}
+
+export interface AuditEntry {
+  readonly seq: number;
+  readonly time: string;
+  readonly type: string;
+  readonly actor: { readonly kind: string; readonly id: string };
+  readonly hash: string;
+}
+
 /** What the pages ask of the API; the same routes and role checks as every other client. */
 export interface PortalApi {
   services(): Promise<ServiceSummary[]>;
@@ -115,6 +140,9 @@ export interface PortalApi {
   provideInput(token: string, caseId: string, stepId: string, values: Record<string, unknown>): Promise<void>;
   rate(token: string, caseId: string, score: number): Promise<void>;
   transparency(): Promise<PublicFigures[]>;
+  scorecards(token: string, window?: { since: string; until: string }): Promise<PartnerScorecard[]>;
+  verifyLedger(token: string): Promise<LedgerVerdict>;
+  auditTrail(token: string, caseId: string): Promise<AuditEntry[]>;
   inbox(token: string): Promise<OfficerTask[]>;
   decide(token: string, taskId: string, decision: OfficerDecision): Promise<void>;
   /** A task type's latest revision: its title and input and output schemas. */
@@ -200,6 +228,19 @@ export class HttpPortalApi implements PortalApi {
 
   inbox(token: string): Promise<OfficerTask[]> {
     return this.call('/v1/tasks', { token });
+  }
+
+  scorecards(token: string, window?: { since: string; until: string }): Promise<PartnerScorecard[]> {
+    const query = window ? `?${new URLSearchParams(window).toString()}` : '';
+    return this.call(`/v1/scorecards${query}`, { token });
+  }
+
+  verifyLedger(token: string): Promise<LedgerVerdict> {
+    return this.call('/v1/audit/verify', { token });
+  }
+
+  auditTrail(token: string, caseId: string): Promise<AuditEntry[]> {
+    return this.call(`/v1/cases/${encodeURIComponent(caseId)}/audit`, { token });
   }
 
   async decide(token: string, taskId: string, decision: OfficerDecision): Promise<void> {

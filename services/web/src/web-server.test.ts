@@ -185,6 +185,37 @@ class RecordingApi implements PortalApi {
       },
     });
   }
+  scorecards(_token: string, window?: { since: string; until: string }) {
+    this.scorecardWindows.push(window);
+    const today = window === undefined || Date.parse(window.until) > Date.now();
+    return Promise.resolve([
+      {
+        partnerId: 'swift-checks',
+        taskType: 'background-check@1',
+        assigned: today ? 12 : 0,
+        onTimeRate: today ? 0.75 : null,
+        score: 0.8,
+        turnaroundMs: { median: 90_000, p95: 120_000, samples: 9 },
+      },
+    ]);
+  }
+  readonly scorecardWindows: Array<{ since: string; until: string } | undefined> = [];
+  verifyLedger() {
+    return Promise.resolve({ ok: true, records: 1234, firstBroken: null, reason: null, signedThrough: 1200 });
+  }
+  auditTrail(_token: string, caseId: string) {
+    if (caseId !== 'c-1')
+      return Promise.reject(new ApiProblem(404, 'NOT_FOUND', `the ledger holds nothing for case ${caseId}`));
+    return Promise.resolve([
+      {
+        seq: 7,
+        time: '2026-12-01T09:30:00.000Z',
+        type: 'gov.govmesh.case.opened.v1',
+        actor: { kind: 'citizen', id: 'demo-citizen-7' },
+        hash: 'ab'.repeat(32),
+      },
+    ]);
+  }
   transparency() {
     return Promise.resolve([
       {
@@ -495,7 +526,7 @@ describe('the citizen portal', () => {
     expect(page.text).not.toContain('a-service-withdrawn-long-ago');
     const zh = await agent.get('/transparency').set('Accept-Language', 'zh-CN').expect(200);
     expect(zh.text).toContain('少于 5');
-    expect(zh.text).toContain('3 天');
+    expect(zh.text).toContain('3天');
   });
 
   describe('the officer workbench', () => {
@@ -566,6 +597,48 @@ describe('the citizen portal', () => {
         .expect(409);
       expect(late.text).toContain('no longer waiting for a decision');
       expect(api.decisions).toEqual([]);
+    });
+  });
+
+  describe('the auditor dashboard', () => {
+    const auditor = () => portal(new RecordingApi(), 'auditor', 'demo-auditor');
+
+    it("shows the ledger's verdict and each partner's scorecard with its trend, day by day", async () => {
+      const { agent, api } = auditor();
+      await signIn(agent);
+      const page = await agent.get('/audit').expect(200);
+      expect(page.text).toContain('The hash chain holds: 1234 records, signed through record 1200.');
+      expect(page.text).toContain('swift-checks');
+      expect(page.text).toContain('75%');
+      expect(page.text).toContain('90 seconds');
+      // One count overall and one per day of the trend, each over its own window.
+      expect(api.scorecardWindows).toHaveLength(1 + 7);
+      expect(api.scorecardWindows.slice(1).map((w) => Date.parse(w!.until) - Date.parse(w!.since))).toEqual(
+        Array(7).fill(86_400_000),
+      );
+      // Only today's bar: the other days had no tasks. Its label says the same in words.
+      expect(page.text.match(/class="app-trend__bar"/g)).toHaveLength(1);
+      expect(page.text).toContain('On-time rate over the last 7 days: n/a, n/a, n/a, n/a, n/a, n/a, 75%');
+    });
+
+    it("shows a case's audit trail, and says when the ledger holds nothing for it", async () => {
+      const { agent } = auditor();
+      await signIn(agent);
+      const lookup = await agent.get('/audit/cases?caseId=c-1').expect(303);
+      expect(lookup.headers.location).toBe('/audit/cases/c-1');
+      const trail = await agent.get('/audit/cases/c-1').expect(200);
+      expect(trail.text).toContain('case.opened');
+      expect(trail.text).toContain('citizen: demo-citizen-7');
+      expect(trail.text).toContain('abababababababab');
+      expect((await agent.get('/audit/cases/nope').expect(404)).text).toContain(
+        'the ledger holds nothing for case nope',
+      );
+    });
+
+    it('is for auditors only', async () => {
+      const { agent } = portal();
+      await signIn(agent);
+      expect((await agent.get('/audit').expect(403)).text).toContain('This page is for auditors');
     });
   });
 });

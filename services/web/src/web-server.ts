@@ -29,6 +29,7 @@ import {
   type FieldError,
   type PublishedForm,
 } from './application-form.js';
+import { auditorPages } from './auditor-pages.js';
 import { inputRequestOf, stepOf } from './citizen-input.js';
 import { LOCALES, formatDateTime, formatDuration, isLocale, isMessageKey, translate, type Locale } from './locale.js';
 import { newSessionId, type CookieSeal, type PendingSignIn, type Session } from './session.js';
@@ -159,19 +160,19 @@ export function createWebServer(deps: WebDeps): express.Express {
   const when = (req: Request, iso: string) => formatDateTime(iso, (req as PageRequest).locale, deps.timeZone);
 
   /** The signed-in person in `role`, or a redirect to sign in (and back here afterwards). */
-  const signedInAs = (req: Request, res: Response, role: 'citizen' | 'officer'): Session | undefined => {
+  const signedInAs = (req: Request, res: Response, role: 'citizen' | 'officer' | 'auditor'): Session | undefined => {
     const session = (req as PageRequest).session;
     if (!session) {
       res.redirect(303, `/sign-in?returnTo=${encodeURIComponent(req.originalUrl)}`);
       return undefined;
     }
     if (session.role !== role) {
-      const why = role === 'citizen' ? 'errors.forbiddenRole' : 'errors.forbiddenOfficer';
+      const who = t(req, `who.${role}`);
       render(
         req,
         res,
         'problem',
-        { title: t(req, 'errors.forbidden'), lines: [t(req, why, { role: session.role })] },
+        { title: t(req, 'errors.forbidden'), lines: [t(req, 'errors.forbiddenRole', { role: session.role, who })] },
         403,
       );
       return undefined;
@@ -724,6 +725,16 @@ export function createWebServer(deps: WebDeps): express.Express {
       res.redirect(303, `/officer?decided=${encodeURIComponent(task.stepId)}`);
     }),
   );
+
+  auditorPages(app, {
+    api: deps.api,
+    render,
+    t: (req, key, values) => t(req, key, values),
+    when,
+    wrap,
+    signedInAs,
+    locale: (req) => (req as PageRequest).locale,
+  });
 
   // --- The public transparency page: no sign-in ---
   app.get(

@@ -1,0 +1,20 @@
+import type { NextFunction, Request, Response } from 'express';
+
+import type { PortalApi } from './api-client.js';
+import type { Locale, MessageKey } from './locale.js';
+import type { Session } from './session.js';
+
+/** What a module of pages needs from the server: rendering, words, dates, and who is signed in. */
+export interface PageKit {
+  readonly api: PortalApi;
+  render(req: Request, res: Response, view: string, context: Record<string, unknown>, status?: number): void;
+  t(req: Request, key: MessageKey, values?: Record<string, string>): string;
+  /** A date and time in the jurisdiction's time zone and the page's language. */
+  when(req: Request, iso: string): string;
+  locale(req: Request): Locale;
+  wrap(
+    handler: (req: Request, res: Response) => Promise<void>,
+  ): (req: Request, res: Response, next: NextFunction) => void;
+  /** The signed-in person in `role`, or undefined once it has answered (a redirect to sign in, a 403 page). */
+  signedInAs(req: Request, res: Response, role: 'citizen' | 'officer' | 'auditor'): Session | undefined;
+}
