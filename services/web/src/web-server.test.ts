@@ -66,7 +66,7 @@ class RecordingApi implements PortalApi {
   readonly inputs: Array<{ caseId: string; stepId: string; values: Record<string, unknown> }> = [];
   readonly ratings: number[] = [];
   /** What the case is doing: its status and current step. */
-  caseNow: Pick<CaseView, 'status' | 'currentStep'> = {
+  caseNow: Pick<CaseView, 'status' | 'currentStep' | 'decision'> = {
     status: 'running',
     currentStep: {
       stepId: 'approve-licence',
@@ -487,8 +487,11 @@ describe('the citizen portal', () => {
     await signIn(agent);
     const running = await agent.get('/cases/business-licence-1').expect(200);
     expect(running.text).not.toContain('name="score"');
-    api.caseNow = { status: 'completed', currentStep: null };
+    api.caseNow = { status: 'completed', currentStep: null, decision: 'approved' };
     const ended = await agent.get('/cases/business-licence-1').expect(200);
+    expect(ended.text).toContain('Approved');
+    expect((await agent.get('/cases/business-licence-1?lang=zh-CN').expect(200)).text).toContain('准予批准');
+    await agent.get('/?lang=en').expect(200);
     expect(ended.text).toContain('name="score"');
     const none = await agent
       .post('/cases/business-licence-1/rating')

@@ -372,6 +372,12 @@ export function createWebServer(deps: WebDeps): express.Express {
     const key = `step.${step.status}`;
     return isMessageKey(key) ? t(req, key, { step: step.stepId.replace(/-/g, ' ') }) : step.says;
   };
+  /** The case's decision in the page's language (the API gives a code: approved, rejected, completed). */
+  const decisionText = (req: Request, decision: string | undefined): string | undefined => {
+    if (!decision) return undefined;
+    const key = `decision.${decision}`;
+    return isMessageKey(key) ? t(req, key) : decision;
+  };
   const titles = async (): Promise<Map<string, string>> =>
     new Map((await deps.api.services()).map((s) => [s.id, s.title]));
 
@@ -389,7 +395,7 @@ export function createWebServer(deps: WebDeps): express.Express {
           serviceTitle: serviceTitles.get(c.serviceId) ?? c.serviceId,
           submitted: when(req, c.submittedAt),
           ...statusOf(req, c.status),
-          says: stepSays(req, c.currentStep) ?? c.decision ?? '',
+          says: stepSays(req, c.currentStep) ?? decisionText(req, c.decision) ?? '',
         })),
       });
     }),
@@ -442,6 +448,7 @@ export function createWebServer(deps: WebDeps): express.Express {
         says: stepSays(req, view.currentStep),
         stepDeadline: view.currentStep?.deadline ? when(req, view.currentStep.deadline) : undefined,
         statutoryDeadline: view.deadline ? when(req, view.deadline) : undefined,
+        decision: decisionText(req, view.decision),
         timeline: view.timeline.map((e) => ({ time: when(req, e.time), what: e.what })),
         input,
         rating: ended && req.query.rated !== '1',
