@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -360,6 +360,45 @@ describe('the citizen portal in a browser', () => {
       })
       .toContain('case.completed');
     expect(await accessibilityViolations(page)).toEqual([]);
+    await context.close();
+  }, 120_000);
+
+  it('lets an agency administrator publish a definition, with every problem listed on the page first', async () => {
+    const context = await browser.newContext({ locale: 'en-GB' });
+    const page = await context.newPage();
+    await page.goto(`${web}/agency`);
+    await page.waitForURL(/\/authorize\?/);
+    await page.getByLabel('Role', { exact: true }).selectOption('agency-admin');
+    await page.getByLabel('User name').fill(`e2e-admin-${suffix}`);
+    await page.getByLabel('Agency (officers and administrators)').fill('market-regulation');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${web}/agency`);
+    expect(await page.locator('main').textContent()).toContain('Business licence');
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.getByRole('link', { name: 'Publish a definition' }).click();
+
+    // The example with five mistakes, one per step: the page lists all five, and keeps the text.
+    const broken = readFileSync(join(root, 'examples/invalid/five-mistakes.yaml'), 'utf8').replace(
+      'id: business-licence',
+      `id: broken-${suffix}`,
+    );
+    await page.getByLabel('Definition').fill(broken);
+    await page.getByRole('button', { name: 'Publish' }).click();
+    await expect.poll(() => page.locator('.govuk-error-summary li').count()).toBe(5);
+    expect(await page.getByLabel('Definition').inputValue()).toBe(broken);
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.screenshot({ path: join(screenshots, 'agency-publish-errors.png'), fullPage: true });
+
+    const good = readFileSync(join(root, 'examples/business-licence.yaml'), 'utf8').replace(
+      'id: business-licence',
+      `id: console-${suffix}`,
+    );
+    await page.getByLabel('Definition').fill(good);
+    await page.getByRole('button', { name: 'Publish' }).click();
+    await page.waitForURL(/\/agency\?published=/);
+    expect(await page.locator('.govuk-notification-banner').textContent()).toContain(
+      `console-${suffix} version 3 is published`,
+    );
     await context.close();
   }, 120_000);
 });

@@ -35,6 +35,7 @@ export interface ServiceDetail extends ServiceSummary {
   readonly definition: { readonly application?: { readonly schema?: string } } & Record<string, unknown>;
   readonly versions: ReadonlyArray<{
     readonly version: number;
+    readonly status: 'active' | 'deprecated' | 'retired';
     readonly contracts?: { readonly application: { readonly ref: string; readonly revision: number } };
   }>;
 }
@@ -122,6 +123,22 @@ export interface AuditEntry {
   readonly hash: string;
 }
 
+export interface PartnerProfile {
+  readonly id: string;
+  readonly name: string;
+  readonly capabilities: readonly string[];
+  readonly status: 'active' | 'suspended' | 'terminated';
+}
+
+/** What a partner needs to reach Kafka: answered once, at onboarding or rotation, and kept nowhere. */
+export interface PartnerKafkaAccess {
+  readonly brokers: readonly string[];
+  readonly mechanism: string;
+  readonly username: string;
+  readonly password: string;
+  readonly tls: boolean;
+}
+
 /** What the pages ask of the API; the same routes and role checks as every other client. */
 export interface PortalApi {
   services(): Promise<ServiceSummary[]>;
@@ -144,6 +161,10 @@ export interface PortalApi {
   verifyLedger(token: string): Promise<LedgerVerdict>;
   auditTrail(token: string, caseId: string): Promise<AuditEntry[]>;
   inbox(token: string): Promise<OfficerTask[]>;
+  publishService(token: string, id: string, definition: unknown): Promise<{ id: string; version: number }>;
+  partners(token: string): Promise<PartnerProfile[]>;
+  changePartner(token: string, id: string, status: PartnerProfile['status'], reason: string): Promise<void>;
+  rotateCredentials(token: string, id: string): Promise<PartnerKafkaAccess>;
   decide(token: string, taskId: string, decision: OfficerDecision): Promise<void>;
   /** A task type's latest revision: its title and input and output schemas. */
   taskType(ref: string): Promise<{ title: string; output: FormSchema }>;
@@ -228,6 +249,36 @@ export class HttpPortalApi implements PortalApi {
 
   inbox(token: string): Promise<OfficerTask[]> {
     return this.call('/v1/tasks', { token });
+  }
+
+  publishService(token: string, id: string, definition: unknown): Promise<{ id: string; version: number }> {
+    return this.call(`/v1/services/${encodeURIComponent(id)}`, {
+      method: 'PUT',
+      token,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(definition),
+    });
+  }
+
+  partners(token: string): Promise<PartnerProfile[]> {
+    return this.call('/v1/partners', { token });
+  }
+
+  async changePartner(token: string, id: string, status: PartnerProfile['status'], reason: string): Promise<void> {
+    await this.call(`/v1/partners/${encodeURIComponent(id)}`, {
+      method: 'PATCH',
+      token,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ status, reason }),
+    });
+  }
+
+  async rotateCredentials(token: string, id: string): Promise<PartnerKafkaAccess> {
+    const { kafka } = await this.call<{ kafka: PartnerKafkaAccess }>(
+      `/v1/partners/${encodeURIComponent(id)}/credentials`,
+      { method: 'POST', token },
+    );
+    return kafka;
   }
 
   scorecards(token: string, window?: { since: string; until: string }): Promise<PartnerScorecard[]> {

@@ -7,6 +7,8 @@ export interface Session {
   readonly token: string;
   readonly role: string;
   readonly subject: string;
+  /** The agency an administrator or officer acts for. */
+  readonly agency?: string;
   /** Random per sign-in: the forms' anti-forgery tokens are bound to it. */
   readonly sid: string;
   /** When the token (and so the session) ends, seconds since the epoch. */

@@ -53,7 +53,13 @@ const service: ServiceDetail = {
   status: 'active',
   liveVersion: 2,
   definition: { application: { schema: 'business-licence-application@1' } },
-  versions: [{ version: 2, contracts: { application: { ref: 'business-licence-application@1', revision: 3 } } }],
+  versions: [
+    {
+      version: 2,
+      status: 'active',
+      contracts: { application: { ref: 'business-licence-application@1', revision: 3 } },
+    },
+  ],
 };
 
 /**
@@ -78,6 +84,7 @@ class RecordingApi implements PortalApi {
     return Promise.resolve([service, { ...service, id: 'well-permit', title: 'Private well permit' }]);
   }
   service(id: string) {
+    if (id === 'well-permit') return Promise.resolve({ ...service, id, title: 'Private well permit' });
     if (id !== service.id) return Promise.reject(new ApiProblem(404, 'NOT_FOUND', `no service ${id}`));
     return Promise.resolve(service);
   }
@@ -216,6 +223,40 @@ class RecordingApi implements PortalApi {
       },
     ]);
   }
+  readonly published: Array<{ id: string; definition: unknown }> = [];
+  readonly partnerChanges: Array<{ id: string; status: string; reason: string }> = [];
+  publishService(_token: string, id: string, definition: unknown) {
+    this.published.push({ id, definition });
+    if ((definition as { steps?: unknown }).steps === undefined)
+      return Promise.reject(
+        new ApiProblem(422, 'DEFINITION.INVALID', 'invalid', [
+          { path: 'body.steps', message: 'is required' },
+          { path: 'body.application', message: 'is required' },
+        ]),
+      );
+    return Promise.resolve({ id, version: 4 });
+  }
+  partners() {
+    return Promise.resolve([
+      { id: 'swift-checks', name: 'Swift Checks', capabilities: ['background-check@1'], status: 'active' as const },
+      { id: 'other-agencys', name: 'Other', capabilities: ['home-visit@1'], status: 'active' as const },
+    ]);
+  }
+  changePartner(_token: string, id: string, status: string, reason: string) {
+    if (id === 'other-agencys')
+      return Promise.reject(new ApiProblem(403, 'AUTH.NOT_OWNER', 'other-agencys is contracted by social-security'));
+    this.partnerChanges.push({ id, status, reason });
+    return Promise.resolve();
+  }
+  rotateCredentials() {
+    return Promise.resolve({
+      brokers: ['127.0.0.1:19092'],
+      mechanism: 'scram-sha-512',
+      username: 'partner-swift-checks',
+      password: 's3cret-once',
+      tls: false,
+    });
+  }
   transparency() {
     return Promise.resolve([
       {
@@ -258,29 +299,29 @@ class RecordingApi implements PortalApi {
 }
 
 const secret = new TextEncoder().encode('test-only-signing-key-for-decoding-claims');
-const tokenFor = (role: string, sub: string) =>
-  new SignJWT({ govmesh_role: role })
+const tokenFor = (role: string, sub: string, agency?: string) =>
+  new SignJWT({ govmesh_role: role, ...(agency ? { govmesh_agency: agency } : {}) })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(sub)
     .setExpirationTime('1h')
     .sign(secret);
 
 /** An issuer that signs in whoever the test says, after checking the state round-trips. */
-function signInAs(role: string, subject: string): SignIn {
+function signInAs(role: string, subject: string, agency?: string): SignIn {
   return {
     authorizationUrl: (verifier, state) =>
       Promise.resolve(new URL(`http://127.0.0.1:1/authorize?state=${state}&verifier_length=${verifier.length}`)),
     async complete(callback, _verifier, state) {
       if (callback.searchParams.get('state') !== state) throw new Error('state mismatch');
-      return { accessToken: await tokenFor(role, subject), expiresIn: 3600 };
+      return { accessToken: await tokenFor(role, subject, agency), expiresIn: 3600 };
     },
   };
 }
 
-function portal(api = new RecordingApi(), role = 'citizen', subject = 'demo-citizen-7') {
+function portal(api = new RecordingApi(), role = 'citizen', subject = 'demo-citizen-7', agency?: string) {
   const app = createWebServer({
     api,
-    signIn: signInAs(role, subject),
+    signIn: signInAs(role, subject, agency),
     seal: new CookieSeal('a-secret-of-at-least-thirty-two-characters'),
     logger: pino({ level: 'silent' }),
     timeZone: 'Europe/Berlin',
@@ -642,6 +683,91 @@ describe('the citizen portal', () => {
       const { agent } = portal();
       await signIn(agent);
       expect((await agent.get('/audit').expect(403)).text).toContain('This page is for auditors');
+    });
+  });
+
+  describe('the agency console', () => {
+    const admin = () => portal(new RecordingApi(), 'agency-admin', 'demo-admin-market-regulation', 'market-regulation');
+
+    it("lists the agency's services with their versions, and the partners with what may be done to each", async () => {
+      const { agent } = admin();
+      await signIn(agent);
+      const page = await agent.get('/agency').expect(200);
+      expect(page.text).toContain('Agency: market-regulation');
+      expect(page.text).toContain('2 (Active)');
+      expect(page.text).toContain('Swift Checks');
+      expect(page.text).toContain('value="suspended"');
+      expect(page.text).not.toContain('value="active"');
+    });
+
+    it('publishes a definition, and lists every problem the API finds, keeping what was pasted', async () => {
+      const { agent, api } = admin();
+      await signIn(agent);
+      const form = await agent.get('/agency/publish').expect(200);
+      const bad = await agent
+        .post('/agency/publish')
+        .type('form')
+        .send({ _csrf: csrfOf(form.text), definition: 'id: well-permit\ntitle: Private well permit\n' })
+        .expect(422);
+      expect(bad.text).toContain('body.steps: is required');
+      expect(bad.text).toContain('body.application: is required');
+      expect(bad.text).toContain('title: Private well permit');
+      const unreadable = await agent
+        .post('/agency/publish')
+        .type('form')
+        .send({ _csrf: csrfOf(form.text), definition: 'id: [unclosed' })
+        .expect(400);
+      expect(unreadable.text).toContain('not readable YAML or JSON');
+      const good = await agent
+        .post('/agency/publish')
+        .type('form')
+        .send({ _csrf: csrfOf(form.text), definition: '{"id": "well-permit", "steps": []}' })
+        .expect(303);
+      expect(good.headers.location).toBe('/agency?published=well-permit%404');
+      expect(api.published.at(-1)).toEqual({ id: 'well-permit', definition: { id: 'well-permit', steps: [] } });
+      expect((await agent.get(good.headers.location as string).expect(200)).text).toContain(
+        'well-permit version 4 is published',
+      );
+    });
+
+    it("suspends a partner with a reason, and shows the API's refusal for another agency's", async () => {
+      const { agent, api } = admin();
+      await signIn(agent);
+      const page = await agent.get('/agency').expect(200);
+      const csrf = csrfOf(page.text);
+      await agent
+        .post('/agency/partners/swift-checks')
+        .type('form')
+        .send({ _csrf: csrf, action: 'suspended', reason: 'no' })
+        .expect(400);
+      const done = await agent
+        .post('/agency/partners/swift-checks')
+        .type('form')
+        .send({ _csrf: csrf, action: 'suspended', reason: 'missed three deadlines' })
+        .expect(303);
+      expect(done.headers.location).toBe('/agency?changed=swift-checks%3Asuspended');
+      expect(api.partnerChanges).toEqual([
+        { id: 'swift-checks', status: 'suspended', reason: 'missed three deadlines' },
+      ]);
+      const refused = await agent
+        .post('/agency/partners/other-agencys')
+        .type('form')
+        .send({ _csrf: csrf, action: 'terminated', reason: 'not ours to end' })
+        .expect(403);
+      expect(refused.text).toContain('other-agencys is contracted by social-security');
+    });
+
+    it('shows a new Kafka password once, and tells the browser not to keep it', async () => {
+      const { agent } = admin();
+      await signIn(agent);
+      const page = await agent.get('/agency').expect(200);
+      const rotated = await agent
+        .post('/agency/partners/swift-checks')
+        .type('form')
+        .send({ _csrf: csrfOf(page.text), action: 'rotate' })
+        .expect(200);
+      expect(rotated.text).toContain('s3cret-once');
+      expect(rotated.headers['cache-control']).toBe('no-store');
     });
   });
 });

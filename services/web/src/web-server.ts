@@ -29,7 +29,9 @@ import {
   type FieldError,
   type PublishedForm,
 } from './application-form.js';
+import { agencyPages } from './agency-pages.js';
 import { auditorPages } from './auditor-pages.js';
+import type { PageKit, PageRole } from './page-kit.js';
 import { inputRequestOf, stepOf } from './citizen-input.js';
 import { LOCALES, formatDateTime, formatDuration, isLocale, isMessageKey, translate, type Locale } from './locale.js';
 import { newSessionId, type CookieSeal, type PendingSignIn, type Session } from './session.js';
@@ -160,7 +162,7 @@ export function createWebServer(deps: WebDeps): express.Express {
   const when = (req: Request, iso: string) => formatDateTime(iso, (req as PageRequest).locale, deps.timeZone);
 
   /** The signed-in person in `role`, or a redirect to sign in (and back here afterwards). */
-  const signedInAs = (req: Request, res: Response, role: 'citizen' | 'officer' | 'auditor'): Session | undefined => {
+  const signedInAs = (req: Request, res: Response, role: PageRole): Session | undefined => {
     const session = (req as PageRequest).session;
     if (!session) {
       res.redirect(303, `/sign-in?returnTo=${encodeURIComponent(req.originalUrl)}`);
@@ -229,6 +231,7 @@ export function createWebServer(deps: WebDeps): express.Express {
         token: accessToken,
         role: typeof claims.govmesh_role === 'string' ? claims.govmesh_role : '',
         subject: claims.sub ?? '',
+        ...(typeof claims.govmesh_agency === 'string' ? { agency: claims.govmesh_agency } : {}),
         sid: newSessionId(),
         exp,
       };
@@ -467,7 +470,7 @@ export function createWebServer(deps: WebDeps): express.Express {
     }),
   );
   /** A form posted by the signed-in person in `role`, with its anti-forgery token checked; else a redirect to sign in. */
-  const postedBy = (req: Request, res: Response, role: 'citizen' | 'officer' = 'citizen'): Session | undefined => {
+  const postedBy = (req: Request, res: Response, role: PageRole = 'citizen'): Session | undefined => {
     const session = (req as PageRequest).session;
     if (!session || !deps.seal.csrfMatches(session, (req.body as Record<string, unknown>)._csrf)) {
       res.redirect(303, `/sign-in?returnTo=${encodeURIComponent(req.path)}`);
@@ -733,15 +736,18 @@ export function createWebServer(deps: WebDeps): express.Express {
     }),
   );
 
-  auditorPages(app, {
+  const kit: PageKit = {
     api: deps.api,
     render,
     t: (req, key, values) => t(req, key, values),
     when,
     wrap,
     signedInAs,
+    postedBy,
     locale: (req) => (req as PageRequest).locale,
-  });
+  };
+  auditorPages(app, kit);
+  agencyPages(app, kit);
 
   // --- The public transparency page: no sign-in ---
   app.get(
