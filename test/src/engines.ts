@@ -98,6 +98,33 @@ export async function assertEngineAnswers(status: EngineStatus): Promise<void> {
  * out again once the killed broker lets go of it: to another test's listener (the demo test's API
  * once answered on it) or as a client's source port, and the dead broker would seem to answer.
  */
+/**
+ * The environment of a whole govmesh (`govmesh up` or `govmesh demo`) of one test's own on the
+ * suite's engines: its own data folder, ports, databases, consumer groups and task queue, the
+ * processes acting as the suite broker's admin (to them it is an existing cluster).
+ */
+export async function isolatedStackEnv(dir: string, name: string, suffix: string): Promise<Record<string, string>> {
+  const { kafkaBrokers, temporalAddress } = engines();
+  return {
+    KAFKA_BROKERS: kafkaBrokers.join(','),
+    TEMPORAL_ADDRESS: temporalAddress,
+    GOVMESH_DATA_DIR: dir,
+    ...principalEnv('admin'),
+    GOVMESH_API_PORT: String(await freePort()),
+    GOVMESH_WEB_PORT: String(await freePort()),
+    GOVMESH_API_DB: join(dir, 'api.sqlite'),
+    GOVMESH_AUDIT_URL: `http://127.0.0.1:${await freePort()}`,
+    GOVMESH_WORKER_METRICS_PORT: String(await freePort()),
+    GOVMESH_WORKER_SDK_METRICS_PORT: String(await freePort()),
+    GOVMESH_BRIDGE_METRICS_PORT: String(await freePort()),
+    GOVMESH_AUDIT_DB: join(dir, 'ledger.sqlite'),
+    GOVMESH_AUDIT_SIGNING_KEY_FILE: join(dir, 'key.pem'),
+    GOVMESH_AUDIT_GROUP: `govmesh-audit-e2e-${name}-${suffix}`,
+    GOVMESH_CASE_TASK_QUEUE: `e2e-${name}-${suffix}`,
+    GOVMESH_DEMO_PARTNER_SUFFIX: suffix,
+  };
+}
+
 export async function freePort(): Promise<number> {
   for (;;) {
     const port = 20_000 + Math.floor(Math.random() * 10_000);

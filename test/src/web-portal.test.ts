@@ -1,7 +1,6 @@
 /// <reference lib="dom" />
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -12,22 +11,11 @@ import { DevelopmentIssuer, developmentIssuerKeyFile } from '@govmesh/tokens';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { engines, principalEnv } from './engines.js';
+import { isolatedStackEnv } from './engines.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 /** Where the pages' screenshots go; `docs/screenshots` holds the ones the README shows. */
 const screenshots = process.env.GOVMESH_SCREENSHOTS_DIR ?? join(root, '.vitest', 'screenshots');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-      .listen(0, '127.0.0.1', () => {
-        const { port } = server.address() as { port: number };
-        server.close(() => resolve(port));
-      })
-      .on('error', reject);
-  });
-}
 
 /** WCAG 2.1 A and AA, as the issue asks: every page must have none of these violations. */
 async function accessibilityViolations(page: Page): Promise<string[]> {
@@ -71,32 +59,12 @@ describe('the citizen portal in a browser', () => {
     mkdirSync(screenshots, { recursive: true });
     const dir = mkdtempSync(join(tmpdir(), 'govmesh-e2e-web-'));
     dataDir = dir;
-    const { kafkaBrokers, temporalAddress } = engines();
-    const webPort = await freePort();
-    const apiPort = await freePort();
-    web = `http://127.0.0.1:${webPort}`;
-    api = `http://127.0.0.1:${apiPort}`;
+    const env = await isolatedStackEnv(dir, 'web', suffix);
+    web = `http://127.0.0.1:${env.GOVMESH_WEB_PORT}`;
+    api = `http://127.0.0.1:${env.GOVMESH_API_PORT}`;
     up = spawn(process.execPath, [join(root, 'services/cli/bin/govmesh.js'), 'up', '--demo', '--cases', '1'], {
       cwd: root,
-      env: {
-        ...process.env,
-        KAFKA_BROKERS: kafkaBrokers.join(','),
-        TEMPORAL_ADDRESS: temporalAddress,
-        GOVMESH_DATA_DIR: dir,
-        ...principalEnv('admin'),
-        GOVMESH_API_PORT: String(apiPort),
-        GOVMESH_WEB_PORT: String(webPort),
-        GOVMESH_API_DB: join(dir, 'api.sqlite'),
-        GOVMESH_AUDIT_URL: `http://127.0.0.1:${await freePort()}`,
-        GOVMESH_WORKER_METRICS_PORT: String(await freePort()),
-        GOVMESH_WORKER_SDK_METRICS_PORT: String(await freePort()),
-        GOVMESH_BRIDGE_METRICS_PORT: String(await freePort()),
-        GOVMESH_AUDIT_DB: join(dir, 'ledger.sqlite'),
-        GOVMESH_AUDIT_SIGNING_KEY_FILE: join(dir, 'key.pem'),
-        GOVMESH_AUDIT_GROUP: `govmesh-audit-e2e-web-${suffix}`,
-        GOVMESH_CASE_TASK_QUEUE: `e2e-web-${suffix}`,
-        GOVMESH_DEMO_PARTNER_SUFFIX: suffix,
-      },
+      env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     await new Promise<void>((resolve, reject) => {
