@@ -82,7 +82,7 @@ describe('the supervisor of govmesh up', () => {
     if (infra) await infraDown(infra, undefined, ['zipkin']);
   });
 
-  it("sends the services' spans to the trace viewer: one request is one trace across the API and the audit service", async () => {
+  it("sends the services' spans to the trace viewer: one request is one trace across the pages, the API and the audit service", async () => {
     // A new ledger first reads govmesh.events from the beginning, which on a long-used broker is
     // tens of thousands of events; the audit service answers a read of the ledger meanwhile only
     // slowly. The trace is what is tested here, so the request waits for the ledger to catch up.
@@ -95,24 +95,27 @@ describe('the supervisor of govmesh up', () => {
       150_000,
     );
     const traceId = randomBytes(16).toString('hex');
-    const answer = await fetch(`http://127.0.0.1:${env.GOVMESH_API_PORT}/v1/transparency`, {
+    // The public transparency page: the web front end asks the API, which asks the audit service.
+    const answer = await fetch(`http://127.0.0.1:${env.GOVMESH_WEB_PORT}/transparency`, {
       headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
     });
     expect(answer.status).toBe(200);
     let spans: Array<{ name: string; parentId?: string; id: string; localEndpoint?: { serviceName?: string } }> = [];
     await until(
-      'Zipkin shows the request in the API and in the audit service',
+      'Zipkin shows the request in the pages, the API and the audit service',
       async () => {
         const found = await fetch(`${infra.zipkin.uiUrl.replace('/zipkin/', '')}/api/v2/trace/${traceId}`);
         spans = found.ok ? ((await found.json()) as typeof spans) : [];
-        return new Set(spans.map((s) => s.localEndpoint?.serviceName)).size >= 2;
+        return new Set(spans.map((s) => s.localEndpoint?.serviceName)).size >= 3;
       },
       30_000,
     );
-    const api = spans.find((s) => s.localEndpoint?.serviceName === 'govmesh-api')!;
+    const page = spans.find((s) => s.localEndpoint?.serviceName === 'govmesh-web')!;
+    const api = spans.find((s) => s.localEndpoint?.serviceName === 'govmesh-api' && s.name === 'get /v1/transparency')!;
     const audit = spans.find((s) => s.localEndpoint?.serviceName === 'govmesh-audit')!;
-    expect(api.name).toBe('get /v1/transparency');
-    expect(audit.parentId).toBe(api.id); // the API's call carried its span in traceparent
+    expect(page.name).toBe('get /transparency');
+    expect(api.parentId).toBe(page.id); // the page's call to the API carried its span in traceparent
+    expect(audit.parentId).toBe(api.id); // and so did the API's call to the audit service
   }, 240_000);
 
   it('serves Prometheus metrics from every service, the ledger counts among them', async () => {

@@ -1,3 +1,5 @@
+import { traceContextAttributes } from '@govmesh/telemetry';
+
 import type { FormSchema, PublishedForm } from './application-form.js';
 
 /** An RFC 9457 problem the API answered, with the fields it names. */
@@ -182,6 +184,8 @@ export class HttpPortalApi implements PortalApi {
         ...rest,
         headers: {
           accept: 'application/json',
+          // The page's trace goes on into the API.
+          ...traceContextAttributes(),
           ...(token ? { authorization: `Bearer ${token}` } : {}),
           ...(headers as Record<string, string> | undefined),
         },

@@ -1,4 +1,5 @@
 import { DataDirEnv, loadProcessConfig, readOrCreateServiceSecret, serviceSecretFile } from '@govmesh/messaging';
+import { TracingEnvShape } from '@govmesh/telemetry';
 import { z } from 'zod';
 
 const TimeZone = z.string().refine((zone) => {
@@ -10,6 +11,8 @@ const TimeZone = z.string().refine((zone) => {
 }, 'must be an IANA time zone such as Europe/Berlin');
 
 const WebEnv = z.object({
+  // Where spans go: OpenTelemetry's standard variables, as every govmesh process reads them.
+  ...TracingEnvShape,
   GOVMESH_WEB_HOST: z.string().min(1).default('127.0.0.1'),
   GOVMESH_WEB_PORT: z.coerce.number().int().min(1).max(65_535).default(17_284),
   /** Where browsers reach the pages (the sign-in redirect is built from it); this host and port unless set. */

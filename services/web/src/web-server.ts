@@ -10,6 +10,7 @@ import { decodeJwt } from 'jose';
 import nunjucks from 'nunjucks';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
+import { httpServerSpans } from '@govmesh/telemetry';
 
 import {
   ApiProblem,
@@ -88,6 +89,8 @@ export function createWebServer(deps: WebDeps): express.Express {
     maxAge: maxAgeSeconds * 1000,
   });
 
+  // First, so that the page's span is active while it calls the API (one trace from browser to ledger).
+  app.use(httpServerSpans({ ignore: /^\/(healthz|assets\/)/ }));
   app.use((req, res, next) => {
     (req as PageRequest).nonce = randomBytes(16).toString('base64');
     next();
