@@ -711,6 +711,7 @@ describe('the citizen portal', () => {
         .expect(422);
       expect(bad.text).toContain('body.steps: is required');
       expect(bad.text).toContain('body.application: is required');
+      expect(bad.text).toContain('The definition has 2 problem(s), each listed above');
       expect(bad.text).toContain('title: Private well permit');
       const unreadable = await agent
         .post('/agency/publish')
