@@ -66,8 +66,8 @@ export const DOMAIN_EVENTS = {
     taskId: z.string().min(1),
     partnerId: PartnerId,
     attempt: z.number().int().min(1),
-    code: z.enum(['TASK.REVOKED', 'PARTNER.SUSPENDED']),
-    /** The officer who took the task back, or `system` (a suspension). */
+    code: z.enum(['TASK.REVOKED', 'PARTNER.SUSPENDED', 'CASE.CLOSED']),
+    /** The officer who took the task back, or `system` (a suspension, a case that ended early). */
     revokedBy: z.string().min(1),
     reason: z.string().min(1),
   }),

@@ -59,6 +59,8 @@ export const RejectionCode = z.enum([
   'PARTNER.SUSPENDED',
   /** The case's personal data has been erased by govmesh: delete the task's input and output now. */
   'CASE.ERASED',
+  /** The case ended before the task did (the applicant withdrew, or another step failed): stop the work. */
+  'CASE.CLOSED',
 ]);
 export type RejectionCode = z.infer<typeof RejectionCode>;
 

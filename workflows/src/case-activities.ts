@@ -63,7 +63,7 @@ export interface RevokeRequest {
   readonly taskId: string;
   readonly partnerId: string;
   readonly attempt: number;
-  readonly code: 'TASK.REVOKED' | 'TASK.DEADLINE_PASSED' | 'PARTNER.SUSPENDED';
+  readonly code: 'TASK.REVOKED' | 'TASK.DEADLINE_PASSED' | 'PARTNER.SUSPENDED' | 'CASE.CLOSED';
   readonly reasons: readonly string[];
 }
 

@@ -145,6 +145,18 @@ export const submitTaskResult = defineUpdate<'accepted', [PartnerResult]>('submi
 export const decideOfficerTask = defineUpdate<'accepted', [OfficerDecision]>('decideOfficerTask');
 /** The citizen supplies what a citizen-input step (or an officer) asked for. */
 export const provideCitizenInput = defineUpdate<'accepted', [CitizenInput]>('provideCitizenInput');
+/** The applicant withdraws the application while the case runs. */
+export interface CaseWithdrawal {
+  /** The citizen's subject (or the officer who took the withdrawal down). */
+  readonly withdrawnBy: string;
+  readonly reason: string;
+}
+
+/**
+ * The applicant withdraws the case: it stops before its next step or wait, every partner task it
+ * holds is revoked (`CASE.CLOSED`), and it ends `withdrawn`.
+ */
+export const withdrawCase = defineUpdate<'withdrawn', [CaseWithdrawal]>('withdrawCase');
 /** An officer (or a suspension) takes a partner task back, with a reason. */
 export const revokePartnerTask = defineUpdate<'revoked', [PartnerTaskRevocation]>('revokePartnerTask');
 /** The whole state of a case, for the API and the officer's work list. */

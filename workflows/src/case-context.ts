@@ -56,6 +56,11 @@ export interface CaseContext {
   readonly localDispatch: LocalCaseActivities;
   /** A partner step's first partner is chosen by its dispatch (cases started after that patch). */
   readonly choosesPartnerInDispatch: boolean;
+  /**
+   * The applicant may withdraw the case, and a case that ends early (withdrawn or failed) takes
+   * back every partner task it still holds (cases started after `applicant-withdrawal`).
+   */
+  readonly closesOpenWork: boolean;
 }
 
 /**
@@ -65,7 +70,7 @@ export interface CaseContext {
  */
 export function caseActivities(caseId: string): Pick<
   CaseContext,
-  'remote' | 'local' | 'localDispatch' | 'journal' | 'choosesPartnerInDispatch'
+  'remote' | 'local' | 'localDispatch' | 'journal' | 'choosesPartnerInDispatch' | 'closesOpenWork'
 > & {
   readonly visibility: VisibilityFeatures;
 } {
@@ -88,6 +93,8 @@ export function caseActivities(caseId: string): Pick<
   const choosesPartnerInDispatch = patched('partner-chosen-in-dispatch');
   // And its officer tasks in its memo, so the inbox lists them from that one query, asking no case.
   const officerTasksMemo = patched('officer-tasks-memo');
+  // The applicant may withdraw; a case that ends early revokes the partner tasks it still holds.
+  const closesOpenWork = patched('applicant-withdrawal');
   const journal = new CaseJournal(caseId, {
     batched,
     numbersDispatches,
@@ -100,6 +107,7 @@ export function caseActivities(caseId: string): Pick<
     localDispatch,
     journal,
     choosesPartnerInDispatch,
+    closesOpenWork,
     visibility: { partnersHolding, awaitingRoles, officerTasksMemo },
   };
 }

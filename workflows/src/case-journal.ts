@@ -74,11 +74,27 @@ export class CaseJournal {
   }
 
   /** `condition`, once the ledger has every event so far: a case may wait for weeks. */
+  /**
+   * What ends every wait of the case early, by throwing (the applicant withdrew). Unset for cases
+   * started before withdrawals: their waits stay exactly as they were recorded.
+   */
+  interruption: (() => Error | undefined) | undefined;
+
   waitUntil(fn: () => boolean): Promise<void>;
   waitUntil(fn: () => boolean, timeoutMs: number): Promise<boolean>;
   waitUntil(fn: () => boolean, timeoutMs?: number): Promise<void | boolean> {
     this.beforeWait();
-    return this.flushThen<void | boolean>(() => (timeoutMs === undefined ? condition(fn) : condition(fn, timeoutMs)));
+    const interruption = this.interruption;
+    if (!interruption)
+      return this.flushThen<void | boolean>(() => (timeoutMs === undefined ? condition(fn) : condition(fn, timeoutMs)));
+    const until = () => fn() || interruption() !== undefined;
+    return this.flushThen<void | boolean>(() =>
+      timeoutMs === undefined ? condition(until) : condition(until, timeoutMs),
+    ).then((done) => {
+      const interrupted = interruption();
+      if (interrupted) throw interrupted;
+      return done;
+    });
   }
 
   /**

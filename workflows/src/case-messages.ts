@@ -7,16 +7,24 @@ import {
   provideCitizenInput,
   revokePartnerTask,
   submitTaskResult,
+  withdrawCase,
+  type CaseWithdrawal,
   type CitizenInput,
   type OfficerDecision,
   type PartnerResult,
   type PartnerTaskRevocation,
 } from './case-api.js';
 import type { CaseContext } from './case-context.js';
-import { validateCitizenInput, validateDecision, validateResult, validateRevocation } from './case-validators.js';
+import {
+  validateCitizenInput,
+  validateDecision,
+  validateResult,
+  validateRevocation,
+  validateWithdrawal,
+} from './case-validators.js';
 
 /** The query and the Updates: each validated against the open work before it changes anything. */
-export function acceptMessages({ caseId, contracts, application, state, open }: CaseContext): void {
+export function acceptMessages({ caseId, contracts, application, state, open, closesOpenWork }: CaseContext): void {
   setHandler(caseStateQuery, () => state);
   setHandler(
     submitTaskResult,
@@ -51,5 +59,13 @@ export function acceptMessages({ caseId, contracts, application, state, open }: 
       return 'accepted' as const;
     },
     { validator: (c: CitizenInput) => validateCitizenInput(open, contracts.application.schema, application, c) },
+  );
+  setHandler(
+    withdrawCase,
+    (w) => {
+      open.withdrawal = { withdrawnBy: w.withdrawnBy, reason: w.reason };
+      return 'withdrawn' as const;
+    },
+    { validator: (w: CaseWithdrawal) => validateWithdrawal(state, open, w, closesOpenWork) },
   );
 }

@@ -47,10 +47,20 @@ export interface OpenWork {
   readonly citizenRequests: Map<string, CitizenRequest>;
   /** Every attempt taken back from a partner: a late answer to one is TASK.REVOKED. */
   readonly revokedAttempts: Set<string>;
+  /** Set when the applicant withdraws: every wait of the case ends with CaseWithdrawn. */
+  withdrawal?: { readonly withdrawnBy: string; readonly reason: string };
 }
 
 export function openWork(): OpenWork {
   return { assignments: new Map(), officerTasks: new Map(), citizenRequests: new Map(), revokedAttempts: new Set() };
+}
+
+/** The code a case withdrawn by its applicant ends with (and its partners' tasks are revoked with CASE.CLOSED). */
+export const WITHDRAWN_BY_APPLICANT = 'CASE.WITHDRAWN_BY_APPLICANT';
+
+/** The withdrawal as the error every wait of the case ends with, once the applicant has withdrawn. */
+export function withdrawalOf(open: OpenWork, stepId: string): CaseWithdrawn | undefined {
+  return open.withdrawal ? new CaseWithdrawn(stepId, WITHDRAWN_BY_APPLICANT, open.withdrawal.reason) : undefined;
 }
 
 /** The key of one attempt of one task with one partner, in `revokedAttempts`. */

@@ -4,7 +4,14 @@ import type { PinnedContracts } from '@govmesh/contracts/standards';
 import { ApplicationFailure } from '@temporalio/workflow';
 
 import { assign, clone } from './application-paths.js';
-import type { CitizenInput, OfficerDecision, PartnerResult, PartnerTaskRevocation } from './case-api.js';
+import type {
+  CaseState,
+  CaseWithdrawal,
+  CitizenInput,
+  OfficerDecision,
+  PartnerResult,
+  PartnerTaskRevocation,
+} from './case-api.js';
 import { attemptKey, type OfficerTaskKind, type OpenWork } from './case-model.js';
 
 /**
@@ -105,4 +112,14 @@ function invalidInput(
   return schemaErrors(form, merged)
     .filter((e) => paths.some((p) => e.path === p || e.path.startsWith(`${p}.`)))
     .map((e) => `${e.path}: ${e.message}`);
+}
+
+/** Refuses a withdrawal of a case that has ended or is already being withdrawn. */
+export function validateWithdrawal(state: CaseState, open: OpenWork, w: CaseWithdrawal, supported: boolean): void {
+  if (!supported)
+    refuse('CASE.WITHDRAWAL_UNSUPPORTED', 'this case started before applications could be withdrawn: ask the agency');
+  if (state.status !== 'running')
+    refuse('CASE.NOT_RUNNING', `the case has ended (${state.status}): there is nothing to withdraw`);
+  if (open.withdrawal) refuse('CASE.WITHDRAWING', 'the case is being withdrawn already');
+  if (!w.reason.trim()) refuse('CASE.WITHDRAWAL_REASON', 'say why the application is withdrawn');
 }

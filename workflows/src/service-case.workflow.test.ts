@@ -12,6 +12,7 @@ import {
   provideCitizenInput,
   revokePartnerTask,
   submitTaskResult,
+  withdrawCase,
   type CaseOutcome,
 } from './case-api.js';
 import {
@@ -25,6 +26,7 @@ import {
   CASE_SCENARIOS,
   exampleDefinition,
   socialBenefitApplication,
+  withdrawableDefinition,
 } from './testing/scenarios.js';
 
 declare module 'vitest' {
@@ -77,10 +79,10 @@ describe('a case through every kind of step', () => {
     const h = await harness(scenario.harness);
     const handle = await scenario.run(h, caseId(scenario.name));
     const outcome = (await handle.result()) as CaseOutcome;
-    expect(outcome.status).toBe('completed');
+    expect(outcome.status).toBe(scenario.ends ?? 'completed');
     const kinds = h.calls.events.map((e) => e.kind);
     expect(kinds[0]).toBe('caseSubmitted');
-    expect(kinds.at(-1)).toBe('caseCompleted');
+    expect(kinds.at(-1)).toBe(scenario.ends === 'withdrawn' ? 'caseWithdrawn' : 'caseCompleted');
     // Every event's sequence follows the one before, dispatches included: nothing recorded was lost
     // or sent twice. Each names an event before it as its cause (in sequence, the one just before;
     // side by side, the branches share theirs), so the causation chain has no gap.
@@ -230,6 +232,39 @@ describe('deadlines', () => {
       'citizenInputReminded',
       'caseWithdrawn',
     ]);
+  });
+});
+
+describe('withdrawal by the applicant', () => {
+  it("stops the case where it waits, takes back the partner's task, and ends withdrawn", async () => {
+    const scenario = CASE_SCENARIOS.find((s) => s.name === 'business-licence-withdrawn')!;
+    const h = await harness(scenario.harness);
+    const handle = await scenario.run(h, caseId('withdrawn'));
+    expect(await handle.result()).toMatchObject({ status: 'withdrawn', reason: 'I moved abroad' });
+    expect(h.calls.revocations).toEqual([
+      expect.objectContaining({ partnerId: 'checks-a', attempt: 1, code: 'CASE.CLOSED', reasons: ['I moved abroad'] }),
+    ]);
+    const kinds = h.calls.events.map((e) => e.kind);
+    expect(kinds.slice(-2)).toEqual(['taskRevoked', 'caseWithdrawn']);
+    expect(h.calls.events.at(-1)?.data).toEqual({ code: 'CASE.WITHDRAWN_BY_APPLICANT', reason: 'I moved abroad' });
+    // The step after the group never started.
+    expect(kinds.filter((k) => k === 'stepStarted')).toHaveLength(2);
+    expect((await handle.query(caseStateQuery)).status).toBe('withdrawn');
+  });
+
+  it('refuses a withdrawal without a reason, or of a case that has ended', async () => {
+    const h = await harness({ partners: { 'background-check@1': ['checks-a'] }, partnerDeadlineMs: 60_000 });
+    const handle = await h.start(caseId('withdraw-refused'), withdrawableDefinition(), businessLicenceApplication);
+    await h.untilStep(handle, 'decision', 'awaiting-officer');
+    expect(
+      await refusal(handle.executeUpdate(withdrawCase, { args: [{ withdrawnBy: 'citizen-1', reason: ' ' }] })),
+    ).toBe('CASE.WITHDRAWAL_REASON');
+    await handle.executeUpdate(withdrawCase, { args: [{ withdrawnBy: 'citizen-1', reason: 'changed my mind' }] });
+    await handle.result();
+    // An ended case takes no Update at all: Temporal refuses it before any validator.
+    await expect(
+      handle.executeUpdate(withdrawCase, { args: [{ withdrawnBy: 'citizen-1', reason: 'again' }] }),
+    ).rejects.toThrow();
   });
 });
 

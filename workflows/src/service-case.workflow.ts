@@ -6,7 +6,7 @@ import { clone, workSteps } from './application-paths.js';
 import type { CaseOutcome, CaseState, ServiceCaseInput, StepState } from './case-api.js';
 import { caseActivities, type CaseContext } from './case-context.js';
 import { pinnedContractsOf } from './case-contracts.js';
-import { CaseWithdrawn, openWork, StepFailed } from './case-model.js';
+import { attemptKey, CaseWithdrawn, openWork, StepFailed, withdrawalOf } from './case-model.js';
 import { CaseVisibility } from './case-visibility.js';
 import { acceptMessages } from './case-messages.js';
 import { conditionHolds } from './step-condition.js';
@@ -53,7 +53,10 @@ function openCase(input: ServiceCaseInput): CaseContext {
   const visibility = new CaseVisibility(state, features);
   activities.journal.beforeWait = () => visibility.sync();
   const contracts = pinnedContractsOf(input);
-  return { caseId, definition, contracts, application: clone(application), state, open: openWork(), ...activities };
+  const open = openWork();
+  // Once the applicant withdraws, whatever the case waits for ends the wait.
+  if (activities.closesOpenWork) activities.journal.interruption = () => withdrawalOf(open, '');
+  return { caseId, definition, contracts, application: clone(application), state, open, ...activities };
 }
 
 /** The steps in order; the case ends completed, failed (with the step's code) or withdrawn. */
@@ -72,6 +75,7 @@ async function runCase(ctx: CaseContext): Promise<CaseOutcome> {
     if (!(err instanceof CaseWithdrawn) && !(err instanceof StepFailed)) throw err;
     const s = state.steps[err.stepId];
     if (s) Object.assign(s, { status: 'failed', reason: err.message });
+    if (ctx.closesOpenWork) await revokeOpenTasks(ctx, err.message);
     if (err instanceof CaseWithdrawn) {
       state.status = 'withdrawn';
       await journal.record('caseWithdrawn', { code: err.code, reason: err.message });
@@ -88,10 +92,34 @@ async function runCase(ctx: CaseContext): Promise<CaseOutcome> {
   return { caseId, status: 'completed', decision: state.decision };
 }
 
+/**
+ * Every partner task the case still holds when it ends early (a parallel branch's, or the one the
+ * applicant's withdrawal interrupted): the partner is told to stop and delete (`CASE.CLOSED`).
+ */
+async function revokeOpenTasks(ctx: CaseContext, reason: string): Promise<void> {
+  const { caseId, journal, open } = ctx;
+  for (const [taskId, a] of open.assignments) {
+    if (!a.open || a.result) continue;
+    a.open = false;
+    open.revokedAttempts.add(attemptKey(taskId, a.partnerId, a.attempt));
+    const task = { taskId, partnerId: a.partnerId, attempt: a.attempt };
+    await journal.flushThen(() => ctx.remote.revokeTask({ caseId, ...task, code: 'CASE.CLOSED', reasons: [reason] }));
+    await journal.record(
+      'taskRevoked',
+      { stepId: a.stepId, ...task, code: 'CASE.CLOSED', revokedBy: 'system', reason },
+      a.stepId,
+      a.attempt,
+    );
+  }
+}
+
 /** One step: skipped when its condition does not hold, its branches side by side, or its work. */
 async function runStep(ctx: CaseContext, step: Step): Promise<void> {
   const { state, journal } = ctx;
   const s = state.steps[step.id];
+  // Withdrawn between steps: the next one does not start.
+  const withdrawn = ctx.closesOpenWork ? withdrawalOf(ctx.open, '') : undefined;
+  if (withdrawn) throw withdrawn;
   if (
     step.when !== undefined &&
     !conditionHolds(step.when, { application: { ...ctx.application }, steps: state.steps })

@@ -12,6 +12,7 @@ import {
   decideOfficerTask,
   provideCitizenInput,
   revokePartnerTask,
+  withdrawCase,
   submitTaskResult,
   type CaseState,
   type CitizenInput,
@@ -19,6 +20,7 @@ import {
   type OfficerTaskEntry,
   type PartnerResult,
   type PartnerTaskRevocation,
+  type CaseWithdrawal,
   type ServiceCaseInput,
 } from '@govmesh/workflows/case-api';
 import type { ErasureOrder, ErasureReport } from '@govmesh/workflows/case-erasure';
@@ -200,6 +202,13 @@ export class CaseClient {
   provideInput(caseId: string, input: CitizenInput): Promise<void> {
     return this.send(caseId, () =>
       this.client.workflow.getHandle(caseId).executeUpdate(provideCitizenInput, { args: [input] }),
+    );
+  }
+
+  /** The applicant withdraws the case: it stops, takes back its partners' tasks, and ends withdrawn. */
+  withdraw(caseId: string, withdrawal: CaseWithdrawal): Promise<void> {
+    return this.send(caseId, () =>
+      this.client.workflow.getHandle(caseId).executeUpdate(withdrawCase, { args: [withdrawal] }),
     );
   }
 

@@ -39,6 +39,10 @@ function plainWords(r: LedgerRecord): string | undefined {
       return f.decision === 'completed' ? 'Your case is complete' : `Your case was decided: ${text(f.decision)}`;
     case DOMAIN_EVENTS.caseFailed.type:
       return 'Your case could not be completed; the agency will contact you';
+    case DOMAIN_EVENTS.caseWithdrawn.type:
+      return f.code === 'CASE.WITHDRAWN_BY_APPLICANT'
+        ? 'You withdrew your application'
+        : 'Your application was withdrawn: we did not hear back from you in time';
     case DOMAIN_EVENTS.satisfactionRated.type:
       return 'You rated the service';
     case DOMAIN_EVENTS.caseErased.type:

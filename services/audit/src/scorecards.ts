@@ -148,6 +148,8 @@ export class ScorecardTally {
         return;
       }
       case DOMAIN_EVENTS.taskRevoked.type: {
+        // The case ended under the partner (the applicant withdrew): no mark against it.
+        if (f.code === 'CASE.CLOSED') return;
         const d = this.dispatchOf(String(f.taskId), f.attempt);
         if (d && counted) this.tally(d.partnerId, d.taskType).takenBack += 1;
         return;

@@ -5,6 +5,7 @@ import { validateServiceDefinition } from '@govmesh/contracts/validate-service-d
 import type { WorkflowHandle } from '@temporalio/client';
 import { parse } from 'yaml';
 
+import { withdrawCase } from '../case-api.js';
 import type { CaseHarness, CaseHarnessOptions } from './case-harness.js';
 
 /** A service definition from examples/, validated as an agency would publish it. */
@@ -35,6 +36,8 @@ export const businessLicenceApplication = {
  */
 export interface CaseScenario {
   readonly name: string;
+  /** How the case ends: completed unless the scenario says otherwise. */
+  readonly ends?: 'withdrawn';
   readonly harness: Pick<CaseHarnessOptions, 'partners' | 'partnerDeadlineMs' | 'dueInMs'>;
   run(h: CaseHarness, caseId: string): Promise<WorkflowHandle>;
 }
@@ -136,4 +139,46 @@ export const CASE_SCENARIOS: readonly CaseScenario[] = [
       return handle;
     },
   },
+  {
+    // The applicant withdraws while a partner and an officer both hold work: the partner's task is
+    // revoked (CASE.CLOSED), the step after the group never starts, and the case ends withdrawn.
+    name: 'business-licence-withdrawn',
+    ends: 'withdrawn',
+    harness: { partners: { 'background-check@1': ['checks-a'] }, partnerDeadlineMs: 60_000 },
+    async run(h, caseId) {
+      const handle = await h.start(caseId, withdrawableDefinition(), businessLicenceApplication);
+      await h.until(
+        handle,
+        'the partner and the officer',
+        (s) =>
+          s.steps['background-check']?.status === 'awaiting-partner' && s.steps.decision?.status === 'awaiting-officer',
+      );
+      await handle.executeUpdate(withdrawCase, { args: [{ withdrawnBy: 'citizen-1', reason: 'I moved abroad' }] });
+      await handle.result();
+      return handle;
+    },
+  },
 ];
+
+/** A partner step beside an officer step, then another officer step: a case to withdraw mid-way. */
+export function withdrawableDefinition(): ServiceDefinition {
+  return {
+    ...exampleDefinition('business-licence.yaml'),
+    steps: [
+      {
+        parallel: [
+          {
+            id: 'background-check',
+            task: 'background-check@1',
+            classification: { core: false, critical: false },
+            partners: { select: 'first-eligible', maxReassignments: 0, fallback: { fail: true } },
+            deadline: { hours: 48 },
+            share: ['applicant.name'],
+          },
+          { id: 'decision', officer: { role: 'licensing-officer' } },
+        ],
+      },
+      { id: 'deliver', officer: { role: 'licensing-officer' } },
+    ],
+  } as ServiceDefinition;
+}
