@@ -105,6 +105,9 @@ export const CitizenInputBody = z.object({
   values: z.record(z.string(), z.unknown()).refine((v) => Object.keys(v).length > 0, 'give at least one value'),
 });
 export const RatingBody = z.object({ score: z.number().int().min(1).max(5) });
+export const WithdrawalBody = z.object({
+  reason: z.string().trim().min(1, 'say why, in a few words').max(2000),
+});
 
 export const OfficerTaskView = z.object({
   taskId: z.string(),

@@ -12,6 +12,7 @@ import {
   Problem,
   RatingBody,
   SubmitCase,
+  WithdrawalBody,
 } from './api-schemas.js';
 import type { Caller } from '@govmesh/tokens';
 import { pinnedContracts } from './case-contracts.js';
@@ -231,6 +232,28 @@ export const caseRoutes: RouteSpec[] = [
     async handle({ params, body, caller }, deps) {
       caseFor(caller!, params.id, deps);
       await deps.cases.provideInput(params.id, { stepId: body.stepId, values: body.values });
+      return { status: 202, body: { accepted: true } };
+    },
+  }),
+  route({
+    method: 'post',
+    operationId: 'withdrawApplication',
+    path: '/v1/cases/{id}/withdrawal',
+    tag: 'Citizens',
+    roles: ['citizen'],
+    summary:
+      'Withdraw an application while its case runs: it stops, its partners are told to stop (CASE.CLOSED), and it ends withdrawn',
+    params: IdParams,
+    body: WithdrawalBody,
+    responses: {
+      202: { description: 'withdrawn; the case ends' },
+      404: { description: 'no such case (or not yours)', schema: Problem },
+      409: { description: 'the case has ended, or is being withdrawn already', schema: Problem },
+    },
+    async handle({ params, body, caller }, deps) {
+      caseFor(caller!, params.id, deps);
+      await deps.cases.withdraw(params.id, { withdrawnBy: caller!.subject, reason: body.reason });
+      deps.logger.info({ caseId: params.id }, 'application withdrawn');
       return { status: 202, body: { accepted: true } };
     },
   }),

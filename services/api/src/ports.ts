@@ -10,6 +10,7 @@ import type {
   OfficerDecision,
   OfficerTaskEntry,
   PartnerTaskRevocation,
+  CaseWithdrawal,
 } from '@govmesh/workflows/case-api';
 import type { ErasureOrder, ErasureReport } from '@govmesh/workflows/case-erasure';
 
@@ -34,6 +35,8 @@ export interface CaseEngine {
   decide(caseId: string, decision: OfficerDecision): Promise<void>;
   provideInput(caseId: string, input: CitizenInput): Promise<void>;
   revoke(caseId: string, revocation: PartnerTaskRevocation): Promise<void>;
+  /** The applicant withdraws the case (refused once it has ended). */
+  withdraw(caseId: string, withdrawal: CaseWithdrawal): Promise<void>;
   /** The cases that closed at or after `since`, with when, oldest first (one visibility query). */
   casesClosedSince(since: Date): Promise<ReadonlyArray<{ caseId: string; closedAt: Date }>>;
   /** Erases a closed case's personal data (refused while it runs) and answers what was done. */

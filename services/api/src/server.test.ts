@@ -13,6 +13,7 @@ import { seedForms, seedTaskTypes, type PinnedContracts } from '@govmesh/contrac
 import {
   officerTasks,
   type CaseState,
+  type CaseWithdrawal,
   type CitizenInput,
   type OfficerDecision,
   type PartnerTaskRevocation,
@@ -133,6 +134,17 @@ class RecordingCases implements CaseEngine {
     return Promise.reject(
       new CaseRefused('CASE.NOT_AWAITING_INPUT', 'step registration is not waiting for citizen input', []),
     );
+  }
+  readonly withdrawals: Array<{ caseId: string } & CaseWithdrawal> = [];
+  withdraw(caseId: string, w: CaseWithdrawal) {
+    const state = this.states.get(caseId);
+    if (state?.status !== 'running')
+      return Promise.reject(
+        new CaseRefused('CASE.NOT_RUNNING', 'the case has ended (completed): there is nothing to withdraw', []),
+      );
+    this.withdrawals.push({ caseId, ...w });
+    state.status = 'withdrawn';
+    return Promise.resolve();
   }
   /** Whether the cases keep their officer tasks in their memo (VISIBILITY_VERSION 2); older ones do not. */
   listsTasks = true;
@@ -338,6 +350,40 @@ describe('the govmesh HTTP API', () => {
       .set('authorization', await as('officer'))
       .expect(403);
     await request(app).get('/v1/cases').expect(401);
+  });
+
+  it("lets a citizen withdraw their own running case, with a reason, and nobody else's", async () => {
+    const { caseId } = body(
+      await request(app)
+        .post('/v1/cases')
+        .set('authorization', await as('citizen', 'citizen-w'))
+        .send({ serviceId: 'business-licence', application })
+        .expect(202),
+    );
+    const path = `/v1/cases/${caseId}/withdrawal`;
+    await request(app)
+      .post(path)
+      .set('authorization', await as('citizen', 'someone-else'))
+      .send({ reason: 'mine now' })
+      .expect(404);
+    const noReason = await request(app)
+      .post(path)
+      .set('authorization', await as('citizen', 'citizen-w'))
+      .send({ reason: ' ' })
+      .expect(400);
+    expect(body(noReason).errors).toEqual([{ path: 'body.reason', message: 'say why, in a few words' }]);
+    await request(app)
+      .post(path)
+      .set('authorization', await as('citizen', 'citizen-w'))
+      .send({ reason: 'I moved abroad' })
+      .expect(202);
+    expect(cases.withdrawals).toEqual([{ caseId, withdrawnBy: 'citizen-w', reason: 'I moved abroad' }]);
+    const again = await request(app)
+      .post(path)
+      .set('authorization', await as('citizen', 'citizen-w'))
+      .send({ reason: 'twice' })
+      .expect(409);
+    expect(body(again).code).toBe('CASE.NOT_RUNNING');
   });
 
   it('signs a person in through the development issuer: authorization code with PKCE, single use', async () => {
@@ -1373,6 +1419,7 @@ describe('the govmesh HTTP API', () => {
     ['get', '/v1/contracts/json-schema/forms/business-licence-application@1.json', 'public'],
     ['post', '/v1/cases', ['citizen'], { serviceId: 'business-licence', application }],
     ['get', '/v1/cases', ['citizen']],
+    ['post', '/v1/cases/case-1/withdrawal', ['citizen'], { reason: 'I moved abroad' }],
     ['get', '/v1/cases/case-1', ['citizen', 'officer', 'auditor', 'agency-admin']],
     ['post', '/v1/cases/case-1/input', ['citizen'], { stepId: 'decision', values: { note: 'x' } }],
     ['post', '/v1/cases/case-1/rating', ['citizen'], { score: 4 }],

@@ -55,6 +55,7 @@ describe('govmesh over the API', () => {
         decide: () => Promise.resolve(),
         provideInput: () => Promise.resolve(),
         revoke: () => Promise.resolve(),
+        withdraw: () => Promise.resolve(),
         casesClosedSince: () => Promise.resolve([]),
         // As the erasure workflow: a running case is refused, a closed one erased.
         erase: (order: ErasureOrder) =>
