@@ -369,4 +369,61 @@ describe('the citizen portal in a browser', () => {
     );
     await context.close();
   }, 120_000);
+
+  it('lets a citizen withdraw a running application; the case ends withdrawn and the timeline says so', async () => {
+    // A service whose decision waits for a role nobody plays: the case runs until withdrawn.
+    const issuer = await DevelopmentIssuer.open(developmentIssuerKeyFile(dataDir));
+    const serviceId = `withdrawable-${suffix}`;
+    const published = await fetch(`${api}/v1/services/${serviceId}`, {
+      method: 'PUT',
+      headers: {
+        authorization: `Bearer ${await issuer.mint({ role: 'agency-admin', subject: 'e2e-admin', agency: 'market-regulation' })}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        apiVersion: 'govmesh/v1',
+        kind: 'Service',
+        id: serviceId,
+        version: 1,
+        title: 'Withdrawable licence',
+        ownerAgency: 'market-regulation',
+        application: { schema: 'business-licence-application@1' },
+        steps: [
+          { id: 'decision', classification: { core: true, critical: true }, officer: { role: `nobody-${suffix}` } },
+        ],
+      }),
+    });
+    expect(published.status).toBe(201);
+
+    const context = await browser.newContext({ locale: 'en-GB' });
+    const page = await context.newPage();
+    await page.goto(`${web}/services/${serviceId}/apply`);
+    await page.waitForURL(/\/authorize\?/);
+    await page.getByLabel('User name').fill(`${citizen}-withdraws`);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${web}/services/${serviceId}/apply`);
+    for (const [label, value] of Object.entries(application)) await page.getByLabel(label, { exact: true }).fill(value);
+    await page.getByRole('button', { name: 'Send application' }).click();
+    await page.waitForURL(/\?submitted=1$/);
+    const caseUrl = page.url().replace(/\?submitted=1$/, '');
+
+    await page.getByRole('button', { name: 'Withdraw the application' }).click();
+    await expect
+      .poll(() => page.locator('.govuk-error-summary').textContent())
+      .toContain('Say why you are withdrawing');
+    await page.getByLabel('Why are you withdrawing?').fill('I found premises in another town');
+    await page.getByRole('button', { name: 'Withdraw the application' }).click();
+    await page.waitForURL(/\?withdrawn=1$/);
+    expect(await page.locator('.govuk-notification-banner').textContent()).toContain('Your application is withdrawn');
+    expect(await page.locator('.govuk-summary-list').textContent()).toContain('Withdrawn');
+    expect(await accessibilityViolations(page)).toEqual([]);
+    // The ledger records it a moment later; the timeline then says it in plain words.
+    await expect
+      .poll(async () => (await page.goto(caseUrl), await page.locator('.app-timeline').textContent()), {
+        timeout: 30_000,
+        interval: 1_000,
+      })
+      .toContain('You withdrew your application');
+    await context.close();
+  }, 120_000);
 });

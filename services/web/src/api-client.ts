@@ -158,6 +158,7 @@ export interface PortalApi {
   definition(serviceId: string, version: number): Promise<Record<string, unknown>>;
   provideInput(token: string, caseId: string, stepId: string, values: Record<string, unknown>): Promise<void>;
   rate(token: string, caseId: string, score: number): Promise<void>;
+  withdraw(token: string, caseId: string, reason: string): Promise<void>;
   transparency(): Promise<PublicFigures[]>;
   scorecards(token: string, window?: { since: string; until: string }): Promise<PartnerScorecard[]>;
   verifyLedger(token: string): Promise<LedgerVerdict>;
@@ -314,6 +315,15 @@ export class HttpPortalApi implements PortalApi {
 
   transparency(): Promise<PublicFigures[]> {
     return this.call('/v1/transparency');
+  }
+
+  async withdraw(token: string, caseId: string, reason: string): Promise<void> {
+    await this.call(`/v1/cases/${encodeURIComponent(caseId)}/withdrawal`, {
+      method: 'POST',
+      token,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ reason }),
+    });
   }
 
   async rate(token: string, caseId: string, score: number): Promise<void> {

@@ -291,6 +291,14 @@ class RecordingApi implements PortalApi {
       },
     ]);
   }
+  readonly withdrawals: Array<{ caseId: string; reason: string }> = [];
+  withdraw(_token: string, caseId: string, reason: string) {
+    if (this.caseNow.status !== 'running')
+      return Promise.reject(new ApiProblem(409, 'CASE.CLOSED', 'the case has ended'));
+    this.withdrawals.push({ caseId, reason });
+    this.caseNow = { status: 'withdrawn', currentStep: null };
+    return Promise.resolve();
+  }
   rate(_token: string, _caseId: string, score: number) {
     if (this.ratings.length) return Promise.reject(new ApiProblem(409, 'CASE.RATED', 'this case has been rated'));
     this.ratings.push(score);
@@ -521,6 +529,37 @@ describe('the citizen portal', () => {
     ]);
     const after = await agent.get(sent.headers.location as string).expect(200);
     expect(after.text).toContain('your answer has been sent to the agency');
+  });
+
+  it('lets the applicant withdraw a running case, with a reason, and then offers it no more', async () => {
+    const { agent, api } = portal();
+    await signIn(agent);
+    const page = await agent.get('/cases/business-licence-1').expect(200);
+    expect(page.text).toContain('Withdraw your application');
+    const bare = await agent
+      .post('/cases/business-licence-1/withdrawal')
+      .type('form')
+      .send({ _csrf: csrfOf(page.text), reason: ' ' })
+      .expect(400);
+    expect(bare.text).toContain('Say why you are withdrawing');
+    expect(api.withdrawals).toEqual([]);
+    const done = await agent
+      .post('/cases/business-licence-1/withdrawal')
+      .type('form')
+      .send({ _csrf: csrfOf(page.text), reason: 'I moved abroad' })
+      .expect(303);
+    expect(done.headers.location).toBe('/cases/business-licence-1?withdrawn=1');
+    expect(api.withdrawals).toEqual([{ caseId: 'business-licence-1', reason: 'I moved abroad' }]);
+    const after = await agent.get(done.headers.location as string).expect(200);
+    expect(after.text).toContain('Your application is withdrawn');
+    expect(after.text).not.toContain('Withdraw the application');
+    // A second tab's late withdrawal lands on the case as it stands.
+    const late = await agent
+      .post('/cases/business-licence-1/withdrawal')
+      .type('form')
+      .send({ _csrf: csrfOf(page.text), reason: 'again' })
+      .expect(303);
+    expect(late.headers.location).toBe('/cases/business-licence-1');
   });
 
   it('offers a rating once the case has ended, and takes it once', async () => {

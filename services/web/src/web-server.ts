@@ -412,7 +412,13 @@ export function createWebServer(deps: WebDeps): express.Express {
     res: Response,
     session: Session,
     caseId: string,
-    options: { values?: Record<string, string>; errors?: FieldError[]; status?: number } = {},
+    options: {
+      values?: Record<string, string>;
+      errors?: FieldError[];
+      status?: number;
+      withdrawError?: string;
+      withdrawReason?: string;
+    } = {},
   ): Promise<void> {
     const [view, serviceTitles] = await Promise.all([deps.api.case(session.token, caseId), titles()]);
     const locale = (req as PageRequest).locale;
@@ -448,7 +454,9 @@ export function createWebServer(deps: WebDeps): express.Express {
             ? t(req, 'case.answered')
             : req.query.rated === '1'
               ? t(req, 'case.rated')
-              : undefined,
+              : req.query.withdrawn === '1'
+                ? t(req, 'withdraw.done')
+                : undefined,
         serviceTitle: serviceTitles.get(view.serviceId) ?? view.serviceId,
         ...statusOf(req, view.status),
         says: stepSays(req, view.currentStep),
@@ -458,6 +466,9 @@ export function createWebServer(deps: WebDeps): express.Express {
         timeline: view.timeline.map((e) => ({ time: when(req, e.time), what: e.what })),
         input,
         rating: ended && req.query.rated !== '1',
+        withdrawable: view.status === 'running',
+        withdrawError: options.withdrawError,
+        withdrawReason: options.withdrawReason ?? '',
         ratingError: req.query.ratingError === '1' ? t(req, 'rating.choose') : undefined,
       },
       options.status,
@@ -524,6 +535,30 @@ export function createWebServer(deps: WebDeps): express.Express {
         throw err;
       }
       res.redirect(303, `/cases/${encodeURIComponent(caseId)}?answered=1`);
+    }),
+  );
+  app.post(
+    '/cases/:id/withdrawal',
+    wrap(async (req, res) => {
+      const session = postedBy(req, res);
+      if (!session) return;
+      const caseId = String(req.params.id);
+      const posted = (req.body as Record<string, unknown>).reason;
+      const reason = typeof posted === 'string' ? posted.trim() : '';
+      const again = (error: string) =>
+        renderCase(req, res, session, caseId, { status: 400, withdrawError: error, withdrawReason: reason });
+      if (!reason) return await again(t(req, 'withdraw.needReason'));
+      try {
+        await deps.api.withdraw(session.token, caseId, reason);
+      } catch (err) {
+        // Ended meanwhile (decided, or withdrawn from another tab): the case page says how it stands.
+        if (err instanceof ApiProblem && err.status === 409) {
+          res.redirect(303, `/cases/${encodeURIComponent(caseId)}`);
+          return;
+        }
+        throw err;
+      }
+      res.redirect(303, `/cases/${encodeURIComponent(caseId)}?withdrawn=1`);
     }),
   );
   app.post(
