@@ -10,6 +10,8 @@ export type PageRole = 'citizen' | 'officer' | 'auditor' | 'agency-admin';
 /** What a module of pages needs from the server: rendering, words, dates, and who is signed in. */
 export interface PageKit {
   readonly api: PortalApi;
+  /** The catalogue's service titles, by service id. */
+  titles(): Promise<Map<string, string>>;
   render(req: Request, res: Response, view: string, context: Record<string, unknown>, status?: number): void;
   t(req: Request, key: MessageKey, values?: Record<string, string>): string;
   /** A date and time in the jurisdiction's time zone and the page's language. */

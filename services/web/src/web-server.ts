@@ -12,18 +12,10 @@ import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { httpServerSpans } from '@govmesh/telemetry';
 
-import {
-  ApiProblem,
-  ApiUnreachable,
-  type OfficerDecision,
-  type OfficerTask,
-  type PortalApi,
-  type ServiceDetail,
-} from './api-client.js';
+import { ApiProblem, ApiUnreachable, type PortalApi, type ServiceDetail } from './api-client.js';
 import {
   answersFrom,
   applicationFrom,
-  contractForm,
   fieldErrors,
   formFields,
   typedValues,
@@ -32,8 +24,9 @@ import {
 } from './application-form.js';
 import { agencyPages } from './agency-pages.js';
 import { auditorPages } from './auditor-pages.js';
+import { officerPages } from './officer-pages.js';
 import type { PageKit, PageRole } from './page-kit.js';
-import { inputRequestOf, stepOf } from './citizen-input.js';
+import { inputRequestOf } from './citizen-input.js';
 import { LOCALES, formatDateTime, formatDuration, isLocale, isMessageKey, translate, type Locale } from './locale.js';
 import { newSessionId, type CookieSeal, type PendingSignIn, type Session } from './session.js';
 import { randomState, randomVerifier, type SignIn } from './sign-in.js';
@@ -582,200 +575,9 @@ export function createWebServer(deps: WebDeps): express.Express {
     }),
   );
 
-  // --- The officer workbench ---
-  const words = (id: string) => id.replace(/-/g, ' ');
-  const kindOf = (task: OfficerTask, step: Record<string, unknown> | undefined) =>
-    task.kind === 'review' ? 'review' : step && typeof step.task === 'string' ? 'fallback' : 'officer';
-  const kindText = (req: Request, kind: string) => t(req, `inbox.kind.${kind}` as 'inbox.kind.officer');
-
-  app.get(
-    '/officer',
-    wrap(async (req, res) => {
-      const session = signedInAs(req, res, 'officer');
-      if (!session) return;
-      const [tasks, serviceTitles] = await Promise.all([deps.api.inbox(session.token), titles()]);
-      const now = Date.now();
-      // Overdue first, then by due date; a task with no deadline last.
-      const due = (task: OfficerTask) => (task.deadline ? Date.parse(task.deadline) : Number.POSITIVE_INFINITY);
-      const sorted = [...tasks].sort((a, b) => due(a) - due(b));
-      const roles = [...new Set(tasks.map((task) => task.role))];
-      render(req, res, 'officer-inbox', {
-        title: t(req, 'inbox.title'),
-        section: 'inbox',
-        roles: roles.join(', ') || '–',
-        notice:
-          typeof req.query.decided === 'string'
-            ? t(req, 'task.decided', { task: words(req.query.decided) })
-            : undefined,
-        tasks: sorted.map((task) => ({
-          ...task,
-          step: words(task.stepId),
-          kindText: kindText(req, task.kind === 'review' ? 'review' : 'officer'),
-          serviceTitle: serviceTitles.get(task.serviceId) ?? task.serviceId,
-          due: task.deadline ? when(req, task.deadline) : t(req, 'inbox.noDeadline'),
-          overdue: due(task) < now,
-        })),
-      });
-    }),
-  );
-
-  /** A task's page: what it is, the partner's work beside its contract (a review), the form to decide. */
-  async function renderTask(
-    req: Request,
-    res: Response,
-    session: Session,
-    taskId: string,
-    posted: { values?: Record<string, string>; errors?: FieldError[]; decision?: string; reasons?: string } = {},
-    status = 200,
-  ): Promise<void> {
-    const task = (await deps.api.inbox(session.token)).find((candidate) => candidate.taskId === taskId);
-    if (!task) {
-      render(req, res, 'problem', { title: t(req, 'errors.notFound'), lines: [t(req, 'task.gone')] }, 404);
-      return;
-    }
-    const locale = (req as PageRequest).locale;
-    const view = await deps.api.case(session.token, task.caseId);
-    const step = stepOf(await deps.api.definition(view.serviceId, view.serviceVersion), task.stepId);
-    const kind = kindOf(task, step);
-    const ref = typeof step?.task === 'string' ? step.task : undefined;
-    const contract = ref ? await deps.api.taskType(ref) : undefined;
-    const serviceTitles = await titles();
-    const errors = posted.errors ?? [];
-    let review: Record<string, unknown> | undefined;
-    let record: Record<string, unknown> | undefined;
-    if (kind === 'review' && contract) {
-      const form = contractForm(contract.title, contract.output);
-      const fields = formFields(form, locale);
-      const output = task.output ?? {};
-      const valueAt = (path: string) =>
-        path.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], output);
-      const shown = (v: unknown) =>
-        v === undefined
-          ? t(req, 'task.notAnswered')
-          : Array.isArray(v)
-            ? v.map((item) => (typeof item === 'string' ? item : JSON.stringify(item))).join('; ')
-            : typeof v === 'string'
-              ? v
-              : JSON.stringify(v);
-      review = {
-        contract: ref,
-        answered: fields.map((f) => ({ field: f.label, value: shown(valueAt(f.name)) })),
-        asks: fields.map((f) => ({
-          field: f.label,
-          type: f.kind,
-          required: t(req, f.required ? 'task.required' : 'task.optional'),
-        })),
-      };
-    }
-    if (kind === 'fallback' && contract) {
-      const form = contractForm(contract.title, contract.output);
-      record = { contract: ref, fields: formFields(form, locale, posted.values ?? {}, errors) };
-    }
-    const decisions =
-      kind === 'review' ? ['approve', 'request-rework'] : kind === 'officer' ? ['approve', 'reject'] : ['approve'];
-    const label = { approve: 'task.approve', reject: 'task.reject', 'request-rework': 'task.rework' } as const;
-    render(
-      req,
-      res,
-      'officer-task',
-      {
-        title: `${kindText(req, kind)}: ${words(task.stepId)}`,
-        section: 'inbox',
-        task: {
-          ...task,
-          step: words(task.stepId),
-          kindText: kindText(req, kind),
-          serviceTitle: serviceTitles.get(task.serviceId) ?? task.serviceId,
-          due: task.deadline ? when(req, task.deadline) : t(req, 'inbox.noDeadline'),
-        },
-        review,
-        record,
-        choices: decisions.map((d) => ({
-          value: d,
-          text: t(req, label[d as keyof typeof label]),
-          checked: posted.decision === d,
-        })),
-        reasons: posted.reasons ?? '',
-        errors: errors.map((e) => ({ text: e.text, href: e.href })),
-        decisionError: errors.find((e) => e.field === 'decision')?.text,
-        reasonsError: errors.find((e) => e.field === 'reasons')?.text,
-      },
-      status,
-    );
-  }
-
-  app.get(
-    '/officer/tasks/:id',
-    wrap(async (req, res) => {
-      const session = signedInAs(req, res, 'officer');
-      if (!session) return;
-      await renderTask(req, res, session, String(req.params.id));
-    }),
-  );
-  app.post(
-    '/officer/tasks/:id',
-    wrap(async (req, res) => {
-      const session = postedBy(req, res, 'officer');
-      if (!session) return;
-      const taskId = String(req.params.id);
-      const posted = req.body as Record<string, unknown>;
-      const decision = typeof posted.decision === 'string' ? posted.decision : '';
-      const reasonsText = typeof posted.reasons === 'string' ? posted.reasons : '';
-      const reasons = reasonsText
-        .split(/\r?\n/)
-        .map((r) => r.trim())
-        .filter(Boolean);
-      const task = (await deps.api.inbox(session.token)).find((candidate) => candidate.taskId === taskId);
-      if (!task) {
-        render(req, res, 'problem', { title: t(req, 'errors.notFound'), lines: [t(req, 'task.gone')] }, 409);
-        return;
-      }
-      const view = await deps.api.case(session.token, task.caseId);
-      const step = stepOf(await deps.api.definition(view.serviceId, view.serviceVersion), task.stepId);
-      const ref = kindOf(task, step) === 'fallback' && typeof step?.task === 'string' ? step.task : undefined;
-      const form = ref ? contractForm(ref, (await deps.api.taskType(ref)).output) : undefined;
-      const values = form ? typedValues(form, posted) : {};
-      const errors: FieldError[] = [];
-      if (!['approve', 'reject', 'request-rework'].includes(decision))
-        errors.push({ field: 'decision', href: '#decision', text: t(req, 'task.chooseDecision') });
-      if ((decision === 'reject' || decision === 'request-rework') && !reasons.length)
-        errors.push({ field: 'reasons', href: '#reasons', text: t(req, 'task.needReasons') });
-      const again = (more: FieldError[]) =>
-        renderTask(
-          req,
-          res,
-          session,
-          taskId,
-          { values, errors: [...errors, ...more], decision, reasons: reasonsText },
-          400,
-        );
-      if (errors.length) return await again([]);
-      try {
-        await deps.api.decide(session.token, taskId, {
-          decision: decision as OfficerDecision['decision'],
-          ...(reasons.length ? { reasons } : {}),
-          ...(form ? { output: applicationFrom(form, posted) } : {}),
-        });
-      } catch (err) {
-        // The case refused the recorded result: its problems, by field where it names them.
-        if (
-          err instanceof ApiProblem &&
-          err.status >= 400 &&
-          err.status < 500 &&
-          err.status !== 404 &&
-          err.status !== 403
-        ) {
-          const named = form ? fieldErrors(form, (req as PageRequest).locale, err.errors, 'body.output') : [];
-          return await again(named.length ? named : [{ href: '#main-content', text: err.message }]);
-        }
-        throw err;
-      }
-      res.redirect(303, `/officer?decided=${encodeURIComponent(task.stepId)}`);
-    }),
-  );
-
   const kit: PageKit = {
     api: deps.api,
+    titles,
     render,
     t: (req, key, values) => t(req, key, values),
     when,
@@ -784,6 +586,7 @@ export function createWebServer(deps: WebDeps): express.Express {
     postedBy,
     locale: (req) => (req as PageRequest).locale,
   };
+  officerPages(app, kit);
   auditorPages(app, kit);
   agencyPages(app, kit);
 
