@@ -57,7 +57,11 @@ export function auditorPages(app: express.Express, kit: PageKit): void {
       const rows = cards
         .filter((c) => c.assigned > 0)
         .map((c) => {
-          const rates = days.map((day) => day.find((d) => key(d) === key(c))?.onTimeRate ?? null);
+          const sameDay = days.map((day) => day.find((d) => key(d) === key(c)));
+          const rates = sameDay.map((d) => d?.onTimeRate ?? null);
+          const medians = sameDay.map((d) => d?.turnaroundMs.median ?? null);
+          // Turnaround bars are scaled to the slowest day of the week shown.
+          const slowest = Math.max(0, ...medians.filter((m): m is number => m !== null));
           return {
             partnerId: c.partnerId,
             taskType: c.taskType,
@@ -66,6 +70,11 @@ export function auditorPages(app: express.Express, kit: PageKit): void {
             turnaround: c.turnaroundMs.median === null ? none : formatDuration(c.turnaroundMs.median, locale),
             score: c.score === null ? none : percent.format(c.score),
             bars: trendBars(rates),
+            turnaroundBars: trendBars(medians.map((m) => (m === null || slowest === 0 ? m : m / slowest))),
+            turnaroundLabel: kit.t(req, 'audit.turnaroundLabel', {
+              days: String(TREND_DAYS),
+              values: medians.map((m) => (m === null ? none : formatDuration(m, locale))).join(', '),
+            }),
             trendLabel: kit.t(req, 'audit.trendLabel', {
               days: String(TREND_DAYS),
               values: rates.map((r) => (r === null ? none : percent.format(r))).join(', '),

@@ -202,7 +202,7 @@ class RecordingApi implements PortalApi {
         assigned: today ? 12 : 0,
         onTimeRate: today ? 0.75 : null,
         score: 0.8,
-        turnaroundMs: { median: 90_000, p95: 120_000, samples: 9 },
+        turnaroundMs: { median: today ? 90_000 : null, p95: today ? 120_000 : null, samples: today ? 9 : 0 },
       },
     ]);
   }
@@ -699,9 +699,13 @@ describe('the citizen portal', () => {
       expect(api.scorecardWindows.slice(1).map((w) => Date.parse(w!.until) - Date.parse(w!.since))).toEqual(
         Array(7).fill(86_400_000),
       );
-      // Only today's bar: the other days had no tasks. Its label says the same in words.
+      // Only today's bars: the other days had no tasks. Their labels say the same in words.
       expect(page.text.match(/class="app-trend__bar"/g)).toHaveLength(1);
+      expect(page.text.match(/class="app-trend__bar app-trend__bar--time"/g)).toHaveLength(1);
       expect(page.text).toContain('On-time rate over the last 7 days: n/a, n/a, n/a, n/a, n/a, n/a, 75%');
+      expect(page.text).toContain('Median turnaround over the last 7 days: n/a, n/a, n/a, n/a, n/a, n/a, 90 seconds');
+      // Today's turnaround bar is the slowest of the week: full height.
+      expect(page.text).toMatch(/class="app-trend__bar app-trend__bar--time" x="72" y="0" width="10" height="40"/);
     });
 
     it("shows a case's audit trail, and says when the ledger holds nothing for it", async () => {
