@@ -79,19 +79,76 @@ export function agencyPages(app: express.Express, kit: PageKit): void {
     }),
   );
 
-  const renderPublish = (req: express.Request, res: express.Response, text: string, problems: string[], status = 200) =>
-    kit.render(
-      req,
-      res,
-      'agency-publish',
-      {
-        title: kit.t(req, 'publish.title'),
-        section: 'agency',
+  /** A page where a document is pasted (a definition, a partner profile), with every problem listed. */
+  const pastePage =
+    (kind: 'publish' | 'onboard') =>
+    (req: express.Request, res: express.Response, text: string, problems: string[], status = 200) =>
+      kit.render(
+        req,
+        res,
+        'agency-publish',
+        {
+          title: kit.t(req, `${kind}.title`),
+          lead: kit.t(req, `${kind}.lead`),
+          label: kit.t(req, `${kind}.label`),
+          submit: kit.t(req, `${kind}.submit`),
+          action: kind === 'publish' ? '/agency/publish' : '/agency/partners',
+          section: 'agency',
+          text,
+          errors: problems.map((p) => ({ text: p, href: '#definition' })),
+        },
+        status,
+      );
+  const renderPublish = pastePage('publish');
+  const renderOnboard = pastePage('onboard');
+
+  /** The YAML or JSON pasted, or why it cannot be read (YAML is a superset of JSON: one parser reads both). */
+  const pasted = (req: express.Request): { text: string; document?: unknown; problem?: string } => {
+    const posted = (req.body as Record<string, unknown>).definition;
+    const text = typeof posted === 'string' ? posted : '';
+    try {
+      return { text, document: parse(text) };
+    } catch (err) {
+      return {
         text,
-        errors: problems.map((p) => ({ text: p, href: '#definition' })),
-      },
-      status,
-    );
+        problem: kit.t(req, 'publish.unreadable', { reason: (err as Error).message.split('\n')[0] ?? '' }),
+      };
+    }
+  };
+  /** The API's refusal as the page's list: each problem with where it is, else its one message. */
+  const problemsOf = (err: ApiProblem) =>
+    err.errors.length ? err.errors.map((e) => `${e.path}: ${e.message}`) : [err.message];
+
+  app.get(
+    '/agency/partners/new',
+    kit.wrap((req, res) => {
+      if (kit.signedInAs(req, res, 'agency-admin')) renderOnboard(req, res, '', []);
+      return Promise.resolve();
+    }),
+  );
+  app.post(
+    '/agency/partners',
+    kit.wrap(async (req, res) => {
+      const session = kit.postedBy(req, res, 'agency-admin');
+      if (!session) return;
+      const { text, document, problem } = pasted(req);
+      if (problem) return renderOnboard(req, res, text, [problem], 400);
+      try {
+        const onboarded = await kit.api.onboardPartner(session.token, document);
+        // Never cached or logged: the partner's Kafka password is shown once, as the API answers it once.
+        res.set('Cache-Control', 'no-store');
+        kit.render(req, res, 'agency-credentials', {
+          title: kit.t(req, 'agency.onboardedTitle', { partner: onboarded.id }),
+          section: 'agency',
+          kafka: { ...onboarded.kafka, brokers: onboarded.kafka.brokers.join(', ') },
+        });
+      } catch (err) {
+        if (err instanceof ApiProblem && err.status >= 400 && err.status < 500)
+          return renderOnboard(req, res, text, problemsOf(err), err.status);
+        throw err;
+      }
+    }),
+  );
 
   app.get(
     '/agency/publish',
@@ -105,20 +162,9 @@ export function agencyPages(app: express.Express, kit: PageKit): void {
     kit.wrap(async (req, res) => {
       const session = kit.postedBy(req, res, 'agency-admin');
       if (!session) return;
-      const posted = (req.body as Record<string, unknown>).definition;
-      const text = typeof posted === 'string' ? posted : '';
-      let definition: unknown;
-      try {
-        // YAML is a superset of JSON: one parser reads both.
-        definition = parse(text);
-      } catch (err) {
-        renderPublish(
-          req,
-          res,
-          text,
-          [kit.t(req, 'publish.unreadable', { reason: (err as Error).message.split('\n')[0] ?? '' })],
-          400,
-        );
+      const { text, document: definition, problem } = pasted(req);
+      if (problem) {
+        renderPublish(req, res, text, [problem], 400);
         return;
       }
       const id = (definition as { id?: unknown } | null)?.id;
@@ -132,8 +178,7 @@ export function agencyPages(app: express.Express, kit: PageKit): void {
       } catch (err) {
         if (err instanceof ApiProblem && err.status >= 400 && err.status < 500) {
           // Every problem, each with where it is: the API checks the definition as a whole.
-          const problems = err.errors.length ? err.errors.map((e) => `${e.path}: ${e.message}`) : [err.message];
-          renderPublish(req, res, text, problems, err.status);
+          renderPublish(req, res, text, problemsOf(err), err.status);
           return;
         }
         throw err;

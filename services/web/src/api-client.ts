@@ -166,6 +166,7 @@ export interface PortalApi {
   inbox(token: string): Promise<OfficerTask[]>;
   publishService(token: string, id: string, definition: unknown): Promise<{ id: string; version: number }>;
   partners(token: string): Promise<PartnerProfile[]>;
+  onboardPartner(token: string, profile: unknown): Promise<PartnerProfile & { kafka: PartnerKafkaAccess }>;
   changePartner(token: string, id: string, status: PartnerProfile['status'], reason: string): Promise<void>;
   rotateCredentials(token: string, id: string): Promise<PartnerKafkaAccess>;
   decide(token: string, taskId: string, decision: OfficerDecision): Promise<void>;
@@ -267,6 +268,15 @@ export class HttpPortalApi implements PortalApi {
 
   partners(token: string): Promise<PartnerProfile[]> {
     return this.call('/v1/partners', { token });
+  }
+
+  onboardPartner(token: string, profile: unknown): Promise<PartnerProfile & { kafka: PartnerKafkaAccess }> {
+    return this.call('/v1/partners', {
+      method: 'POST',
+      token,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(profile),
+    });
   }
 
   async changePartner(token: string, id: string, status: PartnerProfile['status'], reason: string): Promise<void> {

@@ -248,6 +248,28 @@ class RecordingApi implements PortalApi {
     this.partnerChanges.push({ id, status, reason });
     return Promise.resolve();
   }
+  onboardPartner(_token: string, profile: unknown) {
+    const p = profile as { id?: string; name?: string; capabilities?: string[] };
+    if (!p.capabilities?.length)
+      return Promise.reject(
+        new ApiProblem(422, 'REQUEST.INVALID', 'invalid', [
+          { path: 'body.capabilities', message: 'must have at least 1 item' },
+        ]),
+      );
+    return Promise.resolve({
+      id: p.id ?? '',
+      name: p.name ?? '',
+      capabilities: p.capabilities,
+      status: 'active' as const,
+      kafka: {
+        brokers: ['127.0.0.1:19092'],
+        mechanism: 'scram-sha-512',
+        username: `partner-${p.id ?? ''}`,
+        password: 'first-secret',
+        tls: false,
+      },
+    });
+  }
   rotateCredentials() {
     return Promise.resolve({
       brokers: ['127.0.0.1:19092'],
@@ -812,6 +834,31 @@ describe('the citizen portal', () => {
         .expect(200);
       expect(rotated.text).toContain('s3cret-once');
       expect(rotated.headers['cache-control']).toBe('no-store');
+    });
+
+    it("onboards a partner from a pasted profile and shows its Kafka access once; a bad profile's problems are listed", async () => {
+      const { agent } = admin();
+      await signIn(agent);
+      const form = await agent.get('/agency/partners/new').expect(200);
+      expect(form.text).toContain('Onboard a partner');
+      const bad = await agent
+        .post('/agency/partners')
+        .type('form')
+        .send({ _csrf: csrfOf(form.text), definition: 'id: quick-checks\nname: Quick Checks\ncapabilities: []\n' })
+        .expect(422);
+      expect(bad.text).toContain('body.capabilities: must have at least 1 item');
+      expect(bad.text).toContain('name: Quick Checks');
+      const done = await agent
+        .post('/agency/partners')
+        .type('form')
+        .send({
+          _csrf: csrfOf(form.text),
+          definition: '{"id": "quick-checks", "name": "Quick Checks", "capabilities": ["background-check@1"]}',
+        })
+        .expect(200);
+      expect(done.text).toContain('Kafka access for quick-checks, onboarded');
+      expect(done.text).toContain('first-secret');
+      expect(done.headers['cache-control']).toBe('no-store');
     });
   });
 });
