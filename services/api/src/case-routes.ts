@@ -18,7 +18,7 @@ import type { Caller } from '@govmesh/tokens';
 import { pinnedContracts } from './case-contracts.js';
 import type { CaseRecord } from './platform-store.js';
 import { liveVersion } from './service-lifecycle.js';
-import { ApiProblem, notFound } from './problems.js';
+import { ApiProblem, actingAgency, notFound } from './problems.js';
 import { route, type ApiDeps, type RouteSpec } from './route-spec.js';
 
 const words = (id: string) => id.replace(/-/g, ' ');
@@ -75,6 +75,31 @@ async function stateOf(caseId: string, deps: ApiDeps): Promise<CaseState> {
   return state;
 }
 
+/** Each case as a list shows it: its status and current step from Temporal (closed ones noted in the store). */
+async function caseSummaries(records: readonly CaseRecord[], deps: ApiDeps) {
+  const cases = await Promise.all(
+    records.map(async (record) => {
+      const base = {
+        caseId: record.caseId,
+        serviceId: record.serviceId,
+        serviceVersion: record.serviceVersion,
+        submittedAt: record.submittedAt,
+      };
+      if (record.erased) return { ...base, status: 'erased' as const, currentStep: null };
+      const state = await deps.cases.state(record.caseId);
+      if (!state) return null;
+      if (state.status !== 'running') deps.store.closeCase(record.caseId);
+      return {
+        ...base,
+        status: state.status,
+        ...(state.decision ? { decision: state.decision } : {}),
+        currentStep: state.status === 'running' ? currentStep(state) : null,
+      };
+    }),
+  );
+  return cases.filter((c) => c !== null);
+}
+
 /** How many of a citizen's cases "my cases" shows: the latest, each asked of Temporal for its state. */
 export const MY_CASES_LIMIT = 50;
 
@@ -89,27 +114,36 @@ export const caseRoutes: RouteSpec[] = [
     responses: { 200: { description: 'the cases', schema: MyCase.array() } },
     async handle({ caller }, deps) {
       const records = deps.store.casesOf(caller!.subject).reverse().slice(0, MY_CASES_LIMIT);
-      const cases = await Promise.all(
-        records.map(async (record) => {
-          const base = {
-            caseId: record.caseId,
-            serviceId: record.serviceId,
-            serviceVersion: record.serviceVersion,
-            submittedAt: record.submittedAt,
-          };
-          if (record.erased) return { ...base, status: 'erased' as const, currentStep: null };
-          const state = await deps.cases.state(record.caseId);
-          if (!state) return null;
-          if (state.status !== 'running') deps.store.closeCase(record.caseId);
-          return {
-            ...base,
-            status: state.status,
-            ...(state.decision ? { decision: state.decision } : {}),
-            currentStep: state.status === 'running' ? currentStep(state) : null,
-          };
-        }),
-      );
-      return { status: 200, body: cases.filter((c) => c !== null) };
+      return { status: 200, body: await caseSummaries(records, deps) };
+    },
+  }),
+  route({
+    method: 'get',
+    operationId: 'listLiveCasesOfService',
+    path: '/v1/services/{id}/cases',
+    tag: 'Agencies',
+    roles: ['agency-admin'],
+    summary: `The running cases of one of the caller's agency's services, newest first (the ${MY_CASES_LIMIT} latest), with their current step; no applicant named`,
+    params: IdParams,
+    responses: {
+      200: { description: 'the running cases', schema: MyCase.array() },
+      403: { description: "another agency's service", schema: Problem },
+      404: { description: 'no such service', schema: Problem },
+    },
+    async handle({ params, caller }, deps) {
+      const agency = actingAgency(caller, 'reads cases');
+      const latest = deps.store.serviceVersions(params.id).at(-1);
+      if (!latest) throw notFound(`no service ${params.id}`);
+      if (latest.definition.ownerAgency !== agency)
+        throw new ApiProblem(
+          403,
+          "Another agency's service",
+          `${params.id} is owned by ${latest.definition.ownerAgency}; your token acts for ${agency}`,
+          { code: 'AUTH.NOT_OWNER' },
+        );
+      const records = deps.store.openCasesOfService(params.id, MY_CASES_LIMIT);
+      const cases = await caseSummaries(records, deps);
+      return { status: 200, body: cases.filter((c) => c.status === 'running') };
     },
   }),
   route({

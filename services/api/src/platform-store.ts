@@ -26,6 +26,7 @@ CREATE TABLE IF NOT EXISTS cases (
   submitted_at TEXT NOT NULL, idempotency_key TEXT, closed INTEGER NOT NULL DEFAULT 0
 );
 CREATE UNIQUE INDEX IF NOT EXISTS cases_idempotency ON cases (citizen, idempotency_key) WHERE idempotency_key IS NOT NULL;
+CREATE INDEX IF NOT EXISTS cases_open_by_service ON cases (service_id, submitted_at) WHERE closed = 0;
 -- The agency that contracted each partner: only its administrators change the partner or its credentials.
 CREATE TABLE IF NOT EXISTS partner_agencies (partner_id TEXT PRIMARY KEY, agency TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS ratings (case_id TEXT PRIMARY KEY, score INTEGER NOT NULL, rated_at TEXT NOT NULL);
@@ -435,6 +436,16 @@ export class PlatformStore {
         'UPDATE cases SET erased_at = ?, erasure_reason = ?, citizen = ?, idempotency_key = NULL WHERE case_id = ? AND erased_at IS NULL',
       )
       .run(at.toISOString(), reason, ERASED_APPLICANT, caseId);
+  }
+
+  /** A service's cases not yet seen closed, newest first (at most `limit`). */
+  openCasesOfService(serviceId: string, limit: number): CaseRecord[] {
+    return this.db
+      .prepare<[string, number], CaseRow>(
+        'SELECT * FROM cases WHERE service_id = ? AND closed = 0 ORDER BY submitted_at DESC LIMIT ?',
+      )
+      .all(serviceId, limit)
+      .map(toCase);
   }
 
   /** Every case of one applicant (erased cases are no longer theirs). */

@@ -386,6 +386,43 @@ describe('the govmesh HTTP API', () => {
     expect(body(again).code).toBe('CASE.NOT_RUNNING');
   });
 
+  it("lists the running cases of an agency's own service, with no applicant named, and refuses another agency", async () => {
+    const submit = async (subject: string) =>
+      body(
+        await request(app)
+          .post('/v1/cases')
+          .set('authorization', await as('citizen', subject))
+          .send({ serviceId: 'business-licence', application })
+          .expect(202),
+      ).caseId;
+    const first = await submit('citizen-x');
+    clock = new Date(clock.getTime() + 1000);
+    const second = await submit('citizen-y');
+    cases.states.set(first, { ...cases.states.get(first)!, status: 'completed', decision: 'approved' });
+    const live = await request(app)
+      .get('/v1/services/business-licence/cases')
+      .set('authorization', await as('agency-admin'))
+      .expect(200);
+    const listed = live.body as Array<Record<string, unknown>>;
+    expect(listed.map((c) => c.caseId)).toEqual([second]);
+    expect(JSON.stringify(listed)).not.toContain('citizen-y');
+    expect(listed[0]?.currentStep).toMatchObject({ stepId: 'decision', status: 'awaiting-officer' });
+    // The completed one is noted closed: the next list does not ask Temporal about it again.
+    expect(deps.store.case(first)?.closed).toBe(true);
+    const other = await request(app)
+      .get('/v1/services/business-licence/cases')
+      .set(
+        'authorization',
+        `Bearer ${await tokens.mint({ role: 'agency-admin', subject: 'tax-admin', agency: 'tax-office' })}`,
+      )
+      .expect(403);
+    expect(body(other).code).toBe('AUTH.NOT_OWNER');
+    await request(app)
+      .get('/v1/services/no-such/cases')
+      .set('authorization', await as('agency-admin'))
+      .expect(404);
+  });
+
   it('signs a person in through the development issuer: authorization code with PKCE, single use', async () => {
     const verifier = 'a'.repeat(20) + 'B'.repeat(23);
     const challenge = createHash('sha256').update(verifier).digest('base64url');
@@ -1419,6 +1456,7 @@ describe('the govmesh HTTP API', () => {
     ['get', '/v1/contracts/json-schema/forms/business-licence-application@1.json', 'public'],
     ['post', '/v1/cases', ['citizen'], { serviceId: 'business-licence', application }],
     ['get', '/v1/cases', ['citizen']],
+    ['get', '/v1/services/business-licence/cases', ['agency-admin']],
     ['post', '/v1/cases/case-1/withdrawal', ['citizen'], { reason: 'I moved abroad' }],
     ['get', '/v1/cases/case-1', ['citizen', 'officer', 'auditor', 'agency-admin']],
     ['post', '/v1/cases/case-1/input', ['citizen'], { stepId: 'decision', values: { note: 'x' } }],

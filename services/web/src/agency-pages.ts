@@ -186,6 +186,27 @@ export function agencyPages(app: express.Express, kit: PageKit): void {
     }),
   );
 
+  app.get(
+    '/agency/services/:id/cases',
+    kit.wrap(async (req, res) => {
+      const session = kit.signedInAs(req, res, 'agency-admin');
+      if (!session) return;
+      const serviceId = String(req.params.id);
+      const [cases, titles] = await Promise.all([kit.api.liveCases(session.token, serviceId), kit.titles()]);
+      const title = titles.get(serviceId) ?? serviceId;
+      kit.render(req, res, 'agency-cases', {
+        title: kit.t(req, 'agency.liveTitle', { service: title }),
+        section: 'agency',
+        cases: cases.map((c) => ({
+          caseId: c.caseId,
+          submitted: kit.when(req, c.submittedAt),
+          step: c.currentStep ? `${c.currentStep.stepId.replace(/-/g, ' ')} (${c.currentStep.status})` : '–',
+          due: c.currentStep?.deadline ? kit.when(req, c.currentStep.deadline) : '–',
+        })),
+      });
+    }),
+  );
+
   app.post(
     '/agency/partners/:id',
     kit.wrap(async (req, res) => {

@@ -153,6 +153,8 @@ export interface PortalApi {
     idempotencyKey: string,
   ): Promise<{ caseId: string }>;
   myCases(token: string): Promise<MyCase[]>;
+  /** The running cases of one of the caller's agency's services (no applicant named). */
+  liveCases(token: string, serviceId: string): Promise<MyCase[]>;
   case(token: string, caseId: string): Promise<CaseView>;
   /** One version of a service's definition (what a step asks of the citizen). */
   definition(serviceId: string, version: number): Promise<Record<string, unknown>>;
@@ -234,6 +236,10 @@ export class HttpPortalApi implements PortalApi {
 
   myCases(token: string): Promise<MyCase[]> {
     return this.call('/v1/cases', { token });
+  }
+
+  liveCases(token: string, serviceId: string): Promise<MyCase[]> {
+    return this.call(`/v1/services/${encodeURIComponent(serviceId)}/cases`, { token });
   }
 
   case(token: string, caseId: string): Promise<CaseView> {

@@ -95,6 +95,9 @@ const en = {
   'agency.credentialsTitle': 'New Kafka access for {partner}',
   'agency.credentialsWarning':
     'Give this to the partner now, over a secure channel: it is shown once and kept nowhere. The old password has stopped working.',
+  'agency.liveCases': 'Running cases',
+  'agency.liveTitle': 'Running cases: {service}',
+  'agency.noLiveCases': 'No case of this service is running.',
   'onboard.title': 'Onboard a partner',
   'onboard.lead':
     "Paste the partner's profile (YAML or JSON): id, name, capabilities and the terms of each. It is checked as a whole: every problem is listed.",
@@ -304,6 +307,9 @@ const zhCN: Record<MessageKey, string> = {
   'agency.refused': '平台拒绝了此操作：{reason}',
   'agency.credentialsTitle': '{partner} 的新 Kafka 访问凭据',
   'agency.credentialsWarning': '请立即通过安全渠道交给受托机构：凭据只显示这一次，平台不保存。旧密码已失效。',
+  'agency.liveCases': '在办件',
+  'agency.liveTitle': '在办件：{service}',
+  'agency.noLiveCases': '此服务事项暂无在办件。',
   'onboard.title': '新增受托机构',
   'onboard.lead':
     '粘贴受托机构档案（YAML 或 JSON）：id、名称、可承接的任务类型及各自的合同条款。平台整体校验，并列出全部问题。',

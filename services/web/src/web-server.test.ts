@@ -106,6 +106,22 @@ class RecordingApi implements PortalApi {
   myCases() {
     return Promise.resolve([]);
   }
+  liveCases(_token: string, serviceId: string) {
+    return Promise.resolve([
+      {
+        caseId: `${serviceId}-7`,
+        serviceId,
+        submittedAt: '2026-12-01T09:00:00.000Z',
+        status: 'running',
+        currentStep: {
+          stepId: 'site-inspection',
+          status: 'awaiting-partner',
+          says: '…',
+          deadline: '2026-12-03T16:00:00.000Z',
+        },
+      },
+    ]);
+  }
   case(_token: string, caseId: string): Promise<CaseView> {
     return Promise.resolve({
       caseId,
@@ -859,6 +875,18 @@ describe('the citizen portal', () => {
       expect(done.text).toContain('Kafka access for quick-checks, onboarded');
       expect(done.text).toContain('first-secret');
       expect(done.headers['cache-control']).toBe('no-store');
+    });
+
+    it("lists a service's running cases with their step and due date", async () => {
+      const { agent } = admin();
+      await signIn(agent);
+      const overview = await agent.get('/agency').expect(200);
+      expect(overview.text).toContain('href="/agency/services/business-licence/cases"');
+      const page = await agent.get('/agency/services/business-licence/cases').expect(200);
+      expect(page.text).toContain('Running cases: Business licence');
+      expect(page.text).toContain('business-licence-7');
+      expect(page.text).toContain('site inspection (awaiting-partner)');
+      expect(page.text).toContain('3 December 2026 at 17:00');
     });
   });
 });
