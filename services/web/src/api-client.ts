@@ -172,6 +172,8 @@ export interface PortalApi {
   changePartner(token: string, id: string, status: PartnerProfile['status'], reason: string): Promise<void>;
   rotateCredentials(token: string, id: string): Promise<PartnerKafkaAccess>;
   decide(token: string, taskId: string, decision: OfficerDecision): Promise<void>;
+  /** An officer takes a partner's task back, with a reason (the case reassigns or falls back). */
+  revokePartnerTask(token: string, taskId: string, reason: string): Promise<void>;
   /** A task type's latest revision: its title and input and output schemas. */
   taskType(ref: string): Promise<{ title: string; output: FormSchema }>;
 }
@@ -321,6 +323,15 @@ export class HttpPortalApi implements PortalApi {
       token,
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(decision),
+    });
+  }
+
+  async revokePartnerTask(token: string, taskId: string, reason: string): Promise<void> {
+    await this.call(`/v1/tasks/${encodeURIComponent(taskId)}/revoke`, {
+      method: 'POST',
+      token,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ reason }),
     });
   }
 

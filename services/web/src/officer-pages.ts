@@ -216,4 +216,76 @@ export function officerPages(app: express.Express, kit: PageKit): void {
       res.redirect(303, `/officer?decided=${encodeURIComponent(task.stepId)}`);
     }),
   );
+
+  /** A case as an officer looks it up: where it stands, and a partner's task to take back. */
+  const renderCase = async (
+    req: Request,
+    res: Response,
+    session: Session,
+    caseId: string,
+    posted: { reason?: string; error?: string; notice?: string } = {},
+    status = 200,
+  ) => {
+    const view = await kit.api.case(session.token, caseId);
+    const serviceTitles = await kit.titles();
+    const step = view.currentStep;
+    kit.render(
+      req,
+      res,
+      'officer-case',
+      {
+        title: kit.t(req, 'officerCase.title', { caseId }),
+        section: 'inbox',
+        view,
+        serviceTitle: serviceTitles.get(view.serviceId) ?? view.serviceId,
+        step: step ? `${words(step.stepId)} (${step.status})` : '–',
+        due: step?.deadline ? kit.when(req, step.deadline) : '–',
+        revocable: step?.status === 'awaiting-partner' ? `${caseId}:${step.stepId}` : undefined,
+        reason: posted.reason ?? '',
+        error: posted.error,
+        notice: posted.notice,
+      },
+      status,
+    );
+  };
+
+  app.get(
+    '/officer/cases',
+    kit.wrap((req, res) => {
+      const caseId = typeof req.query.caseId === 'string' ? req.query.caseId.trim() : '';
+      res.redirect(303, caseId ? `/officer/cases/${encodeURIComponent(caseId)}` : '/officer');
+      return Promise.resolve();
+    }),
+  );
+  app.get(
+    '/officer/cases/:id',
+    kit.wrap(async (req, res) => {
+      const session = kit.signedInAs(req, res, 'officer');
+      if (!session) return;
+      const notice = req.query.revoked === '1' ? kit.t(req, 'officerCase.revoked') : undefined;
+      await renderCase(req, res, session, String(req.params.id), { ...(notice ? { notice } : {}) });
+    }),
+  );
+  app.post(
+    '/officer/cases/:id/revoke',
+    kit.wrap(async (req, res) => {
+      const session = kit.postedBy(req, res, 'officer');
+      if (!session) return;
+      const caseId = String(req.params.id);
+      const body = req.body as Record<string, unknown>;
+      const reason = typeof body.reason === 'string' ? body.reason.trim() : '';
+      const taskId = typeof body.taskId === 'string' ? body.taskId : '';
+      if (reason.length < 5)
+        return await renderCase(req, res, session, caseId, { reason, error: kit.t(req, 'agency.needReason') }, 400);
+      try {
+        await kit.api.revokePartnerTask(session.token, taskId, reason);
+      } catch (err) {
+        // The partner answered meanwhile, or the task moved on: the page says where the case stands.
+        if (err instanceof ApiProblem && err.status >= 400 && err.status < 500 && err.status !== 404)
+          return await renderCase(req, res, session, caseId, { reason, error: err.message }, err.status);
+        throw err;
+      }
+      res.redirect(303, `/officer/cases/${encodeURIComponent(caseId)}?revoked=1`);
+    }),
+  );
 }

@@ -198,6 +198,15 @@ class RecordingApi implements PortalApi {
     this.tasks = this.tasks.filter((task) => task.taskId !== taskId);
     return Promise.resolve();
   }
+  readonly revocations: Array<{ taskId: string; reason: string }> = [];
+  revokePartnerTask(_token: string, taskId: string, reason: string) {
+    if (this.revocations.length)
+      return Promise.reject(
+        new ApiProblem(409, 'CASE.NO_OPEN_PARTNER_TASK', 'step site-inspection has no partner task to revoke'),
+      );
+    this.revocations.push({ taskId, reason });
+    return Promise.resolve();
+  }
   taskType(ref: string) {
     return Promise.resolve({
       title: ref,
@@ -718,6 +727,38 @@ describe('the citizen portal', () => {
         .expect(409);
       expect(late.text).toContain('no longer waiting for a decision');
       expect(api.decisions).toEqual([]);
+    });
+
+    it("looks a case up and takes a partner's task back, with a reason", async () => {
+      const { agent, api } = officer();
+      await signIn(agent);
+      api.caseNow = {
+        status: 'running',
+        currentStep: { stepId: 'site-inspection', status: 'awaiting-partner', says: '…' },
+      };
+      expect((await agent.get('/officer/cases?caseId=c-9').expect(303)).headers.location).toBe('/officer/cases/c-9');
+      const page = await agent.get('/officer/cases/c-9').expect(200);
+      expect(page.text).toContain('Take the task back from the partner');
+      expect(page.text).toContain('value="c-9:site-inspection"');
+      const bare = await agent
+        .post('/officer/cases/c-9/revoke')
+        .type('form')
+        .send({ _csrf: csrfOf(page.text), taskId: 'c-9:site-inspection', reason: 'no' })
+        .expect(400);
+      expect(bare.text).toContain('Say why, in a few words');
+      const done = await agent
+        .post('/officer/cases/c-9/revoke')
+        .type('form')
+        .send({ _csrf: csrfOf(page.text), taskId: 'c-9:site-inspection', reason: 'the inspector is ill' })
+        .expect(303);
+      expect(done.headers.location).toBe('/officer/cases/c-9?revoked=1');
+      expect(api.revocations).toEqual([{ taskId: 'c-9:site-inspection', reason: 'the inspector is ill' }]);
+      const late = await agent
+        .post('/officer/cases/c-9/revoke')
+        .type('form')
+        .send({ _csrf: csrfOf(page.text), taskId: 'c-9:site-inspection', reason: 'once more, please' })
+        .expect(409);
+      expect(late.text).toContain('has no partner task to revoke');
     });
   });
 
