@@ -25,6 +25,24 @@ async function accessibilityViolations(page: Page): Promise<string[]> {
   );
 }
 
+/**
+ * Signs in on the development issuer's page the browser was sent to, as a person would: the role,
+ * the user name and, for staff, the agency and officer roles; then waits to be back at `returnTo`.
+ */
+async function signInAtIssuer(
+  page: Page,
+  who: { role?: string; subject: string; agency?: string; officerRoles?: string },
+  returnTo: string,
+): Promise<void> {
+  await page.waitForURL(/\/authorize\?/);
+  if (who.role) await page.getByLabel('Role', { exact: true }).selectOption(who.role);
+  await page.getByLabel('User name').fill(who.subject);
+  if (who.agency) await page.getByLabel('Agency (officers and administrators)').fill(who.agency);
+  if (who.officerRoles) await page.getByLabel('Officer roles, separated by commas').fill(who.officerRoles);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(returnTo);
+}
+
 const application = {
   'Full name': 'Emmy Noether',
   'Date of birth': '1982-03-23',
@@ -260,13 +278,11 @@ describe('the citizen portal in a browser', () => {
     const context = await browser.newContext({ locale: 'en-GB' });
     const page = await context.newPage();
     await page.goto(`${web}/officer`);
-    await page.waitForURL(/\/authorize\?/);
-    await page.getByLabel('Role', { exact: true }).selectOption('officer');
-    await page.getByLabel('User name').fill(`e2e-officer-${suffix}`);
-    await page.getByLabel('Agency (officers and administrators)').fill('market-regulation');
-    await page.getByLabel('Officer roles, separated by commas').fill(role);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${web}/officer`);
+    await signInAtIssuer(
+      page,
+      { role: 'officer', subject: `e2e-officer-${suffix}`, agency: 'market-regulation', officerRoles: role },
+      `${web}/officer`,
+    );
     // The inbox's index lags a new case by a moment: the officer reloads, as people do.
     const task = page.locator(`a[href="/officer/tasks/${encodeURIComponent(`${caseId}:decision`)}"]`);
     await expect
@@ -301,11 +317,7 @@ describe('the citizen portal in a browser', () => {
     const context = await browser.newContext({ locale: 'en-GB' });
     const page = await context.newPage();
     await page.goto(`${web}/audit`);
-    await page.waitForURL(/\/authorize\?/);
-    await page.getByLabel('Role', { exact: true }).selectOption('auditor');
-    await page.getByLabel('User name').fill(`e2e-auditor-${suffix}`);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${web}/audit`);
+    await signInAtIssuer(page, { role: 'auditor', subject: `e2e-auditor-${suffix}` }, `${web}/audit`);
     expect(await page.locator('main').textContent()).toContain('The hash chain holds');
     // The demo partners of this run worked the demo batch: each has a row with its trend.
     expect(await page.locator('table').textContent()).toContain(`swift-checks-${suffix}`);
@@ -335,12 +347,11 @@ describe('the citizen portal in a browser', () => {
     const context = await browser.newContext({ locale: 'en-GB' });
     const page = await context.newPage();
     await page.goto(`${web}/agency`);
-    await page.waitForURL(/\/authorize\?/);
-    await page.getByLabel('Role', { exact: true }).selectOption('agency-admin');
-    await page.getByLabel('User name').fill(`e2e-admin-${suffix}`);
-    await page.getByLabel('Agency (officers and administrators)').fill('market-regulation');
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${web}/agency`);
+    await signInAtIssuer(
+      page,
+      { role: 'agency-admin', subject: `e2e-admin-${suffix}`, agency: 'market-regulation' },
+      `${web}/agency`,
+    );
     expect(await page.locator('main').textContent()).toContain('Business licence');
     expect(await accessibilityViolations(page)).toEqual([]);
     await page.getByRole('link', { name: 'Publish a definition' }).click();
@@ -398,10 +409,7 @@ describe('the citizen portal in a browser', () => {
     const context = await browser.newContext({ locale: 'en-GB' });
     const page = await context.newPage();
     await page.goto(`${web}/services/${serviceId}/apply`);
-    await page.waitForURL(/\/authorize\?/);
-    await page.getByLabel('User name').fill(`${citizen}-withdraws`);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${web}/services/${serviceId}/apply`);
+    await signInAtIssuer(page, { subject: `${citizen}-withdraws` }, `${web}/services/${serviceId}/apply`);
     for (const [label, value] of Object.entries(application)) await page.getByLabel(label, { exact: true }).fill(value);
     await page.getByRole('button', { name: 'Send application' }).click();
     await page.waitForURL(/\?submitted=1$/);
