@@ -122,7 +122,7 @@ const en = {
   'audit.ledgerBroken': 'The hash chain is broken at record {first}: {reason}',
   'audit.scorecards': 'Partners',
   'audit.scorecardsLead':
-    'How each partner performed per task type; the bars show the on-time rate of each of the last {days} days.',
+    'How each partner performed per task type; the bars show the on-time rate and the median turnaround of each of the last {days} days.',
   'audit.partner': 'Partner',
   'audit.taskType': 'Task type',
   'audit.assigned': 'Tasks',
