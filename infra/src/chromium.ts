@@ -35,7 +35,7 @@ function run(
  * `chromium` quietly, as `.ci/run` needs on a new machine; otherwise it says what to install.
  */
 export async function ensureChromium(
-  env: Readonly<Record<string, string | undefined>> = process.env,
+  env: Readonly<Record<string, string | undefined>>,
   progress: Progress = () => undefined,
 ): Promise<string> {
   const configured = env.GOVMESH_CHROMIUM;
@@ -53,7 +53,7 @@ export async function ensureChromium(
   const aptGet = await probe('apt-get', ['--version'], env);
   if (aptGet === undefined || process.getuid?.() !== 0)
     throw new MissingToolError('chromium', 'a browser', undefined, CHROMIUM_HINT);
-  const quiet = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const quiet = { ...env, DEBIAN_FRONTEND: 'noninteractive' };
   const installed = await withHeartbeat(
     progress,
     'chromium',

@@ -319,15 +319,17 @@ describe('the govmesh HTTP API', () => {
       .expect(201);
   });
 
+  /** A business-licence application by `subject`: the id of its case. */
+  const submit = async (subject: string) =>
+    body(
+      await request(app)
+        .post('/v1/cases')
+        .set('authorization', await as('citizen', subject))
+        .send({ serviceId: 'business-licence', application })
+        .expect(202),
+    ).caseId;
+
   it("lists a citizen's own cases, newest first, with each one's status and step, and nobody else's", async () => {
-    const submit = async (subject: string) =>
-      body(
-        await request(app)
-          .post('/v1/cases')
-          .set('authorization', await as('citizen', subject))
-          .send({ serviceId: 'business-licence', application })
-          .expect(202),
-      ).caseId;
     const first = await submit('citizen-a');
     await submit('citizen-b');
     clock = new Date(clock.getTime() + 1000);
@@ -353,13 +355,7 @@ describe('the govmesh HTTP API', () => {
   });
 
   it("lets a citizen withdraw their own running case, with a reason, and nobody else's", async () => {
-    const { caseId } = body(
-      await request(app)
-        .post('/v1/cases')
-        .set('authorization', await as('citizen', 'citizen-w'))
-        .send({ serviceId: 'business-licence', application })
-        .expect(202),
-    );
+    const caseId = await submit('citizen-w');
     const path = `/v1/cases/${caseId}/withdrawal`;
     await request(app)
       .post(path)
@@ -387,14 +383,6 @@ describe('the govmesh HTTP API', () => {
   });
 
   it("lists the running cases of an agency's own service, with no applicant named, and refuses another agency", async () => {
-    const submit = async (subject: string) =>
-      body(
-        await request(app)
-          .post('/v1/cases')
-          .set('authorization', await as('citizen', subject))
-          .send({ serviceId: 'business-licence', application })
-          .expect(202),
-      ).caseId;
     const first = await submit('citizen-x');
     clock = new Date(clock.getTime() + 1000);
     const second = await submit('citizen-y');
