@@ -41,6 +41,10 @@ export interface OfficerTaskEntry {
   readonly deadline: string | null;
   /** For a review: the partner's output the officer reviews. */
   readonly output?: Record<string, unknown>;
+  /** The task's version: it moves on each claim, release and escalation. */
+  readonly version?: number;
+  /** The officer working on it, if one has claimed it. */
+  readonly claimedBy?: string;
 }
 
 /** Every search attribute the case workflow keeps, for registration in a namespace. */
@@ -85,6 +89,22 @@ export interface StepState {
   reason?: string;
   /** Set when an officer task passed its deadline and went to a supervisor role. */
   escalatedFrom?: string;
+  /**
+   * The version of the step's officer task: it moves on each claim, release and escalation, and
+   * with each new task of the step, never back, so a screen opened at an older one cannot act.
+   */
+  taskVersion?: number;
+  /** The officer who claimed the step's waiting task. */
+  claimedBy?: string;
+  /** A review sent back for rework: what the partner delivered before, and why it went back. */
+  previousAttempt?: PreviousAttempt;
+}
+
+/** The output a reviewing officer sent back, kept so the next review can compare. */
+export interface PreviousAttempt {
+  readonly attempt: number;
+  readonly output: Record<string, unknown>;
+  readonly reasons: readonly string[];
 }
 
 export interface CaseState {
@@ -120,6 +140,25 @@ export interface OfficerDecision {
   readonly output?: Record<string, unknown>;
   /** Why: sent to the partner with a rework request, and digested into the ledger. */
   readonly reasons?: readonly string[];
+  /** The task's version the officer's screen showed; a decision from an older one is refused. */
+  readonly version?: number;
+}
+
+/** An officer takes an officer task to work on (or gives it back): nobody else may decide it meanwhile. */
+export interface OfficerTaskClaim {
+  readonly stepId: string;
+  readonly officerId: string;
+  /** The role the officer acts in; must be the one the task waits for. */
+  readonly role: string;
+  readonly action: 'claim' | 'release';
+  /** The task's version the officer's screen showed; a claim from an older one is refused. */
+  readonly version?: number;
+}
+
+/** Who holds an officer task now, and its version after the claim or release. */
+export interface OfficerTaskHold {
+  readonly version: number;
+  readonly claimedBy: string | null;
 }
 
 /** Takes an open partner task back from its partner; the case moves it to the next eligible one. */
@@ -143,6 +182,11 @@ export interface CitizenInput {
 export const submitTaskResult = defineUpdate<'accepted', [PartnerResult]>('submitTaskResult');
 /** An officer decides an officer step or reviews a controlled step's output. */
 export const decideOfficerTask = defineUpdate<'accepted', [OfficerDecision]>('decideOfficerTask');
+/**
+ * An officer claims an officer task (or releases it): a claim carries the task's version, so two
+ * officers cannot both work on it, and a screen opened before a claim or escalation cannot act.
+ */
+export const claimOfficerTask = defineUpdate<OfficerTaskHold, [OfficerTaskClaim]>('claimOfficerTask');
 /** The citizen supplies what a citizen-input step (or an officer) asked for. */
 export const provideCitizenInput = defineUpdate<'accepted', [CitizenInput]>('provideCitizenInput');
 /** The applicant withdraws the application while the case runs. */
@@ -174,6 +218,8 @@ export function officerTasks(state: CaseState): OfficerTaskEntry[] {
       role: step.role,
       deadline: step.deadline ?? null,
       ...(review && step.output ? { output: step.output } : {}),
+      ...(step.taskVersion !== undefined ? { version: step.taskVersion } : {}),
+      ...(step.claimedBy ? { claimedBy: step.claimedBy } : {}),
     });
   }
   return tasks;

@@ -31,8 +31,11 @@ export class CaseJournal {
   private lastDispatch: Omit<CaseEventKey, 'kind'> | undefined;
   private beforeDispatch:
     { sequence: number; lastEventId: string; lastDispatch: Omit<CaseEventKey, 'kind'> | undefined } | undefined;
-  /** Called each time the case is about to wait (it keeps what visibility shows up to date). */
-  beforeWait: () => void = () => undefined;
+  /**
+   * Keeps what Temporal's visibility shows of the case up to date: called each time the case is
+   * about to wait, and when a claim changes who holds an officer task during a wait.
+   */
+  refreshVisibility: () => void = () => undefined;
 
   constructor(
     private readonly caseId: string,
@@ -73,17 +76,17 @@ export class CaseJournal {
     return this.pending.length > 0 ? this.publish().then(callOut) : callOut();
   }
 
-  /** `condition`, once the ledger has every event so far: a case may wait for weeks. */
   /**
    * What ends every wait of the case early, by throwing (the applicant withdrew). Unset for cases
    * started before withdrawals: their waits stay exactly as they were recorded.
    */
   interruption: (() => Error | undefined) | undefined;
 
+  /** `condition`, once the ledger has every event so far: a case may wait for weeks. */
   waitUntil(fn: () => boolean): Promise<void>;
   waitUntil(fn: () => boolean, timeoutMs: number): Promise<boolean>;
   waitUntil(fn: () => boolean, timeoutMs?: number): Promise<void | boolean> {
-    this.beforeWait();
+    this.refreshVisibility();
     const interruption = this.interruption;
     if (!interruption)
       return this.flushThen<void | boolean>(() => (timeoutMs === undefined ? condition(fn) : condition(fn, timeoutMs)));

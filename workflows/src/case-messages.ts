@@ -3,6 +3,7 @@ import { setHandler } from '@temporalio/workflow';
 
 import {
   caseStateQuery,
+  claimOfficerTask,
   decideOfficerTask,
   provideCitizenInput,
   revokePartnerTask,
@@ -11,12 +12,14 @@ import {
   type CaseWithdrawal,
   type CitizenInput,
   type OfficerDecision,
+  type OfficerTaskClaim,
   type PartnerResult,
   type PartnerTaskRevocation,
 } from './case-api.js';
 import type { CaseContext } from './case-context.js';
 import {
   validateCitizenInput,
+  validateClaim,
   validateDecision,
   validateResult,
   validateRevocation,
@@ -24,7 +27,15 @@ import {
 } from './case-validators.js';
 
 /** The query and the Updates: each validated against the open work before it changes anything. */
-export function acceptMessages({ caseId, contracts, application, state, open, closesOpenWork }: CaseContext): void {
+export function acceptMessages({
+  caseId,
+  contracts,
+  application,
+  state,
+  open,
+  closesOpenWork,
+  journal,
+}: CaseContext): void {
   setHandler(caseStateQuery, () => state);
   setHandler(
     submitTaskResult,
@@ -51,6 +62,26 @@ export function acceptMessages({ caseId, contracts, application, state, open, cl
       return 'accepted' as const;
     },
     { validator: (d: OfficerDecision) => validateDecision(open, d) },
+  );
+  setHandler(
+    claimOfficerTask,
+    (c) => {
+      const task = open.officerTasks.get(c.stepId)!;
+      // Claiming again what one holds changes nothing.
+      if (c.action === 'claim' && task.claimedBy === c.officerId)
+        return { version: task.version, claimedBy: c.officerId };
+      task.version += 1;
+      if (c.action === 'claim') task.claimedBy = c.officerId;
+      else delete task.claimedBy;
+      const step = state.steps[c.stepId]!;
+      step.taskVersion = task.version;
+      if (task.claimedBy) step.claimedBy = task.claimedBy;
+      else delete step.claimedBy;
+      // The inbox shows who holds the task (the memo), without waiting for the case to move on.
+      journal.refreshVisibility();
+      return { version: task.version, claimedBy: task.claimedBy ?? null };
+    },
+    { validator: (c: OfficerTaskClaim) => validateClaim(open, c) },
   );
   setHandler(
     provideCitizenInput,

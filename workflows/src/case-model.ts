@@ -26,6 +26,9 @@ export type OfficerTaskKind = 'officer' | 'review' | 'fallback';
 export interface OfficerTask {
   role: string;
   readonly kind: OfficerTaskKind;
+  /** Moves on each claim, release and escalation (mirrored in the step's `taskVersion`). */
+  version: number;
+  claimedBy?: string;
   decision?: OfficerDecision;
 }
 

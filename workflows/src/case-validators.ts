@@ -9,10 +9,11 @@ import type {
   CaseWithdrawal,
   CitizenInput,
   OfficerDecision,
+  OfficerTaskClaim,
   PartnerResult,
   PartnerTaskRevocation,
 } from './case-api.js';
-import { attemptKey, type OfficerTaskKind, type OpenWork } from './case-model.js';
+import { attemptKey, type OfficerTask, type OfficerTaskKind, type OpenWork } from './case-model.js';
 
 /**
  * The Update validators: pure checks of a message against the work the case has open. A refusal
@@ -74,12 +75,40 @@ const ALLOWED: Record<OfficerTaskKind, readonly string[]> = {
   review: ['approve', 'reject', 'request-rework'],
 };
 
-/** Refuses a decision nobody asked for, from the wrong role, or of a kind the task does not allow. */
+/** The officer task a decision or claim is for, checked against the role and the version the officer saw. */
+function officerTaskFor(
+  open: OpenWork,
+  m: { stepId: string; role: string; version?: number | undefined },
+): OfficerTask {
+  const task = open.officerTasks.get(m.stepId);
+  if (!task || task.decision) refuse('CASE.NOT_AWAITING_DECISION', `step ${m.stepId} is not waiting for an officer`);
+  if (task.role !== m.role)
+    refuse('CASE.WRONG_ROLE', `step ${m.stepId} must be decided by a ${task.role}, not a ${m.role}`);
+  if (m.version !== undefined && m.version !== task.version)
+    refuse(
+      'CASE.TASK_CHANGED',
+      `step ${m.stepId}'s task has changed since you opened it (version ${m.version}, now ${task.version}): open it again`,
+    );
+  return task;
+}
+
+/** Refuses a claim on a task another officer holds, and a release by anyone but its holder. */
+export function validateClaim(open: OpenWork, c: OfficerTaskClaim): void {
+  const task = officerTaskFor(open, c);
+  if (c.action === 'claim' && task.claimedBy && task.claimedBy !== c.officerId)
+    refuse('CASE.TASK_CLAIMED', `step ${c.stepId}'s task is claimed by ${task.claimedBy}`);
+  if (c.action === 'release' && task.claimedBy !== c.officerId)
+    refuse('CASE.NOT_YOUR_CLAIM', `step ${c.stepId}'s task is not claimed by you, so you cannot release it`);
+}
+
+/**
+ * Refuses a decision nobody asked for, from the wrong role, from a screen older than the task, on
+ * a task another officer has claimed, or of a kind the task does not allow.
+ */
 export function validateDecision(open: OpenWork, d: OfficerDecision): void {
-  const task = open.officerTasks.get(d.stepId);
-  if (!task || task.decision) refuse('CASE.NOT_AWAITING_DECISION', `step ${d.stepId} is not waiting for an officer`);
-  if (task.role !== d.role)
-    refuse('CASE.WRONG_ROLE', `step ${d.stepId} must be decided by a ${task.role}, not a ${d.role}`);
+  const task = officerTaskFor(open, d);
+  if (task.claimedBy && task.claimedBy !== d.officerId)
+    refuse('CASE.TASK_CLAIMED', `step ${d.stepId}'s task is claimed by ${task.claimedBy}: only they may decide it`);
   if (!ALLOWED[task.kind].includes(d.decision))
     refuse('CASE.DECISION_NOT_ALLOWED', `a ${task.kind} decision is one of ${ALLOWED[task.kind].join(', ')}`);
 }

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 import {
   caseStateQuery,
+  claimOfficerTask,
   decideOfficerTask,
   provideCitizenInput,
   revokePartnerTask,
@@ -265,6 +266,96 @@ describe('withdrawal by the applicant', () => {
     await expect(
       handle.executeUpdate(withdrawCase, { args: [{ withdrawnBy: 'citizen-1', reason: 'again' }] }),
     ).rejects.toThrow();
+  });
+});
+
+describe('claims on officer tasks', () => {
+  it('one officer holds a claimed task: others can neither claim nor decide it, and an older screen cannot act', async () => {
+    const h = await harness({ partners: { 'income-verification@1': ['checks-a'], 'home-visit@1': ['visits-a'] } });
+    const handle = await h.start(
+      caseId('claims'),
+      h.own(exampleDefinition('social-benefit.yaml')),
+      socialBenefitApplication,
+    );
+    await h.answer(handle, 'income-verification', { confirmed: true, verifiedMonthlyNet: 1500 });
+    await h.answer(handle, 'home-visit', { visitedOn: '2026-11-20', needConfirmed: true });
+    const opened = (await h.untilStep(handle, 'home-visit', 'awaiting-review')).steps['home-visit']!.taskVersion!;
+    const held = await h.claim(handle, 'home-visit', 'officer-a', { version: opened });
+    expect(held).toEqual({ version: opened + 1, claimedBy: 'officer-a' });
+    expect((await handle.query(caseStateQuery)).steps['home-visit']).toMatchObject({
+      claimedBy: 'officer-a',
+      taskVersion: opened + 1,
+    });
+    // Claiming again what one holds changes nothing.
+    expect(await h.claim(handle, 'home-visit', 'officer-a')).toEqual(held);
+    expect(await refusal(h.claim(handle, 'home-visit', 'officer-b'))).toBe('CASE.TASK_CLAIMED');
+    expect(await refusal(h.claim(handle, 'home-visit', 'officer-b', { action: 'release' }))).toBe(
+      'CASE.NOT_YOUR_CLAIM',
+    );
+    expect(await refusal(h.decide(handle, 'home-visit', 'approve', { officerId: 'officer-b' }))).toBe(
+      'CASE.TASK_CLAIMED',
+    );
+    // The screen officer-a opened before claiming shows the older version.
+    expect(await refusal(h.decide(handle, 'home-visit', 'approve', { officerId: 'officer-a', version: opened }))).toBe(
+      'CASE.TASK_CHANGED',
+    );
+    await h.decide(handle, 'home-visit', 'request-rework', {
+      officerId: 'officer-a',
+      version: held.version,
+      reasons: ['the household size is not recorded'],
+    });
+    // The new review sets the new work beside the one sent back, and starts unclaimed at a newer version.
+    await h.until(handle, 'attempt 2 of home-visit', (s) => s.steps['home-visit']?.attempt === 2);
+    await h.answer(handle, 'home-visit', { visitedOn: '2026-11-21', needConfirmed: true, notes: 'three people' });
+    const again = (await h.untilStep(handle, 'home-visit', 'awaiting-review')).steps['home-visit']!;
+    expect(again.claimedBy).toBeUndefined();
+    expect(again.taskVersion).toBeGreaterThan(held.version);
+    expect(again.previousAttempt).toEqual({
+      attempt: 1,
+      output: { visitedOn: '2026-11-20', needConfirmed: true },
+      reasons: ['the household size is not recorded'],
+    });
+    // The claimant gives it back; then anyone in the role may take it.
+    const b = await h.claim(handle, 'home-visit', 'officer-b');
+    expect(await h.claim(handle, 'home-visit', 'officer-b', { action: 'release' })).toEqual({
+      version: b.version + 1,
+      claimedBy: null,
+    });
+    await h.decide(handle, 'home-visit', 'approve', { officerId: 'officer-c', version: b.version + 1 });
+    await h.decide(handle, 'decision', 'approve');
+    expect(await handle.result()).toMatchObject({ status: 'completed', decision: 'approved' });
+  });
+
+  it("an escalation takes the task from whoever had claimed it: the supervisor's task is a new version", async () => {
+    const h = await harness({ dueInMs: 1_500 });
+    const definition = {
+      ...exampleDefinition('business-licence.yaml'),
+      steps: [{ id: 'decision', officer: { role: 'licensing-officer', deadline: { workingDays: 3 } } }],
+    } as ServiceDefinition;
+    const handle = await h.start(caseId('claimed-escalated'), definition, businessLicenceApplication);
+    await h.untilStep(handle, 'decision', 'awaiting-officer');
+    const held = await h.claim(handle, 'decision', 'officer-a');
+    const escalated = await h.until(handle, 'the supervisor', (s) => s.steps.decision?.escalatedFrom !== undefined);
+    expect(escalated.steps.decision).toMatchObject({ role: 'licensing-officer-supervisor' });
+    expect(escalated.steps.decision!.claimedBy).toBeUndefined();
+    expect(escalated.steps.decision!.taskVersion).toBe(held.version + 1);
+    expect(
+      await refusal(
+        handle.executeUpdate(claimOfficerTask, {
+          args: [
+            {
+              stepId: 'decision',
+              officerId: 'head-1',
+              role: 'licensing-officer-supervisor',
+              action: 'claim',
+              version: held.version,
+            },
+          ],
+        }),
+      ),
+    ).toBe('CASE.TASK_CHANGED');
+    await h.decide(handle, 'decision', 'approve', { officerId: 'head-1', version: held.version + 1 });
+    expect(await handle.result()).toMatchObject({ status: 'completed', decision: 'approved' });
   });
 });
 

@@ -51,7 +51,7 @@ function openCase(input: ServiceCaseInput): CaseContext {
   }
   const { visibility: features, ...activities } = caseActivities(caseId);
   const visibility = new CaseVisibility(state, features);
-  activities.journal.beforeWait = () => visibility.sync();
+  activities.journal.refreshVisibility = () => visibility.sync();
   const contracts = pinnedContractsOf(input);
   const open = openWork();
   // Once the applicant withdraws, whatever the case waits for ends the wait.

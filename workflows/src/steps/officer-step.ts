@@ -43,9 +43,13 @@ export async function awaitOfficerDecision(
   timing: OfficerTiming = {},
 ): Promise<OfficerDecision> {
   const { journal, open } = ctx;
-  const task: OfficerTask = { role, kind };
+  // Each task of the step gets a version above any earlier one's: a screen opened on an earlier
+  // task (before a request for information, say) cannot decide this one.
+  const task: OfficerTask = { role, kind, version: (s.taskVersion ?? 0) + 1 };
   open.officerTasks.set(stepId, task);
   Object.assign(s, { status: kind === 'review' ? 'awaiting-review' : 'awaiting-officer', role });
+  s.taskVersion = task.version;
+  delete s.claimedBy;
   if (!timing.deadline) await journal.waitUntil(() => task.decision !== undefined);
   else {
     let due = await ctx.localDispatch.computeDueDate({ deadline: timing.deadline });
@@ -63,7 +67,11 @@ export async function awaitOfficerDecision(
       await journal.record('officerTaskEscalated', { stepId, fromRole: task.role, toRole, deadline: due.due }, stepId);
       s.escalatedFrom ??= task.role;
       task.role = toRole;
-      Object.assign(s, { role: toRole, deadline: due.due });
+      // The task is the supervisor's now: whoever had claimed it no longer holds it.
+      task.version += 1;
+      delete task.claimedBy;
+      delete s.claimedBy;
+      Object.assign(s, { role: toRole, deadline: due.due, taskVersion: task.version });
     }
   }
   open.officerTasks.delete(stepId);
@@ -71,6 +79,7 @@ export async function awaitOfficerDecision(
   // Before the record: whoever asks right after deciding must not see the task still waiting.
   s.status = 'running';
   delete s.role;
+  delete s.claimedBy;
   const reasons = d.reasons?.length ? { reasons: [...d.reasons] } : {};
   await journal.record(
     'reviewDecided',

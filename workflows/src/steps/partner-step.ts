@@ -105,6 +105,8 @@ export async function runPartnerTask(
         if (review.decision === 'request-rework' && reworks < (step.review!.maxReworks ?? 2)) {
           reworks += 1;
           rework = { previousAttempt: attempt, reasons };
+          // The next review sets the new work beside this one.
+          s.previousAttempt = { attempt, output: result.output, reasons };
           continue; // the same partner does the work again, as a new attempt, with the reasons
         }
         why = `the reviewing officer did not accept the result: ${reasons.join('; ')}`;

@@ -16,12 +16,14 @@ import {
 
 import {
   caseStateQuery,
+  claimOfficerTask,
   decideOfficerTask,
   provideCitizenInput,
   revokePartnerTask,
   submitTaskResult,
   type CaseState,
   type OfficerDecisionKind,
+  type OfficerTaskHold,
   type ServiceCaseInput,
 } from '../case-api.js';
 import {
@@ -81,8 +83,21 @@ export interface CaseHarness {
     handle: WorkflowHandle,
     stepId: string,
     decision: OfficerDecisionKind,
-    extra?: { output?: Record<string, unknown>; reasons?: string[]; role?: string },
+    extra?: {
+      output?: Record<string, unknown>;
+      reasons?: string[];
+      role?: string;
+      officerId?: string;
+      version?: number;
+    },
   ): Promise<void>;
+  /** An officer claims (or releases) the step's officer task; answers who holds it and its version. */
+  claim(
+    handle: WorkflowHandle,
+    stepId: string,
+    officerId: string,
+    extra?: { action?: 'claim' | 'release'; version?: number },
+  ): Promise<OfficerTaskHold>;
   provide(handle: WorkflowHandle, stepId: string, values: Record<string, unknown>): Promise<void>;
   revoke(handle: WorkflowHandle, stepId: string, reason: string): Promise<void>;
   /** The case's history as Temporal's JSON, the form `Worker.runReplayHistories` reads back. */
@@ -284,9 +299,10 @@ export async function startCaseHarness(options: CaseHarnessOptions): Promise<Cas
             args: [
               {
                 stepId,
-                officerId: 'officer-1',
+                officerId: extra.officerId ?? 'officer-1',
                 role: extra.role ?? state.steps[stepId]!.role!,
                 decision,
+                ...(extra.version !== undefined ? { version: extra.version } : {}),
                 ...(extra.output ? { output: extra.output } : {}),
                 ...(extra.reasons ? { reasons: extra.reasons } : {}),
               },
@@ -298,6 +314,20 @@ export async function startCaseHarness(options: CaseHarnessOptions): Promise<Cas
           if (extra.role || type !== 'CASE.WRONG_ROLE' || tries >= 3) throw err;
         }
       }
+    },
+    async claim(handle, stepId, officerId, extra = {}) {
+      const state = await until(handle, `an officer on ${stepId}`, (s) => s.steps[stepId]?.role !== undefined);
+      return handle.executeUpdate(claimOfficerTask, {
+        args: [
+          {
+            stepId,
+            officerId,
+            role: state.steps[stepId]!.role!,
+            action: extra.action ?? 'claim',
+            ...(extra.version !== undefined ? { version: extra.version } : {}),
+          },
+        ],
+      });
     },
     async provide(handle, stepId, values) {
       await until(handle, `citizen input on ${stepId}`, (s) => s.steps[stepId]?.status === 'awaiting-citizen');

@@ -3,7 +3,10 @@
  * at a given path (the current build, or an older commit's build to pin what running cases did
  * before a `patched()` marker). The histories are committed under workflows/histories/<label>/.
  *
- *   npx tsx workflows/src/testing/record-histories.ts --label <name> [--workflows <file>] [--address host:port]
+ *   npx tsx workflows/src/testing/record-histories.ts --label <name> [--workflows <file>] [--address host:port] [--only <scenario>]
+ *
+ * `--only` records one scenario: a new one whose messages older code never received, added to a
+ * folder without recording its other histories again.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -24,6 +27,7 @@ const { values } = parseArgs({
     },
     address: { type: 'string', default: 'localhost:17233' },
     source: { type: 'string', default: 'the current code' },
+    only: { type: 'string' },
   },
 });
 if (!values.label || !/^[a-z0-9][a-z0-9.-]*$/.test(values.label))
@@ -32,7 +36,9 @@ if (!values.label || !/^[a-z0-9][a-z0-9.-]*$/.test(values.label))
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 const folder = fileURLToPath(new URL(`../../histories/${values.label}/`, import.meta.url));
 mkdirSync(folder, { recursive: true });
-for (const scenario of CASE_SCENARIOS) {
+const scenarios = CASE_SCENARIOS.filter((s) => !values.only || s.name === values.only);
+if (scenarios.length === 0) throw new Error(`--only ${values.only}: no such scenario`);
+for (const scenario of scenarios) {
   const suffix = randomBytes(3).toString('hex');
   const h = await startCaseHarness({
     address: values.address,

@@ -65,6 +65,35 @@ export const CASE_SCENARIOS: readonly CaseScenario[] = [
     },
   },
   {
+    // Officers claim the review of a controlled step: the one who claimed it sends it back for
+    // rework, another claims the new review, gives it back, and the first approves at the version
+    // their claim returned; the officer decision is claimed and approved the same way.
+    name: 'social-benefit-claimed-review',
+    harness: { partners: { 'income-verification@1': ['checks-a'], 'home-visit@1': ['visits-a'] } },
+    async run(h, caseId) {
+      const handle = await h.start(caseId, h.own(exampleDefinition('social-benefit.yaml')), socialBenefitApplication);
+      await h.answer(handle, 'income-verification', { confirmed: true, verifiedMonthlyNet: 1500 });
+      await h.answer(handle, 'home-visit', { visitedOn: '2026-11-20', needConfirmed: true });
+      await h.untilStep(handle, 'home-visit', 'awaiting-review');
+      const first = await h.claim(handle, 'home-visit', 'officer-1');
+      await h.decide(handle, 'home-visit', 'request-rework', {
+        reasons: ['the household size is not recorded'],
+        version: first.version,
+      });
+      await h.until(handle, 'attempt 2 of home-visit', (s) => s.steps['home-visit']?.attempt === 2);
+      await h.answer(handle, 'home-visit', { visitedOn: '2026-11-21', needConfirmed: true, notes: 'three people' });
+      await h.untilStep(handle, 'home-visit', 'awaiting-review');
+      const other = await h.claim(handle, 'home-visit', 'officer-2');
+      await h.claim(handle, 'home-visit', 'officer-2', { action: 'release', version: other.version });
+      const again = await h.claim(handle, 'home-visit', 'officer-1');
+      await h.decide(handle, 'home-visit', 'approve', { version: again.version });
+      const decision = await h.claim(handle, 'decision', 'officer-1');
+      await h.decide(handle, 'decision', 'approve', { version: decision.version });
+      await handle.result();
+      return handle;
+    },
+  },
+  {
     // A partner that fails and one whose task an officer takes back: both reassigned; the officer
     // asks the citizen for more before approving; the certificate goes out.
     name: 'business-licence-reassigned',
