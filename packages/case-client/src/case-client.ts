@@ -9,6 +9,7 @@ import {
   PARTNERS_HOLDING_TASKS,
   VISIBILITY_VERSION,
   caseStateQuery,
+  claimOfficerTask,
   decideOfficerTask,
   provideCitizenInput,
   revokePartnerTask,
@@ -17,6 +18,8 @@ import {
   type CaseState,
   type CitizenInput,
   type OfficerDecision,
+  type OfficerTaskClaim,
+  type OfficerTaskHold,
   type OfficerTaskEntry,
   type PartnerResult,
   type PartnerTaskRevocation,
@@ -193,6 +196,13 @@ export class CaseClient {
     );
   }
 
+  /** An officer claims (or releases) an officer task; answers who holds it now and its version. */
+  claim(caseId: string, claim: OfficerTaskClaim): Promise<OfficerTaskHold> {
+    return this.call(caseId, () =>
+      this.client.workflow.getHandle(caseId).executeUpdate(claimOfficerTask, { args: [claim] }),
+    );
+  }
+
   decide(caseId: string, decision: OfficerDecision): Promise<void> {
     return this.send(caseId, () =>
       this.client.workflow.getHandle(caseId).executeUpdate(decideOfficerTask, { args: [decision] }),
@@ -219,8 +229,13 @@ export class CaseClient {
   }
 
   private async send(caseId: string, update: () => Promise<unknown>): Promise<void> {
+    await this.call(caseId, update);
+  }
+
+  /** An Update within the client's deadline, its refusal classified (CaseRefused, CaseClosed, …). */
+  private async call<T>(caseId: string, update: () => Promise<T>): Promise<T> {
     try {
-      await this.client.withDeadline(Date.now() + this.timeoutMs, update);
+      return await this.client.withDeadline(Date.now() + this.timeoutMs, update);
     } catch (err) {
       throw classify(err, caseId, this.timeoutMs) ?? err;
     }

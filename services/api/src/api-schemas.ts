@@ -119,6 +119,35 @@ export const OfficerTaskView = z.object({
   deadline: z.string().nullable(),
   /** For a review: the partner's output waiting for approval. */
   output: z.record(z.string(), z.unknown()).optional(),
+  /** The task's version: send it with a claim or decision so a stale screen cannot act. */
+  version: z.number().int().optional(),
+  /** The officer who has claimed the task, if any: nobody else may decide it. */
+  claimedBy: z.string().optional(),
+});
+/** One task as it stands now (read from the case, not the inbox's index), with a review's earlier attempt. */
+export const OfficerTaskDetail = OfficerTaskView.extend({
+  /** A review after rework: the output sent back, and why. */
+  previousAttempt: z
+    .object({
+      attempt: z.number().int(),
+      output: z.record(z.string(), z.unknown()),
+      reasons: z.array(z.string()),
+    })
+    .optional(),
+});
+/** A claim or its release, at the version of the task the officer's screen shows. */
+export const ClaimBody = z.object({
+  version: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe('the task version the officer saw; refused (409) if it moved on'),
+});
+export const TaskHold = z.object({
+  taskId: z.string(),
+  version: z.number().int(),
+  claimedBy: z.string().nullable(),
 });
 export const TaskIdParams = z.object({
   id: z
@@ -130,6 +159,12 @@ export const DecisionBody = z.object({
   decision: z.enum(['approve', 'reject', 'request-rework', 'request-information']),
   reasons: z.array(z.string().min(1).max(2000)).max(20).optional(),
   output: z.record(z.string(), z.unknown()).optional(),
+  version: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe('the task version the officer saw (from the claim); a decision from an older screen is refused (409)'),
 });
 export const RevokeBody = z.object({ reason: z.string().min(5, 'say why, in a few words').max(2000) });
 

@@ -2,10 +2,21 @@ import { parseTaskId, taskIdOf } from '@govmesh/contracts/case-ids';
 import { officerTasks } from '@govmesh/workflows/case-api';
 import type { z } from 'zod';
 
-import { DecisionBody, OfficerTaskView, Problem, RevokeBody, TaskIdParams } from './api-schemas.js';
+import type { OfficerTaskEntry } from '@govmesh/workflows/case-api';
+
+import {
+  ClaimBody,
+  DecisionBody,
+  OfficerTaskDetail,
+  OfficerTaskView,
+  Problem,
+  RevokeBody,
+  TaskHold,
+  TaskIdParams,
+} from './api-schemas.js';
 import type { Caller } from '@govmesh/tokens';
 import { caseFor } from './case-routes.js';
-import { forbidden, notFound } from './problems.js';
+import { ApiProblem, forbidden, notFound } from './problems.js';
 import { route, type ApiDeps, type RouteSpec } from './route-spec.js';
 
 /** How long a new case may be missing from Temporal's visibility index before the inbox believes it. */
@@ -35,7 +46,79 @@ async function officerStep(caller: Caller, taskId: string, deps: ApiDeps) {
   const state = await deps.cases.state(caseId);
   const step = state?.steps[stepId];
   if (!state || !step) throw notFound(`no task ${taskId}`);
-  return { caseId, stepId, step };
+  return { caseId, stepId, step, state };
+}
+
+/** A task as the inbox and the task route show it. */
+function taskView(caseId: string, serviceId: string, t: OfficerTaskEntry): z.infer<typeof OfficerTaskView> {
+  return {
+    taskId: taskIdOf(caseId, t.stepId),
+    caseId,
+    stepId: t.stepId,
+    serviceId,
+    kind: t.kind,
+    role: t.role,
+    deadline: t.deadline,
+    ...(t.output ? { output: t.output } : {}),
+    ...(t.version !== undefined ? { version: t.version } : {}),
+    ...(t.claimedBy ? { claimedBy: t.claimedBy } : {}),
+  };
+}
+
+/** The step's officer task, for a caller holding its role: 409 if none waits, 403 for another role. */
+async function waitingTask(caller: Caller, taskId: string, deps: ApiDeps) {
+  const found = await officerStep(caller, taskId, deps);
+  const entry =
+    found.state.status === 'running' ? officerTasks(found.state).find((t) => t.stepId === found.stepId) : undefined;
+  if (!entry)
+    throw new ApiProblem(409, 'Not waiting for an officer', `task ${taskId} is not waiting for an officer`, {
+      code: 'CASE.NOT_AWAITING_DECISION',
+    });
+  if (!caller.officerRoles.includes(entry.role))
+    throw forbidden(
+      `task ${taskId} is for a ${entry.role}; you hold ${caller.officerRoles.join(', ') || 'no officer role'}`,
+    );
+  return { ...found, entry };
+}
+
+/** A claim or its release, answered with who holds the task now and its version. */
+function claimRoute(action: 'claim' | 'release'): RouteSpec {
+  return route({
+    method: 'post',
+    operationId: action === 'claim' ? 'claimTask' : 'releaseTask',
+    path: `/v1/tasks/{id}/${action}`,
+    tag: 'Officers',
+    roles: ['officer'],
+    summary:
+      action === 'claim'
+        ? 'Claim an officer task: until released or escalated, nobody else may claim or decide it'
+        : 'Give a claimed task back to its role',
+    params: TaskIdParams,
+    body: ClaimBody,
+    responses: {
+      200: { description: 'who holds the task now, and its new version', schema: TaskHold },
+      403: { description: 'the task needs a role the caller does not hold', schema: Problem },
+      404: { description: 'no such task', schema: Problem },
+      409: {
+        description:
+          action === 'claim'
+            ? 'claimed by another officer (CASE.TASK_CLAIMED), changed since the version sent (CASE.TASK_CHANGED), or not waiting'
+            : 'not claimed by the caller (CASE.NOT_YOUR_CLAIM), changed since the version sent, or not waiting',
+        schema: Problem,
+      },
+    },
+    async handle({ params, body, caller }, deps) {
+      const { caseId, stepId, entry } = await waitingTask(caller!, params.id, deps);
+      const hold = await deps.cases.claim(caseId, {
+        stepId,
+        officerId: caller!.subject,
+        role: entry.role,
+        action,
+        ...(body.version !== undefined ? { version: body.version } : {}),
+      });
+      return { status: 200, body: { taskId: params.id, ...hold } };
+    },
+  });
 }
 
 export const officerRoutes: RouteSpec[] = [
@@ -76,19 +159,7 @@ export const officerRoutes: RouteSpec[] = [
         }
         for (const t of entries) {
           if (!roles.includes(t.role)) continue;
-          found.push({
-            submittedAt: record.submittedAt,
-            view: {
-              taskId: taskIdOf(caseId, t.stepId),
-              caseId,
-              stepId: t.stepId,
-              serviceId: record.serviceId,
-              kind: t.kind,
-              role: t.role,
-              deadline: t.deadline,
-              ...(t.output ? { output: t.output } : {}),
-            },
-          });
+          found.push({ submittedAt: record.submittedAt, view: taskView(caseId, record.serviceId, t) });
         }
       }
       // Oldest case first, as before; within a case, in the order of its steps.
@@ -96,6 +167,38 @@ export const officerRoutes: RouteSpec[] = [
       return { status: 200, body: tasks };
     },
   }),
+  route({
+    method: 'get',
+    operationId: 'getOfficerTask',
+    path: '/v1/tasks/{id}',
+    tag: 'Officers',
+    roles: ['officer'],
+    summary:
+      'One officer task as the case holds it now: its version and claim, and for a review after rework the attempt sent back',
+    params: TaskIdParams,
+    responses: {
+      200: { description: 'the task', schema: OfficerTaskDetail },
+      403: { description: 'the task needs a role the caller does not hold', schema: Problem },
+      404: { description: 'no such task', schema: Problem },
+      409: { description: 'the step is not waiting for an officer', schema: Problem },
+    },
+    async handle({ params, caller }, deps) {
+      const { caseId, stepId, state, entry } = await waitingTask(caller!, params.id, deps);
+      const previous = state.steps[stepId]?.previousAttempt;
+      const record = deps.store.case(caseId)!;
+      return {
+        status: 200,
+        body: {
+          ...taskView(caseId, record.serviceId, entry),
+          ...(entry.kind === 'review' && previous
+            ? { previousAttempt: { ...previous, reasons: [...previous.reasons] } }
+            : {}),
+        },
+      };
+    },
+  }),
+  claimRoute('claim'),
+  claimRoute('release'),
   route({
     method: 'post',
     operationId: 'decideTask',
@@ -124,6 +227,7 @@ export const officerRoutes: RouteSpec[] = [
         decision: body.decision,
         ...(body.output ? { output: body.output } : {}),
         ...(body.reasons ? { reasons: body.reasons } : {}),
+        ...(body.version !== undefined ? { version: body.version } : {}),
       });
       return { status: 202, body: { accepted: true } };
     },

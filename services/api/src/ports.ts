@@ -8,7 +8,9 @@ import type {
   CaseState,
   CitizenInput,
   OfficerDecision,
+  OfficerTaskClaim,
   OfficerTaskEntry,
+  OfficerTaskHold,
   PartnerTaskRevocation,
   CaseWithdrawal,
 } from '@govmesh/workflows/case-api';
@@ -32,6 +34,8 @@ export interface CaseEngine {
   officerInbox(
     roles: readonly string[],
   ): Promise<ReadonlyArray<{ caseId: string; tasks?: readonly OfficerTaskEntry[] }>>;
+  /** An officer claims or releases an officer task; answers who holds it and its version. */
+  claim(caseId: string, claim: OfficerTaskClaim): Promise<OfficerTaskHold>;
   decide(caseId: string, decision: OfficerDecision): Promise<void>;
   provideInput(caseId: string, input: CitizenInput): Promise<void>;
   revoke(caseId: string, revocation: PartnerTaskRevocation): Promise<void>;

@@ -16,6 +16,8 @@ import {
   type CaseWithdrawal,
   type CitizenInput,
   type OfficerDecision,
+  type OfficerTaskClaim,
+  type OfficerTaskHold,
   type PartnerTaskRevocation,
 } from '@govmesh/workflows/case-api';
 import type { ErasureOrder, ErasureReport } from '@govmesh/workflows/case-erasure';
@@ -108,6 +110,7 @@ class RecordingCases implements CaseEngine {
           status: 'awaiting-officer',
           role: 'licensing-officer',
           deadline: '2026-12-01T10:00:00.000Z',
+          taskVersion: 1,
         },
       },
     });
@@ -116,6 +119,20 @@ class RecordingCases implements CaseEngine {
   state(caseId: string) {
     this.stateQueries += 1;
     return Promise.resolve(this.states.get(caseId));
+  }
+  readonly claims: OfficerTaskClaim[] = [];
+  /** As the case does: a claim moves the task's version, and records who holds it in the state. */
+  claim(caseId: string, c: OfficerTaskClaim): Promise<OfficerTaskHold> {
+    const step = this.states.get(caseId)!.steps[c.stepId]!;
+    if (c.version !== undefined && c.version !== step.taskVersion)
+      return Promise.reject(new CaseRefused('CASE.TASK_CHANGED', `the task is at version ${step.taskVersion}`, []));
+    if (c.action === 'claim' && step.claimedBy && step.claimedBy !== c.officerId)
+      return Promise.reject(new CaseRefused('CASE.TASK_CLAIMED', `claimed by ${step.claimedBy}`, []));
+    this.claims.push(c);
+    step.taskVersion = (step.taskVersion ?? 1) + 1;
+    if (c.action === 'claim') step.claimedBy = c.officerId;
+    else delete step.claimedBy;
+    return Promise.resolve({ version: step.taskVersion, claimedBy: step.claimedBy ?? null });
   }
   decide(_caseId: string, d: OfficerDecision) {
     this.decisions.push(d);
@@ -675,6 +692,55 @@ describe('the govmesh HTTP API', () => {
       .send({ decision: 'maybe' })
       .expect(400);
     expect(body(bad).errors[0]?.path).toBe('body.decision');
+  });
+
+  it('shows a task at its version, lets one officer claim it, and passes the version with the decision', async () => {
+    const created = await request(app)
+      .post('/v1/cases')
+      .set('authorization', await as('citizen'))
+      .send({ serviceId: 'business-licence', application })
+      .expect(202);
+    const taskId = `${body(created).caseId}:decision`;
+    const lin = `Bearer ${await token('officer', 'officer-lin', ['licensing-officer'])}`;
+    const may = `Bearer ${await token('officer', 'officer-may', ['licensing-officer'])}`;
+    expect((await request(app).get(`/v1/tasks/${taskId}`).set('authorization', lin).expect(200)).body).toMatchObject({
+      taskId,
+      kind: 'officer',
+      role: 'licensing-officer',
+      version: 1,
+    });
+    const claimed = await request(app)
+      .post(`/v1/tasks/${taskId}/claim`)
+      .set('authorization', lin)
+      .send({ version: 1 })
+      .expect(200);
+    expect(claimed.body).toEqual({ taskId, version: 2, claimedBy: 'officer-lin' });
+    expect(cases.claims).toEqual([
+      { stepId: 'decision', officerId: 'officer-lin', role: 'licensing-officer', action: 'claim', version: 1 },
+    ]);
+    // The inbox says who holds it.
+    expect((await request(app).get('/v1/tasks').set('authorization', may).expect(200)).body).toEqual([
+      expect.objectContaining({ taskId, version: 2, claimedBy: 'officer-lin' }),
+    ]);
+    const taken = await request(app).post(`/v1/tasks/${taskId}/claim`).set('authorization', may).send({}).expect(409);
+    expect(body(taken)).toMatchObject({ code: 'CASE.TASK_CLAIMED' });
+    // An inspector may not even look at a licensing officer's task.
+    await request(app)
+      .get(`/v1/tasks/${taskId}`)
+      .set('authorization', `Bearer ${await token('officer', 'officer-ina', ['inspector'])}`)
+      .expect(403);
+    await request(app)
+      .post(`/v1/tasks/${taskId}/decision`)
+      .set('authorization', lin)
+      .send({ decision: 'approve', version: 2 })
+      .expect(202);
+    expect(cases.decisions.at(-1)).toMatchObject({ officerId: 'officer-lin', version: 2 });
+    const badVersion = await request(app)
+      .post(`/v1/tasks/${taskId}/release`)
+      .set('authorization', lin)
+      .send({ version: 0 })
+      .expect(400);
+    expect(body(badVersion).errors[0]?.path).toBe('body.version');
   });
 
   it('lists the inbox from one visibility query, asking no case; a case too old to list its tasks is asked', async () => {
@@ -1450,6 +1516,9 @@ describe('the govmesh HTTP API', () => {
     ['post', '/v1/cases/case-1/input', ['citizen'], { stepId: 'decision', values: { note: 'x' } }],
     ['post', '/v1/cases/case-1/rating', ['citizen'], { score: 4 }],
     ['get', '/v1/tasks', ['officer']],
+    ['get', '/v1/tasks/case-1:decision', ['officer']],
+    ['post', '/v1/tasks/case-1:decision/claim', ['officer'], {}],
+    ['post', '/v1/tasks/case-1:decision/release', ['officer'], {}],
     ['post', '/v1/tasks/case-1:decision/decision', ['officer'], { decision: 'approve' }],
     ['post', '/v1/tasks/case-1:decision/revoke', ['officer'], { reason: 'taking it back' }],
     ['post', '/v1/partners', ['agency-admin'], { ...profile, id: 'matrix-co' }],

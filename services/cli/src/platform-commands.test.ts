@@ -52,6 +52,8 @@ describe('govmesh over the API', () => {
         // As a visibility query answers for cases that keep their officer tasks in their memo.
         officerInbox: () =>
           Promise.resolve([...states.values()].map((state) => ({ caseId: state.caseId, tasks: officerTasks(state) }))),
+        claim: (_caseId: string, c: { officerId: string; action: 'claim' | 'release' }) =>
+          Promise.resolve({ version: 2, claimedBy: c.action === 'claim' ? c.officerId : null }),
         decide: () => Promise.resolve(),
         provideInput: () => Promise.resolve(),
         revoke: () => Promise.resolve(),
@@ -149,9 +151,13 @@ describe('govmesh over the API', () => {
     expect((await govmesh(['task', 'list'], officer)).stdout).toMatch(
       new RegExp(`${caseId}:decision\\s+officer\\s+licensing-officer`),
     );
-    expect(await govmesh(['task', 'decide', `${caseId}:decision`, '--decision', 'approve'], officer)).toMatchObject({
+    expect(await govmesh(['task', 'claim', `${caseId}:decision`], officer)).toMatchObject({
       code: 0,
+      stdout: `claimed ${caseId}:decision (version 2): decide with --version 2\n`,
     });
+    expect(
+      await govmesh(['task', 'decide', `${caseId}:decision`, '--decision', 'approve', '--version', '2'], officer),
+    ).toMatchObject({ code: 0 });
     // Refused by the API: exit 1 with the problem; no token: 401 with a hint.
     expect(await govmesh(['task', 'list'], citizen)).toMatchObject({
       code: 1,

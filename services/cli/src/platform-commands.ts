@@ -153,10 +153,44 @@ export function platformCommands(): Command[] {
         const data = await callApi<Json[]>('GET', '/v1/tasks');
         return {
           data,
-          text: table(data.map((t) => ({ task: t.taskId, kind: t.kind, role: t.role, due: t.deadline }))),
+          text: table(
+            data.map((t) => ({
+              task: t.taskId,
+              kind: t.kind,
+              role: t.role,
+              due: t.deadline,
+              claimed: t.claimedBy ?? '',
+            })),
+          ),
         };
       }),
     );
+  for (const verb of ['claim', 'release'] as const)
+    task
+      .command(verb)
+      .description(
+        verb === 'claim'
+          ? 'take a task to work on: nobody else may decide it until you release it (or it is escalated)'
+          : 'give a claimed task back to its role',
+      )
+      .argument('<taskId>')
+      .option('--version <n>', "the task's version you saw; refused if it has moved on", (v) => Number(v))
+      .option('--json')
+      .action(
+        action<{ version?: number; json?: boolean }>(async (o, taskId) => {
+          const data = await callApi<Json>('POST', `/v1/tasks/${encodeURIComponent(taskId)}/${verb}`, {
+            ...(o.version !== undefined ? { version: o.version } : {}),
+          });
+          const version = String(data.version);
+          return {
+            data,
+            text:
+              verb === 'claim'
+                ? `claimed ${taskId} (version ${version}): decide with --version ${version}\n`
+                : `released ${taskId} (version ${version})\n`,
+          };
+        }),
+      );
   task
     .command('decide')
     .description('decide an officer task or review')
@@ -167,12 +201,14 @@ export function platformCommands(): Command[] {
         .makeOptionMandatory(),
     )
     .option('--reason <reason...>', 'why (sent to the partner on rework)')
+    .option('--version <n>', 'the version your claim answered; refused if the task has moved on', (v) => Number(v))
     .option('--json')
     .action(
-      action<{ decision: string; reason?: string[]; json?: boolean }>(async (o, taskId) => {
+      action<{ decision: string; reason?: string[]; version?: number; json?: boolean }>(async (o, taskId) => {
         const data = await callApi<Json>('POST', `/v1/tasks/${encodeURIComponent(taskId)}/decision`, {
           decision: o.decision,
           ...(o.reason ? { reasons: o.reason } : {}),
+          ...(o.version !== undefined ? { version: o.version } : {}),
         });
         return { data, text: `${o.decision}: ${taskId}\n` };
       }),
