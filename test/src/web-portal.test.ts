@@ -291,6 +291,35 @@ describe('the citizen portal in a browser', () => {
     expect(await accessibilityViolations(page)).toEqual([]);
     await page.screenshot({ path: join(screenshots, 'officer-inbox.png'), fullPage: true });
     await task.click();
+    const taskUrl = page.url();
+
+    // A second officer in the same role opens the same task before anyone has claimed it.
+    const colleagueContext = await browser.newContext({ locale: 'en-GB' });
+    const colleague = await colleagueContext.newPage();
+    await colleague.goto(taskUrl);
+    await signInAtIssuer(
+      colleague,
+      { role: 'officer', subject: `e2e-colleague-${suffix}`, agency: 'market-regulation', officerRoles: role },
+      taskUrl,
+    );
+    await expect.poll(() => colleague.getByRole('button', { name: 'Claim this task' }).count()).toBe(1);
+
+    // The first officer claims it: the decision form is theirs alone.
+    await page.getByRole('button', { name: 'Claim this task' }).click();
+    await expect.poll(() => page.getByRole('button', { name: 'Record the decision' }).count()).toBe(1);
+    expect(await page.locator('.govuk-summary-list').first().textContent()).toContain('you: decide it below');
+    await page.screenshot({ path: join(screenshots, 'officer-task-claimed.png'), fullPage: true });
+    // The colleague's screen is older than the claim: the case refuses their claim, and the page says who holds it.
+    await colleague.getByRole('button', { name: 'Claim this task' }).click();
+    await expect
+      .poll(() => colleague.locator('.govuk-notification-banner').textContent())
+      .toContain('This task changed after you opened it');
+    expect(await colleague.locator('.govuk-summary-list').first().textContent()).toContain(
+      `another officer (e2e-officer-${suffix})`,
+    );
+    expect(await colleague.getByRole('button', { name: 'Record the decision' }).count()).toBe(0);
+    expect(await accessibilityViolations(colleague)).toEqual([]);
+    await colleagueContext.close();
 
     // Rejecting without a reason is refused on the page; nothing reaches the case.
     await page.getByLabel('Reject').check();

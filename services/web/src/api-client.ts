@@ -92,12 +92,27 @@ export interface OfficerTask {
   readonly deadline: string | null;
   /** For a review: the partner's output waiting for approval. */
   readonly output?: Record<string, unknown>;
+  /** The task's version: a claim or decision sends it, so a stale screen cannot act. */
+  readonly version?: number;
+  /** The officer who has claimed it. */
+  readonly claimedBy?: string;
+}
+
+/** A task as the case holds it now; a review after rework with the attempt sent back. */
+export interface OfficerTaskDetail extends OfficerTask {
+  readonly previousAttempt?: {
+    readonly attempt: number;
+    readonly output: Record<string, unknown>;
+    readonly reasons: readonly string[];
+  };
 }
 
 export interface OfficerDecision {
   readonly decision: 'approve' | 'reject' | 'request-rework';
   readonly reasons?: string[];
   readonly output?: Record<string, unknown>;
+  /** The version the officer's claim answered. */
+  readonly version?: number;
 }
 
 export interface PartnerScorecard {
@@ -171,6 +186,15 @@ export interface PortalApi {
   onboardPartner(token: string, profile: unknown): Promise<PartnerProfile & { kafka: PartnerKafkaAccess }>;
   changePartner(token: string, id: string, status: PartnerProfile['status'], reason: string): Promise<void>;
   rotateCredentials(token: string, id: string): Promise<PartnerKafkaAccess>;
+  /** One task as the case holds it now. */
+  task(token: string, taskId: string): Promise<OfficerTaskDetail>;
+  /** Claims (or releases) a task at the version the officer saw; answers the new version. */
+  claimTask(
+    token: string,
+    taskId: string,
+    action: 'claim' | 'release',
+    version: number | undefined,
+  ): Promise<{ version: number; claimedBy: string | null }>;
   decide(token: string, taskId: string, decision: OfficerDecision): Promise<void>;
   /** An officer takes a partner's task back, with a reason (the case reassigns or falls back). */
   revokePartnerTask(token: string, taskId: string, reason: string): Promise<void>;
@@ -315,6 +339,24 @@ export class HttpPortalApi implements PortalApi {
 
   auditTrail(token: string, caseId: string): Promise<AuditEntry[]> {
     return this.call(`/v1/cases/${encodeURIComponent(caseId)}/audit`, { token });
+  }
+
+  task(token: string, taskId: string): Promise<OfficerTaskDetail> {
+    return this.call(`/v1/tasks/${encodeURIComponent(taskId)}`, { token });
+  }
+
+  claimTask(
+    token: string,
+    taskId: string,
+    action: 'claim' | 'release',
+    version: number | undefined,
+  ): Promise<{ version: number; claimedBy: string | null }> {
+    return this.call(`/v1/tasks/${encodeURIComponent(taskId)}/${action}`, {
+      method: 'POST',
+      token,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(version !== undefined ? { version } : {}),
+    });
   }
 
   async decide(token: string, taskId: string, decision: OfficerDecision): Promise<void> {

@@ -1,7 +1,7 @@
 import type express from 'express';
 import type { Request, Response } from 'express';
 
-import { ApiProblem, type OfficerDecision, type OfficerTask } from './api-client.js';
+import { ApiProblem, type OfficerDecision, type OfficerTask, type OfficerTaskDetail } from './api-client.js';
 import {
   applicationFrom,
   contractForm,
@@ -41,9 +41,11 @@ export function officerPages(app: express.Express, kit: PageKit): void {
         section: 'inbox',
         roles: roles.join(', ') || '–',
         notice:
-          typeof req.query.decided === 'string'
-            ? kit.t(req, 'task.decided', { task: words(req.query.decided) })
-            : undefined,
+          typeof req.query.released === 'string'
+            ? kit.t(req, 'task.released', { task: words(req.query.released) })
+            : typeof req.query.decided === 'string'
+              ? kit.t(req, 'task.decided', { task: words(req.query.decided) })
+              : undefined,
         tasks: sorted.map((task) => ({
           ...task,
           step: words(task.stepId),
@@ -51,25 +53,57 @@ export function officerPages(app: express.Express, kit: PageKit): void {
           serviceTitle: serviceTitles.get(task.serviceId) ?? task.serviceId,
           due: task.deadline ? kit.when(req, task.deadline) : kit.t(req, 'inbox.noDeadline'),
           overdue: due(task) < now,
+          holder: task.claimedBy === session.subject ? kit.t(req, 'inbox.you') : (task.claimedBy ?? '–'),
         })),
       });
     }),
   );
 
-  /** A task's page: what it is, the partner's work beside its contract (a review), the form to decide. */
+  /** The task as the case holds it now, or undefined when it no longer waits (someone decided it). */
+  async function waitingTask(session: Session, taskId: string): Promise<OfficerTaskDetail | undefined> {
+    try {
+      return await kit.api.task(session.token, taskId);
+    } catch (err) {
+      if (err instanceof ApiProblem && (err.status === 409 || err.status === 404)) return undefined;
+      throw err;
+    }
+  }
+
+  const taskGone = (req: Request, res: Response, status: number) =>
+    kit.render(req, res, 'problem', { title: kit.t(req, 'errors.notFound'), lines: [kit.t(req, 'task.gone')] }, status);
+
+  /** The words for a value of a partner's output, as a reviewing officer reads it. */
+  const shown = (req: Request, v: unknown) =>
+    v === undefined
+      ? kit.t(req, 'task.notAnswered')
+      : Array.isArray(v)
+        ? v.map((item) => (typeof item === 'string' ? item : JSON.stringify(item))).join('; ')
+        : typeof v === 'string'
+          ? v
+          : JSON.stringify(v);
+  const valueAt = (output: Record<string, unknown>, path: string) =>
+    path.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], output);
+
+  /**
+   * A task's page: what it is, the partner's work beside its contract (and beside the attempt sent
+   * back, after rework), who holds it, and, for the officer who claimed it, the form to decide.
+   */
   async function renderTask(
     req: Request,
     res: Response,
     session: Session,
     taskId: string,
-    posted: { values?: Record<string, string>; errors?: FieldError[]; decision?: string; reasons?: string } = {},
+    posted: {
+      values?: Record<string, string>;
+      errors?: FieldError[];
+      decision?: string;
+      reasons?: string;
+      notice?: string;
+    } = {},
     status = 200,
   ): Promise<void> {
-    const task = (await kit.api.inbox(session.token)).find((candidate) => candidate.taskId === taskId);
-    if (!task) {
-      kit.render(req, res, 'problem', { title: kit.t(req, 'errors.notFound'), lines: [kit.t(req, 'task.gone')] }, 404);
-      return;
-    }
+    const task = await waitingTask(session, taskId);
+    if (!task) return taskGone(req, res, 404);
     const locale = kit.locale(req);
     const view = await kit.api.case(session.token, task.caseId);
     const step = stepOf(await kit.api.definition(view.serviceId, view.serviceVersion), task.stepId);
@@ -81,27 +115,29 @@ export function officerPages(app: express.Express, kit: PageKit): void {
     let review: Record<string, unknown> | undefined;
     let record: Record<string, unknown> | undefined;
     if (kind === 'review' && contract) {
-      const form = contractForm(contract.title, contract.output);
-      const fields = formFields(form, locale);
+      const fields = formFields(contractForm(contract.title, contract.output), locale);
       const output = task.output ?? {};
-      const valueAt = (path: string) =>
-        path.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], output);
-      const shown = (v: unknown) =>
-        v === undefined
-          ? kit.t(req, 'task.notAnswered')
-          : Array.isArray(v)
-            ? v.map((item) => (typeof item === 'string' ? item : JSON.stringify(item))).join('; ')
-            : typeof v === 'string'
-              ? v
-              : JSON.stringify(v);
+      const previous = task.previousAttempt;
       review = {
         contract: ref,
-        answered: fields.map((f) => ({ field: f.label, value: shown(valueAt(f.name)) })),
+        answered: fields.map((f) => {
+          const now = shown(req, valueAt(output, f.name));
+          const before = previous ? shown(req, valueAt(previous.output, f.name)) : undefined;
+          return { field: f.label, value: now, ...(previous ? { before, changed: before !== now } : {}) };
+        }),
         asks: fields.map((f) => ({
           field: f.label,
           type: f.kind,
           required: kit.t(req, f.required ? 'task.required' : 'task.optional'),
         })),
+        ...(previous
+          ? {
+              previous: {
+                heading: kit.t(req, 'task.previousAttempt', { attempt: String(previous.attempt) }),
+                reasons: previous.reasons,
+              },
+            }
+          : {}),
       };
     }
     if (kind === 'fallback' && contract) {
@@ -111,6 +147,7 @@ export function officerPages(app: express.Express, kit: PageKit): void {
     const decisions =
       kind === 'review' ? ['approve', 'request-rework'] : kind === 'officer' ? ['approve', 'reject'] : ['approve'];
     const label = { approve: 'task.approve', reject: 'task.reject', 'request-rework': 'task.rework' } as const;
+    const mine = task.claimedBy === session.subject;
     kit.render(
       req,
       res,
@@ -125,6 +162,14 @@ export function officerPages(app: express.Express, kit: PageKit): void {
           serviceTitle: serviceTitles.get(task.serviceId) ?? task.serviceId,
           due: task.deadline ? kit.when(req, task.deadline) : kit.t(req, 'inbox.noDeadline'),
         },
+        // Only the officer who claimed the task decides it; the claim's version goes with the decision.
+        claim: mine
+          ? { mine: true, text: kit.t(req, 'task.claimedByYou') }
+          : task.claimedBy
+            ? { other: true, text: kit.t(req, 'task.claimedBy', { officer: task.claimedBy }) }
+            : { open: true, text: kit.t(req, 'task.unclaimed') },
+        version: task.version ?? '',
+        notice: posted.notice,
         review,
         record,
         choices: decisions.map((d) => ({
@@ -141,6 +186,18 @@ export function officerPages(app: express.Express, kit: PageKit): void {
     );
   }
 
+  /** The version a posted form carries (the task's, when its page was drawn). */
+  const postedVersion = (body: Record<string, unknown>): number | undefined => {
+    const v = typeof body.version === 'string' ? Number(body.version) : NaN;
+    return Number.isInteger(v) && v > 0 ? v : undefined;
+  };
+  /** A claim or decision the case refused because the task moved on: the page again, as it is now, saying why. */
+  const MOVED_ON = ['CASE.TASK_CLAIMED', 'CASE.TASK_CHANGED', 'CASE.NOT_YOUR_CLAIM'] as const;
+  const movedOn = (err: unknown): err is ApiProblem =>
+    err instanceof ApiProblem && (MOVED_ON as readonly string[]).includes(err.code);
+  const movedOnText = (req: Request, err: ApiProblem) =>
+    kit.t(req, `task.movedOn.${err.code as (typeof MOVED_ON)[number]}`);
+
   app.get(
     '/officer/tasks/:id',
     kit.wrap(async (req, res) => {
@@ -149,6 +206,30 @@ export function officerPages(app: express.Express, kit: PageKit): void {
       await renderTask(req, res, session, String(req.params.id));
     }),
   );
+  for (const action of ['claim', 'release'] as const)
+    app.post(
+      `/officer/tasks/:id/${action}`,
+      kit.wrap(async (req, res) => {
+        const session = kit.postedBy(req, res, 'officer');
+        if (!session) return;
+        const taskId = String(req.params.id);
+        try {
+          await kit.api.claimTask(session.token, taskId, action, postedVersion(req.body as Record<string, unknown>));
+        } catch (err) {
+          if (movedOn(err)) {
+            return await renderTask(req, res, session, taskId, { notice: movedOnText(req, err) }, 409);
+          }
+          if (err instanceof ApiProblem && err.status === 409) return taskGone(req, res, 409);
+          throw err;
+        }
+        res.redirect(
+          303,
+          action === 'claim'
+            ? `/officer/tasks/${encodeURIComponent(taskId)}`
+            : `/officer?released=${encodeURIComponent(taskId.slice(taskId.lastIndexOf(':') + 1))}`,
+        );
+      }),
+    );
   app.post(
     '/officer/tasks/:id',
     kit.wrap(async (req, res) => {
@@ -162,17 +243,8 @@ export function officerPages(app: express.Express, kit: PageKit): void {
         .split(/\r?\n/)
         .map((r) => r.trim())
         .filter(Boolean);
-      const task = (await kit.api.inbox(session.token)).find((candidate) => candidate.taskId === taskId);
-      if (!task) {
-        kit.render(
-          req,
-          res,
-          'problem',
-          { title: kit.t(req, 'errors.notFound'), lines: [kit.t(req, 'task.gone')] },
-          409,
-        );
-        return;
-      }
+      const task = await waitingTask(session, taskId);
+      if (!task) return taskGone(req, res, 409);
       const view = await kit.api.case(session.token, task.caseId);
       const step = stepOf(await kit.api.definition(view.serviceId, view.serviceVersion), task.stepId);
       const ref = kindOf(task, step) === 'fallback' && typeof step?.task === 'string' ? step.task : undefined;
@@ -183,23 +255,27 @@ export function officerPages(app: express.Express, kit: PageKit): void {
         errors.push({ field: 'decision', href: '#decision', text: kit.t(req, 'task.chooseDecision') });
       if ((decision === 'reject' || decision === 'request-rework') && !reasons.length)
         errors.push({ field: 'reasons', href: '#reasons', text: kit.t(req, 'task.needReasons') });
-      const again = (more: FieldError[]) =>
+      const again = (more: FieldError[], notice?: string, status = 400) =>
         renderTask(
           req,
           res,
           session,
           taskId,
-          { values, errors: [...errors, ...more], decision, reasons: reasonsText },
-          400,
+          { values, errors: [...errors, ...more], decision, reasons: reasonsText, ...(notice ? { notice } : {}) },
+          status,
         );
       if (errors.length) return await again([]);
+      const version = postedVersion(posted);
       try {
         await kit.api.decide(session.token, taskId, {
           decision: decision as OfficerDecision['decision'],
           ...(reasons.length ? { reasons } : {}),
           ...(form ? { output: applicationFrom(form, posted) } : {}),
+          ...(version !== undefined ? { version } : {}),
         });
       } catch (err) {
+        // Someone claimed it, or it changed (escalated, released) since this page was drawn.
+        if (movedOn(err)) return await again([], movedOnText(req, err), 409);
         // The case refused the recorded result: its problems, by field where it names them.
         if (
           err instanceof ApiProblem &&

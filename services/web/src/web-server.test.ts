@@ -12,6 +12,7 @@ import {
   type CaseView,
   type OfficerDecision,
   type OfficerTask,
+  type OfficerTaskDetail,
   type PortalApi,
   type ServiceDetail,
 } from './api-client.js';
@@ -193,7 +194,40 @@ class RecordingApi implements PortalApi {
   inbox() {
     return Promise.resolve(this.tasks);
   }
+  /** Who the signed-in officer is, as the API reads it from the token. */
+  officerId = 'demo-officer-market-regulation';
+  /** Earlier attempts sent back, by task id. */
+  previousAttempts = new Map<string, OfficerTaskDetail['previousAttempt']>();
+  task(_token: string, taskId: string): Promise<OfficerTaskDetail> {
+    const task = this.tasks.find((t) => t.taskId === taskId);
+    if (!task)
+      return Promise.reject(
+        new ApiProblem(409, 'CASE.NOT_AWAITING_DECISION', `${taskId} is not waiting for an officer`),
+      );
+    const previous = this.previousAttempts.get(taskId);
+    return Promise.resolve({ version: 1, ...task, ...(previous ? { previousAttempt: previous } : {}) });
+  }
+  readonly claims: Array<{ taskId: string; action: string; version: number | undefined }> = [];
+  /** As the case does: a claim at an older version, or of a task someone else holds, is refused. */
+  claimTask(_token: string, taskId: string, action: 'claim' | 'release', version: number | undefined) {
+    const i = this.tasks.findIndex((t) => t.taskId === taskId);
+    const task = this.tasks[i]!;
+    const now = task.version ?? 1;
+    if (version !== undefined && version !== now)
+      return Promise.reject(new ApiProblem(409, 'CASE.TASK_CHANGED', `version ${version}, now ${now}`));
+    if (action === 'claim' && task.claimedBy && task.claimedBy !== this.officerId)
+      return Promise.reject(new ApiProblem(409, 'CASE.TASK_CLAIMED', `claimed by ${task.claimedBy}`));
+    this.claims.push({ taskId, action, version });
+    const claimedBy = action === 'claim' ? this.officerId : undefined;
+    this.tasks[i] = { ...task, version: now + 1, ...(claimedBy ? { claimedBy } : { claimedBy: undefined }) };
+    return Promise.resolve({ version: now + 1, claimedBy: claimedBy ?? null });
+  }
   decide(_token: string, taskId: string, decision: OfficerDecision) {
+    const task = this.tasks.find((t) => t.taskId === taskId);
+    if (task?.claimedBy && task.claimedBy !== this.officerId)
+      return Promise.reject(new ApiProblem(409, 'CASE.TASK_CLAIMED', `claimed by ${task.claimedBy}`));
+    if (decision.version !== undefined && decision.version !== (task?.version ?? 1))
+      return Promise.reject(new ApiProblem(409, 'CASE.TASK_CHANGED', 'the task has changed'));
     this.decisions.push({ taskId, ...decision });
     this.tasks = this.tasks.filter((task) => task.taskId !== taskId);
     return Promise.resolve();
@@ -674,13 +708,29 @@ describe('the citizen portal', () => {
       expect((await asCitizen.get('/officer').expect(403)).text).toContain('This page is for officers');
     });
 
+    /** Claims the task from its page, as the officer's button does; answers the page it leads to. */
+    async function claim(agent: ReturnType<typeof officer>['agent'], path: string) {
+      const before = await agent.get(path).expect(200);
+      expect(before.text).toContain('Claim this task');
+      expect(before.text).not.toContain('name="decision"');
+      const claimed = await agent
+        .post(`${path}/claim`)
+        .type('form')
+        .send({ _csrf: csrfOf(before.text), version: '1' })
+        .expect(303);
+      expect(claimed.headers.location).toBe(path);
+      return agent.get(path).expect(200);
+    }
+
     it("shows a partner's work beside its contract, and sends it back only with reasons", async () => {
       const { agent, api } = officer();
       await signIn(agent);
-      const page = await agent.get('/officer/tasks/c-1%3Asite-inspection').expect(200);
+      const page = await claim(agent, '/officer/tasks/c-1%3Asite-inspection');
+      expect(api.claims).toEqual([{ taskId: 'c-1:site-inspection', action: 'claim', version: 1 }]);
       expect(page.text).toContain('What the partner answered');
       expect(page.text).toContain('no fire exit sign');
       expect(page.text).toContain('What the contract asks: site-inspection@1');
+      expect(page.text).toContain('name="version" value="2"');
       const bare = await agent
         .post('/officer/tasks/c-1%3Asite-inspection')
         .type('form')
@@ -691,11 +741,21 @@ describe('the citizen portal', () => {
       const sent = await agent
         .post('/officer/tasks/c-1%3Asite-inspection')
         .type('form')
-        .send({ _csrf: csrfOf(page.text), decision: 'request-rework', reasons: 'add a photograph\nsign the report' })
+        .send({
+          _csrf: csrfOf(page.text),
+          version: '2',
+          decision: 'request-rework',
+          reasons: 'add a photograph\nsign the report',
+        })
         .expect(303);
       expect(sent.headers.location).toBe('/officer?decided=site-inspection');
       expect(api.decisions).toEqual([
-        { taskId: 'c-1:site-inspection', decision: 'request-rework', reasons: ['add a photograph', 'sign the report'] },
+        {
+          taskId: 'c-1:site-inspection',
+          decision: 'request-rework',
+          reasons: ['add a photograph', 'sign the report'],
+          version: 2,
+        },
       ]);
       expect((await agent.get('/officer?decided=site-inspection').expect(200)).text).toContain('is recorded');
     });
@@ -703,16 +763,78 @@ describe('the citizen portal', () => {
     it("records a partner's work done in-house with a form drawn from the task type's output", async () => {
       const { agent, api } = officer();
       await signIn(agent);
-      const page = await agent.get('/officer/tasks/c-3%3Acheck').expect(200);
+      const page = await claim(agent, '/officer/tasks/c-3%3Acheck');
       expect(page.text).toContain('for="f-findings"');
       await agent
         .post('/officer/tasks/c-3%3Acheck')
         .type('form')
-        .send({ _csrf: csrfOf(page.text), decision: 'approve', clear: 'true', findings: 'none of note\n' })
+        .send({
+          _csrf: csrfOf(page.text),
+          version: '2',
+          decision: 'approve',
+          clear: 'true',
+          findings: 'none of note\n',
+        })
         .expect(303);
       expect(api.decisions).toEqual([
-        { taskId: 'c-3:check', decision: 'approve', output: { clear: true, findings: ['none of note'] } },
+        { taskId: 'c-3:check', decision: 'approve', output: { clear: true, findings: ['none of note'] }, version: 2 },
       ]);
+    });
+
+    it('shows who holds a claimed task, and a screen drawn before someone else claimed it cannot decide', async () => {
+      const { agent, api } = officer();
+      await signIn(agent);
+      const stale = await agent.get('/officer/tasks/c-2%3Adecision').expect(200);
+      // Meanwhile another officer claims it.
+      api.tasks = api.tasks.map((t) =>
+        t.taskId === 'c-2:decision' ? { ...t, version: 2, claimedBy: 'officer-lin' } : t,
+      );
+      const inbox = await agent.get('/officer').expect(200);
+      expect(inbox.text).toContain('officer-lin');
+      const late = await agent
+        .post('/officer/tasks/c-2%3Adecision/claim')
+        .type('form')
+        .send({ _csrf: csrfOf(stale.text), version: '1' })
+        .expect(409);
+      expect(late.text).toContain('This task changed after you opened it');
+      expect(late.text).toContain('another officer (officer-lin)');
+      expect(late.text).not.toContain('name="decision"');
+      const decided = await agent
+        .post('/officer/tasks/c-2%3Adecision')
+        .type('form')
+        .send({ _csrf: csrfOf(stale.text), version: '1', decision: 'approve' })
+        .expect(409);
+      expect(decided.text).toContain('Another officer claimed this task first');
+      expect(api.decisions).toEqual([]);
+      // The holder gives it back; the inbox says so.
+      api.officerId = 'officer-lin';
+      const released = await agent
+        .post('/officer/tasks/c-2%3Adecision/release')
+        .type('form')
+        .send({ _csrf: csrfOf(stale.text), version: '2' })
+        .expect(303);
+      expect(released.headers.location).toBe('/officer?released=decision');
+      expect((await agent.get(released.headers.location as string).expect(200)).text).toContain(
+        'You gave decision back',
+      );
+    });
+
+    it('sets a review after rework beside the attempt sent back, with the reasons it went back', async () => {
+      const { agent, api } = officer();
+      await signIn(agent);
+      api.previousAttempts.set('c-1:site-inspection', {
+        attempt: 1,
+        output: { clear: false, findings: ['no fire exit sign', 'blocked door'] },
+        reasons: ['photograph the fire exit'],
+      });
+      const page = await agent.get('/officer/tasks/c-1%3Asite-inspection').expect(200);
+      expect(page.text).toContain('Attempt 1, sent back');
+      expect(page.text).toContain('photograph the fire exit');
+      expect(page.text).toContain('no fire exit sign; blocked door');
+      // The findings changed, the verdict did not.
+      expect([...page.text.matchAll(/govuk-tag--yellow">changed/g)]).toHaveLength(1);
+      const zh = await agent.get('/officer/tasks/c-1%3Asite-inspection').set('Accept-Language', 'zh-CN').expect(200);
+      expect(zh.text).toContain('第 1 次结果（已退回）');
     });
 
     it('says a task someone else decided is no longer waiting', async () => {
