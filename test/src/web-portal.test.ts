@@ -69,6 +69,29 @@ describe('the citizen portal in a browser', () => {
   const citizen = `e2e-citizen-${suffix}`;
   /** The case the officer's test decided in the browser; the auditor's test reads its trail. */
   let decidedByOfficer = '';
+  const businessApplication = {
+    applicant: { name: 'Ada Lovelace', dateOfBirth: '1985-12-10', nationalId: 'NID-1', email: 'ada@example.org' },
+    business: { name: 'Engine Works', address: '1 Analytical Way', activity: 'workshop' },
+  };
+  /** The API, called as someone the stack's development issuer vouches for (setting up what the browser then works on). */
+  const call = async (path: string, as: Parameters<DevelopmentIssuer['mint']>[0], method: string, body?: unknown) => {
+    const issuer = await DevelopmentIssuer.open(developmentIssuerKeyFile(dataDir));
+    const response = await fetch(`${api}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${await issuer.mint(as)}`, 'content-type': 'application/json' },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+    return (await response.json()) as Record<string, unknown>;
+  };
+  /** Reloads the inbox until the case's task is listed (the index lags a change by a moment); answers its link. */
+  const inboxTask = async (page: Page, taskId: string) => {
+    const task = page.locator(`a[href="/officer/tasks/${encodeURIComponent(taskId)}"]`);
+    await expect
+      .poll(async () => (await page.reload(), await task.count()), { timeout: 30_000, interval: 1_000 })
+      .toBe(1);
+    return task;
+  };
 
   beforeAll(async () => {
     const executablePath = await ensureChromium(process.env, (e) =>
@@ -239,18 +262,8 @@ describe('the citizen portal in a browser', () => {
   it("lets an officer find a case's task in the inbox, decide it with reasons, and the case ends as decided", async () => {
     // A service of this run whose decision is for a role the demo officer does not play: only the
     // officer in the browser can decide it.
-    const issuer = await DevelopmentIssuer.open(developmentIssuerKeyFile(dataDir));
     const role = `e2e-officer-${suffix}`;
     const serviceId = `workbench-${suffix}`;
-    const call = async (path: string, as: Parameters<DevelopmentIssuer['mint']>[0], method: string, body?: unknown) => {
-      const response = await fetch(`${api}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${await issuer.mint(as)}`, 'content-type': 'application/json' },
-        ...(body ? { body: JSON.stringify(body) } : {}),
-      });
-      if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-      return (await response.json()) as Record<string, unknown>;
-    };
     await call(
       `/v1/services/${serviceId}`,
       { role: 'agency-admin', subject: 'e2e-admin', agency: 'market-regulation' },
@@ -269,10 +282,7 @@ describe('the citizen portal in a browser', () => {
     const applicant = { role: 'citizen' as const, subject: `${citizen}-workbench` };
     const { caseId } = (await call('/v1/cases', applicant, 'POST', {
       serviceId,
-      application: {
-        applicant: { name: 'Ada Lovelace', dateOfBirth: '1985-12-10', nationalId: 'NID-1', email: 'ada@example.org' },
-        business: { name: 'Engine Works', address: '1 Analytical Way', activity: 'workshop' },
-      },
+      application: businessApplication,
     })) as { caseId: string };
 
     const context = await browser.newContext({ locale: 'en-GB' });
@@ -284,10 +294,7 @@ describe('the citizen portal in a browser', () => {
       `${web}/officer`,
     );
     // The inbox's index lags a new case by a moment: the officer reloads, as people do.
-    const task = page.locator(`a[href="/officer/tasks/${encodeURIComponent(`${caseId}:decision`)}"]`);
-    await expect
-      .poll(async () => (await page.reload(), await task.count()), { timeout: 30_000, interval: 1_000 })
-      .toBe(1);
+    const task = await inboxTask(page, `${caseId}:decision`);
     expect(await accessibilityViolations(page)).toEqual([]);
     await page.screenshot({ path: join(screenshots, 'officer-inbox.png'), fullPage: true });
     await task.click();
@@ -340,6 +347,90 @@ describe('the citizen portal in a browser', () => {
       .toBe('completed');
     expect((await call(`/v1/cases/${caseId}`, applicant, 'GET')).decision).toBe('rejected');
     decidedByOfficer = caseId;
+  }, 180_000);
+
+  it("lets a reviewing officer send a partner's work back and then compare the new attempt with it", async () => {
+    // A controlled step done by one of this run's demo partners, reviewed by a role the demo officer does not play.
+    const role = `e2e-reviewer-${suffix}`;
+    const serviceId = `review-${suffix}`;
+    await call(
+      `/v1/services/${serviceId}`,
+      { role: 'agency-admin', subject: 'e2e-admin', agency: 'market-regulation' },
+      'PUT',
+      {
+        apiVersion: 'govmesh/v1',
+        kind: 'Service',
+        id: serviceId,
+        version: 1,
+        title: 'Reviewed inspection',
+        ownerAgency: 'market-regulation',
+        application: { schema: 'business-licence-application@1' },
+        steps: [
+          {
+            id: 'site-inspection',
+            task: 'site-inspection@1',
+            classification: { core: true, critical: false },
+            partners: { select: 'best-score', only: [`steady-inspections-${suffix}`], fallback: { role } },
+            review: { role },
+            deadline: { hours: 48 },
+            share: ['business.address'],
+          },
+        ],
+      },
+    );
+    const applicant = { role: 'citizen' as const, subject: `${citizen}-review` };
+    const { caseId } = (await call('/v1/cases', applicant, 'POST', {
+      serviceId,
+      application: businessApplication,
+    })) as { caseId: string };
+    const taskId = `${caseId}:site-inspection`;
+
+    const context = await browser.newContext({ locale: 'en-GB' });
+    const page = await context.newPage();
+    await page.goto(`${web}/officer`);
+    await signInAtIssuer(
+      page,
+      { role: 'officer', subject: `e2e-reviewer-${suffix}`, agency: 'market-regulation', officerRoles: role },
+      `${web}/officer`,
+    );
+    await (await inboxTask(page, taskId)).click();
+    await page.getByRole('button', { name: 'Claim this task' }).click();
+    await expect.poll(() => page.locator('h2').allTextContents()).toContain('What the partner answered');
+    expect(await page.locator('h2').allTextContents()).toContain('What the contract asks: site-inspection@1');
+    await page.getByLabel('Send back for rework').check();
+    await page.getByLabel('Reasons').fill('photograph the fire exit');
+    await page.getByRole('button', { name: 'Record the decision' }).click();
+    await page.waitForURL(/\/officer\?decided=site-inspection$/);
+
+    // The partner does it again; the new review sets it beside the attempt sent back, with the reason.
+    await expect
+      .poll(
+        async () => ((await call(`/v1/cases/${caseId}`, applicant, 'GET')).currentStep as { status?: string })?.status,
+        {
+          timeout: 30_000,
+          interval: 500,
+        },
+      )
+      .toBe('awaiting-review');
+    await (await inboxTask(page, taskId)).click();
+    await page.getByRole('button', { name: 'Claim this task' }).click();
+    await expect
+      .poll(() => page.locator('table caption').allTextContents())
+      .toContain('This attempt beside the one sent back');
+    expect(await page.locator('thead').textContent()).toContain('Attempt 1, sent back');
+    expect(await page.locator('.govuk-inset-text').textContent()).toContain('photograph the fire exit');
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.screenshot({ path: join(screenshots, 'officer-review-rework.png'), fullPage: true });
+    await page.getByLabel('Approve').check();
+    await page.getByRole('button', { name: 'Record the decision' }).click();
+    await page.waitForURL(/\/officer\?decided=site-inspection$/);
+    await context.close();
+    await expect
+      .poll(async () => (await call(`/v1/cases/${caseId}`, applicant, 'GET')).status, {
+        timeout: 30_000,
+        interval: 500,
+      })
+      .toBe('completed');
   }, 180_000);
 
   it("shows an auditor the partners' scorecards, the ledger's verdict and a case's trail", async () => {

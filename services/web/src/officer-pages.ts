@@ -76,11 +76,13 @@ export function officerPages(app: express.Express, kit: PageKit): void {
   const shown = (req: Request, v: unknown) =>
     v === undefined
       ? kit.t(req, 'task.notAnswered')
-      : Array.isArray(v)
-        ? v.map((item) => (typeof item === 'string' ? item : JSON.stringify(item))).join('; ')
-        : typeof v === 'string'
-          ? v
-          : JSON.stringify(v);
+      : Array.isArray(v) && v.length === 0
+        ? kit.t(req, 'task.none')
+        : Array.isArray(v)
+          ? v.map((item) => (typeof item === 'string' ? item : JSON.stringify(item))).join('; ')
+          : typeof v === 'string'
+            ? v
+            : JSON.stringify(v);
   const valueAt = (output: Record<string, unknown>, path: string) =>
     path.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], output);
 
