@@ -25,7 +25,8 @@ export interface SignInOptions {
 }
 
 /**
- * The issuer's configuration, through openid-client. A real issuer is discovered from its URL. The
+ * The issuer's configuration, through openid-client. A real issuer is discovered from its URL (over
+ * HTTPS; plain HTTP only on loopback). The
  * development issuer names itself `urn:govmesh:development-issuer`, which discovery cannot match
  * against the API's address, so its endpoints are read from the API's discovery document instead;
  * it listens on loopback over plain HTTP, which openid-client allows only when told to.
@@ -34,7 +35,16 @@ export async function openIdSignIn(o: SignInOptions): Promise<SignIn> {
   let config: oidc.Configuration;
   try {
     if (o.issuer) {
-      config = await oidc.discovery(new URL(o.issuer), o.clientId, undefined, oidc.None());
+      const issuer = new URL(o.issuer);
+      // Plain HTTP only to an issuer on this machine (a test's or a laptop's); anywhere else TLS.
+      const loopback = issuer.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(issuer.hostname);
+      config = await oidc.discovery(
+        issuer,
+        o.clientId,
+        undefined,
+        oidc.None(),
+        loopback ? { execute: [oidc.allowInsecureRequests] } : undefined,
+      );
     } else {
       const url = `${o.apiUrl.replace(/\/$/, '')}/.well-known/openid-configuration`;
       const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
