@@ -130,6 +130,19 @@ export default tseslint.config(
     languageOptions: { globals: { process: 'readonly', Buffer: 'readonly' } },
   },
   {
+    // One owner for where processes listen: two configs that each spelled 17284 broke `npm start`.
+    files: ['services/*/src/config.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'Literal[value>=17280][value<=17299]',
+          message: 'a default port comes from DEFAULT_PORTS in @govmesh/messaging, so no two processes share one',
+        },
+      ],
+    },
+  },
+  {
     // Workflow code is replayed: it must be deterministic and free of I/O.
     files: ['workflows/src/**/*.ts', '**/*.workflow.ts'],
     // Tests and the harness that drives cases on a real server run outside the workflow sandbox.

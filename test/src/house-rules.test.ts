@@ -9,10 +9,10 @@ import { describe, expect, it } from 'vitest';
  */
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
-async function problemsOf(file: string, code: string): Promise<string[]> {
+async function problemsOf(file: string, code: string, rule = 'no-restricted-imports'): Promise<string[]> {
   const eslint = new ESLint({ cwd: root });
   const [result] = await eslint.lintText(code, { filePath: `${root}${file}` });
-  return result!.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
+  return result!.messages.filter((m) => m.ruleId === rule).map((m) => m.message);
 }
 
 describe('apps never import apps', () => {
@@ -30,5 +30,18 @@ describe('apps never import apps', () => {
       "import { CaseClient } from '@govmesh/case-client';\nimport { taskIdOf } from '@govmesh/contracts/case-ids';\nexport const c = [CaseClient, taskIdOf];\n",
     );
     expect(problems).toEqual([]);
+  }, 60_000);
+});
+
+describe('one owner for default ports', () => {
+  it("refuses a port spelled in a service's configuration", async () => {
+    const code =
+      "import { z } from 'zod';\nexport const Env = z.object({ PORT: z.coerce.number().default(17_284) });\n";
+    expect(await problemsOf('services/web/src/config.ts', code, 'no-restricted-syntax')).toEqual([
+      expect.stringContaining('DEFAULT_PORTS'),
+    ]);
+    const owned =
+      "import { DEFAULT_PORTS } from '@govmesh/messaging';\nimport { z } from 'zod';\nexport const Env = z.object({ PORT: z.coerce.number().default(DEFAULT_PORTS.web) });\n";
+    expect(await problemsOf('services/web/src/config.ts', owned, 'no-restricted-syntax')).toEqual([]);
   }, 60_000);
 });

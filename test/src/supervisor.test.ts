@@ -54,6 +54,7 @@ describe('the supervisor of govmesh up', () => {
       GOVMESH_DATA_DIR: dir,
       GOVMESH_API_PORT: String(await freePort()),
       GOVMESH_WEB_PORT: String(await freePort()),
+      GOVMESH_WEB_METRICS_PORT: String(await freePort()),
       GOVMESH_AUDIT_URL: `http://127.0.0.1:${await freePort()}`,
       GOVMESH_WORKER_METRICS_PORT: String(await freePort()),
       GOVMESH_WORKER_SDK_METRICS_PORT: String(await freePort()),
@@ -143,6 +144,10 @@ describe('the supervisor of govmesh up', () => {
     expect(bridge).toContain('# TYPE govmesh_bridge_results_total counter');
     expect(bridge).toContain('# TYPE govmesh_bridge_handover_seconds histogram');
     expect(audit).toContain('# TYPE govmesh_audit_records_appended_total counter');
+    // The pages count themselves on a port apart from the public one.
+    expect(await scrape(`http://127.0.0.1:${env.GOVMESH_WEB_METRICS_PORT}/metrics`)).toContain(
+      '# TYPE govmesh_web_pages_total counter',
+    );
     // The audit service reads govmesh.events from the start: its ledger fills as soon as it runs.
     await until('the audit service appended records', async () =>
       /govmesh_audit_records_appended_total\{service="audit"\} [1-9]/.test(

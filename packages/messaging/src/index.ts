@@ -31,6 +31,7 @@ export { CloudEventPublisher, type OutgoingEvent } from './cloud-event-publisher
 export {
   AuditReadModelEnv,
   BrokerList,
+  DEFAULT_PORTS,
   DataDirEnv,
   PlatformEnv,
   caseKeysSource,

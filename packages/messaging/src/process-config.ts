@@ -78,6 +78,28 @@ export function loadProcessConfig<S extends z.ZodType>(
   return parsed.data;
 }
 
+/**
+ * Where each govmesh process listens on a laptop, unless its variable says otherwise: one list,
+ * so that no two share a port (`npm start` once failed when the web pages and the worker's SDK
+ * metrics both took 17284).
+ */
+export const DEFAULT_PORTS = {
+  /** GOVMESH_API_PORT */
+  api: 17_280,
+  /** GOVMESH_AUDIT_URL's port */
+  audit: 17_281,
+  /** GOVMESH_WORKER_METRICS_PORT */
+  workerMetrics: 17_282,
+  /** GOVMESH_BRIDGE_METRICS_PORT */
+  bridgeMetrics: 17_283,
+  /** GOVMESH_WEB_PORT: the citizen portal and the other pages */
+  web: 17_284,
+  /** GOVMESH_WORKER_SDK_METRICS_PORT: the Temporal SDK core's own exporter */
+  workerSdkMetrics: 17_285,
+  /** GOVMESH_WEB_METRICS_PORT: the pages' metrics, apart from the public port */
+  webMetrics: 17_286,
+} as const;
+
 /** Where a process keeps its files on a laptop: `GOVMESH_DATA_DIR`, else the XDG state folder. */
 export const DataDirEnv = z
   .object({
@@ -95,8 +117,8 @@ export const DataDirEnv = z
  */
 export const AuditReadModelEnv = z.object({
   GOVMESH_AUDIT_URL: z
-    .url('must be the audit service URL, e.g. http://127.0.0.1:17281')
-    .default('http://127.0.0.1:17281'),
+    .url(`must be the audit service URL, e.g. http://127.0.0.1:${DEFAULT_PORTS.audit}`)
+    .default(`http://127.0.0.1:${DEFAULT_PORTS.audit}`),
   /** Unset on a laptop: both sides use a secret made in the data folder on first use. */
   GOVMESH_AUDIT_READ_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
 });

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 
 import {
+  DEFAULT_PORTS,
   AuditReadModelEnv,
   BrokerList,
   DataDirEnv,
@@ -15,7 +16,7 @@ import { z } from 'zod';
 const ApiEnv = PlatformEnv.extend({
   ...AuditReadModelEnv.shape,
   GOVMESH_API_HOST: z.string().min(1).default('127.0.0.1'),
-  GOVMESH_API_PORT: z.coerce.number().int().min(1).max(65_535).default(17_280),
+  GOVMESH_API_PORT: z.coerce.number().int().min(1).max(65_535).default(DEFAULT_PORTS.api),
   /** The OpenID Connect issuer whose tokens the API accepts; unset: govmesh's development issuer (a laptop only). */
   GOVMESH_OIDC_ISSUER: z.url('must be the issuer URL, e.g. https://login.agency.gov/realms/govmesh').optional(),
   GOVMESH_OIDC_AUDIENCE: z.string().min(1).default('govmesh-api'),

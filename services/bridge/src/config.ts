@@ -1,9 +1,9 @@
-import { DataDirEnv, PlatformEnv, caseKeysSource, loadProcessConfig } from '@govmesh/messaging';
+import { DEFAULT_PORTS, DataDirEnv, PlatformEnv, caseKeysSource, loadProcessConfig } from '@govmesh/messaging';
 import { z } from 'zod';
 
 export const BridgeEnv = PlatformEnv.extend({
   /** Prometheus metrics at http://<GOVMESH_METRICS_HOST>:<port>/metrics. */
-  GOVMESH_BRIDGE_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(17_283),
+  GOVMESH_BRIDGE_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(DEFAULT_PORTS.bridgeMetrics),
   GOVMESH_BRIDGE_GROUP: z.string().min(1).default('govmesh-bridge'),
   /** Result partitions handed over at once; each partition stays in order. */
   GOVMESH_BRIDGE_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),

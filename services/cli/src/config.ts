@@ -1,9 +1,9 @@
-import { DataDirEnv, caseKeysSource } from '@govmesh/messaging';
+import { DEFAULT_PORTS, DataDirEnv, caseKeysSource } from '@govmesh/messaging';
 import { z } from 'zod';
 
 /** What the command line reads from the environment, parsed once, with laptop defaults. */
 const CliEnv = z.object({
-  GOVMESH_API_URL: z.url().default('http://127.0.0.1:17280'),
+  GOVMESH_API_URL: z.url().default(`http://127.0.0.1:${DEFAULT_PORTS.api}`),
   GOVMESH_TOKEN: z.string().min(1).optional(),
   GOVMESH_CASE_KEYS_FILE: z.string().min(1).optional(),
 });

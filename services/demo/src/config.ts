@@ -1,10 +1,11 @@
+import { DEFAULT_PORTS } from '@govmesh/messaging';
 import { z } from 'zod';
 
 /** What `govmesh up` and `govmesh demo` read from the environment, parsed once, with laptop defaults. */
 const DemoEnv = z.object({
-  GOVMESH_API_PORT: z.coerce.number().int().min(1).max(65_535).default(17_280),
+  GOVMESH_API_PORT: z.coerce.number().int().min(1).max(65_535).default(DEFAULT_PORTS.api),
   /** Where the web front end (the citizen portal) listens. */
-  GOVMESH_WEB_PORT: z.coerce.number().int().min(1).max(65_535).default(17_284),
+  GOVMESH_WEB_PORT: z.coerce.number().int().min(1).max(65_535).default(DEFAULT_PORTS.web),
   /** An API already serving elsewhere; by default the one this command starts. */
   GOVMESH_API_URL: z.url().optional(),
   /** Partner ids of this run's own (`swift-checks-<suffix>`), so a test never reads an earlier run's topics. */

@@ -1,4 +1,10 @@
-import { DataDirEnv, loadProcessConfig, readOrCreateServiceSecret, serviceSecretFile } from '@govmesh/messaging';
+import {
+  DEFAULT_PORTS,
+  DataDirEnv,
+  loadProcessConfig,
+  readOrCreateServiceSecret,
+  serviceSecretFile,
+} from '@govmesh/messaging';
 import { TracingEnvShape } from '@govmesh/telemetry';
 import { z } from 'zod';
 
@@ -14,11 +20,16 @@ const WebEnv = z.object({
   // Where spans go: OpenTelemetry's standard variables, as every govmesh process reads them.
   ...TracingEnvShape,
   GOVMESH_WEB_HOST: z.string().min(1).default('127.0.0.1'),
-  GOVMESH_WEB_PORT: z.coerce.number().int().min(1).max(65_535).default(17_284),
+  GOVMESH_WEB_PORT: z.coerce.number().int().min(1).max(65_535).default(DEFAULT_PORTS.web),
+  /** Prometheus metrics at http://<GOVMESH_METRICS_HOST>:<port>/metrics, apart from the public pages; 0 turns them off. */
+  GOVMESH_WEB_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(DEFAULT_PORTS.webMetrics),
+  GOVMESH_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   /** Where browsers reach the pages (the sign-in redirect is built from it); this host and port unless set. */
   GOVMESH_WEB_PUBLIC_URL: z.url("must be the pages' public address, e.g. https://services.agency.gov").optional(),
   /** The API the pages call, with the signed-in person's token. */
-  GOVMESH_API_URL: z.url("must be the API's address, e.g. http://127.0.0.1:17280").default('http://127.0.0.1:17280'),
+  GOVMESH_API_URL: z
+    .url("must be the API's address, e.g. http://127.0.0.1:17280")
+    .default(`http://127.0.0.1:${DEFAULT_PORTS.api}`),
   /** The OpenID Connect issuer people sign in with; unset: the API's development issuer (a laptop only). */
   GOVMESH_OIDC_ISSUER: z.url('must be the issuer URL, e.g. https://login.agency.gov/realms/govmesh').optional(),
   /** The web front end's client id at the issuer (a public client: authorization code with PKCE). */

@@ -20,6 +20,7 @@ import type { PublishedForm } from './application-form.js';
 import { CookieSeal } from './session.js';
 import type { SignIn } from './sign-in.js';
 import { createWebServer } from './web-server.js';
+import { createWebMetrics } from './web-metrics.js';
 
 const packageDir = join(fileURLToPath(import.meta.url), '..', '..');
 
@@ -408,8 +409,10 @@ function signInAs(role: string, subject: string, agency?: string): SignIn {
 }
 
 function portal(api = new RecordingApi(), role = 'citizen', subject = 'demo-citizen-7', agency?: string) {
+  const metrics = createWebMetrics();
   const app = createWebServer({
     api,
+    metrics,
     signIn: signInAs(role, subject, agency),
     seal: new CookieSeal('a-secret-of-at-least-thirty-two-characters'),
     logger: pino({ level: 'silent' }),
@@ -418,7 +421,7 @@ function portal(api = new RecordingApi(), role = 'citizen', subject = 'demo-citi
     signInOrigin: 'http://127.0.0.1:1',
     distDir: join(packageDir, 'dist'),
   });
-  return { app, api, agent: request.agent(app) };
+  return { app, api, agent: request.agent(app), metrics };
 }
 
 /** Signs the agent in through the pages' own flow: /sign-in, the issuer, /sign-in/callback. */
@@ -691,6 +694,18 @@ describe('the citizen portal', () => {
     const zh = await agent.get('/transparency').set('Accept-Language', 'zh-CN').expect(200);
     expect(zh.text).toContain('少于 5');
     expect(zh.text).toContain('3天');
+  });
+
+  it('counts pages by their route pattern and sign-ins by outcome, for Prometheus, with no id in a label', async () => {
+    const { agent, metrics } = portal();
+    await signIn(agent);
+    await agent.get('/cases/business-licence-1').expect(200);
+    await agent.get('/no-such-page').expect(404);
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/govmesh_web_pages_total\{method="GET",route="\/cases\/:id",status="200",service="web"\} 1/);
+    expect(text).toMatch(/govmesh_web_sign_ins_total\{outcome="completed",service="web"\} 1/);
+    expect(text).toMatch(/govmesh_web_pages_total\{method="GET",route="unmatched",status="404",service="web"\} 1/);
+    expect(text).not.toContain('business-licence-1');
   });
 
   describe('the officer workbench', () => {

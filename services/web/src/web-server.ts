@@ -30,6 +30,7 @@ import { inputRequestOf } from './citizen-input.js';
 import { LOCALES, formatDateTime, formatDuration, isLocale, isMessageKey, translate, type Locale } from './locale.js';
 import { newSessionId, type CookieSeal, type PendingSignIn, type Session } from './session.js';
 import { randomState, randomVerifier, type SignIn } from './sign-in.js';
+import { countPages, type WebMetrics } from './web-metrics.js';
 
 export interface WebDeps {
   readonly api: PortalApi;
@@ -44,6 +45,8 @@ export interface WebDeps {
   readonly signInOrigin: string;
   /** Where the compiled views and assets are (the package's `dist`). */
   readonly distDir?: string;
+  /** What the pages count for Prometheus (served on a port of its own by the service). */
+  readonly metrics?: WebMetrics;
 }
 
 const SESSION_COOKIE = 'govmesh_session';
@@ -84,6 +87,7 @@ export function createWebServer(deps: WebDeps): express.Express {
 
   // First, so that the page's span is active while it calls the API (one trace from browser to ledger).
   app.use(httpServerSpans({ ignore: /^\/(healthz|assets\/)/ }));
+  if (deps.metrics) app.use(countPages(deps.metrics));
   app.use((req, res, next) => {
     (req as PageRequest).nonce = randomBytes(16).toString('base64');
     next();
@@ -211,6 +215,7 @@ export function createWebServer(deps: WebDeps): express.Express {
         const callback = new URL(req.originalUrl, `${req.protocol}://${req.get('host') ?? 'localhost'}`);
         ({ accessToken, expiresIn } = await deps.signIn.complete(callback, pending.verifier, pending.state));
       } catch (err) {
+        deps.metrics?.signIns.inc({ outcome: 'failed' });
         deps.logger.warn({ err }, 'sign-in failed');
         render(
           req,
@@ -236,6 +241,7 @@ export function createWebServer(deps: WebDeps): express.Express {
         await deps.seal.seal('session', { ...session }, exp),
         cookie(exp - Math.floor(Date.now() / 1000)),
       );
+      deps.metrics?.signIns.inc({ outcome: 'completed' });
       deps.logger.info({ role: session.role }, 'signed in');
       res.redirect(303, pending.returnTo);
     }),
@@ -648,6 +654,7 @@ export function createWebServer(deps: WebDeps): express.Express {
       res.redirect(303, `/sign-in?returnTo=${encodeURIComponent(req.originalUrl)}`);
       return;
     }
+    if (err instanceof ApiUnreachable) deps.metrics?.apiUnreachable.inc();
     deps.logger.error(
       { err, code: (err as { code?: string }).code, path: req.path },
       err instanceof ApiUnreachable ? 'the API did not answer' : 'page failed',

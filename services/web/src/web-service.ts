@@ -1,12 +1,13 @@
 import { createServer, type Server } from 'node:http';
 
-import type { RunningService } from '@govmesh/messaging';
+import { serveMetrics, type RunningService } from '@govmesh/messaging';
 import type { Logger } from 'pino';
 
 import { HttpPortalApi } from './api-client.js';
 import type { WebConfig } from './config.js';
 import { CookieSeal } from './session.js';
 import { openIdSignIn } from './sign-in.js';
+import { createWebMetrics } from './web-metrics.js';
 import { createWebServer } from './web-server.js';
 
 export interface RunningWeb extends RunningService {
@@ -27,7 +28,9 @@ export async function startWeb(config: WebConfig, logger: Logger): Promise<Runni
     logger.warn(
       "people sign in with the API's development issuer (anyone may be anyone); set GOVMESH_OIDC_ISSUER outside a laptop",
     );
+  const metrics = createWebMetrics();
   const app = createWebServer({
+    metrics,
     api: new HttpPortalApi(config.GOVMESH_API_URL),
     signIn,
     seal: new CookieSeal(config.sessionSecret),
@@ -47,12 +50,18 @@ export async function startWeb(config: WebConfig, logger: Logger): Promise<Runni
     );
     server.listen(config.GOVMESH_WEB_PORT, config.GOVMESH_WEB_HOST, resolve);
   });
+  const scrape =
+    config.GOVMESH_WEB_METRICS_PORT > 0
+      ? await serveMetrics(metrics.registry, config.GOVMESH_METRICS_HOST, config.GOVMESH_WEB_METRICS_PORT, logger)
+      : undefined;
   return {
     url: config.publicUrl,
-    stop: () =>
-      new Promise<void>((resolve) => {
+    async stop() {
+      await scrape?.close();
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      });
+    },
   };
 }

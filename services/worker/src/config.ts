@@ -1,11 +1,11 @@
-import { DataDirEnv, PlatformEnv, caseKeysSource, loadProcessConfig } from '@govmesh/messaging';
+import { DEFAULT_PORTS, DataDirEnv, PlatformEnv, caseKeysSource, loadProcessConfig } from '@govmesh/messaging';
 import { z } from 'zod';
 
 const WorkerEnv = PlatformEnv.extend({
   /** Prometheus metrics at http://<GOVMESH_METRICS_HOST>:<port>/metrics. */
-  GOVMESH_WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(17_282),
+  GOVMESH_WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(DEFAULT_PORTS.workerMetrics),
   /** The Temporal SDK's own metrics (served by the SDK core), at http://<host>:<port>/metrics; 0 turns them off. */
-  GOVMESH_WORKER_SDK_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(17_284),
+  GOVMESH_WORKER_SDK_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(DEFAULT_PORTS.workerSdkMetrics),
   /** YAML or JSON list of partner profiles. */
   GOVMESH_PARTNERS_FILE: z.string().min(1).optional(),
   /** The task queue the case workflows run on (a test isolates its runs with its own). */
