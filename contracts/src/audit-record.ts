@@ -71,8 +71,36 @@ export const AuditTimelineEntry = AuditRecord.pick({
 });
 export type AuditTimelineEntry = z.infer<typeof AuditTimelineEntry>;
 
+/**
+ * What a line of the citizen's timeline says, as a code: a page words it in its reader's language
+ * from the code and its `values`; `what` is the same in English, for any other reader.
+ */
+export const CITIZEN_TIMELINE_EVENTS = [
+  'received',
+  'step-started',
+  'step-done',
+  'step-skipped',
+  'input-requested',
+  'input-provided',
+  'registry-read',
+  'completed',
+  'decided',
+  'failed',
+  'withdrawn-by-applicant',
+  'withdrawn-no-answer',
+  'rated',
+  'erased',
+] as const;
+export type CitizenTimelineEvent = (typeof CITIZEN_TIMELINE_EVENTS)[number];
+
 /** One line of a case's history as its applicant sees it: plain words, no internals. */
-export const CitizenTimelineEntry = z.object({ time: Rfc3339, what: z.string().min(1) });
+export const CitizenTimelineEntry = z.object({
+  time: Rfc3339,
+  what: z.string().min(1),
+  event: z.enum(CITIZEN_TIMELINE_EVENTS).optional(),
+  /** What the words need: `step`, `fields`, `registry`, `agency`, `purpose`, `decision`, `due`. */
+  values: z.record(z.string(), z.string()).optional(),
+});
 export type CitizenTimelineEntry = z.infer<typeof CitizenTimelineEntry>;
 
 /** The ledger's verdict on itself: what `govmesh audit verify --json` prints and the API answers. */

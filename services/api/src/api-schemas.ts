@@ -1,3 +1,4 @@
+import { CitizenTimelineEntry } from '@govmesh/contracts/audit-record';
 import { PartnerProfile, PartnerStatus } from '@govmesh/contracts/partner-profile';
 import { parseTaskId } from '@govmesh/contracts/case-ids';
 import { ServiceDefinition } from '@govmesh/contracts/service-definition';
@@ -87,7 +88,7 @@ export const CaseView = z.object({
   decision: z.string().optional(),
   currentStep: CurrentStep.nullable(),
   deadline: z.string().nullable(),
-  timeline: z.array(z.object({ time: z.string(), what: z.string() })),
+  timeline: z.array(CitizenTimelineEntry),
 });
 
 export const MyCase = z.object({

@@ -192,6 +192,12 @@ describe('case timelines and transparency', () => {
       'Your case was decided: approved',
       'You rated the service',
     ]);
+    // Each line's code and values, for a page to word it in its reader's language.
+    expect(c1.map((e) => [e.event, e.values])).toEqual([
+      ['received', { due: '2026-11-23T12:00:00Z' }],
+      ['decided', { decision: 'approved' }],
+      ['rated', undefined],
+    ]);
     expect(JSON.stringify(c1)).not.toMatch(/swift|officer|task/);
   });
 

@@ -66,7 +66,13 @@ export interface CaseView {
   readonly decision?: string;
   readonly currentStep: CurrentStep | null;
   readonly deadline: string | null;
-  readonly timeline: ReadonlyArray<{ readonly time: string; readonly what: string }>;
+  /** `event` and `values` let the page word each line in its reader's language; `what` is English. */
+  readonly timeline: ReadonlyArray<{
+    readonly time: string;
+    readonly what: string;
+    readonly event?: string;
+    readonly values?: Readonly<Record<string, string>>;
+  }>;
 }
 
 /** One service's public figures; a null count was withheld as too small to publish. */

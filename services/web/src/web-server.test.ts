@@ -124,6 +124,7 @@ class RecordingApi implements PortalApi {
       },
     ]);
   }
+  timeline: CaseView['timeline'] = [{ time: '2026-12-01T09:30:00.000Z', what: 'Application received' }];
   case(_token: string, caseId: string): Promise<CaseView> {
     return Promise.resolve({
       caseId,
@@ -131,7 +132,7 @@ class RecordingApi implements PortalApi {
       serviceVersion: 2,
       ...this.caseNow,
       deadline: '2026-12-20T23:00:00.000Z',
-      timeline: [{ time: '2026-12-01T09:30:00.000Z', what: 'Application received' }],
+      timeline: this.timeline,
     });
   }
   definition() {
@@ -694,6 +695,43 @@ describe('the citizen portal', () => {
     const zh = await agent.get('/transparency').set('Accept-Language', 'zh-CN').expect(200);
     expect(zh.text).toContain('少于 5');
     expect(zh.text).toContain('3天');
+  });
+
+  it("words the timeline in the reader's language from each line's code, and keeps a line it has no words for", async () => {
+    const { agent, api } = portal();
+    api.timeline = [
+      {
+        time: '2026-12-01T09:30:00.000Z',
+        what: 'Your application was received; it is due by 2026-12-20T23:00:00Z',
+        event: 'received',
+        values: { due: '2026-12-20T23:00:00Z' },
+      },
+      {
+        time: '2026-12-01T09:31:00.000Z',
+        what: 'We read the enterprise registry of market regulation instead of asking you, to check the employer',
+        event: 'registry-read',
+        values: { registry: 'enterprise registry', agency: 'market regulation', purpose: 'check the employer' },
+      },
+      {
+        time: '2026-12-02T10:00:00.000Z',
+        what: 'Your case was decided: approved',
+        event: 'decided',
+        values: { decision: 'approved' },
+      },
+      { time: '2026-12-02T10:01:00.000Z', what: 'Something new the pages do not know yet', event: 'newer-event' },
+    ];
+    await signIn(agent);
+    const en = await agent.get('/cases/business-licence-1').expect(200);
+    expect(en.text).toContain('Your application was received; it is due by 21 December 2026');
+    expect(en.text).toContain('Your case was decided: Approved');
+    expect(en.text).toContain('Something new the pages do not know yet');
+    const zh = await agent.get('/cases/business-licence-1').set('Accept-Language', 'zh-CN').expect(200);
+    expect(zh.text).toContain('已收到您的申请，法定办结期限为2026年12月21日');
+    expect(zh.text).toContain(
+      '我们查询了market regulation的enterprise registry，无需您重复提交，用途：check the employer',
+    );
+    expect(zh.text).toContain('您的办件已有结果：准予批准');
+    expect(zh.text).not.toContain('Your application was received');
   });
 
   it('counts pages by their route pattern and sign-ins by outcome, for Prometheus, with no id in a label', async () => {

@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { httpServerSpans } from '@govmesh/telemetry';
 
-import { ApiProblem, ApiUnreachable, type PortalApi, type ServiceDetail } from './api-client.js';
+import { ApiProblem, ApiUnreachable, type CaseView, type PortalApi, type ServiceDetail } from './api-client.js';
 import {
   answersFrom,
   applicationFrom,
@@ -383,6 +383,16 @@ export function createWebServer(deps: WebDeps): express.Express {
     const key = `decision.${decision}`;
     return isMessageKey(key) ? t(req, key) : decision;
   };
+  /** A line of the citizen's timeline in the page's language, from its event's code; else as the API said it. */
+  const timelineText = (req: Request, entry: CaseView['timeline'][number]): string => {
+    // The receipt names the statutory deadline when the service has one.
+    const key = `timeline.${entry.event ?? ''}${entry.event === 'received' && entry.values?.due ? '-due' : ''}`;
+    if (!entry.event || !isMessageKey(key)) return entry.what;
+    const values = { ...entry.values };
+    if (values.due) values.due = when(req, values.due);
+    if (values.decision) values.decision = decisionText(req, values.decision) ?? values.decision;
+    return t(req, key, values);
+  };
   const titles = async (): Promise<Map<string, string>> =>
     new Map((await deps.api.services()).map((s) => [s.id, s.title]));
 
@@ -462,7 +472,7 @@ export function createWebServer(deps: WebDeps): express.Express {
         stepDeadline: view.currentStep?.deadline ? when(req, view.currentStep.deadline) : undefined,
         statutoryDeadline: view.deadline ? when(req, view.deadline) : undefined,
         decision: decisionText(req, view.decision),
-        timeline: view.timeline.map((e) => ({ time: when(req, e.time), what: e.what })),
+        timeline: view.timeline.map((e) => ({ time: when(req, e.time), what: timelineText(req, e) })),
         input,
         rating: ended && req.query.rated !== '1',
         withdrawable: view.status === 'running',
