@@ -175,7 +175,14 @@ describe('the validator', () => {
     expect(schemaErrors(form, application)).toEqual([]);
     expect(
       schemaErrors(form, { ...application, applicant: { ...application.applicant, dateOfBirth: '1980-02-30' } }),
-    ).toEqual([{ path: 'applicant.dateOfBirth', message: 'must match format "date"' }]);
+    ).toEqual([
+      {
+        path: 'applicant.dateOfBirth',
+        message: 'must match format "date"',
+        rule: 'format',
+        params: { format: 'date' },
+      },
+    ]);
   });
 });
 

@@ -14,6 +14,10 @@ import { CLASSIFICATION_KEYWORD, DATA_CLASSIFICATIONS } from './classification.j
 export interface SchemaError {
   readonly path: string;
   readonly message: string;
+  /** The JSON Schema keyword broken (`type`, `maxLength`, `required`, …): a page words it in its reader's language. */
+  readonly rule?: string;
+  /** The keyword's parameters as ajv gives them (`{ limit: 40 }`). */
+  readonly params?: Readonly<Record<string, unknown>>;
 }
 
 // ajv-formats is CommonJS; its default export arrives wrapped under some loaders and not others.
@@ -98,15 +102,16 @@ function toSchemaError(e: ErrorObject): SchemaError {
     .split('/')
     .slice(1)
     .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const rule = { rule: e.keyword, params: e.params as Record<string, unknown> };
   if (e.keyword === 'required') {
     const missing = (e.params as { missingProperty: string }).missingProperty;
-    return { path: [...parts, missing].join('.'), message: 'is required' };
+    return { path: [...parts, missing].join('.'), message: 'is required', ...rule };
   }
   if (e.keyword === 'additionalProperties') {
     const extra = (e.params as { additionalProperty: string }).additionalProperty;
-    return { path: [...parts, extra].join('.'), message: 'is not a field of this contract' };
+    return { path: [...parts, extra].join('.'), message: 'is not a field of this contract', ...rule };
   }
-  return { path: parts.join('.'), message: e.message ?? `breaks the ${e.keyword} rule` };
+  return { path: parts.join('.'), message: e.message ?? `breaks the ${e.keyword} rule`, ...rule };
 }
 
 /**

@@ -13,7 +13,17 @@ export const Problem = z.object({
   detail: z.string(),
   instance: z.string(),
   code: z.string().optional(),
-  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  errors: z
+    .array(
+      z.object({
+        path: z.string(),
+        message: z.string(),
+        /** A value the schema refuses: the JSON Schema keyword broken, and its parameters. */
+        rule: z.string().optional(),
+        params: z.record(z.string(), z.unknown()).optional(),
+      }),
+    )
+    .optional(),
 });
 
 const Id = z.string().min(1).max(200).describe('the id of the service, case or partner the path names');

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import { schemaErrors, withoutUndeclared } from '@govmesh/contracts/schema-validator';
+import { schemaErrors, withoutUndeclared, type SchemaError } from '@govmesh/contracts/schema-validator';
 import type { CaseState } from '@govmesh/workflows/case-api';
 
 import {
@@ -24,10 +24,12 @@ import { route, type ApiDeps, type RouteSpec } from './route-spec.js';
 const words = (id: string) => id.replace(/-/g, ' ');
 
 /** A 400 naming every field of the application that breaks the form, by path. */
-function invalidApplication(problems: ReadonlyArray<{ path: string; message: string }>): ApiProblem {
+function invalidApplication(problems: readonly SchemaError[]): ApiProblem {
+  // The rule and its parameters too, so a page can say it in its reader's language.
   const errors = problems.map((p) => ({
     path: ['body.application', p.path].filter(Boolean).join('.'),
     message: p.message,
+    ...(p.rule ? { rule: p.rule, params: { ...p.params } } : {}),
   }));
   return new ApiProblem(400, 'Invalid request', errors.map((e) => `${e.path}: ${e.message}`).join('; '), {
     code: 'REQUEST.INVALID',

@@ -10,6 +10,9 @@ import { RevisionTaken } from './platform-store.js';
 export interface ProblemIssue {
   readonly path: string;
   readonly message: string;
+  /** For a value the schema refuses: the JSON Schema keyword, and its parameters. */
+  readonly rule?: string;
+  readonly params?: Readonly<Record<string, unknown>>;
 }
 
 /** An RFC 9457 problem: every refusal of the API is one of these, turned into JSON in one place. */

@@ -1235,8 +1235,19 @@ describe('the govmesh HTTP API', () => {
         })
         .expect(400);
       expect(body(bad).errors).toEqual([
-        { path: 'body.application.applicant.dateOfBirth', message: 'must match format "date"' },
-        { path: 'body.application.applicant.email', message: 'must match format "email"' },
+        // The rule broken and its parameters too: a page words them in its reader's language.
+        {
+          path: 'body.application.applicant.dateOfBirth',
+          message: 'must match format "date"',
+          rule: 'format',
+          params: { format: 'date' },
+        },
+        {
+          path: 'body.application.applicant.email',
+          message: 'must match format "email"',
+          rule: 'format',
+          params: { format: 'email' },
+        },
       ]);
     });
 

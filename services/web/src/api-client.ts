@@ -3,6 +3,15 @@ import { traceContextAttributes } from '@govmesh/telemetry';
 import type { FormSchema, PublishedForm } from './application-form.js';
 
 /** An RFC 9457 problem the API answered, with the fields it names. */
+/** One problem the API names: where, what, and for a value a schema refuses, the rule broken. */
+export interface ProblemIssue {
+  readonly path: string;
+  readonly message: string;
+  /** The JSON Schema keyword (`type`, `maxLength`, …) and its parameters: the page words it in its language. */
+  readonly rule?: string;
+  readonly params?: Readonly<Record<string, unknown>>;
+}
+
 export class ApiProblem extends Error {
   override readonly name = 'ApiProblem';
   readonly retriable: boolean;
@@ -10,7 +19,7 @@ export class ApiProblem extends Error {
     readonly status: number,
     readonly code: string,
     detail: string,
-    readonly errors: ReadonlyArray<{ path: string; message: string }> = [],
+    readonly errors: readonly ProblemIssue[] = [],
   ) {
     super(detail);
     this.retriable = status >= 500 || status === 429;
@@ -232,7 +241,7 @@ export class HttpPortalApi implements PortalApi {
     }
     const body: unknown = await response.json().catch(() => undefined);
     if (!response.ok) {
-      const p = (body ?? {}) as { code?: string; detail?: string; errors?: Array<{ path: string; message: string }> };
+      const p = (body ?? {}) as { code?: string; detail?: string; errors?: ProblemIssue[] };
       throw new ApiProblem(
         response.status,
         p.code ?? `HTTP.${response.status}`,

@@ -122,6 +122,20 @@ describe('the application form drawn from a published form', () => {
     expect(
       fieldErrors(form, 'zh-CN', [{ path: 'body.application.applicant.name', message: 'is required' }])[0]?.text,
     ).toBe('请填写姓名');
+    // A rule the API names is said in Chinese from its keyword and parameters; without one, the API's words stay.
+    const refused = [
+      {
+        path: 'body.application.household.size',
+        message: 'must be integer',
+        rule: 'type',
+        params: { type: 'integer' },
+      },
+    ];
+    expect(fieldErrors(form, 'zh-CN', refused)[0]?.text).toContain('应当是 integer 类型');
+    expect(fieldErrors(form, 'en', refused)[0]?.text).toBe('People in the household: must be integer');
+    expect(
+      fieldErrors(form, 'zh-CN', [{ path: 'body.application.household.size', message: 'must be integer' }])[0]?.text,
+    ).toContain('must be integer');
     const fields = formFields(form, 'en', { 'applicant.name': '' }, errors);
     expect(fields.find((f) => f.name === 'applicant.name')?.error).toBe('Enter Full name');
   });

@@ -1,4 +1,29 @@
+import localizeZhModule from 'ajv-i18n/localize/zh/index.js';
+
+import type { ProblemIssue } from './api-client.js';
 import { translate, type Locale } from './locale.js';
+
+// ajv-i18n is CommonJS whose types declare a default export; under Node's ESM the default import
+// is the function itself.
+const localizeZh = localizeZhModule as unknown as (errors: Array<{ message?: string }>) => void;
+
+/**
+ * The API's words for a value its schema refuses ("must be integer"), in the page's language: for
+ * Chinese, ajv-i18n words the rule from its keyword and parameters; otherwise, and for a problem
+ * that names no rule, the API's own words.
+ */
+function problemText(locale: Locale, problem: ProblemIssue): string {
+  if (locale !== 'zh-CN' || !problem.rule) return problem.message;
+  const error = {
+    keyword: problem.rule,
+    params: { ...problem.params },
+    message: problem.message,
+    instancePath: '',
+    schemaPath: '',
+  };
+  localizeZh([error]);
+  return error.message || problem.message;
+}
 
 /** The part of JSON Schema a form is drawn from (the API has checked the whole schema at publish). */
 export interface FormSchema {
@@ -181,7 +206,7 @@ export function typedValues(form: PublishedForm, posted: Readonly<Record<string,
 export function fieldErrors(
   form: PublishedForm,
   locale: Locale,
-  problems: ReadonlyArray<{ path: string; message: string }>,
+  problems: readonly ProblemIssue[],
   prefix = 'body.application',
 ): FieldError[] {
   const fields = formFields(form, locale);
@@ -203,7 +228,7 @@ export function fieldErrors(
       text:
         problem.message === 'is required'
           ? translate(locale, 'errors.required', { field: field.label })
-          : translate(locale, 'errors.invalid', { field: field.label, message: problem.message }),
+          : translate(locale, 'errors.invalid', { field: field.label, message: problemText(locale, problem) }),
     });
   }
   const order = (e: FieldError) => (e.field ? fields.findIndex((f) => f.name === e.field) : fields.length);
