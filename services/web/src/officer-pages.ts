@@ -315,6 +315,8 @@ export function officerPages(app: express.Express, kit: PageKit): void {
         title: kit.t(req, 'officerCase.title', { caseId }),
         section: 'inbox',
         view,
+        // The status in the page's language, as the citizen's pages say it.
+        statusText: kit.t(req, `status.${view.status}` as 'status.running'),
         serviceTitle: serviceTitles.get(view.serviceId) ?? view.serviceId,
         step: step ? `${words(step.stepId)} (${step.status})` : '–',
         due: step?.deadline ? kit.when(req, step.deadline) : '–',
