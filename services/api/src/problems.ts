@@ -57,6 +57,17 @@ export function actingAgency(caller: { readonly agency?: string | undefined } | 
     );
   return caller.agency;
 }
+/**
+ * 403 naming the owner: the agency in the caller's token is not the one that owns the service.
+ * `field` names the request's field that says otherwise (a definition's `body.ownerAgency`).
+ */
+export function notYourService(id: string, owner: string, agency: string, field?: string): ApiProblem {
+  return new ApiProblem(403, "Another agency's service", `${id} is owned by ${owner}; your token acts for ${agency}`, {
+    code: 'AUTH.NOT_OWNER',
+    ...(field ? { errors: [{ path: field, message: `must be ${agency}, the agency your token acts for` }] } : {}),
+  });
+}
+
 export const notFound = (detail: string) => new ApiProblem(404, 'Not found', detail, { code: 'NOT_FOUND' });
 
 const REFUSAL_STATUS: Record<string, number> = {

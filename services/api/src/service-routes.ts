@@ -13,19 +13,11 @@ import {
   ServiceSummary,
   VersionParams,
 } from './api-schemas.js';
-import { actingAgency, ApiProblem, notFound } from './problems.js';
+import { actingAgency, ApiProblem, notFound, notYourService } from './problems.js';
 import { route, today, type RouteSpec } from './route-spec.js';
 import type { PlatformStore, ServiceVersion } from './platform-store.js';
 import { partnerTaskRefs } from './case-contracts.js';
 import { liveVersion } from './service-lifecycle.js';
-
-/** 403 naming the owner: the agency in the caller's token is not the one that owns the service. */
-function notYourService(id: string, owner: string, agency: string): ApiProblem {
-  return new ApiProblem(403, "Another agency's service", `${id} is owned by ${owner}; your token acts for ${agency}`, {
-    code: 'AUTH.NOT_OWNER',
-    errors: [{ path: 'body.ownerAgency', message: `must be ${agency}, the agency your token acts for` }],
-  });
-}
 
 const summary = (v: ServiceVersion, live?: ServiceVersion) => ({
   id: v.definition.id,
@@ -78,7 +70,7 @@ export const serviceRoutes: RouteSpec[] = [
     handle({ params, body, caller }, deps) {
       const agency = actingAgency(caller, 'publishes services');
       const owner = deps.store.serviceVersions(params.id).at(-1)?.definition.ownerAgency;
-      if (owner !== undefined && owner !== agency) throw notYourService(params.id, owner, agency);
+      if (owner !== undefined && owner !== agency) throw notYourService(params.id, owner, agency, 'body.ownerAgency');
       const report = validateServiceDefinition(body, {
         contracts: deps.store.contracts(),
         today: today(deps),
@@ -99,7 +91,8 @@ export const serviceRoutes: RouteSpec[] = [
         );
       }
       const definition = report.definition;
-      if (definition.ownerAgency !== agency) throw notYourService(params.id, definition.ownerAgency, agency);
+      if (definition.ownerAgency !== agency)
+        throw notYourService(params.id, definition.ownerAgency, agency, 'body.ownerAgency');
       if (definition.id !== params.id)
         throw new ApiProblem(
           422,
