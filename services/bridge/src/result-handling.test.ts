@@ -1,4 +1,4 @@
-import { CaseClosed, CaseRefused, CaseUnreachable } from '@govmesh/case-client';
+import { CaseClosed, CaseRefused, CaseUnreachable, UnknownCaseDataKey } from '@govmesh/case-client';
 import { DEAD_LETTER_TOPIC, EVENTS_TOPIC, taskTopic } from '@govmesh/contracts/topics';
 import { describe, expect, it } from 'vitest';
 
@@ -83,6 +83,21 @@ describe('handing a result to its case', () => {
   it('tells the partner a closed case takes no results', async () => {
     const { deps } = bridgeWith(() => Promise.reject(new CaseClosed('case-1')));
     expect(await handleResultMessage(result, deps)).toMatchObject({ accepted: false, code: 'TASK.NOT_ASSIGNED' });
+  });
+
+  it("dead-letters a result whose case is sealed with a key it does not hold, rather than stopping every partner's results", async () => {
+    // As the Temporal client raises it: the codec's failure wrapped in the client's own.
+    const wrapped = new Error('Failed to decode payloads', { cause: new UnknownCaseDataKey('2026-12-01-b425b4') });
+    const { deps, published } = bridgeWith(() => Promise.reject(wrapped));
+    expect(await handleResultMessage(result, deps)).toMatchObject({ accepted: false });
+    expect(published).toEqual([
+      expect.objectContaining({
+        topic: DEAD_LETTER_TOPIC,
+        data: expect.objectContaining({
+          reasons: [expect.stringContaining('encrypted with key 2026-12-01-b425b4')],
+        }) as unknown,
+      }),
+    ]);
   });
 
   it('leaves the message to be read again when the case does not answer', async () => {

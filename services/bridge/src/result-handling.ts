@@ -9,7 +9,7 @@ import {
 import { DEAD_LETTER_TOPIC, EVENTS_TOPIC, taskTopic } from '@govmesh/contracts/topics';
 import { digestOf, type CloudEventPublisher } from '@govmesh/messaging';
 import { SpanKind, contextFromAttributes, inSpan } from '@govmesh/telemetry';
-import { CaseClosed, CaseRefused, type CaseClient } from '@govmesh/case-client';
+import { CaseClosed, CaseRefused, UnknownCaseDataKey, type CaseClient } from '@govmesh/case-client';
 import { eventIdFromMessage, messageId, parseTaskId } from '@govmesh/contracts/case-ids';
 
 /** Where a result message came from; the partner is the topic's, never the payload's. */
@@ -120,11 +120,27 @@ export async function handleResultMessage(message: ResultMessage, deps: ResultHa
           result.taskId,
           result.attempt,
         );
+      // The case's data is sealed with a key this process does not hold: no retry can succeed until
+      // an operator gives it the key, and retrying would hold up every other result on the
+      // partition (the consumer stopped). The message goes to the dead-letter topic with the reason,
+      // to be replayed once the key is given; the partner is not blamed.
+      const unknownKey = unknownKeyIn(err);
+      if (unknownKey) {
+        await publishDeadLetter(message, deps, [`case ${parsed.caseId} could not be read: ${unknownKey.message}`]);
+        return { accepted: false, code: 'TASK.NOT_ASSIGNED', reasons: [unknownKey.message] };
+      }
       // Unreachable (its worker is down) or unexpected: the message is retried later, nothing is lost,
       // and the log says which case holds the partition up.
       throw err;
     }
   }
+}
+
+/** The unknown-key failure in an error or its causes (the Temporal client wraps what the codec threw). */
+function unknownKeyIn(err: unknown): UnknownCaseDataKey | undefined {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth += 1)
+    if (e instanceof UnknownCaseDataKey) return e;
+  return undefined;
 }
 
 async function publishRejection(
