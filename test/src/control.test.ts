@@ -379,8 +379,16 @@ describe('the government stays in control', () => {
     );
     const listed = (await cases.officerInbox(['head-of-licensing'])).find((c) => c.caseId === caseId);
     expect(listed?.tasks).toEqual([
-      { stepId: 'decision', kind: 'officer', role: 'head-of-licensing', deadline: state.steps.decision!.deadline },
+      {
+        stepId: 'decision',
+        kind: 'officer',
+        role: 'head-of-licensing',
+        deadline: state.steps.decision!.deadline,
+        // The escalation moved the task's version on: a screen opened before it cannot act.
+        version: state.steps.decision!.taskVersion,
+      },
     ]);
+    expect(state.steps.decision!.taskVersion).toBe(2);
     const late = await handle
       .executeUpdate(decideOfficerTask, {
         args: [{ stepId: 'decision', officerId: 'o-1', role: 'licensing-officer', decision: 'approve' }],
