@@ -83,6 +83,7 @@ export const CITIZEN_TIMELINE_EVENTS = [
   'input-requested',
   'input-provided',
   'registry-read',
+  'agency-delayed',
   'completed',
   'decided',
   'failed',

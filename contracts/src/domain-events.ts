@@ -134,6 +134,17 @@ export const DOMAIN_EVENTS = {
     stepId: StepId,
     fields: z.array(z.string()).min(1),
   }),
+  /**
+   * No worker of the agency picked an in-house step up in time: the step goes to `fallbackRole`'s
+   * officers, or fails when the service names none.
+   */
+  agencyUnavailable: domainEvent('gov.govmesh.agency.unavailable.v1', {
+    stepId: StepId,
+    agency: z.string().min(1),
+    activity: z.string().min(1),
+    waitedSeconds: z.number().int().min(0),
+    fallbackRole: z.string().min(1).optional(),
+  }),
   lookupPerformed: domainEvent('gov.govmesh.lookup.performed.v1', {
     stepId: StepId,
     agency: z.string().min(1),

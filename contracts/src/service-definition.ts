@@ -91,8 +91,21 @@ export const TaskStep = z
     ...StepCommon,
     ...Classified,
     task: TaskTypeRef.optional(),
+    /**
+     * An agency's in-house system does the step. If none of the agency's workers picks the work
+     * up within `pickupWithin` (5 minutes by default), the case records `agency.unavailable` and
+     * hands the step to the `fallback` officer role, or fails it when there is none.
+     */
     run: z
-      .object({ agency: Agency, activity: z.string().regex(/^[a-z][A-Za-z0-9]*$/, 'an activity is a camelCase name') })
+      .object({
+        agency: Agency,
+        activity: z.string().regex(/^[a-z][A-Za-z0-9]*$/, 'an activity is a camelCase name'),
+        pickupWithin: z
+          .object({ seconds: z.number().int().min(1).max(86_400) })
+          .strict()
+          .optional(),
+        fallback: z.object({ role: Role }).strict().optional(),
+      })
       .strict()
       .optional(),
     /** An officer's task; past its deadline it is escalated to `escalateTo` (by default `<role>-supervisor`). */

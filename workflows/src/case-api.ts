@@ -89,6 +89,8 @@ export interface StepState {
   reason?: string;
   /** Set when an officer task passed its deadline and went to a supervisor role. */
   escalatedFrom?: string;
+  /** Set when the agency whose system does the step did not pick it up in time (an officer took over). */
+  agencyDelayed?: string;
   /**
    * The version of the step's officer task: it moves on each claim, release and escalation, and
    * with each new task of the step, never back, so a screen opened at an older one cannot act.

@@ -61,6 +61,11 @@ export interface CaseContext {
    * back every partner task it still holds (cases started after `applicant-withdrawal`).
    */
   readonly closesOpenWork: boolean;
+  /**
+   * An agency step nobody picks up in time records `agency.unavailable` and goes to its fallback
+   * officer role, or fails (cases started after `agency-unavailable-escalates`).
+   */
+  readonly escalatesUnavailableAgency: boolean;
 }
 
 /**
@@ -70,7 +75,13 @@ export interface CaseContext {
  */
 export function caseActivities(caseId: string): Pick<
   CaseContext,
-  'remote' | 'local' | 'localDispatch' | 'journal' | 'choosesPartnerInDispatch' | 'closesOpenWork'
+  | 'remote'
+  | 'local'
+  | 'localDispatch'
+  | 'journal'
+  | 'choosesPartnerInDispatch'
+  | 'closesOpenWork'
+  | 'escalatesUnavailableAgency'
 > & {
   readonly visibility: VisibilityFeatures;
 } {
@@ -95,6 +106,8 @@ export function caseActivities(caseId: string): Pick<
   const officerTasksMemo = patched('officer-tasks-memo');
   // The applicant may withdraw; a case that ends early revokes the partner tasks it still holds.
   const closesOpenWork = patched('applicant-withdrawal');
+  // An agency step nobody picks up in time escalates instead of waiting for ever.
+  const escalatesUnavailableAgency = patched('agency-unavailable-escalates');
   const journal = new CaseJournal(caseId, {
     batched,
     numbersDispatches,
@@ -108,6 +121,7 @@ export function caseActivities(caseId: string): Pick<
     journal,
     choosesPartnerInDispatch,
     closesOpenWork,
+    escalatesUnavailableAgency,
     visibility: { partnersHolding, awaitingRoles, officerTasksMemo },
   };
 }

@@ -28,6 +28,7 @@ describe('recorded case histories', () => {
   it('holds a history from before each patch marker and from the current code', () => {
     const releases = new Set(recorded.map((r) => r.release));
     expect([...releases].sort()).toEqual([
+      'before-agency-unavailable',
       'before-applicant-withdrawal',
       'before-awaiting-roles',
       'before-batched-events',

@@ -23,6 +23,7 @@ import {
   type CaseHarnessOptions,
 } from './testing/case-harness.js';
 import {
+  agencyDownDefinition,
   businessLicenceApplication,
   CASE_SCENARIOS,
   exampleDefinition,
@@ -52,7 +53,9 @@ afterAll(async () => {
   await Promise.all(harnesses.map((h) => h.stop()));
 });
 
-async function harness(options: Pick<CaseHarnessOptions, 'partners' | 'partnerDeadlineMs' | 'dueInMs'> = {}) {
+async function harness(
+  options: Pick<CaseHarnessOptions, 'partners' | 'partnerDeadlineMs' | 'dueInMs' | 'agenciesDown'> = {},
+) {
   const h = await startCaseHarness({
     address: inject('infra').temporal.address,
     workflows: { bundle },
@@ -266,6 +269,54 @@ describe('withdrawal by the applicant', () => {
     await expect(
       handle.executeUpdate(withdrawCase, { args: [{ withdrawnBy: 'citizen-1', reason: 'again' }] }),
     ).rejects.toThrow();
+  });
+});
+
+describe('an agency whose systems are down', () => {
+  it('records agency.unavailable once its pickup limit passes and hands the step to the fallback role', async () => {
+    const h = await harness({
+      partners: { 'income-verification@1': ['checks-a'], 'home-visit@1': ['visits-a'] },
+      agenciesDown: ['public-security'],
+    });
+    const handle = await h.start(caseId('agency-down'), h.own(agencyDownDefinition()), socialBenefitApplication);
+    const started = Date.now();
+    const waiting = await h.untilStep(handle, 'verify-identity', 'awaiting-officer', 15_000);
+    // Within the 2 s limit and a margin, not for ever.
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(waiting.steps['verify-identity']).toMatchObject({
+      role: 'identity-officer',
+      agencyDelayed: expect.stringMatching(/^public-security-/) as unknown,
+    });
+    expect(h.calls.events.find((e) => e.kind === 'agencyUnavailable')?.data).toMatchObject({
+      stepId: 'verify-identity',
+      activity: 'verifyIdentity',
+      waitedSeconds: 2,
+      fallbackRole: 'identity-officer',
+    });
+    expect(h.calls.agencyRuns.filter((r) => r.activity === 'verifyIdentity')).toEqual([]);
+    await h.decide(handle, 'verify-identity', 'approve', { output: { verified: true } });
+    await h.untilStep(handle, 'income-verification', 'awaiting-partner');
+    expect((await handle.query(caseStateQuery)).steps['verify-identity']).toMatchObject({ status: 'completed' });
+    await handle.terminate('the test has seen what it needs');
+  });
+
+  it('fails the case with AGENCY.UNAVAILABLE when the step names no fallback role', async () => {
+    const h = await harness({ agenciesDown: ['public-security'] });
+    const definition = agencyDownDefinition();
+    const noFallback = {
+      ...definition,
+      steps: definition.steps.map((step) =>
+        'run' in step && step.run
+          ? { ...step, run: { agency: step.run.agency, activity: step.run.activity, pickupWithin: { seconds: 1 } } }
+          : step,
+      ),
+    } as ServiceDefinition;
+    const handle = await h.start(caseId('agency-down-fails'), h.own(noFallback), socialBenefitApplication);
+    expect(await handle.result()).toMatchObject({
+      status: 'failed',
+      reason: expect.stringContaining('did not pick up verifyIdentity within 1 s') as unknown,
+    });
+    expect(h.calls.events.map((e) => e.kind)).toContain('agencyUnavailable');
   });
 });
 

@@ -150,7 +150,7 @@ async function doWork(ctx: CaseContext, step: Exclude<Step, { parallel: unknown 
   if ('lookup' in step) return await runLookup(ctx, step);
   const task: TaskStep = step;
   if (task.partners) return await runPartnerTask(ctx, task, task.partners, s);
-  if (task.run) return await runAgencyActivity(ctx, task, task.run);
+  if (task.run) return await runAgencyActivity(ctx, task, task.run, s);
   if (task.officer) {
     const { role, deadline, escalateTo } = task.officer;
     return await awaitOfficer(ctx, task.id, s, role, 'officer', { deadline, escalateTo });

@@ -88,6 +88,8 @@ const CurrentStep = z.object({
   status: z.string().describe("the step's state, e.g. awaiting-officer, for a front end to say in its own language"),
   says: z.string(),
   deadline: z.string().optional(),
+  /** The agency's own system did not take the step up in time; an officer is doing it instead. */
+  delayed: z.literal(true).optional(),
 });
 
 export const CaseView = z.object({

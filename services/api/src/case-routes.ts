@@ -18,7 +18,7 @@ import type { Caller } from '@govmesh/tokens';
 import { pinnedContracts } from './case-contracts.js';
 import type { CaseRecord } from './platform-store.js';
 import { liveVersion } from './service-lifecycle.js';
-import { ApiProblem, actingAgency, notFound } from './problems.js';
+import { ApiProblem, actingAgency, notFound, notYourService } from './problems.js';
 import { route, type ApiDeps, type RouteSpec } from './route-spec.js';
 
 const words = (id: string) => id.replace(/-/g, ' ');
@@ -40,9 +40,18 @@ function invalidApplication(problems: readonly SchemaError[]): ApiProblem {
 /** What the case is doing now, as its applicant should read it: no partner, officer or code names. */
 export function currentStep(
   state: CaseState,
-): { stepId: string; status: string; says: string; deadline?: string } | null {
+): { stepId: string; status: string; says: string; deadline?: string; delayed?: true } | null {
   const step = Object.values(state.steps).find((s) => !['pending', 'completed', 'skipped'].includes(s.status));
   if (!step) return null;
+  // The agency's own system did not take the step up in time; an officer is doing it instead.
+  if (step.agencyDelayed && step.status === 'awaiting-officer')
+    return {
+      stepId: step.id,
+      status: step.status,
+      says: `Delayed: the agency's systems did not take up ${words(step.id)}; an officer is doing it`,
+      delayed: true,
+      ...(step.deadline ? { deadline: step.deadline } : {}),
+    };
   const says =
     {
       running: `In progress: ${words(step.id)}`,
@@ -137,12 +146,7 @@ export const caseRoutes: RouteSpec[] = [
       const latest = deps.store.serviceVersions(params.id).at(-1);
       if (!latest) throw notFound(`no service ${params.id}`);
       if (latest.definition.ownerAgency !== agency)
-        throw new ApiProblem(
-          403,
-          "Another agency's service",
-          `${params.id} is owned by ${latest.definition.ownerAgency}; your token acts for ${agency}`,
-          { code: 'AUTH.NOT_OWNER' },
-        );
+        throw notYourService(params.id, latest.definition.ownerAgency, agency);
       const records = deps.store.openCasesOfService(params.id, MY_CASES_LIMIT);
       const cases = await caseSummaries(records, deps);
       return { status: 200, body: cases.filter((c) => c.status === 'running') };

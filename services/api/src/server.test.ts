@@ -631,6 +631,16 @@ describe('the govmesh HTTP API', () => {
       .get(`/v1/cases/${body(created).caseId}`)
       .set('authorization', await as('citizen', 'citizen-bob'))
       .expect(404);
+    // The agency's own system did not take the step up: the citizen reads that it is delayed.
+    cases.states.get(body(created).caseId)!.steps.decision!.agencyDelayed = 'public-security';
+    const delayed = await request(app)
+      .get(`/v1/cases/${body(created).caseId}`)
+      .set('authorization', await as('citizen', 'citizen-ada'))
+      .expect(200);
+    expect((delayed.body as { currentStep: unknown }).currentStep).toMatchObject({
+      delayed: true,
+      says: "Delayed: the agency's systems did not take up decision; an officer is doing it",
+    });
   });
 
   it("gives an officer the inbox of their roles, and takes a decision in the task's role", async () => {

@@ -46,6 +46,12 @@ function plainWords(r: LedgerRecord): Line | undefined {
       const fields = (f.fields as string[]).join(', ');
       return line(`We need more information from you: ${fields}`, 'input-requested', { fields });
     }
+    case DOMAIN_EVENTS.agencyUnavailable.type:
+      return f.fallbackRole
+        ? line(`Delayed: the agency's systems did not take up ${step}; an officer is doing it`, 'agency-delayed', {
+            step,
+          })
+        : undefined;
     case DOMAIN_EVENTS.citizenInputProvided.type:
       return line('You sent the information we asked for', 'input-provided');
     case DOMAIN_EVENTS.lookupPerformed.type: {

@@ -56,6 +56,8 @@ export interface CurrentStep {
   readonly status: string;
   readonly says: string;
   readonly deadline?: string;
+  /** The agency's own system did not take the step up in time; an officer is doing it instead. */
+  readonly delayed?: true;
 }
 
 export interface MyCase {

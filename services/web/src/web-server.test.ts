@@ -734,6 +734,21 @@ describe('the citizen portal', () => {
     expect(zh.text).not.toContain('Your application was received');
   });
 
+  it("says a step is delayed when the agency's system did not take it up and an officer is doing it", async () => {
+    const { agent, api } = portal();
+    api.caseNow = {
+      status: 'running',
+      currentStep: { stepId: 'verify-identity', status: 'awaiting-officer', says: '…', delayed: true },
+    };
+    await signIn(agent);
+    const en = await agent.get('/cases/business-licence-1').expect(200);
+    expect(en.text).toContain(
+      'Delayed: the agency&#39;s systems did not take up verify identity; an officer is doing it',
+    );
+    const zh = await agent.get('/cases/business-licence-1').set('Accept-Language', 'zh-CN').expect(200);
+    expect(zh.text).toContain('已延误');
+  });
+
   it('counts pages by their route pattern and sign-ins by outcome, for Prometheus, with no id in a label', async () => {
     const { agent, metrics } = portal();
     await signIn(agent);
@@ -913,6 +928,8 @@ describe('the citizen portal', () => {
       };
       expect((await agent.get('/officer/cases?caseId=c-9').expect(303)).headers.location).toBe('/officer/cases/c-9');
       const page = await agent.get('/officer/cases/c-9').expect(200);
+      // The status in words, as the citizen's pages say it, not the API's code.
+      expect(page.text).toContain('In progress');
       expect(page.text).toContain('Take the task back from the partner');
       expect(page.text).toContain('value="c-9:site-inspection"');
       const bare = await agent

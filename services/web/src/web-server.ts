@@ -371,10 +371,10 @@ export function createWebServer(deps: WebDeps): express.Express {
   });
   const stepSays = (
     req: Request,
-    step: { stepId: string; status: string; says: string } | null,
+    step: { stepId: string; status: string; says: string; delayed?: true } | null,
   ): string | undefined => {
     if (!step) return undefined;
-    const key = `step.${step.status}`;
+    const key = step.delayed ? 'step.delayed' : `step.${step.status}`;
     return isMessageKey(key) ? t(req, key, { step: step.stepId.replace(/-/g, ' ') }) : step.says;
   };
   /** The case's decision in the page's language (the API gives a code: approved, rejected, completed). */

@@ -56,6 +56,8 @@ export interface CaseHarnessOptions {
   readonly dueInMs?: number;
   /** What a registry answers to a look-up. */
   readonly registryRecord?: Record<string, unknown>;
+  /** Agencies (as the definition names them) whose systems are down: nobody polls their task queue. */
+  readonly agenciesDown?: readonly string[];
 }
 
 export interface CaseCalls {
@@ -281,7 +283,8 @@ export async function startCaseHarness(options: CaseHarnessOptions): Promise<Cas
     own: (definition) => ({ ...definition, steps: renameAgencies(definition.steps) }),
     async start(caseId, definition, application) {
       for (const step of flattenSteps(definition.steps))
-        if ('run' in step && step.run) await serveAgency(step.run.agency);
+        if ('run' in step && step.run && !(options.agenciesDown ?? []).map(agencyName).includes(step.run.agency))
+          await serveAgency(step.run.agency);
       const input: ServiceCaseInput = { caseId, definition, application };
       return client.workflow.start('serviceCase', { taskQueue, workflowId: caseId, args: [input] });
     },

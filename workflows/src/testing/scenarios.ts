@@ -38,7 +38,7 @@ export interface CaseScenario {
   readonly name: string;
   /** How the case ends: completed unless the scenario says otherwise. */
   readonly ends?: 'withdrawn';
-  readonly harness: Pick<CaseHarnessOptions, 'partners' | 'partnerDeadlineMs' | 'dueInMs'>;
+  readonly harness: Pick<CaseHarnessOptions, 'partners' | 'partnerDeadlineMs' | 'dueInMs' | 'agenciesDown'>;
   run(h: CaseHarness, caseId: string): Promise<WorkflowHandle>;
 }
 
@@ -89,6 +89,26 @@ export const CASE_SCENARIOS: readonly CaseScenario[] = [
       await h.decide(handle, 'home-visit', 'approve', { version: again.version });
       const decision = await h.claim(handle, 'decision', 'officer-1');
       await h.decide(handle, 'decision', 'approve', { version: decision.version });
+      await handle.result();
+      return handle;
+    },
+  },
+  {
+    // The agency that verifies identities has no worker running: the step waits its pickup limit,
+    // records agency.unavailable and goes to the fallback role, whose officer does the check.
+    name: 'social-benefit-agency-down',
+    harness: {
+      partners: { 'income-verification@1': ['checks-a'], 'home-visit@1': ['visits-a'] },
+      agenciesDown: ['public-security'],
+    },
+    async run(h, caseId) {
+      const handle = await h.start(caseId, h.own(agencyDownDefinition()), socialBenefitApplication);
+      await h.untilStep(handle, 'verify-identity', 'awaiting-officer', 15_000);
+      await h.decide(handle, 'verify-identity', 'approve', { output: { verified: true } });
+      await h.answer(handle, 'income-verification', { confirmed: true, verifiedMonthlyNet: 1500 });
+      await h.answer(handle, 'home-visit', { visitedOn: '2026-11-20', needConfirmed: true });
+      await h.decide(handle, 'home-visit', 'approve');
+      await h.decide(handle, 'decision', 'approve');
       await handle.result();
       return handle;
     },
@@ -210,4 +230,17 @@ export function withdrawableDefinition(): ServiceDefinition {
       { id: 'deliver', officer: { role: 'licensing-officer' } },
     ],
   } as ServiceDefinition;
+}
+
+/** The social benefit with its identity check given a short pickup limit and an officer to fall back to. */
+export function agencyDownDefinition(): ServiceDefinition {
+  const definition = exampleDefinition('social-benefit.yaml');
+  return {
+    ...definition,
+    steps: definition.steps.map((step) =>
+      'run' in step && step.run && step.id === 'verify-identity'
+        ? { ...step, run: { ...step.run, pickupWithin: { seconds: 2 }, fallback: { role: 'identity-officer' } } }
+        : step,
+    ),
+  };
 }
