@@ -138,7 +138,7 @@ describe('signing in at a real OpenID Connect issuer', () => {
     await context.close();
   }, 120_000);
 
-  it('refuses a token the issuer did not sign, and one from a person the issuer gave no govmesh role', async () => {
+  it('the API refuses a token the issuer did not sign; a person the issuer gives no govmesh role sees no page', async () => {
     const forged = await fetch(`${api}/v1/tasks`, {
       headers: { authorization: 'Bearer eyJhbGciOiJFUzI1NiJ9.e30.c2ln' },
     });

@@ -460,6 +460,7 @@ describe('the citizen portal in a browser', () => {
       })
       .toContain('case.completed');
     expect(await accessibilityViolations(page)).toEqual([]);
+    await page.screenshot({ path: join(screenshots, 'audit-trail.png'), fullPage: true });
     await context.close();
   }, 120_000);
 
@@ -474,6 +475,11 @@ describe('the citizen portal in a browser', () => {
     );
     expect(await page.locator('main').textContent()).toContain('Business licence');
     expect(await accessibilityViolations(page)).toEqual([]);
+    await page.screenshot({
+      path: join(screenshots, 'agency.png'),
+      fullPage: true,
+      clip: { x: 0, y: 0, width: 1280, height: 1400 },
+    });
     await page.getByRole('link', { name: 'Publish a definition' }).click();
 
     // The example with five mistakes, one per step: the page lists all five, and keeps the text.
