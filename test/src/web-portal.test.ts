@@ -84,6 +84,23 @@ describe('the citizen portal in a browser', () => {
     if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
     return (await response.json()) as Record<string, unknown>;
   };
+  /** Publishes a service of this run as market-regulation's administrator, on the business licence's form. */
+  const publishService = (serviceId: string, title: string, steps: unknown[]) =>
+    call(
+      `/v1/services/${serviceId}`,
+      { role: 'agency-admin', subject: 'e2e-admin', agency: 'market-regulation' },
+      'PUT',
+      {
+        apiVersion: 'govmesh/v1',
+        kind: 'Service',
+        id: serviceId,
+        version: 1,
+        title,
+        ownerAgency: 'market-regulation',
+        application: { schema: 'business-licence-application@1' },
+        steps,
+      },
+    );
   /** Reloads the inbox until the case's task is listed (the index lags a change by a moment); answers its link. */
   const inboxTask = async (page: Page, taskId: string) => {
     const task = page.locator(`a[href="/officer/tasks/${encodeURIComponent(taskId)}"]`);
@@ -264,21 +281,9 @@ describe('the citizen portal in a browser', () => {
     // officer in the browser can decide it.
     const role = `e2e-officer-${suffix}`;
     const serviceId = `workbench-${suffix}`;
-    await call(
-      `/v1/services/${serviceId}`,
-      { role: 'agency-admin', subject: 'e2e-admin', agency: 'market-regulation' },
-      'PUT',
-      {
-        apiVersion: 'govmesh/v1',
-        kind: 'Service',
-        id: serviceId,
-        version: 1,
-        title: 'Workbench licence',
-        ownerAgency: 'market-regulation',
-        application: { schema: 'business-licence-application@1' },
-        steps: [{ id: 'decision', classification: { core: true, critical: true }, officer: { role } }],
-      },
-    );
+    await publishService(serviceId, 'Workbench licence', [
+      { id: 'decision', classification: { core: true, critical: true }, officer: { role } },
+    ]);
     const applicant = { role: 'citizen' as const, subject: `${citizen}-workbench` };
     const { caseId } = (await call('/v1/cases', applicant, 'POST', {
       serviceId,
@@ -353,31 +358,17 @@ describe('the citizen portal in a browser', () => {
     // A controlled step done by one of this run's demo partners, reviewed by a role the demo officer does not play.
     const role = `e2e-reviewer-${suffix}`;
     const serviceId = `review-${suffix}`;
-    await call(
-      `/v1/services/${serviceId}`,
-      { role: 'agency-admin', subject: 'e2e-admin', agency: 'market-regulation' },
-      'PUT',
+    await publishService(serviceId, 'Reviewed inspection', [
       {
-        apiVersion: 'govmesh/v1',
-        kind: 'Service',
-        id: serviceId,
-        version: 1,
-        title: 'Reviewed inspection',
-        ownerAgency: 'market-regulation',
-        application: { schema: 'business-licence-application@1' },
-        steps: [
-          {
-            id: 'site-inspection',
-            task: 'site-inspection@1',
-            classification: { core: true, critical: false },
-            partners: { select: 'best-score', only: [`steady-inspections-${suffix}`], fallback: { role } },
-            review: { role },
-            deadline: { hours: 48 },
-            share: ['business.address'],
-          },
-        ],
+        id: 'site-inspection',
+        task: 'site-inspection@1',
+        classification: { core: true, critical: false },
+        partners: { select: 'best-score', only: [`steady-inspections-${suffix}`], fallback: { role } },
+        review: { role },
+        deadline: { hours: 48 },
+        share: ['business.address'],
       },
-    );
+    ]);
     const applicant = { role: 'citizen' as const, subject: `${citizen}-review` };
     const { caseId } = (await call('/v1/cases', applicant, 'POST', {
       serviceId,
@@ -509,28 +500,10 @@ describe('the citizen portal in a browser', () => {
 
   it('lets a citizen withdraw a running application; the case ends withdrawn and the timeline says so', async () => {
     // A service whose decision waits for a role nobody plays: the case runs until withdrawn.
-    const issuer = await DevelopmentIssuer.open(developmentIssuerKeyFile(dataDir));
     const serviceId = `withdrawable-${suffix}`;
-    const published = await fetch(`${api}/v1/services/${serviceId}`, {
-      method: 'PUT',
-      headers: {
-        authorization: `Bearer ${await issuer.mint({ role: 'agency-admin', subject: 'e2e-admin', agency: 'market-regulation' })}`,
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({
-        apiVersion: 'govmesh/v1',
-        kind: 'Service',
-        id: serviceId,
-        version: 1,
-        title: 'Withdrawable licence',
-        ownerAgency: 'market-regulation',
-        application: { schema: 'business-licence-application@1' },
-        steps: [
-          { id: 'decision', classification: { core: true, critical: true }, officer: { role: `nobody-${suffix}` } },
-        ],
-      }),
-    });
-    expect(published.status).toBe(201);
+    await publishService(serviceId, 'Withdrawable licence', [
+      { id: 'decision', classification: { core: true, critical: true }, officer: { role: `nobody-${suffix}` } },
+    ]);
 
     const context = await browser.newContext({ locale: 'en-GB' });
     const page = await context.newPage();
