@@ -84,6 +84,7 @@ export const CITIZEN_TIMELINE_EVENTS = [
   'input-provided',
   'registry-read',
   'agency-delayed',
+  'step-undone',
   'completed',
   'decided',
   'failed',

@@ -116,6 +116,14 @@ export const DOMAIN_EVENTS = {
     attempt: z.number().int().min(1),
     reason: z.string().min(1),
   }),
+  /** A completed step undone because the case failed or was withdrawn (its `compensate` activity). */
+  stepCompensated: domainEvent('gov.govmesh.step.compensated.v1', {
+    stepId: StepId,
+    agency: z.string().min(1),
+    activity: z.string().min(1),
+    outcome: z.enum(['done', 'failed']),
+    reason: z.string().min(1).optional(),
+  }),
   fellBackInHouse: domainEvent('gov.govmesh.step.fell-back-in-house.v1', {
     stepId: StepId,
     role: z.string().min(1),

@@ -108,6 +108,17 @@ export const TaskStep = z
       })
       .strict()
       .optional(),
+    /**
+     * What undoes the step if the case later fails or is withdrawn (refund a fee, cancel a
+     * payment plan): an agency activity, run after the step's completion in reverse order of completion.
+     */
+    compensate: z
+      .object({
+        agency: Agency,
+        activity: z.string().regex(/^[a-z][A-Za-z0-9]*$/, 'an activity is a camelCase name'),
+      })
+      .strict()
+      .optional(),
     /** An officer's task; past its deadline it is escalated to `escalateTo` (by default `<role>-supervisor`). */
     officer: z.object({ role: Role, deadline: Deadline.optional(), escalateTo: Role.optional() }).strict().optional(),
     partners: PartnerSelection.optional(),

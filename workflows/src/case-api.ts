@@ -89,6 +89,8 @@ export interface StepState {
   reason?: string;
   /** Set when an officer task passed its deadline and went to a supervisor role. */
   escalatedFrom?: string;
+  /** Set once the step was undone because the case failed or was withdrawn (its `compensate` activity). */
+  compensation?: 'done' | 'failed';
   /** Set when the agency whose system does the step did not pick it up in time (an officer took over). */
   agencyDelayed?: string;
   /**

@@ -66,6 +66,8 @@ export interface CaseContext {
    * officer role, or fails (cases started after `agency-unavailable-escalates`).
    */
   readonly escalatesUnavailableAgency: boolean;
+  /** A case that fails or is withdrawn runs its completed steps' compensations (after `step-compensation`). */
+  readonly compensatesSteps: boolean;
 }
 
 /**
@@ -82,6 +84,7 @@ export function caseActivities(caseId: string): Pick<
   | 'choosesPartnerInDispatch'
   | 'closesOpenWork'
   | 'escalatesUnavailableAgency'
+  | 'compensatesSteps'
 > & {
   readonly visibility: VisibilityFeatures;
 } {
@@ -108,6 +111,8 @@ export function caseActivities(caseId: string): Pick<
   const closesOpenWork = patched('applicant-withdrawal');
   // An agency step nobody picks up in time escalates instead of waiting for ever.
   const escalatesUnavailableAgency = patched('agency-unavailable-escalates');
+  // A case that fails or is withdrawn undoes its completed steps that name a compensation.
+  const compensatesSteps = patched('step-compensation');
   const journal = new CaseJournal(caseId, {
     batched,
     numbersDispatches,
@@ -122,6 +127,7 @@ export function caseActivities(caseId: string): Pick<
     choosesPartnerInDispatch,
     closesOpenWork,
     escalatesUnavailableAgency,
+    compensatesSteps,
     visibility: { partnersHolding, awaitingRoles, officerTasksMemo },
   };
 }

@@ -50,12 +50,20 @@ export interface OpenWork {
   readonly citizenRequests: Map<string, CitizenRequest>;
   /** Every attempt taken back from a partner: a late answer to one is TASK.REVOKED. */
   readonly revokedAttempts: Set<string>;
+  /** The completed steps that name a compensation, in order of completion (undone in reverse). */
+  readonly compensations: Array<{ readonly stepId: string; readonly agency: string; readonly activity: string }>;
   /** Set when the applicant withdraws: every wait of the case ends with CaseWithdrawn. */
   withdrawal?: { readonly withdrawnBy: string; readonly reason: string };
 }
 
 export function openWork(): OpenWork {
-  return { assignments: new Map(), officerTasks: new Map(), citizenRequests: new Map(), revokedAttempts: new Set() };
+  return {
+    assignments: new Map(),
+    officerTasks: new Map(),
+    citizenRequests: new Map(),
+    revokedAttempts: new Set(),
+    compensations: [],
+  };
 }
 
 /** The code a case withdrawn by its applicant ends with (and its partners' tasks are revoked with CASE.CLOSED). */

@@ -39,6 +39,7 @@ describe('recorded case histories', () => {
       'before-officer-tasks-memo',
       'before-partner-in-dispatch',
       'before-partners-holding',
+      'before-step-compensation',
       'current',
     ]);
   });

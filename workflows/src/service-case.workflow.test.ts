@@ -26,6 +26,7 @@ import {
   agencyDownDefinition,
   businessLicenceApplication,
   CASE_SCENARIOS,
+  compensatedDefinition,
   exampleDefinition,
   socialBenefitApplication,
   withdrawableDefinition,
@@ -317,6 +318,51 @@ describe('an agency whose systems are down', () => {
       reason: expect.stringContaining('did not pick up verifyIdentity within 1 s') as unknown,
     });
     expect(h.calls.events.map((e) => e.kind)).toContain('agencyUnavailable');
+  });
+});
+
+describe('compensation', () => {
+  it('undoes the completed steps that name a compensation, last completed first, when the applicant withdraws', async () => {
+    const scenario = CASE_SCENARIOS.find((s) => s.name === 'social-benefit-compensated')!;
+    const h = await harness(scenario.harness);
+    const handle = await scenario.run(h, caseId('compensated'));
+    expect(await handle.result()).toMatchObject({ status: 'withdrawn' });
+    expect(h.calls.agencyRuns.map((r) => r.activity)).toEqual([
+      'verifyIdentity',
+      'cancelIncomeRecord',
+      'revokeVerification',
+    ]);
+    const compensated = h.calls.events
+      .filter((e) => e.kind === 'stepCompensated')
+      .map((e) => [e.data.stepId, e.data.outcome]);
+    expect(compensated).toEqual([
+      ['income-verification', 'done'],
+      ['verify-identity', 'done'],
+    ]);
+    const state = await handle.query(caseStateQuery);
+    expect(state.steps['verify-identity']?.compensation).toBe('done');
+  });
+
+  it('records a compensation the agency refuses, with its reason, and still runs the others', async () => {
+    const h = await harness({ partners: { 'income-verification@1': ['checks-a'], 'home-visit@1': ['visits-a'] } });
+    const handle = await h.start(
+      caseId('refund-refused'),
+      h.own(compensatedDefinition({ refusedRefund: true })),
+      socialBenefitApplication,
+    );
+    await h.answer(handle, 'income-verification', { confirmed: true, verifiedMonthlyNet: 1500 });
+    await h.untilStep(handle, 'home-visit', 'awaiting-partner');
+    await handle.executeUpdate(withdrawCase, { args: [{ withdrawnBy: 'citizen-1', reason: 'I found work' }] });
+    expect(await handle.result()).toMatchObject({ status: 'withdrawn' });
+    expect(h.calls.events.filter((e) => e.kind === 'stepCompensated').map((e) => e.data)).toEqual([
+      expect.objectContaining({ stepId: 'income-verification', activity: 'cancelIncomeRecord', outcome: 'done' }),
+      expect.objectContaining({
+        stepId: 'verify-identity',
+        activity: 'refundFee',
+        outcome: 'failed',
+        reason: 'the treasury refused: the account is closed',
+      }),
+    ]);
   });
 });
 

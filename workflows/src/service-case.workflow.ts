@@ -11,6 +11,7 @@ import { CaseVisibility } from './case-visibility.js';
 import { acceptMessages } from './case-messages.js';
 import { conditionHolds } from './step-condition.js';
 import { runAgencyActivity } from './steps/agency-step.js';
+import { compensateCompletedSteps } from './steps/compensation.js';
 import { runCitizenInput } from './steps/citizen-input-step.js';
 import { runLookup } from './steps/lookup-step.js';
 import { awaitOfficer } from './steps/officer-step.js';
@@ -76,6 +77,7 @@ async function runCase(ctx: CaseContext): Promise<CaseOutcome> {
     const s = state.steps[err.stepId];
     if (s) Object.assign(s, { status: 'failed', reason: err.message });
     if (ctx.closesOpenWork) await revokeOpenTasks(ctx, err.message);
+    if (ctx.compensatesSteps) await compensateCompletedSteps(ctx);
     if (err instanceof CaseWithdrawn) {
       state.status = 'withdrawn';
       await journal.record('caseWithdrawn', { code: err.code, reason: err.message });
@@ -138,6 +140,8 @@ async function runStep(ctx: CaseContext, step: Step): Promise<void> {
   await journal.record('stepStarted', { stepId: step.id, mode: s!.mode }, step.id);
   s!.output = await doWork(ctx, step, s!);
   s!.status = 'completed';
+  if (ctx.compensatesSteps && 'compensate' in step && step.compensate)
+    ctx.open.compensations.push({ stepId: step.id, ...step.compensate });
   await journal.record('stepCompleted', { stepId: step.id, mode: s!.mode, outcome: 'completed' }, step.id);
 }
 

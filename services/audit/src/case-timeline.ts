@@ -52,6 +52,10 @@ function plainWords(r: LedgerRecord): Line | undefined {
             step,
           })
         : undefined;
+    case DOMAIN_EVENTS.stepCompensated.type:
+      return f.outcome === 'done'
+        ? line(`Undone, as your case did not go ahead: ${step}`, 'step-undone', { step })
+        : undefined;
     case DOMAIN_EVENTS.citizenInputProvided.type:
       return line('You sent the information we asked for', 'input-provided');
     case DOMAIN_EVENTS.lookupPerformed.type: {

@@ -3,6 +3,7 @@ import type { ServiceDefinition, Step } from '@govmesh/contracts/service-definit
 import type { TaskResultData } from '@govmesh/contracts/task-messages';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { ApplicationFailure } from '@temporalio/common';
 import { fileURLToPath } from 'node:url';
 
 import {
@@ -130,6 +131,12 @@ export async function bundleServiceCase(): Promise<WorkflowBundleWithSourceMap> 
 const AGENCY_ACTIVITIES: Record<string, (application: Record<string, unknown>) => Record<string, unknown>> = {
   verifyIdentity: () => ({ verified: true }),
   schedulePayments: () => ({ scheduled: true }),
+  // Compensations: what undoes a step when the case fails or is withdrawn.
+  revokeVerification: () => ({ revoked: true }),
+  cancelIncomeRecord: () => ({ cancelled: true }),
+  refundFee: () => {
+    throw ApplicationFailure.nonRetryable('the treasury refused: the account is closed', 'TREASURY.REFUSED');
+  },
 };
 
 export async function startCaseHarness(options: CaseHarnessOptions): Promise<CaseHarness> {
@@ -240,7 +247,12 @@ export async function startCaseHarness(options: CaseHarnessOptions): Promise<Cas
   const renameAgencies = (steps: readonly Step[]): Step[] =>
     steps.map((step) => {
       if ('parallel' in step) return { ...step, parallel: renameAgencies(step.parallel) };
-      if ('run' in step && step.run) return { ...step, run: { ...step.run, agency: agencyName(step.run.agency) } };
+      if (!('officer' in step) && !('citizenInput' in step) && !('lookup' in step)) {
+        const renamed = { ...step };
+        if (step.run) renamed.run = { ...step.run, agency: agencyName(step.run.agency) };
+        if (step.compensate) renamed.compensate = { ...step.compensate, agency: agencyName(step.compensate.agency) };
+        return renamed;
+      }
       return step;
     });
 
@@ -282,9 +294,13 @@ export async function startCaseHarness(options: CaseHarnessOptions): Promise<Cas
     taskQueue,
     own: (definition) => ({ ...definition, steps: renameAgencies(definition.steps) }),
     async start(caseId, definition, application) {
+      const down = (options.agenciesDown ?? []).map(agencyName);
       for (const step of flattenSteps(definition.steps))
-        if ('run' in step && step.run && !(options.agenciesDown ?? []).map(agencyName).includes(step.run.agency))
-          await serveAgency(step.run.agency);
+        for (const agency of [
+          'run' in step ? step.run?.agency : undefined,
+          'compensate' in step ? step.compensate?.agency : undefined,
+        ])
+          if (agency && !down.includes(agency)) await serveAgency(agency);
       const input: ServiceCaseInput = { caseId, definition, application };
       return client.workflow.start('serviceCase', { taskQueue, workflowId: caseId, args: [input] });
     },

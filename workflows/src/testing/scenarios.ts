@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 
-import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
+import type { ServiceDefinition, Step } from '@govmesh/contracts/service-definition';
 import { validateServiceDefinition } from '@govmesh/contracts/validate-service-definition';
 import type { WorkflowHandle } from '@temporalio/client';
 import { parse } from 'yaml';
@@ -207,7 +207,48 @@ export const CASE_SCENARIOS: readonly CaseScenario[] = [
       return handle;
     },
   },
+  {
+    // Withdrawn after two steps that name compensations: they are undone, last completed first.
+    name: 'social-benefit-compensated',
+    ends: 'withdrawn',
+    harness: {
+      partners: { 'income-verification@1': ['checks-a'], 'home-visit@1': ['visits-a'] },
+      partnerDeadlineMs: 60_000,
+    },
+    async run(h, caseId) {
+      const handle = await h.start(caseId, h.own(compensatedDefinition()), socialBenefitApplication);
+      await h.answer(handle, 'income-verification', { confirmed: true, verifiedMonthlyNet: 1500 });
+      await h.untilStep(handle, 'home-visit', 'awaiting-partner');
+      await handle.executeUpdate(withdrawCase, { args: [{ withdrawnBy: 'citizen-1', reason: 'I found work' }] });
+      await handle.result();
+      return handle;
+    },
+  },
 ];
+
+/**
+ * The social benefit with compensations: the identity check is revoked and the verified income
+ * record cancelled when the case fails or is withdrawn after them. With `refusedRefund` the
+ * identity step's compensation is a fee refund the treasury refuses.
+ */
+export function compensatedDefinition(options: { refusedRefund?: boolean } = {}): ServiceDefinition {
+  const definition = exampleDefinition('social-benefit.yaml');
+  const compensations: Record<string, { agency: string; activity: string }> = {
+    'verify-identity': options.refusedRefund
+      ? { agency: 'treasury', activity: 'refundFee' }
+      : { agency: 'public-security', activity: 'revokeVerification' },
+    'income-verification': { agency: 'social-security', activity: 'cancelIncomeRecord' },
+  };
+  const withCompensation = (steps: readonly Step[]): Step[] =>
+    steps.map((step) =>
+      'parallel' in step
+        ? { ...step, parallel: withCompensation(step.parallel) }
+        : compensations[step.id]
+          ? { ...step, compensate: compensations[step.id] }
+          : step,
+    );
+  return { ...definition, steps: withCompensation(definition.steps) };
+}
 
 /** A partner step beside an officer step, then another officer step: a case to withdraw mid-way. */
 export function withdrawableDefinition(): ServiceDefinition {
