@@ -8,6 +8,8 @@ interface InboxTask {
   caseId: string;
   stepId: string;
   kind: 'officer' | 'review';
+  /** A person working the same inbox has claimed it: the demo officer leaves it to them. */
+  claimedBy?: string;
 }
 
 /**
@@ -31,7 +33,7 @@ export function startDemoOfficer(
         for (const officer of officers) {
           const inbox = await api.expect<InboxTask[]>([200], officer, 'GET', '/v1/tasks');
           for (const task of inbox) {
-            if (deciding.has(task.taskId) || !running) continue;
+            if (deciding.has(task.taskId) || task.claimedBy || !running) continue;
             deciding.add(task.taskId);
             setTimeout(() => void decide(officer, task).finally(() => deciding.delete(task.taskId)), delayMs);
           }
