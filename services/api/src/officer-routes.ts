@@ -46,7 +46,13 @@ async function officerStep(caller: Caller, taskId: string, deps: ApiDeps) {
   const state = await deps.cases.state(caseId);
   const step = state?.steps[stepId];
   if (!state || !step) throw notFound(`no task ${taskId}`);
-  return { caseId, stepId, step, state };
+  return { caseId, stepId, step, state, record };
+}
+
+/** 403 unless the caller holds the role the task waits for. */
+function requireRole(caller: Caller, taskId: string, role: string): void {
+  if (!caller.officerRoles.includes(role))
+    throw forbidden(`task ${taskId} is for a ${role}; you hold ${caller.officerRoles.join(', ') || 'no officer role'}`);
 }
 
 /** A task as the inbox and the task route show it. */
@@ -74,10 +80,7 @@ async function waitingTask(caller: Caller, taskId: string, deps: ApiDeps) {
     throw new ApiProblem(409, 'Not waiting for an officer', `task ${taskId} is not waiting for an officer`, {
       code: 'CASE.NOT_AWAITING_DECISION',
     });
-  if (!caller.officerRoles.includes(entry.role))
-    throw forbidden(
-      `task ${taskId} is for a ${entry.role}; you hold ${caller.officerRoles.join(', ') || 'no officer role'}`,
-    );
+  requireRole(caller, taskId, entry.role);
   return { ...found, entry };
 }
 
@@ -183,9 +186,8 @@ export const officerRoutes: RouteSpec[] = [
       409: { description: 'the step is not waiting for an officer', schema: Problem },
     },
     async handle({ params, caller }, deps) {
-      const { caseId, stepId, state, entry } = await waitingTask(caller!, params.id, deps);
+      const { caseId, stepId, state, entry, record } = await waitingTask(caller!, params.id, deps);
       const previous = state.steps[stepId]?.previousAttempt;
-      const record = deps.store.case(caseId)!;
       return {
         status: 200,
         body: {
@@ -216,10 +218,7 @@ export const officerRoutes: RouteSpec[] = [
     },
     async handle({ params, body, caller }, deps) {
       const { caseId, stepId, step } = await officerStep(caller!, params.id, deps);
-      if (step.role && !caller!.officerRoles.includes(step.role))
-        throw forbidden(
-          `task ${params.id} is for a ${step.role}; you hold ${caller!.officerRoles.join(', ') || 'no officer role'}`,
-        );
+      if (step.role) requireRole(caller!, params.id, step.role);
       await deps.cases.decide(caseId, {
         stepId,
         officerId: caller!.subject,
