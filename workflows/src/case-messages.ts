@@ -1,5 +1,5 @@
 import { taskIdOf } from '@govmesh/contracts/case-ids';
-import { setHandler } from '@temporalio/workflow';
+import { condition, setHandler } from '@temporalio/workflow';
 
 import {
   caseStateQuery,
@@ -39,7 +39,13 @@ export function acceptMessages({
   setHandler(caseStateQuery, () => state);
   setHandler(
     submitTaskResult,
-    ({ result, outputDigest }) => {
+    async (answer: PartnerResult) => {
+      const { result, outputDigest } = answer;
+      if (open.dispatching.has(result.taskId)) {
+        // A partner quicker than its own dispatch: checked now that the case knows whom it chose.
+        await condition(() => !open.dispatching.has(result.taskId));
+        validateResult(open, answer, contracts);
+      }
       const assignment = open.assignments.get(result.taskId)!;
       assignment.result = result;
       if (outputDigest) assignment.outputDigest = outputDigest;

@@ -48,6 +48,11 @@ export interface OpenWork {
   readonly assignments: Map<string, Assignment>;
   readonly officerTasks: Map<string, OfficerTask>;
   readonly citizenRequests: Map<string, CitizenRequest>;
+  /**
+   * Tasks being sent while the dispatch chooses their partner: an answer can reach the case before
+   * the dispatch returns (Temporal hands a case its Updates before its activities' results).
+   */
+  readonly dispatching: Set<string>;
   /** Every attempt taken back from a partner: a late answer to one is TASK.REVOKED. */
   readonly revokedAttempts: Set<string>;
   /** The completed steps that name a compensation, in order of completion (undone in reverse). */
@@ -61,6 +66,7 @@ export function openWork(): OpenWork {
     assignments: new Map(),
     officerTasks: new Map(),
     citizenRequests: new Map(),
+    dispatching: new Set(),
     revokedAttempts: new Set(),
     compensations: [],
   };

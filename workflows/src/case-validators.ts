@@ -41,6 +41,8 @@ export function validateResult(open: OpenWork, { partnerId, result }: PartnerRes
   const task = `task ${result.taskId} attempt ${result.attempt}`;
   if (open.revokedAttempts.has(attemptKey(result.taskId, partnerId, result.attempt)))
     refuseResult('TASK.REVOKED', `${task} was taken back from ${partnerId} before this result arrived`);
+  // Taken, and checked once the dispatch has said which partner it chose (the Update waits for it).
+  if (open.dispatching.has(result.taskId)) return;
   const a = open.assignments.get(result.taskId);
   if (!a) refuseResult('TASK.UNKNOWN', `task ${result.taskId} is not part of this case`);
   if (a.partnerId !== partnerId || a.attempt !== result.attempt)

@@ -55,7 +55,10 @@ afterAll(async () => {
 });
 
 async function harness(
-  options: Pick<CaseHarnessOptions, 'partners' | 'partnerDeadlineMs' | 'dueInMs' | 'agenciesDown'> = {},
+  options: Pick<
+    CaseHarnessOptions,
+    'partners' | 'partnerDeadlineMs' | 'dueInMs' | 'agenciesDown' | 'partnerAnswersWithinDispatch'
+  > = {},
 ) {
   const h = await startCaseHarness({
     address: inject('infra').temporal.address,
@@ -164,6 +167,31 @@ describe('a case through every kind of step', () => {
     expect(events.map((e) => e.sequence)).toEqual(events.map((_, i) => i + 1));
     const ids = events.map((e) => domainEventId(e));
     events.slice(1).forEach((e, i) => expect(ids.slice(0, i + 1)).toContain(e.causationId));
+  });
+});
+
+describe('a partner that answers at once', () => {
+  it('has its result taken even when it reaches the case before the dispatch that chose the partner returns', async () => {
+    const h = await harness({
+      partners: { 'background-check@1': ['quick', 'steady'] },
+      partnerAnswersWithinDispatch: true,
+    });
+    const handle = await h.start(
+      caseId('licence'),
+      h.own(exampleDefinition('business-licence.yaml')),
+      businessLicenceApplication,
+    );
+    // quick's answer (it could not do the check) is accepted, and the task goes to steady.
+    const state = await h.until(handle, 'the check reassigned', (s) => s.steps['background-check']?.attempt === 2);
+    expect(state.steps['background-check']).toMatchObject({ status: 'awaiting-partner', partnerId: 'steady' });
+    expect(h.calls.answersWithinDispatch).toEqual(['accepted']);
+    expect(h.calls.events).toContainEqual(
+      expect.objectContaining({
+        kind: 'resultAccepted',
+        data: expect.objectContaining({ partnerId: 'quick', attempt: 1, outcome: 'failed' }) as unknown,
+      }),
+    );
+    await handle.terminate('the test is over');
   });
 });
 

@@ -46,8 +46,18 @@ export async function runPartnerTask(
     let receipt: DispatchReceipt | undefined;
     if (partnerId === null && ctx.choosesPartnerInDispatch) {
       // The first partner: chosen by the dispatch, in the same local activity.
-      const chosen = await dispatch(ctx, step, s, taskId, { exclude: tried, selection }, attempt + 1, rework);
-      if (chosen.partnerId === null) break;
+      // Until the assignment below is made, an answer waits for it rather than being refused.
+      open.dispatching.add(taskId);
+      const chosen = await dispatch(ctx, step, s, taskId, { exclude: tried, selection }, attempt + 1, rework).catch(
+        (err: unknown) => {
+          open.dispatching.delete(taskId);
+          throw err;
+        },
+      );
+      if (chosen.partnerId === null) {
+        open.dispatching.delete(taskId);
+        break;
+      }
       partnerId = chosen.partnerId;
       receipt = chosen;
     }
@@ -56,6 +66,7 @@ export async function runPartnerTask(
     attempt += 1;
     const assignment: Assignment = { stepId: step.id, taskType: step.task!, partnerId, attempt, open: true };
     open.assignments.set(taskId, assignment);
+    open.dispatching.delete(taskId);
     Object.assign(s, { status: 'awaiting-partner', partnerId, taskId, attempt });
     receipt ??= await dispatch(ctx, step, s, taskId, partnerId, attempt, rework);
     rework = undefined;

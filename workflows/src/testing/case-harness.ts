@@ -59,6 +59,11 @@ export interface CaseHarnessOptions {
   readonly registryRecord?: Record<string, unknown>;
   /** Agencies (as the definition names them) whose systems are down: nobody polls their task queue. */
   readonly agenciesDown?: readonly string[];
+  /**
+   * A partner so quick that it answers a task (here, that it could not do it) while the dispatch
+   * that chose it is still returning to the case: the result reaches the case first.
+   */
+  readonly partnerAnswersWithinDispatch?: boolean;
 }
 
 export interface CaseCalls {
@@ -67,6 +72,8 @@ export interface CaseCalls {
   readonly revocations: RevokeRequest[];
   readonly lookups: unknown[];
   readonly agencyRuns: { agency: string; activity: string; stepId: string }[];
+  /** What the case answered each result sent from within a dispatch: 'accepted' or the refusal's type. */
+  readonly answersWithinDispatch: string[];
 }
 
 export interface CaseHarness {
@@ -142,7 +149,14 @@ const AGENCY_ACTIVITIES: Record<string, (application: Record<string, unknown>) =
 export async function startCaseHarness(options: CaseHarnessOptions): Promise<CaseHarness> {
   const namespace = options.namespace ?? 'default';
   const taskQueue = `workflow-test-${options.suffix}`;
-  const calls: CaseCalls = { events: [], dispatches: [], revocations: [], lookups: [], agencyRuns: [] };
+  const calls: CaseCalls = {
+    events: [],
+    dispatches: [],
+    revocations: [],
+    lookups: [],
+    agencyRuns: [],
+    answersWithinDispatch: [],
+  };
   const offered = options.partners ?? {};
   const activities: CaseActivities = {
     selectPartner: ({ taskType, exclude, only }) =>
@@ -173,7 +187,22 @@ export async function startCaseHarness(options: CaseHarnessOptions): Promise<Cas
         calls.events.push(...(request.precedingEvents ?? []));
         return { partnerId: null };
       }
-      return { partnerId, ...(await activities.dispatchTask({ ...request, partnerId })) };
+      const receipt = await activities.dispatchTask({ ...request, partnerId });
+      if (options.partnerAnswersWithinDispatch) {
+        const result = { taskId: request.taskId, attempt: request.attempt, outcome: 'failed' as const, reason: 'busy' };
+        void client.workflow
+          .getHandle(request.caseId)
+          .executeUpdate(submitTaskResult, { args: [{ partnerId, result }] })
+          .then(
+            () => calls.answersWithinDispatch.push('accepted'),
+            (err: unknown) =>
+              calls.answersWithinDispatch.push((err as { cause?: { type?: string } }).cause?.type ?? String(err)),
+          );
+        // The dispatch returns only after the worker has heartbeaten the workflow task (at 80 % of
+        // its 1 s timeout, below) and the server has handed the case the answer.
+        await new Promise((r) => setTimeout(r, 1_500));
+      }
+      return { partnerId, ...receipt };
     },
     revokeTask: (request) => {
       calls.revocations.push(request);
@@ -302,7 +331,14 @@ export async function startCaseHarness(options: CaseHarnessOptions): Promise<Cas
         ])
           if (agency && !down.includes(agency)) await serveAgency(agency);
       const input: ServiceCaseInput = { caseId, definition, application };
-      return client.workflow.start('serviceCase', { taskQueue, workflowId: caseId, args: [input] });
+      return client.workflow.start('serviceCase', {
+        taskQueue,
+        workflowId: caseId,
+        args: [input],
+        // A dispatch that outlasts most of a workflow task makes the worker heartbeat the task: the
+        // server then hands the case the answer while the dispatch is still running.
+        ...(options.partnerAnswersWithinDispatch ? { workflowTaskTimeout: '1 second' } : {}),
+      });
     },
     until,
     untilStep: (handle, stepId, status, timeoutMs) =>
