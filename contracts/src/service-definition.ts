@@ -14,7 +14,7 @@ export const Classification = z.object({ core: z.boolean(), critical: z.boolean(
 export type Classification = z.infer<typeof Classification>;
 
 export const Role = z.string().regex(/^[a-z][a-z0-9-]*$/, 'a role is a kebab-case name such as licensing-officer');
-const Agency = z.string().regex(/^[a-z][a-z0-9-]*$/, 'an agency is a kebab-case name such as public-security');
+export const Agency = z.string().regex(/^[a-z][a-z0-9-]*$/, 'an agency is a kebab-case name such as public-security');
 const StepIdentifier = z
   .string()
   .regex(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/, 'a step id is kebab-case, e.g. background-check');

@@ -152,4 +152,63 @@ describe('validateServiceDefinition', () => {
     ]);
     expect(validateServiceDefinition({ apiVersion: 'govmesh/v1', kind: 'Service' }).valid).toBe(false);
   });
+  describe("agency activities, against what the agencies' workers offer", () => {
+    const agencyOffers = new Map([
+      ['public-security', ['verifyIdentity', 'revokeVerification']],
+      ['social-security', ['schedulePayments']],
+    ]);
+    const typo = () =>
+      withStep({
+        id: 'verify-identity',
+        task: 'identity-verification@1',
+        classification: { core: true, critical: true },
+        run: { agency: 'public-securty', activity: 'verifyIdentityy' },
+        compensate: { agency: 'public-security', activity: 'revokeVerificatoin' },
+      });
+
+    it('refuses a run or compensate nobody offers, naming what is offered, all at once', () => {
+      const report = validateServiceDefinition(typo(), { agencyOffers });
+      expect(report.valid).toBe(false);
+      expect(report.problems).toEqual([
+        {
+          step: 'verify-identity',
+          rule: 'unknown-agency-activity',
+          message:
+            'step verify-identity: run names agency public-securty, whose workers offer nothing (agencies with workers: public-security, social-security); if it is not yet deployed, say so when publishing',
+        },
+        {
+          step: 'verify-identity',
+          rule: 'unknown-agency-activity',
+          message:
+            "step verify-identity: compensate names public-security's activity revokeVerificatoin, which its workers do not offer (they offer verifyIdentity, revokeVerification)",
+        },
+      ]);
+    });
+
+    it('accepts what is offered, and warns of an agency the publisher accepts as not yet deployed', () => {
+      expect(validateServiceDefinition(businessLicence(), { agencyOffers }).problems).toEqual([]);
+      const def = withStep({
+        id: 'verify-identity',
+        task: 'identity-verification@1',
+        classification: { core: true, critical: true },
+        run: { agency: 'border-control', activity: 'checkPassport' },
+      });
+      const report = validateServiceDefinition(def, { agencyOffers, notYetDeployed: ['border-control'] });
+      expect(report.valid).toBe(true);
+      expect(report.warnings.filter((w) => w.rule === 'agency-not-yet-deployed')).toEqual([
+        {
+          step: 'verify-identity',
+          rule: 'agency-not-yet-deployed',
+          message:
+            "step verify-identity: run names border-control's checkPassport, which no worker offers yet; accepted as not yet deployed, its cases wait for it (or its fallback) until one does",
+        },
+      ]);
+      // Accepting one agency as undeployed does not excuse another's typo.
+      expect(validateServiceDefinition(typo(), { agencyOffers, notYetDeployed: ['border-control'] }).valid).toBe(false);
+    });
+
+    it('checks nothing about agencies when it is not told what they offer (a definition read offline)', () => {
+      expect(rules(typo())).toEqual([]);
+    });
+  });
 });

@@ -43,6 +43,17 @@ export interface ValidationContext {
    * a service that keeps closed cases longer is warned that they stop being readable before.
    */
   readonly caseHistoryRetentionDays?: number;
+  /**
+   * The activities each agency's workers offer (announced through `@govmesh/agency-sdk`). When
+   * given, a `run` or `compensate` naming an activity no worker offers is refused
+   * (`unknown-agency-activity`): it would wait for ever on a queue nobody serves.
+   */
+  readonly agencyOffers?: ReadonlyMap<string, readonly string[]>;
+  /**
+   * Agencies the publisher accepts as not yet deployed: their activities are warned about
+   * (`agency-not-yet-deployed`) instead of refused.
+   */
+  readonly notYetDeployed?: readonly string[];
 }
 
 /** A step that parsed, with the index of its top-level position (parallel members share it). */
@@ -67,6 +78,8 @@ export function validateServiceDefinition(raw: unknown, context?: Partial<Valida
     ...(context?.caseHistoryRetentionDays !== undefined
       ? { caseHistoryRetentionDays: context.caseHistoryRetentionDays }
       : {}),
+    ...(context?.agencyOffers ? { agencyOffers: context.agencyOffers } : {}),
+    ...(context?.notYetDeployed ? { notYetDeployed: context.notYetDeployed } : {}),
   };
   const problems: DefinitionProblem[] = [];
   const warnings: DefinitionProblem[] = [];
@@ -225,6 +238,11 @@ function checkStep(
   const derived = controlPolicy(step.classification);
   const mode = effectiveMode(step);
   summary.push({ id: step.id, mode });
+  for (const [field, call] of [
+    ['run', step.run],
+    ['compensate', step.compensate],
+  ] as const)
+    if (call) checkAgencyActivity(step.id, field, call, ctx, problem, warnings);
   if (step.mode && !isAtLeastAsStrict(step.mode, derived)) {
     problem(
       'mode-weaker-than-classification',
@@ -259,6 +277,35 @@ function checkStep(
   checkTaskAndShare(step, application, ctx, problem);
   const contract = step.task ? ctx.contracts.taskType(step.task) : undefined;
   if (contract) checkSunset(step.id, `task ${step.task}`, contract.deprecation, ctx.today, problems, warnings);
+}
+
+/** An agency activity nobody offers would wait on a queue nobody serves: refused, or warned if accepted as not yet deployed. */
+function checkAgencyActivity(
+  stepId: string,
+  field: 'run' | 'compensate',
+  { agency, activity }: { agency: string; activity: string },
+  ctx: ValidationContext,
+  problem: (rule: string, message: string) => void,
+  warnings: DefinitionProblem[],
+): void {
+  if (!ctx.agencyOffers) return;
+  const offered = ctx.agencyOffers.get(agency);
+  if (offered?.includes(activity)) return;
+  if (ctx.notYetDeployed?.includes(agency)) {
+    warnings.push({
+      step: stepId,
+      rule: 'agency-not-yet-deployed',
+      message: `step ${stepId}: ${field} names ${agency}'s ${activity}, which no worker offers yet; accepted as not yet deployed, its cases wait for it (or its fallback) until one does`,
+    });
+    return;
+  }
+  const known = [...ctx.agencyOffers.keys()].sort();
+  problem(
+    'unknown-agency-activity',
+    offered
+      ? `${field} names ${agency}'s activity ${activity}, which its workers do not offer (they offer ${offered.join(', ')})`
+      : `${field} names agency ${agency}, whose workers offer nothing (agencies with workers: ${known.join(', ') || 'none'}); if it is not yet deployed, say so when publishing`,
+  );
 }
 
 function checkTaskAndShare(
