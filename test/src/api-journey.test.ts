@@ -25,7 +25,7 @@ import { parse } from 'yaml';
 
 import { engines, platformPrincipal, testDataConverter } from './engines.js';
 import { startLedger, untilLedgered, type TestLedger } from './ledger.js';
-import { logLines, logger, runScoped, startPlatform, type TestPlatform } from './platform.js';
+import { logLines, logger, runScoped, startPlatform, withDemoAgencyOffers, type TestPlatform } from './platform.js';
 
 const terms = (types: string[]) => Object.fromEntries(types.map((t) => [t, { deadline: { hours: 48 }, capacity: 20 }]));
 const { profiles, id, suffix } = runScoped(
@@ -107,7 +107,7 @@ describe('a business licence, driven only through the API, on the real engines',
     });
     audit = new HttpAuditReader(ledger.readModel.url, ledger.readModel.secret);
     deps = {
-      store: new PlatformStore(':memory:'),
+      store: withDemoAgencyOffers(new PlatformStore(':memory:')),
       cases: new CaseClient(client, { taskQueue: `e2e-cases-${suffix}` }),
       partners: new KafkaPartnerRegistry({
         kafka: apiKafka,

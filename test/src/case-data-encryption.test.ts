@@ -11,7 +11,7 @@ import { DevelopmentIssuer } from '@govmesh/tokens';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 import { caseKeysEnv, engines } from './engines.js';
-import { logger, runScoped, startPlatform, untilStep, type TestPlatform } from './platform.js';
+import { logger, runScoped, startPlatform, untilStep, withDemoAgencyOffers, type TestPlatform } from './platform.js';
 
 const run = promisify(execFile);
 
@@ -103,7 +103,7 @@ describe('case data in Temporal, sealed', () => {
     platform = await startPlatform([], suffix);
     tokens = await DevelopmentIssuer.ephemeral();
     const app = createServer({
-      store: new PlatformStore(':memory:'),
+      store: withDemoAgencyOffers(new PlatformStore(':memory:')),
       cases: new CaseClient(platform.client, { taskQueue: platform.taskQueue }),
       partners: {
         onboard: () => Promise.reject(new Error('not in this test')),

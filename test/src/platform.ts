@@ -6,8 +6,9 @@ import type { PartnerProfile } from '@govmesh/contracts/partner-profile';
 import type { ServiceDefinition, TaskStep } from '@govmesh/contracts/service-definition';
 import { validateServiceDefinition } from '@govmesh/contracts/validate-service-definition';
 import { CloudEventPublisher, createKafka, ensureTopics, personalData } from '@govmesh/messaging';
+import { createAgency, offerOf } from '@govmesh/agency-sdk';
+import { DEMO_AGENCIES } from '@govmesh/demo';
 import {
-  DEMO_AGENCY_ACTIVITIES,
   DEMO_REGISTRIES,
   PartnerDirectory,
   createCaseWorkers,
@@ -55,6 +56,18 @@ export function exampleDefinition(file: string): ServiceDefinition {
   );
   if (!report.definition) throw new Error(`${file}: ${JSON.stringify(report.problems)}`);
   return report.definition;
+}
+
+/**
+ * What the demo agencies' workers announce, kept in an API's store as their announcement would
+ * keep it: a test's API then takes the definitions that name their activities.
+ */
+export function withDemoAgencyOffers<
+  S extends { saveAgencyOffer(agency: string, offer: ReturnType<typeof offerOf>, by: string, at: Date): unknown },
+>(store: S): S {
+  for (const [agency, activities] of Object.entries(DEMO_AGENCIES))
+    store.saveAgencyOffer(agency, offerOf(activities), `${agency}-systems`, new Date());
+  return store;
 }
 
 /** Partner ids with a suffix of this run, so runs never share topics or consumer groups. */
@@ -115,12 +128,22 @@ export async function startPlatform(
     publisher,
     partners: directory,
     registries: DEMO_REGISTRIES,
-    agencies: DEMO_AGENCY_ACTIVITIES,
     logger,
     taskQueue,
     dataConverter: testDataConverter(),
   });
   const running = workers.map((w) => w.run());
+  // The demo agencies' systems, through the agency SDK as an agency runs them (here in-process).
+  const agencies = Object.entries(DEMO_AGENCIES).map(([agency, activities]) =>
+    createAgency({
+      agency,
+      activities,
+      temporal: { connection: nativeConnection },
+      dataConverter: testDataConverter(),
+      logger,
+    }),
+  );
+  await Promise.all(agencies.map((a) => a.start()));
   const ids = profiles.map((p) => p.id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
   const bridge: ResultBridge = createResultBridge({
     kafka,
@@ -139,6 +162,7 @@ export async function startPlatform(
     async stop() {
       await registry?.stop();
       await bridge.stop();
+      await Promise.all(agencies.map((a) => a.stop()));
       workers.forEach((w) => w.shutdown());
       await Promise.all(running);
       await publisher.close();

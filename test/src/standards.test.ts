@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
 import { engines, platformPrincipal, testDataConverter } from './engines.js';
-import { logger, startPlatform, type TestPlatform } from './platform.js';
+import { logger, startPlatform, withDemoAgencyOffers, type TestPlatform } from './platform.js';
 
 /**
  * Standards as data, end to end on the real engines: an agency publishes a form and a task type no
@@ -149,7 +149,7 @@ describe('standards as data, on the real engines', () => {
       taskQueue: `e2e-cases-${suffix}`,
     });
     app = createServer({
-      store: new PlatformStore(':memory:'),
+      store: withDemoAgencyOffers(new PlatformStore(':memory:')),
       cases,
       partners: new KafkaPartnerRegistry({
         kafka: apiKafka,

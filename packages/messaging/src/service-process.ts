@@ -56,11 +56,11 @@ export async function runServiceProcess(
 }
 
 /** A govmesh service's program: the `govmesh-<name>` bin its package (`services/<name>`) declares. */
-export function serviceProgram(root: string, name: string): string {
+export function serviceProgram(root: string, name: string, binName = `govmesh-${name}`): string {
   const dir = join(root, 'services', name);
   const { bin } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { bin: Record<string, string> };
-  const program = bin[`govmesh-${name}`];
-  if (!program) throw new Error(`services/${name}/package.json declares no bin govmesh-${name}`);
+  const program = bin[binName];
+  if (!program) throw new Error(`services/${name}/package.json declares no bin ${binName}`);
   return join(dir, program);
 }
 

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
+import type { AgencyOffer, AnnouncedOffer } from '@govmesh/contracts/agency-offer';
 import type { PartnerProfile } from '@govmesh/contracts/partner-profile';
 import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
 import {
@@ -34,6 +35,10 @@ CREATE TABLE IF NOT EXISTS ratings (case_id TEXT PRIMARY KEY, score INTEGER NOT 
 CREATE TABLE IF NOT EXISTS contract_revisions (
   kind TEXT NOT NULL, name TEXT NOT NULL, major INTEGER NOT NULL, revision INTEGER NOT NULL, record TEXT NOT NULL,
   PRIMARY KEY (kind, name, major, revision)
+);
+-- What each agency's workers offer (announced by @govmesh/agency-sdk): definitions may name only these.
+CREATE TABLE IF NOT EXISTS agency_offers (
+  agency TEXT PRIMARY KEY, offer TEXT NOT NULL, announced_by TEXT NOT NULL, announced_at TEXT NOT NULL
 );
 -- How far the retention sweep has read Temporal's closed cases.
 CREATE TABLE IF NOT EXISTS watermarks (name TEXT PRIMARY KEY, at TEXT NOT NULL);
@@ -293,6 +298,36 @@ export class PlatformStore {
   /** The latest revisions, as a definition is checked against them. */
   contracts(): ContractLookup {
     return contractLookup(this.latestTaskTypes(), this.latestForms());
+  }
+
+  /** An agency's workers' offer replaces the one before: what they run now is what they announced last. */
+  saveAgencyOffer(agency: string, offer: AgencyOffer, by: string, at: Date): AnnouncedOffer {
+    this.db
+      .prepare(
+        `INSERT INTO agency_offers VALUES (?, ?, ?, ?)
+         ON CONFLICT (agency) DO UPDATE SET offer = excluded.offer, announced_by = excluded.announced_by, announced_at = excluded.announced_at`,
+      )
+      .run(agency, JSON.stringify(offer), by, at.toISOString());
+    return { agency, ...offer, announcedBy: by, announcedAt: at.toISOString() };
+  }
+
+  agencyOffers(): AnnouncedOffer[] {
+    return this.db
+      .prepare<[], { agency: string; offer: string; announced_by: string; announced_at: string }>(
+        'SELECT * FROM agency_offers ORDER BY agency',
+      )
+      .all()
+      .map((r) => ({
+        agency: r.agency,
+        ...(JSON.parse(r.offer) as AgencyOffer),
+        announcedBy: r.announced_by,
+        announcedAt: r.announced_at,
+      }));
+  }
+
+  /** Each agency's offered activity names, as the definition check reads them. */
+  offeredActivities(): Map<string, string[]> {
+    return new Map(this.agencyOffers().map((o) => [o.agency, o.activities.map((a) => a.name)]));
   }
 
   publishService(definition: ServiceDefinition, by: string, at: Date, pins?: ContractPins): void {

@@ -267,6 +267,19 @@ const audit: AuditReader = {
   transparency: () => Promise.resolve([]),
 };
 
+/** What the example definitions' agencies offer, as their workers would have announced it. */
+function withAgencyOffers(store: PlatformStore): PlatformStore {
+  const at = new Date();
+  store.saveAgencyOffer('public-security', { activities: [{ name: 'verifyIdentity' }] }, 'public-security-systems', at);
+  store.saveAgencyOffer(
+    'social-security',
+    { activities: [{ name: 'schedulePayments' }] },
+    'social-security-systems',
+    at,
+  );
+  return store;
+}
+
 describe('the govmesh HTTP API', () => {
   let tokens: DevelopmentIssuer;
   beforeAll(async () => {
@@ -311,7 +324,7 @@ describe('the govmesh HTTP API', () => {
       changeStatus: () => Promise.resolve({ moved: ['case-1:background-check'] }),
     };
     deps = {
-      store: new PlatformStore(':memory:'),
+      store: withAgencyOffers(new PlatformStore(':memory:')),
       cases,
       partners,
       audit,
@@ -872,6 +885,86 @@ describe('the govmesh HTTP API', () => {
       .expect(201);
   });
 
+  it("keeps what each agency's workers announce, only from that agency, and refuses a definition naming what nobody offers", async () => {
+    const borderControl = `Bearer ${await tokens.mint({ role: 'agency-admin', subject: 'border-systems', agency: 'border-control' })}`;
+    const offer = { activities: [{ name: 'checkPassport', description: 'Reads the passport register.' }] };
+    // Another agency cannot announce for border-control, nor can a token that names no agency.
+    const foreign = await request(app)
+      .put('/v1/agencies/border-control/offer')
+      .set('authorization', await as('agency-admin'))
+      .send(offer)
+      .expect(403);
+    expect(body(foreign)).toMatchObject({ code: 'AUTH.NOT_OWNER', errors: [{ path: 'params.agency' }] });
+    // A bad offer is refused with every problem.
+    const bad = await request(app)
+      .put('/v1/agencies/border-control/offer')
+      .set('authorization', borderControl)
+      .send({ activities: [{ name: 'Check Passport' }, { name: 'checkVisa', output: 'yes' }] })
+      .expect(400);
+    expect(body(bad).errors.map((e: { path: string }) => e.path)).toEqual([
+      'body.activities.0.name',
+      'body.activities.1.output',
+    ]);
+    await request(app)
+      .put('/v1/agencies/border-control/offer')
+      .set('authorization', borderControl)
+      .send(offer)
+      .expect(200);
+    const offers = await request(app)
+      .get('/v1/agencies')
+      .set('authorization', await as('auditor'))
+      .expect(200);
+    expect(offers.body).toContainEqual(
+      expect.objectContaining({
+        agency: 'border-control',
+        announcedBy: 'border-systems',
+        activities: offer.activities,
+      }),
+    );
+
+    // The issue's typo: a definition naming an agency and activity nobody offers.
+    const typo = {
+      ...example('business-licence.yaml'),
+      version: 4,
+      steps: (example('business-licence.yaml').steps as Array<Record<string, unknown>>).map((step) =>
+        step.id === 'verify-identity'
+          ? { ...step, run: { agency: 'public-securty', activity: 'verifyIdentityy' } }
+          : step,
+      ),
+    };
+    const refused = await request(app)
+      .put('/v1/services/business-licence')
+      .set('authorization', await as('agency-admin'))
+      .send(typo)
+      .expect(422);
+    expect(body(refused).errors).toEqual([
+      {
+        path: 'body.steps.verify-identity',
+        message:
+          'step verify-identity: run names agency public-securty, whose workers offer nothing (agencies with workers: border-control, public-security, social-security); if it is not yet deployed, say so when publishing [unknown-agency-activity]',
+      },
+    ]);
+    // An agency not yet deployed is accepted when the publisher says so, with a warning.
+    const waiting = {
+      ...typo,
+      steps: typo.steps.map((step) =>
+        step.id === 'verify-identity'
+          ? { ...step, run: { agency: 'identity-office', activity: 'verifyIdentity' } }
+          : step,
+      ),
+    };
+    const accepted = await request(app)
+      .put('/v1/services/business-licence?notYetDeployed=identity-office')
+      .set('authorization', await as('agency-admin'))
+      .send(waiting)
+      .expect(201);
+    expect(body(accepted).warnings).toContainEqual({
+      path: 'body.steps.verify-identity',
+      message:
+        "step verify-identity: run names identity-office's verifyIdentity, which no worker offers yet; accepted as not yet deployed, its cases wait for it (or its fallback) until one does [agency-not-yet-deployed]",
+    });
+  });
+
   it('onboards and suspends partners; a partner reads only its own profile and scorecard', async () => {
     const admin = await as('agency-admin');
     const created = await request(app).post('/v1/partners').set('authorization', admin).send(profile).expect(201);
@@ -1017,7 +1110,7 @@ describe('the govmesh HTTP API', () => {
   const standaloneDeps = (
     overrides: Partial<Parameters<typeof createServer>[0]>,
   ): Parameters<typeof createServer>[0] => ({
-    store: new PlatformStore(':memory:'),
+    store: withAgencyOffers(new PlatformStore(':memory:')),
     cases,
     audit,
     tokens: tokens.verifier(),
@@ -1518,6 +1611,13 @@ describe('the govmesh HTTP API', () => {
       { status: 'active', reason: 'still current' },
     ],
     ['put', '/v1/task-types/site-inspection/1', ['agency-admin'], seedTaskType('site-inspection')],
+    [
+      'put',
+      '/v1/agencies/market-regulation/offer',
+      ['agency-admin'],
+      { activities: [{ name: 'checkPremisesRegister' }] },
+    ],
+    ['get', '/v1/agencies', ['agency-admin', 'auditor']],
     ['get', '/v1/task-types', 'public'],
     ['get', '/v1/task-types/site-inspection/1', 'public'],
     ['get', '/v1/task-types/site-inspection/1/revisions/1', 'public'],

@@ -7,6 +7,7 @@ import swaggerUi from 'swagger-ui-express';
 
 import type { Caller } from '@govmesh/tokens';
 import { DEVELOPMENT_ISSUER } from '@govmesh/tokens';
+import { agencyRoutes } from './agency-routes.js';
 import { auditRoutes } from './audit-routes.js';
 import { caseRoutes } from './case-routes.js';
 import { codecRoutes } from './codec-routes.js';
@@ -23,6 +24,7 @@ import { serviceRoutes } from './service-routes.js';
 /** Every route of the API, in the order the documentation lists them. */
 export const ROUTES: readonly RouteSpec[] = [
   ...serviceRoutes,
+  ...agencyRoutes,
   ...contractRoutes,
   ...caseRoutes,
   ...officerRoutes,

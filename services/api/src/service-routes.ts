@@ -42,6 +42,16 @@ function pinsFor(definition: ServiceDefinition, store: PlatformStore): ContractP
   };
 }
 
+const PublishQuery = z.object({
+  notYetDeployed: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]*(,[a-z][a-z0-9-]*)*$/, 'agencies, comma-separated, such as public-security,border-control')
+    .optional()
+    .describe(
+      "agencies whose workers are not running yet, accepted knowingly: their activities are warned about instead of refused, and their cases wait for them (or the step's fallback)",
+    ),
+});
+
 const VersionChange = z.object({
   status: z
     .enum(['active', 'deprecated', 'retired'])
@@ -59,6 +69,7 @@ export const serviceRoutes: RouteSpec[] = [
     roles: ['agency-admin'],
     summary: 'Publish a new version of a service definition (every problem is reported at once)',
     params: IdParams,
+    query: PublishQuery,
     body: DefinitionBody,
     bodyDocument: SERVICE_DEFINITION_DOCUMENT,
     responses: {
@@ -67,13 +78,16 @@ export const serviceRoutes: RouteSpec[] = [
       409: { description: 'that version exists', schema: Problem },
       422: { description: 'the definition has problems', schema: Problem },
     },
-    handle({ params, body, caller }, deps) {
+    handle({ params, query, body, caller }, deps) {
       const agency = actingAgency(caller, 'publishes services');
       const owner = deps.store.serviceVersions(params.id).at(-1)?.definition.ownerAgency;
       if (owner !== undefined && owner !== agency) throw notYourService(params.id, owner, agency, 'body.ownerAgency');
       const report = validateServiceDefinition(body, {
         contracts: deps.store.contracts(),
         today: today(deps),
+        // Every run and compensate must name what an agency's workers offer (issue: a typo waited for ever).
+        agencyOffers: deps.store.offeredActivities(),
+        notYetDeployed: query.notYetDeployed?.split(',') ?? [],
         ...(deps.caseHistoryRetentionDays !== undefined
           ? { caseHistoryRetentionDays: deps.caseHistoryRetentionDays }
           : {}),

@@ -84,6 +84,15 @@ describe('govmesh over the API', () => {
     await new Promise((resolve) => server.once('listening', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     close = () => server.close();
+    // The identity agency's workers announce what they run, as @govmesh/agency-sdk does on start.
+    const issuer = await DevelopmentIssuer.open(developmentIssuerKeyFile(dataDir));
+    const systems = await issuer.mint({ role: 'agency-admin', subject: 'ps-systems', agency: 'public-security' });
+    const announced = await fetch(`${url}/v1/agencies/public-security/offer`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${systems}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ activities: [{ name: 'verifyIdentity' }] }),
+    });
+    expect(announced.status).toBe(200);
   });
   afterAll(() => close());
 
@@ -118,8 +127,32 @@ describe('govmesh over the API', () => {
     const bad = await govmesh(['service', 'apply', '-f', 'examples/invalid/five-mistakes.yaml'], admin);
     expect(bad.code).toBe(1);
     expect(bad.stderr.match(/^ {2}- body/gm)).toHaveLength(5);
+    expect(JSON.parse((await govmesh(['agency', 'list', '--json'], admin)).stdout)).toEqual([
+      expect.objectContaining({ agency: 'public-security', activities: [{ name: 'verifyIdentity' }] }),
+    ]);
+    // An activity nobody offers is refused, unless the publisher says its agency is not deployed yet.
+    const typo = join(mkdtempSync(join(tmpdir(), 'govmesh-cli-')), 'typo.yaml');
+    writeFileSync(
+      typo,
+      readFileSync(join(root, 'examples/business-licence.yaml'), 'utf8')
+        .replace('version: 3', 'version: 4')
+        .replace('activity: verifyIdentity', 'activity: verifyIdentityy'),
+    );
+    const refused = await govmesh(['service', 'apply', '-f', typo], admin);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      /public-security's activity verifyIdentityy, which its workers do not offer \(they offer verifyIdentity\) \[unknown-agency-activity\]/,
+    );
+    expect(
+      await govmesh(['service', 'apply', '-f', typo, '--not-yet-deployed', 'public-security'], admin),
+    ).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(
+        /! step verify-identity: run names public-security's verifyIdentityy, which no worker offers yet/,
+      ) as unknown,
+    });
     const list = await govmesh(['service', 'list', '--json']);
-    expect(JSON.parse(list.stdout)).toEqual([expect.objectContaining({ id: 'business-licence', version: 3 })]);
+    expect(JSON.parse(list.stdout)).toEqual([expect.objectContaining({ id: 'business-licence', version: 4 })]);
 
     // The admin's token came from `govmesh token mint` above; the others are minted here, with the same key.
     const issuer = await DevelopmentIssuer.open(developmentIssuerKeyFile(dataDir));

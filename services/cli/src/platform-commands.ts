@@ -40,16 +40,44 @@ function readDocument(path: string): unknown {
 }
 
 export function platformCommands(): Command[] {
+  const agency = new Command('agency').description("what the agencies' workers offer");
+  agency
+    .command('list')
+    .description("each agency's announced activities (definitions may name only these in run and compensate)")
+    .option('--json')
+    .action(
+      action(async () => {
+        const data = await callApi<Json[]>('GET', '/v1/agencies');
+        return {
+          data,
+          text: table(
+            data.flatMap((o) =>
+              (o.activities as Json[]).map((a) => ({
+                agency: o.agency,
+                activity: a.name,
+                announced: o.announcedAt,
+                by: o.announcedBy,
+              })),
+            ),
+          ),
+        };
+      }),
+    );
   const service = new Command('service');
   service
     .command('apply')
     .description('publish a definition through the API (422 lists every problem)')
     .requiredOption('-f, --file <file>')
+    .option(
+      '--not-yet-deployed <agencies>',
+      'agencies (comma-separated) whose workers are not running yet: their activities are warned about instead of refused',
+    )
     .option('--json')
     .action(
-      action<{ file: string; json?: boolean }>(async (o) => {
+      action<{ file: string; notYetDeployed?: string; json?: boolean }>(async (o) => {
         const doc = readDocument(o.file) as Json;
-        const data = await callApi<Json>('PUT', `/v1/services/${encodeURIComponent(String(doc.id))}`, doc);
+        const query = o.notYetDeployed ? `?notYetDeployed=${encodeURIComponent(o.notYetDeployed)}` : '';
+        const data = await callApi<Json>('PUT', `/v1/services/${encodeURIComponent(String(doc.id))}${query}`, doc);
         const warnings = (data.warnings as Array<{ message: string }> | undefined) ?? [];
         return {
           data,
@@ -472,5 +500,5 @@ export function platformCommands(): Command[] {
         `${await issuer.mint({ role: o.role, subject: o.sub, officerRoles: o.officerRoles?.split(',').filter(Boolean) ?? [], agency: o.agency }, o.expires)}\n`,
       );
     });
-  return [service, ...standards, kase, task, partner, keys, erasure, token];
+  return [service, agency, ...standards, kase, task, partner, keys, erasure, token];
 }

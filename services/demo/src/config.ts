@@ -1,4 +1,4 @@
-import { DEFAULT_PORTS } from '@govmesh/messaging';
+import { DEFAULT_PORTS, DataDirEnv, PlatformEnv, caseKeysSource, loadProcessConfig } from '@govmesh/messaging';
 import { z } from 'zod';
 
 /** What `govmesh up` and `govmesh demo` read from the environment, parsed once, with laptop defaults. */
@@ -34,4 +34,22 @@ export function loadDemoConfig(env: Record<string, string | undefined>): DemoCon
  */
 export function processEnvironment(): Record<string, string | undefined> {
   return process.env;
+}
+
+/** What one demo agency's process (`govmesh-demo-agency`) reads: which agency, and where govmesh is. */
+export const DemoAgencyEnv = PlatformEnv.extend({
+  GOVMESH_AGENCY: z.string().regex(/^[a-z][a-z0-9-]*$/, 'an agency is a kebab-case name such as public-security'),
+  /** Where the agency announces what it offers. */
+  GOVMESH_API_URL: z.url().default(`http://127.0.0.1:${DEFAULT_PORTS.api}`),
+  /**
+   * The agency's token (agency-admin of GOVMESH_AGENCY); by default the demo mints one from the
+   * development issuer of the data folder, as `govmesh token mint` does.
+   */
+  GOVMESH_AGENCY_TOKEN: z.string().min(1).optional(),
+});
+
+export function loadDemoAgencyConfig(env: Record<string, string | undefined> = processEnvironment()) {
+  const agency = loadProcessConfig('demo-agency', DemoAgencyEnv, env);
+  const where = loadProcessConfig('demo-agency', DataDirEnv, env);
+  return { ...agency, dataDir: where.dataDir, caseKeys: caseKeysSource(agency, where.dataDir) };
 }

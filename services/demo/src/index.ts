@@ -5,3 +5,4 @@ export { DEMO_PARTNERS } from './demo-partners.js';
 export { onDemoClock } from './demo-catalogue.js';
 export { tagged } from './platform-stack.js';
 export { startPlatformStack, COMPONENTS, type PlatformStack, type StackOptions } from './platform-stack.js';
+export { DEMO_AGENCIES, DEMO_AGENCY_NAMES } from './demo-agencies.js';

@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline';
 import { serviceProgram, untilReady } from '@govmesh/messaging';
 
 import { processEnvironment } from './config.js';
+import { DEMO_AGENCY_NAMES } from './demo-agencies.js';
 
 /** The govmesh processes, in the order they start; each tells its supervisor over IPC when ready. */
 export const COMPONENTS = [
@@ -16,6 +17,17 @@ export const COMPONENTS = [
   // The pages: they call the API, so they start after it (and sign people in through its issuer).
   { name: 'web' },
 ] as const;
+
+/**
+ * The demo agencies' systems, one process each (`govmesh-demo-agency`, through the agency SDK),
+ * started last: each announces what it offers to the API, which must be up.
+ */
+export const DEMO_AGENCY_COMPONENTS = DEMO_AGENCY_NAMES.map((agency) => ({
+  name: `agency-${agency}`,
+  agency,
+}));
+
+type Component = { readonly name: string; readonly agency?: string };
 
 /** A service that exits on its own is started again, unless it keeps failing: this many times a minute. */
 const MAX_RESTARTS_PER_MINUTE = 5;
@@ -101,10 +113,19 @@ export async function startPlatformStack(o: StackOptions): Promise<PlatformStack
   const restarts = new Map<string, number[]>();
 
   /** Starts one service and resolves when it says it is ready; restarts it if it exits later. */
-  async function launch(component: (typeof COMPONENTS)[number]): Promise<void> {
-    const child = spawn(process.execPath, [serviceProgram(o.root, component.name)], {
+  async function launch(component: Component): Promise<void> {
+    const program = component.agency
+      ? serviceProgram(o.root, 'demo', 'govmesh-demo-agency')
+      : serviceProgram(o.root, component.name);
+    const child = spawn(process.execPath, [program], {
       cwd: o.root,
-      env: { ...processEnvironment(), ...o.env, ...o.envOf?.(component.name) },
+      env: {
+        ...processEnvironment(),
+        ...o.env,
+        ...(component.agency
+          ? { GOVMESH_AGENCY: component.agency }
+          : o.envOf?.(component.name as (typeof COMPONENTS)[number]['name'])),
+      },
       // The IPC channel carries the ready signal, and its closing tells the service that this
       // supervisor is gone (it then stops rather than run orphaned).
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -146,7 +167,7 @@ export async function startPlatformStack(o: StackOptions): Promise<PlatformStack
   }
 
   try {
-    for (const component of COMPONENTS) await launch(component);
+    for (const component of [...COMPONENTS, ...DEMO_AGENCY_COMPONENTS]) await launch(component);
   } catch (err) {
     await stop();
     throw err;

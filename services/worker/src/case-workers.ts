@@ -3,8 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { CloudEventPublisher } from '@govmesh/messaging';
 import { temporalActivityTracing } from '@govmesh/telemetry/setup';
 import { SHARED_WORKFLOW_MODULES } from '@govmesh/workflows/bundling';
-import type { AgencyActivity } from '@govmesh/workflows/case-activities';
-import { CASE_TASK_QUEUE, agencyTaskQueue } from '@govmesh/workflows/task-queues';
+import { CASE_TASK_QUEUE } from '@govmesh/workflows/task-queues';
 import type { DataConverter } from '@temporalio/common';
 import { type NativeConnection, Worker } from '@temporalio/worker';
 import type { Logger } from 'pino';
@@ -21,8 +20,6 @@ export interface CaseWorkerDeps {
   readonly publisher: CloudEventPublisher;
   readonly partners: PartnerDirectory;
   readonly registries: RegistryDirectory;
-  /** Agency → its in-house activities, each agency on its own task queue. */
-  readonly agencies: Readonly<Record<string, Readonly<Record<string, AgencyActivity>>>>;
   readonly logger: Logger;
   readonly calendar?: WorkingCalendar;
   /** The case task queue; tests use their own so that runs do not share workers. */
@@ -43,7 +40,10 @@ export function workflowTracingPath(): string {
   return fileURLToPath(import.meta.resolve('@govmesh/workflows/trace-propagation'));
 }
 
-/** One worker for cases and one per agency; `run` until `shutdown` (or SIGTERM in main). */
+/**
+ * The worker for cases; `run` until `shutdown` (or SIGTERM in main). The agencies' in-house
+ * activities run in the agencies' own processes (`@govmesh/agency-sdk`), never here.
+ */
 export async function createCaseWorkers(deps: CaseWorkerDeps): Promise<Worker[]> {
   const caseWorker = await Worker.create({
     connection: deps.connection,
@@ -73,17 +73,5 @@ export async function createCaseWorkers(deps: CaseWorkerDeps): Promise<Worker[]>
       }),
     },
   });
-  const agencyWorkers = await Promise.all(
-    Object.entries(deps.agencies).map(([agency, activities]) =>
-      Worker.create({
-        connection: deps.connection,
-        namespace: deps.namespace,
-        taskQueue: agencyTaskQueue(agency),
-        dataConverter: deps.dataConverter,
-        activities,
-        interceptors: { activity: temporalActivityTracing() },
-      }),
-    ),
-  );
-  return [caseWorker, ...agencyWorkers];
+  return [caseWorker];
 }

@@ -4,7 +4,6 @@ import { tracingConfig } from '@govmesh/telemetry';
 import { startTracing } from '@govmesh/telemetry/setup';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 
-import { DEMO_AGENCY_ACTIVITIES } from './adapters/agency-activities.js';
 import { loadConfig } from './config.js';
 import { startWorker } from './worker-service.js';
 
@@ -42,7 +41,6 @@ await runServiceProcess(
     taskQueue: config.GOVMESH_CASE_TASK_QUEUE,
     maxCachedCases: config.GOVMESH_WORKER_MAX_CACHED_CASES,
     sdkMetrics: `http://${config.GOVMESH_METRICS_HOST}:${config.GOVMESH_WORKER_SDK_METRICS_PORT}/metrics`,
-    agencies: config.GOVMESH_DEMO_AGENCIES ? Object.keys(DEMO_AGENCY_ACTIVITIES) : [],
   },
   { tracing },
 );

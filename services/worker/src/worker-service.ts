@@ -12,7 +12,6 @@ import { caseDataConverter, ensureCaseSearchAttributes, loadCaseDataKeys } from 
 import { NativeConnection } from '@temporalio/worker';
 import type { Logger } from 'pino';
 
-import { DEMO_AGENCY_ACTIVITIES } from './adapters/agency-activities.js';
 import { DEMO_REGISTRIES, RegistryDirectory } from './adapters/registries.js';
 import { createCaseWorkers } from './case-workers.js';
 import type { WorkerConfig } from './config.js';
@@ -60,7 +59,6 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     partners: directory,
     registries: config.GOVMESH_DEMO_AGENCIES ? DEMO_REGISTRIES : new RegistryDirectory({}),
     calendar: WorkingCalendar.fromFile(config.GOVMESH_CALENDAR_FILE),
-    agencies: config.GOVMESH_DEMO_AGENCIES ? DEMO_AGENCY_ACTIVITIES : {},
     logger,
     taskQueue: config.GOVMESH_CASE_TASK_QUEUE,
     maxCachedCases: config.GOVMESH_WORKER_MAX_CACHED_CASES,
