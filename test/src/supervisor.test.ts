@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { startPlatformStack, type PlatformStack } from '@govmesh/demo';
 import { engineUp, infraDown, loadInfraConfig, type InfraConfig } from '@govmesh/infra';
 import { serviceProgram, untilReady } from '@govmesh/messaging';
+import { DevelopmentIssuer, developmentIssuerKeyFile } from '@govmesh/tokens';
 import { createPartner } from '@govmesh/partner-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -172,6 +173,23 @@ describe('the supervisor of govmesh up', () => {
     // The metrics are open on loopback; the ledger's read model still asks for its secret.
     expect((await fetch(`${env.GOVMESH_AUDIT_URL}/v1/verify`)).status).toBe(401);
   }, 60_000);
+
+  it("starts each demo agency's systems as a process of its own, which announces what it offers", async () => {
+    const issuer = await DevelopmentIssuer.open(developmentIssuerKeyFile(dir));
+    const auditor = await issuer.mint({ role: 'auditor', subject: 'auditor-1' });
+    const offers = (await (
+      await fetch(`http://127.0.0.1:${env.GOVMESH_API_PORT}/v1/agencies`, {
+        headers: { authorization: `Bearer ${auditor}` },
+      })
+    ).json()) as Array<{ agency: string; announcedBy: string; activities: Array<{ name: string }> }>;
+    expect(offers.map((o) => [o.agency, o.announcedBy, o.activities.map((a) => a.name)])).toEqual([
+      ['public-security', 'public-security-systems', ['verifyIdentity']],
+      ['social-security', 'social-security-systems', ['schedulePayments']],
+    ]);
+    const pids = stack.pids();
+    expect(pids['agency-public-security']).toBeGreaterThan(0);
+    expect(new Set([pids.worker, pids['agency-public-security'], pids['agency-social-security']]).size).toBe(3);
+  });
 
   it('starts a service that died again', async () => {
     const before = stack.pids().worker!;
