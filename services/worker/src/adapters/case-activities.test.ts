@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 
 import { PartnerDirectory } from '../domain/partner-directory.js';
+import { WorkingCalendar } from '../domain/working-calendar.js';
 import { createCaseActivities } from './case-activities.js';
 import { RegistryDirectory } from './registries.js';
 
@@ -90,5 +91,46 @@ describe("publishing a case's events in one send", () => {
     expect(refusal).toMatchObject({ type: 'CONTRACT.INVALID_EVENT' });
     expect(refusal?.message).toContain('domain event stepCompleted does not match its contract');
     expect(sends).toHaveLength(0);
+  });
+});
+
+describe('reckoning a deadline in working days', () => {
+  it("warns, naming the calendar's last known year, when a deadline falls after it, and still answers it", async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const activities = createCaseActivities({
+      publisher: {} as CloudEventPublisher,
+      partners: new PartnerDirectory([]),
+      registries: new RegistryDirectory({}),
+      logger: pino(
+        { level: 'warn' },
+        { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+      ),
+      calendar: new WorkingCalendar(
+        'short',
+        'UTC',
+        ['saturday', 'sunday'],
+        [{ date: '2026-12-25', name: 'Christmas Day' }],
+      ),
+    });
+    const env = new MockActivityEnvironment({ scheduledTimestampMs: Date.parse('2026-12-21T09:00:00Z') });
+    const dueIn = (workingDays: number): Promise<{ due: string }> =>
+      env.run<
+        [{ workingDays: number }],
+        { due: string; inMs: number },
+        (d: { workingDays: number }) => Promise<{ due: string; inMs: number }>
+      >((d) => activities.computeDueDate({ deadline: d }), { workingDays });
+    const within = await dueIn(3);
+    expect(within.due).toBe('2026-12-24T09:00:00.000Z');
+    expect(lines).toEqual([]);
+    const beyond = await dueIn(10);
+    expect(beyond.due).toBe('2027-01-05T09:00:00.000Z');
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: 40,
+        due: '2027-01-05T09:00:00.000Z',
+        jurisdiction: 'short',
+        knownThrough: 2026,
+      }),
+    ]);
   });
 });

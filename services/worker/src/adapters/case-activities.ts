@@ -212,6 +212,16 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
     computeDueDate({ deadline }) {
       // From when the activity was first scheduled, so a retry lands on the same day.
       const due = dueAt(new Date(Context.current().info.scheduledTimestampMs), deadline, deps.calendar);
+      // Still a deadline, but one whose holidays nobody has listed yet: someone must extend the calendar.
+      if (deadline.workingDays !== undefined && deps.calendar?.isBeyondKnownYears(due))
+        log.warn(
+          {
+            due: due.toISOString(),
+            jurisdiction: deps.calendar.jurisdiction,
+            knownThrough: deps.calendar.knownThrough,
+          },
+          "a deadline falls after the last year the working-day calendar lists: that year's holidays are not counted; add them to GOVMESH_CALENDAR_FILE",
+        );
       return Promise.resolve({ due: due.toISOString(), inMs: Math.max(0, due.getTime() - now().getTime()) });
     },
 

@@ -54,6 +54,56 @@ describe('working days by the jurisdiction calendar', () => {
     expect(() => WorkingCalendar.fromFile(path)).toThrow(/timeZone[\s\S]*weekend\.0[\s\S]*holidays\.0\.date/);
   });
 
+  it('counts a make-up working day (调休) on a weekend, and skips a long holiday', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'govmesh-calendar-')), 'cn.yaml');
+    // Illustrative dates: a week-long holiday with two weekend days worked to make up for it.
+    writeFileSync(
+      path,
+      [
+        'jurisdiction: cn-example',
+        'timeZone: Asia/Shanghai',
+        'holidays:',
+        ...['05', '06', '07', '08', '09', '10', '11'].map((d) => `  - { date: 2027-02-${d}, name: Spring Festival }`),
+        'makeUpWorkingDays:',
+        '  - { date: 2027-01-31, name: Spring Festival make-up day }',
+        '  - { date: 2027-02-20, name: Spring Festival make-up day }',
+      ].join('\n'),
+    );
+    const cn = WorkingCalendar.fromFile(path);
+    // Friday 29 January 2027, 09:00 in Shanghai: Sunday 31 January is worked, so it is day 1.
+    const friday = new Date('2027-01-29T01:00:00Z');
+    expect(dueAt(friday, { workingDays: 1 }, cn).toISOString()).toBe('2027-01-31T01:00:00.000Z');
+    expect(dueAt(friday, { workingDays: 3 }, cn).toISOString()).toBe('2027-02-02T01:00:00.000Z');
+    // From Thursday 4 February: the holiday week counts for nothing, Friday 12 February is day 1.
+    expect(dueAt(new Date('2027-02-04T01:00:00Z'), { workingDays: 1 }, cn).toISOString()).toBe(
+      '2027-02-12T01:00:00.000Z',
+    );
+    expect(dueAt(new Date('2027-02-04T01:00:00Z'), { workingDays: 2 }, cn).toISOString()).toBe(
+      '2027-02-15T01:00:00.000Z',
+    );
+  });
+
+  it('knows the last year it lists holidays for, and says when a deadline falls after it', () => {
+    expect(calendar.knownThrough).toBe(2027);
+    expect(calendar.isBeyondKnownYears(new Date('2027-12-31T12:00:00Z'))).toBe(false);
+    expect(calendar.isBeyondKnownYears(dueAt(new Date('2027-12-20T08:00:00Z'), { workingDays: 20 }, calendar))).toBe(
+      true,
+    );
+    // A calendar with no holidays claims no years, and never warns.
+    expect(WorkingCalendar.WEEKDAYS_UTC.isBeyondKnownYears(new Date('2099-01-01T00:00:00Z'))).toBe(false);
+  });
+
+  it('refuses a make-up working day that is also a holiday', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'govmesh-calendar-')), 'clash.yaml');
+    writeFileSync(
+      path,
+      'jurisdiction: x\ntimeZone: UTC\nholidays: [{ date: 2027-01-02, name: a }]\nmakeUpWorkingDays: [{ date: 2027-01-02, name: b }]\n',
+    );
+    expect(() => WorkingCalendar.fromFile(path)).toThrow(
+      /makeUpWorkingDays\.0\.date: 2027-01-02 is listed as a holiday too/,
+    );
+  });
+
   it('counts seconds for drills and tests', () => {
     expect(dueAt(new Date('2026-11-27T10:00:00Z'), { seconds: 3 }).toISOString()).toBe('2026-11-27T10:00:03.000Z');
   });
