@@ -217,6 +217,11 @@ export const ServiceDefinition = z
     title: z.string().min(1).max(200),
     ownerAgency: Agency,
     statutoryDeadline: Deadline.optional(),
+    /**
+     * How long an officer, a reviewer or the applicant has at a step that names no deadline of its
+     * own (then escalated, or reminded); 10 working days when the service does not say.
+     */
+    defaultDeadline: Deadline.optional(),
     retention: Retention.optional(),
     application: z.object({ schema: ApplicationSchemaRef }).strict(),
     steps: z.array(Step).min(1),

@@ -1,4 +1,5 @@
-import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
+import type { Deadline, ServiceDefinition } from '@govmesh/contracts/service-definition';
+import { defaultDeadlineOf } from '@govmesh/contracts/service-rules';
 import type { PinnedContracts } from '@govmesh/contracts/standards';
 import { type ActivityOptions, patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 
@@ -27,6 +28,16 @@ type LocalCaseActivities = Pick<
   | 'dispatchToChosenPartner'
   | 'computeDueDate'
 >;
+
+/** The names of the local activities (a proxy lists none of its own). */
+const LOCAL_ACTIVITY_NAMES: Record<keyof LocalCaseActivities, true> = {
+  recordDomainEvent: true,
+  recordDomainEvents: true,
+  selectPartner: true,
+  dispatchTask: true,
+  dispatchToChosenPartner: true,
+  computeDueDate: true,
+};
 
 const remoteActivities = proxyActivities<CaseActivities>(ACTIVITY_OPTIONS);
 /**
@@ -68,6 +79,11 @@ export interface CaseContext {
   readonly escalatesUnavailableAgency: boolean;
   /** A case that fails or is withdrawn runs its completed steps' compensations (after `step-compensation`). */
   readonly compensatesSteps: boolean;
+  /**
+   * The deadline of an officer, review or citizen wait: the step's own, else the service's default
+   * (cases started after `default-deadlines`; before, a step without one waited for ever).
+   */
+  readonly deadlineOr: (own: Deadline | undefined) => Deadline | undefined;
 }
 
 /**
@@ -75,7 +91,10 @@ export interface CaseContext {
  * start, in this order: cases started before each change replay with what they ran then
  * (workflows/histories/ holds one recorded before each marker).
  */
-export function caseActivities(caseId: string): Pick<
+export function caseActivities(
+  caseId: string,
+  definition: Pick<ServiceDefinition, 'defaultDeadline'>,
+): Pick<
   CaseContext,
   | 'remote'
   | 'local'
@@ -85,6 +104,7 @@ export function caseActivities(caseId: string): Pick<
   | 'closesOpenWork'
   | 'escalatesUnavailableAgency'
   | 'compensatesSteps'
+  | 'deadlineOr'
 > & {
   readonly visibility: VisibilityFeatures;
 } {
@@ -113,21 +133,52 @@ export function caseActivities(caseId: string): Pick<
   const escalatesUnavailableAgency = patched('agency-unavailable-escalates');
   // A case that fails or is withdrawn undoes its completed steps that name a compensation.
   const compensatesSteps = patched('step-compensation');
+  // No officer, review or citizen wait is without a deadline: the service's default, else 10 working days.
+  const hasDefaultDeadlines = patched('default-deadlines');
+  // Local activities one at a time: two in flight at once (a parallel group's partner dispatch
+  // and its officer's due date) may finish in either order, but a replay resolves them together,
+  // in the order they were scheduled, and the branches would go on in another order than they did.
+  const inTurn = hasDefaultDeadlines ? oneAtATime() : <T>(call: () => Promise<T>) => call();
+  const [ownLocal, ownDispatch, publishing] = [local, localDispatch, localActivities].map((a) => inTurnOf(a, inTurn));
   const journal = new CaseJournal(caseId, {
     batched,
     numbersDispatches,
-    recordOne: (event) => local.recordDomainEvent(event),
-    publish: (events) => localActivities.recordDomainEvents(events),
+    recordOne: (event) => ownLocal!.recordDomainEvent(event),
+    publish: (events) => publishing!.recordDomainEvents(events),
   });
   return {
     remote: remoteActivities,
-    local,
-    localDispatch,
+    local: ownLocal!,
+    localDispatch: ownDispatch!,
     journal,
     choosesPartnerInDispatch,
     closesOpenWork,
     escalatesUnavailableAgency,
     compensatesSteps,
+    deadlineOr: (own) => own ?? (hasDefaultDeadlines ? defaultDeadlineOf(definition) : undefined),
     visibility: { partnersHolding, awaitingRoles, officerTasksMemo },
   };
+}
+
+/** Runs calls one after another, each once the one before has settled. */
+function oneAtATime(): <T>(call: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(call: () => Promise<T>): Promise<T> => {
+    const run = tail.then(call);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+}
+
+/** The activities, each call taking its turn. */
+function inTurnOf(
+  activities: LocalCaseActivities,
+  inTurn: <T>(call: () => Promise<T>) => Promise<T>,
+): LocalCaseActivities {
+  return Object.fromEntries(
+    (Object.keys(LOCAL_ACTIVITY_NAMES) as Array<keyof LocalCaseActivities>).map((name) => [
+      name,
+      (...args: unknown[]) => inTurn(() => (activities[name] as (...a: unknown[]) => Promise<unknown>)(...args)),
+    ]),
+  ) as unknown as LocalCaseActivities;
 }

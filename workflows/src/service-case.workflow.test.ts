@@ -215,6 +215,45 @@ describe('deadlines', () => {
     });
   });
 
+  it("gives an officer or the applicant the service's default deadline at a step that names none, else 10 working days", async () => {
+    const h = await harness({ dueInMs: 2_500 });
+    const undated: ServiceDefinition = {
+      apiVersion: 'govmesh/v1',
+      kind: 'Service',
+      id: 'undated',
+      version: 1,
+      title: 'Steps that name no deadline',
+      ownerAgency: 'market-regulation',
+      application: { schema: 'business-licence-application@1' },
+      steps: [
+        { id: 'note', citizenInput: { fields: [], prompt: 'Anything to add?', reminders: 1, onExpiry: 'withdraw' } },
+        {
+          id: 'decision',
+          classification: { core: true, critical: true },
+          officer: { role: 'licensing-officer' },
+          share: [],
+        },
+      ],
+    };
+    // With the service's own default: the applicant is reminded, then the case is withdrawn.
+    const own = await h.start(
+      caseId('undated'),
+      { ...undated, defaultDeadline: { hours: 4 } },
+      businessLicenceApplication,
+    );
+    expect(await own.result()).toMatchObject({ status: 'withdrawn' });
+    expect(h.calls.dueDates).toEqual([{ hours: 4 }, { hours: 4 }]);
+    expect(h.calls.events.map((e) => e.kind)).toContain('citizenInputReminded');
+    // Without one: the platform's 10 working days, and an officer who lets them pass is escalated.
+    const platform = await h.start(caseId('undated'), undated, businessLicenceApplication);
+    await h.provide(platform, 'note', { note: 'as asked' });
+    await h.until(platform, 'the escalation', (s) => s.steps.decision?.role === 'licensing-officer-supervisor');
+    // The applicant's wait, the officer's, and the supervisor's after the escalation.
+    expect(h.calls.dueDates.slice(2)).toEqual([{ workingDays: 10 }, { workingDays: 10 }, { workingDays: 10 }]);
+    await h.decide(platform, 'decision', 'approve');
+    expect(await platform.result()).toMatchObject({ status: 'completed' });
+  });
+
   it('escalates an overdue officer task once, then leaves it with the supervisor, overdue, until decided', async () => {
     const h = await harness({ dueInMs: 400 });
     const definition = {

@@ -50,7 +50,7 @@ function openCase(input: ServiceCaseInput): CaseContext {
     const mode = 'classification' in step ? effectiveMode(step) : 'in-house';
     state.steps[step.id] = { id: step.id, mode, status: 'pending' };
   }
-  const { visibility: features, ...activities } = caseActivities(caseId);
+  const { visibility: features, ...activities } = caseActivities(caseId, definition);
   const visibility = new CaseVisibility(state, features);
   activities.journal.refreshVisibility = () => visibility.sync();
   const contracts = pinnedContractsOf(input);

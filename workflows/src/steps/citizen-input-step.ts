@@ -32,19 +32,20 @@ export async function collectCitizenInput(
   s.status = 'awaiting-citizen';
   const named = fields.length ? [...fields] : ['(free text)'];
   await journal.record('citizenInputRequested', { stepId, fields: named }, stepId);
-  if (!timing?.deadline) await journal.waitUntil(() => request.provided !== undefined);
+  const deadline = ctx.deadlineOr(timing?.deadline);
+  if (!deadline) await journal.waitUntil(() => request.provided !== undefined);
   else {
-    let due = await ctx.localDispatch.computeDueDate({ deadline: timing.deadline });
+    let due = await ctx.localDispatch.computeDueDate({ deadline });
     s.deadline = due.due;
     for (let reminded = 0; !(await journal.waitUntil(() => request.provided !== undefined, due.inMs)); reminded += 1) {
-      if (reminded < (timing.reminders ?? 1)) {
-        due = await ctx.localDispatch.computeDueDate({ deadline: timing.deadline });
+      if (reminded < (timing?.reminders ?? 1)) {
+        due = await ctx.localDispatch.computeDueDate({ deadline });
         s.deadline = due.due;
         await journal.record('citizenInputReminded', { stepId, fields: named, deadline: due.due }, stepId);
         continue;
       }
       open.citizenRequests.delete(stepId);
-      if ((timing.onExpiry ?? 'withdraw') === 'withdraw') {
+      if ((timing?.onExpiry ?? 'withdraw') === 'withdraw') {
         throw new CaseWithdrawn(
           stepId,
           'CASE.NO_CITIZEN_INPUT',

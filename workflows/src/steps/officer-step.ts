@@ -50,9 +50,10 @@ export async function awaitOfficerDecision(
   Object.assign(s, { status: kind === 'review' ? 'awaiting-review' : 'awaiting-officer', role });
   s.taskVersion = task.version;
   delete s.claimedBy;
-  if (!timing.deadline) await journal.waitUntil(() => task.decision !== undefined);
+  const deadline = ctx.deadlineOr(timing.deadline);
+  if (!deadline) await journal.waitUntil(() => task.decision !== undefined);
   else {
-    let due = await ctx.localDispatch.computeDueDate({ deadline: timing.deadline });
+    let due = await ctx.localDispatch.computeDueDate({ deadline });
     s.deadline = due.due;
     while (!(await journal.waitUntil(() => task.decision !== undefined, due.inMs))) {
       const toRole = timing.escalateTo ?? supervisorRoleOf(role);
@@ -63,7 +64,7 @@ export async function awaitOfficerDecision(
         await journal.waitUntil(() => task.decision !== undefined);
         break;
       }
-      due = await ctx.localDispatch.computeDueDate({ deadline: timing.deadline });
+      due = await ctx.localDispatch.computeDueDate({ deadline });
       await journal.record('officerTaskEscalated', { stepId, fromRole: task.role, toRole, deadline: due.due }, stepId);
       s.escalatedFrom ??= task.role;
       task.role = toRole;

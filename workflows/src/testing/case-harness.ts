@@ -1,5 +1,5 @@
 import { domainEventId } from '@govmesh/contracts/case-ids';
-import type { ServiceDefinition, Step } from '@govmesh/contracts/service-definition';
+import type { Deadline, ServiceDefinition, Step } from '@govmesh/contracts/service-definition';
 import type { TaskResultData } from '@govmesh/contracts/task-messages';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
@@ -74,6 +74,8 @@ export interface CaseCalls {
   readonly agencyRuns: { agency: string; activity: string; stepId: string }[];
   /** What the case answered each result sent from within a dispatch: 'accepted' or the refusal's type. */
   readonly answersWithinDispatch: string[];
+  /** Every deadline the case asked the due date of, in order. */
+  readonly dueDates: Deadline[];
 }
 
 export interface CaseHarness {
@@ -156,6 +158,7 @@ export async function startCaseHarness(options: CaseHarnessOptions): Promise<Cas
     lookups: [],
     agencyRuns: [],
     answersWithinDispatch: [],
+    dueDates: [],
   };
   const offered = options.partners ?? {};
   const activities: CaseActivities = {
@@ -216,7 +219,8 @@ export async function startCaseHarness(options: CaseHarnessOptions): Promise<Cas
       calls.events.push(...events);
       return Promise.resolve();
     },
-    computeDueDate: () => {
+    computeDueDate: ({ deadline }) => {
+      calls.dueDates.push(deadline);
       const inMs = options.dueInMs ?? 3_600_000;
       return Promise.resolve({ due: new Date(Date.now() + inMs).toISOString(), inMs });
     },
