@@ -1,17 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
-import { HttpAuditReader, PlatformStore, createServer } from '@govmesh/api';
-import { CaseClient, CaseDataCodec, loadCaseDataKeys } from '@govmesh/case-client';
+import { PlatformStore } from '@govmesh/api';
 import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
 import { untilReady } from '@govmesh/messaging';
 import { DevelopmentIssuer } from '@govmesh/tokens';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { startCasesApi } from './cases-api.js';
 import { caseKeysEnv, engines } from './engines.js';
-import { logger, runScoped, startPlatform, untilStep, type TestPlatform } from './platform.js';
+import { runScoped, startPlatform, untilStep, type TestPlatform } from './platform.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const { suffix } = runScoped([]);
@@ -58,7 +56,7 @@ const definition = (activity: string): ServiceDefinition => ({
  */
 describe('an agency running its own systems through the agency SDK', () => {
   let platform: TestPlatform;
-  let server: Server;
+  let closeApi: (() => void) | undefined;
   let api: string;
   let tokens: DevelopmentIssuer;
   let agencyProcess: ChildProcess;
@@ -84,25 +82,9 @@ describe('an agency running its own systems through the agency SDK', () => {
   beforeAll(async () => {
     platform = await startPlatform([], suffix);
     tokens = await DevelopmentIssuer.ephemeral();
-    const cases = new CaseClient(platform.client, { taskQueue: platform.taskQueue });
-    const app = createServer({
-      store: new PlatformStore(':memory:'),
-      cases,
-      partners: {
-        onboard: () => Promise.reject(new Error('not in this test')),
-        rotateCredentials: () => Promise.reject(new Error('not in this test')),
-        changeStatus: () => Promise.resolve({ moved: [] }),
-      },
-      audit: new HttpAuditReader('http://127.0.0.1:9', 'x'.repeat(43)),
-      events: { satisfactionRated: () => Promise.resolve() },
-      readiness: { check: () => Promise.resolve({}) },
-      tokens: tokens.verifier(),
-      logger,
-      caseData: new CaseDataCodec(loadCaseDataKeys({ file: caseKeysEnv().GOVMESH_CASE_KEYS_FILE! })),
-    });
-    server = app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const cases = await startCasesApi(platform, tokens, new PlatformStore(':memory:'));
+    api = cases.url;
+    closeApi = cases.close;
     agencyProcess = spawn(process.execPath, ['--import', 'tsx', 'test/src/fixtures/records-office.agency.ts'], {
       cwd: root,
       env: {
@@ -120,7 +102,7 @@ describe('an agency running its own systems through the agency SDK', () => {
 
   afterAll(async () => {
     if (agencyProcess?.exitCode === null) agencyProcess.kill('SIGKILL');
-    server?.close();
+    closeApi?.();
     await platform?.stop();
   });
 

@@ -1,17 +1,16 @@
 import { execFile } from 'node:child_process';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { promisify } from 'node:util';
 
-import { HttpAuditReader, PlatformStore, createServer } from '@govmesh/api';
-import { CaseClient, CaseDataCodec, loadCaseDataKeys } from '@govmesh/case-client';
+import { PlatformStore } from '@govmesh/api';
+import { CaseClient } from '@govmesh/case-client';
 import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
 import { loadInfraConfig, temporalCliPath } from '@govmesh/infra';
 import { DevelopmentIssuer } from '@govmesh/tokens';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
-import { caseKeysEnv, engines } from './engines.js';
-import { logger, runScoped, startPlatform, untilStep, withDemoAgencyOffers, type TestPlatform } from './platform.js';
+import { startCasesApi } from './cases-api.js';
+import { engines } from './engines.js';
+import { runScoped, startPlatform, untilStep, withDemoAgencyOffers, type TestPlatform } from './platform.js';
 
 const run = promisify(execFile);
 
@@ -72,7 +71,7 @@ const definition: ServiceDefinition = {
  */
 describe('case data in Temporal, sealed', () => {
   let platform: TestPlatform;
-  let server: Server;
+  let closeApi: (() => void) | undefined;
   let api: string;
   let tokens: DevelopmentIssuer;
   const caseId = `sealed-${suffix}-1`;
@@ -102,25 +101,9 @@ describe('case data in Temporal, sealed', () => {
   beforeAll(async () => {
     platform = await startPlatform([], suffix);
     tokens = await DevelopmentIssuer.ephemeral();
-    const app = createServer({
-      store: withDemoAgencyOffers(new PlatformStore(':memory:')),
-      cases: new CaseClient(platform.client, { taskQueue: platform.taskQueue }),
-      partners: {
-        onboard: () => Promise.reject(new Error('not in this test')),
-        rotateCredentials: () => Promise.reject(new Error('not in this test')),
-        changeStatus: () => Promise.resolve({ moved: [] }),
-      },
-      audit: new HttpAuditReader('http://127.0.0.1:9', 'x'.repeat(43)),
-      events: { satisfactionRated: () => Promise.resolve() },
-      readiness: { check: () => Promise.resolve({}) },
-      tokens: tokens.verifier(),
-      logger,
-      // The API opens case data with the same keyring the worker and clients seal it with.
-      caseData: new CaseDataCodec(loadCaseDataKeys({ file: caseKeysEnv().GOVMESH_CASE_KEYS_FILE! })),
-    });
-    server = app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const cases = await startCasesApi(platform, tokens, withDemoAgencyOffers(new PlatformStore(':memory:')));
+    api = cases.url;
+    closeApi = cases.close;
     await new CaseClient(platform.client, { taskQueue: platform.taskQueue }).start(caseId, definition, application);
     const handle = platform.client.workflow.getHandle(caseId);
     await untilStep(handle, 'decision', 'awaiting-officer');
@@ -138,7 +121,7 @@ describe('case data in Temporal, sealed', () => {
       .getHandle(caseId)
       .terminate('end of the test')
       .catch(() => undefined);
-    server?.close();
+    closeApi?.();
     await platform?.stop();
   });
 
