@@ -154,8 +154,8 @@ describe('validateServiceDefinition', () => {
   });
   describe("agency activities, against what the agencies' workers offer", () => {
     const agencyOffers = new Map([
-      ['public-security', ['verifyIdentity', 'revokeVerification']],
-      ['social-security', ['schedulePayments']],
+      ['public-security', [{ name: 'verifyIdentity' }, { name: 'revokeVerification' }]],
+      ['social-security', [{ name: 'schedulePayments' }]],
     ]);
     const typo = () =>
       withStep({
@@ -205,6 +205,33 @@ describe('validateServiceDefinition', () => {
       ]);
       // Accepting one agency as undeployed does not excuse another's typo.
       expect(validateServiceDefinition(typo(), { agencyOffers, notYetDeployed: ['border-control'] }).valid).toBe(false);
+    });
+
+    it("refuses an activity whose promised output the step's task type does not accept", () => {
+      const promising = (output: Record<string, unknown>) =>
+        new Map([['public-security', [{ name: 'verifyIdentity', output }]]]);
+      // identity-verification@1 answers { verified: boolean, method: enum }, both required.
+      const clash = validateServiceDefinition(businessLicence(), {
+        agencyOffers: promising({
+          type: 'object',
+          properties: { verified: { type: 'string' }, method: { type: 'string' } },
+          required: ['verified'],
+        }),
+      });
+      expect(clash.problems).toEqual([
+        {
+          step: 'verify-identity',
+          rule: 'agency-contract-clash',
+          message:
+            'step verify-identity: run\'s public-security verifyIdentity answers what identity-verification@1 does not accept: method is required by identity-verification@1 but not promised; verified is "boolean" in identity-verification@1 but "string" in the offer',
+        },
+      ]);
+      const fits = promising({
+        type: 'object',
+        properties: { verified: { type: 'boolean' }, method: { type: 'string' } },
+        required: ['verified', 'method'],
+      });
+      expect(validateServiceDefinition(businessLicence(), { agencyOffers: fits }).problems).toEqual([]);
     });
 
     it('checks nothing about agencies when it is not told what they offer (a definition read offline)', () => {

@@ -48,7 +48,7 @@ export interface ValidationContext {
    * given, a `run` or `compensate` naming an activity no worker offers is refused
    * (`unknown-agency-activity`): it would wait for ever on a queue nobody serves.
    */
-  readonly agencyOffers?: ReadonlyMap<string, readonly string[]>;
+  readonly agencyOffers?: ReadonlyMap<string, ReadonlyArray<{ readonly name: string; readonly output?: JsonSchema }>>;
   /**
    * Agencies the publisher accepts as not yet deployed: their activities are warned about
    * (`agency-not-yet-deployed`) instead of refused.
@@ -243,6 +243,7 @@ function checkStep(
     ['compensate', step.compensate],
   ] as const)
     if (call) checkAgencyActivity(step.id, field, call, ctx, problem, warnings);
+  checkAgencyOutput(step, ctx, problem);
   if (step.mode && !isAtLeastAsStrict(step.mode, derived)) {
     problem(
       'mode-weaker-than-classification',
@@ -289,7 +290,7 @@ function checkAgencyActivity(
   warnings: DefinitionProblem[],
 ): void {
   if (!ctx.agencyOffers) return;
-  const offered = ctx.agencyOffers.get(agency);
+  const offered = ctx.agencyOffers.get(agency)?.map((a) => a.name);
   if (offered?.includes(activity)) return;
   if (ctx.notYetDeployed?.includes(agency)) {
     warnings.push({
@@ -306,6 +307,40 @@ function checkAgencyActivity(
       ? `${field} names ${agency}'s activity ${activity}, which its workers do not offer (they offer ${offered.join(', ')})`
       : `${field} names agency ${agency}, whose workers offer nothing (agencies with workers: ${known.join(', ') || 'none'}); if it is not yet deployed, say so when publishing`,
   );
+}
+
+/**
+ * What the agency's activity promises to answer (its offer's `output`) against what the step's
+ * task type says the step outputs: a field the task type requires that the offer does not
+ * promise, or promises with another type, would fail the step at run time.
+ */
+function checkAgencyOutput(
+  step: z.infer<typeof TaskStep>,
+  ctx: ValidationContext,
+  problem: (rule: string, message: string) => void,
+): void {
+  if (!step.run || !step.task || !ctx.agencyOffers) return;
+  const offer = ctx.agencyOffers.get(step.run.agency)?.find((a) => a.name === step.run!.activity);
+  const expected = ctx.contracts.taskType(step.task)?.output;
+  if (!offer?.output || !expected) return;
+  const promised = offer.output;
+  const promisedRequired = new Set(promised.required ?? []);
+  const clashes: string[] = [];
+  for (const field of expected.required ?? []) {
+    if (!promisedRequired.has(field)) clashes.push(`${field} is required by ${step.task} but not promised`);
+  }
+  for (const [field, schema] of Object.entries(expected.properties ?? {})) {
+    const theirs = promised.properties?.[field];
+    if (theirs && JSON.stringify(theirs.type ?? null) !== JSON.stringify(schema.type ?? null))
+      clashes.push(
+        `${field} is ${JSON.stringify(schema.type)} in ${step.task} but ${JSON.stringify(theirs.type)} in the offer`,
+      );
+  }
+  if (clashes.length)
+    problem(
+      'agency-contract-clash',
+      `run's ${step.run.agency} ${step.run.activity} answers what ${step.task} does not accept: ${clashes.join('; ')}`,
+    );
 }
 
 function checkTaskAndShare(

@@ -325,9 +325,9 @@ export class PlatformStore {
       }));
   }
 
-  /** Each agency's offered activity names, as the definition check reads them. */
-  offeredActivities(): Map<string, string[]> {
-    return new Map(this.agencyOffers().map((o) => [o.agency, o.activities.map((a) => a.name)]));
+  /** Each agency's offered activities (names and promised outputs), as the definition check reads them. */
+  offeredActivities(): Map<string, AgencyOffer['activities']> {
+    return new Map(this.agencyOffers().map((o) => [o.agency, o.activities]));
   }
 
   publishService(definition: ServiceDefinition, by: string, at: Date, pins?: ContractPins): void {

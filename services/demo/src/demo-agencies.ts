@@ -12,7 +12,7 @@ export const DEMO_AGENCIES: Readonly<Record<string, Readonly<Record<string, Agen
       output: {
         type: 'object',
         properties: { verified: { type: 'boolean' }, method: { type: 'string' } },
-        required: ['verified'],
+        required: ['verified', 'method'],
       },
       run: ({ application }) => {
         const applicant = (application.applicant ?? {}) as { nationalId?: unknown };
