@@ -7,6 +7,7 @@ import type { ServiceDefinition, TaskStep } from '@govmesh/contracts/service-def
 import { validateServiceDefinition } from '@govmesh/contracts/validate-service-definition';
 import { CloudEventPublisher, createKafka, ensureTopics, personalData } from '@govmesh/messaging';
 import { createAgency, offerOf } from '@govmesh/agency-sdk';
+import type { PlatformStore } from '@govmesh/api';
 import { DEMO_AGENCIES } from '@govmesh/demo';
 import {
   DEMO_REGISTRIES,
@@ -62,9 +63,7 @@ export function exampleDefinition(file: string): ServiceDefinition {
  * What the demo agencies' workers announce, kept in an API's store as their announcement would
  * keep it: a test's API then takes the definitions that name their activities.
  */
-export function withDemoAgencyOffers<
-  S extends { saveAgencyOffer(agency: string, offer: ReturnType<typeof offerOf>, by: string, at: Date): unknown },
->(store: S): S {
+export function withDemoAgencyOffers(store: PlatformStore): PlatformStore {
   for (const [agency, activities] of Object.entries(DEMO_AGENCIES))
     store.saveAgencyOffer(agency, offerOf(activities), `${agency}-systems`, new Date());
   return store;
