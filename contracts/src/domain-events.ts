@@ -101,6 +101,38 @@ export const DOMAIN_EVENTS = {
     /** When the escalated task is due in turn. */
     deadline: Rfc3339,
   }),
+  /**
+   * An officer task past its deadline at the top of its escalation path: recorded once, and the
+   * task waits there, overdue, without a new event each period.
+   */
+  officerTaskBreached: domainEvent('gov.govmesh.officer-task.breached.v1', {
+    stepId: StepId,
+    role: z.string().min(1),
+    /** The deadline that passed. */
+    deadline: Rfc3339,
+  }),
+  /** The case waits on the applicant: its statutory time stops counting until they answer. */
+  statutoryClockPaused: domainEvent('gov.govmesh.statutory-clock.paused.v1', {
+    /** The statutory deadline as it stood when the clock stopped. */
+    deadline: Rfc3339,
+  }),
+  /** The applicant answered: the clock runs again, the deadline moved by the time paused. */
+  statutoryClockResumed: domainEvent('gov.govmesh.statutory-clock.resumed.v1', {
+    deadline: Rfc3339,
+    /** Working days the clock stood still (for a deadline in working days), else seconds. */
+    pausedWorkingDays: z.number().int().min(0).optional(),
+    pausedSeconds: z.number().int().min(0).optional(),
+  }),
+  /** The share of the statutory time the service names for a warning (`statutoryWarningAt`) has run. */
+  statutoryDeadlineNear: domainEvent('gov.govmesh.statutory-deadline.near.v1', { deadline: Rfc3339 }),
+  /**
+   * The case is past its statutory deadline: recorded once, and its open officer tasks go to the
+   * top of their escalation paths (`escalatedTo`).
+   */
+  statutoryDeadlineBreached: domainEvent('gov.govmesh.statutory-deadline.breached.v1', {
+    deadline: Rfc3339,
+    escalatedTo: z.array(z.string().min(1)),
+  }),
   deadlineBreached: domainEvent('gov.govmesh.task.deadline-breached.v1', {
     stepId: StepId,
     taskId: z.string().min(1),

@@ -4,7 +4,13 @@ import { ApplicationSchemaRef } from './applications.js';
 import { TaskTypeRef } from './task-type-ref.js';
 import { PartnerId } from './topics.js';
 
-export { DEFAULT_CLOSED_CASE_RETENTION_DAYS, closedCaseRetentionDays, supervisorRoleOf } from './service-rules.js';
+export {
+  DEFAULT_CLOSED_CASE_RETENTION_DAYS,
+  DEFAULT_STATUTORY_WARNING_AT,
+  closedCaseRetentionDays,
+  escalationPathOf,
+  supervisorRoleOf,
+} from './service-rules.js';
 
 /** How a step is run; derived from its classification by the control policy. */
 export const ExecutionMode = z.enum(['in-house', 'controlled', 'outsourced']);
@@ -119,7 +125,10 @@ export const TaskStep = z
       })
       .strict()
       .optional(),
-    /** An officer's task; past its deadline it is escalated to `escalateTo` (by default `<role>-supervisor`). */
+    /**
+     * An officer's task; past its deadline it is escalated to `escalateTo` (by default the first
+     * role of the service's `escalation.chain`, else `<role>-supervisor`), then up the chain.
+     */
     officer: z.object({ role: Role, deadline: Deadline.optional(), escalateTo: Role.optional() }).strict().optional(),
     partners: PartnerSelection.optional(),
     /** Officer review of a partner's output before the case uses it (controlled steps). */
@@ -217,6 +226,26 @@ export const ServiceDefinition = z
     title: z.string().min(1).max(200),
     ownerAgency: Agency,
     statutoryDeadline: Deadline.optional(),
+    /**
+     * The share of the statutory time after which the case records that its deadline is near
+     * (0.8 when the service does not say). Time waiting on the applicant is not counted.
+     */
+    statutoryWarningAt: z.number().gt(0, 'more than 0').lt(1, 'less than 1').optional(),
+    /**
+     * Who an overdue officer task goes to, lowest first, above the officer it was given to (e.g.
+     * a supervisor, then the head of unit). At the top the task waits, recorded once as breached;
+     * the top role is also told when the case breaches its statutory deadline.
+     */
+    escalation: z
+      .object({
+        chain: z
+          .array(Role)
+          .min(1, 'a chain names at least one role')
+          .max(10, 'at most 10 roles')
+          .refine((c) => new Set(c).size === c.length, 'a role appears once in the chain'),
+      })
+      .strict()
+      .optional(),
     /**
      * How long an officer, a reviewer or the applicant has at a step that names no deadline of its
      * own (then escalated, or reminded); 10 working days when the service does not say.

@@ -31,3 +31,28 @@ export function defaultDeadlineOf<D>(definition: {
 export function supervisorRoleOf(role: string): string {
   return `${role}-supervisor`;
 }
+
+/**
+ * The roles an overdue officer task climbs, in order, from the one it was given to: the step's
+ * `escalateTo` (else the first of the service's chain, else the role's supervisor), then the rest
+ * of the service's `escalation.chain` above that. At the last one the task waits, recorded once
+ * as breached. Roles already passed are left out, so the path always ends.
+ */
+export function escalationPathOf(
+  role: string,
+  escalateTo: string | undefined,
+  chain: readonly string[] | undefined,
+): string[] {
+  const above = (r: string): string[] => {
+    if (!chain) return [];
+    return chain.includes(r) ? chain.slice(chain.indexOf(r) + 1) : [...chain];
+  };
+  // A task given to the chain's top (or to a role inside it) has only what is above it.
+  if (escalateTo === undefined && chain?.includes(role)) return above(role);
+  const first = escalateTo ?? chain?.[0] ?? supervisorRoleOf(role);
+  const path = [first, ...above(first)];
+  return path.filter((r, i) => r !== role && path.indexOf(r) === i);
+}
+
+/** The share of the statutory time after which the case records that its deadline is near. */
+export const DEFAULT_STATUTORY_WARNING_AT = 0.8;
