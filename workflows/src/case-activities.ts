@@ -101,6 +101,11 @@ export interface CaseActivities {
   recordDomainEvents(events: readonly DomainEventRecord[]): Promise<void>;
   /** When a deadline counted from now falls due (working days need the calendar, which is I/O). */
   computeDueDate(request: { deadline: Deadline }): Promise<{ due: string; inMs: number }>;
+  /**
+   * The case's statutory clock, started now (no `paused`), or resumed now after standing still
+   * since `paused.from` while the case waited on the applicant (working days need the calendar).
+   */
+  statutoryClock(request: StatutoryClockRequest): Promise<StatutoryClockReading>;
   /** Reads another agency's registry for a stated purpose. */
   performLookup(request: {
     caseId: string;
@@ -110,6 +115,23 @@ export interface CaseActivities {
     key: unknown;
     purpose: string;
   }): Promise<Record<string, unknown>>;
+}
+
+export interface StatutoryClockRequest {
+  readonly deadline: Deadline;
+  /** The share of the time after which the case warns that its deadline is near. */
+  readonly warningAt: number;
+  readonly paused?: { readonly from: string; readonly due: string; readonly warnAt: string };
+}
+
+export interface StatutoryClockReading {
+  /** RFC 3339: when the case is due by law. */
+  readonly due: string;
+  /** RFC 3339: when the case records that its deadline is near. */
+  readonly warnAt: string;
+  /** On a resume: what the pause took off the clock. */
+  readonly pausedWorkingDays?: number;
+  readonly pausedSeconds?: number;
 }
 
 /** An agency's in-house automated step, run on that agency's own task queue. */

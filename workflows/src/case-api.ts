@@ -89,6 +89,8 @@ export interface StepState {
   reason?: string;
   /** Set when an officer task passed its deadline and went to a supervisor role. */
   escalatedFrom?: string;
+  /** Set when the task passed its deadline at the top of its escalation path: it waits there, overdue. */
+  overdue?: boolean;
   /** Set once the step was undone because the case failed or was withdrawn (its `compensate` activity). */
   compensation?: 'done' | 'failed';
   /** Set when the agency whose system does the step did not pick it up in time (an officer took over). */
@@ -117,8 +119,15 @@ export interface CaseState {
   readonly serviceVersion: number;
   status: 'running' | 'completed' | 'failed' | 'withdrawn';
   decision?: 'approved' | 'rejected' | 'completed';
-  /** RFC 3339: when the whole case is due by law, if the service states a statutory deadline. */
+  /**
+   * RFC 3339: when the whole case is due by law, if the service states a statutory deadline. It
+   * moves on by the time the case waited on the applicant.
+   */
   deadline?: string;
+  /** Set while the statutory clock stands still: the case waits on the applicant. */
+  deadlinePaused?: boolean;
+  /** Set once the case is past its statutory deadline. */
+  deadlineBreached?: boolean;
   steps: Record<string, StepState>;
 }
 

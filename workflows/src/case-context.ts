@@ -27,6 +27,7 @@ type LocalCaseActivities = Pick<
   | 'dispatchTask'
   | 'dispatchToChosenPartner'
   | 'computeDueDate'
+  | 'statutoryClock'
 >;
 
 /** The names of the local activities (a proxy lists none of its own). */
@@ -37,6 +38,7 @@ const LOCAL_ACTIVITY_NAMES: Record<keyof LocalCaseActivities, true> = {
   dispatchTask: true,
   dispatchToChosenPartner: true,
   computeDueDate: true,
+  statutoryClock: true,
 };
 
 const remoteActivities = proxyActivities<CaseActivities>(ACTIVITY_OPTIONS);
@@ -84,6 +86,12 @@ export interface CaseContext {
    * (cases started after `default-deadlines`; before, a step without one waited for ever).
    */
   readonly deadlineOr: (own: Deadline | undefined) => Deadline | undefined;
+  /**
+   * The statutory clock runs (paused while the case waits on the applicant, warned, breached) and
+   * an overdue officer task climbs the service's escalation chain to its top, where it is recorded
+   * once as breached and waits (cases started after `statutory-time-limits`).
+   */
+  readonly keepsTimeLimits: boolean;
 }
 
 /**
@@ -105,6 +113,7 @@ export function caseActivities(
   | 'escalatesUnavailableAgency'
   | 'compensatesSteps'
   | 'deadlineOr'
+  | 'keepsTimeLimits'
 > & {
   readonly visibility: VisibilityFeatures;
 } {
@@ -138,6 +147,8 @@ export function caseActivities(
   // Local activities one at a time: two in flight at once (a parallel group's partner dispatch
   // and its officer's due date) may finish in either order, but a replay resolves them together,
   // in the order they were scheduled, and the branches would go on in another order than they did.
+  // The statutory clock is kept, and an escalation chain ends at its top with one breach record.
+  const keepsTimeLimits = patched('statutory-time-limits');
   const inTurn = hasDefaultDeadlines ? oneAtATime() : <T>(call: () => Promise<T>) => call();
   const [ownLocal, ownDispatch, publishing] = [local, localDispatch, localActivities].map((a) => inTurnOf(a, inTurn));
   const journal = new CaseJournal(caseId, {
@@ -155,6 +166,7 @@ export function caseActivities(
     closesOpenWork,
     escalatesUnavailableAgency,
     compensatesSteps,
+    keepsTimeLimits,
     deadlineOr: (own) => own ?? (hasDefaultDeadlines ? defaultDeadlineOf(definition) : undefined),
     visibility: { partnersHolding, awaitingRoles, officerTasksMemo },
   };

@@ -30,6 +30,8 @@ export interface OfficerTask {
   version: number;
   claimedBy?: string;
   decision?: OfficerDecision;
+  /** The roles it climbs when overdue, in order (cases started after `statutory-time-limits`). */
+  path?: readonly string[];
 }
 
 export interface OfficerTiming {

@@ -41,6 +41,7 @@ describe('recorded case histories', () => {
       'before-partner-in-dispatch',
       'before-partners-holding',
       'before-step-compensation',
+      'before-time-limits',
       'current',
     ]);
   });

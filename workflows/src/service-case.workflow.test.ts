@@ -57,7 +57,7 @@ afterAll(async () => {
 async function harness(
   options: Pick<
     CaseHarnessOptions,
-    'partners' | 'partnerDeadlineMs' | 'dueInMs' | 'agenciesDown' | 'partnerAnswersWithinDispatch'
+    'partners' | 'partnerDeadlineMs' | 'dueInMs' | 'agenciesDown' | 'partnerAnswersWithinDispatch' | 'statutoryMs'
   > = {},
 ) {
   const h = await startCaseHarness({
@@ -254,29 +254,49 @@ describe('deadlines', () => {
     expect(await platform.result()).toMatchObject({ status: 'completed' });
   });
 
-  it('escalates an overdue officer task once, then leaves it with the supervisor, overdue, until decided', async () => {
-    const h = await harness({ dueInMs: 400 });
+  it('climbs the escalation chain to its top, records one breach there, and waits through 1,000 deadline periods with a bounded history', async () => {
+    const h = await harness({ dueInMs: 10 });
+    const definition = {
+      ...exampleDefinition('business-licence.yaml'),
+      escalation: { chain: ['licensing-supervisor', 'head-of-licensing'] },
+      steps: [{ id: 'decision', officer: { role: 'licensing-officer', deadline: { workingDays: 3 } } }],
+    } as ServiceDefinition;
+    const handle = await h.start(caseId('overdue'), definition, businessLicenceApplication);
+    const top = await h.until(handle, 'the breach at the top', (s) => s.steps.decision?.overdue === true);
+    expect(top.steps.decision).toMatchObject({ role: 'head-of-licensing', escalatedFrom: 'licensing-officer' });
+    const atTheTop = (await handle.fetchHistory()).events!.length;
+    // A thousand deadline periods (10 ms each, in skipped time): before, each escalated the task again.
+    await new Promise((r) => setTimeout(r, 1_000 * 10 + 500));
+    expect((await handle.fetchHistory()).events!.length).toBe(atTheTop);
+    // Its markers, its activities and the climb: the same for a case that waits a day or a year.
+    expect(atTheTop).toBeLessThan(100);
+    await handle.executeUpdate(decideOfficerTask, {
+      args: [{ stepId: 'decision', officerId: 'head-1', role: 'head-of-licensing', decision: 'approve' }],
+    });
+    expect(await handle.result()).toMatchObject({ status: 'completed', decision: 'approved' });
+    const climbed = h.calls.events.filter((e) => e.kind === 'officerTaskEscalated').map((e) => e.data);
+    expect(climbed).toEqual([
+      expect.objectContaining({ fromRole: 'licensing-officer', toRole: 'licensing-supervisor' }),
+      expect.objectContaining({ fromRole: 'licensing-supervisor', toRole: 'head-of-licensing' }),
+    ]);
+    expect(h.calls.events.filter((e) => e.kind === 'officerTaskBreached').map((e) => e.data)).toEqual([
+      expect.objectContaining({ stepId: 'decision', role: 'head-of-licensing' }),
+    ]);
+  });
+
+  it("without a chain, escalates once to the role's supervisor and is recorded as breached there", async () => {
+    const h = await harness({ dueInMs: 300 });
     const definition = {
       ...exampleDefinition('business-licence.yaml'),
       steps: [{ id: 'decision', officer: { role: 'licensing-officer', deadline: { workingDays: 3 } } }],
     } as ServiceDefinition;
     const handle = await h.start(caseId('overdue'), definition, businessLicenceApplication);
-    await h.untilStep(handle, 'decision', 'awaiting-officer');
-    // Five deadline periods pass: before, each escalated the task again to the same role.
-    await new Promise((r) => setTimeout(r, 2_000));
-    const state = await handle.query(caseStateQuery);
-    expect(state.steps.decision).toMatchObject({
-      role: 'licensing-officer-supervisor',
-      escalatedFrom: 'licensing-officer',
-    });
-    expect(Date.parse(state.steps.decision!.deadline!)).toBeLessThan(Date.now());
-    await handle.executeUpdate(decideOfficerTask, {
-      args: [{ stepId: 'decision', officerId: 'head-1', role: 'licensing-officer-supervisor', decision: 'approve' }],
-    });
-    expect(await handle.result()).toMatchObject({ status: 'completed', decision: 'approved' });
+    const state = await h.until(handle, 'the breach', (s) => s.steps.decision?.overdue === true);
+    expect(state.steps.decision).toMatchObject({ role: 'licensing-officer-supervisor' });
+    await h.decide(handle, 'decision', 'approve', { role: 'licensing-officer-supervisor' });
+    expect(await handle.result()).toMatchObject({ status: 'completed' });
     expect(h.calls.events.filter((e) => e.kind === 'officerTaskEscalated')).toHaveLength(1);
-    const timers = (await handle.fetchHistory()).events?.filter((e) => e.timerStartedEventAttributes) ?? [];
-    expect(timers).toHaveLength(2);
+    expect(h.calls.events.filter((e) => e.kind === 'officerTaskBreached')).toHaveLength(1);
   });
 
   it('withdraws a case whose applicant never answers, after the reminders', async () => {
@@ -301,9 +321,60 @@ describe('deadlines', () => {
       'caseSubmitted',
       'stepStarted',
       'citizenInputRequested',
+      // The statutory clock stands still while the applicant has the case; it never runs again.
+      'statutoryClockPaused',
       'citizenInputReminded',
       'caseWithdrawn',
     ]);
+  });
+});
+
+describe('the statutory time limit', () => {
+  it("stands still while the case waits on the applicant, warns, and once breached sends the officer's task to the top of the chain", async () => {
+    const h = await harness({ statutoryMs: 3_000 });
+    const definition = {
+      ...exampleDefinition('business-licence.yaml'),
+      statutoryWarningAt: 0.5,
+      escalation: { chain: ['licensing-supervisor', 'head-of-licensing'] },
+      steps: [
+        { id: 'note', citizenInput: { fields: [], prompt: 'Anything to add?', reminders: 1, onExpiry: 'withdraw' } },
+        { id: 'decision', officer: { role: 'licensing-officer', deadline: { workingDays: 3 } } },
+      ],
+    } as ServiceDefinition;
+    const handle = await h.start(caseId('statutory'), definition, businessLicenceApplication);
+    const waiting = await h.until(handle, 'the clock to stop', (s) => s.deadlinePaused === true);
+    const firstDue = Date.parse(waiting.deadline!);
+    // Past the warning and the deadline as first set: neither counts, the applicant had the case.
+    await new Promise((r) => setTimeout(r, 3_500));
+    const kinds = () => h.calls.events.map((e) => e.kind).filter((k) => k.startsWith('statutory'));
+    expect(kinds()).toEqual(['statutoryClockPaused']);
+    await h.provide(handle, 'note', { note: 'as asked' });
+    const running = await h.until(handle, 'the clock to run again', (s) => s.deadlinePaused === undefined);
+    // The deadline moved on by the time paused.
+    expect(Date.parse(running.deadline!) - firstDue).toBeGreaterThanOrEqual(3_500);
+    const breached = await h.until(handle, 'the breach', (s) => s.deadlineBreached === true, 10_000);
+    expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(running.deadline!));
+    expect(breached.steps.decision).toMatchObject({ role: 'head-of-licensing', escalatedFrom: 'licensing-officer' });
+    expect(kinds()).toEqual([
+      'statutoryClockPaused',
+      'statutoryClockResumed',
+      'statutoryDeadlineNear',
+      'statutoryDeadlineBreached',
+    ]);
+    const event = (kind: string) => h.calls.events.find((e) => e.kind === kind)!.data;
+    expect(event('statutoryClockResumed')).toMatchObject({ deadline: running.deadline });
+    expect(event('statutoryClockResumed').pausedSeconds).toBeGreaterThanOrEqual(3);
+    expect(event('statutoryDeadlineBreached')).toEqual(
+      expect.objectContaining({ deadline: running.deadline, escalatedTo: ['head-of-licensing'] }),
+    );
+    expect(h.calls.events.find((e) => e.kind === 'officerTaskEscalated')?.data).toMatchObject({
+      fromRole: 'licensing-officer',
+      toRole: 'head-of-licensing',
+    });
+    await h.decide(handle, 'decision', 'approve', { role: 'head-of-licensing' });
+    expect(await handle.result()).toMatchObject({ status: 'completed', decision: 'approved' });
+    // The last of the clock's events is the breach: nothing after the case ended.
+    expect(h.calls.events.at(-1)?.kind).toBe('caseCompleted');
   });
 });
 

@@ -9,6 +9,7 @@ import { pinnedContractsOf } from './case-contracts.js';
 import { attemptKey, CaseWithdrawn, openWork, StepFailed, withdrawalOf } from './case-model.js';
 import { CaseVisibility } from './case-visibility.js';
 import { acceptMessages } from './case-messages.js';
+import { startStatutoryClock } from './statutory-clock.js';
 import { conditionHolds } from './step-condition.js';
 import { runAgencyActivity } from './steps/agency-step.js';
 import { compensateCompletedSteps } from './steps/compensation.js';
@@ -63,13 +64,15 @@ function openCase(input: ServiceCaseInput): CaseContext {
 /** The steps in order; the case ends completed, failed (with the step's code) or withdrawn. */
 async function runCase(ctx: CaseContext): Promise<CaseOutcome> {
   const { caseId, definition, state, journal } = ctx;
-  if (definition.statutoryDeadline)
-    state.deadline = (await ctx.localDispatch.computeDueDate({ deadline: definition.statutoryDeadline })).due;
+  const statutory = definition.statutoryDeadline;
+  const clock = statutory && ctx.keepsTimeLimits ? await startStatutoryClock(ctx, statutory) : undefined;
+  if (statutory && !clock) state.deadline = (await ctx.localDispatch.computeDueDate({ deadline: statutory })).due;
   await journal.record('caseSubmitted', {
     serviceId: definition.id,
     serviceVersion: definition.version,
     ...(state.deadline ? { statutoryDeadline: state.deadline } : {}),
   });
+  clock?.keep();
   try {
     for (const step of definition.steps) await runStep(ctx, step);
   } catch (err) {

@@ -1,4 +1,4 @@
-import { supervisorRoleOf } from '@govmesh/contracts/service-rules';
+import { escalationPathOf, supervisorRoleOf } from '@govmesh/contracts/service-rules';
 import { patched } from '@temporalio/workflow';
 
 import type { StepState, OfficerDecision } from '../case-api.js';
@@ -30,9 +30,12 @@ export async function awaitOfficer(
 }
 
 /**
- * Waits for an officer's decision. Past the deadline the task is escalated to a supervisor role
- * and recorded, and the supervisor gets the same time again; past that one the task stays with
- * the supervisor, overdue (cases started before `escalation-ends` escalate again every period).
+ * Waits for an officer's decision. Past the deadline the task is escalated, recorded, to the next
+ * role of its path (the service's escalation chain: supervisor, then head of unit), which gets the
+ * same time again. Past the deadline at the top it is recorded once as breached and waits there,
+ * overdue, with no timer and no event per period, however long (cases started after
+ * `statutory-time-limits`; before, it went to `<role>-supervisor` and, after `escalation-ends`,
+ * waited there unrecorded; before that, it escalated again every period).
  */
 export async function awaitOfficerDecision(
   ctx: CaseContext,
@@ -46,6 +49,7 @@ export async function awaitOfficerDecision(
   // Each task of the step gets a version above any earlier one's: a screen opened on an earlier
   // task (before a request for information, say) cannot decide this one.
   const task: OfficerTask = { role, kind, version: (s.taskVersion ?? 0) + 1 };
+  if (ctx.keepsTimeLimits) task.path = escalationPathOf(role, timing.escalateTo, ctx.definition.escalation?.chain);
   open.officerTasks.set(stepId, task);
   Object.assign(s, { status: kind === 'review' ? 'awaiting-review' : 'awaiting-officer', role });
   s.taskVersion = task.version;
@@ -56,7 +60,15 @@ export async function awaitOfficerDecision(
     let due = await ctx.localDispatch.computeDueDate({ deadline });
     s.deadline = due.due;
     while (!(await journal.waitUntil(() => task.decision !== undefined, due.inMs))) {
-      const toRole = timing.escalateTo ?? supervisorRoleOf(role);
+      const { path } = task;
+      const toRole = path ? path[path.indexOf(task.role) + 1] : (timing.escalateTo ?? supervisorRoleOf(role));
+      if (toRole === undefined) {
+        // At the top of the path: recorded once, then the task waits there without a timer.
+        s.overdue = true;
+        await journal.record('officerTaskBreached', { stepId, role: task.role, deadline: due.due }, stepId);
+        await journal.waitUntil(() => task.decision !== undefined);
+        break;
+      }
       // The chain ends at its top: escalating to the role that already has the task again and again
       // grew a case's history by a timer and an event every period, for ever. Now the task waits
       // there, its deadline left as it passed, so it counts as overdue.
@@ -76,6 +88,7 @@ export async function awaitOfficerDecision(
     }
   }
   open.officerTasks.delete(stepId);
+  delete s.overdue;
   const d = task.decision!;
   // Before the record: whoever asks right after deciding must not see the task still waiting.
   s.status = 'running';

@@ -32,6 +32,7 @@ import {
   type DispatchRequest,
   type DomainEventRecord,
   type RevokeRequest,
+  type StatutoryClockReading,
 } from '../case-activities.js';
 import { SHARED_WORKFLOW_MODULES } from '../bundling.js';
 import { agencyTaskQueue } from '../task-queues.js';
@@ -55,6 +56,8 @@ export interface CaseHarnessOptions {
   readonly partnerDeadlineMs?: number;
   /** Milliseconds an officer or a citizen has before the deadline passes. */
   readonly dueInMs?: number;
+  /** Milliseconds from a case's start to its statutory deadline (a day when not given). */
+  readonly statutoryMs?: number;
   /** What a registry answers to a look-up. */
   readonly registryRecord?: Record<string, unknown>;
   /** Agencies (as the definition names them) whose systems are down: nobody polls their task queue. */
@@ -76,6 +79,8 @@ export interface CaseCalls {
   readonly answersWithinDispatch: string[];
   /** Every deadline the case asked the due date of, in order. */
   readonly dueDates: Deadline[];
+  /** Each reading of the statutory clock: when it started, and after each pause. */
+  readonly statutoryClocks: StatutoryClockReading[];
 }
 
 export interface CaseHarness {
@@ -159,6 +164,7 @@ export async function startCaseHarness(options: CaseHarnessOptions): Promise<Cas
     agencyRuns: [],
     answersWithinDispatch: [],
     dueDates: [],
+    statutoryClocks: [],
   };
   const offered = options.partners ?? {};
   const activities: CaseActivities = {
@@ -223,6 +229,23 @@ export async function startCaseHarness(options: CaseHarnessOptions): Promise<Cas
       calls.dueDates.push(deadline);
       const inMs = options.dueInMs ?? 3_600_000;
       return Promise.resolve({ due: new Date(Date.now() + inMs).toISOString(), inMs });
+    },
+    statutoryClock: ({ warningAt, paused }) => {
+      // Counted by the clock, in milliseconds (`statutoryMs`), so a test sees a breach in seconds.
+      const now = Date.now();
+      const inMs = options.statutoryMs ?? 86_400_000;
+      const reading = paused
+        ? {
+            due: new Date(Date.parse(paused.due) + now - Date.parse(paused.from)).toISOString(),
+            warnAt: new Date(Date.parse(paused.warnAt) + now - Date.parse(paused.from)).toISOString(),
+            pausedSeconds: Math.round((now - Date.parse(paused.from)) / 1000),
+          }
+        : {
+            due: new Date(now + inMs).toISOString(),
+            warnAt: new Date(now + Math.round(inMs * warningAt)).toISOString(),
+          };
+      calls.statutoryClocks.push(reading);
+      return Promise.resolve(reading);
     },
     performLookup: (request) => {
       calls.lookups.push(request);

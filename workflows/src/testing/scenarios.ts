@@ -38,7 +38,10 @@ export interface CaseScenario {
   readonly name: string;
   /** How the case ends: completed unless the scenario says otherwise. */
   readonly ends?: 'withdrawn';
-  readonly harness: Pick<CaseHarnessOptions, 'partners' | 'partnerDeadlineMs' | 'dueInMs' | 'agenciesDown'>;
+  readonly harness: Pick<
+    CaseHarnessOptions,
+    'partners' | 'partnerDeadlineMs' | 'dueInMs' | 'agenciesDown' | 'statutoryMs'
+  >;
   run(h: CaseHarness, caseId: string): Promise<WorkflowHandle>;
 }
 
@@ -184,6 +187,50 @@ export const CASE_SCENARIOS: readonly CaseScenario[] = [
       await h.until(handle, 'the supervisor', (s) => s.steps.decision?.escalatedFrom !== undefined);
       await new Promise((r) => setTimeout(r, 1_500));
       await h.decide(handle, 'decision', 'approve');
+      await handle.result();
+      return handle;
+    },
+  },
+  {
+    // An overdue officer task climbs the service's chain (supervisor, head of unit) and, past the
+    // deadline at the top, is recorded once as breached and waits there, with no timer, until decided.
+    name: 'business-licence-escalation-chain',
+    harness: { dueInMs: 200 },
+    async run(h, caseId) {
+      const definition = {
+        ...exampleDefinition('business-licence.yaml'),
+        escalation: { chain: ['licensing-supervisor', 'head-of-licensing'] },
+        steps: [{ id: 'decision', officer: { role: 'licensing-officer', deadline: { workingDays: 3 } } }],
+      } as ServiceDefinition;
+      const handle = await h.start(caseId, definition, businessLicenceApplication);
+      await h.until(handle, 'the breach at the top', (s) => s.steps.decision?.overdue === true);
+      await new Promise((r) => setTimeout(r, 600));
+      await h.decide(handle, 'decision', 'approve', { role: 'head-of-licensing' });
+      await handle.result();
+      return handle;
+    },
+  },
+  {
+    // The statutory clock stands still while the applicant has the case, then warns and, once
+    // breached, sends the officer's task to the top of the chain.
+    name: 'business-licence-statutory-clock',
+    harness: { statutoryMs: 1_500 },
+    async run(h, caseId) {
+      const definition = {
+        ...exampleDefinition('business-licence.yaml'),
+        statutoryWarningAt: 0.5,
+        escalation: { chain: ['licensing-supervisor', 'head-of-licensing'] },
+        steps: [
+          { id: 'note', citizenInput: { fields: [], prompt: 'Anything to add?', reminders: 1, onExpiry: 'withdraw' } },
+          { id: 'decision', officer: { role: 'licensing-officer', deadline: { workingDays: 3 } } },
+        ],
+      } as ServiceDefinition;
+      const handle = await h.start(caseId, definition, businessLicenceApplication);
+      await h.until(handle, 'the clock to stop', (s) => s.deadlinePaused === true);
+      await new Promise((r) => setTimeout(r, 500));
+      await h.provide(handle, 'note', { note: 'as asked' });
+      await h.until(handle, 'the breach', (s) => s.deadlineBreached === true, 10_000);
+      await h.decide(handle, 'decision', 'approve', { role: 'head-of-licensing' });
       await handle.result();
       return handle;
     },

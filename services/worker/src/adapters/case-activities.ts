@@ -14,7 +14,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
 
-import { dueAt } from '../domain/deadline.js';
+import { dueAt, resumeStatutoryClock, startStatutoryClock } from '../domain/deadline.js';
 import type { PartnerDirectory } from '../domain/partner-directory.js';
 import type { WorkingCalendar } from '../domain/working-calendar.js';
 import type { RegistryDirectory } from './registries.js';
@@ -223,6 +223,22 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
           "a deadline falls after the last year the working-day calendar lists: that year's holidays are not counted; add them to GOVMESH_CALENDAR_FILE",
         );
       return Promise.resolve({ due: due.toISOString(), inMs: Math.max(0, due.getTime() - now().getTime()) });
+    },
+
+    statutoryClock({ deadline, warningAt, paused }) {
+      // From when the activity was first scheduled, so a retry reads the same clock.
+      const now = new Date(Context.current().info.scheduledTimestampMs);
+      const clock = paused
+        ? resumeStatutoryClock(
+            { due: new Date(paused.due), warnAt: new Date(paused.warnAt) },
+            deadline,
+            new Date(paused.from),
+            now,
+            deps.calendar,
+          )
+        : startStatutoryClock(now, deadline, warningAt, deps.calendar);
+      const { due, warnAt, ...pausedFor } = clock;
+      return Promise.resolve({ due: due.toISOString(), warnAt: warnAt.toISOString(), ...pausedFor });
     },
 
     performLookup(request) {

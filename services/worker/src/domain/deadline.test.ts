@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { dueAt } from './deadline.js';
+import { dueAt, resumeStatutoryClock, startStatutoryClock } from './deadline.js';
 import { WorkingCalendar } from './working-calendar.js';
 
 describe('dueAt', () => {
@@ -106,5 +106,59 @@ describe('working days by the jurisdiction calendar', () => {
 
   it('counts seconds for drills and tests', () => {
     expect(dueAt(new Date('2026-11-27T10:00:00Z'), { seconds: 3 }).toISOString()).toBe('2026-11-27T10:00:03.000Z');
+  });
+});
+
+describe('the statutory clock', () => {
+  const calendar = WorkingCalendar.fromFile(
+    new URL('../../../../examples/calendars/demo-jurisdiction.yaml', import.meta.url).pathname,
+  );
+  // Monday 2 Nov 2026, 10:00 in Berlin (no holidays that month in the demo jurisdiction).
+  const submitted = new Date('2026-11-02T09:00:00Z');
+
+  it('is due after the statutory working days and warns on the whole working day at the share', () => {
+    const clock = startStatutoryClock(submitted, { workingDays: 10 }, 0.8, calendar);
+    expect(clock.due.toISOString()).toBe('2026-11-16T09:00:00.000Z');
+    // 8 working days: Tue 3 … Fri 6 (4), Mon 9 … Thu 12 (4).
+    expect(clock.warnAt.toISOString()).toBe('2026-11-12T09:00:00.000Z');
+  });
+
+  it('warns at the share of the time for a deadline counted by the clock', () => {
+    const clock = startStatutoryClock(submitted, { hours: 10 }, 0.5, calendar);
+    expect(clock.warnAt.toISOString()).toBe('2026-11-02T14:00:00.000Z');
+  });
+
+  it('does not count the working days the case waited on the applicant', () => {
+    const clock = startStatutoryClock(submitted, { workingDays: 10 }, 0.8, calendar);
+    // Asked on Wednesday 4 Nov, answered on Monday 9 Nov: Thu, Fri and Mon stood still.
+    const resumed = resumeStatutoryClock(
+      clock,
+      { workingDays: 10 },
+      new Date('2026-11-04T15:00:00Z'),
+      new Date('2026-11-09T08:00:00Z'),
+      calendar,
+    );
+    expect(resumed.pausedWorkingDays).toBe(3);
+    expect(resumed.due.toISOString()).toBe('2026-11-19T09:00:00.000Z');
+    expect(resumed.warnAt.toISOString()).toBe('2026-11-17T09:00:00.000Z');
+  });
+
+  it('takes nothing off for an answer the same day, and the weekend is not counted', () => {
+    expect(calendar.workingDaysBetween(new Date('2026-11-04T08:00:00Z'), new Date('2026-11-04T16:00:00Z'))).toBe(0);
+    // Friday to Monday: only Monday is a working day.
+    expect(calendar.workingDaysBetween(new Date('2026-11-06T08:00:00Z'), new Date('2026-11-09T08:00:00Z'))).toBe(1);
+  });
+
+  it('moves a deadline counted by the clock by the time paused', () => {
+    const clock = startStatutoryClock(submitted, { seconds: 60 }, 0.8, calendar);
+    const resumed = resumeStatutoryClock(
+      clock,
+      { seconds: 60 },
+      new Date('2026-11-02T09:00:10Z'),
+      new Date('2026-11-02T09:00:40Z'),
+      calendar,
+    );
+    expect(resumed.pausedSeconds).toBe(30);
+    expect(resumed.due.toISOString()).toBe('2026-11-02T09:01:30.000Z');
   });
 });

@@ -109,4 +109,19 @@ export class WorkingCalendar {
     }
     return new Date(day.getTime());
   }
+
+  /**
+   * The working days from the day after `from` up to and including the day of `to`, in local
+   * time: what a pause from one to the other takes off a time limit in working days.
+   */
+  workingDaysBetween(from: Date, to: Date): number {
+    const last = format(to, 'yyyy-MM-dd', { in: this.zone });
+    let day = from;
+    let days = 0;
+    for (;;) {
+      day = addDays(day, 1, { in: this.zone });
+      if (format(day, 'yyyy-MM-dd', { in: this.zone }) > last) return days;
+      if (this.isWorkingDay(day)) days += 1;
+    }
+  }
 }
