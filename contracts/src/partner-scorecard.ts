@@ -50,8 +50,13 @@ export const ServiceTransparency = z.object({
   received: z.number().int().min(0),
   completed: z.number().int().min(0),
   failed: z.number().int().min(0),
-  /** Of the completed cases that had a statutory deadline, the share completed by it. */
+  /**
+   * Of the completed cases that had a statutory deadline, the share completed by it (the deadline
+   * as moved by the time the case waited on the applicant).
+   */
   withinStatutoryDeadline: Rate,
+  /** Cases, open or closed, recorded past their statutory deadline. */
+  statutoryBreaches: z.number().int().min(0),
   medianProcessingMs: z.number().nullable(),
   satisfaction: z.object({ ratings: z.number().int().min(0), average: z.number().min(1).max(5).nullable() }),
 });

@@ -100,6 +100,11 @@ export const CaseView = z.object({
   decision: z.string().optional(),
   currentStep: CurrentStep.nullable(),
   deadline: z.string().nullable(),
+  /**
+   * The statutory clock: `paused` while the case waits on the applicant (the deadline moves on by
+   * that time), `breached` once the case is past it; absent when the service states no deadline.
+   */
+  deadlineStatus: z.enum(['running', 'paused', 'breached']).optional(),
   timeline: z.array(CitizenTimelineEntry),
 });
 

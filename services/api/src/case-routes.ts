@@ -249,6 +249,9 @@ export const caseRoutes: RouteSpec[] = [
           ...(state.decision ? { decision: state.decision } : {}),
           currentStep: state.status === 'running' ? currentStep(state) : null,
           deadline: state.deadline ?? null,
+          ...(state.deadline
+            ? { deadlineStatus: state.deadlineBreached ? 'breached' : state.deadlinePaused ? 'paused' : 'running' }
+            : {}),
           timeline,
         },
       };

@@ -12,6 +12,8 @@ export const PublicServiceFigures = z.object({
   completed: Count,
   failed: Count,
   withinStatutoryDeadline: z.number().min(0).max(1).nullable(),
+  /** Cases recorded past their statutory deadline. */
+  statutoryBreaches: Count,
   medianProcessingMs: z.number().nullable(),
   satisfaction: z.object({ ratings: Count, average: z.number().min(1).max(5).nullable() }),
   /** Counts from 1 to this minus one are withheld, and what is computed from fewer cases. */
@@ -33,6 +35,7 @@ export function publicFigures(figures: ServiceTransparency, below: number): Publ
     completed: count(figures.completed),
     failed: count(figures.failed),
     withinStatutoryDeadline: enough(figures.completed) ? figures.withinStatutoryDeadline : null,
+    statutoryBreaches: count(figures.statutoryBreaches),
     medianProcessingMs: enough(figures.completed) ? figures.medianProcessingMs : null,
     satisfaction: {
       ratings: count(figures.satisfaction.ratings),

@@ -82,4 +82,38 @@ describe('case metrics, counted from what the ledger appends', () => {
       'govmesh_cases_total{service_id="business-licence",outcome="completed"} 1',
     );
   });
+
+  it('counts a statutory breach once, when it is recorded, and judges an end by the deadline as the pauses moved it', async () => {
+    const store = new SqliteLedgerStore(':memory:');
+    const registry = new Registry();
+    const count = caseMetrics(registry, store);
+    const append = async (...events: ReturnType<typeof domainEvent>[]) =>
+      count((await store.append(events.map(ledgerEntryOf))).appended);
+    const submitted = (caseId: string) =>
+      domainEvent(
+        'caseSubmitted',
+        caseId,
+        { serviceId: 'well-permit', serviceVersion: 1, statutoryDeadline: T('10:00:00') },
+        T('09:00:00'),
+      );
+    const breaches = async () =>
+      (await registry.metrics()).match(
+        /govmesh_statutory_deadline_breaches_total\{service_id="well-permit"\} (\d+)/,
+      )?.[1];
+    await append(
+      submitted('breached'),
+      domainEvent('statutoryDeadlineBreached', 'breached', { deadline: T('10:00:00'), escalatedTo: [] }, T('10:00:00')),
+    );
+    expect(await breaches()).toBe('1');
+    // It ends after its deadline too: already counted.
+    await append(domainEvent('caseCompleted', 'breached', { decision: 'approved' }, T('11:00:00')));
+    expect(await breaches()).toBe('1');
+    // Ends after the deadline first set, but within the one the applicant's wait moved it to.
+    await append(
+      submitted('paused'),
+      domainEvent('statutoryClockResumed', 'paused', { deadline: T('12:00:00'), pausedSeconds: 7200 }, T('09:30:00')),
+      domainEvent('caseCompleted', 'paused', { decision: 'approved' }, T('11:00:00')),
+    );
+    expect(await breaches()).toBe('1');
+  });
 });

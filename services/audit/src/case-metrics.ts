@@ -7,7 +7,9 @@ import type { LedgerStore } from './ledger-store.js';
 /** What the metrics need to know of a case: its service and, if it has one, its statutory deadline. */
 interface CaseFacts {
   readonly service: string;
-  readonly statutoryDeadline: string | undefined;
+  statutoryDeadline: string | undefined;
+  /** Set once the case's own breach record was counted: its end is not counted again. */
+  breachCounted?: boolean;
 }
 
 const OUTCOMES: Readonly<Record<string, string>> = {
@@ -42,7 +44,7 @@ export function caseMetrics(registry: Registry, store: Pick<LedgerStore, 'caseRe
   );
   const statutory = counter(
     'govmesh_statutory_deadline_breaches_total',
-    "Cases that ended after their service's statutory deadline, by service",
+    "Cases past their service's statutory deadline, by service: when the breach is recorded (or, for cases started before the clock was kept, when they ended after it)",
     ['service_id'],
   );
   const escalations = counter(
@@ -84,12 +86,19 @@ export function caseMetrics(registry: Registry, store: Pick<LedgerStore, 'caseRe
   return async function count(appended: readonly LedgerRecord[]): Promise<void> {
     for (const record of appended) {
       if (record.type === DOMAIN_EVENTS.caseSubmitted.type) remember(record.caseId, factsOf(record));
-      const { service, statutoryDeadline } = await caseOf(record.caseId);
+      const facts = await caseOf(record.caseId);
+      const { service, statutoryDeadline } = facts;
       const outcome = OUTCOMES[record.type];
       if (outcome) {
         cases.inc({ service_id: service, outcome });
-        if (outcome !== 'submitted' && statutoryDeadline && Date.parse(record.time) > Date.parse(statutoryDeadline))
-          statutory.inc({ service_id: service });
+        const late = statutoryDeadline && Date.parse(record.time) > Date.parse(statutoryDeadline);
+        if (outcome !== 'submitted' && late && !facts.breachCounted) statutory.inc({ service_id: service });
+      } else if (record.type === DOMAIN_EVENTS.statutoryDeadlineBreached.type) {
+        facts.breachCounted = true;
+        statutory.inc({ service_id: service });
+      } else if (record.type === DOMAIN_EVENTS.statutoryClockResumed.type) {
+        // The time the case waited on the applicant does not count against it.
+        facts.statutoryDeadline = String(record.facts.deadline);
       } else if (record.type === DOMAIN_EVENTS.taskDispatched.type)
         dispatched.inc({ service_id: service, partner: String(record.facts.partnerId) });
       else if (record.type === DOMAIN_EVENTS.deadlineBreached.type)

@@ -58,6 +58,18 @@ function plainWords(r: LedgerRecord): Line | undefined {
         : undefined;
     case DOMAIN_EVENTS.citizenInputProvided.type:
       return line('You sent the information we asked for', 'input-provided');
+    case DOMAIN_EVENTS.statutoryClockPaused.type:
+      return line('The time limit for deciding stands still until you answer', 'time-limit-paused');
+    case DOMAIN_EVENTS.statutoryClockResumed.type:
+      return line(`The time limit runs again: your case is now due by ${text(f.deadline)}`, 'time-limit-resumed', {
+        due: text(f.deadline),
+      });
+    case DOMAIN_EVENTS.statutoryDeadlineBreached.type:
+      return line(
+        `Your case has passed its legal time limit (${text(f.deadline)}); a senior officer has been told`,
+        'time-limit-breached',
+        { due: text(f.deadline) },
+      );
     case DOMAIN_EVENTS.lookupPerformed.type: {
       const values = { registry: words(f.registry), agency: words(f.agency), purpose: text(f.purpose) };
       return line(

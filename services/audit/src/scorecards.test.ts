@@ -210,10 +210,38 @@ describe('case timelines and transparency', () => {
         completed: 1,
         failed: 0,
         withinStatutoryDeadline: 1,
+        statutoryBreaches: 0,
         medianProcessingMs: 31 * 60_000,
         satisfaction: { ratings: 1, average: 5 },
       },
     ]);
     expect(JSON.stringify(figures)).not.toContain('c1');
+  });
+
+  it('count a breach, and not the time a case waited on the applicant against its deadline', async () => {
+    const submitted = (caseId: string) =>
+      domainEvent(
+        'caseSubmitted',
+        caseId,
+        { serviceId: 'well-permit', serviceVersion: 1, statutoryDeadline: T('10:00:00') },
+        T('09:00:00'),
+      );
+    const ledger = await ledgerOf([
+      // Waited an hour on the applicant, then decided at 10:30: within its moved deadline.
+      submitted('paused'),
+      domainEvent('statutoryClockPaused', 'paused', { deadline: T('10:00:00') }, T('09:10:00')),
+      domainEvent('statutoryClockResumed', 'paused', { deadline: T('11:00:00'), pausedSeconds: 3600 }, T('10:10:00')),
+      domainEvent('caseCompleted', 'paused', { decision: 'approved' }, T('10:30:00')),
+      // Breached while still open: counted now, not only once it ends.
+      submitted('late'),
+      domainEvent(
+        'statutoryDeadlineBreached',
+        'late',
+        { deadline: T('10:00:00'), escalatedTo: ['head-of-unit'] },
+        T('10:00:00'),
+      ),
+    ]);
+    const [figures] = await transparencyFigures(ledger.records());
+    expect(figures).toMatchObject({ received: 2, completed: 1, withinStatutoryDeadline: 1, statutoryBreaches: 1 });
   });
 });

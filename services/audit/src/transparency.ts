@@ -10,6 +10,7 @@ interface CaseFacts {
   deadline?: number;
   ended?: number;
   status?: 'completed' | 'failed';
+  breached?: boolean;
   ratings: number[];
 }
 
@@ -35,6 +36,9 @@ export async function transparencyFigures(
     if (r.type === DOMAIN_EVENTS.caseCompleted.type) Object.assign(c, { ended: time, status: 'completed' });
     else if (r.type === DOMAIN_EVENTS.caseFailed.type) Object.assign(c, { ended: time, status: 'failed' });
     else if (r.type === DOMAIN_EVENTS.satisfactionRated.type) c.ratings.push(Number(f.score));
+    // Time the case waited on the applicant does not count: the deadline moved by it.
+    else if (r.type === DOMAIN_EVENTS.statutoryClockResumed.type) c.deadline = Date.parse(String(f.deadline));
+    else if (r.type === DOMAIN_EVENTS.statutoryDeadlineBreached.type) c.breached = true;
   }
   const byService = new Map<string, CaseFacts[]>();
   for (const c of cases.values()) byService.set(c.serviceId, [...(byService.get(c.serviceId) ?? []), c]);
@@ -50,8 +54,9 @@ export async function transparencyFigures(
         completed: completed.length,
         failed: list.filter((c) => c.status === 'failed').length,
         withinStatutoryDeadline: withDeadline.length
-          ? withDeadline.filter((c) => c.ended! <= c.deadline!).length / withDeadline.length
+          ? withDeadline.filter((c) => !c.breached && c.ended! <= c.deadline!).length / withDeadline.length
           : null,
+        statutoryBreaches: list.filter((c) => c.breached).length,
         medianProcessingMs: median(completed.map((c) => c.ended! - c.submitted).sort((a, b) => a - b)),
         satisfaction: {
           ratings: ratings.length,

@@ -77,6 +77,8 @@ export interface CaseView {
   readonly decision?: string;
   readonly currentStep: CurrentStep | null;
   readonly deadline: string | null;
+  /** The statutory clock: paused while the case waits on the applicant, breached once past. */
+  readonly deadlineStatus?: 'running' | 'paused' | 'breached';
   /** `event` and `values` let the page word each line in its reader's language; `what` is English. */
   readonly timeline: ReadonlyArray<{
     readonly time: string;
@@ -93,6 +95,8 @@ export interface PublicFigures {
   readonly completed: number | null;
   readonly failed: number | null;
   readonly withinStatutoryDeadline: number | null;
+  /** Cases past their legal time limit (absent from an older API). */
+  readonly statutoryBreaches?: number | null;
   readonly medianProcessingMs: number | null;
   readonly satisfaction: { readonly ratings: number | null; readonly average: number | null };
   readonly suppressedBelow: number;

@@ -74,7 +74,7 @@ class RecordingApi implements PortalApi {
   readonly inputs: Array<{ caseId: string; stepId: string; values: Record<string, unknown> }> = [];
   readonly ratings: number[] = [];
   /** What the case is doing: its status and current step. */
-  caseNow: Pick<CaseView, 'status' | 'currentStep' | 'decision'> = {
+  caseNow: Pick<CaseView, 'status' | 'currentStep' | 'decision' | 'deadlineStatus'> = {
     status: 'running',
     currentStep: {
       stepId: 'approve-licence',
@@ -348,6 +348,7 @@ class RecordingApi implements PortalApi {
         completed: 100,
         failed: null,
         withinStatutoryDeadline: 0.87,
+        statutoryBreaches: 7,
         medianProcessingMs: 3 * 86_400_000,
         satisfaction: { ratings: 40, average: 4.25 },
         suppressedBelow: 5,
@@ -368,6 +369,7 @@ class RecordingApi implements PortalApi {
         completed: 0,
         failed: 0,
         withinStatutoryDeadline: null,
+        statutoryBreaches: null,
         medianProcessingMs: null,
         satisfaction: { ratings: 0, average: null },
         suppressedBelow: 5,
@@ -583,10 +585,13 @@ describe('the citizen portal', () => {
         status: 'awaiting-citizen',
         says: 'We are waiting for information from you',
       },
+      deadlineStatus: 'paused',
     };
     await signIn(agent);
     const page = await agent.get('/cases/business-licence-1').expect(200);
     expect(page.text).toContain('How many people does the business employ?');
+    // The legal time limit does not run against the applicant while the agency waits on them.
+    expect(page.text).toContain('stands still until you answer');
     expect(page.text).toContain('for="f-business-employees"');
     // Only what the step asks for, not the rest of the application.
     expect(page.text).not.toContain('for="f-applicant-name"');
@@ -686,9 +691,9 @@ describe('the citizen portal', () => {
     expect(page.text).toContain('Counts under 5 are not shown');
     const cells = [...page.text.matchAll(/<td class="govuk-table__cell[^"]*">([^<]*)<\/td>/g)].map((m) => m[1]);
     expect(cells).toEqual([
-      ...['120', '100', 'fewer than 5', '87%', '3 days', '4.3 (40)'],
+      ...['120', '100', 'fewer than 5', '87%', '7', '3 days', '4.3 (40)'],
       // nothing decided yet is not a secret: it says so
-      ...['fewer than 5', '0', '0', 'none yet', 'none yet', 'none yet'],
+      ...['fewer than 5', '0', '0', 'none yet', 'fewer than 5', 'none yet', 'none yet'],
     ]);
     expect(page.text).toContain('app-bar__fill--85');
     expect(page.text).not.toContain('a-service-withdrawn-long-ago');

@@ -470,7 +470,11 @@ export function createWebServer(deps: WebDeps): express.Express {
         ...statusOf(req, view.status),
         says: stepSays(req, view.currentStep),
         stepDeadline: view.currentStep?.deadline ? when(req, view.currentStep.deadline) : undefined,
-        statutoryDeadline: view.deadline ? when(req, view.deadline) : undefined,
+        statutoryDeadline: view.deadline
+          ? view.deadlineStatus === 'paused' || view.deadlineStatus === 'breached'
+            ? `${when(req, view.deadline)} (${t(req, view.deadlineStatus === 'paused' ? 'case.deadlinePaused' : 'case.deadlineBreached')})`
+            : when(req, view.deadline)
+          : undefined,
         decision: decisionText(req, view.decision),
         timeline: view.timeline.map((e) => ({ time: when(req, e.time), what: timelineText(req, e) })),
         input,
@@ -633,6 +637,7 @@ export function createWebServer(deps: WebDeps): express.Express {
             failed: shown(f.failed, (v) => number.format(v), null),
             onTime: shown(f.withinStatutoryDeadline, (v) => percent.format(v), f.completed === 0 ? 0 : null),
             onTimeWidth: Math.round((f.withinStatutoryDeadline ?? 0) * 20) * 5,
+            breaches: shown(f.statutoryBreaches === undefined ? 0 : f.statutoryBreaches, (v) => number.format(v), null),
             median: shown(f.medianProcessingMs, (v) => formatDuration(v, locale), f.completed === 0 ? 0 : null),
             satisfaction: shown(
               f.satisfaction.average,
