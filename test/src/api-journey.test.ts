@@ -443,4 +443,106 @@ describe('a business licence, driven only through the API, on the real engines',
       requestId: filed.id,
     });
   }, 180_000);
+
+  it("keeps a service's legal time limit: the applicant's time is not counted, a breach goes to the head of unit, the citizen is told and the figures count it", async () => {
+    const admin = await as('agency-admin', 'market-regulation');
+    const timed = {
+      apiVersion: 'govmesh/v1',
+      kind: 'Service',
+      id: `timed-licence-${suffix}`,
+      version: 1,
+      title: 'A licence with a legal time limit of seconds',
+      ownerAgency: 'market-regulation',
+      statutoryDeadline: { seconds: 6 },
+      statutoryWarningAt: 0.5,
+      escalation: { chain: ['licensing-supervisor', 'head-of-licensing'] },
+      application: { schema: 'business-licence-application@1' },
+      steps: [
+        {
+          id: 'more-details',
+          citizenInput: { fields: ['business.activity'], prompt: 'What exactly will the business do?' },
+        },
+        {
+          id: 'decision',
+          classification: { core: true, critical: true },
+          officer: { role: 'licensing-officer', deadline: { hours: 1 } },
+        },
+      ],
+    };
+    await request(app).put(`/v1/services/${timed.id}`).set('authorization', admin).send(timed).expect(201);
+    const applicant = await as('citizen', `citizen-timed-${suffix}`);
+    const submitted = await request(app)
+      .post('/v1/cases')
+      .set('authorization', applicant)
+      .set('idempotency-key', `timed-${suffix}`)
+      .send({ serviceId: timed.id, application })
+      .expect(202);
+    const timedCase = (submitted.body as { caseId: string }).caseId;
+    type View = { status: string; deadline: string; deadlineStatus?: string; timeline: Array<{ what: string }> };
+    const viewOf = async () =>
+      (await request(app).get(`/v1/cases/${timedCase}`).set('authorization', applicant).expect(200)).body as View;
+    const until = async (what: string, holds: (v: View) => boolean, ms = 20_000): Promise<View> => {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        const view = await viewOf();
+        if (holds(view)) return view;
+        if (Date.now() > deadline) throw new Error(`${what} within ${ms} ms: ${JSON.stringify(view)}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    };
+    const paused = await until('the clock paused', (v) => v.deadlineStatus === 'paused');
+    // The applicant takes longer than the whole time limit: it does not run against them.
+    await new Promise((r) => setTimeout(r, 7_000));
+    expect(await viewOf()).toMatchObject({ deadlineStatus: 'paused', deadline: paused.deadline });
+    await request(app)
+      .post(`/v1/cases/${timedCase}/input`)
+      .set('authorization', applicant)
+      .send({ stepId: 'more-details', values: { 'business.activity': 'bookshop and reading room' } })
+      .expect(202);
+    const running = await until('the clock running again', (v) => v.deadlineStatus === 'running');
+    expect(Date.parse(running.deadline) - Date.parse(paused.deadline)).toBeGreaterThanOrEqual(6_500);
+    const breached = await until('the breach', (v) => v.deadlineStatus === 'breached');
+    expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(running.deadline));
+    // The decision went straight to the top of the service's chain: the head of unit has it, the officer not.
+    const inboxOf = async (roles: string[]) =>
+      (
+        (
+          await request(app)
+            .get('/v1/tasks')
+            .set('authorization', await as('officer', `officer-${roles[0]}`, roles))
+            .expect(200)
+        ).body as Array<{ taskId: string }>
+      ).map((t) => t.taskId);
+    expect(await inboxOf(['head-of-licensing'])).toContain(`${timedCase}:decision`);
+    expect(await inboxOf(['licensing-officer'])).not.toContain(`${timedCase}:decision`);
+    await untilLedgered(ledger.store, timedCase, DOMAIN_EVENTS.statutoryDeadlineBreached.type);
+    expect((await viewOf()).timeline.map((e) => e.what)).toEqual(
+      expect.arrayContaining([
+        'The time limit for deciding stands still until you answer',
+        `The time limit runs again: your case is now due by ${running.deadline}`,
+        expect.stringMatching(/^Your case has passed its legal time limit/),
+      ]),
+    );
+    expect(breached.status).toBe('running');
+    await request(app)
+      .post(`/v1/tasks/${timedCase}:decision/decision`)
+      .set('authorization', await as('officer', 'officer-head', ['head-of-licensing']))
+      .send({ decision: 'approve', reasons: ['late, but in order'] })
+      .expect(202);
+    await untilLedgered(ledger.store, timedCase, DOMAIN_EVENTS.caseCompleted.type);
+    const figures = (await request(app).get('/v1/transparency').expect(200)).body as Array<{ serviceId: string }>;
+    expect(figures.find((f) => f.serviceId === timed.id)).toMatchObject({
+      received: 1,
+      completed: 1,
+      withinStatutoryDeadline: 0,
+      statutoryBreaches: 1,
+    });
+    const trail = await untilLedgered(ledger.store, timedCase, DOMAIN_EVENTS.caseCompleted.type);
+    expect(trail.filter((r) => r.type.includes('statutory')).map((r) => r.type)).toEqual([
+      DOMAIN_EVENTS.statutoryClockPaused.type,
+      DOMAIN_EVENTS.statutoryClockResumed.type,
+      DOMAIN_EVENTS.statutoryDeadlineNear.type,
+      DOMAIN_EVENTS.statutoryDeadlineBreached.type,
+    ]);
+  }, 120_000);
 });
