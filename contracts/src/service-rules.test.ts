@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { escalationPathOf } from './service-rules.js';
+import { escalationPathOf, rolesAwaitedBy } from './service-rules.js';
 
 const chain = ['licensing-supervisor', 'head-of-licensing'];
 
@@ -26,5 +26,32 @@ describe('escalationPathOf', () => {
 
   it('never escalates a task to the role that already has it', () => {
     expect(escalationPathOf('deputy', 'deputy', undefined)).toEqual([]);
+  });
+});
+
+describe('rolesAwaitedBy', () => {
+  it("lists every role a case may wait on: officers, reviewers, fallbacks and each one's climb", () => {
+    const steps = [
+      { parallel: [{ partners: { fallback: { role: 'inspector' } } }, { run: { fallback: { role: 'clerk' } } }] },
+      { partners: {}, review: { role: 'licensing-officer' } },
+      { officer: { role: 'licensing-officer', escalateTo: 'deputy' } },
+    ];
+    expect(rolesAwaitedBy({ steps })).toEqual([
+      'clerk',
+      'clerk-supervisor',
+      'deputy',
+      'inspector',
+      'inspector-supervisor',
+      'licensing-officer',
+      'licensing-officer-supervisor',
+    ]);
+    expect(rolesAwaitedBy({ steps, escalation: { chain } })).toEqual([
+      'clerk',
+      'deputy',
+      'head-of-licensing',
+      'inspector',
+      'licensing-officer',
+      'licensing-supervisor',
+    ]);
   });
 });

@@ -56,3 +56,38 @@ export function escalationPathOf(
 
 /** The share of the statutory time after which the case records that its deadline is near. */
 export const DEFAULT_STATUTORY_WARNING_AT = 0.8;
+
+interface RoleBearingStep {
+  readonly parallel?: readonly RoleBearingStep[];
+  readonly officer?: { readonly role: string; readonly escalateTo?: string | undefined };
+  readonly review?: { readonly role: string; readonly escalateTo?: string | undefined };
+  readonly partners?: { readonly fallback?: { readonly role?: string } | undefined };
+  readonly run?: { readonly fallback?: { readonly role: string } | undefined };
+}
+
+/**
+ * Every officer role a case of the service may wait on: its officers, reviewers and fallback
+ * roles, and each role an overdue task of theirs climbs to. Whoever staffs the service (the demo
+ * crew, an agency's rota) must play all of them, or a case waits for a role nobody plays.
+ */
+export function rolesAwaitedBy(definition: {
+  readonly steps: readonly RoleBearingStep[];
+  readonly escalation?: { readonly chain: readonly string[] } | undefined;
+}): string[] {
+  const chain = definition.escalation?.chain;
+  const roles = new Set<string>();
+  const add = (role: string, escalateTo?: string) => {
+    roles.add(role);
+    for (const above of escalationPathOf(role, escalateTo, chain)) roles.add(above);
+  };
+  const visit = (step: RoleBearingStep): void => {
+    step.parallel?.forEach(visit);
+    if (step.officer) add(step.officer.role, step.officer.escalateTo);
+    if (step.review) add(step.review.role, step.review.escalateTo);
+    // A fallback task is decided like an officer's, with the service's default deadline.
+    const fallback = step.partners?.fallback?.role ?? step.run?.fallback?.role;
+    if (fallback) add(fallback);
+  };
+  definition.steps.forEach(visit);
+  return [...roles].sort();
+}

@@ -493,7 +493,7 @@ describe('the citizen portal in a browser', () => {
     await page.getByRole('button', { name: 'Publish' }).click();
     await page.waitForURL(/\/agency\?published=/);
     expect(await page.locator('.govuk-notification-banner').textContent()).toContain(
-      `console-${suffix} version 3 is published`,
+      `console-${suffix} version 4 is published`,
     );
     await context.close();
   }, 120_000);

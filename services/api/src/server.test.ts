@@ -543,7 +543,7 @@ describe('the govmesh HTTP API', () => {
   it('publishes a definition and lists its versions; a bad one is refused with every problem', async () => {
     const list = await request(app).get('/v1/services').expect(200);
     expect(list.body).toEqual([
-      expect.objectContaining({ id: 'business-licence', version: 3, ownerAgency: 'market-regulation' }),
+      expect.objectContaining({ id: 'business-licence', version: 4, ownerAgency: 'market-regulation' }),
     ]);
     const again = await request(app)
       .put('/v1/services/business-licence')
@@ -559,8 +559,8 @@ describe('the govmesh HTTP API', () => {
     expect(bad.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(body(bad).errors).toHaveLength(5);
     const detail = await request(app).get('/v1/services/business-licence').expect(200);
-    expect(body(detail).versions).toEqual([expect.objectContaining({ version: 3, publishedBy: 'agency-admin-1' })]);
-    await request(app).get('/v1/services/business-licence/versions/3').expect(200);
+    expect(body(detail).versions).toEqual([expect.objectContaining({ version: 4, publishedBy: 'agency-admin-1' })]);
+    await request(app).get('/v1/services/business-licence/versions/4').expect(200);
     await request(app).get('/v1/services/business-licence/versions/9').expect(404);
   });
 
@@ -848,7 +848,7 @@ describe('the govmesh HTTP API', () => {
 
   it("lets an administrator publish only its own agency's services, naming the owner when it refuses", async () => {
     const taxOffice = `Bearer ${await tokens.mint({ role: 'agency-admin', subject: 'admin-tax', agency: 'tax-office' })}`;
-    const next = { ...example('business-licence.yaml'), version: 4 };
+    const next = { ...example('business-licence.yaml'), version: 5 };
     const foreign = await request(app)
       .put('/v1/services/business-licence')
       .set('authorization', taxOffice)
@@ -925,7 +925,7 @@ describe('the govmesh HTTP API', () => {
     // The issue's typo: a definition naming an agency and activity nobody offers.
     const typo = {
       ...example('business-licence.yaml'),
-      version: 4,
+      version: 5,
       steps: (example('business-licence.yaml').steps as Array<Record<string, unknown>>).map((step) =>
         step.id === 'verify-identity'
           ? { ...step, run: { agency: 'public-securty', activity: 'verifyIdentityy' } }
@@ -1374,7 +1374,7 @@ describe('the govmesh HTTP API', () => {
       const refused = await request(clocked)
         .put('/v1/services/business-licence')
         .set('authorization', await admin())
-        .send({ ...example('business-licence.yaml'), version: 4 })
+        .send({ ...example('business-licence.yaml'), version: 5 })
         .expect(422);
       expect(body(refused).errors.map((e) => e.message)).toEqual([
         expect.stringMatching(/retired on 2027-06-30; use background-check@2 \[contract-past-sunset\]/),
@@ -1412,21 +1412,21 @@ describe('the govmesh HTTP API', () => {
       await request(app)
         .put('/v1/services/business-licence')
         .set('authorization', await admin())
-        .send({ ...example('business-licence.yaml'), version: 4 })
+        .send({ ...example('business-licence.yaml'), version: 5 })
         .expect(201);
       const deprecated = await request(app)
-        .patch('/v1/services/business-licence/versions/4')
+        .patch('/v1/services/business-licence/versions/5')
         .set('authorization', await admin())
-        .send({ status: 'deprecated', reason: 'rolled back: version 4 misroutes inspections' })
+        .send({ status: 'deprecated', reason: 'rolled back: version 5 misroutes inspections' })
         .expect(200);
-      expect(deprecated.body).toMatchObject({ version: 4, status: 'deprecated', liveVersion: 3 });
+      expect(deprecated.body).toMatchObject({ version: 5, status: 'deprecated', liveVersion: 4 });
       const submitted = await request(app)
         .post('/v1/cases')
         .set('authorization', await as('citizen'))
         .send({ serviceId: 'business-licence', application })
         .expect(202);
-      expect(body(submitted).serviceVersion).toBe(3);
-      for (const version of [3, 4])
+      expect(body(submitted).serviceVersion).toBe(4);
+      for (const version of [4, 5])
         await request(app)
           .patch(`/v1/services/business-licence/versions/${version}`)
           .set('authorization', await admin())
@@ -1603,10 +1603,10 @@ describe('the govmesh HTTP API', () => {
     ['put', '/v1/services/business-licence', ['agency-admin'], { ...example('business-licence.yaml'), version: 99 }],
     ['get', '/v1/services', 'public'],
     ['get', '/v1/services/business-licence', 'public'],
-    ['get', '/v1/services/business-licence/versions/3', 'public'],
+    ['get', '/v1/services/business-licence/versions/4', 'public'],
     [
       'patch',
-      '/v1/services/business-licence/versions/3',
+      '/v1/services/business-licence/versions/4',
       ['agency-admin'],
       { status: 'active', reason: 'still current' },
     ],

@@ -121,7 +121,7 @@ describe('govmesh over the API', () => {
     expect(await govmesh(['service', 'apply', '-f', 'examples/business-licence.yaml'], admin)).toMatchObject({
       code: 0,
       stdout: expect.stringMatching(
-        /^published business-licence version 3\n {2}! step background-check: task background-check@1 is deprecated/,
+        /^published business-licence version 4\n {2}! step background-check: task background-check@1 is deprecated/,
       ) as unknown,
     });
     const bad = await govmesh(['service', 'apply', '-f', 'examples/invalid/five-mistakes.yaml'], admin);
@@ -135,7 +135,7 @@ describe('govmesh over the API', () => {
     writeFileSync(
       typo,
       readFileSync(join(root, 'examples/business-licence.yaml'), 'utf8')
-        .replace('version: 3', 'version: 4')
+        .replace('version: 4', 'version: 5')
         .replace('activity: verifyIdentity', 'activity: verifyIdentityy'),
     );
     const refused = await govmesh(['service', 'apply', '-f', typo], admin);
@@ -152,7 +152,7 @@ describe('govmesh over the API', () => {
       ) as unknown,
     });
     const list = await govmesh(['service', 'list', '--json']);
-    expect(JSON.parse(list.stdout)).toEqual([expect.objectContaining({ id: 'business-licence', version: 4 })]);
+    expect(JSON.parse(list.stdout)).toEqual([expect.objectContaining({ id: 'business-licence', version: 5 })]);
 
     // The admin's token came from `govmesh token mint` above; the others are minted here, with the same key.
     const issuer = await DevelopmentIssuer.open(developmentIssuerKeyFile(dataDir));

@@ -24,7 +24,7 @@ describe('govmesh service validate', () => {
     const { output, exitCode } = validateServiceFile(join(examples, 'business-licence.yaml'), false);
     expect(exitCode).toBe(0);
     expect(output.split('\n').slice(0, 4)).toEqual([
-      'valid: business-licence version 3 (Business licence)',
+      'valid: business-licence version 4 (Business licence)',
       '  verify-identity      in-house',
       '  background-check     outsourced',
       '  site-inspection      controlled',
@@ -90,7 +90,7 @@ describe('govmesh service validate', () => {
 
   it('works as the installed govmesh command, with exit code 1 and no stack trace on a bad file', async () => {
     const ok = await run('node', [bin, 'service', 'validate', '-f', join(examples, 'social-benefit.yaml')]);
-    expect(ok.stdout).toMatch(/^valid: social-benefit version 1/);
+    expect(ok.stdout).toMatch(/^valid: social-benefit version 2/);
     const failure = await run('node', [bin, 'service', 'validate', '-f', '/nonexistent/service.yaml']).catch(
       (err: unknown) => err as { code: number; stdout: string; stderr: string },
     );

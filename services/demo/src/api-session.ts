@@ -1,4 +1,3 @@
-import { supervisorRoleOf } from '@govmesh/contracts/service-definition';
 import type { DevelopmentIssuer, Role } from '@govmesh/tokens';
 
 /** The demo's calls to the API, each as the kind of user who would make it. */
@@ -56,16 +55,15 @@ export class ApiSession {
 /** The administrator of one agency: it alone publishes that agency's services. */
 export const adminOf = (agency: string) => ({ role: 'agency-admin' as const, subject: `demo-admin-${agency}`, agency });
 export const AUDITOR = { role: 'auditor' as const, subject: 'demo-auditor' };
-const DEMO_OFFICER_ROLES = ['licensing-officer', 'inspector', 'benefits-officer', 'social-worker'];
 /**
- * An officer acts for one agency: the demo has one in each agency whose services it runs. It also
- * plays each role's supervisor, where an overdue task is escalated, so no demo case waits for a
- * role nobody plays.
+ * An officer acts for one agency: the demo has one in each agency whose services it runs, playing
+ * every role those services wait on (`rolesAwaitedBy`: officers, reviewers, fallbacks, and each
+ * role of the escalation chains), so no demo case waits for a role nobody plays.
  */
-export const officerOf = (agency: string) => ({
+export const officerOf = (agency: string, officerRoles: readonly string[]) => ({
   role: 'officer' as const,
   subject: `demo-officer-${agency}`,
   agency,
-  officerRoles: DEMO_OFFICER_ROLES.flatMap((role) => [role, supervisorRoleOf(role)]),
+  officerRoles: [...officerRoles],
 });
 export const citizen = (n: number) => ({ role: 'citizen' as const, subject: `demo-citizen-${n}` });

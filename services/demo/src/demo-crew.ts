@@ -1,3 +1,4 @@
+import { rolesAwaitedBy } from '@govmesh/contracts/service-rules';
 import { PartnerKafkaAccess, type KafkaTls } from '@govmesh/messaging';
 import type { Logger } from 'pino';
 
@@ -38,10 +39,13 @@ export interface DemoCrewOptions {
 
 export async function startDemoCrew(o: DemoCrewOptions): Promise<DemoCrew> {
   const { api } = o;
-  const agencies = new Set<string>();
+  // Each agency's officer plays every role its services may wait on.
+  const rolesByAgency = new Map<string, string[]>();
   for (const file of DEMO_SERVICES) {
     const definition = onDemoClock(readExample(o.root, file), o.partnerSeconds ?? 5);
-    agencies.add(String(definition.ownerAgency));
+    const agency = String(definition.ownerAgency);
+    const roles = rolesAwaitedBy(definition as unknown as Parameters<typeof rolesAwaitedBy>[0]);
+    rolesByAgency.set(agency, [...new Set([...(rolesByAgency.get(agency) ?? []), ...roles])].sort());
     // 409: this version is published already (an earlier run); the catalogue keeps it.
     await api.expect(
       [201, 409],
@@ -83,7 +87,7 @@ export async function startDemoCrew(o: DemoCrewOptions): Promise<DemoCrew> {
     o.tls,
     api.baseUrl,
   );
-  const officer = startDemoOfficer(api, o.logger, (caseId) => scenarios.get(caseId), [...agencies]);
+  const officer = startDemoOfficer(api, o.logger, (caseId) => scenarios.get(caseId), rolesByAgency);
   let stopped: Promise<void> | undefined;
   return {
     scenarios,

@@ -20,10 +20,10 @@ export function startDemoOfficer(
   api: ApiSession,
   logger: Logger,
   scenarioOf: (caseId: string) => Scenario | undefined,
-  agencies: readonly string[],
+  rolesByAgency: ReadonlyMap<string, readonly string[]>,
   delayMs = 500,
 ): { stop(): Promise<void> } {
-  const officers = agencies.map(officerOf);
+  const officers = [...rolesByAgency].map(([agency, roles]) => officerOf(agency, roles));
   const reviewsSeen = new Map<string, number>();
   const deciding = new Set<string>();
   let running = true;
