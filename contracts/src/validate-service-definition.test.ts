@@ -146,6 +146,18 @@ describe('validateServiceDefinition', () => {
     ]);
   });
 
+  it('refuses an escalation chain that names a role twice, and a warning share outside 0 to 1, at once', () => {
+    const def = {
+      ...businessLicence(),
+      statutoryWarningAt: 1.5,
+      escalation: { chain: ['licensing-supervisor', 'licensing-supervisor'] },
+    };
+    expect(validateServiceDefinition(def).problems.map((p) => p.message)).toEqual([
+      'statutoryWarningAt: less than 1',
+      'escalation.chain: a role appears once in the chain',
+    ]);
+  });
+
   it('refuses something that is not a definition at all with one clear problem', () => {
     expect(validateServiceDefinition('hello').problems).toEqual([
       { step: null, rule: 'schema', message: 'a service definition is an object (apiVersion, kind, id, …, steps)' },
