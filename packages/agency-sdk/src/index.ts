@@ -7,3 +7,11 @@ export {
   type AgencyOptions,
   type AgencyRequest,
 } from './agency.js';
+export {
+  askRegistry,
+  requestHashOf,
+  serveRegistry,
+  type RegistryPolicy,
+  type RegistryService,
+  type RegistryServiceOptions,
+} from './registry.js';
