@@ -244,7 +244,9 @@ export async function askRegistry(
   });
   const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
   if (response.status >= 500 || response.status === 429)
-    throw new Error(`the ${registry} answered ${response.status}: ${String(body.detail ?? response.statusText)}`);
+    throw new Error(
+      `the ${registry} answered ${response.status}: ${typeof body.detail === 'string' ? body.detail : response.statusText}`,
+    );
   if (!response.ok)
     return {
       outcome: 'refused',
