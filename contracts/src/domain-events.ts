@@ -193,6 +193,22 @@ export const DOMAIN_EVENTS = {
     /** The names of the record's fields that entered the case (never their values). */
     fields: z.array(z.string()).optional(),
     found: z.boolean().optional(),
+    /** SHA-256 of the request, as the provider's own log records it (cases asking registry services). */
+    requestHash: Sha256.optional(),
+  }),
+  /**
+   * The provider (or the client, for an answer that broke the exchange) refused the look-up: the
+   * step goes to `fallbackRole`'s officers, or fails with the reason.
+   */
+  lookupRefused: domainEvent('gov.govmesh.lookup.refused.v1', {
+    stepId: StepId,
+    agency: z.string().min(1),
+    registry: z.string().min(1),
+    purpose: z.string().min(1),
+    code: z.string().min(1),
+    reason: z.string().min(1),
+    requestHash: Sha256,
+    fallbackRole: z.string().min(1).optional(),
   }),
   satisfactionRated: domainEvent('gov.govmesh.satisfaction.rated.v1', {
     score: z.number().int().min(1).max(5),

@@ -182,6 +182,12 @@ export const LookupStep = z
         fields: z
           .array(z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/, 'a registry field is a plain name such as status'))
           .min(1),
+        /**
+         * Who completes the step when the provider refuses the look-up (its policy, an answer that
+         * breaks the exchange): an officer of the role enters the fields. Without it the step fails
+         * with the provider's reason.
+         */
+        fallback: z.object({ role: Role }).strict().optional(),
       })
       .strict(),
   })

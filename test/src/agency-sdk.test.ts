@@ -1,19 +1,24 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
+import { serveRegistry, type RegistryService } from '@govmesh/agency-sdk';
 import { PlatformStore } from '@govmesh/api';
+import { DOMAIN_EVENTS } from '@govmesh/contracts/domain-events';
 import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
 import { untilReady } from '@govmesh/messaging';
 import { DevelopmentIssuer } from '@govmesh/tokens';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startCasesApi } from './cases-api.js';
 import { caseKeysEnv, engines } from './engines.js';
-import { runScoped, startPlatform, untilStep, type TestPlatform } from './platform.js';
+import { caseEvents, runScoped, startPlatform, untilStep, type TestPlatform } from './platform.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const { suffix } = runScoped([]);
 const agency = `records-office-${suffix}`;
+const provider = `civil-registry-${suffix}`;
+const LICENCE_CHECK = 'Confirm the applicant is resident before licensing them';
 const application = {
   applicant: {
     name: 'Katherine Johnson',
@@ -60,6 +65,7 @@ describe('an agency running its own systems through the agency SDK', () => {
   let api: string;
   let tokens: DevelopmentIssuer;
   let agencyProcess: ChildProcess;
+  let population: RegistryService;
   const as = async (role: 'agency-admin' | 'auditor' | 'citizen', subject: string, agencyName?: string) =>
     `Bearer ${await tokens.mint({ role, subject, ...(agencyName ? { agency: agencyName } : {}) })}`;
   const call = async (auth: string, method: string, path: string, body?: unknown) => {
@@ -82,6 +88,18 @@ describe('an agency running its own systems through the agency SDK', () => {
   beforeAll(async () => {
     platform = await startPlatform([], suffix);
     tokens = await DevelopmentIssuer.ephemeral();
+    // Another agency's registry, as its own service: it shares the applicant's status with the
+    // records office for a licence check, and nothing for marketing.
+    population = serveRegistry({
+      agency: provider,
+      registry: 'population-register',
+      policy: { [agency]: { purposes: [LICENCE_CHECK], fields: ['status'] } },
+      find: (key) =>
+        Promise.resolve(key === application.applicant.nationalId ? { status: 'resident', address: 'x' } : undefined),
+      tokens: tokens.verifier(),
+      logger: pino({ level: 'silent' }),
+    });
+    await population.start();
     const cases = await startCasesApi(platform, tokens, new PlatformStore(':memory:'));
     api = cases.url;
     closeApi = cases.close;
@@ -94,6 +112,7 @@ describe('an agency running its own systems through the agency SDK', () => {
         API_URL: api,
         AGENCY_TOKEN: (await as('agency-admin', `${agency}-systems`, agency)).slice('Bearer '.length),
         TEMPORAL_ADDRESS: engines().temporalAddress,
+        REGISTRY_URLS: JSON.stringify({ [`${provider}/population-register`]: population.url }),
       },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
@@ -103,6 +122,7 @@ describe('an agency running its own systems through the agency SDK', () => {
   afterAll(async () => {
     if (agencyProcess?.exitCode === null) agencyProcess.kill('SIGKILL');
     closeApi?.();
+    await population?.stop();
     await platform?.stop();
   });
 
@@ -138,6 +158,60 @@ describe('an agency running its own systems through the agency SDK', () => {
     expect(agencyProcess.pid).not.toBe(process.pid);
     await handle.terminate('end of the test');
   });
+
+  it("reads another agency's registry over the network as itself: the provider allows one purpose and refuses another, and both logs hold the same request hash", async () => {
+    const admin = await as('agency-admin', `admin-${agency}`, agency);
+    const lookingUp = (id: string, purpose: string): ServiceDefinition => ({
+      apiVersion: 'govmesh/v1',
+      kind: 'Service',
+      id,
+      version: 1,
+      title: 'A licence that reads the population register',
+      ownerAgency: agency,
+      application: { schema: 'business-licence-application@1' },
+      steps: [
+        {
+          id: 'residence',
+          lookup: {
+            agency: provider,
+            registry: 'population-register',
+            purpose,
+            key: 'applicant.nationalId',
+            fields: ['status'],
+          },
+        },
+      ],
+    });
+    const run = async (id: string, purpose: string) => {
+      const published = await call(admin, 'PUT', `/v1/services/${id}`, lookingUp(id, purpose));
+      expect(published.status, JSON.stringify(published.body)).toBe(201);
+      const { status, body } = await call(await as('citizen', 'citizen-kj'), 'POST', '/v1/cases', {
+        serviceId: id,
+        application,
+      });
+      expect(status, JSON.stringify(body)).toBe(202);
+      const handle = platform.client.workflow.getHandle(String(body.caseId));
+      return { handle, outcome: (await handle.result()) as unknown };
+    };
+    const allowed = await run(`residence-${suffix}`, LICENCE_CHECK);
+    expect(allowed.outcome).toMatchObject({ status: 'completed' });
+    const performed = (
+      await caseEvents(platform.kafka, allowed.handle.workflowId, DOMAIN_EVENTS.caseCompleted.type)
+    ).find((e) => e.type === DOMAIN_EVENTS.lookupPerformed.type)!;
+    expect(performed.data).toMatchObject({ found: true, fields: ['status'] });
+    const answered = population.exchanges.find((e) => e.caseId === allowed.handle.workflowId)!;
+    expect(answered).toMatchObject({ client: agency, outcome: 'answered', fields: ['status'] });
+    expect(performed.data.requestHash).toBe(answered.requestHash);
+
+    const refused = await run(`marketing-${suffix}`, 'Find residents to send our offers to');
+    expect(refused.outcome).toMatchObject({ status: 'failed' });
+    const recorded = (await caseEvents(platform.kafka, refused.handle.workflowId, DOMAIN_EVENTS.caseFailed.type)).find(
+      (e) => e.type === DOMAIN_EVENTS.lookupRefused.type,
+    )!;
+    const logged = population.exchanges.find((e) => e.caseId === refused.handle.workflowId)!;
+    expect(logged).toMatchObject({ outcome: 'refused', code: 'REGISTRY.PURPOSE_NOT_ALLOWED' });
+    expect(recorded.data).toMatchObject({ code: 'REGISTRY.PURPOSE_NOT_ALLOWED', requestHash: logged.requestHash });
+  }, 60_000);
 
   it("hands the step to the fallback officer within the pickup limit once the agency's worker has stopped", async () => {
     const exited = new Promise((resolve) => agencyProcess.once('exit', resolve));

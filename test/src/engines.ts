@@ -121,6 +121,7 @@ export async function isolatedStackEnv(dir: string, name: string, suffix: string
     GOVMESH_API_PORT: String(await freePort()),
     GOVMESH_WEB_PORT: String(await freePort()),
     GOVMESH_WEB_METRICS_PORT: String(await freePort()),
+    GOVMESH_REGISTRY_PORT: String(await freePort()),
     GOVMESH_API_DB: join(dir, 'api.sqlite'),
     GOVMESH_AUDIT_URL: `http://127.0.0.1:${await freePort()}`,
     GOVMESH_WORKER_METRICS_PORT: String(await freePort()),

@@ -8,7 +8,8 @@ import { validateServiceDefinition } from '@govmesh/contracts/validate-service-d
 import { CloudEventPublisher, createKafka, ensureTopics, personalData } from '@govmesh/messaging';
 import { createAgency, offerOf } from '@govmesh/agency-sdk';
 import type { PlatformStore } from '@govmesh/api';
-import { DEMO_AGENCIES } from '@govmesh/demo';
+import { DEMO_AGENCIES, demoRegistry, demoRegistryAddress } from '@govmesh/demo';
+import { DevelopmentIssuer } from '@govmesh/tokens';
 import {
   DEMO_REGISTRIES,
   PartnerDirectory,
@@ -132,6 +133,11 @@ export async function startPlatform(
     dataConverter: testDataConverter(),
   });
   const running = workers.map((w) => w.run());
+  // Market regulation's enterprise registry as the service it is, on loopback; the agencies'
+  // look-ups ask it with tokens of an issuer it trusts (here this platform's own).
+  const agencyIssuer = await DevelopmentIssuer.ephemeral();
+  const enterpriseRegistry = demoRegistry({ tokens: agencyIssuer.verifier(), logger });
+  await enterpriseRegistry.start();
   // The demo agencies' systems, through the agency SDK as an agency runs them (here in-process).
   const agencies = Object.entries(DEMO_AGENCIES).map(([agency, activities]) =>
     createAgency({
@@ -139,6 +145,10 @@ export async function startPlatform(
       activities,
       temporal: { connection: nativeConnection },
       dataConverter: testDataConverter(),
+      lookups: {
+        token: () => agencyIssuer.mint({ role: 'agency-admin', subject: `${agency}-systems`, agency }),
+        registries: demoRegistryAddress(enterpriseRegistry.url),
+      },
       logger,
     }),
   );
@@ -162,6 +172,7 @@ export async function startPlatform(
       await registry?.stop();
       await bridge.stop();
       await Promise.all(agencies.map((a) => a.stop()));
+      await enterpriseRegistry.stop();
       workers.forEach((w) => w.shutdown());
       await Promise.all(running);
       await publisher.close();

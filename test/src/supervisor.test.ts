@@ -56,6 +56,7 @@ describe('the supervisor of govmesh up', () => {
       GOVMESH_API_PORT: String(await freePort()),
       GOVMESH_WEB_PORT: String(await freePort()),
       GOVMESH_WEB_METRICS_PORT: String(await freePort()),
+      GOVMESH_REGISTRY_PORT: String(await freePort()),
       GOVMESH_AUDIT_URL: `http://127.0.0.1:${await freePort()}`,
       GOVMESH_WORKER_METRICS_PORT: String(await freePort()),
       GOVMESH_WORKER_SDK_METRICS_PORT: String(await freePort()),
@@ -189,6 +190,36 @@ describe('the supervisor of govmesh up', () => {
     const pids = stack.pids();
     expect(pids['agency-public-security']).toBeGreaterThan(0);
     expect(new Set([pids.worker, pids['agency-public-security'], pids['agency-social-security']]).size).toBe(3);
+  });
+
+  it("runs market regulation's enterprise registry as a service of its own, which answers an agency by its policy", async () => {
+    expect(stack.pids()['registry-enterprise-registry']).toBeGreaterThan(0);
+    const issuer = await DevelopmentIssuer.open(developmentIssuerKeyFile(dir));
+    const socialSecurity = await issuer.mint({
+      role: 'agency-admin',
+      subject: 'social-security-systems',
+      agency: 'social-security',
+    });
+    const ask = (token: string | undefined, purpose: string) =>
+      fetch(`http://127.0.0.1:${env.GOVMESH_REGISTRY_PORT}/v1/registries/enterprise-registry/lookups`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify({
+          requestId: 'supervisor-test:employer',
+          client: 'social-security',
+          caseId: 'supervisor-test',
+          purpose,
+          fields: ['name', 'status'],
+          key: 'ENT-1002',
+        }),
+      });
+    expect((await ask(undefined, 'Confirm that the declared employer exists and is active')).status).toBe(401);
+    const answered = await ask(socialSecurity, 'Confirm that the declared employer exists and is active');
+    expect(await answered.json()).toMatchObject({
+      found: true,
+      record: { name: 'Northside Logistics', status: 'active' },
+    });
+    expect((await ask(socialSecurity, 'Find companies to sell insurance to')).status).toBe(403);
   });
 
   it('starts a service that died again', async () => {

@@ -1,5 +1,6 @@
 import type { DomainEventKind } from '@govmesh/contracts/domain-events';
 import type { Classification, Deadline, ExecutionMode, PartnerSelection } from '@govmesh/contracts/service-definition';
+import type { RegistryLookupOutcome } from '@govmesh/contracts/registry-exchange';
 import type { Deprecation } from '@govmesh/contracts/standards';
 
 /**
@@ -133,6 +134,25 @@ export interface StatutoryClockReading {
   readonly pausedWorkingDays?: number;
   readonly pausedSeconds?: number;
 }
+
+/**
+ * A look-up in another agency's registry service, asked by the case's own agency (its worker, with
+ * its credentials, on its task queue): the provider's answer, or its refusal with the reason.
+ * Registered by every agency worker (`@govmesh/agency-sdk`) under this name.
+ */
+export type RegistryLookupActivity = (request: {
+  readonly requestId: string;
+  readonly client: string;
+  readonly provider: string;
+  readonly registry: string;
+  readonly caseId: string;
+  readonly purpose: string;
+  readonly fields: readonly string[];
+  readonly key: unknown;
+}) => Promise<RegistryLookupOutcome>;
+
+/** The activity name an agency worker answers look-ups under. */
+export const REGISTRY_LOOKUP_ACTIVITY = 'registryLookup';
 
 /** An agency's in-house automated step, run on that agency's own task queue. */
 export type AgencyActivity = (request: {

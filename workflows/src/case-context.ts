@@ -92,6 +92,12 @@ export interface CaseContext {
    * once as breached and waits (cases started after `statutory-time-limits`).
    */
   readonly keepsTimeLimits: boolean;
+  /**
+   * A look-up is asked of the provider's registry service by the case's own agency, on its task
+   * queue, and a refusal is recorded and handled (cases started after `registry-services`; before,
+   * the platform's worker read an in-process registry).
+   */
+  readonly asksRegistryServices: boolean;
 }
 
 /**
@@ -114,6 +120,7 @@ export function caseActivities(
   | 'compensatesSteps'
   | 'deadlineOr'
   | 'keepsTimeLimits'
+  | 'asksRegistryServices'
 > & {
   readonly visibility: VisibilityFeatures;
 } {
@@ -149,6 +156,8 @@ export function caseActivities(
   // in the order they were scheduled, and the branches would go on in another order than they did.
   // The statutory clock is kept, and an escalation chain ends at its top with one breach record.
   const keepsTimeLimits = patched('statutory-time-limits');
+  // Look-ups go to the provider's registry service, asked by the case's own agency.
+  const asksRegistryServices = patched('registry-services');
   const inTurn = hasDefaultDeadlines ? oneAtATime() : <T>(call: () => Promise<T>) => call();
   const [ownLocal, ownDispatch, publishing] = [local, localDispatch, localActivities].map((a) => inTurnOf(a, inTurn));
   const journal = new CaseJournal(caseId, {
@@ -167,6 +176,7 @@ export function caseActivities(
     escalatesUnavailableAgency,
     compensatesSteps,
     keepsTimeLimits,
+    asksRegistryServices,
     deadlineOr: (own) => own ?? (hasDefaultDeadlines ? defaultDeadlineOf(definition) : undefined),
     visibility: { partnersHolding, awaitingRoles, officerTasksMemo },
   };

@@ -40,6 +40,7 @@ describe('recorded case histories', () => {
       'before-officer-tasks-memo',
       'before-partner-in-dispatch',
       'before-partners-holding',
+      'before-registry-services',
       'before-step-compensation',
       'before-time-limits',
       'current',

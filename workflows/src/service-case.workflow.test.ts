@@ -57,7 +57,13 @@ afterAll(async () => {
 async function harness(
   options: Pick<
     CaseHarnessOptions,
-    'partners' | 'partnerDeadlineMs' | 'dueInMs' | 'agenciesDown' | 'partnerAnswersWithinDispatch' | 'statutoryMs'
+    | 'partners'
+    | 'partnerDeadlineMs'
+    | 'dueInMs'
+    | 'agenciesDown'
+    | 'partnerAnswersWithinDispatch'
+    | 'statutoryMs'
+    | 'registryRefuses'
   > = {},
 ) {
   const h = await startCaseHarness({
@@ -106,9 +112,23 @@ describe('a case through every kind of step', () => {
     const handle = await scenario.run(h, caseId('benefit'));
     expect(await handle.result()).toMatchObject({ status: 'completed', decision: 'approved' });
     expect(h.calls.agencyRuns.map((r) => r.activity)).toEqual(['verifyIdentity', 'schedulePayments']);
+    // The case's own agency asks the provider's registry service, for the stated purpose and fields.
     expect(h.calls.lookups).toEqual([
-      expect.objectContaining({ registry: 'enterprise-registry', key: 'ENT-1001', stepId: 'employer-lookup' }),
+      {
+        requestId: `${handle.workflowId}:employer-lookup`,
+        client: expect.stringMatching(/^social-security-/) as unknown,
+        provider: 'market-regulation',
+        registry: 'enterprise-registry',
+        caseId: handle.workflowId,
+        purpose: 'Confirm that the declared employer exists and is active',
+        fields: ['name', 'status'],
+        key: 'ENT-1001',
+      },
     ]);
+    expect(h.calls.events.find((e) => e.kind === 'lookupPerformed')?.data).toMatchObject({
+      fields: ['name', 'status'],
+      requestHash: 'a'.repeat(64),
+    });
     const visits = h.calls.dispatches.filter((d) => d.stepId === 'home-visit');
     expect(visits.map((d) => d.attempt)).toEqual([1, 2]);
     expect(visits[1]!.rework).toEqual({ previousAttempt: 1, reasons: ['the household size is not recorded'] });
@@ -122,6 +142,45 @@ describe('a case through every kind of step', () => {
         'employer-lookup': { output: { found: true, name: 'Harbour Bakery', status: 'active' } },
       },
     });
+  });
+
+  it("records a look-up the provider refuses, with its reason and the request's hash, and fails the step or hands it to the fallback officer", async () => {
+    const refusal = { code: 'REGISTRY.PURPOSE_NOT_ALLOWED', reason: 'not shared for this purpose' };
+    const h = await harness({ registryRefuses: refusal });
+    const lookupOnly = (fallback?: { role: string }): ServiceDefinition => ({
+      ...exampleDefinition('social-benefit.yaml'),
+      steps: [
+        {
+          id: 'employer-lookup',
+          lookup: {
+            agency: 'market-regulation',
+            registry: 'enterprise-registry',
+            key: 'income.employerRegistrationNumber',
+            purpose: 'Find out who else works for the employer',
+            fields: ['name'],
+            ...(fallback ? { fallback } : {}),
+          },
+        },
+      ],
+    });
+    const failed = await h.start(caseId('refused'), lookupOnly(), socialBenefitApplication);
+    expect(await failed.result()).toMatchObject({
+      status: 'failed',
+      reason: "market-regulation's enterprise-registry refused the look-up: not shared for this purpose",
+    });
+    expect(h.calls.events.find((e) => e.kind === 'lookupRefused')?.data).toMatchObject({
+      ...refusal,
+      requestHash: 'a'.repeat(64),
+    });
+    expect(h.calls.events.find((e) => e.kind === 'caseFailed')?.data).toMatchObject({ code: refusal.code });
+
+    const handed = await h.start(caseId('refused'), lookupOnly({ role: 'benefits-officer' }), socialBenefitApplication);
+    await h.untilStep(handed, 'employer-lookup', 'awaiting-officer');
+    await h.decide(handed, 'employer-lookup', 'approve', {
+      role: 'benefits-officer',
+      output: { name: 'Harbour Bakery' },
+    });
+    expect(await handed.result()).toMatchObject({ status: 'completed' });
   });
 
   it('skips a step whose condition does not hold', async () => {
@@ -211,7 +270,7 @@ describe('deadlines', () => {
     );
     expect(h.calls.events.find((e) => e.kind === 'officerTaskEscalated')?.data).toMatchObject({
       fromRole: 'licensing-officer',
-      toRole: 'licensing-officer-supervisor',
+      toRole: 'licensing-supervisor',
     });
   });
 
@@ -264,6 +323,8 @@ describe('deadlines', () => {
     const handle = await h.start(caseId('overdue'), definition, businessLicenceApplication);
     const top = await h.until(handle, 'the breach at the top', (s) => s.steps.decision?.overdue === true);
     expect(top.steps.decision).toMatchObject({ role: 'head-of-licensing', escalatedFrom: 'licensing-officer' });
+    // The breach record reaches the ledger (one local activity) just after the state shows it.
+    await new Promise((r) => setTimeout(r, 1_000));
     const atTheTop = (await handle.fetchHistory()).events!.length;
     // A thousand deadline periods (10 ms each, in skipped time): before, each escalated the task again.
     await new Promise((r) => setTimeout(r, 1_000 * 10 + 500));
@@ -286,8 +347,9 @@ describe('deadlines', () => {
 
   it("without a chain, escalates once to the role's supervisor and is recorded as breached there", async () => {
     const h = await harness({ dueInMs: 300 });
+    const { escalation: _chain, ...withoutChain } = exampleDefinition('business-licence.yaml');
     const definition = {
-      ...exampleDefinition('business-licence.yaml'),
+      ...withoutChain,
       steps: [{ id: 'decision', officer: { role: 'licensing-officer', deadline: { workingDays: 3 } } }],
     } as ServiceDefinition;
     const handle = await h.start(caseId('overdue'), definition, businessLicenceApplication);
@@ -571,7 +633,7 @@ describe('claims on officer tasks', () => {
     await h.untilStep(handle, 'decision', 'awaiting-officer');
     const held = await h.claim(handle, 'decision', 'officer-a');
     const escalated = await h.until(handle, 'the supervisor', (s) => s.steps.decision?.escalatedFrom !== undefined);
-    expect(escalated.steps.decision).toMatchObject({ role: 'licensing-officer-supervisor' });
+    expect(escalated.steps.decision).toMatchObject({ role: 'licensing-supervisor' });
     expect(escalated.steps.decision!.claimedBy).toBeUndefined();
     expect(escalated.steps.decision!.taskVersion).toBe(held.version + 1);
     expect(
@@ -581,7 +643,7 @@ describe('claims on officer tasks', () => {
             {
               stepId: 'decision',
               officerId: 'head-1',
-              role: 'licensing-officer-supervisor',
+              role: 'licensing-supervisor',
               action: 'claim',
               version: held.version,
             },

@@ -154,7 +154,7 @@ async function runStep(ctx: CaseContext, step: Step): Promise<void> {
  */
 async function doWork(ctx: CaseContext, step: Exclude<Step, { parallel: unknown }>, s: StepState) {
   if ('citizenInput' in step) return await runCitizenInput(ctx, step, s);
-  if ('lookup' in step) return await runLookup(ctx, step);
+  if ('lookup' in step) return await runLookup(ctx, step, s);
   const task: TaskStep = step;
   if (task.partners) return await runPartnerTask(ctx, task, task.partners, s);
   if (task.run) return await runAgencyActivity(ctx, task, task.run, s);

@@ -2,10 +2,14 @@ import { AgencyOffer, type OfferedActivity } from '@govmesh/contracts/agency-off
 import type { JsonSchema } from '@govmesh/contracts/json-schema';
 import { describeSchemaErrors, schemaErrors } from '@govmesh/contracts/schema-validator';
 import { temporalActivityTracing } from '@govmesh/telemetry/setup';
+import type { RegistryLookupRequest } from '@govmesh/contracts/registry-exchange';
+import { REGISTRY_LOOKUP_ACTIVITY, type RegistryLookupActivity } from '@govmesh/workflows/case-activities';
 import { agencyTaskQueue } from '@govmesh/workflows/task-queues';
 import { ApplicationFailure, type DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Logger } from 'pino';
+
+import { askRegistry, requestHashOf } from './registry.js';
 
 /** What a case hands an agency's activity: the case, the step, and the application's fields. */
 export interface AgencyRequest {
@@ -41,6 +45,15 @@ export interface AgencyOptions {
    * definitions naming these activities are refused at publish.
    */
   readonly announce?: { readonly apiUrl: string; readonly token: () => Promise<string> };
+  /**
+   * How the agency's cases read other agencies' registries: the agency's own token, and where each
+   * provider's registry service listens (`<provider>/<registry>` → URL). A look-up of a registry
+   * not listed here is refused (`REGISTRY.UNKNOWN`), recorded, and handled by the case.
+   */
+  readonly lookups?: {
+    readonly token: () => Promise<string>;
+    readonly registries: Readonly<Record<string, string>>;
+  };
   readonly logger: Logger;
 }
 
@@ -88,6 +101,8 @@ export function offerOf(activities: Readonly<Record<string, AgencyActivityDefini
  * definition naming anything else is refused when it is published.
  */
 export function createAgency(options: AgencyOptions): Agency {
+  if (REGISTRY_LOOKUP_ACTIVITY in options.activities)
+    throw new Error(`${REGISTRY_LOOKUP_ACTIVITY} is the SDK's own activity (a case's look-ups): name yours otherwise`);
   const offer = offerOf(options.activities);
   const logger = options.logger.child({ agency: options.agency });
   const taskQueue = agencyTaskQueue(options.agency);
@@ -115,6 +130,42 @@ export function createAgency(options: AgencyOptions): Agency {
       },
     ]),
   );
+
+  // Every agency worker answers its cases' look-ups, as the agency: the provider decides.
+  const registryLookup: RegistryLookupActivity = async (request) => {
+    const { provider, registry, ...rest } = request;
+    const exchangeLog = logger.child({ caseId: request.caseId, provider, registry });
+    const url = options.lookups?.registries[`${provider}/${registry}`];
+    const asked: RegistryLookupRequest = {
+      requestId: rest.requestId,
+      client: rest.client,
+      caseId: rest.caseId,
+      purpose: rest.purpose,
+      fields: [...rest.fields],
+      key: rest.key as RegistryLookupRequest['key'],
+    };
+    if (!url || !options.lookups) {
+      exchangeLog.warn('no address for this registry: the look-up is refused');
+      return {
+        outcome: 'refused',
+        requestHash: requestHashOf(asked),
+        code: 'REGISTRY.UNKNOWN',
+        reason: `${options.agency} knows no address for ${provider}'s ${registry}`,
+      };
+    }
+    const outcome = await askRegistry(url, await options.lookups.token(), registry, asked);
+    // The client's own log of the exchange: the same request hash the provider logs.
+    exchangeLog.info(
+      {
+        requestHash: outcome.requestHash,
+        outcome: outcome.outcome,
+        ...(outcome.outcome === 'refused' ? { code: outcome.code } : {}),
+      },
+      'registry exchange',
+    );
+    return outcome;
+  };
+  activities[REGISTRY_LOOKUP_ACTIVITY] = registryLookup as never;
 
   async function announce(): Promise<void> {
     const target = options.announce;

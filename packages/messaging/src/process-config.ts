@@ -98,6 +98,8 @@ export const DEFAULT_PORTS = {
   workerSdkMetrics: 17_285,
   /** GOVMESH_WEB_METRICS_PORT: the pages' metrics, apart from the public port */
   webMetrics: 17_286,
+  /** GOVMESH_REGISTRY_PORT: the demo's enterprise registry service (market regulation's) */
+  registry: 17_287,
 } as const;
 
 /** Where a process keeps its files on a laptop: `GOVMESH_DATA_DIR`, else the XDG state folder. */

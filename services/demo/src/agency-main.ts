@@ -48,6 +48,7 @@ await runServiceProcess(
       namespace: config.TEMPORAL_NAMESPACE,
       dataConverter: caseDataConverter(loadCaseDataKeys(config.caseKeys)),
       announce: { apiUrl: config.GOVMESH_API_URL, token: agencyToken },
+      lookups: { token: agencyToken, registries: config.GOVMESH_REGISTRY_URLS },
       logger,
     });
     await agency.start();

@@ -46,7 +46,36 @@ export const DemoAgencyEnv = PlatformEnv.extend({
    * development issuer of the data folder, as `govmesh token mint` does.
    */
   GOVMESH_AGENCY_TOKEN: z.string().min(1).optional(),
+  /**
+   * Where the agency's cases read other agencies' registries, `<provider>/<registry>=<url>`, comma
+   * separated; by default the demo's enterprise registry on this machine.
+   */
+  GOVMESH_REGISTRY_URLS: z
+    .string()
+    .default(`market-regulation/enterprise-registry=http://127.0.0.1:${DEFAULT_PORTS.registry}`)
+    .transform((list, ctx) => {
+      const entries = list
+        .split(',')
+        .map((e) => e.trim())
+        .filter(Boolean)
+        .map((e) => e.split('='));
+      for (const entry of entries)
+        if (entry.length !== 2 || !/^[a-z][a-z0-9-]*\/[a-z][a-z0-9-]*$/.test(entry[0]!) || !URL.canParse(entry[1]!))
+          ctx.addIssue({ code: 'custom', message: `${entry.join('=')}: write <agency>/<registry>=<url>` });
+      return Object.fromEntries(entries) as Record<string, string>;
+    }),
 });
+
+/** The demo's enterprise registry service: where it listens, and its own log of every exchange. */
+export const DemoRegistryEnv = PlatformEnv.extend({
+  GOVMESH_REGISTRY_PORT: z.coerce.number().int().min(0).max(65_535).default(DEFAULT_PORTS.registry),
+});
+
+export function loadDemoRegistryConfig(env: Record<string, string | undefined> = processEnvironment()) {
+  const registry = loadProcessConfig('demo-registry', DemoRegistryEnv, env);
+  const where = loadProcessConfig('demo-registry', DataDirEnv, env);
+  return { ...registry, dataDir: where.dataDir };
+}
 
 export function loadDemoAgencyConfig(env: Record<string, string | undefined> = processEnvironment()) {
   const agency = loadProcessConfig('demo-agency', DemoAgencyEnv, env);

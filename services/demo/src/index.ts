@@ -6,3 +6,4 @@ export { onDemoClock } from './demo-catalogue.js';
 export { tagged } from './platform-stack.js';
 export { startPlatformStack, COMPONENTS, type PlatformStack, type StackOptions } from './platform-stack.js';
 export { DEMO_AGENCIES, DEMO_AGENCY_NAMES } from './demo-agencies.js';
+export { DEMO_REGISTRY, DEMO_REGISTRY_POLICY, demoRegistry, demoRegistryAddress } from './demo-registry.js';

@@ -3,10 +3,11 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 
-import { serviceProgram, untilReady } from '@govmesh/messaging';
+import { DEFAULT_PORTS, serviceProgram, untilReady } from '@govmesh/messaging';
 
 import { processEnvironment } from './config.js';
 import { DEMO_AGENCY_NAMES } from './demo-agencies.js';
+import { DEMO_REGISTRY } from './demo-registry.js';
 
 /** The govmesh processes, in the order they start; each tells its supervisor over IPC when ready. */
 export const COMPONENTS = [
@@ -22,12 +23,13 @@ export const COMPONENTS = [
  * The demo agencies' systems, one process each (`govmesh-demo-agency`, through the agency SDK),
  * started last: each announces what it offers to the API, which must be up.
  */
-export const DEMO_AGENCY_COMPONENTS = DEMO_AGENCY_NAMES.map((agency) => ({
-  name: `agency-${agency}`,
-  agency,
-}));
+export const DEMO_AGENCY_COMPONENTS = [
+  // Market regulation's enterprise registry, which the agencies' look-ups ask: it starts first.
+  { name: 'registry-enterprise-registry', program: 'govmesh-demo-registry' },
+  ...DEMO_AGENCY_NAMES.map((agency) => ({ name: `agency-${agency}`, agency, program: 'govmesh-demo-agency' })),
+];
 
-type Component = { readonly name: string; readonly agency?: string };
+type Component = { readonly name: string; readonly agency?: string; readonly program?: string };
 
 /** A service that exits on its own is started again, unless it keeps failing: this many times a minute. */
 const MAX_RESTARTS_PER_MINUTE = 5;
@@ -114,8 +116,8 @@ export async function startPlatformStack(o: StackOptions): Promise<PlatformStack
 
   /** Starts one service and resolves when it says it is ready; restarts it if it exits later. */
   async function launch(component: Component): Promise<void> {
-    const program = component.agency
-      ? serviceProgram(o.root, 'demo', 'govmesh-demo-agency')
+    const program = component.program
+      ? serviceProgram(o.root, 'demo', component.program)
       : serviceProgram(o.root, component.name);
     const child = spawn(process.execPath, [program], {
       cwd: o.root,
@@ -123,8 +125,16 @@ export async function startPlatformStack(o: StackOptions): Promise<PlatformStack
         ...processEnvironment(),
         ...o.env,
         ...(component.agency
-          ? { GOVMESH_AGENCY: component.agency }
-          : o.envOf?.(component.name as (typeof COMPONENTS)[number]['name'])),
+          ? {
+              GOVMESH_AGENCY: component.agency,
+              // The agencies' look-ups go to the enterprise registry this stack runs.
+              GOVMESH_REGISTRY_URLS:
+                o.env.GOVMESH_REGISTRY_URLS ??
+                `${DEMO_REGISTRY.agency}/${DEMO_REGISTRY.registry}=http://127.0.0.1:${o.env.GOVMESH_REGISTRY_PORT ?? DEFAULT_PORTS.registry}`,
+            }
+          : component.program
+            ? {}
+            : o.envOf?.(component.name as (typeof COMPONENTS)[number]['name'])),
       },
       // The IPC channel carries the ready signal, and its closing tells the service that this
       // supervisor is gone (it then stops rather than run orphaned).

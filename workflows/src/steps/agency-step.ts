@@ -13,7 +13,7 @@ import { awaitOfficer } from './officer-step.js';
 export const DEFAULT_PICKUP_SECONDS = 300;
 
 /** The work waited on the agency's task queue and no worker of the agency took it. */
-const notPickedUp = (err: unknown): boolean =>
+export const notPickedUp = (err: unknown): boolean =>
   err instanceof ActivityFailure &&
   err.cause instanceof TimeoutFailure &&
   err.cause.timeoutType === TimeoutType.SCHEDULE_TO_START;

@@ -31,6 +31,8 @@ import {
   type CaseActivities,
   type DispatchRequest,
   type DomainEventRecord,
+  type RegistryLookupActivity,
+  REGISTRY_LOOKUP_ACTIVITY,
   type RevokeRequest,
   type StatutoryClockReading,
 } from '../case-activities.js';
@@ -60,6 +62,8 @@ export interface CaseHarnessOptions {
   readonly statutoryMs?: number;
   /** What a registry answers to a look-up. */
   readonly registryRecord?: Record<string, unknown>;
+  /** The provider refuses every look-up, with this code and reason. */
+  readonly registryRefuses?: { readonly code: string; readonly reason: string };
   /** Agencies (as the definition names them) whose systems are down: nobody polls their task queue. */
   readonly agenciesDown?: readonly string[];
   /**
@@ -280,7 +284,7 @@ export async function startCaseHarness(options: CaseHarnessOptions): Promise<Cas
   async function serveAgency(agency: string): Promise<void> {
     if (agencies.has(agency)) return;
     agencies.add(agency);
-    const stubs = Object.fromEntries(
+    const stubs: Record<string, unknown> = Object.fromEntries(
       Object.entries(AGENCY_ACTIVITIES).map(([name, run]) => [
         name,
         (request: { stepId: string; application: Record<string, unknown> }) => {
@@ -289,6 +293,17 @@ export async function startCaseHarness(options: CaseHarnessOptions): Promise<Cas
         },
       ]),
     );
+    // Every agency worker answers look-ups, as the agency SDK's does: here the provider's answer is stubbed.
+    const registryLookup: RegistryLookupActivity = (request) => {
+      calls.lookups.push(request);
+      const requestHash = 'a'.repeat(64);
+      if (options.registryRefuses)
+        return Promise.resolve({ outcome: 'refused', requestHash, ...options.registryRefuses });
+      const record = options.registryRecord ?? { found: true, name: 'Harbour Bakery', status: 'active' };
+      const { found, ...fields } = record;
+      return Promise.resolve({ outcome: 'answered', requestHash, found: found !== false, record: fields });
+    };
+    stubs[REGISTRY_LOOKUP_ACTIVITY] = registryLookup;
     const worker = await Worker.create({
       connection: nativeConnection,
       namespace,
@@ -349,8 +364,14 @@ export async function startCaseHarness(options: CaseHarnessOptions): Promise<Cas
     calls,
     taskQueue,
     own: (definition) => ({ ...definition, steps: renameAgencies(definition.steps) }),
-    async start(caseId, definition, application) {
+    async start(caseId, started, application) {
       const down = (options.agenciesDown ?? []).map(agencyName);
+      // A case's own agency asks its look-ups: a queue of this harness's own, so no other answers.
+      const owner = started.ownerAgency.endsWith(`-${options.suffix}`)
+        ? started.ownerAgency
+        : agencyName(started.ownerAgency);
+      const definition = { ...started, ownerAgency: owner };
+      if (!down.includes(owner)) await serveAgency(owner);
       for (const step of flattenSteps(definition.steps))
         for (const agency of [
           'run' in step ? step.run?.agency : undefined,
