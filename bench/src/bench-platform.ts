@@ -11,7 +11,7 @@ import { infraDown, infraUp, loadInfraConfig, platformCredentials } from '@govme
 import { CloudEventPublisher, createKafka, ensureTopics } from '@govmesh/messaging';
 import { SAMPLE_OUTPUTS, createPartner } from '@govmesh/partner-sdk';
 import { caseDataConverter, ensureCaseSearchAttributes, loadCaseDataKeys } from '@govmesh/case-client';
-import { DEMO_REGISTRIES, PartnerDirectory, createCaseWorkers } from '@govmesh/worker';
+import { PartnerDirectory, createCaseWorkers } from '@govmesh/worker';
 import { serviceCase } from '@govmesh/workflows/service-case';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
@@ -127,7 +127,6 @@ export async function startBenchPlatform() {
     namespace: 'default',
     publisher,
     partners: new PartnerDirectory([profile]),
-    registries: DEMO_REGISTRIES,
     logger,
     taskQueue: caseQueue,
     dataConverter,

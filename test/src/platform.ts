@@ -10,13 +10,7 @@ import { createAgency, offerOf } from '@govmesh/agency-sdk';
 import type { PlatformStore } from '@govmesh/api';
 import { DEMO_AGENCIES, demoRegistry, demoRegistryAddress } from '@govmesh/demo';
 import { DevelopmentIssuer } from '@govmesh/tokens';
-import {
-  DEMO_REGISTRIES,
-  PartnerDirectory,
-  createCaseWorkers,
-  followPartnerRegistry,
-  type PartnerStandings,
-} from '@govmesh/worker';
+import { PartnerDirectory, createCaseWorkers, followPartnerRegistry, type PartnerStandings } from '@govmesh/worker';
 import { temporalClientTracing } from '@govmesh/telemetry/setup';
 import { caseStateQuery, type CaseState } from '@govmesh/workflows/case-api';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
@@ -127,7 +121,6 @@ export async function startPlatform(
     namespace: 'default',
     publisher,
     partners: directory,
-    registries: DEMO_REGISTRIES,
     logger,
     taskQueue,
     dataConverter: testDataConverter(),

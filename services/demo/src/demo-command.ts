@@ -149,8 +149,6 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
             GOVMESH_API_URL: apiUrl,
             GOVMESH_WEB_PORT: String(config.GOVMESH_WEB_PORT),
             ...tracedEnv,
-            // The demo's stand-ins for the agencies' own systems (identity, payments, the enterprise registry).
-            GOVMESH_DEMO_AGENCIES: 'true',
           }).filter((e): e is [string, string] => e[1] !== undefined),
         ),
         // Each process proves who it is with its own principal (the embedded broker's; an external

@@ -10,7 +10,6 @@ import type { Logger } from 'pino';
 
 import { createCaseActivities } from './adapters/case-activities.js';
 import { createErasureActivities } from './adapters/erasure-activities.js';
-import type { RegistryDirectory } from './adapters/registries.js';
 import type { PartnerDirectory } from './domain/partner-directory.js';
 import type { WorkingCalendar } from './domain/working-calendar.js';
 
@@ -19,7 +18,6 @@ export interface CaseWorkerDeps {
   readonly namespace: string;
   readonly publisher: CloudEventPublisher;
   readonly partners: PartnerDirectory;
-  readonly registries: RegistryDirectory;
   readonly logger: Logger;
   readonly calendar?: WorkingCalendar;
   /** The case task queue; tests use their own so that runs do not share workers. */
@@ -60,7 +58,6 @@ export async function createCaseWorkers(deps: CaseWorkerDeps): Promise<Worker[]>
       ...createCaseActivities({
         publisher: deps.publisher,
         partners: deps.partners,
-        registries: deps.registries,
         logger: deps.logger,
         ...(deps.calendar ? { calendar: deps.calendar } : {}),
       }),

@@ -19,12 +19,6 @@ const WorkerEnv = PlatformEnv.extend({
    * memory would grow with open cases to several GiB (bench/RESULTS.md has the measurements).
    */
   GOVMESH_WORKER_MAX_CACHED_CASES: z.coerce.number().int().min(0).default(100),
-  /**
-   * Answer look-ups from the demo's registries (the enterprise registry's three companies). Off
-   * by default: a production worker runs no stand-in for an agency's systems. `govmesh up` turns
-   * it on for its demo. (The demo agencies' activities run in their own processes.)
-   */
-  GOVMESH_DEMO_AGENCIES: z.stringbool().default(false),
 });
 
 export type WorkerConfig = z.infer<typeof WorkerEnv> & {

@@ -12,7 +12,6 @@ import { caseDataConverter, ensureCaseSearchAttributes, loadCaseDataKeys } from 
 import { NativeConnection } from '@temporalio/worker';
 import type { Logger } from 'pino';
 
-import { DEMO_REGISTRIES, RegistryDirectory } from './adapters/registries.js';
 import { createCaseWorkers } from './case-workers.js';
 import type { WorkerConfig } from './config.js';
 import { PartnerDirectory } from './domain/partner-directory.js';
@@ -57,7 +56,6 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     namespace: config.TEMPORAL_NAMESPACE,
     publisher,
     partners: directory,
-    registries: config.GOVMESH_DEMO_AGENCIES ? DEMO_REGISTRIES : new RegistryDirectory({}),
     calendar: WorkingCalendar.fromFile(config.GOVMESH_CALENDAR_FILE),
     logger,
     taskQueue: config.GOVMESH_CASE_TASK_QUEUE,

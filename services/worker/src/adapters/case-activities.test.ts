@@ -8,7 +8,6 @@ import { describe, expect, it } from 'vitest';
 import { PartnerDirectory } from '../domain/partner-directory.js';
 import { WorkingCalendar } from '../domain/working-calendar.js';
 import { createCaseActivities } from './case-activities.js';
-import { RegistryDirectory } from './registries.js';
 
 type Sent = Parameters<CloudEventPublisher['publishAll']>[0];
 
@@ -21,7 +20,6 @@ function activitiesWithSends() {
   const activities = createCaseActivities({
     publisher,
     partners: new PartnerDirectory([]),
-    registries: new RegistryDirectory({}),
     logger: pino({ level: 'silent' }),
   });
   return { activities, sends };
@@ -100,7 +98,6 @@ describe('reckoning a deadline in working days', () => {
     const activities = createCaseActivities({
       publisher: {} as CloudEventPublisher,
       partners: new PartnerDirectory([]),
-      registries: new RegistryDirectory({}),
       logger: pino(
         { level: 'warn' },
         { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
@@ -132,5 +129,22 @@ describe('reckoning a deadline in working days', () => {
         knownThrough: 2026,
       }),
     ]);
+  });
+});
+
+describe('a look-up of a case started before registry services', () => {
+  it('fails at once, not retried, saying the case agency asks the provider now: the worker keeps no records', async () => {
+    const { activities } = activitiesWithSends();
+    const failure = await activities
+      .performLookup({
+        caseId,
+        stepId: 'employer',
+        agency: 'market-regulation',
+        registry: 'enterprise-registry',
+        key: 'ENT-1001',
+        purpose: 'Confirm that the declared employer exists and is active',
+      })
+      .catch((err: unknown) => err as { type?: string; nonRetryable?: boolean; message: string });
+    expect(failure).toMatchObject({ type: 'REGISTRY.ASK_THE_PROVIDER', nonRetryable: true });
   });
 });

@@ -17,12 +17,10 @@ import type { Logger } from 'pino';
 import { dueAt, resumeStatutoryClock, startStatutoryClock } from '../domain/deadline.js';
 import type { PartnerDirectory } from '../domain/partner-directory.js';
 import type { WorkingCalendar } from '../domain/working-calendar.js';
-import type { RegistryDirectory } from './registries.js';
 
 export interface CaseActivityDeps {
   readonly publisher: CloudEventPublisher;
   readonly partners: PartnerDirectory;
-  readonly registries: RegistryDirectory;
   readonly logger: Logger;
   /** Weekends and public holidays for working-day deadlines; Monday to Friday in UTC by default. */
   readonly calendar?: WorkingCalendar;
@@ -242,7 +240,15 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
     },
 
     performLookup(request) {
-      return Promise.resolve(deps.registries.lookup(request.agency, request.registry, request.key));
+      // Look-ups are asked of the provider's registry service by the case's own agency (the
+      // registry-services marker); the worker keeps no agency's records. A case started before
+      // that fails here with the reason, rather than wait on an answer nobody gives.
+      return Promise.reject(
+        ApplicationFailure.nonRetryable(
+          `case ${request.caseId} started before look-ups went to registry services; ${request.agency}'s ${request.registry} is asked by the case's agency now`,
+          'REGISTRY.ASK_THE_PROVIDER',
+        ),
+      );
     },
   };
   return activities;
