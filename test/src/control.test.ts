@@ -260,12 +260,12 @@ describe('the government stays in control', () => {
     expect(JSON.stringify(reviews)).not.toContain('fire exit'); // the reasons are digested, not stored
   });
 
-  it('puts only the named registry fields into the case, and records the lookup with its purpose', async () => {
+  it('puts only the named registry fields into the case, and records the lookup with its purpose and the request hash', async () => {
     const caseId = `control-${suffix}-lookup`;
-    const purpose = 'Confirm that the business is registered and active';
-    const handle = await start(
-      caseId,
-      serviceWith('control-lookup', [
+    // Social security's look-up, for the purpose the enterprise registry's policy shares name and status for.
+    const purpose = 'Confirm that the declared employer exists and is active';
+    const handle = await start(caseId, {
+      ...serviceWith('control-lookup', [
         {
           id: 'registry-check',
           lookup: {
@@ -277,7 +277,8 @@ describe('the government stays in control', () => {
           },
         },
       ]),
-    );
+      ownerAgency: 'social-security',
+    });
     expect(await handle.result()).toMatchObject({ status: 'completed' });
     const state = await handle.query(caseStateQuery);
     expect(state.steps['registry-check']?.output).toEqual({
@@ -293,6 +294,7 @@ describe('the government stays in control', () => {
       purpose,
       fields: ['name', 'status'],
       found: true,
+      requestHash: expect.stringMatching(/^[0-9a-f]{64}$/) as unknown,
     });
     expect(JSON.stringify(lookup)).not.toMatch(/Harbour|Quay|Baker|VAT/);
   });

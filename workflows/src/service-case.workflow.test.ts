@@ -29,6 +29,7 @@ import {
   compensatedDefinition,
   exampleDefinition,
   socialBenefitApplication,
+  statutoryClockDefinition,
   withdrawableDefinition,
 } from './testing/scenarios.js';
 
@@ -394,16 +395,7 @@ describe('deadlines', () => {
 describe('the statutory time limit', () => {
   it("stands still while the case waits on the applicant, warns, and once breached sends the officer's task to the top of the chain", async () => {
     const h = await harness({ statutoryMs: 3_000 });
-    const definition = {
-      ...exampleDefinition('business-licence.yaml'),
-      statutoryWarningAt: 0.5,
-      escalation: { chain: ['licensing-supervisor', 'head-of-licensing'] },
-      steps: [
-        { id: 'note', citizenInput: { fields: [], prompt: 'Anything to add?', reminders: 1, onExpiry: 'withdraw' } },
-        { id: 'decision', officer: { role: 'licensing-officer', deadline: { workingDays: 3 } } },
-      ],
-    } as ServiceDefinition;
-    const handle = await h.start(caseId('statutory'), definition, businessLicenceApplication);
+    const handle = await h.start(caseId('statutory'), statutoryClockDefinition(), businessLicenceApplication);
     const waiting = await h.until(handle, 'the clock to stop', (s) => s.deadlinePaused === true);
     const firstDue = Date.parse(waiting.deadline!);
     // Past the warning and the deadline as first set: neither counts, the applicant had the case.

@@ -29,9 +29,7 @@ export async function runLookup(ctx: CaseContext, step: LookupStep, s: StepState
       key: get(ctx.application, key),
     }),
   );
-  // Once-only, and no more than that: the case takes the named fields and nothing else.
-  const taken: Record<string, unknown> = { found: answer.found === true };
-  for (const field of fields) if (taken.found && field in answer) taken[field] = answer[field];
+  const taken = namedFields(fields, answer.found === true, answer);
   await ctx.journal.record(
     'lookupPerformed',
     {
@@ -78,9 +76,7 @@ async function askRegistryService(ctx: CaseContext, step: LookupStep, s: StepSta
       };
     });
   if (outcome.outcome === 'answered') {
-    // Once-only, and no more than that: the case takes the named fields and nothing else.
-    const taken: Record<string, unknown> = { found: outcome.found };
-    for (const field of fields) if (outcome.found && field in outcome.record) taken[field] = outcome.record[field];
+    const taken = namedFields(fields, outcome.found, outcome.record);
     await ctx.journal.record(
       'lookupPerformed',
       {
@@ -114,4 +110,15 @@ async function askRegistryService(ctx: CaseContext, step: LookupStep, s: StepSta
   if (!fallback) throw new StepFailed(step.id, code, `${agency}'s ${registry} refused the look-up: ${reason}`);
   await ctx.journal.record('fellBackInHouse', { stepId: step.id, role: fallback.role, reason }, step.id);
   return await awaitOfficer(ctx, step.id, s, fallback.role, 'fallback');
+}
+
+/** Once-only, and no more than that: the case takes the named fields and nothing else. */
+function namedFields(
+  fields: readonly string[],
+  found: boolean,
+  record: Record<string, unknown>,
+): Record<string, unknown> {
+  const taken: Record<string, unknown> = { found };
+  for (const field of fields) if (found && field in record) taken[field] = record[field];
+  return taken;
 }

@@ -216,16 +216,7 @@ export const CASE_SCENARIOS: readonly CaseScenario[] = [
     name: 'business-licence-statutory-clock',
     harness: { statutoryMs: 1_500 },
     async run(h, caseId) {
-      const definition = {
-        ...exampleDefinition('business-licence.yaml'),
-        statutoryWarningAt: 0.5,
-        escalation: { chain: ['licensing-supervisor', 'head-of-licensing'] },
-        steps: [
-          { id: 'note', citizenInput: { fields: [], prompt: 'Anything to add?', reminders: 1, onExpiry: 'withdraw' } },
-          { id: 'decision', officer: { role: 'licensing-officer', deadline: { workingDays: 3 } } },
-        ],
-      } as ServiceDefinition;
-      const handle = await h.start(caseId, definition, businessLicenceApplication);
+      const handle = await h.start(caseId, statutoryClockDefinition(), businessLicenceApplication);
       await h.until(handle, 'the clock to stop', (s) => s.deadlinePaused === true);
       await new Promise((r) => setTimeout(r, 500));
       await h.provide(handle, 'note', { note: 'as asked' });
@@ -298,6 +289,22 @@ export function compensatedDefinition(options: { refusedRefund?: boolean } = {})
 }
 
 /** A partner step beside an officer step, then another officer step: a case to withdraw mid-way. */
+/**
+ * A business licence that asks the applicant first, then an officer decides: its statutory clock
+ * stands still during the first step, and a breach sends the decision to the head of unit.
+ */
+export function statutoryClockDefinition(): ServiceDefinition {
+  return {
+    ...exampleDefinition('business-licence.yaml'),
+    statutoryWarningAt: 0.5,
+    escalation: { chain: ['licensing-supervisor', 'head-of-licensing'] },
+    steps: [
+      { id: 'note', citizenInput: { fields: [], prompt: 'Anything to add?', reminders: 1, onExpiry: 'withdraw' } },
+      { id: 'decision', officer: { role: 'licensing-officer', deadline: { workingDays: 3 } } },
+    ],
+  } as ServiceDefinition;
+}
+
 export function withdrawableDefinition(): ServiceDefinition {
   return {
     ...exampleDefinition('business-licence.yaml'),
