@@ -4,6 +4,7 @@ import { condition } from '@temporalio/workflow';
 
 import type { StatutoryClockReading } from './case-activities.js';
 import type { CaseContext } from './case-context.js';
+import { escalateOfficerTask } from './steps/officer-step.js';
 
 /**
  * The case's time limit by law, kept beside its steps (cases started after
@@ -78,14 +79,7 @@ async function breach(ctx: CaseContext, due: string): Promise<void> {
   for (const [stepId, task] of open.officerTasks) {
     const top = task.path?.at(-1);
     if (task.decision || top === undefined || top === task.role) continue;
-    const s = state.steps[stepId]!;
-    await journal.record('officerTaskEscalated', { stepId, fromRole: task.role, toRole: top, deadline: due }, stepId);
-    s.escalatedFrom ??= task.role;
-    task.role = top;
-    task.version += 1;
-    delete task.claimedBy;
-    delete s.claimedBy;
-    Object.assign(s, { role: top, taskVersion: task.version });
+    await escalateOfficerTask(ctx, stepId, task, top, due);
     if (!escalatedTo.includes(top)) escalatedTo.push(top);
   }
   await recordNow(ctx, 'statutoryDeadlineBreached', { deadline: due, escalatedTo });

@@ -77,14 +77,8 @@ export async function awaitOfficerDecision(
         break;
       }
       due = await ctx.localDispatch.computeDueDate({ deadline });
-      await journal.record('officerTaskEscalated', { stepId, fromRole: task.role, toRole, deadline: due.due }, stepId);
-      s.escalatedFrom ??= task.role;
-      task.role = toRole;
-      // The task is the supervisor's now: whoever had claimed it no longer holds it.
-      task.version += 1;
-      delete task.claimedBy;
-      delete s.claimedBy;
-      Object.assign(s, { role: toRole, deadline: due.due, taskVersion: task.version });
+      await escalateOfficerTask(ctx, stepId, task, toRole, due.due);
+      s.deadline = due.due;
     }
   }
   open.officerTasks.delete(stepId);
@@ -101,4 +95,27 @@ export async function awaitOfficerDecision(
     stepId,
   );
   return d;
+}
+
+/**
+ * Records an officer task's escalation (due by `deadline` in the record) and hands it to
+ * `toRole`: the one place that moves a task up, for an overdue task and for a case past its
+ * statutory deadline alike.
+ */
+export async function escalateOfficerTask(
+  ctx: CaseContext,
+  stepId: string,
+  task: OfficerTask,
+  toRole: string,
+  deadline: string,
+): Promise<void> {
+  const s = ctx.state.steps[stepId]!;
+  await ctx.journal.record('officerTaskEscalated', { stepId, fromRole: task.role, toRole, deadline }, stepId);
+  s.escalatedFrom ??= task.role;
+  task.role = toRole;
+  // The task is the new role's now: whoever had claimed it no longer holds it.
+  task.version += 1;
+  delete task.claimedBy;
+  delete s.claimedBy;
+  Object.assign(s, { role: toRole, taskVersion: task.version });
 }
