@@ -7,7 +7,7 @@ import { defineConfig } from 'vitest/config';
  */
 export default defineConfig({
   test: {
-    reporters: ['default', ['json', { outputFile: '.vitest/results.json' }]],
+    reporters: ['default', ['json', { outputFile: '.vitest/results.json' }], './test/src/failure-reporter.ts'],
     projects: [
       {
         test: {
