@@ -14,13 +14,18 @@ export default defineConfig({
           name: 'unit',
           include: ['{contracts,workflows,infra,packages/*,services/*}/src/**/*.test.ts'],
           // Workflow tests drive cases on the suite's real Temporal server: they run with the engines.
-          exclude: ['**/node_modules/**', '**/*.workflow.test.ts'],
+          // A store's PostgreSQL half (*.pg.test.ts) runs on the suite's real server, with the engines.
+          exclude: ['**/node_modules/**', '**/*.workflow.test.ts', '**/*.pg.test.ts'],
         },
       },
       {
         test: {
           name: 'e2e',
-          include: ['test/src/**/*.test.ts', 'workflows/src/**/*.workflow.test.ts'],
+          include: [
+            'test/src/**/*.test.ts',
+            'workflows/src/**/*.workflow.test.ts',
+            '{packages,services}/*/src/**/*.pg.test.ts',
+          ],
           globalSetup: ['test/src/global-setup.ts'],
           setupFiles: ['test/src/engine-watch.ts'],
           testTimeout: 60_000,

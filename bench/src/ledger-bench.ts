@@ -45,7 +45,7 @@ export async function ledgerBench(events: number) {
     .flatMap((r) => (r.sql ? [r.sql] : [])); // a UNIQUE column's own index has no SQL: its table makes it
   const rows = file.prepare<[], Record<string, unknown>>('SELECT * FROM ledger_records ORDER BY seq').all();
   file.close();
-  made.close();
+  await made.close();
 
   return {
     raw(): number {
@@ -81,7 +81,7 @@ export async function ledgerBench(events: number) {
       const verdict = await verifyLedger(store.records(), []);
       if (!verdict.ok) throw new Error('the bench ledger did not verify');
       const verify = events / ((performance.now() - v) / 1000);
-      store.close();
+      await store.close();
       // The floor for verifying: reading the same rows back, and nothing else.
       const db = new Database(store.path, { readonly: true });
       const r = performance.now();

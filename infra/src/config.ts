@@ -58,6 +58,12 @@ const InfraEnv = z.object({
     .regex(/^\d+\.\d+\.\d+$/, 'must be a Zipkin release such as 3.5.1')
     .default('3.5.1'),
   GOVMESH_ZIPKIN_PORT: port.default(19411),
+  // govmesh's own state on PostgreSQL: an existing database, else the server infra starts on loopback.
+  GOVMESH_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a PostgreSQL URL such as postgres://user:password@host:5432/db')
+    .optional(),
+  GOVMESH_POSTGRES_PORT: port.default(15432),
   GOVMESH_READY_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
 });
 
@@ -90,6 +96,13 @@ export interface InfraConfig {
     /** Where services send spans (Zipkin's JSON v2 API) and where people look at them. */
     readonly spansUrl: string;
     readonly uiUrl: string;
+  };
+  readonly postgres: {
+    /** `external` when GOVMESH_DATABASE_URL names a database: then nothing is started. */
+    readonly mode: 'embedded' | 'external';
+    /** External only: the URL as given (the embedded one is made from the port and its secret). */
+    readonly url: string;
+    readonly port: number;
   };
   readonly temporal: {
     readonly mode: 'embedded' | 'external';
@@ -156,6 +169,11 @@ export function loadInfraConfig(env: Record<string, string | undefined> = proces
       port: e.GOVMESH_ZIPKIN_PORT,
       spansUrl: `http://127.0.0.1:${e.GOVMESH_ZIPKIN_PORT}/api/v2/spans`,
       uiUrl: `http://127.0.0.1:${e.GOVMESH_ZIPKIN_PORT}/zipkin/`,
+    },
+    postgres: {
+      mode: e.GOVMESH_DATABASE_URL ? 'external' : 'embedded',
+      url: e.GOVMESH_DATABASE_URL ?? '',
+      port: e.GOVMESH_POSTGRES_PORT,
     },
     temporal: {
       mode: e.TEMPORAL_ADDRESS ? 'external' : 'embedded',

@@ -78,10 +78,13 @@ export function spawnEngine(
   }
 }
 
-/** Sends SIGTERM to the engine's process group, then SIGKILL if it has not gone within `graceMs`. */
+/**
+ * Sends SIGTERM to the engine's process group, then SIGKILL if it has not gone within `graceMs`.
+ * PostgreSQL takes SIGINT: its SIGTERM waits for every client to leave first.
+ */
 export async function stopEngine(record: PidRecord, graceMs = 20_000): Promise<'stopped' | 'killed' | 'not-running'> {
   if (!isAlive(record)) return 'not-running';
-  signalGroup(record.pid, 'SIGTERM');
+  signalGroup(record.pid, record.engine === 'postgres' ? 'SIGINT' : 'SIGTERM');
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
     if (!isAlive(record)) return 'stopped';

@@ -9,6 +9,7 @@ import {
   provisionEmbeddedKafka,
 } from './kafka-principals.js';
 import { silentProgress, type Progress } from './progress.js';
+import { preparePostgres, startPostgres, waitForPostgres } from './postgres.js';
 import { prepareTemporal, startTemporal, waitForTemporal } from './temporal.js';
 import { prepareZipkin, startZipkin, waitForZipkin } from './zipkin.js';
 
@@ -30,6 +31,8 @@ export interface InfraStatus {
   readonly temporal: EngineStatus;
   /** The trace viewer, when `--tracing` started it (or it still runs from an earlier `up --tracing`). */
   readonly zipkin?: EngineStatus;
+  /** govmesh's own state on PostgreSQL, when `--postgres` started it (or GOVMESH_DATABASE_URL names one). */
+  readonly postgres?: EngineStatus;
 }
 
 /**
@@ -39,14 +42,44 @@ export interface InfraStatus {
 export async function infraUp(
   config: InfraConfig,
   progress: Progress = silentProgress,
-  options: { readonly tracing?: boolean } = {},
+  options: { readonly tracing?: boolean; readonly postgres?: boolean } = {},
 ): Promise<InfraStatus> {
-  const [kafka, temporal, zipkin] = await Promise.all([
+  const [kafka, temporal, zipkin, postgres] = await Promise.all([
     kafkaUp(config, progress),
     temporalUp(config, progress),
     options.tracing ? zipkinUp(config, progress) : zipkinIfRunning(config),
+    options.postgres ? postgresUp(config, progress) : postgresIfRunning(config),
   ]);
-  return { kafka, temporal, ...(zipkin ? { zipkin } : {}) };
+  return { kafka, temporal, ...(zipkin ? { zipkin } : {}), ...(postgres ? { postgres } : {}) };
+}
+
+/** PostgreSQL for govmesh's stores: GOVMESH_DATABASE_URL's, checked; else one started (or reused) on loopback. */
+async function postgresUp(config: InfraConfig, progress: Progress): Promise<EngineStatus> {
+  if (config.postgres.mode === 'external') {
+    await waitForPostgres({ ...config, readyTimeoutMs: Math.min(config.readyTimeoutMs, 15_000) });
+    const address = new URL(config.postgres.url).host;
+    progress({ engine: 'postgres', message: `using existing PostgreSQL at ${address}` });
+    return { engine: 'postgres', mode: 'external', state: 'running', address, startedNow: false };
+  }
+  const running = runningRecord(config, 'postgres');
+  if (running) {
+    await waitForPostgres(config, running);
+    progress({
+      engine: 'postgres',
+      message: `reusing PostgreSQL already running at ${running.address} (pid ${running.pid})`,
+    });
+    return embedded(running, false);
+  }
+  await preparePostgres(config, progress);
+  const record = await startPostgres(config, progress);
+  await waitForPostgres(config, record);
+  progress({ engine: 'postgres', message: `PostgreSQL is ready at ${record.address}` });
+  return embedded(record, true);
+}
+
+function postgresIfRunning(config: InfraConfig): EngineStatus | undefined {
+  const running = config.postgres.mode === 'embedded' ? runningRecord(config, 'postgres') : undefined;
+  return running ? embedded(running, false) : undefined;
 }
 
 /** Zipkin's server, started (or reused) on loopback: where the services' spans go on a laptop. */
@@ -78,7 +111,7 @@ export async function engineUp(
   engine: EngineName,
   progress: Progress = silentProgress,
 ): Promise<EngineStatus> {
-  return { kafka: kafkaUp, temporal: temporalUp, zipkin: zipkinUp }[engine](config, progress);
+  return { kafka: kafkaUp, temporal: temporalUp, zipkin: zipkinUp, postgres: postgresUp }[engine](config, progress);
 }
 
 async function kafkaUp(config: InfraConfig, progress: Progress): Promise<EngineStatus> {
@@ -165,7 +198,7 @@ export async function startPlaintextKafkaForComparison(
 export async function infraDown(
   config: InfraConfig,
   progress: Progress = silentProgress,
-  engines: readonly EngineName[] = ['zipkin', 'temporal', 'kafka'],
+  engines: readonly EngineName[] = ['zipkin', 'postgres', 'temporal', 'kafka'],
 ): Promise<void> {
   for (const engine of engines) {
     const record = readPidRecord(config.dataDir, engine);
@@ -205,6 +238,7 @@ export async function infraStatus(config: InfraConfig): Promise<InfraStatus> {
     t.mode === 'external' || temporalRecord ? reachable(() => waitForTemporal(t.address, t.namespace, probeMs)) : false,
   ]);
   const zipkin = zipkinIfRunning(config);
+  const postgres = postgresIfRunning(config);
   const state = (present: boolean, answers: boolean): EngineStatus['state'] =>
     !present ? 'stopped' : answers ? 'running' : 'unreachable';
   return {
@@ -225,6 +259,7 @@ export async function infraStatus(config: InfraConfig): Promise<InfraStatus> {
       startedNow: false,
     },
     ...(zipkin ? { zipkin } : {}),
+    ...(postgres ? { postgres } : {}),
   };
 }
 

@@ -77,10 +77,17 @@ export class PortInUseError extends InfraError {
   }
 }
 
-export type EngineName = 'kafka' | 'temporal' | 'zipkin';
+export type EngineName = 'kafka' | 'temporal' | 'zipkin' | 'postgres';
 /** An engine, or a tool infra builds or installs for the tests (promtool, chromium): what progress lines and build errors name. */
 export type ToolName = EngineName | 'promtool' | 'chromium';
 
 export function engineTitle(engine: ToolName): string {
-  return { kafka: 'Kafka', temporal: 'Temporal', zipkin: 'Zipkin', promtool: 'promtool', chromium: 'Chromium' }[engine];
+  return {
+    kafka: 'Kafka',
+    temporal: 'Temporal',
+    zipkin: 'Zipkin',
+    postgres: 'PostgreSQL',
+    promtool: 'promtool',
+    chromium: 'Chromium',
+  }[engine];
 }

@@ -19,6 +19,7 @@ export {
   type ToolName,
 } from './errors.js';
 export { waitForKafka } from './kafka.js';
+export { databaseUrl, waitForPostgres } from './postgres.js';
 export { ensureChromium, DEBIAN_CHROMIUM } from './chromium.js';
 export { platformCredentials, principalsDir, KafkaCredentialsMissing } from './kafka-principals.js';
 export { waitForTemporal, temporalCliPath } from './temporal.js';

@@ -22,7 +22,10 @@ function print(status: InfraStatus, json: boolean): void {
   process.stdout.write(
     json
       ? `${JSON.stringify(status, null, 2)}\n`
-      : `${describe(status.kafka)}\n${describe(status.temporal)}\n${status.zipkin ? `${describe(status.zipkin)}\n` : ''}`,
+      : [status.kafka, status.temporal, status.zipkin, status.postgres]
+          .filter((s) => s !== undefined)
+          .map((s) => `${describe(s)}\n`)
+          .join(''),
   );
 }
 
@@ -35,9 +38,16 @@ export function infraCommand(loadConfig: () => InfraConfig = () => loadInfraConf
       'start Kafka and Temporal (or reuse running ones; with KAFKA_BROKERS / TEMPORAL_ADDRESS only check them)',
     )
     .option('--tracing', "also start Zipkin's server on loopback, the trace viewer the services send spans to")
+    .option(
+      '--postgres',
+      "also start PostgreSQL on loopback (Debian's server, a data folder of govmesh's own) for GOVMESH_DATABASE_URL",
+    )
     .option('--json', 'print the status as JSON')
-    .action(async (opts: { json?: boolean; tracing?: boolean }) => {
-      const status = await infraUp(loadConfig(), terminalProgress, { tracing: opts.tracing === true });
+    .action(async (opts: { json?: boolean; tracing?: boolean; postgres?: boolean }) => {
+      const status = await infraUp(loadConfig(), terminalProgress, {
+        tracing: opts.tracing === true,
+        postgres: opts.postgres === true,
+      });
       print(status, opts.json === true);
     });
   infra

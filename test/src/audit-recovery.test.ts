@@ -151,6 +151,6 @@ describe('the audit ledger after a crash between the ledger write and the offset
       ok: true,
       records: stored.length,
     });
-    reader.close();
+    await reader.close();
   }, 180_000);
 });

@@ -1,4 +1,5 @@
 import {
+  databaseUrl,
   infraDown,
   infraUp,
   loadInfraConfig,
@@ -16,11 +17,13 @@ import type { TestProject } from 'vitest/node';
 declare module 'vitest' {
   export interface ProvidedContext {
     infra: InfraStatus;
+    /** The suite's PostgreSQL: GOVMESH_DATABASE_URL's, else the one infra starts on loopback. */
+    databaseUrl: string;
   }
 }
 
 /**
- * Brings up (or reuses) the real Kafka and Temporal before the end-to-end suite, and stops
+ * Brings up (or reuses) the real Kafka, Temporal and PostgreSQL before the end-to-end suite, and stops
  * afterwards only what it started here. A missing engine fails the suite with the reason and
  * what to do; it is never skipped.
  */
@@ -32,13 +35,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
   };
   let status: InfraStatus;
   try {
-    status = await infraUp(config, progress);
+    // PostgreSQL too: every store's suite runs on it as well as on SQLite.
+    status = await infraUp(config, progress, { postgres: true });
   } catch (err) {
     const hint =
       err instanceof Error && 'hint' in err && typeof err.hint === 'string' ? `\nwhat to do: ${err.hint}` : '';
-    throw new Error(`the end-to-end suite needs a real Kafka and Temporal: ${(err as Error).message}${hint}`, {
-      cause: err,
-    });
+    throw new Error(
+      `the end-to-end suite needs a real Kafka, Temporal and PostgreSQL: ${(err as Error).message}${hint}`,
+      {
+        cause: err,
+      },
+    );
   }
   // The search attributes the case workflow keeps, as the worker registers them at its start.
   const connection = await Connection.connect({ address: status.temporal.address });
@@ -48,6 +55,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await connection.close();
   }
   project.provide('infra', status);
+  project.provide('databaseUrl', databaseUrl(config));
   // Every run onboards partners of its own, each with its topics: on govmesh's own broker the suite
   // deletes what it created, or a laptop's broker gathers thousands of partitions and runs out of heap.
   const admin =
@@ -74,7 +82,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
       }
       await admin.disconnect();
     }
-    const started: EngineName[] = [status.temporal, status.kafka].filter((s) => s.startedNow).map((s) => s.engine);
+    const started: EngineName[] = [status.postgres, status.temporal, status.kafka]
+      .filter((s) => s?.startedNow === true)
+      .map((s) => s!.engine);
     if (started.length > 0) await infraDown(config, progress, started);
   };
 }

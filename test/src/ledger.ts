@@ -86,9 +86,9 @@ export async function startLedger(
       await new Promise((resolve) => server.close(resolve));
       await standings?.stop();
       await consumer.stop();
-      reads.close();
+      await reads.close();
       await publisher.close();
-      store.close();
+      await store.close();
     },
   };
 }

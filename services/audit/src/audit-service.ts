@@ -17,7 +17,7 @@ import { createLedgerConsumer } from './ledger-consumer.js';
 import { caseMetrics } from './case-metrics.js';
 import { ledgerMetrics } from './ledger-metrics.js';
 import { serveLedgerReadApi } from './ledger-read-api.js';
-import { SqliteLedgerStore } from './sqlite-ledger-store.js';
+import { describeLedgerLocation, openLedgerStore } from './ledger-stores.js';
 import { startStandingsPublisher } from './standings-publisher.js';
 
 /**
@@ -37,7 +37,8 @@ export async function startAuditLedger(
     tls: tlsFromEnv(config),
   });
   await ensureTopics(kafka);
-  const store = new SqliteLedgerStore(config.ledgerFile);
+  const store = await openLedgerStore(config);
+  logger.info({ ledger: describeLedgerLocation(config) }, 'audit ledger opened');
   const signer = loadOrCreateSigningKey(config.signingKeyFile);
   const metrics = serviceMetrics('audit');
   const publisher = new CloudEventPublisher(kafka, { metrics });
@@ -65,7 +66,7 @@ export async function startAuditLedger(
   await consumer.start();
   ledgerMetrics(metrics.registry, () => consumer.stats());
   // Reads go through a connection of their own: a long scorecard never holds up an append.
-  const reads = new SqliteLedgerStore(config.ledgerFile, { readonly: true });
+  const reads = await openLedgerStore(config, { readonly: true });
   const standings = startStandingsPublisher({
     store: reads,
     publisher,
@@ -82,8 +83,8 @@ export async function startAuditLedger(
     await standings.stop();
     await consumer.stop();
     await publisher.close();
-    reads.close();
-    store.close();
+    await reads.close();
+    await store.close();
     throw err;
   }
   logger.info({ url: config.GOVMESH_AUDIT_URL }, 'audit read model listening');
@@ -95,8 +96,8 @@ export async function startAuditLedger(
       await standings.stop();
       await consumer.stop();
       await publisher.close();
-      reads.close();
-      store.close();
+      await reads.close();
+      await store.close();
     },
   };
 }

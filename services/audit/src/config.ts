@@ -5,11 +5,22 @@ import { z } from 'zod';
 
 /**
  * Where the ledger and its signing key live; only the audit service and its own admin commands
- * (`govmesh-audit verify|export|…`) open them. Defaults sit beside the embedded engines' data.
+ * (`govmesh-audit verify|export|…`) open them. Defaults sit beside the embedded engines' data;
+ * GOVMESH_DATABASE_URL puts the ledger on PostgreSQL instead (the key stays a file).
  */
 export const LedgerLocationEnv = z
   .object({
     GOVMESH_AUDIT_DB: z.string().min(1).optional(),
+    /** The ledger on PostgreSQL (several audit replicas, a managed database) instead of the SQLite file. */
+    GOVMESH_DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a PostgreSQL URL such as postgres://user:password@host:5432/db')
+      .optional(),
+    /** The schema of the ledger's tables in that database. */
+    GOVMESH_AUDIT_DB_SCHEMA: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be lower-case letters, digits and _ (at most 63)')
+      .default('govmesh_audit'),
     /** PEM, PKCS#8, Ed25519. Made on first use when the default file does not exist. */
     GOVMESH_AUDIT_SIGNING_KEY_FILE: z.string().min(1).optional(),
   })
@@ -19,6 +30,8 @@ export const LedgerLocationEnv = z
     return {
       dataDir,
       ledgerFile: e.GOVMESH_AUDIT_DB ?? join(dataDir, 'audit', 'ledger.sqlite'),
+      databaseUrl: e.GOVMESH_DATABASE_URL,
+      databaseSchema: e.GOVMESH_AUDIT_DB_SCHEMA,
       signingKeyFile: e.GOVMESH_AUDIT_SIGNING_KEY_FILE ?? join(dataDir, 'audit', 'ledger-signing-key.pem'),
     };
   });

@@ -9,6 +9,8 @@ export {
 } from './ledger-record.js';
 export type { LedgerStore, SignedCheckpoint, AppendOutcome } from './ledger-store.js';
 export { SqliteLedgerStore } from './sqlite-ledger-store.js';
+export { PostgresLedgerStore, DEFAULT_LEDGER_SCHEMA, type PostgresLedgerOptions } from './postgres-ledger-store.js';
+export { openLedgerStore, describeLedgerLocation, LedgerNotFound } from './ledger-stores.js';
 export { verifyChain, type ChainVerdict } from './chain-verification.js';
 export { verifyLedger, type LedgerVerdict } from './ledger-verification.js';
 export { CheckpointSigner, checkpointIsAuthentic, keyIdOf, loadOrCreateSigningKey } from './checkpoint-signing.js';

@@ -10,7 +10,8 @@ import { readLedgerLocation, type LedgerLocation } from './config.js';
 import { LedgerExportInvalid, exportLedger, verifyExport } from './ledger-export.js';
 import { verifyLedger, type LedgerVerdict } from './ledger-verification.js';
 import { scorecardsOf } from './scorecards.js';
-import { SqliteLedgerStore } from './sqlite-ledger-store.js';
+import type { LedgerStore } from './ledger-store.js';
+import { LedgerNotFound, openLedgerStore } from './ledger-stores.js';
 
 /** Exit codes scripts can trust: 0 verified, 1 the ledger is broken, 2 it could not be checked. */
 export class AuditCommandError extends Error {
@@ -23,13 +24,13 @@ function location(): LedgerLocation {
   return parsed.data;
 }
 
-function openLedger(where: LedgerLocation): SqliteLedgerStore {
-  if (!existsSync(where.ledgerFile)) {
-    throw new AuditCommandError(
-      `no audit ledger at ${where.ledgerFile}: start the audit service (npm start) or set GOVMESH_AUDIT_DB`,
-    );
+async function openLedger(where: LedgerLocation, options: { readonly writer?: boolean } = {}): Promise<LedgerStore> {
+  try {
+    return await openLedgerStore(where, { readonly: options.writer !== true, mustExist: true });
+  } catch (err) {
+    if (err instanceof LedgerNotFound) throw new AuditCommandError(err.message);
+    throw new AuditCommandError(`cannot open the audit ledger: ${(err as Error).message}`);
   }
-  return new SqliteLedgerStore(where.ledgerFile, { readonly: true });
 }
 
 function readPublicKey(path: string): KeyObject {
@@ -64,12 +65,12 @@ export async function auditVerify(
       throw err;
     }
   }
-  const store = openLedger(where);
+  const store = await openLedger(where);
   try {
     const key = opts.publicKey ? readPublicKey(opts.publicKey) : signerAt(where)?.publicKey;
     return await verifyLedger(store.records(), await store.checkpoints(), key ? { publicKey: key } : {});
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -127,9 +128,8 @@ export function ledgerAdminProgram(): Command {
       const { out } = this.opts<{ out: string }>();
       return run(async () => {
         const where = location();
-        openLedger(where).close();
         const signer = signerAt(where);
-        const store = new SqliteLedgerStore(where.ledgerFile);
+        const store = await openLedger(where, { writer: true });
         try {
           const summary = await exportLedger(store, out, signer);
           process.stdout.write(
@@ -138,7 +138,7 @@ export function ledgerAdminProgram(): Command {
           if (!signer)
             process.stderr.write(`warning: no signing key at ${where.signingKeyFile}; the head is not signed\n`);
         } finally {
-          store.close();
+          await store.close();
         }
       })();
     });
@@ -166,7 +166,7 @@ export function ledgerAdminProgram(): Command {
         const since = opts.since ? new Date(opts.since) : undefined;
         if (since && Number.isNaN(since.getTime()))
           throw new AuditCommandError(`--since ${opts.since} is not a time (use RFC 3339)`);
-        const store = openLedger(location());
+        const store = await openLedger(location());
         try {
           const cards = await scorecardsOf(store.records(), since ? { from: since } : {});
           process.stdout.write(
@@ -189,7 +189,7 @@ export function ledgerAdminProgram(): Command {
                 ),
           );
         } finally {
-          store.close();
+          await store.close();
         }
       })();
     });
@@ -203,7 +203,7 @@ export function ledgerAdminProgram(): Command {
     .action(function (this: Command, caseId: string) {
       const opts = this.opts<{ citizen?: boolean; json?: boolean }>();
       return run(async () => {
-        const store = openLedger(location());
+        const store = await openLedger(location());
         try {
           const records = await store.caseRecords(caseId);
           if (records.length === 0) throw new AuditCommandError(`the ledger holds nothing for case ${caseId}`);
@@ -223,7 +223,7 @@ export function ledgerAdminProgram(): Command {
               ),
             );
         } finally {
-          store.close();
+          await store.close();
         }
       })();
     });

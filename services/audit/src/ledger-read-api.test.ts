@@ -57,8 +57,8 @@ describe("the audit service's read model over HTTP", () => {
   });
   afterAll(async () => {
     if (server) await new Promise((resolve) => server.close(resolve));
-    reads?.close();
-    writer?.close();
+    await reads?.close();
+    await writer?.close();
   });
 
   it('refuses a caller without the secret, or with another, and says how to authenticate', async () => {

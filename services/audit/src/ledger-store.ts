@@ -23,5 +23,5 @@ export interface LedgerStore {
   caseRecords(caseId: string): Promise<LedgerRecord[]>;
   addCheckpoint(checkpoint: SignedCheckpoint): Promise<void>;
   checkpoints(): Promise<SignedCheckpoint[]>;
-  close(): void;
+  close(): Promise<void>;
 }

@@ -126,7 +126,12 @@ export class SqliteLedgerStore implements LedgerStore {
       return { appended, duplicates };
     });
     // IMMEDIATE takes the write lock first, so two writers can never read the same head.
-    return Promise.resolve(run.immediate(entries));
+    try {
+      return Promise.resolve(run.immediate(entries));
+    } catch (err) {
+      // A caller awaits the outcome: a refusal (a read-only file, a full disk) is a rejection too.
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
   }
 
   private headSync(): { seq: number; hash: string } {
@@ -186,7 +191,8 @@ export class SqliteLedgerStore implements LedgerStore {
     );
   }
 
-  close(): void {
+  close(): Promise<void> {
     this.db.close();
+    return Promise.resolve();
   }
 }
