@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 import { serveRegistry, type RegistryService } from '@govmesh/agency-sdk';
-import { PlatformStore } from '@govmesh/api';
+import { SqlitePlatformStore } from '@govmesh/api';
 import { DOMAIN_EVENTS } from '@govmesh/contracts/domain-events';
 import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
 import { untilReady } from '@govmesh/messaging';
@@ -100,7 +100,7 @@ describe('an agency running its own systems through the agency SDK', () => {
       logger: pino({ level: 'silent' }),
     });
     await population.start();
-    const cases = await startCasesApi(platform, tokens, new PlatformStore(':memory:'));
+    const cases = await startCasesApi(platform, tokens, new SqlitePlatformStore(':memory:'));
     api = cases.url;
     closeApi = cases.close;
     agencyProcess = spawn(process.execPath, ['--import', 'tsx', 'test/src/fixtures/records-office.agency.ts'], {

@@ -4,7 +4,7 @@ import {
   KafkaEventRecorder,
   KafkaPartnerRegistry,
   HttpAuditReader,
-  PlatformStore,
+  SqlitePlatformStore,
   createServer,
   sweepRetention,
   type ApiDeps,
@@ -107,7 +107,7 @@ describe('a business licence, driven only through the API, on the real engines',
     });
     audit = new HttpAuditReader(ledger.readModel.url, ledger.readModel.secret);
     deps = {
-      store: withDemoAgencyOffers(new PlatformStore(':memory:')),
+      store: await withDemoAgencyOffers(new SqlitePlatformStore(':memory:')),
       cases: new CaseClient(client, { taskQueue: `e2e-cases-${suffix}` }),
       partners: new KafkaPartnerRegistry({
         kafka: apiKafka,

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
-import { PlatformStore } from '@govmesh/api';
+import { SqlitePlatformStore } from '@govmesh/api';
 import { CaseClient } from '@govmesh/case-client';
 import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
 import { loadInfraConfig, temporalCliPath } from '@govmesh/infra';
@@ -101,7 +101,11 @@ describe('case data in Temporal, sealed', () => {
   beforeAll(async () => {
     platform = await startPlatform([], suffix);
     tokens = await DevelopmentIssuer.ephemeral();
-    const cases = await startCasesApi(platform, tokens, withDemoAgencyOffers(new PlatformStore(':memory:')));
+    const cases = await startCasesApi(
+      platform,
+      tokens,
+      await withDemoAgencyOffers(new SqlitePlatformStore(':memory:')),
+    );
     api = cases.url;
     closeApi = cases.close;
     await new CaseClient(platform.client, { taskQueue: platform.taskQueue }).start(caseId, definition, application);

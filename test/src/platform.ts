@@ -58,9 +58,9 @@ export function exampleDefinition(file: string): ServiceDefinition {
  * What the demo agencies' workers announce, kept in an API's store as their announcement would
  * keep it: a test's API then takes the definitions that name their activities.
  */
-export function withDemoAgencyOffers(store: PlatformStore): PlatformStore {
+export async function withDemoAgencyOffers(store: PlatformStore): Promise<PlatformStore> {
   for (const [agency, activities] of Object.entries(DEMO_AGENCIES))
-    store.saveAgencyOffer(agency, offerOf(activities), `${agency}-systems`, new Date());
+    await store.saveAgencyOffer(agency, offerOf(activities), `${agency}-systems`, new Date());
   return store;
 }
 

@@ -6,7 +6,7 @@ import {
   HttpAuditReader,
   KafkaEventRecorder,
   KafkaPartnerRegistry,
-  PlatformStore,
+  SqlitePlatformStore,
   createServer,
 } from '@govmesh/api';
 import { CaseClient } from '@govmesh/case-client';
@@ -149,7 +149,7 @@ describe('standards as data, on the real engines', () => {
       taskQueue: `e2e-cases-${suffix}`,
     });
     app = createServer({
-      store: withDemoAgencyOffers(new PlatformStore(':memory:')),
+      store: await withDemoAgencyOffers(new SqlitePlatformStore(':memory:')),
       cases,
       partners: new KafkaPartnerRegistry({
         kafka: apiKafka,

@@ -27,7 +27,7 @@ export const agencyRoutes: RouteSpec[] = [
       403: { description: "another agency's offer, or a token that names no agency", schema: Problem },
       422: { description: 'the offer has problems', schema: Problem },
     },
-    handle({ params, body, caller }, deps) {
+    async handle({ params, body, caller }, deps) {
       const agency = actingAgency(caller, 'announces activities');
       if (agency !== params.agency)
         throw new ApiProblem(
@@ -36,8 +36,8 @@ export const agencyRoutes: RouteSpec[] = [
           `your token acts for ${agency}; only ${params.agency}'s workers announce what ${params.agency} offers`,
           { code: 'AUTH.NOT_OWNER', errors: [{ path: 'params.agency', message: `must be ${agency}` }] },
         );
-      const kept = deps.store.saveAgencyOffer(agency, body, caller!.subject, deps.now?.() ?? new Date());
-      return Promise.resolve({ status: 200, body: kept });
+      const kept = await deps.store.saveAgencyOffer(agency, body, caller!.subject, deps.now?.() ?? new Date());
+      return { status: 200, body: kept };
     },
   }),
   route({
@@ -48,8 +48,8 @@ export const agencyRoutes: RouteSpec[] = [
     roles: ['agency-admin', 'auditor'],
     summary: "What every agency's workers offer, as the definitions are checked against it",
     responses: { 200: { description: 'the offers, by agency', schema: z.array(AnnouncedOffer) } },
-    handle(_request, deps) {
-      return Promise.resolve({ status: 200, body: deps.store.agencyOffers() });
+    async handle(_request, deps) {
+      return { status: 200, body: await deps.store.agencyOffers() };
     },
   }),
 ];

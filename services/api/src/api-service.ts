@@ -20,7 +20,7 @@ import { HttpAuditReader } from './adapters/http-audit-reader.js';
 import type { ApiConfig } from './config.js';
 import { DevelopmentIssuer, discoverIssuer } from '@govmesh/tokens';
 import { createMetrics } from './metrics.js';
-import { PlatformStore } from './platform-store.js';
+import { SqlitePlatformStore } from './platform-store.js';
 import { createServer } from './server.js';
 import { scheduleRetentionSweeps } from './case-erasure.js';
 
@@ -75,10 +75,10 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
     interceptors: temporalClientTracing(),
     dataConverter: caseDataConverter(caseKeys),
   });
-  const store = new PlatformStore(config.platformDb);
+  const store = new SqlitePlatformStore(config.platformDb);
   // The logs redact every field a published contract marks personal, not only the seeds'.
-  for (const form of store.latestForms()) personalData.learn(form.schema);
-  for (const t of store.latestTaskTypes()) {
+  for (const form of await store.latestForms()) personalData.learn(form.schema);
+  for (const t of await store.latestTaskTypes()) {
     personalData.learn(t.input);
     personalData.learn(t.output);
   }
@@ -113,8 +113,7 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
   };
   const app = createServer(deps);
   if (caseHistoryRetentionDays !== undefined) {
-    const outlived = store
-      .latestServices()
+    const outlived = (await store.latestServices())
       .filter((v) => closedCaseRetentionDays(v.definition) > caseHistoryRetentionDays)
       .map((v) => `${v.definition.id}@${v.definition.version}`);
     // On a laptop the dev server keeps histories a day, on purpose: said, not warned about.
@@ -146,7 +145,7 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
       await retention.stop();
       await publisher.close();
       await connection.close();
-      store.close();
+      await store.close();
     },
   };
 }

@@ -10,7 +10,7 @@ import { today, type ApiDeps } from './route-spec.js';
  * now. A major past its sunset stops new cases with 409 CONTRACT.PAST_SUNSET, and the refusal is
  * logged for the owning agency (and counted by code on /metrics, which an alert reads).
  */
-export function pinnedContracts(version: ServiceVersion, deps: ApiDeps): PinnedContracts {
+export async function pinnedContracts(version: ServiceVersion, deps: ApiDeps): Promise<PinnedContracts> {
   const { definition, pins } = version;
   const on = today(deps);
   const pastSunset: Array<{ path: string; message: string }> = [];
@@ -36,30 +36,32 @@ export function pinnedContracts(version: ServiceVersion, deps: ApiDeps): PinnedC
   const [formName, formMajor] = definition.application.schema.split('@') as [string, string];
   const form = resolve(
     definition.application.schema,
-    deps.store.formRevisions(formName, Number(formMajor)),
+    await deps.store.formRevisions(formName, Number(formMajor)),
     pins?.application.revision,
     'service.application.schema',
   );
   const taskRefs = pins ? Object.keys(pins.taskTypes) : partnerTaskRefs(definition.steps);
   const taskTypes = Object.fromEntries(
-    taskRefs.map((ref) => {
-      const [name, major] = ref.split('@') as [string, string];
-      const t = resolve(
-        ref,
-        deps.store.taskTypeRevisions(name, Number(major)),
-        pins?.taskTypes[ref],
-        `service.task.${ref}`,
-      );
-      return [
-        ref,
-        {
-          revision: t.revision,
-          input: t.input,
-          output: t.output,
-          ...(t.deprecation ? { deprecation: t.deprecation } : {}),
-        },
-      ];
-    }),
+    await Promise.all(
+      taskRefs.map(async (ref) => {
+        const [name, major] = ref.split('@') as [string, string];
+        const t = resolve(
+          ref,
+          await deps.store.taskTypeRevisions(name, Number(major)),
+          pins?.taskTypes[ref],
+          `service.task.${ref}`,
+        );
+        return [
+          ref,
+          {
+            revision: t.revision,
+            input: t.input,
+            output: t.output,
+            ...(t.deprecation ? { deprecation: t.deprecation } : {}),
+          },
+        ] as const;
+      }),
+    ),
   );
   if (pastSunset.length) {
     deps.logger.warn(

@@ -43,7 +43,7 @@ export async function eraseCase(
       ...(requestId ? { requestId } : {}),
       partnerTasks: await partnerTasksOf(record.caseId, deps),
     });
-    deps.store.markErased(record.caseId, reason, deps.now?.() ?? new Date());
+    await deps.store.markErased(record.caseId, reason, deps.now?.() ?? new Date());
     log.info(
       {
         caseId: record.caseId,
@@ -75,25 +75,25 @@ export interface RetentionSweep {
  */
 export async function sweepRetention(deps: ApiDeps, options: { batch?: number } = {}): Promise<RetentionSweep> {
   const now = deps.now?.() ?? new Date();
-  const since = deps.store.watermark(CLOSED_WATERMARK) ?? new Date(0);
+  const since = (await deps.store.watermark(CLOSED_WATERMARK)) ?? new Date(0);
   let closedSeen = 0;
   let newest = since;
   for (const { caseId, closedAt } of await deps.cases.casesClosedSince(
     new Date(since.getTime() - VISIBILITY_MARGIN_MS),
   )) {
     if (closedAt > newest) newest = closedAt;
-    const record = deps.store.case(caseId);
+    const record = await deps.store.case(caseId);
     if (!record || record.closedAt) continue;
-    const version = deps.store
-      .serviceVersions(record.serviceId)
-      .find((v) => v.definition.version === record.serviceVersion);
+    const version = (await deps.store.serviceVersions(record.serviceId)).find(
+      (v) => v.definition.version === record.serviceVersion,
+    );
     const days = closedCaseRetentionDays(version?.definition ?? {});
-    if (deps.store.noteClosed(caseId, closedAt, new Date(closedAt.getTime() + days * DAY_MS))) closedSeen++;
+    if (await deps.store.noteClosed(caseId, closedAt, new Date(closedAt.getTime() + days * DAY_MS))) closedSeen++;
   }
-  deps.store.setWatermark(CLOSED_WATERMARK, newest);
+  await deps.store.setWatermark(CLOSED_WATERMARK, newest);
   let erased = 0;
   let failed = 0;
-  for (const record of deps.store.casesDueForErasure(now, options.batch ?? 500)) {
+  for (const record of await deps.store.casesDueForErasure(now, options.batch ?? 500)) {
     const outcome = await eraseCase(record, 'retention', deps);
     if (outcome.outcome === 'erased') erased++;
     else failed++;

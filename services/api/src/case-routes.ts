@@ -65,8 +65,8 @@ export function currentStep(
 }
 
 /** A citizen sees only their own cases; officers, auditors and agency administrators see any. */
-export function caseFor(caller: Caller, caseId: string, deps: ApiDeps): CaseRecord {
-  const record = deps.store.case(caseId);
+export async function caseFor(caller: Caller, caseId: string, deps: ApiDeps): Promise<CaseRecord> {
+  const record = await deps.store.case(caseId);
   if (!record) throw notFound(`no case ${caseId}`);
   if (caller.role === 'citizen' && record.citizen !== caller.subject) throw notFound(`no case ${caseId}`);
   if (record.erased)
@@ -82,7 +82,7 @@ export function caseFor(caller: Caller, caseId: string, deps: ApiDeps): CaseReco
 async function stateOf(caseId: string, deps: ApiDeps): Promise<CaseState> {
   const state = await deps.cases.state(caseId);
   if (!state) throw notFound(`case ${caseId} is not running in this deployment`);
-  if (state.status !== 'running') deps.store.closeCase(caseId);
+  if (state.status !== 'running') await deps.store.closeCase(caseId);
   return state;
 }
 
@@ -99,7 +99,7 @@ async function caseSummaries(records: readonly CaseRecord[], deps: ApiDeps) {
       if (record.erased) return { ...base, status: 'erased' as const, currentStep: null };
       const state = await deps.cases.state(record.caseId);
       if (!state) return null;
-      if (state.status !== 'running') deps.store.closeCase(record.caseId);
+      if (state.status !== 'running') await deps.store.closeCase(record.caseId);
       return {
         ...base,
         status: state.status,
@@ -124,7 +124,7 @@ export const caseRoutes: RouteSpec[] = [
     summary: `The caller's own cases, newest first (the ${MY_CASES_LIMIT} latest), each with its status and current step`,
     responses: { 200: { description: 'the cases', schema: MyCase.array() } },
     async handle({ caller }, deps) {
-      const records = deps.store.casesOf(caller!.subject).reverse().slice(0, MY_CASES_LIMIT);
+      const records = (await deps.store.casesOf(caller!.subject)).reverse().slice(0, MY_CASES_LIMIT);
       return { status: 200, body: await caseSummaries(records, deps) };
     },
   }),
@@ -143,11 +143,11 @@ export const caseRoutes: RouteSpec[] = [
     },
     async handle({ params, caller }, deps) {
       const agency = actingAgency(caller, 'reads cases');
-      const latest = deps.store.serviceVersions(params.id).at(-1);
+      const latest = (await deps.store.serviceVersions(params.id)).at(-1);
       if (!latest) throw notFound(`no service ${params.id}`);
       if (latest.definition.ownerAgency !== agency)
         throw notYourService(params.id, latest.definition.ownerAgency, agency);
-      const records = deps.store.openCasesOfService(params.id, MY_CASES_LIMIT);
+      const records = await deps.store.openCasesOfService(params.id, MY_CASES_LIMIT);
       const cases = await caseSummaries(records, deps);
       return { status: 200, body: cases.filter((c) => c.status === 'running') };
     },
@@ -172,7 +172,7 @@ export const caseRoutes: RouteSpec[] = [
           code: 'REQUEST.INVALID',
           errors: [{ path: 'header.Idempotency-Key', message: '1 to 200 visible ASCII characters' }],
         });
-      const versions = deps.store.serviceVersions(body.serviceId);
+      const versions = await deps.store.serviceVersions(body.serviceId);
       if (!versions.length) throw notFound(`no service ${body.serviceId}`);
       const service = liveVersion(versions);
       if (!service)
@@ -185,12 +185,12 @@ export const caseRoutes: RouteSpec[] = [
           },
         );
       // The revisions the version was published with; refused when one is past its sunset.
-      const contracts = pinnedContracts(service, deps);
+      const contracts = await pinnedContracts(service, deps);
       const problems = schemaErrors(contracts.application.schema, body.application);
       if (problems.length) throw invalidApplication(problems);
       const now = deps.now?.() ?? new Date();
       const caseId = deps.newCaseId?.() ?? `${body.serviceId}-${randomUUID()}`;
-      const { record, created } = deps.store.openCase(
+      const { record, created } = await deps.store.openCase(
         {
           caseId,
           serviceId: body.serviceId,
@@ -208,7 +208,7 @@ export const caseRoutes: RouteSpec[] = [
           record.caseId,
           started.definition,
           withoutUndeclared(contracts.application.schema, body.application) as Record<string, unknown>,
-          started === service ? contracts : pinnedContracts(started, deps),
+          started === service ? contracts : await pinnedContracts(started, deps),
         );
       if (created) deps.metrics?.casesSubmitted.inc({ service: body.serviceId });
       return {
@@ -236,7 +236,7 @@ export const caseRoutes: RouteSpec[] = [
       410: { description: 'its personal data was erased (retention or request)', schema: Problem },
     },
     async handle({ params, caller }, deps) {
-      const record = caseFor(caller!, params.id, deps);
+      const record = await caseFor(caller!, params.id, deps);
       const state = await stateOf(record.caseId, deps);
       const timeline = await deps.audit.citizenTimeline(record.caseId);
       return {
@@ -273,7 +273,7 @@ export const caseRoutes: RouteSpec[] = [
       422: { description: 'the values are invalid', schema: Problem },
     },
     async handle({ params, body, caller }, deps) {
-      caseFor(caller!, params.id, deps);
+      await caseFor(caller!, params.id, deps);
       await deps.cases.provideInput(params.id, { stepId: body.stepId, values: body.values });
       return { status: 202, body: { accepted: true } };
     },
@@ -294,7 +294,7 @@ export const caseRoutes: RouteSpec[] = [
       409: { description: 'the case has ended, or is being withdrawn already', schema: Problem },
     },
     async handle({ params, body, caller }, deps) {
-      caseFor(caller!, params.id, deps);
+      await caseFor(caller!, params.id, deps);
       await deps.cases.withdraw(params.id, { withdrawnBy: caller!.subject, reason: body.reason });
       deps.logger.info({ caseId: params.id }, 'application withdrawn');
       return { status: 202, body: { accepted: true } };
@@ -315,13 +315,13 @@ export const caseRoutes: RouteSpec[] = [
       409: { description: 'still running, or rated already', schema: Problem },
     },
     async handle({ params, body, caller }, deps) {
-      caseFor(caller!, params.id, deps);
+      await caseFor(caller!, params.id, deps);
       const state = await stateOf(params.id, deps);
       if (state.status === 'running')
         throw new ApiProblem(409, 'Case still running', 'a case can be rated once it has ended', {
           code: 'CASE.STILL_RUNNING',
         });
-      if (!deps.store.rate(params.id, body.score, deps.now?.() ?? new Date()))
+      if (!(await deps.store.rate(params.id, body.score, deps.now?.() ?? new Date())))
         throw new ApiProblem(409, 'Rated already', 'this case has been rated', { code: 'CASE.RATED' });
       await deps.events.satisfactionRated(params.id, body.score);
       return { status: 201, body: { recorded: true } };

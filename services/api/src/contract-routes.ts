@@ -129,7 +129,7 @@ export const contractRoutes: RouteSpec[] = [
     body: Publication,
     bodyDocument: document(TaskTypePublication),
     responses: { ...publishResponses('task type'), 201: { description: 'published', schema: TaskTypeView } },
-    handle({ params, body, caller }, deps) {
+    async handle({ params, body, caller }, deps) {
       const agency = actingAgency(caller, 'publishes contracts');
       const ref = `${params.name}@${params.major}`;
       const out = nextTaskTypeRevision({
@@ -138,10 +138,10 @@ export const contractRoutes: RouteSpec[] = [
         agency,
         by: caller!.subject,
         at: deps.now?.() ?? new Date(),
-        latest: deps.store.taskTypeRevisions(params.name, params.major).at(-1),
+        latest: (await deps.store.taskTypeRevisions(params.name, params.major)).at(-1),
       });
       if (!out.ok) throw refusal(ref, out);
-      if (!out.unchanged) deps.store.saveTaskTypeRevision(out.revision);
+      if (!out.unchanged) await deps.store.saveTaskTypeRevision(out.revision);
       // From now on this process's logs redact the fields the revision marks personal.
       deps.personalData?.learn(out.revision.input);
       deps.personalData?.learn(out.revision.output);
@@ -149,7 +149,7 @@ export const contractRoutes: RouteSpec[] = [
         { ref, revision: out.revision.revision, agency, unchanged: out.unchanged },
         'task type published',
       );
-      return Promise.resolve({ status: out.unchanged ? 200 : 201, body: view(out.revision, deps) });
+      return { status: out.unchanged ? 200 : 201, body: view(out.revision, deps) };
     },
   }),
   route({
@@ -160,8 +160,8 @@ export const contractRoutes: RouteSpec[] = [
     roles: 'public',
     summary: 'Every task type major with its latest revision and where it is in its lifecycle',
     responses: { 200: { description: 'the task types', schema: Summary.array() } },
-    handle(_input, deps) {
-      return Promise.resolve({ status: 200, body: deps.store.latestTaskTypes().map((r) => summary(r, deps)) });
+    async handle(_input, deps) {
+      return { status: 200, body: (await deps.store.latestTaskTypes()).map((r) => summary(r, deps)) };
     },
   }),
   route({
@@ -176,11 +176,11 @@ export const contractRoutes: RouteSpec[] = [
       200: { description: 'the latest revision', schema: TaskTypeView.extend(WithRevisions) },
       404: { description: 'no such task type', schema: Problem },
     },
-    handle({ params }, deps) {
-      const all = deps.store.taskTypeRevisions(params.name, params.major);
+    async handle({ params }, deps) {
+      const all = await deps.store.taskTypeRevisions(params.name, params.major);
       const latest = all.at(-1);
       if (!latest) throw notFound(`no task type ${params.name}@${params.major}`);
-      return Promise.resolve({ status: 200, body: { ...view(latest, deps), revisions: all.map(revisionSummary) } });
+      return { status: 200, body: { ...view(latest, deps), revisions: all.map(revisionSummary) } };
     },
   }),
   route({
@@ -195,10 +195,12 @@ export const contractRoutes: RouteSpec[] = [
       200: { description: 'the revision', schema: TaskTypeView },
       404: { description: 'no such revision', schema: Problem },
     },
-    handle({ params }, deps) {
-      const found = deps.store.taskTypeRevisions(params.name, params.major).find((r) => r.revision === params.revision);
+    async handle({ params }, deps) {
+      const found = (await deps.store.taskTypeRevisions(params.name, params.major)).find(
+        (r) => r.revision === params.revision,
+      );
       if (!found) throw notFound(`no revision ${params.revision} of task type ${params.name}@${params.major}`);
-      return Promise.resolve({ status: 200, body: view(found, deps) });
+      return { status: 200, body: view(found, deps) };
     },
   }),
   route({
@@ -212,7 +214,7 @@ export const contractRoutes: RouteSpec[] = [
     body: Publication,
     bodyDocument: document(FormPublication),
     responses: { ...publishResponses('form'), 201: { description: 'published', schema: FormView } },
-    handle({ params, body, caller }, deps) {
+    async handle({ params, body, caller }, deps) {
       const agency = actingAgency(caller, 'publishes contracts');
       const ref = `${params.name}@${params.major}`;
       const out = nextFormRevision({
@@ -221,13 +223,13 @@ export const contractRoutes: RouteSpec[] = [
         agency,
         by: caller!.subject,
         at: deps.now?.() ?? new Date(),
-        latest: deps.store.formRevisions(params.name, params.major).at(-1),
+        latest: (await deps.store.formRevisions(params.name, params.major)).at(-1),
       });
       if (!out.ok) throw refusal(ref, out);
-      if (!out.unchanged) deps.store.saveFormRevision(out.revision);
+      if (!out.unchanged) await deps.store.saveFormRevision(out.revision);
       deps.personalData?.learn(out.revision.schema);
       deps.logger.info({ ref, revision: out.revision.revision, agency, unchanged: out.unchanged }, 'form published');
-      return Promise.resolve({ status: out.unchanged ? 200 : 201, body: view(out.revision, deps) });
+      return { status: out.unchanged ? 200 : 201, body: view(out.revision, deps) };
     },
   }),
   route({
@@ -238,8 +240,8 @@ export const contractRoutes: RouteSpec[] = [
     roles: 'public',
     summary: 'Every application form major with its latest revision',
     responses: { 200: { description: 'the forms', schema: Summary.array() } },
-    handle(_input, deps) {
-      return Promise.resolve({ status: 200, body: deps.store.latestForms().map((r) => summary(r, deps)) });
+    async handle(_input, deps) {
+      return { status: 200, body: (await deps.store.latestForms()).map((r) => summary(r, deps)) };
     },
   }),
   route({
@@ -254,11 +256,11 @@ export const contractRoutes: RouteSpec[] = [
       200: { description: 'the latest revision', schema: FormView.extend(WithRevisions) },
       404: { description: 'no such form', schema: Problem },
     },
-    handle({ params }, deps) {
-      const all = deps.store.formRevisions(params.name, params.major);
+    async handle({ params }, deps) {
+      const all = await deps.store.formRevisions(params.name, params.major);
       const latest = all.at(-1);
       if (!latest) throw notFound(`no form ${params.name}@${params.major}`);
-      return Promise.resolve({ status: 200, body: { ...view(latest, deps), revisions: all.map(revisionSummary) } });
+      return { status: 200, body: { ...view(latest, deps), revisions: all.map(revisionSummary) } };
     },
   }),
   route({
@@ -273,10 +275,12 @@ export const contractRoutes: RouteSpec[] = [
       200: { description: 'the revision', schema: FormView },
       404: { description: 'no such revision', schema: Problem },
     },
-    handle({ params }, deps) {
-      const found = deps.store.formRevisions(params.name, params.major).find((r) => r.revision === params.revision);
+    async handle({ params }, deps) {
+      const found = (await deps.store.formRevisions(params.name, params.major)).find(
+        (r) => r.revision === params.revision,
+      );
       if (!found) throw notFound(`no revision ${params.revision} of form ${params.name}@${params.major}`);
-      return Promise.resolve({ status: 200, body: view(found, deps) });
+      return { status: 200, body: view(found, deps) };
     },
   }),
   route({
@@ -287,8 +291,8 @@ export const contractRoutes: RouteSpec[] = [
     roles: 'public',
     summary: "The AsyncAPI 3 document of govmesh's topics, with every published task type's input and output",
     responses: { 200: { description: 'the AsyncAPI document' } },
-    handle(_input, deps) {
-      return Promise.resolve({ status: 200, body: asyncApiDocument(deps.store.latestTaskTypes()) });
+    async handle(_input, deps) {
+      return { status: 200, body: asyncApiDocument(await deps.store.latestTaskTypes()) };
     },
   }),
   route({
@@ -300,8 +304,8 @@ export const contractRoutes: RouteSpec[] = [
     summary: "A task type's input as JSON Schema 2020-12 (its latest revision), for partners' own validators",
     params: RefParams,
     responses: { 200: { description: 'the schema' }, 404: { description: 'no such task type', schema: Problem } },
-    handle({ params }, deps) {
-      return Promise.resolve({ status: 200, body: latestTaskType(params.ref, deps).input });
+    async handle({ params }, deps) {
+      return { status: 200, body: (await latestTaskType(params.ref, deps)).input };
     },
   }),
   route({
@@ -313,8 +317,8 @@ export const contractRoutes: RouteSpec[] = [
     summary: "A task type's output as JSON Schema 2020-12 (its latest revision)",
     params: RefParams,
     responses: { 200: { description: 'the schema' }, 404: { description: 'no such task type', schema: Problem } },
-    handle({ params }, deps) {
-      return Promise.resolve({ status: 200, body: latestTaskType(params.ref, deps).output });
+    async handle({ params }, deps) {
+      return { status: 200, body: (await latestTaskType(params.ref, deps)).output };
     },
   }),
   route({
@@ -326,18 +330,18 @@ export const contractRoutes: RouteSpec[] = [
     summary: "An application form's schema as JSON Schema 2020-12 (its latest revision)",
     params: RefParams,
     responses: { 200: { description: 'the schema' }, 404: { description: 'no such form', schema: Problem } },
-    handle({ params }, deps) {
+    async handle({ params }, deps) {
       const [name, major] = params.ref.split('@') as [string, string];
-      const form = deps.store.formRevisions(name, Number(major)).at(-1);
+      const form = (await deps.store.formRevisions(name, Number(major))).at(-1);
       if (!form) throw notFound(`no form ${params.ref}`);
-      return Promise.resolve({ status: 200, body: form.schema });
+      return { status: 200, body: form.schema };
     },
   }),
 ];
 
-function latestTaskType(ref: string, deps: ApiDeps): TaskTypeRevision {
+async function latestTaskType(ref: string, deps: ApiDeps): Promise<TaskTypeRevision> {
   const [name, major] = ref.split('@') as [string, string];
-  const found = deps.store.taskTypeRevisions(name, Number(major)).at(-1);
+  const found = (await deps.store.taskTypeRevisions(name, Number(major))).at(-1);
   if (!found) throw notFound(`no task type ${ref}`);
   return found;
 }

@@ -19,8 +19,8 @@ import { route, type ApiDeps, type RouteSpec } from './route-spec.js';
 const visibleTo = (caller: Caller, r: ErasureRequest): boolean =>
   caller.role === 'auditor' || r.citizen === caller.subject || r.filedBy === caller.subject;
 
-function requestFor(caller: Caller, id: string, deps: ApiDeps): ErasureRequest {
-  const request = deps.store.erasureRequest(id);
+async function requestFor(caller: Caller, id: string, deps: ApiDeps): Promise<ErasureRequest> {
+  const request = await deps.store.erasureRequest(id);
   if (!request || !visibleTo(caller, request)) throw notFound(`no erasure request ${id}`);
   return request;
 }
@@ -29,11 +29,11 @@ function requestFor(caller: Caller, id: string, deps: ApiDeps): ErasureRequest {
 async function carryOut(request: ErasureRequest, deps: ApiDeps): Promise<ErasureOutcome[]> {
   const done = new Map((request.outcomes ?? []).map((o) => [o.caseId, o]));
   const outcomes: ErasureOutcome[] = [];
-  for (const record of deps.store.casesOf(request.citizen))
+  for (const record of await deps.store.casesOf(request.citizen))
     outcomes.push(await eraseCase(record, 'request', deps, request.id));
   // Cases erased by an earlier attempt of this request are no longer the citizen's: keep their outcome.
   for (const [caseId, outcome] of done) if (!outcomes.some((o) => o.caseId === caseId)) outcomes.push(outcome);
-  deps.store.recordErasureOutcomes(request.id, outcomes);
+  await deps.store.recordErasureOutcomes(request.id, outcomes);
   return outcomes;
 }
 
@@ -52,7 +52,7 @@ export const erasureRoutes: RouteSpec[] = [
       400: { description: 'an officer did not name the citizen', schema: Problem },
       403: { description: 'a citizen named someone else', schema: Problem },
     },
-    handle({ body, caller }, deps) {
+    async handle({ body, caller }, deps) {
       let citizen: string;
       if (caller!.role === 'citizen') {
         if (body.citizen !== undefined && body.citizen !== caller!.subject)
@@ -66,7 +66,7 @@ export const erasureRoutes: RouteSpec[] = [
           });
         citizen = body.citizen;
       }
-      const request = deps.store.fileErasureRequest({
+      const request = await deps.store.fileErasureRequest({
         id: `erasure-${randomUUID()}`,
         citizen,
         reason: body.reason,
@@ -76,7 +76,7 @@ export const erasureRoutes: RouteSpec[] = [
       deps.logger
         .child({ component: 'erasure' })
         .info({ requestId: request.id, filedAs: caller!.role }, 'erasure requested');
-      return Promise.resolve({ status: 201, body: request });
+      return { status: 201, body: request };
     },
   }),
   route({
@@ -88,9 +88,9 @@ export const erasureRoutes: RouteSpec[] = [
     summary: 'Erasure requests, newest first: an auditor sees all (`?status=pending` for the queue); others their own',
     query: ErasureRequestQuery,
     responses: { 200: { description: 'the requests', schema: ErasureRequestView.array() } },
-    handle({ query, caller }, deps) {
-      const all = deps.store.erasureRequests(query.status ? { status: query.status } : {});
-      return Promise.resolve({ status: 200, body: all.filter((r) => visibleTo(caller!, r)) });
+    async handle({ query, caller }, deps) {
+      const all = await deps.store.erasureRequests(query.status ? { status: query.status } : {});
+      return { status: 200, body: all.filter((r) => visibleTo(caller!, r)) };
     },
   }),
   route({
@@ -105,8 +105,8 @@ export const erasureRoutes: RouteSpec[] = [
       200: { description: 'the request', schema: ErasureRequestView },
       404: { description: 'no such request (or not yours)', schema: Problem },
     },
-    handle({ params, caller }, deps) {
-      return Promise.resolve({ status: 200, body: requestFor(caller!, params.id, deps) });
+    async handle({ params, caller }, deps) {
+      return { status: 200, body: await requestFor(caller!, params.id, deps) };
     },
   }),
   route({
@@ -125,9 +125,9 @@ export const erasureRoutes: RouteSpec[] = [
       409: { description: 'already decided otherwise', schema: Problem },
     },
     async handle({ params, body, caller }, deps) {
-      const request = requestFor(caller!, params.id, deps);
+      const request = await requestFor(caller!, params.id, deps);
       const status = body.decision === 'approve' ? 'approved' : 'refused';
-      const decided = deps.store.decideErasureRequest(request.id, {
+      const decided = await deps.store.decideErasureRequest(request.id, {
         status,
         by: caller!.subject,
         at: deps.now?.() ?? new Date(),
@@ -139,8 +139,8 @@ export const erasureRoutes: RouteSpec[] = [
         throw new ApiProblem(409, 'Already decided', `erasure request ${request.id} was ${request.status} already`, {
           code: 'ERASURE.DECIDED',
         });
-      if (status === 'approved') await carryOut(deps.store.erasureRequest(request.id)!, deps);
-      const now = deps.store.erasureRequest(request.id)!;
+      if (status === 'approved') await carryOut((await deps.store.erasureRequest(request.id))!, deps);
+      const now = (await deps.store.erasureRequest(request.id))!;
       deps.logger.child({ component: 'erasure' }).info(
         {
           requestId: request.id,

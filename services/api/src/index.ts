@@ -1,5 +1,5 @@
 export { createServer, ROUTES } from './server.js';
-export { PlatformStore } from './platform-store.js';
+export { SqlitePlatformStore, type PlatformStore } from './platform-store.js';
 export {
   type CaseEngine,
   type PartnerRegistry,

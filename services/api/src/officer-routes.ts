@@ -23,13 +23,13 @@ import { route, type ApiDeps, type RouteSpec } from './route-spec.js';
 const VISIBILITY_LAG_MS = 120_000;
 
 /** The agency that owns a service, from the catalogue. */
-function ownerOf(serviceId: string, deps: ApiDeps): string | undefined {
-  return deps.store.serviceVersions(serviceId).at(-1)?.definition.ownerAgency;
+async function ownerOf(serviceId: string, deps: ApiDeps): Promise<string | undefined> {
+  return (await deps.store.serviceVersions(serviceId)).at(-1)?.definition.ownerAgency;
 }
 
 /** An officer acts for one agency (claim govmesh_agency): only on cases of that agency's services. */
-function mayWorkOn(caller: Caller, serviceId: string, deps: ApiDeps): boolean {
-  return caller.agency !== undefined && ownerOf(serviceId, deps) === caller.agency;
+async function mayWorkOn(caller: Caller, serviceId: string, deps: ApiDeps): Promise<boolean> {
+  return caller.agency !== undefined && (await ownerOf(serviceId, deps)) === caller.agency;
 }
 
 /** The step's waiting task, checked against the officer's agency and the roles the officer holds. */
@@ -37,10 +37,10 @@ async function officerStep(caller: Caller, taskId: string, deps: ApiDeps) {
   const parsed = parseTaskId(taskId);
   if (!parsed) throw notFound(`no task ${taskId}: a task id is <caseId>:<stepId>`);
   const { caseId, stepId } = parsed;
-  const record = caseFor(caller, caseId, deps);
-  if (!mayWorkOn(caller, record.serviceId, deps)) {
+  const record = await caseFor(caller, caseId, deps);
+  if (!(await mayWorkOn(caller, record.serviceId, deps))) {
     throw forbidden(
-      `task ${taskId} is a case of ${record.serviceId}, owned by ${ownerOf(record.serviceId, deps) ?? 'no agency'}; your token acts for ${caller.agency ?? 'no agency'}`,
+      `task ${taskId} is a case of ${record.serviceId}, owned by ${(await ownerOf(record.serviceId, deps)) ?? 'no agency'}; your token acts for ${caller.agency ?? 'no agency'}`,
     );
   }
   const state = await deps.cases.state(caseId);
@@ -142,20 +142,19 @@ export const officerRoutes: RouteSpec[] = [
       // young case it does not list yet is asked all the same, and so is a case too old to list.
       const waiting = await deps.cases.officerInbox(roles);
       const listed = new Set(waiting.map((w) => w.caseId));
-      const young = deps.store
-        .openCasesSince(new Date(now - VISIBILITY_LAG_MS))
+      const young = (await deps.store.openCasesSince(new Date(now - VISIBILITY_LAG_MS)))
         .filter((r) => !listed.has(r.caseId))
         .map((r) => ({ caseId: r.caseId, tasks: undefined }));
       const found: Array<{ submittedAt: string; view: z.infer<typeof OfficerTaskView> }> = [];
       for (const { caseId, tasks } of [...waiting, ...young]) {
-        const record = deps.store.case(caseId);
-        if (!record || !mayWorkOn(caller!, record.serviceId, deps)) continue;
+        const record = await deps.store.case(caseId);
+        if (!record || !(await mayWorkOn(caller!, record.serviceId, deps))) continue;
         let entries = tasks;
         if (!entries) {
           const state = await deps.cases.state(caseId);
           if (!state) continue;
           if (state.status !== 'running') {
-            deps.store.closeCase(caseId);
+            await deps.store.closeCase(caseId);
             continue;
           }
           entries = officerTasks(state);

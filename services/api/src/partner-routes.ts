@@ -20,10 +20,10 @@ import { route, type ApiDeps, type RouteSpec } from './route-spec.js';
  * An administrator changes only the partners its own agency contracted. A partner onboarded before
  * agencies were recorded is taken on by the first agency that acts on it.
  */
-function ownPartner(caller: Caller, partnerId: string, deps: ApiDeps): void {
+async function ownPartner(caller: Caller, partnerId: string, deps: ApiDeps): Promise<void> {
   const agency = actingAgency(caller, 'changes partners');
-  const owner = deps.store.partnerAgency(partnerId);
-  if (owner === undefined) deps.store.setPartnerAgency(partnerId, agency);
+  const owner = await deps.store.partnerAgency(partnerId);
+  if (owner === undefined) await deps.store.setPartnerAgency(partnerId, agency);
   else if (owner !== agency) {
     throw new ApiProblem(
       403,
@@ -67,7 +67,7 @@ export const partnerRoutes: RouteSpec[] = [
       const parsed = PartnerProfile.safeParse({ ...body, status: body.status ?? 'active' });
       if (!parsed.success) throw invalidRequest('body', parsed.error);
       // A partner is contracted for task types the registry has: a typo would never receive work.
-      const published = new Set(deps.store.contracts().taskTypeRefs());
+      const published = new Set((await deps.store.contracts()).taskTypeRefs());
       const unknown = parsed.data.capabilities.map((ref, i) => ({ ref, i })).filter(({ ref }) => !published.has(ref));
       if (unknown.length)
         throw new ApiProblem(
@@ -82,7 +82,7 @@ export const partnerRoutes: RouteSpec[] = [
             })),
           },
         );
-      if (deps.store.partner(parsed.data.id))
+      if (await deps.store.partner(parsed.data.id))
         throw new ApiProblem(
           409,
           'Partner exists',
@@ -90,8 +90,8 @@ export const partnerRoutes: RouteSpec[] = [
           { code: 'PARTNER.EXISTS' },
         );
       const kafka = await deps.partners.onboard(parsed.data);
-      deps.store.savePartner(parsed.data, deps.now?.() ?? new Date());
-      deps.store.setPartnerAgency(parsed.data.id, agency);
+      await deps.store.savePartner(parsed.data, deps.now?.() ?? new Date());
+      await deps.store.setPartnerAgency(parsed.data.id, agency);
       return { status: 201, body: { ...parsed.data, kafka } };
     },
   }),
@@ -110,9 +110,9 @@ export const partnerRoutes: RouteSpec[] = [
       409: { description: 'the partner is terminated', schema: Problem },
     },
     async handle({ params, caller }, deps) {
-      const profile = deps.store.partner(params.id);
+      const profile = await deps.store.partner(params.id);
       if (!profile) throw notFound(`no partner ${params.id}`);
-      ownPartner(caller!, params.id, deps);
+      await ownPartner(caller!, params.id, deps);
       if (profile.status === 'terminated') {
         throw new ApiProblem(
           409,
@@ -132,8 +132,8 @@ export const partnerRoutes: RouteSpec[] = [
     roles: ['agency-admin', 'auditor'],
     summary: 'Every partner with its status',
     responses: { 200: { description: 'the partners', schema: PartnerProfile.array() } },
-    handle(_input, deps) {
-      return Promise.resolve({ status: 200, body: deps.store.partners() });
+    async handle(_input, deps) {
+      return { status: 200, body: await deps.store.partners() };
     },
   }),
   route({
@@ -149,11 +149,11 @@ export const partnerRoutes: RouteSpec[] = [
       403: { description: "another partner's", schema: Problem },
       404: { description: 'no such partner', schema: Problem },
     },
-    handle({ params, caller }, deps) {
+    async handle({ params, caller }, deps) {
       mayRead(caller!, params.id);
-      const profile = deps.store.partner(params.id);
+      const profile = await deps.store.partner(params.id);
       if (!profile) throw notFound(`no partner ${params.id}`);
-      return Promise.resolve({ status: 200, body: profile });
+      return { status: 200, body: profile };
     },
   }),
   route({
@@ -172,12 +172,12 @@ export const partnerRoutes: RouteSpec[] = [
       404: { description: 'no such partner', schema: Problem },
     },
     async handle({ params, body, caller }, deps) {
-      const profile = deps.store.partner(params.id);
+      const profile = await deps.store.partner(params.id);
       if (!profile) throw notFound(`no partner ${params.id}`);
-      ownPartner(caller!, params.id, deps);
+      await ownPartner(caller!, params.id, deps);
       const changed = { ...profile, status: body.status };
       const { moved } = await deps.partners.changeStatus(changed, body.reason);
-      deps.store.savePartner(changed, deps.now?.() ?? new Date());
+      await deps.store.savePartner(changed, deps.now?.() ?? new Date());
       return { status: 200, body: { profile: changed, moved } };
     },
   }),

@@ -193,11 +193,87 @@ const toCase = (r: CaseRow): CaseRecord => ({
   ...(r.erased_at ? { erased: { at: r.erased_at, reason: r.erasure_reason ?? 'retention' } } : {}),
 });
 
+export interface PlatformStore {
+  saveTaskTypeRevision(r: TaskTypeRevision): Promise<void>;
+  saveFormRevision(r: FormRevision): Promise<void>;
+  /** Every revision of a task type's major, oldest first. */
+  taskTypeRevisions(name: string, major: number): Promise<TaskTypeRevision[]>;
+  formRevisions(name: string, major: number): Promise<FormRevision[]>;
+  /** The latest revision of every task type major. */
+  latestTaskTypes(): Promise<TaskTypeRevision[]>;
+  latestForms(): Promise<FormRevision[]>;
+  /** The latest revisions, as a definition is checked against them. */
+  contracts(): Promise<ContractLookup>;
+  /** An agency's workers' offer replaces the one before: what they run now is what they announced last. */
+  saveAgencyOffer(agency: string, offer: AgencyOffer, by: string, at: Date): Promise<AnnouncedOffer>;
+  agencyOffers(): Promise<AnnouncedOffer[]>;
+  /** Each agency's offered activities (names and promised outputs), as the definition check reads them. */
+  offeredActivities(): Promise<Map<string, AgencyOffer['activities']>>;
+  publishService(definition: ServiceDefinition, by: string, at: Date, pins?: ContractPins): Promise<void>;
+  setServiceVersionStatus(serviceId: string, version: number, status: ServiceVersionStatus): Promise<boolean>;
+  serviceVersions(serviceId: string): Promise<ServiceVersion[]>;
+  latestServices(): Promise<ServiceVersion[]>;
+  savePartner(profile: PartnerProfile, at: Date): Promise<void>;
+  /** The agency that contracted the partner; undefined for one onboarded before agencies were recorded. */
+  partnerAgency(id: string): Promise<string | undefined>;
+  setPartnerAgency(id: string, agency: string): Promise<void>;
+  partner(id: string): Promise<PartnerProfile | undefined>;
+  partners(): Promise<PartnerProfile[]>;
+  /** Records a new case, or returns the one an earlier request with the same key created. */
+  openCase(
+    c: Omit<CaseRecord, 'closed'>,
+    idempotencyKey: string | undefined,
+  ): Promise<{ record: CaseRecord; created: boolean }>;
+  case(caseId: string): Promise<CaseRecord | undefined>;
+  /** The open cases submitted at or after `since`, oldest first. */
+  openCasesSince(since: Date): Promise<CaseRecord[]>;
+  closeCase(caseId: string): Promise<void>;
+  /**
+   * Records that Temporal closed the case at `closedAt`, due for erasure at `eraseAfter`; false
+   * when the store has no such case or knew already (a sweep reads with a margin).
+   */
+  noteClosed(caseId: string, closedAt: Date, eraseAfter: Date): Promise<boolean>;
+  /** The closed cases whose retention ended by `now` and that still hold personal data, oldest first. */
+  casesDueForErasure(now: Date, limit: number): Promise<CaseRecord[]>;
+  /** The applicant is unlinked from the case (and its idempotency key dropped); the record says when and why. */
+  markErased(caseId: string, reason: 'retention' | 'request', at: Date): Promise<void>;
+  /** A service's cases not yet seen closed, newest first (at most `limit`). */
+  openCasesOfService(serviceId: string, limit: number): Promise<CaseRecord[]>;
+  /** Every case of one applicant (erased cases are no longer theirs). */
+  casesOf(citizen: string): Promise<CaseRecord[]>;
+  watermark(name: string): Promise<Date | undefined>;
+  setWatermark(name: string, at: Date): Promise<void>;
+  fileErasureRequest(
+    r: Pick<ErasureRequest, 'id' | 'citizen' | 'reason' | 'filedBy' | 'filedAt'>,
+  ): Promise<ErasureRequest>;
+  erasureRequest(id: string): Promise<ErasureRequest | undefined>;
+  /** Requests, newest first; one citizen's only when `citizen` is given. */
+  erasureRequests(filter?: { citizen?: string; status?: ErasureRequestStatus }): Promise<ErasureRequest[]>;
+  /** Takes a pending request to its decision; false when someone decided it first. */
+  decideErasureRequest(
+    id: string,
+    decision: { status: 'approved' | 'refused'; by: string; at: Date; reason: string },
+  ): Promise<boolean>;
+  recordErasureOutcomes(id: string, outcomes: readonly ErasureOutcome[]): Promise<void>;
+  /** False when the case was rated already. */
+  rate(caseId: string, score: number, at: Date): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** A synchronous SQLite call as the store's promise: its throw becomes the rejection. */
+function settled<T>(work: () => T): Promise<T> {
+  try {
+    return Promise.resolve(work());
+  } catch (err) {
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+  }
+}
+
 /**
  * What the API keeps itself: the service catalogue with every version, the partner profiles,
  * which citizen owns which case (and their idempotency keys), and ratings. SQLite, WAL.
  */
-export class PlatformStore {
+export class SqlitePlatformStore implements PlatformStore {
   private readonly db: Database.Database;
 
   constructor(path: string) {
@@ -249,12 +325,16 @@ export class PlatformStore {
     }
   }
 
-  saveTaskTypeRevision(r: TaskTypeRevision): void {
-    this.insertRevision('task-type', r);
+  saveTaskTypeRevision(r: TaskTypeRevision): Promise<void> {
+    return settled(() => {
+      this.insertRevision('task-type', r);
+    });
   }
 
-  saveFormRevision(r: FormRevision): void {
-    this.insertRevision('form', r);
+  saveFormRevision(r: FormRevision): Promise<void> {
+    return settled(() => {
+      this.insertRevision('form', r);
+    });
   }
 
   private revisions<T>(kind: ContractKind, name: string, major: number): T[] {
@@ -278,280 +358,351 @@ export class PlatformStore {
   }
 
   /** Every revision of a task type's major, oldest first. */
-  taskTypeRevisions(name: string, major: number): TaskTypeRevision[] {
-    return this.revisions('task-type', name, major);
+  taskTypeRevisions(name: string, major: number): Promise<TaskTypeRevision[]> {
+    return settled(() => {
+      return this.revisions('task-type', name, major);
+    });
   }
 
-  formRevisions(name: string, major: number): FormRevision[] {
-    return this.revisions('form', name, major);
+  formRevisions(name: string, major: number): Promise<FormRevision[]> {
+    return settled(() => {
+      return this.revisions('form', name, major);
+    });
   }
 
   /** The latest revision of every task type major. */
-  latestTaskTypes(): TaskTypeRevision[] {
-    return this.latest('task-type');
+  latestTaskTypes(): Promise<TaskTypeRevision[]> {
+    return settled(() => {
+      return this.latest('task-type');
+    });
   }
 
-  latestForms(): FormRevision[] {
-    return this.latest('form');
+  latestForms(): Promise<FormRevision[]> {
+    return settled(() => {
+      return this.latest('form');
+    });
   }
 
   /** The latest revisions, as a definition is checked against them. */
-  contracts(): ContractLookup {
-    return contractLookup(this.latestTaskTypes(), this.latestForms());
+  contracts(): Promise<ContractLookup> {
+    return settled(() => {
+      return contractLookup(this.latest('task-type'), this.latest('form'));
+    });
   }
 
   /** An agency's workers' offer replaces the one before: what they run now is what they announced last. */
-  saveAgencyOffer(agency: string, offer: AgencyOffer, by: string, at: Date): AnnouncedOffer {
-    this.db
-      .prepare(
-        `INSERT INTO agency_offers VALUES (?, ?, ?, ?)
-         ON CONFLICT (agency) DO UPDATE SET offer = excluded.offer, announced_by = excluded.announced_by, announced_at = excluded.announced_at`,
-      )
-      .run(agency, JSON.stringify(offer), by, at.toISOString());
-    return { agency, ...offer, announcedBy: by, announcedAt: at.toISOString() };
+  saveAgencyOffer(agency: string, offer: AgencyOffer, by: string, at: Date): Promise<AnnouncedOffer> {
+    return settled(() => {
+      this.db
+        .prepare(
+          `INSERT INTO agency_offers VALUES (?, ?, ?, ?)
+           ON CONFLICT (agency) DO UPDATE SET offer = excluded.offer, announced_by = excluded.announced_by, announced_at = excluded.announced_at`,
+        )
+        .run(agency, JSON.stringify(offer), by, at.toISOString());
+      return { agency, ...offer, announcedBy: by, announcedAt: at.toISOString() };
+    });
   }
 
-  agencyOffers(): AnnouncedOffer[] {
-    return this.db
-      .prepare<[], { agency: string; offer: string; announced_by: string; announced_at: string }>(
-        'SELECT * FROM agency_offers ORDER BY agency',
-      )
-      .all()
-      .map((r) => ({
-        agency: r.agency,
-        ...(JSON.parse(r.offer) as AgencyOffer),
-        announcedBy: r.announced_by,
-        announcedAt: r.announced_at,
-      }));
+  agencyOffers(): Promise<AnnouncedOffer[]> {
+    return settled(() => {
+      return this.db
+        .prepare<[], { agency: string; offer: string; announced_by: string; announced_at: string }>(
+          'SELECT * FROM agency_offers ORDER BY agency',
+        )
+        .all()
+        .map((r) => ({
+          agency: r.agency,
+          ...(JSON.parse(r.offer) as AgencyOffer),
+          announcedBy: r.announced_by,
+          announcedAt: r.announced_at,
+        }));
+    });
   }
 
   /** Each agency's offered activities (names and promised outputs), as the definition check reads them. */
-  offeredActivities(): Map<string, AgencyOffer['activities']> {
-    return new Map(this.agencyOffers().map((o) => [o.agency, o.activities]));
+  async offeredActivities(): Promise<Map<string, AgencyOffer['activities']>> {
+    return new Map((await this.agencyOffers()).map((o) => [o.agency, o.activities]));
   }
 
-  publishService(definition: ServiceDefinition, by: string, at: Date, pins?: ContractPins): void {
-    this.db
-      .prepare(
-        'INSERT INTO service_versions (service_id, version, definition, published_at, published_by, pins) VALUES (?, ?, ?, ?, ?, ?)',
-      )
-      .run(
-        definition.id,
-        definition.version,
-        JSON.stringify(definition),
-        at.toISOString(),
-        by,
-        pins ? JSON.stringify(pins) : null,
-      );
-  }
-
-  setServiceVersionStatus(serviceId: string, version: number, status: ServiceVersionStatus): boolean {
-    return (
+  publishService(definition: ServiceDefinition, by: string, at: Date, pins?: ContractPins): Promise<void> {
+    return settled(() => {
       this.db
-        .prepare('UPDATE service_versions SET status = ? WHERE service_id = ? AND version = ?')
-        .run(status, serviceId, version).changes === 1
-    );
+        .prepare(
+          'INSERT INTO service_versions (service_id, version, definition, published_at, published_by, pins) VALUES (?, ?, ?, ?, ?, ?)',
+        )
+        .run(
+          definition.id,
+          definition.version,
+          JSON.stringify(definition),
+          at.toISOString(),
+          by,
+          pins ? JSON.stringify(pins) : null,
+        );
+    });
   }
 
-  serviceVersions(serviceId: string): ServiceVersion[] {
-    return this.db
-      .prepare<[string], VersionRow>(
-        'SELECT definition, published_at, published_by, status, pins FROM service_versions WHERE service_id = ? ORDER BY version',
-      )
-      .all(serviceId)
-      .map(toVersion);
+  setServiceVersionStatus(serviceId: string, version: number, status: ServiceVersionStatus): Promise<boolean> {
+    return settled(() => {
+      return (
+        this.db
+          .prepare('UPDATE service_versions SET status = ? WHERE service_id = ? AND version = ?')
+          .run(status, serviceId, version).changes === 1
+      );
+    });
   }
 
-  latestServices(): ServiceVersion[] {
-    return this.db
-      .prepare<[], VersionRow>(
-        'SELECT definition, published_at, published_by, status, pins FROM service_versions v WHERE version = (SELECT MAX(version) FROM service_versions WHERE service_id = v.service_id) ORDER BY service_id',
-      )
-      .all()
-      .map(toVersion);
+  serviceVersions(serviceId: string): Promise<ServiceVersion[]> {
+    return settled(() => {
+      return this.db
+        .prepare<[string], VersionRow>(
+          'SELECT definition, published_at, published_by, status, pins FROM service_versions WHERE service_id = ? ORDER BY version',
+        )
+        .all(serviceId)
+        .map(toVersion);
+    });
   }
 
-  savePartner(profile: PartnerProfile, at: Date): void {
-    this.db
-      .prepare(
-        'INSERT INTO partners VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET profile = excluded.profile, updated_at = excluded.updated_at',
-      )
-      .run(profile.id, JSON.stringify(profile), at.toISOString());
+  latestServices(): Promise<ServiceVersion[]> {
+    return settled(() => {
+      return this.db
+        .prepare<[], VersionRow>(
+          'SELECT definition, published_at, published_by, status, pins FROM service_versions v WHERE version = (SELECT MAX(version) FROM service_versions WHERE service_id = v.service_id) ORDER BY service_id',
+        )
+        .all()
+        .map(toVersion);
+    });
+  }
+
+  savePartner(profile: PartnerProfile, at: Date): Promise<void> {
+    return settled(() => {
+      this.db
+        .prepare(
+          'INSERT INTO partners VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET profile = excluded.profile, updated_at = excluded.updated_at',
+        )
+        .run(profile.id, JSON.stringify(profile), at.toISOString());
+    });
   }
 
   /** The agency that contracted the partner; undefined for one onboarded before agencies were recorded. */
-  partnerAgency(id: string): string | undefined {
-    return this.db
-      .prepare<[string], { agency: string }>('SELECT agency FROM partner_agencies WHERE partner_id = ?')
-      .get(id)?.agency;
+  partnerAgency(id: string): Promise<string | undefined> {
+    return settled(() => {
+      return this.db
+        .prepare<[string], { agency: string }>('SELECT agency FROM partner_agencies WHERE partner_id = ?')
+        .get(id)?.agency;
+    });
   }
 
-  setPartnerAgency(id: string, agency: string): void {
-    this.db
-      .prepare(
-        'INSERT INTO partner_agencies VALUES (?, ?) ON CONFLICT (partner_id) DO UPDATE SET agency = excluded.agency',
-      )
-      .run(id, agency);
+  setPartnerAgency(id: string, agency: string): Promise<void> {
+    return settled(() => {
+      this.db
+        .prepare(
+          'INSERT INTO partner_agencies VALUES (?, ?) ON CONFLICT (partner_id) DO UPDATE SET agency = excluded.agency',
+        )
+        .run(id, agency);
+    });
   }
 
-  partner(id: string): PartnerProfile | undefined {
-    const row = this.db.prepare<[string], { profile: string }>('SELECT profile FROM partners WHERE id = ?').get(id);
-    return row ? (JSON.parse(row.profile) as PartnerProfile) : undefined;
+  partner(id: string): Promise<PartnerProfile | undefined> {
+    return settled(() => {
+      const row = this.db.prepare<[string], { profile: string }>('SELECT profile FROM partners WHERE id = ?').get(id);
+      return row ? (JSON.parse(row.profile) as PartnerProfile) : undefined;
+    });
   }
 
-  partners(): PartnerProfile[] {
-    return this.db
-      .prepare<[], { profile: string }>('SELECT profile FROM partners ORDER BY id')
-      .all()
-      .map((r) => JSON.parse(r.profile) as PartnerProfile);
+  partners(): Promise<PartnerProfile[]> {
+    return settled(() => {
+      return this.db
+        .prepare<[], { profile: string }>('SELECT profile FROM partners ORDER BY id')
+        .all()
+        .map((r) => JSON.parse(r.profile) as PartnerProfile);
+    });
   }
 
   /** Records a new case, or returns the one an earlier request with the same key created. */
   openCase(
     c: Omit<CaseRecord, 'closed'>,
     idempotencyKey: string | undefined,
-  ): { record: CaseRecord; created: boolean } {
-    if (idempotencyKey) {
-      const existing = this.db
-        .prepare<[string, string], CaseRow>('SELECT * FROM cases WHERE citizen = ? AND idempotency_key = ?')
-        .get(c.citizen, idempotencyKey);
-      if (existing) return { record: toCase(existing), created: false };
-    }
-    this.db
-      .prepare(
-        'INSERT INTO cases (case_id, service_id, service_version, citizen, submitted_at, idempotency_key) VALUES (?, ?, ?, ?, ?, ?)',
-      )
-      .run(c.caseId, c.serviceId, c.serviceVersion, c.citizen, c.submittedAt, idempotencyKey ?? null);
-    return { record: { ...c, closed: false }, created: true };
+  ): Promise<{ record: CaseRecord; created: boolean }> {
+    return settled(() => {
+      if (idempotencyKey) {
+        const existing = this.db
+          .prepare<[string, string], CaseRow>('SELECT * FROM cases WHERE citizen = ? AND idempotency_key = ?')
+          .get(c.citizen, idempotencyKey);
+        if (existing) return { record: toCase(existing), created: false };
+      }
+      this.db
+        .prepare(
+          'INSERT INTO cases (case_id, service_id, service_version, citizen, submitted_at, idempotency_key) VALUES (?, ?, ?, ?, ?, ?)',
+        )
+        .run(c.caseId, c.serviceId, c.serviceVersion, c.citizen, c.submittedAt, idempotencyKey ?? null);
+      return { record: { ...c, closed: false }, created: true };
+    });
   }
 
-  case(caseId: string): CaseRecord | undefined {
-    const row = this.db.prepare<[string], CaseRow>('SELECT * FROM cases WHERE case_id = ?').get(caseId);
-    return row ? toCase(row) : undefined;
+  case(caseId: string): Promise<CaseRecord | undefined> {
+    return settled(() => {
+      const row = this.db.prepare<[string], CaseRow>('SELECT * FROM cases WHERE case_id = ?').get(caseId);
+      return row ? toCase(row) : undefined;
+    });
   }
 
   /** The open cases submitted at or after `since`, oldest first. */
-  openCasesSince(since: Date): CaseRecord[] {
-    return this.db
-      .prepare<[string], CaseRow>('SELECT * FROM cases WHERE closed = 0 AND submitted_at >= ? ORDER BY submitted_at')
-      .all(since.toISOString())
-      .map(toCase);
+  openCasesSince(since: Date): Promise<CaseRecord[]> {
+    return settled(() => {
+      return this.db
+        .prepare<[string], CaseRow>('SELECT * FROM cases WHERE closed = 0 AND submitted_at >= ? ORDER BY submitted_at')
+        .all(since.toISOString())
+        .map(toCase);
+    });
   }
 
-  closeCase(caseId: string): void {
-    this.db.prepare('UPDATE cases SET closed = 1 WHERE case_id = ?').run(caseId);
+  closeCase(caseId: string): Promise<void> {
+    return settled(() => {
+      this.db.prepare('UPDATE cases SET closed = 1 WHERE case_id = ?').run(caseId);
+    });
   }
 
   /**
    * Records that Temporal closed the case at `closedAt`, due for erasure at `eraseAfter`; false
    * when the store has no such case or knew already (a sweep reads with a margin).
    */
-  noteClosed(caseId: string, closedAt: Date, eraseAfter: Date): boolean {
-    return (
-      this.db
-        .prepare('UPDATE cases SET closed = 1, closed_at = ?, erase_after = ? WHERE case_id = ? AND closed_at IS NULL')
-        .run(closedAt.toISOString(), eraseAfter.toISOString(), caseId).changes === 1
-    );
+  noteClosed(caseId: string, closedAt: Date, eraseAfter: Date): Promise<boolean> {
+    return settled(() => {
+      return (
+        this.db
+          .prepare(
+            'UPDATE cases SET closed = 1, closed_at = ?, erase_after = ? WHERE case_id = ? AND closed_at IS NULL',
+          )
+          .run(closedAt.toISOString(), eraseAfter.toISOString(), caseId).changes === 1
+      );
+    });
   }
 
   /** The closed cases whose retention ended by `now` and that still hold personal data, oldest first. */
-  casesDueForErasure(now: Date, limit: number): CaseRecord[] {
-    return this.db
-      .prepare<[string, number], CaseRow>(
-        'SELECT * FROM cases WHERE erased_at IS NULL AND erase_after <= ? ORDER BY erase_after LIMIT ?',
-      )
-      .all(now.toISOString(), limit)
-      .map(toCase);
+  casesDueForErasure(now: Date, limit: number): Promise<CaseRecord[]> {
+    return settled(() => {
+      return this.db
+        .prepare<[string, number], CaseRow>(
+          'SELECT * FROM cases WHERE erased_at IS NULL AND erase_after <= ? ORDER BY erase_after LIMIT ?',
+        )
+        .all(now.toISOString(), limit)
+        .map(toCase);
+    });
   }
 
   /** The applicant is unlinked from the case (and its idempotency key dropped); the record says when and why. */
-  markErased(caseId: string, reason: 'retention' | 'request', at: Date): void {
-    this.db
-      .prepare(
-        'UPDATE cases SET erased_at = ?, erasure_reason = ?, citizen = ?, idempotency_key = NULL WHERE case_id = ? AND erased_at IS NULL',
-      )
-      .run(at.toISOString(), reason, ERASED_APPLICANT, caseId);
+  markErased(caseId: string, reason: 'retention' | 'request', at: Date): Promise<void> {
+    return settled(() => {
+      this.db
+        .prepare(
+          'UPDATE cases SET erased_at = ?, erasure_reason = ?, citizen = ?, idempotency_key = NULL WHERE case_id = ? AND erased_at IS NULL',
+        )
+        .run(at.toISOString(), reason, ERASED_APPLICANT, caseId);
+    });
   }
 
   /** A service's cases not yet seen closed, newest first (at most `limit`). */
-  openCasesOfService(serviceId: string, limit: number): CaseRecord[] {
-    return this.db
-      .prepare<[string, number], CaseRow>(
-        'SELECT * FROM cases WHERE service_id = ? AND closed = 0 ORDER BY submitted_at DESC LIMIT ?',
-      )
-      .all(serviceId, limit)
-      .map(toCase);
+  openCasesOfService(serviceId: string, limit: number): Promise<CaseRecord[]> {
+    return settled(() => {
+      return this.db
+        .prepare<[string, number], CaseRow>(
+          'SELECT * FROM cases WHERE service_id = ? AND closed = 0 ORDER BY submitted_at DESC LIMIT ?',
+        )
+        .all(serviceId, limit)
+        .map(toCase);
+    });
   }
 
   /** Every case of one applicant (erased cases are no longer theirs). */
-  casesOf(citizen: string): CaseRecord[] {
-    if (citizen === ERASED_APPLICANT) return [];
-    return this.db
-      .prepare<[string], CaseRow>('SELECT * FROM cases WHERE citizen = ? ORDER BY submitted_at')
-      .all(citizen)
-      .map(toCase);
+  casesOf(citizen: string): Promise<CaseRecord[]> {
+    return settled(() => {
+      if (citizen === ERASED_APPLICANT) return [];
+      return this.db
+        .prepare<[string], CaseRow>('SELECT * FROM cases WHERE citizen = ? ORDER BY submitted_at')
+        .all(citizen)
+        .map(toCase);
+    });
   }
 
-  watermark(name: string): Date | undefined {
-    const row = this.db.prepare<[string], { at: string }>('SELECT at FROM watermarks WHERE name = ?').get(name);
-    return row ? new Date(row.at) : undefined;
+  watermark(name: string): Promise<Date | undefined> {
+    return settled(() => {
+      const row = this.db.prepare<[string], { at: string }>('SELECT at FROM watermarks WHERE name = ?').get(name);
+      return row ? new Date(row.at) : undefined;
+    });
   }
 
-  setWatermark(name: string, at: Date): void {
-    this.db
-      .prepare('INSERT INTO watermarks VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET at = excluded.at')
-      .run(name, at.toISOString());
+  setWatermark(name: string, at: Date): Promise<void> {
+    return settled(() => {
+      this.db
+        .prepare('INSERT INTO watermarks VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET at = excluded.at')
+        .run(name, at.toISOString());
+    });
   }
 
-  fileErasureRequest(r: Pick<ErasureRequest, 'id' | 'citizen' | 'reason' | 'filedBy' | 'filedAt'>): ErasureRequest {
-    this.db
-      .prepare('INSERT INTO erasure_requests (id, citizen, reason, filed_by, filed_at) VALUES (?, ?, ?, ?, ?)')
-      .run(r.id, r.citizen, r.reason, r.filedBy, r.filedAt);
-    return { ...r, status: 'pending' };
+  fileErasureRequest(
+    r: Pick<ErasureRequest, 'id' | 'citizen' | 'reason' | 'filedBy' | 'filedAt'>,
+  ): Promise<ErasureRequest> {
+    return settled(() => {
+      this.db
+        .prepare('INSERT INTO erasure_requests (id, citizen, reason, filed_by, filed_at) VALUES (?, ?, ?, ?, ?)')
+        .run(r.id, r.citizen, r.reason, r.filedBy, r.filedAt);
+      return { ...r, status: 'pending' };
+    });
   }
 
-  erasureRequest(id: string): ErasureRequest | undefined {
-    const row = this.db.prepare<[string], ErasureRequestRow>('SELECT * FROM erasure_requests WHERE id = ?').get(id);
-    return row ? toErasureRequest(row) : undefined;
+  erasureRequest(id: string): Promise<ErasureRequest | undefined> {
+    return settled(() => {
+      const row = this.db.prepare<[string], ErasureRequestRow>('SELECT * FROM erasure_requests WHERE id = ?').get(id);
+      return row ? toErasureRequest(row) : undefined;
+    });
   }
 
   /** Requests, newest first; one citizen's only when `citizen` is given. */
-  erasureRequests(filter: { citizen?: string; status?: ErasureRequestStatus } = {}): ErasureRequest[] {
-    return this.db
-      .prepare<[string | null, string | null, string | null, string | null], ErasureRequestRow>(
-        'SELECT * FROM erasure_requests WHERE (? IS NULL OR citizen = ?) AND (? IS NULL OR status = ?) ORDER BY filed_at DESC',
-      )
-      .all(filter.citizen ?? null, filter.citizen ?? null, filter.status ?? null, filter.status ?? null)
-      .map(toErasureRequest);
+  erasureRequests(filter: { citizen?: string; status?: ErasureRequestStatus } = {}): Promise<ErasureRequest[]> {
+    return settled(() => {
+      return this.db
+        .prepare<[string | null, string | null, string | null, string | null], ErasureRequestRow>(
+          'SELECT * FROM erasure_requests WHERE (? IS NULL OR citizen = ?) AND (? IS NULL OR status = ?) ORDER BY filed_at DESC',
+        )
+        .all(filter.citizen ?? null, filter.citizen ?? null, filter.status ?? null, filter.status ?? null)
+        .map(toErasureRequest);
+    });
   }
 
   /** Takes a pending request to its decision; false when someone decided it first. */
   decideErasureRequest(
     id: string,
     decision: { status: 'approved' | 'refused'; by: string; at: Date; reason: string },
-  ): boolean {
-    return (
-      this.db
-        .prepare(
-          "UPDATE erasure_requests SET status = ?, decided_by = ?, decided_at = ?, decision_reason = ? WHERE id = ? AND status = 'pending'",
-        )
-        .run(decision.status, decision.by, decision.at.toISOString(), decision.reason, id).changes === 1
-    );
+  ): Promise<boolean> {
+    return settled(() => {
+      return (
+        this.db
+          .prepare(
+            "UPDATE erasure_requests SET status = ?, decided_by = ?, decided_at = ?, decision_reason = ? WHERE id = ? AND status = 'pending'",
+          )
+          .run(decision.status, decision.by, decision.at.toISOString(), decision.reason, id).changes === 1
+      );
+    });
   }
 
-  recordErasureOutcomes(id: string, outcomes: readonly ErasureOutcome[]): void {
-    this.db.prepare('UPDATE erasure_requests SET outcomes = ? WHERE id = ?').run(JSON.stringify(outcomes), id);
+  recordErasureOutcomes(id: string, outcomes: readonly ErasureOutcome[]): Promise<void> {
+    return settled(() => {
+      this.db.prepare('UPDATE erasure_requests SET outcomes = ? WHERE id = ?').run(JSON.stringify(outcomes), id);
+    });
   }
 
   /** False when the case was rated already. */
-  rate(caseId: string, score: number, at: Date): boolean {
-    return (
-      this.db.prepare('INSERT OR IGNORE INTO ratings VALUES (?, ?, ?)').run(caseId, score, at.toISOString()).changes ===
-      1
-    );
+  rate(caseId: string, score: number, at: Date): Promise<boolean> {
+    return settled(() => {
+      return (
+        this.db.prepare('INSERT OR IGNORE INTO ratings VALUES (?, ?, ?)').run(caseId, score, at.toISOString())
+          .changes === 1
+      );
+    });
   }
 
-  close(): void {
+  close(): Promise<void> {
     this.db.close();
+    return Promise.resolve();
   }
 }

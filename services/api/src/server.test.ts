@@ -30,7 +30,7 @@ import { parse } from 'yaml';
 import { ROLES, type Role } from '@govmesh/tokens';
 import { DevelopmentIssuer } from '@govmesh/tokens';
 import { HttpAuditReader } from './adapters/http-audit-reader.js';
-import { PlatformStore } from './platform-store.js';
+import { SqlitePlatformStore, type PlatformStore } from './platform-store.js';
 import { type AuditReader, type CaseEngine, type PartnerRegistry } from './ports.js';
 import { ROUTES, createServer } from './server.js';
 import { sweepRetention } from './case-erasure.js';
@@ -268,10 +268,15 @@ const audit: AuditReader = {
 };
 
 /** What the example definitions' agencies offer, as their workers would have announced it. */
-function withAgencyOffers(store: PlatformStore): PlatformStore {
+async function withAgencyOffers(store: PlatformStore): Promise<PlatformStore> {
   const at = new Date();
-  store.saveAgencyOffer('public-security', { activities: [{ name: 'verifyIdentity' }] }, 'public-security-systems', at);
-  store.saveAgencyOffer(
+  await store.saveAgencyOffer(
+    'public-security',
+    { activities: [{ name: 'verifyIdentity' }] },
+    'public-security-systems',
+    at,
+  );
+  await store.saveAgencyOffer(
     'social-security',
     { activities: [{ name: 'schedulePayments' }] },
     'social-security-systems',
@@ -324,7 +329,7 @@ describe('the govmesh HTTP API', () => {
       changeStatus: () => Promise.resolve({ moved: ['case-1:background-check'] }),
     };
     deps = {
-      store: withAgencyOffers(new PlatformStore(':memory:')),
+      store: await withAgencyOffers(new SqlitePlatformStore(':memory:')),
       cases,
       partners,
       audit,
@@ -426,7 +431,7 @@ describe('the govmesh HTTP API', () => {
     expect(JSON.stringify(listed)).not.toContain('citizen-y');
     expect(listed[0]?.currentStep).toMatchObject({ stepId: 'decision', status: 'awaiting-officer' });
     // The completed one is noted closed: the next list does not ask Temporal about it again.
-    expect(deps.store.case(first)?.closed).toBe(true);
+    expect((await deps.store.case(first))?.closed).toBe(true);
     const other = await request(app)
       .get('/v1/services/business-licence/cases')
       .set(
@@ -1107,10 +1112,10 @@ describe('the govmesh HTTP API', () => {
   });
 
   /** An API of its own for one test: no partner registry or engines behind it. */
-  const standaloneDeps = (
+  const standaloneDeps = async (
     overrides: Partial<Parameters<typeof createServer>[0]>,
-  ): Parameters<typeof createServer>[0] => ({
-    store: withAgencyOffers(new PlatformStore(':memory:')),
+  ): Promise<Parameters<typeof createServer>[0]> => ({
+    store: await withAgencyOffers(new SqlitePlatformStore(':memory:')),
     cases,
     audit,
     tokens: tokens.verifier(),
@@ -1356,7 +1361,7 @@ describe('the govmesh HTTP API', () => {
 
     it('warns about a deprecated contract at publish, refuses one past its sunset, and stops new cases once the sunset passes', async () => {
       let today = new Date('2026-12-01T09:00:00Z');
-      const clocked = createServer(standaloneDeps({ now: () => today, newCaseId: () => `case-${++ids}` }));
+      const clocked = createServer(await standaloneDeps({ now: () => today, newCaseId: () => `case-${++ids}` }));
       const published = await request(clocked)
         .put('/v1/services/business-licence')
         .set('authorization', await admin())
@@ -1464,7 +1469,7 @@ describe('the govmesh HTTP API', () => {
       close(caseId, clock);
       // business-licence keeps closed cases 30 days (examples/business-licence.yaml).
       expect(await sweepRetention(deps)).toEqual({ closedSeen: 1, erased: 0, failed: 0 });
-      expect(deps.store.case(caseId)!.eraseAfter).toBe(new Date(clock.getTime() + 30 * DAY).toISOString());
+      expect((await deps.store.case(caseId))!.eraseAfter).toBe(new Date(clock.getTime() + 30 * DAY).toISOString());
       clock = new Date(clock.getTime() + 29 * DAY);
       expect(await sweepRetention(deps)).toEqual({ closedSeen: 0, erased: 0, failed: 0 });
       clock = new Date(clock.getTime() + 2 * DAY);
@@ -1494,7 +1499,7 @@ describe('the govmesh HTTP API', () => {
       close(caseId, new Date(clock.getTime() - 31 * DAY));
       cases.failNextErasure = true;
       expect(await sweepRetention(deps)).toEqual({ closedSeen: 1, erased: 0, failed: 1 });
-      expect(deps.store.case(caseId)!.erased).toBeUndefined();
+      expect((await deps.store.case(caseId))!.erased).toBeUndefined();
       expect(await sweepRetention(deps)).toEqual({ closedSeen: 0, erased: 1, failed: 0 });
     });
 
@@ -1551,7 +1556,7 @@ describe('the govmesh HTTP API', () => {
         },
       ]);
       expect(cases.erasures.map((o) => [o.caseId, o.reason, o.requestId])).toEqual([[closed, 'request', id]]);
-      expect(deps.store.case(someoneElse)!.citizen).toBe('citizen-bob');
+      expect((await deps.store.case(someoneElse))!.citizen).toBe('citizen-bob');
       const twice = await request(app)
         .post(`/v1/erasure-requests/${id}/decision`)
         .set('authorization', await as('auditor'))
@@ -1576,7 +1581,9 @@ describe('the govmesh HTTP API', () => {
 
   it('answers 503 naming the audit service when its read model does not answer, so a client tries again', async () => {
     // Port 9 (discard) is closed on loopback: the connection is refused at once.
-    const blind = createServer(standaloneDeps({ audit: new HttpAuditReader('http://127.0.0.1:9', 'x'.repeat(43)) }));
+    const blind = createServer(
+      await standaloneDeps({ audit: new HttpAuditReader('http://127.0.0.1:9', 'x'.repeat(43)) }),
+    );
     const refused = await request(blind)
       .get('/v1/audit/verify')
       .set('authorization', await as('auditor'))
@@ -1586,7 +1593,7 @@ describe('the govmesh HTTP API', () => {
   });
 
   it('limits the rate per caller', async () => {
-    const limited = createServer(standaloneDeps({ rateLimitPerMinute: 2 }));
+    const limited = createServer(await standaloneDeps({ rateLimitPerMinute: 2 }));
     const auditor = await as('auditor');
     await request(limited).get('/v1/scorecards').set('authorization', auditor).expect(200);
     await request(limited).get('/v1/scorecards').set('authorization', auditor).expect(200);

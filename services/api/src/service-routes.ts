@@ -31,11 +31,11 @@ const summary = (v: ServiceVersion, live?: ServiceVersion) => ({
 });
 
 /** The exact revisions a definition uses now: its form's and each task type's latest. */
-function pinsFor(definition: ServiceDefinition, store: PlatformStore): ContractPins {
+async function pinsFor(definition: ServiceDefinition, store: PlatformStore): Promise<ContractPins> {
   const latest = (list: ReadonlyArray<{ name: string; major: number; revision: number }>, ref: string) =>
     list.find((c) => `${c.name}@${c.major}` === ref)!.revision;
-  const forms = store.latestForms();
-  const taskTypes = store.latestTaskTypes();
+  const forms = await store.latestForms();
+  const taskTypes = await store.latestTaskTypes();
   return {
     application: { ref: definition.application.schema, revision: latest(forms, definition.application.schema) },
     taskTypes: Object.fromEntries(partnerTaskRefs(definition.steps).map((ref) => [ref, latest(taskTypes, ref)])),
@@ -78,15 +78,15 @@ export const serviceRoutes: RouteSpec[] = [
       409: { description: 'that version exists', schema: Problem },
       422: { description: 'the definition has problems', schema: Problem },
     },
-    handle({ params, query, body, caller }, deps) {
+    async handle({ params, query, body, caller }, deps) {
       const agency = actingAgency(caller, 'publishes services');
-      const owner = deps.store.serviceVersions(params.id).at(-1)?.definition.ownerAgency;
+      const owner = (await deps.store.serviceVersions(params.id)).at(-1)?.definition.ownerAgency;
       if (owner !== undefined && owner !== agency) throw notYourService(params.id, owner, agency, 'body.ownerAgency');
       const report = validateServiceDefinition(body, {
-        contracts: deps.store.contracts(),
+        contracts: await deps.store.contracts(),
         today: today(deps),
         // Every run and compensate must name what an agency's workers offer (issue: a typo waited for ever).
-        agencyOffers: deps.store.offeredActivities(),
+        agencyOffers: await deps.store.offeredActivities(),
         notYetDeployed: query.notYetDeployed?.split(',') ?? [],
         ...(deps.caseHistoryRetentionDays !== undefined
           ? { caseHistoryRetentionDays: deps.caseHistoryRetentionDays }
@@ -114,7 +114,7 @@ export const serviceRoutes: RouteSpec[] = [
           `the body's id ${definition.id} is not the id in the path, ${params.id}`,
           { code: 'DEFINITION.ID_MISMATCH', errors: [{ path: 'body.id', message: `must be ${params.id}` }] },
         );
-      const latest = deps.store.serviceVersions(params.id).at(-1);
+      const latest = (await deps.store.serviceVersions(params.id)).at(-1);
       if (latest && latest.definition.version >= definition.version) {
         throw new ApiProblem(
           409,
@@ -125,10 +125,10 @@ export const serviceRoutes: RouteSpec[] = [
       }
       const at = deps.now?.() ?? new Date();
       // The exact revisions it uses, for every case of this version, whatever is published later.
-      const pins = pinsFor(definition, deps.store);
-      deps.store.publishService(definition, caller!.subject, at, pins);
-      const published = deps.store.serviceVersions(params.id);
-      return Promise.resolve({
+      const pins = await pinsFor(definition, deps.store);
+      await deps.store.publishService(definition, caller!.subject, at, pins);
+      const published = await deps.store.serviceVersions(params.id);
+      return {
         status: 201,
         body: {
           ...summary(published.at(-1)!, liveVersion(published)),
@@ -142,7 +142,7 @@ export const serviceRoutes: RouteSpec[] = [
             message: `${w.message} [${w.rule}]`,
           })),
         },
-      });
+      };
     },
   }),
   route({
@@ -153,13 +153,15 @@ export const serviceRoutes: RouteSpec[] = [
     roles: 'public',
     summary: 'The catalogue: the latest version of every service',
     responses: { 200: { description: 'the services', schema: ServiceSummary.array() } },
-    handle(_input, deps) {
-      return Promise.resolve({
+    async handle(_input, deps) {
+      return {
         status: 200,
-        body: deps.store
-          .latestServices()
-          .map((v) => summary(v, liveVersion(deps.store.serviceVersions(v.definition.id)))),
-      });
+        body: await Promise.all(
+          (await deps.store.latestServices()).map(async (v) =>
+            summary(v, liveVersion(await deps.store.serviceVersions(v.definition.id))),
+          ),
+        ),
+      };
     },
   }),
   route({
@@ -174,11 +176,11 @@ export const serviceRoutes: RouteSpec[] = [
       200: { description: 'the service', schema: ServiceDetail },
       404: { description: 'no such service', schema: Problem },
     },
-    handle({ params }, deps) {
-      const versions = deps.store.serviceVersions(params.id);
+    async handle({ params }, deps) {
+      const versions = await deps.store.serviceVersions(params.id);
       const latest = versions.at(-1);
       if (!latest) throw notFound(`no service ${params.id}`);
-      return Promise.resolve({
+      return {
         status: 200,
         body: {
           ...summary(latest, liveVersion(versions)),
@@ -191,7 +193,7 @@ export const serviceRoutes: RouteSpec[] = [
             ...(v.pins ? { contracts: v.pins } : {}),
           })),
         },
-      });
+      };
     },
   }),
   route({
@@ -206,10 +208,10 @@ export const serviceRoutes: RouteSpec[] = [
       200: { description: 'the definition', schema: DefinitionBody },
       404: { description: 'no such version', schema: Problem },
     },
-    handle({ params }, deps) {
-      const found = deps.store.serviceVersions(params.id).find((v) => v.definition.version === params.version);
+    async handle({ params }, deps) {
+      const found = (await deps.store.serviceVersions(params.id)).find((v) => v.definition.version === params.version);
       if (!found) throw notFound(`no version ${params.version} of service ${params.id}`);
-      return Promise.resolve({ status: 200, body: found.definition });
+      return { status: 200, body: found.definition };
     },
   }),
   route({
@@ -227,21 +229,21 @@ export const serviceRoutes: RouteSpec[] = [
       403: { description: "another agency's service", schema: Problem },
       404: { description: 'no such version', schema: Problem },
     },
-    handle({ params, body, caller }, deps) {
+    async handle({ params, body, caller }, deps) {
       const agency = actingAgency(caller, 'changes services');
-      const versions = deps.store.serviceVersions(params.id);
+      const versions = await deps.store.serviceVersions(params.id);
       const found = versions.find((v) => v.definition.version === params.version);
       if (!found) throw notFound(`no version ${params.version} of service ${params.id}`);
       if (found.definition.ownerAgency !== agency)
         throw notYourService(params.id, found.definition.ownerAgency, agency);
-      deps.store.setServiceVersionStatus(params.id, params.version, body.status);
+      await deps.store.setServiceVersionStatus(params.id, params.version, body.status);
       deps.logger.info(
         { serviceId: params.id, version: params.version, status: body.status, reason: body.reason },
         'service version changed',
       );
-      const after = deps.store.serviceVersions(params.id);
+      const after = await deps.store.serviceVersions(params.id);
       const changed = after.find((v) => v.definition.version === params.version)!;
-      return Promise.resolve({ status: 200, body: summary(changed, liveVersion(after)) });
+      return { status: 200, body: summary(changed, liveVersion(after)) };
     },
   }),
 ];

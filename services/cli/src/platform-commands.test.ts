@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 
-import { PlatformStore, createServer } from '@govmesh/api';
+import { SqlitePlatformStore, createServer } from '@govmesh/api';
 import { DevelopmentIssuer, developmentIssuerKeyFile } from '@govmesh/tokens';
 import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
 import { officerTasks, type CaseState } from '@govmesh/workflows/case-api';
@@ -31,7 +31,7 @@ describe('govmesh over the API', () => {
   beforeAll(async () => {
     const tokens = (await DevelopmentIssuer.open(developmentIssuerKeyFile(dataDir))).verifier();
     const app = createServer({
-      store: new PlatformStore(':memory:'),
+      store: new SqlitePlatformStore(':memory:'),
       tokens,
       logger: pino({ level: 'silent' }),
       newCaseId: () => `case-${states.size + 1}`,
