@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import {
   BrokerList,
+  DatabaseUrl,
   KafkaSecurityEnvShape,
   credentialsFromEnv,
   tlsFromEnv,
@@ -59,10 +60,7 @@ const InfraEnv = z.object({
     .default('3.5.1'),
   GOVMESH_ZIPKIN_PORT: port.default(19411),
   // govmesh's own state on PostgreSQL: an existing database, else the server infra starts on loopback.
-  GOVMESH_DATABASE_URL: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, 'must be a PostgreSQL URL such as postgres://user:password@host:5432/db')
-    .optional(),
+  GOVMESH_DATABASE_URL: DatabaseUrl.optional(),
   GOVMESH_POSTGRES_PORT: port.default(15432),
   GOVMESH_READY_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
 });

@@ -58,3 +58,10 @@ export { auditReadSecret, bearerMatches, readOrCreateServiceSecret, serviceSecre
 export { table } from './text-table.js';
 export { consumerLagMetric, serveMetrics, serviceMetrics, type ServiceMetrics } from './service-metrics.js';
 export { PersonalDataRedaction, personalData, processLogger, seededRedaction } from './personal-data-redaction.js';
+export {
+  DatabaseUrl,
+  SchemaName,
+  openSchemaPool,
+  UNIQUE_VIOLATION,
+  type SchemaPoolOptions,
+} from './postgres-schema.js';

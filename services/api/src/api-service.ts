@@ -20,7 +20,7 @@ import { HttpAuditReader } from './adapters/http-audit-reader.js';
 import type { ApiConfig } from './config.js';
 import { DevelopmentIssuer, discoverIssuer } from '@govmesh/tokens';
 import { createMetrics } from './metrics.js';
-import { SqlitePlatformStore } from './platform-store.js';
+import { describeStoreLocation, openPlatformStore } from './platform-stores.js';
 import { createServer } from './server.js';
 import { scheduleRetentionSweeps } from './case-erasure.js';
 
@@ -75,7 +75,8 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
     interceptors: temporalClientTracing(),
     dataConverter: caseDataConverter(caseKeys),
   });
-  const store = new SqlitePlatformStore(config.platformDb);
+  const store = await openPlatformStore(config);
+  logger.info({ store: describeStoreLocation(config) }, 'platform store opened');
   // The logs redact every field a published contract marks personal, not only the seeds'.
   for (const form of await store.latestForms()) personalData.learn(form.schema);
   for (const t of await store.latestTaskTypes()) {

@@ -4,8 +4,10 @@ import {
   DEFAULT_PORTS,
   AuditReadModelEnv,
   BrokerList,
+  DatabaseUrl,
   DataDirEnv,
   PlatformEnv,
+  SchemaName,
   auditReadSecret,
   caseKeysSource,
   loadProcessConfig,
@@ -24,6 +26,10 @@ const ApiEnv = PlatformEnv.extend({
   /** Production without NODE_ENV: refuse the development issuer. */
   GOVMESH_PRODUCTION: z.stringbool().default(false),
   GOVMESH_API_DB: z.string().min(1).optional(),
+  /** The API's state on PostgreSQL (several API replicas, a managed database) instead of the SQLite file. */
+  GOVMESH_DATABASE_URL: DatabaseUrl.optional(),
+  /** The schema of the API's tables in that database. */
+  GOVMESH_API_DB_SCHEMA: SchemaName.default('govmesh_api'),
   /** The public figures withhold any count from 1 to this minus one, so no one is identifiable. */
   GOVMESH_TRANSPARENCY_SMALL_COUNT: z.coerce.number().int().min(1).max(1000).default(5),
   /** Requests per caller per minute. */

@@ -1,5 +1,7 @@
 export { createServer, ROUTES } from './server.js';
 export { SqlitePlatformStore, type PlatformStore } from './platform-store.js';
+export { openPlatformStore } from './platform-stores.js';
+export { PostgresPlatformStore, DEFAULT_API_SCHEMA } from './postgres-platform-store.js';
 export {
   type CaseEngine,
   type PartnerRegistry,

@@ -68,7 +68,7 @@ const ADDED_COLUMNS: Record<string, Record<string, string>> = {
 };
 
 /** The applicant of an erased case: nobody (the link between a person and a case is personal data). */
-const ERASED_APPLICANT = '';
+export const ERASED_APPLICANT = '';
 
 export type ErasureRequestStatus = 'pending' | 'approved' | 'refused';
 
@@ -94,7 +94,7 @@ export interface ErasureRequest {
   readonly outcomes?: readonly ErasureOutcome[];
 }
 
-interface ErasureRequestRow {
+export interface ErasureRequestRow {
   id: string;
   citizen: string;
   reason: string;
@@ -106,7 +106,7 @@ interface ErasureRequestRow {
   decision_reason: string | null;
   outcomes: string | null;
 }
-const toErasureRequest = (r: ErasureRequestRow): ErasureRequest => ({
+export const toErasureRequest = (r: ErasureRequestRow): ErasureRequest => ({
   id: r.id,
   citizen: r.citizen,
   reason: r.reason,
@@ -139,14 +139,14 @@ export interface ServiceVersion {
   readonly pins?: ContractPins;
 }
 
-interface VersionRow {
+export interface VersionRow {
   definition: string;
   published_at: string;
   published_by: string;
   status: ServiceVersionStatus;
   pins: string | null;
 }
-const toVersion = (r: VersionRow): ServiceVersion => ({
+export const toVersion = (r: VersionRow): ServiceVersion => ({
   definition: JSON.parse(r.definition) as ServiceDefinition,
   publishedAt: r.published_at,
   publishedBy: r.published_by,
@@ -169,7 +169,7 @@ export interface CaseRecord {
   readonly erased?: { readonly at: string; readonly reason: 'retention' | 'request' };
 }
 
-interface CaseRow {
+export interface CaseRow {
   case_id: string;
   service_id: string;
   service_version: number;
@@ -181,7 +181,7 @@ interface CaseRow {
   erased_at: string | null;
   erasure_reason: 'retention' | 'request' | null;
 }
-const toCase = (r: CaseRow): CaseRecord => ({
+export const toCase = (r: CaseRow): CaseRecord => ({
   caseId: r.case_id,
   serviceId: r.service_id,
   serviceVersion: r.service_version,
@@ -260,6 +260,18 @@ export interface PlatformStore {
   close(): Promise<void>;
 }
 
+/**
+ * The standards govmesh first shipped as code, as revision 1 of each major the registry does not
+ * have yet: a new platform starts with them, and an agency's later revisions are never overwritten.
+ */
+export function seedRevisions(at: Date): Array<[ContractKind, TaskTypeRevision | FormRevision]> {
+  const meta = { revision: 1, publishedAt: at.toISOString(), publishedBy: 'govmesh seed catalogue' };
+  return [
+    ...seedTaskTypes().map((t): [ContractKind, TaskTypeRevision] => ['task-type', { ...t, ...meta }]),
+    ...seedForms().map((f): [ContractKind, FormRevision] => ['form', { ...f, ...meta }]),
+  ];
+}
+
 /** A synchronous SQLite call as the store's promise: its throw becomes the rejection. */
 function settled<T>(work: () => T): Promise<T> {
   try {
@@ -296,21 +308,9 @@ export class SqlitePlatformStore implements PlatformStore {
     this.seedStandards(new Date());
   }
 
-  /**
-   * The standards govmesh first shipped as code, as revision 1 of each major the registry does not
-   * have yet: a new platform starts with them, and an agency's later revisions are never overwritten.
-   */
   private seedStandards(at: Date): void {
-    const meta = { revision: 1, publishedAt: at.toISOString(), publishedBy: 'govmesh seed catalogue' };
     this.db.transaction(() => {
-      for (const { name: _n, major: _m, ...t } of seedTaskTypes()) {
-        const record: TaskTypeRevision = { name: _n, major: _m, ...t, ...meta };
-        this.insertRevision('task-type', record, true);
-      }
-      for (const { name: _n, major: _m, ...f } of seedForms()) {
-        const record: FormRevision = { name: _n, major: _m, ...f, ...meta };
-        this.insertRevision('form', record, true);
-      }
+      for (const [kind, record] of seedRevisions(at)) this.insertRevision(kind, record, true);
     })();
   }
 

@@ -1,6 +1,14 @@
 import { join } from 'node:path';
 
-import { AuditReadModelEnv, DataDirEnv, PlatformEnv, auditReadSecret, loadProcessConfig } from '@govmesh/messaging';
+import {
+  AuditReadModelEnv,
+  DatabaseUrl,
+  DataDirEnv,
+  PlatformEnv,
+  SchemaName,
+  auditReadSecret,
+  loadProcessConfig,
+} from '@govmesh/messaging';
 import { z } from 'zod';
 
 /**
@@ -12,15 +20,9 @@ export const LedgerLocationEnv = z
   .object({
     GOVMESH_AUDIT_DB: z.string().min(1).optional(),
     /** The ledger on PostgreSQL (several audit replicas, a managed database) instead of the SQLite file. */
-    GOVMESH_DATABASE_URL: z
-      .string()
-      .regex(/^postgres(ql)?:\/\//, 'must be a PostgreSQL URL such as postgres://user:password@host:5432/db')
-      .optional(),
+    GOVMESH_DATABASE_URL: DatabaseUrl.optional(),
     /** The schema of the ledger's tables in that database. */
-    GOVMESH_AUDIT_DB_SCHEMA: z
-      .string()
-      .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be lower-case letters, digits and _ (at most 63)')
-      .default('govmesh_audit'),
+    GOVMESH_AUDIT_DB_SCHEMA: SchemaName.default('govmesh_audit'),
     /** PEM, PKCS#8, Ed25519. Made on first use when the default file does not exist. */
     GOVMESH_AUDIT_SIGNING_KEY_FILE: z.string().min(1).optional(),
   })

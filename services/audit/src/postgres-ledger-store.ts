@@ -1,4 +1,5 @@
-import pg from 'pg';
+import { openSchemaPool } from '@govmesh/messaging';
+import type pg from 'pg';
 
 import { canonicalJson } from './canonical-hash.js';
 import { GENESIS_HASH, recordHash, type ActorKind, type LedgerEntry, type LedgerRecord } from './ledger-record.js';
@@ -8,7 +9,6 @@ import type { AppendOutcome, LedgerStore, SignedCheckpoint } from './ledger-stor
 export const DEFAULT_LEDGER_SCHEMA = 'govmesh_audit';
 
 const schemaSql = (schema: string) => `
-CREATE SCHEMA IF NOT EXISTS ${schema};
 CREATE TABLE IF NOT EXISTS ${schema}.ledger_records (
   seq BIGINT PRIMARY KEY,
   event_id TEXT NOT NULL UNIQUE,
@@ -82,9 +82,6 @@ export interface PostgresLedgerOptions {
   readonly poolSize?: number;
 }
 
-/** A name PostgreSQL takes unquoted: the schema is spliced into statements, never a user's input. */
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
-
 /**
  * The ledger on PostgreSQL, for a platform whose audit service runs on more than one host. The
  * same chain as the SQLite ledger, record for record: only where the bytes live differs.
@@ -99,26 +96,12 @@ export class PostgresLedgerStore implements LedgerStore {
   /** Connects, and (for a writer) creates the schema and tables the first time. */
   static async open(url: string, options: PostgresLedgerOptions = {}): Promise<PostgresLedgerStore> {
     const schema = options.schema ?? DEFAULT_LEDGER_SCHEMA;
-    if (!SCHEMA_NAME.test(schema))
-      throw new Error(`ledger schema "${schema}": must be lower-case letters, digits and _ (at most 63)`);
-    const pool = new pg.Pool({
-      connectionString: url,
-      max: options.poolSize ?? 4,
-      ...(options.readonly ? { options: '-c default_transaction_read_only=on' } : {}),
+    const pool = await openSchemaPool(url, {
+      schema,
+      ddl: schemaSql,
+      ...(options.readonly ? { readonly: true } : {}),
+      ...(options.poolSize ? { poolSize: options.poolSize } : {}),
     });
-    // An idle connection the server closed must not take the process down.
-    pool.on('error', () => undefined);
-    if (!options.readonly) {
-      const client = await pool.connect();
-      try {
-        // Two replicas starting at once must not race on CREATE … IF NOT EXISTS.
-        await client.query('SELECT pg_advisory_lock(hashtext($1))', [`${schema} schema`]);
-        await client.query(schemaSql(schema));
-      } finally {
-        await client.query('SELECT pg_advisory_unlock(hashtext($1))', [`${schema} schema`]).catch(() => undefined);
-        client.release();
-      }
-    }
     return new PostgresLedgerStore(pool, `${schema}.ledger_records`, `${schema}.ledger_checkpoints`);
   }
 
