@@ -3,11 +3,12 @@ import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { SqliteLedgerStore, verifyLedger } from '@govmesh/audit';
+import { PostgresLedgerStore, SqliteLedgerStore, verifyLedger, type LedgerStore } from '@govmesh/audit';
 import { DOMAIN_EVENTS, DomainEvent, allowedSourceOf } from '@govmesh/contracts/domain-events';
 import { EVENTS_TOPIC } from '@govmesh/contracts/topics';
 import { CloudEventPublisher, createKafka } from '@govmesh/messaging';
-import { afterAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 
 import { engines, freePort, platformPrincipal, principalEnv } from './engines.js';
 import { logger } from './platform.js';
@@ -76,6 +77,84 @@ async function eventIdsOnTopic(suffix: string): Promise<Set<string>> {
   return ids;
 }
 
+/** Fresh events of this run, on every partition, so there is always a batch to die on. */
+async function publishFreshEvents(suffix: string, count: number): Promise<void> {
+  const kafka = createKafka({
+    clientId: `e2e-audit-crash-${suffix}`,
+    brokers: engines().kafkaBrokers,
+    logger,
+    credentials: platformPrincipal('admin'),
+  });
+  const publisher = new CloudEventPublisher(kafka);
+  for (let n = 0; n < count; n += 1) {
+    const caseId = `crash-${suffix}-${n}`;
+    await publisher.publish(EVENTS_TOPIC, caseId, {
+      id: `${caseId}/case/0/caseSubmitted/1`,
+      type: DOMAIN_EVENTS.caseSubmitted.type,
+      source: '/govmesh/worker',
+      subject: caseId,
+      data: { correlationId: caseId, causationId: caseId, serviceId: 'crash-test', serviceVersion: 1 },
+    });
+  }
+  await publisher.close();
+}
+
+/** Waits until the ledger holds `count` records, failing early when the service that should write them exits. */
+async function untilLedgerHolds(reader: LedgerStore, count: number, writer: ChildProcess, log: string): Promise<void> {
+  const deadline = Date.now() + 90_000;
+  // A table not made yet (the writer is starting) reads as an empty ledger.
+  const held = async () => (await reader.head().catch(() => ({ seq: 0 }))).seq;
+  while ((await held()) < count) {
+    if (writer.exitCode !== null) throw new Error(`the audit service exited with ${writer.exitCode}; see ${log}`);
+    if (Date.now() > deadline)
+      throw new Error(`the ledger holds ${await held()} of ${count} events after 90 s; see ${log}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Waits until the consumer group has `members` members and is done rebalancing. */
+async function untilGroupHas(groupId: string, members: number, suffix: string): Promise<void> {
+  const admin = createKafka({
+    clientId: `e2e-group-watch-${suffix}`,
+    brokers: engines().kafkaBrokers,
+    logger,
+    credentials: platformPrincipal('admin'),
+  }).admin();
+  await admin.connect();
+  try {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const [group] = (await admin.describeGroups([groupId])).groups;
+      if (group?.state === 'Stable' && group.members.length === members) return;
+      if (Date.now() > deadline) throw new Error(`group ${groupId} did not reach ${members} members in 60 s`);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Every event once, none missing, and the chain whole. */
+async function expectWholeLedger(reader: LedgerStore, expected: Set<string>): Promise<void> {
+  const stored: string[] = [];
+  for await (const record of reader.records()) stored.push(record.eventId);
+  expect([...expected].filter((id) => !stored.includes(id))).toEqual([]);
+  expect(stored.length).toBe(new Set(stored).size);
+  expect(await verifyLedger(reader.records(), await reader.checkpoints())).toMatchObject({
+    ok: true,
+    records: stored.length,
+  });
+}
+
+/** How many events a service's log says it found in the ledger already and skipped. */
+function replayedIn(logFile: string): number {
+  return readFileSync(logFile, 'utf8')
+    .split('\n')
+    .filter((l) => l.includes('replayed events already in the ledger'))
+    .map((l) => (JSON.parse(l) as { duplicates: number }).duplicates)
+    .reduce((a, b) => a + b, 0);
+}
+
 describe('the audit ledger after a crash between the ledger write and the offset commit', () => {
   const children: ChildProcess[] = [];
   afterAll(async () => {
@@ -93,25 +172,7 @@ describe('the audit ledger after a crash between the ledger write and the offset
       GOVMESH_AUDIT_SIGNING_KEY_FILE: join(dir, 'key.pem'),
       GOVMESH_AUDIT_GROUP: `govmesh-audit-e2e-crash-${suffix}`,
     };
-    // Fresh events of this run, on every partition, so there is always a batch to die on.
-    const kafka = createKafka({
-      clientId: `e2e-audit-crash-${suffix}`,
-      brokers: engines().kafkaBrokers,
-      logger,
-      credentials: platformPrincipal('admin'),
-    });
-    const publisher = new CloudEventPublisher(kafka);
-    for (let n = 0; n < 60; n += 1) {
-      const caseId = `crash-${suffix}-${n}`;
-      await publisher.publish(EVENTS_TOPIC, caseId, {
-        id: `${caseId}/case/0/caseSubmitted/1`,
-        type: DOMAIN_EVENTS.caseSubmitted.type,
-        source: '/govmesh/worker',
-        subject: caseId,
-        data: { correlationId: caseId, causationId: caseId, serviceId: 'crash-test', serviceVersion: 1 },
-      });
-    }
-    await publisher.close();
+    await publishFreshEvents(suffix, 60);
     const expected = await eventIdsOnTopic(suffix);
 
     // Killed (SIGKILL) right after its first ledger transaction, before committing the offsets.
@@ -124,33 +185,66 @@ describe('the audit ledger after a crash between the ledger write and the offset
 
     const second = startAudit(env, join(dir, 'audit-2.log'));
     children.push(second);
-    const deadline = Date.now() + 60_000;
-    while ((await reader.head()).seq < expected.size) {
-      if (second.exitCode !== null)
-        throw new Error(`the restarted audit service exited with ${second.exitCode}; see ${dir}/audit-2.log`);
-      if (Date.now() > deadline)
-        throw new Error(`the ledger holds ${(await reader.head()).seq} of ${expected.size} events after 60 s`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await untilLedgerHolds(reader, expected.size, second, join(dir, 'audit-2.log'));
     second.kill('SIGTERM');
     expect(await exited(second)).toEqual({ code: 0, signal: null });
 
-    const stored: string[] = [];
-    for await (const record of reader.records()) stored.push(record.eventId);
-    const missing = [...expected].filter((id) => !stored.includes(id));
-    expect(missing).toEqual([]);
-    expect(stored.length).toBe(new Set(stored).size);
+    await expectWholeLedger(reader, expected);
     // The restart re-read what the killed process had stored but not committed, and skipped it.
-    const log = readFileSync(join(dir, 'audit-2.log'), 'utf8');
-    const replayed = log
-      .split('\n')
-      .filter((l) => l.includes('replayed events already in the ledger'))
-      .map((l) => (JSON.parse(l) as { duplicates: number }).duplicates);
-    expect(replayed.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
-    expect(await verifyLedger(reader.records(), await reader.checkpoints())).toMatchObject({
-      ok: true,
-      records: stored.length,
-    });
+    expect(replayedIn(join(dir, 'audit-2.log'))).toBeGreaterThan(0);
     await reader.close();
   }, 180_000);
+});
+
+describe('two audit replicas on PostgreSQL', () => {
+  const children: ChildProcess[] = [];
+  const databaseUrl = inject('databaseUrl');
+  const schema = `audit_e2e_replicas_${Math.random().toString(16).slice(2, 8)}`;
+  afterAll(async () => {
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await Promise.all(children.map(exited));
+    const db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await db.end();
+  });
+
+  it('keep one chain; when one dies mid-batch the other takes its partitions over, with no gap and no event twice', async () => {
+    const suffix = Math.random().toString(16).slice(2, 8);
+    const dir = mkdtempSync(join(tmpdir(), 'govmesh-e2e-audit-replicas-'));
+    // One consumer group, one ledger, one signing key: what two hosts of one agency would share.
+    const shared = {
+      GOVMESH_DATA_DIR: dir,
+      GOVMESH_DATABASE_URL: databaseUrl,
+      GOVMESH_AUDIT_DB_SCHEMA: schema,
+      GOVMESH_AUDIT_SIGNING_KEY_FILE: join(dir, 'key.pem'),
+      GOVMESH_AUDIT_GROUP: `govmesh-audit-e2e-replicas-${suffix}`,
+    };
+    // A reader opens no table: until the first replica makes the schema, the head reads as empty.
+    const ledger = await PostgresLedgerStore.open(databaseUrl, { schema, readonly: true });
+    const survivorLog = join(dir, 'audit-survivor.log');
+    const survivor = startAudit({ ...shared, GOVMESH_AUDIT_URL: `http://127.0.0.1:${await freePort()}` }, survivorLog);
+    children.push(survivor);
+    // The survivor catches up on the topic alone; then a second replica joins and the group splits the partitions.
+    await untilLedgerHolds(ledger, (await eventIdsOnTopic(`${suffix}-before`)).size, survivor, survivorLog);
+    const doomedLog = join(dir, 'audit-doomed.log');
+    const doomed = startAudit(
+      { ...shared, GOVMESH_AUDIT_URL: `http://127.0.0.1:${await freePort()}`, GOVMESH_AUDIT_KILL_AFTER_BATCHES: '1' },
+      doomedLog,
+    );
+    children.push(doomed);
+    await untilGroupHas(shared.GOVMESH_AUDIT_GROUP, 2, suffix);
+    // Then fresh events on every partition: each replica has some to write, one chain for both.
+    await publishFreshEvents(suffix, 60);
+    const expected = await eventIdsOnTopic(suffix);
+    // The second replica is killed (SIGKILL) right after its first ledger transaction, before committing the offsets.
+    expect(await exited(doomed)).toEqual({ code: null, signal: 'SIGKILL' });
+    await untilLedgerHolds(ledger, expected.size, survivor, survivorLog);
+    survivor.kill('SIGTERM');
+    expect(await exited(survivor)).toEqual({ code: 0, signal: null });
+    await expectWholeLedger(ledger, expected);
+    // The survivor re-read what the dead replica had stored but not committed, and skipped it.
+    expect(replayedIn(survivorLog)).toBeGreaterThan(0);
+    await ledger.close();
+  }, 240_000);
 });
