@@ -41,6 +41,13 @@ const InfraEnv = z.object({
     .default('4.4.0'),
   GOVMESH_KAFKA_PORT: port.default(19092),
   GOVMESH_KAFKA_CONTROLLER_PORT: port.default(19093),
+  // 3: three combined brokers and controllers (replication factor 3, min.insync.replicas 2); each
+  // next node takes the client and controller ports two above the one before.
+  GOVMESH_KAFKA_NODES: z.coerce
+    .number()
+    .int()
+    .refine((n) => n === 1 || n === 3, 'must be 1 or 3')
+    .default(1),
   GOVMESH_KAFKA_HEAP: z
     .string()
     .regex(/^\d+[mMgG]$/, 'must be a JVM size such as 512m')
@@ -80,6 +87,8 @@ export interface InfraConfig {
     readonly version: string;
     readonly port: number;
     readonly controllerPort: number;
+    /** Embedded only: 1 combined broker and controller, or 3 (a quorum of three). */
+    readonly nodes: 1 | 3;
     readonly heap: string;
     /** External only: the admin principal KAFKA_SASL_* names, if any. */
     readonly credentials?: KafkaCredentials | undefined;
@@ -154,10 +163,13 @@ export function loadInfraConfig(env: Record<string, string | undefined> = proces
     readyTimeoutMs: e.GOVMESH_READY_TIMEOUT_MS,
     kafka: {
       mode: e.KAFKA_BROKERS ? 'external' : 'embedded',
-      brokers: e.KAFKA_BROKERS ?? [`127.0.0.1:${e.GOVMESH_KAFKA_PORT}`],
+      brokers:
+        e.KAFKA_BROKERS ??
+        Array.from({ length: e.GOVMESH_KAFKA_NODES }, (_, i) => `127.0.0.1:${e.GOVMESH_KAFKA_PORT + 2 * i}`),
       version: e.GOVMESH_KAFKA_VERSION,
       port: e.GOVMESH_KAFKA_PORT,
       controllerPort: e.GOVMESH_KAFKA_CONTROLLER_PORT,
+      nodes: e.GOVMESH_KAFKA_NODES,
       heap: e.GOVMESH_KAFKA_HEAP,
       credentials: credentialsFromEnv(e),
       ...kafkaTlsOf(e),

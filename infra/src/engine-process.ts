@@ -14,14 +14,16 @@ export interface PidRecord {
   readonly startedAt: string;
   /** A word of the process's command line, so a recycled pid is never mistaken for ours. */
   readonly marker: string;
+  /** Of an engine that runs as several processes (a three-node Kafka): which one, from 1. */
+  readonly node?: number;
 }
 
-export function pidFilePath(dataDir: string, engine: EngineName): string {
-  return join(dataDir, 'run', `${engine}.json`);
+export function pidFilePath(dataDir: string, engine: EngineName, node = 1): string {
+  return join(dataDir, 'run', node === 1 ? `${engine}.json` : `${engine}-${node}.json`);
 }
 
-export function readPidRecord(dataDir: string, engine: EngineName): PidRecord | undefined {
-  const file = pidFilePath(dataDir, engine);
+export function readPidRecord(dataDir: string, engine: EngineName, node = 1): PidRecord | undefined {
+  const file = pidFilePath(dataDir, engine, node);
   if (!existsSync(file)) return undefined;
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as PidRecord;
@@ -31,13 +33,13 @@ export function readPidRecord(dataDir: string, engine: EngineName): PidRecord | 
 }
 
 export function writePidRecord(dataDir: string, record: PidRecord): void {
-  const file = pidFilePath(dataDir, record.engine);
+  const file = pidFilePath(dataDir, record.engine, record.node);
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);
 }
 
-export function removePidRecord(dataDir: string, engine: EngineName): void {
-  rmSync(pidFilePath(dataDir, engine), { force: true });
+export function removePidRecord(dataDir: string, engine: EngineName, node = 1): void {
+  rmSync(pidFilePath(dataDir, engine, node), { force: true });
 }
 
 export function isAlive(record: Pick<PidRecord, 'pid' | 'marker'>): boolean {

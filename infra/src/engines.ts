@@ -1,7 +1,7 @@
 import type { InfraConfig } from './config.js';
 import { isAlive, readPidRecord, removePidRecord, stopEngine, type PidRecord } from './engine-process.js';
 import { engineTitle, type EngineName } from './errors.js';
-import { prepareKafka, startKafka, waitForKafka } from './kafka.js';
+import { kafkaNodes, prepareKafka, startKafka, waitForKafka } from './kafka.js';
 import {
   adminSecretExists,
   assertPlatformUsers,
@@ -127,7 +127,7 @@ async function kafkaUp(config: InfraConfig, progress: Progress): Promise<EngineS
     progress({ engine: 'kafka', message: `using existing Kafka at ${address}` });
     return { engine: 'kafka', mode: 'external', state: 'running', address, startedNow: false };
   }
-  let running = runningRecord(config, 'kafka');
+  let running = runningKafka(config);
   if (running && !adminSecretExists(config.dataDir)) {
     // A broker started before govmesh secured it takes anonymous clients: replace it.
     progress({ engine: 'kafka', message: `restarting Kafka (pid ${running.pid}): it was started without SASL` });
@@ -139,6 +139,8 @@ async function kafkaUp(config: InfraConfig, progress: Progress): Promise<EngineS
     progress({ engine: 'kafka', message: `reusing Kafka already running at ${address} (pid ${running.pid})` });
     return embedded(running, false);
   }
+  // What is left of a cluster that lost a node stops, so that all of it starts again together.
+  await infraDown(config, progress, ['kafka']);
   await prepareKafka(config, progress);
   const record = await startKafka(config, progress);
   await readyForGovmesh(config, record);
@@ -155,6 +157,7 @@ async function readyForGovmesh(config: InfraConfig, broker: PidRecord): Promise<
     broker,
     platformCredentials(config, 'admin'),
     config.kafka.clientTls,
+    config.kafka.nodes,
   );
   await provisionEmbeddedKafka(config);
 }
@@ -201,12 +204,19 @@ export async function infraDown(
   engines: readonly EngineName[] = ['zipkin', 'postgres', 'temporal', 'kafka'],
 ): Promise<void> {
   for (const engine of engines) {
-    const record = readPidRecord(config.dataDir, engine);
-    if (!record) continue;
-    const outcome = await stopEngine(record);
-    removePidRecord(config.dataDir, engine);
-    if (outcome !== 'not-running')
-      progress({ engine, message: `${engineTitle(engine)} (pid ${record.pid}) ${outcome}` });
+    // A three-node Kafka has a pid file per node, stopped together: a node stopped last, alone,
+    // waits for a quorum that has gone. Every other engine has one.
+    await Promise.all(
+      (engine === 'kafka' ? [1, 2, 3] : [1]).map(async (node) => {
+        const record = readPidRecord(config.dataDir, engine, node);
+        if (!record) return;
+        const outcome = await stopEngine(record);
+        removePidRecord(config.dataDir, engine, node);
+        const which = record.node ? ` node ${record.node}` : '';
+        if (outcome !== 'not-running')
+          progress({ engine, message: `${engineTitle(engine)}${which} (pid ${record.pid}) ${outcome}` });
+      }),
+    );
   }
 }
 
@@ -221,7 +231,7 @@ export async function infraStatus(config: InfraConfig): Promise<InfraStatus> {
   const kafkaAddress = config.kafka.brokers.join(',');
   const t = config.temporal;
 
-  const kafkaRecord = config.kafka.mode === 'embedded' ? runningRecord(config, 'kafka') : undefined;
+  const kafkaRecord = config.kafka.mode === 'embedded' ? runningKafka(config) : undefined;
   const temporalRecord = t.mode === 'embedded' ? runningRecord(config, 'temporal') : undefined;
   const [kafkaUp, temporalUp] = await Promise.all([
     config.kafka.mode === 'external' || kafkaRecord
@@ -263,11 +273,20 @@ export async function infraStatus(config: InfraConfig): Promise<InfraStatus> {
   };
 }
 
-function runningRecord(config: InfraConfig, engine: EngineName): PidRecord | undefined {
-  const record = readPidRecord(config.dataDir, engine);
+/**
+ * The embedded Kafka when every one of its nodes runs: the first node's record. A cluster missing
+ * a node is not reused; `up` stops what is left of it and starts it whole (its data stays).
+ */
+function runningKafka(config: InfraConfig): PidRecord | undefined {
+  const records = kafkaNodes(config).map((n) => runningRecord(config, 'kafka', n.id));
+  return records.every((r) => r !== undefined) ? records[0] : undefined;
+}
+
+function runningRecord(config: InfraConfig, engine: EngineName, node = 1): PidRecord | undefined {
+  const record = readPidRecord(config.dataDir, engine, node);
   if (!record) return undefined;
   if (isAlive(record)) return record;
-  removePidRecord(config.dataDir, engine); // stale: the process died or the machine restarted
+  removePidRecord(config.dataDir, engine, node); // stale: the process died or the machine restarted
   return undefined;
 }
 

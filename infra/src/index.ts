@@ -18,7 +18,8 @@ export {
   type EngineName,
   type ToolName,
 } from './errors.js';
-export { waitForKafka } from './kafka.js';
+export { waitForKafka, kafkaNodes, type KafkaNode } from './kafka.js';
+export { readPidRecord, type PidRecord } from './engine-process.js';
 export { databaseUrl, waitForPostgres } from './postgres.js';
 export { ensureChromium, DEBIAN_CHROMIUM } from './chromium.js';
 export { platformCredentials, principalsDir, KafkaCredentialsMissing } from './kafka-principals.js';

@@ -30,7 +30,10 @@ function print(status: InfraStatus, json: boolean): void {
 }
 
 /** `govmesh infra up | down | status`, mounted by the govmesh command line. */
-export function infraCommand(loadConfig: () => InfraConfig = () => loadInfraConfig()): Command {
+export function infraCommand(
+  loadConfig: (overrides?: Record<string, string>) => InfraConfig = (overrides = {}) =>
+    loadInfraConfig({ ...process.env, ...overrides }),
+): Command {
   const infra = new Command('infra').description('start, stop or inspect the embedded Kafka and Temporal on loopback');
   infra
     .command('up')
@@ -42,9 +45,14 @@ export function infraCommand(loadConfig: () => InfraConfig = () => loadInfraConf
       '--postgres',
       "also start PostgreSQL on loopback (Debian's server, a data folder of govmesh's own) for GOVMESH_DATABASE_URL",
     )
+    .option(
+      '--brokers <count>',
+      'Kafka nodes: 1, or 3 (replication factor 3, min.insync.replicas 2; the same as GOVMESH_KAFKA_NODES=3)',
+    )
     .option('--json', 'print the status as JSON')
-    .action(async (opts: { json?: boolean; tracing?: boolean; postgres?: boolean }) => {
-      const status = await infraUp(loadConfig(), terminalProgress, {
+    .action(async (opts: { json?: boolean; tracing?: boolean; postgres?: boolean; brokers?: string }) => {
+      const config = loadConfig(opts.brokers ? { GOVMESH_KAFKA_NODES: opts.brokers } : {});
+      const status = await infraUp(config, terminalProgress, {
         tracing: opts.tracing === true,
         postgres: opts.postgres === true,
       });

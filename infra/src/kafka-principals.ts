@@ -84,16 +84,21 @@ export async function assertPlatformUsers(
   stillStarting: () => boolean = () => true,
 ): Promise<void> {
   const admin = platformCredentials(config, 'admin');
-  const users = new ScramUsers([`127.0.0.1:${config.kafka.controllerPort}`], {
-    mechanism: 'plain',
-    username: admin.username,
-    password: admin.password,
-  });
+  // Any controller of the quorum: only the active one takes the change, so each is tried in turn.
+  const controllers = Array.from(
+    { length: config.kafka.nodes },
+    (_, i) =>
+      new ScramUsers([`127.0.0.1:${config.kafka.controllerPort + 2 * i}`], {
+        mechanism: 'plain',
+        username: admin.username,
+        password: admin.password,
+      }),
+  );
   const deadline = Date.now() + timeoutMs;
   for (const component of Object.keys(PLATFORM_PRINCIPALS) as PlatformComponent[]) {
     for (;;) {
       try {
-        await users.upsert(PLATFORM_PRINCIPALS[component], platformCredentials(config, component).password);
+        await upsertOnAny(controllers, PLATFORM_PRINCIPALS[component], platformCredentials(config, component).password);
         break;
       } catch {
         // Not listening yet. A broker that died, or never listened, is reported by the readiness
@@ -103,6 +108,19 @@ export async function assertPlatformUsers(
       }
     }
   }
+}
+
+async function upsertOnAny(controllers: readonly ScramUsers[], user: string, password: string): Promise<void> {
+  let last: unknown;
+  for (const users of controllers) {
+    try {
+      await users.upsert(user, password);
+      return;
+    } catch (err) {
+      last = err;
+    }
+  }
+  throw last;
 }
 
 /**

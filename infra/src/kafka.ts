@@ -41,6 +41,49 @@ function kafkaPaths(config: InfraConfig) {
   };
 }
 
+/** One process of the embedded cluster: its id, its ports, where it keeps its data and log. */
+export interface KafkaNode {
+  readonly id: number;
+  readonly port: number;
+  readonly controllerPort: number;
+  readonly data: string;
+  readonly logDir: string;
+  readonly properties: string;
+  readonly logFile: string;
+}
+
+/**
+ * The embedded cluster's nodes. One node keeps the folders it always had; three keep theirs apart
+ * (`kafka-cluster/node-N`), so switching between the two never mixes their storage.
+ */
+export function kafkaNodes(config: InfraConfig): KafkaNode[] {
+  const p = kafkaPaths(config);
+  if (config.kafka.nodes === 1)
+    return [
+      {
+        id: 1,
+        port: config.kafka.port,
+        controllerPort: config.kafka.controllerPort,
+        data: p.data,
+        logDir: p.logDir,
+        properties: p.properties,
+        logFile: p.logFile,
+      },
+    ];
+  return Array.from({ length: config.kafka.nodes }, (_, i) => {
+    const data = join(config.dataDir, 'kafka-cluster', `node-${i + 1}`);
+    return {
+      id: i + 1,
+      port: config.kafka.port + 2 * i,
+      controllerPort: config.kafka.controllerPort + 2 * i,
+      data,
+      logDir: join(data, 'log'),
+      properties: join(data, 'server.properties'),
+      logFile: join(config.dataDir, 'logs', `kafka-${i + 1}.log`),
+    };
+  });
+}
+
 /** Fetches the broker's jars through Maven once per version; later calls return at once. */
 export async function prepareKafka(config: InfraConfig, progress: Progress): Promise<void> {
   const p = kafkaPaths(config);
@@ -75,21 +118,26 @@ export function kafkaProperties(
   adminSecret: string,
   keystoreFile?: string,
   security: KafkaSecurity = 'sasl',
+  node: Pick<KafkaNode, 'id' | 'port' | 'controllerPort'> = kafkaNodes(config)[0]!,
 ): string {
-  const { port, controllerPort, tls } = config.kafka;
+  const { tls } = config.kafka;
+  const { port, controllerPort } = node;
+  const voters = kafkaNodes(config)
+    .map((n) => `${n.id}@127.0.0.1:${n.controllerPort}`)
+    .join(',');
   const client = tls ? 'SASL_SSL' : 'SASL_PLAINTEXT';
   if (security === 'none') {
     return [
       '# an unsecured broker, started only by the bench to measure what SASL costs; never by govmesh itself',
       'process.roles=broker,controller',
-      'node.id=1',
-      `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
+      `node.id=${node.id}`,
+      `controller.quorum.voters=${voters}`,
       `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
       `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
       'controller.listener.names=CONTROLLER',
       'inter.broker.listener.name=PLAINTEXT',
       'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
-      ...commonProperties(logDir),
+      ...commonProperties(logDir, config.kafka.nodes),
     ].join('\n');
   }
   const admin = PLATFORM_PRINCIPALS.admin;
@@ -98,8 +146,8 @@ export function kafkaProperties(
   return [
     '# written by govmesh infra on every start (mode 0600: it holds the admin secret); edit GOVMESH_KAFKA_* variables instead',
     'process.roles=broker,controller',
-    'node.id=1',
-    `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
+    `node.id=${node.id}`,
+    `controller.quorum.voters=${voters}`,
     `listeners=CLIENT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
     `advertised.listeners=CLIENT://127.0.0.1:${port}`,
     'controller.listener.names=CONTROLLER',
@@ -123,26 +171,34 @@ export function kafkaProperties(
     'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
     `super.users=User:${admin}`,
     'allow.everyone.if.no.acl.found=false',
-    ...commonProperties(logDir),
+    ...commonProperties(logDir, config.kafka.nodes),
   ].join('\n');
 }
 
 /** `sasl`: what govmesh always runs. `none`: a plaintext broker the bench starts beside it, to compare. */
 export type KafkaSecurity = 'sasl' | 'none';
 
-function commonProperties(logDir: string): string[] {
+function commonProperties(logDir: string, nodes: number): string[] {
+  // Three nodes: every partition on all three, and a write acknowledged (acks=all) once two have
+  // it, so one broker can die without losing an acknowledged event or refusing writes.
+  const replicas = nodes;
+  const minIsr = nodes === 1 ? 1 : 2;
   return [
     `log.dirs=${logDir}`,
     'num.partitions=3',
     // govmesh creates every topic it uses, as production clusters require.
     'auto.create.topics.enable=false',
-    'offsets.topic.replication.factor=1',
+    `default.replication.factor=${replicas}`,
+    `min.insync.replicas=${minIsr}`,
+    `offsets.topic.replication.factor=${replicas}`,
     'offsets.topic.num.partitions=10',
-    'transaction.state.log.replication.factor=1',
-    'transaction.state.log.min.isr=1',
-    'share.coordinator.state.topic.replication.factor=1',
-    'share.coordinator.state.topic.min.isr=1',
+    `transaction.state.log.replication.factor=${replicas}`,
+    `transaction.state.log.min.isr=${minIsr}`,
+    `share.coordinator.state.topic.replication.factor=${replicas}`,
+    `share.coordinator.state.topic.min.isr=${minIsr}`,
     'group.initial.rebalance.delay.ms=0',
+    // A replica that falls behind by this much leaves the in-sync set (the default is 30 s).
+    ...(nodes > 1 ? ['replica.lag.time.max.ms=10000'] : []),
     '',
   ];
 }
@@ -160,20 +216,39 @@ const LOG4J2 = [
   '',
 ].join('\n');
 
-/** Formats KRaft storage on the first start and runs one combined broker and controller. */
+/** The cluster id a formatted node's storage carries, so that a node formatted later joins it. */
+function clusterIdOf(logDir: string): string | undefined {
+  const meta = join(logDir, 'meta.properties');
+  if (!existsSync(meta)) return undefined;
+  return /^cluster\.id=(.+)$/m.exec(readFileSync(meta, 'utf8'))?.[1]?.trim();
+}
+
+/**
+ * Formats KRaft storage on the first start and runs the cluster's nodes: one combined broker and
+ * controller, or three (`GOVMESH_KAFKA_NODES=3`). Returns the first node's record; every node has
+ * a pid file of its own (`run/kafka.json`, `run/kafka-2.json`, …).
+ */
 export async function startKafka(
   config: InfraConfig,
   progress: Progress,
   security: KafkaSecurity = 'sasl',
 ): Promise<PidRecord> {
   const p = kafkaPaths(config);
-  for (const [port, variable] of [
-    [config.kafka.port, 'GOVMESH_KAFKA_PORT'],
-    [config.kafka.controllerPort, 'GOVMESH_KAFKA_CONTROLLER_PORT'],
-  ] as const) {
-    if (!(await isPortFree(port))) throw new PortInUseError('kafka', port, variable);
+  const nodes = kafkaNodes(config);
+  for (const node of nodes) {
+    for (const [port, variable] of [
+      [node.port, 'GOVMESH_KAFKA_PORT'],
+      [node.controllerPort, 'GOVMESH_KAFKA_CONTROLLER_PORT'],
+    ] as const) {
+      if (!(await isPortFree(port))) throw new PortInUseError('kafka', port, variable);
+    }
   }
-  if (security === 'sasl' && existsSync(join(p.logDir, 'meta.properties')) && !adminSecretExists(config.dataDir)) {
+  if (
+    security === 'sasl' &&
+    config.kafka.nodes === 1 &&
+    existsSync(join(p.logDir, 'meta.properties')) &&
+    !adminSecretExists(config.dataDir)
+  ) {
     // Formatted before govmesh secured its broker: no admin user exists in its metadata, and one
     // cannot be added to formatted storage. Keep the old data beside it and start afresh.
     const kept = `${p.data}.before-sasl-${Date.now()}`;
@@ -183,63 +258,75 @@ export async function startKafka(
       message: `the Kafka data in ${p.data} predates SASL; moved to ${kept} and starting with new storage`,
     });
   }
-  mkdirSync(p.logDir, { recursive: true });
   const admin = platformCredentials(config, 'admin');
   const tls = config.kafka.tls;
-  const keystore = join(p.data, 'tls-keystore.pem');
-  if (tls) {
-    // Kafka's PEM keystore is one file: the private key (PKCS#8), then the certificate chain.
+  const classpath = `${p.libs}/*`; // the JVM expands the wildcard itself
+  // One cluster id for every node: the first formatted node's, else a new one.
+  let clusterId = nodes.map((n) => clusterIdOf(n.logDir)).find((id) => id !== undefined);
+  if (!clusterId) {
+    // base64url may start with '-', which the storage tool would read as an option.
+    clusterId = randomBytes(16).toString('base64url');
+    while (clusterId.startsWith('-')) clusterId = randomBytes(16).toString('base64url');
+  }
+  const records: PidRecord[] = [];
+  for (const node of nodes) {
+    mkdirSync(node.logDir, { recursive: true });
+    const keystore = join(node.data, 'tls-keystore.pem');
+    if (tls) {
+      // Kafka's PEM keystore is one file: the private key (PKCS#8), then the certificate chain.
+      writeFileSync(
+        keystore,
+        `${readFileSync(tls.keyFile, 'utf8').trim()}\n${readFileSync(tls.certFile, 'utf8').trim()}\n`,
+        { mode: 0o600 },
+      );
+    }
     writeFileSync(
-      keystore,
-      `${readFileSync(tls.keyFile, 'utf8').trim()}\n${readFileSync(tls.certFile, 'utf8').trim()}\n`,
+      node.properties,
+      kafkaProperties(config, node.logDir, admin.password, tls ? keystore : undefined, security, node),
       { mode: 0o600 },
     );
-  }
-  writeFileSync(p.properties, kafkaProperties(config, p.logDir, admin.password, tls ? keystore : undefined, security), {
-    mode: 0o600,
-  });
-  chmodSync(p.properties, 0o600);
-  writeFileSync(p.log4j, LOG4J2);
-  const classpath = `${p.libs}/*`; // the JVM expands the wildcard itself
-  const jvm = ['-Djava.awt.headless=true', `-Dlog4j2.configurationFile=${p.log4j}`, '-cp', classpath];
+    chmodSync(node.properties, 0o600);
+    const log4j = join(node.data, 'log4j2.properties');
+    writeFileSync(log4j, LOG4J2);
+    const jvm = ['-Djava.awt.headless=true', `-Dlog4j2.configurationFile=${log4j}`, '-cp', classpath];
 
-  if (!existsSync(join(p.logDir, 'meta.properties'))) {
-    // base64url may start with '-', which the storage tool would read as an option.
-    let clusterId = randomBytes(16).toString('base64url');
-    while (clusterId.startsWith('-')) clusterId = randomBytes(16).toString('base64url');
-    progress({ engine: 'kafka', message: `formatting KRaft storage in ${p.logDir} (cluster ${clusterId})` });
-    // The admin's SCRAM credential is written into the bootstrap metadata (KIP-900): the only user
-    // that exists before the broker first answers. The others are made through the admin API.
-    const scram =
-      security === 'sasl' ? ['--add-scram', `SCRAM-SHA-512=[name=${admin.username},password=${admin.password}]`] : [];
-    await runLogged(
-      'kafka',
+    if (!existsSync(join(node.logDir, 'meta.properties'))) {
+      progress({ engine: 'kafka', message: `formatting KRaft storage in ${node.logDir} (cluster ${clusterId})` });
+      // The admin's SCRAM credential is written into the bootstrap metadata (KIP-900): the only user
+      // that exists before the broker first answers. The others are made through the admin API.
+      const scram =
+        security === 'sasl' ? ['--add-scram', `SCRAM-SHA-512=[name=${admin.username},password=${admin.password}]`] : [];
+      await runLogged(
+        'kafka',
+        'java',
+        [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', node.properties, ...scram],
+        { logFile: p.setupLog, env: config.processEnv },
+      );
+    }
+
+    const heap = config.kafka.heap;
+    const pid = spawnEngine(
       'java',
-      [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', p.properties, ...scram],
-      {
-        logFile: p.setupLog,
-        env: config.processEnv,
-      },
+      [`-Xms${heap}`, `-Xmx${heap}`, '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', ...jvm, MARKER, node.properties],
+      { logFile: node.logFile, cwd: node.data, env: config.processEnv },
     );
+    const record: PidRecord = {
+      engine: 'kafka',
+      pid,
+      address: nodes.length === 1 ? config.kafka.brokers.join(',') : `127.0.0.1:${node.port}`,
+      logFile: node.logFile,
+      startedAt: new Date().toISOString(),
+      marker: MARKER,
+      ...(nodes.length > 1 ? { node: node.id } : {}),
+    };
+    writePidRecord(config.dataDir, record);
+    records.push(record);
+    progress({
+      engine: 'kafka',
+      message: `started Kafka ${config.kafka.version}${nodes.length > 1 ? ` node ${node.id} of ${nodes.length}` : ''} (pid ${pid}), log in ${node.logFile}`,
+    });
   }
-
-  const heap = config.kafka.heap;
-  const pid = spawnEngine(
-    'java',
-    [`-Xms${heap}`, `-Xmx${heap}`, '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', ...jvm, MARKER, p.properties],
-    { logFile: p.logFile, cwd: p.data, env: config.processEnv },
-  );
-  const record: PidRecord = {
-    engine: 'kafka',
-    pid,
-    address: config.kafka.brokers.join(','),
-    logFile: p.logFile,
-    startedAt: new Date().toISOString(),
-    marker: MARKER,
-  };
-  writePidRecord(config.dataDir, record);
-  progress({ engine: 'kafka', message: `started Kafka ${config.kafka.version} (pid ${pid}), log in ${p.logFile}` });
-  return record;
+  return records[0]!;
 }
 
 /**
@@ -252,6 +339,8 @@ export async function waitForKafka(
   process?: PidRecord,
   credentials?: KafkaCredentials,
   tls?: KafkaTls,
+  /** The embedded cluster is ready when this many brokers registered (a topic needs all three). */
+  brokerCount = 1,
 ): Promise<void> {
   const kafka = new Kafka({
     clientId: 'govmesh-infra',
@@ -277,8 +366,9 @@ export async function waitForKafka(
     const admin = kafka.admin();
     try {
       await admin.connect();
-      await admin.describeCluster();
-      return;
+      const cluster = await admin.describeCluster();
+      if (cluster.brokers.length >= brokerCount) return;
+      last = new Error(`${cluster.brokers.length} of ${brokerCount} brokers have joined the cluster`);
     } catch (err) {
       last = err;
       if (err instanceof Error && err.name === 'KafkaJSSASLAuthenticationError' && !process) {

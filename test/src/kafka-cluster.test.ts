@@ -1,0 +1,139 @@
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { DOMAIN_EVENTS } from '@govmesh/contracts/domain-events';
+import { EVENTS_TOPIC } from '@govmesh/contracts/topics';
+import {
+  engineUp,
+  infraDown,
+  loadInfraConfig,
+  platformCredentials,
+  readPidRecord,
+  type InfraConfig,
+} from '@govmesh/infra';
+import { CloudEventPublisher, createKafka } from '@govmesh/messaging';
+import { Kafka, logLevel } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { logger } from './platform.js';
+
+const portFree = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const server = createServer()
+      .once('error', () => resolve(false))
+      .listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+
+/** Six free ports in a row: a client and a controller port for each of three nodes. */
+async function sixFreePorts(): Promise<number> {
+  for (;;) {
+    const base = 20_000 + 2 * Math.floor(Math.random() * 5_000);
+    const all = await Promise.all(Array.from({ length: 6 }, (_, i) => portFree(base + i)));
+    if (all.every(Boolean)) return base;
+  }
+}
+
+/**
+ * `GOVMESH_KAFKA_NODES=3` (`govmesh infra up --brokers 3`): three brokers on loopback, every
+ * partition on all three, a write acknowledged once two have it, secured as the single broker is.
+ * One broker dies and nothing acknowledged is lost, nor does writing stop.
+ */
+describe('a three-broker Kafka', () => {
+  let config: InfraConfig;
+
+  beforeAll(async () => {
+    const base = await sixFreePorts();
+    config = loadInfraConfig({
+      ...process.env,
+      GOVMESH_DATA_DIR: mkdtempSync(join(tmpdir(), 'govmesh-e2e-kafka3-')),
+      GOVMESH_KAFKA_NODES: '3',
+      GOVMESH_KAFKA_PORT: String(base),
+      GOVMESH_KAFKA_CONTROLLER_PORT: String(base + 1),
+      GOVMESH_KAFKA_HEAP: '384m',
+    });
+    await engineUp(config, 'kafka');
+  }, 240_000);
+
+  afterAll(async () => {
+    if (config) await infraDown(config, undefined, ['kafka']);
+  }, 60_000);
+
+  it('replicates every partition three times, refuses strangers, and keeps every acknowledged event when a broker dies', async () => {
+    expect(config.kafka.brokers).toHaveLength(3);
+    const kafka = createKafka({
+      clientId: 'e2e-kafka3',
+      brokers: config.kafka.brokers,
+      logger,
+      credentials: platformCredentials(config, 'admin'),
+    });
+    const admin = kafka.admin();
+    await admin.connect();
+    const { topics } = await admin.fetchTopicMetadata({ topics: [EVENTS_TOPIC] });
+    expect(topics[0]!.partitions.length).toBeGreaterThan(0);
+    expect(topics[0]!.partitions.every((p) => p.replicas.length === 3 && p.isr.length === 3)).toBe(true);
+    const [described] = (
+      await admin.describeConfigs({
+        resources: [{ type: 2 /* TOPIC */, name: EVENTS_TOPIC, configNames: ['min.insync.replicas'] }],
+        includeSynonyms: false,
+      })
+    ).resources;
+    expect(described!.configEntries.find((e) => e.configName === 'min.insync.replicas')?.configValue).toBe('2');
+    await admin.disconnect();
+
+    // A client with no SASL credentials is refused by every broker.
+    const stranger = new Kafka({
+      clientId: 'e2e-stranger',
+      brokers: [...config.kafka.brokers],
+      connectionTimeout: 2_000,
+      retry: { retries: 0 },
+      logLevel: logLevel.NOTHING,
+    }).admin();
+    await expect(stranger.connect().then(() => stranger.listTopics())).rejects.toThrow();
+    await stranger.disconnect().catch(() => undefined);
+
+    const suffix = Math.random().toString(16).slice(2, 8);
+    const publisher = new CloudEventPublisher(kafka);
+    const publish = async (from: number, to: number) => {
+      for (let n = from; n < to; n += 1) {
+        const caseId = `kafka3-${suffix}-${n}`;
+        await publisher.publish(EVENTS_TOPIC, caseId, {
+          id: `${caseId}/case/0/caseSubmitted/1`,
+          type: DOMAIN_EVENTS.caseSubmitted.type,
+          source: '/govmesh/worker',
+          subject: caseId,
+          data: { correlationId: caseId, causationId: caseId, serviceId: 'kafka3', serviceVersion: 1 },
+        });
+      }
+    };
+    await publish(0, 50);
+    // The second broker dies (SIGKILL, no controlled shutdown); writes go on with two in sync.
+    const second = readPidRecord(config.dataDir, 'kafka', 2);
+    expect(second?.node).toBe(2);
+    process.kill(second!.pid, 'SIGKILL');
+    await publish(50, 100);
+    await publisher.close();
+
+    const seen = new Set<string>();
+    const consumer = kafka.consumer({ groupId: `e2e-kafka3-${suffix}` });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [EVENTS_TOPIC], fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`read ${seen.size} of 100 events in 60 s`)), 60_000);
+      void consumer.run({
+        eachMessage: ({ message }) => {
+          const subject = (JSON.parse(message.value!.toString()) as { subject: string }).subject;
+          if (subject.startsWith(`kafka3-${suffix}-`)) seen.add(subject);
+          if (seen.size === 100) {
+            clearTimeout(timer);
+            resolve();
+          }
+          return Promise.resolve();
+        },
+      });
+    });
+    await consumer.disconnect();
+    expect(seen.size).toBe(100);
+  }, 180_000);
+});
