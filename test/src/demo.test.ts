@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -15,10 +16,24 @@ import { logger } from './platform.js';
 const run = promisify(execFile);
 const root = new URL('../..', import.meta.url).pathname;
 
-async function demo(env: NodeJS.ProcessEnv, cases: number): Promise<DemoSummary> {
+/** Six free ports in a row: a client and a controller port for each of three Kafka nodes. */
+async function sixFreePorts(): Promise<number> {
+  const free = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const server = createServer()
+        .once('error', () => resolve(false))
+        .listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+  for (;;) {
+    const base = 20_000 + 2 * Math.floor(Math.random() * 5_000);
+    if ((await Promise.all(Array.from({ length: 6 }, (_, i) => free(base + i)))).every(Boolean)) return base;
+  }
+}
+
+async function demo(env: NodeJS.ProcessEnv, cases: number, options: string[] = []): Promise<DemoSummary> {
   const { stdout } = await run(
     process.execPath,
-    [join(root, 'services/cli/bin/govmesh.js'), 'demo', '--cases', String(cases), '--json'],
+    [join(root, 'services/cli/bin/govmesh.js'), 'demo', '--cases', String(cases), '--json', ...options],
     { cwd: root, env, maxBuffer: 16 * 1024 * 1024 },
   ).catch((err: { stdout: string; stderr: string; code: number }) => {
     throw new Error(`govmesh demo exited ${err.code}: ${err.stdout}\n${err.stderr.split('\n').slice(-30).join('\n')}`);
@@ -62,15 +77,28 @@ describe('govmesh demo', () => {
     expect(ids.map((id) => statuses.get(id))).toEqual(ids.map(() => 'terminated'));
   }, 240_000);
 
-  it('runs on PostgreSQL: the API and the audit ledger keep their state in their own schemas, none in files', async () => {
+  it('on PostgreSQL, with two of every service and three brokers, keeps every case when one of each is killed midway', async () => {
     const suffix = Math.random().toString(16).slice(2, 8);
-    const dir = mkdtempSync(join(tmpdir(), 'govmesh-e2e-demo-pg-'));
+    const dir = mkdtempSync(join(tmpdir(), 'govmesh-e2e-demo-faults-'));
     const databaseUrl = inject('databaseUrl');
-    const schemas = { api: `api_e2e_${suffix}`, audit: `audit_e2e_${suffix}` };
-    const stack = await isolatedStackEnv(dir, 'demo-pg', suffix);
+    const schemas = { api: `api_e2e_faults_${suffix}`, audit: `audit_e2e_faults_${suffix}` };
+    // The suite's Temporal and PostgreSQL; a three-broker Kafka of this run's own, which the demo
+    // starts (and stops) in its data folder, so that it can kill one of the brokers.
+    const {
+      KAFKA_BROKERS: _brokers,
+      KAFKA_SASL_MECHANISM: _m,
+      KAFKA_SASL_USERNAME: _u,
+      KAFKA_SASL_PASSWORD: _p,
+      ...stack
+    } = await isolatedStackEnv(dir, 'demo-faults', suffix);
+    const kafkaPort = await sixFreePorts();
     const env = {
-      ...process.env,
+      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('KAFKA_'))),
       ...stack,
+      GOVMESH_KAFKA_NODES: '3',
+      GOVMESH_KAFKA_PORT: String(kafkaPort),
+      GOVMESH_KAFKA_CONTROLLER_PORT: String(kafkaPort + 1),
+      GOVMESH_KAFKA_HEAP: '384m',
       GOVMESH_DATABASE_URL: databaseUrl,
       GOVMESH_API_DB_SCHEMA: schemas.api,
       GOVMESH_AUDIT_DB_SCHEMA: schemas.audit,
@@ -78,22 +106,37 @@ describe('govmesh demo', () => {
     const db = new pg.Client({ connectionString: databaseUrl });
     await db.connect();
     try {
-      const summary = await demo(env, 3);
+      const summary = await demo(env, 20, ['--replicas', '2', '--faults']);
       expect(summary).toMatchObject({
-        submitted: 3,
-        completed: 3,
+        submitted: 20,
+        completed: 20,
         lost: 0,
         stuck: 0,
-        unexpected: 0,
+        appliedTwice: 0,
         ledgerVerified: true,
       });
-      // The cases' owners are rows of the API's schema, and the ledger holds every case's events.
+      // A case may take another path than its scenario's while the faults last (a partner's
+      // 5-second deadline passes during a takeover, so its task is reassigned), but it completes.
+      expect(summary.problems.every((p) => / ended completed with /.test(p))).toBe(true);
+      expect(summary.faults?.map((f) => f.replace(/ \(pid \d+\).*/, ''))).toEqual([
+        'killed audit-2',
+        'killed worker-2',
+        'killed bridge-2',
+        'killed api-2',
+        'killed Kafka broker 2',
+      ]);
+      // One chain with no gap: the ledger's numbers run 1..n.
+      const { rows } = await db.query<{ n: string; top: string }>(
+        `SELECT count(*) AS n, max(seq) AS top FROM ${schemas.audit}.ledger_records`,
+      );
+      expect(rows[0]!.n).toBe(rows[0]!.top);
+      // The API's and the ledger's state are rows of their own schemas; no SQLite file was made.
       const owned = await db.query<{ n: string }>(`SELECT count(*) AS n FROM ${schemas.api}.cases`);
-      expect(Number(owned.rows[0]!.n)).toBe(3);
+      expect(Number(owned.rows[0]!.n)).toBe(20);
       const chained = await db.query<{ n: string }>(
         `SELECT count(DISTINCT case_id) AS n FROM ${schemas.audit}.ledger_records WHERE case_id IN (SELECT case_id FROM ${schemas.api}.cases)`,
       );
-      expect(Number(chained.rows[0]!.n)).toBe(3);
+      expect(Number(chained.rows[0]!.n)).toBe(20);
       expect(existsSync(stack.GOVMESH_API_DB!)).toBe(false);
       expect(existsSync(stack.GOVMESH_AUDIT_DB!)).toBe(false);
     } finally {
@@ -101,5 +144,5 @@ describe('govmesh demo', () => {
       await db.query(`DROP SCHEMA IF EXISTS ${schemas.audit} CASCADE`);
       await db.end();
     }
-  }, 240_000);
+  }, 600_000);
 });

@@ -1,14 +1,45 @@
 import type { DevelopmentIssuer, Role } from '@govmesh/tokens';
 
-/** The demo's calls to the API, each as the kind of user who would make it. */
+/**
+ * The demo's calls to the API, each as the kind of user who would make it. Given several API
+ * replicas, it spreads the calls over them as a balancer would, and a replica that does not
+ * answer (it died, or is starting again) is passed over for the next.
+ */
 export class ApiSession {
   private readonly cache = new Map<string, Promise<string>>();
+  private readonly baseUrls: readonly string[];
+  private next = 0;
 
   /** The demo's users hold tokens of govmesh's development issuer, as `govmesh token mint` makes them. */
   constructor(
-    readonly baseUrl: string,
+    baseUrl: string | readonly string[],
     private readonly tokens: DevelopmentIssuer,
-  ) {}
+  ) {
+    this.baseUrls = typeof baseUrl === 'string' ? [baseUrl] : baseUrl;
+  }
+
+  /** The first replica's address, as people are shown it. */
+  get baseUrl(): string {
+    return this.baseUrls[0]!;
+  }
+
+  /** Each replica in turn, starting with the next one; for a while, until one answers. */
+  private async send(path: string, init: RequestInit): Promise<Response> {
+    const deadline = Date.now() + 30_000;
+    let last: unknown;
+    for (let attempt = 0; ; attempt += 1) {
+      const base = this.baseUrls[this.next++ % this.baseUrls.length]!;
+      try {
+        return await fetch(new URL(path, base), init);
+      } catch (err) {
+        // Refused or reset: that replica is down. With one replica, or all down, wait a moment.
+        last = err;
+        if (Date.now() > deadline || this.baseUrls.length === 1) throw err;
+        if (attempt % this.baseUrls.length === this.baseUrls.length - 1) await new Promise((r) => setTimeout(r, 500));
+      }
+      if (Date.now() > deadline) throw last;
+    }
+  }
 
   private token(role: Role, subject: string, officerRoles: string[] = [], agency?: string): Promise<string> {
     const key = `${role}:${subject}:${agency ?? ''}`;
@@ -24,7 +55,7 @@ export class ApiSession {
     body?: unknown,
     headers: Record<string, string> = {},
   ): Promise<{ status: number; body: T }> {
-    const response = await fetch(new URL(path, this.baseUrl), {
+    const response = await this.send(path, {
       method,
       headers: {
         authorization: `Bearer ${await this.token(as.role, as.subject, as.officerRoles, as.agency)}`,

@@ -2,7 +2,7 @@ import { DOMAIN_EVENTS } from '@govmesh/contracts/domain-events';
 import { describe, expect, it } from 'vitest';
 
 import type { ApiSession } from './api-session.js';
-import { runDemoBatch } from './demo-batch.js';
+import { runDemoBatch, twiceApplied } from './demo-batch.js';
 import type { DemoCrew } from './demo-crew.js';
 import { scenarioFor, type Scenario } from './scenarios.js';
 
@@ -94,4 +94,20 @@ describe('the demo batch', () => {
       ]),
     );
   }, 30_000);
+});
+
+describe('a case applied twice', () => {
+  const accepted = (taskId: string, attempt: number) => ({
+    type: DOMAIN_EVENTS.resultAccepted.type,
+    facts: { taskId, attempt },
+  });
+  const completed = { type: DOMAIN_EVENTS.caseCompleted.type, facts: {} };
+
+  it('is a result accepted twice for the same task attempt, or a case that ended twice', () => {
+    expect(twiceApplied([accepted('c:check', 1), accepted('c:check', 2), completed])).toEqual([]);
+    expect(twiceApplied([accepted('c:check', 1), accepted('c:check', 1), completed, completed])).toEqual([
+      `${DOMAIN_EVENTS.resultAccepted.type} c:check attempt 1`,
+      'the case ended',
+    ]);
+  });
 });

@@ -16,6 +16,10 @@ export interface DemoSummary {
   readonly stuck: number;
   /** Ended, but not as its scenario intended. */
   readonly unexpected: number;
+  /** Cases whose ledger shows a partner's result accepted twice, or the case ended twice. */
+  readonly appliedTwice: number;
+  /** What `--faults` killed, and when. */
+  readonly faults?: readonly string[];
   readonly outcomes: Record<Scenario | 'other', number>;
   readonly ledgerVerified: boolean;
   readonly seconds: number;
@@ -41,6 +45,26 @@ export interface DemoBatchOptions {
   /** How often open cases are asked about (1 s). */
   readonly pollMs?: number;
   readonly onProgress?: (p: DemoProgress) => void;
+  /** Told after each submission, with how many are submitted so far (the fault injection's clock). */
+  readonly onSubmitted?: (submitted: number) => void;
+}
+
+/** A case's ledger entries that say the same thing happened twice: one result accepted twice, two endings. */
+export function twiceApplied(trail: readonly TrailEntry[]): string[] {
+  const seen = new Set<string>();
+  const twice: string[] = [];
+  for (const e of trail) {
+    const key =
+      e.type === DOMAIN_EVENTS.resultAccepted.type
+        ? `${e.type} ${String(e.facts.taskId)} attempt ${String(e.facts.attempt)}`
+        : /case\.(completed|failed|withdrawn)/.test(e.type)
+          ? 'the case ended'
+          : undefined;
+    if (key === undefined) continue;
+    if (seen.has(key)) twice.push(key);
+    seen.add(key);
+  }
+  return twice;
 }
 
 interface CaseView {
@@ -70,6 +94,7 @@ export async function runDemoBatch(o: DemoBatchOptions): Promise<DemoSummary> {
   let submitted = 0;
   let completed = 0;
   let unexpected = 0;
+  let appliedTwice = 0;
   let lost = 0;
   let stuck = 0;
   const open = new Map<string, DemoCase>();
@@ -77,6 +102,11 @@ export async function runDemoBatch(o: DemoBatchOptions): Promise<DemoSummary> {
 
   const judge = async (c: DemoCase, view: CaseView): Promise<void> => {
     const trail = await untilEnded(api, c.caseId);
+    const twice = twiceApplied(trail);
+    if (twice.length) {
+      appliedTwice += 1;
+      problems.push(`${c.caseId}: ${twice.join(', ')} twice`);
+    }
     const endedAt = trail.find((e) => e.type === DOMAIN_EVENTS.caseCompleted.type)?.time;
     const onTime = !view.deadline || (endedAt !== undefined && Date.parse(endedAt) <= Date.parse(view.deadline));
     if (view.status === 'completed') completed += 1;
@@ -107,6 +137,7 @@ export async function runDemoBatch(o: DemoBatchOptions): Promise<DemoSummary> {
       crew.scenarios.set(accepted.caseId, scenario);
       open.set(accepted.caseId, { caseId: accepted.caseId, n, scenario, submittedAt: Date.now() });
       submitted += 1;
+      o.onSubmitted?.(submitted);
     }
     await new Promise((r) => setTimeout(r, o.pollMs ?? 1_000));
     for (const c of [...open.values()]) {
@@ -144,6 +175,7 @@ export async function runDemoBatch(o: DemoBatchOptions): Promise<DemoSummary> {
     lost,
     stuck,
     unexpected,
+    appliedTwice,
     outcomes,
     ledgerVerified: verdict.ok,
     seconds: Math.round((Date.now() - started) / 100) / 10,

@@ -8,6 +8,7 @@ import {
   infraUp,
   loadInfraConfig,
   platformCredentials,
+  readPidRecord,
   terminalProgress,
   type InfraStatus,
 } from '@govmesh/infra';
@@ -21,7 +22,14 @@ import { ApiSession } from './api-session.js';
 import { loadDemoConfig, processEnvironment } from './config.js';
 import { runDemoBatch, type DemoProgress, type DemoSummary } from './demo-batch.js';
 import { startDemoCrew, type DemoCrew } from './demo-crew.js';
-import { isLibraryNoise, startPlatformStack, tagged, type PlatformStack } from './platform-stack.js';
+import {
+  REPLICATED,
+  REPLICA_PORT_STEP,
+  isLibraryNoise,
+  startPlatformStack,
+  tagged,
+  type PlatformStack,
+} from './platform-stack.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -53,6 +61,13 @@ export interface UpOptions {
   readonly serve: boolean;
   /** Start the trace viewer (Zipkin) and send every process's spans to it. */
   readonly tracing?: boolean;
+  /** Processes of each of audit, worker, bridge and API (default 1). */
+  readonly replicas?: number;
+  /**
+   * Once half the cases are submitted, kill (SIGKILL) one replica of each replicated service, and
+   * one broker of an embedded three-node Kafka. The supervisor starts the services again.
+   */
+  readonly faults?: boolean;
   readonly env?: Record<string, string | undefined>;
 }
 
@@ -159,6 +174,7 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
             ? { ...credentialsEnv(platformCredentials(infraConfig, component)), ...tlsEnv(infraConfig.kafka.tls) }
             : {},
         onNotice: (line) => say(o.json, line),
+        replicas: o.replicas ?? 1,
       });
       say(o.json, `govmesh processes ready in ${((Date.now() - t1) / 1000).toFixed(1)} s; their log: ${logFile}`);
     }
@@ -175,7 +191,33 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
         service: 'govmesh-demo-partners',
         config: tracingConfigFromEnv({ ...env, ...tracedEnv }),
       });
-      const api = new ApiSession(apiUrl, await DevelopmentIssuer.open(developmentIssuerKeyFile(infraConfig.dataDir)));
+      // Every API replica, as a balancer would spread the demo's users over them.
+      const apiUrls = Array.from({ length: o.replicas ?? 1 }, (_, i) => {
+        const url = new URL(apiUrl);
+        url.port = String(Number(url.port) + REPLICA_PORT_STEP * i);
+        return url.origin;
+      });
+      const api = new ApiSession(apiUrls, await DevelopmentIssuer.open(developmentIssuerKeyFile(infraConfig.dataDir)));
+      const faults: string[] = [];
+      const injectFaults = (submitted: number) => {
+        if (!o.faults || faults.length > 0 || submitted < Math.ceil(o.cases / 2) || !stack) return;
+        const pids = stack.pids();
+        for (const service of REPLICATED) {
+          const victim = (o.replicas ?? 1) > 1 ? `${service}-2` : service;
+          const pid = pids[victim];
+          if (pid === undefined) continue;
+          process.kill(pid, 'SIGKILL');
+          faults.push(`killed ${victim} (pid ${pid}) after ${submitted} of ${o.cases} cases were submitted`);
+        }
+        const broker = infraConfig.kafka.nodes > 1 ? readPidRecord(infraConfig.dataDir, 'kafka', 2) : undefined;
+        if (broker && infraConfig.kafka.mode === 'embedded') {
+          process.kill(broker.pid, 'SIGKILL');
+          faults.push(
+            `killed Kafka broker 2 (pid ${broker.pid}) after ${submitted} of ${o.cases} cases were submitted`,
+          );
+        }
+        for (const fault of faults) say(o.json, `fault: ${fault}`);
+      };
       // Each demo partner connects with the Kafka credentials its onboarding answered, like any partner.
       crew = await startDemoCrew({
         api,
@@ -189,6 +231,7 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
         api,
         crew,
         cases: o.cases,
+        onSubmitted: injectFaults,
         onProgress: (p: DemoProgress) => {
           if (Date.now() - last < 2_000 && p.running > 0) return;
           last = Date.now();
@@ -202,6 +245,7 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
           );
         },
       });
+      if (o.faults) summary = { ...summary, faults };
       if (o.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
       else process.stdout.write(describeSummary(summary, apiUrl, engines?.temporal.uiUrl));
     }
@@ -232,8 +276,21 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
   }
 }
 
+/**
+ * Every case completed, none twice, the ledger whole. Under `--faults` a case may take another
+ * path than its scenario's (a demo partner's 5-second deadline passes while a killed bridge's
+ * partitions move to the other one, so the task is reassigned): the summary lists those, and they
+ * must still complete.
+ */
 export function summaryIsClean(s: DemoSummary): boolean {
-  return s.lost === 0 && s.stuck === 0 && s.unexpected === 0 && s.ledgerVerified && s.completed === s.submitted;
+  return (
+    s.lost === 0 &&
+    s.stuck === 0 &&
+    (s.unexpected === 0 || s.faults !== undefined) &&
+    s.appliedTwice === 0 &&
+    s.ledgerVerified &&
+    s.completed === s.submitted
+  );
 }
 
 function describeSummary(s: DemoSummary, apiUrl: string, temporalUi: string | undefined): string {
@@ -258,7 +315,8 @@ function describeSummary(s: DemoSummary, apiUrl: string, temporalUi: string | un
   const line = (cells: string[]) => `  ${cells.map((c, i) => c.padEnd(width[i]!)).join('  ')}`.trimEnd();
   return [
     '',
-    `demo batch: ${s.submitted} cases in ${s.seconds} s — ${s.completed} completed, ${s.lost} lost, ${s.stuck} stuck, ${s.unexpected} unexpected`,
+    `demo batch: ${s.submitted} cases in ${s.seconds} s — ${s.completed} completed, ${s.lost} lost, ${s.stuck} stuck, ${s.unexpected} unexpected, ${s.appliedTwice} applied twice`,
+    ...(s.faults ?? []).map((f) => `fault: ${f}`),
     `outcomes: ${outcomes}`,
     'partner scorecards:',
     line(head),

@@ -2,6 +2,12 @@ import { Command, InvalidArgumentError } from 'commander';
 
 import { runUp, summaryIsClean } from './demo-command.js';
 
+function replicaCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 5) throw new InvalidArgumentError('a whole number from 1 to 5');
+  return n;
+}
+
 function count(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 100_000) throw new InvalidArgumentError('a whole number from 1 to 100000');
@@ -33,16 +39,23 @@ export function demoProgram(): Command {
       'run a batch of demo cases against a running govmesh (or start and stop one); exits 1 when a case is lost, stuck or ends unexpectedly',
     )
     .option('--cases <n>', 'how many cases', count, 25)
+    .option('--replicas <n>', 'processes of each of audit, worker, bridge and API (1 to 5)', replicaCount, 1)
+    .option(
+      '--faults',
+      'once half the cases are submitted, kill one replica of each service and one broker of a three-node embedded Kafka',
+    )
     .option('--tracing', "start Zipkin's server on loopback and send every process's spans to it")
     .option(
       '--json',
-      'print the summary as JSON (submitted, completed, lost, stuck, unexpected, outcomes, ledgerVerified, seconds, partners)',
+      'print the summary as JSON (submitted, completed, lost, stuck, unexpected, appliedTwice, outcomes, ledgerVerified, seconds, partners, faults)',
     )
     .action(async function (this: Command) {
-      const o = this.opts<{ cases: number; json?: boolean; tracing?: boolean }>();
+      const o = this.opts<{ cases: number; json?: boolean; tracing?: boolean; replicas: number; faults?: boolean }>();
       const summary = await runUp({
         demo: true,
         cases: o.cases,
+        replicas: o.replicas,
+        faults: o.faults === true,
         json: o.json === true,
         serve: false,
         tracing: o.tracing === true,

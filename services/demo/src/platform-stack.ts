@@ -29,7 +29,45 @@ export const DEMO_AGENCY_COMPONENTS = [
   ...DEMO_AGENCY_NAMES.map((agency) => ({ name: `agency-${agency}`, agency, program: 'govmesh-demo-agency' })),
 ];
 
-type Component = { readonly name: string; readonly agency?: string; readonly program?: string };
+type Component = {
+  readonly name: string;
+  readonly agency?: string;
+  readonly program?: string;
+  /** Which copy of a replicated service (from 1), and what it is called: `api-2`. */
+  readonly replica?: number;
+  readonly service?: (typeof COMPONENTS)[number]['name'];
+};
+
+/** The services that run as several processes with `replicas`; the pages and the agencies' systems run once. */
+export const REPLICATED = ['audit', 'worker', 'bridge', 'api'] as const;
+
+/** How far apart the replicas' ports are: replica 2 of the API listens on GOVMESH_API_PORT + 10. */
+export const REPLICA_PORT_STEP = 10;
+
+/** A replica's own ports: each next one's are REPLICA_PORT_STEP above the one before. */
+export function replicaEnv(service: string, replica: number, env: Record<string, string>): Record<string, string> {
+  if (replica === 1) return {};
+  const shift = (value: string | undefined, fallback: number) =>
+    String(Number(value ?? fallback) + REPLICA_PORT_STEP * (replica - 1));
+  switch (service) {
+    case 'api':
+      return { GOVMESH_API_PORT: shift(env.GOVMESH_API_PORT, DEFAULT_PORTS.api) };
+    case 'audit': {
+      const url = new URL(env.GOVMESH_AUDIT_URL ?? `http://127.0.0.1:${DEFAULT_PORTS.audit}`);
+      url.port = shift(url.port, DEFAULT_PORTS.audit);
+      return { GOVMESH_AUDIT_URL: url.origin };
+    }
+    case 'worker':
+      return {
+        GOVMESH_WORKER_METRICS_PORT: shift(env.GOVMESH_WORKER_METRICS_PORT, DEFAULT_PORTS.workerMetrics),
+        GOVMESH_WORKER_SDK_METRICS_PORT: shift(env.GOVMESH_WORKER_SDK_METRICS_PORT, DEFAULT_PORTS.workerSdkMetrics),
+      };
+    case 'bridge':
+      return { GOVMESH_BRIDGE_METRICS_PORT: shift(env.GOVMESH_BRIDGE_METRICS_PORT, DEFAULT_PORTS.bridgeMetrics) };
+    default:
+      return {};
+  }
+}
 
 /** A service that exits on its own is started again, unless it keeps failing: this many times a minute. */
 const MAX_RESTARTS_PER_MINUTE = 5;
@@ -43,6 +81,8 @@ export interface StackOptions {
   readonly logFile: string;
   /** Also told about warnings and errors, and each component starting. */
   readonly onNotice?: (line: string) => void;
+  /** Processes of each of audit, worker, bridge and API (default 1), sharing one store and one consumer group. */
+  readonly replicas?: number;
 }
 
 export interface PlatformStack {
@@ -118,7 +158,7 @@ export async function startPlatformStack(o: StackOptions): Promise<PlatformStack
   async function launch(component: Component): Promise<void> {
     const program = component.program
       ? serviceProgram(o.root, 'demo', component.program)
-      : serviceProgram(o.root, component.name);
+      : serviceProgram(o.root, component.service ?? component.name);
     const child = spawn(process.execPath, [program], {
       cwd: o.root,
       env: {
@@ -134,7 +174,8 @@ export async function startPlatformStack(o: StackOptions): Promise<PlatformStack
             }
           : component.program
             ? {}
-            : o.envOf?.(component.name as (typeof COMPONENTS)[number]['name'])),
+            : o.envOf?.(component.service ?? (component.name as (typeof COMPONENTS)[number]['name']))),
+        ...replicaEnv(component.service ?? component.name, component.replica ?? 1, o.env),
       },
       // The IPC channel carries the ready signal, and its closing tells the service that this
       // supervisor is gone (it then stops rather than run orphaned).
@@ -177,7 +218,17 @@ export async function startPlatformStack(o: StackOptions): Promise<PlatformStack
   }
 
   try {
-    for (const component of [...COMPONENTS, ...DEMO_AGENCY_COMPONENTS]) await launch(component);
+    const replicas = o.replicas ?? 1;
+    const services = COMPONENTS.flatMap((c): Component[] =>
+      (REPLICATED as readonly string[]).includes(c.name)
+        ? Array.from({ length: replicas }, (_, i) => ({
+            name: i === 0 ? c.name : `${c.name}-${i + 1}`,
+            service: c.name,
+            replica: i + 1,
+          }))
+        : [c],
+    );
+    for (const component of [...services, ...DEMO_AGENCY_COMPONENTS]) await launch(component);
   } catch (err) {
     await stop();
     throw err;
