@@ -3,7 +3,7 @@ import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
 import { seedForms, seedTaskTypes, type TaskTypeRevision } from '@govmesh/contracts/standards';
 import { describe, expect, it } from 'vitest';
 
-import { RevisionTaken, type PlatformStore } from './platform-store.js';
+import { RevisionTaken, offeredActivities, type PlatformStore } from './platform-store.js';
 
 export interface PlatformStoreBackend {
   readonly name: string;
@@ -98,7 +98,7 @@ export function describePlatformStore(backend: PlatformStoreBackend): void {
           announcedAt: at.toISOString(),
         },
       ]);
-      expect([...(await store.offeredActivities()).keys()]).toEqual(['public-security']);
+      expect([...(await offeredActivities(store)).keys()]).toEqual(['public-security']);
       await store.close();
     });
 

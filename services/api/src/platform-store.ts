@@ -207,8 +207,6 @@ export interface PlatformStore {
   /** An agency's workers' offer replaces the one before: what they run now is what they announced last. */
   saveAgencyOffer(agency: string, offer: AgencyOffer, by: string, at: Date): Promise<AnnouncedOffer>;
   agencyOffers(): Promise<AnnouncedOffer[]>;
-  /** Each agency's offered activities (names and promised outputs), as the definition check reads them. */
-  offeredActivities(): Promise<Map<string, AgencyOffer['activities']>>;
   publishService(definition: ServiceDefinition, by: string, at: Date, pins?: ContractPins): Promise<void>;
   setServiceVersionStatus(serviceId: string, version: number, status: ServiceVersionStatus): Promise<boolean>;
   serviceVersions(serviceId: string): Promise<ServiceVersion[]>;
@@ -271,6 +269,24 @@ export function seedRevisions(at: Date): Array<[ContractKind, TaskTypeRevision |
     ...seedForms().map((f): [ContractKind, FormRevision] => ['form', { ...f, ...meta }]),
   ];
 }
+
+/** Each agency's offered activities (names and promised outputs), as the definition check reads them. */
+export async function offeredActivities(store: PlatformStore): Promise<Map<string, AgencyOffer['activities']>> {
+  return new Map((await store.agencyOffers()).map((o) => [o.agency, o.activities]));
+}
+
+export interface AgencyOfferRow {
+  agency: string;
+  offer: string;
+  announced_by: string;
+  announced_at: string;
+}
+export const toAnnouncedOffer = (r: AgencyOfferRow): AnnouncedOffer => ({
+  agency: r.agency,
+  ...(JSON.parse(r.offer) as AgencyOffer),
+  announcedBy: r.announced_by,
+  announcedAt: r.announced_at,
+});
 
 /** A synchronous SQLite call as the store's promise: its throw becomes the rejection. */
 function settled<T>(work: () => T): Promise<T> {
@@ -406,22 +422,10 @@ export class SqlitePlatformStore implements PlatformStore {
   agencyOffers(): Promise<AnnouncedOffer[]> {
     return settled(() => {
       return this.db
-        .prepare<[], { agency: string; offer: string; announced_by: string; announced_at: string }>(
-          'SELECT * FROM agency_offers ORDER BY agency',
-        )
+        .prepare<[], AgencyOfferRow>('SELECT * FROM agency_offers ORDER BY agency')
         .all()
-        .map((r) => ({
-          agency: r.agency,
-          ...(JSON.parse(r.offer) as AgencyOffer),
-          announcedBy: r.announced_by,
-          announcedAt: r.announced_at,
-        }));
+        .map(toAnnouncedOffer);
     });
-  }
-
-  /** Each agency's offered activities (names and promised outputs), as the definition check reads them. */
-  async offeredActivities(): Promise<Map<string, AgencyOffer['activities']>> {
-    return new Map((await this.agencyOffers()).map((o) => [o.agency, o.activities]));
   }
 
   publishService(definition: ServiceDefinition, by: string, at: Date, pins?: ContractPins): Promise<void> {

@@ -16,6 +16,8 @@ import {
   ERASED_APPLICANT,
   RevisionTaken,
   seedRevisions,
+  toAnnouncedOffer,
+  type AgencyOfferRow,
   toCase,
   toErasureRequest,
   toVersion,
@@ -184,19 +186,8 @@ export class PostgresPlatformStore implements PlatformStore {
   }
 
   async agencyOffers(): Promise<AnnouncedOffer[]> {
-    const rows = await this.rows<{ agency: string; offer: string; announced_by: string; announced_at: string }>(
-      `SELECT * FROM ${this.s}.agency_offers ORDER BY agency`,
-    );
-    return rows.map((r) => ({
-      agency: r.agency,
-      ...(JSON.parse(r.offer) as AgencyOffer),
-      announcedBy: r.announced_by,
-      announcedAt: r.announced_at,
-    }));
-  }
-
-  async offeredActivities(): Promise<Map<string, AgencyOffer['activities']>> {
-    return new Map((await this.agencyOffers()).map((o) => [o.agency, o.activities]));
+    const rows = await this.rows<AgencyOfferRow>(`SELECT * FROM ${this.s}.agency_offers ORDER BY agency`);
+    return rows.map(toAnnouncedOffer);
   }
 
   async publishService(definition: ServiceDefinition, by: string, at: Date, pins?: ContractPins): Promise<void> {

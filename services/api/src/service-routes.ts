@@ -15,7 +15,7 @@ import {
 } from './api-schemas.js';
 import { actingAgency, ApiProblem, notFound, notYourService } from './problems.js';
 import { route, today, type RouteSpec } from './route-spec.js';
-import type { PlatformStore, ServiceVersion } from './platform-store.js';
+import { offeredActivities, type PlatformStore, type ServiceVersion } from './platform-store.js';
 import { partnerTaskRefs } from './case-contracts.js';
 import { liveVersion } from './service-lifecycle.js';
 
@@ -86,7 +86,7 @@ export const serviceRoutes: RouteSpec[] = [
         contracts: await deps.store.contracts(),
         today: today(deps),
         // Every run and compensate must name what an agency's workers offer (issue: a typo waited for ever).
-        agencyOffers: await deps.store.offeredActivities(),
+        agencyOffers: await offeredActivities(deps.store),
         notYetDeployed: query.notYetDeployed?.split(',') ?? [],
         ...(deps.caseHistoryRetentionDays !== undefined
           ? { caseHistoryRetentionDays: deps.caseHistoryRetentionDays }

@@ -2,7 +2,8 @@ import { openSchemaPool } from '@govmesh/messaging';
 import type pg from 'pg';
 
 import { canonicalJson } from './canonical-hash.js';
-import { GENESIS_HASH, recordHash, type ActorKind, type LedgerEntry, type LedgerRecord } from './ledger-record.js';
+import { GENESIS_HASH, recordHash, type LedgerEntry, type LedgerRecord } from './ledger-record.js';
+import { toRecord, type LedgerRow as Row } from './ledger-rows.js';
 import type { AppendOutcome, LedgerStore, SignedCheckpoint } from './ledger-store.js';
 
 /** The audit service's own schema: in a shared database, nobody else's tables are beside it. */
@@ -43,35 +44,6 @@ CREATE OR REPLACE TRIGGER ledger_records_no_truncate BEFORE TRUNCATE ON ${schema
 
 /** One lock for every appender of one ledger: two writers can never read the same head. */
 const APPEND_LOCK = 'govmesh ledger append';
-
-interface Row {
-  seq: string;
-  event_id: string;
-  time: string;
-  type: string;
-  case_id: string;
-  actor_kind: string;
-  actor_id: string;
-  facts: string;
-  payload_digest: string;
-  prev_hash: string;
-  hash: string;
-}
-
-function toRecord(row: Row): LedgerRecord {
-  return {
-    seq: Number(row.seq),
-    eventId: row.event_id,
-    time: row.time,
-    type: row.type,
-    caseId: row.case_id,
-    actor: { kind: row.actor_kind as ActorKind, id: row.actor_id },
-    facts: JSON.parse(row.facts) as Record<string, unknown>,
-    payloadDigest: row.payload_digest,
-    prevHash: row.prev_hash,
-    hash: row.hash,
-  };
-}
 
 export interface PostgresLedgerOptions {
   /** The schema the ledger's tables live in (default `govmesh_audit`). */

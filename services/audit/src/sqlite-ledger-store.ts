@@ -4,7 +4,8 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 
 import { canonicalJson } from './canonical-hash.js';
-import { GENESIS_HASH, recordHash, type ActorKind, type LedgerEntry, type LedgerRecord } from './ledger-record.js';
+import { GENESIS_HASH, recordHash, type LedgerEntry, type LedgerRecord } from './ledger-record.js';
+import { toRecord, type LedgerRow as Row } from './ledger-rows.js';
 import type { AppendOutcome, LedgerStore, SignedCheckpoint } from './ledger-store.js';
 
 const SCHEMA = `
@@ -35,35 +36,6 @@ CREATE TRIGGER IF NOT EXISTS ledger_records_no_update BEFORE UPDATE ON ledger_re
 CREATE TRIGGER IF NOT EXISTS ledger_records_no_delete BEFORE DELETE ON ledger_records
   BEGIN SELECT RAISE(ABORT, 'the audit ledger is append-only'); END;
 `;
-
-interface Row {
-  seq: number;
-  event_id: string;
-  time: string;
-  type: string;
-  case_id: string;
-  actor_kind: string;
-  actor_id: string;
-  facts: string;
-  payload_digest: string;
-  prev_hash: string;
-  hash: string;
-}
-
-function toRecord(row: Row): LedgerRecord {
-  return {
-    seq: row.seq,
-    eventId: row.event_id,
-    time: row.time,
-    type: row.type,
-    caseId: row.case_id,
-    actor: { kind: row.actor_kind as ActorKind, id: row.actor_id },
-    facts: JSON.parse(row.facts) as Record<string, unknown>,
-    payloadDigest: row.payload_digest,
-    prevHash: row.prev_hash,
-    hash: row.hash,
-  };
-}
 
 export interface SqliteLedgerOptions {
   /** Readers (verification, scorecards, the CLI) open the file without write access. */
@@ -153,7 +125,7 @@ export class SqliteLedgerStore implements LedgerStore {
       const rows = page.all(next);
       for (const row of rows) yield toRecord(row);
       if (rows.length < 5000) return;
-      next = rows.at(-1)!.seq + 1;
+      next = Number(rows.at(-1)!.seq) + 1;
       await Promise.resolve();
     }
   }
