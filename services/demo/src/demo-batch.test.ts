@@ -15,7 +15,7 @@ const MARK: Record<Scenario, { type: string; facts: Record<string, unknown> } | 
 };
 
 /** An API whose cases end after two polls, except those it is told to lose, keep running or end without their mark. */
-function fakeApi(o: { lose?: number[]; neverEnd?: number[]; unmarked?: number[] }) {
+function fakeApi(o: { lose?: number[]; neverEnd?: number[]; unmarked?: number[]; farDeadline?: number[] }) {
   const polls = new Map<string, number>();
   let open = 0;
   let mostOpen = 0;
@@ -39,6 +39,8 @@ function fakeApi(o: { lose?: number[]; neverEnd?: number[]; unmarked?: number[] 
       if (o.lose?.includes(n)) return ((open -= 1), reply(404, {}));
       const seen = (polls.get(`case-${n}`) ?? 0) + 1;
       polls.set(`case-${n}`, seen);
+      if (o.farDeadline?.includes(n))
+        return reply(200, { status: 'running', deadline: new Date(Date.now() + 86_400_000).toISOString() });
       if (seen < 2 || o.neverEnd?.includes(n)) return reply(200, { status: 'running', deadline: null });
       if (seen === 2) open -= 1;
       return reply(200, { status: 'completed', deadline: null });
@@ -110,4 +112,23 @@ describe('a case applied twice', () => {
       'the case ended',
     ]);
   });
+});
+
+describe('a batch whose case never ends', () => {
+  it('gives up on it after its give-up time even when its own deadline is days away, and ends', async () => {
+    const { api } = fakeApi({ farDeadline: [1] });
+    const summary = await runDemoBatch({
+      api,
+      crew: crew(),
+      cases: 3,
+      inFlight: 3,
+      caseTimeoutMs: 100,
+      giveUpMs: 400,
+      pollMs: 20,
+    });
+    expect(summary).toMatchObject({ submitted: 3, completed: 2, stuck: 1 });
+    expect(summary.problems).toEqual([
+      expect.stringMatching(/^case-1 \(reassigned\) was still running \d+ s after its submission$/),
+    ]);
+  }, 30_000);
 });

@@ -42,6 +42,11 @@ export interface DemoBatchOptions {
   readonly inFlight?: number;
   /** A case still running this long after its submission, and past its own deadline, is stuck (2 min). */
   readonly caseTimeoutMs?: number;
+  /**
+   * A case still running this long after its submission is stuck even before its own deadline
+   * (five times caseTimeoutMs): a licence's deadline is days away, and the batch must end by itself.
+   */
+  readonly giveUpMs?: number;
   /** How often open cases are asked about (1 s). */
   readonly pollMs?: number;
   readonly onProgress?: (p: DemoProgress) => void;
@@ -149,8 +154,9 @@ export async function runDemoBatch(o: DemoBatchOptions): Promise<DemoSummary> {
         const judged = judge(c, r.body).finally(() => judging.delete(judged));
         judging.add(judged);
       } else if (
-        Date.now() - c.submittedAt > caseTimeoutMs &&
-        (!r.body.deadline || Date.now() > Date.parse(r.body.deadline))
+        (Date.now() - c.submittedAt > caseTimeoutMs &&
+          (!r.body.deadline || Date.now() > Date.parse(r.body.deadline))) ||
+        Date.now() - c.submittedAt > (o.giveUpMs ?? 5 * caseTimeoutMs)
       ) {
         stuck += 1;
         problems.push(
