@@ -147,6 +147,11 @@ function kafkaTlsOf(e: z.infer<typeof InfraEnv>): {
   return { tls: { certFile, keyFile, caFile }, clientTls: tlsFromEnv({ KAFKA_SSL: true, KAFKA_SSL_CA_FILE: caFile }) };
 }
 
+/** The process's environment with some variables set over it (`infra up --brokers 3`). */
+export function loadInfraConfigWith(overrides: Record<string, string>): InfraConfig {
+  return loadInfraConfig({ ...process.env, ...overrides });
+}
+
 export function loadInfraConfig(env: Record<string, string | undefined> = process.env): InfraConfig {
   const parsed = InfraEnv.safeParse(env);
   if (!parsed.success) {

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 
-import { loadInfraConfig, type InfraConfig } from './config.js';
+import { loadInfraConfigWith, type InfraConfig } from './config.js';
 import { infraDown, infraStatus, infraUp, type EngineStatus, type InfraStatus } from './engines.js';
 import { engineTitle } from './errors.js';
 import type { Progress } from './progress.js';
@@ -31,8 +31,7 @@ function print(status: InfraStatus, json: boolean): void {
 
 /** `govmesh infra up | down | status`, mounted by the govmesh command line. */
 export function infraCommand(
-  loadConfig: (overrides?: Record<string, string>) => InfraConfig = (overrides = {}) =>
-    loadInfraConfig({ ...process.env, ...overrides }),
+  loadConfig: (overrides?: Record<string, string>) => InfraConfig = (overrides = {}) => loadInfraConfigWith(overrides),
 ): Command {
   const infra = new Command('infra').description('start, stop or inspect the embedded Kafka and Temporal on loopback');
   infra
