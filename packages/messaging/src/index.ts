@@ -26,6 +26,7 @@ export {
   type Grant,
 } from './kafka-acls.js';
 export { ScramUsers, ScramUserChangeRefused, newSecret } from './scram-users.js';
+export { KafkaUnreachable, isBrokerUnreachable, withKafkaAdmin } from './kafka-admin.js';
 export { ensureTopics, waitForLeaders, TopicsNotReady } from './topics.js';
 export { CloudEventPublisher, type OutgoingEvent } from './cloud-event-publisher.js';
 export {

@@ -9,6 +9,7 @@ import type { z } from 'zod';
 
 import type { CloudEventPublisher } from './cloud-event-publisher.js';
 import { REGISTRY_FOLLOWER_GROUP_PREFIX } from './kafka-acls.js';
+import { withKafkaAdmin } from './kafka-admin.js';
 
 export interface CompactedTopicFollow {
   /** Resolves once every message on the topic at start has been read. */
@@ -31,10 +32,13 @@ export async function followCompactedTopic<T>(deps: {
   onValue: (value: T) => void;
 }): Promise<CompactedTopicFollow> {
   const log = deps.logger.child({ component: deps.component });
-  const admin = deps.kafka.admin();
-  await admin.connect();
-  const ends = new Map((await admin.fetchTopicOffsets(deps.topic)).map((p) => [p.partition, BigInt(p.high)]));
-  await admin.disconnect();
+  const offsets = await withKafkaAdmin(
+    deps.kafka,
+    `read the end of ${deps.topic}`,
+    (admin) => admin.fetchTopicOffsets(deps.topic),
+    { logger: log },
+  );
+  const ends = new Map(offsets.map((p) => [p.partition, BigInt(p.high)]));
   const behind = new Set([...ends].filter(([, high]) => high > 0n).map(([p]) => p));
   let caughtUp: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (caughtUp = resolve));

@@ -63,7 +63,7 @@ export async function startApi(config: ApiConfig, logger: Logger): Promise<Runni
   const credentials = credentialsFromEnv(config);
   const tls = tlsFromEnv(config);
   const kafka = createKafka({ clientId: 'govmesh-api', brokers: config.KAFKA_BROKERS, logger, credentials, tls });
-  await ensureTopics(kafka);
+  await ensureTopics(kafka, [], logger);
   const publisher = new CloudEventPublisher(kafka);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   // A case started or answered here joins the trace of the request (Temporal headers carry it).

@@ -36,7 +36,7 @@ export async function startAuditLedger(
     credentials: credentialsFromEnv(config),
     tls: tlsFromEnv(config),
   });
-  await ensureTopics(kafka);
+  await ensureTopics(kafka, [], logger);
   const store = await openLedgerStore(config);
   logger.info({ ledger: describeLedgerLocation(config) }, 'audit ledger opened');
   const signer = loadOrCreateSigningKey(config.signingKeyFile);

@@ -35,7 +35,7 @@ export async function startBridge(
     credentials: credentialsFromEnv(config),
     tls: tlsFromEnv(config),
   });
-  await ensureTopics(kafka);
+  await ensureTopics(kafka, [], logger);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const metrics = serviceMetrics('bridge');
   const publisher = new CloudEventPublisher(kafka, { metrics });

@@ -1,5 +1,5 @@
 import { RESULT_TOPIC_PATTERN, partnerOfResultTopic, resultTopic } from '@govmesh/contracts/topics';
-import type { CloudEventPublisher } from '@govmesh/messaging';
+import { withKafkaAdmin, type CloudEventPublisher } from '@govmesh/messaging';
 import { CaseClient } from '@govmesh/case-client';
 import type { Client } from '@temporalio/client';
 import type { Kafka } from 'kafkajs';
@@ -65,20 +65,17 @@ export function createResultBridge(deps: ResultBridgeDeps): ResultBridge {
    */
   async function existingTopics(wanted: readonly string[]): Promise<string[]> {
     if (wanted.length === 0) return [];
-    const admin = deps.kafka.admin();
-    await admin.connect();
-    try {
-      const present = new Set(await admin.listTopics());
-      const missing = wanted.filter((t) => !present.has(t));
-      if (missing.length)
-        log.warn(
-          { topics: missing.slice(0, 20), missing: missing.length },
-          'partners on the registry without a result topic: not read until they are onboarded again',
-        );
-      return wanted.filter((t) => present.has(t));
-    } finally {
-      await admin.disconnect();
-    }
+    const listed = await withKafkaAdmin(deps.kafka, 'list result topics', (admin) => admin.listTopics(), {
+      logger: log,
+    });
+    const present = new Set(listed);
+    const missing = wanted.filter((t) => !present.has(t));
+    if (missing.length)
+      log.warn(
+        { topics: missing.slice(0, 20), missing: missing.length },
+        'partners on the registry without a result topic: not read until they are onboarded again',
+      );
+    return wanted.filter((t) => present.has(t));
   }
 
   let running = false;

@@ -37,6 +37,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   await ensureTopics(
     kafka,
     partners.map((p) => p.id),
+    logger,
   );
   // Every case event, task and refusal it publishes is counted by type (cases started, completed,
   // failed; deadlines breached; escalations) on /metrics.

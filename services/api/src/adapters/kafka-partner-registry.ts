@@ -8,6 +8,7 @@ import {
   partnerPrincipal,
   publishPartnerProfile,
   removePartnerAcls,
+  withKafkaAdmin,
   type CloudEventPublisher,
   type PartnerKafkaAccess,
   type ScramUsers,
@@ -17,6 +18,9 @@ import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 
 import type { PartnerRegistry } from '../ports.js';
+
+/** An onboarding request waits this long for a broker to come back; a client retries past that. */
+const REQUEST_WAIT_MS = 20_000;
 
 /**
  * Onboarding creates the partner's topics, its Kafka user (SCRAM-SHA-512) and the ACLs that let it
@@ -42,7 +46,7 @@ export class KafkaPartnerRegistry implements PartnerRegistry {
   ) {}
 
   async onboard(profile: PartnerProfile): Promise<PartnerKafkaAccess> {
-    await ensureTopics(this.deps.kafka, [profile.id]);
+    await ensureTopics(this.deps.kafka, [profile.id], this.deps.logger);
     const access = await this.rotateCredentials(profile.id);
     await publishPartnerProfile(this.deps.publisher, profile, '/govmesh/api');
     return access;
@@ -52,13 +56,12 @@ export class KafkaPartnerRegistry implements PartnerRegistry {
   async rotateCredentials(partnerId: string): Promise<PartnerKafkaAccess> {
     const password = newSecret();
     await this.deps.users.upsert(partnerPrincipal(partnerId), password);
-    const admin = this.deps.kafka.admin();
-    await admin.connect();
-    try {
-      await applyAcls(admin, aclEntries(partnerPrincipal(partnerId), partnerGrants(partnerId)));
-    } finally {
-      await admin.disconnect();
-    }
+    await withKafkaAdmin(
+      this.deps.kafka,
+      'grant partner ACLs',
+      (admin) => applyAcls(admin, aclEntries(partnerPrincipal(partnerId), partnerGrants(partnerId))),
+      { logger: this.deps.logger, maxWaitMs: REQUEST_WAIT_MS },
+    );
     this.deps.logger.info({ partnerId }, 'partner Kafka credentials issued');
     return {
       brokers: [...this.deps.partnerBrokers],
@@ -90,13 +93,10 @@ export class KafkaPartnerRegistry implements PartnerRegistry {
 
   private async revokeAccess(partnerId: string): Promise<void> {
     await this.deps.users.revoke(partnerPrincipal(partnerId));
-    const admin = this.deps.kafka.admin();
-    await admin.connect();
-    try {
-      await removePartnerAcls(admin, partnerId);
-    } finally {
-      await admin.disconnect();
-    }
+    await withKafkaAdmin(this.deps.kafka, 'remove partner ACLs', (admin) => removePartnerAcls(admin, partnerId), {
+      logger: this.deps.logger,
+      maxWaitMs: REQUEST_WAIT_MS,
+    });
     this.deps.logger.info({ partnerId }, 'partner Kafka credentials revoked');
   }
 }
