@@ -56,6 +56,15 @@ const InfraEnv = z.object({
     .string()
     .regex(/^\d+\.\d+\.\d+$/)
     .default('1.5.1'),
+  // `server`: Temporal's own server (built from the Go module proxy) on PostgreSQL, with several
+  // history shards, instead of the single-process dev server on SQLite.
+  GOVMESH_TEMPORAL_KIND: z.enum(['dev', 'server']).default('dev'),
+  GOVMESH_TEMPORAL_SERVER_VERSION: z
+    .string()
+    .regex(/^\d+\.\d+\.\d+$/, 'must be a Temporal server release such as 1.29.1')
+    .default('1.29.1'),
+  // Fixed when the server's database is first made: Temporal refuses another count on it later.
+  GOVMESH_TEMPORAL_SHARDS: z.coerce.number().int().min(1).max(16_384).default(4),
   GOVMESH_TEMPORAL_PORT: port.default(17233),
   GOVMESH_TEMPORAL_UI_PORT: port.default(18233),
   GOVMESH_TEMPORAL_HTTP_PORT: port.default(17243),
@@ -116,6 +125,10 @@ export interface InfraConfig {
     readonly address: string;
     readonly namespace: string;
     readonly cliVersion: string;
+    /** `dev`: the CLI's dev server on SQLite; `server`: Temporal's server on PostgreSQL. */
+    readonly kind: 'dev' | 'server';
+    readonly serverVersion: string;
+    readonly historyShards: number;
     readonly port: number;
     readonly uiPort: number;
     readonly httpPort: number;
@@ -158,6 +171,12 @@ export function loadInfraConfig(env: Record<string, string | undefined> = proces
     throw new InfraConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   const e = parsed.data;
+  // Temporal's SQL schema keeps each service's membership port as a smallint.
+  if (e.GOVMESH_TEMPORAL_KIND === 'server' && e.GOVMESH_TEMPORAL_PORT + 7 > 32_767) {
+    throw new InfraConfigError([
+      `GOVMESH_TEMPORAL_PORT: Temporal's server uses it and the seven ports above it, and stores them as a smallint: must be at most 32760 with GOVMESH_TEMPORAL_KIND=server (got ${e.GOVMESH_TEMPORAL_PORT})`,
+    ]);
+  }
   const home = e.HOME ?? homedir();
   const cacheDir = e.GOVMESH_CACHE_DIR ?? join(e.XDG_CACHE_HOME ?? join(home, '.cache'), 'govmesh');
   const dataDir = e.GOVMESH_DATA_DIR ?? join(e.XDG_STATE_HOME ?? join(home, '.local', 'state'), 'govmesh');
@@ -195,6 +214,9 @@ export function loadInfraConfig(env: Record<string, string | undefined> = proces
       address: e.TEMPORAL_ADDRESS ?? `127.0.0.1:${e.GOVMESH_TEMPORAL_PORT}`,
       namespace: e.TEMPORAL_NAMESPACE,
       cliVersion: e.GOVMESH_TEMPORAL_CLI_VERSION,
+      kind: e.GOVMESH_TEMPORAL_KIND,
+      serverVersion: e.GOVMESH_TEMPORAL_SERVER_VERSION,
+      historyShards: e.GOVMESH_TEMPORAL_SHARDS,
       port: e.GOVMESH_TEMPORAL_PORT,
       uiPort: e.GOVMESH_TEMPORAL_UI_PORT,
       httpPort: e.GOVMESH_TEMPORAL_HTTP_PORT,

@@ -11,6 +11,12 @@ import {
 import { silentProgress, type Progress } from './progress.js';
 import { preparePostgres, startPostgres, waitForPostgres } from './postgres.js';
 import { prepareTemporal, startTemporal, waitForTemporal } from './temporal.js';
+import {
+  prepareTemporalServer,
+  registerNamespace,
+  setupTemporalSchema,
+  startTemporalServer,
+} from './temporal-server.js';
 import { prepareZipkin, startZipkin, waitForZipkin } from './zipkin.js';
 
 export interface EngineStatus {
@@ -44,11 +50,13 @@ export async function infraUp(
   progress: Progress = silentProgress,
   options: { readonly tracing?: boolean; readonly postgres?: boolean } = {},
 ): Promise<InfraStatus> {
+  // Temporal's own server keeps its state on PostgreSQL: that starts first, the rest side by side.
+  const serverDatabase = config.temporal.kind === 'server' ? await postgresUp(config, progress) : undefined;
   const [kafka, temporal, zipkin, postgres] = await Promise.all([
     kafkaUp(config, progress),
     temporalUp(config, progress),
     options.tracing ? zipkinUp(config, progress) : zipkinIfRunning(config),
-    options.postgres ? postgresUp(config, progress) : postgresIfRunning(config),
+    serverDatabase ?? (options.postgres ? postgresUp(config, progress) : postgresIfRunning(config)),
   ]);
   return { kafka, temporal, ...(zipkin ? { zipkin } : {}), ...(postgres ? { postgres } : {}) };
 }
@@ -173,13 +181,29 @@ async function temporalUp(config: InfraConfig, progress: Progress): Promise<Engi
   if (running) {
     await waitForTemporal(t.address, t.namespace, config.readyTimeoutMs, running);
     progress({ engine: 'temporal', message: `reusing Temporal already running at ${t.address} (pid ${running.pid})` });
-    return embedded(running, false, uiUrl(config));
+    return embedded(running, false, t.kind === 'dev' ? uiUrl(config) : undefined);
   }
+  if (t.kind === 'server') return temporalServerUp(config, progress);
   await prepareTemporal(config, progress);
   const record = await startTemporal(config, progress);
   await waitForTemporal(t.address, t.namespace, config.readyTimeoutMs, record);
   progress({ engine: 'temporal', message: `Temporal is ready at ${t.address}` });
   return embedded(record, true, uiUrl(config));
+}
+
+/** `--temporal server`: Temporal's server on govmesh's PostgreSQL (started first when embedded). */
+async function temporalServerUp(config: InfraConfig, progress: Progress): Promise<EngineStatus> {
+  const t = config.temporal;
+  await Promise.all([prepareTemporalServer(config, progress), postgresUp(config, silentProgress)]);
+  await setupTemporalSchema(config, progress);
+  const record = await startTemporalServer(config, progress);
+  await registerNamespace(config, record);
+  await waitForTemporal(t.address, t.namespace, config.readyTimeoutMs, record);
+  progress({
+    engine: 'temporal',
+    message: `Temporal server is ready at ${t.address} (PostgreSQL, ${t.historyShards} history shards)`,
+  });
+  return embedded(record, true);
 }
 
 /**
@@ -265,7 +289,14 @@ export async function infraStatus(config: InfraConfig): Promise<InfraStatus> {
       mode: t.mode,
       state: state(t.mode === 'external' || temporalRecord !== undefined, temporalUp),
       address: t.address,
-      ...(temporalRecord ? { pid: temporalRecord.pid, logFile: temporalRecord.logFile, uiUrl: uiUrl(config) } : {}),
+      ...(temporalRecord
+        ? {
+            pid: temporalRecord.pid,
+            logFile: temporalRecord.logFile,
+            // Temporal's server has no web UI of its own; the dev server has.
+            ...(t.kind === 'dev' ? { uiUrl: uiUrl(config) } : {}),
+          }
+        : {}),
       startedNow: false,
     },
     ...(zipkin ? { zipkin } : {}),

@@ -48,15 +48,24 @@ export function infraCommand(
       '--brokers <count>',
       'Kafka nodes: 1, or 3 (replication factor 3, min.insync.replicas 2; the same as GOVMESH_KAFKA_NODES=3)',
     )
+    .option(
+      '--temporal <kind>',
+      "dev (default): the CLI's dev server on SQLite; server: Temporal's server on PostgreSQL with several history shards (the same as GOVMESH_TEMPORAL_KIND=server)",
+    )
     .option('--json', 'print the status as JSON')
-    .action(async (opts: { json?: boolean; tracing?: boolean; postgres?: boolean; brokers?: string }) => {
-      const config = loadConfig(opts.brokers ? { GOVMESH_KAFKA_NODES: opts.brokers } : {});
-      const status = await infraUp(config, terminalProgress, {
-        tracing: opts.tracing === true,
-        postgres: opts.postgres === true,
-      });
-      print(status, opts.json === true);
-    });
+    .action(
+      async (opts: { json?: boolean; tracing?: boolean; postgres?: boolean; brokers?: string; temporal?: string }) => {
+        const config = loadConfig({
+          ...(opts.brokers ? { GOVMESH_KAFKA_NODES: opts.brokers } : {}),
+          ...(opts.temporal ? { GOVMESH_TEMPORAL_KIND: opts.temporal } : {}),
+        });
+        const status = await infraUp(config, terminalProgress, {
+          tracing: opts.tracing === true,
+          postgres: opts.postgres === true,
+        });
+        print(status, opts.json === true);
+      },
+    );
   infra
     .command('down')
     .description('stop the engines that `up` started (and the trace viewer); external clusters are never touched')

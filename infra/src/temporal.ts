@@ -29,7 +29,6 @@ export async function prepareTemporal(config: InfraConfig, progress: Progress): 
   const bin = temporalCliPath(config);
   if (existsSync(bin)) return;
   await requireGo(config.processEnv);
-  const goCache = join(config.cacheDir, 'go');
   await withHeartbeat(
     progress,
     'temporal',
@@ -41,20 +40,27 @@ export async function prepareTemporal(config: InfraConfig, progress: Progress): 
         ['install', `github.com/temporalio/cli/cmd/temporal@v${config.temporal.cliVersion}`],
         {
           logFile: join(config.dataDir, 'logs', 'temporal-setup.log'),
-          env: {
-            ...config.processEnv,
-            // v1.5.1 needs no newer toolchain and no C compiler (its SQLite is pure Go).
-            GOTOOLCHAIN: 'local',
-            CGO_ENABLED: '0',
-            GOBIN: join(config.cacheDir, 'temporal-cli', config.temporal.cliVersion),
-            GOMODCACHE: join(goCache, 'mod'),
-            GOCACHE: join(goCache, 'build'),
-            // a writable module cache can be deleted with rm -rf like any other cache
-            GOFLAGS: '-modcacherw -buildvcs=false',
-          },
+          env: goInstallEnv(config, join(config.cacheDir, 'temporal-cli', config.temporal.cliVersion)),
         },
       ),
   );
+}
+
+/** `go install` into `gobin`, with govmesh's own module and build caches. */
+export function goInstallEnv(config: InfraConfig, gobin: string): Record<string, string | undefined> {
+  const goCache = join(config.cacheDir, 'go');
+  return {
+    ...config.processEnv,
+    // The CLI 1.5.1 and the server 1.29.1 need no newer toolchain and no C compiler (their
+    // SQLite is pure Go).
+    GOTOOLCHAIN: 'local',
+    CGO_ENABLED: '0',
+    GOBIN: gobin,
+    GOMODCACHE: join(goCache, 'mod'),
+    GOCACHE: join(goCache, 'build'),
+    // a writable module cache can be deleted with rm -rf like any other cache
+    GOFLAGS: '-modcacherw -buildvcs=false',
+  };
 }
 
 export async function startTemporal(config: InfraConfig, progress: Progress): Promise<PidRecord> {
