@@ -78,8 +78,8 @@ export class PortInUseError extends InfraError {
 }
 
 export type EngineName = 'kafka' | 'temporal' | 'zipkin' | 'postgres';
-/** An engine, or a tool infra builds or installs for the tests (promtool, chromium): what progress lines and build errors name. */
-export type ToolName = EngineName | 'promtool' | 'chromium';
+/** An engine, or a tool infra builds or installs for the tests (promtool, chromium, helm, compose-check): what progress lines and build errors name. */
+export type ToolName = EngineName | 'promtool' | 'chromium' | 'helm' | 'compose';
 
 export function engineTitle(engine: ToolName): string {
   return {
@@ -89,5 +89,7 @@ export function engineTitle(engine: ToolName): string {
     postgres: 'PostgreSQL',
     promtool: 'promtool',
     chromium: 'Chromium',
+    helm: 'Helm',
+    compose: 'compose-check',
   }[engine];
 }

@@ -25,6 +25,7 @@ export { ensureChromium, DEBIAN_CHROMIUM } from './chromium.js';
 export { platformCredentials, principalsDir, KafkaCredentialsMissing } from './kafka-principals.js';
 export { waitForTemporal, temporalCliPath } from './temporal.js';
 export { preparePromtool, promtoolPath, PROMTOOL_MODULE_VERSION } from './promtool.js';
+export { HELM_MODULE_VERSION, helmPath, prepareComposeCheck, prepareHelm } from './deploy-tools.js';
 export { infraCommand, terminalProgress } from './infra-command.js';
 export { kafkaCommand, aclTable } from './kafka-command.js';
 export type { Progress, ProgressEvent } from './progress.js';
