@@ -67,7 +67,7 @@ export function acceptMessages({
       open.officerTasks.get(d.stepId)!.decision = d;
       return 'accepted' as const;
     },
-    { validator: (d: OfficerDecision) => validateDecision(open, d) },
+    { validator: (d: OfficerDecision) => validateDecision(open, d, contracts) },
   );
   setHandler(
     claimOfficerTask,

@@ -32,12 +32,16 @@ export interface OfficerTask {
   decision?: OfficerDecision;
   /** The roles it climbs when overdue, in order (cases started after `statutory-time-limits`). */
   path?: readonly string[];
+  /** A fallback's: the task type whose work the officer does in-house, whose output they record. */
+  readonly taskType?: string;
 }
 
 export interface OfficerTiming {
   readonly deadline?: Deadline | undefined;
   readonly escalateTo?: string | undefined;
   readonly reviewOf?: { taskId: string; partnerId: string; attempt: number; resultDigest?: string };
+  /** A fallback's task type: the officer's output is checked against its contract, as a partner's is. */
+  readonly taskType?: string | undefined;
 }
 
 export interface CitizenRequest {

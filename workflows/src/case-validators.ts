@@ -105,14 +105,28 @@ export function validateClaim(open: OpenWork, c: OfficerTaskClaim): void {
 
 /**
  * Refuses a decision nobody asked for, from the wrong role, from a screen older than the task, on
- * a task another officer has claimed, or of a kind the task does not allow.
+ * a task another officer has claimed, or of a kind the task does not allow; and an officer's
+ * in-house work (a fallback approved) whose output the task type's contract refuses, as a
+ * partner's would be: the next steps read it.
  */
-export function validateDecision(open: OpenWork, d: OfficerDecision): void {
+export function validateDecision(open: OpenWork, d: OfficerDecision, contracts: PinnedContracts): void {
   const task = officerTaskFor(open, d);
   if (task.claimedBy && task.claimedBy !== d.officerId)
     refuse('CASE.TASK_CLAIMED', `step ${d.stepId}'s task is claimed by ${task.claimedBy}: only they may decide it`);
   if (!ALLOWED[task.kind].includes(d.decision))
     refuse('CASE.DECISION_NOT_ALLOWED', `a ${task.kind} decision is one of ${ALLOWED[task.kind].join(', ')}`);
+  const contract = task.taskType ? contracts.taskTypes[task.taskType] : undefined;
+  if (task.kind === 'fallback' && d.decision === 'approve' && contract) {
+    const errors = schemaErrors(contract.output, d.output ?? {});
+    if (errors.length) {
+      const reasons = describeSchemaErrors(errors, 'output');
+      refuse(
+        'CONTRACT.INVALID_OUTPUT',
+        `the output does not match ${task.taskType} revision ${contract.revision}: ${reasons.join('; ')}`,
+        reasons,
+      );
+    }
+  }
 }
 
 /** Refuses input nobody asked for, input missing a field asked for, or values the application schema refuses. */

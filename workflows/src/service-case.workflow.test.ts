@@ -184,6 +184,35 @@ describe('a case through every kind of step', () => {
     expect(await handed.result()).toMatchObject({ status: 'completed' });
   });
 
+  it("checks an officer's in-house work against the task type's contract, as a partner's: the next steps read it", async () => {
+    // No partner offers income verification: the step falls back to a benefits officer at once.
+    const h = await harness({ partners: { 'home-visit@1': ['visits-a'] } });
+    const handle = await h.start(
+      caseId('in-house'),
+      h.own(exampleDefinition('social-benefit.yaml')),
+      socialBenefitApplication,
+    );
+    await h.untilStep(handle, 'income-verification', 'awaiting-officer');
+    const approve = (output: Record<string, unknown>) =>
+      handle.executeUpdate(decideOfficerTask, {
+        args: [
+          {
+            stepId: 'income-verification',
+            officerId: 'officer-1',
+            role: 'benefits-officer',
+            decision: 'approve',
+            output,
+          },
+        ],
+      });
+    // Another task type's output (what the demo's officer once sent): the income step would have
+    // read `confirmed` as missing and asked the citizen, for two weeks, for nothing.
+    expect(await refusal(approve({ clear: true, findings: [] }))).toBe('CONTRACT.INVALID_OUTPUT');
+    await approve({ confirmed: true, verifiedMonthlyNet: 1500 });
+    const state = await h.untilStep(handle, 'home-visit', 'awaiting-partner');
+    expect(state.steps['income-evidence']?.status).toBe('skipped');
+  });
+
   it('skips a step whose condition does not hold', async () => {
     const h = await harness({ partners: { 'income-verification@1': ['checks-a'], 'home-visit@1': ['visits-a'] } });
     const handle = await h.start(

@@ -74,6 +74,8 @@ const REFUSAL_STATUS: Record<string, number> = {
   'CASE.INPUT_INVALID': 422,
   'CASE.INPUT_INCOMPLETE': 422,
   'CASE.DECISION_NOT_ALLOWED': 422,
+  // An officer's in-house work whose output the task type's contract refuses.
+  'CONTRACT.INVALID_OUTPUT': 422,
   'CASE.WRONG_ROLE': 403,
 };
 
@@ -83,10 +85,14 @@ const REFUSAL_STATUS: Record<string, number> = {
  */
 function caseRefusalProblem(err: CaseFailure): ApiProblem {
   const status = REFUSAL_STATUS[err.code] ?? (err.retriable ? 503 : 409);
+  // Each reason is "<path>: <rule>", the path inside the request's values or output.
+  const under = (
+    { 'CASE.INPUT_INVALID': 'body.values.', 'CONTRACT.INVALID_OUTPUT': 'body.' } as Record<string, string>
+  )[err.code];
   const errors =
-    err instanceof CaseRefused && err.code === 'CASE.INPUT_INVALID'
+    err instanceof CaseRefused && under
       ? err.reasons.map((m) => ({
-          path: `body.values.${m.slice(0, m.indexOf(':'))}`,
+          path: `${under}${m.slice(0, m.indexOf(':'))}`,
           message: m.slice(m.indexOf(':') + 2),
         }))
       : undefined;

@@ -41,8 +41,11 @@ export async function startDemoCrew(o: DemoCrewOptions): Promise<DemoCrew> {
   const { api } = o;
   // Each agency's officer plays every role its services may wait on.
   const rolesByAgency = new Map<string, string[]>();
+  // What task type each partner step is, so an officer who does it in-house records its output.
+  const taskTypes = new Map<string, string>();
   for (const file of DEMO_SERVICES) {
     const definition = onDemoClock(readExample(o.root, file), o.partnerSeconds ?? 5);
+    for (const [stepId, task] of taskStepsOf(definition)) taskTypes.set(`${String(definition.id)}/${stepId}`, task);
     const agency = String(definition.ownerAgency);
     const roles = rolesAwaitedBy(definition as unknown as Parameters<typeof rolesAwaitedBy>[0]);
     rolesByAgency.set(agency, [...new Set([...(rolesByAgency.get(agency) ?? []), ...roles])].sort());
@@ -87,7 +90,18 @@ export async function startDemoCrew(o: DemoCrewOptions): Promise<DemoCrew> {
     o.tls,
     api.baseUrl,
   );
-  const officer = startDemoOfficer(api, o.logger, (caseId) => scenarios.get(caseId), rolesByAgency);
+  const officer = startDemoOfficer(
+    api,
+    o.logger,
+    (caseId) => scenarios.get(caseId),
+    rolesByAgency,
+    (caseId, stepId) => {
+      const service = [...new Set([...taskTypes.keys()].map((k) => k.slice(0, k.indexOf('/'))))].find((id) =>
+        caseId.startsWith(`${id}-`),
+      );
+      return service ? taskTypes.get(`${service}/${stepId}`) : undefined;
+    },
+  );
   let stopped: Promise<void> | undefined;
   return {
     scenarios,
@@ -113,4 +127,16 @@ export async function startDemoCrew(o: DemoCrewOptions): Promise<DemoCrew> {
       return stopped;
     },
   };
+}
+
+/** A definition's partner steps, parallel branches included: step id → task type. */
+function taskStepsOf(definition: Record<string, unknown>): Array<[string, string]> {
+  const walk = (steps: unknown): Array<[string, string]> =>
+    (Array.isArray(steps) ? steps : []).flatMap((step: Record<string, unknown>) => [
+      ...(typeof step.task === 'string' && typeof step.id === 'string'
+        ? [[step.id, step.task] as [string, string]]
+        : []),
+      ...walk(step.parallel),
+    ]);
+  return walk(definition.steps);
 }

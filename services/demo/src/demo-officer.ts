@@ -1,3 +1,4 @@
+import { SAMPLE_OUTPUTS } from '@govmesh/partner-sdk';
 import type { Logger } from 'pino';
 
 import { officerOf, type ApiSession } from './api-session.js';
@@ -21,6 +22,8 @@ export function startDemoOfficer(
   logger: Logger,
   scenarioOf: (caseId: string) => Scenario | undefined,
   rolesByAgency: ReadonlyMap<string, readonly string[]>,
+  /** The task type of a case's partner step, whose work a fallback officer does in-house. */
+  taskTypeOf: (caseId: string, stepId: string) => string | undefined = () => undefined,
   delayMs = 500,
 ): { stop(): Promise<void> } {
   const officers = [...rolesByAgency].map(([agency, roles]) => officerOf(agency, roles));
@@ -57,8 +60,11 @@ export function startDemoOfficer(
         };
       }
     } else if (task.stepId !== 'decision') {
-      // A fallback: the officer does the partner's work in-house and records its result.
-      body = { decision: 'approve', output: { clear: true, findings: [] } };
+      // A fallback: the officer does the partner's work in-house and records its result, which
+      // the case checks against the task type's contract as it would a partner's.
+      const taskType = taskTypeOf(task.caseId, task.stepId);
+      const sample = taskType ? SAMPLE_OUTPUTS[taskType] : undefined;
+      body = { decision: 'approve', output: sample ? sample({}) : {} };
     }
     const r = await api.call(officer, 'POST', `/v1/tasks/${encodeURIComponent(task.taskId)}/decision`, body);
     if (r.status !== 202 && r.status !== 409)

@@ -48,7 +48,12 @@ export async function awaitOfficerDecision(
   const { journal, open } = ctx;
   // Each task of the step gets a version above any earlier one's: a screen opened on an earlier
   // task (before a request for information, say) cannot decide this one.
-  const task: OfficerTask = { role, kind, version: (s.taskVersion ?? 0) + 1 };
+  const task: OfficerTask = {
+    role,
+    kind,
+    version: (s.taskVersion ?? 0) + 1,
+    ...(timing.taskType ? { taskType: timing.taskType } : {}),
+  };
   if (ctx.keepsTimeLimits) task.path = escalationPathOf(role, timing.escalateTo, ctx.definition.escalation?.chain);
   open.officerTasks.set(stepId, task);
   Object.assign(s, { status: kind === 'review' ? 'awaiting-review' : 'awaiting-officer', role });

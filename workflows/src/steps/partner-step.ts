@@ -183,7 +183,10 @@ async function fallBack(
     await ctx.journal.record('fellBackInHouse', { stepId: step.id, role: fallback.role, reason }, step.id);
     s.mode = 'in-house';
     // The officer gets the same time the partners had: the case never waits without a deadline.
-    return await awaitOfficer(ctx, step.id, s, fallback.role, 'fallback', { deadline: step.deadline });
+    return await awaitOfficer(ctx, step.id, s, fallback.role, 'fallback', {
+      deadline: step.deadline,
+      taskType: step.task,
+    });
   }
   throw new StepFailed(
     step.id,
