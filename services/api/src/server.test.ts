@@ -135,6 +135,14 @@ class RecordingCases implements CaseEngine {
     return Promise.resolve({ version: step.taskVersion, claimedBy: step.claimedBy ?? null });
   }
   decide(_caseId: string, d: OfficerDecision) {
+    // As the case refuses an officer's in-house work that its task type's contract refuses.
+    if (d.output && 'clear' in d.output)
+      return Promise.reject(
+        new CaseRefused('CONTRACT.INVALID_OUTPUT', 'the output does not match income-verification@1 revision 1', [
+          'output.confirmed: is required',
+          'output.verifiedMonthlyNet: is required',
+        ]),
+      );
     this.decisions.push(d);
     return Promise.resolve();
   }
@@ -720,6 +728,19 @@ describe('the govmesh HTTP API', () => {
       .send({ decision: 'maybe' })
       .expect(400);
     expect(body(bad).errors[0]?.path).toBe('body.decision');
+    // In-house work the task type's contract refuses: every problem, each with its path.
+    const refused = await request(app)
+      .post(`/v1/tasks/${body(created).caseId}:decision/decision`)
+      .set('authorization', `Bearer ${await token('officer', 'officer-lin', ['licensing-officer'])}`)
+      .send({ decision: 'approve', output: { clear: true } })
+      .expect(422);
+    expect(refused.body).toMatchObject({
+      code: 'CONTRACT.INVALID_OUTPUT',
+      errors: [
+        { path: 'body.output.confirmed', message: 'is required' },
+        { path: 'body.output.verifiedMonthlyNet', message: 'is required' },
+      ],
+    });
   });
 
   it('shows a task at its version, lets one officer claim it, and passes the version with the decision', async () => {
