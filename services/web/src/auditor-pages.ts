@@ -38,6 +38,9 @@ export function trendBars(rates: ReadonlyArray<number | null>): Array<{ x: numbe
 
 const key = (c: Pick<PartnerScorecard, 'partnerId' | 'taskType'>) => `${c.partnerId} ${c.taskType}`;
 
+/** The most scorecard rows one page shows; the partner filter finds the others. */
+export const MAX_SCORECARD_ROWS = 100;
+
 /** The auditor dashboard: partner scorecards with their trend, the ledger's verdict, a case's trail. */
 export function auditorPages(app: express.Express, kit: PageKit): void {
   app.get(
@@ -54,38 +57,45 @@ export function auditorPages(app: express.Express, kit: PageKit): void {
       ]);
       const percent = new Intl.NumberFormat(locale, { style: 'percent' });
       const none = kit.t(req, 'audit.none');
-      const rows = cards
+      // A long-used ledger holds hundreds of partners: the page shows a screenful, and a filter
+      // by partner finds any of them.
+      const filter = typeof req.query.partner === 'string' ? req.query.partner.trim().slice(0, 100) : '';
+      const matching = cards
         .filter((c) => c.assigned > 0)
-        .map((c) => {
-          const sameDay = days.map((day) => day.find((d) => key(d) === key(c)));
-          const rates = sameDay.map((d) => d?.onTimeRate ?? null);
-          const medians = sameDay.map((d) => d?.turnaroundMs.median ?? null);
-          // Turnaround bars are scaled to the slowest day of the week shown.
-          const slowest = Math.max(0, ...medians.filter((m): m is number => m !== null));
-          return {
-            partnerId: c.partnerId,
-            taskType: c.taskType,
-            assigned: String(c.assigned),
-            onTime: c.onTimeRate === null ? none : percent.format(c.onTimeRate),
-            turnaround: c.turnaroundMs.median === null ? none : formatDuration(c.turnaroundMs.median, locale),
-            score: c.score === null ? none : percent.format(c.score),
-            bars: trendBars(rates),
-            turnaroundBars: trendBars(medians.map((m) => (m === null || slowest === 0 ? m : m / slowest))),
-            turnaroundLabel: kit.t(req, 'audit.turnaroundLabel', {
-              days: String(TREND_DAYS),
-              values: medians.map((m) => (m === null ? none : formatDuration(m, locale))).join(', '),
-            }),
-            trendLabel: kit.t(req, 'audit.trendLabel', {
-              days: String(TREND_DAYS),
-              values: rates.map((r) => (r === null ? none : percent.format(r))).join(', '),
-            }),
-          };
-        });
+        .filter((c) => c.partnerId.toLowerCase().includes(filter.toLowerCase()));
+      const rows = matching.slice(0, MAX_SCORECARD_ROWS).map((c) => {
+        const sameDay = days.map((day) => day.find((d) => key(d) === key(c)));
+        const rates = sameDay.map((d) => d?.onTimeRate ?? null);
+        const medians = sameDay.map((d) => d?.turnaroundMs.median ?? null);
+        // Turnaround bars are scaled to the slowest day of the week shown.
+        const slowest = Math.max(0, ...medians.filter((m): m is number => m !== null));
+        return {
+          partnerId: c.partnerId,
+          taskType: c.taskType,
+          assigned: String(c.assigned),
+          onTime: c.onTimeRate === null ? none : percent.format(c.onTimeRate),
+          turnaround: c.turnaroundMs.median === null ? none : formatDuration(c.turnaroundMs.median, locale),
+          score: c.score === null ? none : percent.format(c.score),
+          bars: trendBars(rates),
+          turnaroundBars: trendBars(medians.map((m) => (m === null || slowest === 0 ? m : m / slowest))),
+          turnaroundLabel: kit.t(req, 'audit.turnaroundLabel', {
+            days: String(TREND_DAYS),
+            values: medians.map((m) => (m === null ? none : formatDuration(m, locale))).join(', '),
+          }),
+          trendLabel: kit.t(req, 'audit.trendLabel', {
+            days: String(TREND_DAYS),
+            values: rates.map((r) => (r === null ? none : percent.format(r))).join(', '),
+          }),
+        };
+      });
       kit.render(req, res, 'audit', {
         title: kit.t(req, 'audit.title'),
         section: 'audit',
         days: String(TREND_DAYS),
         rows,
+        filter,
+        shown: rows.length,
+        total: matching.length,
         ledger: verdict.ok
           ? kit.t(req, 'audit.ledgerOk', { records: String(verdict.records), signed: String(verdict.signedThrough) })
           : kit.t(req, 'audit.ledgerBroken', {

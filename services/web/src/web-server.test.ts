@@ -253,10 +253,21 @@ class RecordingApi implements PortalApi {
       },
     });
   }
+  /** More partners on the ledger, as a long-used one holds (partner-0, partner-1, …). */
+  extraPartners = 0;
   scorecards(_token: string, window?: { since: string; until: string }) {
     this.scorecardWindows.push(window);
     const today = window === undefined || Date.parse(window.until) > Date.now();
+    const extra = Array.from({ length: this.extraPartners }, (_, i) => ({
+      partnerId: `partner-${i}`,
+      taskType: 'background-check@1',
+      assigned: 3,
+      onTimeRate: 1,
+      score: 0.9,
+      turnaroundMs: { median: 60_000, p95: 60_000, samples: 3 },
+    }));
     return Promise.resolve([
+      ...extra,
       {
         partnerId: 'swift-checks',
         taskType: 'background-check@1',
@@ -961,6 +972,24 @@ describe('the citizen portal', () => {
 
   describe('the auditor dashboard', () => {
     const auditor = () => portal(new RecordingApi(), 'auditor', 'demo-auditor');
+
+    it('shows a screenful of a long-used ledger, and finds any partner by a filter', async () => {
+      const { agent, api } = auditor();
+      api.extraPartners = 250;
+      await signIn(agent);
+      const all = await agent.get('/audit').expect(200);
+      expect(all.text.match(/<th scope="row"/g)).toHaveLength(100);
+      expect(all.text).toContain('Showing 100 of 251 rows. Filter by partner to find one.');
+      // The last partner is not on the first screenful; the filter finds it.
+      expect(all.text).not.toContain('swift-checks');
+      const found = await agent.get('/audit?partner=SWIFT').expect(200);
+      expect(found.text.match(/<th scope="row"/g)).toHaveLength(1);
+      expect(found.text).toContain('swift-checks');
+      expect(found.text).not.toContain('Showing');
+      expect(found.text).toContain('value="SWIFT"');
+      const none = await agent.get('/audit?partner=nobody').expect(200);
+      expect(none.text).toContain('No partner matches “nobody”.');
+    });
 
     it("shows the ledger's verdict and each partner's scorecard with its trend, day by day", async () => {
       const { agent, api } = auditor();
