@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { InfraConfig } from './config.js';
 import { runLogged } from './engine-process.js';
 import { withHeartbeat, type Progress } from './progress.js';
+import { goInstallEnv } from './temporal.js';
 import { requireGo } from './toolchain.js';
 
 /** The Prometheus release whose promtool checks govmesh's alert rules and dashboard queries. */
@@ -22,7 +23,6 @@ export async function preparePromtool(config: InfraConfig, progress: Progress): 
   const bin = promtoolPath(config);
   if (existsSync(bin)) return bin;
   await requireGo(config.processEnv);
-  const goCache = join(config.cacheDir, 'go');
   await withHeartbeat(
     progress,
     'promtool',
@@ -34,15 +34,7 @@ export async function preparePromtool(config: InfraConfig, progress: Progress): 
         ['install', `github.com/prometheus/prometheus/cmd/promtool@${PROMTOOL_MODULE_VERSION}`],
         {
           logFile: join(config.dataDir, 'logs', 'promtool-setup.log'),
-          env: {
-            ...config.processEnv,
-            GOTOOLCHAIN: 'local',
-            CGO_ENABLED: '0',
-            GOBIN: join(config.cacheDir, 'promtool', PROMTOOL_MODULE_VERSION),
-            GOMODCACHE: join(goCache, 'mod'),
-            GOCACHE: join(goCache, 'build'),
-            GOFLAGS: '-modcacherw -buildvcs=false',
-          },
+          env: goInstallEnv(config, join(config.cacheDir, 'promtool', PROMTOOL_MODULE_VERSION)),
         },
       ),
   );

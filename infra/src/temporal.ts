@@ -51,8 +51,8 @@ export function goInstallEnv(config: InfraConfig, gobin: string): Record<string,
   const goCache = join(config.cacheDir, 'go');
   return {
     ...config.processEnv,
-    // The CLI 1.5.1 and the server 1.29.1 need no newer toolchain and no C compiler (their
-    // SQLite is pure Go).
+    // What govmesh builds with Go (the Temporal CLI and server, promtool, Helm, compose-check)
+    // needs no newer toolchain and no C compiler (the Temporal SQLite is pure Go).
     GOTOOLCHAIN: 'local',
     CGO_ENABLED: '0',
     GOBIN: gobin,
