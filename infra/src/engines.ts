@@ -12,8 +12,8 @@ import { silentProgress, type Progress } from './progress.js';
 import { preparePostgres, startPostgres, waitForPostgres } from './postgres.js';
 import { prepareTemporal, startTemporal, waitForTemporal } from './temporal.js';
 import {
+  describeOrRegisterNamespace,
   prepareTemporalServer,
-  registerNamespace,
   setupTemporalSchema,
   startTemporalServer,
 } from './temporal-server.js';
@@ -197,8 +197,9 @@ async function temporalServerUp(config: InfraConfig, progress: Progress): Promis
   await Promise.all([prepareTemporalServer(config, progress), postgresUp(config, silentProgress)]);
   await setupTemporalSchema(config, progress);
   const record = await startTemporalServer(config, progress);
-  await registerNamespace(config, record);
-  await waitForTemporal(t.address, t.namespace, config.readyTimeoutMs, record);
+  await waitForTemporal(t.address, t.namespace, config.readyTimeoutMs, record, (c) =>
+    describeOrRegisterNamespace(c, t.namespace),
+  );
   progress({
     engine: 'temporal',
     message: `Temporal server is ready at ${t.address} (PostgreSQL, ${t.historyShards} history shards)`,

@@ -1,23 +1,14 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { Connection } from '@temporalio/client';
+import type { Connection } from '@temporalio/client';
 import Long from 'long';
 import pg from 'pg';
 import { stringify } from 'yaml';
 
 import type { InfraConfig } from './config.js';
-import {
-  isAlive,
-  isPortFree,
-  runLogged,
-  sleep,
-  spawnEngine,
-  tailOf,
-  writePidRecord,
-  type PidRecord,
-} from './engine-process.js';
-import { EngineNotReadyError, PortInUseError } from './errors.js';
+import { isPortFree, runLogged, spawnEngine, writePidRecord, type PidRecord } from './engine-process.js';
+import { PortInUseError } from './errors.js';
 import { databaseUrl } from './postgres.js';
 import { withHeartbeat, type Progress } from './progress.js';
 import { goInstallEnv } from './temporal.js';
@@ -267,55 +258,25 @@ export async function startTemporalServer(config: InfraConfig, progress: Progres
 }
 
 /**
- * Registers the namespace once the frontend answers (the dev server makes its own; a server
- * makes none), so that `waitForTemporal`'s DescribeNamespace then succeeds.
+ * Registers the namespace if it is missing (the dev server makes its own; a server makes none),
+ * asked of a frontend that answers; `waitForTemporal` asks it until it does.
  */
-export async function registerNamespace(config: InfraConfig, process: PidRecord): Promise<void> {
-  const { address, namespace } = config.temporal;
-  const deadline = Date.now() + config.readyTimeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    if (!isAlive(process))
-      throw new EngineNotReadyError(
-        'temporal',
-        address,
-        `the Temporal server exited while starting:\n${tailOf(process.logFile, 20)}`,
-        `see ${process.logFile}`,
-      );
-    let connection: Connection | undefined;
-    try {
-      connection = await Connection.connect({ address, connectTimeout: 2_000 });
-      const service = connection.workflowService;
-      const known = await service.describeNamespace({ namespace }).then(
-        () => true,
-        (err: { code?: number }) => {
-          if (err.code === 5) return false; // NOT_FOUND
-          throw err;
-        },
-      );
-      if (!known)
-        await service
-          .registerNamespace({
-            namespace,
-            workflowExecutionRetentionPeriod: { seconds: Long.fromNumber(RETENTION_DAYS * 24 * 3600) },
-          })
-          .catch((err: { code?: number }) => {
-            if (err.code !== 6) throw err; // ALREADY_EXISTS: another `up` won the race
-          });
-      return;
-    } catch (err) {
-      last = err;
-    } finally {
-      await connection?.close().catch(() => undefined);
-    }
-    await sleep(500);
-  }
-  throw new EngineNotReadyError(
-    'temporal',
-    address,
-    `the Temporal server at ${address} did not register namespace ${namespace} within ${Math.round(config.readyTimeoutMs / 1000)} s` +
-      (last instanceof Error ? ` (last error: ${last.message})` : ''),
-    `see ${process.logFile}`,
-    last,
+export async function describeOrRegisterNamespace(connection: Connection, namespace: string): Promise<void> {
+  const service = connection.workflowService;
+  const known = await service.describeNamespace({ namespace }).then(
+    () => true,
+    (err: { code?: number }) => {
+      if (err.code === 5) return false; // NOT_FOUND
+      throw err;
+    },
   );
+  if (known) return;
+  await service
+    .registerNamespace({
+      namespace,
+      workflowExecutionRetentionPeriod: { seconds: Long.fromNumber(RETENTION_DAYS * 24 * 3600) },
+    })
+    .catch((err: { code?: number }) => {
+      if (err.code !== 6) throw err; // ALREADY_EXISTS: another `up` won the race
+    });
 }

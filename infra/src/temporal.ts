@@ -122,12 +122,16 @@ export async function startTemporal(config: InfraConfig, progress: Progress): Pr
   return record;
 }
 
-/** Waits until the frontend answers DescribeNamespace for the configured namespace. */
+/**
+ * Waits until the frontend answers DescribeNamespace for the configured namespace, or `ask` when
+ * given (the server's: register the namespace if it is missing).
+ */
 export async function waitForTemporal(
   address: string,
   namespace: string,
   timeoutMs: number,
   process?: PidRecord,
+  ask: (connection: Connection) => Promise<unknown> = (c) => c.workflowService.describeNamespace({ namespace }),
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
@@ -143,7 +147,7 @@ export async function waitForTemporal(
     let connection: Connection | undefined;
     try {
       connection = await Connection.connect({ address, connectTimeout: 2_000 });
-      await connection.workflowService.describeNamespace({ namespace });
+      await ask(connection);
       return;
     } catch (err) {
       last = err;

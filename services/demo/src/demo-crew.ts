@@ -42,10 +42,10 @@ export async function startDemoCrew(o: DemoCrewOptions): Promise<DemoCrew> {
   // Each agency's officer plays every role its services may wait on.
   const rolesByAgency = new Map<string, string[]>();
   // What task type each partner step is, so an officer who does it in-house records its output.
-  const taskTypes = new Map<string, string>();
+  const taskTypes = new Map<string, Map<string, string>>();
   for (const file of DEMO_SERVICES) {
     const definition = onDemoClock(readExample(o.root, file), o.partnerSeconds ?? 5);
-    for (const [stepId, task] of taskStepsOf(definition)) taskTypes.set(`${String(definition.id)}/${stepId}`, task);
+    taskTypes.set(String(definition.id), new Map(taskStepsOf(definition)));
     const agency = String(definition.ownerAgency);
     const roles = rolesAwaitedBy(definition as unknown as Parameters<typeof rolesAwaitedBy>[0]);
     rolesByAgency.set(agency, [...new Set([...(rolesByAgency.get(agency) ?? []), ...roles])].sort());
@@ -90,18 +90,10 @@ export async function startDemoCrew(o: DemoCrewOptions): Promise<DemoCrew> {
     o.tls,
     api.baseUrl,
   );
-  const officer = startDemoOfficer(
-    api,
-    o.logger,
-    (caseId) => scenarios.get(caseId),
-    rolesByAgency,
-    (caseId, stepId) => {
-      const service = [...new Set([...taskTypes.keys()].map((k) => k.slice(0, k.indexOf('/'))))].find((id) =>
-        caseId.startsWith(`${id}-`),
-      );
-      return service ? taskTypes.get(`${service}/${stepId}`) : undefined;
-    },
-  );
+  // A case id starts with its service's id (contracts' case-ids).
+  const taskTypeOf = (caseId: string, stepId: string) =>
+    [...taskTypes].find(([serviceId]) => caseId.startsWith(`${serviceId}-`))?.[1].get(stepId);
+  const officer = startDemoOfficer(api, o.logger, (caseId) => scenarios.get(caseId), rolesByAgency, taskTypeOf);
   let stopped: Promise<void> | undefined;
   return {
     scenarios,
