@@ -158,6 +158,11 @@ describe('a business-licence case on the real engines', () => {
     );
     expect(accepted).toHaveLength(3);
     expect(rejections).toEqual([]);
+    // The case's version is one marker (and one change-version upsert), not one per workflow change.
+    const versionMarkers = (history.events ?? []).filter(
+      (e) => e.markerRecordedEventAttributes?.markerName === 'core_patch',
+    );
+    expect(versionMarkers).toHaveLength(1);
 
     // The audit ledger: every state change, each caused by the one before, with ids a replay reproduces.
     const events = await caseEvents(platform.kafka, caseId, DOMAIN_EVENTS.caseCompleted.type);

@@ -124,40 +124,48 @@ export function caseActivities(
 > & {
   readonly visibility: VisibilityFeatures;
 } {
-  const local = patched('local-events-and-selection') ? localActivities : remoteActivities;
+  // A case started from now on records one marker for all the changes below, where it recorded
+  // one per change: each marker is a history event and an upsert of Temporal's change-version
+  // search attribute, so fourteen of each (and their visibility writes) began every case
+  // (bench/RESULTS.md). Cases started before replay with the markers their history holds: for
+  // them this one is absent and each change is asked on its own, as they were. A later change
+  // keeps its own `patched()` after these.
+  const since = patched('case-features-2026-12');
+  const has = (change: string): boolean => since || patched(change);
+  const local = has('local-events-and-selection') ? localActivities : remoteActivities;
   // Dispatching and reckoning deadlines locally too: the partner step then costs no remote activity,
   // only the Kafka leg and the Update. A task sent twice (a worker crash) has the same task id and
   // attempt; the case takes one answer and refuses the second as TASK.DUPLICATE_RESULT.
-  const localDispatch = patched('local-dispatch-and-deadlines') ? localActivities : remoteActivities;
+  const localDispatch = has('local-dispatch-and-deadlines') ? localActivities : remoteActivities;
   // Events are kept until the case next waits, calls out or ends, then published in one batch
   // (with a dispatch, in the same send as the task): a partner step costs one publish, not five.
-  const batched = patched('batched-domain-events');
+  const batched = has('batched-domain-events');
   // A dispatch's event takes its place in the case's numbering, so the causation chain has no gap.
-  const numbersDispatches = patched('numbered-dispatches');
+  const numbersDispatches = has('numbered-dispatches');
   // The partners holding the case's tasks are a search attribute, so a suspension finds their cases at once.
-  const partnersHolding = patched('partners-holding-search-attribute');
+  const partnersHolding = has('partners-holding-search-attribute');
   // And the officer roles it waits for, so an officer's inbox is one query too.
-  const awaitingRoles = patched('awaiting-roles-search-attribute');
+  const awaitingRoles = has('awaiting-roles-search-attribute');
   // A step's first partner is chosen by the dispatch itself: one local activity (and one workflow
   // activation) fewer per partner step, the largest cost of a case in the worker (bench/RESULTS.md).
-  const choosesPartnerInDispatch = patched('partner-chosen-in-dispatch');
+  const choosesPartnerInDispatch = has('partner-chosen-in-dispatch');
   // And its officer tasks in its memo, so the inbox lists them from that one query, asking no case.
-  const officerTasksMemo = patched('officer-tasks-memo');
+  const officerTasksMemo = has('officer-tasks-memo');
   // The applicant may withdraw; a case that ends early revokes the partner tasks it still holds.
-  const closesOpenWork = patched('applicant-withdrawal');
+  const closesOpenWork = has('applicant-withdrawal');
   // An agency step nobody picks up in time escalates instead of waiting for ever.
-  const escalatesUnavailableAgency = patched('agency-unavailable-escalates');
+  const escalatesUnavailableAgency = has('agency-unavailable-escalates');
   // A case that fails or is withdrawn undoes its completed steps that name a compensation.
-  const compensatesSteps = patched('step-compensation');
+  const compensatesSteps = has('step-compensation');
   // No officer, review or citizen wait is without a deadline: the service's default, else 10 working days.
-  const hasDefaultDeadlines = patched('default-deadlines');
+  const hasDefaultDeadlines = has('default-deadlines');
   // Local activities one at a time: two in flight at once (a parallel group's partner dispatch
   // and its officer's due date) may finish in either order, but a replay resolves them together,
   // in the order they were scheduled, and the branches would go on in another order than they did.
   // The statutory clock is kept, and an escalation chain ends at its top with one breach record.
-  const keepsTimeLimits = patched('statutory-time-limits');
+  const keepsTimeLimits = has('statutory-time-limits');
   // Look-ups go to the provider's registry service, asked by the case's own agency.
-  const asksRegistryServices = patched('registry-services');
+  const asksRegistryServices = has('registry-services');
   const inTurn = hasDefaultDeadlines ? oneAtATime() : <T>(call: () => Promise<T>) => call();
   const [ownLocal, ownDispatch, publishing] = [local, localDispatch, localActivities].map((a) => inTurnOf(a, inTurn));
   const journal = new CaseJournal(caseId, {

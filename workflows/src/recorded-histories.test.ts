@@ -32,6 +32,7 @@ describe('recorded case histories', () => {
       'before-applicant-withdrawal',
       'before-awaiting-roles',
       'before-batched-events',
+      'before-case-features-marker',
       'before-default-deadlines',
       'before-escalation-ends',
       'before-local-dispatch',
