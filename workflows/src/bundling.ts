@@ -5,6 +5,10 @@
  * keeps ajv and the validators it compiled, one per schema text, so a case no longer builds an ajv
  * and compiles its task type's output schema before it can check a partner's result (about a tenth
  * of the workflow thread's time at 3 x 32, bench/RESULTS.md). What a validator answers depends on
- * the schema and the value alone, so sharing it changes no case's commands.
+ * the schema and the value alone, so sharing it changes no case's commands. The stack depth module
+ * sets how many frames the sandbox captures of each stack (sandbox-stack-depth.ts).
  */
-export const SHARED_WORKFLOW_MODULES: readonly string[] = ['@govmesh/contracts/schema-validator'];
+export const SHARED_WORKFLOW_MODULES: readonly string[] = [
+  '@govmesh/workflows/sandbox-stack-depth',
+  '@govmesh/contracts/schema-validator',
+];

@@ -284,6 +284,22 @@ describe('a partner that answers at once', () => {
   });
 });
 
+describe('the stack trace of a waiting case', () => {
+  it('still names the step code it waits in, with the sandbox keeping fewer frames of each stack', async () => {
+    const h = await harness({ partners: { 'background-check@1': ['steady'] } });
+    const handle = await h.start(
+      caseId('licence'),
+      h.own(exampleDefinition('business-licence.yaml')),
+      businessLicenceApplication,
+    );
+    await h.until(handle, 'waiting for a partner', (s) => s.steps['background-check']?.status === 'awaiting-partner');
+    const trace = await handle.query<string>('__stack_trace');
+    // Where it waits: the partner step's wait for the result or the deadline.
+    expect(trace).toMatch(/at waitUntil \(.*steps\/partner-step\.ts:\d+/);
+    await handle.terminate('the test is over');
+  });
+});
+
 describe('deadlines', () => {
   it('reassigns a partner task whose deadline passed, revoking it, and falls back to an officer who is escalated', async () => {
     const scenario = CASE_SCENARIOS.find((s) => s.name === 'business-licence-deadlines')!;
