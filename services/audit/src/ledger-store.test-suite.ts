@@ -44,6 +44,18 @@ function entries(events: number, offset = 0) {
  */
 export function describeLedgerStore(backend: LedgerBackend): void {
   describe(`the ledger on ${backend.name}`, () => {
+    it('stores an event that comes twice in one batch once, with no gap in the chain', async () => {
+      const { store } = await backend.open();
+      const [a, b] = entries(2);
+      const outcome = await store.append([a!, a!, b!]);
+      expect(outcome).toMatchObject({ duplicates: 1 });
+      expect(outcome.appended.map((r) => [r.seq, r.eventId])).toEqual([
+        [1, a!.eventId],
+        [2, b!.eventId],
+      ]);
+      expect(await verifyLedger(store.records(), [])).toMatchObject({ ok: true, records: 2 });
+    });
+
     it('chains records in order and ignores an event it already holds', async () => {
       const { store } = await backend.open();
       const batch = entries(5);

@@ -1,8 +1,7 @@
 import { openSchemaPool } from '@govmesh/messaging';
 import type pg from 'pg';
 
-import { canonicalJson } from './canonical-hash.js';
-import { GENESIS_HASH, recordHash, type LedgerEntry, type LedgerRecord } from './ledger-record.js';
+import { GENESIS_HASH, chainRecord, type LedgerEntry, type LedgerRecord } from './ledger-record.js';
 import { toRecord, type LedgerRow as Row } from './ledger-rows.js';
 import type { AppendOutcome, LedgerStore, SignedCheckpoint } from './ledger-store.js';
 
@@ -90,6 +89,7 @@ export class PostgresLedgerStore implements LedgerStore {
       const known = new Set(held.rows.map((r) => r.event_id));
       let { seq, hash } = await this.headOf(client);
       const appended: LedgerRecord[] = [];
+      const factsTexts: string[] = [];
       let duplicates = 0;
       for (const entry of entries) {
         if (known.has(entry.eventId)) {
@@ -97,9 +97,9 @@ export class PostgresLedgerStore implements LedgerStore {
           continue;
         }
         known.add(entry.eventId); // the same event twice in one batch is stored once
-        const unsigned = { ...entry, seq: seq + 1, prevHash: hash };
-        const record: LedgerRecord = { ...unsigned, hash: recordHash(unsigned) };
+        const { record, factsJson } = chainRecord(entry, seq + 1, hash);
         appended.push(record);
+        factsTexts.push(factsJson);
         ({ seq, hash } = record);
       }
       if (appended.length > 0) {
@@ -115,7 +115,7 @@ export class PostgresLedgerStore implements LedgerStore {
             appended.map((r) => r.caseId),
             appended.map((r) => r.actor.kind),
             appended.map((r) => r.actor.id),
-            appended.map((r) => canonicalJson(r.facts)),
+            factsTexts,
             appended.map((r) => r.payloadDigest),
             appended.map((r) => r.prevHash),
             appended.map((r) => r.hash),

@@ -3,8 +3,7 @@ import { dirname } from 'node:path';
 
 import Database from 'better-sqlite3';
 
-import { canonicalJson } from './canonical-hash.js';
-import { GENESIS_HASH, recordHash, type LedgerEntry, type LedgerRecord } from './ledger-record.js';
+import { GENESIS_HASH, chainRecord, type LedgerEntry, type LedgerRecord } from './ledger-record.js';
 import { toRecord, type LedgerRow as Row } from './ledger-rows.js';
 import type { AppendOutcome, LedgerStore, SignedCheckpoint } from './ledger-store.js';
 
@@ -63,35 +62,36 @@ export class SqliteLedgerStore implements LedgerStore {
   }
 
   append(entries: readonly LedgerEntry[]): Promise<AppendOutcome> {
-    const exists = this.db.prepare<[string], { seq: number }>('SELECT seq FROM ledger_records WHERE event_id = ?');
     const insert = this.db.prepare(
       `INSERT INTO ledger_records (seq, event_id, time, type, case_id, actor_kind, actor_id, facts, payload_digest, prev_hash, hash)
-       VALUES (@seq, @eventId, @time, @type, @caseId, @actorKind, @actorId, @facts, @payloadDigest, @prevHash, @hash)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (event_id) DO NOTHING`,
     );
     const run = this.db.transaction((batch: readonly LedgerEntry[]): AppendOutcome => {
       let { seq, hash } = this.headSync();
       const appended: LedgerRecord[] = [];
       let duplicates = 0;
       for (const entry of batch) {
-        if (exists.get(entry.eventId)) {
+        const { record, factsJson } = chainRecord(entry, seq + 1, hash);
+        // An event already held (delivered again, or twice in one batch) inserts nothing and takes
+        // no place in the chain: the unique event id refuses it, without a look-up per entry.
+        const { changes } = insert.run(
+          record.seq,
+          record.eventId,
+          record.time,
+          record.type,
+          record.caseId,
+          record.actor.kind,
+          record.actor.id,
+          factsJson,
+          record.payloadDigest,
+          record.prevHash,
+          record.hash,
+        );
+        if (changes === 0) {
           duplicates += 1;
           continue;
         }
-        const unsigned = { ...entry, seq: seq + 1, prevHash: hash };
-        const record: LedgerRecord = { ...unsigned, hash: recordHash(unsigned) };
-        insert.run({
-          seq: record.seq,
-          eventId: record.eventId,
-          time: record.time,
-          type: record.type,
-          caseId: record.caseId,
-          actorKind: record.actor.kind,
-          actorId: record.actor.id,
-          facts: canonicalJson(record.facts),
-          payloadDigest: record.payloadDigest,
-          prevHash: record.prevHash,
-          hash: record.hash,
-        });
         appended.push(record);
         ({ seq, hash } = record);
       }
