@@ -185,8 +185,22 @@ async function temporalUp(config: InfraConfig, progress: Progress): Promise<Engi
   }
   if (t.kind === 'server') return temporalServerUp(config, progress);
   await prepareTemporal(config, progress);
-  const record = await startTemporal(config, progress);
-  await waitForTemporal(t.address, t.namespace, config.readyTimeoutMs, record);
+  let record = await startTemporal(config, progress);
+  try {
+    await waitForTemporal(t.address, t.namespace, config.readyTimeoutMs, record);
+  } catch (err) {
+    if (isAlive(record)) throw err;
+    // The dev server gives up when its own start-up outlasts an internal deadline ("failed to
+    // start service worker: context deadline exceeded"): a long-lived SQLite file, overdue timers
+    // of old cases firing, a machine busy with something else. A second start finds that work
+    // done; a server that cannot start at all exits again and is reported with its log.
+    progress({
+      engine: 'temporal',
+      message: `Temporal exited while starting; starting it once more (its log: ${record.logFile})`,
+    });
+    record = await startTemporal(config, progress);
+    await waitForTemporal(t.address, t.namespace, config.readyTimeoutMs, record);
+  }
   progress({ engine: 'temporal', message: `Temporal is ready at ${t.address}` });
   return embedded(record, true, uiUrl(config));
 }

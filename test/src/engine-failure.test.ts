@@ -1,12 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 import {
   engineUp,
   infraDown,
   loadInfraConfig,
   platformCredentials,
+  temporalCliPath,
   type EngineStatus,
   type InfraConfig,
 } from '@govmesh/infra';
@@ -67,3 +68,56 @@ describe.runIf(inject('infra').kafka.mode === 'embedded')('when Kafka dies durin
     );
   });
 });
+
+// The dev server can give up during its own start-up on a loaded machine with a long-lived
+// database; govmesh starts it once more. The first start is made to exit the way that one did.
+describe.runIf(inject('infra').temporal.mode === 'embedded')(
+  'when the Temporal dev server exits while starting',
+  () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'govmesh-restarted-temporal-'));
+    const cacheDir = mkdtempSync(join(tmpdir(), 'govmesh-restarted-temporal-cache-'));
+    let config: InfraConfig;
+
+    afterAll(async () => {
+      await infraDown(config, undefined, ['temporal']);
+      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(cacheDir, { recursive: true, force: true });
+    });
+
+    it('starts it once more, says so, and the second start serves', async () => {
+      const { TEMPORAL_ADDRESS: _external, ...env } = process.env;
+      const real = temporalCliPath(loadInfraConfig());
+      config = loadInfraConfig({
+        ...env,
+        GOVMESH_DATA_DIR: dataDir,
+        GOVMESH_CACHE_DIR: cacheDir,
+        GOVMESH_TEMPORAL_PORT: String(await freePort()),
+        GOVMESH_TEMPORAL_UI_PORT: String(await freePort()),
+        GOVMESH_TEMPORAL_HTTP_PORT: String(await freePort()),
+        GOVMESH_TEMPORAL_METRICS_PORT: String(await freePort()),
+      });
+      const wrapper = temporalCliPath(config);
+      const firstStart = join(cacheDir, 'first-start');
+      mkdirSync(dirname(wrapper), { recursive: true });
+      writeFileSync(
+        wrapper,
+        [
+          '#!/bin/sh',
+          `if [ ! -e '${firstStart}' ]; then`,
+          `  touch '${firstStart}'`,
+          '  echo "failed to start service worker: context deadline exceeded" >&2',
+          '  exit 1',
+          'fi',
+          `exec '${real}' "$@"`,
+          '',
+        ].join('\n'),
+        { mode: 0o755 },
+      );
+      const said: string[] = [];
+      const temporal = await engineUp(config, 'temporal', (e) => said.push(e.message));
+      expect(said).toContainEqual(expect.stringMatching(/^Temporal exited while starting; starting it once more/));
+      expect(existsSync(firstStart)).toBe(true);
+      await expect(assertEngineAnswers(temporal)).resolves.toBeUndefined();
+    }, 120_000);
+  },
+);
