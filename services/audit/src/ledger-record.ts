@@ -90,32 +90,22 @@ export function chainRecord(
  * The RFC 8785 form of a record without its hash, given its facts' canonical JSON: the same bytes
  * as `canonicalJson` of the record (tested against it), with the record's own members, all
  * strings but `seq`, written in their sorted order instead of sorted again for every record. Only
- * the facts vary in shape; they are canonicalized once, by the library, for the hash and the row.
+ * the facts vary in shape; they are canonicalized once, for the hash and the row.
  */
 export function recordCanonicalJson(record: Omit<LedgerRecord, 'hash'>, factsJson: string): string {
   const { seq, eventId, time, type, caseId, actor, payloadDigest, prevHash } = record;
   if (!Number.isSafeInteger(seq)) throw new TypeError(`a record's seq must be an integer, not ${String(seq)}`);
   return (
-    `{"actor":${actorJson(actor)},"caseId":${jsonString(caseId, 'caseId')},"eventId":${jsonString(eventId, 'eventId')}` +
+    `{"actor":${canonicalJson(actor)},"caseId":${jsonString(caseId, 'caseId')},"eventId":${jsonString(eventId, 'eventId')}` +
     `,"facts":${factsJson},"payloadDigest":${jsonString(payloadDigest, 'payloadDigest')}` +
     `,"prevHash":${jsonString(prevHash, 'prevHash')},"seq":${seq},"time":${jsonString(time, 'time')},"type":${jsonString(type, 'type')}}`
   );
 }
 
-/** An actor is a kind and an id; one with more members goes through the general form. */
-function actorJson(actor: Actor): string {
-  const keys = Object.keys(actor);
-  return keys.length === 2 && 'id' in actor && 'kind' in actor
-    ? `{"id":${jsonString(actor.id, 'actor.id')},"kind":${jsonString(actor.kind, 'actor.kind')}}`
-    : canonicalJson(actor);
-}
-
-const SURROGATE = /[\uD800-\uDFFF]/;
-
-/** A string member as RFC 8785 writes it; one with surrogates goes through the library, which refuses a lone one. */
+/** A string member as RFC 8785 writes it (canonicalJson refuses a lone surrogate), named if it is not one. */
 function jsonString(value: unknown, member: string): string {
   if (typeof value !== 'string') throw new TypeError(`a record's ${member} must be a string`);
-  return SURROGATE.test(value) ? canonicalJson(value) : JSON.stringify(value);
+  return canonicalJson(value);
 }
 
 /** One-shot SHA-256 (no Hash object per record). */
