@@ -9,15 +9,13 @@ import {
   type RegistryExchangeLogEntry,
   type RegistryLookupOutcome,
 } from '@govmesh/contracts/registry-exchange';
+import { canonicalJson } from '@govmesh/contracts/canonical-json';
 import type { TokenVerifier } from '@govmesh/tokens';
-import canonicalize from 'canonicalize';
 import type { Logger } from 'pino';
 
 /** SHA-256 of the request's RFC 8785 canonical JSON: what both sides' logs bind the exchange to. */
 export function requestHashOf(request: RegistryLookupRequest): string {
-  return createHash('sha256')
-    .update(canonicalize(request) ?? '')
-    .digest('hex');
+  return createHash('sha256').update(canonicalJson(request)).digest('hex');
 }
 
 /**

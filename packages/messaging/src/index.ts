@@ -38,7 +38,7 @@ export {
   caseKeysSource,
   loadProcessConfig,
 } from './process-config.js';
-export { canonicalJson, digestOf } from './canonical-json.js';
+export { canonicalJson, digestOf } from '@govmesh/contracts/canonical-json';
 export {
   followCompactedTopic,
   watchPartnerRegistry,

@@ -1,2 +1,2 @@
 // One canonical form for the whole platform: the bridge digests results with the same function.
-export { canonicalJson, digestOf } from '@govmesh/messaging';
+export { canonicalJson, digestOf } from '@govmesh/contracts/canonical-json';

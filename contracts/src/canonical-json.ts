@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
  * how `sort()` orders strings, and with lone surrogates and non-finite numbers refused.
  */
 export function canonicalJson(value: unknown): string {
-  if (value === undefined) throw new TypeError('a ledger value must be JSON');
+  if (value === undefined) throw new TypeError('a canonical JSON value must be JSON');
   return write(value, 0);
 }
 
