@@ -6,13 +6,17 @@ import { pct, say } from './stats.js';
 
 export interface InboxFigures {
   openCases: number;
-  /** The inbox as GET /v1/tasks reads it: one visibility query, the tasks from each case's memo. */
+  /** The whole inbox as GET /v1/tasks reads it: one visibility query, the tasks from each case's memo. */
   oneQueryMs: { p50: number; p99: number; samples: number };
+  /** One page of the inbox as GET /v1/tasks?pageSize= reads it (the first and one from the middle, in turn). */
+  onePageMs: { p50: number; p99: number; samples: number; pageSize: number };
   /** The same tasks found by asking every case for its state, one after the other (the inbox before). */
   askingEachCaseMs: number;
 }
 
 const STALL_MS = 120_000;
+/** The page an officer's screen would show. */
+const INBOX_PAGE = 50;
 
 /**
  * The officers' inbox with `levels` cases open at once, each waiting for an officer's decision:
@@ -67,16 +71,34 @@ export async function inboxBench(p: BenchPlatform, levels: readonly number[], re
         await cases.officerInbox([role]);
         samples.push(performance.now() - t);
       }
+      // A page from the middle of the inbox: its token's cursor is half way down the index.
+      let middle: string | undefined;
+      for (let seen = 0; seen < level / 2; seen += INBOX_PAGE)
+        middle = (
+          await cases.officerInboxPage([role], { pageSize: INBOX_PAGE, ...(middle ? { pageToken: middle } : {}) })
+        ).nextPageToken;
+      const pages: number[] = [];
+      for (let i = 0; i < reads; i += 1) {
+        const t = performance.now();
+        const page = await cases.officerInboxPage([role], {
+          pageSize: INBOX_PAGE,
+          ...(i % 2 === 1 && middle ? { pageToken: middle } : {}),
+        });
+        pages.push(performance.now() - t);
+        if (page.cases.length !== INBOX_PAGE || !page.nextPageToken)
+          throw new Error(`inbox: a page of ${INBOX_PAGE} held ${page.cases.length} of ${level} cases`);
+      }
       const t = performance.now();
       for (const { caseId } of await cases.officerInbox([role])) await cases.state(caseId);
       figures.push({
         openCases: level,
         oneQueryMs: { p50: pct(samples, 50), p99: pct(samples, 99), samples: samples.length },
+        onePageMs: { p50: pct(pages, 50), p99: pct(pages, 99), samples: pages.length, pageSize: INBOX_PAGE },
         askingEachCaseMs: performance.now() - t,
       });
       const f = figures.at(-1)!;
       say(
-        `  inbox: ${level} open cases: one query p50 ${f.oneQueryMs.p50.toFixed(0)} ms, p99 ${f.oneQueryMs.p99.toFixed(0)} ms; asking each case ${f.askingEachCaseMs.toFixed(0)} ms`,
+        `  inbox: ${level} open cases: the whole inbox p50 ${f.oneQueryMs.p50.toFixed(0)} ms, p99 ${f.oneQueryMs.p99.toFixed(0)} ms; a page of ${INBOX_PAGE} p50 ${f.onePageMs.p50.toFixed(0)} ms, p99 ${f.onePageMs.p99.toFixed(0)} ms; asking each case ${f.askingEachCaseMs.toFixed(0)} ms`,
       );
     }
   } finally {

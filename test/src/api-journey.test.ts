@@ -545,4 +545,60 @@ describe('a business licence, driven only through the API, on the real engines',
       DOMAIN_EVENTS.statutoryDeadlineBreached.type,
     ]);
   }, 120_000);
+  it('pages an officer inbox from the real index: newest case first, each case once, the next page in the Link header', async () => {
+    const admin = await as('agency-admin', 'market-regulation');
+    const role = `paging-officer-${suffix}`;
+    const paged = {
+      apiVersion: 'govmesh/v1',
+      kind: 'Service',
+      id: `paged-licence-${suffix}`,
+      version: 1,
+      title: 'A licence decided by an officer at once',
+      ownerAgency: 'market-regulation',
+      application: { schema: 'business-licence-application@1' },
+      steps: [
+        { id: 'decision', classification: { core: true, critical: true }, officer: { role, deadline: { hours: 1 } } },
+      ],
+    };
+    await request(app).put(`/v1/services/${paged.id}`).set('authorization', admin).send(paged).expect(201);
+    const opened: string[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      const submitted = await request(app)
+        .post('/v1/cases')
+        .set('authorization', await as('citizen', `citizen-paged-${i}-${suffix}`))
+        .set('idempotency-key', `paged-${i}-${suffix}`)
+        .send({ serviceId: paged.id, application })
+        .expect(202);
+      opened.push((submitted.body as { caseId: string }).caseId);
+    }
+    const officer = await as('officer', `officer-paged-${suffix}`, [role]);
+    const pageOf = async (path: string) => {
+      const res = await request(app).get(path).set('authorization', officer).expect(200);
+      const link = res.headers.link;
+      return {
+        cases: (res.body as Array<{ caseId: string }>).map((t) => t.caseId),
+        next: link ? /^<([^>]+)>; rel="next"$/.exec(link)![1] : undefined,
+      };
+    };
+    // The index lists a case moments after it starts waiting: until one page holds all five.
+    const deadline = Date.now() + 30_000;
+    while ((await pageOf('/v1/tasks?pageSize=10')).cases.length < opened.length) {
+      if (Date.now() > deadline) throw new Error('the index did not list the five cases within 30 s');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const pages: string[][] = [];
+    let next: string | undefined = '/v1/tasks?pageSize=2';
+    while (next) {
+      const page = await pageOf(next);
+      pages.push(page.cases);
+      next = page.next;
+    }
+    expect(pages.map((p) => p.length)).toEqual([2, 2, 1]);
+    expect(pages.flat()).toEqual([...opened].reverse());
+    const refused = await request(app)
+      .get('/v1/tasks?pageSize=2&pageToken=AAAA')
+      .set('authorization', officer)
+      .expect(400);
+    expect(refused.body).toMatchObject({ code: 'REQUEST.INVALID', errors: [{ path: 'query.pageToken' }] });
+  }, 60_000);
 });

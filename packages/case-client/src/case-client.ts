@@ -28,9 +28,23 @@ import {
 } from '@govmesh/workflows/case-api';
 import type { ErasureOrder, ErasureReport } from '@govmesh/workflows/case-erasure';
 import { CASE_TASK_QUEUE } from '@govmesh/workflows/task-queues';
-import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import {
+  ApplicationFailure,
+  WorkflowExecutionAlreadyStartedError,
+  type Client,
+  type WorkflowExecutionInfo,
+} from '@temporalio/client';
 
 import { CaseClosed, CaseStillRunning, classify } from './case-failure.js';
+import { InvalidPageToken, exactStartTime, parseInboxPageToken, takeInboxPage, type InboxPage } from './inbox-page.js';
+
+/** A case in the officers' inbox: its officer tasks (undefined: too old to list them; ask it), and when it started. */
+export interface InboxCase {
+  readonly caseId: string;
+  readonly tasks?: readonly OfficerTaskEntry[];
+  /** The exact start time the index orders by (RFC 3339, nanoseconds). */
+  readonly startedAt: string;
+}
 
 export interface CaseClientOptions {
   /** Where new cases run: the worker's task queue (govmesh-cases). */
@@ -116,15 +130,41 @@ export class CaseClient {
     const named = roles.filter((r) => Role.safeParse(r).success).map((r) => `"${r}"`);
     const found: Array<{ caseId: string; tasks?: readonly OfficerTaskEntry[] }> = [];
     const query = this.runningAnd(named.length > 0 ? `${AWAITING_ROLES.name} IN (${named.join(', ')})` : undefined);
-    for await (const w of this.client.workflow.list({ query })) {
-      const version = w.typedSearchAttributes.get(VISIBILITY_VERSION);
-      found.push(
-        version === undefined || version < OFFICER_TASKS_IN_MEMO
-          ? { caseId: w.workflowId }
-          : { caseId: w.workflowId, tasks: (w.memo?.[OFFICER_TASKS_MEMO] ?? []) as readonly OfficerTaskEntry[] },
-      );
-    }
+    for await (const w of this.client.workflow.list({ query })) found.push(this.inboxEntry(w));
     return found;
+  }
+
+  /**
+   * One page of the officers' inbox: at most `pageSize` running cases waiting for one of `roles`,
+   * newest first (the only order Temporal's SQL visibility lists in), from one visibility query
+   * whatever the number of open cases; `pageToken` is the last page's `nextPageToken`. Throws
+   * InvalidPageToken for a token this client did not give.
+   */
+  async officerInboxPage(
+    roles: readonly string[],
+    page: { readonly pageSize: number; readonly pageToken?: string },
+  ): Promise<InboxPage<InboxCase>> {
+    const after = page.pageToken === undefined ? undefined : parseInboxPageToken(page.pageToken);
+    if (page.pageToken !== undefined && !after) throw new InvalidPageToken();
+    const named = roles.filter((r) => Role.safeParse(r).success).map((r) => `"${r}"`);
+    const waiting = this.runningAnd(named.length > 0 ? `${AWAITING_ROLES.name} IN (${named.join(', ')})` : undefined);
+    const query = after ? `${waiting} AND StartTime <= "${after.startedAtOrBefore}"` : waiting;
+    // One more than the page, past those the cursor already gave, says whether another page follows.
+    const wanted = page.pageSize + 1 + (after?.given.length ?? 0);
+    const listed: InboxCase[] = [];
+    for await (const w of this.client.workflow.list({ query, pageSize: wanted })) {
+      listed.push({ ...this.inboxEntry(w), startedAt: exactStartTime(w.raw.startTime) });
+      if (listed.length >= wanted) break;
+    }
+    return takeInboxPage(listed, page.pageSize, after);
+  }
+
+  /** A listed case with the officer tasks its memo keeps, or none for a case too old to keep them. */
+  private inboxEntry(w: WorkflowExecutionInfo): { caseId: string; tasks?: readonly OfficerTaskEntry[] } {
+    const version = w.typedSearchAttributes.get(VISIBILITY_VERSION);
+    return version === undefined || version < OFFICER_TASKS_IN_MEMO
+      ? { caseId: w.workflowId }
+      : { caseId: w.workflowId, tasks: (w.memo?.[OFFICER_TASKS_MEMO] ?? []) as readonly OfficerTaskEntry[] };
   }
 
   /** The running cases that meet `condition`, and those too old to say (no VISIBILITY_VERSION). */

@@ -3,6 +3,7 @@ import { PartnerProfile, PartnerStatus } from '@govmesh/contracts/partner-profil
 import { parseTaskId } from '@govmesh/contracts/case-ids';
 import { ServiceDefinition } from '@govmesh/contracts/service-definition';
 import { PartnerScorecard, ServiceTransparency } from '@govmesh/contracts/partner-scorecard';
+import { parseInboxPageToken } from '@govmesh/case-client';
 import { PartnerKafkaAccess } from '@govmesh/messaging';
 import { z } from 'zod';
 
@@ -126,6 +127,34 @@ export const RatingBody = z.object({ score: z.number().int().min(1).max(5) });
 export const WithdrawalBody = z.object({
   reason: z.string().trim().min(1, 'say why, in a few words').max(2000),
 });
+
+/** The most cases one inbox page may hold. */
+export const MAX_INBOX_PAGE = 500;
+
+/** The inbox's paging: none for the whole inbox; pageSize for one page, and the last page's token for the next. */
+export const OfficerInboxQuery = z
+  .object({
+    pageSize: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_INBOX_PAGE)
+      .optional()
+      .describe(`cases per page, 1 to ${MAX_INBOX_PAGE}; without it, the whole inbox`),
+    pageToken: z
+      .string()
+      .max(8192)
+      .refine(
+        (t) => parseInboxPageToken(t) !== undefined,
+        "not a page token this inbox gave: send the Link header's, or none",
+      )
+      .optional()
+      .describe("the next page: the token from the last page's Link header"),
+  })
+  .refine((q) => q.pageToken === undefined || q.pageSize !== undefined, {
+    path: ['pageSize'],
+    message: 'a pageToken needs the pageSize of the pages it continues',
+  });
 
 export const OfficerTaskView = z.object({
   taskId: z.string(),

@@ -8,6 +8,7 @@ import {
   ClaimBody,
   DecisionBody,
   OfficerTaskDetail,
+  OfficerInboxQuery,
   OfficerTaskView,
   Problem,
   RevokeBody,
@@ -84,6 +85,40 @@ async function waitingTask(caller: Caller, taskId: string, deps: ApiDeps) {
   return { ...found, entry };
 }
 
+/**
+ * Turns a listed case into the caller's tasks in it: none when the case is not of the caller's
+ * agency, undefined when it has closed. Reads each service's owner once per request.
+ */
+function inboxTasks(caller: Caller, deps: ApiDeps) {
+  const owners = new Map<string, Promise<string | undefined>>();
+  const owner = (serviceId: string) => {
+    if (!owners.has(serviceId)) owners.set(serviceId, ownerOf(serviceId, deps));
+    return owners.get(serviceId)!;
+  };
+  return async (waiting: {
+    readonly caseId: string;
+    readonly tasks?: readonly OfficerTaskEntry[] | undefined;
+  }): Promise<{ submittedAt: string; views: Array<z.infer<typeof OfficerTaskView>> } | undefined> => {
+    const { caseId } = waiting;
+    const record = await deps.store.case(caseId);
+    if (!record || caller.agency === undefined || (await owner(record.serviceId)) !== caller.agency) return undefined;
+    let entries = waiting.tasks;
+    if (!entries) {
+      const state = await deps.cases.state(caseId);
+      if (!state) return undefined;
+      if (state.status !== 'running') {
+        await deps.store.closeCase(caseId);
+        return undefined;
+      }
+      entries = officerTasks(state);
+    }
+    const views = entries
+      .filter((t) => caller.officerRoles.includes(t.role))
+      .map((t) => taskView(caseId, record.serviceId, t));
+    return { submittedAt: record.submittedAt, views };
+  };
+}
+
 /** A claim or its release, answered with who holds the task now and its version. */
 function claimRoute(action: 'claim' | 'release'): RouteSpec {
   return route({
@@ -133,9 +168,45 @@ export const officerRoutes: RouteSpec[] = [
     roles: ['officer'],
     summary:
       "The officer's inbox: officer decisions, reviews and fallbacks waiting for a role the caller holds, with deadlines",
-    responses: { 200: { description: 'the waiting tasks, oldest case first', schema: OfficerTaskView.array() } },
-    async handle({ caller }, deps) {
+    query: OfficerInboxQuery,
+    responses: {
+      200: {
+        description:
+          'the waiting tasks: the whole inbox oldest case first, or with pageSize one page, newest case first',
+        schema: OfficerTaskView.array(),
+        headers: {
+          Link: {
+            description: 'with pageSize, when more cases wait: `</v1/tasks?pageSize=..&pageToken=..>; rel="next"`',
+            schema: { type: 'string' },
+          },
+        },
+      },
+    },
+    async handle({ caller, query }, deps) {
       const roles = caller!.officerRoles;
+      const tasksOf = inboxTasks(caller!, deps);
+      if (query.pageSize !== undefined) {
+        // One page from one visibility query, whatever the number of open cases, in the index's
+        // order (newest case first: the only order Temporal's SQL visibility lists in).
+        const page = await deps.cases.officerInboxPage(roles, {
+          pageSize: query.pageSize,
+          ...(query.pageToken !== undefined ? { pageToken: query.pageToken } : {}),
+        });
+        const tasks: Array<z.infer<typeof OfficerTaskView>> = [];
+        for (const waiting of page.cases) tasks.push(...((await tasksOf(waiting))?.views ?? []));
+        const next = page.nextPageToken;
+        return {
+          status: 200,
+          body: tasks,
+          ...(next
+            ? {
+                headers: {
+                  Link: `</v1/tasks?pageSize=${query.pageSize}&pageToken=${encodeURIComponent(next)}>; rel="next"`,
+                },
+              }
+            : {}),
+        };
+      }
       const now = (deps.now?.() ?? new Date()).getTime();
       // One visibility query: the cases waiting for the caller's roles, each with the tasks its
       // memo lists, whatever the number of open cases. The index lags a new case by a moment, so a
@@ -145,28 +216,16 @@ export const officerRoutes: RouteSpec[] = [
       const young = (await deps.store.openCasesSince(new Date(now - VISIBILITY_LAG_MS)))
         .filter((r) => !listed.has(r.caseId))
         .map((r) => ({ caseId: r.caseId, tasks: undefined }));
-      const found: Array<{ submittedAt: string; view: z.infer<typeof OfficerTaskView> }> = [];
-      for (const { caseId, tasks } of [...waiting, ...young]) {
-        const record = await deps.store.case(caseId);
-        if (!record || !(await mayWorkOn(caller!, record.serviceId, deps))) continue;
-        let entries = tasks;
-        if (!entries) {
-          const state = await deps.cases.state(caseId);
-          if (!state) continue;
-          if (state.status !== 'running') {
-            await deps.store.closeCase(caseId);
-            continue;
-          }
-          entries = officerTasks(state);
-        }
-        for (const t of entries) {
-          if (!roles.includes(t.role)) continue;
-          found.push({ submittedAt: record.submittedAt, view: taskView(caseId, record.serviceId, t) });
-        }
+      const found: Array<{ submittedAt: string; views: Array<z.infer<typeof OfficerTaskView>> }> = [];
+      for (const w of [...waiting, ...young]) {
+        const tasks = await tasksOf(w);
+        if (tasks) found.push(tasks);
       }
       // Oldest case first, as before; within a case, in the order of its steps.
-      const tasks = found.sort((a, b) => a.submittedAt.localeCompare(b.submittedAt)).map((f) => f.view);
-      return { status: 200, body: tasks };
+      return {
+        status: 200,
+        body: found.sort((a, b) => a.submittedAt.localeCompare(b.submittedAt)).flatMap((f) => f.views),
+      };
     },
   }),
   route({

@@ -1,4 +1,4 @@
-import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import type { z } from 'zod';
 
 import type { RouteSpec } from './route-spec.js';
@@ -84,6 +84,9 @@ export function openApiDocument(routes: readonly RouteSpec[]): Record<string, un
           status,
           {
             description: response.description,
+            ...('headers' in response && response.headers
+              ? { headers: response.headers as ResponseConfig['headers'] }
+              : {}),
             ...('schema' in response && response.schema
               ? {
                   content: {

@@ -1,5 +1,6 @@
 import type { AuditTimelineEntry, CitizenTimelineEntry, LedgerVerdict } from '@govmesh/contracts/audit-record';
 import type { PartnerProfile } from '@govmesh/contracts/partner-profile';
+import type { InboxPage } from '@govmesh/case-client';
 import type { PartnerKafkaAccess } from '@govmesh/messaging';
 import type { PartnerScorecard, ServiceTransparency } from '@govmesh/contracts/partner-scorecard';
 import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
@@ -34,6 +35,14 @@ export interface CaseEngine {
   officerInbox(
     roles: readonly string[],
   ): Promise<ReadonlyArray<{ caseId: string; tasks?: readonly OfficerTaskEntry[] }>>;
+  /**
+   * One page of that inbox, newest case first, from one visibility query whatever the number of
+   * open cases; `nextPageToken` when more wait. Throws InvalidPageToken for a token it did not give.
+   */
+  officerInboxPage(
+    roles: readonly string[],
+    page: { readonly pageSize: number; readonly pageToken?: string },
+  ): Promise<InboxPage<{ caseId: string; tasks?: readonly OfficerTaskEntry[] }>>;
   /** An officer claims or releases an officer task; answers who holds it and its version. */
   claim(caseId: string, claim: OfficerTaskClaim): Promise<OfficerTaskHold>;
   decide(caseId: string, decision: OfficerDecision): Promise<void>;

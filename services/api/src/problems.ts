@@ -1,4 +1,4 @@
-import { CaseFailure, CaseRefused } from '@govmesh/case-client';
+import { CaseFailure, CaseRefused, InvalidPageToken } from '@govmesh/case-client';
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
@@ -120,6 +120,11 @@ export function problemHandler(
     else if (err instanceof RevisionTaken)
       problem = new ApiProblem(409, 'Published concurrently', `${err.message}; read it and publish again`, {
         code: err.code,
+      });
+    else if (err instanceof InvalidPageToken)
+      problem = new ApiProblem(400, 'Invalid request', err.message, {
+        code: err.code,
+        errors: [{ path: 'query.pageToken', message: err.message }],
       });
     else if (err instanceof Unauthenticated)
       problem = new ApiProblem(401, 'Unauthenticated', err.message, { code: 'AUTH.UNAUTHENTICATED' });

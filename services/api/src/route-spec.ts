@@ -48,6 +48,8 @@ export interface RouteInput<P, Q, B> {
 export interface RouteOutput {
   readonly status: number;
   readonly body: unknown;
+  /** Response headers beside the body (a page's `Link`). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -71,7 +73,17 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
    * validator reads it and names every problem at once (a service definition): its JSON Schema.
    */
   readonly bodyDocument?: Readonly<Record<string, unknown>>;
-  readonly responses: Readonly<Record<number, { readonly description: string; readonly schema?: z.ZodType }>>;
+  readonly responses: Readonly<
+    Record<
+      number,
+      {
+        readonly description: string;
+        readonly schema?: z.ZodType;
+        /** Headers the response carries, for the document (OpenAPI header objects). */
+        readonly headers?: Readonly<Record<string, { readonly description: string; readonly schema: object }>>;
+      }
+    >
+  >;
   handle(input: RouteInput<P, Q, B>, deps: ApiDeps): Promise<RouteOutput>;
 }
 

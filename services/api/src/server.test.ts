@@ -1,5 +1,13 @@
 import { DOMAIN_EVENTS } from '@govmesh/contracts/domain-events';
-import { CaseDataCodec, CaseRefused, CaseStillRunning, loadCaseDataKeys } from '@govmesh/case-client';
+import {
+  CaseDataCodec,
+  CaseRefused,
+  CaseStillRunning,
+  InvalidPageToken,
+  loadCaseDataKeys,
+  parseInboxPageToken,
+  takeInboxPage,
+} from '@govmesh/case-client';
 import { DefaultPayloadConverter } from '@temporalio/common';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -183,6 +191,20 @@ class RecordingCases implements CaseEngine {
         .filter((s) => s.status === 'running' && officerTasks(s).some((t) => roles.includes(t.role)))
         .map((s) => (this.listsTasks ? { caseId: s.caseId, tasks: officerTasks(s) } : { caseId: s.caseId })),
     );
+  }
+  /** A page of that, newest case first, paged as CaseClient pages (its cursor, ties and tokens). */
+  async officerInboxPage(roles: readonly string[], page: { pageSize: number; pageToken?: string }) {
+    const after = page.pageToken === undefined ? undefined : parseInboxPageToken(page.pageToken);
+    if (page.pageToken !== undefined && !after) throw new InvalidPageToken();
+    const order = [...this.states.keys()];
+    // Started a second apart in the order they were opened; the index lists newest first.
+    const startedAt = (caseId: string) =>
+      `${new Date(order.indexOf(caseId) * 1000).toISOString().slice(0, 19)}.000000000Z`;
+    const listed = (await this.officerInbox(roles))
+      .map((c) => ({ ...c, startedAt: startedAt(c.caseId) }))
+      .filter((c) => !after || c.startedAt <= after.startedAtOrBefore)
+      .reverse();
+    return takeInboxPage(listed, page.pageSize, after);
   }
   revoke(_caseId: string, r: PartnerTaskRevocation) {
     this.revocations.push(r);
@@ -741,6 +763,46 @@ describe('the govmesh HTTP API', () => {
         { path: 'body.output.verifiedMonthlyNet', message: 'is required' },
       ],
     });
+  });
+
+  it('pages a large inbox: newest case first, each case once, the next page in the Link header', async () => {
+    const lin = `Bearer ${await token('officer', 'officer-lin', ['licensing-officer'])}`;
+    const opened: string[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      const created = await request(app)
+        .post('/v1/cases')
+        .set('authorization', await as('citizen', `citizen-${i}`))
+        .send({ serviceId: 'business-licence', application })
+        .expect(202);
+      opened.push(body(created).caseId);
+    }
+    const seen: string[][] = [];
+    let next: string | undefined = '/v1/tasks?pageSize=2';
+    while (next) {
+      const page: { body: unknown; headers: Record<string, string | undefined> } = await request(app)
+        .get(next)
+        .set('authorization', lin)
+        .expect(200);
+      seen.push((page.body as Array<{ caseId: string }>).map((t) => t.caseId));
+      const link = page.headers.link;
+      next = link ? /^<([^>]+)>; rel="next"$/.exec(link)![1] : undefined;
+    }
+    expect(seen.map((p) => p.length)).toEqual([2, 2, 1]);
+    expect(seen.flat()).toEqual([...opened].reverse());
+    // The whole inbox, without pageSize, is as before: oldest case first.
+    const whole = await request(app).get('/v1/tasks').set('authorization', lin).expect(200);
+    expect((whole.body as Array<{ caseId: string }>).map((t) => t.caseId)).toEqual(opened);
+    // A token the inbox did not give, a page too large, a token without its page size: each named.
+    const refused = await request(app)
+      .get('/v1/tasks?pageSize=501&pageToken=not-a-token')
+      .set('authorization', lin)
+      .expect(400);
+    expect((refused.body as { errors: Array<{ path: string }> }).errors.map((e) => e.path).sort()).toEqual([
+      'query.pageSize',
+      'query.pageToken',
+    ]);
+    const alone = await request(app).get('/v1/tasks?pageToken=not-a-token').set('authorization', lin).expect(400);
+    expect((alone.body as { errors: Array<{ path: string }> }).errors.map((e) => e.path)).toContain('query.pageToken');
   });
 
   it('shows a task at its version, lets one officer claim it, and passes the version with the decision', async () => {

@@ -165,6 +165,7 @@ export function createServer(deps: ApiDeps): express.Express {
           },
           deps,
         );
+        if (out.headers) res.set(out.headers);
         res.status(out.status).json(out.body);
       };
       run().then(

@@ -52,6 +52,8 @@ describe('govmesh over the API', () => {
         // As a visibility query answers for cases that keep their officer tasks in their memo.
         officerInbox: () =>
           Promise.resolve([...states.values()].map((state) => ({ caseId: state.caseId, tasks: officerTasks(state) }))),
+        // The CLI reads the whole inbox, never a page.
+        officerInboxPage: () => Promise.reject(new Error('unused')),
         claim: (_caseId: string, c: { officerId: string; action: 'claim' | 'release' }) =>
           Promise.resolve({ version: 2, claimedBy: c.action === 'claim' ? c.officerId : null }),
         decide: () => Promise.resolve(),
