@@ -26,6 +26,22 @@ export async function callApi<T>(
   headers: Record<string, string> = {},
   config: CliConfig = loadCliConfig(),
 ): Promise<T> {
+  return (await callApiFor<T>(method, path, body, headers, config)).body;
+}
+
+/** The path of the next page a paged answer names in its `Link` header (RFC 8288, rel="next"). */
+export function nextPageOf(link: string | null): string | undefined {
+  return link ? /<([^>]+)>;\s*rel="next"/.exec(link)?.[1] : undefined;
+}
+
+/** As callApi, with the answer's headers (a page's `Link`). */
+export async function callApiFor<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+  config: CliConfig = loadCliConfig(),
+): Promise<{ body: T; headers: Headers }> {
   let response: Response;
   try {
     response = await fetch(new URL(path, config.GOVMESH_API_URL), {
@@ -56,5 +72,5 @@ export async function callApi<T>(
       lines.push('  (set GOVMESH_TOKEN; `govmesh token mint --role <role> --sub <id>` makes one for development)');
     throw new ApiCallFailed(lines.join('\n'), response.status >= 500 ? 3 : 1, json);
   }
-  return json as T;
+  return { body: json as T, headers: response.headers };
 }

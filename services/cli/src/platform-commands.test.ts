@@ -10,7 +10,7 @@ import { DevelopmentIssuer, developmentIssuerKeyFile } from '@govmesh/tokens';
 import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
 import { officerTasks, type CaseState } from '@govmesh/workflows/case-api';
 import type { ErasureOrder } from '@govmesh/workflows/case-erasure';
-import { CaseStillRunning } from '@govmesh/case-client';
+import { CaseStillRunning, parseInboxPageToken, takeInboxPage } from '@govmesh/case-client';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -52,8 +52,20 @@ describe('govmesh over the API', () => {
         // As a visibility query answers for cases that keep their officer tasks in their memo.
         officerInbox: () =>
           Promise.resolve([...states.values()].map((state) => ({ caseId: state.caseId, tasks: officerTasks(state) }))),
-        // The CLI reads the whole inbox, never a page.
-        officerInboxPage: () => Promise.reject(new Error('unused')),
+        // Pages as CaseClient pages them: newest case first, cases started a second apart.
+        officerInboxPage: (_roles: readonly string[], page: { pageSize: number; pageToken?: string }) => {
+          const after = page.pageToken === undefined ? undefined : parseInboxPageToken(page.pageToken);
+          const order = [...states.keys()];
+          const listed = [...states.values()]
+            .map((state) => ({
+              caseId: state.caseId,
+              tasks: officerTasks(state),
+              startedAt: `${new Date(order.indexOf(state.caseId) * 1000).toISOString().slice(0, 19)}.000000000Z`,
+            }))
+            .filter((c) => !after || c.startedAt <= after.startedAtOrBefore)
+            .reverse();
+          return Promise.resolve(takeInboxPage(listed, page.pageSize, after));
+        },
         claim: (_caseId: string, c: { officerId: string; action: 'claim' | 'release' }) =>
           Promise.resolve({ version: 2, claimedBy: c.action === 'claim' ? c.officerId : null }),
         decide: () => Promise.resolve(),
@@ -186,6 +198,36 @@ describe('govmesh over the API', () => {
     expect((await govmesh(['task', 'list'], officer)).stdout).toMatch(
       new RegExp(`${caseId}:decision\\s+officer\\s+licensing-officer`),
     );
+    // A second case: pages of one, newest first, the next page's command printed under the first.
+    const second = JSON.parse(
+      (
+        await govmesh(
+          [
+            'case',
+            'submit',
+            '--service',
+            'business-licence',
+            '-f',
+            'examples/applications/business-licence.yaml',
+            '--json',
+          ],
+          citizen,
+        )
+      ).stdout,
+    ) as { caseId: string };
+    const first = await govmesh(['task', 'list', '--page-size', '1'], officer);
+    expect(first.stdout).toContain(`${second.caseId}:decision`);
+    expect(first.stdout).not.toContain(`${caseId}:decision`);
+    const more = /^more: govmesh task list --page-size 1 --page-token (\S+)$/m.exec(first.stdout);
+    expect(more, first.stdout).not.toBeNull();
+    const last = JSON.parse(
+      (await govmesh(['task', 'list', '--page-size', '1', '--page-token', more![1]!, '--json'], officer)).stdout,
+    ) as { tasks: Array<{ taskId: string }>; nextPageToken?: string };
+    expect(last).toEqual({ tasks: [expect.objectContaining({ taskId: `${caseId}:decision` })] });
+    expect(await govmesh(['task', 'list', '--page-size', '1', '--page-token', 'nope'], officer)).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('query.pageToken') as unknown,
+    });
     expect(await govmesh(['task', 'claim', `${caseId}:decision`], officer)).toMatchObject({
       code: 0,
       stdout: `claimed ${caseId}:decision (version 2): decide with --version 2\n`,

@@ -5,7 +5,7 @@ import { DevelopmentIssuer, ROLES, developmentIssuerKeyFile, type Role } from '@
 import { Command, Option } from 'commander';
 import { parse } from 'yaml';
 
-import { ApiCallFailed, callApi } from './api-client.js';
+import { ApiCallFailed, callApi, callApiFor, nextPageOf } from './api-client.js';
 import { loadCliConfig } from './config.js';
 import { table } from '@govmesh/messaging';
 
@@ -174,22 +174,36 @@ export function platformCommands(): Command[] {
   const task = new Command('task').description('officers: the inbox and decisions');
   task
     .command('list')
-    .description("tasks waiting for the caller's roles")
+    .description("tasks waiting for the caller's roles: all of them oldest case first, or a page newest first")
+    .option('--page-size <n>', 'one page of the tasks of at most n cases (1 to 500), newest case first')
+    .option('--page-token <token>', 'the next page: the token the last page printed')
     .option('--json')
     .action(
-      action(async () => {
-        const data = await callApi<Json[]>('GET', '/v1/tasks');
+      action(async (opts: { pageSize?: string; pageToken?: string; json?: boolean }) => {
+        const paged = opts.pageSize !== undefined || opts.pageToken !== undefined;
+        const query = new URLSearchParams({
+          ...(opts.pageSize !== undefined ? { pageSize: opts.pageSize } : {}),
+          ...(opts.pageToken !== undefined ? { pageToken: opts.pageToken } : {}),
+        });
+        const answer = await callApiFor<Json[]>('GET', paged ? `/v1/tasks?${query.toString()}` : '/v1/tasks');
+        const tasks = answer.body;
+        const next = nextPageOf(answer.headers.get('link'));
+        const nextPageToken = next ? (new URL(next, 'http://x').searchParams.get('pageToken') ?? undefined) : undefined;
+        const rows = table(
+          tasks.map((t) => ({
+            task: t.taskId,
+            kind: t.kind,
+            role: t.role,
+            due: t.deadline,
+            claimed: t.claimedBy ?? '',
+          })),
+        );
+        if (!paged) return { data: tasks, text: rows };
         return {
-          data,
-          text: table(
-            data.map((t) => ({
-              task: t.taskId,
-              kind: t.kind,
-              role: t.role,
-              due: t.deadline,
-              claimed: t.claimedBy ?? '',
-            })),
-          ),
+          data: { tasks, ...(nextPageToken ? { nextPageToken } : {}) },
+          text: nextPageToken
+            ? `${rows}more: govmesh task list --page-size ${opts.pageSize ?? ''} --page-token ${nextPageToken}\n`
+            : rows,
         };
       }),
     );
