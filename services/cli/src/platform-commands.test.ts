@@ -171,20 +171,23 @@ describe('govmesh over the API', () => {
     // The admin's token came from `govmesh token mint` above; the others are minted here, with the same key.
     const issuer = await DevelopmentIssuer.open(developmentIssuerKeyFile(dataDir));
     const citizen = await issuer.mint({ role: 'citizen', subject: 'citizen-1' });
-    const submitted = await govmesh(
-      [
-        'case',
-        'submit',
-        '--service',
-        'business-licence',
-        '-f',
-        'examples/applications/business-licence.yaml',
-        '--json',
-      ],
-      citizen,
-    );
-    expect(submitted.code, submitted.stderr).toBe(0);
-    const { caseId } = JSON.parse(submitted.stdout) as { caseId: string };
+    const submit = async () => {
+      const submitted = await govmesh(
+        [
+          'case',
+          'submit',
+          '--service',
+          'business-licence',
+          '-f',
+          'examples/applications/business-licence.yaml',
+          '--json',
+        ],
+        citizen,
+      );
+      expect(submitted.code, submitted.stderr).toBe(0);
+      return (JSON.parse(submitted.stdout) as { caseId: string }).caseId;
+    };
+    const caseId = await submit();
     expect((await govmesh(['case', 'status', caseId], citizen)).stdout).toContain(
       'now: An officer is deciding: decision',
     );
@@ -199,22 +202,7 @@ describe('govmesh over the API', () => {
       new RegExp(`${caseId}:decision\\s+officer\\s+licensing-officer`),
     );
     // A second case: pages of one, newest first, the next page's command printed under the first.
-    const second = JSON.parse(
-      (
-        await govmesh(
-          [
-            'case',
-            'submit',
-            '--service',
-            'business-licence',
-            '-f',
-            'examples/applications/business-licence.yaml',
-            '--json',
-          ],
-          citizen,
-        )
-      ).stdout,
-    ) as { caseId: string };
+    const second = { caseId: await submit() };
     const first = await govmesh(['task', 'list', '--page-size', '1'], officer);
     expect(first.stdout).toContain(`${second.caseId}:decision`);
     expect(first.stdout).not.toContain(`${caseId}:decision`);
