@@ -126,10 +126,8 @@ export class CaseClient {
   async officerInbox(
     roles: readonly string[],
   ): Promise<Array<{ caseId: string; tasks?: readonly OfficerTaskEntry[] }>> {
-    // Only a role as a definition may name one (kebab-case) reaches the query.
-    const named = roles.filter((r) => Role.safeParse(r).success).map((r) => `"${r}"`);
     const found: Array<{ caseId: string; tasks?: readonly OfficerTaskEntry[] }> = [];
-    const query = this.runningAnd(named.length > 0 ? `${AWAITING_ROLES.name} IN (${named.join(', ')})` : undefined);
+    const query = this.awaitingRolesQuery(roles);
     for await (const w of this.client.workflow.list({ query })) found.push(this.inboxEntry(w));
     return found;
   }
@@ -146,8 +144,7 @@ export class CaseClient {
   ): Promise<InboxPage<InboxCase>> {
     const after = page.pageToken === undefined ? undefined : parseInboxPageToken(page.pageToken);
     if (page.pageToken !== undefined && !after) throw new InvalidPageToken();
-    const named = roles.filter((r) => Role.safeParse(r).success).map((r) => `"${r}"`);
-    const waiting = this.runningAnd(named.length > 0 ? `${AWAITING_ROLES.name} IN (${named.join(', ')})` : undefined);
+    const waiting = this.awaitingRolesQuery(roles);
     const query = after ? `${waiting} AND StartTime <= "${after.startedAtOrBefore}"` : waiting;
     // One more than the page, past those the cursor already gave, says whether another page follows.
     const wanted = page.pageSize + 1 + (after?.given.length ?? 0);
@@ -157,6 +154,13 @@ export class CaseClient {
       if (listed.length >= wanted) break;
     }
     return takeInboxPage(listed, page.pageSize, after);
+  }
+
+  /** The query for running cases waiting for one of `roles`, or too old to say. */
+  private awaitingRolesQuery(roles: readonly string[]): string {
+    // Only a role as a definition may name one (kebab-case) reaches the query.
+    const named = roles.filter((r) => Role.safeParse(r).success).map((r) => `"${r}"`);
+    return this.runningAnd(named.length > 0 ? `${AWAITING_ROLES.name} IN (${named.join(', ')})` : undefined);
   }
 
   /** A listed case with the officer tasks its memo keeps, or none for a case too old to keep them. */

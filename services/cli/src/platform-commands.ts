@@ -5,7 +5,7 @@ import { DevelopmentIssuer, ROLES, developmentIssuerKeyFile, type Role } from '@
 import { Command, Option } from 'commander';
 import { parse } from 'yaml';
 
-import { ApiCallFailed, callApi, callApiFor, nextPageOf } from './api-client.js';
+import { ApiCallFailed, callApi, callApiFor, nextPageTokenOf } from './api-client.js';
 import { loadCliConfig } from './config.js';
 import { table } from '@govmesh/messaging';
 
@@ -187,8 +187,7 @@ export function platformCommands(): Command[] {
         });
         const answer = await callApiFor<Json[]>('GET', paged ? `/v1/tasks?${query.toString()}` : '/v1/tasks');
         const tasks = answer.body;
-        const next = nextPageOf(answer.headers.get('link'));
-        const nextPageToken = next ? (new URL(next, 'http://x').searchParams.get('pageToken') ?? undefined) : undefined;
+        const nextPageToken = nextPageTokenOf(answer.headers.get('link'));
         const rows = table(
           tasks.map((t) => ({
             task: t.taskId,
