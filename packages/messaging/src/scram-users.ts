@@ -1,6 +1,6 @@
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
 
-import { Connection, alterUserScramCredentialsV0 } from '@platformatic/kafka';
+import type { alterUserScramCredentialsV0 } from '@platformatic/kafka';
 
 import type { KafkaCredentials, KafkaTls } from './kafka-security.js';
 
@@ -74,6 +74,9 @@ export class ScramUsers {
         user,
         'this process has no Kafka credentials of its own (set KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD)',
       );
+    // Loaded here, not at the top: @platformatic/kafka compiles its option schemas when imported
+    // (about half a second), which every process importing this package would pay at start.
+    const { Connection, alterUserScramCredentialsV0: alterScram } = await import('@platformatic/kafka');
     const connection = new Connection('govmesh-credentials', {
       connectTimeout: 5_000,
       requestTimeout: 10_000,
@@ -83,7 +86,7 @@ export class ScramUsers {
     const [host = '127.0.0.1', port = '9092'] = (this.brokers[0] ?? '').split(':');
     try {
       await connection.connect(host, Number(port));
-      const response = await alterUserScramCredentialsV0.api.async(connection, [], upsertions);
+      const response = await alterScram.api.async(connection, [], upsertions);
       const refused = response.results.find((r) => r.errorCode !== 0);
       if (refused)
         throw new ScramUserChangeRefused(refused.user, refused.errorMessage ?? `error code ${refused.errorCode}`);
