@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { Connection } from '@temporalio/client';
+import type { Connection } from '@temporalio/client';
 
 import type { InfraConfig } from './config.js';
 import {
@@ -133,6 +133,8 @@ export async function waitForTemporal(
   process?: PidRecord,
   ask: (connection: Connection) => Promise<unknown> = (c) => c.workflowService.describeNamespace({ namespace }),
 ): Promise<void> {
+  // Loaded here: the client's gRPC and protobuf cost every `govmesh` command a third of a second.
+  const { Connection } = await import('@temporalio/client');
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
