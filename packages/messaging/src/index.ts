@@ -1,4 +1,4 @@
-export { createKafka, pinoLogCreator, saslOf } from './kafka-client.js';
+export { FETCH_WAIT_MS, createKafka, pinoLogCreator, saslOf } from './kafka-client.js';
 export {
   KafkaCredentials,
   tlsEnv,

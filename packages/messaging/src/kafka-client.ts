@@ -19,6 +19,14 @@ export function pinoLogCreator(logger: Logger): logCreator {
     };
 }
 
+/**
+ * How long the broker may hold a consumer's fetch that finds nothing new (kafkajs's
+ * `maxWaitTimeInMs`). kafkajs waits for the fetch in flight before a consumer disconnects
+ * (tulios/kafkajs#1606), so this is also how long stopping one takes: 5 s by kafkajs's default,
+ * which made a stopping bridge wait 10 s. Java's client holds a fetch 500 ms; so do we.
+ */
+export const FETCH_WAIT_MS = 500;
+
 /** A kafkajs client that logs through pino and, given credentials, authenticates with SASL. */
 export function createKafka(options: {
   clientId: string;

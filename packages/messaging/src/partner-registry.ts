@@ -9,6 +9,7 @@ import type { z } from 'zod';
 
 import type { CloudEventPublisher } from './cloud-event-publisher.js';
 import { REGISTRY_FOLLOWER_GROUP_PREFIX } from './kafka-acls.js';
+import { FETCH_WAIT_MS } from './kafka-client.js';
 import { withKafkaAdmin } from './kafka-admin.js';
 
 export interface CompactedTopicFollow {
@@ -44,7 +45,10 @@ export async function followCompactedTopic<T>(deps: {
   const ready = new Promise<void>((resolve) => (caughtUp = resolve));
   if (behind.size === 0) caughtUp();
 
-  const consumer = deps.kafka.consumer({ groupId: `${REGISTRY_FOLLOWER_GROUP_PREFIX}${randomUUID()}` });
+  const consumer = deps.kafka.consumer({
+    groupId: `${REGISTRY_FOLLOWER_GROUP_PREFIX}${randomUUID()}`,
+    maxWaitTimeInMs: FETCH_WAIT_MS,
+  });
   await consumer.connect();
   await consumer.subscribe({ topics: [deps.topic], fromBeginning: true });
   await consumer.run({

@@ -16,6 +16,7 @@ import { seedTaskTypes } from '@govmesh/contracts/standards';
 import { resultTopic, taskTopic } from '@govmesh/contracts/topics';
 import {
   CloudEventPublisher,
+  FETCH_WAIT_MS,
   createKafka,
   partnerGroup,
   type KafkaTls,
@@ -123,7 +124,11 @@ export function createPartner(options: PartnerOptions): Partner {
     options.kafka ??
     createKafka({ clientId: `partner-${options.partnerId}`, brokers, logger, credentials: access, tls });
   // The group the partner's ACLs allow: its own, so no other partner can join it.
-  const consumer = kafka.consumer({ groupId: partnerGroup(options.partnerId), allowAutoTopicCreation: false });
+  const consumer = kafka.consumer({
+    groupId: partnerGroup(options.partnerId),
+    allowAutoTopicCreation: false,
+    maxWaitTimeInMs: FETCH_WAIT_MS,
+  });
   const publisher = new CloudEventPublisher(kafka);
   // The input schema of each task type handled, by `name@major`: the seed's until start() reads the registry's.
   const inputSchemas = new Map<string, JsonSchema>(seedTaskTypes().map((t) => [`${t.name}@${t.major}`, t.input]));

@@ -1,7 +1,7 @@
 import { DEAD_LETTER, type DeadLetterData } from '@govmesh/contracts/dead-letter';
 import { DomainEvent, allowedSourceOf } from '@govmesh/contracts/domain-events';
 import { DEAD_LETTER_TOPIC, EVENTS_TOPIC } from '@govmesh/contracts/topics';
-import type { CloudEventPublisher } from '@govmesh/messaging';
+import { FETCH_WAIT_MS, type CloudEventPublisher } from '@govmesh/messaging';
 import { SpanKind, contextFromAttributes, startSpan, type Span } from '@govmesh/telemetry';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -72,6 +72,7 @@ export function createLedgerConsumer(deps: LedgerConsumerDeps): LedgerConsumer {
     groupId: deps.groupId ?? 'govmesh-audit',
     allowAutoTopicCreation: false,
     sessionTimeout: 15_000,
+    maxWaitTimeInMs: FETCH_WAIT_MS,
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     if (payload.restart) return;

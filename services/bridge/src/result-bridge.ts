@@ -1,5 +1,5 @@
 import { RESULT_TOPIC_PATTERN, partnerOfResultTopic, resultTopic } from '@govmesh/contracts/topics';
-import { withKafkaAdmin, type CloudEventPublisher } from '@govmesh/messaging';
+import { FETCH_WAIT_MS, withKafkaAdmin, type CloudEventPublisher } from '@govmesh/messaging';
 import { CaseClient } from '@govmesh/case-client';
 import type { Client } from '@temporalio/client';
 import type { Kafka } from 'kafkajs';
@@ -48,6 +48,7 @@ export function createResultBridge(deps: ResultBridgeDeps): ResultBridge {
       allowAutoTopicCreation: false,
       sessionTimeout: 10_000,
       heartbeatInterval: 3_000,
+      maxWaitTimeInMs: FETCH_WAIT_MS,
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       if (payload.restart) return;
