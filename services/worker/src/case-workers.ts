@@ -1,8 +1,5 @@
-import { fileURLToPath } from 'node:url';
-
 import type { CloudEventPublisher } from '@govmesh/messaging';
 import { temporalActivityTracing } from '@govmesh/telemetry/setup';
-import { SHARED_WORKFLOW_MODULES } from '@govmesh/workflows/bundling';
 import { CASE_TASK_QUEUE } from '@govmesh/workflows/task-queues';
 import type { DataConverter } from '@temporalio/common';
 import { type NativeConnection, Worker } from '@temporalio/worker';
@@ -10,6 +7,7 @@ import type { Logger } from 'pino';
 
 import { createCaseActivities } from './adapters/case-activities.js';
 import { createErasureActivities } from './adapters/erasure-activities.js';
+import { caseWorkflowSources, prebuiltCaseWorkflows } from './case-workflow-bundle.js';
 import type { PartnerDirectory } from './domain/partner-directory.js';
 import type { WorkingCalendar } from './domain/working-calendar.js';
 
@@ -28,31 +26,29 @@ export interface CaseWorkerDeps {
   readonly dataConverter: DataConverter;
 }
 
-/** Where the bundler finds the workflow code. */
-export function workflowsPath(): string {
-  return fileURLToPath(import.meta.resolve('@govmesh/workflows/service-case'));
-}
-
-/** Where the bundler finds the interceptors that carry a case's trace on to its activities. */
-export function workflowTracingPath(): string {
-  return fileURLToPath(import.meta.resolve('@govmesh/workflows/trace-propagation'));
-}
-
 /**
  * The worker for cases; `run` until `shutdown` (or SIGTERM in main). The agencies' in-house
  * activities run in the agencies' own processes (`@govmesh/agency-sdk`), never here.
  */
 export async function createCaseWorkers(deps: CaseWorkerDeps): Promise<Worker[]> {
+  const prebuilt = prebuiltCaseWorkflows();
+  const sources = caseWorkflowSources();
+  if (!prebuilt)
+    deps.logger.info('bundling the case workflows at start: the build has not bundled the workflow code as it is now');
   const caseWorker = await Worker.create({
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue ?? CASE_TASK_QUEUE,
-    workflowsPath: workflowsPath(),
-    // Pure modules every case shares, evaluated once per thread (the schema validator and its cache).
-    bundlerOptions: { preloadModules: [...SHARED_WORKFLOW_MODULES] },
+    ...(prebuilt
+      ? { workflowBundle: { codePath: prebuilt } }
+      : { workflowsPath: sources.workflowsPath, bundlerOptions: { preloadModules: sources.preloadModules } }),
     dataConverter: deps.dataConverter,
-    // Every activity runs in a span of the case's trace, and publishes with it.
-    interceptors: { workflowModules: [workflowTracingPath()], activity: temporalActivityTracing() },
+    // Every activity runs in a span of the case's trace, and publishes with it (the workflow side
+    // of it is in the bundle).
+    interceptors: {
+      ...(prebuilt ? {} : { workflowModules: sources.workflowInterceptorModules }),
+      activity: temporalActivityTracing(),
+    },
     ...(deps.maxCachedCases !== undefined ? { maxCachedWorkflows: deps.maxCachedCases } : {}),
     activities: {
       ...createCaseActivities({

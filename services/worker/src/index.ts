@@ -1,4 +1,10 @@
-export { createCaseWorkers, workflowsPath, type CaseWorkerDeps } from './case-workers.js';
+export { createCaseWorkers, type CaseWorkerDeps } from './case-workers.js';
+export {
+  PREBUILT_CASE_WORKFLOWS,
+  prebuiltCaseWorkflows,
+  workflowsPath,
+  writeCaseWorkflowBundle,
+} from './case-workflow-bundle.js';
 export { createCaseActivities } from './adapters/case-activities.js';
 export { PartnerDirectory, TRIAL_TASKS, type PartnerStandings } from './domain/partner-directory.js';
 export { readPartnersFile } from './partners-file.js';
