@@ -28,16 +28,9 @@ async function ownerOf(serviceId: string, deps: ApiDeps): Promise<string | undef
   return (await deps.store.serviceVersions(serviceId)).at(-1)?.definition.ownerAgency;
 }
 
-/**
- * An officer acts for one agency (claim govmesh_agency): only on cases of that agency's services.
- * `owner` looks the service's owner up (the inbox passes one that reads each service once).
- */
-async function mayWorkOn(
-  caller: Caller,
-  serviceId: string,
-  owner: (serviceId: string) => Promise<string | undefined>,
-): Promise<boolean> {
-  return caller.agency !== undefined && (await owner(serviceId)) === caller.agency;
+/** An officer acts for one agency (claim govmesh_agency): only on cases of the services it owns. */
+function mayWorkOn(caller: Caller, owner: string | undefined): boolean {
+  return caller.agency !== undefined && owner === caller.agency;
 }
 
 /** The step's waiting task, checked against the officer's agency and the roles the officer holds. */
@@ -46,9 +39,10 @@ async function officerStep(caller: Caller, taskId: string, deps: ApiDeps) {
   if (!parsed) throw notFound(`no task ${taskId}: a task id is <caseId>:<stepId>`);
   const { caseId, stepId } = parsed;
   const record = await caseFor(caller, caseId, deps);
-  if (!(await mayWorkOn(caller, record.serviceId, (id) => ownerOf(id, deps)))) {
+  const owner = await ownerOf(record.serviceId, deps);
+  if (!mayWorkOn(caller, owner)) {
     throw forbidden(
-      `task ${taskId} is a case of ${record.serviceId}, owned by ${(await ownerOf(record.serviceId, deps)) ?? 'no agency'}; your token acts for ${caller.agency ?? 'no agency'}`,
+      `task ${taskId} is a case of ${record.serviceId}, owned by ${owner ?? 'no agency'}; your token acts for ${caller.agency ?? 'no agency'}`,
     );
   }
   const state = await deps.cases.state(caseId);
@@ -108,7 +102,7 @@ function inboxTasks(caller: Caller, deps: ApiDeps) {
   }): Promise<{ submittedAt: string; views: Array<z.infer<typeof OfficerTaskView>> } | undefined> => {
     const { caseId } = waiting;
     const record = await deps.store.case(caseId);
-    if (!record || !(await mayWorkOn(caller, record.serviceId, owner))) return undefined;
+    if (!record || !mayWorkOn(caller, await owner(record.serviceId))) return undefined;
     let entries = waiting.tasks;
     if (!entries) {
       const state = await deps.cases.state(caseId);

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 
 import { createCaseActivities } from './adapters/case-activities.js';
 import { createErasureActivities } from './adapters/erasure-activities.js';
-import { caseWorkflowSources, prebuiltCaseWorkflows } from './case-workflow-bundle.js';
+import { bundleCaseWorkflows, prebuiltCaseWorkflows } from './case-workflow-bundle.js';
 import type { PartnerDirectory } from './domain/partner-directory.js';
 import type { WorkingCalendar } from './domain/working-calendar.js';
 
@@ -32,23 +32,18 @@ export interface CaseWorkerDeps {
  */
 export async function createCaseWorkers(deps: CaseWorkerDeps): Promise<Worker[]> {
   const prebuilt = prebuiltCaseWorkflows();
-  const sources = caseWorkflowSources();
   if (!prebuilt)
     deps.logger.info('bundling the case workflows at start: the build has not bundled the workflow code as it is now');
   const caseWorker = await Worker.create({
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue ?? CASE_TASK_QUEUE,
-    ...(prebuilt
-      ? { workflowBundle: { codePath: prebuilt } }
-      : { workflowsPath: sources.workflowsPath, bundlerOptions: { preloadModules: sources.preloadModules } }),
+    // One bundle either way, made from caseWorkflowSources(): the trace interceptors and the
+    // shared modules are in it.
+    workflowBundle: prebuilt ? { codePath: prebuilt } : { code: await bundleCaseWorkflows() },
     dataConverter: deps.dataConverter,
-    // Every activity runs in a span of the case's trace, and publishes with it (the workflow side
-    // of it is in the bundle).
-    interceptors: {
-      ...(prebuilt ? {} : { workflowModules: sources.workflowInterceptorModules }),
-      activity: temporalActivityTracing(),
-    },
+    // Every activity runs in a span of the case's trace, and publishes with it.
+    interceptors: { activity: temporalActivityTracing() },
     ...(deps.maxCachedCases !== undefined ? { maxCachedWorkflows: deps.maxCachedCases } : {}),
     activities: {
       ...createCaseActivities({

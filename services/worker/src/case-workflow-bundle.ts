@@ -33,8 +33,8 @@ export function caseWorkflowSources() {
   };
 }
 
-/** Bundles the case workflows into `file` (the build's last step). */
-export async function writeCaseWorkflowBundle(file: string = PREBUILT_CASE_WORKFLOWS): Promise<void> {
+/** The case workflows bundled from their sources, as the build and a worker with no current bundle do. */
+export async function bundleCaseWorkflows(): Promise<string> {
   const { workflowsPath: path, workflowInterceptorModules, preloadModules } = caseWorkflowSources();
   const quiet = () => undefined;
   const { code } = await bundleWorkflowCode({
@@ -43,7 +43,12 @@ export async function writeCaseWorkflowBundle(file: string = PREBUILT_CASE_WORKF
     preloadModules,
     logger: { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: quiet, error: quiet },
   });
-  writeFileSync(file, code);
+  return code;
+}
+
+/** Bundles the case workflows into `file` (the build's last step). */
+export async function writeCaseWorkflowBundle(file: string = PREBUILT_CASE_WORKFLOWS): Promise<void> {
+  writeFileSync(file, await bundleCaseWorkflows());
 }
 
 /** The packages whose built modules the bundle is made of (the workflows and the contracts they import). */
