@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +38,43 @@ describe('engine processes', () => {
 
   it('never take a recycled pid for one of ours', () => {
     expect(isAlive({ pid: process.pid, marker: 'kafka.Kafka' })).toBe(false);
+  });
+
+  it('take a process that is replacing its program (a wrapper that execs the engine) for alive', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'govmesh-proc-'));
+    const wrapper = join(dir, 'engine-wrapper');
+    // The engine it execs keeps the marker in its command line, as Temporal and Kafka do.
+    writeFileSync(wrapper, `#!/bin/sh\nexec sh -c 'sleep 30; true' "$@"\n`, { mode: 0o755 });
+    // Right after the spawn the wrapper execs: its command line reads empty for a moment then.
+    for (let round = 0; round < 20; round += 1) {
+      const pid = spawnEngine(wrapper, ['wrapped-engine-marker'], {
+        logFile: join(dir, 'wrapper.log'),
+        cwd: dir,
+        env: { PATH: process.env.PATH },
+      });
+      const record = { pid, marker: 'wrapped-engine-marker' };
+      const until = Date.now() + 15;
+      const seenDead: number[] = [];
+      while (Date.now() < until) if (!isAlive(record)) seenDead.push(round);
+      process.kill(-pid, 'SIGKILL');
+      expect(seenDead).toEqual([]);
+    }
+  });
+
+  it('take a zombie (exited, not reaped by its parent) for gone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'govmesh-proc-'));
+    const logFile = join(dir, 'parent.log');
+    // The background child exits at once; its parent execs sleep, which never reaps it.
+    const parent = spawnEngine('sh', ['-c', 'true & echo "child $!"; exec sleep 30'], {
+      logFile,
+      cwd: dir,
+      env: { PATH: process.env.PATH },
+    });
+    await expect.poll(() => readFileSync(logFile, 'utf8')).toMatch(/child \d+/);
+    const zombie = Number(/child (\d+)/.exec(readFileSync(logFile, 'utf8'))?.[1]);
+    await expect.poll(() => readFileSync(`/proc/${zombie}/stat`, 'utf8').split(') ')[1]?.[0]).toBe('Z');
+    expect(isAlive({ pid: zombie, marker: 'sh' })).toBe(false);
+    process.kill(-parent, 'SIGKILL');
   });
 
   it('see a port another program holds', async () => {

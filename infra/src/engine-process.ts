@@ -48,13 +48,36 @@ export function isAlive(record: Pick<PidRecord, 'pid' | 'marker'>): boolean {
   } catch {
     return false;
   }
-  const cmdline = `/proc/${record.pid}/cmdline`;
   if (!existsSync('/proc/self/cmdline')) return true; // no procfs (macOS): the pid check is all we have
-  try {
-    return readFileSync(cmdline, 'utf8').includes(record.marker);
-  } catch {
-    return false;
+  // A process replacing its program (a start script's `exec java`, a wrapper's `exec temporal`)
+  // reads as an empty command line for a moment, and a zombie's reads empty for good: ask again
+  // until it settles, unless the process has already exited.
+  const deadline = Date.now() + 250;
+  for (;;) {
+    const cmdline = readProcFile(record.pid, 'cmdline');
+    if (cmdline === undefined) return false;
+    if (cmdline !== '') return cmdline.includes(record.marker);
+    if (hasExited(record.pid) || Date.now() > deadline) return false;
+    Atomics.wait(pauseCell, 0, 0, 2);
   }
+}
+
+const pauseCell = new Int32Array(new SharedArrayBuffer(4));
+
+function readProcFile(pid: number, name: string): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/${name}`, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** A zombie (exited, not yet reaped) still answers signal 0; its state in `stat` says otherwise. */
+function hasExited(pid: number): boolean {
+  const stat = readProcFile(pid, 'stat');
+  if (stat === undefined) return true;
+  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  return state === 'Z' || state === 'X';
 }
 
 /** Starts a long-running engine in its own process group, its output appended to `logFile`. */
