@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -10,25 +9,11 @@ import { watchPartnerRegistry } from '@govmesh/messaging';
 import pg from 'pg';
 import { describe, expect, inject, it } from 'vitest';
 
-import { isolatedStackEnv, kafkaClient } from './engines.js';
+import { freePortsInRow, isolatedStackEnv, kafkaClient } from './engines.js';
 import { logger } from './platform.js';
 
 const run = promisify(execFile);
 const root = new URL('../..', import.meta.url).pathname;
-
-/** Six free ports in a row: a client and a controller port for each of three Kafka nodes. */
-async function sixFreePorts(): Promise<number> {
-  const free = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const server = createServer()
-        .once('error', () => resolve(false))
-        .listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-  for (;;) {
-    const base = 20_000 + 2 * Math.floor(Math.random() * 5_000);
-    if ((await Promise.all(Array.from({ length: 6 }, (_, i) => free(base + i)))).every(Boolean)) return base;
-  }
-}
 
 async function demo(env: NodeJS.ProcessEnv, cases: number, options: string[] = []): Promise<DemoSummary> {
   const { stdout } = await run(
@@ -91,7 +76,8 @@ describe('govmesh demo', () => {
       KAFKA_SASL_PASSWORD: _p,
       ...stack
     } = await isolatedStackEnv(dir, 'demo-faults', suffix);
-    const kafkaPort = await sixFreePorts();
+    // A client and a controller port for each of three Kafka nodes.
+    const kafkaPort = await freePortsInRow(6);
     const env = {
       ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('KAFKA_'))),
       ...stack,

@@ -139,17 +139,40 @@ export async function isolatedStackEnv(dir: string, name: string, suffix: string
  * A free port below Linux's ephemeral range (32768 and up). A port the OS handed out could be handed
  * out again once the killed broker lets go of it: to another test's listener (the demo test's API
  * once answered on it) or as a client's source port, and the dead broker would seem to answer.
+ * Never one this process handed out before: a port is chosen well before its service binds it,
+ * and a later choice would find it free (the demo's web metrics and a broker once got the same).
  */
 export async function freePort(): Promise<number> {
   for (;;) {
     const port = 20_000 + Math.floor(Math.random() * 10_000);
-    const free = await new Promise<boolean>((resolve) => {
-      const server = createServer()
-        .once('error', () => resolve(false))
-        .listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-    if (free) return port;
+    if (!handedOut.has(port) && (await isFree(port))) {
+      handedOut.add(port);
+      return port;
+    }
   }
+}
+
+/** The first of `count` free ports in a row (an even one), below the ephemeral range, none handed out before. */
+export async function freePortsInRow(count: number): Promise<number> {
+  for (;;) {
+    const base = 20_000 + 2 * Math.floor(Math.random() * 5_000);
+    const ports = Array.from({ length: count }, (_, i) => base + i);
+    if (ports.some((p) => handedOut.has(p))) continue;
+    if ((await Promise.all(ports.map(isFree))).every(Boolean)) {
+      for (const p of ports) handedOut.add(p);
+      return base;
+    }
+  }
+}
+
+const handedOut = new Set<number>();
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const server = createServer()
+      .once('error', () => resolve(false))
+      .listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }
 
 /**

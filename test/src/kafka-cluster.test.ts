@@ -1,5 +1,4 @@
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -18,23 +17,8 @@ import { Kafka, logLevel } from 'kafkajs';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { freePortsInRow } from './engines.js';
 import { logger } from './platform.js';
-
-const portFree = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const server = createServer()
-      .once('error', () => resolve(false))
-      .listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-
-/** Six free ports in a row: a client and a controller port for each of three nodes. */
-async function sixFreePorts(): Promise<number> {
-  for (;;) {
-    const base = 20_000 + 2 * Math.floor(Math.random() * 5_000);
-    const all = await Promise.all(Array.from({ length: 6 }, (_, i) => portFree(base + i)));
-    if (all.every(Boolean)) return base;
-  }
-}
 
 /**
  * `GOVMESH_KAFKA_NODES=3` (`govmesh infra up --brokers 3`): three brokers on loopback, every
@@ -45,7 +29,8 @@ describe('a three-broker Kafka', () => {
   let config: InfraConfig;
 
   beforeAll(async () => {
-    const base = await sixFreePorts();
+    // A client and a controller port for each of three nodes.
+    const base = await freePortsInRow(6);
     config = loadInfraConfig({
       ...process.env,
       GOVMESH_DATA_DIR: mkdtempSync(join(tmpdir(), 'govmesh-e2e-kafka3-')),
