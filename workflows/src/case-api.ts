@@ -18,6 +18,13 @@ export const PARTNERS_HOLDING_TASKS = defineSearchAttributeKey(
 export const AWAITING_ROLES = defineSearchAttributeKey('GovmeshAwaitingRoles', SearchAttributeType.KEYWORD_LIST);
 
 /**
+ * The earliest deadline of the decisions and reviews the case waits on now, as a Temporal search
+ * attribute (absent when it waits on none): an inbox page lists the overdue cases first from one
+ * visibility query, since Temporal's SQL visibility lists in no order but its own.
+ */
+export const OFFICER_DUE_BY = defineSearchAttributeKey('GovmeshOfficerDueBy', SearchAttributeType.DATETIME);
+
+/**
  * Which of these attributes the case keeps, set at its first wait: 1, partners holding and
  * awaiting roles; 2, also its officer tasks in its memo (OFFICER_TASKS_MEMO). A running case
  * without it started before, and is asked directly instead.
@@ -48,7 +55,12 @@ export interface OfficerTaskEntry {
 }
 
 /** Every search attribute the case workflow keeps, for registration in a namespace. */
-export const CASE_SEARCH_ATTRIBUTES = [PARTNERS_HOLDING_TASKS, AWAITING_ROLES, VISIBILITY_VERSION] as const;
+export const CASE_SEARCH_ATTRIBUTES = [
+  PARTNERS_HOLDING_TASKS,
+  AWAITING_ROLES,
+  VISIBILITY_VERSION,
+  OFFICER_DUE_BY,
+] as const;
 
 /** What starts a case: the definition snapshot (so the case finishes on its version) and the application. */
 export interface ServiceCaseInput {
@@ -236,4 +248,15 @@ export function officerTasks(state: CaseState): OfficerTaskEntry[] {
     });
   }
   return tasks;
+}
+
+/** The earliest of the tasks' deadlines (RFC 3339, as the case holds it), or undefined when none has one. */
+export function earliestDeadline(tasks: readonly OfficerTaskEntry[]): string | undefined {
+  let earliest: { at: number; text: string } | undefined;
+  for (const task of tasks) {
+    if (task.deadline === null) continue;
+    const at = Date.parse(task.deadline);
+    if (!earliest || at < earliest.at) earliest = { at, text: task.deadline };
+  }
+  return earliest?.text;
 }

@@ -9,6 +9,9 @@ import { CaseJournal } from './case-journal.js';
 import type { OpenWork } from './case-model.js';
 import type { VisibilityFeatures } from './case-visibility.js';
 
+/** Cases keep OFFICER_DUE_BY from this change on. */
+const OFFICER_DUE_BY_CHANGE = 'officer-due-search-attribute';
+
 const ACTIVITY_OPTIONS = {
   // Each is a publish or a look-up: a worker that died holding one is noticed within seconds.
   startToCloseTimeout: '10 seconds',
@@ -186,11 +189,20 @@ export function caseActivities(
     keepsTimeLimits,
     asksRegistryServices,
     deadlineOr: (own) => own ?? (hasDefaultDeadlines ? defaultDeadlineOf(definition) : undefined),
-    visibility: { partnersHolding, awaitingRoles, officerTasksMemo },
+    visibility: { partnersHolding, awaitingRoles, officerTasksMemo, officerDueBy: askedOnce(OFFICER_DUE_BY_CHANGE) },
   };
 }
 
 /** Runs calls one after another, each once the one before has settled. */
+/**
+ * A change whose marker is recorded where the case first needs it, not at its start: a case that
+ * never reaches it records none. Asked once, so the answer holds for the rest of the case.
+ */
+function askedOnce(change: string): () => boolean {
+  let answer: boolean | undefined;
+  return () => (answer ??= patched(change));
+}
+
 function oneAtATime(): <T>(call: () => Promise<T>) => Promise<T> {
   let tail: Promise<unknown> = Promise.resolve();
   return <T>(call: () => Promise<T>): Promise<T> => {

@@ -3,10 +3,12 @@ import { upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
 
 import {
   AWAITING_ROLES,
+  OFFICER_DUE_BY,
   OFFICER_TASKS_IN_MEMO,
   OFFICER_TASKS_MEMO,
   PARTNERS_HOLDING_TASKS,
   VISIBILITY_VERSION,
+  earliestDeadline,
   officerTasks,
   type CaseState,
 } from './case-api.js';
@@ -35,6 +37,11 @@ export interface VisibilityFeatures {
   readonly awaitingRoles: boolean;
   /** `officer-tasks-memo`: its officer tasks in its memo too (VISIBILITY_VERSION 2). */
   readonly officerTasksMemo: boolean;
+  /**
+   * `officer-due-search-attribute`: asked (once) when the case first waits on an officer with a
+   * deadline, so a case that never does records no marker for it.
+   */
+  readonly officerDueBy: () => boolean;
 }
 
 /**
@@ -46,6 +53,7 @@ export class CaseVisibility {
   private partners = '';
   private roles = '';
   private tasks = '[]';
+  private dueBy: string | undefined;
   private versioned = false;
 
   constructor(
@@ -55,6 +63,7 @@ export class CaseVisibility {
 
   sync(): void {
     const changed: SearchAttributeUpdatePair[] = [];
+    const tasks = officerTasks(this.state);
     if (this.features.awaitingRoles && !this.versioned) {
       this.versioned = true;
       changed.push({ key: VISIBILITY_VERSION, value: this.features.officerTasksMemo ? OFFICER_TASKS_IN_MEMO : 1 });
@@ -73,9 +82,15 @@ export class CaseVisibility {
         changed.push({ key: AWAITING_ROLES, value: roles.length > 0 ? roles : null });
       }
     }
+    if (this.features.awaitingRoles) {
+      const dueBy = earliestDeadline(tasks);
+      if (dueBy !== this.dueBy && this.features.officerDueBy()) {
+        this.dueBy = dueBy;
+        changed.push({ key: OFFICER_DUE_BY, value: dueBy !== undefined ? new Date(dueBy) : null });
+      }
+    }
     if (changed.length > 0) upsertSearchAttributes(changed);
     if (this.features.officerTasksMemo) {
-      const tasks = officerTasks(this.state);
       const json = JSON.stringify(tasks);
       if (json !== this.tasks) {
         this.tasks = json;

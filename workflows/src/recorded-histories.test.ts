@@ -38,6 +38,7 @@ describe('recorded case histories', () => {
       'before-local-dispatch',
       'before-local-events',
       'before-numbered-dispatches',
+      'before-officer-due-search-attribute',
       'before-officer-tasks-memo',
       'before-partner-in-dispatch',
       'before-partners-holding',

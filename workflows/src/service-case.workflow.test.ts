@@ -7,6 +7,7 @@ import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 import {
+  OFFICER_DUE_BY,
   caseStateQuery,
   claimOfficerTask,
   decideOfficerTask,
@@ -405,6 +406,31 @@ describe('deadlines', () => {
     expect(await handle.result()).toMatchObject({ status: 'completed' });
     expect(h.calls.events.filter((e) => e.kind === 'officerTaskEscalated')).toHaveLength(1);
     expect(h.calls.events.filter((e) => e.kind === 'officerTaskBreached')).toHaveLength(1);
+  });
+
+  it("shows its officer task's due date to the inbox's index, moved by an escalation and gone once decided", async () => {
+    const h = await harness({ dueInMs: 1_500 });
+    const { escalation: _chain, ...withoutChain } = exampleDefinition('business-licence.yaml');
+    const definition = {
+      ...withoutChain,
+      steps: [
+        { id: 'decision', officer: { role: 'licensing-officer', deadline: { workingDays: 3 } } },
+        { id: 'note', citizenInput: { fields: [], prompt: 'Anything to add?', reminders: 1, onExpiry: 'withdraw' } },
+      ],
+    } as ServiceDefinition;
+    const handle = await h.start(caseId('due-by'), definition, businessLicenceApplication);
+    const dueBy = async () => (await handle.describe()).typedSearchAttributes.get(OFFICER_DUE_BY)?.toISOString();
+    const first = await h.until(handle, 'the officer task', (s) => s.steps.decision?.status === 'awaiting-officer');
+    expect(await dueBy()).toBe(first.steps.decision!.deadline);
+    const escalated = await h.until(handle, 'the breach', (s) => s.steps.decision?.overdue === true);
+    expect(escalated.steps.decision!.deadline).not.toBe(first.steps.decision!.deadline);
+    expect(await dueBy()).toBe(escalated.steps.decision!.deadline);
+    await h.decide(handle, 'decision', 'approve', { role: 'licensing-officer-supervisor' });
+    // Waiting on the applicant now, on no officer.
+    await h.until(handle, 'the applicant', (s) => s.steps.note?.status === 'awaiting-citizen');
+    expect(await dueBy()).toBeUndefined();
+    await h.provide(handle, 'note', {});
+    expect(await handle.result()).toMatchObject({ status: 'completed' });
   });
 
   it('withdraws a case whose applicant never answers, after the reminders', async () => {

@@ -9,8 +9,9 @@ type AttributeType = (typeof CASE_SEARCH_ATTRIBUTES)[number]['type'];
 const INDEXED_TYPES: Record<AttributeType, proto.temporal.api.enums.v1.IndexedValueType> = {
   KEYWORD_LIST: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
   INT: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT,
+  DATETIME: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
 };
-const CLI_TYPES: Record<AttributeType, string> = { KEYWORD_LIST: 'KeywordList', INT: 'Int' };
+const CLI_TYPES: Record<AttributeType, string> = { KEYWORD_LIST: 'KeywordList', INT: 'Int', DATETIME: 'Datetime' };
 
 /** The namespace lacks a search attribute the cases need, and govmesh may not add it. */
 export class SearchAttributesMissing extends Error {
