@@ -545,29 +545,31 @@ describe('a business licence, driven only through the API, on the real engines',
       DOMAIN_EVENTS.statutoryDeadlineBreached.type,
     ]);
   }, 120_000);
-  it('pages an officer inbox from the real index: newest case first, each case once, the next page in the Link header', async () => {
+  it('pages an officer inbox from the real index: overdue cases first, then newest first, each case once, the next page in the Link header', async () => {
     const admin = await as('agency-admin', 'market-regulation');
     const role = `paging-officer-${suffix}`;
-    const paged = {
+    // Two services for the one role: a decision due in an hour, and one due in three.
+    const servicesDueIn = [1, 3].map((hours) => ({
       apiVersion: 'govmesh/v1',
       kind: 'Service',
-      id: `paged-licence-${suffix}`,
+      id: `paged-licence-${hours}h-${suffix}`,
       version: 1,
-      title: 'A licence decided by an officer at once',
+      title: `A licence decided by an officer within ${hours} hours`,
       ownerAgency: 'market-regulation',
       application: { schema: 'business-licence-application@1' },
       steps: [
-        { id: 'decision', classification: { core: true, critical: true }, officer: { role, deadline: { hours: 1 } } },
+        { id: 'decision', classification: { core: true, critical: true }, officer: { role, deadline: { hours } } },
       ],
-    };
-    await request(app).put(`/v1/services/${paged.id}`).set('authorization', admin).send(paged).expect(201);
+    }));
+    for (const service of servicesDueIn)
+      await request(app).put(`/v1/services/${service.id}`).set('authorization', admin).send(service).expect(201);
     const opened: string[] = [];
     for (let i = 0; i < 5; i += 1) {
       const submitted = await request(app)
         .post('/v1/cases')
         .set('authorization', await as('citizen', `citizen-paged-${i}-${suffix}`))
         .set('idempotency-key', `paged-${i}-${suffix}`)
-        .send({ serviceId: paged.id, application })
+        .send({ serviceId: servicesDueIn[i % 2 === 1 ? 0 : 1]!.id, application })
         .expect(202);
       opened.push((submitted.body as { caseId: string }).caseId);
     }
@@ -586,15 +588,30 @@ describe('a business licence, driven only through the API, on the real engines',
       if (Date.now() > deadline) throw new Error('the index did not list the five cases within 30 s');
       await new Promise((r) => setTimeout(r, 250));
     }
-    const pages: string[][] = [];
-    let next: string | undefined = '/v1/tasks?pageSize=2';
-    while (next) {
-      const page = await pageOf(next);
-      pages.push(page.cases);
-      next = page.next;
+    const walk = async () => {
+      const pages: string[][] = [];
+      let next: string | undefined = '/v1/tasks?pageSize=2';
+      while (next) {
+        const page = await pageOf(next);
+        pages.push(page.cases);
+        next = page.next;
+      }
+      return pages;
+    };
+    // The API's clock as an earlier test left it, put back after.
+    const clockBefore = clockAheadMs;
+    try {
+      // Now nothing is overdue: newest case first.
+      clockAheadMs = 0;
+      const today = await walk();
+      expect(today.map((p) => p.length)).toEqual([2, 2, 1]);
+      expect(today.flat()).toEqual([...opened].reverse());
+      // Two hours on, the cases due in an hour are overdue: they come first, each part newest first.
+      clockAheadMs = 2 * 60 * 60 * 1000;
+      expect(await walk()).toEqual([[opened[3], opened[1]], [opened[4], opened[2]], [opened[0]]]);
+    } finally {
+      clockAheadMs = clockBefore;
     }
-    expect(pages.map((p) => p.length)).toEqual([2, 2, 1]);
-    expect(pages.flat()).toEqual([...opened].reverse());
     const refused = await request(app)
       .get('/v1/tasks?pageSize=2&pageToken=AAAA')
       .set('authorization', officer)

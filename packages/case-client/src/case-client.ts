@@ -5,6 +5,7 @@ import { caseErasureId } from '@govmesh/contracts/case-ids';
 import {
   AWAITING_ROLES,
   OFFICER_TASKS_IN_MEMO,
+  OFFICER_DUE_BY,
   OFFICER_TASKS_MEMO,
   PARTNERS_HOLDING_TASKS,
   VISIBILITY_VERSION,
@@ -36,7 +37,7 @@ import {
 } from '@temporalio/client';
 
 import { CaseClosed, CaseStillRunning, classify } from './case-failure.js';
-import { InvalidPageToken, exactStartTime, parseInboxPageToken, takeInboxPage, type InboxPage } from './inbox-page.js';
+import { exactStartTime, inboxPage, type InboxPage } from './inbox-page.js';
 
 /** A case in the officers' inbox: its officer tasks (undefined: too old to list them; ask it), and when it started. */
 export interface InboxCase {
@@ -134,26 +135,34 @@ export class CaseClient {
 
   /**
    * One page of the officers' inbox: at most `pageSize` running cases waiting for one of `roles`,
-   * newest first (the only order Temporal's SQL visibility lists in), from one visibility query
-   * whatever the number of open cases; `pageToken` is the last page's `nextPageToken`. Throws
-   * InvalidPageToken for a token this client did not give.
+   * those overdue at the first page's time first (OFFICER_DUE_BY), each part newest first (the
+   * only order Temporal's SQL visibility lists in), from one visibility query (two where the
+   * overdue part ends) whatever the number of open cases; `pageToken` is the last page's
+   * `nextPageToken`. Throws InvalidPageToken for a token this client did not give. A case too old
+   * to keep its due date is listed with those not overdue.
    */
   async officerInboxPage(
     roles: readonly string[],
     page: { readonly pageSize: number; readonly pageToken?: string },
+    now = new Date(),
   ): Promise<InboxPage<InboxCase>> {
-    const after = page.pageToken === undefined ? undefined : parseInboxPageToken(page.pageToken);
-    if (page.pageToken !== undefined && !after) throw new InvalidPageToken();
     const waiting = this.awaitingRolesQuery(roles);
-    const query = after ? `${waiting} AND StartTime <= "${after.startedAtOrBefore}"` : waiting;
-    // One more than the page, past those the cursor already gave, says whether another page follows.
-    const wanted = page.pageSize + 1 + (after?.given.length ?? 0);
-    const listed: InboxCase[] = [];
-    for await (const w of this.client.workflow.list({ query, pageSize: wanted })) {
-      listed.push({ ...this.inboxEntry(w), startedAt: exactStartTime(w.raw.startTime) });
-      if (listed.length >= wanted) break;
-    }
-    return takeInboxPage(listed, page.pageSize, after);
+    const due = OFFICER_DUE_BY.name;
+    return inboxPage(
+      async (slice, limit) => {
+        const part = slice.overdue ? `${due} <= "${slice.dueAt}"` : `(${due} > "${slice.dueAt}" OR ${due} IS NULL)`;
+        const since = slice.startedAtOrBefore ? ` AND StartTime <= "${slice.startedAtOrBefore}"` : '';
+        const listed: InboxCase[] = [];
+        for await (const w of this.client.workflow.list({ query: `${waiting} AND ${part}${since}`, pageSize: limit })) {
+          listed.push({ ...this.inboxEntry(w), startedAt: exactStartTime(w.raw.startTime) });
+          if (listed.length >= limit) break;
+        }
+        return listed;
+      },
+      page.pageSize,
+      page.pageToken,
+      now,
+    );
   }
 
   /** The query for running cases waiting for one of `roles`, or too old to say. */

@@ -1,5 +1,12 @@
 export { CaseClient, type CaseClientOptions, type InboxCase } from './case-client.js';
-export { InvalidPageToken, parseInboxPageToken, takeInboxPage, type InboxPage } from './inbox-page.js';
+export {
+  InvalidPageToken,
+  inboxPage,
+  parseInboxPageToken,
+  sliceOfInbox,
+  type InboxPage,
+  type InboxSlice,
+} from './inbox-page.js';
 export { CaseClosed, CaseFailure, CaseRefused, CaseStillRunning, CaseUnreachable, classify } from './case-failure.js';
 export { heldTasks, takeBackPartnerTasks, type HeldTask, type TakeBackOutcome } from './partner-tasks.js';
 export { ensureCaseSearchAttributes, SearchAttributesMissing } from './search-attributes.js';

@@ -1,3 +1,4 @@
+import { nextPageLink } from '@govmesh/contracts/api-paging';
 import { parseTaskId, taskIdOf } from '@govmesh/contracts/case-ids';
 import { officerTasks } from '@govmesh/workflows/case-api';
 import type { z } from 'zod';
@@ -173,7 +174,7 @@ export const officerRoutes: RouteSpec[] = [
     responses: {
       200: {
         description:
-          'the waiting tasks: the whole inbox oldest case first, or with pageSize one page, newest case first',
+          'the waiting tasks: the whole inbox oldest case first, or with pageSize one page: the cases overdue when the first page was asked first, then the others, each newest case first',
         schema: OfficerTaskView.array(),
         headers: {
           Link: {
@@ -187,25 +188,21 @@ export const officerRoutes: RouteSpec[] = [
       const roles = caller!.officerRoles;
       const tasksOf = inboxTasks(caller!, deps);
       if (query.pageSize !== undefined) {
-        // One page from one visibility query, whatever the number of open cases, in the index's
-        // order (newest case first: the only order Temporal's SQL visibility lists in).
-        const page = await deps.cases.officerInboxPage(roles, {
-          pageSize: query.pageSize,
-          ...(query.pageToken !== undefined ? { pageToken: query.pageToken } : {}),
-        });
+        // One page from one visibility query (two where the overdue cases end), whatever the
+        // number of open cases: the cases overdue first, each part newest case first (the only
+        // order Temporal's SQL visibility lists in).
+        const page = await deps.cases.officerInboxPage(
+          roles,
+          { pageSize: query.pageSize, ...(query.pageToken !== undefined ? { pageToken: query.pageToken } : {}) },
+          deps.now?.() ?? new Date(),
+        );
         const tasks: Array<z.infer<typeof OfficerTaskView>> = [];
         for (const waiting of page.cases) tasks.push(...((await tasksOf(waiting))?.views ?? []));
         const next = page.nextPageToken;
         return {
           status: 200,
           body: tasks,
-          ...(next
-            ? {
-                headers: {
-                  Link: `</v1/tasks?pageSize=${query.pageSize}&pageToken=${encodeURIComponent(next)}>; rel="next"`,
-                },
-              }
-            : {}),
+          ...(next ? { headers: { Link: nextPageLink('/v1/tasks', query.pageSize, next) } } : {}),
         };
       }
       const now = (deps.now?.() ?? new Date()).getTime();

@@ -36,12 +36,14 @@ export interface CaseEngine {
     roles: readonly string[],
   ): Promise<ReadonlyArray<{ caseId: string; tasks?: readonly OfficerTaskEntry[] }>>;
   /**
-   * One page of that inbox, newest case first, from one visibility query whatever the number of
-   * open cases; `nextPageToken` when more wait. Throws InvalidPageToken for a token it did not give.
+   * One page of that inbox, the cases overdue at the first page's `now` first, then newest case
+   * first, from one or two visibility queries whatever the number of open cases; `nextPageToken`
+   * when more wait. Throws InvalidPageToken for a token it did not give.
    */
   officerInboxPage(
     roles: readonly string[],
     page: { readonly pageSize: number; readonly pageToken?: string },
+    now: Date,
   ): Promise<InboxPage<{ caseId: string; tasks?: readonly OfficerTaskEntry[] }>>;
   /** An officer claims or releases an officer task; answers who holds it and its version. */
   claim(caseId: string, claim: OfficerTaskClaim): Promise<OfficerTaskHold>;

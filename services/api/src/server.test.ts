@@ -3,10 +3,9 @@ import {
   CaseDataCodec,
   CaseRefused,
   CaseStillRunning,
-  InvalidPageToken,
+  inboxPage,
   loadCaseDataKeys,
-  parseInboxPageToken,
-  takeInboxPage,
+  sliceOfInbox,
 } from '@govmesh/case-client';
 import { DefaultPayloadConverter } from '@temporalio/common';
 import { createHash } from 'node:crypto';
@@ -19,6 +18,7 @@ import type { PartnerScorecard } from '@govmesh/contracts/partner-scorecard';
 import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
 import { seedForms, seedTaskTypes, type PinnedContracts } from '@govmesh/contracts/standards';
 import {
+  earliestDeadline,
   officerTasks,
   type CaseState,
   type CaseWithdrawal,
@@ -192,19 +192,23 @@ class RecordingCases implements CaseEngine {
         .map((s) => (this.listsTasks ? { caseId: s.caseId, tasks: officerTasks(s) } : { caseId: s.caseId })),
     );
   }
-  /** A page of that, newest case first, paged as CaseClient pages (its cursor, ties and tokens). */
-  async officerInboxPage(roles: readonly string[], page: { pageSize: number; pageToken?: string }) {
-    const after = page.pageToken === undefined ? undefined : parseInboxPageToken(page.pageToken);
-    if (page.pageToken !== undefined && !after) throw new InvalidPageToken();
+  /** A page of that, overdue cases first then newest first, paged as CaseClient pages (its cursor, ties and tokens). */
+  async officerInboxPage(roles: readonly string[], page: { pageSize: number; pageToken?: string }, now: Date) {
     const order = [...this.states.keys()];
-    // Started a second apart in the order they were opened; the index lists newest first.
+    // Started a second apart in the order they were opened.
     const startedAt = (caseId: string) =>
       `${new Date(order.indexOf(caseId) * 1000).toISOString().slice(0, 19)}.000000000Z`;
-    const listed = (await this.officerInbox(roles))
-      .map((c) => ({ ...c, startedAt: startedAt(c.caseId) }))
-      .filter((c) => !after || c.startedAt <= after.startedAtOrBefore)
-      .reverse();
-    return takeInboxPage(listed, page.pageSize, after);
+    const listed = (await this.officerInbox(roles)).map((c) => ({
+      ...c,
+      startedAt: startedAt(c.caseId),
+      dueBy: earliestDeadline(officerTasks(this.states.get(c.caseId)!)),
+    }));
+    return inboxPage(
+      (slice, limit) => Promise.resolve(sliceOfInbox(listed, slice, limit)),
+      page.pageSize,
+      page.pageToken,
+      now,
+    );
   }
   revoke(_caseId: string, r: PartnerTaskRevocation) {
     this.revocations.push(r);
@@ -765,7 +769,7 @@ describe('the govmesh HTTP API', () => {
     });
   });
 
-  it('pages a large inbox: newest case first, each case once, the next page in the Link header', async () => {
+  it('pages a large inbox: overdue cases first, then newest first, each case once, the next page in the Link header', async () => {
     const lin = `Bearer ${await token('officer', 'officer-lin', ['licensing-officer'])}`;
     const opened: string[] = [];
     for (let i = 0; i < 5; i += 1) {
@@ -776,6 +780,14 @@ describe('the govmesh HTTP API', () => {
         .expect(202);
       opened.push(body(created).caseId);
     }
+    // Two of them overdue, one with no deadline.
+    const hours = [5, -1, 1, -2, undefined];
+    opened.forEach((caseId, i) => {
+      const decision = cases.states.get(caseId)!.steps.decision!;
+      const h = hours[i];
+      if (h === undefined) delete decision.deadline;
+      else decision.deadline = new Date(clock.getTime() + h * 3_600_000).toISOString();
+    });
     const seen: string[][] = [];
     let next: string | undefined = '/v1/tasks?pageSize=2';
     while (next) {
@@ -787,8 +799,8 @@ describe('the govmesh HTTP API', () => {
       const link = page.headers.link;
       next = link ? /^<([^>]+)>; rel="next"$/.exec(link)![1] : undefined;
     }
-    expect(seen.map((p) => p.length)).toEqual([2, 2, 1]);
-    expect(seen.flat()).toEqual([...opened].reverse());
+    // The overdue ones, then the rest (a case with no deadline among them), each newest first.
+    expect(seen).toEqual([[opened[3], opened[1]], [opened[4], opened[2]], [opened[0]]]);
     // The whole inbox, without pageSize, is as before: oldest case first.
     const whole = await request(app).get('/v1/tasks').set('authorization', lin).expect(200);
     expect((whole.body as Array<{ caseId: string }>).map((t) => t.caseId)).toEqual(opened);

@@ -29,12 +29,6 @@ export async function callApi<T>(
   return (await callApiFor<T>(method, path, body, headers, config)).body;
 }
 
-/** The page token of the next page a paged answer names in its `Link` header (RFC 8288, rel="next"). */
-export function nextPageTokenOf(link: string | null): string | undefined {
-  const next = link ? /<([^>]+)>;\s*rel="next"/.exec(link)?.[1] : undefined;
-  return next ? (new URL(next, 'http://link.invalid').searchParams.get('pageToken') ?? undefined) : undefined;
-}
-
 /** As callApi, with the answer's headers (a page's `Link`). */
 export async function callApiFor<T>(
   method: string,

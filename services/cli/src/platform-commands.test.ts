@@ -8,9 +8,9 @@ import { promisify } from 'node:util';
 import { SqlitePlatformStore, createServer } from '@govmesh/api';
 import { DevelopmentIssuer, developmentIssuerKeyFile } from '@govmesh/tokens';
 import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
-import { officerTasks, type CaseState } from '@govmesh/workflows/case-api';
+import { earliestDeadline, officerTasks, type CaseState } from '@govmesh/workflows/case-api';
 import type { ErasureOrder } from '@govmesh/workflows/case-erasure';
-import { CaseStillRunning, parseInboxPageToken, takeInboxPage } from '@govmesh/case-client';
+import { CaseStillRunning, inboxPage, sliceOfInbox } from '@govmesh/case-client';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -52,19 +52,21 @@ describe('govmesh over the API', () => {
         // As a visibility query answers for cases that keep their officer tasks in their memo.
         officerInbox: () =>
           Promise.resolve([...states.values()].map((state) => ({ caseId: state.caseId, tasks: officerTasks(state) }))),
-        // Pages as CaseClient pages them: newest case first, cases started a second apart.
-        officerInboxPage: (_roles: readonly string[], page: { pageSize: number; pageToken?: string }) => {
-          const after = page.pageToken === undefined ? undefined : parseInboxPageToken(page.pageToken);
+        // Pages as CaseClient pages them: overdue cases first, then newest first, a second apart.
+        officerInboxPage: (_roles: readonly string[], page: { pageSize: number; pageToken?: string }, now: Date) => {
           const order = [...states.keys()];
-          const listed = [...states.values()]
-            .map((state) => ({
-              caseId: state.caseId,
-              tasks: officerTasks(state),
-              startedAt: `${new Date(order.indexOf(state.caseId) * 1000).toISOString().slice(0, 19)}.000000000Z`,
-            }))
-            .filter((c) => !after || c.startedAt <= after.startedAtOrBefore)
-            .reverse();
-          return Promise.resolve(takeInboxPage(listed, page.pageSize, after));
+          const listed = [...states.values()].map((state) => ({
+            caseId: state.caseId,
+            tasks: officerTasks(state),
+            startedAt: `${new Date(order.indexOf(state.caseId) * 1000).toISOString().slice(0, 19)}.000000000Z`,
+            dueBy: earliestDeadline(officerTasks(state)),
+          }));
+          return inboxPage(
+            (slice, limit) => Promise.resolve(sliceOfInbox(listed, slice, limit)),
+            page.pageSize,
+            page.pageToken,
+            now,
+          );
         },
         claim: (_caseId: string, c: { officerId: string; action: 'claim' | 'release' }) =>
           Promise.resolve({ version: 2, claimedBy: c.action === 'claim' ? c.officerId : null }),

@@ -5,8 +5,9 @@ import { DevelopmentIssuer, ROLES, developmentIssuerKeyFile, type Role } from '@
 import { Command, Option } from 'commander';
 import { parse } from 'yaml';
 
-import { ApiCallFailed, callApi, callApiFor, nextPageTokenOf } from './api-client.js';
+import { ApiCallFailed, callApi, callApiFor } from './api-client.js';
 import { loadCliConfig } from './config.js';
+import { nextPageTokenOf } from '@govmesh/contracts/api-paging';
 import { table } from '@govmesh/messaging';
 
 type Json = Record<string, unknown>;
