@@ -1,3 +1,4 @@
+import { nextPageTokenOf } from '@govmesh/contracts/api-paging';
 import { traceContextAttributes } from '@govmesh/telemetry';
 
 import type { FormSchema, PublishedForm } from './application-form.js';
@@ -119,6 +120,16 @@ export interface OfficerTask {
   readonly claimedBy?: string;
 }
 
+export interface InboxPageRequest {
+  readonly pageSize: number;
+  readonly pageToken?: string;
+}
+
+export interface InboxPageAnswer {
+  readonly tasks: OfficerTask[];
+  readonly nextPageToken?: string;
+}
+
 /** A task as the case holds it now; a review after rework with the attempt sent back. */
 export interface OfficerTaskDetail extends OfficerTask {
   readonly previousAttempt?: {
@@ -201,7 +212,11 @@ export interface PortalApi {
   scorecards(token: string, window?: { since: string; until: string }): Promise<PartnerScorecard[]>;
   verifyLedger(token: string): Promise<LedgerVerdict>;
   auditTrail(token: string, caseId: string): Promise<AuditEntry[]>;
-  inbox(token: string): Promise<OfficerTask[]>;
+  /**
+   * One page of the officer's inbox: the tasks of up to `pageSize` cases, the cases overdue
+   * first, with the token of the next page when more wait (`pageToken` asks for it).
+   */
+  inbox(token: string, page: InboxPageRequest): Promise<InboxPageAnswer>;
   publishService(token: string, id: string, definition: unknown): Promise<{ id: string; version: number }>;
   partners(token: string): Promise<PartnerProfile[]>;
   onboardPartner(token: string, profile: unknown): Promise<PartnerProfile & { kafka: PartnerKafkaAccess }>;
@@ -228,6 +243,14 @@ export class HttpPortalApi implements PortalApi {
   constructor(private readonly baseUrl: string) {}
 
   private async call<T>(path: string, init: RequestInit & { token?: string } = {}): Promise<T> {
+    return (await this.callFor<T>(path, init)).body;
+  }
+
+  /** As call, with the answer's headers (a page's `Link`). */
+  private async callFor<T>(
+    path: string,
+    init: RequestInit & { token?: string } = {},
+  ): Promise<{ body: T; headers: Headers }> {
     const { token, headers, ...rest } = init;
     let response: Response;
     try {
@@ -255,7 +278,7 @@ export class HttpPortalApi implements PortalApi {
         p.errors,
       );
     }
-    return body as T;
+    return { body: body as T, headers: response.headers };
   }
 
   services(): Promise<ServiceSummary[]> {
@@ -306,8 +329,12 @@ export class HttpPortalApi implements PortalApi {
     });
   }
 
-  inbox(token: string): Promise<OfficerTask[]> {
-    return this.call('/v1/tasks', { token });
+  async inbox(token: string, page: InboxPageRequest): Promise<InboxPageAnswer> {
+    const query = new URLSearchParams({ pageSize: String(page.pageSize) });
+    if (page.pageToken !== undefined) query.set('pageToken', page.pageToken);
+    const answer = await this.callFor<OfficerTask[]>(`/v1/tasks?${query.toString()}`, { token });
+    const nextPageToken = nextPageTokenOf(answer.headers.get('link'));
+    return { tasks: answer.body, ...(nextPageToken !== undefined ? { nextPageToken } : {}) };
   }
 
   publishService(token: string, id: string, definition: unknown): Promise<{ id: string; version: number }> {

@@ -19,6 +19,9 @@ import type { Session } from './session.js';
  * partner's work beside its contract (a review) or a result form (work done in-house); decisions
  * with reasons.
  */
+/** Cases per page of the inbox: the tasks of fifty cases fit a screen and a quick answer. */
+const INBOX_PAGE_SIZE = 50;
+
 export function officerPages(app: express.Express, kit: PageKit): void {
   const words = (id: string) => id.replace(/-/g, ' ');
   const kindOf = (task: OfficerTask, step: Record<string, unknown> | undefined) =>
@@ -30,7 +33,20 @@ export function officerPages(app: express.Express, kit: PageKit): void {
     kit.wrap(async (req, res) => {
       const session = kit.signedInAs(req, res, 'officer');
       if (!session) return;
-      const [tasks, serviceTitles] = await Promise.all([kit.api.inbox(session.token), kit.titles()]);
+      const asked = typeof req.query.page === 'string' ? req.query.page : undefined;
+      const pageOf = (pageToken: string | undefined) =>
+        kit.api.inbox(session.token, { pageSize: INBOX_PAGE_SIZE, ...(pageToken !== undefined ? { pageToken } : {}) });
+      let pageGone = false;
+      const [page, serviceTitles] = await Promise.all([
+        pageOf(asked).catch((err: unknown) => {
+          // A page token from before a release (or mistyped): the first page, saying so.
+          if (asked === undefined || !(err instanceof ApiProblem) || err.status !== 400) throw err;
+          pageGone = true;
+          return pageOf(undefined);
+        }),
+        kit.titles(),
+      ]);
+      const tasks = page.tasks;
       const now = Date.now();
       // Overdue first, then by due date; a task with no deadline last.
       const due = (task: OfficerTask) => (task.deadline ? Date.parse(task.deadline) : Number.POSITIVE_INFINITY);
@@ -40,8 +56,13 @@ export function officerPages(app: express.Express, kit: PageKit): void {
         title: kit.t(req, 'inbox.title'),
         section: 'inbox',
         roles: roles.join(', ') || '–',
-        notice:
-          typeof req.query.released === 'string'
+        pageLead: kit.t(req, 'inbox.pageLead', { size: String(INBOX_PAGE_SIZE) }),
+        nextPage:
+          page.nextPageToken !== undefined ? `/officer?page=${encodeURIComponent(page.nextPageToken)}` : undefined,
+        laterPage: asked !== undefined && !pageGone,
+        notice: pageGone
+          ? kit.t(req, 'inbox.pageGone')
+          : typeof req.query.released === 'string'
             ? kit.t(req, 'task.released', { task: words(req.query.released) })
             : typeof req.query.decided === 'string'
               ? kit.t(req, 'task.decided', { task: words(req.query.decided) })

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import {
   ApiProblem,
   type CaseView,
+  type InboxPageRequest,
   type OfficerDecision,
   type OfficerTask,
   type OfficerTaskDetail,
@@ -193,8 +194,19 @@ class RecordingApi implements PortalApi {
       deadline: null,
     },
   ];
-  inbox() {
-    return Promise.resolve(this.tasks);
+  /** The pages the workbench asked for; the fake gives `inboxPageSize` tasks a page, its token their offset. */
+  readonly inboxPages: InboxPageRequest[] = [];
+  inboxPageSize = 50;
+  inbox(_token: string, page: InboxPageRequest) {
+    this.inboxPages.push(page);
+    if (page.pageToken !== undefined && !/^\d+$/.test(page.pageToken))
+      return Promise.reject(new ApiProblem(400, 'REQUEST.INVALID', 'pageToken is not a page token this inbox gave'));
+    const from = Number(page.pageToken ?? 0);
+    const to = from + this.inboxPageSize;
+    return Promise.resolve({
+      tasks: this.tasks.slice(from, to),
+      ...(to < this.tasks.length ? { nextPageToken: String(to) } : {}),
+    });
   }
   /** Who the signed-in officer is, as the API reads it from the token. */
   officerId = 'demo-officer-market-regulation';
@@ -790,6 +802,30 @@ describe('the citizen portal', () => {
       const { agent: asCitizen } = portal();
       await signIn(asCitizen);
       expect((await asCitizen.get('/officer').expect(403)).text).toContain('This page is for officers');
+    });
+
+    it('shows the inbox a page at a time, with a link to the next page and back to the first', async () => {
+      const api = new RecordingApi();
+      api.inboxPageSize = 2;
+      const { agent } = portal(api, 'officer', 'demo-officer-market-regulation');
+      await signIn(agent);
+      const tasksOn = (html: string) =>
+        [...html.matchAll(/href="\/officer\/tasks\/([^"]+)"/g)].map((m) => decodeURIComponent(m[1]!));
+      const first = await agent.get('/officer').expect(200);
+      // The page's tasks, overdue first.
+      expect(tasksOn(first.text)).toEqual(['c-1:site-inspection', 'c-2:decision']);
+      expect(first.text).not.toContain('Back to the first page');
+      const next = /<a class="govuk-link" rel="next" href="([^"]+)">Next page<\/a>/.exec(first.text)?.[1];
+      expect(next).toBe('/officer?page=2');
+      const second = await agent.get(next!).expect(200);
+      expect(tasksOn(second.text)).toEqual(['c-3:check']);
+      expect(second.text).toContain('Back to the first page');
+      expect(second.text).not.toContain('Next page');
+      expect(api.inboxPages).toEqual([{ pageSize: 50 }, { pageSize: 50, pageToken: '2' }]);
+      // A token the API no longer takes: the first page, saying so.
+      const stale = await agent.get('/officer?page=from-last-release').expect(200);
+      expect(stale.text).toContain('That page of the inbox is no longer there');
+      expect(tasksOn(stale.text)).toEqual(['c-1:site-inspection', 'c-2:decision']);
     });
 
     /** Claims the task from its page, as the officer's button does; answers the page it leads to. */
