@@ -176,7 +176,10 @@ export function platformCommands(): Command[] {
   task
     .command('list')
     .description("tasks waiting for the caller's roles: all of them oldest case first, or a page newest first")
-    .option('--page-size <n>', 'one page of the tasks of at most n cases (1 to 500), newest case first')
+    .option(
+      '--page-size <n>',
+      'one page of the tasks of at most n cases (1 to 500), overdue cases first, then newest first',
+    )
     .option('--page-token <token>', 'the next page: the token the last page printed')
     .option('--json')
     .action(
