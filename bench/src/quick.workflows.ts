@@ -38,15 +38,16 @@ export async function awaitPartnerResult(): Promise<void> {
 }
 
 /** Ends step `n` of an `updateSteps` workflow, as a partner's result (through the bridge) ends a case's step. */
-export const stepDone = defineUpdate<void, [number]>('stepDone');
+export const stepDone = defineUpdate<void, [number, unknown?]>('stepDone');
 
 /**
  * The shape of a govmesh partner step without Kafka and without govmesh's code: each of `n` steps
  * is ended by an Update from outside. `shape` adds what a case's step also does: `timer`, a
  * deadline started and cancelled per step (a condition with a timeout); `dispatch`, a local
- * activity before the wait too (the case's dispatch).
+ * activity before the wait too (the case's dispatch). `_input` and a step's second argument carry
+ * what a case's start and a partner's result carry, when the bench measures what their size costs.
  */
-export async function updateSteps(n: number, shape: 'update' | 'timer' | 'dispatch'): Promise<void> {
+export async function updateSteps(n: number, shape: 'update' | 'timer' | 'dispatch', _input?: unknown): Promise<void> {
   let done = 0;
   setHandler(stepDone, (step) => {
     if (step === done) done += 1;
