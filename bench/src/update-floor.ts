@@ -1,13 +1,18 @@
 // The Temporal floor of a govmesh partner step's shape (`npx tsx src/update-floor.ts [steps] [concurrency]`):
 // cases/s and CPU ms per case of N steps each ended by an Update from this process (as the bridge
 // ends a case's step), with a per-step deadline timer, and with a local-activity dispatch too,
-// beside the bare workflow of N no-op activities and the govmesh case, in one run.
+// beside the bare workflow of N no-op activities and the govmesh case, in one run. And the bare
+// workflow whose activity reaches a partner over Kafka and waits for its answer (a request topic,
+// an echoing partner, a reply topic): how a Temporal shop without govmesh would reach a partner.
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 
+import { caseDataConverter, loadCaseDataKeys } from '@govmesh/case-client';
 import { SAMPLE_OUTPUTS } from '@govmesh/partner-sdk';
+import { NativeConnection, Worker } from '@temporalio/worker';
 
 import { application, benchContracts, benchDefinition, startBenchPlatform } from './bench-platform.js';
-import { stepDone, updateSteps } from './quick.workflows.js';
+import { bareSteps, stepDone, updateSteps } from './quick.workflows.js';
 import { closedLoop, median, say } from './stats.js';
 
 const steps = Number(process.argv[2] ?? 3);
@@ -23,6 +28,67 @@ const result = {
   outcome: 'completed',
   output: SAMPLE_OUTPUTS['background-check@1']!({}),
   eventId: randomUUID(),
+};
+
+/** A partner over Kafka as a plain kafkajs integration has it: request → echo → reply, keyed by a request id. */
+async function kafkaPartner() {
+  const [requests, replies] = [`bench.requests.${p.run}`, `bench.replies.${p.run}`];
+  const admin = p.kafka.admin();
+  await admin.connect();
+  await admin.createTopics({
+    topics: [requests, replies].map((topic) => ({ topic, numPartitions: 6 })),
+    waitForLeaders: true,
+  });
+  await admin.disconnect();
+  const producer = p.kafka.producer({ idempotent: true });
+  await producer.connect();
+  const partner = p.kafka.consumer({ groupId: `bench-kafka-partner-${p.run}`, maxWaitTimeInMs: 500 });
+  await partner.connect();
+  await partner.subscribe({ topics: [requests] });
+  await partner.run({
+    eachMessage: async ({ message }) =>
+      void (await producer.send({ topic: replies, acks: -1, messages: [{ key: message.key, value: message.value }] })),
+  });
+  const waitingFor = new Map<string, () => void>();
+  const answers = p.kafka.consumer({ groupId: `bench-kafka-answers-${p.run}`, maxWaitTimeInMs: 500 });
+  await answers.connect();
+  await answers.subscribe({ topics: [replies] });
+  await answers.run({ eachMessage: ({ message }) => (waitingFor.get(message.key!.toString())?.(), Promise.resolve()) });
+  await new Promise((r) => setTimeout(r, 3_000)); // consumer groups joined
+  const task = Buffer.from(JSON.stringify({ input: application, output: result })); // about a task's size
+  return {
+    /** The activity: send the task, wait for the partner's answer. */
+    async roundTrip(): Promise<void> {
+      const key = randomUUID();
+      const answered = new Promise<void>((resolve) => waitingFor.set(key, resolve));
+      await producer.send({ topic: requests, acks: -1, messages: [{ key, value: task }] });
+      await answered;
+      waitingFor.delete(key);
+    },
+    stop: () => Promise.all([partner.disconnect(), answers.disconnect(), producer.disconnect()]),
+  };
+}
+const viaKafka = await kafkaPartner();
+const kafkaQueue = `bench-kafka-activity-${p.run}`;
+const native = await NativeConnection.connect({ address: p.infra.temporal.address });
+// The bare workflow, its `noop` activity here a round trip to the partner over Kafka.
+const kafkaWorker = await Worker.create({
+  connection: native,
+  dataConverter: caseDataConverter(loadCaseDataKeys({ file: p.caseKeysFile })),
+  taskQueue: kafkaQueue,
+  workflowsPath: fileURLToPath(new URL('./quick.workflows.ts', import.meta.url)),
+  activities: { noop: () => viaKafka.roundTrip() },
+});
+const kafkaWorkerRunning = kafkaWorker.run();
+const kafkaActivityCase = async (): Promise<number> => {
+  const t = performance.now();
+  const handle = await p.client.workflow.start(bareSteps, {
+    taskQueue: kafkaQueue,
+    workflowId: `bench-kafka-activity-${randomUUID()}`,
+    args: [steps],
+  });
+  await handle.result();
+  return performance.now() - t;
 };
 const updateCase = async (shape: 'update' | 'timer' | 'dispatch', sized = false): Promise<number> => {
   const t = performance.now();
@@ -41,6 +107,7 @@ const shapes = {
   'update+timer': () => updateCase('timer'),
   'update+timer+dispatch': () => updateCase('dispatch'),
   'update+timer+dispatch, case-sized payloads': () => updateCase('dispatch', true),
+  'bare, each activity a Kafka round trip': kafkaActivityCase,
   govmesh: async () => (await p.govmeshCase(steps)).ms,
 };
 try {
@@ -54,6 +121,10 @@ try {
       say(`round ${r + 1}: ${name}`);
     }
   const bare = median(runs.bare!.map((r) => r.perSecond));
+  const viaKafkaPerSecond = median(runs['bare, each activity a Kafka round trip']!.map((r) => r.perSecond));
+  say(
+    `govmesh against the bare workflow whose activities reach the partner over Kafka: ${(median(runs.govmesh!.map((r) => r.perSecond)) / viaKafkaPerSecond).toFixed(2)}`,
+  );
   for (const [name, loops] of Object.entries(runs)) {
     const perSecond = median(loops.map((r) => r.perSecond));
     const cpu = {
@@ -67,6 +138,10 @@ try {
     );
   }
 } finally {
+  kafkaWorker.shutdown();
+  await kafkaWorkerRunning;
+  await native.close();
+  await viaKafka.stop();
   await p.stop();
 }
 process.exit(0);
