@@ -4,8 +4,8 @@ import { PartnerId } from '@govmesh/contracts/topics';
 import { caseErasureId } from '@govmesh/contracts/case-ids';
 import {
   AWAITING_ROLES,
-  OFFICER_TASKS_IN_MEMO,
   OFFICER_DUE_BY,
+  OFFICER_TASKS_IN_MEMO,
   OFFICER_TASKS_MEMO,
   PARTNERS_HOLDING_TASKS,
   VISIBILITY_VERSION,

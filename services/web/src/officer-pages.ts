@@ -14,14 +14,14 @@ import { stepOf } from './citizen-input.js';
 import type { PageKit } from './page-kit.js';
 import type { Session } from './session.js';
 
+/** Cases per page of the inbox: the tasks of fifty cases fit a screen and a quick answer. */
+const INBOX_PAGE_SIZE = 50;
+
 /**
  * The officer workbench: the inbox for the officer's roles, overdue first; a task's page with a
  * partner's work beside its contract (a review) or a result form (work done in-house); decisions
  * with reasons.
  */
-/** Cases per page of the inbox: the tasks of fifty cases fit a screen and a quick answer. */
-const INBOX_PAGE_SIZE = 50;
-
 export function officerPages(app: express.Express, kit: PageKit): void {
   const words = (id: string) => id.replace(/-/g, ' ');
   const kindOf = (task: OfficerTask, step: Record<string, unknown> | undefined) =>
