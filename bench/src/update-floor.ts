@@ -1,4 +1,4 @@
-// The Temporal floor of a govmesh partner step's shape (`npx tsx src/update-floor.ts [steps] [concurrency]`):
+// The Temporal floor of a govmesh partner step's shape (`npx tsx src/update-floor.ts [steps] [concurrency] [rounds] [warm-up govmesh cases]`):
 // cases/s and CPU ms per case of N steps each ended by an Update from this process (as the bridge
 // ends a case's step), with a per-step deadline timer, and with a local-activity dispatch too,
 // beside the bare workflow of N no-op activities and the govmesh case, in one run. And the bare
@@ -112,7 +112,7 @@ const shapes = {
 };
 try {
   for (const one of Object.values(shapes)) for (let i = 0; i < 3; i += 1) await one();
-  const warm = Number(process.env.WARM ?? 0);
+  const warm = Number(process.argv[5] ?? 0);
   if (warm > 0) await closedLoop(shapes.govmesh, concurrency, warm);
   const runs: Record<string, Array<Awaited<ReturnType<typeof closedLoop>>>> = {};
   for (let r = 0; r < rounds; r += 1)
