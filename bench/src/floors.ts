@@ -14,9 +14,13 @@ import { closedLoop, latency, type Latency } from './stats.js';
 
 const settle = () => new Promise((r) => setTimeout(r, 3_000)); // consumer groups joined
 
-/** Raw kafkajs ping-pong: request topic → echo consumer → reply topic; same acks, partitions and size as a task. */
-export async function kafkaPingPong(p: BenchPlatform, inFlight: number, samples: number): Promise<Latency> {
-  const [ping, pong] = [`bench.ping.${p.run}.${inFlight}`, `bench.pong.${p.run}.${inFlight}`];
+/**
+ * A partner over Kafka as plain kafkajs has it: a request topic, a consumer that echoes each
+ * request on a reply topic, answers matched to requests by key; same acks and partitions as a task.
+ * `fetchWaitMs` is the consumers' fetch wait (kafkajs's own default when not given).
+ */
+export async function kafkaEchoPartner(p: Pick<BenchPlatform, 'kafka' | 'run'>, name: string, fetchWaitMs?: number) {
+  const [ping, pong] = [`bench.ping.${p.run}.${name}`, `bench.pong.${p.run}.${name}`];
   const admin = p.kafka.admin();
   await admin.connect();
   await admin.createTopics({
@@ -24,9 +28,10 @@ export async function kafkaPingPong(p: BenchPlatform, inFlight: number, samples:
     waitForLeaders: true,
   });
   await admin.disconnect();
+  const wait = fetchWaitMs !== undefined ? { maxWaitTimeInMs: fetchWaitMs } : {};
   const producer = p.kafka.producer({ idempotent: true });
   await producer.connect();
-  const echo = p.kafka.consumer({ groupId: `bench-echo-${p.run}-${inFlight}` });
+  const echo = p.kafka.consumer({ groupId: `bench-echo-${p.run}-${name}`, ...wait });
   await echo.connect();
   await echo.subscribe({ topics: [ping], fromBeginning: false });
   await echo.run({
@@ -34,27 +39,41 @@ export async function kafkaPingPong(p: BenchPlatform, inFlight: number, samples:
       void (await producer.send({ topic: pong, acks: -1, messages: [{ key: message.key, value: message.value }] })),
   });
   const waitingFor = new Map<string, () => void>();
-  const replies = p.kafka.consumer({ groupId: `bench-replies-${p.run}-${inFlight}` });
+  const replies = p.kafka.consumer({ groupId: `bench-replies-${p.run}-${name}`, ...wait });
   await replies.connect();
   await replies.subscribe({ topics: [pong], fromBeginning: false });
   await replies.run({ eachMessage: ({ message }) => (waitingFor.get(message.key!.toString())?.(), Promise.resolve()) });
   await settle();
+  return {
+    /** Sends `value` and resolves when the partner's echo of it arrives. */
+    async roundTrip(value: Buffer): Promise<void> {
+      const key = randomUUID();
+      const answered = new Promise<void>((resolve) => waitingFor.set(key, resolve));
+      await producer.send({ topic: ping, acks: -1, messages: [{ key, value }] });
+      await answered;
+      waitingFor.delete(key);
+    },
+    stop: async (): Promise<void> =>
+      void (await Promise.all([echo.disconnect(), replies.disconnect(), producer.disconnect()])),
+  };
+}
+
+/** Raw kafkajs ping-pong through that echoing partner; the messages about a task's size. */
+export async function kafkaPingPong(p: BenchPlatform, inFlight: number, samples: number): Promise<Latency> {
+  const partner = await kafkaEchoPartner(p, String(inFlight));
   const payload = Buffer.alloc(600, 'x'); // about the size of a task.assigned message
   const t = performance.now();
   const { samples: ms } = await closedLoop(
     async () => {
-      const key = randomUUID();
       const s = performance.now();
-      const done = new Promise<void>((resolve) => waitingFor.set(key, resolve));
-      await producer.send({ topic: ping, acks: -1, messages: [{ key, value: payload }] });
-      await done;
+      await partner.roundTrip(payload);
       return performance.now() - s;
     },
     inFlight,
     samples,
   );
   const seconds = (performance.now() - t) / 1000;
-  await Promise.all([echo.disconnect(), replies.disconnect(), producer.disconnect()]);
+  await partner.stop();
   return latency(ms, seconds);
 }
 

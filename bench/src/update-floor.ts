@@ -8,10 +8,12 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 
 import { caseDataConverter, loadCaseDataKeys } from '@govmesh/case-client';
+import { FETCH_WAIT_MS } from '@govmesh/messaging';
 import { SAMPLE_OUTPUTS } from '@govmesh/partner-sdk';
 import { NativeConnection, Worker } from '@temporalio/worker';
 
 import { application, benchContracts, benchDefinition, startBenchPlatform } from './bench-platform.js';
+import { kafkaEchoPartner } from './floors.js';
 import { bareSteps, stepDone, updateSteps } from './quick.workflows.js';
 import { closedLoop, median, say } from './stats.js';
 
@@ -30,45 +32,9 @@ const result = {
   eventId: randomUUID(),
 };
 
-/** A partner over Kafka as a plain kafkajs integration has it: request → echo → reply, keyed by a request id. */
-async function kafkaPartner() {
-  const [requests, replies] = [`bench.requests.${p.run}`, `bench.replies.${p.run}`];
-  const admin = p.kafka.admin();
-  await admin.connect();
-  await admin.createTopics({
-    topics: [requests, replies].map((topic) => ({ topic, numPartitions: 6 })),
-    waitForLeaders: true,
-  });
-  await admin.disconnect();
-  const producer = p.kafka.producer({ idempotent: true });
-  await producer.connect();
-  const partner = p.kafka.consumer({ groupId: `bench-kafka-partner-${p.run}`, maxWaitTimeInMs: 500 });
-  await partner.connect();
-  await partner.subscribe({ topics: [requests] });
-  await partner.run({
-    eachMessage: async ({ message }) =>
-      void (await producer.send({ topic: replies, acks: -1, messages: [{ key: message.key, value: message.value }] })),
-  });
-  const waitingFor = new Map<string, () => void>();
-  const answers = p.kafka.consumer({ groupId: `bench-kafka-answers-${p.run}`, maxWaitTimeInMs: 500 });
-  await answers.connect();
-  await answers.subscribe({ topics: [replies] });
-  await answers.run({ eachMessage: ({ message }) => (waitingFor.get(message.key!.toString())?.(), Promise.resolve()) });
-  await new Promise((r) => setTimeout(r, 3_000)); // consumer groups joined
-  const task = Buffer.from(JSON.stringify({ input: application, output: result })); // about a task's size
-  return {
-    /** The activity: send the task, wait for the partner's answer. */
-    async roundTrip(): Promise<void> {
-      const key = randomUUID();
-      const answered = new Promise<void>((resolve) => waitingFor.set(key, resolve));
-      await producer.send({ topic: requests, acks: -1, messages: [{ key, value: task }] });
-      await answered;
-      waitingFor.delete(key);
-    },
-    stop: () => Promise.all([partner.disconnect(), answers.disconnect(), producer.disconnect()]),
-  };
-}
-const viaKafka = await kafkaPartner();
+// A partner over Kafka as a plain kafkajs integration has it; the consumers wait on a fetch as govmesh's do.
+const viaKafka = await kafkaEchoPartner(p, 'activity', FETCH_WAIT_MS);
+const task = Buffer.from(JSON.stringify({ input: application, output: result })); // about a task's size
 const kafkaQueue = `bench-kafka-activity-${p.run}`;
 const native = await NativeConnection.connect({ address: p.infra.temporal.address });
 // The bare workflow, its `noop` activity here a round trip to the partner over Kafka.
@@ -77,7 +43,7 @@ const kafkaWorker = await Worker.create({
   dataConverter: caseDataConverter(loadCaseDataKeys({ file: p.caseKeysFile })),
   taskQueue: kafkaQueue,
   workflowsPath: fileURLToPath(new URL('./quick.workflows.ts', import.meta.url)),
-  activities: { noop: () => viaKafka.roundTrip() },
+  activities: { noop: () => viaKafka.roundTrip(task) },
 });
 const kafkaWorkerRunning = kafkaWorker.run();
 const kafkaActivityCase = async (): Promise<number> => {
