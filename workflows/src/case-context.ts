@@ -9,7 +9,11 @@ import { CaseJournal } from './case-journal.js';
 import type { OpenWork } from './case-model.js';
 import type { VisibilityFeatures } from './case-visibility.js';
 
-/** Cases keep OFFICER_DUE_BY from this change on. */
+/**
+ * Cases that started on `case-features-2026-12` keep OFFICER_DUE_BY from this change on, asked where
+ * they first wait on an officer. Kept only so that those cases replay: a marker asked after an
+ * await is unsafe (see `caseActivities`), so cases started since ask it with the others, at the start.
+ */
 const OFFICER_DUE_BY_CHANGE = 'officer-due-search-attribute';
 
 const ACTIVITY_OPTIONS = {
@@ -133,7 +137,16 @@ export function caseActivities(
   // (bench/RESULTS.md). Cases started before replay with the markers their history holds: for
   // them this one is absent and each change is asked on its own, as they were. A later change
   // keeps its own `patched()` after these.
-  const since = patched('case-features-2026-12');
+  //
+  // Every marker is asked here, before the case's first await. A marker asked later, where a case
+  // first needs it, may be recorded in another workflow task than the one a replay asks it in: a
+  // local activity that finishes while its activation is still being handled makes the worker
+  // complete the task and start a new one for its result, and the code after it runs (and records
+  // the marker) there; a replay resolves the activity inside the first task, asks before the
+  // marker is known, and fails on it (a CI run's standards test, 2026-12-02). So a later change is
+  // a new marker here that stands for all before it, and the case still records one.
+  const sinceOfficerDue = patched('case-features-2026-12-02');
+  const since = sinceOfficerDue || patched('case-features-2026-12');
   const has = (change: string): boolean => since || patched(change);
   const local = has('local-events-and-selection') ? localActivities : remoteActivities;
   // Dispatching and reckoning deadlines locally too: the partner step then costs no remote activity,
@@ -189,20 +202,26 @@ export function caseActivities(
     keepsTimeLimits,
     asksRegistryServices,
     deadlineOr: (own) => own ?? (hasDefaultDeadlines ? defaultDeadlineOf(definition) : undefined),
-    visibility: { partnersHolding, awaitingRoles, officerTasksMemo, officerDueBy: askedOnce(OFFICER_DUE_BY_CHANGE) },
+    visibility: {
+      partnersHolding,
+      awaitingRoles,
+      officerTasksMemo,
+      officerDueBy: sinceOfficerDue ? () => true : askedOnce(OFFICER_DUE_BY_CHANGE),
+    },
   };
 }
 
-/** Runs calls one after another, each once the one before has settled. */
 /**
  * A change whose marker is recorded where the case first needs it, not at its start: a case that
- * never reaches it records none. Asked once, so the answer holds for the rest of the case.
+ * never reaches it records none. Asked once, so the answer holds for the rest of the case. Only
+ * for cases that already hold such a marker (see `OFFICER_DUE_BY_CHANGE`); new changes are asked at the start.
  */
 function askedOnce(change: string): () => boolean {
   let answer: boolean | undefined;
   return () => (answer ??= patched(change));
 }
 
+/** Runs calls one after another, each once the one before has settled. */
 function oneAtATime(): <T>(call: () => Promise<T>) => Promise<T> {
   let tail: Promise<unknown> = Promise.resolve();
   return <T>(call: () => Promise<T>): Promise<T> => {

@@ -38,8 +38,9 @@ export interface VisibilityFeatures {
   /** `officer-tasks-memo`: its officer tasks in its memo too (VISIBILITY_VERSION 2). */
   readonly officerTasksMemo: boolean;
   /**
-   * `officer-due-search-attribute`: asked (once) when the case first waits on an officer with a
-   * deadline, so a case that never does records no marker for it.
+   * OFFICER_DUE_BY: `case-features-2026-12-02` at the start; for cases started on the marker
+   * before it, `officer-due-search-attribute`, asked (once) when the case first waits on an officer
+   * with a deadline.
    */
   readonly officerDueBy: () => boolean;
 }
