@@ -135,8 +135,7 @@ export function caseActivities(
   // one per change: each marker is a history event and an upsert of Temporal's change-version
   // search attribute, so fourteen of each (and their visibility writes) began every case
   // (bench/RESULTS.md). Cases started before replay with the markers their history holds: for
-  // them this one is absent and each change is asked on its own, as they were. A later change
-  // keeps its own `patched()` after these.
+  // them this one is absent and each change is asked on its own, as they were.
   //
   // Every marker is asked here, before the case's first await. A marker asked later, where a case
   // first needs it, may be recorded in another workflow task than the one a replay asks it in: a
