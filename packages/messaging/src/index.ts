@@ -66,3 +66,4 @@ export {
   UNIQUE_VIOLATION,
   type SchemaPoolOptions,
 } from './postgres-schema.js';
+export { COMMIT_INTERVAL_MS, OffsetCommitter } from './offset-committer.js';

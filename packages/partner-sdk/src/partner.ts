@@ -17,13 +17,14 @@ import { resultTopic, taskTopic } from '@govmesh/contracts/topics';
 import {
   CloudEventPublisher,
   FETCH_WAIT_MS,
+  OffsetCommitter,
   createKafka,
   partnerGroup,
   type KafkaTls,
   type PartnerKafkaAccess,
 } from '@govmesh/messaging';
 import { SpanKind, contextFromAttributes, ensureTracePropagation, inSpan, traceLogFields } from '@govmesh/telemetry';
-import type { Kafka } from 'kafkajs';
+import type { Kafka, KafkaMessage } from 'kafkajs';
 import { pino, type Logger } from 'pino';
 import { Gauge, Histogram, Registry } from 'prom-client';
 
@@ -130,6 +131,7 @@ export function createPartner(options: PartnerOptions): Partner {
     maxWaitTimeInMs: FETCH_WAIT_MS,
   });
   const publisher = new CloudEventPublisher(kafka);
+  const committer = new OffsetCommitter(consumer, logger);
   // The input schema of each task type handled, by `name@major`: the seed's until start() reads the registry's.
   const inputSchemas = new Map<string, JsonSchema>(seedTaskTypes().map((t) => [`${t.name}@${t.major}`, t.input]));
   const running = new Map<string, AbortController>();
@@ -231,62 +233,70 @@ export function createPartner(options: PartnerOptions): Partner {
         throw err;
       }
       await consumer.subscribe({ topics: [taskTopic(options.partnerId)], fromBeginning: true });
+      committer.start(consumer);
       await consumer.run({
-        eachMessage: ({ message }) => {
-          const parsed = TaskTopicMessage.safeParse(JSON.parse(message.value?.toString('utf8') ?? 'null'));
-          if (!parsed.success) {
-            logger.error({ issues: parsed.error.issues }, 'a message on the task topic does not match the contract');
-            return Promise.resolve();
-          }
-          const event = parsed.data;
-          if (event.type === TASK_ASSIGNED) {
-            // Work runs beside the consumer, so a revocation can arrive while a task is in hand. It
-            // continues the case's trace (the event's traceparent), and so does the result it sends.
-            const task = event.data;
-            const job = inSpan(
-              `partner task ${task.taskType}`,
-              {
-                parent: contextFromAttributes(event),
-                kind: SpanKind.CONSUMER,
-                attributes: {
-                  'govmesh.partner.id': options.partnerId,
-                  'govmesh.task.id': task.taskId,
-                  'govmesh.task.type': task.taskType,
-                  'govmesh.task.attempt': task.attempt,
-                },
-              },
-              () => work(task, event.retention),
-            ).catch((err: unknown) => logger.error({ err }, 'could not publish a result'));
-            inFlight.add(job);
-            void job.finally(() => inFlight.delete(job));
-          } else if (event.type === TASK_REVOKED && event.data.code === 'CASE.ERASED') {
-            // Not a revocation of work in hand: the case is closed and its data erased at govmesh.
-            logger.info({ taskId: event.data.taskId }, "the task's case was erased: delete its data");
-            options.onRevocation?.(event.data);
-            return Promise.resolve(
-              options.onErasure?.({
-                taskId: event.data.taskId,
-                ...(event.data.attempt !== undefined ? { attempt: event.data.attempt } : {}),
-              }),
-            ).catch((err: unknown) => logger.error({ err }, 'the erasure handler failed'));
-          } else if (event.type === TASK_REVOKED) {
-            running.get(`${event.data.taskId}/${event.data.attempt}`)?.abort(event.data.code);
-            logger.warn({ taskId: event.data.taskId, code: event.data.code }, 'task revoked');
-            options.onRevocation?.(event.data);
-          } else {
-            rejections.push(event.data);
-            logger.warn(
-              { taskId: event.data.taskId, code: event.data.code, reasons: event.data.reasons },
-              'result rejected',
-            );
-            options.onRejection?.(event.data);
-          }
-          return Promise.resolve();
-        },
+        // Read offsets are committed once a second, not after every batch (OffsetCommitter). A task
+        // read again after a crash has its task id and attempt, and a second result is refused as
+        // TASK.DUPLICATE_RESULT, as before.
+        autoCommit: false,
+        eachMessage: ({ topic, partition, message }) =>
+          committer.handle(topic, partition, message.offset, () => take(message)),
       });
+      function take(message: KafkaMessage): Promise<void> {
+        const parsed = TaskTopicMessage.safeParse(JSON.parse(message.value?.toString('utf8') ?? 'null'));
+        if (!parsed.success) {
+          logger.error({ issues: parsed.error.issues }, 'a message on the task topic does not match the contract');
+          return Promise.resolve();
+        }
+        const event = parsed.data;
+        if (event.type === TASK_ASSIGNED) {
+          // Work runs beside the consumer, so a revocation can arrive while a task is in hand. It
+          // continues the case's trace (the event's traceparent), and so does the result it sends.
+          const task = event.data;
+          const job = inSpan(
+            `partner task ${task.taskType}`,
+            {
+              parent: contextFromAttributes(event),
+              kind: SpanKind.CONSUMER,
+              attributes: {
+                'govmesh.partner.id': options.partnerId,
+                'govmesh.task.id': task.taskId,
+                'govmesh.task.type': task.taskType,
+                'govmesh.task.attempt': task.attempt,
+              },
+            },
+            () => work(task, event.retention),
+          ).catch((err: unknown) => logger.error({ err }, 'could not publish a result'));
+          inFlight.add(job);
+          void job.finally(() => inFlight.delete(job));
+        } else if (event.type === TASK_REVOKED && event.data.code === 'CASE.ERASED') {
+          // Not a revocation of work in hand: the case is closed and its data erased at govmesh.
+          logger.info({ taskId: event.data.taskId }, "the task's case was erased: delete its data");
+          options.onRevocation?.(event.data);
+          return Promise.resolve(
+            options.onErasure?.({
+              taskId: event.data.taskId,
+              ...(event.data.attempt !== undefined ? { attempt: event.data.attempt } : {}),
+            }),
+          ).catch((err: unknown) => logger.error({ err }, 'the erasure handler failed'));
+        } else if (event.type === TASK_REVOKED) {
+          running.get(`${event.data.taskId}/${event.data.attempt}`)?.abort(event.data.code);
+          logger.warn({ taskId: event.data.taskId, code: event.data.code }, 'task revoked');
+          options.onRevocation?.(event.data);
+        } else {
+          rejections.push(event.data);
+          logger.warn(
+            { taskId: event.data.taskId, code: event.data.code, reasons: event.data.reasons },
+            'result rejected',
+          );
+          options.onRejection?.(event.data);
+        }
+        return Promise.resolve();
+      }
     },
     async stop() {
       for (const controller of running.values()) controller.abort('stopping');
+      await committer.drain((topics) => consumer.pause(topics.map((topic) => ({ topic }))));
       await consumer.disconnect();
       // A handler that ignores its abort signal must not keep the partner from stopping.
       await Promise.race([

@@ -1,5 +1,5 @@
 import { RESULT_TOPIC_PATTERN, partnerOfResultTopic, resultTopic } from '@govmesh/contracts/topics';
-import { FETCH_WAIT_MS, withKafkaAdmin, type CloudEventPublisher } from '@govmesh/messaging';
+import { FETCH_WAIT_MS, OffsetCommitter, withKafkaAdmin, type CloudEventPublisher } from '@govmesh/messaging';
 import { CaseClient } from '@govmesh/case-client';
 import type { Client } from '@temporalio/client';
 import type { Kafka } from 'kafkajs';
@@ -23,6 +23,8 @@ export interface ResultBridgeDeps {
   /** Partitions handled at once (each still in order); 8 by default. */
   readonly concurrency?: number;
   readonly metrics?: BridgeMetrics;
+  /** How often handled offsets are committed (and always when the bridge stops); 1 s by default. */
+  readonly commitIntervalMs?: number;
 }
 
 export interface ResultBridge {
@@ -33,9 +35,10 @@ export interface ResultBridge {
 }
 
 /**
- * Consumes every partner's result topic. kafkajs commits only the offsets of messages whose
- * handler returned, that is after the case accepted the result or the rejection was published;
- * a crash re-reads the message and the update id keeps it from being applied twice.
+ * Consumes every partner's result topic. Only the offsets of messages whose handler returned are
+ * committed, that is after the case accepted the result or the rejection was published, once a
+ * second and when the bridge stops; a crash re-reads the messages since and the update id keeps
+ * each from being applied twice.
  */
 export function createResultBridge(deps: ResultBridgeDeps): ResultBridge {
   const log = deps.logger.child({ component: 'result-bridge' });
@@ -58,6 +61,7 @@ export function createResultBridge(deps: ResultBridgeDeps): ResultBridge {
     return consumer;
   };
   let consumer = makeConsumer();
+  let committer = new OffsetCommitter(consumer, log, deps.commitIntervalMs);
 
   /**
    * The result topics that exist: a partner on the registry whose topics an operator deleted has
@@ -80,6 +84,8 @@ export function createResultBridge(deps: ResultBridgeDeps): ResultBridge {
   }
 
   let running = false;
+  /** Before a disconnect: the results in hand finish and every handled offset is committed. */
+  const drain = () => committer.drain((topics) => consumer.pause(topics.map((topic) => ({ topic }))));
   async function run(): Promise<void> {
     const topics = deps.partners
       ? await existingTopics(deps.partners().map(resultTopic))
@@ -88,8 +94,11 @@ export function createResultBridge(deps: ResultBridgeDeps): ResultBridge {
     running = true;
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: true });
+    committer.start(consumer);
     await consumer.run({
-      autoCommit: true,
+      // Handled offsets are committed once a second, not after every batch (OffsetCommitter): a
+      // result read again after a crash is the same Update id, and the case answers it as before.
+      autoCommit: false,
       // An Update returns only once the case's next workflow task is done (its next dispatch
       // included): one partition at a time, every case on the platform waited in that one line.
       partitionsConsumedConcurrently: deps.concurrency ?? 8,
@@ -100,9 +109,11 @@ export function createResultBridge(deps: ResultBridgeDeps): ResultBridge {
         const beating = setInterval(() => void payload.heartbeat().catch(() => undefined), 2_000);
         const timer = deps.metrics?.handover.startTimer();
         try {
-          const outcome = await handleResultMessage(
-            { partnerId, topic, partition, offset: message.offset, value: message.value },
-            { cases, publisher: deps.publisher },
+          const outcome = await committer.handle(topic, partition, message.offset, () =>
+            handleResultMessage(
+              { partnerId, topic, partition, offset: message.offset, value: message.value },
+              { cases, publisher: deps.publisher },
+            ),
           );
           if (outcome.accepted) log.info({ partnerId, caseId: outcome.caseId }, 'result accepted');
           else log.warn({ partnerId, code: outcome.code, reasons: outcome.reasons }, 'result rejected');
@@ -121,14 +132,17 @@ export function createResultBridge(deps: ResultBridgeDeps): ResultBridge {
     start: run,
     async stop() {
       await refreshing;
+      await drain();
       if (running) await consumer.disconnect();
     },
     refresh() {
       // kafkajs resolves a subscription once: a new partner's topic needs a new one.
       refreshing = refreshing.then(async () => {
+        await drain();
         if (running) await consumer.disconnect();
         running = false;
         consumer = makeConsumer();
+        committer = new OffsetCommitter(consumer, log, deps.commitIntervalMs);
         await run();
         log.info('result topics re-read after a partner was onboarded');
       });

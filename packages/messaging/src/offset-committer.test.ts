@@ -1,0 +1,83 @@
+import type { TopicPartitionOffsetAndMetadata } from 'kafkajs';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+
+import { OffsetCommitter } from './offset-committer.js';
+
+const quiet = pino({ level: 'silent' });
+
+function recordingConsumer(fail = false) {
+  const commits: TopicPartitionOffsetAndMetadata[][] = [];
+  return {
+    commits,
+    commitOffsets: (offsets: TopicPartitionOffsetAndMetadata[]) => {
+      commits.push(offsets);
+      return fail ? Promise.reject(new Error('The coordinator is loading')) : Promise.resolve();
+    },
+  };
+}
+
+describe('OffsetCommitter', () => {
+  it('commits the next offset of each partition once, for many handled messages', async () => {
+    const consumer = recordingConsumer();
+    const committer = new OffsetCommitter(consumer, quiet);
+    for (const offset of ['7', '8', '9']) await committer.handle('results.a', 0, offset, () => Promise.resolve());
+    await committer.handle('results.a', 2, '41', () => Promise.resolve());
+    expect(consumer.commits).toEqual([]);
+    await committer.commit();
+    expect(consumer.commits).toEqual([
+      [
+        { topic: 'results.a', partition: 0, offset: '10' },
+        { topic: 'results.a', partition: 2, offset: '42' },
+      ],
+    ]);
+    // Nothing new handled: no request.
+    await committer.commit();
+    expect(consumer.commits).toHaveLength(1);
+  });
+
+  it('does not count a message whose handling failed as handled', async () => {
+    const consumer = recordingConsumer();
+    const committer = new OffsetCommitter(consumer, quiet);
+    await committer.handle('results.a', 0, '3', () => Promise.resolve());
+    await expect(
+      committer.handle('results.a', 0, '4', () => Promise.reject(new Error('Temporal unreachable'))),
+    ).rejects.toThrow('Temporal unreachable');
+    await committer.commit();
+    expect(consumer.commits).toEqual([[{ topic: 'results.a', partition: 0, offset: '4' }]]);
+  });
+
+  it('commits on its interval', async () => {
+    const consumer = recordingConsumer();
+    const committer = new OffsetCommitter(consumer, quiet, 20);
+    committer.start();
+    await committer.handle('tasks.p', 1, '0', () => Promise.resolve());
+    await new Promise((r) => setTimeout(r, 80));
+    await committer.drain(() => undefined);
+    expect(consumer.commits).toEqual([[{ topic: 'tasks.p', partition: 1, offset: '1' }]]);
+  });
+
+  it('on drain, stops reading the topics it read, lets the messages in hand finish, then commits them', async () => {
+    const consumer = recordingConsumer();
+    const committer = new OffsetCommitter(consumer, quiet, 60_000);
+    let finish!: () => void;
+    const inHand = committer.handle('results.b', 0, '5', () => new Promise<void>((r) => (finish = r)));
+    const paused: string[][] = [];
+    const drained = committer.drain((topics) => {
+      paused.push([...topics]);
+      setTimeout(finish, 20);
+    });
+    await drained;
+    await inHand;
+    expect(paused).toEqual([['results.b']]);
+    expect(consumer.commits).toEqual([[{ topic: 'results.b', partition: 0, offset: '6' }]]);
+  });
+
+  it('a refused commit is logged, not thrown: the messages are read again', async () => {
+    const consumer = recordingConsumer(true);
+    const committer = new OffsetCommitter(consumer, quiet);
+    await committer.handle('results.a', 0, '1', () => Promise.resolve());
+    await expect(committer.commit()).resolves.toBeUndefined();
+    expect(consumer.commits).toHaveLength(1);
+  });
+});
