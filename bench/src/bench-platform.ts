@@ -205,6 +205,19 @@ export async function startBenchPlatform() {
       return { ms: performance.now() - t, handle };
     },
     transitions,
+    /**
+     * Records in the broker's `__consumer_offsets` log so far: one per partition per offset commit
+     * (and a few per group change), so the growth over a run is what the run's commits wrote.
+     */
+    async offsetRecords(): Promise<number> {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        return (await admin.fetchTopicOffsets('__consumer_offsets')).reduce((sum, p) => sum + Number(p.high), 0);
+      } finally {
+        await admin.disconnect();
+      }
+    },
     async stop(): Promise<void> {
       await partner.stop();
       await bridge.stop();

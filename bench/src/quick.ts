@@ -252,14 +252,14 @@ function report(r: Report): string {
     '',
     `## Cases per second, closed loop (median of rounds, spread in brackets)`,
     '',
-    `| steps × concurrent | bare workflow | govmesh | ratio | CPU ms per case, bare / govmesh: bench process | Temporal | Kafka |`,
-    `|---|---|---|---|---|---|---|`,
+    `| steps × concurrent | bare workflow | govmesh | ratio | CPU ms per case, bare / govmesh: bench process | Temporal | Kafka | offset-log records per govmesh case |`,
+    `|---|---|---|---|---|---|---|---|`,
     ...Object.entries(r.caseThroughput).map(([k, v]) => {
       const c = (where: string) =>
         v.cpuMsPerCase.bare[where] === undefined
           ? '–'
           : `${f(v.cpuMsPerCase.bare[where], 1)} / ${f(v.cpuMsPerCase.govmesh[where]!, 1)}`;
-      return `| ${k.replace('x', ' × ')} | ${s(v.bare)} | ${s(v.govmesh)} | ${f(v.ratio)} | ${c('bench')} | ${c('temporal')} | ${c('kafka')} |`;
+      return `| ${k.replace('x', ' × ')} | ${s(v.bare)} | ${s(v.govmesh)} | ${f(v.ratio)} | ${c('bench')} | ${c('temporal')} | ${c('kafka')} | ${v.offsetRecordsPerCase === undefined ? '–' : f(v.offsetRecordsPerCase, 1)} |`;
     }),
     '',
     `## Kafka floor: raw ping-pong vs dispatch → partner SDK → result → bridge (case step stubbed)`,

@@ -11,7 +11,7 @@ try {
   const point = await throughputPoint(p, steps, concurrency, 2 * concurrency, 3);
   const [bare, govmesh] = [point.bare.median, point.govmesh.median];
   process.stdout.write(
-    `${JSON.stringify({ steps, concurrency, bare, govmesh, ratio: point.ratio, cpuMsPerCase: point.cpuMsPerCase })}\n`,
+    `${JSON.stringify({ steps, concurrency, bare, govmesh, ratio: point.ratio, cpuMsPerCase: point.cpuMsPerCase, offsetRecordsPerCase: +point.offsetRecordsPerCase.toFixed(2) })}\n`,
   );
 } finally {
   await p.stop();

@@ -7,6 +7,8 @@ export interface ThroughputPoint {
   ratio: number;
   /** CPU ms per case: `bench` (this process) and each engine the machine runs (`temporal`, `kafka`). */
   cpuMsPerCase: { bare: Record<string, number>; govmesh: Record<string, number> };
+  /** Records the govmesh rounds wrote to the broker's offsets log, per case (the consumers' commits). */
+  offsetRecordsPerCase: number;
 }
 
 /**
@@ -23,9 +25,12 @@ export async function throughputPoint(
 ): Promise<ThroughputPoint> {
   type Loop = Awaited<ReturnType<typeof closedLoop>>;
   const runs: Array<{ bare: Loop; govmesh: Loop }> = [];
+  let offsetRecords = 0;
   for (let r = 0; r < rounds; r += 1) {
     const bare = await closedLoop(async () => (await p.bareCase(steps)).ms, concurrency, total, p.enginePids);
+    const before = await p.offsetRecords();
     const govmesh = await closedLoop(async () => (await p.govmeshCase(steps)).ms, concurrency, total, p.enginePids);
+    offsetRecords += (await p.offsetRecords()) - before;
     runs.push({ bare, govmesh });
   }
   const med = (f: (r: { bare: Loop; govmesh: Loop }) => number) => median(runs.map(f));
@@ -38,5 +43,6 @@ export async function throughputPoint(
     govmesh: spread(runs.map((r) => r.govmesh.perSecond)),
     ratio: med((r) => r.govmesh.perSecond) / med((r) => r.bare.perSecond),
     cpuMsPerCase: { bare: cpu('bare'), govmesh: cpu('govmesh') },
+    offsetRecordsPerCase: offsetRecords / (rounds * total),
   };
 }
