@@ -6,13 +6,13 @@ import { OffsetCommitter } from './offset-committer.js';
 
 const quiet = pino({ level: 'silent' });
 
-function recordingConsumer(fail = false) {
+function recordingConsumer() {
   const commits: TopicPartitionOffsetAndMetadata[][] = [];
   return {
     commits,
     commitOffsets: (offsets: TopicPartitionOffsetAndMetadata[]) => {
       commits.push(offsets);
-      return fail ? Promise.reject(new Error('The coordinator is loading')) : Promise.resolve();
+      return Promise.resolve();
     },
   };
 }
@@ -73,11 +73,41 @@ describe('OffsetCommitter', () => {
     expect(consumer.commits).toEqual([[{ topic: 'results.b', partition: 0, offset: '6' }]]);
   });
 
-  it('a refused commit is logged, not thrown: the messages are read again', async () => {
-    const consumer = recordingConsumer(true);
+  it('a refused commit is logged, not thrown, and asked again next time unless the partition moved on', async () => {
+    let refuse = true;
+    const commits: TopicPartitionOffsetAndMetadata[][] = [];
+    const consumer = {
+      commitOffsets: (offsets: TopicPartitionOffsetAndMetadata[]) => {
+        commits.push(offsets);
+        return refuse ? Promise.reject(new Error('The coordinator is loading')) : Promise.resolve();
+      },
+    };
     const committer = new OffsetCommitter(consumer, quiet);
     await committer.handle('results.a', 0, '1', () => Promise.resolve());
+    await committer.handle('results.a', 1, '8', () => Promise.resolve());
     await expect(committer.commit()).resolves.toBeUndefined();
-    expect(consumer.commits).toHaveLength(1);
+    refuse = false;
+    await committer.handle('results.a', 1, '9', () => Promise.resolve());
+    await committer.commit();
+    expect(commits).toEqual([
+      [
+        { topic: 'results.a', partition: 0, offset: '2' },
+        { topic: 'results.a', partition: 1, offset: '9' },
+      ],
+      [
+        { topic: 'results.a', partition: 0, offset: '2' },
+        { topic: 'results.a', partition: 1, offset: '10' },
+      ],
+    ]);
+  });
+
+  it('drains a consumer that stopped running: the pause fails, the commit still goes', async () => {
+    const consumer = recordingConsumer();
+    const committer = new OffsetCommitter(consumer, quiet);
+    await committer.handle('tasks.p', 0, '4', () => Promise.resolve());
+    await committer.drain(() => {
+      throw new Error('Consumer group was not initialized, consumer#run must be called first');
+    });
+    expect(consumer.commits).toEqual([[{ topic: 'tasks.p', partition: 0, offset: '5' }]]);
   });
 });

@@ -65,7 +65,12 @@ export class OffsetCommitter {
   async drain(pauseReading: (topics: readonly string[]) => void): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
-    if (this.topicsRead.size > 0) pauseReading([...this.topicsRead]);
+    try {
+      if (this.topicsRead.size > 0) pauseReading([...this.topicsRead]);
+    } catch (err) {
+      // A consumer that is no longer running reads nothing more: commit what it handled.
+      this.log.debug({ err }, 'could not pause the consumer before its last commit');
+    }
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
     await this.commit();
   }
@@ -79,8 +84,13 @@ export class OffsetCommitter {
       try {
         await this.consumer.commitOffsets(offsets);
       } catch (err) {
-        // A rebalance or a broker going away: the next reader takes these messages again.
-        this.log.warn({ err, partitions: offsets.length }, 'handled offsets not committed; they will be read again');
+        // A rebalance or a broker going away: asked again at the next commit, unless the partition
+        // has moved on since; a reader that takes over first reads these messages again.
+        for (const o of offsets) {
+          const key = `${o.topic}\u0000${o.partition}`;
+          if (!this.handledUpTo.has(key)) this.handledUpTo.set(key, o);
+        }
+        this.log.warn({ err, partitions: offsets.length }, 'handled offsets not committed yet');
       }
     });
     return this.committing;
