@@ -8,7 +8,7 @@ import { createResultBridge } from '@govmesh/bridge';
 import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
 import { seedForms, seedTaskTypes, type PinnedContracts } from '@govmesh/contracts/standards';
 import { infraDown, infraUp, loadInfraConfig, platformCredentials } from '@govmesh/infra';
-import { CloudEventPublisher, createKafka, ensureTopics } from '@govmesh/messaging';
+import { CloudEventPublisher, createKafka, ensureTopics, withKafkaAdmin } from '@govmesh/messaging';
 import { SAMPLE_OUTPUTS, createPartner } from '@govmesh/partner-sdk';
 import { caseDataConverter, ensureCaseSearchAttributes, loadCaseDataKeys } from '@govmesh/case-client';
 import { PartnerDirectory, createCaseWorkers } from '@govmesh/worker';
@@ -209,15 +209,10 @@ export async function startBenchPlatform() {
      * Records in the broker's `__consumer_offsets` log so far: one per partition per offset commit
      * (and a few per group change), so the growth over a run is what the run's commits wrote.
      */
-    async offsetRecords(): Promise<number> {
-      const admin = kafka.admin();
-      await admin.connect();
-      try {
-        return (await admin.fetchTopicOffsets('__consumer_offsets')).reduce((sum, p) => sum + Number(p.high), 0);
-      } finally {
-        await admin.disconnect();
-      }
-    },
+    offsetRecords: (): Promise<number> =>
+      withKafkaAdmin(kafka, 'read the offsets log', async (admin) =>
+        (await admin.fetchTopicOffsets('__consumer_offsets')).reduce((sum, o) => sum + Number(o.high), 0),
+      ),
     async stop(): Promise<void> {
       await partner.stop();
       await bridge.stop();

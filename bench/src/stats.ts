@@ -66,6 +66,24 @@ export function processTreeCpuMs(roots: Readonly<Record<string, number>>): Recor
   return out;
 }
 
+export interface ClosedLoop {
+  samples: number[];
+  perSecond: number;
+  cpuMsPerRun: number;
+  engineCpuMsPerRun: Record<string, number>;
+}
+
+/** CPU ms per run over several loops, medians: `bench` (this process) and each engine's. */
+export function medianCpuMsPerRun(
+  loops: readonly ClosedLoop[],
+  engines: Readonly<Record<string, number>>,
+): Record<string, number> {
+  return {
+    bench: median(loops.map((l) => l.cpuMsPerRun)),
+    ...Object.fromEntries(Object.keys(engines).map((e) => [e, median(loops.map((l) => l.engineCpuMsPerRun[e]!))])),
+  };
+}
+
 /**
  * Runs `one` `total` times with `concurrency` callers at once; returns each run's figure, the rate,
  * and this process's CPU time per run (workers, bridge, partner and client all live here).
@@ -75,7 +93,7 @@ export async function closedLoop(
   concurrency: number,
   total: number,
   engines: Readonly<Record<string, number>> = {},
-): Promise<{ samples: number[]; perSecond: number; cpuMsPerRun: number; engineCpuMsPerRun: Record<string, number> }> {
+): Promise<ClosedLoop> {
   let next = 0;
   const samples: number[] = [];
   const enginesBefore = processTreeCpuMs(engines);

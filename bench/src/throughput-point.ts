@@ -1,5 +1,5 @@
 import type { BenchPlatform } from './bench-platform.js';
-import { closedLoop, median, spread, type Spread } from './stats.js';
+import { closedLoop, median, medianCpuMsPerRun, spread, type ClosedLoop, type Spread } from './stats.js';
 
 export interface ThroughputPoint {
   bare: Spread;
@@ -23,8 +23,7 @@ export async function throughputPoint(
   total: number,
   rounds: number,
 ): Promise<ThroughputPoint> {
-  type Loop = Awaited<ReturnType<typeof closedLoop>>;
-  const runs: Array<{ bare: Loop; govmesh: Loop }> = [];
+  const runs: Array<{ bare: ClosedLoop; govmesh: ClosedLoop }> = [];
   let offsetRecords = 0;
   for (let r = 0; r < rounds; r += 1) {
     const bare = await closedLoop(async () => (await p.bareCase(steps)).ms, concurrency, total, p.enginePids);
@@ -33,11 +32,12 @@ export async function throughputPoint(
     offsetRecords += (await p.offsetRecords()) - before;
     runs.push({ bare, govmesh });
   }
-  const med = (f: (r: { bare: Loop; govmesh: Loop }) => number) => median(runs.map(f));
-  const cpu = (k: 'bare' | 'govmesh') => ({
-    bench: med((r) => r[k].cpuMsPerRun),
-    ...Object.fromEntries(Object.keys(p.enginePids).map((e) => [e, med((r) => r[k].engineCpuMsPerRun[e]!)])),
-  });
+  const med = (f: (r: { bare: ClosedLoop; govmesh: ClosedLoop }) => number) => median(runs.map(f));
+  const cpu = (k: 'bare' | 'govmesh') =>
+    medianCpuMsPerRun(
+      runs.map((r) => r[k]),
+      p.enginePids,
+    );
   return {
     bare: spread(runs.map((r) => r.bare.perSecond)),
     govmesh: spread(runs.map((r) => r.govmesh.perSecond)),

@@ -15,7 +15,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { application, benchContracts, benchDefinition, startBenchPlatform } from './bench-platform.js';
 import { kafkaEchoPartner } from './floors.js';
 import { bareSteps, stepDone, updateSteps } from './quick.workflows.js';
-import { closedLoop, median, say } from './stats.js';
+import { closedLoop, median, medianCpuMsPerRun, say, type ClosedLoop } from './stats.js';
 
 const steps = Number(process.argv[2] ?? 3);
 const concurrency = Number(process.argv[3] ?? 32);
@@ -80,7 +80,7 @@ try {
   for (const one of Object.values(shapes)) for (let i = 0; i < 3; i += 1) await one();
   const warm = Number(process.argv[5] ?? 0);
   if (warm > 0) await closedLoop(shapes.govmesh, concurrency, warm);
-  const runs: Record<string, Array<Awaited<ReturnType<typeof closedLoop>>>> = {};
+  const runs: Record<string, ClosedLoop[]> = {};
   for (let r = 0; r < rounds; r += 1)
     for (const [name, one] of Object.entries(shapes)) {
       (runs[name] ??= []).push(await closedLoop(one, concurrency, 2 * concurrency, p.enginePids));
@@ -93,12 +93,7 @@ try {
   );
   for (const [name, loops] of Object.entries(runs)) {
     const perSecond = median(loops.map((r) => r.perSecond));
-    const cpu = {
-      bench: median(loops.map((r) => r.cpuMsPerRun)),
-      ...Object.fromEntries(
-        Object.keys(p.enginePids).map((e) => [e, median(loops.map((r) => r.engineCpuMsPerRun[e]!))]),
-      ),
-    };
+    const cpu = medianCpuMsPerRun(loops, p.enginePids);
     process.stdout.write(
       `${JSON.stringify({ shape: name, steps, concurrency, perSecond: +perSecond.toFixed(2), ratio: +(perSecond / bare).toFixed(2), cpuMsPerCase: Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, +v.toFixed(1)])) })}\n`,
     );
