@@ -1,7 +1,7 @@
 import { createResultBridge, type ResultBridge } from '@govmesh/bridge';
 import { resultTopic, taskTopic } from '@govmesh/contracts/topics';
 import type { TaskRejectionData } from '@govmesh/contracts/task-messages';
-import { CloudEventPublisher, ensureTopics, partnerGroup } from '@govmesh/messaging';
+import { CloudEventPublisher, ensureTopics, partnerGroup, withKafkaAdmin } from '@govmesh/messaging';
 import { createPartner, type Partner } from '@govmesh/partner-sdk';
 import type { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,18 +19,14 @@ const partnerId = id('commits');
 
 /** Offsets committed by a group on a topic, and the topic's end, summed over its partitions. */
 async function committedAndEnd(kafka: Kafka, groupId: string, topic: string) {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
+  return withKafkaAdmin(kafka, 'read committed offsets', async (admin) => {
     const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
     const ends = await admin.fetchTopicOffsets(topic);
     return {
       committed: committed!.partitions.reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0),
       end: ends.reduce((sum, p) => sum + Number(p.high), 0),
     };
-  } finally {
-    await admin.disconnect();
-  }
+  });
 }
 
 describe('offsets committed by the bridge and the partner SDK', () => {

@@ -1,4 +1,4 @@
-import type { TopicPartitionOffsetAndMetadata } from 'kafkajs';
+import type { Consumer, TopicPartitionOffsetAndMetadata } from 'kafkajs';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 
@@ -6,14 +6,18 @@ import { OffsetCommitter } from './offset-committer.js';
 
 const quiet = pino({ level: 'silent' });
 
-function recordingConsumer() {
+/** The parts of a kafkajs consumer the committer uses, recording what it was asked. */
+function recordingConsumer(options: { refuse?: () => boolean; pause?: (topics: string[]) => void } = {}) {
   const commits: TopicPartitionOffsetAndMetadata[][] = [];
   return {
     commits,
     commitOffsets: (offsets: TopicPartitionOffsetAndMetadata[]) => {
       commits.push(offsets);
-      return Promise.resolve();
+      return options.refuse?.() ? Promise.reject(new Error('The coordinator is loading')) : Promise.resolve();
     },
+    pause: (topics: Array<{ topic: string }>) => options.pause?.(topics.map((t) => t.topic)),
+    on: () => () => undefined,
+    events: { REBALANCING: 'consumer.rebalancing' } as Consumer['events'],
   };
 }
 
@@ -53,21 +57,22 @@ describe('OffsetCommitter', () => {
     committer.start();
     await committer.handle('tasks.p', 1, '0', () => Promise.resolve());
     await new Promise((r) => setTimeout(r, 80));
-    await committer.drain(() => undefined);
+    await committer.drain();
     expect(consumer.commits).toEqual([[{ topic: 'tasks.p', partition: 1, offset: '1' }]]);
   });
 
   it('on drain, stops reading the topics it read, lets the messages in hand finish, then commits them', async () => {
-    const consumer = recordingConsumer();
-    const committer = new OffsetCommitter(consumer, quiet, 60_000);
     let finish!: () => void;
-    const inHand = committer.handle('results.b', 0, '5', () => new Promise<void>((r) => (finish = r)));
     const paused: string[][] = [];
-    const drained = committer.drain((topics) => {
-      paused.push([...topics]);
-      setTimeout(finish, 20);
+    const consumer = recordingConsumer({
+      pause: (topics) => {
+        paused.push(topics);
+        setTimeout(finish, 20);
+      },
     });
-    await drained;
+    const committer = new OffsetCommitter(consumer, quiet, 60_000);
+    const inHand = committer.handle('results.b', 0, '5', () => new Promise<void>((r) => (finish = r)));
+    await committer.drain();
     await inHand;
     expect(paused).toEqual([['results.b']]);
     expect(consumer.commits).toEqual([[{ topic: 'results.b', partition: 0, offset: '6' }]]);
@@ -75,13 +80,8 @@ describe('OffsetCommitter', () => {
 
   it('a refused commit is logged, not thrown, and asked again next time unless the partition moved on', async () => {
     let refuse = true;
-    const commits: TopicPartitionOffsetAndMetadata[][] = [];
-    const consumer = {
-      commitOffsets: (offsets: TopicPartitionOffsetAndMetadata[]) => {
-        commits.push(offsets);
-        return refuse ? Promise.reject(new Error('The coordinator is loading')) : Promise.resolve();
-      },
-    };
+    const consumer = recordingConsumer({ refuse: () => refuse });
+    const commits = consumer.commits;
     const committer = new OffsetCommitter(consumer, quiet);
     await committer.handle('results.a', 0, '1', () => Promise.resolve());
     await committer.handle('results.a', 1, '8', () => Promise.resolve());
@@ -102,12 +102,14 @@ describe('OffsetCommitter', () => {
   });
 
   it('drains a consumer that stopped running: the pause fails, the commit still goes', async () => {
-    const consumer = recordingConsumer();
+    const consumer = recordingConsumer({
+      pause: () => {
+        throw new Error('Consumer group was not initialized, consumer#run must be called first');
+      },
+    });
     const committer = new OffsetCommitter(consumer, quiet);
     await committer.handle('tasks.p', 0, '4', () => Promise.resolve());
-    await committer.drain(() => {
-      throw new Error('Consumer group was not initialized, consumer#run must be called first');
-    });
+    await committer.drain();
     expect(consumer.commits).toEqual([[{ topic: 'tasks.p', partition: 0, offset: '5' }]]);
   });
 });

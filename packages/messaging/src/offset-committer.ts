@@ -10,8 +10,8 @@ export const COMMIT_INTERVAL_MS = 1_000;
 
 /**
  * Commits a consumer's handled offsets every `intervalMs` and when it stops, instead of after every
- * batch. Run the consumer with `autoCommit: false` and each message through `handle`; call `drain`
- * before the consumer disconnects. A crash or a rebalance hands the last interval's messages to the
+ * batch. Run the consumer with `autoCommit: false` and each message through `handle`; `start` once
+ * it runs, `drain` before it disconnects. A crash or a rebalance hands the last interval's messages to the
  * next reader again (at least once, as before): the consumers that use it take a message twice as
  * the same thing (an Update id, a task id).
  */
@@ -23,7 +23,7 @@ export class OffsetCommitter {
   private readonly topicsRead = new Set<string>();
 
   constructor(
-    private readonly consumer: Pick<Consumer, 'commitOffsets'>,
+    private readonly consumer: Pick<Consumer, 'commitOffsets' | 'pause' | 'on' | 'events'>,
     private readonly log: Logger,
     private readonly intervalMs = COMMIT_INTERVAL_MS,
   ) {}
@@ -35,11 +35,7 @@ export class OffsetCommitter {
     this.inFlight.add(running);
     try {
       const done = await running;
-      this.handledUpTo.set(`${topic}\u0000${partition}`, {
-        topic,
-        partition,
-        offset: (BigInt(offset) + 1n).toString(),
-      });
+      this.handledUpTo.set(keyOf(topic, partition), { topic, partition, offset: (BigInt(offset) + 1n).toString() });
       return done;
     } finally {
       this.inFlight.delete(running);
@@ -51,22 +47,23 @@ export class OffsetCommitter {
    * leaves), so that the partitions it hands over carry what it handled (kafkajs's auto-commit did
    * the same). A commit that loses the race to the new generation is refused and logged.
    */
-  start(consumer?: Pick<Consumer, 'on' | 'events'>): void {
-    this.timer ??= setInterval(() => void this.commit(), this.intervalMs);
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.commit(), this.intervalMs);
     this.timer.unref();
-    consumer?.on(consumer.events.REBALANCING, () => void this.commit());
+    this.consumer.on(this.consumer.events.REBALANCING, () => void this.commit());
   }
 
   /**
    * Before the consumer disconnects (kafkajs leaves the group first, and a commit needs the group):
-   * `pauseReading` stops new messages from the topics read so far, the ones in hand finish, and
-   * what is handled is committed.
+   * reading the topics read so far pauses, the messages in hand finish, and what is handled is
+   * committed.
    */
-  async drain(pauseReading: (topics: readonly string[]) => void): Promise<void> {
+  async drain(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
     try {
-      if (this.topicsRead.size > 0) pauseReading([...this.topicsRead]);
+      if (this.topicsRead.size > 0) this.consumer.pause([...this.topicsRead].map((topic) => ({ topic })));
     } catch (err) {
       // A consumer that is no longer running reads nothing more: commit what it handled.
       this.log.debug({ err }, 'could not pause the consumer before its last commit');
@@ -87,7 +84,7 @@ export class OffsetCommitter {
         // A rebalance or a broker going away: asked again at the next commit, unless the partition
         // has moved on since; a reader that takes over first reads these messages again.
         for (const o of offsets) {
-          const key = `${o.topic}\u0000${o.partition}`;
+          const key = keyOf(o.topic, o.partition);
           if (!this.handledUpTo.has(key)) this.handledUpTo.set(key, o);
         }
         this.log.warn({ err, partitions: offsets.length }, 'handled offsets not committed yet');
@@ -96,3 +93,5 @@ export class OffsetCommitter {
     return this.committing;
   }
 }
+
+const keyOf = (topic: string, partition: number) => `${topic}\u0000${partition}`;

@@ -233,7 +233,7 @@ export function createPartner(options: PartnerOptions): Partner {
         throw err;
       }
       await consumer.subscribe({ topics: [taskTopic(options.partnerId)], fromBeginning: true });
-      committer.start(consumer);
+      committer.start();
       await consumer.run({
         // Read offsets are committed once a second, not after every batch (OffsetCommitter). A task
         // read again after a crash has its task id and attempt, and a second result is refused as
@@ -296,7 +296,7 @@ export function createPartner(options: PartnerOptions): Partner {
     },
     async stop() {
       for (const controller of running.values()) controller.abort('stopping');
-      await committer.drain((topics) => consumer.pause(topics.map((topic) => ({ topic }))));
+      await committer.drain();
       await consumer.disconnect();
       // A handler that ignores its abort signal must not keep the partner from stopping.
       await Promise.race([

@@ -84,8 +84,6 @@ export function createResultBridge(deps: ResultBridgeDeps): ResultBridge {
   }
 
   let running = false;
-  /** Before a disconnect: the results in hand finish and every handled offset is committed. */
-  const drain = () => committer.drain((topics) => consumer.pause(topics.map((topic) => ({ topic }))));
   async function run(): Promise<void> {
     const topics = deps.partners
       ? await existingTopics(deps.partners().map(resultTopic))
@@ -94,7 +92,7 @@ export function createResultBridge(deps: ResultBridgeDeps): ResultBridge {
     running = true;
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: true });
-    committer.start(consumer);
+    committer.start();
     await consumer.run({
       // Handled offsets are committed once a second, not after every batch (OffsetCommitter): a
       // result read again after a crash is the same Update id, and the case answers it as before.
@@ -132,13 +130,13 @@ export function createResultBridge(deps: ResultBridgeDeps): ResultBridge {
     start: run,
     async stop() {
       await refreshing;
-      await drain();
+      await committer.drain();
       if (running) await consumer.disconnect();
     },
     refresh() {
       // kafkajs resolves a subscription once: a new partner's topic needs a new one.
       refreshing = refreshing.then(async () => {
-        await drain();
+        await committer.drain();
         if (running) await consumer.disconnect();
         running = false;
         consumer = makeConsumer();
