@@ -8,7 +8,7 @@ import { createResultBridge } from '@govmesh/bridge';
 import type { ServiceDefinition } from '@govmesh/contracts/service-definition';
 import { seedForms, seedTaskTypes, type PinnedContracts } from '@govmesh/contracts/standards';
 import { infraDown, infraUp, loadInfraConfig, platformCredentials } from '@govmesh/infra';
-import { CloudEventPublisher, createKafka, ensureTopics, withKafkaAdmin } from '@govmesh/messaging';
+import { CloudEventPublisher, FETCH_WAIT_MS, createKafka, ensureTopics, withKafkaAdmin } from '@govmesh/messaging';
 import { SAMPLE_OUTPUTS, createPartner } from '@govmesh/partner-sdk';
 import { caseDataConverter, ensureCaseSearchAttributes, loadCaseDataKeys } from '@govmesh/case-client';
 import { PartnerDirectory, createCaseWorkers } from '@govmesh/worker';
@@ -17,6 +17,7 @@ import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { pino } from 'pino';
 
+import { kafkaEchoPartner } from './kafka-echo-partner.js';
 import { bareSteps } from './quick.workflows.js';
 import { say } from './stats.js';
 
@@ -140,7 +141,22 @@ export async function startBenchPlatform() {
     workflowsPath: fileURLToPath(new URL('./quick.workflows.ts', import.meta.url)),
     activities: { noop: () => Promise.resolve() },
   });
-  const running = [...workers, bareWorker].map((w) => w.run());
+  // The second baseline: the same bare workflow, each activity a round trip to a partner over
+  // Kafka (a request topic, a plain kafkajs partner echoing it, a reply topic), the way a Temporal
+  // shop without govmesh would reach a partner; its consumers wait on a fetch as govmesh's do.
+  const viaKafka = await kafkaEchoPartner({ kafka, run }, 'activity', FETCH_WAIT_MS);
+  const taskSized = Buffer.from(
+    JSON.stringify({ input: application, output: SAMPLE_OUTPUTS['background-check@1']!({}) }),
+  );
+  const kafkaActivityQueue = `bench-kafka-activity-${run}`;
+  const kafkaActivityWorker = await Worker.create({
+    connection: native,
+    dataConverter,
+    taskQueue: kafkaActivityQueue,
+    workflowsPath: fileURLToPath(new URL('./quick.workflows.ts', import.meta.url)),
+    activities: { noop: () => viaKafka.roundTrip(taskSized) },
+  });
+  const running = [...workers, bareWorker, kafkaActivityWorker].map((w) => w.run());
   const bridge = createResultBridge({
     kafka,
     client,
@@ -157,6 +173,18 @@ export async function startBenchPlatform() {
     handlers: { 'background-check@1': (input) => Promise.resolve(SAMPLE_OUTPUTS['background-check@1']!(input)) },
   });
   await partner.start();
+
+  /** The bare workflow of `steps` activities on `taskQueue`, start to end, in ms; with its handle. */
+  const bareWorkflow = async (taskQueue: string, steps: number): Promise<{ ms: number; handle: WorkflowHandle }> => {
+    const t = performance.now();
+    const handle = await client.workflow.start(bareSteps, {
+      taskQueue,
+      workflowId: `${taskQueue}-${randomUUID()}`,
+      args: [steps],
+    });
+    await handle.result();
+    return { ms: performance.now() - t, handle };
+  };
 
   /** State transitions Temporal recorded for a closed workflow (from describing it). */
   const transitions = async (handle: WorkflowHandle): Promise<number> =>
@@ -182,7 +210,7 @@ export async function startBenchPlatform() {
     caseQueue,
     bareQueue,
     /** A govmesh case of `steps` partner steps, start to end, in ms; with its handle. */
-    async govmeshCase(steps: number): Promise<{ ms: number; handle: WorkflowHandle }> {
+    govmeshCase: async (steps: number): Promise<{ ms: number; handle: WorkflowHandle }> => {
       const caseId = `bench-${randomUUID()}`;
       const t = performance.now();
       const handle = await client.workflow.start(serviceCase, {
@@ -194,16 +222,9 @@ export async function startBenchPlatform() {
       return { ms: performance.now() - t, handle };
     },
     /** A bare workflow of `steps` sequential no-op activities, start to end, in ms. */
-    async bareCase(steps: number): Promise<{ ms: number; handle: WorkflowHandle }> {
-      const t = performance.now();
-      const handle = await client.workflow.start(bareSteps, {
-        taskQueue: bareQueue,
-        workflowId: `bench-bare-${randomUUID()}`,
-        args: [steps],
-      });
-      await handle.result();
-      return { ms: performance.now() - t, handle };
-    },
+    bareCase: (steps: number) => bareWorkflow(bareQueue, steps),
+    /** The bare workflow again, each of its `steps` activities a round trip to a partner over Kafka. */
+    kafkaActivityCase: (steps: number) => bareWorkflow(kafkaActivityQueue, steps),
     transitions,
     /**
      * Records in the broker's `__consumer_offsets` log so far: one per partition per offset commit
@@ -216,8 +237,9 @@ export async function startBenchPlatform() {
     async stop(): Promise<void> {
       await partner.stop();
       await bridge.stop();
-      [...workers, bareWorker].forEach((w) => w.shutdown());
+      [...workers, bareWorker, kafkaActivityWorker].forEach((w) => w.shutdown());
       await Promise.all(running);
+      await viaKafka.stop();
       await publisher.close();
       await connection.close();
       await native.close();

@@ -10,53 +10,8 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 
 import type { BenchPlatform } from './bench-platform.js';
 import { awaitPartnerResult, awaitSignal, wake, waiting } from './quick.workflows.js';
+import { kafkaEchoPartner, settle } from './kafka-echo-partner.js';
 import { closedLoop, latency, type Latency } from './stats.js';
-
-const settle = () => new Promise((r) => setTimeout(r, 3_000)); // consumer groups joined
-
-/**
- * A partner over Kafka as plain kafkajs has it: a request topic, a consumer that echoes each
- * request on a reply topic, answers matched to requests by key; same acks and partitions as a task.
- * `fetchWaitMs` is the consumers' fetch wait (kafkajs's own default when not given).
- */
-export async function kafkaEchoPartner(p: Pick<BenchPlatform, 'kafka' | 'run'>, name: string, fetchWaitMs?: number) {
-  const [ping, pong] = [`bench.ping.${p.run}.${name}`, `bench.pong.${p.run}.${name}`];
-  const admin = p.kafka.admin();
-  await admin.connect();
-  await admin.createTopics({
-    topics: [ping, pong].map((topic) => ({ topic, numPartitions: 6 })),
-    waitForLeaders: true,
-  });
-  await admin.disconnect();
-  const wait = fetchWaitMs !== undefined ? { maxWaitTimeInMs: fetchWaitMs } : {};
-  const producer = p.kafka.producer({ idempotent: true });
-  await producer.connect();
-  const echo = p.kafka.consumer({ groupId: `bench-echo-${p.run}-${name}`, ...wait });
-  await echo.connect();
-  await echo.subscribe({ topics: [ping], fromBeginning: false });
-  await echo.run({
-    eachMessage: async ({ message }) =>
-      void (await producer.send({ topic: pong, acks: -1, messages: [{ key: message.key, value: message.value }] })),
-  });
-  const waitingFor = new Map<string, () => void>();
-  const replies = p.kafka.consumer({ groupId: `bench-replies-${p.run}-${name}`, ...wait });
-  await replies.connect();
-  await replies.subscribe({ topics: [pong], fromBeginning: false });
-  await replies.run({ eachMessage: ({ message }) => (waitingFor.get(message.key!.toString())?.(), Promise.resolve()) });
-  await settle();
-  return {
-    /** Sends `value` and resolves when the partner's echo of it arrives. */
-    async roundTrip(value: Buffer): Promise<void> {
-      const key = randomUUID();
-      const answered = new Promise<void>((resolve) => waitingFor.set(key, resolve));
-      await producer.send({ topic: ping, acks: -1, messages: [{ key, value }] });
-      await answered;
-      waitingFor.delete(key);
-    },
-    stop: async (): Promise<void> =>
-      void (await Promise.all([echo.disconnect(), replies.disconnect(), producer.disconnect()])),
-  };
-}
 
 /** Raw kafkajs ping-pong through that echoing partner; the messages about a task's size. */
 export async function kafkaPingPong(p: BenchPlatform, inFlight: number, samples: number): Promise<Latency> {

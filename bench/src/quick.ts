@@ -108,12 +108,19 @@ try {
     say(
       `[${elapsed()}] throughput: ${steps} step(s), ${concurrency} concurrent, ${total} cases × ${ROUNDS} rounds each …`,
     );
-    throughput[`${steps}x${concurrency}`] = await throughputPoint(p, steps, concurrency, total, ROUNDS);
+    throughput[`${steps}x${concurrency}`] = await throughputPoint(p, steps, concurrency, total, ROUNDS, {
+      withKafkaActivity: true,
+    });
   }
   results.caseThroughput = throughput;
   // The tracked figure is the sweep's worst point with cases at once (8 and more), not one point.
   const concurrent = Object.entries(throughput).filter(([k]) => Number(k.split('x')[1]) >= 8);
   const worst = concurrent.reduce((a, b) => (b[1].ratio < a[1].ratio ? b : a));
+  // Reported beside it, not a target: the same minimum against the bare workflow whose activities
+  // reach the partner over Kafka, i.e. what govmesh costs beyond the partner hop itself.
+  const worstAgainstKafka = concurrent.reduce((a, b) =>
+    b[1].ratioToKafkaActivity! < a[1].ratioToKafkaActivity! ? b : a,
+  );
 
   // ── 1. Kafka floor: raw ping-pong against dispatch → partner SDK → result → bridge ──────────
   const kafkaFloor: Record<string, { pingPong: Latency; govmesh: Latency }> = {};
@@ -160,6 +167,7 @@ try {
   const pingPong1 = kafkaFloor[1]!.pingPong.p50;
   const ratios = {
     caseThroughput: worst[1].ratio,
+    caseThroughputAgainstKafkaActivity: worstAgainstKafka[1].ratioToKafkaActivity!,
     dispatchToResume: per.msPerStep.govmesh / (pingPong1 + median(signal)),
     ledgerAppend: median(append) / median(rawInsert),
   };
@@ -179,12 +187,15 @@ try {
       caseThroughput:
         'the lowest, over the sweep at 8 or more cases at once, of govmesh cases/s (n partner steps) over bare workflows/s (n no-op activities), closed loop',
       caseThroughputAt: 'the sweep point (steps x concurrent) that gave caseThroughput',
+      caseThroughputAgainstKafkaActivity:
+        'reported, no target: the lowest, over the same points, of govmesh cases/s over the bare workflow whose n activities each make a round trip to a partner over Kafka (request topic, plain kafkajs partner echoing it, reply topic)',
       dispatchToResume:
         'what one more partner step adds to a govmesh case (slope from 1 to 10 steps, one case at a time) over raw Kafka ping-pong p50 + a bare signal wake-up p50',
       ledgerAppend:
         'ledger appends/s over a raw batched INSERT/s of the same rows into the same SQLite table (WAL, synchronous FULL, 500 rows a transaction)',
     },
     caseThroughputAt: worst[0],
+    caseThroughputAgainstKafkaActivityAt: worstAgainstKafka[0],
     targets: { caseThroughput: '≥ 1.0', dispatchToResume: '≤ 1.0', ledgerAppend: '≥ 0.5' },
     ...results,
   };
@@ -199,7 +210,7 @@ try {
 }
 
 interface Report {
-  ratios: Record<'caseThroughput' | 'dispatchToResume' | 'ledgerAppend', number>;
+  ratios: Record<'caseThroughput' | 'caseThroughputAgainstKafkaActivity' | 'dispatchToResume' | 'ledgerAppend', number>;
   machine: { cpus: number; model: string; memoryGiB: number; node: string };
   perStep: {
     caseMs: Record<string, { bare: Spread; govmesh: Spread }>;
@@ -208,6 +219,7 @@ interface Report {
     transitionsPerStep: { bare: number; govmesh: number };
   };
   caseThroughputAt: string;
+  caseThroughputAgainstKafkaActivityAt: string;
   caseThroughput: Record<string, ThroughputPoint>;
   kafkaFloor: Record<string, { pingPong: Latency; govmesh: Latency }>;
   saslCost: SaslCost[];
@@ -237,6 +249,7 @@ function report(r: Report): string {
     `| ratio | result | target |`,
     `|---|---|---|`,
     `| caseThroughput (lowest at 8+ concurrent: ${r.caseThroughputAt.replace('x', ' × ')}) | ${f(r.ratios.caseThroughput)} | ≥ 1.0 |`,
+    `| caseThroughput against the bare workflow whose activities reach the partner over Kafka (lowest at 8+ concurrent: ${r.caseThroughputAgainstKafkaActivityAt.replace('x', ' × ')}) | ${f(r.ratios.caseThroughputAgainstKafkaActivity)} | reported, no target |`,
     `| dispatchToResume | ${f(r.ratios.dispatchToResume)} | ≤ 1.0 |`,
     `| ledgerAppend | ${f(r.ratios.ledgerAppend)} | ≥ 0.5 |`,
     '',
@@ -252,14 +265,15 @@ function report(r: Report): string {
     '',
     `## Cases per second, closed loop (median of rounds, spread in brackets)`,
     '',
-    `| steps × concurrent | bare workflow | govmesh | ratio | CPU ms per case, bare / govmesh: bench process | Temporal | Kafka | offset-log records per govmesh case |`,
-    `|---|---|---|---|---|---|---|---|`,
+    `| steps × concurrent | bare workflow | govmesh | ratio | bare, activities over Kafka | govmesh / that | CPU ms per case, bare / govmesh: bench process | Temporal | Kafka | offset-log records per govmesh case |`,
+    `|---|---|---|---|---|---|---|---|---|---|`,
     ...Object.entries(r.caseThroughput).map(([k, v]) => {
       const c = (where: string) =>
         v.cpuMsPerCase.bare[where] === undefined
           ? '–'
           : `${f(v.cpuMsPerCase.bare[where], 1)} / ${f(v.cpuMsPerCase.govmesh[where]!, 1)}`;
-      return `| ${k.replace('x', ' × ')} | ${s(v.bare)} | ${s(v.govmesh)} | ${f(v.ratio)} | ${c('bench')} | ${c('temporal')} | ${c('kafka')} | ${v.offsetRecordsPerCase === undefined ? '–' : f(v.offsetRecordsPerCase, 1)} |`;
+      const overKafka = v.kafkaActivity ? `${s(v.kafkaActivity)} | ${f(v.ratioToKafkaActivity!)}` : '– | –';
+      return `| ${k.replace('x', ' × ')} | ${s(v.bare)} | ${s(v.govmesh)} | ${f(v.ratio)} | ${overKafka} | ${c('bench')} | ${c('temporal')} | ${c('kafka')} | ${v.offsetRecordsPerCase === undefined ? '–' : f(v.offsetRecordsPerCase, 1)} |`;
     }),
     '',
     `## Kafka floor: raw ping-pong vs dispatch → partner SDK → result → bridge (case step stubbed)`,

@@ -5,16 +5,11 @@
 // workflow whose activity reaches a partner over Kafka and waits for its answer (a request topic,
 // an echoing partner, a reply topic): how a Temporal shop without govmesh would reach a partner.
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 
-import { caseDataConverter, loadCaseDataKeys } from '@govmesh/case-client';
-import { FETCH_WAIT_MS } from '@govmesh/messaging';
 import { SAMPLE_OUTPUTS } from '@govmesh/partner-sdk';
-import { NativeConnection, Worker } from '@temporalio/worker';
 
 import { application, benchContracts, benchDefinition, startBenchPlatform } from './bench-platform.js';
-import { kafkaEchoPartner } from './floors.js';
-import { bareSteps, stepDone, updateSteps } from './quick.workflows.js';
+import { stepDone, updateSteps } from './quick.workflows.js';
 import { closedLoop, median, medianCpuMsPerRun, say, type ClosedLoop } from './stats.js';
 
 const steps = Number(process.argv[2] ?? 3);
@@ -32,30 +27,6 @@ const result = {
   eventId: randomUUID(),
 };
 
-// A partner over Kafka as a plain kafkajs integration has it; the consumers wait on a fetch as govmesh's do.
-const viaKafka = await kafkaEchoPartner(p, 'activity', FETCH_WAIT_MS);
-const task = Buffer.from(JSON.stringify({ input: application, output: result })); // about a task's size
-const kafkaQueue = `bench-kafka-activity-${p.run}`;
-const native = await NativeConnection.connect({ address: p.infra.temporal.address });
-// The bare workflow, its `noop` activity here a round trip to the partner over Kafka.
-const kafkaWorker = await Worker.create({
-  connection: native,
-  dataConverter: caseDataConverter(loadCaseDataKeys({ file: p.caseKeysFile })),
-  taskQueue: kafkaQueue,
-  workflowsPath: fileURLToPath(new URL('./quick.workflows.ts', import.meta.url)),
-  activities: { noop: () => viaKafka.roundTrip(task) },
-});
-const kafkaWorkerRunning = kafkaWorker.run();
-const kafkaActivityCase = async (): Promise<number> => {
-  const t = performance.now();
-  const handle = await p.client.workflow.start(bareSteps, {
-    taskQueue: kafkaQueue,
-    workflowId: `bench-kafka-activity-${randomUUID()}`,
-    args: [steps],
-  });
-  await handle.result();
-  return performance.now() - t;
-};
 const updateCase = async (shape: 'update' | 'timer' | 'dispatch', sized = false): Promise<number> => {
   const t = performance.now();
   const handle = await p.client.workflow.start(updateSteps, {
@@ -73,7 +44,7 @@ const shapes = {
   'update+timer': () => updateCase('timer'),
   'update+timer+dispatch': () => updateCase('dispatch'),
   'update+timer+dispatch, case-sized payloads': () => updateCase('dispatch', true),
-  'bare, each activity a Kafka round trip': kafkaActivityCase,
+  'bare, each activity a Kafka round trip': async () => (await p.kafkaActivityCase(steps)).ms,
   govmesh: async () => (await p.govmeshCase(steps)).ms,
 };
 try {
@@ -99,10 +70,6 @@ try {
     );
   }
 } finally {
-  kafkaWorker.shutdown();
-  await kafkaWorkerRunning;
-  await native.close();
-  await viaKafka.stop();
   await p.stop();
 }
 process.exit(0);
