@@ -26,7 +26,7 @@ import {
 import { SpanKind, contextFromAttributes, ensureTracePropagation, inSpan, traceLogFields } from '@govmesh/telemetry';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import { pino, type Logger } from 'pino';
-import { Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface TaskContext {
   readonly task: TaskAssignedData;
@@ -91,9 +91,21 @@ export interface Partner {
   readonly metrics: Registry;
 }
 
+/**
+ * How many answered tasks a partner remembers, so that a task delivered again (the same task id
+ * and attempt) is not done twice. A case publishes a task again when its dispatch runs again: after
+ * a worker crash, or when the server lost the workflow task that had dispatched it under load.
+ */
+export const REMEMBERED_ANSWERS = 10_000;
+
 function partnerMetrics(registry: Registry) {
   return {
     registry,
+    deliveredAgain: new Counter({
+      name: 'govmesh_partner_tasks_delivered_again_total',
+      help: 'Tasks delivered again (same task id and attempt) while in hand or after they were answered: not done twice',
+      registers: [registry],
+    }),
     inFlight: new Gauge({
       name: 'govmesh_partner_tasks_in_flight',
       help: 'Tasks the partner is working on now',
@@ -135,6 +147,12 @@ export function createPartner(options: PartnerOptions): Partner {
   // The input schema of each task type handled, by `name@major`: the seed's until start() reads the registry's.
   const inputSchemas = new Map<string, JsonSchema>(seedTaskTypes().map((t) => [`${t.name}@${t.major}`, t.input]));
   const running = new Map<string, AbortController>();
+  // Insertion-ordered: the oldest answer is forgotten first.
+  const answered = new Set<string>();
+  const remember = (key: string) => {
+    answered.add(key);
+    if (answered.size > REMEMBERED_ANSWERS) answered.delete(answered.values().next().value!);
+  };
   const inFlight = new Set<Promise<void>>();
   const rejections: TaskRejectionData[] = [];
   // Tasks arrive with the case's trace context, and results leave with the partner's span.
@@ -154,7 +172,12 @@ export function createPartner(options: PartnerOptions): Partner {
   }
 
   async function work(task: TaskAssignedData, retention: string | undefined): Promise<void> {
-    const key = `${task.taskId}/${task.attempt}`;
+    const key = taskKey(task);
+    // Remembered once the answer is on the result topic: the case has it, whatever happens here next.
+    const answer = async (result: TaskResultData) => {
+      await publishResult(result);
+      remember(key);
+    };
     const controller = new AbortController();
     running.set(key, controller);
     const taskLog = logger.child({ taskId: task.taskId, attempt: task.attempt, taskType: task.taskType });
@@ -164,7 +187,7 @@ export function createPartner(options: PartnerOptions): Partner {
     try {
       const handler = options.handlers[task.taskType];
       if (!handler) {
-        await publishResult({
+        await answer({
           taskId: task.taskId,
           attempt: task.attempt,
           outcome: 'failed',
@@ -175,7 +198,7 @@ export function createPartner(options: PartnerOptions): Partner {
       const schema = inputSchemas.get(task.taskType);
       const problems = schema ? schemaErrors(schema, task.input) : [];
       if (problems.length) {
-        await publishResult({
+        await answer({
           taskId: task.taskId,
           attempt: task.attempt,
           outcome: 'failed',
@@ -194,14 +217,14 @@ export function createPartner(options: PartnerOptions): Partner {
         return;
       }
       outcome = 'completed';
-      await publishResult({ taskId: task.taskId, attempt: task.attempt, outcome: 'completed', output });
+      await answer({ taskId: task.taskId, attempt: task.attempt, outcome: 'completed', output });
     } catch (err) {
       if (controller.signal.aborted) {
         outcome = 'revoked';
         return;
       }
       taskLog.warn({ err }, 'task failed');
-      await publishResult({
+      await answer({
         taskId: task.taskId,
         attempt: task.attempt,
         outcome: 'failed',
@@ -253,6 +276,14 @@ export function createPartner(options: PartnerOptions): Partner {
           // Work runs beside the consumer, so a revocation can arrive while a task is in hand. It
           // continues the case's trace (the event's traceparent), and so does the result it sends.
           const task = event.data;
+          if (running.has(taskKey(task)) || answered.has(taskKey(task))) {
+            metrics.deliveredAgain.inc();
+            logger.info(
+              { taskId: task.taskId, attempt: task.attempt },
+              'task delivered again: already in hand or answered, not done twice',
+            );
+            return Promise.resolve();
+          }
           const job = inSpan(
             `partner task ${task.taskType}`,
             {
@@ -280,7 +311,7 @@ export function createPartner(options: PartnerOptions): Partner {
             }),
           ).catch((err: unknown) => logger.error({ err }, 'the erasure handler failed'));
         } else if (event.type === TASK_REVOKED) {
-          running.get(`${event.data.taskId}/${event.data.attempt}`)?.abort(event.data.code);
+          running.get(taskKey(event.data))?.abort(event.data.code);
           logger.warn({ taskId: event.data.taskId, code: event.data.code }, 'task revoked');
           options.onRevocation?.(event.data);
         } else {
@@ -307,6 +338,9 @@ export function createPartner(options: PartnerOptions): Partner {
     },
   };
 }
+
+/** A task's identity to its partner: the task and the attempt (a rework or a reassignment is a new attempt). */
+const taskKey = (task: { readonly taskId: string; readonly attempt?: number }) => `${task.taskId}/${task.attempt}`;
 
 /** The latest published input schema of each task type, from the API's contract registry. */
 async function fetchInputSchemas(registryUrl: string, refs: readonly string[]): Promise<Array<[string, JsonSchema]>> {
