@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import { createResultBridge } from '@govmesh/bridge';
+import { taskMessageId } from '@govmesh/contracts/case-ids';
 import { TASK_ASSIGNED, type TaskAssignedData } from '@govmesh/contracts/task-messages';
 import { taskTopic } from '@govmesh/contracts/topics';
 import type { PartnerResult } from '@govmesh/workflows/case-api';
@@ -85,7 +86,7 @@ export async function messagingPath(p: BenchPlatform, inFlight: number, samples:
       const s = performance.now();
       const done = new Promise<void>((resolve) => arrived.set(data.taskId, resolve));
       await p.publisher.publish(taskTopic(partnerId), caseId, {
-        id: `${data.taskId}/1/assigned`,
+        id: taskMessageId(data.taskId, 1, 'assigned'),
         type: TASK_ASSIGNED,
         source: '/govmesh/dispatch',
         subject: caseId,

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
+import { withKafkaAdmin } from '@govmesh/messaging';
+
 import type { BenchPlatform } from './bench-platform.js';
 
 /** Long enough for a new consumer group to have joined and been given its partitions. */
@@ -12,13 +14,9 @@ export const settle = () => new Promise((r) => setTimeout(r, 3_000));
  */
 export async function kafkaEchoPartner(p: Pick<BenchPlatform, 'kafka' | 'run'>, name: string, fetchWaitMs?: number) {
   const [ping, pong] = [`bench.ping.${p.run}.${name}`, `bench.pong.${p.run}.${name}`];
-  const admin = p.kafka.admin();
-  await admin.connect();
-  await admin.createTopics({
-    topics: [ping, pong].map((topic) => ({ topic, numPartitions: 6 })),
-    waitForLeaders: true,
-  });
-  await admin.disconnect();
+  await withKafkaAdmin(p.kafka, 'create the echo topics', (admin) =>
+    admin.createTopics({ topics: [ping, pong].map((topic) => ({ topic, numPartitions: 6 })), waitForLeaders: true }),
+  );
   const wait = fetchWaitMs !== undefined ? { maxWaitTimeInMs: fetchWaitMs } : {};
   const producer = p.kafka.producer({ idempotent: true });
   await producer.connect();

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
+import { taskMessageId } from '@govmesh/contracts/case-ids';
 import { TASK_ASSIGNED, type TaskAssignedData } from '@govmesh/contracts/task-messages';
 import { resultTopic, taskTopic } from '@govmesh/contracts/topics';
 import { CloudEventPublisher, ensureTopics, withKafkaAdmin } from '@govmesh/messaging';
@@ -51,7 +52,7 @@ describe('a task delivered again to a partner', () => {
     Promise.all(
       Array.from({ length: copies }, () =>
         publisher.publish(taskTopic(partnerId), task.caseId, {
-          id: `${task.taskId}/${task.attempt}/assigned`,
+          id: taskMessageId(task.taskId, task.attempt, 'assigned'),
           type: TASK_ASSIGNED,
           source: '/govmesh/dispatch',
           subject: task.caseId,
@@ -66,10 +67,7 @@ describe('a task delivered again to a partner', () => {
   const deliveredAgain = async () =>
     (await partner!.metrics.getSingleMetric('govmesh_partner_tasks_delivered_again_total')!.get()).values[0]?.value ??
     0;
-  const until = async (what: string, holds: () => Promise<boolean>) => {
-    for (const deadline = Date.now() + 20_000; !(await holds()); await new Promise((r) => setTimeout(r, 100)))
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-  };
+  const within = { timeout: 20_000, interval: 100 };
 
   it('does it once, whether it is in hand or answered, and does a new attempt of it again', async () => {
     const caseId = `redelivery-${randomUUID()}`;
@@ -84,17 +82,14 @@ describe('a task delivered again to a partner', () => {
     };
     // Twice at once: the second copy is read while the first is in hand or just answered.
     await dispatch(task, 2);
-    await until(
-      'one result and one copy skipped',
-      async () => (await results()) === 1 && (await deliveredAgain()) === 1,
-    );
+    await expect.poll(async () => [await results(), await deliveredAgain()], within).toEqual([1, 1]);
     // Again, long after it was answered.
     await dispatch(task);
-    await until('the third copy skipped', async () => (await deliveredAgain()) === 2);
+    await expect.poll(deliveredAgain, within).toBe(2);
     expect(done).toEqual([{ taskId: task.taskId, attempt: 1 }]);
     // A reassignment or a rework is a new attempt: that is work to do.
     await dispatch({ ...task, attempt: 2 });
-    await until('the second attempt answered', async () => (await results()) === 2);
+    await expect.poll(results, within).toBe(2);
     expect(done).toEqual([
       { taskId: task.taskId, attempt: 1 },
       { taskId: task.taskId, attempt: 2 },
