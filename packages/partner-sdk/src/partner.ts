@@ -28,6 +28,8 @@ import type { Kafka, KafkaMessage } from 'kafkajs';
 import { pino, type Logger } from 'pino';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
+import { RememberedAnswers } from './remembered-answers.js';
+
 export interface TaskContext {
   readonly task: TaskAssignedData;
   /** Fires when govmesh revokes the task (deadline passed, reassigned): stop working on it. */
@@ -91,19 +93,13 @@ export interface Partner {
   readonly metrics: Registry;
 }
 
-/**
- * How many answered tasks a partner remembers, so that a task delivered again (the same task id
- * and attempt) is not done twice. A case publishes a task again when its dispatch runs again: after
- * a worker crash, or when the server lost the workflow task that had dispatched it under load.
- */
-export const REMEMBERED_ANSWERS = 10_000;
-
 function partnerMetrics(registry: Registry) {
   return {
     registry,
     deliveredAgain: new Counter({
       name: 'govmesh_partner_tasks_delivered_again_total',
-      help: 'Tasks delivered again (same task id and attempt) while in hand or after they were answered: not done twice',
+      help: 'Tasks delivered again (same task id and attempt), by how they were handled: in-hand (the answer is on its way) or answered-again (the same answer sent again); neither is done twice',
+      labelNames: ['handled'],
       registers: [registry],
     }),
     inFlight: new Gauge({
@@ -147,12 +143,7 @@ export function createPartner(options: PartnerOptions): Partner {
   // The input schema of each task type handled, by `name@major`: the seed's until start() reads the registry's.
   const inputSchemas = new Map<string, JsonSchema>(seedTaskTypes().map((t) => [`${t.name}@${t.major}`, t.input]));
   const running = new Map<string, AbortController>();
-  // Insertion-ordered: the oldest answer is forgotten first.
-  const answered = new Set<string>();
-  const remember = (key: string) => {
-    answered.add(key);
-    if (answered.size > REMEMBERED_ANSWERS) answered.delete(answered.values().next().value!);
-  };
+  const answered = new RememberedAnswers();
   const inFlight = new Set<Promise<void>>();
   const rejections: TaskRejectionData[] = [];
   // Tasks arrive with the case's trace context, and results leave with the partner's span.
@@ -173,10 +164,10 @@ export function createPartner(options: PartnerOptions): Partner {
 
   async function work(task: TaskAssignedData, retention: string | undefined): Promise<void> {
     const key = taskKey(task);
-    // Remembered once the answer is on the result topic: the case has it, whatever happens here next.
+    // Remembered once the answer is on the result topic, to be sent again if the task is.
     const answer = async (result: TaskResultData) => {
       await publishResult(result);
-      remember(key);
+      answered.remember(key, result);
     };
     const controller = new AbortController();
     running.set(key, controller);
@@ -276,12 +267,27 @@ export function createPartner(options: PartnerOptions): Partner {
           // Work runs beside the consumer, so a revocation can arrive while a task is in hand. It
           // continues the case's trace (the event's traceparent), and so does the result it sends.
           const task = event.data;
-          if (running.has(taskKey(task)) || answered.has(taskKey(task))) {
-            metrics.deliveredAgain.inc();
+          const key = taskKey(task);
+          if (running.has(key)) {
+            metrics.deliveredAgain.inc({ handled: 'in-hand' });
+            logger.info({ taskId: task.taskId, attempt: task.attempt }, 'task delivered again while in hand');
+            return Promise.resolve();
+          }
+          const earlier = answered.get(key);
+          if (earlier) {
+            // Sent again, not ignored: the case may never have taken the first answer (its dispatch
+            // ran again because the server lost the workflow task that ran it, and the answer was
+            // refused as TASK.UNKNOWN). A case that did take it refuses this one as a duplicate.
+            metrics.deliveredAgain.inc({ handled: 'answered-again' });
             logger.info(
               { taskId: task.taskId, attempt: task.attempt },
-              'task delivered again: already in hand or answered, not done twice',
+              'task delivered again: the same answer sent again',
             );
+            const resend = publishResult(earlier).catch((err: unknown) =>
+              logger.error({ err }, 'could not publish a result'),
+            );
+            inFlight.add(resend);
+            void resend.finally(() => inFlight.delete(resend));
             return Promise.resolve();
           }
           const job = inSpan(
