@@ -19,7 +19,7 @@ import { pino } from 'pino';
 
 import { kafkaEchoPartner } from './kafka-echo-partner.js';
 import { bareSteps } from './quick.workflows.js';
-import { say } from './stats.js';
+import { say, threadCpuMs, threadKinds } from './stats.js';
 
 export const application = {
   applicant: { name: 'Bench', dateOfBirth: '1980-01-01', nationalId: 'B-1', email: 'b@example.org' },
@@ -90,6 +90,8 @@ export async function openCases(
  * partner) beside a bare Temporal worker on its own queue, all with ids of this run.
  */
 export async function startBenchPlatform() {
+  // Threads the process had before the platform: what starts from here on is Temporal's.
+  const threadKind = threadKinds(new Set(threadCpuMs().keys()));
   const infraConfig = loadInfraConfig();
   const progress = (e: { engine: string; message: string }) => say(`[${e.engine}] ${e.message}`);
   const infra = await infraUp(infraConfig, progress);
@@ -199,6 +201,8 @@ export async function startBenchPlatform() {
     infra,
     infraConfig,
     enginePids,
+    /** What each of this process's threads does (main, workflow, core, runtime), for the CPU split. */
+    threadKind,
     caseKeysFile,
     run,
     kafka,

@@ -265,15 +265,20 @@ function report(r: Report): string {
     '',
     `## Cases per second, closed loop (median of rounds, spread in brackets)`,
     '',
-    `| steps × concurrent | bare workflow | govmesh | ratio | bare, activities over Kafka | govmesh / that | CPU ms per case, bare / govmesh: bench process | Temporal | Kafka | offset-log records per govmesh case |`,
-    `|---|---|---|---|---|---|---|---|---|---|`,
+    `| steps × concurrent | bare workflow | govmesh | ratio | bare, activities over Kafka | govmesh / that | CPU ms per case, bare / govmesh: bench process | its threads: main · workflow · runtime · core, bare / govmesh | Temporal | Kafka | offset-log records per govmesh case |`,
+    `|---|---|---|---|---|---|---|---|---|---|---|`,
     ...Object.entries(r.caseThroughput).map(([k, v]) => {
       const c = (where: string) =>
         v.cpuMsPerCase.bare[where] === undefined
           ? '–'
           : `${f(v.cpuMsPerCase.bare[where], 1)} / ${f(v.cpuMsPerCase.govmesh[where]!, 1)}`;
+      const split = (shape: 'bare' | 'govmesh') =>
+        (['main', 'workflow', 'runtime', 'core'] as const)
+          .map((k) => f(v.cpuMsPerCase[shape][`bench.${k}`] ?? Number.NaN, 1))
+          .join(' · ');
+      const threads = v.cpuMsPerCase.bare['bench.main'] === undefined ? '–' : `${split('bare')} / ${split('govmesh')}`;
       const overKafka = v.kafkaActivity ? `${s(v.kafkaActivity)} | ${f(v.ratioToKafkaActivity!)}` : '– | –';
-      return `| ${k.replace('x', ' × ')} | ${s(v.bare)} | ${s(v.govmesh)} | ${f(v.ratio)} | ${overKafka} | ${c('bench')} | ${c('temporal')} | ${c('kafka')} | ${v.offsetRecordsPerCase === undefined ? '–' : f(v.offsetRecordsPerCase, 1)} |`;
+      return `| ${k.replace('x', ' × ')} | ${s(v.bare)} | ${s(v.govmesh)} | ${f(v.ratio)} | ${overKafka} | ${c('bench')} | ${threads} | ${c('temporal')} | ${c('kafka')} | ${v.offsetRecordsPerCase === undefined ? '–' : f(v.offsetRecordsPerCase, 1)} |`;
     }),
     '',
     `## Kafka floor: raw ping-pong vs dispatch → partner SDK → result → bridge (case step stubbed)`,

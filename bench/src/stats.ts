@@ -66,11 +66,44 @@ export function processTreeCpuMs(roots: Readonly<Record<string, number>>): Recor
   return out;
 }
 
+/** This process's threads so far: id → name and CPU time (user + system, ms), from /proc/self/task. */
+export function threadCpuMs(): Map<number, { name: string; ms: number }> {
+  const out = new Map<number, { name: string; ms: number }>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      out.set(Number(tid), { name, ms: (Number(fields[11]) + Number(fields[12])) * 10 });
+    } catch {
+      // a thread that ended while we read
+    }
+  }
+  return out;
+}
+
+/**
+ * What a thread of the bench process does, for splitting a case's CPU: `main` (the event loop:
+ * bridge, partner, client, activities and their Kafka and gRPC clients), `workflow` (the threads
+ * the Temporal workers started to run workflow code in their sandboxes), `core` (Temporal's Rust
+ * core), `runtime` (threads Node had before the platform started: V8's garbage collection and
+ * compilers, libuv's pool).
+ */
+export type ThreadKind = 'main' | 'workflow' | 'core' | 'runtime';
+
+/** Names the bench process's threads, given those it had before the platform started any. */
+export function threadKinds(before: ReadonlySet<number>): (tid: number, name: string) => ThreadKind {
+  return (tid, name) =>
+    tid === process.pid ? 'main' : before.has(tid) ? 'runtime' : name === 'node' ? 'workflow' : 'core';
+}
+
 export interface ClosedLoop {
   samples: number[];
   perSecond: number;
   cpuMsPerRun: number;
   engineCpuMsPerRun: Record<string, number>;
+  /** The bench process's CPU per run by kind of thread, where the loop was told the kinds. */
+  threadCpuMsPerRun?: Record<ThreadKind, number>;
 }
 
 /** CPU ms per run over several loops, medians: `bench` (this process) and each engine's. */
@@ -78,8 +111,10 @@ export function medianCpuMsPerRun(
   loops: readonly ClosedLoop[],
   engines: Readonly<Record<string, number>>,
 ): Record<string, number> {
+  const kinds = loops[0]?.threadCpuMsPerRun ? (Object.keys(loops[0].threadCpuMsPerRun) as ThreadKind[]) : [];
   return {
     bench: median(loops.map((l) => l.cpuMsPerRun)),
+    ...Object.fromEntries(kinds.map((k) => [`bench.${k}`, median(loops.map((l) => l.threadCpuMsPerRun![k]))])),
     ...Object.fromEntries(Object.keys(engines).map((e) => [e, median(loops.map((l) => l.engineCpuMsPerRun[e]!))])),
   };
 }
@@ -93,9 +128,11 @@ export async function closedLoop(
   concurrency: number,
   total: number,
   engines: Readonly<Record<string, number>> = {},
+  threadKind?: (tid: number, name: string) => ThreadKind,
 ): Promise<ClosedLoop> {
   let next = 0;
   const samples: number[] = [];
+  const threadsBefore = threadKind ? threadCpuMs() : undefined;
   const enginesBefore = processTreeCpuMs(engines);
   const cpu = process.cpuUsage();
   const t = performance.now();
@@ -109,8 +146,15 @@ export async function closedLoop(
   );
   const used = process.cpuUsage(cpu);
   const enginesAfter = processTreeCpuMs(engines);
+  let threadCpuMsPerRun: Record<ThreadKind, number> | undefined;
+  if (threadKind && threadsBefore) {
+    threadCpuMsPerRun = { main: 0, workflow: 0, core: 0, runtime: 0 };
+    for (const [tid, t] of threadCpuMs())
+      threadCpuMsPerRun[threadKind(tid, t.name)] += (t.ms - (threadsBefore.get(tid)?.ms ?? 0)) / total;
+  }
   return {
     samples,
+    ...(threadCpuMsPerRun ? { threadCpuMsPerRun } : {}),
     perSecond: total / ((performance.now() - t) / 1000),
     cpuMsPerRun: (used.user + used.system) / 1000 / total,
     engineCpuMsPerRun: Object.fromEntries(

@@ -38,7 +38,7 @@ export async function throughputPoint(
   const runs: Array<Partial<Record<Shape, ClosedLoop>>> = [];
   let offsetRecords = 0;
   const loop = (one: (steps: number) => Promise<{ ms: number }>) =>
-    closedLoop(async () => (await one(steps)).ms, concurrency, total, p.enginePids);
+    closedLoop(async () => (await one(steps)).ms, concurrency, total, p.enginePids, p.threadKind);
   for (let r = 0; r < rounds; r += 1) {
     const round: Partial<Record<Shape, ClosedLoop>> = { bare: await loop(p.bareCase) };
     if (withKafkaActivity) round.kafkaActivity = await loop(p.kafkaActivityCase);
