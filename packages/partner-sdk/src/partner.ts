@@ -145,6 +145,12 @@ export function createPartner(options: PartnerOptions): Partner {
   const running = new Map<string, AbortController>();
   const answered = new RememberedAnswers();
   const inFlight = new Set<Promise<void>>();
+  /** Work that ends in an answer runs beside the consumer; a stop waits for it (up to a grace). */
+  const answerBeside = (answering: Promise<void>) => {
+    const job = answering.catch((err: unknown) => logger.error({ err }, 'could not publish a result'));
+    inFlight.add(job);
+    void job.finally(() => inFlight.delete(job));
+  };
   const rejections: TaskRejectionData[] = [];
   // Tasks arrive with the case's trace context, and results leave with the partner's span.
   ensureTracePropagation();
@@ -283,29 +289,25 @@ export function createPartner(options: PartnerOptions): Partner {
               { taskId: task.taskId, attempt: task.attempt },
               'task delivered again: the same answer sent again',
             );
-            const resend = publishResult(earlier).catch((err: unknown) =>
-              logger.error({ err }, 'could not publish a result'),
-            );
-            inFlight.add(resend);
-            void resend.finally(() => inFlight.delete(resend));
+            answerBeside(publishResult(earlier));
             return Promise.resolve();
           }
-          const job = inSpan(
-            `partner task ${task.taskType}`,
-            {
-              parent: contextFromAttributes(event),
-              kind: SpanKind.CONSUMER,
-              attributes: {
-                'govmesh.partner.id': options.partnerId,
-                'govmesh.task.id': task.taskId,
-                'govmesh.task.type': task.taskType,
-                'govmesh.task.attempt': task.attempt,
+          answerBeside(
+            inSpan(
+              `partner task ${task.taskType}`,
+              {
+                parent: contextFromAttributes(event),
+                kind: SpanKind.CONSUMER,
+                attributes: {
+                  'govmesh.partner.id': options.partnerId,
+                  'govmesh.task.id': task.taskId,
+                  'govmesh.task.type': task.taskType,
+                  'govmesh.task.attempt': task.attempt,
+                },
               },
-            },
-            () => work(task, event.retention),
-          ).catch((err: unknown) => logger.error({ err }, 'could not publish a result'));
-          inFlight.add(job);
-          void job.finally(() => inFlight.delete(job));
+              () => work(task, event.retention),
+            ),
+          );
         } else if (event.type === TASK_REVOKED && event.data.code === 'CASE.ERASED') {
           // Not a revocation of work in hand: the case is closed and its data erased at govmesh.
           logger.info({ taskId: event.data.taskId }, "the task's case was erased: delete its data");
