@@ -66,4 +66,4 @@ export {
   UNIQUE_VIOLATION,
   type SchemaPoolOptions,
 } from './postgres-schema.js';
-export { COMMIT_INTERVAL_MS, OffsetCommitter } from './offset-committer.js';
+export { COMMIT_INTERVAL_MS, MAX_IN_HAND, OffsetCommitter } from './offset-committer.js';

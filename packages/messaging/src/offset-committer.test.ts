@@ -9,15 +9,21 @@ const quiet = pino({ level: 'silent' });
 /** The parts of a kafkajs consumer the committer uses, recording what it was asked. */
 function recordingConsumer(options: { refuse?: () => boolean; pause?: (topics: string[]) => void } = {}) {
   const commits: TopicPartitionOffsetAndMetadata[][] = [];
+  const listeners = new Map<string, () => void>();
   return {
     commits,
+    /** Emits one of the consumer's events, as kafkajs would. */
+    emit: (event: string) => listeners.get(event)?.(),
     commitOffsets: (offsets: TopicPartitionOffsetAndMetadata[]) => {
       commits.push(offsets);
       return options.refuse?.() ? Promise.reject(new Error('The coordinator is loading')) : Promise.resolve();
     },
     pause: (topics: Array<{ topic: string }>) => options.pause?.(topics.map((t) => t.topic)),
-    on: () => () => undefined,
-    events: { REBALANCING: 'consumer.rebalancing' } as Consumer['events'],
+    on: ((event: string, listener: () => void) => {
+      listeners.set(event, listener);
+      return () => listeners.delete(event);
+    }) as unknown as Consumer['on'],
+    events: { REBALANCING: 'consumer.rebalancing', GROUP_JOIN: 'consumer.group_join' } as Consumer['events'],
   };
 }
 
@@ -112,4 +118,112 @@ describe('OffsetCommitter', () => {
     await committer.drain();
     expect(consumer.commits).toEqual([[{ topic: 'tasks.p', partition: 0, offset: '5' }]]);
   });
+
+  describe('side by side (admit)', () => {
+    /** Work that finishes when told to, and says when it started. */
+    function heldWork() {
+      const started: string[] = [];
+      const release = new Map<string, () => void>();
+      const work = (name: string) => () => {
+        started.push(name);
+        return new Promise<void>((done) => release.set(name, done));
+      };
+      const finish = async (name: string) => {
+        release.get(name)!();
+        await new Promise((r) => setImmediate(r));
+      };
+      return { started, work, finish };
+    }
+
+    it('commits where reading must start again: the lowest offset still in hand', async () => {
+      const consumer = recordingConsumer();
+      const committer = new OffsetCommitter(consumer, quiet);
+      const { work, finish } = heldWork();
+      for (const offset of ['10', '11', '12']) await committer.admit('results.a', 0, offset, offset, work(offset));
+      await finish('11');
+      await finish('12');
+      await committer.commit();
+      await finish('10');
+      await committer.commit();
+      expect(consumer.commits).toEqual([
+        [{ topic: 'results.a', partition: 0, offset: '10' }],
+        [{ topic: 'results.a', partition: 0, offset: '13' }],
+      ]);
+    });
+
+    it("keeps one key's messages in order and handles other keys beside them", async () => {
+      const committer = new OffsetCommitter(recordingConsumer(), quiet);
+      const { started, work, finish } = heldWork();
+      await committer.admit('results.a', 0, '1', 'case-1', work('case-1 first'));
+      await committer.admit('results.a', 0, '2', 'case-1', work('case-1 second'));
+      await committer.admit('results.a', 0, '3', 'case-2', work('case-2'));
+      await new Promise((r) => setImmediate(r));
+      expect(started).toEqual(['case-1 first', 'case-2']);
+      await finish('case-1 first');
+      expect(started).toEqual(['case-1 first', 'case-2', 'case-1 second']);
+    });
+
+    it('holds the reader once as many messages as allowed are in hand', async () => {
+      const committer = new OffsetCommitter(recordingConsumer(), quiet, 60_000, 2);
+      const { started, work, finish } = heldWork();
+      await committer.admit('results.a', 0, '1', 'a', work('a'));
+      await committer.admit('results.a', 1, '1', 'b', work('b'));
+      let third = false;
+      const admitting = committer.admit('results.a', 2, '1', 'c', work('c')).then(() => (third = true));
+      await new Promise((r) => setTimeout(r, 20));
+      expect(third).toBe(false);
+      await finish('b');
+      await admitting;
+      await new Promise((r) => setImmediate(r));
+      expect(started).toEqual(['a', 'b', 'c']);
+    });
+
+    it("keeps a failed message's offset as where reading starts again", async () => {
+      const consumer = recordingConsumer();
+      const committer = new OffsetCommitter(consumer, quiet);
+      await committer.admit('results.a', 0, '5', 'x', () => Promise.reject(new Error('Temporal unreachable')));
+      await committer.admit('results.a', 0, '6', 'y', () => Promise.resolve());
+      await new Promise((r) => setImmediate(r));
+      await committer.commit();
+      expect(consumer.commits).toEqual([[{ topic: 'results.a', partition: 0, offset: '5' }]]);
+    });
+
+    it('after a rebalance, tells the work in hand to stop and forgets it: the partition is read again', async () => {
+      const consumer = recordingConsumer();
+      const committer = new OffsetCommitter(consumer, quiet, 60_000);
+      committer.start();
+      let seen: AbortSignal | undefined;
+      const retrying = (signal: AbortSignal) => {
+        seen = signal;
+        return new Promise<void>((_, fail) => signal.addEventListener('abort', () => fail(new Error('told to stop'))));
+      };
+      await committer.admit('results.a', 0, '7', 'x', retrying);
+      await committer.admit('results.a', 0, '8', 'y', () => Promise.resolve());
+      consumer.emit(consumerEvents.GROUP_JOIN);
+      expect(seen?.aborted).toBe(true);
+      // Read again from the committed offset in the new generation.
+      await committer.admit('results.a', 0, '7', 'x', () => Promise.resolve());
+      await new Promise((r) => setImmediate(r));
+      await committer.drain();
+      expect(consumer.commits).toEqual([[{ topic: 'results.a', partition: 0, offset: '8' }]]);
+    });
+
+    it('on drain, tells work that retries to stop, and commits up to it', async () => {
+      const consumer = recordingConsumer();
+      const committer = new OffsetCommitter(consumer, quiet, 60_000);
+      await committer.admit('results.a', 0, '3', 'x', () => Promise.resolve());
+      await committer.admit(
+        'results.a',
+        0,
+        '4',
+        'y',
+        (signal) =>
+          new Promise<void>((_, fail) => signal.addEventListener('abort', () => fail(new Error('told to stop')))),
+      );
+      await committer.drain();
+      expect(consumer.commits).toEqual([[{ topic: 'results.a', partition: 0, offset: '4' }]]);
+    });
+  });
 });
+
+const consumerEvents = { GROUP_JOIN: 'consumer.group_join' };
