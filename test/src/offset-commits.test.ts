@@ -1,4 +1,8 @@
 import { createResultBridge, type ResultBridge } from '@govmesh/bridge';
+import { randomUUID } from 'node:crypto';
+
+import { taskIdOf } from '@govmesh/contracts/case-ids';
+import { TASK_RESULT } from '@govmesh/contracts/task-messages';
 import { resultTopic, taskTopic } from '@govmesh/contracts/topics';
 import type { TaskRejectionData } from '@govmesh/contracts/task-messages';
 import { CloudEventPublisher, ensureTopics, partnerGroup, withKafkaAdmin } from '@govmesh/messaging';
@@ -16,6 +20,31 @@ import { logger, runScoped, startPlatform, type TestPlatform } from './platform.
  */
 const { id, suffix } = runScoped([]);
 const partnerId = id('commits');
+
+/** A partner's result as it is on the wire, for a task of `caseId`. */
+function resultMessage(caseId: string, attempt: number) {
+  return {
+    key: caseId,
+    partition: 0,
+    value: JSON.stringify({
+      specversion: '1.0',
+      id: randomUUID(),
+      source: `/partners/${partnerId}`,
+      type: TASK_RESULT,
+      subject: caseId,
+      time: new Date().toISOString(),
+      datacontenttype: 'application/json',
+      data: { taskId: taskIdOf(caseId, 'check'), attempt, outcome: 'completed', output: { clear: true } },
+    }),
+  };
+}
+
+/** Waits until `count` rejections pass `test`. */
+async function untilRejected(rejections: Inbox<TaskRejectionData>, test: (r: TaskRejectionData) => boolean, count = 1) {
+  for (const deadline = Date.now() + 20_000; rejections.items.filter(test).length < count && Date.now() < deadline;)
+    await new Promise((r) => setTimeout(r, 100));
+  expect(rejections.items.filter(test)).toHaveLength(count);
+}
 
 /** Offsets committed by a group on a topic, and the topic's end, summed over its partitions. */
 async function committedAndEnd(kafka: Kafka, groupId: string, topic: string) {
@@ -40,6 +69,11 @@ describe('offsets committed by the bridge and the partner SDK', () => {
     platform = await startPlatform([], suffix);
     await ensureTopics(platform.kafka, [partnerId]);
     publisher = new CloudEventPublisher(platform.kafka);
+    await startPartner();
+  }, 120_000);
+
+  /** The partner, told of every rejection of its results. */
+  async function startPartner() {
     partner = createPartner({
       partnerId,
       kafka: platform.kafka,
@@ -48,7 +82,7 @@ describe('offsets committed by the bridge and the partner SDK', () => {
       onRejection: rejections.push,
     });
     await partner.start();
-  }, 120_000);
+  }
 
   afterAll(async () => {
     await bridge?.stop();
@@ -94,5 +128,66 @@ describe('offsets committed by the bridge and the partner SDK', () => {
     const tasks = await committedAndEnd(platform.kafka, partnerGroup(partnerId), taskTopic(partnerId));
     expect(tasks.end).toBe(3);
     expect(tasks.committed).toBe(3);
+  }, 60_000);
+
+  it("hands a partition's results over side by side, and commits only up to the first still in hand", async () => {
+    const groupId = `e2e-side-by-side-${suffix}`;
+    const topic = resultTopic(partnerId);
+    // The first test stopped it; its group starts after what it read.
+    await startPartner();
+    bridge = createResultBridge({
+      kafka: platform.kafka,
+      client: platform.client,
+      publisher,
+      logger,
+      groupId,
+      topicPattern: new RegExp(`^${topic.replace(/\./g, '\\.')}$`),
+      commitIntervalMs: 200,
+    });
+    await bridge.start();
+    // A case no worker serves (as when its worker is down): an Update to it waits.
+    const stuckCaseId = `side-by-side-${suffix}-stuck`;
+    const stuck = await platform.client.workflow.start('serviceCase', {
+      workflowId: stuckCaseId,
+      taskQueue: `nobody-polls-${suffix}`,
+    });
+    const producer = platform.kafka.producer();
+    await producer.connect();
+    const before = (await committedAndEnd(platform.kafka, groupId, topic)).end;
+    try {
+      // One partition: before, the bridge handed its results over one at a time, in this order.
+      await producer.send({
+        topic,
+        messages: [
+          resultMessage(stuckCaseId, 1),
+          resultMessage(`side-by-side-${suffix}-other`, 1),
+          resultMessage(stuckCaseId, 2),
+        ],
+      });
+      // The result after the stuck one is handed over (its case does not exist: refused).
+      await untilRejected(rejections, (r) => r.taskId === taskIdOf(`side-by-side-${suffix}-other`, 'check'));
+      await new Promise((r) => setTimeout(r, 600));
+      // The stuck result's offset is where a next reader must start: nothing after it is committed.
+      expect(await committedAndEnd(platform.kafka, groupId, topic)).toEqual({ committed: before, end: before + 3 });
+      // Its case's second result waits behind the first, in order.
+      expect(rejections.items.filter((r) => r.taskId === taskIdOf(stuckCaseId, 'check'))).toEqual([]);
+
+      await stuck.terminate('end of the test');
+      await untilRejected(rejections, (r) => r.taskId === taskIdOf(stuckCaseId, 'check'), 2);
+      expect(
+        rejections.items.filter((r) => r.taskId === taskIdOf(stuckCaseId, 'check')).map((r) => [r.attempt, r.code]),
+      ).toEqual([
+        [1, 'TASK.NOT_ASSIGNED'],
+        [2, 'TASK.NOT_ASSIGNED'],
+      ]);
+      await bridge.stop();
+      bridge = undefined;
+      expect(await committedAndEnd(platform.kafka, groupId, topic)).toEqual({
+        committed: before + 3,
+        end: before + 3,
+      });
+    } finally {
+      await producer.disconnect();
+    }
   }, 60_000);
 });

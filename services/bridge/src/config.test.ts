@@ -4,7 +4,7 @@ import { BridgeEnv } from './config.js';
 
 describe('the bridge configuration', () => {
   it('hands over results from 8 partitions at once by default, and as many as asked', () => {
-    expect(BridgeEnv.parse({}).GOVMESH_BRIDGE_CONCURRENCY).toBe(8);
+    expect(BridgeEnv.parse({}).GOVMESH_BRIDGE_CONCURRENCY).toBe(64);
     expect(BridgeEnv.parse({ GOVMESH_BRIDGE_CONCURRENCY: '32' }).GOVMESH_BRIDGE_CONCURRENCY).toBe(32);
   });
 

@@ -5,8 +5,8 @@ export const BridgeEnv = PlatformEnv.extend({
   /** Prometheus metrics at http://<GOVMESH_METRICS_HOST>:<port>/metrics. */
   GOVMESH_BRIDGE_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(DEFAULT_PORTS.bridgeMetrics),
   GOVMESH_BRIDGE_GROUP: z.string().min(1).default('govmesh-bridge'),
-  /** Result partitions handed over at once; each partition stays in order. */
-  GOVMESH_BRIDGE_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  /** Results handed over at once; each case's stay in order. */
+  GOVMESH_BRIDGE_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(64),
   /** Which result topics to read (a regular expression); every partner's by default. */
   GOVMESH_BRIDGE_TOPIC_PATTERN: z
     .string()

@@ -1,12 +1,28 @@
 import { RESULT_TOPIC_PATTERN, partnerOfResultTopic, resultTopic } from '@govmesh/contracts/topics';
-import { FETCH_WAIT_MS, OffsetCommitter, withKafkaAdmin, type CloudEventPublisher } from '@govmesh/messaging';
+import {
+  FETCH_WAIT_MS,
+  MAX_IN_HAND,
+  OffsetCommitter,
+  withKafkaAdmin,
+  type CloudEventPublisher,
+} from '@govmesh/messaging';
 import { CaseClient } from '@govmesh/case-client';
 import type { Client } from '@temporalio/client';
 import type { Kafka } from 'kafkajs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 
 import type { BridgeMetrics } from './bridge-metrics.js';
-import { handleResultMessage } from './result-handling.js';
+import { handleResultMessage, type ResultMessage, type ResultOutcome } from './result-handling.js';
+
+/**
+ * Partitions kafkajs reads at once. Reading only admits a result (the hand-over runs beside it),
+ * so this is not what bounds the work: `concurrency` is.
+ */
+const PARTITIONS_READ_AT_ONCE = 8;
+
+/** 0.25 s, doubling, at most 10 s between attempts to reach a case. */
+const retryDelayMs = (attempt: number) => Math.min(10_000, 250 * 2 ** Math.min(attempt - 1, 6));
 
 export interface ResultBridgeDeps {
   readonly kafka: Kafka;
@@ -20,7 +36,7 @@ export interface ResultBridgeDeps {
   readonly partners?: () => readonly string[];
   /** Called if the consumer stops for good; the process should then exit so it is restarted. */
   readonly onFatal?: (error: Error) => void;
-  /** Partitions handled at once (each still in order); 8 by default. */
+  /** Results handed over at once (each case's still in order); 64 by default. */
   readonly concurrency?: number;
   readonly metrics?: BridgeMetrics;
   /** How often handled offsets are committed (and always when the bridge stops); 1 s by default. */
@@ -35,16 +51,18 @@ export interface ResultBridge {
 }
 
 /**
- * Consumes every partner's result topic. Only the offsets of messages whose handler returned are
- * committed, that is after the case accepted the result or the rejection was published, once a
- * second and when the bridge stops; a crash re-reads the messages since and the update id keeps
- * each from being applied twice.
+ * Consumes every partner's result topic and hands results to their cases side by side. A
+ * partition's offset is committed only up to its first result still in hand, that is after the
+ * case accepted every result before it or their rejections were published, once a second and when
+ * the bridge stops; a crash re-reads the messages since and the update id keeps each from being
+ * applied twice.
  */
 export function createResultBridge(deps: ResultBridgeDeps): ResultBridge {
   const log = deps.logger.child({ component: 'result-bridge' });
   const cases = new CaseClient(deps.client);
   // A short session lets a restarted bridge take over a crashed one's partitions within seconds;
-  // the heartbeat below keeps a slow hand-over (a case whose worker is restarting) in the group.
+  // hand-overs run beside the reading, so a slow one (a case whose worker is restarting) does not
+  // keep the reader from its heartbeats.
   const makeConsumer = () => {
     const consumer = deps.kafka.consumer({
       groupId: deps.groupId ?? 'govmesh-bridge',
@@ -61,7 +79,8 @@ export function createResultBridge(deps: ResultBridgeDeps): ResultBridge {
     return consumer;
   };
   let consumer = makeConsumer();
-  let committer = new OffsetCommitter(consumer, log, deps.commitIntervalMs);
+  const newCommitter = () => new OffsetCommitter(consumer, log, deps.commitIntervalMs, deps.concurrency ?? MAX_IN_HAND);
+  let committer = newCommitter();
 
   /**
    * The result topics that exist: a partner on the registry whose topics an operator deleted has
@@ -98,31 +117,54 @@ export function createResultBridge(deps: ResultBridgeDeps): ResultBridge {
       // result read again after a crash is the same Update id, and the case answers it as before.
       autoCommit: false,
       // An Update returns only once the case's next workflow task is done (its next dispatch
-      // included): one partition at a time, every case on the platform waited in that one line.
-      partitionsConsumedConcurrently: deps.concurrency ?? 8,
+      // included), so results are handed over side by side, each case's in order (the message
+      // key): one at a time per partition, every case on the partition waited in one line.
+      partitionsConsumedConcurrently: PARTITIONS_READ_AT_ONCE,
       eachMessage: async (payload) => {
         const { topic, partition, message } = payload;
         const partnerId = partnerOfResultTopic(topic);
         if (!partnerId) return;
-        const beating = setInterval(() => void payload.heartbeat().catch(() => undefined), 2_000);
-        const timer = deps.metrics?.handover.startTimer();
-        try {
-          const outcome = await committer.handle(topic, partition, message.offset, () =>
-            handleResultMessage(
-              { partnerId, topic, partition, offset: message.offset, value: message.value },
-              { cases, publisher: deps.publisher },
-            ),
-          );
-          if (outcome.accepted) log.info({ partnerId, caseId: outcome.caseId }, 'result accepted');
-          else log.warn({ partnerId, code: outcome.code, reasons: outcome.reasons }, 'result rejected');
-          const labels = outcome.accepted ? { outcome: 'accepted' } : { outcome: 'rejected' };
-          deps.metrics?.results.inc({ ...labels, code: outcome.accepted ? '' : outcome.code });
-          timer?.(labels);
-        } finally {
-          clearInterval(beating);
-        }
+        const result = { partnerId, topic, partition, offset: message.offset, value: message.value };
+        await committer.admit(
+          topic,
+          partition,
+          message.offset,
+          message.key?.toString('utf8'),
+          (signal) => handOver(result, signal),
+          () => payload.heartbeat(),
+        );
       },
     });
+  }
+
+  /**
+   * Hands one result to its case, trying again while the case cannot be reached (its worker or
+   * Temporal is down) until it can, or until the partition is no longer this bridge's: nothing is
+   * lost, and only this case's later results wait behind it.
+   */
+  async function handOver(result: ResultMessage, signal: AbortSignal): Promise<void> {
+    const timer = deps.metrics?.handover.startTimer();
+    for (let attempt = 1; ; attempt += 1) {
+      let outcome: ResultOutcome;
+      try {
+        outcome = await handleResultMessage(result, { cases, publisher: deps.publisher });
+      } catch (err) {
+        if (signal.aborted) throw err;
+        const retryInMs = retryDelayMs(attempt);
+        log.warn(
+          { err, partnerId: result.partnerId, partition: result.partition, offset: result.offset, attempt, retryInMs },
+          'result not handed over yet: its case could not be reached',
+        );
+        await sleep(retryInMs, undefined, { signal });
+        continue;
+      }
+      if (outcome.accepted) log.info({ partnerId: result.partnerId, caseId: outcome.caseId }, 'result accepted');
+      else log.warn({ partnerId: result.partnerId, code: outcome.code, reasons: outcome.reasons }, 'result rejected');
+      const labels = outcome.accepted ? { outcome: 'accepted' } : { outcome: 'rejected' };
+      deps.metrics?.results.inc({ ...labels, code: outcome.accepted ? '' : outcome.code });
+      timer?.(labels);
+      return;
+    }
   }
 
   let refreshing: Promise<void> = Promise.resolve();
@@ -140,7 +182,7 @@ export function createResultBridge(deps: ResultBridgeDeps): ResultBridge {
         if (running) await consumer.disconnect();
         running = false;
         consumer = makeConsumer();
-        committer = new OffsetCommitter(consumer, log, deps.commitIntervalMs);
+        committer = newCommitter();
         await run();
         log.info('result topics re-read after a partner was onboarded');
       });
