@@ -72,6 +72,18 @@ describe('offsets committed by the bridge and the partner SDK', () => {
     await startPartner();
   }, 120_000);
 
+  /** A bridge in a group of its own, reading only this partner's results. */
+  const bridgeOfItsOwn = (groupId: string, commitIntervalMs: number) =>
+    createResultBridge({
+      kafka: platform.kafka,
+      client: platform.client,
+      publisher,
+      logger,
+      groupId,
+      topicPattern: new RegExp(`^${resultTopic(partnerId).replace(/\./g, '\\.')}$`),
+      commitIntervalMs,
+    });
+
   /** The partner, told of every rejection of its results. */
   async function startPartner() {
     partner = createPartner({
@@ -93,16 +105,8 @@ describe('offsets committed by the bridge and the partner SDK', () => {
 
   it('commits nothing per message, and everything handled when it stops', async () => {
     const groupId = `e2e-commits-${suffix}`;
-    bridge = createResultBridge({
-      kafka: platform.kafka,
-      client: platform.client,
-      publisher,
-      logger,
-      groupId,
-      topicPattern: new RegExp(`^${resultTopic(partnerId).replace(/\./g, '\\.')}$`),
-      // Longer than the test: only the stop commits.
-      commitIntervalMs: 600_000,
-    });
+    // Longer than the test: only the stop commits.
+    bridge = bridgeOfItsOwn(groupId, 600_000);
     await bridge.start();
     const producer = platform.kafka.producer();
     await producer.connect();
@@ -135,15 +139,7 @@ describe('offsets committed by the bridge and the partner SDK', () => {
     const topic = resultTopic(partnerId);
     // The first test stopped it; its group starts after what it read.
     await startPartner();
-    bridge = createResultBridge({
-      kafka: platform.kafka,
-      client: platform.client,
-      publisher,
-      logger,
-      groupId,
-      topicPattern: new RegExp(`^${topic.replace(/\./g, '\\.')}$`),
-      commitIntervalMs: 200,
-    });
+    bridge = bridgeOfItsOwn(groupId, 200);
     await bridge.start();
     // A case no worker serves (as when its worker is down): an Update to it waits.
     const stuckCaseId = `side-by-side-${suffix}-stuck`;

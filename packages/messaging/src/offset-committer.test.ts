@@ -195,7 +195,7 @@ describe('OffsetCommitter', () => {
       let seen: AbortSignal | undefined;
       const retrying = (signal: AbortSignal) => {
         seen = signal;
-        return new Promise<void>((_, fail) => signal.addEventListener('abort', () => fail(new Error('told to stop'))));
+        return retryingUntilToldToStop(signal);
       };
       await committer.admit('results.a', 0, '7', 'x', retrying);
       await committer.admit('results.a', 0, '8', 'y', () => Promise.resolve());
@@ -212,18 +212,15 @@ describe('OffsetCommitter', () => {
       const consumer = recordingConsumer();
       const committer = new OffsetCommitter(consumer, quiet, 60_000);
       await committer.admit('results.a', 0, '3', 'x', () => Promise.resolve());
-      await committer.admit(
-        'results.a',
-        0,
-        '4',
-        'y',
-        (signal) =>
-          new Promise<void>((_, fail) => signal.addEventListener('abort', () => fail(new Error('told to stop')))),
-      );
+      await committer.admit('results.a', 0, '4', 'y', retryingUntilToldToStop);
       await committer.drain();
       expect(consumer.commits).toEqual([[{ topic: 'results.a', partition: 0, offset: '4' }]]);
     });
   });
 });
+
+/** Work that keeps retrying until its signal tells it to stop. */
+const retryingUntilToldToStop = (signal: AbortSignal) =>
+  new Promise<void>((_, fail) => signal.addEventListener('abort', () => fail(new Error('told to stop'))));
 
 const consumerEvents = { GROUP_JOIN: 'consumer.group_join' };
