@@ -1,4 +1,4 @@
-import { createResultBridge, type ResultBridge } from '@govmesh/bridge';
+import { bridgeMetrics, createResultBridge, type ResultBridge } from '@govmesh/bridge';
 import { randomUUID } from 'node:crypto';
 
 import { taskIdOf } from '@govmesh/contracts/case-ids';
@@ -8,6 +8,7 @@ import type { TaskRejectionData } from '@govmesh/contracts/task-messages';
 import { CloudEventPublisher, ensureTopics, partnerGroup, withKafkaAdmin } from '@govmesh/messaging';
 import { createPartner, type Partner } from '@govmesh/partner-sdk';
 import type { Kafka } from 'kafkajs';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { Inbox } from './inbox.js';
@@ -73,8 +74,10 @@ describe('offsets committed by the bridge and the partner SDK', () => {
   }, 120_000);
 
   /** A bridge in a group of its own, reading only this partner's results. */
-  const bridgeOfItsOwn = (groupId: string, commitIntervalMs: number) =>
+  const bridgeOfItsOwn = (groupId: string, commitIntervalMs: number, metrics?: ReturnType<typeof bridgeMetrics>) =>
     createResultBridge({
+      // A case that has not taken a result within a second is tried again.
+      ...(metrics ? { metrics, caseTimeoutMs: 1_000 } : {}),
       kafka: platform.kafka,
       client: platform.client,
       publisher,
@@ -139,7 +142,9 @@ describe('offsets committed by the bridge and the partner SDK', () => {
     const topic = resultTopic(partnerId);
     // The first test stopped it; its group starts after what it read.
     await startPartner();
-    bridge = bridgeOfItsOwn(groupId, 200);
+    const metrics = bridgeMetrics(new Registry());
+    const handingOver = async () => (await metrics.handingOver.get()).values[0]?.value;
+    bridge = bridgeOfItsOwn(groupId, 200, metrics);
     await bridge.start();
     // A case no worker serves (as when its worker is down): an Update to it waits.
     const stuckCaseId = `side-by-side-${suffix}-stuck`;
@@ -165,8 +170,15 @@ describe('offsets committed by the bridge and the partner SDK', () => {
       await new Promise((r) => setTimeout(r, 600));
       // The stuck result's offset is where a next reader must start: nothing after it is committed.
       expect(await committedAndEnd(platform.kafka, groupId, topic)).toEqual({ committed: before, end: before + 3 });
-      // Its case's second result waits behind the first, in order.
+      // Its case's second result waits behind the first, in order: one is being handed over.
       expect(rejections.items.filter((r) => r.taskId === taskIdOf(stuckCaseId, 'check'))).toEqual([]);
+      expect(await handingOver()).toBe(1);
+      // Not given up: tried again while its case cannot be reached.
+      for (const deadline = Date.now() + 10_000; Date.now() < deadline;)
+        if ((await metrics.retries.get()).values[0]!.value >= 2) break;
+        else await new Promise((r) => setTimeout(r, 200));
+      expect((await metrics.retries.get()).values[0]!.value).toBeGreaterThanOrEqual(2);
+      expect(await committedAndEnd(platform.kafka, groupId, topic)).toEqual({ committed: before, end: before + 3 });
 
       await stuck.terminate('end of the test');
       await untilRejected(rejections, (r) => r.taskId === taskIdOf(stuckCaseId, 'check'), 2);
@@ -176,6 +188,7 @@ describe('offsets committed by the bridge and the partner SDK', () => {
         [1, 'TASK.NOT_ASSIGNED'],
         [2, 'TASK.NOT_ASSIGNED'],
       ]);
+      expect(await handingOver()).toBe(0);
       await bridge.stop();
       bridge = undefined;
       expect(await committedAndEnd(platform.kafka, groupId, topic)).toEqual({

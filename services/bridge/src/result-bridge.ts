@@ -39,6 +39,8 @@ export interface ResultBridgeDeps {
   /** Results handed over at once (each case's still in order); 64 by default. */
   readonly concurrency?: number;
   readonly metrics?: BridgeMetrics;
+  /** How long a case may take to take a result before it counts as unreachable and is tried again; 30 s by default. */
+  readonly caseTimeoutMs?: number;
   /** How often handled offsets are committed (and always when the bridge stops); 1 s by default. */
   readonly commitIntervalMs?: number;
 }
@@ -59,7 +61,7 @@ export interface ResultBridge {
  */
 export function createResultBridge(deps: ResultBridgeDeps): ResultBridge {
   const log = deps.logger.child({ component: 'result-bridge' });
-  const cases = new CaseClient(deps.client);
+  const cases = new CaseClient(deps.client, deps.caseTimeoutMs ? { timeoutMs: deps.caseTimeoutMs } : {});
   // A short session lets a restarted bridge take over a crashed one's partitions within seconds;
   // hand-overs run beside the reading, so a slow one (a case whose worker is restarting) does not
   // keep the reader from its heartbeats.
@@ -144,26 +146,42 @@ export function createResultBridge(deps: ResultBridgeDeps): ResultBridge {
    */
   async function handOver(result: ResultMessage, signal: AbortSignal): Promise<void> {
     const timer = deps.metrics?.handover.startTimer();
-    for (let attempt = 1; ; attempt += 1) {
-      let outcome: ResultOutcome;
-      try {
-        outcome = await handleResultMessage(result, { cases, publisher: deps.publisher });
-      } catch (err) {
-        if (signal.aborted) throw err;
-        const retryInMs = retryDelayMs(attempt);
-        log.warn(
-          { err, partnerId: result.partnerId, partition: result.partition, offset: result.offset, attempt, retryInMs },
-          'result not handed over yet: its case could not be reached',
-        );
-        await sleep(retryInMs, undefined, { signal });
-        continue;
-      }
+    deps.metrics?.handingOver.inc();
+    try {
+      const outcome = await untilTaken(result, signal);
       if (outcome.accepted) log.info({ partnerId: result.partnerId, caseId: outcome.caseId }, 'result accepted');
       else log.warn({ partnerId: result.partnerId, code: outcome.code, reasons: outcome.reasons }, 'result rejected');
       const labels = outcome.accepted ? { outcome: 'accepted' } : { outcome: 'rejected' };
       deps.metrics?.results.inc({ ...labels, code: outcome.accepted ? '' : outcome.code });
       timer?.(labels);
-      return;
+    } finally {
+      deps.metrics?.handingOver.dec();
+    }
+  }
+
+  async function untilTaken(result: ResultMessage, signal: AbortSignal): Promise<ResultOutcome> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await handleResultMessage(result, { cases, publisher: deps.publisher });
+      } catch (err) {
+        if (signal.aborted) throw err;
+        const retryInMs = retryDelayMs(attempt);
+        // The whole error once; after that its message, so a worker down for minutes is a line per try.
+        const why = attempt === 1 ? { err } : { reason: err instanceof Error ? err.message : String(err) };
+        log.warn(
+          {
+            ...why,
+            partnerId: result.partnerId,
+            partition: result.partition,
+            offset: result.offset,
+            attempt,
+            retryInMs,
+          },
+          'result not handed over yet: its case could not be reached',
+        );
+        deps.metrics?.retries.inc();
+        await sleep(retryInMs, undefined, { signal });
+      }
     }
   }
 
