@@ -7,7 +7,9 @@ import { OffsetCommitter } from './offset-committer.js';
 const quiet = pino({ level: 'silent' });
 
 /** The parts of a kafkajs consumer the committer uses, recording what it was asked. */
-function recordingConsumer(options: { refuse?: () => boolean; pause?: (topics: string[]) => void } = {}) {
+function recordingConsumer(
+  options: { refuse?: () => boolean; pause?: (topics: string[]) => void; answer?: () => Promise<void> } = {},
+) {
   const commits: TopicPartitionOffsetAndMetadata[][] = [];
   const listeners = new Map<string, () => void>();
   return {
@@ -16,7 +18,8 @@ function recordingConsumer(options: { refuse?: () => boolean; pause?: (topics: s
     emit: (event: string) => listeners.get(event)?.(),
     commitOffsets: (offsets: TopicPartitionOffsetAndMetadata[]) => {
       commits.push(offsets);
-      return options.refuse?.() ? Promise.reject(new Error('The coordinator is loading')) : Promise.resolve();
+      if (options.refuse?.()) return Promise.reject(new Error('The coordinator is loading'));
+      return options.answer?.() ?? Promise.resolve();
     },
     pause: (topics: Array<{ topic: string }>) => options.pause?.(topics.map((t) => t.topic)),
     on: ((event: string, listener: () => void) => {
@@ -199,13 +202,37 @@ describe('OffsetCommitter', () => {
       };
       await committer.admit('results.a', 0, '7', 'x', retrying);
       await committer.admit('results.a', 0, '8', 'y', () => Promise.resolve());
-      consumer.emit(consumerEvents.GROUP_JOIN);
+      consumer.emit(consumer.events.GROUP_JOIN);
       expect(seen?.aborted).toBe(true);
       // Read again from the committed offset in the new generation.
       await committer.admit('results.a', 0, '7', 'x', () => Promise.resolve());
       await new Promise((r) => setImmediate(r));
       await committer.drain();
       expect(consumer.commits).toEqual([[{ topic: 'results.a', partition: 0, offset: '8' }]]);
+    });
+
+    it('a commit asked for as the group rebalances commits what that generation handled, even once the next has begun', async () => {
+      let answerFirst!: () => void;
+      const firstAnswered = new Promise<void>((r) => (answerFirst = r));
+      let asked = 0;
+      const consumer = recordingConsumer({ answer: () => (++asked === 1 ? firstAnswered : Promise.resolve()) });
+      const committer = new OffsetCommitter(consumer, quiet, 60_000);
+      committer.start();
+      await committer.admit('results.a', 0, '1', 'x', () => Promise.resolve());
+      await new Promise((r) => setImmediate(r));
+      const first = committer.commit();
+      await committer.admit('results.a', 0, '2', 'y', () => Promise.resolve());
+      await new Promise((r) => setImmediate(r));
+      // The group starts to rebalance while the first commit is still out, then has a new generation.
+      consumer.emit(consumer.events.REBALANCING);
+      consumer.emit(consumer.events.GROUP_JOIN);
+      answerFirst();
+      await first;
+      await committer.commit();
+      expect(consumer.commits).toEqual([
+        [{ topic: 'results.a', partition: 0, offset: '2' }],
+        [{ topic: 'results.a', partition: 0, offset: '3' }],
+      ]);
     });
 
     it('on drain, tells work that retries to stop, and commits up to it', async () => {
@@ -222,5 +249,3 @@ describe('OffsetCommitter', () => {
 /** Work that keeps retrying until its signal tells it to stop. */
 const retryingUntilToldToStop = (signal: AbortSignal) =>
   new Promise<void>((_, fail) => signal.addEventListener('abort', () => fail(new Error('told to stop'))));
-
-const consumerEvents = { GROUP_JOIN: 'consumer.group_join' };

@@ -152,11 +152,16 @@ export class OffsetCommitter {
     await this.commit();
   }
 
-  /** One commit at a time, of where each partition's reading must start again. */
+  /**
+   * One commit at a time, of where each partition's reading must start again. It commits the
+   * generation current when it is asked for: one asked for as the group starts to rebalance still
+   * commits what the old generation handled if the new one has begun by the time it runs.
+   */
   commit(): Promise<void> {
+    const generation = this.generation;
     this.committing = this.committing.then(async () => {
       const due: Array<{ progress: PartitionProgress; offset: bigint }> = [];
-      for (const progress of this.generation.partitions.values()) {
+      for (const progress of generation.partitions.values()) {
         const offset = restartAt(progress);
         if (offset !== undefined && offset !== progress.committed) due.push({ progress, offset });
       }

@@ -120,7 +120,7 @@ export function createResultBridge(deps: ResultBridgeDeps): ResultBridge {
       autoCommit: false,
       // An Update returns only once the case's next workflow task is done (its next dispatch
       // included), so results are handed over side by side, each case's in order (the message
-      // key): one at a time per partition, every case on the partition waited in one line.
+      // key). Before, they went one at a time per partition, and every case on it waited in line.
       partitionsConsumedConcurrently: PARTITIONS_READ_AT_ONCE,
       eachMessage: async (payload) => {
         const { topic, partition, message } = payload;
