@@ -44,6 +44,7 @@ export async function messagingPath(p: BenchPlatform, inFlight: number, samples:
   const arrived = new Map<string, () => void>();
   const standIn = {
     withDeadline: (_deadline: number, fn: () => Promise<unknown>) => fn(),
+    withAbortSignal: (_signal: AbortSignal, fn: () => Promise<unknown>) => fn(),
     workflow: {
       getHandle: () => ({
         executeUpdate: (_update: unknown, o: { args: [PartnerResult] }) => (

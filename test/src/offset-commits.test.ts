@@ -74,10 +74,13 @@ describe('offsets committed by the bridge and the partner SDK', () => {
   }, 120_000);
 
   /** A bridge in a group of its own, reading only this partner's results. */
-  const bridgeOfItsOwn = (groupId: string, commitIntervalMs: number, metrics?: ReturnType<typeof bridgeMetrics>) =>
+  const bridgeOfItsOwn = (
+    groupId: string,
+    commitIntervalMs: number,
+    options: { metrics?: ReturnType<typeof bridgeMetrics>; caseTimeoutMs?: number } = {},
+  ) =>
     createResultBridge({
-      // A case that has not taken a result within a second is tried again.
-      ...(metrics ? { metrics, caseTimeoutMs: 1_000 } : {}),
+      ...options,
       kafka: platform.kafka,
       client: platform.client,
       publisher,
@@ -144,7 +147,8 @@ describe('offsets committed by the bridge and the partner SDK', () => {
     await startPartner();
     const metrics = bridgeMetrics(new Registry());
     const handingOver = async () => (await metrics.handingOver.get()).values[0]?.value;
-    bridge = bridgeOfItsOwn(groupId, 200, metrics);
+    // A case that has not taken a result within a second is tried again.
+    bridge = bridgeOfItsOwn(groupId, 200, { metrics, caseTimeoutMs: 1_000 });
     await bridge.start();
     // A case no worker serves (as when its worker is down): an Update to it waits.
     const stuckCaseId = `side-by-side-${suffix}-stuck`;
@@ -195,6 +199,49 @@ describe('offsets committed by the bridge and the partner SDK', () => {
         committed: before + 3,
         end: before + 3,
       });
+    } finally {
+      await producer.disconnect();
+    }
+  }, 60_000);
+
+  it('stops at once with a result in hand, and the next reader hands that result over', async () => {
+    const groupId = `e2e-stop-in-hand-${suffix}`;
+    const topic = resultTopic(partnerId);
+    const metrics = bridgeMetrics(new Registry());
+    const handingOver = async () => (await metrics.handingOver.get()).values[0]?.value;
+    // The case timeout as deployed (30 s): before, a stop waited for it.
+    bridge = bridgeOfItsOwn(groupId, 200, { metrics });
+    await bridge.start();
+    const stuckCaseId = `stop-in-hand-${suffix}`;
+    const stuck = await platform.client.workflow.start('serviceCase', {
+      workflowId: stuckCaseId,
+      taskQueue: `nobody-polls-${suffix}`,
+    });
+    const producer = platform.kafka.producer();
+    await producer.connect();
+    const before = (await committedAndEnd(platform.kafka, groupId, topic)).end;
+    try {
+      await producer.send({ topic, messages: [resultMessage(stuckCaseId, 1)] });
+      for (const deadline = Date.now() + 20_000; (await handingOver()) !== 1 && Date.now() < deadline;)
+        await new Promise((r) => setTimeout(r, 100));
+      expect(await handingOver()).toBe(1);
+
+      // The Update in flight is cancelled: the stop does not wait for the case's 30 s.
+      const stopped = bridge.stop().then(() => 'stopped' as const);
+      const waited = new Promise<'waited'>((r) => setTimeout(() => r('waited'), 10_000));
+      expect(await Promise.race([stopped, waited])).toBe('stopped');
+      bridge = undefined;
+      expect(await handingOver()).toBe(0);
+      expect(await committedAndEnd(platform.kafka, groupId, topic)).toEqual({ committed: before, end: before + 1 });
+
+      // The next reader of the group starts at it and hands it over (the case has ended: refused).
+      await stuck.terminate('end of the test');
+      bridge = bridgeOfItsOwn(groupId, 200);
+      await bridge.start();
+      await untilRejected(rejections, (r) => r.taskId === taskIdOf(stuckCaseId, 'check'));
+      await bridge.stop();
+      bridge = undefined;
+      expect(await committedAndEnd(platform.kafka, groupId, topic)).toEqual({ committed: before + 1, end: before + 1 });
     } finally {
       await producer.disconnect();
     }

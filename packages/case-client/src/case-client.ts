@@ -242,10 +242,17 @@ export class CaseClient {
     }
   }
 
-  /** Hands a partner's result to its case; the same `messageId` twice is applied once. */
-  submitResult(caseId: string, result: PartnerResult, messageId: string): Promise<void> {
-    return this.send(caseId, () =>
-      this.client.workflow.getHandle(caseId).executeUpdate(submitTaskResult, { args: [result], updateId: messageId }),
+  /**
+   * Hands a partner's result to its case; the same `messageId` twice is applied once. `signal`
+   * cancels the call where it stands (the reader is stopping, or its partition moved): the case
+   * may still take the result, and whoever hands the message over again gets the same answer.
+   */
+  submitResult(caseId: string, result: PartnerResult, messageId: string, signal?: AbortSignal): Promise<void> {
+    return this.send(
+      caseId,
+      () =>
+        this.client.workflow.getHandle(caseId).executeUpdate(submitTaskResult, { args: [result], updateId: messageId }),
+      signal,
     );
   }
 
@@ -281,14 +288,18 @@ export class CaseClient {
     );
   }
 
-  private async send(caseId: string, update: () => Promise<unknown>): Promise<void> {
-    await this.call(caseId, update);
+  private async send(caseId: string, update: () => Promise<unknown>, signal?: AbortSignal): Promise<void> {
+    await this.call(caseId, update, signal);
   }
 
-  /** An Update within the client's deadline, its refusal classified (CaseRefused, CaseClosed, …). */
-  private async call<T>(caseId: string, update: () => Promise<T>): Promise<T> {
+  /**
+   * An Update within the client's deadline (and until `signal` aborts, when given), its refusal
+   * classified (CaseRefused, CaseClosed, …).
+   */
+  private async call<T>(caseId: string, update: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const withinDeadline = () => this.client.withDeadline(Date.now() + this.timeoutMs, update);
     try {
-      return await this.client.withDeadline(Date.now() + this.timeoutMs, update);
+      return await (signal ? this.client.withAbortSignal(signal, withinDeadline) : withinDeadline());
     } catch (err) {
       throw classify(err, caseId, this.timeoutMs) ?? err;
     }

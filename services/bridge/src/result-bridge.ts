@@ -162,7 +162,7 @@ export function createResultBridge(deps: ResultBridgeDeps): ResultBridge {
   async function untilTaken(result: ResultMessage, signal: AbortSignal): Promise<ResultOutcome> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await handleResultMessage(result, { cases, publisher: deps.publisher });
+        return await handleResultMessage(result, { cases, publisher: deps.publisher }, signal);
       } catch (err) {
         if (signal.aborted) throw err;
         const retryInMs = retryDelayMs(attempt);

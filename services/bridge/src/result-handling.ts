@@ -35,10 +35,14 @@ const SOURCE = EVENT_SOURCES.bridge;
 
 /**
  * Hands one result to its case, or rejects it with a code and reasons the partner receives.
- * Throws only for failures worth retrying (Temporal or Kafka unreachable): the caller then
- * leaves the offset uncommitted, so nothing is lost.
+ * Throws only for failures worth retrying (Temporal or Kafka unreachable), and when `signal`
+ * aborts the hand-over: the caller then leaves the offset uncommitted, so nothing is lost.
  */
-export async function handleResultMessage(message: ResultMessage, deps: ResultHandlingDeps): Promise<ResultOutcome> {
+export async function handleResultMessage(
+  message: ResultMessage,
+  deps: ResultHandlingDeps,
+  signal?: AbortSignal,
+): Promise<ResultOutcome> {
   const reject = async (
     code: RejectionCode,
     reasons: string[],
@@ -101,6 +105,7 @@ export async function handleResultMessage(message: ResultMessage, deps: ResultHa
         },
         // The same message delivered twice is applied once.
         `${message.partnerId}/${envelope.data.id}`,
+        signal,
       );
       return { accepted: true, caseId: parsed.caseId };
     } catch (err) {
