@@ -102,6 +102,28 @@ describe('offsets committed by the bridge and the partner SDK', () => {
     await partner.start();
   }
 
+  /**
+   * A case no worker serves (as when its worker is down: an Update to it waits), a producer of
+   * results, and where the result topic ends before the test sends any.
+   */
+  async function stuckCase(name: string, groupId: string) {
+    const caseId = `${name}-${suffix}`;
+    const handle = await platform.client.workflow.start('serviceCase', {
+      workflowId: caseId,
+      taskQueue: `nobody-polls-${suffix}`,
+    });
+    const producer = platform.kafka.producer();
+    await producer.connect();
+    const before = (await committedAndEnd(platform.kafka, groupId, resultTopic(partnerId))).end;
+    return { caseId, handle, producer, before };
+  }
+
+  /** Bridge metrics of a test's own, and how many results are being handed over now. */
+  function countedHandOvers() {
+    const metrics = bridgeMetrics(new Registry());
+    return { metrics, handingOver: async () => (await metrics.handingOver.get()).values[0]?.value };
+  }
+
   afterAll(async () => {
     await bridge?.stop();
     await partner?.stop();
@@ -145,20 +167,11 @@ describe('offsets committed by the bridge and the partner SDK', () => {
     const topic = resultTopic(partnerId);
     // The first test stopped it; its group starts after what it read.
     await startPartner();
-    const metrics = bridgeMetrics(new Registry());
-    const handingOver = async () => (await metrics.handingOver.get()).values[0]?.value;
+    const { metrics, handingOver } = countedHandOvers();
     // A case that has not taken a result within a second is tried again.
     bridge = bridgeOfItsOwn(groupId, 200, { metrics, caseTimeoutMs: 1_000 });
     await bridge.start();
-    // A case no worker serves (as when its worker is down): an Update to it waits.
-    const stuckCaseId = `side-by-side-${suffix}-stuck`;
-    const stuck = await platform.client.workflow.start('serviceCase', {
-      workflowId: stuckCaseId,
-      taskQueue: `nobody-polls-${suffix}`,
-    });
-    const producer = platform.kafka.producer();
-    await producer.connect();
-    const before = (await committedAndEnd(platform.kafka, groupId, topic)).end;
+    const { caseId: stuckCaseId, handle: stuck, producer, before } = await stuckCase('side-by-side-stuck', groupId);
     try {
       // One partition: before, the bridge handed its results over one at a time, in this order.
       await producer.send({
@@ -207,19 +220,11 @@ describe('offsets committed by the bridge and the partner SDK', () => {
   it('stops at once with a result in hand, and the next reader hands that result over', async () => {
     const groupId = `e2e-stop-in-hand-${suffix}`;
     const topic = resultTopic(partnerId);
-    const metrics = bridgeMetrics(new Registry());
-    const handingOver = async () => (await metrics.handingOver.get()).values[0]?.value;
+    const { metrics, handingOver } = countedHandOvers();
     // The case timeout as deployed (30 s): before, a stop waited for it.
     bridge = bridgeOfItsOwn(groupId, 200, { metrics });
     await bridge.start();
-    const stuckCaseId = `stop-in-hand-${suffix}`;
-    const stuck = await platform.client.workflow.start('serviceCase', {
-      workflowId: stuckCaseId,
-      taskQueue: `nobody-polls-${suffix}`,
-    });
-    const producer = platform.kafka.producer();
-    await producer.connect();
-    const before = (await committedAndEnd(platform.kafka, groupId, topic)).end;
+    const { caseId: stuckCaseId, handle: stuck, producer, before } = await stuckCase('stop-in-hand', groupId);
     try {
       await producer.send({ topic, messages: [resultMessage(stuckCaseId, 1)] });
       for (const deadline = Date.now() + 20_000; (await handingOver()) !== 1 && Date.now() < deadline;)
