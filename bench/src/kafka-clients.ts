@@ -9,11 +9,10 @@
 import { randomUUID } from 'node:crypto';
 
 import { Consumer, Producer, type MessageToProduce } from '@platformatic/kafka';
-import { withKafkaAdmin } from '@govmesh/messaging';
 import { platformCredentials } from '@govmesh/infra';
 
 import { startBenchPlatform, type BenchPlatform } from './bench-platform.js';
-import { settle } from './kafka-echo-partner.js';
+import { echoTopics, kafkaEchoPartner, settle } from './kafka-echo-partner.js';
 import { closedLoop, median, say } from './stats.js';
 
 const inFlight = Number(process.argv[2] ?? 32);
@@ -27,45 +26,10 @@ interface Echo {
   stop(): Promise<void>;
 }
 
-async function echoTopics(p: BenchPlatform, name: string): Promise<[string, string]> {
-  const topics: [string, string] = [`bench.ping.${p.run}.${name}`, `bench.pong.${p.run}.${name}`];
-  await withKafkaAdmin(p.kafka, 'create the echo topics', (admin) =>
-    admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: 6 })), waitForLeaders: true }),
-  );
-  return topics;
-}
-
-async function kafkajsEcho(p: BenchPlatform, idempotent: boolean): Promise<Echo> {
-  const [ping, pong] = await echoTopics(p, `kafkajs-${randomUUID().slice(0, 4)}`);
-  const producer = p.kafka.producer({ idempotent, ...(idempotent ? { maxInFlightRequests: 1 } : {}) });
-  await producer.connect();
-  const echo = p.kafka.consumer({ groupId: `bench-echo-${ping}`, maxWaitTimeInMs: FETCH_WAIT_MS });
-  await echo.connect();
-  await echo.subscribe({ topics: [ping] });
-  await echo.run({
-    autoCommit: false,
-    eachMessage: async ({ message }) =>
-      void (await producer.send({ topic: pong, acks: -1, messages: [{ key: message.key, value: message.value }] })),
-  });
-  const waitingFor = new Map<string, () => void>();
-  const replies = p.kafka.consumer({ groupId: `bench-replies-${pong}`, maxWaitTimeInMs: FETCH_WAIT_MS });
-  await replies.connect();
-  await replies.subscribe({ topics: [pong] });
-  await replies.run({
-    autoCommit: false,
-    eachMessage: ({ message }) => (waitingFor.get(message.key!.toString())?.(), Promise.resolve()),
-  });
-  await settle();
-  return {
-    async roundTrip(value) {
-      const key = randomUUID();
-      const answered = new Promise<void>((resolve) => waitingFor.set(key, resolve));
-      await producer.send({ topic: ping, acks: -1, messages: [{ key, value }] });
-      await answered;
-      waitingFor.delete(key);
-    },
-    stop: async () => void (await Promise.all([echo.disconnect(), replies.disconnect(), producer.disconnect()])),
-  };
+/** The plain kafkajs partner of the Kafka floor, committing no offsets, with the given producer. */
+function kafkajsEcho(p: BenchPlatform, idempotent: boolean): Promise<Echo> {
+  const producer = idempotent ? { idempotent, maxInFlightRequests: 1 } : { idempotent };
+  return kafkaEchoPartner(p, `kafkajs-${randomUUID().slice(0, 4)}`, FETCH_WAIT_MS, { producer, autoCommit: false });
 }
 
 async function platformaticEcho(p: BenchPlatform): Promise<Echo> {
