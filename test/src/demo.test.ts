@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
-import type { DemoSummary } from '@govmesh/demo';
+import { FAULTS_PARTNER_SECONDS, type DemoSummary } from '@govmesh/demo';
 import { watchPartnerRegistry } from '@govmesh/messaging';
 import pg from 'pg';
 import { describe, expect, inject, it } from 'vitest';
@@ -123,6 +123,18 @@ describe('govmesh demo', () => {
         `SELECT count(DISTINCT case_id) AS n FROM ${schemas.audit}.ledger_records WHERE case_id IN (SELECT case_id FROM ${schemas.api}.cases)`,
       );
       expect(Number(chained.rows[0]!.n)).toBe(20);
+      // The demo clock outlasts a takeover: with the usual 5 s, a task handed out just before the
+      // kills could pass two partners' deadlines while its results waited, and its case fail.
+      const published = await db.query<{ definition: string }>(
+        `SELECT definition FROM ${schemas.api}.service_versions`,
+      );
+      const deadlines = published.rows.flatMap((r) =>
+        (JSON.parse(r.definition) as { steps: { partners?: unknown; deadline?: unknown }[] }).steps
+          .filter((s) => s.partners)
+          .map((s) => s.deadline),
+      );
+      expect(deadlines.length).toBeGreaterThan(0);
+      expect(deadlines).toEqual(deadlines.map(() => ({ seconds: FAULTS_PARTNER_SECONDS })));
       expect(existsSync(stack.GOVMESH_API_DB!)).toBe(false);
       // Each killed replica came back: one started while the dead broker still led partitions
       // asks Kafka again (withKafkaAdmin) instead of exiting at its first refused connection.

@@ -72,6 +72,16 @@ export interface UpOptions {
 }
 
 /**
+ * A partner's deadline on the demo clock when `--faults` kills a broker and a replica of each
+ * service. The cluster needs 10 to 30 s to take over (the controller fences a dead broker after 9 s,
+ * its groups' coordinators move, and a killed bridge's partitions move once its 10-second session
+ * ends). With the usual 5 s, a task handed out just before the kill could pass its first and its
+ * second partner's deadline while results wait for the takeover, and its case would end failed for
+ * want of a partner: a fault of the demo's clock, not a case lost. 20 s outlasts one takeover twice.
+ */
+export const FAULTS_PARTNER_SECONDS = 20;
+
+/**
  * Where the processes send spans: the environment's own choice (OTEL_*) when it made one, else the
  * Zipkin that infra runs, when it runs; nowhere otherwise.
  */
@@ -225,6 +235,7 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
         root,
         partnerSuffix: config.GOVMESH_DEMO_PARTNER_SUFFIX,
         tls: infraConfig.kafka.clientTls,
+        ...(o.faults ? { partnerSeconds: FAULTS_PARTNER_SECONDS } : {}),
       });
       let last = 0;
       summary = await runDemoBatch({

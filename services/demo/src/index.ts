@@ -1,4 +1,4 @@
-export { runUp, summaryIsClean, type UpOptions } from './demo-command.js';
+export { runUp, summaryIsClean, FAULTS_PARTNER_SECONDS, type UpOptions } from './demo-command.js';
 export { runDemoBatch, type DemoSummary, type DemoProgress } from './demo-batch.js';
 export { SCENARIOS, outcomesOf, endedAsExpected, type Scenario } from './scenarios.js';
 export { DEMO_PARTNERS } from './demo-partners.js';
