@@ -1,5 +1,7 @@
 import { bridgeMetrics, createResultBridge, type ResultBridge } from '@govmesh/bridge';
+import { CaseClient } from '@govmesh/case-client';
 import { randomUUID } from 'node:crypto';
+import { getEventListeners } from 'node:events';
 
 import { taskIdOf } from '@govmesh/contracts/case-ids';
 import { TASK_RESULT } from '@govmesh/contracts/task-messages';
@@ -251,4 +253,26 @@ describe('offsets committed by the bridge and the partner SDK', () => {
       await producer.disconnect();
     }
   }, 60_000);
+
+  it("leaves nothing on a reader's signal for the results it handed over", async () => {
+    // A reader's signal lives as long as it holds its partitions, days in production. Temporal's
+    // connection puts an abort listener on the signal of each call and never takes it off: handed
+    // the reader's signal, every hand-over left one behind, holding its call.
+    const cases = new CaseClient(platform.client, { timeoutMs: 5_000 });
+    const reader = new AbortController();
+    const refusals: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const caseId = `never-started-${i}-${suffix}`;
+      const result = {
+        partnerId,
+        result: { taskId: taskIdOf(caseId, 'check'), attempt: 1, outcome: 'completed' as const, output: {} },
+      };
+      await cases
+        .submitResult(caseId, result, randomUUID(), reader.signal)
+        .catch((err: { code?: string }) => refusals.push(err.code ?? 'unclassified'));
+    }
+    // Each call reached Temporal (no such case), and none left a listener behind.
+    expect(refusals).toEqual(Array.from({ length: 12 }, () => 'CASE.CLOSED'));
+    expect(getEventListeners(reader.signal, 'abort')).toHaveLength(0);
+  });
 });

@@ -299,9 +299,27 @@ export class CaseClient {
   private async call<T>(caseId: string, update: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     const withinDeadline = () => this.client.withDeadline(Date.now() + this.timeoutMs, update);
     try {
-      return await (signal ? this.client.withAbortSignal(signal, withinDeadline) : withinDeadline());
+      return await (signal ? this.untilAborted(signal, withinDeadline) : withinDeadline());
     } catch (err) {
       throw classify(err, caseId, this.timeoutMs) ?? err;
+    }
+  }
+
+  /**
+   * `work` under a signal of its own that aborts with `signal`. Temporal's connection adds an abort
+   * listener to the signal for every gRPC call and never takes it off; given the caller's signal,
+   * which lives as long as a reader holds its partitions, each hand-over left a listener holding
+   * its call behind, for days (the bridge's memory grew with every result).
+   */
+  private async untilAborted<T>(signal: AbortSignal, work: () => Promise<T>): Promise<T> {
+    const own = new AbortController();
+    const abort = () => own.abort(signal.reason);
+    if (signal.aborted) abort();
+    else signal.addEventListener('abort', abort, { once: true });
+    try {
+      return await this.client.withAbortSignal(own.signal, work);
+    } finally {
+      signal.removeEventListener('abort', abort);
     }
   }
 }
