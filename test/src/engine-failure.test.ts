@@ -13,7 +13,7 @@ import {
 } from '@govmesh/infra';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
-import { assertEngineAnswers, freePort, kafkaClient } from './engines.js';
+import { assertEngineAnswers, freePort, kafkaClient, untilExited } from './engines.js';
 
 // This kills a broker, so it runs only where govmesh starts its own: it must never touch an
 // external cluster named by KAFKA_BROKERS.
@@ -63,6 +63,9 @@ describe.runIf(inject('infra').kafka.mode === 'embedded')('when Kafka dies durin
   });
 
   it('then fails every further test by naming Kafka, its pid and its log', async () => {
+    // Once it is gone: the test before can end within 60 ms of the kill, while the broker's port
+    // still took connections (seen in CI).
+    expect(await untilExited(kafka.pid ?? 0)).toBe(true);
     await expect(assertEngineAnswers(kafka)).rejects.toThrow(
       `Kafka at ${kafka.address} stopped answering during the suite (pid ${kafka.pid}, log ${kafka.logFile})`,
     );

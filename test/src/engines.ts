@@ -82,6 +82,17 @@ function processAlive(pid: number): boolean {
   }
 }
 
+/**
+ * Whether a killed process is gone within `timeoutMs`. `kill` returns before the kernel has torn
+ * the process down: a JVM's listening socket still completes connections for some milliseconds
+ * after SIGKILL, while the kernel frees its heap (files are closed after the memory).
+ */
+export async function untilExited(pid: number, timeoutMs = 10_000): Promise<boolean> {
+  for (const deadline = Date.now() + timeoutMs; processAlive(pid); await new Promise((r) => setTimeout(r, 25)))
+    if (Date.now() > deadline) return false;
+  return true;
+}
+
 function answers(address: string, timeoutMs: number): Promise<boolean> {
   const [host = '127.0.0.1', port = '0'] = address.split(',')[0]?.split(':') ?? [];
   return new Promise((resolve) => {
