@@ -5,7 +5,7 @@ import type { DomainEvent } from '@govmesh/contracts/domain-events';
 import { auditTimeline, citizenTimeline } from './case-timeline.js';
 import { domainEvent } from './ledger-fixtures.test-helpers.js';
 import { ledgerEntryOf } from './ledger-record.js';
-import { scorecardsOf } from './scorecards.js';
+import { ScorecardTally, scorecardsOf } from './scorecards.js';
 import { SqliteLedgerStore } from './sqlite-ledger-store.js';
 import { transparencyFigures } from './transparency.js';
 
@@ -171,6 +171,41 @@ describe('partner scorecards', () => {
         sentBackForRework: 1,
         reviews: 1,
       }),
+    ]);
+  });
+});
+
+describe('partner standings', () => {
+  const tallyOf = async (events: DomainEvent[], window = {}) => {
+    const tally = new ScorecardTally(window);
+    for await (const record of (await ledgerOf(events)).records()) tally.add(record);
+    return tally;
+  };
+  const byPartner = <T extends { partnerId: string }>(list: T[]) =>
+    [...list].sort((a, b) => a.partnerId.localeCompare(b.partnerId));
+
+  it("are the scorecards' count and score, over the whole ledger and over a window", async () => {
+    for (const window of [{}, { from: new Date(T('10:05:00')), to: new Date(T('10:06:00')) }]) {
+      const tally = await tallyOf(SCRIPT, window);
+      const cards = tally.scorecards();
+      expect(cards.length).toBeGreaterThan(0);
+      expect(byPartner(tally.standings())).toEqual(
+        cards.map(({ partnerId, taskType, assigned, score }) => ({ partnerId, taskType, assigned, score })),
+      );
+    }
+  });
+
+  it("join a case's rating to every partner that worked on it, whichever came first in the ledger", async () => {
+    const tally = await tallyOf([
+      domainEvent('satisfactionRated', 'c9', { score: 1 }, T('09:00:00'), '/govmesh/api'),
+      dispatched('c9', 'swift', 1, '10:00:00', '10:10:00'),
+      dispatched('c8', 'swift', 1, '10:00:00', '10:10:00'),
+      dispatched('c8', 'slow', 2, '10:01:00', '10:11:00'),
+      domainEvent('satisfactionRated', 'c8', { score: 5 }, T('10:30:00'), '/govmesh/api'),
+    ]);
+    expect(byPartner(tally.scorecards()).map((c) => [c.partnerId, c.satisfaction])).toEqual([
+      ['slow', { ratings: 1, average: 5 }],
+      ['swift', { ratings: 2, average: 3 }],
     ]);
   });
 });

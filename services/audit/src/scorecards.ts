@@ -1,5 +1,5 @@
 import { DOMAIN_EVENTS } from '@govmesh/contracts/domain-events';
-import type { PartnerScorecard } from '@govmesh/contracts/partner-scorecard';
+import type { PartnerScorecard, PartnerStanding } from '@govmesh/contracts/partner-scorecard';
 
 import type { LedgerRecord } from './ledger-record.js';
 
@@ -34,7 +34,9 @@ interface Tally {
   reviews: number;
   approvals: number;
   turnarounds: number[];
-  cases: Set<string>;
+  /** Satisfaction ratings of the cases this partner and task type counted in. */
+  ratingSum: number;
+  ratingCount: number;
 }
 
 const emptyTally = (): Tally => ({
@@ -50,7 +52,8 @@ const emptyTally = (): Tally => ({
   reviews: 0,
   approvals: 0,
   turnarounds: [],
-  cases: new Set(),
+  ratingSum: 0,
+  ratingCount: 0,
 });
 
 /** The median of sorted numbers (the mean of the middle two for an even count). */
@@ -76,6 +79,12 @@ export class ScorecardTally {
   private readonly latestAttempt = new Map<string, number>();
   private readonly tallies = new Map<string, Tally>();
   private readonly ratings = new Map<string, number[]>();
+  /**
+   * The tallies each case counted in, whose satisfaction its ratings join as they arrive: the
+   * standings publisher asks for the figures every second, and a join at each ask grew with every
+   * case ever dispatched (259 ms a pass at 300,000 cases).
+   */
+  private readonly caseTallies = new Map<string, Set<Tally>>();
   private lastSeq = 0;
 
   constructor(private readonly window: ScorecardWindow = {}) {}
@@ -121,7 +130,13 @@ export class ScorecardTally {
         if (counted) {
           const t = this.tally(d.partnerId, d.taskType);
           t.assigned += 1;
-          t.cases.add(record.caseId);
+          let counts = this.caseTallies.get(record.caseId);
+          if (!counts) this.caseTallies.set(record.caseId, (counts = new Set()));
+          if (!counts.has(t)) {
+            counts.add(t);
+            // Ratings of the case recorded before this dispatch join too, as they always did.
+            for (const score of this.ratings.get(record.caseId) ?? []) rate(t, score);
+          }
         }
         return;
       }
@@ -171,9 +186,11 @@ export class ScorecardTally {
       }
       case DOMAIN_EVENTS.satisfactionRated.type: {
         if (!counted) return;
+        const score = Number(f.score);
         const list = this.ratings.get(record.caseId) ?? [];
-        list.push(Number(f.score));
+        list.push(score);
         this.ratings.set(record.caseId, list);
+        for (const t of this.caseTallies.get(record.caseId) ?? []) rate(t, score);
         return;
       }
       default:
@@ -181,18 +198,24 @@ export class ScorecardTally {
     }
   }
 
+  /**
+   * Each partner's count of tasks and score per task type, as the full scorecards have them: what
+   * the standings publisher needs every second, in time that grows with the partners and task
+   * types, not with the cases (no turnaround is sorted).
+   */
+  standings(): PartnerStanding[] {
+    return [...this.tallies].map(([key, t]) => {
+      const [partnerId, taskType] = key.split('\u0000') as [string, string];
+      return { partnerId, taskType, assigned: t.assigned, score: rates(t).score };
+    });
+  }
+
   scorecards(): PartnerScorecard[] {
     const cards: PartnerScorecard[] = [];
     for (const [key, t] of this.tallies) {
       const [partnerId, taskType] = key.split('\u0000') as [string, string];
       const turnarounds = [...t.turnarounds].sort((a, b) => a - b);
-      const ratings = [...t.cases].flatMap((c) => this.ratings.get(c) ?? []);
-      const settled = t.completedOnTime + t.completedLate + t.breached + t.failed;
-      const judged = t.completedOnTime + t.completedLate + t.failed + t.rejectedInvalid;
-      const average = ratings.length ? ratings.reduce((a, b) => a + b, 0) / ratings.length : null;
-      const onTimeRate = settled ? t.completedOnTime / settled : null;
-      const validityRate = judged ? 1 - t.rejectedInvalid / judged : null;
-      const reviewApprovalRate = t.reviews ? t.approvals / t.reviews : null;
+      const { average, onTimeRate, validityRate, reviewApprovalRate, score } = rates(t);
       cards.push({
         partnerId,
         taskType,
@@ -208,19 +231,36 @@ export class ScorecardTally {
         turnaroundMs: { median: median(turnarounds), p95: percentile(turnarounds, 95), samples: turnarounds.length },
         reviews: t.reviews,
         reviewApprovalRate,
-        satisfaction: { ratings: ratings.length, average },
+        satisfaction: { ratings: t.ratingCount, average },
         onTimeRate,
         validityRate,
-        score: compositeScore({
-          onTime: onTimeRate,
-          validity: validityRate,
-          reviewApproval: reviewApprovalRate,
-          satisfaction: average === null ? null : (average - 1) / 4,
-        }),
+        score,
       });
     }
     return cards.sort((a, b) => a.partnerId.localeCompare(b.partnerId) || a.taskType.localeCompare(b.taskType));
   }
+}
+
+function rate(t: Tally, score: number): void {
+  t.ratingSum += score;
+  t.ratingCount += 1;
+}
+
+/** A tally's rates and its composite score. */
+function rates(t: Tally) {
+  const settled = t.completedOnTime + t.completedLate + t.breached + t.failed;
+  const judged = t.completedOnTime + t.completedLate + t.failed + t.rejectedInvalid;
+  const average = t.ratingCount ? t.ratingSum / t.ratingCount : null;
+  const onTimeRate = settled ? t.completedOnTime / settled : null;
+  const validityRate = judged ? 1 - t.rejectedInvalid / judged : null;
+  const reviewApprovalRate = t.reviews ? t.approvals / t.reviews : null;
+  const score = compositeScore({
+    onTime: onTimeRate,
+    validity: validityRate,
+    reviewApproval: reviewApprovalRate,
+    satisfaction: average === null ? null : (average - 1) / 4,
+  });
+  return { average, onTimeRate, validityRate, reviewApprovalRate, score };
 }
 
 /** The weighted mean of the components that have data; null when none has. */

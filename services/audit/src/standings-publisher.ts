@@ -33,13 +33,7 @@ export function startStandingsPublisher(deps: {
   async function pass(): Promise<number> {
     for await (const record of deps.store.records(tally.seq + 1)) tally.add(record);
     const changed: PartnerStanding[] = [];
-    for (const card of tally.scorecards()) {
-      const standing: PartnerStanding = {
-        partnerId: card.partnerId,
-        taskType: card.taskType,
-        assigned: card.assigned,
-        score: card.score,
-      };
+    for (const standing of tally.standings()) {
       const key = partnerStandingKey(standing);
       const value = `${standing.assigned}/${standing.score}`;
       if (published.get(key) !== value) changed.push(standing);
