@@ -48,7 +48,7 @@ function rejected(
   partnerId: string,
   attempt: number,
   at: string,
-  code: 'CONTRACT.INVALID_OUTPUT' | 'TASK.REVOKED',
+  code: 'CONTRACT.INVALID_OUTPUT' | 'TASK.REVOKED' | 'TASK.NOT_ASSIGNED',
 ): DomainEvent {
   return domainEvent(
     'resultRejected',
@@ -176,8 +176,8 @@ describe('partner scorecards', () => {
 });
 
 describe('partner standings', () => {
-  const tallyOf = async (events: DomainEvent[], window = {}) => {
-    const tally = new ScorecardTally(window);
+  const tallyOf = async (events: DomainEvent[], window = {}, options = {}) => {
+    const tally = new ScorecardTally(window, options);
     for await (const record of (await ledgerOf(events)).records()) tally.add(record);
     return tally;
   };
@@ -193,6 +193,28 @@ describe('partner standings', () => {
         cards.map(({ partnerId, taskType, assigned, score }) => ({ partnerId, taskType, assigned, score })),
       );
     }
+  });
+
+  it('in the publisher, which lives as long as the service, are the same and forget each case once it is closed and rated', async () => {
+    const closedLater: DomainEvent[] = [
+      ...SCRIPT,
+      domainEvent('caseCompleted', 'c2', { decision: 'approved' }, T('10:40:00')),
+      domainEvent(
+        'caseFailed',
+        'c3',
+        { code: 'STEP.NO_PARTNER_DELIVERED', reason: 'no partner delivered' },
+        T('10:41:00'),
+      ),
+      domainEvent('caseWithdrawn', 'c4', { code: 'CASE.WITHDRAWN', reason: 'moved away' }, T('10:42:00')),
+      rejected('c3', 'slow', 2, '10:43:00', 'TASK.NOT_ASSIGNED'), // an answer after the case closed
+    ];
+    const full = await tallyOf(closedLater);
+    const publishers = await tallyOf(closedLater, {}, { standingsOnly: true });
+    expect(byPartner(publishers.standings())).toEqual(byPartner(full.standings()));
+    // c1 and c4 closed and rated: gone. c2 and c3 closed: only whom a rating would count for.
+    expect(publishers.held()).toEqual({ taskAttempts: 0, cases: 2 });
+    expect(full.held()).toEqual({ taskAttempts: 6, cases: 4 });
+    expect(() => publishers.scorecards()).toThrow(/standings/);
   });
 
   it("join a case's rating to every partner that worked on it, whichever came first in the ledger", async () => {

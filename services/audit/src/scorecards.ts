@@ -85,9 +85,30 @@ export class ScorecardTally {
    * case ever dispatched (259 ms a pass at 300,000 cases).
    */
   private readonly caseTallies = new Map<string, Set<Tally>>();
+  /** In a standings tally, the tasks of each case still running, to forget when it closes. */
+  private readonly openCaseTasks = new Map<string, Set<string>>();
   private lastSeq = 0;
 
-  constructor(private readonly window: ScorecardWindow = {}) {}
+  /**
+   * `standingsOnly`: a tally that lives as long as the audit service (the standings publisher's),
+   * which must not grow with every case ever dispatched. It keeps no turnarounds, forgets a case's
+   * dispatches when the case closes (nothing after that changes a count or a score: a late answer
+   * is refused as not assigned, never as invalid output), and forgets a closed case once it is
+   * rated (a case is rated once, after it ended). What it keeps of a closed case not rated yet is
+   * the partners it counted for, for the rating's join.
+   */
+  constructor(
+    private readonly window: ScorecardWindow = {},
+    private readonly options: { readonly standingsOnly?: boolean } = {},
+  ) {}
+
+  /** What the tally holds of single cases: task attempts, and cases (open, or closed and not rated yet). */
+  held(): { taskAttempts: number; cases: number } {
+    return {
+      taskAttempts: this.dispatches.size,
+      cases: new Set([...this.caseTallies.keys(), ...this.openCaseTasks.keys()]).size,
+    };
+  }
 
   /** The sequence number of the last record added, to read on from there. */
   get seq(): number {
@@ -127,6 +148,11 @@ export class ScorecardTally {
         };
         this.dispatches.set(`${String(f.taskId)}#${Number(f.attempt)}`, d);
         this.latestAttempt.set(String(f.taskId), Number(f.attempt));
+        if (this.options.standingsOnly) {
+          let tasks = this.openCaseTasks.get(record.caseId);
+          if (!tasks) this.openCaseTasks.set(record.caseId, (tasks = new Set()));
+          tasks.add(String(f.taskId));
+        }
         if (counted) {
           const t = this.tally(d.partnerId, d.taskType);
           t.assigned += 1;
@@ -150,12 +176,15 @@ export class ScorecardTally {
         }
         if (time <= d.deadline) t.completedOnTime += 1;
         else t.completedLate += 1;
-        t.turnarounds.push(time - d.at);
+        if (!this.options.standingsOnly) t.turnarounds.push(time - d.at);
         return;
       }
       case DOMAIN_EVENTS.resultRejected.type: {
         if (!counted) return;
         const d = this.dispatchOf(String(f.taskId), f.attempt);
+        // A standings tally forgot the tasks of closed cases: a refusal of a late answer to one
+        // counts in no score (it is never an invalid output), so it publishes no standing either.
+        if (!d && this.options.standingsOnly) return;
         // A result for someone else's task still counts against the partner that sent it.
         const t = this.tally(String(f.partnerId), d?.taskType ?? '(unknown)');
         if (f.code === 'CONTRACT.INVALID_OUTPUT') t.rejectedInvalid += 1;
@@ -191,6 +220,21 @@ export class ScorecardTally {
         list.push(score);
         this.ratings.set(record.caseId, list);
         for (const t of this.caseTallies.get(record.caseId) ?? []) rate(t, score);
+        if (this.options.standingsOnly) {
+          this.caseTallies.delete(record.caseId);
+          this.ratings.delete(record.caseId);
+        }
+        return;
+      }
+      case DOMAIN_EVENTS.caseCompleted.type:
+      case DOMAIN_EVENTS.caseFailed.type:
+      case DOMAIN_EVENTS.caseWithdrawn.type: {
+        if (!this.options.standingsOnly) return;
+        for (const taskId of this.openCaseTasks.get(record.caseId) ?? []) {
+          for (let a = this.latestAttempt.get(taskId) ?? 0; a > 0; a -= 1) this.dispatches.delete(`${taskId}#${a}`);
+          this.latestAttempt.delete(taskId);
+        }
+        this.openCaseTasks.delete(record.caseId);
         return;
       }
       default:
@@ -211,6 +255,7 @@ export class ScorecardTally {
   }
 
   scorecards(): PartnerScorecard[] {
+    if (this.options.standingsOnly) throw new Error('a standings tally keeps no turnarounds: ask it for standings()');
     const cards: PartnerScorecard[] = [];
     for (const [key, t] of this.tallies) {
       const [partnerId, taskType] = key.split('\u0000') as [string, string];
