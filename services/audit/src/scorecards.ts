@@ -216,14 +216,11 @@ export class ScorecardTally {
       case DOMAIN_EVENTS.satisfactionRated.type: {
         if (!counted) return;
         const score = Number(f.score);
-        const list = this.ratings.get(record.caseId) ?? [];
-        list.push(score);
-        this.ratings.set(record.caseId, list);
         for (const t of this.caseTallies.get(record.caseId) ?? []) rate(t, score);
-        if (this.options.standingsOnly) {
-          this.caseTallies.delete(record.caseId);
-          this.ratings.delete(record.caseId);
-        }
+        // A standings tally is done with a rated case (rated once, after it ended); the full one
+        // keeps the rating for a dispatch the ledger may list after it.
+        if (this.options.standingsOnly) this.caseTallies.delete(record.caseId);
+        else this.ratings.set(record.caseId, [...(this.ratings.get(record.caseId) ?? []), score]);
         return;
       }
       case DOMAIN_EVENTS.caseCompleted.type:
