@@ -89,6 +89,24 @@ export function describeLedgerStore(backend: LedgerBackend): void {
       await store.close();
     });
 
+    it("lets the service's other work run between pages of a long read", async () => {
+      const { store } = await backend.open();
+      await store.append(entries(12_000));
+      let otherWorkRan = false;
+      let readWhenItRan: number | undefined;
+      setImmediate(() => (otherWorkRan = true));
+      let read = 0;
+      for await (const _ of store.records()) {
+        if (otherWorkRan) readWhenItRan ??= read;
+        read += 1;
+      }
+      // A read of the whole ledger must not hold the audit service (its appends, its health
+      // check) until it ends: the other work ran after the first page at the latest.
+      expect(read).toBe(12_000);
+      expect(readWhenItRan).toBeLessThanOrEqual(5_000);
+      await store.close();
+    });
+
     it('keeps one chain with no gap when two writers append at once', async () => {
       const ledger = await backend.open();
       const other = await ledger.secondWriter();

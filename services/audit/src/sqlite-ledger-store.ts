@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 
 import Database from 'better-sqlite3';
 
@@ -118,7 +119,9 @@ export class SqliteLedgerStore implements LedgerStore {
   }
 
   async *records(fromSeq = 1): AsyncIterable<LedgerRecord> {
-    // Paged, so a reader holds no long transaction against the writer.
+    // Paged, so a reader holds no long transaction against the writer; and between pages the
+    // service's other work runs (appends, health, other reads): better-sqlite3 reads synchronously,
+    // so without a turn of the event loop a whole-ledger read held the service for seconds.
     const page = this.db.prepare<[number], Row>('SELECT * FROM ledger_records WHERE seq >= ? ORDER BY seq LIMIT 5000');
     let next = fromSeq;
     for (;;) {
@@ -126,7 +129,7 @@ export class SqliteLedgerStore implements LedgerStore {
       for (const row of rows) yield toRecord(row);
       if (rows.length < 5000) return;
       next = Number(rows.at(-1)!.seq) + 1;
-      await Promise.resolve();
+      await nextTurn();
     }
   }
 
