@@ -213,22 +213,33 @@ describe('partner standings', () => {
     expect(byPartner(publishers.standings())).toEqual(byPartner(full.standings()));
     // c1 and c4 closed and rated: gone. c2 and c3 closed: only whom a rating would count for.
     expect(publishers.held()).toEqual({ taskAttempts: 0, cases: 2 });
-    expect(full.held()).toEqual({ taskAttempts: 6, cases: 4 });
+    expect(full.held()).toEqual({ taskAttempts: 0, cases: 2 });
+    // The answer after c3 closed counts against its sender under no task type, and in no standing.
+    expect(full.scorecards().find((c) => c.partnerId === 'slow' && c.taskType === '(unknown)')).toMatchObject({
+      rejectedOther: 1,
+    });
     expect(() => publishers.scorecards()).toThrow(/standings/);
   });
 
-  it("join a case's rating to every partner that worked on it, whichever came first in the ledger", async () => {
+  it("join a case's rating to every partner that worked on it, listed before the case's end or after", async () => {
     const tally = await tallyOf([
-      domainEvent('satisfactionRated', 'c9', { score: 1 }, T('09:00:00'), '/govmesh/api'),
       dispatched('c9', 'swift', 1, '10:00:00', '10:10:00'),
+      domainEvent('caseCompleted', 'c9', { decision: 'approved' }, T('10:20:00')),
       dispatched('c8', 'swift', 1, '10:00:00', '10:10:00'),
       dispatched('c8', 'slow', 2, '10:01:00', '10:11:00'),
+      // The API's rating listed before the worker's end of the case: both publish to the ledger.
       domainEvent('satisfactionRated', 'c8', { score: 5 }, T('10:30:00'), '/govmesh/api'),
+      domainEvent('caseCompleted', 'c8', { decision: 'approved' }, T('10:30:00')),
+      domainEvent('satisfactionRated', 'c9', { score: 1 }, T('10:31:00'), '/govmesh/api'),
+      // A case no partner worked on: its rating counts for nobody, and nothing of it is kept.
+      domainEvent('caseCompleted', 'c7', { decision: 'approved' }, T('10:32:00')),
+      domainEvent('satisfactionRated', 'c7', { score: 2 }, T('10:33:00'), '/govmesh/api'),
     ]);
     expect(byPartner(tally.scorecards()).map((c) => [c.partnerId, c.satisfaction])).toEqual([
       ['slow', { ratings: 1, average: 5 }],
       ['swift', { ratings: 2, average: 3 }],
     ]);
+    expect(tally.held()).toEqual({ taskAttempts: 0, cases: 0 });
   });
 });
 

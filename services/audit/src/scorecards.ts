@@ -14,6 +14,9 @@ export interface ScorecardWindow {
  */
 export const SCORE_WEIGHTS = { onTime: 0.4, validity: 0.25, reviewApproval: 0.2, satisfaction: 0.15 } as const;
 
+/** The task type of a refused result whose task the tally holds no dispatch of. */
+const UNKNOWN_TASK_TYPE = '(unknown)';
+
 interface Dispatch {
   readonly partnerId: string;
   readonly taskType: string;
@@ -78,24 +81,31 @@ export class ScorecardTally {
   private readonly dispatches = new Map<string, Dispatch>();
   private readonly latestAttempt = new Map<string, number>();
   private readonly tallies = new Map<string, Tally>();
+  /** The ratings of cases still open, for a dispatch the ledger lists after them. */
   private readonly ratings = new Map<string, number[]>();
   /**
-   * The tallies each case counted in, whose satisfaction its ratings join as they arrive: the
+   * The tallies each open case counted in, whose satisfaction its ratings join as they arrive: the
    * standings publisher asks for the figures every second, and a join at each ask grew with every
    * case ever dispatched (259 ms a pass at 300,000 cases).
    */
   private readonly caseTallies = new Map<string, Set<Tally>>();
-  /** In a standings tally, the tasks of each case still running, to forget when it closes. */
+  /** The same for closed cases not rated yet: all that is kept of a closed case. */
+  private readonly closedUnrated = new Map<string, Set<Tally>>();
+  /** The tasks of each open case, to forget when it closes. */
   private readonly openCaseTasks = new Map<string, Set<string>>();
   private lastSeq = 0;
 
   /**
-   * `standingsOnly`: a tally that lives as long as the audit service (the standings publisher's),
-   * which must not grow with every case ever dispatched. It keeps no turnarounds, forgets a case's
-   * dispatches when the case closes (nothing after that changes a count or a score: a late answer
-   * is refused as not assigned, never as invalid output), and forgets a closed case once it is
-   * rated (a case is rated once, after it ended). What it keeps of a closed case not rated yet is
-   * the partners it counted for, for the rating's join.
+   * A tally forgets a case's dispatches when the case closes, and the case once it is closed and
+   * rated (a case is rated once, after it ended): the read model and the standings publisher
+   * follow the ledger for as long as the audit service runs, and must not grow with every case
+   * ever dispatched. Nothing after a case closes changes a count: an answer to one of its tasks is
+   * refused as not assigned, never as an invalid output, and is no mark of its own (a late
+   * partner's breach is already counted; a case the applicant withdrew is no fault of the
+   * partner's). What it keeps of a closed case not rated yet is whom the rating would count for,
+   * and of every task its turnaround.
+   *
+   * `standingsOnly`: the standings publisher's, which keeps no turnarounds either.
    */
   constructor(
     private readonly window: ScorecardWindow = {},
@@ -104,10 +114,10 @@ export class ScorecardTally {
 
   /** What the tally holds of single cases: task attempts, and cases (open, or closed and not rated yet). */
   held(): { taskAttempts: number; cases: number } {
-    return {
-      taskAttempts: this.dispatches.size,
-      cases: new Set([...this.caseTallies.keys(), ...this.openCaseTasks.keys()]).size,
-    };
+    const cases = [this.caseTallies, this.closedUnrated, this.openCaseTasks, this.ratings].flatMap((m) => [
+      ...m.keys(),
+    ]);
+    return { taskAttempts: this.dispatches.size, cases: new Set(cases).size };
   }
 
   /** The sequence number of the last record added, to read on from there. */
@@ -148,11 +158,9 @@ export class ScorecardTally {
         };
         this.dispatches.set(`${String(f.taskId)}#${Number(f.attempt)}`, d);
         this.latestAttempt.set(String(f.taskId), Number(f.attempt));
-        if (this.options.standingsOnly) {
-          let tasks = this.openCaseTasks.get(record.caseId);
-          if (!tasks) this.openCaseTasks.set(record.caseId, (tasks = new Set()));
-          tasks.add(String(f.taskId));
-        }
+        let tasks = this.openCaseTasks.get(record.caseId);
+        if (!tasks) this.openCaseTasks.set(record.caseId, (tasks = new Set()));
+        tasks.add(String(f.taskId));
         if (counted) {
           const t = this.tally(d.partnerId, d.taskType);
           t.assigned += 1;
@@ -182,11 +190,12 @@ export class ScorecardTally {
       case DOMAIN_EVENTS.resultRejected.type: {
         if (!counted) return;
         const d = this.dispatchOf(String(f.taskId), f.attempt);
-        // A standings tally forgot the tasks of closed cases: a refusal of a late answer to one
-        // counts in no score (it is never an invalid output), so it publishes no standing either.
+        // A standings tally publishes no standing for a task it holds no dispatch of (a closed
+        // case's, or one never dispatched): no score counts a refusal that is not an invalid output.
         if (!d && this.options.standingsOnly) return;
-        // A result for someone else's task still counts against the partner that sent it.
-        const t = this.tally(String(f.partnerId), d?.taskType ?? '(unknown)');
+        // A result for someone else's task still counts against the partner that sent it; one for a
+        // task the tally holds no dispatch of (never dispatched, or its case closed) under no type.
+        const t = this.tally(String(f.partnerId), d?.taskType ?? UNKNOWN_TASK_TYPE);
         if (f.code === 'CONTRACT.INVALID_OUTPUT') t.rejectedInvalid += 1;
         else t.rejectedOther += 1;
         return;
@@ -216,22 +225,30 @@ export class ScorecardTally {
       case DOMAIN_EVENTS.satisfactionRated.type: {
         if (!counted) return;
         const score = Number(f.score);
-        for (const t of this.caseTallies.get(record.caseId) ?? []) rate(t, score);
-        // A standings tally is done with a rated case (rated once, after it ended); the full one
-        // keeps the rating for a dispatch the ledger may list after it.
-        if (this.options.standingsOnly) this.caseTallies.delete(record.caseId);
-        else this.ratings.set(record.caseId, [...(this.ratings.get(record.caseId) ?? []), score]);
+        const closed = this.closedUnrated.get(record.caseId);
+        for (const t of closed ?? this.caseTallies.get(record.caseId) ?? []) rate(t, score);
+        // Done with a closed case once it is rated. A case is rated after it ended, but the ledger
+        // may list the rating before the end (the API and the worker publish apart): an open case
+        // keeps it until then, for a dispatch listed after it. A case the tally holds nothing of
+        // (no partner task) is not remembered for it.
+        if (closed) this.closedUnrated.delete(record.caseId);
+        else if (this.openCaseTasks.has(record.caseId))
+          this.ratings.set(record.caseId, [...(this.ratings.get(record.caseId) ?? []), score]);
         return;
       }
       case DOMAIN_EVENTS.caseCompleted.type:
       case DOMAIN_EVENTS.caseFailed.type:
       case DOMAIN_EVENTS.caseWithdrawn.type: {
-        if (!this.options.standingsOnly) return;
         for (const taskId of this.openCaseTasks.get(record.caseId) ?? []) {
           for (let a = this.latestAttempt.get(taskId) ?? 0; a > 0; a -= 1) this.dispatches.delete(`${taskId}#${a}`);
           this.latestAttempt.delete(taskId);
         }
         this.openCaseTasks.delete(record.caseId);
+        const counted = this.caseTallies.get(record.caseId);
+        this.caseTallies.delete(record.caseId);
+        // Rated already (while it was open): nothing more can count for it.
+        if (this.ratings.delete(record.caseId) || !counted) return;
+        this.closedUnrated.set(record.caseId, counted);
         return;
       }
       default:
@@ -245,9 +262,12 @@ export class ScorecardTally {
    * types, not with the cases (no turnaround is sorted).
    */
   standings(): PartnerStanding[] {
-    return [...this.tallies].map(([key, t]) => {
+    return [...this.tallies].flatMap(([key, t]) => {
       const [partnerId, taskType] = key.split('\u0000') as [string, string];
-      return { partnerId, taskType, assigned: t.assigned, score: rates(t).score };
+      // No partner is chosen for a task of no type.
+      return taskType === UNKNOWN_TASK_TYPE
+        ? []
+        : [{ partnerId, taskType, assigned: t.assigned, score: rates(t).score }];
     });
   }
 
