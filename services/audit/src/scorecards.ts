@@ -1,6 +1,7 @@
 import { DOMAIN_EVENTS } from '@govmesh/contracts/domain-events';
 import type { PartnerScorecard, PartnerStanding } from '@govmesh/contracts/partner-scorecard';
 
+import { DatedLog } from './dated-log.js';
 import type { LedgerRecord } from './ledger-record.js';
 
 export interface ScorecardWindow {
@@ -24,69 +25,88 @@ interface Dispatch {
   readonly deadline: number;
 }
 
-interface Tally {
-  assigned: number;
-  completedOnTime: number;
-  completedLate: number;
-  breached: number;
-  takenBack: number;
-  failed: number;
-  rejectedInvalid: number;
-  rejectedOther: number;
-  rework: number;
-  reviews: number;
-  approvals: number;
-  turnarounds: number[];
-  /** Satisfaction ratings of the cases this partner and task type counted in. */
-  ratingSum: number;
-  ratingCount: number;
-}
+/** What a partner's scorecard for one task type counts; each field a kind in its dated log. */
+const COUNTED = [
+  'assigned',
+  'completedOnTime',
+  'completedLate',
+  'breached',
+  'takenBack',
+  'failed',
+  'rejectedInvalid',
+  'rejectedOther',
+  'rework',
+  'reviews',
+  'approvals',
+  'ratings',
+] as const;
+type Counted = (typeof COUNTED)[number];
+const KIND = Object.fromEntries(COUNTED.map((name, kind) => [name, kind])) as Record<Counted, number>;
 
-const emptyTally = (): Tally => ({
-  assigned: 0,
-  completedOnTime: 0,
-  completedLate: 0,
-  breached: 0,
-  takenBack: 0,
-  failed: 0,
-  rejectedInvalid: 0,
-  rejectedOther: 0,
-  rework: 0,
-  reviews: 0,
-  approvals: 0,
-  turnarounds: [],
+type Counts = Record<Counted, number> & {
+  /** The sum of the satisfaction ratings counted in `ratings`. */
+  ratingSum: number;
+};
+
+const noCounts = (): Counts => ({
+  ...(Object.fromEntries(COUNTED.map((name) => [name, 0])) as Record<Counted, number>),
   ratingSum: 0,
-  ratingCount: 0,
 });
 
+interface Rating {
+  readonly score: number;
+  readonly time: number;
+}
+
+/** One partner and task type: its counts over the whole ledger, and (for windows) each one dated. */
+interface Tally {
+  readonly partnerId: string;
+  readonly taskType: string;
+  readonly total: Counts;
+  /** Every counted event with its time; the value is a turnaround (completions) or a score (ratings). */
+  readonly log?: DatedLog;
+}
+
 /** The median of sorted numbers (the mean of the middle two for an even count). */
-export function median(sorted: readonly number[]): number | null {
+export function median(sorted: ArrayLike<number>): number | null {
   if (sorted.length === 0) return null;
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** A percentile of sorted numbers by the nearest-rank method. */
-export function percentile(sorted: readonly number[], p: number): number | null {
+export function percentile(sorted: ArrayLike<number>, p: number): number | null {
   if (sorted.length === 0) return null;
   return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
 /**
- * Folds ledger records, in order, into per-partner, per-task-type figures. Records outside the
- * window still teach it which partner holds which task, so a result inside the window whose
- * dispatch was before it is attributed correctly.
+ * Folds ledger records, in order, into per-partner, per-task-type figures: over the whole ledger
+ * as it goes (the standings), and over any window when asked (the scorecards), each counted event
+ * kept with its time. A count belongs to the window its own record's time falls in; a dispatch
+ * before the window still tells which partner holds a task whose result falls inside it, and a
+ * rating inside the window counts for every partner that worked on the case.
+ *
+ * The tally follows the ledger for as long as the audit service runs, so it must not grow with
+ * every case ever dispatched beyond its dated counts (about 17 bytes each). It forgets a case's
+ * dispatches when the case closes, and the case once it is closed and rated (a case is rated once,
+ * after it ended). Nothing after a case closes changes a count: an answer to one of its tasks is
+ * refused as not assigned, never as an invalid output, and is no mark of its own (a late partner's
+ * breach is already counted; a case the applicant withdrew is no fault of the partner's). What it
+ * keeps of a closed case not rated yet is whom the rating would count for.
+ *
+ * `standingsOnly`: keeps the totals only (no dated counts), for a tally asked for standings alone.
  */
 export class ScorecardTally {
   private readonly dispatches = new Map<string, Dispatch>();
   private readonly latestAttempt = new Map<string, number>();
   private readonly tallies = new Map<string, Tally>();
   /** The ratings of cases still open, for a dispatch the ledger lists after them. */
-  private readonly ratings = new Map<string, number[]>();
+  private readonly ratings = new Map<string, Rating[]>();
   /**
    * The tallies each open case counted in, whose satisfaction its ratings join as they arrive: the
-   * standings publisher asks for the figures every second, and a join at each ask grew with every
-   * case ever dispatched (259 ms a pass at 300,000 cases).
+   * standings are asked for every second, and a join at each ask grew with every case ever
+   * dispatched (259 ms a pass at 300,000 cases).
    */
   private readonly caseTallies = new Map<string, Set<Tally>>();
   /** The same for closed cases not rated yet: all that is kept of a closed case. */
@@ -95,22 +115,7 @@ export class ScorecardTally {
   private readonly openCaseTasks = new Map<string, Set<string>>();
   private lastSeq = 0;
 
-  /**
-   * A tally forgets a case's dispatches when the case closes, and the case once it is closed and
-   * rated (a case is rated once, after it ended): the read model and the standings publisher
-   * follow the ledger for as long as the audit service runs, and must not grow with every case
-   * ever dispatched. Nothing after a case closes changes a count: an answer to one of its tasks is
-   * refused as not assigned, never as an invalid output, and is no mark of its own (a late
-   * partner's breach is already counted; a case the applicant withdrew is no fault of the
-   * partner's). What it keeps of a closed case not rated yet is whom the rating would count for,
-   * and of every task its turnaround.
-   *
-   * `standingsOnly`: the standings publisher's, which keeps no turnarounds either.
-   */
-  constructor(
-    private readonly window: ScorecardWindow = {},
-    private readonly options: { readonly standingsOnly?: boolean } = {},
-  ) {}
+  constructor(private readonly options: { readonly standingsOnly?: boolean } = {}) {}
 
   /** What the tally holds of single cases: task attempts, and cases (open, or closed and not rated yet). */
   held(): { taskAttempts: number; cases: number } {
@@ -125,16 +130,19 @@ export class ScorecardTally {
     return this.lastSeq;
   }
 
-  private inWindow(time: number): boolean {
-    return (
-      (!this.window.from || time >= this.window.from.getTime()) && (!this.window.to || time < this.window.to.getTime())
-    );
-  }
-
   private tally(partnerId: string, taskType: string): Tally {
     const key = `${partnerId}\u0000${taskType}`;
     let t = this.tallies.get(key);
-    if (!t) this.tallies.set(key, (t = emptyTally()));
+    if (!t)
+      this.tallies.set(
+        key,
+        (t = {
+          partnerId,
+          taskType,
+          total: noCounts(),
+          ...(this.options.standingsOnly ? {} : { log: new DatedLog() }),
+        }),
+      );
     return t;
   }
 
@@ -147,7 +155,6 @@ export class ScorecardTally {
     this.lastSeq = record.seq;
     const f = record.facts;
     const time = Date.parse(record.time);
-    const counted = this.inWindow(time);
     switch (record.type) {
       case DOMAIN_EVENTS.taskDispatched.type: {
         const d: Dispatch = {
@@ -161,79 +168,69 @@ export class ScorecardTally {
         let tasks = this.openCaseTasks.get(record.caseId);
         if (!tasks) this.openCaseTasks.set(record.caseId, (tasks = new Set()));
         tasks.add(String(f.taskId));
-        if (counted) {
-          const t = this.tally(d.partnerId, d.taskType);
-          t.assigned += 1;
-          let counts = this.caseTallies.get(record.caseId);
-          if (!counts) this.caseTallies.set(record.caseId, (counts = new Set()));
-          if (!counts.has(t)) {
-            counts.add(t);
-            // Ratings of the case recorded before this dispatch join too, as they always did.
-            for (const score of this.ratings.get(record.caseId) ?? []) rate(t, score);
-          }
+        const t = this.tally(d.partnerId, d.taskType);
+        count(t, 'assigned', time);
+        let counts = this.caseTallies.get(record.caseId);
+        if (!counts) this.caseTallies.set(record.caseId, (counts = new Set()));
+        if (!counts.has(t)) {
+          counts.add(t);
+          // Ratings of the case recorded before this dispatch join too, at their own time.
+          for (const rating of this.ratings.get(record.caseId) ?? []) rate(t, rating);
         }
         return;
       }
       case DOMAIN_EVENTS.resultAccepted.type: {
         const d = this.dispatchOf(String(f.taskId), f.attempt);
-        if (!d || !counted) return;
+        if (!d) return;
         const t = this.tally(d.partnerId, d.taskType);
-        if (f.outcome === 'failed') {
-          t.failed += 1;
-          return;
-        }
-        if (time <= d.deadline) t.completedOnTime += 1;
-        else t.completedLate += 1;
-        if (!this.options.standingsOnly) t.turnarounds.push(time - d.at);
+        if (f.outcome === 'failed') count(t, 'failed', time);
+        else count(t, time <= d.deadline ? 'completedOnTime' : 'completedLate', time, time - d.at);
         return;
       }
       case DOMAIN_EVENTS.resultRejected.type: {
-        if (!counted) return;
         const d = this.dispatchOf(String(f.taskId), f.attempt);
-        // A standings tally publishes no standing for a task it holds no dispatch of (a closed
-        // case's, or one never dispatched): no score counts a refusal that is not an invalid output.
+        // Standings are published for task types only: no score counts a refusal of a task the
+        // tally holds no dispatch of (a closed case's, or one never dispatched).
         if (!d && this.options.standingsOnly) return;
         // A result for someone else's task still counts against the partner that sent it; one for a
         // task the tally holds no dispatch of (never dispatched, or its case closed) under no type.
         const t = this.tally(String(f.partnerId), d?.taskType ?? UNKNOWN_TASK_TYPE);
-        if (f.code === 'CONTRACT.INVALID_OUTPUT') t.rejectedInvalid += 1;
-        else t.rejectedOther += 1;
+        count(t, f.code === 'CONTRACT.INVALID_OUTPUT' ? 'rejectedInvalid' : 'rejectedOther', time);
         return;
       }
       case DOMAIN_EVENTS.taskRevoked.type: {
         // The case ended under the partner (the applicant withdrew): no mark against it.
         if (f.code === 'CASE.CLOSED') return;
         const d = this.dispatchOf(String(f.taskId), f.attempt);
-        if (d && counted) this.tally(d.partnerId, d.taskType).takenBack += 1;
+        if (d) count(this.tally(d.partnerId, d.taskType), 'takenBack', time);
         return;
       }
       case DOMAIN_EVENTS.deadlineBreached.type: {
         const d = this.dispatchOf(String(f.taskId), f.attempt);
-        if (d && counted) this.tally(d.partnerId, d.taskType).breached += 1;
+        if (d) count(this.tally(d.partnerId, d.taskType), 'breached', time);
         return;
       }
       case DOMAIN_EVENTS.reviewDecided.type: {
-        if (f.task !== 'review' || typeof f.taskId !== 'string' || !counted) return;
+        if (f.task !== 'review' || typeof f.taskId !== 'string') return;
         const d = this.dispatchOf(f.taskId, f.attempt);
         if (!d) return;
         const t = this.tally(d.partnerId, d.taskType);
-        t.reviews += 1;
-        if (f.decision === 'approve') t.approvals += 1;
-        if (f.decision === 'request-rework') t.rework += 1;
+        count(t, 'reviews', time);
+        if (f.decision === 'approve') count(t, 'approvals', time);
+        if (f.decision === 'request-rework') count(t, 'rework', time);
         return;
       }
       case DOMAIN_EVENTS.satisfactionRated.type: {
-        if (!counted) return;
-        const score = Number(f.score);
+        const rating: Rating = { score: Number(f.score), time };
         const closed = this.closedUnrated.get(record.caseId);
-        for (const t of closed ?? this.caseTallies.get(record.caseId) ?? []) rate(t, score);
+        for (const t of closed ?? this.caseTallies.get(record.caseId) ?? []) rate(t, rating);
         // Done with a closed case once it is rated. A case is rated after it ended, but the ledger
         // may list the rating before the end (the API and the worker publish apart): an open case
         // keeps it until then, for a dispatch listed after it. A case the tally holds nothing of
         // (no partner task) is not remembered for it.
         if (closed) this.closedUnrated.delete(record.caseId);
         else if (this.openCaseTasks.has(record.caseId))
-          this.ratings.set(record.caseId, [...(this.ratings.get(record.caseId) ?? []), score]);
+          this.ratings.set(record.caseId, [...(this.ratings.get(record.caseId) ?? []), rating]);
         return;
       }
       case DOMAIN_EVENTS.caseCompleted.type:
@@ -257,43 +254,54 @@ export class ScorecardTally {
   }
 
   /**
-   * Each partner's count of tasks and score per task type, as the full scorecards have them: what
-   * the standings publisher needs every second, in time that grows with the partners and task
-   * types, not with the cases (no turnaround is sorted).
+   * Each partner's count of tasks and score per task type over the whole ledger, as the
+   * scorecards have them: what the standings publisher needs every second, in time that grows
+   * with the partners and task types, not with the cases.
    */
   standings(): PartnerStanding[] {
-    return [...this.tallies].flatMap(([key, t]) => {
-      const [partnerId, taskType] = key.split('\u0000') as [string, string];
+    return [...this.tallies.values()].flatMap(({ partnerId, taskType, total }) =>
       // No partner is chosen for a task of no type.
-      return taskType === UNKNOWN_TASK_TYPE
+      taskType === UNKNOWN_TASK_TYPE
         ? []
-        : [{ partnerId, taskType, assigned: t.assigned, score: rates(t).score }];
-    });
+        : [{ partnerId, taskType, assigned: total.assigned, score: rates(total).score }],
+    );
   }
 
-  scorecards(): PartnerScorecard[] {
-    if (this.options.standingsOnly) throw new Error('a standings tally keeps no turnarounds: ask it for standings()');
+  /** The scorecards over a window (the whole ledger by default): one pass over the dated counts. */
+  scorecards(window: ScorecardWindow = {}): PartnerScorecard[] {
+    const from = window.from?.getTime() ?? -Infinity;
+    const to = window.to?.getTime() ?? Infinity;
     const cards: PartnerScorecard[] = [];
-    for (const [key, t] of this.tallies) {
-      const [partnerId, taskType] = key.split('\u0000') as [string, string];
-      const turnarounds = [...t.turnarounds].sort((a, b) => a - b);
-      const { average, onTimeRate, validityRate, reviewApprovalRate, score } = rates(t);
+    for (const { partnerId, taskType, log } of this.tallies.values()) {
+      if (!log) throw new Error('a standings tally keeps no dated counts: ask it for standings()');
+      const c = noCounts();
+      const turnarounds: number[] = [];
+      log.forEachIn(from, to, (kind, value) => {
+        const name = COUNTED[kind]!;
+        c[name] += 1;
+        if (name === 'ratings') c.ratingSum += value;
+        else if (name === 'completedOnTime' || name === 'completedLate') turnarounds.push(value);
+      });
+      // A partner and task type with nothing in the window has no scorecard for it.
+      if (COUNTED.every((name) => c[name] === 0)) continue;
+      const sorted = Float64Array.from(turnarounds).sort();
+      const { average, onTimeRate, validityRate, reviewApprovalRate, score } = rates(c);
       cards.push({
         partnerId,
         taskType,
-        window: { from: this.window.from?.toISOString() ?? null, to: this.window.to?.toISOString() ?? null },
-        assigned: t.assigned,
-        completedOnTime: t.completedOnTime,
-        late: t.breached + t.completedLate,
-        revoked: t.breached + t.takenBack,
-        failed: t.failed,
-        rejectedInvalid: t.rejectedInvalid,
-        rejectedOther: t.rejectedOther,
-        sentBackForRework: t.rework,
-        turnaroundMs: { median: median(turnarounds), p95: percentile(turnarounds, 95), samples: turnarounds.length },
-        reviews: t.reviews,
+        window: { from: window.from?.toISOString() ?? null, to: window.to?.toISOString() ?? null },
+        assigned: c.assigned,
+        completedOnTime: c.completedOnTime,
+        late: c.breached + c.completedLate,
+        revoked: c.breached + c.takenBack,
+        failed: c.failed,
+        rejectedInvalid: c.rejectedInvalid,
+        rejectedOther: c.rejectedOther,
+        sentBackForRework: c.rework,
+        turnaroundMs: { median: median(sorted), p95: percentile(sorted, 95), samples: sorted.length },
+        reviews: c.reviews,
         reviewApprovalRate,
-        satisfaction: { ratings: t.ratingCount, average },
+        satisfaction: { ratings: c.ratings, average },
         onTimeRate,
         validityRate,
         score,
@@ -303,19 +311,24 @@ export class ScorecardTally {
   }
 }
 
-function rate(t: Tally, score: number): void {
-  t.ratingSum += score;
-  t.ratingCount += 1;
+function count(t: Tally, name: Counted, time: number, value = 0): void {
+  t.total[name] += 1;
+  t.log?.push(time, KIND[name], value);
+}
+
+function rate(t: Tally, rating: Rating): void {
+  t.total.ratingSum += rating.score;
+  count(t, 'ratings', rating.time, rating.score);
 }
 
 /** A tally's rates and its composite score. */
-function rates(t: Tally) {
-  const settled = t.completedOnTime + t.completedLate + t.breached + t.failed;
-  const judged = t.completedOnTime + t.completedLate + t.failed + t.rejectedInvalid;
-  const average = t.ratingCount ? t.ratingSum / t.ratingCount : null;
-  const onTimeRate = settled ? t.completedOnTime / settled : null;
-  const validityRate = judged ? 1 - t.rejectedInvalid / judged : null;
-  const reviewApprovalRate = t.reviews ? t.approvals / t.reviews : null;
+function rates(c: Counts) {
+  const settled = c.completedOnTime + c.completedLate + c.breached + c.failed;
+  const judged = c.completedOnTime + c.completedLate + c.failed + c.rejectedInvalid;
+  const average = c.ratings ? c.ratingSum / c.ratings : null;
+  const onTimeRate = settled ? c.completedOnTime / settled : null;
+  const validityRate = judged ? 1 - c.rejectedInvalid / judged : null;
+  const reviewApprovalRate = c.reviews ? c.approvals / c.reviews : null;
   const score = compositeScore({
     onTime: onTimeRate,
     validity: validityRate,
@@ -343,7 +356,7 @@ export async function scorecardsOf(
   records: AsyncIterable<LedgerRecord> | Iterable<LedgerRecord>,
   window: ScorecardWindow = {},
 ): Promise<PartnerScorecard[]> {
-  const tally = new ScorecardTally(window);
+  const tally = new ScorecardTally();
   for await (const record of records) tally.add(record);
-  return tally.scorecards();
+  return tally.scorecards(window);
 }

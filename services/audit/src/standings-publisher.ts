@@ -26,7 +26,7 @@ export function startStandingsPublisher(deps: {
   intervalMs: number;
 }): StandingsPublisher {
   const log = deps.logger.child({ component: 'partner-standings' });
-  const tally = new ScorecardTally({}, { standingsOnly: true });
+  const tally = new ScorecardTally({ standingsOnly: true });
   const published = new Map<string, string>();
   let running: Promise<number> | undefined;
 
