@@ -28,7 +28,7 @@ export {
 export { startStandingsPublisher, type StandingsPublisher } from './standings-publisher.js';
 export { ledgerReadApp, serveLedgerReadApi, type LedgerReadApiOptions } from './ledger-read-api.js';
 export { auditTimeline, citizenTimeline, type AuditTimelineEntry, type CitizenTimelineEntry } from './case-timeline.js';
-export { transparencyFigures } from './transparency.js';
+export { TransparencyTally, transparencyFigures } from './transparency.js';
 export { LedgerLocationEnv, type LedgerLocation } from './config.js';
 export { startAuditLedger } from './audit-service.js';
 export { ledgerAdminProgram } from './ledger-admin.js';

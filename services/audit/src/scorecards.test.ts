@@ -7,7 +7,7 @@ import { domainEvent } from './ledger-fixtures.test-helpers.js';
 import { ledgerEntryOf } from './ledger-record.js';
 import { ScorecardTally, scorecardsOf } from './scorecards.js';
 import { SqliteLedgerStore } from './sqlite-ledger-store.js';
-import { transparencyFigures } from './transparency.js';
+import { TransparencyTally, transparencyFigures } from './transparency.js';
 
 const T = (hms: string) => `2026-11-23T${hms}Z`;
 const BG = 'background-check@1';
@@ -341,5 +341,35 @@ describe('case timelines and transparency', () => {
     ]);
     const [figures] = await transparencyFigures(ledger.records());
     expect(figures).toMatchObject({ received: 2, completed: 1, withinStatutoryDeadline: 1, statutoryBreaches: 1 });
+  });
+
+  it('follow the ledger holding only the cases that can still change a figure', async () => {
+    const submitted = (caseId: string, at: string) =>
+      domainEvent('caseSubmitted', caseId, { serviceId: 'well-permit', serviceVersion: 1 }, T(at));
+    const tally = new TransparencyTally();
+    const events = [
+      submitted('rated-after', '09:00:00'),
+      submitted('rated-before', '09:00:00'),
+      submitted('unrated', '09:00:00'),
+      submitted('running', '09:00:00'),
+      domainEvent('caseCompleted', 'rated-after', { decision: 'approved' }, T('09:10:00')),
+      // The API's rating listed before the worker's end of the case.
+      domainEvent('satisfactionRated', 'rated-before', { score: 2 }, T('09:19:00'), '/govmesh/api'),
+      domainEvent('caseCompleted', 'rated-before', { decision: 'approved' }, T('09:20:00')),
+      domainEvent('caseWithdrawn', 'unrated', { code: 'CASE.WITHDRAWN', reason: 'moved away' }, T('09:30:00')),
+      domainEvent('satisfactionRated', 'rated-after', { score: 5 }, T('09:40:00'), '/govmesh/api'),
+    ];
+    for await (const record of (await ledgerOf(events)).records()) tally.add(record);
+    expect(tally.figures()).toEqual([
+      expect.objectContaining({
+        received: 4,
+        completed: 2,
+        failed: 0,
+        medianProcessingMs: 15 * 60_000,
+        satisfaction: { ratings: 2, average: 3.5 },
+      }),
+    ]);
+    // The running case, and the withdrawn one (a rating may still come); the rated two are gone.
+    expect(tally.held()).toEqual({ cases: 2 });
   });
 });

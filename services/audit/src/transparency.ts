@@ -4,64 +4,156 @@ import type { ServiceTransparency } from '@govmesh/contracts/partner-scorecard';
 import type { LedgerRecord } from './ledger-record.js';
 import { median } from './scorecards.js';
 
-interface CaseFacts {
-  serviceId: string;
-  submitted: number;
-  deadline?: number;
-  ended?: number;
-  status?: 'completed' | 'failed';
-  breached?: boolean;
-  ratings: number[];
+interface ServiceFigures {
+  readonly serviceId: string;
+  received: number;
+  completed: number;
+  failed: number;
+  completedWithDeadline: number;
+  completedWithinDeadline: number;
+  breaches: number;
+  /** Submission to completion of each completed case, in ms. */
+  readonly processingMs: number[];
+  ratings: number;
+  ratingSum: number;
 }
 
-/** Per-service public figures: counts, rates and medians, with no case id or person in them. */
-export async function transparencyFigures(
-  records: AsyncIterable<LedgerRecord> | Iterable<LedgerRecord>,
-): Promise<ServiceTransparency[]> {
-  const cases = new Map<string, CaseFacts>();
-  for await (const r of records) {
+interface OpenCase {
+  readonly service: ServiceFigures;
+  readonly submitted: number;
+  deadline?: number;
+  breached: boolean;
+  rated: boolean;
+}
+
+/**
+ * Folds ledger records, in order, into per-service public figures: counts, rates and medians, with
+ * no case id or person in them. It follows the ledger for as long as the audit service runs (the
+ * public page asks for the figures without signing in, so a request must not read the whole
+ * ledger), and keeps of single cases only what can still change a figure: an open case's dates,
+ * and a closed case not rated yet (for its rating). A case counts as it ends, the first time.
+ */
+export class TransparencyTally {
+  private readonly services = new Map<string, ServiceFigures>();
+  private readonly open = new Map<string, OpenCase>();
+  private readonly closedUnrated = new Map<string, ServiceFigures>();
+  private lastSeq = 0;
+
+  /** The sequence number of the last record added, to read on from there. */
+  get seq(): number {
+    return this.lastSeq;
+  }
+
+  /** Cases the tally holds: open, or closed and not rated yet. */
+  held(): { cases: number } {
+    return { cases: this.open.size + this.closedUnrated.size };
+  }
+
+  add(r: LedgerRecord): void {
+    this.lastSeq = r.seq;
     const f = r.facts;
     const time = Date.parse(r.time);
     if (r.type === DOMAIN_EVENTS.caseSubmitted.type) {
-      cases.set(r.caseId, {
-        serviceId: String(f.serviceId),
+      if (this.open.has(r.caseId) || this.closedUnrated.has(r.caseId)) return;
+      const service = this.service(String(f.serviceId));
+      service.received += 1;
+      this.open.set(r.caseId, {
+        service,
         submitted: time,
-        ratings: [],
+        breached: false,
+        rated: false,
         ...(typeof f.statutoryDeadline === 'string' ? { deadline: Date.parse(f.statutoryDeadline) } : {}),
       });
-      continue;
+      return;
     }
-    const c = cases.get(r.caseId);
-    if (!c) continue;
-    if (r.type === DOMAIN_EVENTS.caseCompleted.type) Object.assign(c, { ended: time, status: 'completed' });
-    else if (r.type === DOMAIN_EVENTS.caseFailed.type) Object.assign(c, { ended: time, status: 'failed' });
-    else if (r.type === DOMAIN_EVENTS.satisfactionRated.type) c.ratings.push(Number(f.score));
-    // Time the case waited on the applicant does not count: the deadline moved by it.
-    else if (r.type === DOMAIN_EVENTS.statutoryClockResumed.type) c.deadline = Date.parse(String(f.deadline));
-    else if (r.type === DOMAIN_EVENTS.statutoryDeadlineBreached.type) c.breached = true;
+    if (r.type === DOMAIN_EVENTS.satisfactionRated.type) {
+      const c = this.open.get(r.caseId);
+      const service = c?.service ?? this.closedUnrated.get(r.caseId);
+      if (!service) return;
+      service.ratings += 1;
+      service.ratingSum += Number(f.score);
+      // Rated once, after it ended; the ledger may list the rating before the end.
+      if (c) c.rated = true;
+      else this.closedUnrated.delete(r.caseId);
+      return;
+    }
+    const c = this.open.get(r.caseId);
+    if (!c) return;
+    switch (r.type) {
+      case DOMAIN_EVENTS.caseCompleted.type: {
+        c.service.completed += 1;
+        c.service.processingMs.push(time - c.submitted);
+        if (c.deadline !== undefined) {
+          c.service.completedWithDeadline += 1;
+          if (!c.breached && time <= c.deadline) c.service.completedWithinDeadline += 1;
+        }
+        return this.close(r.caseId, c);
+      }
+      case DOMAIN_EVENTS.caseFailed.type:
+        c.service.failed += 1;
+        return this.close(r.caseId, c);
+      case DOMAIN_EVENTS.caseWithdrawn.type:
+        return this.close(r.caseId, c);
+      // Time the case waited on the applicant does not count: the deadline moved by it.
+      case DOMAIN_EVENTS.statutoryClockResumed.type:
+        c.deadline = Date.parse(String(f.deadline));
+        return;
+      case DOMAIN_EVENTS.statutoryDeadlineBreached.type:
+        if (!c.breached) c.service.breaches += 1;
+        c.breached = true;
+        return;
+      default:
+        return;
+    }
   }
-  const byService = new Map<string, CaseFacts[]>();
-  for (const c of cases.values()) byService.set(c.serviceId, [...(byService.get(c.serviceId) ?? []), c]);
-  return [...byService.entries()]
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([serviceId, list]) => {
-      const completed = list.filter((c) => c.status === 'completed');
-      const withDeadline = completed.filter((c) => c.deadline !== undefined);
-      const ratings = list.flatMap((c) => c.ratings);
-      return {
+
+  figures(): ServiceTransparency[] {
+    return [...this.services.values()]
+      .sort((a, b) => a.serviceId.localeCompare(b.serviceId))
+      .map((s) => ({
+        serviceId: s.serviceId,
+        received: s.received,
+        completed: s.completed,
+        failed: s.failed,
+        withinStatutoryDeadline: s.completedWithDeadline ? s.completedWithinDeadline / s.completedWithDeadline : null,
+        statutoryBreaches: s.breaches,
+        medianProcessingMs: median(Float64Array.from(s.processingMs).sort()),
+        satisfaction: { ratings: s.ratings, average: s.ratings ? s.ratingSum / s.ratings : null },
+      }));
+  }
+
+  private service(serviceId: string): ServiceFigures {
+    let s = this.services.get(serviceId);
+    if (!s)
+      this.services.set(
         serviceId,
-        received: list.length,
-        completed: completed.length,
-        failed: list.filter((c) => c.status === 'failed').length,
-        withinStatutoryDeadline: withDeadline.length
-          ? withDeadline.filter((c) => !c.breached && c.ended! <= c.deadline!).length / withDeadline.length
-          : null,
-        statutoryBreaches: list.filter((c) => c.breached).length,
-        medianProcessingMs: median(completed.map((c) => c.ended! - c.submitted).sort((a, b) => a - b)),
-        satisfaction: {
-          ratings: ratings.length,
-          average: ratings.length ? ratings.reduce((a, b) => a + b, 0) / ratings.length : null,
-        },
-      };
-    });
+        (s = {
+          serviceId,
+          received: 0,
+          completed: 0,
+          failed: 0,
+          completedWithDeadline: 0,
+          completedWithinDeadline: 0,
+          breaches: 0,
+          processingMs: [],
+          ratings: 0,
+          ratingSum: 0,
+        }),
+      );
+    return s;
+  }
+
+  private close(caseId: string, c: OpenCase): void {
+    this.open.delete(caseId);
+    if (!c.rated) this.closedUnrated.set(caseId, c.service);
+  }
+}
+
+/** Per-service public figures over the whole ledger, read in one pass. */
+export async function transparencyFigures(
+  records: AsyncIterable<LedgerRecord> | Iterable<LedgerRecord>,
+): Promise<ServiceTransparency[]> {
+  const tally = new TransparencyTally();
+  for await (const record of records) tally.add(record);
+  return tally.figures();
 }
