@@ -11,6 +11,7 @@ import {
   createLedgerConsumer,
   serveLedgerReadApi,
   startStandingsPublisher,
+  LedgerReadModel,
   type LedgerConsumer,
   type LedgerRecord,
   type StandingsPublisher,
@@ -68,9 +69,10 @@ export async function startLedger(
   const reads = new SqliteLedgerStore(file, { readonly: true });
   const secret = randomBytes(32).toString('base64url');
   const url = `http://127.0.0.1:${await freePort()}`;
-  const server: Server = await serveLedgerReadApi({ store: reads, secret, publicKey, logger }, url);
+  const readModel = new LedgerReadModel(reads);
+  const server: Server = await serveLedgerReadApi({ store: reads, readModel, secret, publicKey, logger }, url);
   const standings = options.publishStandings
-    ? startStandingsPublisher({ store: reads, publisher, logger, intervalMs: 100 })
+    ? startStandingsPublisher({ readModel, publisher, logger, intervalMs: 100 })
     : undefined;
   return {
     dir,

@@ -17,6 +17,7 @@ import { createLedgerConsumer } from './ledger-consumer.js';
 import { caseMetrics } from './case-metrics.js';
 import { ledgerMetrics } from './ledger-metrics.js';
 import { serveLedgerReadApi } from './ledger-read-api.js';
+import { LedgerReadModel } from './ledger-read-model.js';
 import { describeLedgerLocation, openLedgerStore } from './ledger-stores.js';
 import { startStandingsPublisher } from './standings-publisher.js';
 
@@ -67,8 +68,13 @@ export async function startAuditLedger(
   ledgerMetrics(metrics.registry, () => consumer.stats());
   // Reads go through a connection of their own: a long scorecard never holds up an append.
   const reads = await openLedgerStore(config, { readonly: true });
+  const readModel = new LedgerReadModel(reads, logger.child({ component: 'ledger-read-model' }));
+  // Read the ledger so far now, not at the first request.
+  readModel
+    .catchUp()
+    .catch((err: unknown) => logger.warn({ err }, 'ledger read model not caught up; trying again at the next read'));
   const standings = startStandingsPublisher({
-    store: reads,
+    readModel,
     publisher,
     logger,
     intervalMs: config.GOVMESH_AUDIT_STANDINGS_INTERVAL_MS,
@@ -76,7 +82,14 @@ export async function startAuditLedger(
   let server: Server;
   try {
     server = await serveLedgerReadApi(
-      { store: reads, secret: config.readSecret, publicKey: signer.publicKey, logger, metrics: metrics.registry },
+      {
+        store: reads,
+        readModel,
+        secret: config.readSecret,
+        publicKey: signer.publicKey,
+        logger,
+        metrics: metrics.registry,
+      },
       config.GOVMESH_AUDIT_URL,
     );
   } catch (err) {

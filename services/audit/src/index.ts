@@ -26,6 +26,7 @@ export {
   type ScorecardWindow,
 } from './scorecards.js';
 export { startStandingsPublisher, type StandingsPublisher } from './standings-publisher.js';
+export { LedgerReadModel } from './ledger-read-model.js';
 export { ledgerReadApp, serveLedgerReadApi, type LedgerReadApiOptions } from './ledger-read-api.js';
 export { auditTimeline, citizenTimeline, type AuditTimelineEntry, type CitizenTimelineEntry } from './case-timeline.js';
 export { TransparencyTally, transparencyFigures } from './transparency.js';

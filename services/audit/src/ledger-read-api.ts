@@ -11,12 +11,13 @@ import type { Registry } from 'prom-client';
 import { auditTimeline, citizenTimeline } from './case-timeline.js';
 import type { LedgerStore } from './ledger-store.js';
 import { verifyLedger } from './ledger-verification.js';
-import { scorecardsOf } from './scorecards.js';
-import { transparencyFigures } from './transparency.js';
+import { LedgerReadModel } from './ledger-read-model.js';
 
 export interface LedgerReadApiOptions {
   /** A read-only view of the ledger (its own connection, so reads never hold up appends). */
   readonly store: LedgerStore;
+  /** Scorecards and public figures, following the ledger (made over `store` when not given). */
+  readonly readModel?: LedgerReadModel;
   /** The bearer secret a caller must present (the API's); compared in constant time. */
   readonly secret: string;
   /** Checks each checkpoint's signature in `verify`. */
@@ -51,7 +52,14 @@ function instant(req: Request, name: 'from' | 'to'): Date | undefined {
  * scorecards, the chain's verdict and the public figures. Nothing else opens the ledger's store.
  * Every route but `health` asks for the shared bearer secret.
  */
-export function ledgerReadApp({ store, secret, publicKey, logger, metrics }: LedgerReadApiOptions): express.Express {
+export function ledgerReadApp({
+  store,
+  readModel = new LedgerReadModel(store),
+  secret,
+  publicKey,
+  logger,
+  metrics,
+}: LedgerReadApiOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   // The API's read continues its request's trace (the traceparent header).
@@ -79,13 +87,13 @@ export function ledgerReadApp({ store, secret, publicKey, logger, metrics }: Led
   app.get(AUDIT_READ_MODEL.scorecards, async (req, res) => {
     const from = instant(req, 'from');
     const to = instant(req, 'to');
-    res.json(await scorecardsOf(store.records(), { ...(from ? { from } : {}), ...(to ? { to } : {}) }));
+    res.json(await readModel.scorecards({ ...(from ? { from } : {}), ...(to ? { to } : {}) }));
   });
   app.get(AUDIT_READ_MODEL.verify, async (_req, res) => {
     res.json(await verifyLedger(store.records(), await store.checkpoints(), publicKey ? { publicKey } : {}));
   });
   app.get(AUDIT_READ_MODEL.transparency, async (_req, res) => {
-    res.json(await transparencyFigures(store.records()));
+    res.json(await readModel.transparency());
   });
   app.use((req, _res, next) => {
     next(new ReadModelProblem(404, 'NOT_FOUND', `no route ${req.method} ${req.path}`));

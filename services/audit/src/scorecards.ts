@@ -64,7 +64,7 @@ interface Tally {
   readonly taskType: string;
   readonly total: Counts;
   /** Every counted event with its time; the value is a turnaround (completions) or a score (ratings). */
-  readonly log?: DatedLog;
+  readonly log: DatedLog;
 }
 
 /** The median of sorted numbers (the mean of the middle two for an even count). */
@@ -94,8 +94,6 @@ export function percentile(sorted: ArrayLike<number>, p: number): number | null 
  * refused as not assigned, never as an invalid output, and is no mark of its own (a late partner's
  * breach is already counted; a case the applicant withdrew is no fault of the partner's). What it
  * keeps of a closed case not rated yet is whom the rating would count for.
- *
- * `standingsOnly`: keeps the totals only (no dated counts), for a tally asked for standings alone.
  */
 export class ScorecardTally {
   private readonly dispatches = new Map<string, Dispatch>();
@@ -115,8 +113,6 @@ export class ScorecardTally {
   private readonly openCaseTasks = new Map<string, Set<string>>();
   private lastSeq = 0;
 
-  constructor(private readonly options: { readonly standingsOnly?: boolean } = {}) {}
-
   /** What the tally holds of single cases: task attempts, and cases (open, or closed and not rated yet). */
   held(): { taskAttempts: number; cases: number } {
     const cases = [this.caseTallies, this.closedUnrated, this.openCaseTasks, this.ratings].flatMap((m) => [
@@ -133,16 +129,7 @@ export class ScorecardTally {
   private tally(partnerId: string, taskType: string): Tally {
     const key = `${partnerId}\u0000${taskType}`;
     let t = this.tallies.get(key);
-    if (!t)
-      this.tallies.set(
-        key,
-        (t = {
-          partnerId,
-          taskType,
-          total: noCounts(),
-          ...(this.options.standingsOnly ? {} : { log: new DatedLog() }),
-        }),
-      );
+    if (!t) this.tallies.set(key, (t = { partnerId, taskType, total: noCounts(), log: new DatedLog() }));
     return t;
   }
 
@@ -189,9 +176,6 @@ export class ScorecardTally {
       }
       case DOMAIN_EVENTS.resultRejected.type: {
         const d = this.dispatchOf(String(f.taskId), f.attempt);
-        // Standings are published for task types only: no score counts a refusal of a task the
-        // tally holds no dispatch of (a closed case's, or one never dispatched).
-        if (!d && this.options.standingsOnly) return;
         // A result for someone else's task still counts against the partner that sent it; one for a
         // task the tally holds no dispatch of (never dispatched, or its case closed) under no type.
         const t = this.tally(String(f.partnerId), d?.taskType ?? UNKNOWN_TASK_TYPE);
@@ -273,7 +257,6 @@ export class ScorecardTally {
     const to = window.to?.getTime() ?? Infinity;
     const cards: PartnerScorecard[] = [];
     for (const { partnerId, taskType, log } of this.tallies.values()) {
-      if (!log) throw new Error('a standings tally keeps no dated counts: ask it for standings()');
       const c = noCounts();
       const turnarounds: number[] = [];
       log.forEachIn(from, to, (kind, value) => {
@@ -313,7 +296,7 @@ export class ScorecardTally {
 
 function count(t: Tally, name: Counted, time: number, value = 0): void {
   t.total[name] += 1;
-  t.log?.push(time, KIND[name], value);
+  t.log.push(time, KIND[name], value);
 }
 
 function rate(t: Tally, rating: Rating): void {

@@ -3,8 +3,7 @@ import { PARTNER_STANDINGS_TOPIC } from '@govmesh/contracts/topics';
 import type { CloudEventPublisher } from '@govmesh/messaging';
 import type { Logger } from 'pino';
 
-import type { LedgerStore } from './ledger-store.js';
-import { ScorecardTally } from './scorecards.js';
+import type { LedgerReadModel } from './ledger-read-model.js';
 
 export interface StandingsPublisher {
   /** Reads the records appended since the last call and publishes the standings that changed. */
@@ -19,21 +18,21 @@ export interface StandingsPublisher {
  * publishes every standing once (compaction keeps the latest, so that is harmless).
  */
 export function startStandingsPublisher(deps: {
-  store: LedgerStore;
+  readModel: LedgerReadModel;
   publisher: CloudEventPublisher;
   logger: Logger;
   /** How often to look for new records. */
   intervalMs: number;
 }): StandingsPublisher {
   const log = deps.logger.child({ component: 'partner-standings' });
-  const tally = new ScorecardTally({ standingsOnly: true });
   const published = new Map<string, string>();
   let running: Promise<number> | undefined;
 
   async function pass(): Promise<number> {
-    for await (const record of deps.store.records(tally.seq + 1)) tally.add(record);
+    const standings = await deps.readModel.standings();
+    const seq = deps.readModel.seq;
     const changed: PartnerStanding[] = [];
-    for (const standing of tally.standings()) {
+    for (const standing of standings) {
       const key = partnerStandingKey(standing);
       const value = `${standing.assigned}/${standing.score}`;
       if (published.get(key) !== value) changed.push(standing);
@@ -44,7 +43,7 @@ export function startStandingsPublisher(deps: {
         topic: PARTNER_STANDINGS_TOPIC,
         key: partnerStandingKey(standing),
         event: {
-          id: `${partnerStandingKey(standing)}@${tally.seq}`,
+          id: `${partnerStandingKey(standing)}@${seq}`,
           type: PARTNER_STANDING,
           source: '/govmesh/audit',
           subject: standing.partnerId,
@@ -53,7 +52,7 @@ export function startStandingsPublisher(deps: {
       })),
     );
     for (const s of changed) published.set(partnerStandingKey(s), `${s.assigned}/${s.score}`);
-    log.debug({ published: changed.length, throughSeq: tally.seq }, 'partner standings published');
+    log.debug({ published: changed.length, throughSeq: seq }, 'partner standings published');
     return changed.length;
   }
 

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+
+import { domainEvent } from './ledger-fixtures.test-helpers.js';
+import { ledgerEntryOf } from './ledger-record.js';
+import { LedgerReadModel } from './ledger-read-model.js';
+import type { LedgerStore } from './ledger-store.js';
+import { SqliteLedgerStore } from './sqlite-ledger-store.js';
+
+const submitted = (caseId: string) =>
+  ledgerEntryOf(
+    domainEvent('caseSubmitted', caseId, { serviceId: 'well-permit', serviceVersion: 1 }, '2026-11-23T09:00:00Z'),
+  );
+
+/** The ledger, with every read of its records noted: where it began, and how many ran at once. */
+function watched(store: SqliteLedgerStore) {
+  const reads: number[] = [];
+  let running = 0;
+  let mostAtOnce = 0;
+  const view: LedgerStore = Object.assign(Object.create(store) as LedgerStore, {
+    async *records(fromSeq = 1) {
+      reads.push(fromSeq);
+      running += 1;
+      mostAtOnce = Math.max(mostAtOnce, running);
+      try {
+        yield* store.records(fromSeq);
+      } finally {
+        running -= 1;
+      }
+    },
+  });
+  return { view, reads, mostAtOnce: () => mostAtOnce };
+}
+
+describe('the ledger read model', () => {
+  it('reads only what was appended since its last read, and each answer is read after it was asked', async () => {
+    const store = new SqliteLedgerStore(':memory:');
+    await store.append(Array.from({ length: 6_000 }, (_, i) => submitted(`case-${i}`)));
+    const { view, reads } = watched(store);
+    const model = new LedgerReadModel(view);
+    expect((await model.transparency())[0]).toMatchObject({ received: 6_000 });
+    await store.append([submitted('case-late')]);
+    expect((await model.transparency())[0]).toMatchObject({ received: 6_001 });
+    expect(reads).toEqual([1, 6_001]);
+  });
+
+  it('answers callers who ask at once with one read of the ledger, not one each', async () => {
+    const store = new SqliteLedgerStore(':memory:');
+    await store.append(Array.from({ length: 12_000 }, (_, i) => submitted(`case-${i}`)));
+    const { view, reads, mostAtOnce } = watched(store);
+    const model = new LedgerReadModel(view);
+    const [figures] = await Promise.all([
+      Promise.all(Array.from({ length: 10 }, () => model.transparency())),
+      model.scorecards(),
+      model.standings(),
+    ]);
+    expect(figures.map((a) => a[0]?.received)).toEqual(Array<number>(10).fill(12_000));
+    expect(reads).toEqual([1]);
+    // Asked while a read is under way: one more read after it, shared by both, never two at once.
+    await store.append(Array.from({ length: 12_000 }, (_, i) => submitted(`case-more-${i}`)));
+    const first = model.transparency();
+    await new Promise((resolve) => setImmediate(resolve)); // the read is between two pages
+    await store.append([submitted('case-late')]);
+    const during = await Promise.all([model.transparency(), model.transparency()]);
+    await first;
+    expect(during.map((a) => a[0]?.received)).toEqual([24_001, 24_001]);
+    expect(reads).toHaveLength(3);
+    expect(reads.slice(0, 2)).toEqual([1, 12_001]);
+    expect(mostAtOnce()).toBe(1);
+  });
+});
