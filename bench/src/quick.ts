@@ -10,6 +10,7 @@ import { bridgeWake, kafkaPingPong, messagingPath, signalWake } from './floors.j
 import { saslCost, type SaslCost } from './sasl-cost.js';
 import { inboxBench, type InboxFigures } from './inbox.js';
 import { ledgerBench } from './ledger-bench.js';
+import { ledgerReadsBench, type LedgerReadFigures } from './ledger-reads.js';
 import { throughputPoint, type ThroughputPoint } from './throughput-point.js';
 import { scaleBench } from './scale.js';
 import { latency, median, say, spread, type Latency, type Spread } from './stats.js';
@@ -40,6 +41,10 @@ for (let r = 0; r < ROUNDS; r += 1) {
   rawRead.push(a.rawRead);
 }
 
+const readCases = quick ? 20_000 : 100_000;
+say(`[${elapsed()}] ledger reads: the scorecards from the read model vs a read of ${readCases} cases' ledger …`);
+const ledgerReads = await ledgerReadsBench(readCases, ROUNDS);
+
 const p = await startBenchPlatform().catch((err: unknown) => {
   say(`the bench could not start its platform: ${(err as Error).name}: ${(err as Error).message}`);
   process.exit(1);
@@ -53,6 +58,7 @@ const results: Record<string, unknown> = {
     rawReadPerSecond: spread(rawRead),
     verifyPerSecond: spread(verify),
   },
+  ledgerReads,
 };
 try {
   for (let i = 0; i < 3; i += 1) await p.govmeshCase(1); // warm-up: bundles, caches, consumer groups
@@ -170,6 +176,7 @@ try {
     caseThroughputAgainstKafkaActivity: worstAgainstKafka[1].ratioToKafkaActivity!,
     dispatchToResume: per.msPerStep.govmesh / (pingPong1 + median(signal)),
     ledgerAppend: median(append) / median(rawInsert),
+    ledgerRead: ledgerReads.readModelRequestMs.median / ledgerReads.wholeLedgerReadMs.median,
   };
   const machine = {
     cpus: cpus().length,
@@ -193,10 +200,12 @@ try {
         'what one more partner step adds to a govmesh case (slope from 1 to 10 steps, one case at a time) over raw Kafka ping-pong p50 + a bare signal wake-up p50',
       ledgerAppend:
         'ledger appends/s over a raw batched INSERT/s of the same rows into the same SQLite table (WAL, synchronous FULL, 500 rows a transaction)',
+      ledgerRead:
+        'a request for the scorecards from the ledger read model, 50 new cases since the last, over a read of the whole ledger into scorecards (what each request did before), same SQLite ledger',
     },
     caseThroughputAt: worst[0],
     caseThroughputAgainstKafkaActivityAt: worstAgainstKafka[0],
-    targets: { caseThroughput: '≥ 1.0', dispatchToResume: '≤ 1.0', ledgerAppend: '≥ 0.5' },
+    targets: { caseThroughput: '≥ 1.0', dispatchToResume: '≤ 1.0', ledgerAppend: '≥ 0.5', ledgerRead: '≤ 0.05' },
     ...results,
   };
   const dir = fileURLToPath(new URL('../results', import.meta.url));
@@ -210,7 +219,10 @@ try {
 }
 
 interface Report {
-  ratios: Record<'caseThroughput' | 'caseThroughputAgainstKafkaActivity' | 'dispatchToResume' | 'ledgerAppend', number>;
+  ratios: Record<
+    'caseThroughput' | 'caseThroughputAgainstKafkaActivity' | 'dispatchToResume' | 'ledgerAppend' | 'ledgerRead',
+    number
+  >;
   machine: { cpus: number; model: string; memoryGiB: number; node: string };
   perStep: {
     caseMs: Record<string, { bare: Spread; govmesh: Spread }>;
@@ -238,6 +250,7 @@ interface Report {
     verifyPerSecond: Spread;
   };
   inbox: InboxFigures[];
+  ledgerReads: LedgerReadFigures;
 }
 
 function report(r: Report): string {
@@ -252,6 +265,7 @@ function report(r: Report): string {
     `| caseThroughput against the bare workflow whose activities reach the partner over Kafka (lowest at 8+ concurrent: ${r.caseThroughputAgainstKafkaActivityAt.replace('x', ' × ')}) | ${f(r.ratios.caseThroughputAgainstKafkaActivity)} | reported, no target |`,
     `| dispatchToResume | ${f(r.ratios.dispatchToResume)} | ≤ 1.0 |`,
     `| ledgerAppend | ${f(r.ratios.ledgerAppend)} | ≥ 0.5 |`,
+    `| ledgerRead | ${f(r.ratios.ledgerRead, 3)} | ≤ 0.05 |`,
     '',
     `## Temporal floor: one case at a time`,
     '',
@@ -333,6 +347,17 @@ function report(r: Report): string {
     `| append | ${s(r.ledger.appendPerSecond, 0)} |`,
     `| raw read of the same rows (the floor for verify) | ${s(r.ledger.rawReadPerSecond, 0)} |`,
     `| verify | ${s(r.ledger.verifyPerSecond, 0)} |`,
+    '',
+    `## Ledger reads: ${r.ledgerReads.cases} cases, ${r.ledgerReads.records} records`,
+    '',
+    `| measure | ms |`,
+    `|---|---|`,
+    `| a read of the whole ledger into scorecards (each request before) | ${s(r.ledgerReads.wholeLedgerReadMs, 0)} |`,
+    `| a request for the scorecards from the read model, ${r.ledgerReads.newCasesPerRequest} new cases since the last | ${s(r.ledgerReads.readModelRequestMs, 1)} |`,
+    `| the read model's first read (once, at the service's start) | ${f(r.ledgerReads.readModelFirstReadMs, 0)} |`,
+    `| the longest the event loop waited during a whole-ledger read | ${f(r.ledgerReads.eventLoopLongestWaitMs, 0)} |`,
+    '',
+    `The read model holds ${f(r.ledgerReads.readModelBytesPerCase, 0)} bytes a case (one in five rated).`,
     '',
     `Machine: ${r.machine.cpus} × ${r.machine.model}, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}.`,
     '',

@@ -1,0 +1,159 @@
+// What a request for the scorecards costs the audit service: read from the ledger read model,
+// which follows the ledger and reads only what is new, against a read of the whole ledger (what
+// every request for the scorecards or the public figures did before), on the same synthetic ledger
+// of three-task cases in SQLite. Also the longest the event loop waited during a whole-ledger read
+// (every other request, and the appends, wait that long), and what the model holds per case.
+// `npx tsx src/ledger-reads.ts [cases] [rounds]` prints it; `npm run bench` reports it.
+import { mkdtempSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+import { LedgerReadModel, SqliteLedgerStore, ledgerEntryOf, scorecardsOf } from '@govmesh/audit';
+import { DOMAIN_EVENTS, type DomainEvent, type DomainEventKind } from '@govmesh/contracts/domain-events';
+
+import { say, spread, type Spread } from './stats.js';
+
+export interface LedgerReadFigures {
+  readonly cases: number;
+  readonly records: number;
+  /** Each round appends this many cases, then asks the model for the scorecards. */
+  readonly newCasesPerRequest: number;
+  readonly wholeLedgerReadMs: Spread;
+  readonly readModelRequestMs: Spread;
+  readonly readModelFirstReadMs: number;
+  /** The longest the event loop waited during one whole-ledger read. */
+  readonly eventLoopLongestWaitMs: number;
+  readonly readModelBytesPerCase: number;
+}
+
+let eventSeq = 0;
+const T0 = 1_790_000_000_000;
+
+/** One case as the demo's three-step service writes it: 14 records, one case in five rated. */
+function caseEvents(k: number): DomainEvent[] {
+  const caseId = `case-${k.toString(36)}-0f3e2a1b-9c8d-4e7f-a6b5-c4d3e2f1a0b9`;
+  let at = T0 + k * 1000;
+  const ev = (kind: DomainEventKind, data: Record<string, unknown>): DomainEvent => {
+    eventSeq += 1;
+    return {
+      specversion: '1.0',
+      id: `${caseId}/${eventSeq}`,
+      source: kind === 'satisfactionRated' ? '/govmesh/api' : '/govmesh/worker',
+      type: DOMAIN_EVENTS[kind].type,
+      subject: caseId,
+      time: new Date(at).toISOString(),
+      datacontenttype: 'application/json',
+      dataschema: `urn:govmesh:schema:${kind}`,
+      data: { correlationId: caseId, causationId: `${caseId}/cause`, ...data },
+    } as DomainEvent;
+  };
+  const events = [
+    ev('caseSubmitted', {
+      serviceId: `service-${k % 4}`,
+      serviceVersion: 1,
+      statutoryDeadline: new Date(at + 86_400_000).toISOString(),
+    }),
+  ];
+  for (let s = 0; s < 3; s += 1) {
+    const stepId = `check-${s}`;
+    const taskId = `${caseId}:${stepId}`;
+    const partnerId = `partner-${(k + s) % 6}`;
+    at += 3;
+    events.push(ev('stepStarted', { stepId, mode: 'outsourced' }));
+    at += 2;
+    events.push(
+      ev('taskDispatched', {
+        stepId,
+        taskId,
+        partnerId,
+        taskType: `check-${s}@1`,
+        attempt: 1,
+        deadline: new Date(at + 5_000).toISOString(),
+        sharedFields: ['applicant.name'],
+      }),
+    );
+    at += 40 + (k % 50);
+    events.push(ev('resultAccepted', { stepId, taskId, partnerId, attempt: 1, outcome: 'completed' }));
+    at += 1;
+    events.push(ev('stepCompleted', { stepId, mode: 'outsourced', outcome: 'completed' }));
+  }
+  at += 5;
+  events.push(ev('caseCompleted', { decision: 'approved' }));
+  at += 60_000;
+  if (k % 5 === 0) events.push(ev('satisfactionRated', { score: 1 + (k % 5) }));
+  return events;
+}
+
+async function appendCases(store: SqliteLedgerStore, from: number, count: number): Promise<void> {
+  for (let k = from; k < from + count; k += 500)
+    await store.append(
+      Array.from({ length: Math.min(500, from + count - k) }, (_, i) => caseEvents(k + i))
+        .flat()
+        .map(ledgerEntryOf),
+    );
+}
+
+/** A full collection, for the heap figure (the bench runs without --expose-gc). */
+function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
+
+export async function ledgerReadsBench(cases: number, rounds: number, newCases = 50): Promise<LedgerReadFigures> {
+  const store = new SqliteLedgerStore(join(mkdtempSync(join(tmpdir(), 'govmesh-bench-reads-')), 'ledger.sqlite'));
+  try {
+    await appendCases(store, 0, cases);
+    collectGarbage();
+    const heapBefore = process.memoryUsage().heapUsed;
+    const model = new LedgerReadModel(store);
+    const firstStarted = performance.now();
+    await model.catchUp();
+    const readModelFirstReadMs = performance.now() - firstStarted;
+    collectGarbage();
+    const readModelBytesPerCase = (process.memoryUsage().heapUsed - heapBefore) / cases;
+
+    const whole: number[] = [];
+    const request: number[] = [];
+    let longestWait = 0;
+    let appended = cases;
+    for (let r = 0; r < rounds; r += 1) {
+      const delay = monitorEventLoopDelay({ resolution: 10 });
+      delay.enable();
+      const t = performance.now();
+      await scorecardsOf(store.records());
+      whole.push(performance.now() - t);
+      delay.disable();
+      longestWait = Math.max(longestWait, delay.max / 1e6);
+
+      await appendCases(store, appended, newCases);
+      appended += newCases;
+      const m = performance.now();
+      await model.scorecards();
+      request.push(performance.now() - m);
+    }
+    const { seq: records } = await store.head();
+    return {
+      cases: appended,
+      records,
+      newCasesPerRequest: newCases,
+      wholeLedgerReadMs: spread(whole),
+      readModelRequestMs: spread(request),
+      readModelFirstReadMs,
+      eventLoopLongestWaitMs: longestWait,
+      readModelBytesPerCase,
+    };
+  } finally {
+    await store.close();
+  }
+}
+
+if (process.argv[1]?.endsWith('ledger-reads.ts')) {
+  const figures = await ledgerReadsBench(Number(process.argv[2] ?? 20_000), Number(process.argv[3] ?? 3));
+  say(JSON.stringify(figures, null, 2));
+  say(
+    `a request from the read model over a whole-ledger read: ${(figures.readModelRequestMs.median / figures.wholeLedgerReadMs.median).toFixed(3)}`,
+  );
+}
