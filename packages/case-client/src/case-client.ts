@@ -309,7 +309,9 @@ export class CaseClient {
    * `work` under a signal of its own that aborts with `signal`. Temporal's connection adds an abort
    * listener to the signal for every gRPC call and never takes it off; given the caller's signal,
    * which lives as long as a reader holds its partitions, each hand-over left a listener holding
-   * its call behind, for days (the bridge's memory grew with every result).
+   * its call behind, for days (the bridge's memory grew with every result). Linked by hand, not
+   * with `AbortSignal.any`: on Node 20 that keeps every signal made from a long-lived source
+   * reachable from it (nodejs/node#55351, #54614), the same kind of leak.
    */
   private async untilAborted<T>(signal: AbortSignal, work: () => Promise<T>): Promise<T> {
     const own = new AbortController();
