@@ -90,10 +90,10 @@ export function percentile(sorted: ArrayLike<number>, p: number): number | null 
  * The tally follows the ledger for as long as the audit service runs, so it must not grow with
  * every case ever dispatched beyond its dated counts (about 17 bytes each). It forgets a case's
  * dispatches when the case closes, and the case once it is closed and rated (a case is rated once,
- * after it ended). Nothing after a case closes changes a count: an answer to one of its tasks is
- * refused as not assigned, never as an invalid output, and is no mark of its own (a late partner's
- * breach is already counted; a case the applicant withdrew is no fault of the partner's). What it
- * keeps of a closed case not rated yet is whom the rating would count for.
+ * after it ended). Nothing after a case closes changes a score: an answer to one of its tasks is
+ * refused as not assigned, never as an invalid output, and counts against its sender under no task
+ * type (a late partner's breach is already counted; a case the applicant withdrew is no fault of
+ * the partner's). What it keeps of a closed case not rated yet is whom the rating would count for.
  */
 export class ScorecardTally {
   private readonly dispatches = new Map<string, Dispatch>();
