@@ -12,6 +12,7 @@ import { auditTimeline, citizenTimeline } from './case-timeline.js';
 import type { LedgerStore } from './ledger-store.js';
 import { verifyLedger } from './ledger-verification.js';
 import { LedgerReadModel } from './ledger-read-model.js';
+import { sharedRuns } from './shared-runs.js';
 
 export interface LedgerReadApiOptions {
   /** A read-only view of the ledger (its own connection, so reads never hold up appends). */
@@ -89,8 +90,12 @@ export function ledgerReadApp({
     const to = instant(req, 'to');
     res.json(await readModel.scorecards({ ...(from ? { from } : {}), ...(to ? { to } : {}) }));
   });
+  // A verification reads and hashes the whole ledger: auditors asking at once share one.
+  const verify = sharedRuns(async () =>
+    verifyLedger(store.records(), await store.checkpoints(), publicKey ? { publicKey } : {}),
+  );
   app.get(AUDIT_READ_MODEL.verify, async (_req, res) => {
-    res.json(await verifyLedger(store.records(), await store.checkpoints(), publicKey ? { publicKey } : {}));
+    res.json(await verify());
   });
   app.get(AUDIT_READ_MODEL.transparency, async (_req, res) => {
     res.json(await readModel.transparency());

@@ -2,6 +2,7 @@ import type { PartnerScorecard, PartnerStanding, ServiceTransparency } from '@go
 import type { Logger } from 'pino';
 
 import type { LedgerStore } from './ledger-store.js';
+import { sharedRuns } from './shared-runs.js';
 import { ScorecardTally, type ScorecardWindow } from './scorecards.js';
 import { TransparencyTally } from './transparency.js';
 
@@ -18,8 +19,6 @@ export class LedgerReadModel {
   private readonly scorecardTally = new ScorecardTally();
   private readonly transparencyTally = new TransparencyTally();
   private lastSeq = 0;
-  private reading: Promise<void> | undefined;
-  private queued: Promise<void> | undefined;
 
   constructor(
     private readonly store: LedgerStore,
@@ -32,21 +31,7 @@ export class LedgerReadModel {
   }
 
   /** Reads what was appended since the last read; resolved once the read that began after the call ends. */
-  catchUp(): Promise<void> {
-    if (this.queued) return this.queued;
-    const queued = (this.reading ?? Promise.resolve())
-      .catch(() => undefined) // the read before failed for its own callers; this one tries again
-      .then(() => {
-        this.queued = undefined;
-        const reading = this.read().finally(() => {
-          if (this.reading === reading) this.reading = undefined;
-        });
-        this.reading = reading;
-        return reading;
-      });
-    this.queued = queued;
-    return queued;
-  }
+  readonly catchUp: () => Promise<void> = sharedRuns(() => this.read());
 
   async scorecards(window: ScorecardWindow = {}): Promise<PartnerScorecard[]> {
     await this.catchUp();
