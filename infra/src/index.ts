@@ -19,7 +19,7 @@ export {
   type ToolName,
 } from './errors.js';
 export { waitForKafka, kafkaNodes, type KafkaNode } from './kafka.js';
-export { readPidRecord, type PidRecord } from './engine-process.js';
+export { isAlive, readPidRecord, type PidRecord } from './engine-process.js';
 export { databaseUrl, waitForPostgres } from './postgres.js';
 export { ensureChromium, DEBIAN_CHROMIUM } from './chromium.js';
 export { platformCredentials, principalsDir, KafkaCredentialsMissing } from './kafka-principals.js';

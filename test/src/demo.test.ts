@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,6 +61,55 @@ describe('govmesh demo', () => {
     await registry.stop();
     expect(ids.map((id) => statuses.get(id))).toEqual(ids.map(() => 'terminated'));
   }, 240_000);
+
+  it('plays a batch beside a serving `govmesh up --demo` with the crew already on duty, and leaves it on duty', async () => {
+    const suffix = Math.random().toString(16).slice(2, 8);
+    const dir = mkdtempSync(join(tmpdir(), 'govmesh-e2e-demo-beside-'));
+    const env = { ...process.env, ...(await isolatedStackEnv(dir, 'beside', suffix)) };
+    const up = spawn(process.execPath, [join(root, 'services/cli/bin/govmesh.js'), 'up', '--demo', '--cases', '1'], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, stopped as a terminal's Ctrl-C stops it: every process of it at once.
+      detached: true,
+    });
+    const exited = new Promise((resolve) => up.once('exit', resolve));
+    let said = '';
+    up.stdout.on('data', (chunk: Buffer) => (said += chunk.toString()));
+    up.stderr.resume();
+    try {
+      const serving = Date.now() + 180_000;
+      while (!said.includes('govmesh is serving')) {
+        if (Date.now() > serving || up.exitCode !== null) throw new Error(`govmesh up did not serve:\n${said}`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      // A second crew used to log the same partners in again (new passwords), take half their
+      // tasks without knowing those cases' scenarios, and take the partners off duty at its end.
+      const summary = await demo(env, 5);
+      expect(summary).toMatchObject({
+        completed: 5,
+        unexpected: 0,
+        outcomes: { 'on-time': 1, reassigned: 1, fallback: 1, 'invalid-corrected': 1, 'review-rework': 1, other: 0 },
+      });
+      const ids = ['swift-checks', 'steady-inspections', 'sloppy-services', 'silent-partners'].map(
+        (p) => `${p}-${suffix}`,
+      );
+      const statuses = new Map<string, string>();
+      const registry = await watchPartnerRegistry({
+        kafka: kafkaClient('e2e-demo-beside-registry'),
+        logger,
+        onProfile: (p) => statuses.set(p.id, p.status),
+      });
+      await registry.caughtUp;
+      await registry.stop();
+      expect(ids.map((id) => statuses.get(id))).toEqual(ids.map(() => 'active'));
+      // And they still work: a second batch beside the same crew is played the same way.
+      expect(await demo(env, 5)).toMatchObject({ completed: 5, unexpected: 0 });
+    } finally {
+      process.kill(-up.pid!, 'SIGINT');
+      await exited;
+    }
+  }, 420_000);
 
   it('on PostgreSQL, with two of every service and three brokers, keeps every case when one of each is killed midway', async () => {
     const suffix = Math.random().toString(16).slice(2, 8);

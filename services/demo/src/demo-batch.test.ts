@@ -2,8 +2,7 @@ import { DOMAIN_EVENTS } from '@govmesh/contracts/domain-events';
 import { describe, expect, it } from 'vitest';
 
 import type { ApiSession } from './api-session.js';
-import { runDemoBatch, twiceApplied } from './demo-batch.js';
-import type { DemoCrew } from './demo-crew.js';
+import { runDemoBatch, twiceApplied, type DemoBatchOptions } from './demo-batch.js';
 import { scenarioFor, type Scenario } from './scenarios.js';
 
 const MARK: Record<Scenario, { type: string; facts: Record<string, unknown> } | undefined> = {
@@ -60,10 +59,9 @@ function fakeApi(o: { lose?: number[]; neverEnd?: number[]; unmarked?: number[];
   return { api, mostOpen: () => mostOpen };
 }
 
-const crew = (): DemoCrew => ({
+const crew = (): DemoBatchOptions['crew'] => ({
   scenarios: new Map(),
   partnerIds: new Set(['swift-checks']),
-  stop: () => Promise.resolve(),
 });
 
 describe('the demo batch', () => {

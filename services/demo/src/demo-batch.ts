@@ -3,7 +3,6 @@ import type { PartnerScorecard } from '@govmesh/contracts/partner-scorecard';
 
 import { AUDITOR, citizen, type ApiSession } from './api-session.js';
 import { demoApplication } from './demo-catalogue.js';
-import type { DemoCrew } from './demo-crew.js';
 import { SCENARIOS, endedAsExpected, outcomesOf, scenarioFor, type Scenario, type TrailEntry } from './scenarios.js';
 
 /** What `govmesh demo --json` prints. */
@@ -36,7 +35,11 @@ export interface DemoProgress {
 
 export interface DemoBatchOptions {
   readonly api: ApiSession;
-  readonly crew: DemoCrew;
+  /** Where the batch writes each case's scenario, and whose scorecards it reports: the crew on duty. */
+  readonly crew: {
+    readonly scenarios: { set(caseId: string, scenario: Scenario): unknown };
+    readonly partnerIds: ReadonlySet<string>;
+  };
   readonly cases: number;
   /** How many cases are open at once (a closed loop, as a day's applications arrive): 20. */
   readonly inFlight?: number;

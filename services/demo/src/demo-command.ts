@@ -22,6 +22,8 @@ import { ApiSession } from './api-session.js';
 import { loadDemoConfig, processEnvironment } from './config.js';
 import { runDemoBatch, type DemoProgress, type DemoSummary } from './demo-batch.js';
 import { startDemoCrew, type DemoCrew } from './demo-crew.js';
+import { demoPartners } from './demo-partners.js';
+import { ScenarioBook, crewFiles, crewOnDutyElsewhere, declareCrewOnDuty } from './scenario-book.js';
 import {
   REPLICATED,
   REPLICA_PORT_STEP,
@@ -120,6 +122,7 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
   let engines: InfraStatus | undefined;
   let stack: PlatformStack | undefined;
   let crew: DemoCrew | undefined;
+  let offDuty: (() => void) | undefined;
   let stopping: Promise<void> | undefined;
   /** OTEL_* for the processes (and this one's demo partners) when spans go to the trace viewer. */
   const tracedEnv: Record<string, string> = {};
@@ -128,6 +131,7 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
     (stopping ??= (async () => {
       say(o.json, 'stopping govmesh …');
       await crew?.stop().catch(() => undefined);
+      offDuty?.();
       await tracing?.shutdown();
       await stack?.stop();
       const ours = engines
@@ -228,19 +232,37 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
         }
         for (const fault of faults) say(o.json, `fault: ${fault}`);
       };
-      // Each demo partner connects with the Kafka credentials its onboarding answered, like any partner.
-      crew = await startDemoCrew({
-        api,
-        logger,
-        root,
-        partnerSuffix: config.GOVMESH_DEMO_PARTNER_SUFFIX,
-        tls: infraConfig.kafka.clientTls,
-        ...(o.faults ? { partnerSeconds: FAULTS_PARTNER_SECONDS } : {}),
-      });
+      const files = crewFiles(infraConfig.dataDir, config.GOVMESH_DEMO_PARTNER_SUFFIX);
+      // A `govmesh up --demo` on this machine keeps its crew on duty: it plays this batch too. A
+      // second crew would log its partners in again (new passwords, which the first crew's
+      // partners no longer have), take half their tasks without knowing those cases' scenarios,
+      // and take the partners off duty at its end.
+      const onDuty = stack ? undefined : crewOnDutyElsewhere(files.onDuty);
+      let cast: { scenarios: ScenarioBook; partnerIds: ReadonlySet<string> };
+      if (onDuty !== undefined) {
+        say(o.json, `the demo crew of process ${onDuty} is on duty: it plays this batch's cases`);
+        cast = {
+          scenarios: new ScenarioBook(files.book),
+          partnerIds: new Set(demoPartners(config.GOVMESH_DEMO_PARTNER_SUFFIX).map((p) => p.profile.id)),
+        };
+      } else {
+        // Each demo partner connects with the Kafka credentials its onboarding answered, like any partner.
+        crew = await startDemoCrew({
+          api,
+          logger,
+          root,
+          partnerSuffix: config.GOVMESH_DEMO_PARTNER_SUFFIX,
+          tls: infraConfig.kafka.clientTls,
+          scenarios: ScenarioBook.fresh(files.book),
+          ...(o.faults ? { partnerSeconds: FAULTS_PARTNER_SECONDS } : {}),
+        });
+        offDuty = declareCrewOnDuty(files.onDuty);
+        cast = crew;
+      }
       let last = 0;
       summary = await runDemoBatch({
         api,
-        crew,
+        crew: cast,
         cases: o.cases,
         onSubmitted: injectFaults,
         onProgress: (p: DemoProgress) => {

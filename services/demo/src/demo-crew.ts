@@ -9,7 +9,7 @@ const CONTRACTOR = adminOf('market-regulation');
 import { DEMO_SERVICES, onDemoClock, readExample } from './demo-catalogue.js';
 import { startDemoOfficer } from './demo-officer.js';
 import { demoPartners, startDemoPartners } from './demo-partners.js';
-import type { Scenario } from './scenarios.js';
+import type { ScenarioBook } from './scenario-book.js';
 
 /**
  * Everyone the demo plays: the catalogue published, the simulated partners on duty and the demo
@@ -17,8 +17,8 @@ import type { Scenario } from './scenarios.js';
  * submits by hand flows too.
  */
 export interface DemoCrew {
-  /** Which scenario each demo case plays; a case not in here is treated as a plain one. */
-  readonly scenarios: Map<string, Scenario>;
+  /** Which scenario each demo case plays; a case not in it is treated as a plain one. */
+  readonly scenarios: ScenarioBook;
   /** Which partner ids this crew plays (for the scorecards). */
   readonly partnerIds: ReadonlySet<string>;
   /** Stops the partners and the officer and takes the partners off the registry's active list. */
@@ -35,6 +35,8 @@ export interface DemoCrewOptions {
   readonly partnerSuffix?: string;
   /** TLS towards the brokers (their CA), when the cluster takes TLS. */
   readonly tls?: KafkaTls | undefined;
+  /** Where the crew looks up each case's scenario (a batch of another process may write it). */
+  readonly scenarios: ScenarioBook;
 }
 
 export async function startDemoCrew(o: DemoCrewOptions): Promise<DemoCrew> {
@@ -80,7 +82,7 @@ export async function startDemoCrew(o: DemoCrewOptions): Promise<DemoCrew> {
   // Give workers and the bridge a moment to read the registry and subscribe to the new topics.
   await new Promise((r) => setTimeout(r, 2_000));
 
-  const scenarios = new Map<string, Scenario>();
+  const { scenarios } = o;
   // The partners read their task types from the API's contract registry, as a real partner would.
   const partners = await startDemoPartners(
     crew,
