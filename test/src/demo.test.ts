@@ -26,6 +26,23 @@ async function demo(env: NodeJS.ProcessEnv, cases: number, options: string[] = [
   return JSON.parse(stdout) as DemoSummary;
 }
 
+/** The demo crew's partner ids in a run with its own suffix. */
+const crewIds = (suffix: string) =>
+  ['swift-checks', 'steady-inspections', 'sloppy-services', 'silent-partners'].map((p) => `${p}-${suffix}`);
+
+/** Each partner's status as the registry topic has it now. */
+async function registryStatuses(ids: readonly string[]): Promise<Array<string | undefined>> {
+  const statuses = new Map<string, string>();
+  const registry = await watchPartnerRegistry({
+    kafka: kafkaClient(`e2e-demo-registry-${Math.random().toString(16).slice(2, 8)}`),
+    logger,
+    onProfile: (p) => statuses.set(p.id, p.status),
+  });
+  await registry.caughtUp;
+  await registry.stop();
+  return ids.map((id) => statuses.get(id));
+}
+
 describe('govmesh demo', () => {
   it('runs a small batch the way `npm start` does, and every case ends as its scenario intended', async () => {
     const suffix = Math.random().toString(16).slice(2, 8);
@@ -46,20 +63,10 @@ describe('govmesh demo', () => {
       outcomes: { 'on-time': 1, reassigned: 1, fallback: 1, 'invalid-corrected': 1, 'review-rework': 1, other: 0 },
     });
     expect(summary.seconds).toBeGreaterThan(0);
-    const ids = ['swift-checks', 'steady-inspections', 'sloppy-services', 'silent-partners'].map(
-      (p) => `${p}-${suffix}`,
-    );
+    const ids = crewIds(suffix);
     expect(summary.partners.map((c) => c.partnerId)).toEqual(expect.arrayContaining(ids));
     // Nobody plays these partners any more: the registry must not offer them work.
-    const statuses = new Map<string, string>();
-    const registry = await watchPartnerRegistry({
-      kafka: kafkaClient('e2e-demo-registry'),
-      logger,
-      onProfile: (p) => statuses.set(p.id, p.status),
-    });
-    await registry.caughtUp;
-    await registry.stop();
-    expect(ids.map((id) => statuses.get(id))).toEqual(ids.map(() => 'terminated'));
+    expect(await registryStatuses(ids)).toEqual(ids.map(() => 'terminated'));
   }, 240_000);
 
   it('plays a batch beside a serving `govmesh up --demo` with the crew already on duty, and leaves it on duty', async () => {
@@ -91,18 +98,8 @@ describe('govmesh demo', () => {
         unexpected: 0,
         outcomes: { 'on-time': 1, reassigned: 1, fallback: 1, 'invalid-corrected': 1, 'review-rework': 1, other: 0 },
       });
-      const ids = ['swift-checks', 'steady-inspections', 'sloppy-services', 'silent-partners'].map(
-        (p) => `${p}-${suffix}`,
-      );
-      const statuses = new Map<string, string>();
-      const registry = await watchPartnerRegistry({
-        kafka: kafkaClient('e2e-demo-beside-registry'),
-        logger,
-        onProfile: (p) => statuses.set(p.id, p.status),
-      });
-      await registry.caughtUp;
-      await registry.stop();
-      expect(ids.map((id) => statuses.get(id))).toEqual(ids.map(() => 'active'));
+      const ids = crewIds(suffix);
+      expect(await registryStatuses(ids)).toEqual(ids.map(() => 'active'));
       // And they still work: a second batch beside the same crew is played the same way.
       expect(await demo(env, 5)).toMatchObject({ completed: 5, unexpected: 0 });
     } finally {
