@@ -9,10 +9,6 @@ export class DatedLog {
   private values = new Float64Array(16);
   private size = 0;
 
-  get length(): number {
-    return this.size;
-  }
-
   push(time: number, kind: number, value = 0): void {
     if (this.size === this.times.length) this.grow();
     this.times[this.size] = time;

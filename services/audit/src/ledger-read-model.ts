@@ -48,11 +48,6 @@ export class LedgerReadModel {
     return this.transparencyTally.figures();
   }
 
-  /** What the model holds of single cases (see the tallies). */
-  held(): { scorecards: ReturnType<ScorecardTally['held']>; transparency: ReturnType<TransparencyTally['held']> } {
-    return { scorecards: this.scorecardTally.held(), transparency: this.transparencyTally.held() };
-  }
-
   private async read(): Promise<void> {
     const started = performance.now();
     const from = this.lastSeq;

@@ -111,7 +111,6 @@ export class ScorecardTally {
   private readonly closedUnrated = new Map<string, Set<Tally>>();
   /** The tasks of each open case, to forget when it closes. */
   private readonly openCaseTasks = new Map<string, Set<string>>();
-  private lastSeq = 0;
 
   /** What the tally holds of single cases: task attempts, and cases (open, or closed and not rated yet). */
   held(): { taskAttempts: number; cases: number } {
@@ -119,11 +118,6 @@ export class ScorecardTally {
       ...m.keys(),
     ]);
     return { taskAttempts: this.dispatches.size, cases: new Set(cases).size };
-  }
-
-  /** The sequence number of the last record added, to read on from there. */
-  get seq(): number {
-    return this.lastSeq;
   }
 
   private tally(partnerId: string, taskType: string): Tally {
@@ -139,7 +133,6 @@ export class ScorecardTally {
   }
 
   add(record: LedgerRecord): void {
-    this.lastSeq = record.seq;
     const f = record.facts;
     const time = Date.parse(record.time);
     switch (record.type) {

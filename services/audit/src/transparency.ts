@@ -37,12 +37,6 @@ export class TransparencyTally {
   private readonly services = new Map<string, ServiceFigures>();
   private readonly open = new Map<string, OpenCase>();
   private readonly closedUnrated = new Map<string, ServiceFigures>();
-  private lastSeq = 0;
-
-  /** The sequence number of the last record added, to read on from there. */
-  get seq(): number {
-    return this.lastSeq;
-  }
 
   /** Cases the tally holds: open, or closed and not rated yet. */
   held(): { cases: number } {
@@ -50,7 +44,6 @@ export class TransparencyTally {
   }
 
   add(r: LedgerRecord): void {
-    this.lastSeq = r.seq;
     const f = r.facts;
     const time = Date.parse(r.time);
     if (r.type === DOMAIN_EVENTS.caseSubmitted.type) {
