@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -248,5 +248,46 @@ describe('the supervisor of govmesh up', () => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     child.disconnect(); // what the IPC channel does when the supervisor process dies
     expect(await exited).toBe(0);
+  }, 120_000);
+
+  // A supervisor killed outright (SIGKILL, the kernel's OOM killer) takes its ends of the services'
+  // output pipes with it: a service's last log lines then fail with EPIPE. pino's default stdout
+  // retried them for ever in `process.exit`, and the pages and the API stayed up, deaf to SIGTERM.
+  it('leaves no service running when its supervisor is killed outright, its output pipes with it', async () => {
+    const supervisor = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { fork } from 'node:child_process';
+         const child = fork(process.argv[1], [], { execArgv: [], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+         child.on('message', (m) => { if (m?.govmesh === 'ready') process.stdout.write(child.pid + '\\n'); });`,
+        serviceProgram(root, 'web'),
+      ],
+      {
+        cwd: root,
+        env: { ...process.env, ...env, GOVMESH_WEB_PORT: String(await freePort()), GOVMESH_WEB_METRICS_PORT: '0' },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    const pid = await new Promise<number>((resolve, reject) => {
+      supervisor.stdout.once('data', (line: Buffer) => resolve(Number(String(line).trim())));
+      supervisor.once('exit', (code) => reject(new Error(`the test's supervisor exited with ${code}`)));
+    });
+    // Orphaned, it is the machine's init that reaps it: a zombie has stopped.
+    const running = (): boolean => {
+      try {
+        return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+      } catch {
+        return false;
+      }
+    };
+    expect(running()).toBe(true);
+    process.kill(supervisor.pid!, 'SIGKILL');
+    try {
+      await until('the pages stopped after their supervisor was killed', () => !running(), 30_000);
+    } finally {
+      if (running()) process.kill(pid, 'SIGKILL');
+    }
   }, 120_000);
 });

@@ -71,7 +71,16 @@ export function seededRedaction(): PersonalDataRedaction {
 /** This process's redaction: every govmesh service logs through it, and the API teaches it each published form. */
 export const personalData = seededRedaction();
 
-/** A govmesh service's logger: pino JSON, trace ids on each line, personal data redacted by classification. */
+/**
+ * A govmesh service's logger: pino JSON, trace ids on each line, personal data redacted by
+ * classification. Written synchronously: pino's default (asynchronous) stdout flushes what is
+ * still in flight when the process exits, and sonic-boom 4 retries a write that failed with EPIPE
+ * for ever there. A service whose supervisor was killed (its stdout a pipe to nobody) then hung in
+ * `process.exit` and ignored SIGTERM; a synchronous write fails at once and pino stops writing.
+ */
 export function processLogger(name: string, level: string): Logger {
-  return pino({ name, level, mixin: traceLogFields, formatters: { log: personalData.formatLog } });
+  return pino(
+    { name, level, mixin: traceLogFields, formatters: { log: personalData.formatLog } },
+    pino.destination({ dest: 1, sync: true }),
+  );
 }

@@ -41,7 +41,16 @@ export async function runServiceProcess(
   }
   logger.info({ ...details, traces: options.tracing?.exportingTo ?? 'not exported' }, `${name} running`);
   process.send?.(READY_MESSAGE);
+  let stopping = false;
   const stop = async (signal: string): Promise<void> => {
+    // A signal while the service stops (a shutdown that hangs, an impatient operator, a SIGTERM
+    // after the supervisor went) ends the process at once instead of stopping it twice.
+    if (stopping && signal === 'supervisor gone') return;
+    if (stopping) {
+      logger.warn({ signal }, `${name} stopped before its shutdown finished`);
+      process.exit(1);
+    }
+    stopping = true;
     logger.info({ signal }, `${name} stopping`);
     await service.stop();
     // The spans still buffered go out before the process does.
@@ -49,8 +58,8 @@ export async function runServiceProcess(
     logger.info(`${name} stopped`);
     process.exit(0);
   };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
   // Started by a supervisor that has gone (its IPC channel closed): stop rather than run orphaned.
   process.once('disconnect', () => void stop('supervisor gone'));
 }

@@ -1,0 +1,93 @@
+import { spawn, type StdioOptions } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+import { describe, expect, it } from 'vitest';
+
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+
+/**
+ * A service process as every govmesh `main` is one: the real logger and `runServiceProcess`, a
+ * service whose stop ends at once (`quick`) or never (`hang`).
+ */
+const serviceCode = (stop: 'quick' | 'hang') => `
+  import { processLogger } from ${JSON.stringify(here('./personal-data-redaction.ts'))};
+  import { runServiceProcess } from ${JSON.stringify(here('./service-process.ts'))};
+  const logger = processLogger('fixture', 'info');
+  await runServiceProcess('fixture', logger, async () => ({
+    stop: () => ${stop === 'hang' ? 'new Promise(() => {})' : 'Promise.resolve()'},
+  }));
+  setInterval(() => logger.info('still serving'), 50);
+`;
+
+const node = (code: string, stdio: StdioOptions) =>
+  spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { stdio });
+
+/** Started, with an IPC channel, and resolved once it said it is ready. */
+async function startService(stop: 'quick' | 'hang') {
+  const child = node(serviceCode(stop), ['ignore', 'pipe', 'inherit', 'ipc']);
+  const lines: string[] = [];
+  child.stdout!.on('data', (chunk: Buffer) => lines.push(...String(chunk).split('\n').filter(Boolean)));
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    child.once('exit', (code) => reject(new Error(`the service exited with ${code} while starting`)));
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, lines, exited };
+}
+
+/** Not running: gone, or a zombie its new parent has not reaped yet. */
+function running(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+describe('a service process', () => {
+  it('stops on SIGTERM, saying so, with exit code 0', async () => {
+    const { child, lines, exited } = await startService('quick');
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const messages = lines.map((l) => (JSON.parse(l) as { msg: string }).msg);
+    expect(messages).toContain('fixture stopping');
+    expect(messages.at(-1)).toBe('fixture stopped');
+  }, 30_000);
+
+  it('ends at a second signal when its shutdown does not finish, with exit code 1', async () => {
+    const { child, lines, exited } = await startService('hang');
+    child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(child.exitCode).toBeNull(); // still stopping
+    child.kill('SIGTERM');
+    expect(await exited).toBe(1);
+    expect(
+      lines.some((l) => (JSON.parse(l) as { msg: string }).msg === 'fixture stopped before its shutdown finished'),
+    ).toBe(true);
+  }, 30_000);
+
+  it('stops when its supervisor is killed outright and its output leads nowhere', async () => {
+    // The supervisor's ends of the service's stdout and stderr die with it: the service's last
+    // lines fail with EPIPE. pino's default (asynchronous) stdout retried them in process.exit for
+    // ever, and the orphan ignored SIGTERM too.
+    const supervisor = node(
+      `import { spawn } from 'node:child_process';
+       const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', ${JSON.stringify(serviceCode('quick'))}],
+         { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+       child.once('message', () => process.stdout.write(child.pid + '\\n'));`,
+      ['ignore', 'pipe', 'inherit'],
+    );
+    const pid = await new Promise<number>((resolve, reject) => {
+      supervisor.stdout!.once('data', (line: Buffer) => resolve(Number(String(line).trim())));
+      supervisor.once('exit', (code) => reject(new Error(`the supervisor exited with ${code}`)));
+    });
+    expect(running(pid)).toBe(true);
+    supervisor.kill('SIGKILL');
+    const deadline = Date.now() + 10_000;
+    while (running(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    const stillRunning = running(pid);
+    if (stillRunning) process.kill(pid, 'SIGKILL');
+    expect(stillRunning).toBe(false);
+  }, 30_000);
+});
