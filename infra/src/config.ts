@@ -137,6 +137,9 @@ export interface InfraConfig {
 }
 
 export class InfraConfigError extends Error {
+  readonly code = 'INFRA.CONFIG_INVALID';
+  readonly retriable = false;
+
   constructor(readonly issues: readonly string[]) {
     super(`invalid infra configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
     this.name = 'InfraConfigError';

@@ -90,6 +90,22 @@ describe('govmesh demo', () => {
         if (Date.now() > serving || up.exitCode !== null) throw new Error(`govmesh up did not serve:\n${said}`);
         await new Promise((r) => setTimeout(r, 500));
       }
+      // A second `govmesh up` used to start a second set of services, whose audit service joined
+      // the serving one's consumer group, and ended in a stack trace. It is refused before it
+      // starts anything, saying what to do.
+      const second = await run(process.execPath, [join(root, 'services/cli/bin/govmesh.js'), 'up'], {
+        cwd: root,
+        env,
+      }).then(
+        () => ({ code: 0, stderr: '' }),
+        (err: { code: number; stderr: string }) => err,
+      );
+      expect(second.code).toBe(1);
+      expect(second.stderr).toContain(
+        `govmesh: govmesh is already serving here: its API answers at http://127.0.0.1:${env.GOVMESH_API_PORT}`,
+      );
+      expect(second.stderr).toContain('what to do: stop that one first');
+      expect(second.stderr).not.toMatch(/^\s+at /m);
       // A second crew used to log the same partners in again (new passwords), take half their
       // tasks without knowing those cases' scenarios, and take the partners off duty at its end.
       const summary = await demo(env, 5);

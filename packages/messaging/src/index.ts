@@ -48,6 +48,8 @@ export {
 } from './partner-registry.js';
 export {
   READY_MESSAGE,
+  ServiceStartFailed,
+  commandFailureText,
   isReadyMessage,
   runProgramInForeground,
   runServiceProcess,

@@ -3,6 +3,9 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+
+import { ServiceStartFailed, commandFailureText } from './service-process.js';
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
@@ -90,4 +93,30 @@ describe('a service process', () => {
     if (stillRunning) process.kill(pid, 'SIGKILL');
     expect(stillRunning).toBe(false);
   }, 30_000);
+});
+
+describe("a govmesh command's failure", () => {
+  it('is its message and what to do when typed, every problem of a bad configuration, else its stack', () => {
+    const refused = Object.assign(new Error('govmesh is already serving here'), {
+      code: 'UP.ALREADY_SERVING',
+      retriable: false,
+      hint: 'stop that one first',
+    });
+    expect(commandFailureText(refused)).toBe(
+      'govmesh: govmesh is already serving here\n  what to do: stop that one first\n',
+    );
+    expect(commandFailureText(new ServiceStartFailed('audit exited with 1 while starting; see govmesh.log'))).toBe(
+      'govmesh: audit exited with 1 while starting; see govmesh.log\n',
+    );
+    const config = z.object({ GOVMESH_API_PORT: z.coerce.number(), LOG_LEVEL: z.enum(['info']) }).safeParse({});
+    const text = commandFailureText(config.error);
+    expect(text).toMatch(/^govmesh: invalid configuration\n/);
+    expect(text).toContain('GOVMESH_API_PORT');
+    expect(text).toContain('LOG_LEVEL');
+    // A system error has a code but says nothing of retrying: not one of ours, so its stack stays.
+    const refusedConnection = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
+    expect(commandFailureText(refusedConnection)).toMatch(
+      /^govmesh: unexpected failure\nError: connect ECONNREFUSED.*\n\s+at /,
+    );
+  });
 });

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { Logger } from 'pino';
+import { ZodError, prettifyError } from 'zod';
 
 /** A govmesh service started in a process: resolved once it is ready, stopped on request. */
 export interface RunningService {
@@ -73,20 +74,27 @@ export function serviceProgram(root: string, name: string, binName = `govmesh-${
   return join(dir, program);
 }
 
+/** A service a supervisor started exited, or did not say it was ready, while starting. */
+export class ServiceStartFailed extends Error {
+  readonly code = 'SERVICE.START_FAILED';
+  readonly retriable = false;
+}
+
 /**
- * Resolves when a service started with an IPC channel says it is ready; rejects when it exits
- * first or takes longer than `timeoutMs`, naming where to look (`seeAlso`, e.g. its log file).
+ * Resolves when a service started with an IPC channel says it is ready; rejects with
+ * `ServiceStartFailed` when it exits first or takes longer than `timeoutMs`, naming where to look
+ * (`seeAlso`, e.g. its log file).
  */
 export function untilReady(child: ChildProcess, name: string, seeAlso: string, timeoutMs = 60_000): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const slow = setTimeout(
-      () => reject(new Error(`${name} did not start within ${timeoutMs / 1000} s; see ${seeAlso}`)),
+      () => reject(new ServiceStartFailed(`${name} did not start within ${timeoutMs / 1000} s; see ${seeAlso}`)),
       timeoutMs,
     );
     slow.unref();
     const exited = (code: number | null) => {
       clearTimeout(slow);
-      reject(new Error(`${name} exited with ${code ?? 'a signal'} while starting; see ${seeAlso}`));
+      reject(new ServiceStartFailed(`${name} exited with ${code ?? 'a signal'} while starting; see ${seeAlso}`));
     };
     child.once('exit', exited);
     child.on('message', (message) => {
@@ -124,4 +132,18 @@ export function runProgramInForeground(root: string, name: string, args: readonl
       resolve(code ?? (signal === 'SIGINT' ? 130 : 1));
     });
   });
+}
+
+/**
+ * What a govmesh command prints when it fails: a typed failure (an error with a `code` and
+ * `retriable`, such as an engine that would not start or a service that exited while starting)
+ * its message and what to do next, a bad configuration every problem at once, anything else its
+ * stack.
+ */
+export function commandFailureText(err: unknown): string {
+  if (err instanceof ZodError) return `govmesh: invalid configuration\n${prettifyError(err)}\n`;
+  const typed = err as { code?: unknown; retriable?: unknown; hint?: unknown };
+  if (err instanceof Error && typeof typed.code === 'string' && typeof typed.retriable === 'boolean')
+    return `govmesh: ${err.message}\n${typeof typed.hint === 'string' ? `  what to do: ${typed.hint}\n` : ''}`;
+  return `govmesh: unexpected failure\n${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`;
 }

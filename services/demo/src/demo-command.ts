@@ -100,6 +100,13 @@ function say(json: boolean | undefined, line: string): void {
   (json ? process.stderr : process.stdout).write(`${line}\n`);
 }
 
+/** `govmesh up` refused: a govmesh already serves on the address this one would take. */
+export class AlreadyServing extends Error {
+  readonly code = 'UP.ALREADY_SERVING';
+  readonly retriable = false;
+  readonly hint = 'stop that one first (Ctrl-C where it runs), or play a batch beside it with `npx govmesh demo`';
+}
+
 async function apiAnswers(url: string): Promise<boolean> {
   try {
     return (await fetch(new URL('/healthz', url), { signal: AbortSignal.timeout(1_000) })).ok;
@@ -119,6 +126,10 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
   const config = loadDemoConfig(env);
   const { apiUrl, webUrl } = config;
   const apiPort = String(config.GOVMESH_API_PORT);
+  // A second `govmesh up` used to start a second set of services: its audit service joined the
+  // serving one's consumer group and wrote to its ledger before it failed on a taken port.
+  if (o.serve && (await apiAnswers(apiUrl)))
+    throw new AlreadyServing(`govmesh is already serving here: its API answers at ${apiUrl}`);
   let engines: InfraStatus | undefined;
   let stack: PlatformStack | undefined;
   let crew: DemoCrew | undefined;
