@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -194,6 +195,54 @@ describe('the audit ledger after a crash between the ledger write and the offset
     expect(replayedIn(join(dir, 'audit-2.log'))).toBeGreaterThan(0);
     await reader.close();
   }, 180_000);
+});
+
+describe('an audit service whose address is taken', () => {
+  it('ends with exit code 1, saying so, before it joins its consumer group or writes a record', async () => {
+    const suffix = Math.random().toString(16).slice(2, 8);
+    const dir = mkdtempSync(join(tmpdir(), 'govmesh-e2e-audit-taken-'));
+    const port = await freePort();
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(port, '127.0.0.1', resolve));
+    const group = `govmesh-audit-e2e-taken-${suffix}`;
+    try {
+      // Events on the topic: a consumer that joined would have appended them at once.
+      await publishFreshEvents(suffix, 5);
+      const logFile = join(dir, 'audit.log');
+      const audit = startAudit(
+        {
+          GOVMESH_DATA_DIR: dir,
+          GOVMESH_AUDIT_URL: `http://127.0.0.1:${port}`,
+          GOVMESH_AUDIT_DB: join(dir, 'ledger.sqlite'),
+          GOVMESH_AUDIT_SIGNING_KEY_FILE: join(dir, 'key.pem'),
+          GOVMESH_AUDIT_GROUP: group,
+        },
+        logFile,
+      );
+      expect(await exited(audit)).toEqual({ code: 1, signal: null });
+      expect(readFileSync(logFile, 'utf8')).toContain(`the audit read model cannot listen on 127.0.0.1:${port}`);
+      const kafka = createKafka({
+        clientId: `e2e-audit-taken-${suffix}`,
+        brokers: engines().kafkaBrokers,
+        logger,
+        credentials: platformPrincipal('admin'),
+      });
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        // A group nobody ever joined is "Dead"; one the consumer had joined and left is "Empty".
+        const { groups } = await admin.describeGroups([group]);
+        expect(groups[0]?.state).toBe('Dead');
+      } finally {
+        await admin.disconnect();
+      }
+      const reader = new SqliteLedgerStore(join(dir, 'ledger.sqlite'), { readonly: true });
+      expect((await reader.head()).seq).toBe(0);
+      await reader.close();
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
+  }, 120_000);
 });
 
 describe('two audit replicas on PostgreSQL', () => {

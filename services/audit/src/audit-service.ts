@@ -64,21 +64,13 @@ export async function startAuditLedger(
       : {}),
     onFatal,
   });
-  await consumer.start();
   ledgerMetrics(metrics.registry, () => consumer.stats());
   // Reads go through a connection of their own: a long scorecard never holds up an append.
   const reads = await openLedgerStore(config, { readonly: true });
   const readModel = new LedgerReadModel(reads, logger.child({ component: 'ledger-read-model' }));
-  // Read the ledger so far now, not at the first request.
-  readModel
-    .catchUp()
-    .catch((err: unknown) => logger.warn({ err }, 'ledger read model not caught up; trying again at the next read'));
-  const standings = startStandingsPublisher({
-    readModel,
-    publisher,
-    logger,
-    intervalMs: config.GOVMESH_AUDIT_STANDINGS_INTERVAL_MS,
-  });
+  // The read model's address is taken before the consumer joins its group: a start that fails on
+  // a taken port (a second govmesh on the same machine) must not have rebalanced the serving
+  // ledger's group, or appended to it, first.
   let server: Server;
   try {
     server = await serveLedgerReadApi(
@@ -93,13 +85,30 @@ export async function startAuditLedger(
       config.GOVMESH_AUDIT_URL,
     );
   } catch (err) {
-    await standings.stop();
-    await consumer.stop();
     await publisher.close();
     await reads.close();
     await store.close();
     throw err;
   }
+  try {
+    await consumer.start();
+  } catch (err) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await publisher.close();
+    await reads.close();
+    await store.close();
+    throw err;
+  }
+  // Read the ledger so far now, not at the first request.
+  readModel
+    .catchUp()
+    .catch((err: unknown) => logger.warn({ err }, 'ledger read model not caught up; trying again at the next read'));
+  const standings = startStandingsPublisher({
+    readModel,
+    publisher,
+    logger,
+    intervalMs: config.GOVMESH_AUDIT_STANDINGS_INTERVAL_MS,
+  });
   logger.info({ url: config.GOVMESH_AUDIT_URL }, 'audit read model listening');
   return {
     keyId: signer.keyId,
