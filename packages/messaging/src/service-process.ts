@@ -40,8 +40,6 @@ export async function runServiceProcess(
     logger.fatal({ err, ...(e.code ? { code: e.code } : {}) }, `${name} could not start: ${e.message ?? String(err)}`);
     process.exit(1);
   }
-  logger.info({ ...details, traces: options.tracing?.exportingTo ?? 'not exported' }, `${name} running`);
-  process.send?.(READY_MESSAGE);
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     // A signal while the service stops (a shutdown that hangs, an impatient operator, a SIGTERM
@@ -63,6 +61,9 @@ export async function runServiceProcess(
   process.on('SIGINT', () => void stop('SIGINT'));
   // Started by a supervisor that has gone (its IPC channel closed): stop rather than run orphaned.
   process.once('disconnect', () => void stop('supervisor gone'));
+  // Said only now that a signal stops the service: a supervisor may stop it the moment it hears.
+  logger.info({ ...details, traces: options.tracing?.exportingTo ?? 'not exported' }, `${name} running`);
+  process.send?.(READY_MESSAGE);
 }
 
 /** A govmesh service's program: the `govmesh-<name>` bin its package (`services/<name>`) declares. */
