@@ -40,17 +40,16 @@ function exited(child: ChildProcess): Promise<{ code: number | null; signal: Nod
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 }
 
+/** A Kafka client of this test, as the platform's admin principal. */
+const adminKafka = (clientId: string) =>
+  createKafka({ clientId, brokers: engines().kafkaBrokers, logger, credentials: platformPrincipal('admin') });
+
 /**
  * Every distinct domain event id on the topic below the current high watermarks, of the events the
  * ledger takes: one from a source not allowed to emit its type (a test's forgery) goes to the DLQ.
  */
 async function eventIdsOnTopic(suffix: string): Promise<Set<string>> {
-  const kafka = createKafka({
-    clientId: `e2e-topic-reader-${suffix}`,
-    brokers: engines().kafkaBrokers,
-    logger,
-    credentials: platformPrincipal('admin'),
-  });
+  const kafka = adminKafka(`e2e-topic-reader-${suffix}`);
   const admin = kafka.admin();
   await admin.connect();
   const ends = new Map((await admin.fetchTopicOffsets(EVENTS_TOPIC)).map((p) => [p.partition, BigInt(p.high)]));
@@ -80,12 +79,7 @@ async function eventIdsOnTopic(suffix: string): Promise<Set<string>> {
 
 /** Fresh events of this run, on every partition, so there is always a batch to die on. */
 async function publishFreshEvents(suffix: string, count: number): Promise<void> {
-  const kafka = createKafka({
-    clientId: `e2e-audit-crash-${suffix}`,
-    brokers: engines().kafkaBrokers,
-    logger,
-    credentials: platformPrincipal('admin'),
-  });
+  const kafka = adminKafka(`e2e-audit-crash-${suffix}`);
   const publisher = new CloudEventPublisher(kafka);
   for (let n = 0; n < count; n += 1) {
     const caseId = `crash-${suffix}-${n}`;
@@ -115,12 +109,7 @@ async function untilLedgerHolds(reader: LedgerStore, count: number, writer: Chil
 
 /** Waits until the consumer group has `members` members and is done rebalancing. */
 async function untilGroupHas(groupId: string, members: number, suffix: string): Promise<void> {
-  const admin = createKafka({
-    clientId: `e2e-group-watch-${suffix}`,
-    brokers: engines().kafkaBrokers,
-    logger,
-    credentials: platformPrincipal('admin'),
-  }).admin();
+  const admin = adminKafka(`e2e-group-watch-${suffix}`).admin();
   await admin.connect();
   try {
     const deadline = Date.now() + 60_000;
@@ -221,12 +210,7 @@ describe('an audit service whose address is taken', () => {
       );
       expect(await exited(audit)).toEqual({ code: 1, signal: null });
       expect(readFileSync(logFile, 'utf8')).toContain(`the audit read model cannot listen on 127.0.0.1:${port}`);
-      const kafka = createKafka({
-        clientId: `e2e-audit-taken-${suffix}`,
-        brokers: engines().kafkaBrokers,
-        logger,
-        credentials: platformPrincipal('admin'),
-      });
+      const kafka = adminKafka(`e2e-audit-taken-${suffix}`);
       const admin = kafka.admin();
       await admin.connect();
       try {
