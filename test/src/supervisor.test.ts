@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { startPlatformStack, type PlatformStack } from '@govmesh/demo';
-import { engineUp, infraDown, loadInfraConfig, type InfraConfig } from '@govmesh/infra';
+import { engineUp, infraDown, isAlive, loadInfraConfig, type InfraConfig } from '@govmesh/infra';
 import { serviceProgram, untilReady } from '@govmesh/messaging';
 import { DevelopmentIssuer, developmentIssuerKeyFile } from '@govmesh/tokens';
 import { createPartner } from '@govmesh/partner-sdk';
@@ -274,14 +274,8 @@ describe('the supervisor of govmesh up', () => {
       supervisor.stdout.once('data', (line: Buffer) => resolve(Number(String(line).trim())));
       supervisor.once('exit', (code) => reject(new Error(`the test's supervisor exited with ${code}`)));
     });
-    // Orphaned, it is the machine's init that reaps it: a zombie has stopped.
-    const running = (): boolean => {
-      try {
-        return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-      } catch {
-        return false;
-      }
-    };
+    // Orphaned, it is the machine's init that reaps it: infra's check takes a zombie for stopped.
+    const running = (): boolean => isAlive({ pid, marker: serviceProgram(root, 'web') });
     expect(running()).toBe(true);
     process.kill(supervisor.pid!, 'SIGKILL');
     try {

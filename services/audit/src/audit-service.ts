@@ -71,7 +71,7 @@ export async function startAuditLedger(
   // The read model's address is taken before the consumer joins its group: a start that fails on
   // a taken port (a second govmesh on the same machine) must not have rebalanced the serving
   // ledger's group, or appended to it, first.
-  let server: Server;
+  let server: Server | undefined;
   try {
     server = await serveLedgerReadApi(
       {
@@ -84,21 +84,15 @@ export async function startAuditLedger(
       },
       config.GOVMESH_AUDIT_URL,
     );
-  } catch (err) {
-    await publisher.close();
-    await reads.close();
-    await store.close();
-    throw err;
-  }
-  try {
     await consumer.start();
   } catch (err) {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (server) await closed(server);
     await publisher.close();
     await reads.close();
     await store.close();
     throw err;
   }
+  const serving = server;
   // Read the ledger so far now, not at the first request.
   readModel
     .catchUp()
@@ -114,7 +108,7 @@ export async function startAuditLedger(
     keyId: signer.keyId,
     async stop() {
       logger.info(consumer.stats(), 'audit ledger draining');
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closed(serving);
       await standings.stop();
       await consumer.stop();
       await publisher.close();
@@ -123,3 +117,5 @@ export async function startAuditLedger(
     },
   };
 }
+
+const closed = (server: Server): Promise<void> => new Promise((resolve) => server.close(() => resolve()));
