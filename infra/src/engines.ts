@@ -156,6 +156,31 @@ async function kafkaUp(config: InfraConfig, progress: Progress): Promise<EngineS
   return embedded(record, true);
 }
 
+/**
+ * Starts again the nodes of the embedded cluster that exited while the others run, and waits until
+ * the whole cluster has them back. The cluster keeps its metadata (users, ACLs, topics): nothing is
+ * provisioned again.
+ */
+export async function kafkaNodesUp(
+  config: InfraConfig,
+  nodes: readonly number[],
+  progress: Progress = silentProgress,
+): Promise<void> {
+  for (const node of nodes) removePidRecord(config.dataDir, 'kafka', node);
+  await startKafka(config, progress, 'sasl', nodes);
+  for (const node of nodes) {
+    const record = readPidRecord(config.dataDir, 'kafka', node)!;
+    await waitForKafka(
+      [record.address],
+      config.readyTimeoutMs,
+      record,
+      platformCredentials(config, 'admin'),
+      config.kafka.clientTls,
+      config.kafka.nodes,
+    );
+  }
+}
+
 /** Our SCRAM users rewritten, the broker answering the admin, then the ACL table and the topics. */
 async function readyForGovmesh(config: InfraConfig, broker: PidRecord): Promise<void> {
   await assertPlatformUsers(config, config.readyTimeoutMs, () => isAlive(broker));

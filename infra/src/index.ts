@@ -9,6 +9,13 @@ export {
   type InfraStatus,
 } from './engines.js';
 export {
+  watchEngines,
+  EngineLost,
+  type EngineWatch,
+  type EngineWatchEvent,
+  type EngineWatchOptions,
+} from './engine-watch.js';
+export {
   InfraError,
   MissingToolError,
   EngineBuildError,

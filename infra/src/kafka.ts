@@ -226,15 +226,18 @@ function clusterIdOf(logDir: string): string | undefined {
 /**
  * Formats KRaft storage on the first start and runs the cluster's nodes: one combined broker and
  * controller, or three (`GOVMESH_KAFKA_NODES=3`). Returns the first node's record; every node has
- * a pid file of its own (`run/kafka.json`, `run/kafka-2.json`, …).
+ * a pid file of its own (`run/kafka.json`, `run/kafka-2.json`, …). `only` starts just those nodes
+ * of the cluster (one that exited while the others run), with the cluster's id and properties.
  */
 export async function startKafka(
   config: InfraConfig,
   progress: Progress,
   security: KafkaSecurity = 'sasl',
+  only?: readonly number[],
 ): Promise<PidRecord> {
   const p = kafkaPaths(config);
-  const nodes = kafkaNodes(config);
+  const cluster = kafkaNodes(config);
+  const nodes = cluster.filter((n) => only === undefined || only.includes(n.id));
   for (const node of nodes) {
     for (const [port, variable] of [
       [node.port, 'GOVMESH_KAFKA_PORT'],
@@ -262,7 +265,7 @@ export async function startKafka(
   const tls = config.kafka.tls;
   const classpath = `${p.libs}/*`; // the JVM expands the wildcard itself
   // One cluster id for every node: the first formatted node's, else a new one.
-  let clusterId = nodes.map((n) => clusterIdOf(n.logDir)).find((id) => id !== undefined);
+  let clusterId = cluster.map((n) => clusterIdOf(n.logDir)).find((id) => id !== undefined);
   if (!clusterId) {
     // base64url may start with '-', which the storage tool would read as an option.
     clusterId = randomBytes(16).toString('base64url');
@@ -313,17 +316,17 @@ export async function startKafka(
     const record: PidRecord = {
       engine: 'kafka',
       pid,
-      address: nodes.length === 1 ? config.kafka.brokers.join(',') : `127.0.0.1:${node.port}`,
+      address: cluster.length === 1 ? config.kafka.brokers.join(',') : `127.0.0.1:${node.port}`,
       logFile: node.logFile,
       startedAt: new Date().toISOString(),
       marker: MARKER,
-      ...(nodes.length > 1 ? { node: node.id } : {}),
+      ...(cluster.length > 1 ? { node: node.id } : {}),
     };
     writePidRecord(config.dataDir, record);
     records.push(record);
     progress({
       engine: 'kafka',
-      message: `started Kafka ${config.kafka.version}${nodes.length > 1 ? ` node ${node.id} of ${nodes.length}` : ''} (pid ${pid}), log in ${node.logFile}`,
+      message: `started Kafka ${config.kafka.version}${cluster.length > 1 ? ` node ${node.id} of ${cluster.length}` : ''} (pid ${pid}), log in ${node.logFile}`,
     });
   }
   return records[0]!;

@@ -9,7 +9,10 @@ import {
   infraDown,
   loadInfraConfig,
   platformCredentials,
+  isAlive,
   readPidRecord,
+  watchEngines,
+  type EngineWatchEvent,
   type InfraConfig,
 } from '@govmesh/infra';
 import { CloudEventPublisher, createKafka, withKafkaAdmin } from '@govmesh/messaging';
@@ -143,4 +146,52 @@ describe('a three-broker Kafka', () => {
     await consumer.disconnect();
     expect(seen.size).toBe(100);
   }, 180_000);
+  it('gets a lost broker back under the watch of `govmesh up`, while the others serve on', async () => {
+    const events: EngineWatchEvent[] = [];
+    const kafkaStatus = { engine: 'kafka', mode: 'embedded', state: 'running', address: '', startedNow: true } as const;
+    const watch = watchEngines(config, { kafka: kafkaStatus }, { onEvent: (e) => events.push(e), intervalMs: 200 });
+    const alive = () => [1, 2, 3].map((n) => readPidRecord(config.dataDir, 'kafka', n)).every((r) => r && isAlive(r));
+    try {
+      // The test before left its second broker dead: the watch brings it back first.
+      const settled = () => alive() && (events.length === 0 || events.at(-1)!.kind === 'restarted');
+      await expect.poll(settled, { timeout: 120_000, interval: 200 }).toBe(true);
+      const before = [1, 2, 3].map((n) => readPidRecord(config.dataDir, 'kafka', n)!);
+      const seen = events.length;
+      process.kill(before[2]!.pid, 'SIGKILL');
+      await expect
+        .poll(() => events.slice(seen).find((e) => e.kind !== 'lost'), { timeout: 120_000, interval: 200 })
+        .toMatchObject({ kind: 'restarted', engine: 'kafka', node: 3 });
+      expect(events.slice(seen).map((e) => [e.kind, e.message.replace(/\(pid \d+\)|[\d.]+ s/g, '…')])).toEqual([
+        ['lost', `Kafka node 3 … exited; its log: ${before[2]!.logFile}`],
+        ['restarted', 'Kafka node 3 is running again …, … after it was found gone'],
+      ]);
+      // Only what was lost started again: the other two never stopped.
+      const after = [1, 2, 3].map((n) => readPidRecord(config.dataDir, 'kafka', n)!);
+      expect(after.map((r) => r.pid === before[after.indexOf(r)]!.pid)).toEqual([true, true, false]);
+      expect(after.map(isAlive)).toEqual([true, true, true]);
+    } finally {
+      await watch.stop();
+    }
+    // It rejoins the cluster: every partition of the events topic back on three replicas in sync.
+    const admin = createKafka({
+      clientId: 'e2e-kafka3-watched',
+      brokers: config.kafka.brokers,
+      logger,
+      credentials: platformCredentials(config, 'admin'),
+    }).admin();
+    await admin.connect();
+    try {
+      await expect
+        .poll(
+          async () => {
+            const { topics } = await admin.fetchTopicMetadata({ topics: [EVENTS_TOPIC] });
+            return topics[0]!.partitions.every((p) => p.isr.length === 3);
+          },
+          { timeout: 60_000, interval: 1_000 },
+        )
+        .toBe(true);
+    } finally {
+      await admin.disconnect();
+    }
+  }, 240_000);
 });

@@ -10,6 +10,9 @@ import {
   platformCredentials,
   readPidRecord,
   terminalProgress,
+  watchEngines,
+  type EngineWatch,
+  type EngineWatchEvent,
   type InfraStatus,
 } from '@govmesh/infra';
 import { DevelopmentIssuer, developmentIssuerKeyFile } from '@govmesh/tokens';
@@ -100,6 +103,18 @@ function say(json: boolean | undefined, line: string): void {
   (json ? process.stderr : process.stdout).write(`${line}\n`);
 }
 
+const ENGINE_EVENT_LEVEL: Record<EngineWatchEvent['kind'], string> = {
+  lost: ' ERROR',
+  restarted: '',
+  'restart-failed': ' ERROR',
+  'gave-up': ' FATAL',
+};
+
+/** `21:04:05 [kafka] ERROR Kafka (pid 4242) exited; its log: …`, in the services' notices' shape. */
+function engineLine(e: EngineWatchEvent): string {
+  return `${new Date().toISOString().slice(11, 19)} [${e.engine}]${ENGINE_EVENT_LEVEL[e.kind]} ${e.message}`;
+}
+
 /** `govmesh up` refused: a govmesh already serves on the address this one would take. */
 export class AlreadyServing extends Error {
   readonly code = 'UP.ALREADY_SERVING';
@@ -134,6 +149,11 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
   let stack: PlatformStack | undefined;
   let crew: DemoCrew | undefined;
   let offDuty: (() => void) | undefined;
+  let watch: EngineWatch | undefined;
+  // An engine the watch gave up on ends the run, whatever it is waiting for (the batch, Ctrl-C).
+  let engineGaveUp: (err: Error) => void = () => undefined;
+  const engineFailure = new Promise<never>((_, reject) => (engineGaveUp = reject));
+  engineFailure.catch(() => undefined);
   let stopping: Promise<void> | undefined;
   /** OTEL_* for the processes (and this one's demo partners) when spans go to the trace viewer. */
   const tracedEnv: Record<string, string> = {};
@@ -141,6 +161,8 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
   const shutdown = () =>
     (stopping ??= (async () => {
       say(o.json, 'stopping govmesh …');
+      // First: an engine stopped below must not be taken for one that died and started again.
+      await watch?.stop();
       await crew?.stop().catch(() => undefined);
       offDuty?.();
       await tracing?.shutdown();
@@ -202,6 +224,15 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
         replicas: o.replicas ?? 1,
       });
       say(o.json, `govmesh processes ready in ${((Date.now() - t1) / 1000).toFixed(1)} s; their log: ${logFile}`);
+      // While it serves, an engine that dies is said and started again, as a service is.
+      if (o.serve)
+        watch = watchEngines(infraConfig, engines, {
+          progress: terminalProgress,
+          onEvent: (e) => {
+            say(o.json, engineLine(e));
+            if (e.kind === 'gave-up') engineGaveUp(e.error);
+          },
+        });
     }
     let summary: DemoSummary | undefined;
     if (o.demo) {
@@ -271,24 +302,27 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
         cast = crew;
       }
       let last = 0;
-      summary = await runDemoBatch({
-        api,
-        crew: cast,
-        cases: o.cases,
-        onSubmitted: injectFaults,
-        onProgress: (p: DemoProgress) => {
-          if (Date.now() - last < 2_000 && p.running > 0) return;
-          last = Date.now();
-          const marks = Object.entries(p.outcomes)
-            .filter(([, n]) => n > 0)
-            .map(([k, n]) => `${k} ${n}`)
-            .join(', ');
-          say(
-            o.json,
-            `progress: ${p.submitted}/${o.cases} submitted · ${p.running} running · ${p.completed} completed${marks ? ` (${marks})` : ''}`,
-          );
-        },
-      });
+      summary = await Promise.race([
+        runDemoBatch({
+          api,
+          crew: cast,
+          cases: o.cases,
+          onSubmitted: injectFaults,
+          onProgress: (p: DemoProgress) => {
+            if (Date.now() - last < 2_000 && p.running > 0) return;
+            last = Date.now();
+            const marks = Object.entries(p.outcomes)
+              .filter(([, n]) => n > 0)
+              .map(([k, n]) => `${k} ${n}`)
+              .join(', ');
+            say(
+              o.json,
+              `progress: ${p.submitted}/${o.cases} submitted · ${p.running} running · ${p.completed} completed${marks ? ` (${marks})` : ''}`,
+            );
+          },
+        }),
+        engineFailure,
+      ]);
       if (o.faults) summary = { ...summary, faults };
       if (o.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
       else process.stdout.write(describeSummary(summary, apiUrl, engines?.temporal.uiUrl));
@@ -305,7 +339,7 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
         );
       say(o.json, 'Press Ctrl-C to stop everything.');
       serving = true;
-      await interruption;
+      await Promise.race([interruption, engineFailure]);
     }
     return summary;
   } catch (err) {

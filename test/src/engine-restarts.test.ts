@@ -1,0 +1,223 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { DOMAIN_EVENTS } from '@govmesh/contracts/domain-events';
+import { EVENTS_TOPIC } from '@govmesh/contracts/topics';
+import {
+  engineUp,
+  infraDown,
+  isAlive,
+  loadInfraConfig,
+  platformCredentials,
+  readPidRecord,
+  watchEngines,
+  type EngineWatch,
+  type EngineWatchEvent,
+  type InfraConfig,
+} from '@govmesh/infra';
+import { CloudEventPublisher, createKafka } from '@govmesh/messaging';
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+
+import { freePort, isolatedStackEnv, untilExited } from './engines.js';
+import { logger } from './platform.js';
+
+const root = new URL('../..', import.meta.url).pathname;
+
+/** A private Temporal dev server's settings: its own data folder and ports, the suite's stays up. */
+async function privateTemporal(dataDir: string): Promise<Record<string, string>> {
+  return {
+    GOVMESH_DATA_DIR: dataDir,
+    GOVMESH_TEMPORAL_PORT: String(await freePort()),
+    GOVMESH_TEMPORAL_UI_PORT: String(await freePort()),
+    GOVMESH_TEMPORAL_HTTP_PORT: String(await freePort()),
+    GOVMESH_TEMPORAL_METRICS_PORT: String(await freePort()),
+  };
+}
+
+/** The watch's events as they come, and a wait for the next one of a kind. */
+function eventLog() {
+  const events: EngineWatchEvent[] = [];
+  return {
+    events,
+    onEvent: (e: EngineWatchEvent) => void events.push(e),
+    async next(kind: EngineWatchEvent['kind'], after: number, timeoutMs = 90_000): Promise<EngineWatchEvent> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = events.slice(after).find((e) => e.kind === kind);
+        if (found) return found;
+        if (Date.now() > deadline)
+          throw new Error(`no '${kind}' within ${timeoutMs} ms; events: ${JSON.stringify(events)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+  };
+}
+
+// These kill engines of their own, never the suite's; they run where govmesh starts its engines.
+describe.runIf(inject('infra').temporal.mode === 'embedded')('an engine that dies under the watch', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'govmesh-watched-temporal-'));
+  let config: InfraConfig;
+  let watch: EngineWatch | undefined;
+
+  beforeAll(async () => {
+    const { TEMPORAL_ADDRESS: _external, ...env } = process.env;
+    config = loadInfraConfig({ ...env, ...(await privateTemporal(dataDir)) });
+  });
+
+  afterEach(async () => {
+    await watch?.stop();
+  });
+
+  afterAll(async () => {
+    await infraDown(config, undefined, ['temporal']);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('is started again with its state, and given up once it exits too often', async () => {
+    const temporal = await engineUp(config, 'temporal');
+    const connection = await Connection.connect({ address: temporal.address });
+    const client = new Client({ connection, namespace: config.temporal.namespace });
+    // A workflow nobody runs: it waits on the server, which must still know it after the restart.
+    const handle = await client.workflow.start('awaitsNobody', {
+      taskQueue: 'nobody-polls-this',
+      workflowId: `watched-${Date.now()}`,
+    });
+    await connection.close();
+
+    const log = eventLog();
+    watch = watchEngines(config, { temporal }, { onEvent: log.onEvent, intervalMs: 200, maxRestarts: 1 });
+    process.kill(temporal.pid!, 'SIGKILL');
+    expect(await untilExited(temporal.pid!)).toBe(true);
+    const lost = await log.next('lost', 0);
+    expect(lost).toMatchObject({ engine: 'temporal' });
+    expect(lost.message).toBe(`Temporal (pid ${temporal.pid}) exited; its log: ${temporal.logFile}`);
+    const back = await log.next('restarted', 0);
+    const again = readPidRecord(config.dataDir, 'temporal')!;
+    expect(again.pid).not.toBe(temporal.pid);
+    expect(back.message).toMatch(new RegExp(`^Temporal is running again \\(pid ${again.pid}\\), [\\d.]+ s after`));
+    const reconnected = await Connection.connect({ address: temporal.address });
+    const described = await new Client({ connection: reconnected, namespace: config.temporal.namespace }).workflow
+      .getHandle(handle.workflowId)
+      .describe();
+    await reconnected.close();
+    expect(described.status.name).toBe('RUNNING');
+
+    // Once more is once too often (maxRestarts 1): said, with a typed error, and left down.
+    const seen = log.events.length;
+    process.kill(again.pid, 'SIGKILL');
+    const gaveUp = await log.next('gave-up', seen);
+    expect(gaveUp.message).toBe('Temporal exited 2 times within 10 minutes; not starting it again');
+    expect(gaveUp.kind === 'gave-up' && gaveUp.error).toMatchObject({
+      code: 'INFRA.ENGINE_LOST',
+      retriable: false,
+      hint: `read why in ${temporal.logFile}, then start govmesh again`,
+    });
+    await new Promise((r) => setTimeout(r, 1_000));
+    const after = readPidRecord(config.dataDir, 'temporal');
+    expect(after === undefined || !isAlive(after)).toBe(true);
+    expect(log.events.slice(seen).map((e) => e.kind)).toEqual(['lost', 'gave-up']);
+  }, 120_000);
+});
+
+describe.runIf(inject('infra').kafka.mode === 'embedded')('a broker that dies under the watch', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'govmesh-watched-kafka-'));
+  let config: InfraConfig;
+  let watch: EngineWatch | undefined;
+
+  beforeAll(async () => {
+    const { KAFKA_BROKERS: _external, ...env } = process.env;
+    config = loadInfraConfig({
+      ...env,
+      GOVMESH_DATA_DIR: dataDir,
+      GOVMESH_KAFKA_PORT: String(await freePort()),
+      GOVMESH_KAFKA_CONTROLLER_PORT: String(await freePort()),
+      GOVMESH_KAFKA_HEAP: '256m',
+    });
+  });
+
+  afterAll(async () => {
+    await watch?.stop();
+    await infraDown(config, undefined, ['kafka']);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('is started again with its users, ACLs and topics, and takes writes', async () => {
+    const kafka = await engineUp(config, 'kafka');
+    const log = eventLog();
+    watch = watchEngines(config, { kafka }, { onEvent: log.onEvent, intervalMs: 200 });
+    process.kill(kafka.pid!, 'SIGKILL');
+    expect((await log.next('lost', 0)).message).toBe(`Kafka (pid ${kafka.pid}) exited; its log: ${kafka.logFile}`);
+    await log.next('restarted', 0, 120_000);
+    expect(log.events.map((e) => e.kind)).toEqual(['lost', 'restarted']);
+    // The worker's own principal writes a domain event: its user and ACLs came back with the broker.
+    const publisher = new CloudEventPublisher(
+      createKafka({
+        clientId: 'e2e-watched-kafka',
+        brokers: config.kafka.brokers,
+        logger,
+        credentials: platformCredentials(config, 'worker'),
+      }),
+    );
+    const caseId = `watched-${Date.now()}`;
+    await expect(
+      publisher.publish(EVENTS_TOPIC, caseId, {
+        id: `${caseId}/case/0/caseSubmitted/1`,
+        type: DOMAIN_EVENTS.caseSubmitted.type,
+        source: '/govmesh/worker',
+        subject: caseId,
+        data: { correlationId: caseId, causationId: caseId, serviceId: 'watched', serviceVersion: 1 },
+      }),
+    ).resolves.toBeUndefined();
+    await publisher.close();
+  }, 180_000);
+});
+
+describe.runIf(inject('infra').temporal.mode === 'embedded')('`govmesh up` whose Temporal dies', () => {
+  it('says so, starts it again, keeps serving, and stops it at Ctrl-C', async () => {
+    const suffix = Math.random().toString(16).slice(2, 8);
+    const dir = mkdtempSync(join(tmpdir(), 'govmesh-e2e-up-watch-'));
+    // The suite's Kafka (external to this run, so not watched) and a Temporal of this run's own.
+    const { TEMPORAL_ADDRESS: _temporal, ...stack } = await isolatedStackEnv(dir, 'up-watch', suffix);
+    const { TEMPORAL_ADDRESS: _external, ...env } = process.env;
+    const up = spawn(process.execPath, [join(root, 'services/cli/bin/govmesh.js'), 'up'], {
+      cwd: root,
+      env: { ...env, ...stack, ...(await privateTemporal(dir)) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    const exited = new Promise<number | null>((resolve) => up.once('exit', resolve));
+    let said = '';
+    for (const stream of [up.stdout, up.stderr]) stream.on('data', (chunk: Buffer) => (said += chunk.toString()));
+    const until = async (what: RegExp, timeoutMs: number) => {
+      for (const deadline = Date.now() + timeoutMs; !what.test(said); await new Promise((r) => setTimeout(r, 200)))
+        if (Date.now() > deadline || up.exitCode !== null) throw new Error(`waited for ${what}:\n${said}`);
+    };
+    try {
+      await until(/govmesh is serving/, 180_000);
+      const first = readPidRecord(dir, 'temporal')!;
+      process.kill(first.pid, 'SIGKILL');
+      await until(/\[temporal\] Temporal is running again/, 60_000);
+      expect(said).toMatch(
+        new RegExp(`\\d\\d:\\d\\d:\\d\\d \\[temporal\\] ERROR Temporal \\(pid ${first.pid}\\) exited; its log: `),
+      );
+      const second = readPidRecord(dir, 'temporal')!;
+      expect(second.pid).not.toBe(first.pid);
+      // The API finds its engines again: ready, Temporal included.
+      const readyz = `http://127.0.0.1:${stack.GOVMESH_API_PORT}/readyz`;
+      await expect
+        .poll(async () => (await fetch(readyz).catch(() => undefined))?.status, { timeout: 60_000, interval: 500 })
+        .toBe(200);
+      process.kill(-up.pid!, 'SIGINT');
+      expect(await exited).toBe(0);
+      // The restarted server is this run's: stopped with it.
+      expect(isAlive(second)).toBe(false);
+      expect(said).toContain('stopped: nothing of this run is left running');
+    } finally {
+      if (up.exitCode === null) process.kill(-up.pid!, 'SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
+});
