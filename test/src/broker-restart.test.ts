@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { engineUp, infraDown, loadInfraConfig, platformCredentials, type InfraConfig } from '@govmesh/infra';
+import { engineUp, infraDown, platformCredentials, type InfraConfig } from '@govmesh/infra';
 import { ScramUsers, newSecret, type KafkaCredentials, type PlatformComponent } from '@govmesh/messaging';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
-import { freePort, signInAs } from './engines.js';
+import { privateKafkaConfig, signInAs } from './engines.js';
 
 const connects = (config: InfraConfig, credentials: KafkaCredentials) => signInAs(config.kafka.brokers, credentials);
 
@@ -16,14 +16,7 @@ describe.runIf(inject('infra').kafka.mode === 'embedded')('a broker restarted af
   let config: InfraConfig;
 
   beforeAll(async () => {
-    config = loadInfraConfig({
-      ...process.env,
-      KAFKA_BROKERS: undefined,
-      GOVMESH_DATA_DIR: dataDir,
-      GOVMESH_KAFKA_PORT: String(await freePort()),
-      GOVMESH_KAFKA_CONTROLLER_PORT: String(await freePort()),
-      GOVMESH_KAFKA_HEAP: '256m',
-    });
+    config = await privateKafkaConfig(dataDir);
     await engineUp(config, 'kafka');
   }, 120_000);
 

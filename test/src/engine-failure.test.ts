@@ -13,7 +13,7 @@ import {
 } from '@govmesh/infra';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
-import { assertEngineAnswers, freePort, kafkaClient, untilExited } from './engines.js';
+import { assertEngineAnswers, kafkaClient, privateKafkaConfig, privateTemporalEnv, untilExited } from './engines.js';
 
 // This kills a broker, so it runs only where govmesh starts its own: it must never touch an
 // external cluster named by KAFKA_BROKERS.
@@ -24,14 +24,7 @@ describe.runIf(inject('infra').kafka.mode === 'embedded')('when Kafka dies durin
 
   beforeAll(async () => {
     // A private broker with its own ports and data, so the shared one stays up for the suite.
-    const { KAFKA_BROKERS: _external, ...env } = process.env;
-    config = loadInfraConfig({
-      ...env,
-      GOVMESH_DATA_DIR: dataDir,
-      GOVMESH_KAFKA_PORT: String(await freePort()),
-      GOVMESH_KAFKA_CONTROLLER_PORT: String(await freePort()),
-      GOVMESH_KAFKA_HEAP: '256m',
-    });
+    config = await privateKafkaConfig(dataDir);
     kafka = await engineUp(config, 'kafka');
   }, 120_000);
 
@@ -92,12 +85,8 @@ describe.runIf(inject('infra').temporal.mode === 'embedded')(
       const real = temporalCliPath(loadInfraConfig());
       config = loadInfraConfig({
         ...env,
-        GOVMESH_DATA_DIR: dataDir,
+        ...(await privateTemporalEnv(dataDir)),
         GOVMESH_CACHE_DIR: cacheDir,
-        GOVMESH_TEMPORAL_PORT: String(await freePort()),
-        GOVMESH_TEMPORAL_UI_PORT: String(await freePort()),
-        GOVMESH_TEMPORAL_HTTP_PORT: String(await freePort()),
-        GOVMESH_TEMPORAL_METRICS_PORT: String(await freePort()),
       });
       const wrapper = temporalCliPath(config);
       const firstStart = join(cacheDir, 'first-start');

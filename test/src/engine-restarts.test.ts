@@ -21,21 +21,10 @@ import { CloudEventPublisher, createKafka } from '@govmesh/messaging';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 
-import { freePort, isolatedStackEnv, untilExited } from './engines.js';
+import { isolatedStackEnv, privateKafkaConfig, privateTemporalEnv, untilExited } from './engines.js';
 import { logger } from './platform.js';
 
 const root = new URL('../..', import.meta.url).pathname;
-
-/** A private Temporal dev server's settings: its own data folder and ports, the suite's stays up. */
-async function privateTemporal(dataDir: string): Promise<Record<string, string>> {
-  return {
-    GOVMESH_DATA_DIR: dataDir,
-    GOVMESH_TEMPORAL_PORT: String(await freePort()),
-    GOVMESH_TEMPORAL_UI_PORT: String(await freePort()),
-    GOVMESH_TEMPORAL_HTTP_PORT: String(await freePort()),
-    GOVMESH_TEMPORAL_METRICS_PORT: String(await freePort()),
-  };
-}
 
 /** The watch's events as they come, and a wait for the next one of a kind. */
 function eventLog() {
@@ -64,7 +53,7 @@ describe.runIf(inject('infra').temporal.mode === 'embedded')('an engine that die
 
   beforeAll(async () => {
     const { TEMPORAL_ADDRESS: _external, ...env } = process.env;
-    config = loadInfraConfig({ ...env, ...(await privateTemporal(dataDir)) });
+    config = loadInfraConfig({ ...env, ...(await privateTemporalEnv(dataDir)) });
   });
 
   afterEach(async () => {
@@ -128,14 +117,7 @@ describe.runIf(inject('infra').kafka.mode === 'embedded')('a broker that dies un
   let watch: EngineWatch | undefined;
 
   beforeAll(async () => {
-    const { KAFKA_BROKERS: _external, ...env } = process.env;
-    config = loadInfraConfig({
-      ...env,
-      GOVMESH_DATA_DIR: dataDir,
-      GOVMESH_KAFKA_PORT: String(await freePort()),
-      GOVMESH_KAFKA_CONTROLLER_PORT: String(await freePort()),
-      GOVMESH_KAFKA_HEAP: '256m',
-    });
+    config = await privateKafkaConfig(dataDir);
   });
 
   afterAll(async () => {
@@ -184,7 +166,7 @@ describe.runIf(inject('infra').temporal.mode === 'embedded')('`govmesh up` whose
     const { TEMPORAL_ADDRESS: _external, ...env } = process.env;
     const up = spawn(process.execPath, [join(root, 'services/cli/bin/govmesh.js'), 'up'], {
       cwd: root,
-      env: { ...env, ...stack, ...(await privateTemporal(dir)) },
+      env: { ...env, ...stack, ...(await privateTemporalEnv(dir)) },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { caseDataConverter, loadCaseDataKeys } from '@govmesh/case-client';
 import type { DataConverter } from '@temporalio/common';
 
-import { engineTitle, loadInfraConfig, platformCredentials, type EngineStatus } from '@govmesh/infra';
+import { engineTitle, loadInfraConfig, platformCredentials, type EngineStatus, type InfraConfig } from '@govmesh/infra';
 import {
   credentialsEnv,
   saslOf,
@@ -115,6 +115,33 @@ export async function assertEngineAnswers(status: EngineStatus): Promise<void> {
   if (!exited && (await answers(status.address, 2_000))) return;
   const where = status.mode === 'embedded' ? ` (pid ${status.pid ?? '?'}, log ${status.logFile ?? '?'})` : '';
   throw new Error(`${engineTitle(status.engine)} at ${status.address} stopped answering during the suite${where}`);
+}
+
+/**
+ * A broker of one test's own: its data folder and ports, a small heap, never the suite's (which
+ * KAFKA_BROKERS names, and which must stay up). `extra` adds settings (TLS files, say).
+ */
+export async function privateKafkaConfig(dataDir: string, extra: Record<string, string> = {}): Promise<InfraConfig> {
+  return loadInfraConfig({
+    ...process.env,
+    KAFKA_BROKERS: undefined,
+    GOVMESH_DATA_DIR: dataDir,
+    GOVMESH_KAFKA_PORT: String(await freePort()),
+    GOVMESH_KAFKA_CONTROLLER_PORT: String(await freePort()),
+    GOVMESH_KAFKA_HEAP: '256m',
+    ...extra,
+  });
+}
+
+/** The settings of a Temporal dev server of one test's own: its data folder and ports. */
+export async function privateTemporalEnv(dataDir: string): Promise<Record<string, string>> {
+  return {
+    GOVMESH_DATA_DIR: dataDir,
+    GOVMESH_TEMPORAL_PORT: String(await freePort()),
+    GOVMESH_TEMPORAL_UI_PORT: String(await freePort()),
+    GOVMESH_TEMPORAL_HTTP_PORT: String(await freePort()),
+    GOVMESH_TEMPORAL_METRICS_PORT: String(await freePort()),
+  };
 }
 
 /**

@@ -3,11 +3,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { engineUp, infraDown, loadInfraConfig, platformCredentials, type InfraConfig } from '@govmesh/infra';
+import { engineUp, infraDown, platformCredentials, type InfraConfig } from '@govmesh/infra';
 import { ScramUsers, newSecret, type KafkaCredentials, type KafkaTls } from '@govmesh/messaging';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
-import { freePort, signInAs } from './engines.js';
+import { privateKafkaConfig, signInAs } from './engines.js';
 
 /** A CA and a certificate for 127.0.0.1 that it signed, made with openssl for this test only. */
 function makeCertificates(dir: string): { caFile: string; certFile: string; keyFile: string } {
@@ -73,13 +73,7 @@ describe.runIf(inject('infra').kafka.mode === 'embedded')('the embedded broker w
   beforeAll(async () => {
     const files = makeCertificates(dir);
     ca = readFileSync(files.caFile, 'utf8');
-    config = loadInfraConfig({
-      ...process.env,
-      KAFKA_BROKERS: undefined,
-      GOVMESH_DATA_DIR: join(dir, 'data'),
-      GOVMESH_KAFKA_PORT: String(await freePort()),
-      GOVMESH_KAFKA_CONTROLLER_PORT: String(await freePort()),
-      GOVMESH_KAFKA_HEAP: '256m',
+    config = await privateKafkaConfig(join(dir, 'data'), {
       GOVMESH_KAFKA_TLS_CERT_FILE: files.certFile,
       GOVMESH_KAFKA_TLS_KEY_FILE: files.keyFile,
       GOVMESH_KAFKA_TLS_CA_FILE: files.caFile,
