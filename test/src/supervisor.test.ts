@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,6 +43,7 @@ describe('the supervisor of govmesh up', () => {
   const suffix = Math.random().toString(16).slice(2, 8);
   const dir = mkdtempSync(join(tmpdir(), 'govmesh-e2e-supervisor-'));
   const notices: string[] = [];
+  const givenUp: Error[] = [];
   let stack: PlatformStack;
   let env: Record<string, string>;
   // The trace viewer `--tracing` starts, on a port and in a data folder of this test's own.
@@ -77,6 +79,7 @@ describe('the supervisor of govmesh up', () => {
       envOf: (component) => (component === 'web' ? {} : principalEnv(component)),
       logFile: join(dir, 'govmesh.log'),
       onNotice: (line) => notices.push(line),
+      onGaveUp: (err) => givenUp.push(err),
     });
   }, 180_000);
 
@@ -231,6 +234,61 @@ describe('the supervisor of govmesh up', () => {
     expect(alive(after)).toBe(true);
     expect(notices.some((n) => n.includes('[worker] WARN exited with') && n.includes('starting it again'))).toBe(true);
   }, 120_000);
+
+  /** Holds a service's port (as a stray program would) from the moment its killed process lets go of it. */
+  async function holdPortOf(pid: number, port: number): Promise<Server> {
+    process.kill(pid, 'SIGKILL');
+    for (;;) {
+      const server = createServer();
+      const held = await new Promise<boolean>((resolve) => {
+        server.once('error', () => resolve(false));
+        server.listen({ port, host: '127.0.0.1', exclusive: true }, () => resolve(true));
+      });
+      if (held) return server;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  // Its new start can fail for a while (an engine it needs is starting again itself, a port is
+  // still taken): the supervisor used to say FATAL once and leave the service down for good.
+  it('tries again, a little later each time, to start a service whose new start failed', async () => {
+    const seen = notices.length;
+    const port = await holdPortOf(stack.pids().web!, Number(env.GOVMESH_WEB_PORT));
+    try {
+      await until('a failed start of the pages', () =>
+        notices.slice(seen).some((n) => /\[web\] ERROR web exited with 1 while starting/.test(n)),
+      );
+    } finally {
+      await new Promise((resolve) => port.close(resolve));
+    }
+    await until('the pages started again', () => notices.slice(seen).some((n) => n.includes('[web] running again')));
+    expect(notices.slice(seen).filter((n) => n.includes('starting it again'))).toEqual([
+      expect.stringMatching(/\[web\] WARN exited with (null|a signal); starting it again$/),
+      expect.stringMatching(/\[web\] WARN failed to start; starting it again$/),
+    ]);
+    expect((await fetch(`http://127.0.0.1:${env.GOVMESH_WEB_PORT}/healthz`)).ok).toBe(true);
+    expect(givenUp).toEqual([]);
+  }, 120_000);
+
+  // Last of the stack's tests: it leaves the pages down.
+  it('gives up a service that keeps failing, and says so to whoever serves', async () => {
+    const port = await holdPortOf(stack.pids().web!, Number(env.GOVMESH_WEB_PORT));
+    try {
+      await until('the pages given up', () => givenUp.length > 0, 150_000);
+    } finally {
+      await new Promise((resolve) => port.close(resolve));
+    }
+    expect(givenUp[0]).toMatchObject({
+      code: 'SERVICE.KEEPS_EXITING',
+      retriable: false,
+      service: 'web',
+      hint: `read why in ${join(dir, 'govmesh.log')}, then start govmesh again`,
+    });
+    expect(givenUp[0]!.message).toMatch(/^the web service exited 6 times within a minute; not starting it again$/);
+    expect(notices.some((n) => /\[web\] FATAL failed to start 6 times in a minute; not restarting it/.test(n))).toBe(
+      true,
+    );
+  }, 180_000);
 
   it('leaves no service running when its supervisor is gone', async () => {
     const child = spawn(process.execPath, [serviceProgram(root, 'bridge')], {

@@ -150,10 +150,11 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
   let crew: DemoCrew | undefined;
   let offDuty: (() => void) | undefined;
   let watch: EngineWatch | undefined;
-  // An engine the watch gave up on ends the run, whatever it is waiting for (the batch, Ctrl-C).
-  let engineGaveUp: (err: Error) => void = () => undefined;
-  const engineFailure = new Promise<never>((_, reject) => (engineGaveUp = reject));
-  engineFailure.catch(() => undefined);
+  // An engine or a service given up (it kept exiting) ends the run, whatever it is waiting for
+  // (the batch, Ctrl-C): a platform without it cannot serve.
+  let gaveUp: (err: Error) => void = () => undefined;
+  const givenUp = new Promise<never>((_, reject) => (gaveUp = reject));
+  givenUp.catch(() => undefined);
   let stopping: Promise<void> | undefined;
   /** OTEL_* for the processes (and this one's demo partners) when spans go to the trace viewer. */
   const tracedEnv: Record<string, string> = {};
@@ -221,6 +222,7 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
             ? { ...credentialsEnv(platformCredentials(infraConfig, component)), ...tlsEnv(infraConfig.kafka.tls) }
             : {},
         onNotice: (line) => say(o.json, line),
+        onGaveUp: gaveUp,
         replicas: o.replicas ?? 1,
       });
       say(o.json, `govmesh processes ready in ${((Date.now() - t1) / 1000).toFixed(1)} s; their log: ${logFile}`);
@@ -230,7 +232,7 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
           progress: terminalProgress,
           onEvent: (e) => {
             say(o.json, engineLine(e));
-            if (e.kind === 'gave-up') engineGaveUp(e.error);
+            if (e.kind === 'gave-up') gaveUp(e.error);
           },
         });
     }
@@ -321,7 +323,7 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
             );
           },
         }),
-        engineFailure,
+        givenUp,
       ]);
       if (o.faults) summary = { ...summary, faults };
       if (o.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
@@ -339,7 +341,7 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
         );
       say(o.json, 'Press Ctrl-C to stop everything.');
       serving = true;
-      await Promise.race([interruption, engineFailure]);
+      await Promise.race([interruption, givenUp]);
     }
     return summary;
   } catch (err) {

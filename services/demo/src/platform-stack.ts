@@ -72,6 +72,25 @@ export function replicaEnv(service: string, replica: number, env: Record<string,
 /** A service that exits on its own is started again, unless it keeps failing: this many times a minute. */
 const MAX_RESTARTS_PER_MINUTE = 5;
 
+/** The wait before a restart: 1 s, then doubling with each restart within the minute (up to 16 s). */
+const RESTART_DELAY_MS = 1_000;
+
+/** A service that exited more often than the supervisor starts it again: the stack cannot serve. */
+export class ServiceKeepsExiting extends Error {
+  readonly code = 'SERVICE.KEEPS_EXITING';
+  readonly retriable = false;
+  readonly hint: string;
+
+  constructor(
+    readonly service: string,
+    times: number,
+    logFile: string,
+  ) {
+    super(`the ${service} service exited ${times} times within a minute; not starting it again`);
+    this.hint = `read why in ${logFile}, then start govmesh again`;
+  }
+}
+
 export interface StackOptions {
   readonly root: string;
   readonly env: Record<string, string>;
@@ -83,6 +102,8 @@ export interface StackOptions {
   readonly onNotice?: (line: string) => void;
   /** Processes of each of audit, worker, bridge and API (default 1), sharing one store and one consumer group. */
   readonly replicas?: number;
+  /** Told once a service is no longer started again (it kept exiting): whoever serves should stop. */
+  readonly onGaveUp?: (err: ServiceKeepsExiting) => void;
 }
 
 export interface PlatformStack {
@@ -193,28 +214,49 @@ export async function startPlatformStack(o: StackOptions): Promise<PlatformStack
         if (level >= 40 && !isLibraryNoise(raw)) o.onNotice?.(text);
       });
     }
-    await untilReady(child, component.name, o.logFile);
+    try {
+      await untilReady(child, component.name, o.logFile);
+    } catch (err) {
+      // One that hangs while starting is not left behind its replacement.
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      throw err;
+    }
     child.once('exit', (code) => {
       children.splice(children.indexOf(child), 1);
       if (stopping) return;
-      const recent = (restarts.get(component.name) ?? []).filter((t) => Date.now() - t < 60_000);
-      if (recent.length >= MAX_RESTARTS_PER_MINUTE) {
-        o.onNotice?.(
-          `${now()} [${component.name}] FATAL exited with ${code ?? 'a signal'} ${recent.length + 1} times in a minute; not restarting it (see ${o.logFile})`,
-        );
-        return;
-      }
-      restarts.set(component.name, [...recent, Date.now()]);
-      o.onNotice?.(`${now()} [${component.name}] WARN exited with ${code ?? 'a signal'}; starting it again`);
-      setTimeout(() => {
+      restartLater(component, `exited with ${code ?? 'a signal'}`);
+    });
+    o.onNotice?.(`${now()} [${component.name}] running`);
+  }
+
+  /**
+   * Starts a service again after it exited, or after its new start failed (an engine it needs may
+   * be starting again itself): each time a little later, and no more than five times a minute.
+   */
+  function restartLater(component: Component, what: string): void {
+    const recent = (restarts.get(component.name) ?? []).filter((t) => Date.now() - t < 60_000);
+    if (recent.length >= MAX_RESTARTS_PER_MINUTE) {
+      o.onNotice?.(
+        `${now()} [${component.name}] FATAL ${what} ${recent.length + 1} times in a minute; not restarting it (see ${o.logFile})`,
+      );
+      o.onGaveUp?.(new ServiceKeepsExiting(component.name, recent.length + 1, o.logFile));
+      return;
+    }
+    restarts.set(component.name, [...recent, Date.now()]);
+    o.onNotice?.(`${now()} [${component.name}] WARN ${what}; starting it again`);
+    setTimeout(
+      () => {
         if (stopping) return;
         launch(component).then(
           () => o.onNotice?.(`${now()} [${component.name}] running again`),
-          (err: unknown) => o.onNotice?.(`${now()} [${component.name}] FATAL ${(err as Error).message}`),
+          (err: unknown) => {
+            o.onNotice?.(`${now()} [${component.name}] ERROR ${(err as Error).message}`);
+            if (!stopping) restartLater(component, 'failed to start');
+          },
         );
-      }, 1_000);
-    });
-    o.onNotice?.(`${now()} [${component.name}] running`);
+      },
+      RESTART_DELAY_MS * 2 ** recent.length,
+    ).unref();
   }
 
   try {
