@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 
 import { DOMAIN_EVENTS } from '@govmesh/contracts/domain-events';
@@ -108,6 +109,37 @@ describe.runIf(inject('infra').temporal.mode === 'embedded')('an engine that die
     const after = readPidRecord(config.dataDir, 'temporal');
     expect(after === undefined || !isAlive(after)).toBe(true);
     expect(log.events.slice(seen).map((e) => e.kind)).toEqual(['lost', 'gave-up']);
+  }, 120_000);
+
+  it('tries again at its next look when a start fails, the failed start counting as a restart', async () => {
+    const temporal = await engineUp(config, 'temporal');
+    const log = eventLog();
+    watch = watchEngines(config, { temporal }, { onEvent: log.onEvent, intervalMs: 200, maxRestarts: 3 });
+    // A stray program takes the server's port the moment it is free: the first start fails.
+    process.kill(temporal.pid!, 'SIGKILL');
+    const port = Number(temporal.address.split(':')[1]);
+    let stray: Server | undefined;
+    while (!stray) {
+      const server = createServer();
+      const held = await new Promise<boolean>((resolve) => {
+        server.once('error', () => resolve(false));
+        server.listen({ port, host: '127.0.0.1', exclusive: true }, () => resolve(true));
+      });
+      if (held) stray = server;
+      else await new Promise((r) => setTimeout(r, 10));
+    }
+    const failed = await log.next('restart-failed', 0);
+    expect(failed.message).toBe(
+      `Temporal did not start again: Temporal cannot start: port ${port} on 127.0.0.1 is taken by another program`,
+    );
+    await new Promise((resolve) => stray.close(resolve));
+    await log.next('restarted', 0);
+    const kinds = log.events.map((e) => e.kind);
+    // Each look that found it gone said so; the start after the stray let go served.
+    expect(kinds.at(-1)).toBe('restarted');
+    expect(kinds.filter((k) => k === 'restart-failed').length).toBeGreaterThanOrEqual(1);
+    expect(kinds).not.toContain('gave-up');
+    expect(isAlive(readPidRecord(config.dataDir, 'temporal')!)).toBe(true);
   }, 120_000);
 });
 
