@@ -130,7 +130,6 @@ export function watchEngines(config: InfraConfig, status: Partial<InfraStatus>, 
     timer = setTimeout(() => {
       looking = look().finally(next);
     }, intervalMs);
-    timer.unref();
   };
   next();
   return {

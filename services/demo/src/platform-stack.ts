@@ -160,8 +160,11 @@ export async function startPlatformStack(o: StackOptions): Promise<PlatformStack
   const children: ChildProcess[] = [];
   const byName = new Map<string, ChildProcess>();
   let stopping = false;
+  /** Restarts waiting for their time: a stop cancels them. */
+  const pending = new Set<NodeJS.Timeout>();
   const stop = async (): Promise<void> => {
     stopping = true;
+    for (const timer of pending) clearTimeout(timer);
     for (const child of [...children].reverse()) {
       if (child.exitCode !== null || child.signalCode !== null) continue;
       const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -244,8 +247,9 @@ export async function startPlatformStack(o: StackOptions): Promise<PlatformStack
     }
     restarts.set(component.name, [...recent, Date.now()]);
     o.onNotice?.(`${now()} [${component.name}] WARN ${what}; starting it again`);
-    setTimeout(
+    const timer = setTimeout(
       () => {
+        pending.delete(timer);
         if (stopping) return;
         launch(component).then(
           () => o.onNotice?.(`${now()} [${component.name}] running again`),
@@ -256,7 +260,8 @@ export async function startPlatformStack(o: StackOptions): Promise<PlatformStack
         );
       },
       RESTART_DELAY_MS * 2 ** recent.length,
-    ).unref();
+    );
+    pending.add(timer);
   }
 
   try {
