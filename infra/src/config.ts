@@ -164,7 +164,8 @@ function kafkaTlsOf(e: z.infer<typeof InfraEnv>): {
 }
 
 /** The process's environment with some variables set over it (`infra up --brokers 3`). */
-export function loadInfraConfigWith(overrides: Record<string, string>): InfraConfig {
+/** The configuration from this process's environment with `overrides` on top (`undefined` unsets one). */
+export function loadInfraConfigWith(overrides: Record<string, string | undefined>): InfraConfig {
   return loadInfraConfig({ ...process.env, ...overrides });
 }
 

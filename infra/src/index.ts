@@ -1,4 +1,4 @@
-export { loadInfraConfig, InfraConfigError, type InfraConfig } from './config.js';
+export { loadInfraConfig, loadInfraConfigWith, InfraConfigError, type InfraConfig } from './config.js';
 export {
   infraUp,
   engineUp,

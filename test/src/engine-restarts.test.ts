@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 
 import { DOMAIN_EVENTS } from '@govmesh/contracts/domain-events';
@@ -10,7 +9,7 @@ import {
   engineUp,
   infraDown,
   isAlive,
-  loadInfraConfig,
+  loadInfraConfigWith,
   platformCredentials,
   readPidRecord,
   watchEngines,
@@ -22,7 +21,7 @@ import { CloudEventPublisher, createKafka } from '@govmesh/messaging';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 
-import { isolatedStackEnv, privateKafkaConfig, privateTemporalEnv, untilExited } from './engines.js';
+import { isolatedStackEnv, privateKafkaConfig, privateTemporalEnv, takePortOnceFree, untilExited } from './engines.js';
 import { logger } from './platform.js';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -53,8 +52,7 @@ describe.runIf(inject('infra').temporal.mode === 'embedded')('an engine that die
   let watch: EngineWatch | undefined;
 
   beforeAll(async () => {
-    const { TEMPORAL_ADDRESS: _external, ...env } = process.env;
-    config = loadInfraConfig({ ...env, ...(await privateTemporalEnv(dataDir)) });
+    config = loadInfraConfigWith({ TEMPORAL_ADDRESS: undefined, ...(await privateTemporalEnv(dataDir)) });
   });
 
   afterEach(async () => {
@@ -118,16 +116,7 @@ describe.runIf(inject('infra').temporal.mode === 'embedded')('an engine that die
     // A stray program takes the server's port the moment it is free: the first start fails.
     process.kill(temporal.pid!, 'SIGKILL');
     const port = Number(temporal.address.split(':')[1]);
-    let stray: Server | undefined;
-    while (!stray) {
-      const server = createServer();
-      const held = await new Promise<boolean>((resolve) => {
-        server.once('error', () => resolve(false));
-        server.listen({ port, host: '127.0.0.1', exclusive: true }, () => resolve(true));
-      });
-      if (held) stray = server;
-      else await new Promise((r) => setTimeout(r, 10));
-    }
+    const stray = await takePortOnceFree(port);
     const failed = await log.next('restart-failed', 0);
     expect(failed.message).toBe(
       `Temporal did not start again: Temporal cannot start: port ${port} on 127.0.0.1 is taken by another program`,

@@ -1,12 +1,19 @@
 import { mkdtempSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { caseDataConverter, loadCaseDataKeys } from '@govmesh/case-client';
 import type { DataConverter } from '@temporalio/common';
 
-import { engineTitle, loadInfraConfig, platformCredentials, type EngineStatus, type InfraConfig } from '@govmesh/infra';
+import {
+  engineTitle,
+  loadInfraConfig,
+  loadInfraConfigWith,
+  platformCredentials,
+  type EngineStatus,
+  type InfraConfig,
+} from '@govmesh/infra';
 import {
   credentialsEnv,
   saslOf,
@@ -122,8 +129,7 @@ export async function assertEngineAnswers(status: EngineStatus): Promise<void> {
  * KAFKA_BROKERS names, and which must stay up). `extra` adds settings (TLS files, say).
  */
 export async function privateKafkaConfig(dataDir: string, extra: Record<string, string> = {}): Promise<InfraConfig> {
-  return loadInfraConfig({
-    ...process.env,
+  return loadInfraConfigWith({
     KAFKA_BROKERS: undefined,
     GOVMESH_DATA_DIR: dataDir,
     GOVMESH_KAFKA_PORT: String(await freePort()),
@@ -171,6 +177,22 @@ export async function isolatedStackEnv(dir: string, name: string, suffix: string
     GOVMESH_CASE_TASK_QUEUE: `e2e-${name}-${suffix}`,
     GOVMESH_DEMO_PARTNER_SUFFIX: suffix,
   };
+}
+
+/**
+ * Listens on `port` (as a stray program would) the moment it is free: right after the process that
+ * held it was killed, before its supervisor or watch starts it again.
+ */
+export async function takePortOnceFree(port: number): Promise<Server> {
+  for (;;) {
+    const server = createServer();
+    const held = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen({ port, host: '127.0.0.1', exclusive: true }, () => resolve(true));
+    });
+    if (held) return server;
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,7 @@ import { DevelopmentIssuer, developmentIssuerKeyFile } from '@govmesh/tokens';
 import { createPartner } from '@govmesh/partner-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { engines, freePort, principalEnv } from './engines.js';
+import { engines, freePort, principalEnv, takePortOnceFree } from './engines.js';
 import { metricsTheOpsFilesRead } from './ops.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -235,18 +235,10 @@ describe('the supervisor of govmesh up', () => {
     expect(notices.some((n) => n.includes('[worker] WARN exited with') && n.includes('starting it again'))).toBe(true);
   }, 120_000);
 
-  /** Holds a service's port (as a stray program would) from the moment its killed process lets go of it. */
+  /** Kills a service and holds its port (as a stray program would) the moment the port is free. */
   async function holdPortOf(pid: number, port: number): Promise<Server> {
     process.kill(pid, 'SIGKILL');
-    for (;;) {
-      const server = createServer();
-      const held = await new Promise<boolean>((resolve) => {
-        server.once('error', () => resolve(false));
-        server.listen({ port, host: '127.0.0.1', exclusive: true }, () => resolve(true));
-      });
-      if (held) return server;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    return takePortOnceFree(port);
   }
 
   // Its new start can fail for a while (an engine it needs is starting again itself, a port is

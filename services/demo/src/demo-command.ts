@@ -31,6 +31,7 @@ import {
   REPLICATED,
   REPLICA_PORT_STEP,
   isLibraryNoise,
+  noticeLine,
   startPlatformStack,
   tagged,
   type PlatformStack,
@@ -103,17 +104,13 @@ function say(json: boolean | undefined, line: string): void {
   (json ? process.stderr : process.stdout).write(`${line}\n`);
 }
 
-const ENGINE_EVENT_LEVEL: Record<EngineWatchEvent['kind'], string> = {
-  lost: ' ERROR',
-  restarted: '',
-  'restart-failed': ' ERROR',
-  'gave-up': ' FATAL',
-};
-
-/** `21:04:05 [kafka] ERROR Kafka (pid 4242) exited; its log: …`, in the services' notices' shape. */
-function engineLine(e: EngineWatchEvent): string {
-  return `${new Date().toISOString().slice(11, 19)} [${e.engine}]${ENGINE_EVENT_LEVEL[e.kind]} ${e.message}`;
-}
+/** How an engine watch's event reads among the services' notices. */
+const ENGINE_EVENT_LEVEL = {
+  lost: 'ERROR',
+  restarted: 'info',
+  'restart-failed': 'ERROR',
+  'gave-up': 'FATAL',
+} as const satisfies Record<EngineWatchEvent['kind'], string>;
 
 /** `govmesh up` refused: a govmesh already serves on the address this one would take. */
 export class AlreadyServing extends Error {
@@ -231,7 +228,7 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
         watch = watchEngines(infraConfig, engines, {
           progress: terminalProgress,
           onEvent: (e) => {
-            say(o.json, engineLine(e));
+            say(o.json, noticeLine(e.engine, ENGINE_EVENT_LEVEL[e.kind], e.message));
             if (e.kind === 'gave-up') gaveUp(e.error);
           },
         });

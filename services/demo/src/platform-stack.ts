@@ -128,6 +128,11 @@ export function isLibraryNoise(raw: string): boolean {
   }
 }
 
+/** A supervisor's own line, in the shape of a service's: `21:04:05 [kafka] ERROR Kafka (pid 4242) exited`. */
+export function noticeLine(component: string, level: 'info' | 'WARN' | 'ERROR' | 'FATAL', message: string): string {
+  return `${new Date().toISOString().slice(11, 19)} [${component}]${level === 'info' ? '' : ` ${level}`} ${message}`;
+}
+
 const LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
 
 /** `12:00:01 [worker] task dispatched caseId=… partnerId=…` from a pino JSON line. */
@@ -175,7 +180,6 @@ export async function startPlatformStack(o: StackOptions): Promise<PlatformStack
     }
     await new Promise((resolve) => log.end(resolve));
   };
-  const now = (): string => new Date().toISOString().slice(11, 19);
   const restarts = new Map<string, number[]>();
 
   /** Starts one service and resolves when it says it is ready; restarts it if it exits later. */
@@ -229,7 +233,7 @@ export async function startPlatformStack(o: StackOptions): Promise<PlatformStack
       if (stopping) return;
       restartLater(component, `exited with ${code ?? 'a signal'}`);
     });
-    o.onNotice?.(`${now()} [${component.name}] running`);
+    o.onNotice?.(noticeLine(component.name, 'info', 'running'));
   }
 
   /**
@@ -240,21 +244,25 @@ export async function startPlatformStack(o: StackOptions): Promise<PlatformStack
     const recent = (restarts.get(component.name) ?? []).filter((t) => Date.now() - t < 60_000);
     if (recent.length >= MAX_RESTARTS_PER_MINUTE) {
       o.onNotice?.(
-        `${now()} [${component.name}] FATAL ${what} ${recent.length + 1} times in a minute; not restarting it (see ${o.logFile})`,
+        noticeLine(
+          component.name,
+          'FATAL',
+          `${what} ${recent.length + 1} times in a minute; not restarting it (see ${o.logFile})`,
+        ),
       );
       o.onGaveUp?.(new ServiceKeepsExiting(component.name, recent.length + 1, o.logFile));
       return;
     }
     restarts.set(component.name, [...recent, Date.now()]);
-    o.onNotice?.(`${now()} [${component.name}] WARN ${what}; starting it again`);
+    o.onNotice?.(noticeLine(component.name, 'WARN', `${what}; starting it again`));
     const timer = setTimeout(
       () => {
         pending.delete(timer);
         if (stopping) return;
         launch(component).then(
-          () => o.onNotice?.(`${now()} [${component.name}] running again`),
+          () => o.onNotice?.(noticeLine(component.name, 'info', 'running again')),
           (err: unknown) => {
-            o.onNotice?.(`${now()} [${component.name}] ERROR ${(err as Error).message}`);
+            o.onNotice?.(noticeLine(component.name, 'ERROR', (err as Error).message));
             if (!stopping) restartLater(component, 'failed to start');
           },
         );
