@@ -1,7 +1,7 @@
 import type { InfraConfig } from './config.js';
 import { isAlive, readPidRecord, removePidRecord, stopEngine, type PidRecord } from './engine-process.js';
 import { engineTitle, type EngineName } from './errors.js';
-import { kafkaNodes, prepareKafka, startKafka, waitForKafka } from './kafka.js';
+import { assertKafkaLayout, kafkaNodes, prepareKafka, startKafka, waitForKafka } from './kafka.js';
 import {
   adminSecretExists,
   assertPlatformUsers,
@@ -50,6 +50,9 @@ export async function infraUp(
   progress: Progress = silentProgress,
   options: { readonly tracing?: boolean; readonly postgres?: boolean } = {},
 ): Promise<InfraStatus> {
+  // Refused before anything starts: the engines start side by side, and a refused Kafka would
+  // otherwise leave a Temporal this run started behind it.
+  if (config.kafka.mode === 'embedded') assertKafkaLayout(config);
   // Temporal's own server keeps its state on PostgreSQL: that starts first, the rest side by side.
   const serverDatabase = config.temporal.kind === 'server' ? await postgresUp(config, progress) : undefined;
   const [kafka, temporal, zipkin, postgres] = await Promise.all([
@@ -135,6 +138,7 @@ async function kafkaUp(config: InfraConfig, progress: Progress): Promise<EngineS
     progress({ engine: 'kafka', message: `using existing Kafka at ${address}` });
     return { engine: 'kafka', mode: 'external', state: 'running', address, startedNow: false };
   }
+  assertKafkaLayout(config);
   let running = runningKafka(config);
   if (running && !adminSecretExists(config.dataDir)) {
     // A broker started before govmesh secured it takes anonymous clients: replace it.

@@ -77,6 +77,28 @@ export class PortInUseError extends InfraError {
   }
 }
 
+/**
+ * The data folder holds the other embedded Kafka (one broker, or three): its cases, partners and
+ * ledger were made on that one, and the Kafka asked for has none of their topics or users.
+ */
+export class KafkaLayoutChanged extends InfraError {
+  constructor(
+    readonly dataDir: string,
+    readonly askedNodes: number,
+    readonly foundNodes: number,
+    readonly foundStorage: string,
+  ) {
+    const brokers = (n: number) => (n === 1 ? 'a single Kafka broker' : `${n} Kafka brokers`);
+    super(
+      'INFRA.KAFKA_LAYOUT_CHANGED',
+      `GOVMESH_KAFKA_NODES=${askedNodes} asks for ${brokers(askedNodes)}, but the data folder ${dataDir} was made with ${brokers(foundNodes)} (its storage: ${foundStorage}): the cases, partners and ledger kept there have their topics and users on that Kafka only`,
+      {
+        hint: `start it as before with GOVMESH_KAFKA_NODES=${foundNodes}, or choose another data folder for ${brokers(askedNodes)} with GOVMESH_DATA_DIR=<folder> (removing ${dataDir} starts afresh and loses its cases)`,
+      },
+    );
+  }
+}
+
 export type EngineName = 'kafka' | 'temporal' | 'zipkin' | 'postgres';
 /** An engine, or a tool infra builds or installs for the tests (promtool, chromium, helm, compose-check): what progress lines and build errors name. */
 export type ToolName = EngineName | 'promtool' | 'chromium' | 'helm' | 'compose';

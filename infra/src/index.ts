@@ -21,6 +21,7 @@ export {
   EngineBuildError,
   EngineNotReadyError,
   PortInUseError,
+  KafkaLayoutChanged,
   engineTitle,
   type EngineName,
   type ToolName,

@@ -1,9 +1,13 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import { describe, expect, it } from 'vitest';
 
 import { InfraConfigError, loadInfraConfig } from './config.js';
 import { isPortFree } from './engine-process.js';
-import { EngineNotReadyError } from './errors.js';
-import { kafkaProperties, waitForKafka } from './kafka.js';
+import { EngineNotReadyError, KafkaLayoutChanged } from './errors.js';
+import { assertKafkaLayout, kafkaNodes, kafkaProperties, waitForKafka } from './kafka.js';
 
 describe('embedded Kafka', () => {
   it('runs one combined broker and controller on loopback only', () => {
@@ -52,5 +56,48 @@ describe('embedded Kafka', () => {
       new RegExp(`^Kafka at 127\\.0\\.0\\.1:${port} did not answer a metadata request within 2 s`),
     );
     expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('refuses one broker in a data folder made with three, and three in one made with one, saying what to do', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'govmesh-kafka-layout-'));
+    const config = (nodes: string) =>
+      loadInfraConfig({ HOME: '/h', GOVMESH_DATA_DIR: dataDir, GOVMESH_KAFKA_NODES: nodes });
+    // What KRaft's storage tool writes when it formats a node.
+    const format = (logDir: string) => {
+      mkdirSync(logDir, { recursive: true });
+      writeFileSync(join(logDir, 'meta.properties'), 'cluster.id=Zx4rQ9\nnode.id=1\nversion=1\n');
+    };
+    try {
+      // A fresh folder takes either.
+      expect(() => assertKafkaLayout(config('1'))).not.toThrow();
+      expect(() => assertKafkaLayout(config('3'))).not.toThrow();
+
+      format(kafkaNodes(config('1'))[0]!.logDir);
+      expect(() => assertKafkaLayout(config('1'))).not.toThrow();
+      const refused = (() => {
+        try {
+          assertKafkaLayout(config('3'));
+        } catch (err) {
+          return err;
+        }
+      })();
+      expect(refused).toBeInstanceOf(KafkaLayoutChanged);
+      expect(refused).toMatchObject({ code: 'INFRA.KAFKA_LAYOUT_CHANGED', retriable: false });
+      expect((refused as KafkaLayoutChanged).message).toBe(
+        `GOVMESH_KAFKA_NODES=3 asks for 3 Kafka brokers, but the data folder ${dataDir} was made with a single Kafka broker (its storage: ${join(dataDir, 'kafka')}): the cases, partners and ledger kept there have their topics and users on that Kafka only`,
+      );
+      expect((refused as KafkaLayoutChanged).hint).toMatch(
+        /^start it as before with GOVMESH_KAFKA_NODES=1, or choose another data folder for 3 Kafka brokers with GOVMESH_DATA_DIR=/,
+      );
+
+      rmSync(join(dataDir, 'kafka'), { recursive: true });
+      format(kafkaNodes(config('3'))[1]!.logDir);
+      expect(() => assertKafkaLayout(config('3'))).not.toThrow();
+      expect(() => assertKafkaLayout(config('1'))).toThrow(
+        `GOVMESH_KAFKA_NODES=1 asks for a single Kafka broker, but the data folder ${dataDir} was made with 3 Kafka brokers (its storage: ${join(dataDir, 'kafka-cluster')})`,
+      );
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

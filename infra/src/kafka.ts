@@ -17,7 +17,7 @@ import {
   writePidRecord,
   type PidRecord,
 } from './engine-process.js';
-import { EngineNotReadyError, PortInUseError } from './errors.js';
+import { EngineNotReadyError, KafkaLayoutChanged, PortInUseError } from './errors.js';
 import { adminSecretExists, platformCredentials } from './kafka-principals.js';
 import type { Progress } from './progress.js';
 import { fetchWithMaven } from './maven-fetch.js';
@@ -82,6 +82,23 @@ export function kafkaNodes(config: InfraConfig): KafkaNode[] {
       logFile: join(config.dataDir, 'logs', `kafka-${i + 1}.log`),
     };
   });
+}
+
+/**
+ * Refuses to run one broker in a data folder made with three, or three in one made with one. The
+ * two keep separate storage, while the folder's cases (Temporal), partner registry and ledger are
+ * shared: on the other Kafka the registered partners have no topics or users, and a case waits on a
+ * task that was never there (`govmesh demo` ended in kafkajs's "This server does not host this
+ * topic-partition"). Checked before anything is stopped or started.
+ */
+export function assertKafkaLayout(config: InfraConfig): void {
+  const single = kafkaPaths(config);
+  const three = kafkaNodes({ ...config, kafka: { ...config.kafka, nodes: 3 } });
+  const found =
+    config.kafka.nodes === 1
+      ? three.some((n) => clusterIdOf(n.logDir) !== undefined) && dirname(three[0]!.data)
+      : clusterIdOf(single.logDir) !== undefined && single.data;
+  if (found) throw new KafkaLayoutChanged(config.dataDir, config.kafka.nodes, config.kafka.nodes === 1 ? 3 : 1, found);
 }
 
 /** Fetches the broker's jars through Maven once per version; later calls return at once. */

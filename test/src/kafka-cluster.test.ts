@@ -1,6 +1,9 @@
-import { mkdtempSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
 import { DOMAIN_EVENTS } from '@govmesh/contracts/domain-events';
 import { EVENTS_TOPIC } from '@govmesh/contracts/topics';
@@ -20,7 +23,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { freePortsInRow } from './engines.js';
+import { freePortsInRow, privateTemporalEnv } from './engines.js';
 import { logger } from './platform.js';
 
 /**
@@ -194,4 +197,35 @@ describe('a three-broker Kafka', () => {
       await admin.disconnect();
     }
   }, 240_000);
+
+  it('refuses a single broker in its data folder, before anything starts, and keeps serving', async () => {
+    const pids = () => [1, 2, 3].map((n) => readPidRecord(config.dataDir, 'kafka', n)?.pid);
+    const before = pids();
+    // `govmesh infra up` as someone who ran the three brokers and forgot GOVMESH_KAFKA_NODES=3.
+    const env = Object.fromEntries(
+      Object.entries({
+        ...process.env,
+        ...(await privateTemporalEnv(config.dataDir)),
+        GOVMESH_KAFKA_NODES: '1',
+        GOVMESH_KAFKA_PORT: String(config.kafka.port),
+        GOVMESH_KAFKA_CONTROLLER_PORT: String(config.kafka.controllerPort),
+      }).filter(([k]) => !k.startsWith('KAFKA_') && k !== 'TEMPORAL_ADDRESS'),
+    );
+    const cli = join(fileURLToPath(new URL('../..', import.meta.url)), 'services/cli/bin/govmesh.js');
+    const failed = await promisify(execFile)(process.execPath, [cli, 'infra', 'up'], { env }).then(
+      () => undefined,
+      (err: { code?: number; stderr?: string }) => err,
+    );
+    expect(failed?.code).toBe(1);
+    expect(failed?.stderr).toContain(
+      `govmesh: GOVMESH_KAFKA_NODES=1 asks for a single Kafka broker, but the data folder ${config.dataDir} was made with 3 Kafka brokers (its storage: ${join(config.dataDir, 'kafka-cluster')})`,
+    );
+    expect(failed?.stderr).toContain(
+      '  what to do: start it as before with GOVMESH_KAFKA_NODES=3, or choose another data folder for a single Kafka broker with GOVMESH_DATA_DIR=<folder>',
+    );
+    // Nothing was started (Temporal would have started beside Kafka) and nothing was stopped.
+    expect(existsSync(join(config.dataDir, 'run', 'temporal.json'))).toBe(false);
+    expect(pids()).toEqual(before);
+    expect([1, 2, 3].map((n) => isAlive(readPidRecord(config.dataDir, 'kafka', n)!))).toEqual([true, true, true]);
+  }, 60_000);
 });
