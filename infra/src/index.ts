@@ -26,7 +26,7 @@ export {
   type EngineName,
   type ToolName,
 } from './errors.js';
-export { waitForKafka, kafkaNodes, type KafkaNode } from './kafka.js';
+export { assertKafkaLayout, waitForKafka, kafkaNodes, type KafkaNode } from './kafka.js';
 export { isAlive, readPidRecord, type PidRecord } from './engine-process.js';
 export { databaseUrl, waitForPostgres } from './postgres.js';
 export { ensureChromium, DEBIAN_CHROMIUM } from './chromium.js';

@@ -9,7 +9,7 @@ import { watchPartnerRegistry } from '@govmesh/messaging';
 import pg from 'pg';
 import { describe, expect, inject, it } from 'vitest';
 
-import { freePortsInRow, isolatedStackEnv, kafkaClient } from './engines.js';
+import { freePort, freePortsInRow, isolatedStackEnv, kafkaClient } from './engines.js';
 import { logger } from './platform.js';
 
 const run = promisify(execFile);
@@ -106,6 +106,28 @@ describe('govmesh demo', () => {
       );
       expect(second.stderr).toContain('what to do: stop that one first');
       expect(second.stderr).not.toMatch(/^\s+at /m);
+      // On other ports, from the same data folder, it used to start a second set of services that
+      // wrote the same ledger files. Refused the same way, naming the one that runs there.
+      const otherPorts = {
+        ...env,
+        GOVMESH_API_PORT: String(await freePort()),
+        GOVMESH_WEB_PORT: String(await freePort()),
+      };
+      const third = await run(process.execPath, [join(root, 'services/cli/bin/govmesh.js'), 'up'], {
+        cwd: root,
+        env: otherPorts,
+      }).then(
+        () => ({ code: 0, stdout: '', stderr: '' }),
+        (err: { code: number; stdout: string; stderr: string }) => err,
+      );
+      expect(third.code).toBe(1);
+      expect(third.stderr).toMatch(
+        new RegExp(
+          `^govmesh: govmesh already runs from the data folder ${dir}: \`govmesh up\` \\(pid \\d+\\), its API at http://127\\.0\\.0\\.1:${env.GOVMESH_API_PORT}\n  what to do: stop that one first \\(Ctrl-C where it runs\\), play a batch beside it with \`npx govmesh demo\` and its ports \\(GOVMESH_API_PORT=${env.GOVMESH_API_PORT}\\), or choose another data folder`,
+        ),
+      );
+      // Nothing of it started: no engine progress, no service.
+      expect(third.stdout).toBe('');
       // A second crew used to log the same partners in again (new passwords), take half their
       // tasks without knowing those cases' scenarios, and take the partners off duty at its end.
       const summary = await demo(env, 5);

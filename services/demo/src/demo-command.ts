@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 
 import {
+  assertKafkaLayout,
   infraDown,
   infraUp,
   loadInfraConfig,
@@ -26,6 +27,7 @@ import { loadDemoConfig, processEnvironment } from './config.js';
 import { runDemoBatch, type DemoProgress, type DemoSummary } from './demo-batch.js';
 import { startDemoCrew, type DemoCrew } from './demo-crew.js';
 import { demoPartners } from './demo-partners.js';
+import { takeClaim, type RunClaim } from './run-claims.js';
 import { ScenarioBook, crewFiles, crewOnDutyElsewhere, declareCrewOnDuty } from './scenario-book.js';
 import {
   REPLICATED,
@@ -112,11 +114,44 @@ const ENGINE_EVENT_LEVEL = {
   'gave-up': 'FATAL',
 } as const satisfies Record<EngineWatchEvent['kind'], string>;
 
-/** `govmesh up` refused: a govmesh already serves on the address this one would take. */
+/**
+ * `govmesh up` or `govmesh demo` refused: a govmesh already serves on the address this one would
+ * take, or already runs from its data folder (on other ports).
+ */
 export class AlreadyServing extends Error {
   readonly code = 'UP.ALREADY_SERVING';
   readonly retriable = false;
-  readonly hint = 'stop that one first (Ctrl-C where it runs), or play a batch beside it with `npx govmesh demo`';
+  constructor(
+    message: string,
+    readonly hint = 'stop that one first (Ctrl-C where it runs), or play a batch beside it with `npx govmesh demo`',
+  ) {
+    super(message);
+  }
+}
+
+/** What a run that starts govmesh's processes says about itself in its data folder. */
+interface FolderClaim {
+  readonly command: 'up' | 'demo';
+  readonly apiUrl: string;
+  readonly startedAt: string;
+}
+
+/**
+ * The run holding the data folder. Its processes share the folder's state (the ledger and
+ * registry files, the consumer groups, the development issuer's key): a second set on other ports
+ * would write the same ledger beside the first, so it is refused, whatever its ports.
+ */
+function folderClaimFile(dataDir: string): string {
+  return join(dataDir, 'run', 'govmesh.json');
+}
+
+function folderInUse(dataDir: string, holder: RunClaim<FolderClaim>): AlreadyServing {
+  return new AlreadyServing(
+    `govmesh already runs from the data folder ${dataDir}: \`govmesh ${holder.command}\` (pid ${holder.pid}), its API at ${holder.apiUrl}`,
+    holder.command === 'up'
+      ? `stop that one first (Ctrl-C where it runs), play a batch beside it with \`npx govmesh demo\` and its ports (GOVMESH_API_PORT=${new URL(holder.apiUrl).port}), or choose another data folder with GOVMESH_DATA_DIR=<folder>`
+      : 'let that batch end first, or choose another data folder with GOVMESH_DATA_DIR=<folder>',
+  );
 }
 
 async function apiAnswers(url: string): Promise<boolean> {
@@ -142,6 +177,18 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
   // serving one's consumer group and wrote to its ledger before it failed on a taken port.
   if (o.serve && (await apiAnswers(apiUrl)))
     throw new AlreadyServing(`govmesh is already serving here: its API answers at ${apiUrl}`);
+  // `govmesh demo` beside a serving govmesh plays its batch there and starts nothing of its own.
+  const beside = !o.serve && (await apiAnswers(apiUrl));
+  // Refused before anything starts, so that nothing is left to stop.
+  if (!beside && infraConfig.kafka.mode === 'embedded') assertKafkaLayout(infraConfig);
+  const folder = beside
+    ? undefined
+    : takeClaim<FolderClaim>(folderClaimFile(infraConfig.dataDir), {
+        command: o.serve ? 'up' : 'demo',
+        apiUrl,
+        startedAt: new Date().toISOString(),
+      });
+  if (folder && 'heldBy' in folder) throw folderInUse(infraConfig.dataDir, folder.heldBy);
   let engines: InfraStatus | undefined;
   let stack: PlatformStack | undefined;
   let crew: DemoCrew | undefined;
@@ -169,6 +216,7 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
         ? (['zipkin', 'temporal', 'kafka'] as const).filter((e) => engines![e]?.startedNow === true)
         : [];
       if (ours.length) await infraDown(infraConfig, terminalProgress, ours);
+      folder?.release();
       say(o.json, 'stopped: nothing of this run is left running');
     })());
 
@@ -186,9 +234,8 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
   process.on('SIGTERM', onSignal);
   process.on('SIGHUP', onSignal);
   try {
-    const alreadyServing = !o.serve && (await apiAnswers(apiUrl));
     const t0 = Date.now();
-    if (!alreadyServing) {
+    if (!beside) {
       engines = await infraUp(infraConfig, terminalProgress, { tracing: o.tracing === true });
       say(
         o.json,

@@ -5,15 +5,12 @@ import {
   fstatSync,
   mkdirSync,
   openSync,
-  readFileSync,
   readSync,
   rmSync,
-  writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-import { isAlive } from '@govmesh/infra';
-
+import { claimHolder, declareClaim } from './run-claims.js';
 import { SCENARIOS, type Scenario } from './scenarios.js';
 
 /**
@@ -81,21 +78,10 @@ export function crewFiles(dataDir: string, partnerSuffix = ''): { book: string; 
 
 /** The pid of another process whose demo crew is on duty, if one is. */
 export function crewOnDutyElsewhere(file: string): number | undefined {
-  if (!existsSync(file)) return undefined;
-  try {
-    const record = JSON.parse(readFileSync(file, 'utf8')) as { pid: number; marker: string };
-    return record.pid !== process.pid && isAlive(record) ? record.pid : undefined;
-  } catch {
-    return undefined;
-  }
+  return claimHolder(file)?.pid;
 }
 
 /** Says that this process's crew is on duty; the returned function takes it back. */
 export function declareCrewOnDuty(file: string): () => void {
-  mkdirSync(dirname(file), { recursive: true });
-  // A word of this process's command line, so a recycled pid is never taken for this crew.
-  writeFileSync(file, `${JSON.stringify({ pid: process.pid, marker: process.argv[1] ?? 'node' })}\n`);
-  return () => {
-    if (crewOnDutyElsewhere(file) === undefined) rmSync(file, { force: true });
-  };
+  return declareClaim(file, {});
 }

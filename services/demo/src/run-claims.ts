@@ -1,0 +1,66 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+import { isAlive } from '@govmesh/infra';
+
+/**
+ * A file in the data folder's `run/` saying which live process holds something there: serves
+ * from the folder, or has the demo crew on duty. The pid and a word of the holder's command line
+ * (so a recycled pid is never taken for it); a holder that died leaves a file nobody holds.
+ */
+export type RunClaim<T extends object = object> = T & { readonly pid: number; readonly marker: string };
+
+/** The live process, other than this one, that holds `file`, if one does. */
+export function claimHolder<T extends object = object>(file: string): RunClaim<T> | undefined {
+  try {
+    const claim = JSON.parse(readFileSync(file, 'utf8')) as RunClaim<T>;
+    return claim.pid !== process.pid && isAlive(claim) ? claim : undefined;
+  } catch {
+    return undefined; // no file, or one cut short by a crash: nobody holds it
+  }
+}
+
+function claimOf<T extends object>(details: T): string {
+  return `${JSON.stringify({ ...details, pid: process.pid, marker: process.argv[1] ?? 'node' })}\n`;
+}
+
+/** Says that this process holds `file` now, whoever held it; the returned function lets it go. */
+export function declareClaim<T extends object>(file: string, details: T): () => void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, claimOf(details));
+  return () => release(file);
+}
+
+/**
+ * Takes `file` for this process unless a live one holds it, in which case that one's claim comes
+ * back and nothing is written. Of two processes taking it at once one gets it (the file is created
+ * exclusively), and the other sees the winner's claim.
+ */
+export function takeClaim<T extends object>(
+  file: string,
+  details: T,
+): { readonly release: () => void } | { readonly heldBy: RunClaim<T> } {
+  mkdirSync(dirname(file), { recursive: true });
+  for (;;) {
+    try {
+      writeFileSync(file, claimOf(details), { flag: 'wx' });
+      return { release: () => release(file) };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const holder = claimHolder<T>(file);
+    if (holder) return { heldBy: holder };
+    // Left by a process that is gone (or by this one): take it over. Two taking over the same
+    // stale file in the same few microseconds could both win; two starting afresh cannot.
+    rmSync(file, { force: true });
+  }
+}
+
+function release(file: string): void {
+  // Only this process's own claim: another may hold the file by now.
+  try {
+    if ((JSON.parse(readFileSync(file, 'utf8')) as RunClaim).pid === process.pid) rmSync(file, { force: true });
+  } catch {
+    // gone already
+  }
+}
