@@ -77,10 +77,11 @@ export const personalData = seededRedaction();
  * still in flight when the process exits, and sonic-boom 4 retries a write that failed with EPIPE
  * for ever there. A service whose supervisor was killed (its stdout a pipe to nobody) then hung in
  * `process.exit` and ignored SIGTERM; a synchronous write fails at once and pino stops writing.
+ * `destination` is a file to append to instead of stdout (fd 1).
  */
-export function processLogger(name: string, level: string): Logger {
+export function processLogger(name: string, level: string, destination: string | number = 1): Logger {
   return pino(
     { name, level, mixin: traceLogFields, formatters: { log: personalData.formatLog } },
-    pino.destination({ dest: 1, sync: true }),
+    pino.destination({ dest: destination, sync: true, mkdir: true }),
   );
 }

@@ -1,10 +1,14 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
+import { Kafka, logLevel } from 'kafkajs';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { ContractsUnavailable, createPartner } from './partner.js';
+import { ContractsUnavailable, createPartner, partnerLogger } from './partner.js';
 
 /**
  * The partner reads the contracts of the task types it handles from the registry before it takes
@@ -50,5 +54,62 @@ describe('a partner and the contract registry', () => {
     await expect(partnerOf('http://127.0.0.1:9').start()).rejects.toThrow(
       /could not read the contract of water-analysis@1 from the registry at http:\/\/127\.0\.0\.1:9\//,
     );
+  });
+});
+
+describe("a partner's default logger", () => {
+  let server: Server | undefined;
+  afterEach(() => server?.close());
+
+  const lines = (file: string) =>
+    readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+  it('replaces what a task type read from the registry marks personal or sensitive, as a handler logs it', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'govmesh-partner-log-')), 'partner.log');
+    const logger = partnerLogger({ destination: file });
+    // A task type only the registry knows: the passport number is personal, its output's note sensitive.
+    server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          input: {
+            type: 'object',
+            properties: {
+              traveller: {
+                type: 'object',
+                properties: { passportNumber: { type: 'string', 'x-govmesh-classification': 'personal' } },
+              },
+            },
+          },
+          output: {
+            type: 'object',
+            properties: { note: { type: 'string', 'x-govmesh-classification': 'sensitive' } },
+          },
+        }),
+      );
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const before = { input: { traveller: { passportNumber: 'X1234567' } }, output: { note: 'seen at the border' } };
+    logger.info(before, 'before the registry was read');
+    const partner = createPartner({
+      partnerId: 'border-co',
+      // The contracts are read before the broker is asked; nobody answers here, at once.
+      kafka: new Kafka({ brokers: ['127.0.0.1:9'], retry: { retries: 0 }, logLevel: logLevel.NOTHING }),
+      registryUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      logger,
+      handlers: { 'border-check@1': () => Promise.resolve({}) },
+    });
+    await expect(partner.start()).rejects.toThrow();
+    logger.info(before, 'after');
+    const [first, , last] = lines(file);
+    expect(first).toMatchObject(before);
+    expect(last).toMatchObject({
+      input: { traveller: { passportNumber: '[personal]' } },
+      output: { note: '[sensitive]' },
+    });
+    expect(readFileSync(file, 'utf8').split('X1234567')).toHaveLength(2); // only in the line before
   });
 });

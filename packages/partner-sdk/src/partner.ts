@@ -20,12 +20,14 @@ import {
   OffsetCommitter,
   createKafka,
   partnerGroup,
+  personalData,
+  processLogger,
   type KafkaTls,
   type PartnerKafkaAccess,
 } from '@govmesh/messaging';
-import { SpanKind, contextFromAttributes, ensureTracePropagation, inSpan, traceLogFields } from '@govmesh/telemetry';
+import { SpanKind, contextFromAttributes, ensureTracePropagation, inSpan } from '@govmesh/telemetry';
 import type { Kafka, KafkaMessage } from 'kafkajs';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 import { RememberedAnswers } from './remembered-answers.js';
@@ -34,6 +36,7 @@ export interface TaskContext {
   readonly task: TaskAssignedData;
   /** Fires when govmesh revokes the task (deadline passed, reassigned): stop working on it. */
   readonly signal: AbortSignal;
+  /** The partner's logger for this task (its id, attempt and type on each line). */
   readonly logger: Logger;
   /**
    * How long after the case closes the partner may keep this task's input and its output (ISO 8601
@@ -63,6 +66,10 @@ export interface PartnerOptions {
    * which knows only the task types govmesh first shipped.
    */
   readonly registryUrl?: string;
+  /**
+   * By default `partnerLogger()`, which redacts what the contracts mark personal. A logger of your
+   * own logs what it is given: pass `formatters: { log: personalData.formatLog }` to pino to redact.
+   */
   readonly logger?: Logger;
   /** Called for every result govmesh refused, with its code and reasons. */
   readonly onRejection?: (rejection: TaskRejectionData) => void;
@@ -118,12 +125,27 @@ function partnerMetrics(registry: Registry) {
 }
 
 /**
+ * The partner's logger when it is given none: pino JSON on stdout (or appended to the file
+ * `destination`), trace ids on each line, and every field a contract marks personal or sensitive
+ * (`x-govmesh-classification`) replaced by its class wherever it appears in a logged object: in the
+ * SDK's own lines and in those a handler writes through `context.logger`. It knows the fields of
+ * the forms and task types govmesh ships, and those of each task type the partner reads from the
+ * registry (`registryUrl`).
+ * Written synchronously, as govmesh's processes write theirs, so a line is not lost at a crash.
+ */
+export function partnerLogger(
+  options: { readonly level?: string; readonly destination?: string | number } = {},
+): Logger {
+  return processLogger('govmesh-partner', options.level ?? 'info', options.destination);
+}
+
+/**
  * A partner of govmesh: subscribes to its task topic, validates each task's input against the
  * contract, runs the handler with an abort signal that fires on revocation, and publishes the
  * result on its own result topic.
  */
 export function createPartner(options: PartnerOptions): Partner {
-  const logger = (options.logger ?? pino({ name: 'govmesh-partner', mixin: traceLogFields })).child({
+  const logger = (options.logger ?? partnerLogger()).child({
     partnerId: options.partnerId,
   });
   const { access } = options;
@@ -240,8 +262,13 @@ export function createPartner(options: PartnerOptions): Partner {
     publishResult,
     async start() {
       if (options.registryUrl) {
-        for (const [ref, schema] of await fetchInputSchemas(options.registryUrl, Object.keys(options.handlers)))
-          inputSchemas.set(ref, schema);
+        for (const [ref, contract] of await fetchContracts(options.registryUrl, Object.keys(options.handlers))) {
+          inputSchemas.set(ref, contract.input);
+          // What the contract marks personal is redacted from the lines of this process's loggers
+          // that redact by classification (partnerLogger, govmesh's own), the handlers' included.
+          personalData.learn(contract.input);
+          if (contract.output) personalData.learn(contract.output);
+        }
         logger.info({ taskTypes: Object.keys(options.handlers) }, 'task type contracts read from the registry');
       }
       try {
@@ -350,10 +377,13 @@ export function createPartner(options: PartnerOptions): Partner {
 /** A task's identity to its partner: the task and the attempt (a rework or a reassignment is a new attempt). */
 const taskKey = (task: { readonly taskId: string; readonly attempt?: number }) => `${task.taskId}/${task.attempt}`;
 
-/** The latest published input schema of each task type, from the API's contract registry. */
-async function fetchInputSchemas(registryUrl: string, refs: readonly string[]): Promise<Array<[string, JsonSchema]>> {
+/** The latest published input and output schemas of each task type, from the API's contract registry. */
+async function fetchContracts(
+  registryUrl: string,
+  refs: readonly string[],
+): Promise<Array<[string, { input: JsonSchema; output?: JsonSchema }]>> {
   return Promise.all(
-    refs.map(async (ref): Promise<[string, JsonSchema]> => {
+    refs.map(async (ref): Promise<[string, { input: JsonSchema; output?: JsonSchema }]> => {
       const at = ref.lastIndexOf('@');
       const url = new URL(`/v1/task-types/${ref.slice(0, at)}/${ref.slice(at + 1)}`, registryUrl);
       let response: Response;
@@ -363,9 +393,9 @@ async function fetchInputSchemas(registryUrl: string, refs: readonly string[]): 
         throw new ContractsUnavailable(ref, url, (err as Error).message);
       }
       if (!response.ok) throw new ContractsUnavailable(ref, url, `HTTP ${response.status}`);
-      const body = (await response.json()) as { input?: JsonSchema };
+      const body = (await response.json()) as { input?: JsonSchema; output?: JsonSchema };
       if (!body.input) throw new ContractsUnavailable(ref, url, 'the answer has no input schema');
-      return [ref, body.input];
+      return [ref, { input: body.input, ...(body.output ? { output: body.output } : {}) }];
     }),
   );
 }

@@ -17,7 +17,7 @@ import {
   type InfraStatus,
 } from '@govmesh/infra';
 import { DevelopmentIssuer, developmentIssuerKeyFile } from '@govmesh/tokens';
-import { credentialsEnv, tlsEnv } from '@govmesh/messaging';
+import { credentialsEnv, personalData, tlsEnv } from '@govmesh/messaging';
 import { tracingConfigFromEnv } from '@govmesh/telemetry';
 import { startTracing, type Tracing } from '@govmesh/telemetry/setup';
 import { pino } from 'pino';
@@ -285,7 +285,7 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
       // The partners' own warnings (a revoked task, a rejected draft) are part of the show, not
       // problems: the crew's lines go to the log file, and only its own errors to the terminal.
       const logger = pino(
-        { level: 'warn' },
+        { level: 'warn', formatters: { log: personalData.formatLog } },
         crewLog(join(infraConfig.dataDir, 'logs', 'govmesh.log'), (line) => say(o.json, line)),
       );
       // The demo partners run in this process: their spans go where the services' go.
