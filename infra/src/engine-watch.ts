@@ -2,8 +2,12 @@ import type { InfraConfig } from './config.js';
 import { isAlive, readPidRecord } from './engine-process.js';
 import { engineUp, kafkaNodesUp, type InfraStatus } from './engines.js';
 import { InfraError, engineTitle, type EngineName } from './errors.js';
-import { kafkaNodes } from './kafka.js';
+import { kafkaNodes, waitForKafka } from './kafka.js';
+import { platformCredentials } from './kafka-principals.js';
+import { waitForPostgres } from './postgres.js';
 import { silentProgress, type Progress } from './progress.js';
+import { waitForTemporal } from './temporal.js';
+import { waitForZipkin } from './zipkin.js';
 
 /** What the watch tells whoever runs the platform on these engines. */
 export type EngineWatchEvent =
@@ -12,6 +16,13 @@ export type EngineWatchEvent =
   | { readonly kind: 'restarted'; readonly engine: EngineName; readonly node?: number; readonly message: string }
   /** A start that failed: it counts as a restart, and the next look tries again. */
   | { readonly kind: 'restart-failed'; readonly engine: EngineName; readonly message: string; readonly error: unknown }
+  /**
+   * Its process runs but has not answered for `silentAfterMs`: said once, and left running (it may
+   * only be slow); stopping it has the watch start it again.
+   */
+  | { readonly kind: 'not-answering'; readonly engine: EngineName; readonly node?: number; readonly message: string }
+  /** It answers again after a `not-answering`. */
+  | { readonly kind: 'answering'; readonly engine: EngineName; readonly node?: number; readonly message: string }
   /** The engine exited too often: it is no longer started again, and the platform cannot serve. */
   | { readonly kind: 'gave-up'; readonly engine: EngineName; readonly message: string; readonly error: EngineLost };
 
@@ -24,7 +35,14 @@ export interface EngineWatchOptions {
   /** Restarts allowed within `windowMs` before the watch gives an engine up (default 3 in 10 minutes). */
   readonly maxRestarts?: number;
   readonly windowMs?: number;
+  /** How often an engine whose process runs is asked for an answer (default 15 s). */
+  readonly probeEveryMs?: number;
+  /** How long it may go without answering before the watch says so (default 60 s). */
+  readonly silentAfterMs?: number;
 }
+
+/** How long one ask may take: the engines answer in milliseconds when well. */
+const PROBE_TIMEOUT_MS = 3_000;
 
 export interface EngineWatch {
   /** Stops watching, after a restart under way has finished: call it before stopping the engines. */
@@ -59,7 +77,13 @@ export function watchEngines(config: InfraConfig, status: Partial<InfraStatus>, 
   const watched = [status.kafka, status.temporal, status.zipkin, status.postgres]
     .filter((s) => s !== undefined && s.mode === 'embedded' && s.state === 'running')
     .map((s) => s!.engine);
+  const probeEveryMs = o.probeEveryMs ?? 15_000;
+  const silentAfterMs = o.silentAfterMs ?? 60_000;
   const restarts = new Map<EngineName, number[]>();
+  /** By engine and node: when it last answered (the watch's start counts), and whether its silence was said. */
+  const heard = new Map<string, number>();
+  const saidSilent = new Set<string>();
+  let probedAt = Date.now();
   const givenUp = new Set<EngineName>();
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
@@ -73,11 +97,89 @@ export function watchEngines(config: InfraConfig, status: Partial<InfraStatus>, 
       return [{ node, ...(record ? { pid: record.pid, logFile: record.logFile } : {}) }];
     });
 
+  const nodesOf = (engine: EngineName): number[] => (engine === 'kafka' ? kafkaNodes(config).map((n) => n.id) : [1]);
+
+  /** Whether the engine (a node of it) answers what its readiness asks, within a few seconds. */
+  async function answers(engine: EngineName, node: number): Promise<boolean> {
+    const quick = { ...config, readyTimeoutMs: PROBE_TIMEOUT_MS };
+    const port = kafkaNodes(config).find((n) => n.id === node)?.port ?? config.kafka.port;
+    const asking = {
+      kafka: () =>
+        waitForKafka(
+          [`127.0.0.1:${port}`],
+          PROBE_TIMEOUT_MS,
+          undefined,
+          platformCredentials(config, 'admin'),
+          config.kafka.clientTls,
+        ),
+      temporal: () => waitForTemporal(config.temporal.address, config.temporal.namespace, PROBE_TIMEOUT_MS),
+      zipkin: () => waitForZipkin(quick),
+      postgres: () => waitForPostgres(quick),
+    }[engine]();
+    // A call that hangs (a stopped process takes connections and answers nothing) counts as silence.
+    let timer: NodeJS.Timeout | undefined;
+    const verdict = await Promise.race([
+      asking.then(
+        () => true,
+        () => false,
+      ),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), PROBE_TIMEOUT_MS + 2_000))),
+    ]);
+    clearTimeout(timer);
+    return verdict;
+  }
+
+  /** Asks each engine whose processes all run; says once when one stays silent, and when it answers again. */
+  async function probe(engine: EngineName): Promise<void> {
+    const title = engineTitle(engine);
+    const cluster = engine === 'kafka' && config.kafka.nodes > 1;
+    for (const node of nodesOf(engine)) {
+      if (stopped) return;
+      const key = `${engine}/${node}`;
+      const named = `${title}${cluster ? ` node ${node}` : ''}`;
+      const last = heard.get(key) ?? probedAt;
+      if (await answers(engine, node)) {
+        if (saidSilent.delete(key))
+          o.onEvent({
+            kind: 'answering',
+            engine,
+            ...(cluster ? { node } : {}),
+            message: `${named} answers again, after ${Math.round((Date.now() - last) / 1000)} s without an answer`,
+          });
+        heard.set(key, Date.now());
+        continue;
+      }
+      heard.set(key, last);
+      if (saidSilent.has(key) || Date.now() - last < silentAfterMs) continue;
+      saidSilent.add(key);
+      const record = readPidRecord(config.dataDir, engine, node);
+      const pid = record ? ` (pid ${record.pid})` : '';
+      o.onEvent({
+        kind: 'not-answering',
+        engine,
+        ...(cluster ? { node } : {}),
+        message:
+          `${named}${pid} runs but has not answered for ${Math.round((Date.now() - last) / 1000)} s` +
+          `${record ? `; its log: ${record.logFile}` : ''}. It is left running, as it may only be slow` +
+          `${record ? `; \`kill ${record.pid}\` has the watch start it again` : ''}`,
+      });
+    }
+  }
+
   async function look(): Promise<void> {
+    const probing = Date.now() - probedAt >= probeEveryMs;
     for (const engine of watched) {
       if (stopped || givenUp.has(engine)) continue;
       const lost = lostNodes(engine);
-      if (lost.length === 0) continue;
+      if (lost.length === 0) {
+        if (probing) await probe(engine);
+        continue;
+      }
+      // A node found gone is no longer silent: it is started again, and its silence counted anew.
+      for (const { node } of lost) {
+        saidSilent.delete(`${engine}/${node}`);
+        heard.set(`${engine}/${node}`, Date.now());
+      }
       const title = engineTitle(engine);
       const cluster = engine === 'kafka' && config.kafka.nodes > 1;
       const logFile = lost[0]!.logFile;
@@ -128,7 +230,11 @@ export function watchEngines(config: InfraConfig, status: Partial<InfraStatus>, 
   const next = (): void => {
     if (stopped) return;
     timer = setTimeout(() => {
-      looking = look().finally(next);
+      const probing = Date.now() - probedAt >= probeEveryMs;
+      looking = look().finally(() => {
+        if (probing) probedAt = Date.now();
+        next();
+      });
     }, intervalMs);
   };
   next();

@@ -109,6 +109,36 @@ describe.runIf(inject('infra').temporal.mode === 'embedded')('an engine that die
     expect(log.events.slice(seen).map((e) => e.kind)).toEqual(['lost', 'gave-up']);
   }, 120_000);
 
+  it('that runs but stops answering is said, left running, and said again once it answers', async () => {
+    const temporal = await engineUp(config, 'temporal');
+    const log = eventLog();
+    watch = watchEngines(
+      config,
+      { temporal },
+      { onEvent: log.onEvent, intervalMs: 200, probeEveryMs: 500, silentAfterMs: 4_000 },
+    );
+    // A wedged server: its process is there and its port takes connections, but nothing answers.
+    process.kill(temporal.pid!, 'SIGSTOP');
+    try {
+      const silent = await log.next('not-answering', 0, 60_000);
+      expect(silent.message).toMatch(
+        new RegExp(
+          `^Temporal \\(pid ${temporal.pid}\\) runs but has not answered for \\d+ s; its log: ${temporal.logFile}\\. It is left running, as it may only be slow; \`kill ${temporal.pid}\` has the watch start it again$`,
+        ),
+      );
+      // Said once, however long it stays silent; not taken for lost, not started again.
+      await new Promise((r) => setTimeout(r, 3_000));
+      expect(log.events.map((e) => e.kind)).toEqual(['not-answering']);
+      expect(readPidRecord(config.dataDir, 'temporal')!.pid).toBe(temporal.pid);
+    } finally {
+      process.kill(temporal.pid!, 'SIGCONT');
+    }
+    const back = await log.next('answering', 0, 30_000);
+    expect(back.message).toMatch(/^Temporal answers again, after \d+ s without an answer$/);
+    expect(log.events.map((e) => e.kind)).toEqual(['not-answering', 'answering']);
+    await infraDown(config, undefined, ['temporal']);
+  }, 120_000);
+
   it('tries again at its next look when a start fails, the failed start counting as a restart', async () => {
     const temporal = await engineUp(config, 'temporal');
     const log = eventLog();
@@ -176,6 +206,35 @@ describe.runIf(inject('infra').kafka.mode === 'embedded')('a broker that dies un
     ).resolves.toBeUndefined();
     await publisher.close();
   }, 180_000);
+
+  it('that runs but stops answering is said once, left running, and said again once it answers', async () => {
+    await watch?.stop();
+    const broker = readPidRecord(config.dataDir, 'kafka')!;
+    const kafka = { engine: 'kafka', mode: 'embedded', state: 'running', address: '', startedNow: true } as const;
+    const log = eventLog();
+    watch = watchEngines(
+      config,
+      { kafka },
+      { onEvent: log.onEvent, intervalMs: 200, probeEveryMs: 500, silentAfterMs: 4_000 },
+    );
+    // A JVM that stops answering (as in a long collection): its port still takes connections.
+    process.kill(broker.pid, 'SIGSTOP');
+    try {
+      const silent = await log.next('not-answering', 0, 60_000);
+      expect(silent.message).toMatch(
+        new RegExp(
+          `^Kafka \\(pid ${broker.pid}\\) runs but has not answered for \\d+ s; its log: ${broker.logFile}\\. `,
+        ),
+      );
+      await new Promise((r) => setTimeout(r, 3_000));
+      expect(log.events.map((e) => e.kind)).toEqual(['not-answering']);
+    } finally {
+      process.kill(broker.pid, 'SIGCONT');
+    }
+    await log.next('answering', 0, 60_000);
+    expect(log.events.map((e) => e.kind)).toEqual(['not-answering', 'answering']);
+    expect(readPidRecord(config.dataDir, 'kafka')!.pid).toBe(broker.pid);
+  }, 120_000);
 });
 
 describe.runIf(inject('infra').temporal.mode === 'embedded')('`govmesh up` whose Temporal dies', () => {

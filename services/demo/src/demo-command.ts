@@ -111,6 +111,8 @@ const ENGINE_EVENT_LEVEL = {
   lost: 'ERROR',
   restarted: 'info',
   'restart-failed': 'ERROR',
+  'not-answering': 'ERROR',
+  answering: 'info',
   'gave-up': 'FATAL',
 } as const satisfies Record<EngineWatchEvent['kind'], string>;
 
