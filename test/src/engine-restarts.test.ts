@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { DOMAIN_EVENTS } from '@govmesh/contracts/domain-events';
 import { EVENTS_TOPIC } from '@govmesh/contracts/topics';
 import {
+  databaseUrl,
   engineUp,
   infraDown,
   isAlive,
@@ -19,9 +20,17 @@ import {
 } from '@govmesh/infra';
 import { CloudEventPublisher, createKafka } from '@govmesh/messaging';
 import { Client, Connection } from '@temporalio/client';
+import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 
-import { isolatedStackEnv, privateKafkaConfig, privateTemporalEnv, takePortOnceFree, untilExited } from './engines.js';
+import {
+  freePort,
+  isolatedStackEnv,
+  privateKafkaConfig,
+  privateTemporalEnv,
+  takePortOnceFree,
+  untilExited,
+} from './engines.js';
 import { logger } from './platform.js';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -234,6 +243,63 @@ describe.runIf(inject('infra').kafka.mode === 'embedded')('a broker that dies un
     await log.next('answering', 0, 60_000);
     expect(log.events.map((e) => e.kind)).toEqual(['not-answering', 'answering']);
     expect(readPidRecord(config.dataDir, 'kafka')!.pid).toBe(broker.pid);
+  }, 120_000);
+});
+
+describe.runIf(inject('infra').postgres?.mode === 'embedded')('a PostgreSQL that dies under the watch', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'govmesh-watched-postgres-'));
+  let config: InfraConfig;
+
+  afterAll(async () => {
+    if (config) await infraDown(config, undefined, ['postgres']);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('is started again with its data, and said when it stops answering', async () => {
+    config = loadInfraConfigWith({
+      GOVMESH_DATA_DIR: dataDir,
+      GOVMESH_DATABASE_URL: undefined,
+      GOVMESH_POSTGRES_PORT: String(await freePort()),
+    });
+    const postgres = await engineUp(config, 'postgres');
+    const query = async (sql: string) => {
+      const client = new pg.Client({ connectionString: databaseUrl(config) });
+      await client.connect();
+      try {
+        return (await client.query<{ n: number }>(sql)).rows;
+      } finally {
+        await client.end();
+      }
+    };
+    await query('CREATE TABLE kept (n int); INSERT INTO kept VALUES (42)');
+    const log = eventLog();
+    const watch = watchEngines(
+      config,
+      { postgres },
+      { onEvent: log.onEvent, intervalMs: 200, probeEveryMs: 500, silentAfterMs: 3_000 },
+    );
+    try {
+      process.kill(postgres.pid!, 'SIGKILL');
+      expect((await log.next('lost', 0)).message).toBe(
+        `PostgreSQL (pid ${postgres.pid}) exited; its log: ${postgres.logFile}`,
+      );
+      await log.next('restarted', 0);
+      expect(await query('SELECT n FROM kept')).toEqual([{ n: 42 }]);
+      // Stopped rather than gone: said, and left running.
+      const again = readPidRecord(config.dataDir, 'postgres')!;
+      process.kill(again.pid, 'SIGSTOP');
+      try {
+        expect((await log.next('not-answering', 0, 60_000)).message).toMatch(
+          new RegExp(`^PostgreSQL \\(pid ${again.pid}\\) runs but has not answered for \\d+ s`),
+        );
+      } finally {
+        process.kill(again.pid, 'SIGCONT');
+      }
+      await log.next('answering', 0, 60_000);
+      expect(log.events.map((e) => e.kind)).toEqual(['lost', 'restarted', 'not-answering', 'answering']);
+    } finally {
+      await watch.stop();
+    }
   }, 120_000);
 });
 
