@@ -80,6 +80,9 @@ describe('the supervisor of govmesh up', () => {
       logFile: join(dir, 'govmesh.log'),
       onNotice: (line) => notices.push(line),
       onGaveUp: (err) => givenUp.push(err),
+      // Asked often, so that a held service is noticed within the test's time.
+      askEveryMs: 1_000,
+      silentAfterMs: 5_000,
     });
   }, 180_000);
 
@@ -224,6 +227,33 @@ describe('the supervisor of govmesh up', () => {
     });
     expect((await ask(socialSecurity, 'Find companies to sell insurance to')).status).toBe(403);
   });
+
+  it('says when a service runs but does not answer, leaves it running, and says when it answers again', async () => {
+    const web = stack.pids().web!;
+    const seen = notices.length;
+    // A held event loop, as a stopped process has: it runs, takes connections, and answers nothing.
+    process.kill(web, 'SIGSTOP');
+    try {
+      await until('the pages said silent', () =>
+        notices.slice(seen).some((n) => n.includes('[web] ERROR not answering')),
+      );
+      await new Promise((r) => setTimeout(r, 2_000));
+    } finally {
+      process.kill(web, 'SIGCONT');
+    }
+    await until('the pages said answering', () => notices.slice(seen).some((n) => n.includes('[web] answers again')));
+    const said = notices.slice(seen).filter((n) => n.includes('[web]'));
+    expect(said).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `\\[web\\] ERROR not answering for \\d+ s \\(pid ${web}\\), though it runs: its event loop is held\\. It is left running, as it may only be busy; \`kill ${web}\` has govmesh start it again$`,
+        ),
+      ),
+      expect.stringMatching(/\[web\] answers again, after \d+ s without an answer$/),
+    ]);
+    expect(stack.pids().web).toBe(web);
+    expect((await fetch(`http://127.0.0.1:${env.GOVMESH_WEB_PORT}/healthz`)).ok).toBe(true);
+  }, 120_000);
 
   it('starts a service that died again', async () => {
     const before = stack.pids().worker!;

@@ -47,8 +47,10 @@ export {
   type CompactedTopicFollow,
 } from './partner-registry.js';
 export {
+  ALIVE_QUESTION,
   READY_MESSAGE,
   ServiceStartFailed,
+  isAliveAnswer,
   commandFailureText,
   isReadyMessage,
   runProgramInForeground,

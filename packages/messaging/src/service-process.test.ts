@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
-import { ServiceStartFailed, commandFailureText } from './service-process.js';
+import { ALIVE_QUESTION, ServiceStartFailed, commandFailureText, isAliveAnswer } from './service-process.js';
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
@@ -49,6 +49,26 @@ function running(pid: number): boolean {
 }
 
 describe('a service process', () => {
+  it("answers its supervisor's question from its event loop, and not while that is held", async () => {
+    const { child, exited } = await startService('quick');
+    const answers: number[] = [];
+    child.on('message', (m) => isAliveAnswer(m) && answers.push(Date.now()));
+    const ask = async () => {
+      const before = answers.length;
+      child.send(ALIVE_QUESTION);
+      await new Promise((r) => setTimeout(r, 500));
+      return answers.length > before;
+    };
+    expect(await ask()).toBe(true);
+    child.kill('SIGSTOP');
+    expect(await ask()).toBe(false);
+    child.kill('SIGCONT');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(answers).toHaveLength(2); // the held question, answered once the loop runs again
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  }, 30_000);
+
   it('stops on SIGTERM, saying so, with exit code 0', async () => {
     const { child, lines, exited } = await startService('quick');
     child.kill('SIGTERM');

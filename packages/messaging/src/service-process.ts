@@ -18,6 +18,18 @@ export function isReadyMessage(message: unknown): boolean {
 }
 
 /**
+ * A supervisor's question to a running service, and its answer. The answer comes from the
+ * service's event loop: one held (a loop that never yields, a process stopped) does not answer,
+ * though its process runs.
+ */
+export const ALIVE_QUESTION = { govmesh: 'alive?' } as const;
+export const ALIVE_ANSWER = { govmesh: 'alive' } as const;
+
+export function isAliveAnswer(message: unknown): boolean {
+  return (message as { govmesh?: unknown } | null)?.govmesh === ALIVE_ANSWER.govmesh;
+}
+
+/**
  * The whole of a service's `main`: starts it, says so (a log line for people, an IPC message for
  * a supervisor such as `govmesh up`), and stops it on SIGTERM or SIGINT. A start that fails ends
  * the process with one fatal line and exit code 1.
@@ -61,6 +73,9 @@ export async function runServiceProcess(
   process.on('SIGINT', () => void stop('SIGINT'));
   // Started by a supervisor that has gone (its IPC channel closed): stop rather than run orphaned.
   process.once('disconnect', () => void stop('supervisor gone'));
+  process.on('message', (message: unknown) => {
+    if ((message as { govmesh?: unknown } | null)?.govmesh === ALIVE_QUESTION.govmesh) process.send?.(ALIVE_ANSWER);
+  });
   // Said only now that a signal stops the service: a supervisor may stop it the moment it hears.
   logger.info({ ...details, traces: options.tracing?.exportingTo ?? 'not exported' }, `${name} running`);
   process.send?.(READY_MESSAGE);

@@ -3,7 +3,7 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 
-import { DEFAULT_PORTS, serviceProgram, untilReady } from '@govmesh/messaging';
+import { ALIVE_QUESTION, DEFAULT_PORTS, isAliveAnswer, serviceProgram, untilReady } from '@govmesh/messaging';
 
 import { processEnvironment } from './config.js';
 import { DEMO_AGENCY_NAMES } from './demo-agencies.js';
@@ -104,6 +104,10 @@ export interface StackOptions {
   readonly replicas?: number;
   /** Told once a service is no longer started again (it kept exiting): whoever serves should stop. */
   readonly onGaveUp?: (err: ServiceKeepsExiting) => void;
+  /** How often each running service is asked whether it is alive (default 15 s). */
+  readonly askEveryMs?: number;
+  /** How long a service may go without answering before the supervisor says so (default 60 s). */
+  readonly silentAfterMs?: number;
 }
 
 export interface PlatformStack {
@@ -169,6 +173,7 @@ export async function startPlatformStack(o: StackOptions): Promise<PlatformStack
   const pending = new Set<NodeJS.Timeout>();
   const stop = async (): Promise<void> => {
     stopping = true;
+    clearInterval(asking);
     for (const timer of pending) clearTimeout(timer);
     for (const child of [...children].reverse()) {
       if (child.exitCode !== null || child.signalCode !== null) continue;
@@ -181,6 +186,28 @@ export async function startPlatformStack(o: StackOptions): Promise<PlatformStack
     await new Promise((resolve) => log.end(resolve));
   };
   const restarts = new Map<string, number[]>();
+  /** By running service: when it last answered, and whether its silence was said. */
+  const answered = new Map<ChildProcess, { at: number; saidSilent: boolean }>();
+  const silentAfterMs = o.silentAfterMs ?? 60_000;
+  // A service whose event loop is held (a loop that never yields, a process stopped) runs on but
+  // does nothing: it is asked over IPC, and one silent too long is said, not killed, since it may
+  // only be busy.
+  const asking = setInterval(() => {
+    for (const [child, heard] of answered) {
+      const name = [...byName].find(([, c]) => c === child)?.[0] ?? 'a service';
+      if (!heard.saidSilent && Date.now() - heard.at >= silentAfterMs) {
+        heard.saidSilent = true;
+        o.onNotice?.(
+          noticeLine(
+            name,
+            'ERROR',
+            `not answering for ${Math.round((Date.now() - heard.at) / 1000)} s (pid ${child.pid}), though it runs: its event loop is held. It is left running, as it may only be busy; \`kill ${child.pid}\` has govmesh start it again`,
+          ),
+        );
+      }
+      if (child.connected) child.send(ALIVE_QUESTION, () => undefined);
+    }
+  }, o.askEveryMs ?? 15_000);
 
   /** Starts one service and resolves when it says it is ready; restarts it if it exits later. */
   async function launch(component: Component): Promise<void> {
@@ -228,7 +255,23 @@ export async function startPlatformStack(o: StackOptions): Promise<PlatformStack
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       throw err;
     }
+    const heard = { at: Date.now(), saidSilent: false };
+    answered.set(child, heard);
+    child.on('message', (message) => {
+      if (!isAliveAnswer(message)) return;
+      if (heard.saidSilent)
+        o.onNotice?.(
+          noticeLine(
+            component.name,
+            'info',
+            `answers again, after ${Math.round((Date.now() - heard.at) / 1000)} s without an answer`,
+          ),
+        );
+      heard.at = Date.now();
+      heard.saidSilent = false;
+    });
     child.once('exit', (code) => {
+      answered.delete(child);
       children.splice(children.indexOf(child), 1);
       if (stopping) return;
       restartLater(component, `exited with ${code ?? 'a signal'}`);
