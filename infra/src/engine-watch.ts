@@ -166,8 +166,8 @@ export function watchEngines(config: InfraConfig, status: Partial<InfraStatus>, 
     }
   }
 
-  async function look(): Promise<void> {
-    const probing = Date.now() - probedAt >= probeEveryMs;
+  /** Each engine's processes, and (`probing`) whether those that run answer. */
+  async function look(probing: boolean): Promise<void> {
     for (const engine of watched) {
       if (stopped || givenUp.has(engine)) continue;
       const lost = lostNodes(engine);
@@ -231,7 +231,7 @@ export function watchEngines(config: InfraConfig, status: Partial<InfraStatus>, 
     if (stopped) return;
     timer = setTimeout(() => {
       const probing = Date.now() - probedAt >= probeEveryMs;
-      looking = look().finally(() => {
+      looking = look(probing).finally(() => {
         if (probing) probedAt = Date.now();
         next();
       });

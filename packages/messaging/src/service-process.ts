@@ -29,6 +29,10 @@ export function isAliveAnswer(message: unknown): boolean {
   return (message as { govmesh?: unknown } | null)?.govmesh === ALIVE_ANSWER.govmesh;
 }
 
+function isAliveQuestion(message: unknown): boolean {
+  return (message as { govmesh?: unknown } | null)?.govmesh === ALIVE_QUESTION.govmesh;
+}
+
 /**
  * The whole of a service's `main`: starts it, says so (a log line for people, an IPC message for
  * a supervisor such as `govmesh up`), and stops it on SIGTERM or SIGINT. A start that fails ends
@@ -74,7 +78,7 @@ export async function runServiceProcess(
   // Started by a supervisor that has gone (its IPC channel closed): stop rather than run orphaned.
   process.once('disconnect', () => void stop('supervisor gone'));
   process.on('message', (message: unknown) => {
-    if ((message as { govmesh?: unknown } | null)?.govmesh === ALIVE_QUESTION.govmesh) process.send?.(ALIVE_ANSWER);
+    if (isAliveQuestion(message)) process.send?.(ALIVE_ANSWER);
   });
   // Said only now that a signal stops the service: a supervisor may stop it the moment it hears.
   logger.info({ ...details, traces: options.tracing?.exportingTo ?? 'not exported' }, `${name} running`);

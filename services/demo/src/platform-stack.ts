@@ -187,19 +187,18 @@ export async function startPlatformStack(o: StackOptions): Promise<PlatformStack
   };
   const restarts = new Map<string, number[]>();
   /** By running service: when it last answered, and whether its silence was said. */
-  const answered = new Map<ChildProcess, { at: number; saidSilent: boolean }>();
+  const answered = new Map<ChildProcess, { readonly name: string; at: number; saidSilent: boolean }>();
   const silentAfterMs = o.silentAfterMs ?? 60_000;
   // A service whose event loop is held (a loop that never yields, a process stopped) runs on but
   // does nothing: it is asked over IPC, and one silent too long is said, not killed, since it may
   // only be busy.
   const asking = setInterval(() => {
     for (const [child, heard] of answered) {
-      const name = [...byName].find(([, c]) => c === child)?.[0] ?? 'a service';
       if (!heard.saidSilent && Date.now() - heard.at >= silentAfterMs) {
         heard.saidSilent = true;
         o.onNotice?.(
           noticeLine(
-            name,
+            heard.name,
             'ERROR',
             `not answering for ${Math.round((Date.now() - heard.at) / 1000)} s (pid ${child.pid}), though it runs: its event loop is held. It is left running, as it may only be busy; \`kill ${child.pid}\` has govmesh start it again`,
           ),
@@ -255,7 +254,7 @@ export async function startPlatformStack(o: StackOptions): Promise<PlatformStack
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       throw err;
     }
-    const heard = { at: Date.now(), saidSilent: false };
+    const heard = { name: component.name, at: Date.now(), saidSilent: false };
     answered.set(child, heard);
     child.on('message', (message) => {
       if (!isAliveAnswer(message)) return;
