@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,4 +65,33 @@ describe('a claim on the data folder', () => {
     expect(claimHolder(file)).toMatchObject({ pid: other.pid });
     await other.kill();
   });
+
+  it('goes to one of many processes taking it at once, from a run that died', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'govmesh-run-claim-')), 'govmesh.json');
+    const dead = await otherProcess('govmesh-claim-holder');
+    await dead.kill();
+    writeFileSync(file, JSON.stringify({ pid: dead.pid, marker: 'govmesh-claim-holder' }));
+    // Each waits for the same instant, takes the claim, says what it got, and holds on a while.
+    const at = Date.now() + 1_500;
+    const code = `
+      import { takeClaim } from ${JSON.stringify(fileURLToPath(new URL('./run-claims.ts', import.meta.url)))};
+      while (Date.now() < ${at}) {}
+      const got = takeClaim(${JSON.stringify(file)}, {});
+      process.stdout.write('release' in got ? 'won' : 'held');
+      setTimeout(() => {}, 1_500);
+    `;
+    const said = await Promise.all(
+      Array.from({ length: 6 }, async () => {
+        const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
+        let out = '';
+        child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+        await new Promise((resolve) => child.once('exit', resolve));
+        return out;
+      }),
+    );
+    expect(said.filter((s) => s === 'won')).toHaveLength(1);
+    expect(said.filter((s) => s === 'held')).toHaveLength(5);
+  }, 30_000);
 });

@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 import { isAlive } from '@govmesh/infra';
@@ -33,27 +34,53 @@ export function declareClaim<T extends object>(file: string, details: T): () => 
 
 /**
  * Takes `file` for this process unless a live one holds it, in which case that one's claim comes
- * back and nothing is written. Of two processes taking it at once one gets it (the file is created
- * exclusively), and the other sees the winner's claim.
+ * back and nothing is written. The claim is written beside the file and linked into place, so the
+ * file appears whole or not at all, and of two processes taking it at once one links it first and
+ * the other sees the winner's claim.
  */
 export function takeClaim<T extends object>(
   file: string,
   details: T,
 ): { readonly release: () => void } | { readonly heldBy: RunClaim<T> } {
   mkdirSync(dirname(file), { recursive: true });
-  for (;;) {
-    try {
-      writeFileSync(file, claimOf(details), { flag: 'wx' });
-      return { release: () => release(file) };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  const mine = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  writeFileSync(mine, claimOf(details));
+  try {
+    for (;;) {
+      try {
+        linkSync(mine, file);
+        return { release: () => release(file) };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      const holder = claimHolder<T>(file);
+      if (holder) return { heldBy: holder };
+      takeOver(file);
     }
-    const holder = claimHolder<T>(file);
-    if (holder) return { heldBy: holder };
-    // Left by a process that is gone (or by this one): take it over. Two taking over the same
-    // stale file in the same few microseconds could both win; two starting afresh cannot.
-    rmSync(file, { force: true });
+  } finally {
+    rmSync(mine, { force: true });
   }
+}
+
+/**
+ * Moves aside a claim nobody holds (its process is gone). Another process may have replaced it
+ * between the look and the move: a live claim moved aside by mistake is put back.
+ */
+function takeOver(file: string): void {
+  const aside = `${file}.stale.${process.pid}.${randomBytes(4).toString('hex')}`;
+  try {
+    renameSync(file, aside);
+  } catch {
+    return; // moved or released meanwhile: look again
+  }
+  if (claimHolder(aside) !== undefined) {
+    try {
+      linkSync(aside, file);
+    } catch {
+      // a third process took the file meanwhile: its claim stands, and the look again sees it
+    }
+  }
+  rmSync(aside, { force: true });
 }
 
 function release(file: string): void {
