@@ -163,8 +163,10 @@ function kafkaTlsOf(e: z.infer<typeof InfraEnv>): {
   return { tls: { certFile, keyFile, caFile }, clientTls: tlsFromEnv({ KAFKA_SSL: true, KAFKA_SSL_CA_FILE: caFile }) };
 }
 
-/** The process's environment with some variables set over it (`infra up --brokers 3`). */
-/** The configuration from this process's environment with `overrides` on top (`undefined` unsets one). */
+/**
+ * The configuration from this process's environment with `overrides` on top (`undefined` unsets
+ * one): `infra up --brokers 3`, and the tests' engines of their own.
+ */
 export function loadInfraConfigWith(overrides: Record<string, string | undefined>): InfraConfig {
   return loadInfraConfig({ ...process.env, ...overrides });
 }
