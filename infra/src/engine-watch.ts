@@ -1,13 +1,10 @@
 import type { InfraConfig } from './config.js';
 import { isAlive, readPidRecord } from './engine-process.js';
-import { engineUp, kafkaNodesUp, type InfraStatus } from './engines.js';
+import { engineAnswers, engineUp, kafkaNodesUp, type InfraStatus } from './engines.js';
 import { InfraError, engineTitle, type EngineName } from './errors.js';
-import { kafkaNodes, waitForKafka } from './kafka.js';
-import { platformCredentials } from './kafka-principals.js';
-import { waitForPostgres } from './postgres.js';
+import { kafkaNodes } from './kafka.js';
 import { silentProgress, type Progress } from './progress.js';
-import { waitForTemporal } from './temporal.js';
-import { waitForZipkin } from './zipkin.js';
+import { silences } from './silence.js';
 
 /** What the watch tells whoever runs the platform on these engines. */
 export type EngineWatchEvent =
@@ -40,9 +37,6 @@ export interface EngineWatchOptions {
   /** How long it may go without answering before the watch says so (default 60 s). */
   readonly silentAfterMs?: number;
 }
-
-/** How long one ask may take: the engines answer in milliseconds when well. */
-const PROBE_TIMEOUT_MS = 3_000;
 
 export interface EngineWatch {
   /** Stops watching, after a restart under way has finished: call it before stopping the engines. */
@@ -80,9 +74,8 @@ export function watchEngines(config: InfraConfig, status: Partial<InfraStatus>, 
   const probeEveryMs = o.probeEveryMs ?? 15_000;
   const silentAfterMs = o.silentAfterMs ?? 60_000;
   const restarts = new Map<EngineName, number[]>();
-  /** By engine and node: when it last answered (the watch's start counts), and whether its silence was said. */
-  const heard = new Map<string, number>();
-  const saidSilent = new Set<string>();
+  /** By engine and node (`kafka/2`): counted from the watch's start, or its last answer. */
+  const silent = silences<string>(silentAfterMs);
   let probedAt = Date.now();
   const givenUp = new Set<EngineName>();
   let stopped = false;
@@ -99,36 +92,6 @@ export function watchEngines(config: InfraConfig, status: Partial<InfraStatus>, 
 
   const nodesOf = (engine: EngineName): number[] => (engine === 'kafka' ? kafkaNodes(config).map((n) => n.id) : [1]);
 
-  /** Whether the engine (a node of it) answers what its readiness asks, within a few seconds. */
-  async function answers(engine: EngineName, node: number): Promise<boolean> {
-    const quick = { ...config, readyTimeoutMs: PROBE_TIMEOUT_MS };
-    const port = kafkaNodes(config).find((n) => n.id === node)?.port ?? config.kafka.port;
-    const asking = {
-      kafka: () =>
-        waitForKafka(
-          [`127.0.0.1:${port}`],
-          PROBE_TIMEOUT_MS,
-          undefined,
-          platformCredentials(config, 'admin'),
-          config.kafka.clientTls,
-        ),
-      temporal: () => waitForTemporal(config.temporal.address, config.temporal.namespace, PROBE_TIMEOUT_MS),
-      zipkin: () => waitForZipkin(quick),
-      postgres: () => waitForPostgres(quick),
-    }[engine]();
-    // A call that hangs (a stopped process takes connections and answers nothing) counts as silence.
-    let timer: NodeJS.Timeout | undefined;
-    const verdict = await Promise.race([
-      asking.then(
-        () => true,
-        () => false,
-      ),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), PROBE_TIMEOUT_MS + 2_000))),
-    ]);
-    clearTimeout(timer);
-    return verdict;
-  }
-
   /** Asks each engine whose processes all run; says once when one stays silent, and when it answers again. */
   async function probe(engine: EngineName): Promise<void> {
     const title = engineTitle(engine);
@@ -137,21 +100,13 @@ export function watchEngines(config: InfraConfig, status: Partial<InfraStatus>, 
       if (stopped) return;
       const key = `${engine}/${node}`;
       const named = `${title}${cluster ? ` node ${node}` : ''}`;
-      const last = heard.get(key) ?? probedAt;
-      if (await answers(engine, node)) {
-        if (saidSilent.delete(key))
-          o.onEvent({
-            kind: 'answering',
-            engine,
-            ...(cluster ? { node } : {}),
-            message: `${named} answers again, after ${Math.round((Date.now() - last) / 1000)} s without an answer`,
-          });
-        heard.set(key, Date.now());
+      if (await engineAnswers(config, engine, node)) {
+        const again = silent.answered(key);
+        if (again) o.onEvent({ kind: 'answering', engine, ...(cluster ? { node } : {}), message: `${named} ${again}` });
         continue;
       }
-      heard.set(key, last);
-      if (saidSilent.has(key) || Date.now() - last < silentAfterMs) continue;
-      saidSilent.add(key);
+      const seconds = silent.overdue(key);
+      if (seconds === undefined) continue;
       const record = readPidRecord(config.dataDir, engine, node);
       const pid = record ? ` (pid ${record.pid})` : '';
       o.onEvent({
@@ -159,7 +114,7 @@ export function watchEngines(config: InfraConfig, status: Partial<InfraStatus>, 
         engine,
         ...(cluster ? { node } : {}),
         message:
-          `${named}${pid} runs but has not answered for ${Math.round((Date.now() - last) / 1000)} s` +
+          `${named}${pid} runs but has not answered for ${seconds} s` +
           `${record ? `; its log: ${record.logFile}` : ''}. It is left running, as it may only be slow` +
           `${record ? `; \`kill ${record.pid}\` has the watch start it again` : ''}`,
       });
@@ -176,10 +131,7 @@ export function watchEngines(config: InfraConfig, status: Partial<InfraStatus>, 
         continue;
       }
       // A node found gone is no longer silent: it is started again, and its silence counted anew.
-      for (const { node } of lost) {
-        saidSilent.delete(`${engine}/${node}`);
-        heard.set(`${engine}/${node}`, Date.now());
-      }
+      for (const { node } of lost) silent.restart(`${engine}/${node}`);
       const title = engineTitle(engine);
       const cluster = engine === 'kafka' && config.kafka.nodes > 1;
       const logFile = lost[0]!.logFile;

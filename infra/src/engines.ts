@@ -288,32 +288,55 @@ export async function infraDown(
   }
 }
 
-/** Tells what runs where, without starting anything. */
-export async function infraStatus(config: InfraConfig): Promise<InfraStatus> {
-  const probeMs = 3_000;
-  const reachable = async (check: () => Promise<void>): Promise<boolean> =>
-    check().then(
+/** How long one ask of a running engine may take: the engines answer in milliseconds when well. */
+const ANSWER_TIMEOUT_MS = 3_000;
+
+/**
+ * Whether an engine answers what its readiness asks (Kafka its metadata, as the admin or the
+ * external cluster's principal; Temporal its namespace; Zipkin its health; PostgreSQL a query),
+ * within a few seconds. `node` asks that one broker of a Kafka cluster alone. A call that hangs
+ * (a stopped process still takes connections and answers nothing) counts as no answer.
+ */
+export async function engineAnswers(config: InfraConfig, engine: EngineName, node?: number): Promise<boolean> {
+  const quick = { ...config, readyTimeoutMs: ANSWER_TIMEOUT_MS };
+  const k = config.kafka;
+  const brokers =
+    node === undefined ? k.brokers : [`127.0.0.1:${kafkaNodes(config).find((n) => n.id === node)?.port ?? k.port}`];
+  const asking = {
+    kafka: () =>
+      waitForKafka(
+        brokers,
+        ANSWER_TIMEOUT_MS,
+        undefined,
+        k.mode === 'external' ? k.credentials : platformCredentials(config, 'admin'),
+        k.clientTls,
+      ),
+    temporal: () => waitForTemporal(config.temporal.address, config.temporal.namespace, ANSWER_TIMEOUT_MS),
+    zipkin: () => waitForZipkin(quick),
+    postgres: () => waitForPostgres(quick),
+  }[engine]();
+  let timer: NodeJS.Timeout | undefined;
+  const verdict = await Promise.race([
+    asking.then(
       () => true,
       () => false,
-    );
+    ),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ANSWER_TIMEOUT_MS + 2_000))),
+  ]);
+  clearTimeout(timer);
+  return verdict;
+}
+
+/** Tells what runs where, without starting anything. */
+export async function infraStatus(config: InfraConfig): Promise<InfraStatus> {
   const kafkaAddress = config.kafka.brokers.join(',');
   const t = config.temporal;
 
   const kafkaRecord = config.kafka.mode === 'embedded' ? runningKafka(config) : undefined;
   const temporalRecord = t.mode === 'embedded' ? runningRecord(config, 'temporal') : undefined;
   const [kafkaUp, temporalUp] = await Promise.all([
-    config.kafka.mode === 'external' || kafkaRecord
-      ? reachable(() =>
-          waitForKafka(
-            config.kafka.brokers,
-            probeMs,
-            undefined,
-            config.kafka.mode === 'external' ? config.kafka.credentials : platformCredentials(config, 'admin'),
-            config.kafka.clientTls,
-          ),
-        )
-      : false,
-    t.mode === 'external' || temporalRecord ? reachable(() => waitForTemporal(t.address, t.namespace, probeMs)) : false,
+    config.kafka.mode === 'external' || kafkaRecord ? engineAnswers(config, 'kafka') : false,
+    t.mode === 'external' || temporalRecord ? engineAnswers(config, 'temporal') : false,
   ]);
   const zipkin = zipkinIfRunning(config);
   const postgres = postgresIfRunning(config);

@@ -4,6 +4,7 @@ export {
   engineUp,
   infraDown,
   infraStatus,
+  engineAnswers,
   startPlaintextKafkaForComparison,
   type EngineStatus,
   type InfraStatus,
@@ -37,3 +38,4 @@ export { HELM_MODULE_VERSION, helmPath, prepareComposeCheck, prepareHelm } from 
 export { infraCommand, terminalProgress } from './infra-command.js';
 export { kafkaCommand, aclTable } from './kafka-command.js';
 export type { Progress, ProgressEvent } from './progress.js';
+export { silences, type Silences } from './silence.js';

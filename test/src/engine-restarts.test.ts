@@ -9,6 +9,7 @@ import {
   databaseUrl,
   engineUp,
   infraDown,
+  infraStatus,
   isAlive,
   loadInfraConfigWith,
   platformCredentials,
@@ -139,6 +140,9 @@ describe.runIf(inject('infra').temporal.mode === 'embedded')('an engine that die
       await new Promise((r) => setTimeout(r, 3_000));
       expect(log.events.map((e) => e.kind)).toEqual(['not-answering']);
       expect(readPidRecord(config.dataDir, 'temporal')!.pid).toBe(temporal.pid);
+      // `govmesh infra status` asks the same way: its process is there, and it does not answer.
+      const status = await infraStatus(config);
+      expect(status.temporal).toMatchObject({ state: 'unreachable', pid: temporal.pid });
     } finally {
       process.kill(temporal.pid!, 'SIGCONT');
     }

@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 
 import { ALIVE_QUESTION, DEFAULT_PORTS, isAliveAnswer, serviceProgram, untilReady } from '@govmesh/messaging';
+import { silences } from '@govmesh/infra';
 
 import { processEnvironment } from './config.js';
 import { DEMO_AGENCY_NAMES } from './demo-agencies.js';
@@ -186,24 +187,23 @@ export async function startPlatformStack(o: StackOptions): Promise<PlatformStack
     await new Promise((resolve) => log.end(resolve));
   };
   const restarts = new Map<string, number[]>();
-  /** By running service: when it last answered, and whether its silence was said. */
-  const answered = new Map<ChildProcess, { readonly name: string; at: number; saidSilent: boolean }>();
-  const silentAfterMs = o.silentAfterMs ?? 60_000;
+  /** The running services asked whether they answer, by process, with their names. */
+  const asked = new Map<ChildProcess, string>();
+  const silent = silences<ChildProcess>(o.silentAfterMs ?? 60_000);
   // A service whose event loop is held (a loop that never yields, a process stopped) runs on but
   // does nothing: it is asked over IPC, and one silent too long is said, not killed, since it may
   // only be busy.
   const asking = setInterval(() => {
-    for (const [child, heard] of answered) {
-      if (!heard.saidSilent && Date.now() - heard.at >= silentAfterMs) {
-        heard.saidSilent = true;
+    for (const [child, name] of asked) {
+      const seconds = silent.overdue(child);
+      if (seconds !== undefined)
         o.onNotice?.(
           noticeLine(
-            heard.name,
+            name,
             'ERROR',
-            `not answering for ${Math.round((Date.now() - heard.at) / 1000)} s (pid ${child.pid}), though it runs: its event loop is held. It is left running, as it may only be busy; \`kill ${child.pid}\` has govmesh start it again`,
+            `not answering for ${seconds} s (pid ${child.pid}), though it runs: its event loop is held. It is left running, as it may only be busy; \`kill ${child.pid}\` has govmesh start it again`,
           ),
         );
-      }
       if (child.connected) child.send(ALIVE_QUESTION, () => undefined);
     }
   }, o.askEveryMs ?? 15_000);
@@ -254,23 +254,16 @@ export async function startPlatformStack(o: StackOptions): Promise<PlatformStack
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       throw err;
     }
-    const heard = { name: component.name, at: Date.now(), saidSilent: false };
-    answered.set(child, heard);
+    asked.set(child, component.name);
+    silent.restart(child);
     child.on('message', (message) => {
-      if (!isAliveAnswer(message)) return;
-      if (heard.saidSilent)
-        o.onNotice?.(
-          noticeLine(
-            component.name,
-            'info',
-            `answers again, after ${Math.round((Date.now() - heard.at) / 1000)} s without an answer`,
-          ),
-        );
-      heard.at = Date.now();
-      heard.saidSilent = false;
+      if (!isAliveAnswer(message) || !asked.has(child)) return;
+      const again = silent.answered(child);
+      if (again) o.onNotice?.(noticeLine(component.name, 'info', again));
     });
     child.once('exit', (code) => {
-      answered.delete(child);
+      asked.delete(child);
+      silent.forget(child);
       children.splice(children.indexOf(child), 1);
       if (stopping) return;
       restartLater(component, `exited with ${code ?? 'a signal'}`);

@@ -1,0 +1,50 @@
+/**
+ * Who has gone quiet, among things asked in turn whether they answer (engines under the watch,
+ * services under the supervisor): each is counted from its last answer, said silent once when
+ * that is `silentAfterMs` ago, and said again when it answers. It is the one owner of that
+ * convention and its wording, so a terminal reads the same for an engine and for a service.
+ */
+export interface Silences<K> {
+  /** Counts `key` from now, as if it had just answered, without saying anything (a fresh start). */
+  restart(key: K): void;
+  /**
+   * Records an answer from `key`. When its silence had been said, returns the line that says it
+   * answers again (how long it went without an answer); otherwise undefined.
+   */
+  answered(key: K): string | undefined;
+  /**
+   * When `key` has been silent for `silentAfterMs` and that was not yet said, marks it said and
+   * returns the seconds it has gone without an answer; otherwise undefined. A key never heard is
+   * counted from when the tracker was made.
+   */
+  overdue(key: K): number | undefined;
+  /** Stops counting `key` (it is gone, and a new start calls `restart`). */
+  forget(key: K): void;
+}
+
+export function silences<K>(silentAfterMs: number, now: () => number = Date.now): Silences<K> {
+  const since = now();
+  const heard = new Map<K, { at: number; said: boolean }>();
+  const of = (key: K) => heard.get(key) ?? { at: since, said: false };
+  const seconds = (ms: number): number => Math.round(ms / 1000);
+  return {
+    restart(key) {
+      heard.set(key, { at: now(), said: false });
+    },
+    answered(key) {
+      const { at, said } = of(key);
+      heard.set(key, { at: now(), said: false });
+      return said ? `answers again, after ${seconds(now() - at)} s without an answer` : undefined;
+    },
+    overdue(key) {
+      const last = of(key);
+      heard.set(key, last);
+      if (last.said || now() - last.at < silentAfterMs) return undefined;
+      last.said = true;
+      return seconds(now() - last.at);
+    },
+    forget(key) {
+      heard.delete(key);
+    },
+  };
+}
