@@ -278,6 +278,20 @@ const EMITTER: Partial<Record<DomainEventKind, (typeof EVENT_SOURCES)[keyof type
   satisfactionRated: EVENT_SOURCES.api,
 };
 
+/**
+ * A citizen may rate a case's service within this many days of the case's end. The API refuses a
+ * later rating, and the audit service's tallies forget a closed case nobody rated by then, so what
+ * they hold does not grow with every case ever closed.
+ */
+export const RATING_WINDOW_DAYS = 30;
+
+/**
+ * How long after a case's end the audit service still expects its rating: the window, and a day
+ * for a rating accepted at the window's last moment to reach the ledger (the API and the worker
+ * publish apart, and the ledger is ordered by arrival).
+ */
+export const RATING_EXPECTED_FOR_MS = (RATING_WINDOW_DAYS + 1) * 24 * 3600 * 1000;
+
 /** The source allowed to emit events of `type`, or undefined for a type that is no domain event. */
 export function allowedSourceOf(type: string): string | undefined {
   const kind = (Object.keys(DOMAIN_EVENTS) as DomainEventKind[]).find((k) => DOMAIN_EVENTS[k].type === type);

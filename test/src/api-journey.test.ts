@@ -10,7 +10,7 @@ import {
   type ApiDeps,
 } from '@govmesh/api';
 import { DevelopmentIssuer, type Role } from '@govmesh/tokens';
-import { DOMAIN_EVENTS } from '@govmesh/contracts/domain-events';
+import { DOMAIN_EVENTS, RATING_WINDOW_DAYS } from '@govmesh/contracts/domain-events';
 import type { PartnerProfile } from '@govmesh/contracts/partner-profile';
 import { CloudEventPublisher, PartnerKafkaAccess } from '@govmesh/messaging';
 import { createSimulatedPartner, type Partner } from '@govmesh/partner-sdk';
@@ -263,6 +263,14 @@ describe('a business licence, driven only through the API, on the real engines',
       ]),
     );
     expect(JSON.stringify(view)).not.toContain(id('checks')); // the citizen never sees which partner worked on the case
+    // Rated within RATING_WINDOW_DAYS of the end Temporal records for the case.
+    const { Client } = await import('@temporalio/client');
+    const { closeTime } = await new Client({ connection, dataConverter: testDataConverter() }).workflow
+      .getHandle(caseId)
+      .describe();
+    expect((view as unknown as { ratingOpenUntil: string }).ratingOpenUntil).toBe(
+      new Date(closeTime!.getTime() + RATING_WINDOW_DAYS * 24 * 3600 * 1000).toISOString(),
+    );
 
     await request(app).post(`/v1/cases/${caseId}/rating`).set('authorization', citizen).send({ score: 5 }).expect(201);
     await untilLedgered(ledger.store, caseId, DOMAIN_EVENTS.satisfactionRated.type);

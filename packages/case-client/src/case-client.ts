@@ -104,6 +104,16 @@ export class CaseClient {
     }
   }
 
+  /** When Temporal closed the case; undefined while it runs, or when there is no such case. */
+  async endedAt(caseId: string): Promise<Date | undefined> {
+    try {
+      return (await this.client.workflow.getHandle(caseId).describe()).closeTime;
+    } catch (err) {
+      if (classify(err, caseId) instanceof CaseClosed) return undefined;
+      throw err;
+    }
+  }
+
   /**
    * Ids of the running cases in which `partnerId` holds a task, from one visibility query on the
    * search attribute the cases keep (PARTNERS_HOLDING_TASKS), with the cases too old to keep it

@@ -106,6 +106,8 @@ export const CaseView = z.object({
    * that time), `breached` once the case is past it; absent when the service states no deadline.
    */
   deadlineStatus: z.enum(['running', 'paused', 'breached']).optional(),
+  /** Once the case has ended: the applicant may rate the service until then (RATING_WINDOW_DAYS after its end). */
+  ratingOpenUntil: z.string().optional(),
   timeline: z.array(CitizenTimelineEntry),
 });
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
+import { RATING_WINDOW_DAYS } from '@govmesh/contracts/domain-events';
 import { schemaErrors, withoutUndeclared, type SchemaError } from '@govmesh/contracts/schema-validator';
 import type { CaseState } from '@govmesh/workflows/case-api';
 
@@ -78,6 +79,18 @@ export async function caseFor(caller: Caller, caseId: string, deps: ApiDeps): Pr
     );
   return record;
 }
+
+/**
+ * Until when the applicant may rate the service of a case that has ended (RATING_WINDOW_DAYS after
+ * its end); undefined while it runs, or when Temporal no longer says when it ended.
+ */
+async function ratingOpenUntil(record: CaseRecord, state: CaseState, deps: ApiDeps): Promise<Date | undefined> {
+  if (state.status === 'running') return undefined;
+  const ended = record.closedAt ? new Date(record.closedAt) : await deps.cases.endedAt(record.caseId);
+  return ended && new Date(ended.getTime() + RATING_WINDOW_DAYS * DAY_MS);
+}
+
+const DAY_MS = 24 * 3600 * 1000;
 
 async function stateOf(caseId: string, deps: ApiDeps): Promise<CaseState> {
   const state = await deps.cases.state(caseId);
@@ -238,7 +251,10 @@ export const caseRoutes: RouteSpec[] = [
     async handle({ params, caller }, deps) {
       const record = await caseFor(caller!, params.id, deps);
       const state = await stateOf(record.caseId, deps);
-      const timeline = await deps.audit.citizenTimeline(record.caseId);
+      const [timeline, ratingUntil] = await Promise.all([
+        deps.audit.citizenTimeline(record.caseId),
+        ratingOpenUntil(record, state, deps),
+      ]);
       return {
         status: 200,
         body: {
@@ -252,6 +268,7 @@ export const caseRoutes: RouteSpec[] = [
           ...(state.deadline
             ? { deadlineStatus: state.deadlineBreached ? 'breached' : state.deadlinePaused ? 'paused' : 'running' }
             : {}),
+          ...(ratingUntil ? { ratingOpenUntil: ratingUntil.toISOString() } : {}),
           timeline,
         },
       };
@@ -306,22 +323,31 @@ export const caseRoutes: RouteSpec[] = [
     path: '/v1/cases/{id}/rating',
     tag: 'Citizens',
     roles: ['citizen'],
-    summary: 'Rate the service once the case has ended (1 to 5)',
+    summary: `Rate the service once the case has ended (1 to 5), within ${RATING_WINDOW_DAYS} days of its end`,
     params: IdParams,
     body: RatingBody,
     responses: {
       201: { description: 'recorded' },
       404: { description: 'no such case', schema: Problem },
-      409: { description: 'still running, or rated already', schema: Problem },
+      409: { description: 'still running, rated already, or its rating window has closed', schema: Problem },
     },
     async handle({ params, body, caller }, deps) {
-      await caseFor(caller!, params.id, deps);
+      const record = await caseFor(caller!, params.id, deps);
       const state = await stateOf(params.id, deps);
       if (state.status === 'running')
         throw new ApiProblem(409, 'Case still running', 'a case can be rated once it has ended', {
           code: 'CASE.STILL_RUNNING',
         });
-      if (!(await deps.store.rate(params.id, body.score, deps.now?.() ?? new Date())))
+      const now = deps.now?.() ?? new Date();
+      const until = await ratingOpenUntil(record, state, deps);
+      if (until && now > until)
+        throw new ApiProblem(
+          409,
+          'Rating closed',
+          `a case can be rated within ${RATING_WINDOW_DAYS} days of its end; ratings for this case closed on ${until.toISOString()}`,
+          { code: 'CASE.RATING_CLOSED' },
+        );
+      if (!(await deps.store.rate(params.id, body.score, now)))
         throw new ApiProblem(409, 'Rated already', 'this case has been rated', { code: 'CASE.RATED' });
       await deps.events.satisfactionRated(params.id, body.score);
       return { status: 201, body: { recorded: true } };

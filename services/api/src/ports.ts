@@ -28,6 +28,8 @@ export interface CaseEngine {
   ): Promise<void>;
   /** Undefined when there is no such case. */
   state(caseId: string): Promise<CaseState | undefined>;
+  /** When the case ended (Temporal closed it); undefined while it runs, or when there is no such case. */
+  endedAt(caseId: string): Promise<Date | undefined>;
   /**
    * The running cases waiting for one of these officer roles, from one visibility query, each with
    * the officer tasks its memo lists (`tasks` undefined: a case too old to list them; ask it).

@@ -1,4 +1,4 @@
-import { DOMAIN_EVENTS } from '@govmesh/contracts/domain-events';
+import { DOMAIN_EVENTS, RATING_WINDOW_DAYS } from '@govmesh/contracts/domain-events';
 import {
   CaseDataCodec,
   CaseRefused,
@@ -216,6 +216,9 @@ class RecordingCases implements CaseEngine {
   }
   /** When each case closed, as Temporal's visibility would say. */
   readonly closedAt = new Map<string, Date>();
+  endedAt(caseId: string) {
+    return Promise.resolve(this.closedAt.get(caseId));
+  }
   readonly erasures: ErasureOrder[] = [];
   /** The next erasure fails as an unreachable Temporal would. */
   failNextErasure = false;
@@ -905,6 +908,56 @@ describe('the govmesh HTTP API', () => {
       .set('authorization', await as('officer'))
       .expect(200);
     expect((inbox.body as Array<{ caseId: string }>).map((t) => t.caseId)).toEqual([body(created).caseId]);
+  });
+
+  it(`takes a rating within ${RATING_WINDOW_DAYS} days of the case's end, says until when, and refuses one later`, async () => {
+    const DAY = 24 * 3600 * 1000;
+    const ended = async (daysAgo: number) => {
+      const created = await request(app)
+        .post('/v1/cases')
+        .set('authorization', await as('citizen'))
+        .send({ serviceId: 'business-licence', application })
+        .expect(202);
+      const caseId = body(created).caseId;
+      cases.states.get(caseId)!.status = 'completed';
+      cases.closedAt.set(caseId, new Date(clock.getTime() - daysAgo * DAY));
+      return caseId;
+    };
+    const recent = await ended(RATING_WINDOW_DAYS - 1);
+    const view = await request(app)
+      .get(`/v1/cases/${recent}`)
+      .set('authorization', await as('citizen'))
+      .expect(200);
+    expect((view.body as { ratingOpenUntil: string }).ratingOpenUntil).toBe(
+      new Date(clock.getTime() + DAY).toISOString(),
+    );
+    await request(app)
+      .post(`/v1/cases/${recent}/rating`)
+      .set('authorization', await as('citizen'))
+      .send({ score: 4 })
+      .expect(201);
+
+    const old = await ended(RATING_WINDOW_DAYS + 1);
+    const refused = await request(app)
+      .post(`/v1/cases/${old}/rating`)
+      .set('authorization', await as('citizen'))
+      .send({ score: 4 })
+      .expect(409);
+    expect(refused.body).toMatchObject({
+      code: 'CASE.RATING_CLOSED',
+      detail: `a case can be rated within ${RATING_WINDOW_DAYS} days of its end; ratings for this case closed on ${new Date(clock.getTime() - DAY).toISOString()}`,
+    });
+    // A running case has no window yet.
+    const running = await request(app)
+      .post('/v1/cases')
+      .set('authorization', await as('citizen'))
+      .send({ serviceId: 'business-licence', application })
+      .expect(202);
+    const runningView = await request(app)
+      .get(`/v1/cases/${body(running).caseId}`)
+      .set('authorization', await as('citizen'))
+      .expect(200);
+    expect(runningView.body).not.toHaveProperty('ratingOpenUntil');
   });
 
   it("turns a case's refusals into problems with its code", async () => {

@@ -49,6 +49,7 @@ describe('govmesh over the API', () => {
           Promise.resolve()
         ),
         state: (caseId: string) => Promise.resolve(states.get(caseId)),
+        endedAt: () => Promise.resolve(undefined),
         // As a visibility query answers for cases that keep their officer tasks in their memo.
         officerInbox: () =>
           Promise.resolve([...states.values()].map((state) => ({ caseId: state.caseId, tasks: officerTasks(state) }))),

@@ -80,6 +80,8 @@ export interface CaseView {
   readonly deadline: string | null;
   /** The statutory clock: paused while the case waits on the applicant, breached once past. */
   readonly deadlineStatus?: 'running' | 'paused' | 'breached';
+  /** Once the case has ended: the applicant may rate the service until then. */
+  readonly ratingOpenUntil?: string;
   /** `event` and `values` let the page word each line in its reader's language; `what` is English. */
   readonly timeline: ReadonlyArray<{
     readonly time: string;

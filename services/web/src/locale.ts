@@ -68,6 +68,9 @@ const en = {
   'rating.legend': 'Your rating, from 1 (very poor) to 5 (very good)',
   'rating.submit': 'Send rating',
   'rating.choose': 'Choose a rating from 1 to 5',
+  'rating.until': 'You can rate this service until {until}.',
+  'rating.closed':
+    'Ratings for this case have closed: a service can be rated within {days} days of the end of its case.',
   'notice.title': 'Important',
   'form.onePerLine': 'One per line',
   'nav.inbox': 'Inbox',
@@ -342,6 +345,8 @@ const zhCN: Record<MessageKey, string> = {
   'rating.legend': '请评分：1（很不满意）到 5（非常满意）',
   'rating.submit': '提交评价',
   'rating.choose': '请选择 1 到 5 的评分',
+  'rating.until': '您可以在 {until} 之前评价本服务。',
+  'rating.closed': '本案件的评价已截止：服务须在案件结束后 {days} 天内评价。',
   'notice.title': '提示',
   'form.onePerLine': '每行一项',
   'nav.inbox': '待办',

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { RATING_WINDOW_DAYS } from '@govmesh/contracts/domain-events';
 import {
   ApiProblem,
   type CaseView,
@@ -75,7 +76,7 @@ class RecordingApi implements PortalApi {
   readonly inputs: Array<{ caseId: string; stepId: string; values: Record<string, unknown> }> = [];
   readonly ratings: number[] = [];
   /** What the case is doing: its status and current step. */
-  caseNow: Pick<CaseView, 'status' | 'currentStep' | 'decision' | 'deadlineStatus'> = {
+  caseNow: Pick<CaseView, 'status' | 'currentStep' | 'decision' | 'deadlineStatus' | 'ratingOpenUntil'> = {
     status: 'running',
     currentStep: {
       stepId: 'approve-licence',
@@ -407,7 +408,11 @@ class RecordingApi implements PortalApi {
     this.caseNow = { status: 'withdrawn', currentStep: null };
     return Promise.resolve();
   }
+  /** The API's answer to a rating once the window has closed (the case view's `ratingOpenUntil` is past). */
+  ratingClosed = false;
   rate(_token: string, _caseId: string, score: number) {
+    if (this.ratingClosed)
+      return Promise.reject(new ApiProblem(409, 'CASE.RATING_CLOSED', 'a case can be rated within 30 days of its end'));
     if (this.ratings.length) return Promise.reject(new ApiProblem(409, 'CASE.RATED', 'this case has been rated'));
     this.ratings.push(score);
     return Promise.resolve();
@@ -706,6 +711,35 @@ describe('the citizen portal', () => {
         ).headers.location,
       ).toBe('/cases/business-licence-1?rated=1');
     expect(api.ratings).toEqual([4]);
+  });
+
+  it('says until when a case can be rated, and once that has passed offers no rating and says why', async () => {
+    const { agent, api } = portal();
+    await signIn(agent);
+    api.caseNow = {
+      status: 'completed',
+      currentStep: null,
+      decision: 'approved',
+      ratingOpenUntil: new Date(Date.now() + 3 * 24 * 3600 * 1000).toISOString(),
+    };
+    const open = await agent.get('/cases/business-licence-1').expect(200);
+    expect(open.text).toContain('name="score"');
+    expect(open.text).toMatch(/You can rate this service until [^<]+\./);
+    // The window closes while the page is open: the API refuses, and the page says why.
+    api.ratingClosed = true;
+    const refused = await agent
+      .post('/cases/business-licence-1/rating')
+      .type('form')
+      .send({ _csrf: csrfOf(open.text), score: '4' })
+      .expect(303);
+    expect(refused.headers.location).toBe('/cases/business-licence-1?ratingClosed=1');
+    api.caseNow = { ...api.caseNow, ratingOpenUntil: new Date(Date.now() - 1000).toISOString() };
+    const closed = await agent.get(refused.headers.location as string).expect(200);
+    expect(closed.text).not.toContain('name="score"');
+    expect(closed.text).toContain(
+      `Ratings for this case have closed: a service can be rated within ${RATING_WINDOW_DAYS} days of the end of its case.`,
+    );
+    expect(api.ratings).toEqual([]);
   });
 
   it('publishes the figures to anyone, saying which were withheld as too small rather than showing them', async () => {

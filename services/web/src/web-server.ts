@@ -11,6 +11,7 @@ import nunjucks from 'nunjucks';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { httpServerSpans } from '@govmesh/telemetry';
+import { RATING_WINDOW_DAYS } from '@govmesh/contracts/domain-events';
 
 import { ApiProblem, ApiUnreachable, type CaseView, type PortalApi, type ServiceDetail } from './api-client.js';
 import {
@@ -463,9 +464,11 @@ export function createWebServer(deps: WebDeps): express.Express {
             ? t(req, 'case.answered')
             : req.query.rated === '1'
               ? t(req, 'case.rated')
-              : req.query.withdrawn === '1'
-                ? t(req, 'withdraw.done')
-                : undefined,
+              : req.query.ratingClosed === '1'
+                ? t(req, 'rating.closed', { days: String(RATING_WINDOW_DAYS) })
+                : req.query.withdrawn === '1'
+                  ? t(req, 'withdraw.done')
+                  : undefined,
         serviceTitle: serviceTitles.get(view.serviceId) ?? view.serviceId,
         ...statusOf(req, view.status),
         says: stepSays(req, view.currentStep),
@@ -478,7 +481,14 @@ export function createWebServer(deps: WebDeps): express.Express {
         decision: decisionText(req, view.decision),
         timeline: view.timeline.map((e) => ({ time: when(req, e.time), what: timelineText(req, e) })),
         input,
-        rating: ended && req.query.rated !== '1',
+        // The form shows while the rating window is open (the API refuses a rating after it).
+        rating:
+          ended &&
+          req.query.rated !== '1' &&
+          (view.ratingOpenUntil === undefined || Date.parse(view.ratingOpenUntil) > Date.now()),
+        ratingUntil: view.ratingOpenUntil
+          ? t(req, 'rating.until', { until: when(req, view.ratingOpenUntil) })
+          : undefined,
         withdrawable: view.status === 'running',
         withdrawError: options.withdrawError,
         withdrawReason: options.withdrawReason ?? '',
@@ -588,6 +598,11 @@ export function createWebServer(deps: WebDeps): express.Express {
       try {
         await deps.api.rate(session.token, String(req.params.id), score);
       } catch (err) {
+        // The window closed while the page was open: the case page says so.
+        if (err instanceof ApiProblem && err.code === 'CASE.RATING_CLOSED') {
+          res.redirect(303, `/cases/${caseId}?ratingClosed=1`);
+          return;
+        }
         // Rated already (another tab): the rating stands, as the person meant.
         if (!(err instanceof ApiProblem && err.code === 'CASE.RATED')) throw err;
       }
