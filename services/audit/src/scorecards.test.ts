@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import type { DomainEvent } from '@govmesh/contracts/domain-events';
+import { RATING_WINDOW_DAYS, type DomainEvent } from '@govmesh/contracts/domain-events';
 
 import { auditTimeline, citizenTimeline } from './case-timeline.js';
 import { domainEvent } from './ledger-fixtures.test-helpers.js';
@@ -175,12 +175,13 @@ describe('partner scorecards', () => {
   });
 });
 
+async function tallyOf(events: DomainEvent[]): Promise<ScorecardTally> {
+  const tally = new ScorecardTally();
+  for await (const record of (await ledgerOf(events)).records()) tally.add(record);
+  return tally;
+}
+
 describe('partner standings', () => {
-  const tallyOf = async (events: DomainEvent[]) => {
-    const tally = new ScorecardTally();
-    for await (const record of (await ledgerOf(events)).records()) tally.add(record);
-    return tally;
-  };
   const byPartner = <T extends { partnerId: string }>(list: T[]) =>
     [...list].sort((a, b) => a.partnerId.localeCompare(b.partnerId));
 
@@ -270,6 +271,67 @@ describe('partner standings', () => {
       ['swift', { ratings: 2, average: 3 }],
     ]);
     expect(tally.held()).toEqual({ taskAttempts: 0, cases: 0 });
+  });
+});
+
+describe('the rating window', () => {
+  // A time `days` (and `hms`) after the scripted morning's day, by the ledger's clock.
+  const after = (days: number, hms = '10:00:00') =>
+    new Date(Date.parse(T(hms)) + days * 24 * 3600 * 1000).toISOString().replace('.000', '');
+  const closedThen = (caseId: string) => [
+    dispatched(caseId, 'swift', 1, '09:00:00', '09:10:00'),
+    accepted(caseId, 'swift', 1, '09:01:00'),
+    domainEvent('caseCompleted', caseId, { decision: 'approved' }, T('10:00:00')),
+  ];
+  const elsewhere = (days: number) =>
+    domainEvent('caseSubmitted', `later-${days}`, { serviceId: 'well-permit', serviceVersion: 1 }, after(days));
+
+  it(`lets the scorecards forget a closed case nobody rated within ${RATING_WINDOW_DAYS} days, and count one rated in time`, async () => {
+    const tally = await tallyOf([
+      ...closedThen('forgotten'),
+      ...closedThen('rated-late-in-window'),
+      // The ledger moves on: a day past the window (and its day's margin), the unrated case is forgotten…
+      elsewhere(RATING_WINDOW_DAYS - 1),
+      domainEvent(
+        'satisfactionRated',
+        'rated-late-in-window',
+        { score: 4 },
+        after(RATING_WINDOW_DAYS - 1),
+        '/govmesh/api',
+      ),
+      elsewhere(RATING_WINDOW_DAYS + 2),
+      // …and a rating for it after that counts for nobody (the API refuses one so late).
+      domainEvent('satisfactionRated', 'forgotten', { score: 1 }, after(RATING_WINDOW_DAYS + 2), '/govmesh/api'),
+    ]);
+    expect(tally.held().cases).toBe(0);
+    expect(tally.scorecards().find((c) => c.partnerId === 'swift')?.satisfaction).toEqual({ ratings: 1, average: 4 });
+  });
+
+  it('keeps a closed case awaiting its rating for the whole window and its margin', async () => {
+    const tally = await tallyOf([...closedThen('awaited'), elsewhere(RATING_WINDOW_DAYS + 1)]);
+    expect(tally.held().cases).toBe(1);
+  });
+
+  it('lets the public figures forget a closed case nobody rated in time, as the scorecards do', async () => {
+    const tally = new TransparencyTally();
+    const submitted = (caseId: string) =>
+      domainEvent('caseSubmitted', caseId, { serviceId: 'well-permit', serviceVersion: 1 }, T('09:00:00'));
+    const events = [
+      submitted('forgotten'),
+      submitted('rated-in-time'),
+      domainEvent('caseCompleted', 'forgotten', { decision: 'approved' }, T('10:00:00')),
+      domainEvent('caseCompleted', 'rated-in-time', { decision: 'approved' }, T('10:00:00')),
+      domainEvent('satisfactionRated', 'rated-in-time', { score: 4 }, after(RATING_WINDOW_DAYS), '/govmesh/api'),
+      elsewhere(RATING_WINDOW_DAYS + 2),
+      domainEvent('satisfactionRated', 'forgotten', { score: 1 }, after(RATING_WINDOW_DAYS + 2), '/govmesh/api'),
+    ];
+    for await (const record of (await ledgerOf(events)).records()) tally.add(record);
+    // Only the case submitted later is held; the late rating is in no figure.
+    expect(tally.held()).toEqual({ cases: 1 });
+    expect(tally.figures().find((f) => f.serviceId === 'well-permit')?.satisfaction).toEqual({
+      ratings: 1,
+      average: 4,
+    });
   });
 });
 

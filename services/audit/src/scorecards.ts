@@ -1,6 +1,7 @@
 import { DOMAIN_EVENTS } from '@govmesh/contracts/domain-events';
 import type { PartnerScorecard, PartnerStanding } from '@govmesh/contracts/partner-scorecard';
 
+import { AwaitingRating } from './awaiting-rating.js';
 import { DatedLog } from './dated-log.js';
 import type { LedgerRecord } from './ledger-record.js';
 
@@ -90,7 +91,8 @@ export function percentile(sorted: ArrayLike<number>, p: number): number | null 
  * The tally follows the ledger for as long as the audit service runs, so it must not grow with
  * every case ever dispatched beyond its dated counts (about 17 bytes each). It forgets a case's
  * dispatches when the case closes, and the case once it is closed and rated (a case is rated once,
- * after it ended). Nothing after a case closes changes a score: an answer to one of its tasks is
+ * after it ended) or its rating window has passed (RATING_WINDOW_DAYS after its end, by the
+ * ledger's clock). Nothing after a case closes changes a score: an answer to one of its tasks is
  * refused as not assigned, never as an invalid output, and counts against its sender under no task
  * type (a late partner's breach is already counted; a case the applicant withdrew is no fault of
  * the partner's). What it keeps of a closed case not rated yet is whom the rating would count for.
@@ -107,8 +109,8 @@ export class ScorecardTally {
    * dispatched (259 ms a pass at 300,000 cases).
    */
   private readonly caseTallies = new Map<string, Set<Tally>>();
-  /** The same for closed cases not rated yet: all that is kept of a closed case. */
-  private readonly closedUnrated = new Map<string, Set<Tally>>();
+  /** The same for closed cases not rated yet, within their rating window: all that is kept of a closed case. */
+  private readonly closedUnrated = new AwaitingRating<Set<Tally>>();
   /** The tasks of each open case, to forget when it closes. */
   private readonly openCaseTasks = new Map<string, Set<string>>();
 
@@ -135,6 +137,7 @@ export class ScorecardTally {
   add(record: LedgerRecord): void {
     const f = record.facts;
     const time = Date.parse(record.time);
+    this.closedUnrated.forgetPassed(time);
     switch (record.type) {
       case DOMAIN_EVENTS.taskDispatched.type: {
         const d: Dispatch = {
@@ -199,14 +202,14 @@ export class ScorecardTally {
       }
       case DOMAIN_EVENTS.satisfactionRated.type: {
         const rating: Rating = { score: Number(f.score), time };
-        const closed = this.closedUnrated.get(record.caseId);
-        for (const t of closed ?? this.caseTallies.get(record.caseId) ?? []) rate(t, rating);
         // Done with a closed case once it is rated. A case is rated after it ended, but the ledger
         // may list the rating before the end (the API and the worker publish apart): an open case
         // keeps it until then, for a dispatch listed after it. A case the tally holds nothing of
-        // (no partner task) is not remembered for it.
-        if (closed) this.closedUnrated.delete(record.caseId);
-        else if (this.openCaseTasks.has(record.caseId))
+        // (no partner task, or closed longer than its rating window) is not remembered for it.
+        const closed = this.closedUnrated.take(record.caseId);
+        for (const t of closed ?? this.caseTallies.get(record.caseId) ?? []) rate(t, rating);
+        if (closed) return;
+        if (this.openCaseTasks.has(record.caseId))
           this.ratings.set(record.caseId, [...(this.ratings.get(record.caseId) ?? []), rating]);
         return;
       }
@@ -222,7 +225,7 @@ export class ScorecardTally {
         this.caseTallies.delete(record.caseId);
         // Rated already (while it was open): nothing more can count for it.
         if (this.ratings.delete(record.caseId) || !counted) return;
-        this.closedUnrated.set(record.caseId, counted);
+        this.closedUnrated.closed(record.caseId, counted, time);
         return;
       }
       default:

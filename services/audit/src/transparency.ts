@@ -1,6 +1,7 @@
 import { DOMAIN_EVENTS } from '@govmesh/contracts/domain-events';
 import type { ServiceTransparency } from '@govmesh/contracts/partner-scorecard';
 
+import { AwaitingRating } from './awaiting-rating.js';
 import type { LedgerRecord } from './ledger-record.js';
 import { median } from './scorecards.js';
 
@@ -31,14 +32,15 @@ interface OpenCase {
  * no case id or person in them. It follows the ledger for as long as the audit service runs (the
  * public page asks for the figures without signing in, so a request must not read the whole
  * ledger), and keeps of single cases only what can still change a figure: an open case's dates,
- * and a closed case not rated yet (for its rating). A case counts as it ends, the first time.
+ * and a closed case not rated yet (for its rating, within its rating window). A case counts as it
+ * ends, the first time.
  */
 export class TransparencyTally {
   private readonly services = new Map<string, ServiceFigures>();
   private readonly open = new Map<string, OpenCase>();
-  private readonly closedUnrated = new Map<string, ServiceFigures>();
+  private readonly closedUnrated = new AwaitingRating<ServiceFigures>();
 
-  /** Cases the tally holds: open, or closed and not rated yet. */
+  /** Cases the tally holds: open, or closed and still awaiting a rating. */
   held(): { cases: number } {
     return { cases: this.open.size + this.closedUnrated.size };
   }
@@ -46,6 +48,7 @@ export class TransparencyTally {
   add(r: LedgerRecord): void {
     const f = r.facts;
     const time = Date.parse(r.time);
+    this.closedUnrated.forgetPassed(time);
     if (r.type === DOMAIN_EVENTS.caseSubmitted.type) {
       if (this.open.has(r.caseId) || this.closedUnrated.has(r.caseId)) return;
       const service = this.service(String(f.serviceId));
@@ -61,13 +64,13 @@ export class TransparencyTally {
     }
     if (r.type === DOMAIN_EVENTS.satisfactionRated.type) {
       const c = this.open.get(r.caseId);
-      const service = c?.service ?? this.closedUnrated.get(r.caseId);
+      // Rated once, after it ended; the ledger may list the rating before the end. A rating for a
+      // case whose window passed is none the API gave (it refuses them), and counts for nothing.
+      const service = c?.service ?? this.closedUnrated.take(r.caseId);
       if (!service) return;
       service.ratings += 1;
       service.ratingSum += Number(f.score);
-      // Rated once, after it ended; the ledger may list the rating before the end.
       if (c) c.rated = true;
-      else this.closedUnrated.delete(r.caseId);
       return;
     }
     const c = this.open.get(r.caseId);
@@ -80,13 +83,13 @@ export class TransparencyTally {
           c.service.completedWithDeadline += 1;
           if (!c.breached && time <= c.deadline) c.service.completedWithinDeadline += 1;
         }
-        return this.close(r.caseId, c);
+        return this.close(r.caseId, c, time);
       }
       case DOMAIN_EVENTS.caseFailed.type:
         c.service.failed += 1;
-        return this.close(r.caseId, c);
+        return this.close(r.caseId, c, time);
       case DOMAIN_EVENTS.caseWithdrawn.type:
-        return this.close(r.caseId, c);
+        return this.close(r.caseId, c, time);
       // Time the case waited on the applicant does not count: the deadline moved by it.
       case DOMAIN_EVENTS.statutoryClockResumed.type:
         c.deadline = Date.parse(String(f.deadline));
@@ -136,9 +139,9 @@ export class TransparencyTally {
     return s;
   }
 
-  private close(caseId: string, c: OpenCase): void {
+  private close(caseId: string, c: OpenCase, at: number): void {
     this.open.delete(caseId);
-    if (!c.rated) this.closedUnrated.set(caseId, c.service);
+    if (!c.rated) this.closedUnrated.closed(caseId, c.service, at);
   }
 }
 
