@@ -31,10 +31,14 @@ export interface LedgerReadFigures {
 let eventSeq = 0;
 const T0 = 1_790_000_000_000;
 
-/** One case as the demo's three-step service writes it: 14 records, one case in five rated. */
-function caseEvents(k: number): DomainEvent[] {
+/**
+ * One case as the demo's three-step service writes it: 14 records, one case in five rated. Case k
+ * starts `apartMs` after case k − 1: spread over more than the rating window (a case every 216 s
+ * makes 20,000 cases 50 days), the model forgets the closed cases nobody rated in time.
+ */
+function caseEvents(k: number, apartMs: number): DomainEvent[] {
   const caseId = `case-${k.toString(36)}-0f3e2a1b-9c8d-4e7f-a6b5-c4d3e2f1a0b9`;
-  let at = T0 + k * 1000;
+  let at = T0 + k * apartMs;
   const ev = (kind: DomainEventKind, data: Record<string, unknown>): DomainEvent => {
     eventSeq += 1;
     return {
@@ -86,10 +90,10 @@ function caseEvents(k: number): DomainEvent[] {
   return events;
 }
 
-async function appendCases(store: SqliteLedgerStore, from: number, count: number): Promise<void> {
+async function appendCases(store: SqliteLedgerStore, from: number, count: number, apartMs: number): Promise<void> {
   for (let k = from; k < from + count; k += 500)
     await store.append(
-      Array.from({ length: Math.min(500, from + count - k) }, (_, i) => caseEvents(k + i))
+      Array.from({ length: Math.min(500, from + count - k) }, (_, i) => caseEvents(k + i, apartMs))
         .flat()
         .map(ledgerEntryOf),
     );
@@ -101,10 +105,15 @@ function collectGarbage(): void {
   (runInNewContext('gc') as () => void)();
 }
 
-export async function ledgerReadsBench(cases: number, rounds: number, newCases = 50): Promise<LedgerReadFigures> {
+export async function ledgerReadsBench(
+  cases: number,
+  rounds: number,
+  newCases = 50,
+  apartMs = 1000,
+): Promise<LedgerReadFigures> {
   const store = new SqliteLedgerStore(join(mkdtempSync(join(tmpdir(), 'govmesh-bench-reads-')), 'ledger.sqlite'));
   try {
-    await appendCases(store, 0, cases);
+    await appendCases(store, 0, cases, apartMs);
     collectGarbage();
     const heapBefore = process.memoryUsage().heapUsed;
     const model = new LedgerReadModel(store);
@@ -134,7 +143,7 @@ export async function ledgerReadsBench(cases: number, rounds: number, newCases =
       clearInterval(ticking);
       longestWait = Math.max(longestWait, longest);
 
-      await appendCases(store, appended, newCases);
+      await appendCases(store, appended, newCases, apartMs);
       appended += newCases;
       const m = performance.now();
       await model.scorecards();
@@ -157,7 +166,13 @@ export async function ledgerReadsBench(cases: number, rounds: number, newCases =
 }
 
 if (process.argv[1]?.endsWith('ledger-reads.ts')) {
-  const figures = await ledgerReadsBench(Number(process.argv[2] ?? 20_000), Number(process.argv[3] ?? 3));
+  // npx tsx src/ledger-reads.ts [cases] [rounds] [seconds between cases]
+  const figures = await ledgerReadsBench(
+    Number(process.argv[2] ?? 20_000),
+    Number(process.argv[3] ?? 3),
+    50,
+    Number(process.argv[4] ?? 1) * 1000,
+  );
   say(JSON.stringify(figures, null, 2));
   say(
     `a request from the read model over a whole-ledger read: ${(figures.readModelRequestMs.median / figures.wholeLedgerReadMs.median).toFixed(3)}`,
