@@ -80,6 +80,8 @@ export async function caseFor(caller: Caller, caseId: string, deps: ApiDeps): Pr
   return record;
 }
 
+const DAY_MS = 24 * 3600 * 1000;
+
 /**
  * Until when the applicant may rate the service of a case that has ended (RATING_WINDOW_DAYS after
  * its end); undefined while it runs, or when Temporal no longer says when it ended.
@@ -89,8 +91,6 @@ async function ratingOpenUntil(record: CaseRecord, state: CaseState, deps: ApiDe
   const ended = record.closedAt ? new Date(record.closedAt) : await deps.cases.endedAt(record.caseId);
   return ended && new Date(ended.getTime() + RATING_WINDOW_DAYS * DAY_MS);
 }
-
-const DAY_MS = 24 * 3600 * 1000;
 
 async function stateOf(caseId: string, deps: ApiDeps): Promise<CaseState> {
   const state = await deps.cases.state(caseId);
