@@ -265,11 +265,22 @@ export async function startPlaintextKafkaForComparison(
   return embedded(record, true);
 }
 
+/** The order engines stop in: Temporal's own server before the PostgreSQL it keeps its state on. */
+const STOP_ORDER: readonly EngineName[] = ['zipkin', 'temporal', 'postgres', 'kafka'];
+
+/**
+ * The engines a call of `infraUp` started itself (not reused, not external), in the order to stop
+ * them: what a command that started them stops again when it ends.
+ */
+export function enginesStartedNow(status: Partial<InfraStatus>): EngineName[] {
+  return STOP_ORDER.filter((engine) => status[engine]?.startedNow === true);
+}
+
 /** Stops the engines `up` started (from their pid files); external engines are never touched. */
 export async function infraDown(
   config: InfraConfig,
   progress: Progress = silentProgress,
-  engines: readonly EngineName[] = ['zipkin', 'postgres', 'temporal', 'kafka'],
+  engines: readonly EngineName[] = STOP_ORDER,
 ): Promise<void> {
   for (const engine of engines) {
     // A three-node Kafka has a pid file per node, stopped together: a node stopped last, alone,

@@ -5,6 +5,7 @@ export {
   infraDown,
   infraStatus,
   engineAnswers,
+  enginesStartedNow,
   startPlaintextKafkaForComparison,
   type EngineStatus,
   type InfraStatus,

@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 
 import {
   assertKafkaLayout,
+  enginesStartedNow,
   infraDown,
   infraUp,
   loadInfraConfig,
@@ -214,9 +215,8 @@ export async function runUp(o: UpOptions): Promise<DemoSummary | undefined> {
       offDuty?.();
       await tracing?.shutdown();
       await stack?.stop();
-      const ours = engines
-        ? (['zipkin', 'temporal', 'kafka'] as const).filter((e) => engines![e]?.startedNow === true)
-        : [];
+      // PostgreSQL among them: Temporal's own server (`GOVMESH_TEMPORAL_KIND=server`) starts it.
+      const ours = engines ? enginesStartedNow(engines) : [];
       if (ours.length) await infraDown(infraConfig, terminalProgress, ours);
       folder?.release();
       say(o.json, 'stopped: nothing of this run is left running');
