@@ -55,13 +55,27 @@ export async function infraUp(
   if (config.kafka.mode === 'embedded') assertKafkaLayout(config);
   // Temporal's own server keeps its state on PostgreSQL: that starts first, the rest side by side.
   const serverDatabase = config.temporal.kind === 'server' ? await postgresUp(config, progress) : undefined;
-  const [kafka, temporal, zipkin, postgres] = await Promise.all([
+  const settled = await Promise.allSettled([
     kafkaUp(config, progress),
     temporalUp(config, progress),
     options.tracing ? zipkinUp(config, progress) : zipkinIfRunning(config),
     serverDatabase ?? (options.postgres ? postgresUp(config, progress) : postgresIfRunning(config)),
   ]);
-  return { kafka, temporal, ...(zipkin ? { zipkin } : {}), ...(postgres ? { postgres } : {}) };
+  const failed = settled.find((s) => s.status === 'rejected');
+  if (failed) {
+    // Nothing this call started is left running when one engine cannot start: the others (and the
+    // PostgreSQL under Temporal's server) are stopped again, once their own starts have ended.
+    const started = settled.flatMap((s) => (s.status === 'fulfilled' && s.value ? [s.value] : []));
+    await infraDown(config, progress, enginesStartedNow(Object.fromEntries(started.map((e) => [e.engine, e]))));
+    throw failed.reason;
+  }
+  const [kafka, temporal, zipkin, postgres] = settled.map((s) => (s.status === 'fulfilled' ? s.value : undefined));
+  return {
+    kafka: kafka!,
+    temporal: temporal!,
+    ...(zipkin ? { zipkin } : {}),
+    ...(postgres ? { postgres } : {}),
+  };
 }
 
 /** PostgreSQL for govmesh's stores: GOVMESH_DATABASE_URL's, checked; else one started (or reused) on loopback. */

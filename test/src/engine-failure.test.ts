@@ -1,12 +1,15 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 import {
   engineUp,
   infraDown,
+  infraUp,
   loadInfraConfig,
   platformCredentials,
+  readPidRecord,
   temporalCliPath,
   type EngineStatus,
   type InfraConfig,
@@ -110,6 +113,43 @@ describe.runIf(inject('infra').temporal.mode === 'embedded')(
       expect(said).toContainEqual(expect.stringMatching(/^Temporal exited while starting; starting it once more/));
       expect(existsSync(firstStart)).toBe(true);
       await expect(assertEngineAnswers(temporal)).resolves.toBeUndefined();
+    }, 120_000);
+  },
+);
+
+// Each engine starts beside the others: one that cannot start must not leave the rest running.
+describe.runIf(inject('infra').kafka.mode === 'embedded' && inject('infra').temporal.mode === 'embedded')(
+  'when one engine cannot start',
+  () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'govmesh-half-started-'));
+    let config: InfraConfig;
+    let holder: Server | undefined;
+
+    afterAll(async () => {
+      await new Promise((resolve) => (holder ? holder.close(resolve) : resolve(undefined)));
+      if (config) await infraDown(config);
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    it('stops the engines that did start, says so, and names the one that failed', async () => {
+      config = await privateKafkaConfig(dataDir, {
+        ...(await privateTemporalEnv(dataDir)),
+        TEMPORAL_ADDRESS: undefined,
+      });
+      // Another program holds the broker's port; Temporal starts beside it.
+      holder = createServer();
+      await new Promise<void>((resolve) => holder!.listen(config.kafka.port, '127.0.0.1', resolve));
+      const said: string[] = [];
+      const error = await infraUp(config, (e) => said.push(`[${e.engine}] ${e.message}`)).catch((err: unknown) => err);
+      expect(error).toMatchObject({
+        message: `Kafka cannot start: port ${config.kafka.port} on 127.0.0.1 is taken by another program`,
+      });
+      const temporal = said.find((line) => line.startsWith('[temporal] started Temporal dev server (pid'));
+      const pid = Number(/\(pid (\d+)\)/.exec(temporal ?? '')?.[1]);
+      expect(pid).toBeGreaterThan(0);
+      expect(said).toContain(`[temporal] Temporal (pid ${pid}) stopped`);
+      expect(await untilExited(pid)).toBe(true);
+      expect(readPidRecord(config.dataDir, 'temporal')).toBeUndefined();
     }, 120_000);
   },
 );

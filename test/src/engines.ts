@@ -128,7 +128,10 @@ export async function assertEngineAnswers(status: EngineStatus): Promise<void> {
  * A broker of one test's own: its data folder and ports, a small heap, never the suite's (which
  * KAFKA_BROKERS names, and which must stay up). `extra` adds settings (TLS files, say).
  */
-export async function privateKafkaConfig(dataDir: string, extra: Record<string, string> = {}): Promise<InfraConfig> {
+export async function privateKafkaConfig(
+  dataDir: string,
+  extra: Record<string, string | undefined> = {},
+): Promise<InfraConfig> {
   return loadInfraConfigWith({
     KAFKA_BROKERS: undefined,
     GOVMESH_DATA_DIR: dataDir,
