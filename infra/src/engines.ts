@@ -50,8 +50,8 @@ export async function infraUp(
   progress: Progress = silentProgress,
   options: { readonly tracing?: boolean; readonly postgres?: boolean } = {},
 ): Promise<InfraStatus> {
-  // Refused before anything starts: the engines start side by side, and a refused Kafka would
-  // otherwise leave a Temporal this run started behind it.
+  // Refused before anything starts, rather than after Temporal has started beside a refused Kafka
+  // and must be stopped again.
   if (config.kafka.mode === 'embedded') assertKafkaLayout(config);
   // Temporal's own server keeps its state on PostgreSQL: that starts first, the rest side by side.
   const serverDatabase = config.temporal.kind === 'server' ? await postgresUp(config, progress) : undefined;
