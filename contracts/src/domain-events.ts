@@ -285,12 +285,21 @@ const EMITTER: Partial<Record<DomainEventKind, (typeof EVENT_SOURCES)[keyof type
  */
 export const RATING_WINDOW_DAYS = 30;
 
+const DAY_MS = 24 * 3600 * 1000;
+
+/** The moment a case that ended at `endedAt` can no longer be rated (RATING_WINDOW_DAYS later). */
+export function ratingClosesAt(endedAt: Date): Date {
+  return new Date(endedAt.getTime() + RATING_WINDOW_DAYS * DAY_MS);
+}
+
 /**
- * How long after a case's end the audit service still expects its rating: the window, and a day
- * for a rating accepted at the window's last moment to reach the ledger (the API and the worker
- * publish apart, and the ledger is ordered by arrival).
+ * Until when (ms) the audit service still expects the rating of a case that ended at `endedAt`
+ * (ms): the window, and a day for a rating accepted at the window's last moment to reach the
+ * ledger (the API and the worker publish apart, and the ledger is ordered by arrival).
  */
-export const RATING_EXPECTED_FOR_MS = (RATING_WINDOW_DAYS + 1) * 24 * 3600 * 1000;
+export function ratingExpectedUntil(endedAt: number): number {
+  return ratingClosesAt(new Date(endedAt)).getTime() + DAY_MS;
+}
 
 /** The source allowed to emit events of `type`, or undefined for a type that is no domain event. */
 export function allowedSourceOf(type: string): string | undefined {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import { RATING_WINDOW_DAYS } from '@govmesh/contracts/domain-events';
+import { RATING_WINDOW_DAYS, ratingClosesAt } from '@govmesh/contracts/domain-events';
 import { schemaErrors, withoutUndeclared, type SchemaError } from '@govmesh/contracts/schema-validator';
 import type { CaseState } from '@govmesh/workflows/case-api';
 
@@ -80,8 +80,6 @@ export async function caseFor(caller: Caller, caseId: string, deps: ApiDeps): Pr
   return record;
 }
 
-const DAY_MS = 24 * 3600 * 1000;
-
 /**
  * Until when the applicant may rate the service of a case that has ended (RATING_WINDOW_DAYS after
  * its end); undefined while it runs, or when Temporal no longer says when it ended.
@@ -89,7 +87,7 @@ const DAY_MS = 24 * 3600 * 1000;
 async function ratingOpenUntil(record: CaseRecord, state: CaseState, deps: ApiDeps): Promise<Date | undefined> {
   if (state.status === 'running') return undefined;
   const ended = record.closedAt ? new Date(record.closedAt) : await deps.cases.endedAt(record.caseId);
-  return ended && new Date(ended.getTime() + RATING_WINDOW_DAYS * DAY_MS);
+  return ended && ratingClosesAt(ended);
 }
 
 async function stateOf(caseId: string, deps: ApiDeps): Promise<CaseState> {

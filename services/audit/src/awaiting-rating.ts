@@ -1,5 +1,6 @@
-import { RATING_EXPECTED_FOR_MS } from '@govmesh/contracts/domain-events';
+import { ratingExpectedUntil } from '@govmesh/contracts/domain-events';
 
+/** The cases are kept by the (UTC) day they closed on. */
 const DAY_MS = 24 * 3600 * 1000;
 
 /**
@@ -52,6 +53,6 @@ export class AwaitingRating<V> {
 
   /** Forgets the days whose last case's window passed before `now` (the ledger's time, ms). */
   forgetPassed(now: number): void {
-    while (this.days.length && now - (this.days[0]!.day + 1) * DAY_MS > RATING_EXPECTED_FOR_MS) this.days.shift();
+    while (this.days.length && now > ratingExpectedUntil((this.days[0]!.day + 1) * DAY_MS)) this.days.shift();
   }
 }
