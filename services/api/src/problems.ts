@@ -21,7 +21,12 @@ export class ApiProblem extends Error {
     readonly status: number,
     readonly title: string,
     readonly detail: string,
-    readonly extras: { readonly code?: string; readonly errors?: readonly ProblemIssue[] } = {},
+    readonly extras: {
+      readonly code?: string;
+      readonly errors?: readonly ProblemIssue[];
+      /** Sent as Retry-After: when the thing refused may be asked for again. */
+      readonly retryAfterSeconds?: number;
+    } = {},
   ) {
     super(detail);
     this.name = 'ApiProblem';
@@ -116,7 +121,10 @@ export function problemHandler(
     if (err instanceof ApiProblem) problem = err;
     else if (err instanceof CaseFailure) problem = caseRefusalProblem(err);
     else if (err instanceof AuditUnavailable)
-      problem = new ApiProblem(503, 'The audit ledger is not available', err.message, { code: err.code });
+      problem = new ApiProblem(503, 'The audit ledger is not available', err.message, {
+        code: err.code,
+        ...(err.retryAfterSeconds !== undefined ? { retryAfterSeconds: err.retryAfterSeconds } : {}),
+      });
     else if (err instanceof RevisionTaken)
       problem = new ApiProblem(409, 'Published concurrently', `${err.message}; read it and publish again`, {
         code: err.code,
@@ -143,6 +151,8 @@ export function problemHandler(
       });
     }
     if (problem.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="govmesh"');
+    if (problem.extras.retryAfterSeconds !== undefined)
+      res.setHeader('Retry-After', String(problem.extras.retryAfterSeconds));
     onProblem(problem.extras.code ?? 'error', problem.status);
     res
       .status(problem.status)

@@ -9,6 +9,8 @@ import {
 } from '@govmesh/case-client';
 import { DefaultPayloadConverter } from '@temporalio/common';
 import { createHash } from 'node:crypto';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -1738,6 +1740,27 @@ describe('the govmesh HTTP API', () => {
       .expect(503);
     expect(body(refused)).toMatchObject({ code: 'AUDIT.UNAVAILABLE', status: 503, instance: '/v1/audit/verify' });
     expect(body(refused).detail).toMatch(/the audit service at http:\/\/127\.0\.0\.1:9 does not answer/);
+  });
+
+  it("relays the audit service's word while its read model reads the ledger: how far, and when to ask again", async () => {
+    const detail =
+      'the audit read model is reading the ledger: 1,500 of 2,000 records (75 %), about 7 s left; ask again then';
+    const reading = createHttpServer((_req, res) => {
+      res.writeHead(503, { 'content-type': 'application/problem+json', 'retry-after': '7' });
+      res.end(JSON.stringify({ status: 503, code: 'AUDIT.CATCHING_UP', detail }));
+    });
+    await new Promise<void>((resolve) => reading.listen(0, '127.0.0.1', resolve));
+    try {
+      const audit = new HttpAuditReader(`http://127.0.0.1:${(reading.address() as AddressInfo).port}`, 'x'.repeat(43));
+      const refused = await request(createServer(await standaloneDeps({ audit })))
+        .get('/v1/transparency')
+        .expect(503);
+      expect(refused.headers['retry-after']).toBe('7');
+      expect(body(refused)).toMatchObject({ code: 'AUDIT.UNAVAILABLE', status: 503 });
+      expect(body(refused).detail).toContain(detail);
+    } finally {
+      await new Promise((resolve) => reading.close(resolve));
+    }
   });
 
   it('limits the rate per caller', async () => {

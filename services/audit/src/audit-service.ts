@@ -67,7 +67,7 @@ export async function startAuditLedger(
   ledgerMetrics(metrics.registry, () => consumer.stats());
   // Reads go through a connection of their own: a long scorecard never holds up an append.
   const reads = await openLedgerStore(config, { readonly: true });
-  const readModel = new LedgerReadModel(reads, logger.child({ component: 'ledger-read-model' }));
+  const readModel = new LedgerReadModel(reads, { logger: logger.child({ component: 'ledger-read-model' }) });
   // The read model's address is taken before the consumer joins its group: a start that fails on
   // a taken port (a second govmesh on the same machine) must not have rebalanced the serving
   // ledger's group, or appended to it, first.

@@ -1,5 +1,7 @@
 import { DOMAIN_EVENTS, type DomainEvent, type DomainEventKind } from '@govmesh/contracts/domain-events';
 
+import type { LedgerStore } from './ledger-store.js';
+
 let counter = 0;
 
 /** A valid domain event of one kind, as the worker or bridge would publish it. */
@@ -23,4 +25,19 @@ export function domainEvent<K extends DomainEventKind>(
     dataschema: `urn:govmesh:schema:${kind}`,
     data: parsed,
   } as DomainEvent;
+}
+
+/** The ledger, whose read stops after record `seq` until `open()` is called: a read that takes long. */
+export function heldAfter(store: LedgerStore, seq: number) {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  const view: LedgerStore = Object.assign(Object.create(store) as LedgerStore, {
+    async *records(fromSeq = 1) {
+      for await (const record of store.records(fromSeq)) {
+        yield record;
+        if (record.seq === seq) await opened;
+      }
+    },
+  });
+  return { view, open };
 }

@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { CheckpointSigner } from './checkpoint-signing.js';
-import { domainEvent } from './ledger-fixtures.test-helpers.js';
+import { domainEvent, heldAfter } from './ledger-fixtures.test-helpers.js';
 import { serveLedgerReadApi } from './ledger-read-api.js';
 import { ledgerEntryOf } from './ledger-record.js';
 import { SqliteLedgerStore } from './sqlite-ledger-store.js';
@@ -95,5 +95,51 @@ describe("the audit service's read model over HTTP", () => {
     expect(await bad.json()).toMatchObject({
       errors: [{ path: 'query.from', message: 'must be an RFC 3339 date-time' }],
     });
+  });
+});
+
+describe('the read model over HTTP while it reads a long ledger', () => {
+  it('answers 503 with how far the read has come and when to ask again, then the figures once it is done', async () => {
+    const store = new SqliteLedgerStore(':memory:');
+    await store.append(
+      Array.from({ length: 2_000 }, (_, i) =>
+        ledgerEntryOf(
+          domainEvent(
+            'caseSubmitted',
+            `case-${i}`,
+            { serviceId: 'business-licence', serviceVersion: 1 },
+            '2026-11-23T10:00:00Z',
+          ),
+        ),
+      ),
+    );
+    const { view, open } = heldAfter(store, 1_500);
+    const server = await serveLedgerReadApi(
+      { store: view, secret: SECRET, logger: pino({ level: 'silent' }), answerWithinMs: 50 },
+      'http://127.0.0.1:0',
+    );
+    try {
+      const at = (path: string) =>
+        fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`, {
+          headers: { authorization: `Bearer ${SECRET}` },
+        });
+      for (const path of [AUDIT_READ_MODEL.transparency, AUDIT_READ_MODEL.scorecards]) {
+        const refused = await at(path);
+        expect(refused.status).toBe(503);
+        expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+        expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(60);
+        const problem = (await refused.json()) as { code: string; detail: string };
+        expect(problem.code).toBe('AUDIT.CATCHING_UP');
+        expect(problem.detail).toMatch(/reading the ledger: 1,500 of 2,000 records \(75 %\)/);
+      }
+      open();
+      const answered = await at(AUDIT_READ_MODEL.transparency);
+      expect(answered.status).toBe(200);
+      expect(((await answered.json()) as Array<{ received: number }>)[0]?.received).toBe(2_000);
+    } finally {
+      open();
+      await new Promise((resolve) => server.close(resolve));
+      await store.close();
+    }
   });
 });

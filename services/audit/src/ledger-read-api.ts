@@ -11,7 +11,7 @@ import type { Registry } from 'prom-client';
 import { auditTimeline, citizenTimeline } from './case-timeline.js';
 import type { LedgerStore } from './ledger-store.js';
 import { verifyLedger } from './ledger-verification.js';
-import { LedgerReadModel } from './ledger-read-model.js';
+import { LedgerReadModel, ReadModelCatchingUp } from './ledger-read-model.js';
 import { sharedRuns } from './shared-runs.js';
 
 export interface LedgerReadApiOptions {
@@ -26,6 +26,11 @@ export interface LedgerReadApiOptions {
   /** Served unauthenticated at `/metrics` (counts and codes only), like every service's. */
   readonly metrics?: Registry;
   readonly logger: Logger;
+  /**
+   * How long a request for scorecards or public figures waits for the model to read what is new
+   * before it is refused with 503 and how far the read has come (the whole ledger at the start).
+   */
+  readonly answerWithinMs?: number;
 }
 
 class ReadModelProblem extends Error {
@@ -34,6 +39,7 @@ class ReadModelProblem extends Error {
     readonly code: string,
     message: string,
     readonly path?: string,
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
@@ -60,6 +66,7 @@ export function ledgerReadApp({
   publicKey,
   logger,
   metrics,
+  answerWithinMs = 5_000,
 }: LedgerReadApiOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -88,6 +95,7 @@ export function ledgerReadApp({
   app.get(AUDIT_READ_MODEL.scorecards, async (req, res) => {
     const from = instant(req, 'from');
     const to = instant(req, 'to');
+    await readModel.caughtUpWithin(answerWithinMs);
     res.json(await readModel.scorecards({ ...(from ? { from } : {}), ...(to ? { to } : {}) }));
   });
   // A verification reads and hashes the whole ledger: auditors asking at once share one.
@@ -98,6 +106,7 @@ export function ledgerReadApp({
     res.json(await verify());
   });
   app.get(AUDIT_READ_MODEL.transparency, async (_req, res) => {
+    await readModel.caughtUpWithin(answerWithinMs);
     res.json(await readModel.transparency());
   });
   app.use((req, _res, next) => {
@@ -107,9 +116,19 @@ export function ledgerReadApp({
     const problem =
       err instanceof ReadModelProblem
         ? err
-        : new ReadModelProblem(500, 'INTERNAL', 'the ledger could not be read; it has been logged');
-    if (!(err instanceof ReadModelProblem)) logger.error({ err, url: req.path }, 'ledger read failed');
+        : err instanceof ReadModelCatchingUp
+          ? new ReadModelProblem(
+              503,
+              err.code,
+              err.message,
+              undefined,
+              Math.min(60, Math.max(1, err.progress.secondsLeft ?? 5)),
+            )
+          : new ReadModelProblem(500, 'INTERNAL', 'the ledger could not be read; it has been logged');
+    if (!(err instanceof ReadModelProblem) && !(err instanceof ReadModelCatchingUp))
+      logger.error({ err, url: req.path }, 'ledger read failed');
     if (problem.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="govmesh-audit"');
+    if (problem.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(problem.retryAfterSeconds));
     res
       .status(problem.status)
       .type('application/problem+json')

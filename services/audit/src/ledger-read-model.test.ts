@@ -1,8 +1,9 @@
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 
-import { domainEvent } from './ledger-fixtures.test-helpers.js';
+import { domainEvent, heldAfter } from './ledger-fixtures.test-helpers.js';
 import { ledgerEntryOf } from './ledger-record.js';
-import { LedgerReadModel } from './ledger-read-model.js';
+import { LedgerReadModel, ReadModelCatchingUp } from './ledger-read-model.js';
 import type { LedgerStore } from './ledger-store.js';
 import { SqliteLedgerStore } from './sqlite-ledger-store.js';
 
@@ -66,5 +67,39 @@ describe('the ledger read model', () => {
     expect(reads).toHaveLength(3);
     expect(reads.slice(0, 2)).toEqual([1, 12_001]);
     expect(mostAtOnce()).toBe(1);
+  });
+
+  it('refuses to keep a caller waiting through a long read: it says how far the read has come, then answers once done', async () => {
+    const store = new SqliteLedgerStore(':memory:');
+    await store.append(Array.from({ length: 3_000 }, (_, i) => submitted(`case-${i}`)));
+    const { view, open } = heldAfter(store, 2_048);
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as never) });
+    const model = new LedgerReadModel(view, { logger, progressEveryMs: 0 });
+    void model.catchUp(); // the service's first read, at its start
+    const refused = await model.caughtUpWithin(50).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(ReadModelCatchingUp);
+    expect((refused as ReadModelCatchingUp).progress).toMatchObject({ read: 2_048, total: 3_000 });
+    expect((refused as ReadModelCatchingUp).message).toMatch(
+      /^the audit read model is reading the ledger: 2,048 of 3,000 records \(68 %\)(, about \d+ s left)?; ask again then$/,
+    );
+    expect(refused as ReadModelCatchingUp).toMatchObject({ code: 'AUDIT.CATCHING_UP', retriable: true });
+    // The long read said how far it had come, in the log (every 1,024 records here).
+    expect(lines.filter((l) => l.msg === 'ledger read model reading').map((l) => [l.read, l.total])).toEqual([
+      [1_024, 3_000],
+      [2_048, 3_000],
+    ]);
+    open();
+    await model.caughtUpWithin(5_000);
+    expect(model.progress).toBeUndefined();
+    expect((await model.transparency())[0]).toMatchObject({ received: 3_000 });
+  });
+
+  it('answers within the bound when the read is short', async () => {
+    const store = new SqliteLedgerStore(':memory:');
+    await store.append(Array.from({ length: 100 }, (_, i) => submitted(`case-${i}`)));
+    const model = new LedgerReadModel(store);
+    await model.caughtUpWithin(5_000);
+    expect((await model.transparency())[0]).toMatchObject({ received: 100 });
   });
 });

@@ -6,6 +6,42 @@ import { sharedRuns } from './shared-runs.js';
 import { ScorecardTally, type ScorecardWindow } from './scorecards.js';
 import { TransparencyTally } from './transparency.js';
 
+/** How far a read of the ledger into the model has come. */
+export interface ReadProgress {
+  /** Records read so far in this read. */
+  readonly read: number;
+  /** Records this read has to take (those appended after it began come in the next). */
+  readonly total: number;
+  /** At the pace so far; undefined until the pace is known. */
+  readonly secondsLeft: number | undefined;
+}
+
+/**
+ * The model is still reading the ledger (at a service's start, the whole ledger): an answer now
+ * would leave out what it has not read, so the caller is told how far it has come and to ask again.
+ */
+export class ReadModelCatchingUp extends Error {
+  override readonly name = 'ReadModelCatchingUp';
+  readonly code = 'AUDIT.CATCHING_UP';
+  readonly retriable = true;
+
+  constructor(readonly progress: ReadProgress) {
+    const { read, total, secondsLeft } = progress;
+    super(
+      `the audit read model is reading the ledger: ${read.toLocaleString('en')} of ${total.toLocaleString('en')} records ` +
+        `(${total === 0 ? 100 : Math.floor((read / total) * 100)} %)` +
+        (secondsLeft === undefined ? '' : `, about ${secondsLeft} s left`) +
+        '; ask again then',
+    );
+  }
+}
+
+export interface LedgerReadModelOptions {
+  readonly logger?: Logger;
+  /** How often a long read says how far it has come, in the log. */
+  readonly progressEveryMs?: number;
+}
+
 /**
  * The scorecards, the standings and the public figures, kept by following the ledger: each read
  * takes only the records appended since the last, so an answer costs what is new plus one pass
@@ -19,11 +55,17 @@ export class LedgerReadModel {
   private readonly scorecardTally = new ScorecardTally();
   private readonly transparencyTally = new TransparencyTally();
   private lastSeq = 0;
+  private reading: { readonly fromSeq: number; readonly toSeq: number; readonly startedAt: number } | undefined;
+  private readonly logger: Logger | undefined;
+  private readonly progressEveryMs: number;
 
   constructor(
     private readonly store: LedgerStore,
-    private readonly logger?: Logger,
-  ) {}
+    { logger, progressEveryMs = 10_000 }: LedgerReadModelOptions = {},
+  ) {
+    this.logger = logger;
+    this.progressEveryMs = progressEveryMs;
+  }
 
   /** The sequence number of the last record the model holds. */
   get seq(): number {
@@ -32,6 +74,41 @@ export class LedgerReadModel {
 
   /** Reads what was appended since the last read; resolved once the read that began after the call ends. */
   readonly catchUp: () => Promise<void> = sharedRuns(() => this.read());
+
+  /** How far the read under way has come; undefined between reads. */
+  get progress(): ReadProgress | undefined {
+    const reading = this.reading;
+    if (!reading) return undefined;
+    const read = this.lastSeq - reading.fromSeq;
+    const total = Math.max(read, reading.toSeq - reading.fromSeq);
+    const elapsedMs = performance.now() - reading.startedAt;
+    const secondsLeft = read > 0 && elapsedMs > 0 ? Math.ceil((((total - read) / read) * elapsedMs) / 1000) : undefined;
+    return { read, total, secondsLeft };
+  }
+
+  /**
+   * Resolved once the model has read what was appended before the call, like every answer; if
+   * that takes longer than `ms` (a long read, such as the whole ledger at the service's start),
+   * refused with ReadModelCatchingUp and how far the read has come, rather than kept waiting.
+   */
+  async caughtUpWithin(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), ms);
+    });
+    const caughtUp = this.catchUp();
+    try {
+      const first = await Promise.race([caughtUp.then(() => 'caught-up' as const), late]);
+      const progress = this.progress;
+      if (first === 'late' && progress) {
+        caughtUp.catch(() => undefined); // the read goes on; its failure is logged where it runs
+        throw new ReadModelCatchingUp(progress);
+      }
+      await caughtUp;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
 
   async scorecards(window: ScorecardWindow = {}): Promise<PartnerScorecard[]> {
     await this.catchUp();
@@ -51,12 +128,24 @@ export class LedgerReadModel {
   private async read(): Promise<void> {
     const started = performance.now();
     const from = this.lastSeq;
-    for await (const record of this.store.records(this.lastSeq + 1)) {
-      this.scorecardTally.add(record);
-      this.transparencyTally.add(record);
-      this.lastSeq = record.seq;
+    const { seq: toSeq } = await this.store.head();
+    this.reading = { fromSeq: from, toSeq, startedAt: started };
+    // The first read of a long-used ledger takes a while (about a minute for a million cases'
+    // records): say how far it has come, and when it is done.
+    let saidAt = started;
+    try {
+      for await (const record of this.store.records(this.lastSeq + 1)) {
+        this.scorecardTally.add(record);
+        this.transparencyTally.add(record);
+        this.lastSeq = record.seq;
+        if (this.logger && (record.seq & 1023) === 0 && performance.now() - saidAt >= this.progressEveryMs) {
+          saidAt = performance.now();
+          this.logger.info(this.progress, 'ledger read model reading');
+        }
+      }
+    } finally {
+      this.reading = undefined;
     }
-    // The first read of a long-used ledger takes a while: say so.
     const ms = performance.now() - started;
     if (ms > 1_000)
       this.logger?.info({ records: this.lastSeq - from, ms: Math.round(ms) }, 'ledger read model caught up');

@@ -21,6 +21,8 @@ export class ApiProblem extends Error {
     readonly code: string,
     detail: string,
     readonly errors: readonly ProblemIssue[] = [],
+    /** The API's Retry-After, when it said when to ask again. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(detail);
     this.retriable = status >= 500 || status === 429;
@@ -273,11 +275,13 @@ export class HttpPortalApi implements PortalApi {
     const body: unknown = await response.json().catch(() => undefined);
     if (!response.ok) {
       const p = (body ?? {}) as { code?: string; detail?: string; errors?: ProblemIssue[] };
+      const retryAfter = Number(response.headers.get('retry-after') ?? Number.NaN);
       throw new ApiProblem(
         response.status,
         p.code ?? `HTTP.${response.status}`,
         p.detail ?? response.statusText,
         p.errors,
+        Number.isInteger(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
       );
     }
     return { body: body as T, headers: response.headers };

@@ -759,6 +759,17 @@ describe('the citizen portal', () => {
     expect(zh.text).toContain('3天');
   });
 
+  it('tells a visitor when to try again when the API says so (the audit read model reading the ledger)', async () => {
+    const { agent, api } = portal();
+    api.transparency = () =>
+      Promise.reject(new ApiProblem(503, 'AUDIT.UNAVAILABLE', 'the audit read model is reading the ledger', [], 12));
+    const page = await agent.get('/transparency').expect(503);
+    expect(page.headers['retry-after']).toBe('12');
+    expect(page.text).toContain('Try again in 12 seconds. Nothing you sent has been lost.');
+    const zh = await agent.get('/transparency').set('Accept-Language', 'zh-CN').expect(503);
+    expect(zh.text).toContain('请在 12 秒后再试');
+  });
+
   it("words the timeline in the reader's language from each line's code, and keeps a line it has no words for", async () => {
     const { agent, api } = portal();
     api.timeline = [

@@ -684,6 +684,23 @@ export function createWebServer(deps: WebDeps): express.Express {
       res.redirect(303, `/sign-in?returnTo=${encodeURIComponent(req.originalUrl)}`);
       return;
     }
+    // The API said when to ask again (the audit read model reading the ledger at its start, say):
+    // pass that on to the person and their browser; nothing failed that needs a look.
+    if (err instanceof ApiProblem && err.status === 503 && err.retryAfterSeconds !== undefined) {
+      deps.logger.warn({ code: err.code, path: req.path, retryAfterSeconds: err.retryAfterSeconds }, 'API busy');
+      res.setHeader('Retry-After', String(err.retryAfterSeconds));
+      render(
+        req,
+        res,
+        'problem',
+        {
+          title: t(req, 'errors.page'),
+          lines: [t(req, 'errors.tryAgainIn', { seconds: String(err.retryAfterSeconds) })],
+        },
+        503,
+      );
+      return;
+    }
     if (err instanceof ApiUnreachable) deps.metrics?.apiUnreachable.inc();
     deps.logger.error(
       { err, code: (err as { code?: string }).code, path: req.path },

@@ -16,6 +16,14 @@ export class AuditUnavailable extends Error {
   override readonly name = 'AuditUnavailable';
   readonly code = 'AUDIT.UNAVAILABLE';
   readonly retriable = true;
+
+  constructor(
+    message: string,
+    /** When the audit service said when to ask again (its read model reading the ledger). */
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+  }
 }
 
 /**
@@ -42,8 +50,10 @@ export class HttpAuditReader implements AuditReader {
     }
     if (!response.ok) {
       const problem = (await response.json().catch(() => ({}))) as { detail?: string };
+      const retryAfter = Number(response.headers.get('retry-after') ?? Number.NaN);
       throw new AuditUnavailable(
         `the audit service answered ${response.status} for ${url.pathname}${problem.detail ? `: ${problem.detail}` : ''}`,
+        Number.isInteger(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
       );
     }
     const parsed = schema.safeParse(await response.json().catch(() => undefined));
