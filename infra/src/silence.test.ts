@@ -18,10 +18,12 @@ describe('silences', () => {
     expect(s.overdue('worker')).toBe(73);
     c.pass(15_000);
     expect(s.overdue('worker')).toBeUndefined();
+    expect(s.silentFor('worker')).toBe(88_000);
     c.pass(13_000);
     expect(s.answered('worker')).toBe('answers again, after 101 s without an answer');
     c.pass(30_000);
     expect(s.overdue('worker')).toBeUndefined();
+    expect(s.silentFor('worker')).toBe(30_000);
     expect(s.answered('worker')).toBeUndefined();
   });
 

@@ -18,6 +18,8 @@ export interface Silences<K> {
    * counted from when the tracker was made.
    */
   overdue(key: K): number | undefined;
+  /** How long (ms) `key` has gone without an answer. */
+  silentFor(key: K): number;
   /** Stops counting `key` (it is gone, and a new start calls `restart`). */
   forget(key: K): void;
 }
@@ -42,6 +44,9 @@ export function silences<K>(silentAfterMs: number, now: () => number = Date.now)
       if (last.said || now() - last.at < silentAfterMs) return undefined;
       last.said = true;
       return seconds(now() - last.at);
+    },
+    silentFor(key) {
+      return now() - of(key).at;
     },
     forget(key) {
       heard.delete(key);

@@ -83,6 +83,7 @@ describe('the supervisor of govmesh up', () => {
       // Asked often, so that a held service is noticed within the test's time.
       askEveryMs: 1_000,
       silentAfterMs: 5_000,
+      restartSilentAfterMs: 25_000,
     });
   }, 180_000);
 
@@ -246,12 +247,38 @@ describe('the supervisor of govmesh up', () => {
     expect(said).toEqual([
       expect.stringMatching(
         new RegExp(
-          `\\[web\\] ERROR not answering for \\d+ s \\(pid ${web}\\), though it runs: its event loop is held\\. It is left running, as it may only be busy; \`kill ${web}\` has govmesh start it again$`,
+          `\\[web\\] ERROR not answering for \\d+ s \\(pid ${web}\\), though it runs: its event loop is held\\. It is left running, as it may only be busy, and started again if it is still silent after 25 s \\(\`kill ${web}\` does that now\\)$`,
         ),
       ),
       expect.stringMatching(/\[web\] answers again, after \d+ s without an answer$/),
     ]);
     expect(stack.pids().web).toBe(web);
+    expect((await fetch(`http://127.0.0.1:${env.GOVMESH_WEB_PORT}/healthz`)).ok).toBe(true);
+  }, 120_000);
+
+  it('stops a service silent far longer than any of its work takes, and starts it again', async () => {
+    const held = stack.pids().web!;
+    const seen = notices.length;
+    process.kill(held, 'SIGSTOP'); // never let go: only the supervisor can end this
+    try {
+      await until(
+        'the pages started again',
+        () => notices.slice(seen).some((n) => n.includes('[web] running again')),
+        60_000,
+      );
+    } finally {
+      if (alive(held)) process.kill(held, 'SIGCONT');
+    }
+    expect(alive(held)).toBe(false);
+    expect(stack.pids().web).not.toBe(held);
+    const said = notices.slice(seen).filter((n) => n.includes('[web]'));
+    expect(said.slice(0, 2)).toEqual([
+      expect.stringContaining(`[web] ERROR not answering for`),
+      expect.stringMatching(
+        new RegExp(`\\[web\\] WARN stopped \\(pid ${held}\\) after 2\\d s without an answer; starting it again$`),
+      ),
+    ]);
+    expect(said.at(-1)).toContain('[web] running again');
     expect((await fetch(`http://127.0.0.1:${env.GOVMESH_WEB_PORT}/healthz`)).ok).toBe(true);
   }, 120_000);
 

@@ -109,6 +109,12 @@ export interface StackOptions {
   readonly askEveryMs?: number;
   /** How long a service may go without answering before the supervisor says so (default 60 s). */
   readonly silentAfterMs?: number;
+  /**
+   * How long a service may go without answering before the supervisor stops it and starts it
+   * again (default 5 min), as an orchestrator's liveness probe would: no govmesh service holds its
+   * event loop that long while working (the longest step, a page of the ledger, takes milliseconds).
+   */
+  readonly restartSilentAfterMs?: number;
 }
 
 export interface PlatformStack {
@@ -190,9 +196,12 @@ export async function startPlatformStack(o: StackOptions): Promise<PlatformStack
   /** The running services asked whether they answer, by process, with their names. */
   const asked = new Map<ChildProcess, string>();
   const silent = silences<ChildProcess>(o.silentAfterMs ?? 60_000);
+  const restartSilentAfterMs = o.restartSilentAfterMs ?? 300_000;
+  /** Services stopped for their silence, with how long they had been silent: their exit says so. */
+  const stoppedSilent = new Map<ChildProcess, number>();
   // A service whose event loop is held (a loop that never yields, a process stopped) runs on but
-  // does nothing: it is asked over IPC, and one silent too long is said, not killed, since it may
-  // only be busy.
+  // does nothing: it is asked over IPC. One silent a while is said and left running, since it may
+  // only be busy; one silent far longer than any of its work takes is stopped and started again.
   const asking = setInterval(() => {
     for (const [child, name] of asked) {
       const seconds = silent.overdue(child);
@@ -201,9 +210,14 @@ export async function startPlatformStack(o: StackOptions): Promise<PlatformStack
           noticeLine(
             name,
             'ERROR',
-            `not answering for ${seconds} s (pid ${child.pid}), though it runs: its event loop is held. It is left running, as it may only be busy; \`kill ${child.pid}\` has govmesh start it again`,
+            `not answering for ${seconds} s (pid ${child.pid}), though it runs: its event loop is held. It is left running, as it may only be busy, and started again if it is still silent after ${Math.round(restartSilentAfterMs / 1000)} s (\`kill ${child.pid}\` does that now)`,
           ),
         );
+      const silentMs = silent.silentFor(child);
+      if (silentMs >= restartSilentAfterMs && !stoppedSilent.has(child)) {
+        stoppedSilent.set(child, Math.round(silentMs / 1000));
+        child.kill('SIGKILL'); // a stopped process takes no other signal
+      }
       if (child.connected) child.send(ALIVE_QUESTION, () => undefined);
     }
   }, o.askEveryMs ?? 15_000);
@@ -265,8 +279,15 @@ export async function startPlatformStack(o: StackOptions): Promise<PlatformStack
       asked.delete(child);
       silent.forget(child);
       children.splice(children.indexOf(child), 1);
+      const silentSeconds = stoppedSilent.get(child);
+      stoppedSilent.delete(child);
       if (stopping) return;
-      restartLater(component, `exited with ${code ?? 'a signal'}`);
+      restartLater(
+        component,
+        silentSeconds === undefined
+          ? `exited with ${code ?? 'a signal'}`
+          : `stopped (pid ${child.pid}) after ${silentSeconds} s without an answer`,
+      );
     });
     o.onNotice?.(noticeLine(component.name, 'info', 'running'));
   }
