@@ -18,6 +18,11 @@ export type EngineWatchEvent =
    * only be slow); stopping it has the watch start it again.
    */
   | { readonly kind: 'not-answering'; readonly engine: EngineName; readonly node?: number; readonly message: string }
+  /**
+   * Silent for `restartSilentAfterMs`: its process is stopped, and the next look starts it again
+   * (a `lost` and a `restarted` follow, and the restart counts toward `maxRestarts`).
+   */
+  | { readonly kind: 'stopped-silent'; readonly engine: EngineName; readonly node?: number; readonly message: string }
   /** It answers again after a `not-answering`. */
   | { readonly kind: 'answering'; readonly engine: EngineName; readonly node?: number; readonly message: string }
   /** The engine exited too often: it is no longer started again, and the platform cannot serve. */
@@ -36,6 +41,12 @@ export interface EngineWatchOptions {
   readonly probeEveryMs?: number;
   /** How long it may go without answering before the watch says so (default 60 s). */
   readonly silentAfterMs?: number;
+  /**
+   * How long it may go without answering before the watch stops its process and starts it again
+   * (default 5 min): past a long collection or a slow disk, an engine that has answered nothing
+   * for that long is wedged, and only a new start serves again.
+   */
+  readonly restartSilentAfterMs?: number;
 }
 
 export interface EngineWatch {
@@ -73,6 +84,8 @@ export function watchEngines(config: InfraConfig, status: Partial<InfraStatus>, 
     .map((s) => s!.engine);
   const probeEveryMs = o.probeEveryMs ?? 15_000;
   const silentAfterMs = o.silentAfterMs ?? 60_000;
+  const restartSilentAfterMs = o.restartSilentAfterMs ?? 5 * 60_000;
+  const restartAfter = `${Math.round(restartSilentAfterMs / 1000)} s`;
   const restarts = new Map<EngineName, number[]>();
   /** By engine and node (`kafka/2`): counted from the watch's start, or its last answer. */
   const silent = silences<string>(silentAfterMs);
@@ -105,18 +118,37 @@ export function watchEngines(config: InfraConfig, status: Partial<InfraStatus>, 
         if (again) o.onEvent({ kind: 'answering', engine, ...(cluster ? { node } : {}), message: `${named} ${again}` });
         continue;
       }
-      const seconds = silent.overdue(key);
-      if (seconds === undefined) continue;
       const record = readPidRecord(config.dataDir, engine, node);
       const pid = record ? ` (pid ${record.pid})` : '';
+      const silentMs = silent.silentFor(key);
+      if (record && silentMs >= restartSilentAfterMs) {
+        // SIGKILL: a stopped or wedged process takes no other signal. The next look finds it gone
+        // and starts it again from its data, as for one that exited.
+        try {
+          process.kill(record.pid, 'SIGKILL');
+        } catch {
+          // gone meanwhile: the next look finds it so either way
+        }
+        silent.restart(key);
+        o.onEvent({
+          kind: 'stopped-silent',
+          engine,
+          ...(cluster ? { node } : {}),
+          message: `${named}${pid} has not answered for ${Math.round(silentMs / 1000)} s: stopped, to be started again`,
+        });
+        continue;
+      }
+      const seconds = silent.overdue(key);
+      if (seconds === undefined) continue;
       o.onEvent({
         kind: 'not-answering',
         engine,
         ...(cluster ? { node } : {}),
         message:
           `${named}${pid} runs but has not answered for ${seconds} s` +
-          `${record ? `; its log: ${record.logFile}` : ''}. It is left running, as it may only be slow` +
-          `${record ? `; \`kill ${record.pid}\` has the watch start it again` : ''}`,
+          `${record ? `; its log: ${record.logFile}` : ''}. It is left running, as it may only be slow, ` +
+          `and started again if it is still silent after ${restartAfter}` +
+          `${record ? ` (\`kill ${record.pid}\` does that now)` : ''}`,
       });
     }
   }

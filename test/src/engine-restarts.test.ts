@@ -133,7 +133,7 @@ describe.runIf(inject('infra').temporal.mode === 'embedded')('an engine that die
       const silent = await log.next('not-answering', 0, 60_000);
       expect(silent.message).toMatch(
         new RegExp(
-          `^Temporal \\(pid ${temporal.pid}\\) runs but has not answered for \\d+ s; its log: ${temporal.logFile}\\. It is left running, as it may only be slow; \`kill ${temporal.pid}\` has the watch start it again$`,
+          `^Temporal \\(pid ${temporal.pid}\\) runs but has not answered for \\d+ s; its log: ${temporal.logFile}\\. It is left running, as it may only be slow, and started again if it is still silent after 300 s \\(\`kill ${temporal.pid}\` does that now\\)$`,
         ),
       );
       // Said once, however long it stays silent; not taken for lost, not started again.
@@ -149,6 +149,48 @@ describe.runIf(inject('infra').temporal.mode === 'embedded')('an engine that die
     const back = await log.next('answering', 0, 30_000);
     expect(back.message).toMatch(/^Temporal answers again, after \d+ s without an answer$/);
     expect(log.events.map((e) => e.kind)).toEqual(['not-answering', 'answering']);
+    await infraDown(config, undefined, ['temporal']);
+  }, 120_000);
+
+  it('that stays silent far longer than a slow server would is stopped and started again, with its state', async () => {
+    const temporal = await engineUp(config, 'temporal');
+    const connection = await Connection.connect({ address: temporal.address });
+    const client = new Client({ connection, namespace: config.temporal.namespace });
+    const handle = await client.workflow.start('awaitsNobody', {
+      taskQueue: 'nobody-polls-this',
+      workflowId: `wedged-${Date.now()}`,
+    });
+    await connection.close();
+    const log = eventLog();
+    watch = watchEngines(
+      config,
+      { temporal },
+      { onEvent: log.onEvent, intervalMs: 200, probeEveryMs: 500, silentAfterMs: 3_000, restartSilentAfterMs: 8_000 },
+    );
+    process.kill(temporal.pid!, 'SIGSTOP'); // never let go: only the watch can end this
+    try {
+      const stopped = await log.next('stopped-silent', 0, 60_000);
+      expect(stopped.message).toMatch(
+        new RegExp(`^Temporal \\(pid ${temporal.pid}\\) has not answered for \\d+ s: stopped, to be started again$`),
+      );
+      await log.next('restarted', 0, 60_000);
+    } finally {
+      try {
+        process.kill(temporal.pid!, 'SIGCONT'); // when the test failed before the watch stopped it
+      } catch {
+        // stopped by the watch, as it should be
+      }
+    }
+    expect(log.events.map((e) => e.kind)).toEqual(['not-answering', 'stopped-silent', 'lost', 'restarted']);
+    expect(await untilExited(temporal.pid!)).toBe(true);
+    const again = readPidRecord(config.dataDir, 'temporal')!;
+    expect(again.pid).not.toBe(temporal.pid);
+    const reconnected = await Connection.connect({ address: temporal.address });
+    const described = await new Client({ connection: reconnected, namespace: config.temporal.namespace }).workflow
+      .getHandle(handle.workflowId)
+      .describe();
+    await reconnected.close();
+    expect(described.status.name).toBe('RUNNING');
     await infraDown(config, undefined, ['temporal']);
   }, 120_000);
 

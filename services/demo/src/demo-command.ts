@@ -113,6 +113,7 @@ const ENGINE_EVENT_LEVEL = {
   restarted: 'info',
   'restart-failed': 'ERROR',
   'not-answering': 'ERROR',
+  'stopped-silent': 'WARN',
   answering: 'info',
   'gave-up': 'FATAL',
 } as const satisfies Record<EngineWatchEvent['kind'], string>;
