@@ -136,7 +136,39 @@ export async function engineUp(
   engine: EngineName,
   progress: Progress = silentProgress,
 ): Promise<EngineStatus> {
-  return { kafka: kafkaUp, temporal: temporalUp, zipkin: zipkinUp, postgres: postgresUp }[engine](config, progress);
+  // Temporal's own server starts its PostgreSQL first: both are this start's.
+  const its: EngineName[] =
+    engine === 'temporal' && config.temporal.mode === 'embedded' && config.temporal.kind === 'server'
+      ? ['temporal', 'postgres']
+      : [engine];
+  const before = new Set(its.flatMap((e) => alivePids(config, e)));
+  try {
+    return await { kafka: kafkaUp, temporal: temporalUp, zipkin: zipkinUp, postgres: postgresUp }[engine](
+      config,
+      progress,
+    );
+  } catch (err) {
+    // A process this start spawned that then never became ready (a broker that does not take
+    // its users in time, a server stuck in its start-up) is stopped again: left running, it held
+    // its ports and memory while `govmesh up` said nothing of its run was left. One that ran
+    // before this start (an earlier run's, reused) is not this start's to stop.
+    const spawned = its.filter((e) => alivePids(config, e).some((pid) => !before.has(pid)));
+    if (spawned.length > 0)
+      await infraDown(
+        config,
+        progress,
+        STOP_ORDER.filter((e) => spawned.includes(e)),
+      ).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** The processes of `engine` that run now, by their pid files in the data folder. */
+function alivePids(config: InfraConfig, engine: EngineName): number[] {
+  return (engine === 'kafka' ? [1, 2, 3] : [1]).flatMap((node) => {
+    const record = readPidRecord(config.dataDir, engine, node);
+    return record && isAlive(record) ? [record.pid] : [];
+  });
 }
 
 async function kafkaUp(config: InfraConfig, progress: Progress): Promise<EngineStatus> {

@@ -153,3 +153,33 @@ describe.runIf(inject('infra').kafka.mode === 'embedded' && inject('infra').temp
     }, 120_000);
   },
 );
+
+// A process started that never became ready within GOVMESH_READY_TIMEOUT_MS: it is this start's,
+// and stopped again, not left holding its ports while govmesh reports the failure.
+describe.runIf(inject('infra').kafka.mode === 'embedded')('when an engine it started never becomes ready', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'govmesh-never-ready-'));
+  let config: InfraConfig;
+
+  afterAll(async () => {
+    if (config) await infraDown(config);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  // A JVM slow to take its users is the likely case; the dev server answers its first ask within
+  // the second it starts, whatever the deadline.
+  it('stops the broker it started, and reports why', async () => {
+    // Ready within 1 ms: no broker is.
+    config = await privateKafkaConfig(dataDir, { GOVMESH_READY_TIMEOUT_MS: '1' });
+    const said: string[] = [];
+    const error = await engineUp(config, 'kafka', (e) => said.push(`[${e.engine}] ${e.message}`)).catch(
+      (err: unknown) => err,
+    );
+    expect(error).toBeInstanceOf(Error);
+    const started = said.find((line) => /^\[kafka\] started Kafka .*\(pid \d+\)/.test(line));
+    const pid = Number(/\(pid (\d+)\)/.exec(started ?? '')?.[1]);
+    expect(pid, said.join('\n')).toBeGreaterThan(0);
+    expect(said).toContain(`[kafka] Kafka (pid ${pid}) stopped`);
+    expect(await untilExited(pid)).toBe(true);
+    expect(readPidRecord(config.dataDir, 'kafka')).toBeUndefined();
+  }, 120_000);
+});
