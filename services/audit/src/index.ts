@@ -5,6 +5,7 @@ export {
   GENESIS_HASH,
   type LedgerEntry,
   type LedgerRecord,
+  type LedgerFacts,
   type Actor,
 } from './ledger-record.js';
 export type { LedgerStore, SignedCheckpoint, AppendOutcome } from './ledger-store.js';

@@ -32,8 +32,8 @@ export function heldAfter(store: LedgerStore, seq: number) {
   let open!: () => void;
   const opened = new Promise<void>((resolve) => (open = resolve));
   const view: LedgerStore = Object.assign(Object.create(store) as LedgerStore, {
-    async *records(fromSeq = 1) {
-      for await (const record of store.records(fromSeq)) {
+    async *facts(fromSeq = 1) {
+      for await (const record of store.facts(fromSeq)) {
         yield record;
         if (record.seq === seq) await opened;
       }

@@ -18,12 +18,12 @@ function watched(store: SqliteLedgerStore) {
   let running = 0;
   let mostAtOnce = 0;
   const view: LedgerStore = Object.assign(Object.create(store) as LedgerStore, {
-    async *records(fromSeq = 1) {
+    async *facts(fromSeq = 1) {
       reads.push(fromSeq);
       running += 1;
       mostAtOnce = Math.max(mostAtOnce, running);
       try {
-        yield* store.records(fromSeq);
+        yield* store.facts(fromSeq);
       } finally {
         running -= 1;
       }

@@ -134,7 +134,7 @@ export class LedgerReadModel {
     // records): say how far it has come, and when it is done.
     let saidAt = started;
     try {
-      for await (const record of this.store.records(this.lastSeq + 1)) {
+      for await (const record of this.store.facts(this.lastSeq + 1)) {
         this.scorecardTally.add(record);
         this.transparencyTally.add(record);
         this.lastSeq = record.seq;

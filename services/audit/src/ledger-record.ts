@@ -25,6 +25,9 @@ export interface LedgerEntry {
 /** One record of the chain: an entry, its sequence number and its link to the record before. */
 export type LedgerRecord = AuditRecord;
 
+/** What the read model counts of a record: its place, time, kind, case and facts, not its chain fields. */
+export type LedgerFacts = Pick<LedgerRecord, 'seq' | 'time' | 'type' | 'caseId' | 'facts'>;
+
 export const GENESIS_HASH = '0'.repeat(64);
 
 // Free text can quote an applicant (an officer's reasons, a rejection message): digested, not stored.

@@ -1,4 +1,4 @@
-import type { ActorKind, LedgerRecord } from './ledger-record.js';
+import type { ActorKind, LedgerFacts, LedgerRecord } from './ledger-record.js';
 
 /** A ledger record as both stores keep it: one column per field, the facts as canonical JSON. */
 export interface LedgerRow {
@@ -28,5 +28,18 @@ export function toRecord(row: LedgerRow): LedgerRecord {
     payloadDigest: row.payload_digest,
     prevHash: row.prev_hash,
     hash: row.hash,
+  };
+}
+
+/** The columns of a row the read model reads (LedgerFacts), in the stores' SELECT. */
+export const FACTS_COLUMNS = 'seq, time, type, case_id, facts';
+
+export function toFacts(row: Pick<LedgerRow, 'seq' | 'time' | 'type' | 'case_id' | 'facts'>): LedgerFacts {
+  return {
+    seq: Number(row.seq),
+    time: row.time,
+    type: row.type,
+    caseId: row.case_id,
+    facts: JSON.parse(row.facts) as Record<string, unknown>,
   };
 }

@@ -86,6 +86,12 @@ export function describeLedgerStore(backend: LedgerBackend): void {
       const tail = [];
       for await (const record of store.records(5_150)) tail.push(record.seq);
       expect(tail).toEqual(Array.from({ length: 51 }, (_, i) => 5_150 + i));
+      // What the read model counts: each record's place, time, kind, case and facts, nothing else.
+      const facts = [];
+      for await (const f of store.facts(5_100)) facts.push(f);
+      expect(facts).toEqual(
+        written.slice(5_099).map(({ seq, time, type, caseId, facts }) => ({ seq, time, type, caseId, facts })),
+      );
       await store.close();
     });
 

@@ -1,6 +1,6 @@
 import type { AuditCheckpoint } from '@govmesh/contracts/audit-record';
 
-import type { LedgerEntry, LedgerRecord } from './ledger-record.js';
+import type { LedgerEntry, LedgerFacts, LedgerRecord } from './ledger-record.js';
 
 /** A signed statement of the chain's head at one point: an export is verified against these. */
 export type SignedCheckpoint = AuditCheckpoint;
@@ -20,6 +20,11 @@ export interface LedgerStore {
   append(entries: readonly LedgerEntry[]): Promise<AppendOutcome>;
   head(): Promise<{ readonly seq: number; readonly hash: string }>;
   records(fromSeq?: number): AsyncIterable<LedgerRecord>;
+  /**
+   * The records' facts alone, as the read model counts them: a read of the whole ledger at the
+   * audit service's start reads what it needs, not each record's hashes and ids.
+   */
+  facts(fromSeq?: number): AsyncIterable<LedgerFacts>;
   caseRecords(caseId: string): Promise<LedgerRecord[]>;
   addCheckpoint(checkpoint: SignedCheckpoint): Promise<void>;
   checkpoints(): Promise<SignedCheckpoint[]>;

@@ -1,8 +1,8 @@
 import { openSchemaPool } from '@govmesh/messaging';
 import type pg from 'pg';
 
-import { GENESIS_HASH, chainRecord, type LedgerEntry, type LedgerRecord } from './ledger-record.js';
-import { toRecord, type LedgerRow as Row } from './ledger-rows.js';
+import { GENESIS_HASH, chainRecord, type LedgerEntry, type LedgerFacts, type LedgerRecord } from './ledger-record.js';
+import { FACTS_COLUMNS, toFacts, toRecord, type LedgerRow as Row } from './ledger-rows.js';
 import type { AppendOutcome, LedgerStore, SignedCheckpoint } from './ledger-store.js';
 
 /** The audit service's own schema: in a shared database, nobody else's tables are beside it. */
@@ -143,15 +143,23 @@ export class PostgresLedgerStore implements LedgerStore {
     return this.headOf(this.pool);
   }
 
-  async *records(fromSeq = 1): AsyncIterable<LedgerRecord> {
+  records(fromSeq = 1): AsyncIterable<LedgerRecord> {
+    return this.paged('*', fromSeq, toRecord);
+  }
+
+  facts(fromSeq = 1): AsyncIterable<LedgerFacts> {
+    return this.paged(FACTS_COLUMNS, fromSeq, toFacts);
+  }
+
+  private async *paged<T>(columns: string, fromSeq: number, of: (row: Row) => T): AsyncIterable<T> {
     // Paged, so a reader holds no long transaction against the writer.
     let next = fromSeq;
     for (;;) {
       const { rows } = await this.pool.query<Row>(
-        `SELECT * FROM ${this.table} WHERE seq >= $1 ORDER BY seq LIMIT 5000`,
+        `SELECT ${columns} FROM ${this.table} WHERE seq >= $1 ORDER BY seq LIMIT 5000`,
         [next],
       );
-      for (const row of rows) yield toRecord(row);
+      for (const row of rows) yield of(row);
       if (rows.length < 5000) return;
       next = Number(rows.at(-1)!.seq) + 1;
     }

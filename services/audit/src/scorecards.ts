@@ -3,7 +3,7 @@ import type { PartnerScorecard, PartnerStanding } from '@govmesh/contracts/partn
 
 import { AwaitingRating } from './awaiting-rating.js';
 import { DatedLog } from './dated-log.js';
-import type { LedgerRecord } from './ledger-record.js';
+import type { LedgerFacts } from './ledger-record.js';
 
 export interface ScorecardWindow {
   readonly from?: Date;
@@ -134,7 +134,7 @@ export class ScorecardTally {
     return this.dispatches.get(`${taskId}#${a}`);
   }
 
-  add(record: LedgerRecord): void {
+  add(record: LedgerFacts): void {
     const f = record.facts;
     const time = Date.parse(record.time);
     this.closedUnrated.forgetPassed(time);
@@ -332,7 +332,7 @@ export function compositeScore(components: Record<keyof typeof SCORE_WEIGHTS, nu
 
 /** Scorecards over a window, read from the ledger in one pass. */
 export async function scorecardsOf(
-  records: AsyncIterable<LedgerRecord> | Iterable<LedgerRecord>,
+  records: AsyncIterable<LedgerFacts> | Iterable<LedgerFacts>,
   window: ScorecardWindow = {},
 ): Promise<PartnerScorecard[]> {
   const tally = new ScorecardTally();

@@ -4,8 +4,8 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 
 import Database from 'better-sqlite3';
 
-import { GENESIS_HASH, chainRecord, type LedgerEntry, type LedgerRecord } from './ledger-record.js';
-import { toRecord, type LedgerRow as Row } from './ledger-rows.js';
+import { GENESIS_HASH, chainRecord, type LedgerEntry, type LedgerFacts, type LedgerRecord } from './ledger-record.js';
+import { FACTS_COLUMNS, toFacts, toRecord, type LedgerRow as Row } from './ledger-rows.js';
 import type { AppendOutcome, LedgerStore, SignedCheckpoint } from './ledger-store.js';
 
 const SCHEMA = `
@@ -118,15 +118,25 @@ export class SqliteLedgerStore implements LedgerStore {
     return Promise.resolve(this.headSync());
   }
 
-  async *records(fromSeq = 1): AsyncIterable<LedgerRecord> {
+  records(fromSeq = 1): AsyncIterable<LedgerRecord> {
+    return this.paged('*', fromSeq, toRecord);
+  }
+
+  facts(fromSeq = 1): AsyncIterable<LedgerFacts> {
+    return this.paged(FACTS_COLUMNS, fromSeq, toFacts);
+  }
+
+  private async *paged<T>(columns: string, fromSeq: number, of: (row: Row) => T): AsyncIterable<T> {
     // Paged, so a reader holds no long transaction against the writer; and between pages the
     // service's other work runs (appends, health, other reads): better-sqlite3 reads synchronously,
     // so without a turn of the event loop a whole-ledger read held the service for seconds.
-    const page = this.db.prepare<[number], Row>('SELECT * FROM ledger_records WHERE seq >= ? ORDER BY seq LIMIT 5000');
+    const page = this.db.prepare<[number], Row>(
+      `SELECT ${columns} FROM ledger_records WHERE seq >= ? ORDER BY seq LIMIT 5000`,
+    );
     let next = fromSeq;
     for (;;) {
       const rows = page.all(next);
-      for (const row of rows) yield toRecord(row);
+      for (const row of rows) yield of(row);
       if (rows.length < 5000) return;
       next = Number(rows.at(-1)!.seq) + 1;
       await nextTurn();

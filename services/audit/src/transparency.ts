@@ -2,7 +2,7 @@ import { DOMAIN_EVENTS } from '@govmesh/contracts/domain-events';
 import type { ServiceTransparency } from '@govmesh/contracts/partner-scorecard';
 
 import { AwaitingRating } from './awaiting-rating.js';
-import type { LedgerRecord } from './ledger-record.js';
+import type { LedgerFacts } from './ledger-record.js';
 import { median } from './scorecards.js';
 
 interface ServiceFigures {
@@ -45,7 +45,7 @@ export class TransparencyTally {
     return { cases: this.open.size + this.closedUnrated.size };
   }
 
-  add(r: LedgerRecord): void {
+  add(r: LedgerFacts): void {
     const f = r.facts;
     const time = Date.parse(r.time);
     this.closedUnrated.forgetPassed(time);
@@ -147,7 +147,7 @@ export class TransparencyTally {
 
 /** Per-service public figures over the whole ledger, read in one pass. */
 export async function transparencyFigures(
-  records: AsyncIterable<LedgerRecord> | Iterable<LedgerRecord>,
+  records: AsyncIterable<LedgerFacts> | Iterable<LedgerFacts>,
 ): Promise<ServiceTransparency[]> {
   const tally = new TransparencyTally();
   for await (const record of records) tally.add(record);
