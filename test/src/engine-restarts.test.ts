@@ -74,16 +74,33 @@ describe.runIf(inject('infra').temporal.mode === 'embedded')('an engine that die
     rmSync(dataDir, { recursive: true, force: true });
   });
 
+  /** A workflow nobody runs: it waits on the server, which must still know it after a restart. */
+  async function startWaiting(address: string, prefix: string): Promise<string> {
+    const connection = await Connection.connect({ address });
+    try {
+      const handle = await new Client({ connection, namespace: config.temporal.namespace }).workflow.start(
+        'awaitsNobody',
+        { taskQueue: 'nobody-polls-this', workflowId: `${prefix}-${Date.now()}` },
+      );
+      return handle.workflowId;
+    } finally {
+      await connection.close();
+    }
+  }
+
+  async function statusOf(address: string, workflowId: string): Promise<string> {
+    const connection = await Connection.connect({ address });
+    try {
+      const client = new Client({ connection, namespace: config.temporal.namespace });
+      return (await client.workflow.getHandle(workflowId).describe()).status.name;
+    } finally {
+      await connection.close();
+    }
+  }
+
   it('is started again with its state, and given up once it exits too often', async () => {
     const temporal = await engineUp(config, 'temporal');
-    const connection = await Connection.connect({ address: temporal.address });
-    const client = new Client({ connection, namespace: config.temporal.namespace });
-    // A workflow nobody runs: it waits on the server, which must still know it after the restart.
-    const handle = await client.workflow.start('awaitsNobody', {
-      taskQueue: 'nobody-polls-this',
-      workflowId: `watched-${Date.now()}`,
-    });
-    await connection.close();
+    const waiting = await startWaiting(temporal.address, 'watched');
 
     const log = eventLog();
     watch = watchEngines(config, { temporal }, { onEvent: log.onEvent, intervalMs: 200, maxRestarts: 1 });
@@ -96,12 +113,7 @@ describe.runIf(inject('infra').temporal.mode === 'embedded')('an engine that die
     const again = readPidRecord(config.dataDir, 'temporal')!;
     expect(again.pid).not.toBe(temporal.pid);
     expect(back.message).toMatch(new RegExp(`^Temporal is running again \\(pid ${again.pid}\\), [\\d.]+ s after`));
-    const reconnected = await Connection.connect({ address: temporal.address });
-    const described = await new Client({ connection: reconnected, namespace: config.temporal.namespace }).workflow
-      .getHandle(handle.workflowId)
-      .describe();
-    await reconnected.close();
-    expect(described.status.name).toBe('RUNNING');
+    expect(await statusOf(temporal.address, waiting)).toBe('RUNNING');
 
     // Once more is once too often (maxRestarts 1): said, with a typed error, and left down.
     const seen = log.events.length;
@@ -154,13 +166,7 @@ describe.runIf(inject('infra').temporal.mode === 'embedded')('an engine that die
 
   it('that stays silent far longer than a slow server would is stopped and started again, with its state', async () => {
     const temporal = await engineUp(config, 'temporal');
-    const connection = await Connection.connect({ address: temporal.address });
-    const client = new Client({ connection, namespace: config.temporal.namespace });
-    const handle = await client.workflow.start('awaitsNobody', {
-      taskQueue: 'nobody-polls-this',
-      workflowId: `wedged-${Date.now()}`,
-    });
-    await connection.close();
+    const waiting = await startWaiting(temporal.address, 'wedged');
     const log = eventLog();
     watch = watchEngines(
       config,
@@ -185,12 +191,7 @@ describe.runIf(inject('infra').temporal.mode === 'embedded')('an engine that die
     expect(await untilExited(temporal.pid!)).toBe(true);
     const again = readPidRecord(config.dataDir, 'temporal')!;
     expect(again.pid).not.toBe(temporal.pid);
-    const reconnected = await Connection.connect({ address: temporal.address });
-    const described = await new Client({ connection: reconnected, namespace: config.temporal.namespace }).workflow
-      .getHandle(handle.workflowId)
-      .describe();
-    await reconnected.close();
-    expect(described.status.name).toBe('RUNNING');
+    expect(await statusOf(temporal.address, waiting)).toBe('RUNNING');
     await infraDown(config, undefined, ['temporal']);
   }, 120_000);
 

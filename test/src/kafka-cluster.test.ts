@@ -161,16 +161,22 @@ describe('a three-broker Kafka', () => {
       const before = [1, 2, 3].map((n) => readPidRecord(config.dataDir, 'kafka', n)!);
       const seen = events.length;
       process.kill(before[2]!.pid, 'SIGKILL');
-      await expect
-        .poll(() => events.slice(seen).find((e) => e.kind !== 'lost'), { timeout: 120_000, interval: 200 })
-        .toBeDefined();
-      // With its message, so that a failed restart says why (a CI run once saw one, unexplained).
-      const next = events.slice(seen).find((e) => e.kind !== 'lost')!;
-      expect(next, next.message).toMatchObject({ kind: 'restarted', engine: 'kafka', node: 3 });
-      expect(events.slice(seen).map((e) => [e.kind, e.message.replace(/\(pid \d+\)|[\d.]+ s/g, '…')])).toEqual([
-        ['lost', `Kafka node 3 … exited; its log: ${before[2]!.logFile}`],
-        ['restarted', 'Kafka node 3 is running again …, … after it was found gone'],
+      // A start that fails (on a loaded machine, the old JVM can hold its port for a moment after it
+      // is found gone) is said and tried again at the next look, as the watch promises.
+      const ended = () => events.slice(seen).some((e) => e.kind === 'restarted' || e.kind === 'gave-up');
+      for (const deadline = Date.now() + 120_000; !ended() && Date.now() < deadline;)
+        await new Promise((r) => setTimeout(r, 200));
+      // Every message, should it fail: a CI run once saw a failed restart and nothing said why.
+      const said = events.slice(seen).map((e) => [e.kind, e.message.replace(/\(pid \d+\)|[\d.]+ s/g, '…')]);
+      expect(said[0], JSON.stringify(said)).toEqual(['lost', `Kafka node 3 … exited; its log: ${before[2]!.logFile}`]);
+      expect(said.at(-1), JSON.stringify(said)).toEqual([
+        'restarted',
+        'Kafka node 3 is running again …, … after it was found gone',
       ]);
+      expect(
+        said.slice(1, -1).filter(([kind]) => kind !== 'restart-failed' && kind !== 'lost'),
+        JSON.stringify(said),
+      ).toEqual([]);
       // Only what was lost started again: the other two never stopped.
       const after = [1, 2, 3].map((n) => readPidRecord(config.dataDir, 'kafka', n)!);
       expect(after.map((r) => r.pid === before[after.indexOf(r)]!.pid)).toEqual([true, true, false]);
