@@ -77,7 +77,7 @@ describe('the ledger read model', () => {
     const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as never) });
     const model = new LedgerReadModel(view, { logger, progressEveryMs: 0 });
     void model.catchUp(); // the service's first read, at its start
-    const refused = await model.caughtUpWithin(50).catch((err: unknown) => err);
+    const refused = await model.scorecards({}, { answerWithinMs: 50 }).catch((err: unknown) => err);
     expect(refused).toBeInstanceOf(ReadModelCatchingUp);
     expect((refused as ReadModelCatchingUp).progress).toMatchObject({ read: 2_048, total: 3_000 });
     expect((refused as ReadModelCatchingUp).message).toMatch(
@@ -90,16 +90,31 @@ describe('the ledger read model', () => {
       [2_048, 3_000],
     ]);
     open();
-    await model.caughtUpWithin(5_000);
+    expect((await model.transparency({ answerWithinMs: 5_000 }))[0]).toMatchObject({ received: 3_000 });
     expect(model.progress).toBeUndefined();
-    expect((await model.transparency())[0]).toMatchObject({ received: 3_000 });
   });
 
-  it('answers within the bound when the read is short', async () => {
+  it('answers within the bound when the read is short, with one read and no question of how long the ledger is', async () => {
     const store = new SqliteLedgerStore(':memory:');
     await store.append(Array.from({ length: 100 }, (_, i) => submitted(`case-${i}`)));
-    const model = new LedgerReadModel(store);
-    await model.caughtUpWithin(5_000);
-    expect((await model.transparency())[0]).toMatchObject({ received: 100 });
+    const { view, reads } = watched(store);
+    let heads = 0;
+    const counted: LedgerStore = Object.assign(Object.create(view) as LedgerStore, {
+      head: () => ((heads += 1), store.head()),
+    });
+    const model = new LedgerReadModel(counted);
+    expect((await model.transparency({ answerWithinMs: 5_000 }))[0]).toMatchObject({ received: 100 });
+    await store.append([submitted('case-late')]);
+    expect((await model.scorecards({}, { answerWithinMs: 5_000 })).length).toBe(0);
+    expect((await model.transparency({ answerWithinMs: 5_000 }))[0]).toMatchObject({ received: 101 });
+    // Each answer is one read (the last found nothing new); none was long enough to ask for a total.
+    expect(reads).toEqual([1, 101, 102]);
+    expect(heads).toBe(0);
+  });
+
+  it('says how many records it has read when a read is refused before it has asked for the total', () => {
+    expect(new ReadModelCatchingUp({ read: 1_024, total: undefined, secondsLeft: undefined }).message).toBe(
+      'the audit read model is reading the ledger: 1,024 records so far; ask again then',
+    );
   });
 });

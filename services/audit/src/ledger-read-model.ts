@@ -10,9 +10,12 @@ import { TransparencyTally } from './transparency.js';
 export interface ReadProgress {
   /** Records read so far in this read. */
   readonly read: number;
-  /** Records this read has to take (those appended after it began come in the next). */
-  readonly total: number;
-  /** At the pace so far; undefined until the pace is known. */
+  /**
+   * Records this read has to take (those appended after it began come in the next); undefined
+   * until the read has proved long, as only then is the ledger asked for it.
+   */
+  readonly total: number | undefined;
+  /** At the pace so far; undefined until the pace and the total are known. */
   readonly secondsLeft: number | undefined;
 }
 
@@ -28,8 +31,11 @@ export class ReadModelCatchingUp extends Error {
   constructor(readonly progress: ReadProgress) {
     const { read, total, secondsLeft } = progress;
     super(
-      `the audit read model is reading the ledger: ${read.toLocaleString('en')} of ${total.toLocaleString('en')} records ` +
-        `(${total === 0 ? 100 : Math.floor((read / total) * 100)} %)` +
+      'the audit read model is reading the ledger: ' +
+        (total === undefined
+          ? `${read.toLocaleString('en')} records so far`
+          : `${read.toLocaleString('en')} of ${total.toLocaleString('en')} records ` +
+            `(${total === 0 ? 100 : Math.floor((read / total) * 100)} %)`) +
         (secondsLeft === undefined ? '' : `, about ${secondsLeft} s left`) +
         '; ask again then',
     );
@@ -41,6 +47,21 @@ export interface LedgerReadModelOptions {
   /** How often a long read says how far it has come, in the log. */
   readonly progressEveryMs?: number;
 }
+
+/** How long a caller will wait for the model to read what was appended before its call. */
+export interface AnswerBound {
+  /**
+   * Past this, refused with ReadModelCatchingUp and how far the read has come, rather than kept
+   * waiting (a long read, such as the whole ledger at the service's start); no bound when absent.
+   */
+  readonly answerWithinMs?: number;
+}
+
+/**
+ * A read that has lasted this long asks the ledger for its head, so its progress has a total: a
+ * short read (the standings' read each second takes a few records) costs no extra query.
+ */
+const LONG_READ_MS = 1_000;
 
 /**
  * The scorecards, the standings and the public figures, kept by following the ledger: each read
@@ -55,7 +76,7 @@ export class LedgerReadModel {
   private readonly scorecardTally = new ScorecardTally();
   private readonly transparencyTally = new TransparencyTally();
   private lastSeq = 0;
-  private reading: { readonly fromSeq: number; readonly toSeq: number; readonly startedAt: number } | undefined;
+  private reading: { readonly fromSeq: number; toSeq: number | undefined; readonly startedAt: number } | undefined;
   private readonly logger: Logger | undefined;
   private readonly progressEveryMs: number;
 
@@ -80,6 +101,7 @@ export class LedgerReadModel {
     const reading = this.reading;
     if (!reading) return undefined;
     const read = this.lastSeq - reading.fromSeq;
+    if (reading.toSeq === undefined) return { read, total: undefined, secondsLeft: undefined };
     const total = Math.max(read, reading.toSeq - reading.fromSeq);
     const elapsedMs = performance.now() - reading.startedAt;
     const secondsLeft = read > 0 && elapsedMs > 0 ? Math.ceil((((total - read) / read) * elapsedMs) / 1000) : undefined;
@@ -91,7 +113,7 @@ export class LedgerReadModel {
    * that takes longer than `ms` (a long read, such as the whole ledger at the service's start),
    * refused with ReadModelCatchingUp and how far the read has come, rather than kept waiting.
    */
-  async caughtUpWithin(ms: number): Promise<void> {
+  private async caughtUpWithin(ms: number): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((resolve) => {
       timer = setTimeout(() => resolve('late'), ms);
@@ -99,10 +121,11 @@ export class LedgerReadModel {
     const caughtUp = this.catchUp();
     try {
       const first = await Promise.race([caughtUp.then(() => 'caught-up' as const), late]);
-      const progress = this.progress;
-      if (first === 'late' && progress) {
+      if (first === 'late' && this.reading) {
         caughtUp.catch(() => undefined); // the read goes on; its failure is logged where it runs
-        throw new ReadModelCatchingUp(progress);
+        await this.knowTotal();
+        const progress = this.progress;
+        if (progress) throw new ReadModelCatchingUp(progress);
       }
       await caughtUp;
     } finally {
@@ -110,8 +133,8 @@ export class LedgerReadModel {
     }
   }
 
-  async scorecards(window: ScorecardWindow = {}): Promise<PartnerScorecard[]> {
-    await this.catchUp();
+  async scorecards(window: ScorecardWindow = {}, bound: AnswerBound = {}): Promise<PartnerScorecard[]> {
+    await this.caughtUp(bound);
     return this.scorecardTally.scorecards(window);
   }
 
@@ -120,16 +143,27 @@ export class LedgerReadModel {
     return this.scorecardTally.standings();
   }
 
-  async transparency(): Promise<ServiceTransparency[]> {
-    await this.catchUp();
+  async transparency(bound: AnswerBound = {}): Promise<ServiceTransparency[]> {
+    await this.caughtUp(bound);
     return this.transparencyTally.figures();
+  }
+
+  private caughtUp({ answerWithinMs }: AnswerBound): Promise<void> {
+    return answerWithinMs === undefined ? this.catchUp() : this.caughtUpWithin(answerWithinMs);
+  }
+
+  /** Asks the ledger how far the read under way has to go, once per read. */
+  private async knowTotal(): Promise<void> {
+    const reading = this.reading;
+    if (!reading || reading.toSeq !== undefined) return;
+    const { seq } = await this.store.head();
+    reading.toSeq ??= seq;
   }
 
   private async read(): Promise<void> {
     const started = performance.now();
     const from = this.lastSeq;
-    const { seq: toSeq } = await this.store.head();
-    this.reading = { fromSeq: from, toSeq, startedAt: started };
+    this.reading = { fromSeq: from, toSeq: undefined, startedAt: started };
     // The first read of a long-used ledger takes a while (14 s for 150,000 cases' 2.1 million
     // records at a govmesh up start): say how far it has come, and when it is done.
     let saidAt = started;
@@ -138,9 +172,13 @@ export class LedgerReadModel {
         this.scorecardTally.add(record);
         this.transparencyTally.add(record);
         this.lastSeq = record.seq;
-        if (this.logger && (record.seq & 1023) === 0 && performance.now() - saidAt >= this.progressEveryMs) {
-          saidAt = performance.now();
-          this.logger.info(this.progress, 'ledger read model reading');
+        if ((record.seq & 1023) !== 0) continue;
+        const now = performance.now();
+        const sayNow = this.logger !== undefined && now - saidAt >= this.progressEveryMs;
+        if (sayNow || now - started >= LONG_READ_MS) await this.knowTotal();
+        if (sayNow) {
+          saidAt = now;
+          this.logger?.info(this.progress, 'ledger read model reading');
         }
       }
     } finally {
