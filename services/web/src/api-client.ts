@@ -1,9 +1,9 @@
 import { nextPageTokenOf } from '@govmesh/contracts/api-paging';
+import { retryAfterSecondsOf } from '@govmesh/contracts/retry-after';
 import { traceContextAttributes } from '@govmesh/telemetry';
 
 import type { FormSchema, PublishedForm } from './application-form.js';
 
-/** An RFC 9457 problem the API answered, with the fields it names. */
 /** One problem the API names: where, what, and for a value a schema refuses, the rule broken. */
 export interface ProblemIssue {
   readonly path: string;
@@ -13,6 +13,7 @@ export interface ProblemIssue {
   readonly params?: Readonly<Record<string, unknown>>;
 }
 
+/** An RFC 9457 problem the API answered, with the fields it names. */
 export class ApiProblem extends Error {
   override readonly name = 'ApiProblem';
   readonly retriable: boolean;
@@ -275,13 +276,12 @@ export class HttpPortalApi implements PortalApi {
     const body: unknown = await response.json().catch(() => undefined);
     if (!response.ok) {
       const p = (body ?? {}) as { code?: string; detail?: string; errors?: ProblemIssue[] };
-      const retryAfter = Number(response.headers.get('retry-after') ?? Number.NaN);
       throw new ApiProblem(
         response.status,
         p.code ?? `HTTP.${response.status}`,
         p.detail ?? response.statusText,
         p.errors,
-        Number.isInteger(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
+        retryAfterSecondsOf(response.headers.get('retry-after')),
       );
     }
     return { body: body as T, headers: response.headers };

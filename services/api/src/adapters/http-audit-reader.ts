@@ -6,6 +6,7 @@ import {
   caseReadPath,
 } from '@govmesh/contracts/audit-record';
 import { PartnerScorecard, ServiceTransparency } from '@govmesh/contracts/partner-scorecard';
+import { retryAfterSecondsOf } from '@govmesh/contracts/retry-after';
 import { traceContextAttributes } from '@govmesh/telemetry';
 import type { z } from 'zod';
 
@@ -50,10 +51,9 @@ export class HttpAuditReader implements AuditReader {
     }
     if (!response.ok) {
       const problem = (await response.json().catch(() => ({}))) as { detail?: string };
-      const retryAfter = Number(response.headers.get('retry-after') ?? Number.NaN);
       throw new AuditUnavailable(
         `the audit service answered ${response.status} for ${url.pathname}${problem.detail ? `: ${problem.detail}` : ''}`,
-        Number.isInteger(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
+        retryAfterSecondsOf(response.headers.get('retry-after')),
       );
     }
     const parsed = schema.safeParse(await response.json().catch(() => undefined));
