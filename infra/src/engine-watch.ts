@@ -83,12 +83,12 @@ export function watchEngines(config: InfraConfig, status: Partial<InfraStatus>, 
     .filter((s) => s !== undefined && s.mode === 'embedded' && s.state === 'running')
     .map((s) => s!.engine);
   const probeEveryMs = o.probeEveryMs ?? 15_000;
-  const silentAfterMs = o.silentAfterMs ?? 60_000;
-  const restartSilentAfterMs = o.restartSilentAfterMs ?? 5 * 60_000;
-  const restartAfter = `${Math.round(restartSilentAfterMs / 1000)} s`;
   const restarts = new Map<EngineName, number[]>();
   /** By engine and node (`kafka/2`): counted from the watch's start, or its last answer. */
-  const silent = silences<string>(silentAfterMs);
+  const silent = silences<string>({
+    silentAfterMs: o.silentAfterMs ?? 60_000,
+    restartAfterMs: o.restartSilentAfterMs ?? 5 * 60_000,
+  });
   let probedAt = Date.now();
   const givenUp = new Set<EngineName>();
   let stopped = false;
@@ -120,8 +120,8 @@ export function watchEngines(config: InfraConfig, status: Partial<InfraStatus>, 
       }
       const record = readPidRecord(config.dataDir, engine, node);
       const pid = record ? ` (pid ${record.pid})` : '';
-      const silentMs = silent.silentFor(key);
-      if (record && silentMs >= restartSilentAfterMs) {
+      const silentSeconds = record ? silent.restartDue(key) : undefined;
+      if (record && silentSeconds !== undefined) {
         // SIGKILL: a stopped or wedged process takes no other signal. The next look finds it gone
         // and starts it again from its data, as for one that exited.
         try {
@@ -134,7 +134,7 @@ export function watchEngines(config: InfraConfig, status: Partial<InfraStatus>, 
           kind: 'stopped-silent',
           engine,
           ...(cluster ? { node } : {}),
-          message: `${named}${pid} has not answered for ${Math.round(silentMs / 1000)} s: stopped, to be started again`,
+          message: `${named}${pid} has not answered for ${silentSeconds} s: stopped, to be started again`,
         });
         continue;
       }
@@ -146,9 +146,7 @@ export function watchEngines(config: InfraConfig, status: Partial<InfraStatus>, 
         ...(cluster ? { node } : {}),
         message:
           `${named}${pid} runs but has not answered for ${seconds} s` +
-          `${record ? `; its log: ${record.logFile}` : ''}. It is left running, as it may only be slow, ` +
-          `and started again if it is still silent after ${restartAfter}` +
-          `${record ? ` (\`kill ${record.pid}\` does that now)` : ''}`,
+          `${record ? `; its log: ${record.logFile}` : ''}. ${silent.leftRunning(record?.pid)}`,
       });
     }
   }

@@ -1,8 +1,9 @@
 /**
  * Who has gone quiet, among things asked in turn whether they answer (engines under the watch,
  * services under the supervisor): each is counted from its last answer, said silent once when
- * that is `silentAfterMs` ago, and said again when it answers. It is the one owner of that
- * convention and its wording, so a terminal reads the same for an engine and for a service.
+ * that is `silentAfterMs` ago, due to be started again once when it is `restartAfterMs` ago, and
+ * said again when it answers. It is the one owner of that convention and its wording, so a
+ * terminal reads the same for an engine and for a service.
  */
 export interface Silences<K> {
   /** Counts `key` from now, as if it had just answered, without saying anything (a fresh start). */
@@ -18,15 +19,36 @@ export interface Silences<K> {
    * counted from when the tracker was made.
    */
   overdue(key: K): number | undefined;
+  /**
+   * When `key` has been silent for `restartAfterMs` and that was not yet returned, marks it and
+   * returns the seconds it has gone without an answer: the caller stops it, to be started again.
+   * Returned once per silence (an answer or a `restart` begins another).
+   */
+  restartDue(key: K): number | undefined;
+  /**
+   * What the first line about a silence goes on to say: that the silent one is left running
+   * (`pid` when known, for whoever wants to stop it sooner) and when it will be started again.
+   */
+  leftRunning(pid?: number): string;
   /** How long (ms) `key` has gone without an answer. */
   silentFor(key: K): number;
   /** Stops counting `key` (it is gone, and a new start calls `restart`). */
   forget(key: K): void;
 }
 
-export function silences<K>(silentAfterMs: number, now: () => number = Date.now): Silences<K> {
+export interface SilenceLimits {
+  /** Silent this long (ms): said, once, and left running, as it may only be busy. */
+  readonly silentAfterMs: number;
+  /** Silent this long (ms): longer than any of its work takes, so it is stopped and started again. */
+  readonly restartAfterMs: number;
+}
+
+export function silences<K>(
+  { silentAfterMs, restartAfterMs }: SilenceLimits,
+  now: () => number = Date.now,
+): Silences<K> {
   const since = now();
-  const heard = new Map<K, { at: number; said: boolean }>();
+  const heard = new Map<K, { at: number; said: boolean; restartDue?: boolean }>();
   const of = (key: K) => heard.get(key) ?? { at: since, said: false };
   const seconds = (ms: number): number => Math.round(ms / 1000);
   return {
@@ -37,6 +59,19 @@ export function silences<K>(silentAfterMs: number, now: () => number = Date.now)
       const { at, said } = of(key);
       heard.set(key, { at: now(), said: false });
       return said ? `answers again, after ${seconds(now() - at)} s without an answer` : undefined;
+    },
+    restartDue(key) {
+      const last = of(key);
+      heard.set(key, last);
+      if (last.restartDue || now() - last.at < restartAfterMs) return undefined;
+      last.restartDue = true;
+      return seconds(now() - last.at);
+    },
+    leftRunning(pid) {
+      return (
+        `It is left running, as it may only be busy, and started again if it is still silent after ${seconds(restartAfterMs)} s` +
+        (pid === undefined ? '' : ` (\`kill ${pid}\` does that now)`)
+      );
     },
     overdue(key) {
       const last = of(key);

@@ -145,7 +145,7 @@ describe.runIf(inject('infra').temporal.mode === 'embedded')('an engine that die
       const silent = await log.next('not-answering', 0, 60_000);
       expect(silent.message).toMatch(
         new RegExp(
-          `^Temporal \\(pid ${temporal.pid}\\) runs but has not answered for \\d+ s; its log: ${temporal.logFile}\\. It is left running, as it may only be slow, and started again if it is still silent after 300 s \\(\`kill ${temporal.pid}\` does that now\\)$`,
+          `^Temporal \\(pid ${temporal.pid}\\) runs but has not answered for \\d+ s; its log: ${temporal.logFile}\\. It is left running, as it may only be busy, and started again if it is still silent after 300 s \\(\`kill ${temporal.pid}\` does that now\\)$`,
         ),
       );
       // Said once, however long it stays silent; not taken for lost, not started again.

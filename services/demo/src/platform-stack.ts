@@ -195,8 +195,10 @@ export async function startPlatformStack(o: StackOptions): Promise<PlatformStack
   const restarts = new Map<string, number[]>();
   /** The running services asked whether they answer, by process, with their names. */
   const asked = new Map<ChildProcess, string>();
-  const silent = silences<ChildProcess>(o.silentAfterMs ?? 60_000);
-  const restartSilentAfterMs = o.restartSilentAfterMs ?? 300_000;
+  const silent = silences<ChildProcess>({
+    silentAfterMs: o.silentAfterMs ?? 60_000,
+    restartAfterMs: o.restartSilentAfterMs ?? 300_000,
+  });
   /** Services stopped for their silence, with how long they had been silent: their exit says so. */
   const stoppedSilent = new Map<ChildProcess, number>();
   // A service whose event loop is held (a loop that never yields, a process stopped) runs on but
@@ -210,12 +212,12 @@ export async function startPlatformStack(o: StackOptions): Promise<PlatformStack
           noticeLine(
             name,
             'ERROR',
-            `not answering for ${seconds} s (pid ${child.pid}), though it runs: its event loop is held. It is left running, as it may only be busy, and started again if it is still silent after ${Math.round(restartSilentAfterMs / 1000)} s (\`kill ${child.pid}\` does that now)`,
+            `not answering for ${seconds} s (pid ${child.pid}), though it runs: its event loop is held. ${silent.leftRunning(child.pid)}`,
           ),
         );
-      const silentMs = silent.silentFor(child);
-      if (silentMs >= restartSilentAfterMs && !stoppedSilent.has(child)) {
-        stoppedSilent.set(child, Math.round(silentMs / 1000));
+      const silentSeconds = silent.restartDue(child);
+      if (silentSeconds !== undefined) {
+        stoppedSilent.set(child, silentSeconds);
         child.kill('SIGKILL'); // a stopped process takes no other signal
       }
       if (child.connected) child.send(ALIVE_QUESTION, () => undefined);
