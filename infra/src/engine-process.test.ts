@@ -9,6 +9,7 @@ import {
   isAlive,
   isPortFree,
   readPidRecord,
+  recordedNodes,
   runLogged,
   spawnEngine,
   stopEngine,
@@ -80,6 +81,30 @@ describe('engine processes', () => {
     process.kill(-parent, 'SIGKILL');
   });
 
+  it('take a process still tearing down its threads, its main thread gone, for alive: it still holds its ports', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'govmesh-proc-'));
+    const logFile = join(dir, 'exiting.log');
+    // The main thread exits (as a killed JVM's does first) while another, holding the listening
+    // socket, lives on for a few seconds: the process is a zombie by its main thread's state.
+    const script = [
+      'import ctypes, socket, threading, time',
+      "s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen()",
+      'print(s.getsockname()[1], flush=True)',
+      'threading.Thread(target=lambda: time.sleep(4)).start()',
+      'ctypes.CDLL(None).pthread_exit(None)',
+    ].join('\n');
+    const pid = spawnEngine('python3', ['-c', script], { logFile, cwd: dir, env: { PATH: process.env.PATH } });
+    await expect.poll(() => readFileSync(logFile, 'utf8')).toMatch(/^\d+\n/);
+    const port = Number(readFileSync(logFile, 'utf8').trim());
+    const leader = () => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
+    await expect.poll(leader).toBe('Z');
+    expect(isAlive({ pid, marker: 'python3' })).toBe(true);
+    expect(await isPortFree(port)).toBe(false);
+    // Once its last thread is gone, so is the process, and its port is free.
+    await expect.poll(() => isAlive({ pid, marker: 'python3' }), { timeout: 10_000 }).toBe(false);
+    expect(await isPortFree(port)).toBe(true);
+  });
+
   it('see a port another program holds', async () => {
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -99,5 +124,27 @@ describe('engine processes', () => {
     });
     await expect(failure).rejects.toBeInstanceOf(EngineBuildError);
     await expect(failure).rejects.toThrow(/exited with code 3:[\s\S]*go: module not found/);
+  });
+
+  it("name every node of an engine that has a pid file, and no other engine's", () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'govmesh-pid-files-'));
+    expect(recordedNodes(dataDir, 'kafka')).toEqual([]);
+    const record = (engine: PidRecord['engine'], node: number): PidRecord => ({
+      engine,
+      pid: 1,
+      address: '',
+      logFile: '',
+      startedAt: '',
+      marker: 'java',
+      node,
+    });
+    // A folder that ran three brokers, now set to one, still has all three files.
+    for (const node of [3, 1, 2]) writePidRecord(dataDir, record('kafka', node));
+    writePidRecord(dataDir, record('temporal', 1));
+    writePidRecord(dataDir, record('postgres', 1));
+    writeFileSync(join(dataDir, 'run', 'kafka-setup.json'), '{}');
+    expect(recordedNodes(dataDir, 'kafka')).toEqual([1, 2, 3]);
+    expect(recordedNodes(dataDir, 'temporal')).toEqual([1]);
+    expect(recordedNodes(dataDir, 'zipkin')).toEqual([]);
   });
 });

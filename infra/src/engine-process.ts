@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 
@@ -20,6 +20,27 @@ export interface PidRecord {
 
 export function pidFilePath(dataDir: string, engine: EngineName, node = 1): string {
   return join(dataDir, 'run', node === 1 ? `${engine}.json` : `${engine}-${node}.json`);
+}
+
+/**
+ * The nodes of `engine` that have a pid file in the data folder, whatever its layout is now: a
+ * folder that ran three brokers and is now set to one still has the other two's files, and what
+ * they name must still be found to be stopped.
+ */
+export function recordedNodes(dataDir: string, engine: EngineName): number[] {
+  let files: string[];
+  try {
+    files = readdirSync(join(dataDir, 'run'));
+  } catch {
+    return [];
+  }
+  const own = new RegExp(`^${engine}(?:-(\\d+))?\\.json$`);
+  return files
+    .flatMap((file) => {
+      const match = own.exec(file);
+      return match ? [match[1] === undefined ? 1 : Number(match[1])] : [];
+    })
+    .sort((a, b) => a - b);
 }
 
 export function readPidRecord(dataDir: string, engine: EngineName, node = 1): PidRecord | undefined {
@@ -57,7 +78,11 @@ export function isAlive(record: Pick<PidRecord, 'pid' | 'marker'>): boolean {
     const cmdline = readProcFile(record.pid, 'cmdline');
     if (cmdline === undefined) return false;
     if (cmdline !== '') return cmdline.includes(record.marker);
-    if (hasExited(record.pid) || Date.now() > deadline) return false;
+    const state = exitState(record.pid);
+    // Still tearing down its threads, it still holds its ports and files: a start of its
+    // successor now would find them taken (a killed broker's port, seen in CI as a failed restart).
+    if (state === 'exiting') return true;
+    if (state === 'exited' || Date.now() > deadline) return false;
     Atomics.wait(pauseCell, 0, 0, 2);
   }
 }
@@ -72,12 +97,31 @@ function readProcFile(pid: number, name: string): string | undefined {
   }
 }
 
-/** A zombie (exited, not yet reaped) still answers signal 0; its state in `stat` says otherwise. */
-function hasExited(pid: number): boolean {
-  const stat = readProcFile(pid, 'stat');
-  if (stat === undefined) return true;
-  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-  return state === 'Z' || state === 'X';
+function stateOf(stat: string | undefined): string | undefined {
+  return stat?.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+}
+
+/**
+ * A zombie (exited, not yet reaped) still answers signal 0; its state in `stat` says otherwise.
+ * Its main thread can be a zombie while its other threads are still being torn down (a killed
+ * JVM's hundreds, with its heap to unmap): it is exiting, and holds its files and ports until the
+ * last of them is gone.
+ */
+function exitState(pid: number): 'running' | 'exiting' | 'exited' {
+  const leader = stateOf(readProcFile(pid, 'stat'));
+  if (leader === undefined) return 'exited';
+  if (leader !== 'Z' && leader !== 'X') return 'running';
+  let threads: string[];
+  try {
+    threads = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return 'exited';
+  }
+  const live = threads.some((tid) => {
+    const state = stateOf(readProcFile(pid, `task/${tid}/stat`));
+    return state !== undefined && state !== 'Z' && state !== 'X';
+  });
+  return live ? 'exiting' : 'exited';
 }
 
 /** Starts a long-running engine in its own process group, its output appended to `logFile`. */

@@ -1,5 +1,12 @@
 import type { InfraConfig } from './config.js';
-import { isAlive, readPidRecord, removePidRecord, stopEngine, type PidRecord } from './engine-process.js';
+import {
+  isAlive,
+  readPidRecord,
+  recordedNodes,
+  removePidRecord,
+  stopEngine,
+  type PidRecord,
+} from './engine-process.js';
 import { engineTitle, type EngineName } from './errors.js';
 import { assertKafkaLayout, kafkaNodes, prepareKafka, startKafka, waitForKafka } from './kafka.js';
 import {
@@ -165,7 +172,7 @@ export async function engineUp(
 
 /** The processes of `engine` that run now, by their pid files in the data folder. */
 function alivePids(config: InfraConfig, engine: EngineName): number[] {
-  return (engine === 'kafka' ? [1, 2, 3] : [1]).flatMap((node) => {
+  return recordedNodes(config.dataDir, engine).flatMap((node) => {
     const record = readPidRecord(config.dataDir, engine, node);
     return record && isAlive(record) ? [record.pid] : [];
   });
@@ -217,17 +224,36 @@ export async function kafkaNodesUp(
   progress: Progress = silentProgress,
 ): Promise<void> {
   for (const node of nodes) removePidRecord(config.dataDir, 'kafka', node);
-  await startKafka(config, progress, 'sasl', nodes);
-  for (const node of nodes) {
-    const record = readPidRecord(config.dataDir, 'kafka', node)!;
-    await waitForKafka(
-      [record.address],
-      config.readyTimeoutMs,
-      record,
-      platformCredentials(config, 'admin'),
-      config.kafka.clientTls,
-      config.kafka.nodes,
+  try {
+    await startKafka(config, progress, 'sasl', nodes);
+    for (const node of nodes) {
+      const record = readPidRecord(config.dataDir, 'kafka', node)!;
+      await waitForKafka(
+        [record.address],
+        config.readyTimeoutMs,
+        record,
+        platformCredentials(config, 'admin'),
+        config.kafka.clientTls,
+        config.kafka.nodes,
+      );
+    }
+  } catch (err) {
+    // As for engineUp: a node this call started that never rejoined is stopped again. Left
+    // running, the watch's next look found it alive and never started it again nor said it runs.
+    await Promise.all(
+      nodes.map(async (node) => {
+        const record = readPidRecord(config.dataDir, 'kafka', node);
+        if (!record) return;
+        const outcome = await stopEngine(record).catch(() => 'not stopped');
+        removePidRecord(config.dataDir, 'kafka', node);
+        if (outcome !== 'not-running')
+          progress({
+            engine: 'kafka',
+            message: `Kafka node ${node} (pid ${record.pid}) ${outcome}: it did not rejoin`,
+          });
+      }),
     );
+    throw err;
   }
 }
 
@@ -332,7 +358,7 @@ export async function infraDown(
     // A three-node Kafka has a pid file per node, stopped together: a node stopped last, alone,
     // waits for a quorum that has gone. Every other engine has one.
     await Promise.all(
-      (engine === 'kafka' ? [1, 2, 3] : [1]).map(async (node) => {
+      recordedNodes(config.dataDir, engine).map(async (node) => {
         const record = readPidRecord(config.dataDir, engine, node);
         if (!record) return;
         const outcome = await stopEngine(record);

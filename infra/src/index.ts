@@ -2,6 +2,7 @@ export { loadInfraConfig, loadInfraConfigWith, InfraConfigError, type InfraConfi
 export {
   infraUp,
   engineUp,
+  kafkaNodesUp,
   infraDown,
   infraStatus,
   engineAnswers,

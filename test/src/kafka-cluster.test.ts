@@ -10,6 +10,7 @@ import { EVENTS_TOPIC } from '@govmesh/contracts/topics';
 import {
   engineUp,
   infraDown,
+  kafkaNodesUp,
   loadInfraConfig,
   platformCredentials,
   isAlive,
@@ -149,13 +150,36 @@ describe('a three-broker Kafka', () => {
     await consumer.disconnect();
     expect(seen.size).toBe(100);
   }, 180_000);
+  it('stops a broker it started again that did not rejoin in time, so that the next try starts it anew', async () => {
+    // The test before left its second broker dead: started again, as the watch does it.
+    await kafkaNodesUp(config, [2]);
+    const third = readPidRecord(config.dataDir, 'kafka', 3)!;
+    process.kill(third.pid, 'SIGKILL');
+    await expect.poll(() => isAlive(third), { timeout: 30_000 }).toBe(false);
+    // A rejoin that cannot happen in time (1 ms): the node it spawned is stopped again, and said.
+    const said: string[] = [];
+    const failed = await kafkaNodesUp({ ...config, readyTimeoutMs: 1 }, [3], ({ message }) => said.push(message)).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(failed).toBeInstanceOf(Error);
+    expect(
+      said.filter((m) => m.endsWith('it did not rejoin')),
+      `${String(failed)}; ${said.join('; ')}`,
+    ).toEqual([expect.stringMatching(/^Kafka node 3 \(pid \d+\) (stopped|killed): it did not rejoin$/)]);
+    expect(readPidRecord(config.dataDir, 'kafka', 3)).toBeUndefined();
+    // The next try starts it, and it serves with the other two.
+    await kafkaNodesUp(config, [3]);
+    expect([1, 2, 3].map((n) => isAlive(readPidRecord(config.dataDir, 'kafka', n)!))).toEqual([true, true, true]);
+  }, 180_000);
+
   it('gets a lost broker back under the watch of `govmesh up`, while the others serve on', async () => {
     const events: EngineWatchEvent[] = [];
     const kafkaStatus = { engine: 'kafka', mode: 'embedded', state: 'running', address: '', startedNow: true } as const;
     const watch = watchEngines(config, { kafka: kafkaStatus }, { onEvent: (e) => events.push(e), intervalMs: 200 });
     const alive = () => [1, 2, 3].map((n) => readPidRecord(config.dataDir, 'kafka', n)).every((r) => r && isAlive(r));
     try {
-      // The test before left its second broker dead: the watch brings it back first.
+      // Should a test before have left a broker dead, the watch brings it back first.
       const settled = () => alive() && (events.length === 0 || events.at(-1)!.kind === 'restarted');
       await expect.poll(settled, { timeout: 120_000, interval: 200 }).toBe(true);
       const before = [1, 2, 3].map((n) => readPidRecord(config.dataDir, 'kafka', n)!);
