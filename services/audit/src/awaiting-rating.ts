@@ -55,4 +55,16 @@ export class AwaitingRating<V> {
   forgetPassed(now: number): void {
     while (this.days.length && now > ratingExpectedUntil((this.days[0]!.day + 1) * DAY_MS)) this.days.shift();
   }
+
+  /** Every case with its day, oldest day first (for a snapshot). */
+  *entries(): Generator<[day: number, caseId: string, value: V]> {
+    for (const { day, cases } of this.days) for (const [caseId, value] of cases) yield [day, caseId, value];
+  }
+
+  /** Puts back a case `entries` gave, in the order it gave them. */
+  restore(day: number, caseId: string, value: V): void {
+    const last = this.days.at(-1);
+    if (last && last.day === day) last.cases.set(caseId, value);
+    else this.days.push({ day, cases: new Map([[caseId, value]]) });
+  }
 }

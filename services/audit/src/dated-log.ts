@@ -38,4 +38,29 @@ export class DatedLog {
     this.kinds = kinds;
     this.values = values;
   }
+
+  /** The entries in chunks of at most `size`, each as three typed arrays' bytes (for a snapshot). */
+  *chunks(size: number): Generator<{ times: Buffer; kinds: Buffer; values: Buffer }> {
+    for (let at = 0; at < this.size; at += size) {
+      const end = Math.min(this.size, at + size);
+      yield {
+        times: Buffer.from(this.times.buffer, at * 8, (end - at) * 8),
+        kinds: Buffer.from(this.kinds.buffer, at, end - at),
+        values: Buffer.from(this.values.buffer, at * 8, (end - at) * 8),
+      };
+    }
+  }
+
+  /** Appends a chunk `chunks` gave, in order. */
+  appendChunk(chunk: { times: Buffer; kinds: Buffer; values: Buffer }): void {
+    const n = chunk.kinds.length;
+    if (chunk.times.length !== n * 8 || chunk.values.length !== n * 8)
+      throw new Error('a dated log chunk of uneven length');
+    while (this.size + n > this.times.length) this.grow();
+    // Copied byte by byte into the arrays' own buffers: a decoded Buffer need not be 8-byte aligned.
+    new Uint8Array(this.times.buffer).set(chunk.times, this.size * 8);
+    this.kinds.set(chunk.kinds, this.size);
+    new Uint8Array(this.values.buffer).set(chunk.values, this.size * 8);
+    this.size += n;
+  }
 }

@@ -4,6 +4,7 @@ import type { PartnerScorecard, PartnerStanding } from '@govmesh/contracts/partn
 import { AwaitingRating } from './awaiting-rating.js';
 import { DatedLog } from './dated-log.js';
 import type { LedgerFacts } from './ledger-record.js';
+import { SnapshotDamaged, bytes, list, nth, num, text, type SnapshotLine } from './snapshot-lines.js';
 
 export interface ScorecardWindow {
   readonly from?: Date;
@@ -15,6 +16,9 @@ export interface ScorecardWindow {
  * is left out and the others are re-weighted, so a new partner is judged on what is known.
  */
 export const SCORE_WEIGHTS = { onTime: 0.4, validity: 0.25, reviewApproval: 0.2, satisfaction: 0.15 } as const;
+
+/** Dated counts per snapshot line: about 0.9 MB of base64 a line at most. */
+const LOG_CHUNK = 32_768;
 
 /** The task type of a refused result whose task the tally holds no dispatch of. */
 const UNKNOWN_TASK_TYPE = '(unknown)';
@@ -113,6 +117,8 @@ export class ScorecardTally {
   private readonly closedUnrated = new AwaitingRating<Set<Tally>>();
   /** The tasks of each open case, to forget when it closes. */
   private readonly openCaseTasks = new Map<string, Set<string>>();
+  /** The tallies a restore has taken back so far, by their place in the snapshot. */
+  private readonly restoredTallies: Tally[] = [];
 
   /** What the tally holds of single cases: task attempts, and cases (open, or closed and not rated yet). */
   held(): { taskAttempts: number; cases: number } {
@@ -245,6 +251,82 @@ export class ScorecardTally {
         ? []
         : [{ partnerId, taskType, assigned: total.assigned, score: rates(total).score }],
     );
+  }
+
+  /**
+   * Everything the tally holds, as lines for the read model's snapshot; `restore` takes them back
+   * in this order into a new tally, which then follows the ledger as this one would.
+   */
+  *snapshot(): Generator<SnapshotLine> {
+    const index = new Map<Tally, number>();
+    for (const t of this.tallies.values()) {
+      index.set(t, index.size);
+      yield ['tally', t.partnerId, t.taskType, [...COUNTED.map((name) => t.total[name]), t.total.ratingSum]];
+    }
+    for (const t of this.tallies.values())
+      for (const c of t.log.chunks(LOG_CHUNK))
+        yield [
+          'log',
+          index.get(t),
+          c.times.toString('base64'),
+          c.kinds.toString('base64'),
+          c.values.toString('base64'),
+        ];
+    for (const [key, d] of this.dispatches) yield ['dispatch', key, d.partnerId, d.taskType, d.at, d.deadline];
+    for (const [taskId, attempt] of this.latestAttempt) yield ['attempt', taskId, attempt];
+    for (const [caseId, ratings] of this.ratings) yield ['ratings', caseId, ratings.map((r) => [r.score, r.time])];
+    for (const [caseId, ts] of this.caseTallies) yield ['caseTallies', caseId, [...ts].map((t) => index.get(t))];
+    for (const [caseId, tasks] of this.openCaseTasks) yield ['openTasks', caseId, [...tasks]];
+    for (const [day, caseId, ts] of this.closedUnrated.entries())
+      yield ['unrated', day, caseId, [...ts].map((t) => index.get(t))];
+  }
+
+  /** Takes back one line `snapshot` gave, in its order. */
+  restore(line: SnapshotLine): void {
+    const tallies = this.restoredTallies;
+    const ofIndex = (indexes: unknown) => new Set(list(indexes).map((i) => nth(tallies, i)));
+    switch (line[0]) {
+      case 'tally': {
+        const t = this.tally(text(line[1]), text(line[2]));
+        tallies.push(t);
+        const counts = list(line[3]).map(num);
+        if (counts.length !== COUNTED.length + 1) throw new SnapshotDamaged(`a tally of ${counts.length} counts`);
+        COUNTED.forEach((name, i) => (t.total[name] = counts[i]!));
+        t.total.ratingSum = counts[COUNTED.length]!;
+        return;
+      }
+      case 'log':
+        nth(tallies, line[1]).log.appendChunk({ times: bytes(line[2]), kinds: bytes(line[3]), values: bytes(line[4]) });
+        return;
+      case 'dispatch':
+        this.dispatches.set(text(line[1]), {
+          partnerId: text(line[2]),
+          taskType: text(line[3]),
+          at: num(line[4]),
+          deadline: num(line[5]),
+        });
+        return;
+      case 'attempt':
+        this.latestAttempt.set(text(line[1]), num(line[2]));
+        return;
+      case 'ratings':
+        this.ratings.set(
+          text(line[1]),
+          list(line[2]).map((r) => ({ score: num(list(r)[0]), time: num(list(r)[1]) })),
+        );
+        return;
+      case 'caseTallies':
+        this.caseTallies.set(text(line[1]), ofIndex(line[2]));
+        return;
+      case 'openTasks':
+        this.openCaseTasks.set(text(line[1]), new Set(list(line[2]).map(text)));
+        return;
+      case 'unrated':
+        this.closedUnrated.restore(num(line[1]), text(line[2]), ofIndex(line[3]));
+        return;
+      default:
+        throw new SnapshotDamaged(`a scorecard line of unknown kind ${JSON.stringify(line[0])}`);
+    }
   }
 
   /** The scorecards over a window (the whole ledger by default): one pass over the dated counts. */

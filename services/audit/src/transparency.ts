@@ -4,6 +4,21 @@ import type { ServiceTransparency } from '@govmesh/contracts/partner-scorecard';
 import { AwaitingRating } from './awaiting-rating.js';
 import type { LedgerFacts } from './ledger-record.js';
 import { median } from './scorecards.js';
+import { SnapshotDamaged, bytes, list, nth, num, text, type SnapshotLine } from './snapshot-lines.js';
+
+/** Processing times per snapshot line. */
+const PROCESSING_CHUNK = 65_536;
+
+const COUNT_FIELDS = [
+  'received',
+  'completed',
+  'failed',
+  'completedWithDeadline',
+  'completedWithinDeadline',
+  'breaches',
+  'ratings',
+  'ratingSum',
+] as const;
 
 interface ServiceFigures {
   readonly serviceId: string;
@@ -39,6 +54,8 @@ export class TransparencyTally {
   private readonly services = new Map<string, ServiceFigures>();
   private readonly open = new Map<string, OpenCase>();
   private readonly closedUnrated = new AwaitingRating<ServiceFigures>();
+  /** The services a restore has taken back so far, by their place in the snapshot. */
+  private readonly restoredServices: ServiceFigures[] = [];
 
   /** Cases the tally holds: open, or closed and still awaiting a rating. */
   held(): { cases: number } {
@@ -100,6 +117,65 @@ export class TransparencyTally {
         return;
       default:
         return;
+    }
+  }
+
+  /** Everything the tally holds, as lines for the read model's snapshot (see ScorecardTally.snapshot). */
+  *snapshot(): Generator<SnapshotLine> {
+    const index = new Map<ServiceFigures, number>();
+    for (const s of this.services.values()) {
+      index.set(s, index.size);
+      yield ['service', s.serviceId, COUNT_FIELDS.map((field) => s[field])];
+    }
+    for (const s of this.services.values())
+      for (let at = 0; at < s.processingMs.length; at += PROCESSING_CHUNK)
+        yield [
+          'processing',
+          index.get(s),
+          Buffer.from(Float64Array.from(s.processingMs.slice(at, at + PROCESSING_CHUNK)).buffer).toString('base64'),
+        ];
+    for (const [caseId, c] of this.open)
+      yield ['open', caseId, index.get(c.service), c.submitted, c.deadline ?? null, c.breached, c.rated];
+    for (const [day, caseId, s] of this.closedUnrated.entries()) yield ['unrated', day, caseId, index.get(s)];
+  }
+
+  /** Takes back one line `snapshot` gave, in its order. */
+  restore(line: SnapshotLine): void {
+    const services = this.restoredServices;
+    switch (line[0]) {
+      case 'service': {
+        const s = this.service(text(line[1]));
+        services.push(s);
+        const counts = list(line[2]).map(num);
+        if (counts.length !== COUNT_FIELDS.length) throw new SnapshotDamaged(`a service of ${counts.length} counts`);
+        COUNT_FIELDS.forEach((field, i) => (s[field] = counts[i]!));
+        return;
+      }
+      case 'processing': {
+        const raw = bytes(line[2]);
+        if (raw.length % 8 !== 0) throw new SnapshotDamaged('processing times of uneven length');
+        const times = new Float64Array(raw.length / 8);
+        new Uint8Array(times.buffer).set(raw);
+        const s = nth(services, line[1]);
+        for (const ms of times) s.processingMs.push(ms);
+        return;
+      }
+      case 'open': {
+        const deadline = line[4] === null ? undefined : num(line[4]);
+        this.open.set(text(line[1]), {
+          service: nth(services, line[2]),
+          submitted: num(line[3]),
+          ...(deadline === undefined ? {} : { deadline }),
+          breached: line[5] === true,
+          rated: line[6] === true,
+        });
+        return;
+      }
+      case 'unrated':
+        this.closedUnrated.restore(num(line[1]), text(line[2]), nth(services, line[3]));
+        return;
+      default:
+        throw new SnapshotDamaged(`a public figures line of unknown kind ${JSON.stringify(line[0])}`);
     }
   }
 
