@@ -67,7 +67,10 @@ export async function startAuditLedger(
   ledgerMetrics(metrics.registry, () => consumer.stats());
   // Reads go through a connection of their own: a long scorecard never holds up an append.
   const reads = await openLedgerStore(config, { readonly: true });
-  const readModel = new LedgerReadModel(reads, { logger: logger.child({ component: 'ledger-read-model' }) });
+  const readModel = new LedgerReadModel(reads, {
+    logger: logger.child({ component: 'ledger-read-model' }),
+    snapshot: { file: config.snapshotFile, everyRecords: config.GOVMESH_AUDIT_SNAPSHOT_EVERY },
+  });
   // The read model's address is taken before the consumer joins its group: a start that fails on
   // a taken port (a second govmesh on the same machine) must not have rebalanced the serving
   // ledger's group, or appended to it, first.
@@ -111,6 +114,8 @@ export async function startAuditLedger(
       await closed(serving);
       await standings.stop();
       await consumer.stop();
+      // What was appended to the last: the next start reads only what comes after.
+      await readModel.saveSnapshot();
       await publisher.close();
       await reads.close();
       await store.close();

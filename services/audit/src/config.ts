@@ -51,6 +51,14 @@ const AuditEnv = PlatformEnv.extend({
   GOVMESH_AUDIT_GROUP: z.string().min(1).default('govmesh-audit'),
   GOVMESH_AUDIT_CHECKPOINT_EVERY: z.coerce.number().int().min(1).default(1_000),
   GOVMESH_AUDIT_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(100).default(10_000),
+  /**
+   * The read model's snapshot of its tallies (default: beside the ledger, in the data folder), so
+   * that a start reads only the ledger's records after it; a cache, rebuilt from the ledger when
+   * it does not match.
+   */
+  GOVMESH_AUDIT_SNAPSHOT_FILE: z.string().min(1).optional(),
+  /** A new snapshot once the read model has read this many records since the last (and at a stop). */
+  GOVMESH_AUDIT_SNAPSHOT_EVERY: z.coerce.number().int().min(1_000).default(250_000),
   /** Fault injection for the recovery test: die (SIGKILL) after this many appended batches, before committing. */
   GOVMESH_AUDIT_KILL_AFTER_BATCHES: z.coerce.number().int().min(1).optional(),
 });
@@ -59,6 +67,7 @@ export type AuditConfig = z.infer<typeof AuditEnv> &
   LedgerLocation & {
     /** The bearer secret the read model asks for (GOVMESH_AUDIT_READ_SECRET, or the data folder's). */
     readonly readSecret: string;
+    readonly snapshotFile: string;
   };
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): AuditConfig {
@@ -68,5 +77,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...audit,
     ...where,
     readSecret: auditReadSecret(audit, where.dataDir),
+    snapshotFile: audit.GOVMESH_AUDIT_SNAPSHOT_FILE ?? join(where.dataDir, 'audit', 'read-model.snapshot'),
   };
 }

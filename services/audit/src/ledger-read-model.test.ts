@@ -1,7 +1,11 @@
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 
-import { domainEvent, heldAfter } from './ledger-fixtures.test-helpers.js';
+import { domainEvent, heldAfter, variedCase } from './ledger-fixtures.test-helpers.js';
 import { ledgerEntryOf } from './ledger-record.js';
 import { LedgerReadModel, ReadModelCatchingUp } from './ledger-read-model.js';
 import type { LedgerStore } from './ledger-store.js';
@@ -116,5 +120,103 @@ describe('the ledger read model', () => {
     expect(new ReadModelCatchingUp({ read: 1_024, total: undefined, secondsLeft: undefined }).message).toBe(
       'the audit read model is reading the ledger: 1,024 records so far; ask again then',
     );
+  });
+});
+
+describe("the ledger read model's snapshot", () => {
+  const cases = (from: number, count: number) =>
+    Array.from({ length: count }, (_, i) => variedCase(from + i, 97 * 60_000))
+      .flat()
+      .map(ledgerEntryOf);
+  const logged = () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as never) });
+    return { logger, lines, said: (msg: string) => lines.filter((l) => l.msg === msg) };
+  };
+  /** Everything a model answers, to compare one with another. */
+  const answers = async (model: LedgerReadModel) => ({
+    scorecards: await model.scorecards(),
+    lastWeek: await model.scorecards({ from: new Date('2026-09-20T00:00:00Z') }),
+    standings: await model.standings(),
+    transparency: await model.transparency(),
+  });
+
+  it('lets a start read only the records after it, and answer as a read of the whole ledger would', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'govmesh-snapshot-')), 'read-model.snapshot');
+    const store = new SqliteLedgerStore(':memory:');
+    await store.append(cases(0, 300));
+    const first = logged();
+    const before = new LedgerReadModel(store, { logger: first.logger, snapshot: { file, everyRecords: 1_000 } });
+    await before.transparency();
+    // Past 1,000 records read: written once that read was done.
+    expect(first.said('ledger read model snapshot written')).toEqual([
+      expect.objectContaining({ seq: before.seq, bytes: statSync(file).size }),
+    ]);
+    await store.append(cases(300, 40));
+    // The next start: the snapshot, then only what came after it.
+    const { view, reads } = watched(store);
+    const next = logged();
+    const restarted = new LedgerReadModel(view, { logger: next.logger, snapshot: { file } });
+    const whole = new LedgerReadModel(store);
+    expect(await answers(restarted)).toEqual(await answers(whole));
+    expect(reads[0]).toBe(before.seq + 1);
+    expect(next.said('ledger read model taken from its snapshot; reading the records after it')).toEqual([
+      expect.objectContaining({ seq: before.seq }),
+    ]);
+    // Under the 250,000 records of the default, nothing more is written until the service stops.
+    expect(next.said('ledger read model snapshot written')).toEqual([]);
+    await restarted.saveSnapshot();
+    expect(next.said('ledger read model snapshot written')).toEqual([expect.objectContaining({ seq: whole.seq })]);
+    await restarted.saveSnapshot(); // nothing new: not written again
+    expect(next.said('ledger read model snapshot written')).toHaveLength(1);
+  });
+
+  it("sets aside another ledger's snapshot, another code's, or a damaged one, and reads the whole ledger", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'govmesh-snapshot-'));
+    const file = join(dir, 'read-model.snapshot');
+    const store = new SqliteLedgerStore(':memory:');
+    await store.append(cases(0, 200));
+    await new LedgerReadModel(store, { snapshot: { file } }).saveSnapshot();
+    const good = readFileSync(file, 'utf8');
+    const other = new SqliteLedgerStore(':memory:');
+    await other.append(cases(1_000, 250));
+    const damaged: Array<[string, string, LedgerStore, RegExp]> = [
+      [
+        'another ledger',
+        good,
+        other,
+        /^the ledger's record \d+ is not the one it was taken at: it is another ledger's$/,
+      ],
+      [
+        'a shorter ledger',
+        good,
+        await (async () => {
+          const short = new SqliteLedgerStore(':memory:');
+          await short.append(cases(0, 20));
+          return short;
+        })(),
+        /^it holds \d+ records and the ledger \d+: it is another ledger's$/,
+      ],
+      ['other code', good.replace(/"code":"[0-9a-f]+"/, '"code":"0123"'), store, /^it was written by other tally code/],
+      [
+        'cut short',
+        good.slice(0, good.lastIndexOf('["end"')),
+        store,
+        /^the snapshot ends after \d+ lines, without its last$/,
+      ],
+      ['a line changed', good.replace('["s",["tally",', '["s",["tally",7,'), store, /^expected a string, found 7$/],
+      ['not a snapshot', 'PK\u0003\u0004', store, /does not begin with a read model snapshot's header$/],
+    ];
+    for (const [what, content, ledger, reason] of damaged) {
+      writeFileSync(file, content);
+      const { view, reads } = watched(ledger as SqliteLedgerStore);
+      const log = logged();
+      const model = new LedgerReadModel(view, { logger: log.logger, snapshot: { file, everyRecords: 10_000_000 } });
+      expect(await answers(model), what).toEqual(await answers(new LedgerReadModel(ledger)));
+      expect(reads[0], what).toBe(1);
+      expect(log.said('ledger read model snapshot not used; reading the whole ledger'), what).toEqual([
+        expect.objectContaining({ file, reason: expect.stringMatching(reason) as string }),
+      ]);
+    }
   });
 });
