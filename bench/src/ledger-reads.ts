@@ -4,7 +4,7 @@
 // of three-task cases in SQLite. Also the longest the event loop waited during a whole-ledger read
 // (every other request, and the appends, wait that long), and what the model holds per case.
 // `npx tsx src/ledger-reads.ts [cases] [rounds]` prints it; `npm run bench` reports it.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -26,6 +26,11 @@ export interface LedgerReadFigures {
   /** The longest the event loop waited during one whole-ledger read. */
   readonly eventLoopLongestWaitMs: number;
   readonly readModelBytesPerCase: number;
+  /** Writing the model's snapshot after its first read, and its size. */
+  readonly snapshotWriteMs: number;
+  readonly snapshotBytesPerCase: number;
+  /** A start with that snapshot: taken back, then the records after it read (none here). */
+  readonly startFromSnapshotMs: number;
 }
 
 let eventSeq = 0;
@@ -111,17 +116,27 @@ export async function ledgerReadsBench(
   newCases = 50,
   apartMs = 1000,
 ): Promise<LedgerReadFigures> {
-  const store = new SqliteLedgerStore(join(mkdtempSync(join(tmpdir(), 'govmesh-bench-reads-')), 'ledger.sqlite'));
+  const dir = mkdtempSync(join(tmpdir(), 'govmesh-bench-reads-'));
+  const store = new SqliteLedgerStore(join(dir, 'ledger.sqlite'));
+  // Written only when asked (at a stop), so that the first read's time is the read alone.
+  const snapshot = { file: join(dir, 'read-model.snapshot'), everyRecords: Number.MAX_SAFE_INTEGER };
   try {
     await appendCases(store, 0, cases, apartMs);
     collectGarbage();
     const heapBefore = process.memoryUsage().heapUsed;
-    const model = new LedgerReadModel(store);
+    const model = new LedgerReadModel(store, { snapshot });
     const firstStarted = performance.now();
     await model.catchUp();
     const readModelFirstReadMs = performance.now() - firstStarted;
     collectGarbage();
     const readModelBytesPerCase = (process.memoryUsage().heapUsed - heapBefore) / cases;
+    const writeStarted = performance.now();
+    await model.saveSnapshot();
+    const snapshotWriteMs = performance.now() - writeStarted;
+    const snapshotBytesPerCase = statSync(snapshot.file).size / cases;
+    const startStarted = performance.now();
+    await new LedgerReadModel(store, { snapshot }).catchUp();
+    const startFromSnapshotMs = performance.now() - startStarted;
 
     const whole: number[] = [];
     const request: number[] = [];
@@ -159,6 +174,9 @@ export async function ledgerReadsBench(
       readModelFirstReadMs,
       eventLoopLongestWaitMs: longestWait,
       readModelBytesPerCase,
+      snapshotWriteMs,
+      snapshotBytesPerCase,
+      startFromSnapshotMs,
     };
   } finally {
     await store.close();
