@@ -48,24 +48,28 @@ export function silences<K>(
   now: () => number = Date.now,
 ): Silences<K> {
   const since = now();
-  const heard = new Map<K, { at: number; said: boolean; restartDue?: boolean }>();
-  const of = (key: K) => heard.get(key) ?? { at: since, said: false };
+  const heard = new Map<K, { at: number; said: boolean; restartDue: boolean }>();
+  const of = (key: K) => heard.get(key) ?? { at: since, said: false, restartDue: false };
   const seconds = (ms: number): number => Math.round(ms / 1000);
+  /** Once per silence: when `key` has been silent `limitMs` and `step` was not yet taken, takes it. */
+  const onceSilent = (key: K, step: 'said' | 'restartDue', limitMs: number): number | undefined => {
+    const last = of(key);
+    heard.set(key, last);
+    if (last[step] || now() - last.at < limitMs) return undefined;
+    last[step] = true;
+    return seconds(now() - last.at);
+  };
   return {
     restart(key) {
-      heard.set(key, { at: now(), said: false });
+      heard.set(key, { at: now(), said: false, restartDue: false });
     },
     answered(key) {
       const { at, said } = of(key);
-      heard.set(key, { at: now(), said: false });
+      heard.set(key, { at: now(), said: false, restartDue: false });
       return said ? `answers again, after ${seconds(now() - at)} s without an answer` : undefined;
     },
     restartDue(key) {
-      const last = of(key);
-      heard.set(key, last);
-      if (last.restartDue || now() - last.at < restartAfterMs) return undefined;
-      last.restartDue = true;
-      return seconds(now() - last.at);
+      return onceSilent(key, 'restartDue', restartAfterMs);
     },
     leftRunning(pid) {
       return (
@@ -74,11 +78,7 @@ export function silences<K>(
       );
     },
     overdue(key) {
-      const last = of(key);
-      heard.set(key, last);
-      if (last.said || now() - last.at < silentAfterMs) return undefined;
-      last.said = true;
-      return seconds(now() - last.at);
+      return onceSilent(key, 'said', silentAfterMs);
     },
     silentFor(key) {
       return now() - of(key).at;

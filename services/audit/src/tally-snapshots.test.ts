@@ -13,17 +13,37 @@ function ledger(cases: number): LedgerFacts[] {
     .map((event, i) => ({ seq: i + 1, ...ledgerEntryOf(event) }));
 }
 
-/** Through the snapshot's text form, as a file would carry it. */
-function throughText<T extends { snapshot(): Iterable<readonly unknown[]>; restore(line: readonly unknown[]): void }>(
-  from: T,
-  into: T,
-): number {
-  let lines = 0;
-  for (const line of from.snapshot()) {
-    into.restore(JSON.parse(JSON.stringify(line)) as unknown[]);
-    lines += 1;
+interface Snapshotting {
+  add(record: LedgerFacts): void;
+  snapshot(): Iterable<readonly unknown[]>;
+  restore(line: readonly unknown[]): void;
+}
+
+/**
+ * At each cut of the ledger: a tally taken back from the original's snapshot (through its text
+ * form, as a file carries it) holds and, after the rest of the ledger, answers as the original.
+ * Returns the tally of the ledger but its last records, whose snapshot holds every kind of line.
+ */
+function takenBackAtEachCut<T extends Snapshotting>(
+  records: readonly LedgerFacts[],
+  make: () => T,
+  answers: (tally: T) => unknown,
+): T {
+  for (const cut of [1, 137, Math.floor(records.length / 2), records.length - 5]) {
+    const original = make();
+    for (const r of records.slice(0, cut)) original.add(r);
+    const restored = make();
+    for (const line of original.snapshot()) restored.restore(JSON.parse(JSON.stringify(line)) as unknown[]);
+    expect(answers(restored), `cut ${cut}`).toEqual(answers(original));
+    for (const r of records.slice(cut)) {
+      original.add(r);
+      restored.add(r);
+    }
+    expect(answers(restored), `cut ${cut}, then the rest`).toEqual(answers(original));
   }
-  return lines;
+  const most = make();
+  for (const r of records.slice(0, records.length - 5)) most.add(r);
+  return most;
 }
 
 const windows = [
@@ -36,48 +56,25 @@ describe("the tallies' snapshots", () => {
   const records = ledger(600);
 
   it('give back scorecards that answer, and go on following the ledger, as the tally they were taken of', () => {
-    for (const cut of [1, 137, Math.floor(records.length / 2), records.length - 5]) {
-      const original = new ScorecardTally();
-      for (const r of records.slice(0, cut)) original.add(r);
-      const restored = new ScorecardTally();
-      throughText(original, restored);
-      expect(restored.held()).toEqual(original.held());
-      for (const r of records.slice(cut)) {
-        original.add(r);
-        restored.add(r);
-      }
-      for (const window of windows)
-        expect(restored.scorecards(window), `cut ${cut}`).toEqual(original.scorecards(window));
-      expect(restored.standings()).toEqual(original.standings());
-      expect(restored.held()).toEqual(original.held());
-    }
-    // The ledger held every kind of state a tally keeps, so each was carried over above.
-    const whole = new ScorecardTally();
-    for (const r of records.slice(0, records.length - 5)) whole.add(r);
-    const kinds = new Set([...whole.snapshot()].map((line) => line[0]));
-    expect([...kinds].sort()).toEqual(
-      ['attempt', 'caseTallies', 'dispatch', 'log', 'openTasks', 'ratings', 'tally', 'unrated'].sort(),
+    const most = takenBackAtEachCut(
+      records,
+      () => new ScorecardTally(),
+      (t) => ({ windows: windows.map((w) => t.scorecards(w)), standings: t.standings(), held: t.held() }),
     );
-    expect(whole.scorecards().some((c) => c.rejectedInvalid > 0 && c.sentBackForRework > 0 && c.late > 0)).toBe(true);
+    // The ledger held every kind of state a tally keeps, so each was carried over above.
+    expect(new Set([...most.snapshot()].map((line) => line[0]))).toEqual(
+      new Set(['attempt', 'caseTallies', 'dispatch', 'log', 'openTasks', 'ratings', 'tally', 'unrated']),
+    );
+    expect(most.scorecards().some((c) => c.rejectedInvalid > 0 && c.sentBackForRework > 0 && c.late > 0)).toBe(true);
   });
 
   it('give back public figures that answer, and go on following the ledger, as the tally they were taken of', () => {
-    for (const cut of [1, 137, Math.floor(records.length / 2), records.length - 5]) {
-      const original = new TransparencyTally();
-      for (const r of records.slice(0, cut)) original.add(r);
-      const restored = new TransparencyTally();
-      throughText(original, restored);
-      expect(restored.held()).toEqual(original.held());
-      for (const r of records.slice(cut)) {
-        original.add(r);
-        restored.add(r);
-      }
-      expect(restored.figures(), `cut ${cut}`).toEqual(original.figures());
-      expect(restored.held()).toEqual(original.held());
-    }
-    const whole = new TransparencyTally();
-    for (const r of records.slice(0, records.length - 5)) whole.add(r);
-    expect(new Set([...whole.snapshot()].map((line) => line[0]))).toEqual(
+    const most = takenBackAtEachCut(
+      records,
+      () => new TransparencyTally(),
+      (t) => ({ figures: t.figures(), held: t.held() }),
+    );
+    expect(new Set([...most.snapshot()].map((line) => line[0]))).toEqual(
       new Set(['service', 'processing', 'open', 'unrated']),
     );
   });
