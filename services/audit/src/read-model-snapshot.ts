@@ -1,5 +1,14 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
 import { once } from 'node:events';
 import { open } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
@@ -51,6 +60,7 @@ export async function writeSnapshot(
   lines: Iterable<SnapshotLine>,
 ): Promise<{ readonly lines: number; readonly bytes: number }> {
   mkdirSync(dirname(file), { recursive: true });
+  removeAbandonedPartials(file);
   const partial = join(dirname(file), `.${basename(file)}.${process.pid}.partial`);
   const out = createWriteStream(partial);
   const failed = once(out, 'error').then(([err]) => Promise.reject(err as Error));
@@ -75,6 +85,28 @@ export async function writeSnapshot(
     out.destroy();
     rmSync(partial, { force: true });
     throw err;
+  }
+}
+
+/**
+ * Removes what writes cut short left (a service killed while writing, at a stop that outlasted its
+ * grace): each is as large as a snapshot, and a new process writes under its own name. One whose
+ * process still runs (another replica's write, in a shared folder) is left alone.
+ */
+function removeAbandonedPartials(file: string): void {
+  const own = new RegExp(`^\\.${basename(file).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(\\d+)\\.partial$`);
+  for (const name of readdirSync(dirname(file))) {
+    const pid = Number(own.exec(name)?.[1]);
+    if (pid && !processRuns(pid)) rmSync(join(dirname(file), name), { force: true });
+  }
+}
+
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
