@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { domainEvent, heldAfter, variedCase } from './ledger-fixtures.test-helpers.js';
 import { ledgerEntryOf } from './ledger-record.js';
 import { LedgerReadModel, ReadModelCatchingUp } from './ledger-read-model.js';
+import { snapshotHeader } from './read-model-snapshot.js';
 import type { LedgerStore } from './ledger-store.js';
 import { SqliteLedgerStore } from './sqlite-ledger-store.js';
 
@@ -169,6 +170,21 @@ describe("the ledger read model's snapshot", () => {
     expect(next.said('ledger read model snapshot written')).toEqual([expect.objectContaining({ seq: whole.seq })]);
     await restarted.saveSnapshot(); // nothing new: not written again
     expect(next.said('ledger read model snapshot written')).toHaveLength(1);
+  });
+
+  it('writes, when asked at a stop during a read, a snapshot holding what was appended before it was asked', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'govmesh-snapshot-')), 'read-model.snapshot');
+    const store = new SqliteLedgerStore(':memory:');
+    await store.append(cases(0, 200));
+    const { view, open } = heldAfter(store, 1_024);
+    const model = new LedgerReadModel(view, { snapshot: { file, everyRecords: 10_000_000 } });
+    const first = model.catchUp(); // under way, held part-way
+    await new Promise((resolve) => setImmediate(resolve));
+    await store.append(cases(200, 10));
+    const saved = model.saveSnapshot(); // the service stops
+    open();
+    await Promise.all([first, saved]);
+    expect(await snapshotHeader(file)).toMatchObject({ seq: (await store.head()).seq });
   });
 
   it("sets aside another ledger's snapshot, another code's, or a damaged one, and reads the whole ledger", async () => {

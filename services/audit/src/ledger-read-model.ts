@@ -189,6 +189,9 @@ export class LedgerReadModel {
 
   private async read(): Promise<void> {
     const started = performance.now();
+    // Asked before this read began (a read under way when it was asked does not count as its).
+    const snapshotAsked = this.snapshotAsked;
+    this.snapshotAsked = false;
     this.reading = { fromSeq: this.lastSeq, toSeq: undefined, startedAt: started };
     // The first read of a long-used ledger takes a while (14 s for 150,000 cases' 2.1 million
     // records at a govmesh up start): a snapshot spares most of it, and a long read says how far
@@ -220,13 +223,8 @@ export class LedgerReadModel {
     if (ms > 1_000)
       this.logger?.info({ records: this.lastSeq - from, ms: Math.round(ms) }, 'ledger read model caught up');
     this.sinceSnapshot += this.lastSeq - from;
-    if (
-      this.snapshot &&
-      this.sinceSnapshot > 0 &&
-      (this.snapshotAsked || this.sinceSnapshot >= this.snapshot.everyRecords)
-    )
+    if (this.snapshot && this.sinceSnapshot > 0 && (snapshotAsked || this.sinceSnapshot >= this.snapshot.everyRecords))
       await this.writeSnapshot(this.snapshot.file);
-    this.snapshotAsked = false;
   }
 
   /** The hash of record `seq`, or undefined when the ledger has no such record. */
