@@ -203,6 +203,13 @@ export interface CitizenInput {
   readonly values: Record<string, unknown>;
 }
 
+/**
+ * The refusal of any Update that reaches a case while one of its local activities has not returned
+ * to it: nothing is wrong with the message, and the same message sent again a moment later is
+ * taken (`@govmesh/case-client` does so itself, within its deadline).
+ */
+export const CASE_BUSY = 'CASE.BUSY';
+
 /** The bridge resumes a case with a partner's result; the validator refuses anything not assigned. */
 export const submitTaskResult = defineUpdate<'accepted', [PartnerResult]>('submitTaskResult');
 /** An officer decides an officer step or reviews a controlled step's output. */

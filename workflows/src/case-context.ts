@@ -74,6 +74,11 @@ export interface CaseContext {
   readonly local: LocalCaseActivities;
   /** Dispatching and reckoning deadlines: local for cases started after the second patch. */
   readonly localDispatch: LocalCaseActivities;
+  /**
+   * Whether a local activity the case called has not yet returned to it. Updates are refused
+   * meanwhile (`CASE_BUSY`, see `acceptMessages`).
+   */
+  readonly localActivityRunning: () => boolean;
   /** A partner step's first partner is chosen by its dispatch (cases started after that patch). */
   readonly choosesPartnerInDispatch: boolean;
   /**
@@ -120,6 +125,7 @@ export function caseActivities(
   | 'remote'
   | 'local'
   | 'localDispatch'
+  | 'localActivityRunning'
   | 'journal'
   | 'choosesPartnerInDispatch'
   | 'closesOpenWork'
@@ -182,7 +188,10 @@ export function caseActivities(
   // Look-ups go to the provider's registry service, asked by the case's own agency.
   const asksRegistryServices = has('registry-services');
   const inTurn = hasDefaultDeadlines ? oneAtATime() : <T>(call: () => Promise<T>) => call();
-  const [ownLocal, ownDispatch, publishing] = [local, localDispatch, localActivities].map((a) => inTurnOf(a, inTurn));
+  const running = { localActivities: 0 };
+  const [ownLocal, ownDispatch, publishing] = [local, localDispatch, localActivities].map((a) =>
+    inTurnOf(a, inTurn, a === remoteActivities ? undefined : running),
+  );
   const journal = new CaseJournal(caseId, {
     batched,
     numbersDispatches,
@@ -193,6 +202,7 @@ export function caseActivities(
     remote: remoteActivities,
     local: ownLocal!,
     localDispatch: ownDispatch!,
+    localActivityRunning: () => running.localActivities > 0,
     journal,
     choosesPartnerInDispatch,
     closesOpenWork,
@@ -234,11 +244,24 @@ function oneAtATime(): <T>(call: () => Promise<T>) => Promise<T> {
 function inTurnOf(
   activities: LocalCaseActivities,
   inTurn: <T>(call: () => Promise<T>) => Promise<T>,
+  running?: { localActivities: number },
 ): LocalCaseActivities {
   return Object.fromEntries(
     (Object.keys(LOCAL_ACTIVITY_NAMES) as Array<keyof LocalCaseActivities>).map((name) => [
       name,
-      (...args: unknown[]) => inTurn(() => (activities[name] as (...a: unknown[]) => Promise<unknown>)(...args)),
+      (...args: unknown[]) => {
+        const call = inTurn(() => (activities[name] as (...a: unknown[]) => Promise<unknown>)(...args));
+        if (!running) return call;
+        // Counted from the call (while it waits its turn too) until it settles. The caller is given
+        // the call itself: a wrapper would add promise steps to its path, and the order in which
+        // branches resumed together issue their commands would change, which replay must match.
+        running.localActivities += 1;
+        const settled = () => {
+          running.localActivities -= 1;
+        };
+        void call.then(settled, settled);
+        return call;
+      },
     ]),
   ) as unknown as LocalCaseActivities;
 }

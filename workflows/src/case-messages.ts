@@ -20,6 +20,7 @@ import type { CaseContext } from './case-context.js';
 import {
   validateCitizenInput,
   validateClaim,
+  validateNotBusy,
   validateDecision,
   validateResult,
   validateRevocation,
@@ -35,7 +36,22 @@ export function acceptMessages({
   open,
   closesOpenWork,
   journal,
+  localActivityRunning,
 }: CaseContext): void {
+  // Every Update is refused (CASE_BUSY, sent again by its client) while a local activity has not
+  // returned to the case. Temporal's worker records a local activity's result in the workflow task
+  // it finishes in, but can hand the result to the case only in the next one, when that task also
+  // answered a query (or was heartbeaten). An Update in that next task is handed over first, so
+  // its acceptance comes before the commands the result leads to; a replay hands the result over
+  // in the first task and meets those commands before the acceptance: every later workflow task
+  // of the case failed ("… does not handle HistoryEvent(… WorkflowExecutionUpdateAccepted)", a CI
+  // run on 2026-12-04; forced-task-replay.test.ts). A refusal leaves no trace in the history.
+  const unlessBusy =
+    <M>(validate: (message: M) => void) =>
+    (message: M): void => {
+      validateNotBusy(localActivityRunning());
+      validate(message);
+    };
   setHandler(caseStateQuery, () => state);
   setHandler(
     submitTaskResult,
@@ -43,6 +59,7 @@ export function acceptMessages({
       const { result, outputDigest } = answer;
       if (open.dispatching.has(result.taskId)) {
         // A partner quicker than its own dispatch: checked now that the case knows whom it chose.
+        // Such an answer is refused as busy since 2026-12-04; this wait replays the cases that took one.
         await condition(() => !open.dispatching.has(result.taskId));
         validateResult(open, answer, contracts);
       }
@@ -51,7 +68,7 @@ export function acceptMessages({
       if (outputDigest) assignment.outputDigest = outputDigest;
       return 'accepted' as const;
     },
-    { validator: (r: PartnerResult) => validateResult(open, r, contracts) },
+    { validator: unlessBusy((r: PartnerResult) => validateResult(open, r, contracts)) },
   );
   setHandler(
     revokePartnerTask,
@@ -59,7 +76,7 @@ export function acceptMessages({
       open.assignments.get(taskIdOf(caseId, r.stepId))!.revocation = r;
       return 'revoked' as const;
     },
-    { validator: (r: PartnerTaskRevocation) => validateRevocation(open, taskIdOf(caseId, r.stepId), r) },
+    { validator: unlessBusy((r: PartnerTaskRevocation) => validateRevocation(open, taskIdOf(caseId, r.stepId), r)) },
   );
   setHandler(
     decideOfficerTask,
@@ -67,7 +84,7 @@ export function acceptMessages({
       open.officerTasks.get(d.stepId)!.decision = d;
       return 'accepted' as const;
     },
-    { validator: (d: OfficerDecision) => validateDecision(open, d, contracts) },
+    { validator: unlessBusy((d: OfficerDecision) => validateDecision(open, d, contracts)) },
   );
   setHandler(
     claimOfficerTask,
@@ -87,7 +104,7 @@ export function acceptMessages({
       journal.refreshVisibility();
       return { version: task.version, claimedBy: task.claimedBy ?? null };
     },
-    { validator: (c: OfficerTaskClaim) => validateClaim(open, c) },
+    { validator: unlessBusy((c: OfficerTaskClaim) => validateClaim(open, c)) },
   );
   setHandler(
     provideCitizenInput,
@@ -95,7 +112,11 @@ export function acceptMessages({
       open.citizenRequests.get(c.stepId)!.provided = c.values;
       return 'accepted' as const;
     },
-    { validator: (c: CitizenInput) => validateCitizenInput(open, contracts.application.schema, application, c) },
+    {
+      validator: unlessBusy((c: CitizenInput) =>
+        validateCitizenInput(open, contracts.application.schema, application, c),
+      ),
+    },
   );
   setHandler(
     withdrawCase,
@@ -103,6 +124,6 @@ export function acceptMessages({
       open.withdrawal = { withdrawnBy: w.withdrawnBy, reason: w.reason };
       return 'withdrawn' as const;
     },
-    { validator: (w: CaseWithdrawal) => validateWithdrawal(state, open, w, closesOpenWork) },
+    { validator: unlessBusy((w: CaseWithdrawal) => validateWithdrawal(state, open, w, closesOpenWork)) },
   );
 }

@@ -4,14 +4,15 @@ import type { PinnedContracts } from '@govmesh/contracts/standards';
 import { ApplicationFailure } from '@temporalio/workflow';
 
 import { assign, clone } from './application-paths.js';
-import type {
-  CaseState,
-  CaseWithdrawal,
-  CitizenInput,
-  OfficerDecision,
-  OfficerTaskClaim,
-  PartnerResult,
-  PartnerTaskRevocation,
+import {
+  CASE_BUSY,
+  type CaseState,
+  type CaseWithdrawal,
+  type CitizenInput,
+  type OfficerDecision,
+  type OfficerTaskClaim,
+  type PartnerResult,
+  type PartnerTaskRevocation,
 } from './case-api.js';
 import { attemptKey, type OfficerTask, type OfficerTaskKind, type OpenWork } from './case-model.js';
 
@@ -28,6 +29,12 @@ function refuse(type: string, message: string, reasons?: readonly string[]): nev
     ...(reasons ? { details: [reasons] } : {}),
     nonRetryable: true,
   });
+}
+
+/** Refuses every Update while a local activity of the case has not returned to it (see `acceptMessages`). */
+export function validateNotBusy(localActivityRunning: boolean): void {
+  if (localActivityRunning)
+    refuse(CASE_BUSY, 'the case is between steps (its last call has not returned to it): send the message again');
 }
 
 /** Refuses a result the case did not ask this partner for, a second result, or an invalid output. */

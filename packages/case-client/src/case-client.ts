@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
 import { Role, type ServiceDefinition } from '@govmesh/contracts/service-definition';
 import type { PinnedContracts } from '@govmesh/contracts/standards';
 import { PartnerId } from '@govmesh/contracts/topics';
@@ -36,8 +38,16 @@ import {
   type WorkflowExecutionInfo,
 } from '@temporalio/client';
 
-import { CaseClosed, CaseStillRunning, classify } from './case-failure.js';
+import { CaseBusy, CaseClosed, CaseStillRunning, classify } from './case-failure.js';
 import { exactStartTime, inboxPage, type InboxPage } from './inbox-page.js';
+
+/**
+ * The pauses before a message a busy case refused is sent again: doubling from the first to the
+ * last. A case is busy for milliseconds (a local activity's result on its way), or for as long as
+ * one of its calls outlasts a workflow task (seconds).
+ */
+const FIRST_BUSY_PAUSE_MS = 10;
+const LAST_BUSY_PAUSE_MS = 500;
 
 /** A case in the officers' inbox: its officer tasks (undefined: too old to list them; ask it), and when it started. */
 export interface InboxCase {
@@ -304,14 +314,24 @@ export class CaseClient {
 
   /**
    * An Update within the client's deadline (and until `signal` aborts, when given), its refusal
-   * classified (CaseRefused, CaseClosed, …).
+   * classified (CaseRefused, CaseClosed, …). A case refuses every message for a moment while a
+   * call of its own returns to it (CaseBusy): the Update is sent again, ever less often, until the
+   * deadline, and CaseBusy (retriable) is thrown only when it has passed.
    */
   private async call<T>(caseId: string, update: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    const withinDeadline = () => this.client.withDeadline(Date.now() + this.timeoutMs, update);
-    try {
-      return await (signal ? this.untilAborted(signal, withinDeadline) : withinDeadline());
-    } catch (err) {
-      throw classify(err, caseId, this.timeoutMs) ?? err;
+    const deadline = Date.now() + this.timeoutMs;
+    const withinDeadline = () => this.client.withDeadline(deadline, update);
+    for (let pauseMs = FIRST_BUSY_PAUSE_MS; ; pauseMs = Math.min(pauseMs * 2, LAST_BUSY_PAUSE_MS)) {
+      let failure: unknown;
+      try {
+        return await (signal ? this.untilAborted(signal, withinDeadline) : withinDeadline());
+      } catch (err) {
+        failure = classify(err, caseId, this.timeoutMs) ?? err;
+      }
+      if (!(failure instanceof CaseBusy) || Date.now() + pauseMs >= deadline) throw failure;
+      await sleep(pauseMs, undefined, signal ? { signal } : {}).catch(() => {
+        throw failure;
+      });
     }
   }
 

@@ -1,4 +1,5 @@
 import { RejectionCode } from '@govmesh/contracts/task-messages';
+import { CASE_BUSY } from '@govmesh/workflows/case-api';
 import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 
 /**
@@ -47,6 +48,20 @@ export class CaseUnreachable extends CaseFailure {
   }
 }
 
+/**
+ * The case refused the message as busy (a call of its own had not returned to it) for as long as
+ * the client was allowed to send it again: nothing is wrong with the message; send it later.
+ */
+export class CaseBusy extends CaseFailure {
+  readonly code = CASE_BUSY;
+  readonly retriable = true;
+  constructor(caseId: string, timeoutMs: number) {
+    super(
+      `case ${caseId} was busy for ${timeoutMs / 1000} s, refusing the message each time it was sent: send it later`,
+    );
+  }
+}
+
 /** An erasure was ordered for a case that has not closed: it is erased only once it has. */
 export class CaseStillRunning extends CaseFailure {
   readonly code = 'ERASURE.CASE_RUNNING';
@@ -66,6 +81,7 @@ export function classify(err: unknown, caseId: string, timeoutMs = 0): CaseFailu
   if (err instanceof CaseFailure) return err;
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
     const details: unknown = err.cause.details?.[0];
+    if (err.cause.type === CASE_BUSY) return new CaseBusy(caseId, timeoutMs);
     const reasons = Array.isArray(details) ? details.map(String) : [err.cause.message];
     return new CaseRefused(err.cause.type ?? 'CASE.REFUSED', err.cause.message, reasons);
   }

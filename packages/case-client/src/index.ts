@@ -7,7 +7,15 @@ export {
   type InboxPage,
   type InboxSlice,
 } from './inbox-page.js';
-export { CaseClosed, CaseFailure, CaseRefused, CaseStillRunning, CaseUnreachable, classify } from './case-failure.js';
+export {
+  CaseBusy,
+  CaseClosed,
+  CaseFailure,
+  CaseRefused,
+  CaseStillRunning,
+  CaseUnreachable,
+  classify,
+} from './case-failure.js';
 export { heldTasks, takeBackPartnerTasks, type HeldTask, type TakeBackOutcome } from './partner-tasks.js';
 export { ensureCaseSearchAttributes, SearchAttributesMissing } from './search-attributes.js';
 export {
