@@ -7,6 +7,7 @@ import type { ServiceDefinition, TaskStep } from '@govmesh/contracts/service-def
 import { validateServiceDefinition } from '@govmesh/contracts/validate-service-definition';
 import { CloudEventPublisher, createKafka, ensureTopics, personalData } from '@govmesh/messaging';
 import { createAgency, offerOf } from '@govmesh/agency-sdk';
+import { updatesSentAgainWhileBusy } from '@govmesh/case-client';
 import type { PlatformStore } from '@govmesh/api';
 import { DEMO_AGENCIES, demoRegistry, demoRegistryAddress } from '@govmesh/demo';
 import { DevelopmentIssuer } from '@govmesh/tokens';
@@ -109,7 +110,12 @@ export async function startPlatform(
   const publisher = new CloudEventPublisher(kafka);
   const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
   const connection = await Connection.connect({ address: temporalAddress });
-  const client = new Client({ connection, interceptors: temporalClientTracing(), dataConverter: testDataConverter() });
+  // Tests send Updates to cases directly: one a case refuses as busy is sent again, as CaseClient does.
+  const client = new Client({
+    connection,
+    interceptors: { workflow: [...temporalClientTracing().workflow, updatesSentAgainWhileBusy()] },
+    dataConverter: testDataConverter(),
+  });
   const taskQueue = `e2e-cases-${suffix}`;
   const directory = new PartnerDirectory(options.registry ? [] : profiles, options.standings);
   const registry = options.registry

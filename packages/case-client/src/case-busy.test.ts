@@ -1,7 +1,13 @@
 import { CASE_BUSY, type PartnerResult } from '@govmesh/workflows/case-api';
-import { ApplicationFailure, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import {
+  ApplicationFailure,
+  WorkflowUpdateFailedError,
+  type Client,
+  type WorkflowStartUpdateInput,
+} from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 
+import { updatesSentAgainWhileBusy } from './busy-cases.js';
 import { CaseClient } from './case-client.js';
 import { CaseBusy, CaseRefused } from './case-failure.js';
 
@@ -76,5 +82,29 @@ describe('a message to a case that is busy', () => {
     const failure = await new CaseClient(client).submitResult('c-1', result, 'm-1').catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(CaseRefused);
     expect(sent).toHaveLength(1);
+  });
+});
+
+describe('a Temporal client with updatesSentAgainWhileBusy', () => {
+  it('sends an Update a case refused as busy again, under the same id, and passes any other outcome on', async () => {
+    const outcomes = [
+      { failure: { applicationFailureInfo: { type: CASE_BUSY } } },
+      { failure: { applicationFailureInfo: { type: CASE_BUSY } } },
+      { failure: { applicationFailureInfo: { type: 'TASK.DUPLICATE_RESULT' } } },
+    ];
+    const sentIds: string[] = [];
+    const input: WorkflowStartUpdateInput = {
+      updateName: 'submitTaskResult',
+      args: [result],
+      workflowExecution: { workflowId: 'c-1' },
+      headers: {},
+      options: { updateId: 'm-1' },
+    };
+    const output = await updatesSentAgainWhileBusy(1).startUpdate!(input, (sent) => {
+      sentIds.push(sent.options.updateId!);
+      return Promise.resolve({ updateId: 'm-1', workflowRunId: 'r-1', outcome: outcomes[sentIds.length - 1]! });
+    });
+    expect(sentIds).toEqual(['m-1', 'm-1', 'm-1']);
+    expect(output.outcome?.failure?.applicationFailureInfo?.type).toBe('TASK.DUPLICATE_RESULT');
   });
 });

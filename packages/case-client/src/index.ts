@@ -1,3 +1,4 @@
+export { updatesSentAgainWhileBusy } from './busy-cases.js';
 export { CaseClient, type CaseClientOptions, type InboxCase } from './case-client.js';
 export {
   InvalidPageToken,

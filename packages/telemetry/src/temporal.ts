@@ -3,14 +3,14 @@ import {
   OpenTelemetryActivityOutboundInterceptor,
   OpenTelemetryWorkflowClientInterceptor,
 } from '@temporalio/interceptors-opentelemetry';
-import type { ClientInterceptors } from '@temporalio/client';
+import type { ClientInterceptors, WorkflowClientInterceptor } from '@temporalio/client';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 
 /**
  * A Temporal client's interceptors: starting a case, signalling it, sending it an Update or a
  * query each get a span, and carry the active trace context to the case in Temporal headers.
  */
-export function temporalClientTracing(): ClientInterceptors {
+export function temporalClientTracing(): ClientInterceptors & { workflow: WorkflowClientInterceptor[] } {
   return { workflow: [new OpenTelemetryWorkflowClientInterceptor()] };
 }
 

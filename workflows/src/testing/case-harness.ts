@@ -1,7 +1,7 @@
 import { domainEventId } from '@govmesh/contracts/case-ids';
 import type { Deadline, ServiceDefinition, Step } from '@govmesh/contracts/service-definition';
 import type { TaskResultData } from '@govmesh/contracts/task-messages';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { Client, Connection, type WorkflowClientInterceptor, type WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { ApplicationFailure } from '@temporalio/common';
 import { fileURLToPath } from 'node:url';
@@ -85,7 +85,7 @@ export interface CaseCalls {
   readonly agencyRuns: { agency: string; activity: string; stepId: string }[];
   /** What the case answered each result sent from within a dispatch: 'accepted' or the refusal's type. */
   readonly answersWithinDispatch: string[];
-  /** How often the case refused such an answer as busy (CASE.BUSY) before it took it. */
+  /** How often a case refused an Update as busy (CASE.BUSY); each was sent again until taken. */
   busyRefusals: number;
   /** Every deadline the case asked the due date of, in order. */
   readonly dueDates: Deadline[];
@@ -210,17 +210,18 @@ export async function startCaseHarness(options: CaseHarnessOptions): Promise<Cas
       const receipt = await activities.dispatchTask({ ...request, partnerId });
       if (options.partnerAnswersWithinDispatch) {
         const result = { taskId: request.taskId, attempt: request.attempt, outcome: 'failed' as const, reason: 'busy' };
-        void whileBusy(
-          () =>
-            client.workflow
-              .getHandle(request.caseId)
-              .executeUpdate(submitTaskResult, { args: [{ partnerId, result }] }),
-          () => (calls.busyRefusals += 1),
-        ).then(
-          () => calls.answersWithinDispatch.push('accepted'),
-          (err: unknown) =>
-            calls.answersWithinDispatch.push((err as { cause?: { type?: string } }).cause?.type ?? String(err)),
-        );
+        void client.workflow
+          .getHandle(request.caseId)
+          // One id for the answer, however often it is sent, as the bridge gives it.
+          .executeUpdate(submitTaskResult, {
+            args: [{ partnerId, result }],
+            updateId: `${partnerId}/${request.taskId}#${request.attempt}`,
+          })
+          .then(
+            () => calls.answersWithinDispatch.push('accepted'),
+            (err: unknown) =>
+              calls.answersWithinDispatch.push((err as { cause?: { type?: string } }).cause?.type ?? String(err)),
+          );
         // 'after-a-heartbeat': the dispatch returns only after the worker has heartbeaten the workflow
         // task (at 80 % of its 1 s timeout, below) and the server has handed the case the answer.
         if (options.partnerAnswersWithinDispatch === 'after-a-heartbeat')
@@ -276,7 +277,11 @@ export async function startCaseHarness(options: CaseHarnessOptions): Promise<Cas
 
   const nativeConnection = await NativeConnection.connect({ address: options.address });
   const connection = await Connection.connect({ address: options.address });
-  const client = new Client({ connection, namespace });
+  const client = new Client({
+    connection,
+    namespace,
+    interceptors: { workflow: [sentAgainWhileBusy(() => (calls.busyRefusals += 1))] },
+  });
   const workflowCode =
     'bundle' in options.workflows
       ? { workflowBundle: options.workflows.bundle }
@@ -472,15 +477,19 @@ function flattenSteps(steps: readonly Step[]): Step[] {
   return steps.flatMap((s) => ('parallel' in s ? flattenSteps(s.parallel) : [s]));
 }
 
-/** An Update sent again while the case refuses it as busy, as `@govmesh/case-client` does. */
-async function whileBusy<T>(update: () => Promise<T>, refused: () => void): Promise<T> {
-  for (;;) {
-    try {
-      return await update();
-    } catch (err) {
-      if ((err as { cause?: { type?: string } }).cause?.type !== CASE_BUSY) throw err;
-      refused();
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
+/**
+ * Updates a case refuses as busy (CASE_BUSY) sent again, 20 ms apart, under the same id, as
+ * `@govmesh/case-client` does (`updatesSentAgainWhileBusy`; this package cannot import it).
+ */
+function sentAgainWhileBusy(refused: () => void): WorkflowClientInterceptor {
+  return {
+    async startUpdate(input, next) {
+      for (;;) {
+        const output = await next(input);
+        if (output.outcome?.failure?.applicationFailureInfo?.type !== CASE_BUSY) return output;
+        refused();
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+  };
 }
