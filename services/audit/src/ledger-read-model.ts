@@ -227,12 +227,6 @@ export class LedgerReadModel {
       await this.writeSnapshot(this.snapshot.file);
   }
 
-  /** The hash of record `seq`, or undefined when the ledger has no such record. */
-  private async hashAt(seq: number): Promise<string | undefined> {
-    for await (const record of this.store.records(seq)) return record.seq === seq ? record.hash : undefined;
-    return undefined;
-  }
-
   /**
    * Takes the tallies back from the snapshot, if it is this code's and the ledger still holds its
    * last record: true when it did. Otherwise (or a damaged file) says why, and the read goes on
@@ -251,7 +245,7 @@ export class LedgerReadModel {
       const { seq: headSeq } = await this.store.head();
       if (header.seq > headSeq)
         return notUsed(`it holds ${header.seq} records and the ledger ${headSeq}: it is another ledger's`);
-      if ((await this.hashAt(header.seq)) !== header.hash)
+      if ((await this.store.hashAt(header.seq)) !== header.hash)
         return notUsed(`the ledger's record ${header.seq} is not the one it was taken at: it is another ledger's`);
       const scorecards = new ScorecardTally();
       const transparency = new TransparencyTally();
@@ -284,7 +278,7 @@ export class LedgerReadModel {
       for (const line of transparencyTally.snapshot()) yield ['t', line];
     }
     try {
-      const hash = await this.hashAt(seq);
+      const hash = await this.store.hashAt(seq);
       if (hash === undefined) return;
       // Inside the read's run: no other read changes the tallies while they are written.
       const { bytes } = await writeSnapshot(file, { seq, hash }, lines());

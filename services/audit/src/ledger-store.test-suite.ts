@@ -74,6 +74,10 @@ export function describeLedgerStore(backend: LedgerBackend): void {
         signedThrough: 0,
       });
       expect((await store.caseRecords('case-1')).map((r) => r.seq)).toEqual([2, 4]);
+      expect(await store.hashAt(4)).toBe(second.appended[0]!.hash);
+      expect(await store.hashAt(1)).toBe(first.appended[0]!.hash);
+      expect(await store.hashAt(6)).toBeUndefined();
+      expect(await store.hashAt(0)).toBeUndefined();
       await store.close();
     });
 

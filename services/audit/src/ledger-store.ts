@@ -19,6 +19,8 @@ export interface LedgerStore {
   /** Appends in one transaction, in order; an event id already stored is skipped. */
   append(entries: readonly LedgerEntry[]): Promise<AppendOutcome>;
   head(): Promise<{ readonly seq: number; readonly hash: string }>;
+  /** The hash of record `seq` alone (one row), or undefined when the ledger holds no such record. */
+  hashAt(seq: number): Promise<string | undefined>;
   records(fromSeq?: number): AsyncIterable<LedgerRecord>;
   /**
    * The records' facts alone, as the read model counts them: a read of the whole ledger at the

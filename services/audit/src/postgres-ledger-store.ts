@@ -143,6 +143,11 @@ export class PostgresLedgerStore implements LedgerStore {
     return this.headOf(this.pool);
   }
 
+  async hashAt(seq: number): Promise<string | undefined> {
+    const { rows } = await this.pool.query<{ hash: string }>(`SELECT hash FROM ${this.table} WHERE seq = $1`, [seq]);
+    return rows[0]?.hash;
+  }
+
   records(fromSeq = 1): AsyncIterable<LedgerRecord> {
     return this.paged('*', fromSeq, toRecord);
   }

@@ -118,6 +118,11 @@ export class SqliteLedgerStore implements LedgerStore {
     return Promise.resolve(this.headSync());
   }
 
+  hashAt(seq: number): Promise<string | undefined> {
+    const row = this.db.prepare<[number], { hash: string }>('SELECT hash FROM ledger_records WHERE seq = ?').get(seq);
+    return Promise.resolve(row?.hash);
+  }
+
   records(fromSeq = 1): AsyncIterable<LedgerRecord> {
     return this.paged('*', fromSeq, toRecord);
   }
