@@ -4,16 +4,16 @@ import type { PinnedContracts } from '@govmesh/contracts/standards';
 import { ApplicationFailure } from '@temporalio/workflow';
 
 import { assign, clone } from './application-paths.js';
-import {
-  CASE_BUSY,
-  type CaseState,
-  type CaseWithdrawal,
-  type CitizenInput,
-  type OfficerDecision,
-  type OfficerTaskClaim,
-  type PartnerResult,
-  type PartnerTaskRevocation,
+import type {
+  CaseState,
+  CaseWithdrawal,
+  CitizenInput,
+  OfficerDecision,
+  OfficerTaskClaim,
+  PartnerResult,
+  PartnerTaskRevocation,
 } from './case-api.js';
+import { CASE_BUSY } from './case-api.js';
 import { attemptKey, type OfficerTask, type OfficerTaskKind, type OpenWork } from './case-model.js';
 
 /**
