@@ -240,7 +240,7 @@ function oneAtATime(): <T>(call: () => Promise<T>) => Promise<T> {
   };
 }
 
-/** The activities, each call taking its turn. */
+/** The activities, each call taking its turn, and counted in `running` (when given) until it settles. */
 function inTurnOf(
   activities: LocalCaseActivities,
   inTurn: <T>(call: () => Promise<T>) => Promise<T>,

@@ -1,3 +1,4 @@
+import { updatesSentAgainWhileBusy } from '@govmesh/workflows/busy-cases';
 import { CASE_BUSY, type PartnerResult } from '@govmesh/workflows/case-api';
 import {
   ApplicationFailure,
@@ -7,7 +8,6 @@ import {
 } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 
-import { updatesSentAgainWhileBusy } from './busy-cases.js';
 import { CaseClient } from './case-client.js';
 import { CaseBusy, CaseRefused } from './case-failure.js';
 
@@ -100,7 +100,7 @@ describe('a Temporal client with updatesSentAgainWhileBusy', () => {
       headers: {},
       options: { updateId: 'm-1' },
     };
-    const output = await updatesSentAgainWhileBusy(1).startUpdate!(input, (sent) => {
+    const output = await updatesSentAgainWhileBusy({ pauseMs: 1 }).startUpdate!(input, (sent) => {
       sentIds.push(sent.options.updateId!);
       return Promise.resolve({ updateId: 'm-1', workflowRunId: 'r-1', outcome: outcomes[sentIds.length - 1]! });
     });

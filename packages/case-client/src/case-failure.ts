@@ -80,8 +80,8 @@ const GRPC_DEADLINE_EXCEEDED = 4;
 export function classify(err: unknown, caseId: string, timeoutMs = 0): CaseFailure | undefined {
   if (err instanceof CaseFailure) return err;
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
-    const details: unknown = err.cause.details?.[0];
     if (err.cause.type === CASE_BUSY) return new CaseBusy(caseId, timeoutMs);
+    const details: unknown = err.cause.details?.[0];
     const reasons = Array.isArray(details) ? details.map(String) : [err.cause.message];
     return new CaseRefused(err.cause.type ?? 'CASE.REFUSED', err.cause.message, reasons);
   }

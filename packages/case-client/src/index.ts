@@ -1,4 +1,4 @@
-export { updatesSentAgainWhileBusy } from './busy-cases.js';
+export { updatesSentAgainWhileBusy } from '@govmesh/workflows/busy-cases';
 export { CaseClient, type CaseClientOptions, type InboxCase } from './case-client.js';
 export {
   InvalidPageToken,

@@ -1,7 +1,7 @@
 import { domainEventId } from '@govmesh/contracts/case-ids';
 import type { Deadline, ServiceDefinition, Step } from '@govmesh/contracts/service-definition';
 import type { TaskResultData } from '@govmesh/contracts/task-messages';
-import { Client, Connection, type WorkflowClientInterceptor, type WorkflowHandle } from '@temporalio/client';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { ApplicationFailure } from '@temporalio/common';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +16,6 @@ import {
 } from '@temporalio/worker';
 
 import {
-  CASE_BUSY,
   caseStateQuery,
   claimOfficerTask,
   decideOfficerTask,
@@ -38,6 +37,7 @@ import {
   type StatutoryClockReading,
 } from '../case-activities.js';
 import { SHARED_WORKFLOW_MODULES } from '../bundling.js';
+import { updatesSentAgainWhileBusy } from '../busy-cases.js';
 import { agencyTaskQueue } from '../task-queues.js';
 
 /**
@@ -280,7 +280,7 @@ export async function startCaseHarness(options: CaseHarnessOptions): Promise<Cas
   const client = new Client({
     connection,
     namespace,
-    interceptors: { workflow: [sentAgainWhileBusy(() => (calls.busyRefusals += 1))] },
+    interceptors: { workflow: [updatesSentAgainWhileBusy({ refused: () => (calls.busyRefusals += 1) })] },
   });
   const workflowCode =
     'bundle' in options.workflows
@@ -475,21 +475,4 @@ export async function startCaseHarness(options: CaseHarnessOptions): Promise<Cas
 
 function flattenSteps(steps: readonly Step[]): Step[] {
   return steps.flatMap((s) => ('parallel' in s ? flattenSteps(s.parallel) : [s]));
-}
-
-/**
- * Updates a case refuses as busy (CASE_BUSY) sent again, 20 ms apart, under the same id, as
- * `@govmesh/case-client` does (`updatesSentAgainWhileBusy`; this package cannot import it).
- */
-function sentAgainWhileBusy(refused: () => void): WorkflowClientInterceptor {
-  return {
-    async startUpdate(input, next) {
-      for (;;) {
-        const output = await next(input);
-        if (output.outcome?.failure?.applicationFailureInfo?.type !== CASE_BUSY) return output;
-        refused();
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    },
-  };
 }
