@@ -41,7 +41,7 @@ export function acceptMessages({
   // Every Update is refused (CASE_BUSY, sent again by its client) while a local activity has not
   // returned to the case. Temporal's worker records a local activity's result in the workflow task
   // it finishes in, but can hand the result to the case only in the next one, when that task also
-  // answered a query (or was heartbeaten). An Update in that next task is handed over first, so
+  // answered a query. An Update in that next task is handed over first, so
   // its acceptance comes before the commands the result leads to; a replay hands the result over
   // in the first task and meets those commands before the acceptance: every later workflow task
   // of the case failed ("… does not handle HistoryEvent(… WorkflowExecutionUpdateAccepted)", a CI
