@@ -74,11 +74,30 @@ async function produceAs(credentials: KafkaCredentials | null, topic: string): P
  * arrives, else the error the consumer stopped with (kafkajs checks rights only once it joins and
  * fetches, not at subscribe).
  */
+/**
+ * The broker's answers while a group's coordinator is still being placed (a fresh broker creates
+ * `__consumer_offsets` on the first group's request): not a refusal, so the read is tried again.
+ */
+const COORDINATOR_NOT_READY = /not the correct coordinator|coordinator is not available|coordinator load in progress/i;
+
 async function readAs(
   credentials: KafkaCredentials | null,
   topic: string,
   groupId: string,
   waitMs = 15_000,
+): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    const answer = await readOnceAs(credentials, topic, groupId, waitMs);
+    if (!COORDINATOR_NOT_READY.test(answer) || attempt === 10) return answer;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+async function readOnceAs(
+  credentials: KafkaCredentials | null,
+  topic: string,
+  groupId: string,
+  waitMs: number,
 ): Promise<string> {
   // kafkajs reports a refused group as "Failed to find group coordinator" and keeps the broker's
   // own answer in a debug line: collect those answers so the test sees what the broker said.

@@ -34,11 +34,14 @@ export class KafkaUnreachable extends Error {
     cause: unknown,
   ) {
     super(
-      `Kafka did not answer "${operation}" within ${Math.round(waitedMs / 1000)} s (last error: ${(cause as Error)?.message ?? String(cause)})`,
+      `Kafka did not answer "${operation}" within ${seconds(waitedMs)} s (last error: ${(cause as Error)?.message ?? String(cause)})`,
       { cause },
     );
   }
 }
+
+/** Whole seconds, or tenths under ten: a wait of 0.6 s is not "0 s". */
+const seconds = (ms: number) => (ms < 10_000 ? (ms / 1000).toFixed(1) : String(Math.round(ms / 1000)));
 
 /**
  * Runs `operation` with an admin client of its own, and runs it again with a new one (so with

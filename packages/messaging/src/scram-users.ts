@@ -1,7 +1,9 @@
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
+import type { Socket } from 'node:net';
 
 import type { alterUserScramCredentialsV0 } from '@platformatic/kafka';
 
+import { KafkaUnreachable } from './kafka-admin.js';
 import type { KafkaCredentials, KafkaTls } from './kafka-security.js';
 
 const SASL_MECHANISMS = { 'scram-sha-512': 'SCRAM-SHA-512', 'scram-sha-256': 'SCRAM-SHA-256', plain: 'PLAIN' } as const;
@@ -10,6 +12,13 @@ const SASL_MECHANISMS = { 'scram-sha-512': 'SCRAM-SHA-512', 'scram-sha-256': 'SC
 const SCRAM_SHA_512 = 2;
 /** RFC 7677 asks for at least 4096; Kafka refuses fewer. */
 const ITERATIONS = 8192;
+
+/**
+ * How long the broker has to answer the change, connection included. @platformatic/kafka 1.22 (the
+ * last release whose dependencies install on Node 20 without engine warnings) has no request
+ * timeout of its own, so it is kept here.
+ */
+const ANSWER_WITHIN_MS = 10_000;
 
 /** Raised when the broker refuses to change a SASL user; names the user and the broker's reason. */
 export class ScramUserChangeRefused extends Error {
@@ -33,7 +42,9 @@ export function newSecret(): string {
  * Creates, re-keys and revokes SCRAM-SHA-512 users through the broker's own admin API
  * (AlterUserScramCredentials, KIP-554). kafkajs has no such call; @platformatic/kafka speaks the
  * protocol message, so no Java runs beside the API. The salted password is computed here, as the
- * Java admin client does, so the secret itself never crosses the wire.
+ * Java admin client does, so the secret itself never crosses the wire. The broker's refusal is
+ * `ScramUserChangeRefused`; a broker that cannot be reached or does not answer within 10 s is
+ * `KafkaUnreachable` (retriable), after which the change may be asked for again.
  */
 export class ScramUsers {
   constructor(
@@ -44,6 +55,7 @@ export class ScramUsers {
      */
     private readonly admin: KafkaCredentials | undefined,
     private readonly tls?: KafkaTls,
+    private readonly options: { answerWithinMs?: number } = {},
   ) {}
 
   /** Creates the user, or gives it a new password (the old one stops working at once). */
@@ -79,26 +91,47 @@ export class ScramUsers {
     const { Connection, alterUserScramCredentialsV0: alterScram } = await import('@platformatic/kafka');
     const connection = new Connection('govmesh-credentials', {
       connectTimeout: 5_000,
-      requestTimeout: 10_000,
       sasl: { mechanism: SASL_MECHANISMS[admin.mechanism], username: admin.username, password: admin.password },
       ...(this.tls ? { tls: { ...this.tls } } : {}),
     });
     const [host = '127.0.0.1', port = '9092'] = (this.brokers[0] ?? '').split(':');
+    const started = Date.now();
+    const answerWithinMs = this.options.answerWithinMs ?? ANSWER_WITHIN_MS;
     try {
-      await connection.connect(host, Number(port));
-      const response = await alterScram.api.async(connection, [], upsertions);
+      // One deadline over the connection, its SASL exchange and the request: the client's own
+      // connect timeout covers only the TCP connection, and a broker that accepted it but never
+      // answered would hold onboarding for ever.
+      const response = await withinDeadline(
+        (async () => {
+          await connection.connect(host, Number(port));
+          return alterScram.api.async(connection, [], upsertions);
+        })(),
+        answerWithinMs,
+        `the broker at ${host}:${port} did not answer within ${answerWithinMs / 1000} s`,
+      );
       const refused = response.results.find((r) => r.errorCode !== 0);
       if (refused)
         throw new ScramUserChangeRefused(refused.user, refused.errorMessage ?? `error code ${refused.errorCode}`);
     } catch (err) {
       if (err instanceof ScramUserChangeRefused) throw err;
       // A refusal at the protocol level arrives as an error whose response carries the per-user results.
-      const result = (
-        err as { response?: alterUserScramCredentialsV0.AlterUserScramCredentialsResponse }
-      ).response?.results.find((r) => r.errorCode !== 0);
+      const response = (err as { response?: alterUserScramCredentialsV0.AlterUserScramCredentialsResponse }).response;
+      if (!response) throw new KafkaUnreachable(`change the SASL user ${user}`, Date.now() - started, err);
+      const result = response.results.find((r) => r.errorCode !== 0);
       throw new ScramUserChangeRefused(result?.user ?? user, result?.errorMessage ?? (err as Error).message);
     } finally {
-      await connection.close().catch(() => undefined);
+      // close() ends the socket and waits for the broker to close its side, which a broker that
+      // stopped answering never does: wait a moment, then drop the socket.
+      await withinDeadline(connection.close(), 1_000, 'closing').catch(() => undefined);
+      (connection.socket as Socket | undefined)?.destroy();
     }
   }
+}
+
+function withinDeadline<T>(work: Promise<T>, ms: number, reason: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(reason)), ms);
+  });
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
 }

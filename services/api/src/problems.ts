@@ -2,6 +2,7 @@ import { CaseFailure, CaseRefused, InvalidPageToken } from '@govmesh/case-client
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
+import { KafkaUnreachable } from '@govmesh/messaging';
 import { Unauthenticated } from '@govmesh/tokens';
 
 import { AuditUnavailable } from './adapters/http-audit-reader.js';
@@ -128,6 +129,13 @@ export function problemHandler(
     else if (err instanceof RevisionTaken)
       problem = new ApiProblem(409, 'Published concurrently', `${err.message}; read it and publish again`, {
         code: err.code,
+      });
+    else if (err instanceof KafkaUnreachable)
+      // Onboarding and credential changes ask the broker first and store nothing until it answers,
+      // so the same request can simply be sent again.
+      problem = new ApiProblem(503, 'The message broker is not available', err.message, {
+        code: err.code,
+        retryAfterSeconds: 5,
       });
     else if (err instanceof InvalidPageToken)
       problem = new ApiProblem(400, 'Invalid request', err.message, {

@@ -7,6 +7,7 @@ import {
   loadCaseDataKeys,
   sliceOfInbox,
 } from '@govmesh/case-client';
+import { KafkaUnreachable } from '@govmesh/messaging';
 import { DefaultPayloadConverter } from '@temporalio/common';
 import { createHash } from 'node:crypto';
 import { createServer as createHttpServer } from 'node:http';
@@ -1118,6 +1119,20 @@ describe('the govmesh HTTP API', () => {
       message:
         "step verify-identity: run names identity-office's verifyIdentity, which no worker offers yet; accepted as not yet deployed, its cases wait for it (or its fallback) until one does [agency-not-yet-deployed]",
     });
+  });
+
+  it('answers 503 with Retry-After when the broker cannot take a partner, and keeps nothing, so the same request can be sent again', async () => {
+    const admin = await as('agency-admin');
+    const onboard = deps.partners.onboard.bind(deps.partners);
+    deps.partners.onboard = () =>
+      Promise.reject(new KafkaUnreachable('change the SASL user partner-acme-checks', 10_000, new Error('no answer')));
+    const refused = await request(app).post('/v1/partners').set('authorization', admin).send(profile).expect(503);
+    expect(refused.headers['retry-after']).toBe('5');
+    expect(body(refused)).toMatchObject({ code: 'KAFKA_UNREACHABLE', status: 503, instance: '/v1/partners' });
+    expect(body(refused).detail).toMatch(/change the SASL user partner-acme-checks/);
+    await request(app).get('/v1/partners/acme-checks').set('authorization', admin).expect(404);
+    deps.partners.onboard = onboard;
+    await request(app).post('/v1/partners').set('authorization', admin).send(profile).expect(201);
   });
 
   it('onboards and suspends partners; a partner reads only its own profile and scorecard', async () => {
