@@ -87,7 +87,7 @@ const REFUSAL_STATUS: Record<string, number> = {
 
 /**
  * A case's refusal keeps its own code and message; most mean "not now" (409). A case that did not
- * answer in time is 503: the request may be sent again.
+ * answer in time, or stayed busy, is 503 with Retry-After: the request may be sent again.
  */
 function caseRefusalProblem(err: CaseFailure): ApiProblem {
   const status = REFUSAL_STATUS[err.code] ?? (err.retriable ? 503 : 409);
@@ -106,7 +106,8 @@ function caseRefusalProblem(err: CaseFailure): ApiProblem {
     status,
     status === 409 ? 'The case is not waiting for this' : 'The case refused this',
     err.message,
-    { code: err.code, ...(errors ? { errors } : {}) },
+    // A busy or unreachable case: the same request may be sent again in a moment.
+    { code: err.code, ...(errors ? { errors } : {}), ...(status === 503 ? { retryAfterSeconds: 5 } : {}) },
   );
 }
 

@@ -1,5 +1,6 @@
 import { DOMAIN_EVENTS, RATING_WINDOW_DAYS } from '@govmesh/contracts/domain-events';
 import {
+  CaseBusy,
   CaseDataCodec,
   CaseRefused,
   CaseStillRunning,
@@ -145,7 +146,13 @@ class RecordingCases implements CaseEngine {
     else delete step.claimedBy;
     return Promise.resolve({ version: step.taskVersion, claimedBy: step.claimedBy ?? null });
   }
-  decide(_caseId: string, d: OfficerDecision) {
+  /** The next decision is refused as the case client does once a case stayed busy past its deadline. */
+  busyNext = false;
+  decide(caseId: string, d: OfficerDecision) {
+    if (this.busyNext) {
+      this.busyNext = false;
+      return Promise.reject(new CaseBusy(caseId, 30_000));
+    }
     // As the case refuses an officer's in-house work that its task type's contract refuses.
     if (d.output && 'clear' in d.output)
       return Promise.reject(
@@ -773,6 +780,28 @@ describe('the govmesh HTTP API', () => {
         { path: 'body.output.verifiedMonthlyNet', message: 'is required' },
       ],
     });
+  });
+
+  it('answers a decision that the case refused as busy past the deadline with 503 and Retry-After, and takes it when sent again', async () => {
+    const created = await request(app)
+      .post('/v1/cases')
+      .set('authorization', await as('citizen'))
+      .send({ serviceId: 'business-licence', application })
+      .expect(202);
+    const lin = `Bearer ${await token('officer', 'officer-lin', ['licensing-officer'])}`;
+    const decision = () =>
+      request(app)
+        .post(`/v1/tasks/${body(created).caseId}:decision/decision`)
+        .set('authorization', lin)
+        .send({ decision: 'approve', reasons: ['all in order'] });
+    cases.busyNext = true;
+    const busy = await decision().expect(503);
+    expect(busy.headers['retry-after']).toBe('5');
+    expect(body(busy)).toMatchObject({ code: 'CASE.BUSY', status: 503 });
+    expect(body(busy).detail).toMatch(/was busy for 30 s.*send it later/);
+    expect(cases.decisions).toEqual([]);
+    await decision().expect(202);
+    expect(cases.decisions).toHaveLength(1);
   });
 
   it('pages a large inbox: overdue cases first, then newest first, each case once, the next page in the Link header', async () => {
