@@ -27,6 +27,13 @@ export const Problem = z.object({
     .optional(),
 });
 
+/** What a route that sends a message to a case answers when the case cannot take it now. */
+export const CASE_NOT_ANSWERING = {
+  description:
+    'the case did not answer in time (CASE.UNREACHABLE) or stayed busy (CASE.BUSY); nothing was taken: send it again after Retry-After',
+  schema: Problem,
+} as const;
+
 const Id = z.string().min(1).max(200).describe('the id of the service, case or partner the path names');
 export const IdParams = z.object({ id: Id });
 export const VersionParams = z.object({

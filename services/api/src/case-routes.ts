@@ -5,6 +5,7 @@ import { schemaErrors, withoutUndeclared, type SchemaError } from '@govmesh/cont
 import type { CaseState } from '@govmesh/workflows/case-api';
 
 import {
+  CASE_NOT_ANSWERING,
   CaseAccepted,
   CaseView,
   CitizenInputBody,
@@ -286,6 +287,7 @@ export const caseRoutes: RouteSpec[] = [
       404: { description: 'no such case', schema: Problem },
       409: { description: 'the case is not waiting for this', schema: Problem },
       422: { description: 'the values are invalid', schema: Problem },
+      503: CASE_NOT_ANSWERING,
     },
     async handle({ params, body, caller }, deps) {
       await caseFor(caller!, params.id, deps);
@@ -307,6 +309,7 @@ export const caseRoutes: RouteSpec[] = [
       202: { description: 'withdrawn; the case ends' },
       404: { description: 'no such case (or not yours)', schema: Problem },
       409: { description: 'the case has ended, or is being withdrawn already', schema: Problem },
+      503: CASE_NOT_ANSWERING,
     },
     async handle({ params, body, caller }, deps) {
       await caseFor(caller!, params.id, deps);

@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import type { OfficerTaskEntry } from '@govmesh/workflows/case-api';
 
 import {
+  CASE_NOT_ANSWERING,
   ClaimBody,
   DecisionBody,
   OfficerTaskDetail,
@@ -146,6 +147,7 @@ function claimRoute(action: 'claim' | 'release'): RouteSpec {
             : 'not claimed by the caller (CASE.NOT_YOUR_CLAIM), changed since the version sent, or not waiting',
         schema: Problem,
       },
+      503: CASE_NOT_ANSWERING,
     },
     async handle({ params, body, caller }, deps) {
       const { caseId, stepId, entry } = await waitingTask(caller!, params.id, deps);
@@ -271,6 +273,7 @@ export const officerRoutes: RouteSpec[] = [
       403: { description: 'the task needs a role the caller does not hold', schema: Problem },
       404: { description: 'no such task', schema: Problem },
       409: { description: 'the task is not waiting for a decision', schema: Problem },
+      503: CASE_NOT_ANSWERING,
     },
     async handle({ params, body, caller }, deps) {
       const { caseId, stepId, step } = await officerStep(caller!, params.id, deps);
@@ -300,6 +303,7 @@ export const officerRoutes: RouteSpec[] = [
       202: { description: 'revoked' },
       404: { description: 'no such task', schema: Problem },
       409: { description: 'no partner holds the task now', schema: Problem },
+      503: CASE_NOT_ANSWERING,
     },
     async handle({ params, body, caller }, deps) {
       const { caseId, stepId } = await officerStep(caller!, params.id, deps);

@@ -28,6 +28,27 @@ describe('the OpenAPI document', () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
+  it('says where a request may be answered 503 because a case or the broker could not take it now', () => {
+    const statuses = new Map(
+      Object.values(document.paths as Record<string, Record<string, { operationId: string; responses: object }>>)
+        .flatMap((ops) => Object.values(ops))
+        .map((op) => [op.operationId, Object.keys(op.responses)]),
+    );
+    // Each sends a message to a case (CASE.BUSY, CASE.UNREACHABLE) or changes a Kafka user (KAFKA_UNREACHABLE).
+    for (const id of [
+      'provideCitizenInput',
+      'withdrawApplication',
+      'claimTask',
+      'releaseTask',
+      'decideTask',
+      'revokePartnerTask',
+      'onboardPartner',
+      'rotatePartnerCredentials',
+      'changePartnerStatus',
+    ])
+      expect({ id, statuses: statuses.get(id) }).toEqual({ id, statuses: expect.arrayContaining(['503']) as unknown });
+  });
+
   it('types the bodies a domain validator reads: a service definition and a partner profile', () => {
     const body = (path: string, method: string) =>
       (
