@@ -12,6 +12,7 @@ import {
 } from '@govmesh/contracts/topics';
 import {
   CloudEventPublisher,
+  ScramUserChangeRefused,
   ScramUsers,
   createKafka,
   partnerGroup,
@@ -330,6 +331,27 @@ describe('the trust boundary on the real broker (SASL/SCRAM, ACLs)', () => {
       await worker.close();
       await ledger.stop();
     }
+  });
+
+  it('refuses to create a Kafka user for a partner, or for a process whose own password is wrong, and says which', async () => {
+    // The broker owns its users: a partner's principal may not alter them (no cluster ALTER).
+    const byPartner = await new ScramUsers(engines().kafkaBrokers, { ...alpha(), mechanism: 'scram-sha-512' })
+      .upsert(`partner-${id('stray')}`, 'secret-of-nobody')
+      .catch((e: unknown) => e);
+    expect(byPartner).toBeInstanceOf(ScramUserChangeRefused);
+    expect(byPartner).toMatchObject({ code: 'KAFKA.USER_CHANGE_REFUSED', retriable: false });
+    expect((byPartner as Error).message).toBe(
+      `Kafka refused to change the SASL user partner-${id('stray')}: this process's Kafka principal lacks the cluster's ALTER permission`,
+    );
+    // A wrong password of the process's own: not retriable, and not taken for a broker that is down.
+    const api = platformPrincipal('api');
+    const wrongPassword = await new ScramUsers(engines().kafkaBrokers, { ...api, password: 'not-its-password' })
+      .upsert(`partner-${id('stray')}`, 'secret-of-nobody')
+      .catch((e: unknown) => e);
+    expect(wrongPassword).toBeInstanceOf(ScramUserChangeRefused);
+    expect((wrongPassword as Error).message).toContain(
+      `the broker refused this process's own sign-in as ${api.username} (check KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD)`,
+    );
   });
 
   it('stops the old password at once when the credentials are rotated', async () => {

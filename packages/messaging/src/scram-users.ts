@@ -111,14 +111,25 @@ export class ScramUsers {
       );
       const refused = response.results.find((r) => r.errorCode !== 0);
       if (refused)
-        throw new ScramUserChangeRefused(refused.user, refused.errorMessage ?? `error code ${refused.errorCode}`);
+        throw new ScramUserChangeRefused(
+          refused.user,
+          plainReason(refused.errorMessage ?? `error code ${refused.errorCode}`),
+        );
     } catch (err) {
       if (err instanceof ScramUserChangeRefused) throw err;
       // A refusal at the protocol level arrives as an error whose response carries the per-user results.
       const response = (err as { response?: alterUserScramCredentialsV0.AlterUserScramCredentialsResponse }).response;
+      if (!response && signInRefused(err))
+        throw new ScramUserChangeRefused(
+          user,
+          `the broker refused this process's own sign-in as ${admin.username} (check KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD)`,
+        );
       if (!response) throw new KafkaUnreachable(`change the SASL user ${user}`, Date.now() - started, err);
       const result = response.results.find((r) => r.errorCode !== 0);
-      throw new ScramUserChangeRefused(result?.user ?? user, result?.errorMessage ?? (err as Error).message);
+      throw new ScramUserChangeRefused(
+        result?.user ?? user,
+        plainReason(result?.errorMessage ?? (err as Error).message),
+      );
     } finally {
       // close() ends the socket and waits for the broker to close its side, which a broker that
       // stopped answering never does: wait a moment, then drop the socket.
@@ -134,4 +145,20 @@ function withinDeadline<T>(work: Promise<T>, ms: number, reason: string): Promis
     timer = setTimeout(() => reject(new Error(reason)), ms);
   });
   return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+}
+
+/** Whether the client's error, or one it was caused by, is its failed SASL exchange (not a lost connection). */
+function signInRefused(err: unknown): boolean {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e)
+    if (e.code === 'PLT_KFK_AUTHENTICATION') return true;
+  return false;
+}
+
+/**
+ * Kafka words a missing ACL as a dump of its internal request object followed by "needs ALTER
+ * permission."; the dump names connection internals and helps nobody, so only the rule is kept.
+ */
+function plainReason(message: string): string {
+  const needs = /needs (\w+) permission\.?$/.exec(message);
+  return needs ? `this process's Kafka principal lacks the cluster's ${needs[1]} permission` : message;
 }
