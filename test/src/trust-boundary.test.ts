@@ -335,7 +335,7 @@ describe('the trust boundary on the real broker (SASL/SCRAM, ACLs)', () => {
 
   it('refuses to create a Kafka user for a partner, or for a process whose own password is wrong, and says which', async () => {
     // The broker owns its users: a partner's principal may not alter them (no cluster ALTER).
-    const byPartner = await new ScramUsers(engines().kafkaBrokers, { ...alpha(), mechanism: 'scram-sha-512' })
+    const byPartner = await new ScramUsers(engines().kafkaBrokers, alpha())
       .upsert(`partner-${id('stray')}`, 'secret-of-nobody')
       .catch((e: unknown) => e);
     expect(byPartner).toBeInstanceOf(ScramUserChangeRefused);

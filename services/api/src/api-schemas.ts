@@ -34,6 +34,12 @@ export const CASE_NOT_ANSWERING = {
   schema: Problem,
 } as const;
 
+/** What a route that changes a partner's Kafka user answers when the broker does not. */
+export const BROKER_NOT_ANSWERING = {
+  description: 'the message broker did not answer; nothing was changed, send it again (Retry-After)',
+  schema: Problem,
+} as const;
+
 const Id = z.string().min(1).max(200).describe('the id of the service, case or partner the path names');
 export const IdParams = z.object({ id: Id });
 export const VersionParams = z.object({

@@ -1,6 +1,7 @@
 import { PartnerProfile } from '@govmesh/contracts/partner-profile';
 
 import {
+  BROKER_NOT_ANSWERING,
   IdParams,
   OnboardPartner,
   PARTNER_PROFILE_DOCUMENT,
@@ -58,10 +59,7 @@ export const partnerRoutes: RouteSpec[] = [
     bodyDocument: PARTNER_PROFILE_DOCUMENT,
     responses: {
       201: { description: 'onboarded, with its Kafka access (kept nowhere: store it now)', schema: OnboardedPartner },
-      503: {
-        description: 'the message broker did not answer; nothing was changed, send it again (Retry-After)',
-        schema: Problem,
-      },
+      503: BROKER_NOT_ANSWERING,
       403: { description: 'a token that names no agency', schema: Problem },
       409: { description: 'the partner exists', schema: Problem },
       422: { description: 'a capability is not a published task type', schema: Problem },
@@ -112,10 +110,7 @@ export const partnerRoutes: RouteSpec[] = [
       403: { description: "another agency's partner", schema: Problem },
       404: { description: 'no such partner', schema: Problem },
       409: { description: 'the partner is terminated', schema: Problem },
-      503: {
-        description: 'the message broker did not answer; nothing was changed, send it again (Retry-After)',
-        schema: Problem,
-      },
+      503: BROKER_NOT_ANSWERING,
     },
     async handle({ params, caller }, deps) {
       const profile = await deps.store.partner(params.id);
@@ -178,10 +173,7 @@ export const partnerRoutes: RouteSpec[] = [
       200: { description: 'changed', schema: PartnerChanged },
       403: { description: "another agency's partner", schema: Problem },
       404: { description: 'no such partner', schema: Problem },
-      503: {
-        description: 'the message broker did not answer; nothing was changed, send it again (Retry-After)',
-        schema: Problem,
-      },
+      503: BROKER_NOT_ANSWERING,
     },
     async handle({ params, body, caller }, deps) {
       const profile = await deps.store.partner(params.id);

@@ -76,6 +76,9 @@ export function notYourService(id: string, owner: string, agency: string, field?
 
 export const notFound = (detail: string) => new ApiProblem(404, 'Not found', detail, { code: 'NOT_FOUND' });
 
+/** Retry-After of a 503 whose request may simply be sent again (a busy case, a broker not answering). */
+const SEND_AGAIN_AFTER_SECONDS = 5;
+
 const REFUSAL_STATUS: Record<string, number> = {
   'CASE.INPUT_INVALID': 422,
   'CASE.INPUT_INCOMPLETE': 422,
@@ -107,7 +110,11 @@ function caseRefusalProblem(err: CaseFailure): ApiProblem {
     status === 409 ? 'The case is not waiting for this' : 'The case refused this',
     err.message,
     // A busy or unreachable case: the same request may be sent again in a moment.
-    { code: err.code, ...(errors ? { errors } : {}), ...(status === 503 ? { retryAfterSeconds: 5 } : {}) },
+    {
+      code: err.code,
+      ...(errors ? { errors } : {}),
+      ...(status === 503 ? { retryAfterSeconds: SEND_AGAIN_AFTER_SECONDS } : {}),
+    },
   );
 }
 
@@ -136,7 +143,7 @@ export function problemHandler(
       // so the same request can simply be sent again.
       problem = new ApiProblem(503, 'The message broker is not available', err.message, {
         code: err.code,
-        retryAfterSeconds: 5,
+        retryAfterSeconds: SEND_AGAIN_AFTER_SECONDS,
       });
     else if (err instanceof InvalidPageToken)
       problem = new ApiProblem(400, 'Invalid request', err.message, {
