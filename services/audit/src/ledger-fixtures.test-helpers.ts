@@ -43,6 +43,28 @@ export function heldAfter(store: LedgerStore, seq: number) {
 }
 
 /**
+ * The ledger, with `hashAt` held once `hold` is called until `release` is: a snapshot write asks
+ * for its last record's hash first, so this holds a write where it begins.
+ */
+export function hashesHeld(store: LedgerStore) {
+  let held: Promise<void> | undefined;
+  let release = () => {};
+  const view: LedgerStore = Object.assign(Object.create(store) as LedgerStore, {
+    async hashAt(seq: number) {
+      await held;
+      return store.hashAt(seq);
+    },
+  });
+  return {
+    view,
+    hold: () => {
+      held = new Promise<void>((resolve) => (release = resolve));
+    },
+    release: () => release(),
+  };
+}
+
+/**
  * The records of case `k` of a varied ledger, a case every `apartMs` from `start`: of every ten,
  * some completed on time or late, failed, withdrawn, breached and dispatched again, sent back for
  * rework, refused an invalid answer, rated before or after they ended or not at all, and (k % 10

@@ -10,8 +10,9 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { CheckpointSigner } from './checkpoint-signing.js';
-import { domainEvent, heldAfter } from './ledger-fixtures.test-helpers.js';
+import { domainEvent, hashesHeld, heldAfter } from './ledger-fixtures.test-helpers.js';
 import { serveLedgerReadApi } from './ledger-read-api.js';
+import { LedgerReadModel } from './ledger-read-model.js';
 import { ledgerEntryOf } from './ledger-record.js';
 import { SqliteLedgerStore } from './sqlite-ledger-store.js';
 
@@ -138,6 +139,59 @@ describe('the read model over HTTP while it reads a long ledger', () => {
       expect(((await answered.json()) as Array<{ received: number }>)[0]?.received).toBe(2_000);
     } finally {
       open();
+      await new Promise((resolve) => server.close(resolve));
+      await store.close();
+    }
+  });
+});
+
+describe('the read model over HTTP while it writes its snapshot', () => {
+  it('answers 503 saying so and when to ask again, then the figures once it is written', async () => {
+    const store = new SqliteLedgerStore(':memory:');
+    const submitted = (i: number) =>
+      ledgerEntryOf(
+        domainEvent(
+          'caseSubmitted',
+          `case-${i}`,
+          { serviceId: 'business-licence', serviceVersion: 1 },
+          '2026-11-23T10:00:00Z',
+        ),
+      );
+    await store.append(Array.from({ length: 500 }, (_, i) => submitted(i)));
+    // The second write is held where it begins (the ledger asked for its last record's hash).
+    const { view, hold, release } = hashesHeld(store);
+    const file = join(mkdtempSync(join(tmpdir(), 'govmesh-read-model-')), 'read-model.snapshot');
+    const readModel = new LedgerReadModel(view, { snapshot: { file } });
+    await readModel.saveSnapshot();
+    const server = await serveLedgerReadApi(
+      { store: view, readModel, secret: SECRET, logger: pino({ level: 'silent' }), answerWithinMs: 50 },
+      'http://127.0.0.1:0',
+    );
+    try {
+      const at = (path: string) =>
+        fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`, {
+          headers: { authorization: `Bearer ${SECRET}` },
+        });
+      await store.append([submitted(500)]);
+      hold();
+      const saved = readModel.saveSnapshot(); // as at the service's stop, or past GOVMESH_AUDIT_SNAPSHOT_EVERY
+      while (!readModel.snapshotProgress) await new Promise((resolve) => setTimeout(resolve, 5));
+      for (const path of [AUDIT_READ_MODEL.transparency, AUDIT_READ_MODEL.scorecards]) {
+        const refused = await at(path);
+        expect(refused.status).toBe(503);
+        expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+        expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(60);
+        const problem = (await refused.json()) as { code: string; detail: string };
+        expect(problem.code).toBe('AUDIT.SAVING_SNAPSHOT');
+        expect(problem.detail).toMatch(/^the audit read model is writing its snapshot: 0\.0 of about 0\.\d MB/);
+      }
+      release();
+      await saved;
+      const answered = await at(AUDIT_READ_MODEL.transparency);
+      expect(answered.status).toBe(200);
+      expect(((await answered.json()) as Array<{ received: number }>)[0]?.received).toBe(501);
+    } finally {
+      release();
       await new Promise((resolve) => server.close(resolve));
       await store.close();
     }

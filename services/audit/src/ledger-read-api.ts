@@ -11,7 +11,7 @@ import type { Registry } from 'prom-client';
 import { auditTimeline, citizenTimeline } from './case-timeline.js';
 import type { LedgerStore } from './ledger-store.js';
 import { verifyLedger } from './ledger-verification.js';
-import { LedgerReadModel, ReadModelCatchingUp } from './ledger-read-model.js';
+import { LedgerReadModel, ReadModelBusy } from './ledger-read-model.js';
 import { sharedRuns } from './shared-runs.js';
 
 export interface LedgerReadApiOptions {
@@ -114,16 +114,10 @@ export function ledgerReadApp({
     const problem =
       err instanceof ReadModelProblem
         ? err
-        : err instanceof ReadModelCatchingUp
-          ? new ReadModelProblem(
-              503,
-              err.code,
-              err.message,
-              undefined,
-              Math.min(60, Math.max(1, err.progress.secondsLeft ?? 5)),
-            )
+        : err instanceof ReadModelBusy
+          ? new ReadModelProblem(503, err.code, err.message, undefined, Math.min(60, Math.max(1, err.secondsLeft ?? 5)))
           : new ReadModelProblem(500, 'INTERNAL', 'the ledger could not be read; it has been logged');
-    if (!(err instanceof ReadModelProblem) && !(err instanceof ReadModelCatchingUp))
+    if (!(err instanceof ReadModelProblem) && !(err instanceof ReadModelBusy))
       logger.error({ err, url: req.path }, 'ledger read failed');
     if (problem.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="govmesh-audit"');
     if (problem.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(problem.retryAfterSeconds));

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 
-import { domainEvent, heldAfter, variedCase } from './ledger-fixtures.test-helpers.js';
+import { domainEvent, hashesHeld, heldAfter, variedCase } from './ledger-fixtures.test-helpers.js';
 import { ledgerEntryOf } from './ledger-record.js';
-import { LedgerReadModel, ReadModelCatchingUp } from './ledger-read-model.js';
+import { LedgerReadModel, ReadModelCatchingUp, ReadModelSavingSnapshot } from './ledger-read-model.js';
 import { snapshotHeader } from './read-model-snapshot.js';
 import type { LedgerStore } from './ledger-store.js';
 import { SqliteLedgerStore } from './sqlite-ledger-store.js';
@@ -185,6 +185,54 @@ describe("the ledger read model's snapshot", () => {
     open();
     await Promise.all([first, saved]);
     expect(await snapshotHeader(file)).toMatchObject({ seq: (await store.head()).seq });
+  });
+
+  it('refuses to keep a caller waiting through a snapshot write: it says so and how far it has come, then answers', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'govmesh-snapshot-')), 'read-model.snapshot');
+    const store = new SqliteLedgerStore(':memory:');
+    await store.append(cases(0, 200));
+    // The write is held where it begins (the ledger asked for its last record's hash) once armed.
+    const { view, hold, release } = hashesHeld(store);
+    const model = new LedgerReadModel(view, { snapshot: { file, everyRecords: 10_000_000 } });
+    await model.saveSnapshot();
+    const firstSize = statSync(file).size;
+    await store.append(cases(200, 10));
+    hold();
+    const saved = model.saveSnapshot();
+    while (!model.snapshotProgress) await new Promise((resolve) => setTimeout(resolve, 5));
+    try {
+      const refused = await model.scorecards({}, { answerWithinMs: 50 }).catch((err: unknown) => err);
+      expect(refused).toBeInstanceOf(ReadModelSavingSnapshot);
+      expect(refused as ReadModelSavingSnapshot).toMatchObject({ code: 'AUDIT.SAVING_SNAPSHOT', retriable: true });
+      // About the last snapshot's size, at the last write's pace.
+      expect((refused as ReadModelSavingSnapshot).progress).toMatchObject({ bytes: 0, expectedBytes: firstSize });
+      expect((refused as ReadModelSavingSnapshot).secondsLeft).toBeGreaterThanOrEqual(1);
+      expect((refused as ReadModelSavingSnapshot).message).toMatch(
+        /^the audit read model is writing its snapshot: 0\.0 of about \d+\.\d MB \(0 %\), about \d+ s left; ask again then$/,
+      );
+    } finally {
+      release();
+    }
+    await saved;
+    expect(model.snapshotProgress).toBeUndefined();
+    expect(await snapshotHeader(file)).toMatchObject({ seq: (await store.head()).seq });
+    expect(await model.transparency({ answerWithinMs: 5_000 })).toEqual(
+      await new LedgerReadModel(store).transparency(),
+    );
+  });
+
+  it('words a snapshot write by its megabytes, with its share and the time left when they are known', () => {
+    expect(new ReadModelSavingSnapshot({ bytes: 12_345_678, expectedBytes: 40_000_000, secondsLeft: 3 }).message).toBe(
+      'the audit read model is writing its snapshot: 12.3 of about 40.0 MB (30 %), about 3 s left; ask again then',
+    );
+    // The first write of a process that took no snapshot back: no size to compare it with.
+    expect(
+      new ReadModelSavingSnapshot({ bytes: 2_500_000, expectedBytes: undefined, secondsLeft: undefined }).message,
+    ).toBe('the audit read model is writing its snapshot: 2.5 MB so far; ask again then');
+    // Larger than the last: never "100 %" while it is still being written.
+    expect(new ReadModelSavingSnapshot({ bytes: 5_000_000, expectedBytes: 4_000_000, secondsLeft: 1 }).message).toMatch(
+      /4\.0 MB \(99 %\)/,
+    );
   });
 
   it("sets aside another ledger's snapshot, another code's, or a damaged one, and reads the whole ledger", async () => {

@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs';
+
 import type { PartnerScorecard, PartnerStanding, ServiceTransparency } from '@govmesh/contracts/partner-scorecard';
 import type { Logger } from 'pino';
 
@@ -22,13 +24,23 @@ export interface ReadProgress {
 }
 
 /**
+ * The model cannot answer within the caller's bound, for a reason that passes (a long read, a
+ * snapshot being written): the caller is told why, how far it has come, and when to ask again.
+ */
+export abstract class ReadModelBusy extends Error {
+  readonly retriable = true;
+  abstract readonly code: string;
+  /** When the work under way should be done, by its pace so far; undefined until it is known. */
+  abstract readonly secondsLeft: number | undefined;
+}
+
+/**
  * The model is still reading the ledger (at a service's start, the whole ledger): an answer now
  * would leave out what it has not read, so the caller is told how far it has come and to ask again.
  */
-export class ReadModelCatchingUp extends Error {
+export class ReadModelCatchingUp extends ReadModelBusy {
   override readonly name = 'ReadModelCatchingUp';
   readonly code = 'AUDIT.CATCHING_UP';
-  readonly retriable = true;
 
   constructor(readonly progress: ReadProgress) {
     const { read, total, secondsLeft } = progress;
@@ -41,6 +53,48 @@ export class ReadModelCatchingUp extends Error {
         (secondsLeft === undefined ? '' : `, about ${secondsLeft} s left`) +
         '; ask again then',
     );
+  }
+
+  get secondsLeft(): number | undefined {
+    return this.progress.secondsLeft;
+  }
+}
+
+/** How far the writing of a snapshot has come. */
+export interface SnapshotProgress {
+  /** Written so far. */
+  readonly bytes: number;
+  /** The last snapshot's size, which this one is about; undefined before the first. */
+  readonly expectedBytes: number | undefined;
+  /** At this write's pace (or the last's, before the first byte); undefined until known. */
+  readonly secondsLeft: number | undefined;
+}
+
+/**
+ * The model is writing its snapshot, which holds the tallies still for as long as it takes (a
+ * second at a few hundred thousand cases; more, past a million): the caller is told so, how far
+ * the write has come and to ask again, rather than kept waiting past its bound.
+ */
+export class ReadModelSavingSnapshot extends ReadModelBusy {
+  override readonly name = 'ReadModelSavingSnapshot';
+  readonly code = 'AUDIT.SAVING_SNAPSHOT';
+
+  constructor(readonly progress: SnapshotProgress) {
+    const { bytes, expectedBytes, secondsLeft } = progress;
+    const mb = (n: number) => (n / 1_000_000).toFixed(1);
+    super(
+      'the audit read model is writing its snapshot: ' +
+        (expectedBytes === undefined
+          ? `${mb(bytes)} MB so far`
+          : `${mb(bytes)} of about ${mb(expectedBytes)} MB ` +
+            `(${expectedBytes === 0 ? 100 : Math.min(99, Math.floor((bytes / expectedBytes) * 100))} %)`) +
+        (secondsLeft === undefined ? '' : `, about ${secondsLeft} s left`) +
+        '; ask again then',
+    );
+  }
+
+  get secondsLeft(): number | undefined {
+    return this.progress.secondsLeft;
   }
 }
 
@@ -95,6 +149,10 @@ export class LedgerReadModel {
   /** Records read since the last snapshot was written or taken back. */
   private sinceSnapshot = 0;
   private snapshotAsked = false;
+  /** The snapshot write under way, and how many bytes it has written. */
+  private saving: { readonly startedAt: number; readonly written: { bytes: number } } | undefined;
+  /** The last snapshot written or taken back: its size, and how long its write took (when this process wrote it). */
+  private lastSnapshot: { readonly bytes: number; readonly ms: number | undefined } | undefined;
 
   constructor(
     private readonly store: LedgerStore,
@@ -125,10 +183,25 @@ export class LedgerReadModel {
     return { read, total, secondsLeft };
   }
 
+  /** How far the snapshot write under way has come; undefined when none is. */
+  get snapshotProgress(): SnapshotProgress | undefined {
+    const saving = this.saving;
+    if (!saving) return undefined;
+    const { bytes } = saving.written;
+    const last = this.lastSnapshot;
+    const elapsedMs = performance.now() - saving.startedAt;
+    const bytesPerMs = bytes > 0 && elapsedMs > 0 ? bytes / elapsedMs : last?.ms ? last.bytes / last.ms : undefined;
+    const secondsLeft =
+      last === undefined || bytesPerMs === undefined
+        ? undefined
+        : Math.max(1, Math.ceil(Math.max(0, last.bytes - bytes) / bytesPerMs / 1000));
+    return { bytes, expectedBytes: last?.bytes, secondsLeft };
+  }
+
   /**
    * Resolved once the model has read what was appended before the call, like every answer; if
-   * that takes longer than `ms` (a long read, such as the whole ledger at the service's start),
-   * refused with ReadModelCatchingUp and how far the read has come, rather than kept waiting.
+   * that takes longer than `ms` (a long read, such as the whole ledger at the service's start, or
+   * a snapshot being written), refused with why and how far that has come, rather than kept waiting.
    */
   private async caughtUpWithin(ms: number): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
@@ -138,11 +211,13 @@ export class LedgerReadModel {
     const caughtUp = this.catchUp();
     try {
       const first = await Promise.race([caughtUp.then(() => 'caught-up' as const), late]);
-      if (first === 'late' && this.reading) {
-        caughtUp.catch(() => undefined); // the read goes on; its failure is logged where it runs
-        await this.knowTotal();
+      if (first === 'late') {
+        caughtUp.catch(() => undefined); // the work goes on; its failure is logged where it runs
+        if (this.reading) await this.knowTotal();
         const progress = this.progress;
         if (progress) throw new ReadModelCatchingUp(progress);
+        const saving = this.snapshotProgress;
+        if (saving) throw new ReadModelSavingSnapshot(saving);
       }
       await caughtUp;
     } finally {
@@ -259,6 +334,7 @@ export class LedgerReadModel {
       this.transparencyTally = transparency;
       this.lastSeq = header.seq;
       this.sinceSnapshot = 0;
+      this.lastSnapshot = { bytes: statSync(file).size, ms: undefined };
       this.logger?.info(
         { seq: header.seq, takenAt: header.writtenAt, ms: Math.round(performance.now() - began) },
         'ledger read model taken from its snapshot; reading the records after it',
@@ -277,21 +353,24 @@ export class LedgerReadModel {
       for (const line of scorecardTally.snapshot()) yield ['s', line];
       for (const line of transparencyTally.snapshot()) yield ['t', line];
     }
+    // Callers past their bound meanwhile are told so, with how far the write has come.
+    const saving = (this.saving = { startedAt: began, written: { bytes: 0 } });
     try {
       const hash = await this.store.hashAt(seq);
       if (hash === undefined) return;
       // Inside the read's run: no other read changes the tallies while they are written.
-      const { bytes } = await writeSnapshot(file, { seq, hash }, lines());
+      const { bytes } = await writeSnapshot(file, { seq, hash }, lines(), saving.written);
+      const ms = performance.now() - began;
       this.sinceSnapshot = 0;
-      this.logger?.info(
-        { seq, bytes, ms: Math.round(performance.now() - began) },
-        'ledger read model snapshot written',
-      );
+      this.lastSnapshot = { bytes, ms };
+      this.logger?.info({ seq, bytes, ms: Math.round(ms) }, 'ledger read model snapshot written');
     } catch (err) {
       this.logger?.warn(
         { err, file },
         'ledger read model snapshot not written; the next start reads more of the ledger',
       );
+    } finally {
+      this.saving = undefined;
     }
   }
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -29,5 +29,24 @@ describe("the read model's snapshot file", () => {
     for await (const line of snapshotLines(file)) back.push(line);
     expect(back).toEqual(lines);
     expect(await snapshotHeader(join(dir, 'none'))).toBeUndefined();
+  });
+
+  it("counts the bytes it has written as it goes, ending at the file's size", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'govmesh-snapshot-file-')), 'read-model.snapshot');
+    const written = { bytes: 0 };
+    const seen: number[] = [];
+    function* lines() {
+      for (let i = 0; i < 3; i += 1) {
+        seen.push(written.bytes);
+        yield ['s', ['tally', `partner-${i}`, 'x'.repeat(10_000)]];
+      }
+    }
+    const { bytes } = await writeSnapshot(file, { seq: 1, hash: 'ab'.repeat(32) }, lines(), written);
+    // The header before the first line, then each line as it is handed over.
+    expect(seen[0]).toBeGreaterThan(0);
+    expect(seen[1]! - seen[0]!).toBeGreaterThan(10_000);
+    expect(seen[2]! - seen[1]!).toBe(seen[1]! - seen[0]!);
+    expect(written.bytes).toBe(bytes);
+    expect(written.bytes).toBe(statSync(file).size);
   });
 });

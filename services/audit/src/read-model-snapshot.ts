@@ -53,11 +53,14 @@ export const TALLY_CODE: string = (() => {
  * Writes the header and the lines to `file`, streamed (a long-used ledger's tallies are tens of
  * megabytes), through a file beside it renamed into place at the end: a write cut short leaves
  * the snapshot before it. The last line counts the lines, so a file cut short is told apart.
+ * `written.bytes` follows the write as it goes (characters handed to the file: the lines are
+ * JSON, nearly all ASCII), so a caller can tell how far it has come.
  */
 export async function writeSnapshot(
   file: string,
   header: Omit<SnapshotHeader, 'format' | 'code' | 'writtenAt'>,
   lines: Iterable<SnapshotLine>,
+  written: { bytes: number } = { bytes: 0 },
 ): Promise<{ readonly lines: number; readonly bytes: number }> {
   mkdirSync(dirname(file), { recursive: true });
   removeAbandonedPartials(file);
@@ -67,7 +70,9 @@ export async function writeSnapshot(
   failed.catch(() => undefined);
   let count = 0;
   const put = async (line: unknown): Promise<void> => {
-    if (!out.write(`${JSON.stringify(line)}\n`)) await Promise.race([once(out, 'drain'), failed]);
+    const json = `${JSON.stringify(line)}\n`;
+    written.bytes += json.length;
+    if (!out.write(json)) await Promise.race([once(out, 'drain'), failed]);
   };
   try {
     const full: SnapshotHeader = { format: FORMAT, code: TALLY_CODE, writtenAt: new Date().toISOString(), ...header };
