@@ -34,6 +34,12 @@ export interface SnapshotHeader {
 }
 
 const FORMAT = 'govmesh-audit-read-model';
+/**
+ * The tallies stand still while they are written, so the lines go to the file in pieces of about
+ * this many characters, not one by one: a write per line (160,000 for 100,000 cases) spent more
+ * time in the stream's bookkeeping than in making the lines.
+ */
+const PIECE_CHARS = 1 << 20;
 /** A header is a few hundred bytes; past this, the file is not a snapshot. */
 const HEADER_MAX_BYTES = 4_096;
 
@@ -69,19 +75,32 @@ export async function writeSnapshot(
   const failed = once(out, 'error').then(([err]) => Promise.reject(err as Error));
   failed.catch(() => undefined);
   let count = 0;
-  const put = async (line: unknown): Promise<void> => {
+  let piece: string[] = [];
+  let pieceChars = 0;
+  const flush = async (): Promise<void> => {
+    const chunk = piece.join('');
+    piece = [];
+    pieceChars = 0;
+    if (!out.write(chunk)) await Promise.race([once(out, 'drain'), failed]);
+  };
+  /** Undefined (nothing to wait for) until a piece is full: most lines cost no await. */
+  const put = (line: unknown): Promise<void> | undefined => {
     const json = `${JSON.stringify(line)}\n`;
     written.bytes += json.length;
-    if (!out.write(json)) await Promise.race([once(out, 'drain'), failed]);
+    piece.push(json);
+    pieceChars += json.length;
+    return pieceChars >= PIECE_CHARS ? flush() : undefined;
   };
   try {
     const full: SnapshotHeader = { format: FORMAT, code: TALLY_CODE, writtenAt: new Date().toISOString(), ...header };
     await put(full);
     for (const line of lines) {
-      await put(line);
+      const pieceFull = put(line);
+      if (pieceFull) await pieceFull;
       count += 1;
     }
     await put(['end', count]);
+    await flush();
     out.end();
     await Promise.race([once(out, 'close'), failed]);
     renameSync(partial, file);
