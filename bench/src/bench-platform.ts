@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { createResultBridge } from '@govmesh/bridge';
@@ -247,6 +247,7 @@ export async function startBenchPlatform() {
       await publisher.close();
       await connection.close();
       await native.close();
+      rmSync(dirname(caseKeysFile), { recursive: true, force: true });
       // Engines the bench started are stopped again; ones it found running are left as found.
       const ours = ([infra.temporal, infra.kafka] as const).filter((e) => e.startedNow).map((e) => e.engine);
       if (ours.length > 0) await infraDown(infraConfig, progress, ours);

@@ -4,7 +4,7 @@
 // of three-task cases in SQLite. Also the longest the event loop waited during a whole-ledger read
 // (every other request, and the appends, wait that long), and what the model holds per case.
 // `npx tsx src/ledger-reads.ts [cases] [rounds]` prints it; `npm run bench` reports it.
-import { mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -180,6 +180,8 @@ export async function ledgerReadsBench(
     };
   } finally {
     await store.close();
+    // A ledger of 100,000 cases is about a gigabyte: one was left behind each run before.
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -149,6 +149,7 @@ export async function scaleBench(
         terminationOperation: {},
       })
       .catch((err: unknown) => say(`  scale: could not close the bench's open cases: ${(err as Error).message}`));
+    rmSync(dir, { recursive: true, force: true });
   }
   return { workerMaxCachedCases, idle, levels: figures };
 }
