@@ -1,5 +1,5 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -91,6 +91,8 @@ export async function startLedger(
       await reads.close();
       await publisher.close();
       await store.close();
+      // Tens to hundreds of megabytes a run; kept only while the ledger runs.
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
