@@ -221,6 +221,44 @@ describe("the ledger read model's snapshot", () => {
     );
   });
 
+  it('tells a caller held while a start takes its snapshot back how far that has come', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'govmesh-snapshot-')), 'read-model.snapshot');
+    const store = new SqliteLedgerStore(':memory:');
+    await store.append(cases(0, 200));
+    await new LedgerReadModel(store, { snapshot: { file } }).saveSnapshot();
+    // The start is held where it checks the snapshot against the ledger, before its first line.
+    const { view, hold, release } = hashesHeld(store);
+    hold();
+    const restarted = new LedgerReadModel(view, { snapshot: { file } });
+    const started = restarted.catchUp();
+    while (!restarted.progress?.snapshot) await new Promise((resolve) => setTimeout(resolve, 5));
+    try {
+      const refused = await restarted.transparency({ answerWithinMs: 50 }).catch((err: unknown) => err);
+      expect(refused).toBeInstanceOf(ReadModelCatchingUp);
+      expect((refused as ReadModelCatchingUp).progress.snapshot).toEqual({ bytes: 0, totalBytes: statSync(file).size });
+      expect((refused as ReadModelCatchingUp).message).toMatch(
+        /^the audit read model is taking back its snapshot, then the records after it: 0\.0 of 0\.\d MB \(0 %\); ask again then$/,
+      );
+    } finally {
+      release();
+    }
+    await started;
+    expect(restarted.progress).toBeUndefined();
+    expect(await restarted.transparency({ answerWithinMs: 5_000 })).toEqual(
+      await new LedgerReadModel(store).transparency(),
+    );
+    expect(
+      new ReadModelCatchingUp({
+        read: 0,
+        total: undefined,
+        secondsLeft: 4,
+        snapshot: { bytes: 12_345_678, totalBytes: 43_000_000 },
+      }).message,
+    ).toBe(
+      'the audit read model is taking back its snapshot, then the records after it: 12.3 of 43.0 MB (28 %), about 4 s left; ask again then',
+    );
+  });
+
   it('words a snapshot write by its megabytes, with its share and the time left when they are known', () => {
     expect(new ReadModelSavingSnapshot({ bytes: 12_345_678, expectedBytes: 40_000_000, secondsLeft: 3 }).message).toBe(
       'the audit read model is writing its snapshot: 12.3 of about 40.0 MB (30 %), about 3 s left; ask again then',

@@ -21,7 +21,15 @@ export interface ReadProgress {
   readonly total: number | undefined;
   /** At the pace so far; undefined until the pace and the total are known. */
   readonly secondsLeft: number | undefined;
+  /**
+   * While a start takes its snapshot back, before it reads the records after it: bytes of the
+   * snapshot read so far, of its size (`secondsLeft` is then for the snapshot).
+   */
+  readonly snapshot?: { readonly bytes: number; readonly totalBytes: number };
 }
+
+const mb = (bytes: number) => (bytes / 1_000_000).toFixed(1);
+const percent = (done: number, whole: number) => (whole === 0 ? 100 : Math.floor((done / whole) * 100));
 
 /**
  * The model cannot answer within the caller's bound, for a reason that passes (a long read, a
@@ -43,13 +51,16 @@ export class ReadModelCatchingUp extends ReadModelBusy {
   readonly code = 'AUDIT.CATCHING_UP';
 
   constructor(readonly progress: ReadProgress) {
-    const { read, total, secondsLeft } = progress;
+    const { read, total, secondsLeft, snapshot } = progress;
     super(
-      'the audit read model is reading the ledger: ' +
-        (total === undefined
-          ? `${read.toLocaleString('en')} records so far`
-          : `${read.toLocaleString('en')} of ${total.toLocaleString('en')} records ` +
-            `(${total === 0 ? 100 : Math.floor((read / total) * 100)} %)`) +
+      (snapshot
+        ? `the audit read model is taking back its snapshot, then the records after it: ${mb(snapshot.bytes)} of ` +
+          `${mb(snapshot.totalBytes)} MB (${percent(snapshot.bytes, snapshot.totalBytes)} %)`
+        : 'the audit read model is reading the ledger: ' +
+          (total === undefined
+            ? `${read.toLocaleString('en')} records so far`
+            : `${read.toLocaleString('en')} of ${total.toLocaleString('en')} records ` +
+              `(${percent(read, total)} %)`)) +
         (secondsLeft === undefined ? '' : `, about ${secondsLeft} s left`) +
         '; ask again then',
     );
@@ -81,13 +92,11 @@ export class ReadModelSavingSnapshot extends ReadModelBusy {
 
   constructor(readonly progress: SnapshotProgress) {
     const { bytes, expectedBytes, secondsLeft } = progress;
-    const mb = (n: number) => (n / 1_000_000).toFixed(1);
     super(
       'the audit read model is writing its snapshot: ' +
         (expectedBytes === undefined
           ? `${mb(bytes)} MB so far`
-          : `${mb(bytes)} of about ${mb(expectedBytes)} MB ` +
-            `(${expectedBytes === 0 ? 100 : Math.min(99, Math.floor((bytes / expectedBytes) * 100))} %)`) +
+          : `${mb(bytes)} of about ${mb(expectedBytes)} MB (${Math.min(99, percent(bytes, expectedBytes))} %)`) +
         (secondsLeft === undefined ? '' : `, about ${secondsLeft} s left`) +
         '; ask again then',
     );
@@ -149,6 +158,9 @@ export class LedgerReadModel {
   /** Records read since the last snapshot was written or taken back. */
   private sinceSnapshot = 0;
   private snapshotAsked = false;
+  /** The snapshot a start is taking back: when it began, its size and how many bytes it has read. */
+  private restoring:
+    { readonly startedAt: number; readonly totalBytes: number; readonly read: { bytes: number } } | undefined;
   /** The snapshot write under way, and how many bytes it has written. */
   private saving: { readonly startedAt: number; readonly written: { bytes: number } } | undefined;
   /** The last snapshot written or taken back: its size, and how long its write took (when this process wrote it). */
@@ -175,6 +187,16 @@ export class LedgerReadModel {
   get progress(): ReadProgress | undefined {
     const reading = this.reading;
     if (!reading) return undefined;
+    const restoring = this.restoring;
+    if (restoring) {
+      const { bytes } = restoring.read;
+      const elapsedMs = performance.now() - restoring.startedAt;
+      const secondsLeft =
+        bytes > 0 && elapsedMs > 0
+          ? Math.max(1, Math.ceil((((restoring.totalBytes - bytes) / bytes) * elapsedMs) / 1000))
+          : undefined;
+      return { read: 0, total: undefined, secondsLeft, snapshot: { bytes, totalBytes: restoring.totalBytes } };
+    }
     const read = this.lastSeq - reading.fromSeq;
     if (reading.toSeq === undefined) return { read, total: undefined, secondsLeft: undefined };
     const total = Math.max(read, reading.toSeq - reading.fromSeq);
@@ -316,6 +338,8 @@ export class LedgerReadModel {
     try {
       const header = await snapshotHeader(file);
       if (!header) return false;
+      // A caller told to wait meanwhile is told how far this has come (a second at 100,000 cases).
+      this.restoring = { startedAt: began, totalBytes: statSync(file).size, read: { bytes: 0 } };
       if (header.code !== TALLY_CODE) return notUsed('it was written by other tally code (an earlier govmesh)');
       const { seq: headSeq } = await this.store.head();
       if (header.seq > headSeq)
@@ -324,7 +348,7 @@ export class LedgerReadModel {
         return notUsed(`the ledger's record ${header.seq} is not the one it was taken at: it is another ledger's`);
       const scorecards = new ScorecardTally();
       const transparency = new TransparencyTally();
-      for await (const line of snapshotLines(file)) {
+      for await (const line of snapshotLines(file, this.restoring.read)) {
         const inner: SnapshotLine = list(line[1]);
         if (line[0] === 's') scorecards.restore(inner);
         else if (line[0] === 't') transparency.restore(inner);
@@ -334,7 +358,7 @@ export class LedgerReadModel {
       this.transparencyTally = transparency;
       this.lastSeq = header.seq;
       this.sinceSnapshot = 0;
-      this.lastSnapshot = { bytes: statSync(file).size, ms: undefined };
+      this.lastSnapshot = { bytes: this.restoring.totalBytes, ms: undefined };
       this.logger?.info(
         { seq: header.seq, takenAt: header.writtenAt, ms: Math.round(performance.now() - began) },
         'ledger read model taken from its snapshot; reading the records after it',
@@ -342,6 +366,8 @@ export class LedgerReadModel {
       return true;
     } catch (err) {
       return notUsed((err as Error).message);
+    } finally {
+      this.restoring = undefined;
     }
   }
 

@@ -48,5 +48,11 @@ describe("the read model's snapshot file", () => {
     expect(seen[2]! - seen[1]!).toBe(seen[1]! - seen[0]!);
     expect(written.bytes).toBe(bytes);
     expect(written.bytes).toBe(statSync(file).size);
+    // Read back, the reader follows the bytes it has read to the file's end.
+    const read = { bytes: 0 };
+    let readBack = 0;
+    for await (const _ of snapshotLines(file, read)) readBack += 1;
+    expect(readBack).toBe(3);
+    expect(read.bytes).toBe(statSync(file).size);
   });
 });

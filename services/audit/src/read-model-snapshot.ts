@@ -161,10 +161,16 @@ export async function snapshotHeader(file: string): Promise<SnapshotHeader | und
   }
 }
 
-/** The lines after the header, each checked to be a line; the last must count them all. */
-export async function* snapshotLines(file: string): AsyncGenerator<SnapshotLine> {
+/**
+ * The lines after the header, each checked to be a line; the last must count them all.
+ * `read.bytes` follows how much of the file has been read, so a caller can tell how far it has come.
+ */
+export async function* snapshotLines(
+  file: string,
+  read: { bytes: number } = { bytes: 0 },
+): AsyncGenerator<SnapshotLine> {
   let count = -1; // the header is not counted
-  for await (const raw of lineReader(file)) {
+  for await (const raw of lineReader(file, read)) {
     count += 1;
     if (count === 0) continue;
     const line = list(JSON.parse(raw));
@@ -178,6 +184,8 @@ export async function* snapshotLines(file: string): AsyncGenerator<SnapshotLine>
   throw new SnapshotDamaged(`the snapshot ends after ${Math.max(0, count)} lines, without its last`);
 }
 
-function lineReader(file: string): AsyncIterable<string> {
-  return createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+function lineReader(file: string, read: { bytes: number }): AsyncIterable<string> {
+  const input = createReadStream(file, { encoding: 'utf8' });
+  input.on('data', () => (read.bytes = input.bytesRead));
+  return createInterface({ input, crlfDelay: Infinity });
 }
