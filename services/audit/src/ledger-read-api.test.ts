@@ -99,44 +99,61 @@ describe("the audit service's read model over HTTP", () => {
   });
 });
 
+/** Case `i`'s submission, as the ledger records it. */
+const submitted = (i: number) =>
+  ledgerEntryOf(
+    domainEvent(
+      'caseSubmitted',
+      `case-${i}`,
+      { serviceId: 'business-licence', serviceVersion: 1 },
+      '2026-11-23T10:00:00Z',
+    ),
+  );
+
+/** Asks a read model server with the secret. */
+const askerOf = (server: Server) => (path: string) =>
+  fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`, {
+    headers: { authorization: `Bearer ${SECRET}` },
+  });
+
+/** The scorecards and the public figures both answered 503, saying why and when to ask again. */
+async function expectBoundedRoutesRefused(
+  at: (path: string) => Promise<Response>,
+  code: string,
+  detail: RegExp,
+): Promise<void> {
+  for (const path of [AUDIT_READ_MODEL.transparency, AUDIT_READ_MODEL.scorecards]) {
+    const refused = await at(path);
+    expect(refused.status).toBe(503);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(60);
+    const problem = (await refused.json()) as { code: string; detail: string };
+    expect(problem.code).toBe(code);
+    expect(problem.detail).toMatch(detail);
+  }
+}
+
+/** The public figures answered, counting `cases` received. */
+async function expectReceived(at: (path: string) => Promise<Response>, cases: number): Promise<void> {
+  const answered = await at(AUDIT_READ_MODEL.transparency);
+  expect(answered.status).toBe(200);
+  expect(((await answered.json()) as Array<{ received: number }>)[0]?.received).toBe(cases);
+}
+
 describe('the read model over HTTP while it reads a long ledger', () => {
   it('answers 503 with how far the read has come and when to ask again, then the figures once it is done', async () => {
     const store = new SqliteLedgerStore(':memory:');
-    await store.append(
-      Array.from({ length: 2_000 }, (_, i) =>
-        ledgerEntryOf(
-          domainEvent(
-            'caseSubmitted',
-            `case-${i}`,
-            { serviceId: 'business-licence', serviceVersion: 1 },
-            '2026-11-23T10:00:00Z',
-          ),
-        ),
-      ),
-    );
+    await store.append(Array.from({ length: 2_000 }, (_, i) => submitted(i)));
     const { view, open } = heldAfter(store, 1_500);
     const server = await serveLedgerReadApi(
       { store: view, secret: SECRET, logger: pino({ level: 'silent' }), answerWithinMs: 50 },
       'http://127.0.0.1:0',
     );
     try {
-      const at = (path: string) =>
-        fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`, {
-          headers: { authorization: `Bearer ${SECRET}` },
-        });
-      for (const path of [AUDIT_READ_MODEL.transparency, AUDIT_READ_MODEL.scorecards]) {
-        const refused = await at(path);
-        expect(refused.status).toBe(503);
-        expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-        expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(60);
-        const problem = (await refused.json()) as { code: string; detail: string };
-        expect(problem.code).toBe('AUDIT.CATCHING_UP');
-        expect(problem.detail).toMatch(/reading the ledger: 1,500 of 2,000 records \(75 %\)/);
-      }
+      const at = askerOf(server);
+      await expectBoundedRoutesRefused(at, 'AUDIT.CATCHING_UP', /reading the ledger: 1,500 of 2,000 records \(75 %\)/);
       open();
-      const answered = await at(AUDIT_READ_MODEL.transparency);
-      expect(answered.status).toBe(200);
-      expect(((await answered.json()) as Array<{ received: number }>)[0]?.received).toBe(2_000);
+      await expectReceived(at, 2_000);
     } finally {
       open();
       await new Promise((resolve) => server.close(resolve));
@@ -148,15 +165,6 @@ describe('the read model over HTTP while it reads a long ledger', () => {
 describe('the read model over HTTP while it writes its snapshot', () => {
   it('answers 503 saying so and when to ask again, then the figures once it is written', async () => {
     const store = new SqliteLedgerStore(':memory:');
-    const submitted = (i: number) =>
-      ledgerEntryOf(
-        domainEvent(
-          'caseSubmitted',
-          `case-${i}`,
-          { serviceId: 'business-licence', serviceVersion: 1 },
-          '2026-11-23T10:00:00Z',
-        ),
-      );
     await store.append(Array.from({ length: 500 }, (_, i) => submitted(i)));
     // The second write is held where it begins (the ledger asked for its last record's hash).
     const { view, hold, release } = hashesHeld(store);
@@ -168,28 +176,19 @@ describe('the read model over HTTP while it writes its snapshot', () => {
       'http://127.0.0.1:0',
     );
     try {
-      const at = (path: string) =>
-        fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`, {
-          headers: { authorization: `Bearer ${SECRET}` },
-        });
+      const at = askerOf(server);
       await store.append([submitted(500)]);
       hold();
       const saved = readModel.saveSnapshot(); // as at the service's stop, or past GOVMESH_AUDIT_SNAPSHOT_EVERY
       while (!readModel.snapshotProgress) await new Promise((resolve) => setTimeout(resolve, 5));
-      for (const path of [AUDIT_READ_MODEL.transparency, AUDIT_READ_MODEL.scorecards]) {
-        const refused = await at(path);
-        expect(refused.status).toBe(503);
-        expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-        expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(60);
-        const problem = (await refused.json()) as { code: string; detail: string };
-        expect(problem.code).toBe('AUDIT.SAVING_SNAPSHOT');
-        expect(problem.detail).toMatch(/^the audit read model is writing its snapshot: 0\.0 of about 0\.\d MB/);
-      }
+      await expectBoundedRoutesRefused(
+        at,
+        'AUDIT.SAVING_SNAPSHOT',
+        /^the audit read model is writing its snapshot: 0\.0 of about 0\.\d MB/,
+      );
       release();
       await saved;
-      const answered = await at(AUDIT_READ_MODEL.transparency);
-      expect(answered.status).toBe(200);
-      expect(((await answered.json()) as Array<{ received: number }>)[0]?.received).toBe(501);
+      await expectReceived(at, 501);
     } finally {
       release();
       await new Promise((resolve) => server.close(resolve));
