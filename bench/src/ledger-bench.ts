@@ -1,32 +1,16 @@
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 import { SqliteLedgerStore, canonicalJson, ledgerEntryOf, verifyLedger } from '@govmesh/audit';
 import { DOMAIN_EVENTS, type DomainEvent } from '@govmesh/contracts/domain-events';
 import Database from 'better-sqlite3';
 
 const BATCH = 500;
-
-/**
- * A ledger file in a folder of its own, removed once `use` is done with it: each round writes
- * ledgers of tens of megabytes, which were left in the temporary folder run after run.
- */
-function inFreshFile<T>(use: (file: string) => T): T {
-  const dir = mkdtempSync(join(tmpdir(), 'govmesh-bench-'));
-  const removed = () => rmSync(dir, { recursive: true, force: true });
-  let result: T;
-  try {
-    result = use(join(dir, 'ledger.sqlite'));
-  } catch (err) {
-    removed();
-    throw err;
-  }
-  if (result instanceof Promise) return result.finally(removed) as T;
-  removed();
-  return result;
-}
+const freshFile = () => join(mkdtempSync(join(tmpdir(), 'govmesh-bench-')), 'ledger.sqlite');
+/** Each round writes ledgers of tens of megabytes, which were left in the temporary folder run after run. */
+const removeFile = (file: string) => rmSync(dirname(file), { recursive: true, force: true });
 
 /**
  * The ledger against the floors a durable store sets: a raw batched insert of the very rows the
@@ -52,23 +36,19 @@ export async function ledgerBench(events: number) {
   const bytes = entries.map((e) => Buffer.from(canonicalJson({ seq: 0, ...e, prevHash: '0'.repeat(64) })));
 
   // The rows the ledger writes, and its table's schema, from a ledger the store made once.
-  const { schema, rows } = await inFreshFile(async (path) => {
-    const made = new SqliteLedgerStore(path);
-    await made.append(entries);
-    const file = new Database(made.path, { readonly: true });
-    const found = {
-      schema: file
-        .prepare<[], { sql: string }>(
-          "SELECT sql FROM sqlite_master WHERE type IN ('table', 'index') AND tbl_name = 'ledger_records'",
-        )
-        .all()
-        .flatMap((r) => (r.sql ? [r.sql] : [])), // a UNIQUE column's own index has no SQL: its table makes it
-      rows: file.prepare<[], Record<string, unknown>>('SELECT * FROM ledger_records ORDER BY seq').all(),
-    };
-    file.close();
-    await made.close();
-    return found;
-  });
+  const made = new SqliteLedgerStore(freshFile());
+  await made.append(entries);
+  const file = new Database(made.path, { readonly: true });
+  const schema = file
+    .prepare<[], { sql: string }>(
+      "SELECT sql FROM sqlite_master WHERE type IN ('table', 'index') AND tbl_name = 'ledger_records'",
+    )
+    .all()
+    .flatMap((r) => (r.sql ? [r.sql] : [])); // a UNIQUE column's own index has no SQL: its table makes it
+  const rows = file.prepare<[], Record<string, unknown>>('SELECT * FROM ledger_records ORDER BY seq').all();
+  file.close();
+  await made.close();
+  removeFile(made.path);
 
   return {
     raw(): number {
@@ -77,46 +57,45 @@ export async function ledgerBench(events: number) {
       return events / ((performance.now() - t) / 1000);
     },
     /** Rows per second a bare batched INSERT of the same rows reaches, with the same durability. */
-    rawInsert: (): number => inFreshFile(insertRaw),
-    append: () => inFreshFile(appendAndVerify),
+    rawInsert(): number {
+      const path = freshFile();
+      const db = new Database(path);
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      for (const sql of schema) db.exec(sql);
+      const columns = Object.keys(rows[0]!);
+      const insert = db.prepare(
+        `INSERT INTO ledger_records (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})`,
+      );
+      const batch = db.transaction((slice: readonly Record<string, unknown>[]) => {
+        for (const row of slice) insert.run(row);
+      });
+      const t = performance.now();
+      for (let i = 0; i < rows.length; i += BATCH) batch.immediate(rows.slice(i, i + BATCH));
+      const perSecond = rows.length / ((performance.now() - t) / 1000);
+      db.close();
+      removeFile(path);
+      return perSecond;
+    },
+    async append(): Promise<{ append: number; verify: number; rawRead: number }> {
+      const store = new SqliteLedgerStore(freshFile());
+      const t = performance.now();
+      for (let i = 0; i < entries.length; i += BATCH) await store.append(entries.slice(i, i + BATCH));
+      const append = events / ((performance.now() - t) / 1000);
+      const v = performance.now();
+      const verdict = await verifyLedger(store.records(), []);
+      if (!verdict.ok) throw new Error('the bench ledger did not verify');
+      const verify = events / ((performance.now() - v) / 1000);
+      await store.close();
+      // The floor for verifying: reading the same rows back, and nothing else.
+      const db = new Database(store.path, { readonly: true });
+      const r = performance.now();
+      let read = 0;
+      for (const _ of db.prepare('SELECT * FROM ledger_records ORDER BY seq').iterate()) read += 1;
+      const rawRead = read / ((performance.now() - r) / 1000);
+      db.close();
+      removeFile(store.path);
+      return { append, verify, rawRead };
+    },
   };
-
-  function insertRaw(path: string): number {
-    const db = new Database(path);
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
-    for (const sql of schema) db.exec(sql);
-    const columns = Object.keys(rows[0]!);
-    const insert = db.prepare(
-      `INSERT INTO ledger_records (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})`,
-    );
-    const batch = db.transaction((slice: readonly Record<string, unknown>[]) => {
-      for (const row of slice) insert.run(row);
-    });
-    const t = performance.now();
-    for (let i = 0; i < rows.length; i += BATCH) batch.immediate(rows.slice(i, i + BATCH));
-    const perSecond = rows.length / ((performance.now() - t) / 1000);
-    db.close();
-    return perSecond;
-  }
-
-  async function appendAndVerify(path: string): Promise<{ append: number; verify: number; rawRead: number }> {
-    const store = new SqliteLedgerStore(path);
-    const t = performance.now();
-    for (let i = 0; i < entries.length; i += BATCH) await store.append(entries.slice(i, i + BATCH));
-    const append = events / ((performance.now() - t) / 1000);
-    const v = performance.now();
-    const verdict = await verifyLedger(store.records(), []);
-    if (!verdict.ok) throw new Error('the bench ledger did not verify');
-    const verify = events / ((performance.now() - v) / 1000);
-    await store.close();
-    // The floor for verifying: reading the same rows back, and nothing else.
-    const db = new Database(store.path, { readonly: true });
-    const r = performance.now();
-    let read = 0;
-    for (const _ of db.prepare('SELECT * FROM ledger_records ORDER BY seq').iterate()) read += 1;
-    const rawRead = read / ((performance.now() - r) / 1000);
-    db.close();
-    return { append, verify, rawRead };
-  }
 }

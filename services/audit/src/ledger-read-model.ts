@@ -31,6 +31,12 @@ export interface ReadProgress {
 const mb = (bytes: number) => (bytes / 1_000_000).toFixed(1);
 const percent = (done: number, whole: number) => (whole === 0 ? 100 : Math.floor((done / whole) * 100));
 
+/** Seconds until `whole` is done at the pace of `done` in `elapsedMs`; undefined before any is done. */
+function secondsAtPace(done: number, whole: number, elapsedMs: number): number | undefined {
+  if (done <= 0 || elapsedMs <= 0) return undefined;
+  return Math.ceil((Math.max(0, whole - done) / done) * (elapsedMs / 1000));
+}
+
 /**
  * The model cannot answer within the caller's bound, for a reason that passes (a long read, a
  * snapshot being written): the caller is told why, how far it has come, and when to ask again.
@@ -190,19 +196,14 @@ export class LedgerReadModel {
     const restoring = this.restoring;
     if (restoring) {
       const { bytes } = restoring.read;
-      const elapsedMs = performance.now() - restoring.startedAt;
-      const secondsLeft =
-        bytes > 0 && elapsedMs > 0
-          ? Math.max(1, Math.ceil((((restoring.totalBytes - bytes) / bytes) * elapsedMs) / 1000))
-          : undefined;
+      const atPace = secondsAtPace(bytes, restoring.totalBytes, performance.now() - restoring.startedAt);
+      const secondsLeft = atPace === undefined ? undefined : Math.max(1, atPace);
       return { read: 0, total: undefined, secondsLeft, snapshot: { bytes, totalBytes: restoring.totalBytes } };
     }
     const read = this.lastSeq - reading.fromSeq;
     if (reading.toSeq === undefined) return { read, total: undefined, secondsLeft: undefined };
     const total = Math.max(read, reading.toSeq - reading.fromSeq);
-    const elapsedMs = performance.now() - reading.startedAt;
-    const secondsLeft = read > 0 && elapsedMs > 0 ? Math.ceil((((total - read) / read) * elapsedMs) / 1000) : undefined;
-    return { read, total, secondsLeft };
+    return { read, total, secondsLeft: secondsAtPace(read, total, performance.now() - reading.startedAt) };
   }
 
   /** How far the snapshot write under way has come; undefined when none is. */
@@ -211,13 +212,16 @@ export class LedgerReadModel {
     if (!saving) return undefined;
     const { bytes } = saving.written;
     const last = this.lastSnapshot;
-    const elapsedMs = performance.now() - saving.startedAt;
-    const bytesPerMs = bytes > 0 && elapsedMs > 0 ? bytes / elapsedMs : last?.ms ? last.bytes / last.ms : undefined;
-    const secondsLeft =
-      last === undefined || bytesPerMs === undefined
+    // Before its first byte, at the pace of the last write this process made.
+    const atPace =
+      last === undefined
         ? undefined
-        : Math.max(1, Math.ceil(Math.max(0, last.bytes - bytes) / bytesPerMs / 1000));
-    return { bytes, expectedBytes: last?.bytes, secondsLeft };
+        : bytes > 0
+          ? secondsAtPace(bytes, last.bytes, performance.now() - saving.startedAt)
+          : last.ms
+            ? Math.ceil(last.ms / 1000)
+            : undefined;
+    return { bytes, expectedBytes: last?.bytes, secondsLeft: atPace === undefined ? undefined : Math.max(1, atPace) };
   }
 
   /**
