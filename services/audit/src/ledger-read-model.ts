@@ -44,8 +44,21 @@ function secondsAtPace(done: number, whole: number, elapsedMs: number): number |
 export abstract class ReadModelBusy extends Error {
   readonly retriable = true;
   abstract readonly code: string;
-  /** When the work under way should be done, by its pace so far; undefined until it is known. */
-  abstract readonly secondsLeft: number | undefined;
+
+  /**
+   * @param doing what the model is busy with and how far it has come
+   * @param secondsLeft when that should be done, by its pace so far; undefined until it is known
+   */
+  constructor(
+    doing: string,
+    readonly secondsLeft: number | undefined,
+  ) {
+    super(
+      `the audit read model is ${doing}` +
+        (secondsLeft === undefined ? '' : `, about ${secondsLeft} s left`) +
+        '; ask again then',
+    );
+  }
 }
 
 /**
@@ -59,21 +72,15 @@ export class ReadModelCatchingUp extends ReadModelBusy {
   constructor(readonly progress: ReadProgress) {
     const { read, total, secondsLeft, snapshot } = progress;
     super(
-      (snapshot
-        ? `the audit read model is taking back its snapshot, then the records after it: ${mb(snapshot.bytes)} of ` +
-          `${mb(snapshot.totalBytes)} MB (${percent(snapshot.bytes, snapshot.totalBytes)} %)`
-        : 'the audit read model is reading the ledger: ' +
-          (total === undefined
-            ? `${read.toLocaleString('en')} records so far`
-            : `${read.toLocaleString('en')} of ${total.toLocaleString('en')} records ` +
-              `(${percent(read, total)} %)`)) +
-        (secondsLeft === undefined ? '' : `, about ${secondsLeft} s left`) +
-        '; ask again then',
+      snapshot
+        ? `taking back its snapshot, then the records after it: ${mb(snapshot.bytes)} of ` +
+            `${mb(snapshot.totalBytes)} MB (${percent(snapshot.bytes, snapshot.totalBytes)} %)`
+        : 'reading the ledger: ' +
+            (total === undefined
+              ? `${read.toLocaleString('en')} records so far`
+              : `${read.toLocaleString('en')} of ${total.toLocaleString('en')} records (${percent(read, total)} %)`),
+      secondsLeft,
     );
-  }
-
-  get secondsLeft(): number | undefined {
-    return this.progress.secondsLeft;
   }
 }
 
@@ -99,17 +106,12 @@ export class ReadModelSavingSnapshot extends ReadModelBusy {
   constructor(readonly progress: SnapshotProgress) {
     const { bytes, expectedBytes, secondsLeft } = progress;
     super(
-      'the audit read model is writing its snapshot: ' +
+      'writing its snapshot: ' +
         (expectedBytes === undefined
           ? `${mb(bytes)} MB so far`
-          : `${mb(bytes)} of about ${mb(expectedBytes)} MB (${Math.min(99, percent(bytes, expectedBytes))} %)`) +
-        (secondsLeft === undefined ? '' : `, about ${secondsLeft} s left`) +
-        '; ask again then',
+          : `${mb(bytes)} of about ${mb(expectedBytes)} MB (${Math.min(99, percent(bytes, expectedBytes))} %)`),
+      secondsLeft,
     );
-  }
-
-  get secondsLeft(): number | undefined {
-    return this.progress.secondsLeft;
   }
 }
 
